@@ -1,0 +1,7 @@
+import type { Orm } from '../db/orm.js';
+import { createProjectActivities } from './project.activities.js';
+
+/** Every activity the worker registers, built from explicit dependencies. */
+export function createActivities(deps: { orm: Orm }) {
+  return { ...createProjectActivities(deps) };
+}

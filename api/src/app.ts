@@ -1,0 +1,153 @@
+/**
+ * The Express application, built from explicit dependencies (tests build it the same way).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import cookieParser from 'cookie-parser';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import type { Client } from '@temporalio/client';
+import { AppError } from '../../domain/errors.js';
+import type { Orm } from '../../db/orm.js';
+import type { Logger } from '../../platform/log.js';
+import { errorHandler } from './errors.js';
+import { defineRoute, mountRoutes, type RouteDef } from './http.js';
+import { authRoutes } from './modules/auth/routes.js';
+import { sessionMiddleware } from './modules/auth/session.js';
+import { healthRoutes } from './modules/health/routes.js';
+import { orgRoutes } from './modules/orgs/routes.js';
+import { createProjectRepository } from './modules/projects/repository.js';
+import { projectRoutes } from './modules/projects/routes.js';
+import { createProjectService } from './modules/projects/service.js';
+import { buildOpenApi } from './openapi.js';
+
+export interface AppDeps {
+  orm: Orm;
+  temporal: Client;
+  namespace: string;
+  taskQueue: string;
+  log: Logger;
+  session: { idleMinutes: number; absoluteHours: number };
+  cookieSecure: 'auto' | 'on' | 'off';
+  /** Directory of the built console; served with history fallback when present. */
+  webDist?: string;
+  version?: string;
+}
+
+export function createApp(deps: AppDeps): { app: express.Express; routes: RouteDef[] } {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  const projects = createProjectService({
+    repo: createProjectRepository(deps.orm),
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+  });
+  const routes: RouteDef[] = [
+    ...healthRoutes({ orm: deps.orm, temporal: deps.temporal, namespace: deps.namespace }),
+    ...authRoutes({
+      orm: deps.orm,
+      policy: deps.session,
+      secureCookies: (req) => deps.cookieSecure === 'on' || (deps.cookieSecure === 'auto' && req.secure),
+    }),
+    ...orgRoutes(deps.orm),
+    ...projectRoutes(projects),
+  ];
+  const openapi = buildOpenApi(
+    [
+      ...routes,
+      defineRoute({
+        method: 'get',
+        path: '/api/openapi.json',
+        summary: 'this document',
+        tags: ['meta'],
+        access: 'public',
+        handler: async () => undefined,
+      }),
+    ],
+    deps.version ?? '0.1.0',
+  );
+  routes.push(
+    defineRoute({
+      method: 'get',
+      path: '/api/openapi.json',
+      summary: 'OpenAPI 3.1 document of this API, generated from the zod schemas',
+      tags: ['meta'],
+      access: 'public',
+      handler: async () => openapi,
+    }),
+  );
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:', 'blob:'],
+          styleSrc: ["'self'", "'unsafe-inline'"], // the component library sets inline styles
+          scriptSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          frameAncestors: ["'none'"],
+          upgradeInsecureRequests: null,
+        },
+      },
+      hsts: deps.cookieSecure === 'on',
+    }),
+  );
+  app.use(express.json({ limit: '1mb' }));
+  app.use(cookieParser());
+  app.use(csrfGuard);
+  app.use(sessionMiddleware(deps.orm, deps.session));
+
+  const router = express.Router();
+  mountRoutes(router, routes);
+  app.use(router);
+
+  app.use(['/api', '/public'], (req: Request) => {
+    throw new AppError('NOT_FOUND', `没有这个接口 (no route ${req.method} ${req.originalUrl})`);
+  });
+
+  if (deps.webDist && fs.existsSync(path.join(deps.webDist, 'index.html'))) {
+    const indexHtml = path.join(deps.webDist, 'index.html');
+    app.use(express.static(deps.webDist, { index: false, maxAge: '1h', immutable: false }));
+    app.get(/.*/, (_req: Request, res: Response) => {
+      res.setHeader('Cache-Control', 'no-cache');
+      res.sendFile(indexHtml);
+    });
+  } else {
+    app.get('/', (_req: Request, res: Response) => {
+      res
+        .type('text/plain; charset=utf-8')
+        .send('控制台尚未构建 (console not built): run `npm run build:web`');
+    });
+  }
+
+  app.use(errorHandler(deps.log));
+  return { app, routes };
+}
+
+/**
+ * Cookie sessions need CSRF protection. Every state-changing request must be JSON (a cross-site
+ * HTML form cannot send application/json without a CORS preflight, which we never grant), and an
+ * Origin header, when present, must be our own.
+ */
+function csrfGuard(req: Request, _res: Response, next: NextFunction) {
+  if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
+  const origin = req.get('origin');
+  if (origin) {
+    let host: string;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      host = '';
+    }
+    if (host !== req.get('host'))
+      throw new AppError('FORBIDDEN', '跨站请求被拒绝 (cross-site request refused)');
+  }
+  const length = Number(req.get('content-length') ?? 0);
+  if ((length > 0 || req.get('transfer-encoding')) && !req.is('application/json')) {
+    throw new AppError('BAD_REQUEST', '请求体须为 application/json (request body must be JSON)');
+  }
+  next();
+}

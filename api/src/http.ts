@@ -1,0 +1,77 @@
+/**
+ * The route table. Every route is declared once with its zod schemas and its access rule; the
+ * same table mounts the Express handlers, generates the OpenAPI document, and (issue 5) feeds
+ * the authorization matrix test — a route without an access rule cannot be declared.
+ */
+import type { Request, Response, Router } from 'express';
+import type { z } from 'zod';
+import { AppError } from '../../domain/errors.js';
+import type { SessionUser } from './modules/auth/session.js';
+
+/** Who may call a route at all; finer scope checks happen in the services. */
+export type Access = 'public' | 'authenticated';
+
+export interface RouteContext<B, Q> {
+  body: B;
+  query: Q;
+  params: Record<string, string>;
+  user: SessionUser | null;
+  req: Request;
+  res: Response;
+}
+
+export interface RouteDef<B = unknown, Q = unknown> {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  path: string; // Express syntax, e.g. /api/projects/:id
+  summary: string;
+  tags: string[];
+  access: Access;
+  body?: z.ZodType<B>;
+  query?: z.ZodType<Q>;
+  response?: z.ZodType;
+  successStatus?: number;
+  /** Error statuses this route may answer with, for the OpenAPI document. */
+  errors?: number[];
+  /** Returns the JSON body, or undefined when the handler wrote the response itself. */
+  handler: (ctx: RouteContext<B, Q>) => Promise<unknown>;
+}
+
+export function defineRoute<B = undefined, Q = undefined>(def: RouteDef<B, Q>): RouteDef {
+  return def as unknown as RouteDef;
+}
+
+export function mountRoutes(router: Router, routes: readonly RouteDef[]): void {
+  for (const r of routes) {
+    router[r.method](r.path, async (req: Request, res: Response) => {
+      const user = req.user ?? null;
+      if (r.access === 'authenticated' && !user)
+        throw new AppError('UNAUTHENTICATED', '请先登录 (login required)');
+      const body = r.body ? parseOr422(r.body, req.body ?? {}, 'body') : undefined;
+      const query = r.query ? parseOr422(r.query, req.query, 'query') : undefined;
+      const result = await r.handler({
+        body,
+        query,
+        params: req.params as Record<string, string>,
+        user,
+        req,
+        res,
+      });
+      if (result === undefined) return;
+      res.status(r.successStatus ?? 200).json(result);
+    });
+  }
+}
+
+function parseOr422<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const details = parsed.error.issues.map((i) => ({
+    path: [where, ...i.path.map(String)].join('.'),
+    message: i.message,
+  }));
+  throw new AppError(
+    'VALIDATION_FAILED',
+    `请求内容不合法 (invalid ${where}): ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
+    details,
+  );
+}

@@ -1,0 +1,52 @@
+/** Entrypoint of the api process: serves the API and the built console on PORT. */
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { initORM } from '../../db/orm.js';
+import { loadEnv } from '../../platform/env.js';
+import { createLogger } from '../../platform/log.js';
+import { createApp } from './app.js';
+
+const log = createLogger('api');
+
+async function main() {
+  const env = loadEnv();
+  if (!env.DATABASE_URL || !env.TEMPORAL_ADDRESS)
+    throw new Error('the api needs DATABASE_URL and TEMPORAL_ADDRESS');
+  const orm = await initORM(env.DATABASE_URL);
+  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const { app } = createApp({
+    orm,
+    temporal,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    log,
+    session: { idleMinutes: env.SESSION_IDLE_MINUTES, absoluteHours: env.SESSION_ABSOLUTE_HOURS },
+    cookieSecure: env.COOKIE_SECURE,
+    webDist: fileURLToPath(new URL('../../web/dist', import.meta.url)),
+  });
+  const server = app.listen(env.PORT, env.HOST, () => {
+    log.info(`listening on http://${env.HOST}:${env.PORT}`);
+    process.send?.({ type: 'ready' });
+  });
+  server.on('error', (err) => {
+    log.error(`cannot listen on ${env.HOST}:${env.PORT}: ${err.message}`);
+    process.exit(1);
+  });
+  const stop = () => {
+    log.info('stopping');
+    server.close(async () => {
+      await connection.close();
+      await orm.close();
+      process.exit(0);
+    });
+    server.closeAllConnections();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  log.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exit(1);
+});

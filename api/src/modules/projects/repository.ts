@@ -1,0 +1,270 @@
+/**
+ * Reads of the project read model. Every query takes the caller's principal and applies its scope
+ * here, in one place: a project outside the scope is never returned (it is as if it did not exist).
+ */
+import { isCountyWide, type Principal, type ProjectScope } from '../../../../domain/access.js';
+import { allowedActions, type Stage } from '../../../../domain/lifecycle.js';
+import { fenFromDb } from '../../../../domain/money.js';
+import type {
+  FundSourceKind,
+  HistoryEntry,
+  ProjectDto,
+  ProjectListQuery,
+  OrgKind,
+} from '../../../../domain/schemas.js';
+import type { Orm } from '../../../../db/orm.js';
+
+interface ProjectRow {
+  id: string;
+  code: string;
+  name: string;
+  year: number;
+  type: string;
+  nature: ProjectDto['nature'];
+  stage: Stage;
+  location: string | null;
+  approval_document_no: string;
+  budget_fen: string;
+  progress_percent: number;
+  planned_start: string;
+  planned_completion: string;
+  planned_acceptance: string;
+  planned_reimbursement: string;
+  created_at: Date | string;
+  updated_at: Date | string;
+  department_id: string;
+  department_code: string;
+  department_name: string;
+  owner_unit_id: string;
+  owner_code: string;
+  owner_name: string;
+}
+
+const SELECT = `
+  SELECT p.id, p.code, p.name, p.year, p.type, p.nature, p.stage, p.location, p.approval_document_no,
+         p.budget_fen, p.progress_percent,
+         to_char(p.planned_start, 'YYYY-MM-DD') AS planned_start,
+         to_char(p.planned_completion, 'YYYY-MM-DD') AS planned_completion,
+         to_char(p.planned_acceptance, 'YYYY-MM-DD') AS planned_acceptance,
+         to_char(p.planned_reimbursement, 'YYYY-MM-DD') AS planned_reimbursement,
+         p.created_at, p.updated_at,
+         d.id AS department_id, d.code AS department_code, d.name AS department_name,
+         o.id AS owner_unit_id, o.code AS owner_code, o.name AS owner_name
+    FROM project p
+    JOIN org_unit d ON d.id = p.department_id
+    JOIN org_unit o ON o.id = p.owner_unit_id`;
+
+/** The driver may hand timestamps back as Date or as text, depending on type parsers. */
+function iso(v: Date | string): string {
+  return new Date(v).toISOString();
+}
+
+/** The scope of a principal as a SQL condition on `p` (the project alias). */
+function scopeCondition(who: Principal): { sql: string; params: unknown[] } {
+  if (isCountyWide(who)) return { sql: 'TRUE', params: [] };
+  switch (who.orgKind) {
+    case 'department':
+      return { sql: '(p.department_id = ? OR p.owner_unit_id = ?)', params: [who.orgUnitId, who.orgUnitId] };
+    case 'township':
+      return {
+        sql: `(p.owner_unit_id = ? OR EXISTS (SELECT 1 FROM project_village pv JOIN org_unit v ON v.id = pv.village_id
+                WHERE pv.project_id = p.id AND v.parent_id = ?))`,
+        params: [who.orgUnitId, who.orgUnitId],
+      };
+    case 'village':
+      return {
+        sql: 'EXISTS (SELECT 1 FROM project_village pv WHERE pv.project_id = p.id AND pv.village_id = ?)',
+        params: [who.orgUnitId],
+      };
+    default:
+      return { sql: 'FALSE', params: [] };
+  }
+}
+
+export function createProjectRepository(orm: Orm) {
+  const em = () => orm.em.fork();
+
+  async function hydrate(rows: ProjectRow[]): Promise<(ProjectDto & { scope: ProjectScope })[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id);
+    const conn = em();
+    const villages = await conn.execute<
+      { project_id: string; id: string; code: string; name: string; parent_id: string | null }[]
+    >(
+      `SELECT pv.project_id, v.id, v.code, v.name, v.parent_id FROM project_village pv JOIN org_unit v ON v.id = pv.village_id
+        WHERE pv.project_id = ANY(ARRAY[?]::uuid[]) ORDER BY v.code`,
+      [ids],
+      'all',
+    );
+    const sources = await conn.execute<
+      { project_id: string; kind: FundSourceKind; amount_fen: string; document_no: string | null }[]
+    >(
+      `SELECT project_id, kind, amount_fen, document_no FROM project_fund_source
+        WHERE project_id = ANY(ARRAY[?]::uuid[]) ORDER BY project_id, position`,
+      [ids],
+      'all',
+    );
+    return rows.map((r) => {
+      const vs = villages.filter((v) => v.project_id === r.id);
+      return {
+        id: r.id,
+        code: r.code,
+        name: r.name,
+        year: r.year,
+        type: r.type,
+        nature: r.nature,
+        stage: r.stage,
+        department: { code: r.department_code, name: r.department_name },
+        ownerUnit: { code: r.owner_code, name: r.owner_name },
+        villages: vs.map((v) => ({ code: v.code, name: v.name })),
+        location: r.location,
+        approvalDocumentNo: r.approval_document_no,
+        budgetFen: fenFromDb(r.budget_fen),
+        fundSources: sources
+          .filter((s) => s.project_id === r.id)
+          .map((s) => ({ kind: s.kind, amountFen: fenFromDb(s.amount_fen), documentNo: s.document_no })),
+        plannedDates: {
+          start: r.planned_start,
+          completion: r.planned_completion,
+          acceptance: r.planned_acceptance,
+          reimbursement: r.planned_reimbursement,
+        },
+        progressPercent: r.progress_percent,
+        allowedActions: allowedActions(r.stage),
+        createdAt: iso(r.created_at),
+        updatedAt: iso(r.updated_at),
+        scope: {
+          departmentId: r.department_id,
+          ownerUnitId: r.owner_unit_id,
+          villageIds: vs.map((v) => v.id),
+          townshipIds: [...new Set(vs.map((v) => v.parent_id).filter((x): x is string => x !== null))],
+        },
+      };
+    });
+  }
+
+  return {
+    async list(
+      who: Principal,
+      q: ProjectListQuery,
+    ): Promise<{ items: (ProjectDto & { scope: ProjectScope })[]; total: number }> {
+      const scope = scopeCondition(who);
+      const where: string[] = [scope.sql];
+      const params: unknown[] = [...scope.params];
+      if (q.year !== undefined) {
+        where.push('p.year = ?');
+        params.push(q.year);
+      }
+      if (q.stage) {
+        where.push('p.stage = ?');
+        params.push(q.stage);
+      }
+      if (q.department) {
+        where.push('d.code = ?');
+        params.push(q.department);
+      }
+      if (q.township) {
+        where.push(`(o.code = ? OR EXISTS (SELECT 1 FROM project_village pv JOIN org_unit v ON v.id = pv.village_id
+                      JOIN org_unit t ON t.id = v.parent_id WHERE pv.project_id = p.id AND t.code = ?))`);
+        params.push(q.township, q.township);
+      }
+      if (q.village) {
+        where.push(`EXISTS (SELECT 1 FROM project_village pv JOIN org_unit v ON v.id = pv.village_id
+                     WHERE pv.project_id = p.id AND v.code = ?)`);
+        params.push(q.village);
+      }
+      if (q.q) {
+        where.push(`(p.name ILIKE ? OR p.code ILIKE ?)`);
+        const like = `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        params.push(like, like);
+      }
+      const cond = where.join(' AND ');
+      const conn = em();
+      const [{ total }] = (await conn.execute<{ total: string }[]>(
+        `SELECT count(*) AS total FROM project p JOIN org_unit d ON d.id = p.department_id
+           JOIN org_unit o ON o.id = p.owner_unit_id WHERE ${cond}`,
+        params,
+        'all',
+      )) as [{ total: string }];
+      const rows = await conn.execute<ProjectRow[]>(
+        `${SELECT} WHERE ${cond} ORDER BY p.year DESC, p.code LIMIT ? OFFSET ?`,
+        [...params, q.pageSize, (q.page - 1) * q.pageSize],
+        'all',
+      );
+      return { items: await hydrate(rows), total: Number(total) };
+    },
+
+    /** A project by id or by code, if the principal may see it. */
+    async find(
+      who: Principal,
+      idOrCode: string,
+    ): Promise<(ProjectDto & { scope: ProjectScope; workflowId: string }) | null> {
+      const scope = scopeCondition(who);
+      const byId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrCode);
+      const rows = await em().execute<(ProjectRow & { workflow_id: string })[]>(
+        `${SELECT.replace('SELECT p.id,', 'SELECT p.workflow_id, p.id,')} WHERE ${byId ? 'p.id = ?' : 'p.code = ?'} AND ${scope.sql}`,
+        [idOrCode, ...scope.params],
+        'all',
+      );
+      const row = rows[0];
+      if (!row) return null;
+      const [dto] = await hydrate([row]);
+      return { ...dto!, workflowId: row.workflow_id };
+    },
+
+    async history(projectId: string): Promise<HistoryEntry[]> {
+      const rows = await em().execute<
+        {
+          seq: number;
+          action: string;
+          from_stage: Stage | null;
+          to_stage: Stage;
+          actor_name: string;
+          at: Date | string;
+          payload: Record<string, unknown>;
+        }[]
+      >(
+        `SELECT seq, action, from_stage, to_stage, actor_name, at, payload FROM project_history
+          WHERE project_id = ? ORDER BY seq`,
+        [projectId],
+        'all',
+      );
+      return rows.map((r) => ({
+        seq: r.seq,
+        action: r.action,
+        fromStage: r.from_stage,
+        toStage: r.to_stage,
+        actorName: r.actor_name,
+        at: iso(r.at),
+        payload: r.payload,
+      }));
+    },
+
+    async codeExists(code: string): Promise<boolean> {
+      const rows = await em().execute('SELECT 1 FROM project WHERE code = ?', [code], 'all');
+      return rows.length > 0;
+    },
+
+    async nextCode(year: number): Promise<string> {
+      const [row] = (await em().execute<{ n: string }[]>(
+        `SELECT nextval('project_code_seq') AS n`,
+        [],
+        'all',
+      )) as [{ n: string }];
+      return `${year}-${row.n.padStart(5, '0')}`;
+    },
+
+    async orgsByCode(
+      codes: string[],
+    ): Promise<Map<string, { id: string; code: string; kind: OrgKind; parentId: string | null }>> {
+      const rows = await em().execute<
+        { id: string; code: string; kind: OrgKind; parent_id: string | null }[]
+      >('SELECT id, code, kind, parent_id FROM org_unit WHERE code = ANY(ARRAY[?]::text[])', [codes], 'all');
+      return new Map(
+        rows.map((r) => [r.code, { id: r.id, code: r.code, kind: r.kind, parentId: r.parent_id }]),
+      );
+    },
+  };
+}
+
+export type ProjectRepository = ReturnType<typeof createProjectRepository>;

@@ -1,0 +1,71 @@
+import {
+  createProjectSchema,
+  projectDetailSchema,
+  projectListQuerySchema,
+  projectListSchema,
+  transitionSchema,
+} from '../../../../domain/schemas.js';
+import { defineRoute, type RouteDef } from '../../http.js';
+import type { SessionUser } from '../auth/session.js';
+import type { Caller, ProjectService } from './service.js';
+
+export function callerOf(u: SessionUser): Caller {
+  return {
+    orgUnitId: u.orgUnit.id,
+    orgKind: u.orgUnit.kind,
+    roles: u.roles,
+    actor: { id: u.id, username: u.username, name: u.displayName },
+  };
+}
+
+export function projectRoutes(service: ProjectService): RouteDef[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/projects',
+      summary: '项目列表 (projects within your scope; filters and paging)',
+      tags: ['projects'],
+      access: 'authenticated',
+      query: projectListQuerySchema,
+      response: projectListSchema,
+      errors: [401, 422],
+      handler: async ({ user, query }) => {
+        const { items, total } = await service.list(callerOf(user!), query);
+        return { items, total, page: query.page, pageSize: query.pageSize };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/projects',
+      summary: '立项 (register a project: starts its workflow)',
+      tags: ['projects'],
+      access: 'authenticated',
+      body: createProjectSchema,
+      response: projectDetailSchema,
+      successStatus: 201,
+      errors: [401, 403, 409, 422],
+      handler: async ({ user, body }) => service.create(callerOf(user!), body),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/projects/:id',
+      summary: '项目详情 (one project with its stage history; id or code)',
+      tags: ['projects'],
+      access: 'authenticated',
+      response: projectDetailSchema,
+      errors: [401, 404],
+      handler: async ({ user, params }) => service.detail(callerOf(user!), params.id!),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/projects/:id/transitions',
+      summary: '推进流程 (take a step: the body names the action and carries its fields)',
+      tags: ['projects'],
+      access: 'authenticated',
+      body: transitionSchema,
+      response: projectDetailSchema,
+      errors: [401, 403, 404, 409, 422],
+      handler: async ({ user, params, body }) => service.transition(callerOf(user!), params.id!, body),
+    }),
+  ];
+}

@@ -1,0 +1,174 @@
+/**
+ * Project use cases. Stage changes go through the project's workflow as Updates; the service
+ * maps the workflow's verdict to typed errors and returns the read model afterwards (the
+ * activity has written it before the Update completes).
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { canCreateProject, canTakeAction, type Principal } from '../../../../domain/access.js';
+import { AppError, TRANSITION_NOT_ALLOWED } from '../../../../domain/errors.js';
+import { ACTION_LABELS } from '../../../../domain/lifecycle.js';
+import { projectWorkflowId, type Actor, type NewProjectRecord } from '../../../../domain/project-records.js';
+import type {
+  CreateProjectInput,
+  ProjectDetailDto,
+  ProjectDto,
+  ProjectListQuery,
+  TransitionInput,
+} from '../../../../domain/schemas.js';
+import {
+  projectWorkflow,
+  registeredUpdate,
+  transitionUpdates,
+} from '../../../../workflows/project.workflow.js';
+import type { ProjectRepository } from './repository.js';
+
+export interface Caller extends Principal {
+  actor: Actor;
+}
+
+export function createProjectService(deps: { repo: ProjectRepository; temporal: Client; taskQueue: string }) {
+  const { repo, temporal } = deps;
+
+  async function detail(who: Principal, idOrCode: string): Promise<ProjectDetailDto> {
+    const p = await repo.find(who, idOrCode);
+    if (!p) throw new AppError('NOT_FOUND', `项目不存在或不在您的权限范围内 (project ${idOrCode} not found)`);
+    const { scope: _scope, workflowId: _wf, ...dto } = p;
+    return { ...dto, history: await repo.history(p.id) };
+  }
+
+  return {
+    async list(who: Principal, q: ProjectListQuery): Promise<{ items: ProjectDto[]; total: number }> {
+      const { items, total } = await repo.list(who, q);
+      return { items: items.map(({ scope: _s, ...dto }) => dto), total };
+    },
+
+    detail,
+
+    async create(caller: Caller, input: CreateProjectInput): Promise<ProjectDetailDto> {
+      const orgs = await repo.orgsByCode([input.departmentCode, input.ownerUnitCode, ...input.villageCodes]);
+      const problems: { path: string; message: string }[] = [];
+      const dept = orgs.get(input.departmentCode);
+      if (dept?.kind !== 'department')
+        problems.push({ path: 'body.departmentCode', message: `不是主管部门: ${input.departmentCode}` });
+      const owner = orgs.get(input.ownerUnitCode);
+      if (!owner || (owner.kind !== 'township' && owner.kind !== 'department')) {
+        problems.push({ path: 'body.ownerUnitCode', message: `不是乡镇或部门: ${input.ownerUnitCode}` });
+      }
+      input.villageCodes.forEach((c, i) => {
+        if (orgs.get(c)?.kind !== 'village')
+          problems.push({ path: `body.villageCodes.${i}`, message: `不是村（社区）: ${c}` });
+      });
+      if (new Set(input.villageCodes).size !== input.villageCodes.length) {
+        problems.push({ path: 'body.villageCodes', message: '建设地点重复 (duplicate village)' });
+      }
+      if (problems.length) {
+        throw new AppError(
+          'VALIDATION_FAILED',
+          `请求内容不合法: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+          problems,
+        );
+      }
+      if (!canCreateProject(caller, dept!.id)) {
+        throw new AppError(
+          'FORBIDDEN',
+          '只有主管部门的操作账号可以为本部门立项 (only the department operator may register its projects)',
+        );
+      }
+      const code = input.code ?? (await repo.nextCode(input.year));
+      if (await repo.codeExists(code)) throw new AppError('CONFLICT', `项目编号已存在: ${code}`);
+
+      const record: NewProjectRecord = {
+        id: randomUUID(),
+        code,
+        workflowId: projectWorkflowId(code),
+        name: input.name,
+        year: input.year,
+        type: input.type,
+        nature: input.nature,
+        departmentId: dept!.id,
+        departmentCode: dept!.code,
+        ownerUnitId: owner!.id,
+        ownerUnitCode: owner!.code,
+        villageIds: input.villageCodes.map((c) => orgs.get(c)!.id),
+        villageCodes: input.villageCodes,
+        location: input.location ?? null,
+        approvalDocumentNo: input.approvalDocumentNo,
+        budgetFen: input.budgetFen,
+        fundSources: input.fundSources.map((s) => ({
+          kind: s.kind,
+          amountFen: s.amountFen,
+          documentNo: s.documentNo ?? null,
+        })),
+        plannedDates: input.plannedDates,
+      };
+      // Update-with-Start: the workflow is started and we wait until its first activity has written
+      // the project row, so the 201 carries the real row. A second start with the same code fails.
+      const start = new WithStartWorkflowOperation(projectWorkflow, {
+        workflowId: record.workflowId,
+        taskQueue: deps.taskQueue,
+        args: [{ project: record, createdBy: caller.actor }],
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+      try {
+        await temporal.workflow.executeUpdateWithStart(registeredUpdate, { startWorkflowOperation: start });
+      } catch (err) {
+        if (
+          err instanceof WorkflowExecutionAlreadyStartedError ||
+          hasCause(err, WorkflowExecutionAlreadyStartedError)
+        ) {
+          throw new AppError('CONFLICT', `项目编号已存在: ${code}`);
+        }
+        throw err;
+      }
+      return detail(caller, record.id);
+    },
+
+    async transition(caller: Caller, idOrCode: string, input: TransitionInput): Promise<ProjectDetailDto> {
+      const p = await repo.find(caller, idOrCode);
+      if (!p)
+        throw new AppError('NOT_FOUND', `项目不存在或不在您的权限范围内 (project ${idOrCode} not found)`);
+      if (!canTakeAction(caller, p.scope, input.action)) {
+        throw new AppError(
+          'FORBIDDEN',
+          `您无权对该项目执行「${ACTION_LABELS[input.action].zh}」 (not allowed for your account)`,
+        );
+      }
+      const handle = temporal.workflow.getHandle(p.workflowId);
+      try {
+        await handle.executeUpdate(transitionUpdates[input.action], {
+          args: [{ actor: caller.actor, input }],
+        });
+      } catch (err) {
+        const cause: unknown = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
+        if (cause instanceof ApplicationFailure && cause.type === TRANSITION_NOT_ALLOWED) {
+          throw new AppError('TRANSITION_NOT_ALLOWED', cause.message);
+        }
+        if (err instanceof WorkflowNotFoundError) {
+          throw new AppError('TRANSITION_NOT_ALLOWED', '项目流程已结束 (the project workflow is closed)');
+        }
+        throw err;
+      }
+      return detail(caller, p.id);
+    },
+  };
+}
+
+function hasCause(err: unknown, type: new (...args: never[]) => Error): boolean {
+  let e: unknown = err;
+  for (let i = 0; i < 5 && e instanceof Error; i++) {
+    if (e instanceof type) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+export type ProjectService = ReturnType<typeof createProjectService>;

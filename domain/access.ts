@@ -1,0 +1,70 @@
+/**
+ * Who may see and do what (DOMAIN.md §8). Pure rules; the api's repository layer applies the same
+ * scope in SQL, and issue 5 adds row-level security in PostgreSQL beneath it.
+ */
+import type { Action } from './lifecycle.js';
+import type { OrgKind, Role } from './schemas.js';
+
+export interface Principal {
+  orgUnitId: string;
+  orgKind: OrgKind;
+  roles: readonly Role[];
+}
+
+export interface ProjectScope {
+  departmentId: string;
+  ownerUnitId: string;
+  villageIds: readonly string[];
+  /** Townships the project's villages belong to. */
+  townshipIds: readonly string[];
+}
+
+/** Which level takes each step: 谁主管、谁负责 (department) / 谁当业主、谁负责 (owner unit). */
+export const ACTION_LEVEL: Record<Action, 'department' | 'ownerUnit'> = {
+  approveDesign: 'department',
+  fixImplementation: 'ownerUnit',
+  start: 'ownerUnit',
+  reportProgress: 'ownerUnit',
+  complete: 'ownerUnit',
+  inspect: 'department',
+  reimburse: 'department',
+  handOver: 'ownerUnit',
+  close: 'ownerUnit',
+  adjust: 'department',
+  cancel: 'department',
+};
+
+export function isCountyWide(p: Principal): boolean {
+  return (
+    p.roles.includes('leader') ||
+    p.roles.includes('supervisor') ||
+    p.roles.includes('admin') ||
+    p.orgKind === 'county' ||
+    p.orgKind === 'office'
+  );
+}
+
+export function canReadProject(p: Principal, s: ProjectScope): boolean {
+  if (isCountyWide(p)) return true;
+  switch (p.orgKind) {
+    case 'department':
+      return s.departmentId === p.orgUnitId || s.ownerUnitId === p.orgUnitId;
+    case 'township':
+      return s.ownerUnitId === p.orgUnitId || s.townshipIds.includes(p.orgUnitId);
+    case 'village':
+      return s.villageIds.includes(p.orgUnitId);
+    default:
+      return false;
+  }
+}
+
+export function canTakeAction(p: Principal, s: ProjectScope, action: Action): boolean {
+  if (!p.roles.includes('operator')) return false;
+  return ACTION_LEVEL[action] === 'department'
+    ? s.departmentId === p.orgUnitId
+    : s.ownerUnitId === p.orgUnitId;
+}
+
+export function canCreateProject(p: Principal, departmentId: string): boolean {
+  return p.roles.includes('operator') && p.orgKind === 'department' && p.orgUnitId === departmentId;
+}

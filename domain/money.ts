@@ -1,0 +1,61 @@
+/**
+ * Money is integer 分 (fen) everywhere. On the wire and in workflow payloads an amount is a JSON
+ * integer (a safe integer: up to 90 万亿元, far above any county budget); sums are taken in bigint so
+ * no intermediate can lose a fen; formatting to 元 / 万元 is string arithmetic, never division.
+ */
+
+export type Fen = number;
+
+export function isFen(value: unknown): value is Fen {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** Sum of amounts in fen, exact; throws if the total leaves the safe-integer range. */
+export function sumFen(amounts: readonly Fen[]): Fen {
+  let total = 0n;
+  for (const a of amounts) total += BigInt(a);
+  return fenFromBigInt(total);
+}
+
+export function fenFromBigInt(value: bigint): Fen {
+  if (value < 0n || value > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new RangeError(`amount out of range: ${value} 分`);
+  }
+  return Number(value);
+}
+
+/** Parses a PostgreSQL bigint (which node-postgres returns as a string) into fen. */
+export function fenFromDb(value: string | number | bigint): Fen {
+  return fenFromBigInt(BigInt(value));
+}
+
+function groupThousands(digits: string): string {
+  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** 1234567 分 → "12,345.67" (元). */
+export function formatYuan(fen: Fen): string {
+  const s = BigInt(fen).toString().padStart(3, '0');
+  return `${groupThousands(s.slice(0, -2))}.${s.slice(-2)}`;
+}
+
+/**
+ * 1234567 分 → "1.23" (万元), rounded half up at the second decimal as Chinese ledgers print it.
+ * 1 万元 = 1,000,000 分.
+ */
+export function formatWanYuan(fen: Fen): string {
+  const hundredths = (BigInt(fen) + 5000n) / 10000n; // units of 0.01 万元
+  const s = hundredths.toString().padStart(3, '0');
+  return `${groupThousands(s.slice(0, -2))}.${s.slice(-2)}`;
+}
+
+/** Parses "12,345.67" / "12345.6" / "12345" 元 into fen without floating point; null if not money. */
+export function parseYuan(text: string): Fen | null {
+  const m = /^\s*(\d{1,3}(?:,\d{3})*|\d+)(?:\.(\d{1,2}))?\s*$/.exec(text);
+  if (!m) return null;
+  const whole = m[1]!.replace(/,/g, '');
+  const frac = (m[2] ?? '').padEnd(2, '0');
+  const fen = BigInt(whole) * 100n + BigInt(frac);
+  if (fen > BigInt(Number.MAX_SAFE_INTEGER)) return null;
+  return Number(fen);
+}

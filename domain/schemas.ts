@@ -1,0 +1,254 @@
+/**
+ * The API contract: request and response schemas, used by the api (validation), the OpenAPI
+ * document, the console's typed client and the tests. One definition of each shape.
+ */
+import { z } from 'zod';
+import { ACTIONS, IMPLEMENTATION_METHODS, STAGES } from './lifecycle.js';
+import { sumFen } from './money.js';
+
+export const isoDate = z.iso.date({ error: '日期格式应为 YYYY-MM-DD' });
+
+/** An amount in 分, a non-negative JSON integer. */
+export const fen = z
+  .number({ error: '金额应为整数（单位：分）' })
+  .int({ error: '金额应为整数（单位：分）' })
+  .nonnegative({ error: '金额不能为负' })
+  .max(Number.MAX_SAFE_INTEGER);
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const optionalText = (max: number) => z.string().trim().max(max).optional();
+
+export const FUND_SOURCE_KINDS = [
+  'centralSpecial', // 中央财政专项扶贫资金
+  'municipalSpecial', // 市级财政专项扶贫资金
+  'countySpecial', // 县级财政专项扶贫资金
+  'sector', // 行业扶贫资金
+  'social', // 社会扶贫资金
+  'integratedAgri', // 统筹整合涉农资金
+] as const;
+export type FundSourceKind = (typeof FUND_SOURCE_KINDS)[number];
+export const FUND_SOURCE_LABELS: Record<FundSourceKind, string> = {
+  centralSpecial: '中央财政专项扶贫资金',
+  municipalSpecial: '市级财政专项扶贫资金',
+  countySpecial: '县级财政专项扶贫资金',
+  sector: '行业扶贫资金',
+  social: '社会扶贫资金',
+  integratedAgri: '统筹整合涉农资金',
+};
+
+export const PROJECT_NATURES = ['new', 'continued', 'rebuilt'] as const; // 新建/续建/改建
+export const PROJECT_NATURE_LABELS: Record<(typeof PROJECT_NATURES)[number], string> = {
+  new: '新建',
+  continued: '续建',
+  rebuilt: '改建',
+};
+
+export const plannedDatesSchema = z
+  .object({
+    start: isoDate,
+    completion: isoDate,
+    acceptance: isoDate,
+    reimbursement: isoDate,
+  })
+  .refine((d) => d.start <= d.completion && d.completion <= d.acceptance && d.acceptance <= d.reimbursement, {
+    error: '计划日期须按 开工 ≤ 竣工 ≤ 验收 ≤ 报账 排列',
+  });
+export type PlannedDates = z.infer<typeof plannedDatesSchema>;
+
+export const fundSourceInputSchema = z.object({
+  kind: z.enum(FUND_SOURCE_KINDS),
+  amountFen: fen.refine((n) => n > 0, { error: '资金来源金额须大于 0' }),
+  documentNo: optionalText(100),
+});
+
+export const projectCodeSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9-]{2,39}$/, { error: '项目编号只能由字母、数字和连字符组成（3–40 位）' });
+
+export const createProjectSchema = z
+  .object({
+    code: projectCodeSchema.optional(),
+    name: text(200),
+    year: z.number().int().min(2000).max(2100),
+    type: text(50),
+    nature: z.enum(PROJECT_NATURES),
+    departmentCode: text(40),
+    ownerUnitCode: text(40),
+    villageCodes: z.array(text(40)).min(1).max(50),
+    location: optionalText(200),
+    approvalDocumentNo: text(100),
+    budgetFen: fen.refine((n) => n > 0, { error: '预算须大于 0' }),
+    fundSources: z.array(fundSourceInputSchema).min(1).max(20),
+    plannedDates: plannedDatesSchema,
+  })
+  .superRefine((p, ctx) => {
+    if (sumFen(p.fundSources.map((s) => s.amountFen)) !== p.budgetFen) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fundSources'],
+        message: '各资金来源之和须等于批复预算 (sum of fund sources must equal the approved budget)',
+      });
+    }
+  });
+export type CreateProjectInput = z.infer<typeof createProjectSchema>;
+
+export const documentRefSchema = z.object({ title: text(200), number: optionalText(100) });
+const documents = z.array(documentRefSchema).max(50).default([]);
+
+/** Each action carries its own fields; `action` selects the shape. */
+export const transitionSchema = z.discriminatedUnion('action', [
+  z.object({
+    action: z.literal('approveDesign'),
+    documentNo: text(100),
+    approvedOn: isoDate,
+    note: optionalText(1000),
+    documents,
+  }),
+  z.object({
+    action: z.literal('fixImplementation'),
+    method: z.enum(IMPLEMENTATION_METHODS),
+    recordNo: optionalText(100),
+    contractor: optionalText(200),
+    contractAmountFen: fen.optional(),
+    note: optionalText(1000),
+    documents,
+  }),
+  z.object({ action: z.literal('start'), startedOn: isoDate, note: optionalText(1000), documents }),
+  z.object({
+    action: z.literal('reportProgress'),
+    month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: '月份格式应为 YYYY-MM' }),
+    percent: z.number().int().min(0).max(100),
+    narrative: text(2000),
+    documents,
+  }),
+  z.object({ action: z.literal('complete'), completedOn: isoDate, note: optionalText(1000), documents }),
+  z.object({
+    action: z.literal('inspect'),
+    passed: z.boolean(),
+    inspectedOn: isoDate,
+    findings: optionalText(2000),
+    documents,
+  }),
+  z.object({
+    action: z.literal('reimburse'),
+    settledOn: isoDate,
+    settledAmountFen: fen,
+    note: optionalText(1000),
+    documents,
+  }),
+  z.object({
+    action: z.literal('handOver'),
+    caretaker: text(200),
+    duty: text(1000),
+    handedOverOn: isoDate,
+    documents,
+  }),
+  z.object({ action: z.literal('close'), note: optionalText(1000), documents }),
+  z.object({
+    action: z.literal('adjust'),
+    documentNo: text(100),
+    reason: text(1000),
+    plannedDates: plannedDatesSchema.optional(),
+    documents,
+  }),
+  z.object({ action: z.literal('cancel'), documentNo: text(100), reason: text(1000), documents }),
+]);
+export type TransitionInput = z.infer<typeof transitionSchema>;
+
+export const stageSchema = z.enum(STAGES);
+export const actionSchema = z.enum(ACTIONS);
+
+export const historyEntrySchema = z.object({
+  seq: z.number().int(),
+  action: z.string(),
+  fromStage: stageSchema.nullable(),
+  toStage: stageSchema,
+  actorName: z.string(),
+  at: z.string(),
+  payload: z.record(z.string(), z.unknown()),
+});
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
+
+export const orgRefSchema = z.object({ code: z.string(), name: z.string() });
+
+export const projectSchema = z.object({
+  id: z.uuid(),
+  code: z.string(),
+  name: z.string(),
+  year: z.number().int(),
+  type: z.string(),
+  nature: z.enum(PROJECT_NATURES),
+  stage: stageSchema,
+  department: orgRefSchema,
+  ownerUnit: orgRefSchema,
+  villages: z.array(orgRefSchema),
+  location: z.string().nullable(),
+  approvalDocumentNo: z.string(),
+  budgetFen: fen,
+  fundSources: z.array(
+    z.object({ kind: z.enum(FUND_SOURCE_KINDS), amountFen: fen, documentNo: z.string().nullable() }),
+  ),
+  plannedDates: z.object({
+    start: isoDate,
+    completion: isoDate,
+    acceptance: isoDate,
+    reimbursement: isoDate,
+  }),
+  progressPercent: z.number().int(),
+  allowedActions: z.array(actionSchema),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type ProjectDto = z.infer<typeof projectSchema>;
+
+export const projectDetailSchema = projectSchema.extend({ history: z.array(historyEntrySchema) });
+export type ProjectDetailDto = z.infer<typeof projectDetailSchema>;
+
+export const projectListQuerySchema = z.object({
+  year: z.coerce.number().int().optional(),
+  department: z.string().optional(),
+  township: z.string().optional(),
+  village: z.string().optional(),
+  stage: stageSchema.optional(),
+  q: z.string().trim().max(100).optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(200).default(20),
+});
+export type ProjectListQuery = z.infer<typeof projectListQuerySchema>;
+
+export const projectListSchema = z.object({
+  items: z.array(projectSchema),
+  total: z.number().int(),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+});
+export type ProjectListDto = z.infer<typeof projectListSchema>;
+
+export const loginSchema = z.object({ username: text(64), password: z.string().min(1).max(256) });
+
+export const ROLES = ['admin', 'leader', 'supervisor', 'operator', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+export const ORG_KINDS = ['county', 'office', 'department', 'township', 'village'] as const;
+export type OrgKind = (typeof ORG_KINDS)[number];
+
+export const meSchema = z.object({
+  id: z.uuid(),
+  username: z.string(),
+  displayName: z.string(),
+  orgUnit: z.object({ code: z.string(), name: z.string(), kind: z.enum(ORG_KINDS) }),
+  roles: z.array(z.enum(ROLES)),
+  mustChangePassword: z.boolean(),
+});
+export type MeDto = z.infer<typeof meSchema>;
+
+export const orgUnitSchema = z.object({
+  code: z.string(),
+  name: z.string(),
+  kind: z.enum(ORG_KINDS),
+  parentCode: z.string().nullable(),
+});
+export const orgListSchema = z.object({ items: z.array(orgUnitSchema) });
+
+export const errorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});

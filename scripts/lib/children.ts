@@ -1,0 +1,57 @@
+/** Child processes of the launcher: started with IPC so each can say when it is ready. */
+import { fork, type ChildProcess } from 'node:child_process';
+import type { Logger } from '../../platform/log.js';
+
+export interface Child {
+  name: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export function startNodeChild(opts: {
+  name: string;
+  entry: string;
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  readyTimeoutMs?: number;
+  onUnexpectedExit: (name: string, code: number | null) => void;
+}): Promise<Child> {
+  const child = fork(opts.entry, [], {
+    execArgv: ['--import', 'tsx'],
+    env: opts.env,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let stopping = false;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.once('exit', (code) => {
+    if (!stopping) opts.onUnexpectedExit(opts.name, code);
+  });
+  const handle: Child = {
+    name: opts.name,
+    process: child,
+    stop: async () => {
+      stopping = true;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      child.kill('SIGTERM');
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${opts.name} did not become ready`)),
+      opts.readyTimeoutMs ?? 120_000,
+    );
+    child.on('message', (m: unknown) => {
+      if (typeof m === 'object' && m !== null && (m as { type?: string }).type === 'ready') {
+        clearTimeout(timer);
+        resolve(handle);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${opts.name} exited with code ${code} before it was ready`));
+    });
+  });
+}

@@ -1,0 +1,230 @@
+/**
+ * Seeds the demo county: org units and accounts straight into PostgreSQL, then projects through
+ * the same service the api uses (so each demo project is a real workflow with a real history).
+ * Safe to run again: existing units, accounts and steps are kept, missing ones are added.
+ */
+import type { Client } from '@temporalio/client';
+import { ACTION_LEVEL } from '../../domain/access.js';
+import type { Action } from '../../domain/lifecycle.js';
+import type { TransitionInput } from '../../domain/schemas.js';
+import type { Orm } from '../../db/orm.js';
+import { DEMO_PROJECTS, DEMO_UNITS, type DemoProject } from '../../db/seed/demo-county.js';
+import { hashPassword } from '../../api/src/modules/auth/password.js';
+import { createProjectRepository } from '../../api/src/modules/projects/repository.js';
+import { createProjectService, type Caller } from '../../api/src/modules/projects/service.js';
+import type { Logger } from '../../platform/log.js';
+
+const SEEDED_KEY = 'demo_seed';
+
+export async function isDemoSeeded(orm: Orm): Promise<boolean> {
+  const rows = await orm.em.fork().execute(`SELECT 1 FROM app_meta WHERE key = ?`, [SEEDED_KEY], 'all');
+  return rows.length > 0;
+}
+
+export async function seedOrgsAndUsers(orm: Orm, password: string): Promise<void> {
+  const em = orm.em.fork();
+  await em.transactional(async (tx) => {
+    for (const u of DEMO_UNITS) {
+      await tx.execute(
+        `INSERT INTO org_unit (code, name, kind, parent_id)
+         VALUES (?, ?, ?, (SELECT id FROM org_unit WHERE code = ?)) ON CONFLICT (code) DO NOTHING`,
+        [u.code, u.name, u.kind, u.parent],
+        'run',
+      );
+    }
+  });
+  const accounts: { username: string; name: string; unit: string; roles: string[] }[] = [
+    { username: 'admin', name: '系统管理员', unit: 'ck', roles: ['admin'] },
+    { username: 'leader', name: '县领导', unit: 'ck', roles: ['leader'] },
+    { username: 'supervisor', name: '专项监督办督查员', unit: 'zxjdb', roles: ['supervisor', 'operator'] },
+  ];
+  for (const u of DEMO_UNITS) {
+    accounts.push({ username: `${u.code}.op`, name: `${u.name}操作员`, unit: u.code, roles: ['operator'] });
+    accounts.push({ username: `${u.code}.view`, name: `${u.name}查询员`, unit: u.code, roles: ['viewer'] });
+  }
+  const existing = new Set(
+    (await em.execute<{ username: string }[]>('SELECT username FROM app_user', [], 'all')).map(
+      (r) => r.username,
+    ),
+  );
+  for (const a of accounts) {
+    if (existing.has(a.username)) continue;
+    const hash = await hashPassword(password);
+    await em.transactional(async (tx) => {
+      const [row] = (await tx.execute<{ id: string }[]>(
+        `INSERT INTO app_user (username, display_name, org_unit_id, password_hash)
+         VALUES (?, ?, (SELECT id FROM org_unit WHERE code = ?), ?) RETURNING id`,
+        [a.username, a.name, a.unit, hash],
+        'all',
+      )) as [{ id: string }];
+      for (const role of a.roles) {
+        await tx.execute('INSERT INTO user_role (user_id, role) VALUES (?, ?)', [row.id, role], 'run');
+      }
+    });
+  }
+}
+
+async function callerFor(orm: Orm, username: string): Promise<Caller> {
+  const rows = await orm.em
+    .fork()
+    .execute<
+      { id: string; display_name: string; org_id: string; kind: Caller['orgKind']; roles: Caller['roles'] }[]
+    >(
+      `SELECT u.id, u.display_name, o.id AS org_id, o.kind,
+            COALESCE((SELECT array_agg(r.role) FROM user_role r WHERE r.user_id = u.id), '{}') AS roles
+       FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id WHERE u.username = ?`,
+      [username],
+      'all',
+    );
+  const r = rows[0];
+  if (!r) throw new Error(`demo account ${username} is missing`);
+  return {
+    orgUnitId: r.org_id,
+    orgKind: r.kind,
+    roles: r.roles,
+    actor: { id: r.id, username, name: r.display_name },
+  };
+}
+
+const MAIN_PATH: Action[] = [
+  'approveDesign',
+  'fixImplementation',
+  'start',
+  'reportProgress',
+  'complete',
+  'inspect',
+  'reimburse',
+  'handOver',
+];
+
+function stepInput(action: Action, p: DemoProject, passed = true): TransitionInput {
+  const d = '2026-';
+  switch (action) {
+    case 'approveDesign':
+      return {
+        action,
+        documentNo: `城${p.department}审〔2026〕${p.code.slice(-3)}号`,
+        approvedOn: `${d}03-10`,
+        documents: [{ title: '设计及预算批复' }],
+      };
+    case 'fixImplementation':
+      return {
+        action,
+        method: p.budgetFen > 100_000_000 ? 'openTender' : 'selfBuild',
+        recordNo: `会议纪要〔2026〕${p.code.slice(-3)}号`,
+        documents: [],
+      };
+    case 'start':
+      return { action, startedOn: `${d}04-01`, documents: [{ title: '开工报告' }] };
+    case 'reportProgress':
+      return {
+        action,
+        month: '2026-05',
+        percent: 60,
+        narrative: '主体工程完成六成，施工正常。',
+        documents: [],
+      };
+    case 'complete':
+      return { action, completedOn: `${d}07-20`, documents: [{ title: '竣工报告' }] };
+    case 'inspect':
+      return passed
+        ? {
+            action,
+            passed: true,
+            inspectedOn: `${d}08-05`,
+            findings: '工程质量合格，资料齐全。',
+            documents: [{ title: '验收报告' }],
+          }
+        : {
+            action,
+            passed: false,
+            inspectedOn: `${d}08-05`,
+            findings: '管网末端水压不足，需整改。',
+            documents: [],
+          };
+    case 'reimburse':
+      return {
+        action,
+        settledOn: `${d}09-01`,
+        settledAmountFen: p.budgetFen,
+        documents: [{ title: '报账凭证' }],
+      };
+    case 'handOver':
+      return {
+        action,
+        caretaker: '村民委员会',
+        duty: '日常巡查与维修',
+        handedOverOn: `${d}09-15`,
+        documents: [],
+      };
+    case 'cancel':
+      return {
+        action,
+        documentNo: `城${p.department}发〔2026〕${p.code.slice(-3)}号`,
+        reason: '选址与规划冲突，项目终止。',
+        documents: [],
+      };
+    default:
+      throw new Error(`no demo input for ${action}`);
+  }
+}
+
+export async function seedDemoProjects(deps: {
+  orm: Orm;
+  temporal: Client;
+  taskQueue: string;
+  log: Logger;
+}): Promise<number> {
+  const repo = createProjectRepository(deps.orm);
+  const service = createProjectService({ repo, temporal: deps.temporal, taskQueue: deps.taskQueue });
+  const countyWide = await callerFor(deps.orm, 'leader');
+  let created = 0;
+  for (const p of DEMO_PROJECTS) {
+    const deptCaller = await callerFor(deps.orm, `${p.department}.op`);
+    const ownerCaller = await callerFor(deps.orm, `${p.owner}.op`);
+    let project = await repo.find(countyWide, p.code);
+    if (!project) {
+      await service.create(deptCaller, {
+        code: p.code,
+        name: p.name,
+        year: 2026,
+        type: p.type,
+        nature: p.nature,
+        departmentCode: p.department,
+        ownerUnitCode: p.owner,
+        villageCodes: p.villages,
+        approvalDocumentNo: `城扶发〔2026〕${p.code.slice(-3)}号`,
+        budgetFen: p.budgetFen,
+        fundSources: p.sources,
+        plannedDates: {
+          start: '2026-04-01',
+          completion: '2026-08-31',
+          acceptance: '2026-09-30',
+          reimbursement: '2026-11-30',
+        },
+      });
+      created++;
+      project = await repo.find(countyWide, p.code);
+    }
+    const plan: TransitionInput[] = MAIN_PATH.slice(0, p.steps).map((a) => stepInput(a, p));
+    if (p.then === 'failInspection') plan.push(stepInput('inspect', p, false));
+    if (p.then === 'cancel') plan.push(stepInput('cancel', p));
+    const done = (await repo.history(project!.id)).length - 1; // minus the creation row
+    for (const input of plan.slice(done)) {
+      const caller = ACTION_LEVEL[input.action] === 'department' ? deptCaller : ownerCaller;
+      await service.transition(caller, p.code, input);
+    }
+  }
+  deps.log.info(`demo projects ready (${created} created, ${DEMO_PROJECTS.length} in all)`);
+  return created;
+}
+
+export async function markDemoSeeded(orm: Orm): Promise<void> {
+  await orm.em
+    .fork()
+    .execute(
+      `INSERT INTO app_meta (key, value) VALUES (?, ?::jsonb) ON CONFLICT (key) DO NOTHING`,
+      [SEEDED_KEY, JSON.stringify({ at: new Date().toISOString() })],
+      'run',
+    );
+}

@@ -1,0 +1,294 @@
+/**
+ * One project walks 立项 → 管护 → closed over HTTP, on a real Temporal dev server and a real
+ * PostgreSQL; the rows are checked in the database and the workflow history is replayed.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { aProject } from '../support/builders.js';
+import { Session, startTestStack, type TestStack } from '../support/stack.js';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
+
+let stack: TestStack;
+let dept: Session; // 县水务局 operator: approves, inspects, reimburses
+let owner: Session; // 修齐镇 operator: the owner unit runs the works
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  dept = await Session.login(stack.baseUrl, 'swj.op');
+  owner = await Session.login(stack.baseUrl, 'xqz.op');
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function dbProject(id: string) {
+  const { rows } = await stack.db.query(
+    `SELECT stage, stage_seq, progress_percent, budget_fen, to_char(planned_completion, 'YYYY-MM-DD') AS planned_completion
+       FROM project WHERE id = $1`,
+    [id],
+  );
+  return rows[0];
+}
+async function dbHistory(id: string) {
+  const { rows } = await stack.db.query(
+    `SELECT h.seq, h.action, h.from_stage, h.to_stage, h.actor_name, u.username
+       FROM project_history h LEFT JOIN app_user u ON u.id = h.actor_id WHERE project_id = $1 ORDER BY seq`,
+    [id],
+  );
+  return rows;
+}
+
+describe('a project through every stage', () => {
+  it('walks 立项 → 设计审批 → 实施方式 → 开工 → 竣工 → 验收 → 报账 → 管护 and is closed', async () => {
+    const input = aProject();
+    const created = await dept.post('/api/projects', input);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).toMatchObject({ code: input.code, stage: 'approved', budgetFen: 30_000_000 });
+    expect(created.body.allowedActions).toEqual(
+      expect.arrayContaining(['approveDesign', 'adjust', 'cancel']),
+    );
+    const id: string = created.body.id;
+
+    const steps: [Session, Record<string, unknown>, string][] = [
+      [
+        dept,
+        {
+          action: 'approveDesign',
+          documentNo: '城水审〔2026〕8号',
+          approvedOn: '2026-03-10',
+          documents: [{ title: '设计批复' }],
+        },
+        'designApproved',
+      ],
+      [
+        owner,
+        { action: 'fixImplementation', method: 'selfBuild', recordNo: '村民大会纪要 3 号' },
+        'methodFixed',
+      ],
+      [owner, { action: 'start', startedOn: '2026-04-02', documents: [{ title: '开工报告' }] }, 'underway'],
+      [
+        owner,
+        { action: 'reportProgress', month: '2026-05', percent: 55, narrative: '管网铺设过半' },
+        'underway',
+      ],
+      [
+        dept,
+        {
+          action: 'adjust',
+          documentNo: '城水调〔2026〕2号',
+          reason: '雨季顺延',
+          plannedDates: {
+            start: '2026-04-01',
+            completion: '2026-09-15',
+            acceptance: '2026-10-15',
+            reimbursement: '2026-12-15',
+          },
+        },
+        'underway',
+      ],
+      [owner, { action: 'complete', completedOn: '2026-09-10' }, 'completed'],
+      [
+        dept,
+        { action: 'inspect', passed: false, inspectedOn: '2026-09-20', findings: '末端水压不足' },
+        'rectifying',
+      ],
+      [dept, { action: 'inspect', passed: true, inspectedOn: '2026-10-08' }, 'accepted'],
+      [dept, { action: 'reimburse', settledOn: '2026-11-01', settledAmountFen: 30_000_000 }, 'reimbursed'],
+      [
+        owner,
+        { action: 'handOver', caretaker: '白台村村委会', duty: '每月巡查管网', handedOverOn: '2026-11-10' },
+        'afterCare',
+      ],
+      [owner, { action: 'close', note: '管护移交完成' }, 'closed'],
+    ];
+    for (const [who, body, expected] of steps) {
+      const res = await who.post(`/api/projects/${id}/transitions`, body);
+      expect(res.status, `${body.action}: ${JSON.stringify(res.body)}`).toBe(200);
+      expect(res.body.stage).toBe(expected);
+    }
+
+    // The read model in PostgreSQL
+    expect(await dbProject(id)).toEqual({
+      stage: 'closed',
+      stage_seq: steps.length,
+      progress_percent: 100,
+      budget_fen: '30000000',
+      planned_completion: '2026-09-15',
+    });
+    const history = await dbHistory(id);
+    expect(history.map((h) => h.seq)).toEqual([...Array(steps.length + 1).keys()]);
+    expect(history.map((h) => h.action)).toEqual(['create', ...steps.map(([, b]) => b.action)]);
+    expect(history.map((h) => h.to_stage)).toEqual(['approved', ...steps.map(([, , s]) => s)]);
+    expect(history[0]).toMatchObject({ from_stage: null, username: 'swj.op', actor_name: '县水务局操作员' });
+    expect(history[2]).toMatchObject({
+      action: 'fixImplementation',
+      username: 'xqz.op',
+      from_stage: 'designApproved',
+    });
+
+    // The API's view agrees
+    const detail = await dept.get(`/api/projects/${input.code}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body.history).toHaveLength(steps.length + 1);
+    expect(detail.body.allowedActions).toEqual([]);
+
+    // The workflow completed, and its history replays against today's workflow code.
+    const handle = stack.client.workflow.getHandle(`project-${input.code}`);
+    expect((await handle.describe()).status.name).toBe('COMPLETED');
+    const wfHistory = await handle.fetchHistory();
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: inject('workflowBundlePath') } },
+      wfHistory,
+      `project-${input.code}`,
+    );
+    if (process.env.RECORD_HISTORIES === '1') {
+      fs.writeFileSync(path.join(FIXTURES, 'project-full-walk.json'), historyToJSON(wfHistory));
+    }
+  });
+
+  it('refuses `complete` before `start` with 409 and changes neither the database nor the workflow history', async () => {
+    const created = await dept.post('/api/projects', aProject());
+    expect(created.status).toBe(201);
+    const id: string = created.body.id;
+    const code: string = created.body.code;
+    const handle = stack.client.workflow.getHandle(`project-${code}`);
+
+    const rowBefore = await dbProject(id);
+    const historyBefore = await dbHistory(id);
+    const eventsBefore = (await handle.fetchHistory()).events ?? [];
+
+    const res = await owner.post(`/api/projects/${id}/transitions`, {
+      action: 'complete',
+      completedOn: '2026-05-01',
+    });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('TRANSITION_NOT_ALLOWED');
+    expect(res.body.error.message).toContain('立项');
+
+    expect(await dbProject(id)).toEqual(rowBefore);
+    expect(await dbHistory(id)).toEqual(historyBefore);
+    const eventsAfter = (await handle.fetchHistory()).events ?? [];
+    expect(eventsAfter.length).toBe(eventsBefore.length);
+    // A validator rejection leaves no Update event at all in the workflow history.
+    expect(JSON.stringify(eventsAfter)).not.toContain('complete');
+
+    // The right step at the right time still works afterwards.
+    const ok = await dept.post(`/api/projects/${id}/transitions`, {
+      action: 'approveDesign',
+      documentNo: 'X-1',
+      approvedOn: '2026-03-01',
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body.stage).toBe('designApproved');
+  });
+
+  it('answers bad input with 422, and wrong callers with 401 / 403 / 404, writing nothing', async () => {
+    const countBefore = (await stack.db.query('SELECT count(*)::int AS n FROM project')).rows[0].n;
+
+    const unbalanced = await dept.post('/api/projects', aProject({ budgetFen: 30_000_001 }));
+    expect(unbalanced.status).toBe(422);
+    expect(unbalanced.body.error.code).toBe('VALIDATION_FAILED');
+    expect(JSON.stringify(unbalanced.body.error.details)).toContain('fundSources');
+
+    const floaty = await dept.post('/api/projects', aProject({ budgetFen: 300.5 as unknown as number }));
+    expect(floaty.status).toBe(422);
+
+    const wrongVillage = await dept.post('/api/projects', aProject({ villageCodes: ['swj'] }));
+    expect(wrongVillage.status).toBe(422);
+    expect(wrongVillage.body.error.details[0].path).toBe('body.villageCodes.0');
+
+    const malformed = await fetch(`${stack.baseUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"username":',
+    });
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as { error: { code: string } }).error.code).toBe('BAD_REQUEST');
+
+    const anonymous = await new Session(stack.baseUrl).get('/api/projects');
+    expect(anonymous.status).toBe(401);
+
+    // A township operator cannot register a department's project.
+    const notDept = await owner.post('/api/projects', aProject());
+    expect(notDept.status).toBe(403);
+
+    const created = await dept.post('/api/projects', aProject());
+    const id = created.body.id;
+    const badAction = await dept.post(`/api/projects/${id}/transitions`, { action: 'fly' });
+    expect(badAction.status).toBe(422);
+    const missingField = await dept.post(`/api/projects/${id}/transitions`, { action: 'approveDesign' });
+    expect(missingField.status).toBe(422);
+
+    // A query account sees the project but may not move it.
+    const viewer = await Session.login(stack.baseUrl, 'swj.view');
+    expect((await viewer.get(`/api/projects/${id}`)).status).toBe(200);
+    const viewerStep = await viewer.post(`/api/projects/${id}/transitions`, {
+      action: 'approveDesign',
+      documentNo: 'X',
+      approvedOn: '2026-03-01',
+    });
+    expect(viewerStep.status).toBe(403);
+
+    // Another department does not even see it.
+    const other = await Session.login(stack.baseUrl, 'jtj.op');
+    expect((await other.get(`/api/projects/${id}`)).status).toBe(404);
+    const otherList = await other.get('/api/projects');
+    expect(otherList.body.items.map((p: { id: string }) => p.id)).not.toContain(id);
+
+    expect((await dept.get('/api/projects/00000000-0000-0000-0000-000000000000')).status).toBe(404);
+    expect((await stack.db.query('SELECT count(*)::int AS n FROM project')).rows[0].n).toBe(countBefore + 1);
+    expect(
+      (await stack.db.query('SELECT count(*)::int AS n FROM project_history WHERE project_id = $1', [id]))
+        .rows[0].n,
+    ).toBe(1);
+  });
+
+  it('refuses a second project with the same code (409), keeping the first', async () => {
+    const input = aProject();
+    expect((await dept.post('/api/projects', input)).status).toBe(201);
+    const again = await dept.post('/api/projects', { ...input, name: '重复编号' });
+    expect(again.status).toBe(409);
+    const { rows } = await stack.db.query('SELECT name FROM project WHERE code = $1', [input.code]);
+    expect(rows).toEqual([{ name: input.name }]);
+  });
+
+  it('lists projects in scope with filters and paging', async () => {
+    const a = await dept.post(
+      '/api/projects',
+      aProject({
+        name: '筛选测试 甲',
+        year: 2025,
+        plannedDates: {
+          start: '2025-04-01',
+          completion: '2025-08-31',
+          acceptance: '2025-09-30',
+          reimbursement: '2025-11-30',
+        },
+      }),
+    );
+    expect(a.status).toBe(201);
+    const byYear = await dept.get('/api/projects?year=2025');
+    expect(byYear.body.items.map((p: { name: string }) => p.name)).toEqual(['筛选测试 甲']);
+    const byText = await dept.get(`/api/projects?q=${encodeURIComponent('筛选测试')}`);
+    expect(byText.body.total).toBe(1);
+    const paged = await dept.get('/api/projects?pageSize=2&page=1');
+    expect(paged.body.items).toHaveLength(2);
+    expect(paged.body.total).toBeGreaterThan(2);
+    const village = await Session.login(stack.baseUrl, 'xqz-btc.view');
+    const villageList = await village.get('/api/projects');
+    expect(villageList.status).toBe(200);
+    expect(
+      villageList.body.items.every((p: { villages: { code: string }[] }) =>
+        p.villages.some((v) => v.code === 'xqz-btc'),
+      ),
+    ).toBe(true);
+    const bad = await dept.get('/api/projects?pageSize=1000');
+    expect(bad.status).toBe(422);
+  });
+});

@@ -1,0 +1,1 @@
+export const TEST_PASSWORD = 'Test-Passw0rd!';

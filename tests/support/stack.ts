@@ -1,0 +1,158 @@
+/**
+ * A per-file stack on the shared servers: a fresh database cloned from the template, a worker on
+ * its own task queue, and the real Express app on a free port. Nothing is mocked.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { createApp } from '../../api/src/app.js';
+import { initORM, type Orm } from '../../db/orm.js';
+import { createLogger } from '../../platform/log.js';
+import { createWorker } from '../../worker/worker.js';
+import { withDatabase } from './global-setup.js';
+import { TEST_PASSWORD } from './constants.js';
+
+export interface TestStack {
+  baseUrl: string;
+  orm: Orm;
+  db: pg.Pool;
+  client: Client;
+  taskQueue: string;
+  worker: Worker;
+  /** Stops the worker only (to test restarts); `startWorker` brings a new one up. */
+  stopWorker(): Promise<void>;
+  startWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+export async function startTestStack(): Promise<TestStack> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const suffix = randomBytes(4).toString('hex');
+  const dbName = `sanzhang_t_${suffix}`;
+  const baseUrl = inject('postgresUrl');
+  const admin = new pg.Client({ connectionString: withDatabase(baseUrl, 'postgres') });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName} TEMPLATE ${inject('templateDb')}`);
+  await admin.end();
+  const url = withDatabase(baseUrl, dbName);
+  const orm = await initORM(url);
+  const db = new pg.Pool({ connectionString: url, max: 3 });
+
+  const address = inject('temporalAddress');
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  const taskQueue = `test-${suffix}`;
+
+  let worker!: Worker;
+  let running: Promise<void> = Promise.resolve();
+  let closeWorkerConnection: () => Promise<void> = async () => {};
+  const startWorker = async () => {
+    const created = await createWorker({
+      address,
+      namespace: 'default',
+      taskQueue,
+      orm,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+    });
+    worker = created.worker;
+    running = worker.run();
+    closeWorkerConnection = () => created.connection.close();
+    stack.worker = worker;
+  };
+  const stopWorker = async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+    await closeWorkerConnection();
+  };
+
+  const log = createLogger('test-api', 'warn');
+  const { app } = createApp({
+    orm,
+    temporal: client,
+    namespace: 'default',
+    taskQueue,
+    log,
+    session: { idleMinutes: 30, absoluteHours: 12 },
+    cookieSecure: 'off',
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  const stack: TestStack = {
+    baseUrl: `http://127.0.0.1:${port}`,
+    orm,
+    db,
+    client,
+    taskQueue,
+    worker,
+    stopWorker,
+    startWorker,
+    stop: async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await stopWorker();
+      await connection.close();
+      await db.end();
+      await orm.close();
+    },
+  };
+  await startWorker();
+  return stack;
+}
+
+/** A logged-in HTTP session against the test api (cookie kept between calls). */
+export class Session {
+  private cookie = '';
+  constructor(private readonly baseUrl: string) {}
+
+  static async login(baseUrl: string, username: string, password = TEST_PASSWORD): Promise<Session> {
+    const s = new Session(baseUrl);
+    const res = await s.post('/api/auth/login', { username, password });
+    if (res.status !== 200)
+      throw new Error(`login ${username} failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return s;
+  }
+
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: any; headers: Headers }> {
+    const res = await fetch(this.baseUrl + path, {
+      method,
+      headers: {
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(this.cookie ? { cookie: this.cookie } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const setCookie = res.headers.get('set-cookie');
+    if (setCookie) this.cookie = setCookie.split(';')[0]!;
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
+  }
+
+  get(path: string) {
+    return this.request('GET', path);
+  }
+  post(path: string, body?: unknown) {
+    return this.request('POST', path, body ?? {});
+  }
+}

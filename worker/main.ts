@@ -1,0 +1,36 @@
+/** Entrypoint of the worker process (started by `npm start`, or on its own in production). */
+import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { initORM } from '../db/orm.js';
+import { loadEnv } from '../platform/env.js';
+import { createLogger } from '../platform/log.js';
+import { bundleWorkflows, createWorker } from './worker.js';
+
+const log = createLogger('worker');
+
+async function main() {
+  const env = loadEnv();
+  if (!env.DATABASE_URL || !env.TEMPORAL_ADDRESS)
+    throw new Error('the worker needs DATABASE_URL and TEMPORAL_ADDRESS');
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const orm = await initORM(env.DATABASE_URL);
+  const workflowBundle = await bundleWorkflows();
+  const { worker, connection } = await createWorker({
+    address: env.TEMPORAL_ADDRESS,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    orm,
+    workflowBundle,
+  });
+  // The SDK shuts the worker down gracefully on SIGINT/SIGTERM (finishing in-flight tasks).
+  log.info(`polling task queue "${env.TEMPORAL_TASK_QUEUE}" on ${env.TEMPORAL_ADDRESS}`);
+  process.send?.({ type: 'ready' });
+  await worker.run();
+  await connection.close();
+  await orm.close();
+  log.info('stopped');
+}
+
+main().catch((err: unknown) => {
+  log.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exit(1);
+});
