@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '../domain/search-attributes.js';
 import type { Logger } from './log.js';
 import { freePort, waitFor } from './ports.js';
@@ -39,7 +39,10 @@ export async function startTemporalDevServer(opts: {
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES))
     args.push('--search-attribute', `${name}=${type}`);
 
-  const child = spawn(opts.cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: Ctrl-C reaches the launcher, which stops the server after the worker.
+  const child = spawn(opts.cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const onExit = () => child.kill('SIGKILL'); // backstop: never leave it orphaned
+  process.once('exit', onExit);
   let exited: string | undefined;
   child.on('exit', (code, signal) => (exited = `exited (${signal ?? code})`));
   const tail: string[] = [];
@@ -70,6 +73,7 @@ export async function startTemporalDevServer(opts: {
       { timeoutMs: 90_000, intervalMs: 300 },
     );
   } catch (err) {
+    process.removeListener('exit', onExit);
     child.kill('SIGKILL');
     throw err;
   }
@@ -79,6 +83,7 @@ export async function startTemporalDevServer(opts: {
     process: child,
     stop: () =>
       new Promise<void>((resolve) => {
+        process.removeListener('exit', onExit);
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
         child.once('exit', () => {
@@ -90,7 +95,9 @@ export async function startTemporalDevServer(opts: {
   };
 }
 
-const TYPE_ENUM: Record<string, temporal.api.enums.v1.IndexedValueType> = {
+// @temporalio/proto is CommonJS: take the namespace from its default export under plain Node ESM.
+const { temporal } = proto;
+const TYPE_ENUM: Record<string, proto.temporal.api.enums.v1.IndexedValueType> = {
   Keyword: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
   KeywordList: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
   Int: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,

@@ -33,7 +33,10 @@ async function main() {
     log.error(`cannot listen on ${env.HOST}:${env.PORT}: ${err.message}`);
     process.exit(1);
   });
+  let stopping = false;
   const stop = () => {
+    if (stopping) return;
+    stopping = true;
     log.info('stopping');
     server.close(async () => {
       await connection.close();
