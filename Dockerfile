@@ -1,0 +1,34 @@
+# One image for api, worker and migrations. A glibc base (Debian): the Temporal core bridge
+# ships a glibc binary and does not load on musl/Alpine.
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
+FROM deps AS build
+COPY . .
+RUN node node_modules/vite/bin/vite.js build --config web/vite.config.ts
+
+FROM node:20-bookworm-slim AS prod-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
+WORKDIR /app
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY domain ./domain
+COPY db ./db
+COPY workflows ./workflows
+COPY activities ./activities
+COPY worker ./worker
+COPY api ./api
+COPY platform ./platform
+COPY scripts ./scripts
+COPY --from=build /app/web/dist ./web/dist
+USER node
+EXPOSE 3000
+# The api by default; compose runs the worker and migrations from the same image.
+CMD ["node", "--import", "tsx", "api/src/main.ts"]

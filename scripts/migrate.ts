@@ -1,0 +1,43 @@
+/**
+ * `npm run migrate`: applies database migrations to DATABASE_URL and, when TEMPORAL_ADDRESS is
+ * set, registers our search attributes on the namespace. Run once per deployment (compose does).
+ */
+import { Connection } from '@temporalio/client';
+import { initORM, migrate } from '../db/orm.js';
+import { loadEnv } from '../platform/env.js';
+import { createLogger } from '../platform/log.js';
+import { ensureSearchAttributes } from '../platform/temporal-server.js';
+import { waitFor } from '../platform/ports.js';
+
+const log = createLogger('migrate');
+
+async function main() {
+  const env = loadEnv();
+  if (!env.DATABASE_URL)
+    throw new Error('DATABASE_URL is required (npm start runs migrations itself for the embedded stack)');
+  const orm = await waitFor('PostgreSQL', () => initORM(env.DATABASE_URL!), {
+    timeoutMs: 120_000,
+    intervalMs: 1000,
+  });
+  const applied = await migrate(orm);
+  log.info(applied.length ? `applied: ${applied.join(', ')}` : 'schema up to date');
+  await orm.close();
+  if (env.TEMPORAL_ADDRESS) {
+    const connection = await waitFor(
+      'Temporal',
+      () => Connection.connect({ address: env.TEMPORAL_ADDRESS! }),
+      { timeoutMs: 180_000, intervalMs: 2000 },
+    );
+    await waitFor('Temporal namespace', () => ensureSearchAttributes(connection, env.TEMPORAL_NAMESPACE), {
+      timeoutMs: 180_000,
+      intervalMs: 2000,
+    });
+    log.info(`search attributes registered on namespace ${env.TEMPORAL_NAMESPACE}`);
+    await connection.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  log.error(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+});

@@ -1,0 +1,46 @@
+/**
+ * `npm run seed:demo`: the demo county on an external database (the embedded stack seeds itself).
+ * Needs DATABASE_URL and TEMPORAL_ADDRESS; runs a worker in-process while the demo projects'
+ * workflows take their steps. Safe to run twice: what exists is kept.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { initORM, migrate } from '../db/orm.js';
+import { loadEnv } from '../platform/env.js';
+import { createLogger } from '../platform/log.js';
+import { bundleWorkflows, createWorker } from '../worker/worker.js';
+import { markDemoSeeded, seedDemoProjects, seedOrgsAndUsers } from './lib/demo-seed.js';
+
+const log = createLogger('seed');
+
+async function main() {
+  const env = loadEnv();
+  if (!env.DATABASE_URL || !env.TEMPORAL_ADDRESS)
+    throw new Error('seed:demo needs DATABASE_URL and TEMPORAL_ADDRESS');
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const orm = await initORM(env.DATABASE_URL);
+  await migrate(orm);
+  await seedOrgsAndUsers(orm, env.DEMO_PASSWORD);
+  log.info('org units and demo accounts ready');
+  const { worker, connection: workerConnection } = await createWorker({
+    address: env.TEMPORAL_ADDRESS,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    orm,
+    workflowBundle: await bundleWorkflows(),
+  });
+  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  await worker.runUntil(async () => {
+    await seedDemoProjects({ orm, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, log });
+    await markDemoSeeded(orm);
+  });
+  await connection.close();
+  await workerConnection.close();
+  await orm.close();
+}
+
+main().catch((err: unknown) => {
+  log.error(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+});
