@@ -9,15 +9,17 @@ export interface Logger {
   error(msg: string): void;
 }
 
+/** `allToStderr` keeps stdout clean for commands whose output is a value (a path, JSON). */
 export function createLogger(
   component: string,
   level: Level = (process.env.LOG_LEVEL as Level) ?? 'info',
+  allToStderr = false,
 ): Logger {
   const min = ORDER[level] ?? ORDER.info;
   const write = (l: Level, msg: string) => {
     if (ORDER[l] < min) return;
     const line = `${new Date().toISOString()} [${component}] ${l === 'info' ? '' : l.toUpperCase() + ' '}${msg}\n`;
-    (l === 'error' || l === 'warn' ? process.stderr : process.stdout).write(line);
+    (allToStderr || l === 'error' || l === 'warn' ? process.stderr : process.stdout).write(line);
   };
   return {
     debug: (m) => write('debug', m),

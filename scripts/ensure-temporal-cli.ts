@@ -2,7 +2,7 @@
 import { createLogger } from '../platform/log.js';
 import { ensureTemporalCli } from '../platform/temporal-cli.js';
 
-const log = createLogger('temporal-cli');
+const log = createLogger('temporal-cli', 'info', true); // stdout carries only the path
 ensureTemporalCli(log).then(
   (p) => process.stdout.write(`${p}\n`),
   (err: unknown) => {
