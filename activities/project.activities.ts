@@ -3,18 +3,26 @@
  * Idempotent by construction: creation is keyed on the project id, each step on (project, seq),
  * both with ON CONFLICT DO NOTHING inside one transaction, so a retried activity writes nothing twice.
  */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AuditLog } from '../db/audit.js';
 import type { Orm } from '../db/orm.js';
+import { SYSTEM_SCOPE, inScope } from '../db/scope.js';
 import type { NewProjectRecord, TransitionRecord, Actor } from '../domain/project-records.js';
 
 export interface ProjectActivityDeps {
   orm: Orm;
+  audit: AuditLog;
 }
 
-export function createProjectActivities({ orm }: ProjectActivityDeps) {
+/**
+ * Activities act with the system identity (RLS scope `system`); the audit row names the person
+ * on whose request the workflow took the step.
+ */
+export function createProjectActivities({ orm, audit }: ProjectActivityDeps) {
   return {
     async recordProjectCreated(args: { project: NewProjectRecord; actor: Actor; at: string }): Promise<void> {
       const p = args.project;
-      await orm.em.fork().transactional(async (em) => {
+      await inScope(orm, SYSTEM_SCOPE, async (em) => {
         const inserted = await em.execute(
           `INSERT INTO project (id, code, workflow_id, name, year, type, nature, department_id, owner_unit_id,
              location, approval_document_no, budget_fen, stage, stage_seq, planned_start, planned_completion,
@@ -70,11 +78,20 @@ export function createProjectActivities({ orm }: ProjectActivityDeps) {
           payload: { approvalDocumentNo: p.approvalDocumentNo, budgetFen: p.budgetFen },
           effects: {},
         });
+        await audit.append(em, {
+          actor: { id: args.actor.id, username: args.actor.username },
+          via: 'activity',
+          action: 'project.create',
+          entity: 'project',
+          entityId: p.id,
+          after: p,
+          at: args.at,
+        });
       });
     },
 
     async recordTransition(r: TransitionRecord): Promise<void> {
-      await orm.em.fork().transactional(async (em) => {
+      await inScope(orm, SYSTEM_SCOPE, async (em) => {
         if (!(await insertHistory(em, r))) return; // this step was recorded by an earlier attempt
         const sets = ['stage = ?', 'stage_seq = ?', 'updated_at = ?'];
         const params: unknown[] = [r.toStage, r.seq, r.at];
@@ -98,14 +115,22 @@ export function createProjectActivities({ orm }: ProjectActivityDeps) {
           [...params, r.projectId, r.seq],
           'run',
         );
+        await audit.append(em, {
+          actor: { id: r.actor.id, username: r.actor.username },
+          via: 'activity',
+          action: `project.${r.action}`,
+          entity: 'project',
+          entityId: r.projectId,
+          before: { stage: r.fromStage, seq: r.seq - 1 },
+          after: { stage: r.toStage, seq: r.seq, ...r.effects, payload: r.payload },
+          at: r.at,
+        });
       });
     },
   };
 }
 
-type Em = Parameters<Parameters<ReturnType<Orm['em']['fork']>['transactional']>[0]>[0];
-
-async function insertHistory(em: Em, r: TransitionRecord): Promise<boolean> {
+async function insertHistory(em: EntityManager, r: TransitionRecord): Promise<boolean> {
   const rows = await em.execute(
     `INSERT INTO project_history (project_id, seq, action, from_stage, to_stage, actor_id, actor_name, at, payload)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)

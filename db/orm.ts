@@ -9,12 +9,29 @@ import { OrgUnitSchema } from './entities/org-unit.entity.js';
 import { AppUserSchema, UserRoleSchema, UserSessionSchema } from './entities/user.entity.js';
 import { ProjectSchema } from './entities/project.entity.js';
 import { Migration20261125000000_foundation } from './migrations/Migration20261125000000_foundation.js';
+import { Migration20261126200000_accounts } from './migrations/Migration20261126200000_accounts.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
+  { name: 'Migration20261126200000_accounts', class: Migration20261126200000_accounts },
 ];
 
-export function ormConfig(clientUrl: string, overrides: Partial<Options> = {}): Options {
+/** The role the application works as; row-level security applies to it (see the accounts migration). */
+export const APP_ROLE = 'sanzhang_app';
+
+export interface OrmOptions {
+  /**
+   * `app` (default): every pooled connection switches to APP_ROLE, so RLS and the table grants
+   * hold for all application queries. `owner`: the connecting user itself — migrations only.
+   */
+  role?: 'app' | 'owner';
+  overrides?: Partial<Options>;
+}
+
+type PgConn = { query(sql: string, cb: (err: Error | null) => void): void };
+
+export function ormConfig(clientUrl: string, opts: OrmOptions = {}): Options {
+  const appRole = (opts.role ?? 'app') === 'app';
   return defineConfig({
     clientUrl,
     entities: [OrgUnitSchema, AppUserSchema, UserRoleSchema, UserSessionSchema, ProjectSchema],
@@ -26,20 +43,39 @@ export function ormConfig(clientUrl: string, overrides: Partial<Options> = {}): 
       snapshot: false,
       silent: true,
     },
-    pool: { min: 0, max: 10 },
+    pool: {
+      min: 0,
+      max: 10,
+      ...(appRole
+        ? {
+            afterCreate: (conn: PgConn, done: (err: Error | null, conn: PgConn) => void) =>
+              conn.query(`SET ROLE ${APP_ROLE}`, (err) => done(err, conn)),
+          }
+        : {}),
+    },
     debug: false,
     allowGlobalContext: false,
-    ...overrides,
+    ...opts.overrides,
   });
 }
 
 export type Orm = MikroORM;
 
-export async function initORM(clientUrl: string, overrides: Partial<Options> = {}): Promise<Orm> {
-  return MikroORM.init(ormConfig(clientUrl, overrides));
+export async function initORM(clientUrl: string, opts: OrmOptions = {}): Promise<Orm> {
+  return MikroORM.init(ormConfig(clientUrl, opts));
 }
 
 export async function migrate(orm: Orm): Promise<string[]> {
   const done = await orm.getMigrator().up();
   return done.map((m) => m.name);
+}
+
+/** Applies pending migrations as the database owner, with a short-lived ORM of its own. */
+export async function migrateAsOwner(clientUrl: string): Promise<string[]> {
+  const orm = await initORM(clientUrl, { role: 'owner' });
+  try {
+    return await migrate(orm);
+  } finally {
+    await orm.close();
+  }
 }

@@ -224,7 +224,25 @@ export const projectListSchema = z.object({
 });
 export type ProjectListDto = z.infer<typeof projectListSchema>;
 
-export const loginSchema = z.object({ username: text(64), password: z.string().min(1).max(256) });
+export const loginSchema = z.object({
+  username: text(64),
+  password: z.string().min(1).max(256),
+  /** The 6-digit code of the authenticator app, for accounts with two-factor authentication. */
+  totp: z
+    .string()
+    .regex(/^\d{6}$/, { error: '动态口令为 6 位数字' })
+    .optional(),
+});
+
+export const changePasswordSchema = z.object({
+  currentPassword: z.string().min(1).max(256),
+  newPassword: z.string().min(1).max(256),
+});
+
+export const totpCodeSchema = z.object({
+  code: z.string().regex(/^\d{6}$/, { error: '动态口令为 6 位数字' }),
+});
+export const totpSetupSchema = z.object({ secret: z.string(), otpauthUri: z.string() });
 
 export const ROLES = ['admin', 'leader', 'supervisor', 'operator', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
@@ -238,6 +256,9 @@ export const meSchema = z.object({
   orgUnit: z.object({ code: z.string(), name: z.string(), kind: z.enum(ORG_KINDS) }),
   roles: z.array(z.enum(ROLES)),
   mustChangePassword: z.boolean(),
+  totpEnabled: z.boolean(),
+  /** Set while the session may only change its password (`passwordChange`) or set up 2FA (`totpSetup`). */
+  restriction: z.enum(['passwordChange', 'totpSetup']).nullable(),
 });
 export type MeDto = z.infer<typeof meSchema>;
 
@@ -252,3 +273,54 @@ export const orgListSchema = z.object({ items: z.array(orgUnitSchema) });
 export const errorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
 });
+
+// ── administration ─────────────────────────────────────────────────────────────────────────
+export const usernameSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, {
+    error: '用户名只能由小写字母、数字、点、下划线和连字符组成（2–64 位）',
+  });
+export const orgCodeSchema = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9][a-z0-9-]{1,39}$/, { error: '单位代码只能由小写字母、数字和连字符组成（2–40 位）' });
+
+export const adminUserSchema = z.object({
+  id: z.uuid(),
+  username: z.string(),
+  displayName: z.string(),
+  orgUnit: orgRefSchema,
+  roles: z.array(z.enum(ROLES)),
+  disabled: z.boolean(),
+  locked: z.boolean(),
+  mustChangePassword: z.boolean(),
+  totpEnabled: z.boolean(),
+});
+export type AdminUserDto = z.infer<typeof adminUserSchema>;
+export const adminUserListSchema = z.object({ items: z.array(adminUserSchema) });
+
+export const createUserSchema = z.object({
+  username: usernameSchema,
+  displayName: text(50),
+  orgUnitCode: orgCodeSchema,
+  roles: z.array(z.enum(ROLES)).min(1).max(5),
+});
+export const updateUserSchema = z
+  .object({
+    displayName: text(50).optional(),
+    orgUnitCode: orgCodeSchema.optional(),
+    roles: z.array(z.enum(ROLES)).min(1).max(5).optional(),
+  })
+  .refine((v) => Object.keys(v).length > 0, { error: '没有要修改的内容 (nothing to change)' });
+/** A temporary password is shown once; the account must change it at the next login. */
+export const userWithPasswordSchema = z.object({ user: adminUserSchema, temporaryPassword: z.string() });
+
+export const createOrgUnitSchema = z.object({
+  code: orgCodeSchema,
+  name: text(100),
+  kind: z.enum(ORG_KINDS),
+  parentCode: orgCodeSchema.nullable(),
+});
+export const updateOrgUnitSchema = z.object({ name: text(100) });

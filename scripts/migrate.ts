@@ -3,7 +3,7 @@
  * set, registers our search attributes on the namespace. Run once per deployment (compose does).
  */
 import { Connection } from '@temporalio/client';
-import { initORM, migrate } from '../db/orm.js';
+import { migrateAsOwner } from '../db/orm.js';
 import { loadEnv } from '../platform/env.js';
 import { createLogger } from '../platform/log.js';
 import { ensureSearchAttributes } from '../platform/temporal-server.js';
@@ -15,13 +15,11 @@ async function main() {
   const env = loadEnv();
   if (!env.DATABASE_URL)
     throw new Error('DATABASE_URL is required (npm start runs migrations itself for the embedded stack)');
-  const orm = await waitFor('PostgreSQL', () => initORM(env.DATABASE_URL!), {
+  const applied = await waitFor('PostgreSQL', () => migrateAsOwner(env.DATABASE_URL!), {
     timeoutMs: 120_000,
     intervalMs: 1000,
   });
-  const applied = await migrate(orm);
   log.info(applied.length ? `applied: ${applied.join(', ')}` : 'schema up to date');
-  await orm.close();
   if (env.TEMPORAL_ADDRESS) {
     const connection = await waitFor(
       'Temporal',

@@ -5,7 +5,9 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { initORM, migrate } from '../db/orm.js';
+import { createAuditLog } from '../db/audit.js';
+import { initORM, migrateAsOwner } from '../db/orm.js';
+import { loadAuditKey } from '../platform/audit-key.js';
 import { loadEnv } from '../platform/env.js';
 import { createLogger } from '../platform/log.js';
 import { bundleWorkflows, createWorker } from '../worker/worker.js';
@@ -18,15 +20,17 @@ async function main() {
   if (!env.DATABASE_URL || !env.TEMPORAL_ADDRESS)
     throw new Error('seed:demo needs DATABASE_URL and TEMPORAL_ADDRESS');
   Runtime.install({ logger: new DefaultLogger('WARN') });
+  await migrateAsOwner(env.DATABASE_URL);
   const orm = await initORM(env.DATABASE_URL);
-  await migrate(orm);
-  await seedOrgsAndUsers(orm, env.DEMO_PASSWORD);
+  const audit = createAuditLog(loadAuditKey(env));
+  await seedOrgsAndUsers(orm, env.DEMO_PASSWORD, audit);
   log.info('org units and demo accounts ready');
   const { worker, connection: workerConnection } = await createWorker({
     address: env.TEMPORAL_ADDRESS,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     orm,
+    audit,
     workflowBundle: await bundleWorkflows(),
   });
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });

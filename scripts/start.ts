@@ -9,7 +9,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { initORM, migrate, type Orm } from '../db/orm.js';
+import { createAuditLog } from '../db/audit.js';
+import { initORM, migrateAsOwner, type Orm } from '../db/orm.js';
+import { loadAuditKey } from '../platform/audit-key.js';
 import { loadEnv } from '../platform/env.js';
 import { createLogger } from '../platform/log.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../platform/postgres.js';
@@ -67,11 +69,23 @@ async function main() {
       log.info('using PostgreSQL from DATABASE_URL');
     }
 
-    // 2. Migrations
+    // 2. Migrations (as the database owner), then the application's own role for everything else
+    const applied = await migrateAsOwner(databaseUrl);
+    log.info(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema up to date');
     const orm: Orm = await initORM(databaseUrl);
     stack.push({ name: 'database pool', stop: () => orm.close() });
-    const applied = await migrate(orm);
-    log.info(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema up to date');
+    // Created here, before the worker and the api start, so both read the same key.
+    const audit = createAuditLog(loadAuditKey(env));
+    // Lets `npm run audit:verify` find the running database.
+    fs.writeFileSync(
+      path.join(env.dataDir, 'stack.json'),
+      JSON.stringify({ databaseUrl, pid: process.pid }),
+      { mode: 0o600 },
+    );
+    stack.push({
+      name: 'stack file',
+      stop: async () => fs.rmSync(path.join(env.dataDir, 'stack.json'), { force: true }),
+    });
 
     // 3. Temporal
     let temporalAddress = env.TEMPORAL_ADDRESS;
@@ -130,7 +144,7 @@ async function main() {
     // 6. Demo data, on the first start of an embedded stack
     if (embedded && env.DEMO_SEED === 'on' && !(await isDemoSeeded(orm))) {
       log.info('seeding the demo county (first start)…');
-      await seedOrgsAndUsers(orm, env.DEMO_PASSWORD);
+      await seedOrgsAndUsers(orm, env.DEMO_PASSWORD, audit);
       const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
       await seedDemoProjects({ orm, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, log });
       await markDemoSeeded(orm);

@@ -1,6 +1,8 @@
 /** Entrypoint of the worker process (started by `npm start`, or on its own in production). */
 import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { createAuditLog } from '../db/audit.js';
 import { initORM } from '../db/orm.js';
+import { loadAuditKey } from '../platform/audit-key.js';
 import { loadEnv } from '../platform/env.js';
 import { createLogger } from '../platform/log.js';
 import { bundleWorkflows, createWorker } from './worker.js';
@@ -19,6 +21,7 @@ async function main() {
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     orm,
+    audit: createAuditLog(loadAuditKey(env)),
     workflowBundle,
   });
   // The SDK shuts the worker down gracefully on SIGINT/SIGTERM (finishing in-flight tasks).

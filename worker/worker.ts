@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
+import type { AuditLog } from '../db/audit.js';
 import type { Orm } from '../db/orm.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -28,6 +29,7 @@ export async function createWorker(opts: {
   namespace: string;
   taskQueue: string;
   orm: Orm;
+  audit: AuditLog;
   workflowBundle: WorkflowBundleOption;
   identity?: string;
 }): Promise<{ worker: Worker; connection: NativeConnection }> {
@@ -37,7 +39,7 @@ export async function createWorker(opts: {
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     workflowBundle: opts.workflowBundle,
-    activities: createActivities({ orm: opts.orm }),
+    activities: createActivities({ orm: opts.orm, audit: opts.audit }),
     ...(opts.identity ? { identity: opts.identity } : {}),
   });
   return { worker, connection };

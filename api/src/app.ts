@@ -12,7 +12,11 @@ import type { Orm } from '../../db/orm.js';
 import type { Logger } from '../../platform/log.js';
 import { errorHandler } from './errors.js';
 import { defineRoute, mountRoutes, type RouteDef } from './http.js';
+import type { AuditLog } from '../../db/audit.js';
+import { adminRoutes } from './modules/admin/routes.js';
+import { createAdminService } from './modules/admin/service.js';
 import { authRoutes } from './modules/auth/routes.js';
+import { createAuthService, type LoginPolicy } from './modules/auth/service.js';
 import { sessionMiddleware } from './modules/auth/session.js';
 import { healthRoutes } from './modules/health/routes.js';
 import { orgRoutes } from './modules/orgs/routes.js';
@@ -23,12 +27,16 @@ import { buildOpenApi } from './openapi.js';
 
 export interface AppDeps {
   orm: Orm;
+  audit: AuditLog;
   temporal: Client;
   namespace: string;
   taskQueue: string;
   log: Logger;
   session: { idleMinutes: number; absoluteHours: number };
   cookieSecure: 'auto' | 'on' | 'off';
+  login?: Partial<LoginPolicy>;
+  /** Off only in the test proving row-level security alone leaks nothing. */
+  appLayer?: boolean;
   /** Directory of the built console; served with history fallback when present. */
   webDist?: string;
   version?: string;
@@ -40,17 +48,24 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
   app.set('trust proxy', 'loopback');
 
   const projects = createProjectService({
-    repo: createProjectRepository(deps.orm),
+    repo: createProjectRepository(deps.orm, { appLayer: deps.appLayer }),
     temporal: deps.temporal,
     taskQueue: deps.taskQueue,
+    appLayer: deps.appLayer,
+  });
+  const auth = createAuthService({
+    orm: deps.orm,
+    audit: deps.audit,
+    session: deps.session,
+    login: { maxFailures: 5, lockMinutes: 15, ipLimitPerMinute: 30, ...deps.login },
   });
   const routes: RouteDef[] = [
     ...healthRoutes({ orm: deps.orm, temporal: deps.temporal, namespace: deps.namespace }),
     ...authRoutes({
-      orm: deps.orm,
-      policy: deps.session,
+      auth,
       secureCookies: (req) => deps.cookieSecure === 'on' || (deps.cookieSecure === 'auto' && req.secure),
     }),
+    ...adminRoutes(createAdminService({ orm: deps.orm, audit: deps.audit })),
     ...orgRoutes(deps.orm),
     ...projectRoutes(projects),
   ];

@@ -8,8 +8,18 @@ import type { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
 import type { SessionUser } from './modules/auth/session.js';
 
-/** Who may call a route at all; finer scope checks happen in the services. */
-export type Access = 'public' | 'authenticated';
+/**
+ * Who may call a route. Every route must name one; the authorization matrix test derives the
+ * expected answer for every account × route × in/out-of-scope object from it, so a route cannot
+ * be added without deciding who may use it.
+ * - public: anyone, no session
+ * - authenticated: any logged-in account (its own data, or data every account may read)
+ * - project.read / project.create / project.step: decided per project by domain/access.ts
+ *   (and again by PostgreSQL row-level security)
+ * - admin: system administrators only
+ */
+export type Access =
+  'public' | 'authenticated' | 'project.read' | 'project.create' | 'project.step' | 'admin';
 
 export interface RouteContext<B, Q> {
   body: B;
@@ -26,6 +36,8 @@ export interface RouteDef<B = unknown, Q = unknown> {
   summary: string;
   tags: string[];
   access: Access;
+  /** Still callable while the session must first change its password or set up 2FA. */
+  allowRestricted?: boolean;
   body?: z.ZodType<B>;
   query?: z.ZodType<Q>;
   response?: z.ZodType;
@@ -44,8 +56,21 @@ export function mountRoutes(router: Router, routes: readonly RouteDef[]): void {
   for (const r of routes) {
     router[r.method](r.path, async (req: Request, res: Response) => {
       const user = req.user ?? null;
-      if (r.access === 'authenticated' && !user)
-        throw new AppError('UNAUTHENTICATED', '请先登录 (login required)');
+      if (r.access !== 'public') {
+        if (!user) throw new AppError('UNAUTHENTICATED', '请先登录 (login required)');
+        if (user.restriction && !r.allowRestricted) {
+          throw new AppError(
+            'FORBIDDEN',
+            user.restriction === 'passwordChange'
+              ? '请先修改初始密码 (change your password first)'
+              : '系统管理员须先启用双因素认证 (administrators must enable two-factor authentication first)',
+            { restriction: user.restriction },
+          );
+        }
+        if (r.access === 'admin' && !user.roles.includes('admin')) {
+          throw new AppError('FORBIDDEN', '仅系统管理员可用 (administrators only)');
+        }
+      }
       const body = r.body ? parseOr422(r.body, req.body ?? {}, 'body') : undefined;
       const query = r.query ? parseOr422(r.query, req.query, 'query') : undefined;
       const result = await r.handler({

@@ -1,7 +1,9 @@
 /** Entrypoint of the api process: serves the API and the built console on PORT. */
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
+import { createAuditLog } from '../../db/audit.js';
 import { initORM } from '../../db/orm.js';
+import { loadAuditKey } from '../../platform/audit-key.js';
 import { loadEnv } from '../../platform/env.js';
 import { createLogger } from '../../platform/log.js';
 import { createApp } from './app.js';
@@ -17,12 +19,18 @@ async function main() {
   const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
   const { app } = createApp({
     orm,
+    audit: createAuditLog(loadAuditKey(env)),
     temporal,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     log,
     session: { idleMinutes: env.SESSION_IDLE_MINUTES, absoluteHours: env.SESSION_ABSOLUTE_HOURS },
     cookieSecure: env.COOKIE_SECURE,
+    login: {
+      maxFailures: env.LOGIN_MAX_FAILURES,
+      lockMinutes: env.LOGIN_LOCK_MINUTES,
+      ipLimitPerMinute: env.LOGIN_IP_LIMIT_PER_MINUTE,
+    },
     webDist: fileURLToPath(new URL('../../web/dist', import.meta.url)),
   });
   const server = app.listen(env.PORT, env.HOST, () => {

@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import { ACTION_LEVEL } from '../../domain/access.js';
 import type { Action } from '../../domain/lifecycle.js';
 import type { TransitionInput } from '../../domain/schemas.js';
+import type { AuditLog } from '../../db/audit.js';
 import type { Orm } from '../../db/orm.js';
 import { DEMO_PROJECTS, DEMO_UNITS, type DemoProject } from '../../db/seed/demo-county.js';
 import { hashPassword } from '../../api/src/modules/auth/password.js';
@@ -15,22 +16,34 @@ import { createProjectService, type Caller } from '../../api/src/modules/project
 import type { Logger } from '../../platform/log.js';
 
 const SEEDED_KEY = 'demo_seed';
+const SYSTEM = { id: null, username: 'system' };
 
 export async function isDemoSeeded(orm: Orm): Promise<boolean> {
   const rows = await orm.em.fork().execute(`SELECT 1 FROM app_meta WHERE key = ?`, [SEEDED_KEY], 'all');
   return rows.length > 0;
 }
 
-export async function seedOrgsAndUsers(orm: Orm, password: string): Promise<void> {
+/** Seeding is audited like any write: actor `system`, via `cli`. */
+export async function seedOrgsAndUsers(orm: Orm, password: string, audit: AuditLog): Promise<void> {
   const em = orm.em.fork();
   await em.transactional(async (tx) => {
     for (const u of DEMO_UNITS) {
-      await tx.execute(
+      const inserted = await tx.execute(
         `INSERT INTO org_unit (code, name, kind, parent_id)
-         VALUES (?, ?, ?, (SELECT id FROM org_unit WHERE code = ?)) ON CONFLICT (code) DO NOTHING`,
+         VALUES (?, ?, ?, (SELECT id FROM org_unit WHERE code = ?)) ON CONFLICT (code) DO NOTHING RETURNING id`,
         [u.code, u.name, u.kind, u.parent],
-        'run',
+        'all',
       );
+      if (inserted.length) {
+        await audit.append(tx as never, {
+          actor: SYSTEM,
+          via: 'cli',
+          action: 'seed.org.create',
+          entity: 'org_unit',
+          entityId: u.code,
+          after: u,
+        });
+      }
     }
   });
   const accounts: { username: string; name: string; unit: string; roles: string[] }[] = [
@@ -60,6 +73,14 @@ export async function seedOrgsAndUsers(orm: Orm, password: string): Promise<void
       for (const role of a.roles) {
         await tx.execute('INSERT INTO user_role (user_id, role) VALUES (?, ?)', [row.id, role], 'run');
       }
+      await audit.append(tx as never, {
+        actor: SYSTEM,
+        via: 'cli',
+        action: 'seed.user.create',
+        entity: 'user',
+        entityId: row.id,
+        after: { username: a.username, displayName: a.name, unit: a.unit, roles: a.roles },
+      });
     });
   }
 }
@@ -209,7 +230,7 @@ export async function seedDemoProjects(deps: {
     const plan: TransitionInput[] = MAIN_PATH.slice(0, p.steps).map((a) => stepInput(a, p));
     if (p.then === 'failInspection') plan.push(stepInput('inspect', p, false));
     if (p.then === 'cancel') plan.push(stepInput('cancel', p));
-    const done = (await repo.history(project!.id)).length - 1; // minus the creation row
+    const done = (await repo.history(countyWide, project!.id)).length - 1; // minus the creation row
     for (const input of plan.slice(done)) {
       const caller = ACTION_LEVEL[input.action] === 'department' ? deptCaller : ownerCaller;
       await service.transition(caller, p.code, input);

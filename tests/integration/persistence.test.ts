@@ -60,7 +60,7 @@ const actor = { id: null, username: 'system', name: '系统' };
 
 describe('project activities are idempotent', () => {
   it('writes a project once however often creation is retried', async () => {
-    const acts = createProjectActivities({ orm: stack.orm });
+    const acts = createProjectActivities({ orm: stack.orm, audit: stack.audit });
     const r = record();
     const at = new Date().toISOString();
     await acts.recordProjectCreated({ project: r, actor, at });
@@ -80,7 +80,7 @@ describe('project activities are idempotent', () => {
   });
 
   it('writes a step once, and an older step never overwrites a newer one', async () => {
-    const acts = createProjectActivities({ orm: stack.orm });
+    const acts = createProjectActivities({ orm: stack.orm, audit: stack.audit });
     const r = record();
     await acts.recordProjectCreated({ project: r, actor, at: new Date().toISOString() });
     const step = (
@@ -219,7 +219,7 @@ describe('the database refuses what the domain refuses', () => {
   });
 
   it('keeps history append-only: UPDATE, DELETE and TRUNCATE raise', async () => {
-    const acts = createProjectActivities({ orm: stack.orm });
+    const acts = createProjectActivities({ orm: stack.orm, audit: stack.audit });
     const r = record();
     await acts.recordProjectCreated({ project: r, actor, at: new Date().toISOString() });
     await expect(

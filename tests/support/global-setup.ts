@@ -8,14 +8,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { initORM, migrate } from '../../db/orm.js';
+import { createAuditLog } from '../../db/audit.js';
+import { initORM, migrateAsOwner } from '../../db/orm.js';
 import { createLogger } from '../../platform/log.js';
 import { ensureDatabase, startEmbeddedPostgres } from '../../platform/postgres.js';
 import { ensureTemporalCli } from '../../platform/temporal-cli.js';
 import { startTemporalDevServer } from '../../platform/temporal-server.js';
 import { seedOrgsAndUsers } from '../../scripts/lib/demo-seed.js';
 import { bundleWorkflows } from '../../worker/worker.js';
-import { TEST_PASSWORD } from './constants.js';
+import { TEST_AUDIT_KEY, TEST_PASSWORD } from './constants.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -41,9 +42,9 @@ export default async function setup(project: TestProject) {
   const templateDb = `sanzhang_tpl_${process.pid}`;
   const templateUrl = withDatabase(baseUrl, templateDb);
   await ensureDatabase(templateUrl);
+  await migrateAsOwner(templateUrl);
   const orm = await initORM(templateUrl);
-  await migrate(orm);
-  await seedOrgsAndUsers(orm, TEST_PASSWORD);
+  await seedOrgsAndUsers(orm, TEST_PASSWORD, createAuditLog(Buffer.from(TEST_AUDIT_KEY)));
   await orm.close();
 
   let temporalAddress = process.env.TEMPORAL_ADDRESS;

@@ -10,15 +10,21 @@ import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { createApp } from '../../api/src/app.js';
+import type { RouteDef } from '../../api/src/http.js';
+import { createAuditLog, type AuditLog } from '../../db/audit.js';
 import { initORM, type Orm } from '../../db/orm.js';
 import { createLogger } from '../../platform/log.js';
 import { createWorker } from '../../worker/worker.js';
 import { withDatabase } from './global-setup.js';
-import { TEST_PASSWORD } from './constants.js';
+import { TEST_AUDIT_KEY, TEST_PASSWORD } from './constants.js';
 
 export interface TestStack {
   baseUrl: string;
+  /** The api's route table, as the OpenAPI document and the authorization matrix see it. */
+  routes: RouteDef[];
   orm: Orm;
+  audit: AuditLog;
+  auditKey: Buffer;
   db: pg.Pool;
   client: Client;
   taskQueue: string;
@@ -31,7 +37,13 @@ export interface TestStack {
 
 let runtimeInstalled = false;
 
-export async function startTestStack(): Promise<TestStack> {
+export interface TestStackOptions {
+  /** Off only to prove that PostgreSQL's row-level security alone leaks nothing. */
+  appLayer?: boolean;
+  login?: { maxFailures?: number; lockMinutes?: number; ipLimitPerMinute?: number };
+}
+
+export async function startTestStack(opts: TestStackOptions = {}): Promise<TestStack> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
@@ -45,6 +57,8 @@ export async function startTestStack(): Promise<TestStack> {
   await admin.end();
   const url = withDatabase(baseUrl, dbName);
   const orm = await initORM(url);
+  const auditKey = Buffer.from(TEST_AUDIT_KEY);
+  const audit = createAuditLog(auditKey);
   const db = new pg.Pool({ connectionString: url, max: 3 });
 
   const address = inject('temporalAddress');
@@ -61,6 +75,7 @@ export async function startTestStack(): Promise<TestStack> {
       namespace: 'default',
       taskQueue,
       orm,
+      audit,
       workflowBundle: { codePath: inject('workflowBundlePath') },
     });
     worker = created.worker;
@@ -75,8 +90,11 @@ export async function startTestStack(): Promise<TestStack> {
   };
 
   const log = createLogger('test-api', 'warn');
-  const { app } = createApp({
+  const { app, routes } = createApp({
     orm,
+    audit,
+    appLayer: opts.appLayer,
+    login: opts.login,
     temporal: client,
     namespace: 'default',
     taskQueue,
@@ -91,7 +109,10 @@ export async function startTestStack(): Promise<TestStack> {
 
   const stack: TestStack = {
     baseUrl: `http://127.0.0.1:${port}`,
+    routes,
     orm,
+    audit,
+    auditKey,
     db,
     client,
     taskQueue,

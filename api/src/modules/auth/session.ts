@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { OrgKind, Role } from '../../../../domain/schemas.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../../../../db/orm.js';
 
 export interface SessionUser {
@@ -15,6 +16,9 @@ export interface SessionUser {
   orgUnit: { id: string; code: string; name: string; kind: OrgKind };
   roles: Role[];
   mustChangePassword: boolean;
+  totpEnabled: boolean;
+  /** A session that may only change its password / set up 2FA before anything else. */
+  restriction: 'passwordChange' | 'totpSetup' | null;
   sessionId: string;
 }
 
@@ -39,20 +43,18 @@ export interface SessionPolicy {
 }
 
 export async function createSession(
-  orm: Orm,
+  em: EntityManager,
   userId: string,
   policy: SessionPolicy,
   meta: { ip?: string; userAgent?: string },
 ): Promise<{ token: string; expiresAt: Date }> {
   const token = crypto.randomBytes(32).toString('base64url');
   const expiresAt = new Date(Date.now() + policy.absoluteHours * 3600_000);
-  await orm.em
-    .fork()
-    .execute(
-      'INSERT INTO user_session (id, user_id, expires_at, ip, user_agent) VALUES (?, ?, ?, ?, ?)',
-      [tokenHash(token), userId, expiresAt, meta.ip ?? null, meta.userAgent?.slice(0, 300) ?? null],
-      'run',
-    );
+  await em.execute(
+    'INSERT INTO user_session (id, user_id, expires_at, ip, user_agent) VALUES (?, ?, ?, ?, ?)',
+    [tokenHash(token), userId, expiresAt, meta.ip ?? null, meta.userAgent?.slice(0, 300) ?? null],
+    'run',
+  );
   return { token, expiresAt };
 }
 
@@ -73,6 +75,7 @@ export function sessionMiddleware(orm: Orm, policy: SessionPolicy) {
         username: string;
         display_name: string;
         must_change_password: boolean;
+        totp_enabled: boolean;
         org_id: string;
         org_code: string;
         org_name: string;
@@ -82,7 +85,7 @@ export function sessionMiddleware(orm: Orm, policy: SessionPolicy) {
         touch: boolean;
       }[]
     >(
-      `SELECT u.id AS user_id, u.username, u.display_name, u.must_change_password,
+      `SELECT u.id AS user_id, u.username, u.display_name, u.must_change_password, u.totp_enabled,
               o.id AS org_id, o.code AS org_code, o.name AS org_name, o.kind AS org_kind,
               COALESCE((SELECT array_agg(r.role ORDER BY r.role) FROM user_role r WHERE r.user_id = u.id), '{}') AS roles,
               s.last_seen_at < now() - make_interval(mins => ?) AS idle_expired,
@@ -106,6 +109,12 @@ export function sessionMiddleware(orm: Orm, policy: SessionPolicy) {
       orgUnit: { id: row.org_id, code: row.org_code, name: row.org_name, kind: row.org_kind },
       roles: row.roles,
       mustChangePassword: row.must_change_password,
+      totpEnabled: row.totp_enabled,
+      restriction: row.must_change_password
+        ? 'passwordChange'
+        : row.roles.includes('admin') && !row.totp_enabled
+          ? 'totpSetup'
+          : null,
       sessionId: id,
     };
     next();

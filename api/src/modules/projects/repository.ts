@@ -12,7 +12,9 @@ import type {
   ProjectListQuery,
   OrgKind,
 } from '../../../../domain/schemas.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../../../../db/orm.js';
+import { SYSTEM_SCOPE, inScope, scopeOf } from '../../../../db/scope.js';
 
 interface ProjectRow {
   id: string;
@@ -60,8 +62,8 @@ function iso(v: Date | string): string {
 }
 
 /** The scope of a principal as a SQL condition on `p` (the project alias). */
-function scopeCondition(who: Principal): { sql: string; params: unknown[] } {
-  if (isCountyWide(who)) return { sql: 'TRUE', params: [] };
+function scopeCondition(who: Principal, appLayer: boolean): { sql: string; params: unknown[] } {
+  if (!appLayer || isCountyWide(who)) return { sql: 'TRUE', params: [] };
   switch (who.orgKind) {
     case 'department':
       return { sql: '(p.department_id = ? OR p.owner_unit_id = ?)', params: [who.orgUnitId, who.orgUnitId] };
@@ -81,13 +83,20 @@ function scopeCondition(who: Principal): { sql: string; params: unknown[] } {
   }
 }
 
-export function createProjectRepository(orm: Orm) {
-  const em = () => orm.em.fork();
+/**
+ * Two layers, each enough on its own: the application's scope condition in every query, and
+ * PostgreSQL's row-level security beneath it (every query runs `inScope`). `appLayer: false`
+ * exists for the test that proves the second layer alone leaks nothing.
+ */
+export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } = {}) {
+  const appLayer = opts.appLayer ?? true;
 
-  async function hydrate(rows: ProjectRow[]): Promise<(ProjectDto & { scope: ProjectScope })[]> {
+  async function hydrate(
+    conn: EntityManager,
+    rows: ProjectRow[],
+  ): Promise<(ProjectDto & { scope: ProjectScope })[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.id);
-    const conn = em();
     const villages = await conn.execute<
       { project_id: string; id: string; code: string; name: string; parent_id: string | null }[]
     >(
@@ -148,7 +157,7 @@ export function createProjectRepository(orm: Orm) {
       who: Principal,
       q: ProjectListQuery,
     ): Promise<{ items: (ProjectDto & { scope: ProjectScope })[]; total: number }> {
-      const scope = scopeCondition(who);
+      const scope = scopeCondition(who, appLayer);
       const where: string[] = [scope.sql];
       const params: unknown[] = [...scope.params];
       if (q.year !== undefined) {
@@ -179,19 +188,20 @@ export function createProjectRepository(orm: Orm) {
         params.push(like, like);
       }
       const cond = where.join(' AND ');
-      const conn = em();
-      const [{ total }] = (await conn.execute<{ total: string }[]>(
-        `SELECT count(*) AS total FROM project p JOIN org_unit d ON d.id = p.department_id
-           JOIN org_unit o ON o.id = p.owner_unit_id WHERE ${cond}`,
-        params,
-        'all',
-      )) as [{ total: string }];
-      const rows = await conn.execute<ProjectRow[]>(
-        `${SELECT} WHERE ${cond} ORDER BY p.year DESC, p.code LIMIT ? OFFSET ?`,
-        [...params, q.pageSize, (q.page - 1) * q.pageSize],
-        'all',
-      );
-      return { items: await hydrate(rows), total: Number(total) };
+      return inScope(orm, scopeOf(who), async (conn) => {
+        const [{ total }] = (await conn.execute<{ total: string }[]>(
+          `SELECT count(*) AS total FROM project p JOIN org_unit d ON d.id = p.department_id
+             JOIN org_unit o ON o.id = p.owner_unit_id WHERE ${cond}`,
+          params,
+          'all',
+        )) as [{ total: string }];
+        const rows = await conn.execute<ProjectRow[]>(
+          `${SELECT} WHERE ${cond} ORDER BY p.year DESC, p.code LIMIT ? OFFSET ?`,
+          [...params, q.pageSize, (q.page - 1) * q.pageSize],
+          'all',
+        );
+        return { items: await hydrate(conn, rows), total: Number(total) };
+      });
     },
 
     /** A project by id or by code, if the principal may see it. */
@@ -199,35 +209,39 @@ export function createProjectRepository(orm: Orm) {
       who: Principal,
       idOrCode: string,
     ): Promise<(ProjectDto & { scope: ProjectScope; workflowId: string }) | null> {
-      const scope = scopeCondition(who);
+      const scope = scopeCondition(who, appLayer);
       const byId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrCode);
-      const rows = await em().execute<(ProjectRow & { workflow_id: string })[]>(
-        `${SELECT.replace('SELECT p.id,', 'SELECT p.workflow_id, p.id,')} WHERE ${byId ? 'p.id = ?' : 'p.code = ?'} AND ${scope.sql}`,
-        [idOrCode, ...scope.params],
-        'all',
-      );
-      const row = rows[0];
-      if (!row) return null;
-      const [dto] = await hydrate([row]);
-      return { ...dto!, workflowId: row.workflow_id };
+      return inScope(orm, scopeOf(who), async (conn) => {
+        const rows = await conn.execute<(ProjectRow & { workflow_id: string })[]>(
+          `${SELECT.replace('SELECT p.id,', 'SELECT p.workflow_id, p.id,')} WHERE ${byId ? 'p.id = ?' : 'p.code = ?'} AND ${scope.sql}`,
+          [idOrCode, ...scope.params],
+          'all',
+        );
+        const row = rows[0];
+        if (!row) return null;
+        const [dto] = await hydrate(conn, [row]);
+        return { ...dto!, workflowId: row.workflow_id };
+      });
     },
 
-    async history(projectId: string): Promise<HistoryEntry[]> {
-      const rows = await em().execute<
-        {
-          seq: number;
-          action: string;
-          from_stage: Stage | null;
-          to_stage: Stage;
-          actor_name: string;
-          at: Date | string;
-          payload: Record<string, unknown>;
-        }[]
-      >(
-        `SELECT seq, action, from_stage, to_stage, actor_name, at, payload FROM project_history
-          WHERE project_id = ? ORDER BY seq`,
-        [projectId],
-        'all',
+    async history(who: Principal, projectId: string): Promise<HistoryEntry[]> {
+      const rows = await inScope(orm, scopeOf(who), (conn) =>
+        conn.execute<
+          {
+            seq: number;
+            action: string;
+            from_stage: Stage | null;
+            to_stage: Stage;
+            actor_name: string;
+            at: Date | string;
+            payload: Record<string, unknown>;
+          }[]
+        >(
+          `SELECT seq, action, from_stage, to_stage, actor_name, at, payload FROM project_history
+            WHERE project_id = ? ORDER BY seq`,
+          [projectId],
+          'all',
+        ),
       );
       return rows.map((r) => ({
         seq: r.seq,
@@ -240,26 +254,50 @@ export function createProjectRepository(orm: Orm) {
       }));
     },
 
+    /** Codes are unique county-wide, so this looks beyond the caller's scope (and says only yes/no). */
     async codeExists(code: string): Promise<boolean> {
-      const rows = await em().execute('SELECT 1 FROM project WHERE code = ?', [code], 'all');
+      const rows = await inScope(orm, SYSTEM_SCOPE, (conn) =>
+        conn.execute('SELECT 1 FROM project WHERE code = ?', [code], 'all'),
+      );
       return rows.length > 0;
     },
 
     async nextCode(year: number): Promise<string> {
-      const [row] = (await em().execute<{ n: string }[]>(
-        `SELECT nextval('project_code_seq') AS n`,
-        [],
-        'all',
-      )) as [{ n: string }];
+      const [row] = (await orm.em
+        .fork()
+        .execute<{ n: string }[]>(`SELECT nextval('project_code_seq') AS n`, [], 'all')) as [{ n: string }];
       return `${year}-${row.n.padStart(5, '0')}`;
+    },
+
+    /** The database's own verdict on a step: the second layer beneath domain/access.ts. */
+    async mayTakeStep(
+      who: Principal,
+      projectId: string,
+      level: 'department' | 'ownerUnit',
+    ): Promise<boolean> {
+      const rows = await inScope(orm, scopeOf(who), (conn) =>
+        conn.execute<{ ok: boolean }[]>('SELECT app_may_take_step(?, ?) AS ok', [projectId, level], 'all'),
+      );
+      return rows[0]?.ok === true;
+    },
+
+    async mayCreateFor(who: Principal, departmentId: string): Promise<boolean> {
+      const rows = await inScope(orm, scopeOf(who), (conn) =>
+        conn.execute<{ ok: boolean }[]>('SELECT app_is_operator_of(?) AS ok', [departmentId], 'all'),
+      );
+      return rows[0]?.ok === true;
     },
 
     async orgsByCode(
       codes: string[],
     ): Promise<Map<string, { id: string; code: string; kind: OrgKind; parentId: string | null }>> {
-      const rows = await em().execute<
-        { id: string; code: string; kind: OrgKind; parent_id: string | null }[]
-      >('SELECT id, code, kind, parent_id FROM org_unit WHERE code = ANY(ARRAY[?]::text[])', [codes], 'all');
+      const rows = await orm.em
+        .fork()
+        .execute<{ id: string; code: string; kind: OrgKind; parent_id: string | null }[]>(
+          'SELECT id, code, kind, parent_id FROM org_unit WHERE code = ANY(ARRAY[?]::text[])',
+          [codes],
+          'all',
+        );
       return new Map(
         rows.map((r) => [r.code, { id: r.id, code: r.code, kind: r.kind, parentId: r.parent_id }]),
       );

@@ -12,7 +12,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { canCreateProject, canTakeAction, type Principal } from '../../../../domain/access.js';
+import { ACTION_LEVEL, canCreateProject, canTakeAction, type Principal } from '../../../../domain/access.js';
 import { AppError, TRANSITION_NOT_ALLOWED } from '../../../../domain/errors.js';
 import { ACTION_LABELS } from '../../../../domain/lifecycle.js';
 import { projectWorkflowId, type Actor, type NewProjectRecord } from '../../../../domain/project-records.js';
@@ -34,14 +34,21 @@ export interface Caller extends Principal {
   actor: Actor;
 }
 
-export function createProjectService(deps: { repo: ProjectRepository; temporal: Client; taskQueue: string }) {
+export function createProjectService(deps: {
+  repo: ProjectRepository;
+  temporal: Client;
+  taskQueue: string;
+  /** Off only in the test proving that PostgreSQL's checks alone suffice. */
+  appLayer?: boolean;
+}) {
   const { repo, temporal } = deps;
+  const appLayer = deps.appLayer ?? true;
 
   async function detail(who: Principal, idOrCode: string): Promise<ProjectDetailDto> {
     const p = await repo.find(who, idOrCode);
     if (!p) throw new AppError('NOT_FOUND', `项目不存在或不在您的权限范围内 (project ${idOrCode} not found)`);
     const { scope: _scope, workflowId: _wf, ...dto } = p;
-    return { ...dto, history: await repo.history(p.id) };
+    return { ...dto, history: await repo.history(who, p.id) };
   }
 
   return {
@@ -76,7 +83,8 @@ export function createProjectService(deps: { repo: ProjectRepository; temporal: 
           problems,
         );
       }
-      if (!canCreateProject(caller, dept!.id)) {
+      // Both layers must agree: the domain rule here, and the database's own check beneath it.
+      if ((appLayer && !canCreateProject(caller, dept!.id)) || !(await repo.mayCreateFor(caller, dept!.id))) {
         throw new AppError(
           'FORBIDDEN',
           '只有主管部门的操作账号可以为本部门立项 (only the department operator may register its projects)',
@@ -136,7 +144,10 @@ export function createProjectService(deps: { repo: ProjectRepository; temporal: 
       const p = await repo.find(caller, idOrCode);
       if (!p)
         throw new AppError('NOT_FOUND', `项目不存在或不在您的权限范围内 (project ${idOrCode} not found)`);
-      if (!canTakeAction(caller, p.scope, input.action)) {
+      if (
+        (appLayer && !canTakeAction(caller, p.scope, input.action)) ||
+        !(await repo.mayTakeStep(caller, p.id, ACTION_LEVEL[input.action]))
+      ) {
         throw new AppError(
           'FORBIDDEN',
           `您无权对该项目执行「${ACTION_LABELS[input.action].zh}」 (not allowed for your account)`,

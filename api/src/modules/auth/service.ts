@@ -1,0 +1,405 @@
+/**
+ * Authentication use cases. Every attempt and every change is audited in the same transaction
+ * as the write it describes. Lockout is per account (consecutive failures), rate limiting per
+ * client address (attempts per minute, counted in PostgreSQL so every api replica sees them).
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppError } from '../../../../domain/errors.js';
+import { PASSWORD_HISTORY_DEPTH, passwordProblems } from '../../../../domain/password-policy.js';
+import type { MeDto } from '../../../../domain/schemas.js';
+import type { AuditLog } from '../../../../db/audit.js';
+import type { Orm } from '../../../../db/orm.js';
+import { dummyHash, hashPassword, verifyPassword } from './password.js';
+import { createSession, tokenHash, type SessionPolicy, type SessionUser } from './session.js';
+import { newTotpSecret, otpauthUri, verifyTotp } from './totp.js';
+
+export interface LoginPolicy {
+  maxFailures: number;
+  lockMinutes: number;
+  ipLimitPerMinute: number;
+}
+
+export interface ClientMeta {
+  ip?: string;
+  userAgent?: string;
+}
+
+const WRONG = '用户名或密码错误 (wrong username or password)';
+
+export function createAuthService(deps: {
+  orm: Orm;
+  audit: AuditLog;
+  session: SessionPolicy;
+  login: LoginPolicy;
+}) {
+  const { orm, audit } = deps;
+  const tx = <T>(fn: (em: EntityManager) => Promise<T>) =>
+    orm.em.fork().transactional((em) => fn(em as EntityManager));
+
+  async function me(userId: string): Promise<MeDto> {
+    const rows = await orm.em.fork().execute<
+      {
+        id: string;
+        username: string;
+        display_name: string;
+        must_change_password: boolean;
+        totp_enabled: boolean;
+        code: string;
+        name: string;
+        kind: MeDto['orgUnit']['kind'];
+        roles: MeDto['roles'];
+      }[]
+    >(
+      `SELECT u.id, u.username, u.display_name, u.must_change_password, u.totp_enabled, o.code, o.name, o.kind,
+              COALESCE((SELECT array_agg(r.role ORDER BY r.role) FROM user_role r WHERE r.user_id = u.id), '{}') AS roles
+         FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id WHERE u.id = ?`,
+      [userId],
+      'all',
+    );
+    const r = rows[0]!;
+    return {
+      id: r.id,
+      username: r.username,
+      displayName: r.display_name,
+      orgUnit: { code: r.code, name: r.name, kind: r.kind },
+      roles: r.roles,
+      mustChangePassword: r.must_change_password,
+      totpEnabled: r.totp_enabled,
+      restriction: r.must_change_password
+        ? 'passwordChange'
+        : r.roles.includes('admin') && !r.totp_enabled
+          ? 'totpSetup'
+          : null,
+    };
+  }
+
+  /** Records a refused attempt (attempt row + audit row) in its own transaction, then throws. */
+  async function refuse(
+    username: string,
+    userId: string | null,
+    meta: ClientMeta,
+    reason: string,
+    error: AppError,
+    countFailure: boolean,
+  ): Promise<never> {
+    await tx(async (em) => {
+      await em.execute(
+        'INSERT INTO login_attempt (username, ip, success) VALUES (?, ?, false)',
+        [username, meta.ip ?? null],
+        'run',
+      );
+      if (userId && countFailure) {
+        await em.execute(
+          `UPDATE app_user SET failed_logins = failed_logins + 1,
+             locked_until = CASE WHEN failed_logins + 1 >= ? THEN now() + make_interval(mins => ?) ELSE locked_until END
+           WHERE id = ?`,
+          [deps.login.maxFailures, deps.login.lockMinutes, userId],
+          'run',
+        );
+      }
+      await audit.append(em, {
+        actor: { id: userId, username },
+        via: 'api',
+        action: 'auth.login.refused',
+        entity: 'session',
+        after: { reason },
+        ip: meta.ip ?? null,
+      });
+    });
+    throw error;
+  }
+
+  return {
+    me,
+
+    async login(input: { username: string; password: string; totp?: string }, meta: ClientMeta) {
+      const username = input.username.toLowerCase().slice(0, 64);
+      const [recent] = (await orm.em
+        .fork()
+        .execute<{ n: string }[]>(
+          `SELECT count(*) AS n FROM login_attempt WHERE ip IS NOT DISTINCT FROM ? AND at > now() - interval '1 minute'`,
+          [meta.ip ?? null],
+          'all',
+        )) as [{ n: string }];
+      if (Number(recent.n) >= deps.login.ipLimitPerMinute) {
+        await refuse(
+          username,
+          null,
+          meta,
+          'rate-limited',
+          new AppError('RATE_LIMITED', '登录尝试过于频繁，请稍后再试 (too many attempts)'),
+          false,
+        );
+      }
+      const rows = await orm.em.fork().execute<
+        {
+          id: string;
+          password_hash: string;
+          disabled: boolean;
+          locked: boolean;
+          totp_enabled: boolean;
+          totp_secret: string | null;
+          unit: string;
+        }[]
+      >(
+        `SELECT u.id, u.password_hash, u.disabled, COALESCE(u.locked_until > now(), false) AS locked, u.totp_enabled,
+                  u.totp_secret, o.code AS unit
+             FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id WHERE u.username = ?`,
+        [username],
+        'all',
+      );
+      const user = rows[0];
+      // Verify even for unknown users, so the answer takes as long either way.
+      const passwordOk = await verifyPassword(user?.password_hash ?? (await dummyHash()), input.password);
+      if (!user)
+        return refuse(username, null, meta, 'unknown-user', new AppError('UNAUTHENTICATED', WRONG), false);
+      if (user.locked) {
+        // Refused even with the right password: a lock is a lock.
+        return refuse(
+          username,
+          user.id,
+          meta,
+          'locked',
+          new AppError(
+            'RATE_LIMITED',
+            `登录失败次数过多，账号已锁定 ${deps.login.lockMinutes} 分钟 (account locked)`,
+          ),
+          false,
+        );
+      }
+      if (user.disabled)
+        return refuse(username, user.id, meta, 'disabled', new AppError('UNAUTHENTICATED', WRONG), false);
+      if (!passwordOk)
+        return refuse(
+          username,
+          user.id,
+          meta,
+          'wrong-password',
+          new AppError('UNAUTHENTICATED', WRONG),
+          true,
+        );
+      if (user.totp_enabled) {
+        if (!input.totp) {
+          return refuse(
+            username,
+            user.id,
+            meta,
+            'totp-missing',
+            new AppError('UNAUTHENTICATED', '请输入动态口令 (two-factor code required)', {
+              totpRequired: true,
+            }),
+            false,
+          );
+        }
+        if (!verifyTotp(user.totp_secret!, input.totp)) {
+          return refuse(
+            username,
+            user.id,
+            meta,
+            'totp-wrong',
+            new AppError('UNAUTHENTICATED', '动态口令错误 (wrong two-factor code)', { totpRequired: true }),
+            true,
+          );
+        }
+      }
+      const session = await tx(async (em) => {
+        await em.execute(
+          'INSERT INTO login_attempt (username, ip, success) VALUES (?, ?, true)',
+          [username, meta.ip ?? null],
+          'run',
+        );
+        await em.execute(
+          'UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = ?',
+          [user.id],
+          'run',
+        );
+        const s = await createSession(em, user.id, deps.session, meta);
+        await audit.append(em, {
+          actor: { id: user.id, username, unit: user.unit },
+          via: 'api',
+          action: 'auth.login',
+          entity: 'session',
+          entityId: tokenHash(s.token).slice(0, 16),
+          ip: meta.ip ?? null,
+        });
+        return s;
+      });
+      return { ...session, me: await me(user.id) };
+    },
+
+    async logout(user: SessionUser, meta: ClientMeta) {
+      await tx(async (em) => {
+        await em.execute('DELETE FROM user_session WHERE id = ?', [user.sessionId], 'run');
+        await audit.append(em, {
+          actor: actorOf(user),
+          via: 'api',
+          action: 'auth.logout',
+          entity: 'session',
+          entityId: user.sessionId.slice(0, 16),
+          ip: meta.ip ?? null,
+        });
+      });
+    },
+
+    /** Changes the password; every session of the account ends, and a fresh one is returned. */
+    async changePassword(
+      user: SessionUser,
+      input: { currentPassword: string; newPassword: string },
+      meta: ClientMeta,
+    ) {
+      const [row] = (await orm.em
+        .fork()
+        .execute<{ password_hash: string }[]>(
+          'SELECT password_hash FROM app_user WHERE id = ?',
+          [user.id],
+          'all',
+        )) as [{ password_hash: string }];
+      if (!(await verifyPassword(row.password_hash, input.currentPassword))) {
+        throw new AppError('VALIDATION_FAILED', '当前密码不正确 (current password is wrong)', [
+          { path: 'body.currentPassword', message: '当前密码不正确' },
+        ]);
+      }
+      const problems = passwordProblems(input.newPassword, user.username);
+      const recent = await orm.em
+        .fork()
+        .execute<{ password_hash: string }[]>(
+          'SELECT password_hash FROM password_history WHERE user_id = ? ORDER BY created_at DESC LIMIT ?',
+          [user.id, PASSWORD_HISTORY_DEPTH],
+          'all',
+        );
+      for (const h of [row.password_hash, ...recent.map((r) => r.password_hash)]) {
+        if (await verifyPassword(h, input.newPassword)) {
+          problems.push(
+            `不能与最近 ${PASSWORD_HISTORY_DEPTH} 次使用过的密码相同 (must differ from recent passwords)`,
+          );
+          break;
+        }
+      }
+      if (problems.length) {
+        throw new AppError(
+          'VALIDATION_FAILED',
+          `新密码不符合要求: ${problems.join('; ')}`,
+          problems.map((message) => ({ path: 'body.newPassword', message })),
+        );
+      }
+      const hash = await hashPassword(input.newPassword);
+      const session = await tx(async (em) => {
+        await em.execute(
+          'INSERT INTO password_history (user_id, password_hash) VALUES (?, ?)',
+          [user.id, row.password_hash],
+          'run',
+        );
+        await em.execute(
+          'UPDATE app_user SET password_hash = ?, must_change_password = false, password_changed_at = now(), updated_at = now() WHERE id = ?',
+          [hash, user.id],
+          'run',
+        );
+        const revoked = await em.execute('DELETE FROM user_session WHERE user_id = ?', [user.id], 'run');
+        const s = await createSession(em, user.id, deps.session, meta);
+        await audit.append(em, {
+          actor: actorOf(user),
+          via: 'api',
+          action: 'auth.password.change',
+          entity: 'user',
+          entityId: user.id,
+          after: { sessionsRevoked: (revoked as { affectedRows?: number }).affectedRows ?? null },
+          ip: meta.ip ?? null,
+        });
+        return s;
+      });
+      return { ...session, me: await me(user.id) };
+    },
+
+    /** Starts 2FA enrolment: a new secret, not active until a code from it is confirmed. */
+    async totpSetup(user: SessionUser, meta: ClientMeta) {
+      if (user.totpEnabled)
+        throw new AppError('CONFLICT', '已启用双因素认证 (two-factor authentication is already on)');
+      const secret = newTotpSecret();
+      await tx(async (em) => {
+        await em.execute('UPDATE app_user SET totp_secret = ? WHERE id = ?', [secret, user.id], 'run');
+        await audit.append(em, {
+          actor: actorOf(user),
+          via: 'api',
+          action: 'auth.totp.setup',
+          entity: 'user',
+          entityId: user.id,
+          ip: meta.ip ?? null,
+        });
+      });
+      return { secret, otpauthUri: otpauthUri(secret, user.username) };
+    },
+
+    async totpEnable(user: SessionUser, code: string, meta: ClientMeta) {
+      const [row] = (await orm.em
+        .fork()
+        .execute<{ totp_secret: string | null }[]>(
+          'SELECT totp_secret FROM app_user WHERE id = ?',
+          [user.id],
+          'all',
+        )) as [{ totp_secret: string | null }];
+      if (!row.totp_secret) throw new AppError('CONFLICT', '请先获取密钥 (call setup first)');
+      if (!verifyTotp(row.totp_secret, code)) {
+        throw new AppError('VALIDATION_FAILED', '动态口令错误 (wrong code)', [
+          { path: 'body.code', message: '动态口令错误' },
+        ]);
+      }
+      await tx(async (em) => {
+        await em.execute('UPDATE app_user SET totp_enabled = true WHERE id = ?', [user.id], 'run');
+        await audit.append(em, {
+          actor: actorOf(user),
+          via: 'api',
+          action: 'auth.totp.enable',
+          entity: 'user',
+          entityId: user.id,
+          ip: meta.ip ?? null,
+        });
+      });
+      return me(user.id);
+    },
+
+    async totpDisable(user: SessionUser, code: string, meta: ClientMeta) {
+      if (user.roles.includes('admin')) {
+        throw new AppError(
+          'FORBIDDEN',
+          '系统管理员必须使用双因素认证 (administrators must keep two-factor authentication)',
+        );
+      }
+      const [row] = (await orm.em
+        .fork()
+        .execute<{ totp_secret: string | null; totp_enabled: boolean }[]>(
+          'SELECT totp_secret, totp_enabled FROM app_user WHERE id = ?',
+          [user.id],
+          'all',
+        )) as [{ totp_secret: string | null; totp_enabled: boolean }];
+      if (!row.totp_enabled || !row.totp_secret)
+        throw new AppError('CONFLICT', '未启用双因素认证 (two-factor authentication is off)');
+      if (!verifyTotp(row.totp_secret, code)) {
+        throw new AppError('VALIDATION_FAILED', '动态口令错误 (wrong code)', [
+          { path: 'body.code', message: '动态口令错误' },
+        ]);
+      }
+      await tx(async (em) => {
+        await em.execute(
+          'UPDATE app_user SET totp_enabled = false, totp_secret = NULL WHERE id = ?',
+          [user.id],
+          'run',
+        );
+        await audit.append(em, {
+          actor: actorOf(user),
+          via: 'api',
+          action: 'auth.totp.disable',
+          entity: 'user',
+          entityId: user.id,
+          ip: meta.ip ?? null,
+        });
+      });
+      return me(user.id);
+    },
+  };
+}
+
+export function actorOf(u: SessionUser) {
+  return { id: u.id, username: u.username, unit: u.orgUnit.code };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

@@ -1,0 +1,18 @@
+/**
+ * The audit chain's HMAC key: AUDIT_KEY (≥ 32 characters) if set, else DATA_DIR/audit.key,
+ * created once with 32 random bytes. Keep it outside the database and its backups.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export function loadAuditKey(env: { AUDIT_KEY?: string; dataDir: string }, create = true): Buffer {
+  if (env.AUDIT_KEY) return Buffer.from(env.AUDIT_KEY, 'utf8');
+  const file = path.join(env.dataDir, 'audit.key');
+  if (!fs.existsSync(file)) {
+    if (!create) throw new Error(`no audit key: set AUDIT_KEY or provide ${file}`);
+    fs.mkdirSync(env.dataDir, { recursive: true });
+    fs.writeFileSync(file, crypto.randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+  }
+  return Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'utf8');
+}

@@ -1,0 +1,254 @@
+/** Accounts: lockout and rate limiting, password policy, forced change, session revocation, TOTP, administration. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { totpAt } from '../../api/src/modules/auth/totp.js';
+import { TEST_PASSWORD } from '../support/constants.js';
+import { Session, startTestStack, type TestStack } from '../support/stack.js';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ login: { maxFailures: 5, lockMinutes: 15, ipLimitPerMinute: 30 } });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const attempt = (username: string, password: string, extra: Record<string, unknown> = {}) =>
+  new Session(stack.baseUrl).post('/api/auth/login', { username, password, ...extra });
+
+/** An administrator session with two-factor authentication set up (required before anything else). */
+async function adminSession(): Promise<Session> {
+  const s = await Session.login(stack.baseUrl, 'admin');
+  const blocked = await s.get('/api/admin/users');
+  if (blocked.status === 403 && blocked.body.error.details?.restriction === 'totpSetup') {
+    const setup = await s.post('/api/auth/totp/setup');
+    expect(setup.status).toBe(200);
+    const enabled = await s.post('/api/auth/totp/enable', { code: totpAt(setup.body.secret, Date.now()) });
+    expect(enabled.status).toBe(200);
+    adminSecret = setup.body.secret;
+  }
+  return s;
+}
+let adminSecret = '';
+
+describe('login protection', () => {
+  it('locks an account after repeated failures, refuses even the right password, rate-limits, and audits every attempt', async () => {
+    const auditBefore = (
+      await stack.db.query(`SELECT count(*)::int AS n FROM audit_log WHERE actor_username = 'nyw.op'`)
+    ).rows[0].n;
+    const statuses: number[] = [];
+    for (let i = 0; i < 100; i++) statuses.push((await attempt('nyw.op', `Wrong-Password-${i}`)).status);
+    // 5 wrong passwords → locked (429); after 30 attempts in a minute from this address → rate-limited (429).
+    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(statuses.slice(5).every((s) => s === 429)).toBe(true);
+    const { rows } = await stack.db.query(
+      `SELECT failed_logins, locked_until > now() AS locked FROM app_user WHERE username = 'nyw.op'`,
+    );
+    expect(rows[0]).toEqual({ failed_logins: 5, locked: true });
+
+    const right = await attempt('nyw.op', TEST_PASSWORD);
+    expect(right.status).toBe(429);
+
+    const reasons = (
+      await stack.db.query(
+        `SELECT after->>'reason' AS reason FROM audit_log WHERE actor_username = 'nyw.op' ORDER BY id`,
+      )
+    ).rows.map((r) => r.reason);
+    expect(reasons.length - auditBefore).toBe(101);
+    expect(reasons.filter((r) => r === 'wrong-password')).toHaveLength(5);
+    expect(reasons.filter((r) => r === 'locked').length).toBeGreaterThan(0);
+    expect(reasons.filter((r) => r === 'rate-limited').length).toBeGreaterThan(0);
+    expect(reasons.at(-1)).toMatch(/locked|rate-limited/);
+  });
+});
+
+describe('passwords and sessions', () => {
+  it('enforces the policy, refuses a recent password, and ends every session on change', async () => {
+    await stack.db.query(`DELETE FROM login_attempt`); // a fresh minute for this address
+    const a = await Session.login(stack.baseUrl, 'jtj.op');
+    const b = await Session.login(stack.baseUrl, 'jtj.op');
+    const weak = await a.post('/api/auth/password', { currentPassword: TEST_PASSWORD, newPassword: 'short' });
+    expect(weak.status).toBe(422);
+    expect(weak.body.error.details[0].path).toBe('body.newPassword');
+    const withName = await a.post('/api/auth/password', {
+      currentPassword: TEST_PASSWORD,
+      newPassword: 'JTJ.OP-is-Strong-1',
+    });
+    expect(withName.status).toBe(422);
+    const same = await a.post('/api/auth/password', {
+      currentPassword: TEST_PASSWORD,
+      newPassword: TEST_PASSWORD,
+    });
+    expect(same.status).toBe(422);
+    const wrongCurrent = await a.post('/api/auth/password', {
+      currentPassword: 'Nope-Nope-123',
+      newPassword: 'Brand-New-Pass-42',
+    });
+    expect(wrongCurrent.status).toBe(422);
+
+    const ok = await a.post('/api/auth/password', {
+      currentPassword: TEST_PASSWORD,
+      newPassword: 'Brand-New-Pass-42',
+    });
+    expect(ok.status).toBe(200);
+    expect((await a.get('/api/auth/me')).status).toBe(200); // the changing client gets a fresh session
+    expect((await b.get('/api/auth/me')).status).toBe(401); // every other session ended
+
+    const back = await a.post('/api/auth/password', {
+      currentPassword: 'Brand-New-Pass-42',
+      newPassword: TEST_PASSWORD,
+    });
+    expect(back.status).toBe(422); // a recent password
+    expect(back.body.error.message).toContain('最近');
+  });
+});
+
+describe('two-factor authentication', () => {
+  it('keeps an administrator to 2FA setup until it is on, then asks for the code at every login', async () => {
+    await stack.db.query(`DELETE FROM login_attempt`);
+    const s = await Session.login(stack.baseUrl, 'admin');
+    const blocked = await s.get('/api/projects');
+    expect(blocked.status).toBe(403);
+    expect(blocked.body.error.details.restriction).toBe('totpSetup');
+    expect((await s.get('/api/auth/me')).body.restriction).toBe('totpSetup');
+    await adminSession(); // sets it up
+    const noCode = await attempt('admin', TEST_PASSWORD);
+    expect(noCode.status).toBe(401);
+    expect(noCode.body.error.details.totpRequired).toBe(true);
+    expect((await attempt('admin', TEST_PASSWORD, { totp: '000000' })).status).toBe(401);
+    const withCode = await attempt('admin', TEST_PASSWORD, { totp: totpAt(adminSecret, Date.now()) });
+    expect(withCode.status).toBe(200);
+    expect(withCode.body).toMatchObject({ totpEnabled: true, restriction: null });
+  });
+});
+
+describe('administration', () => {
+  it('creates an account that must change its temporary password before anything else', async () => {
+    await stack.db.query(`DELETE FROM login_attempt`);
+    const admin = await adminLogin();
+    const created = await admin.post('/api/admin/users', {
+      username: 'mbz-lpc.zhang',
+      displayName: '张三',
+      orgUnitCode: 'mbz-lpc',
+      roles: ['operator'],
+    });
+    expect(created.status).toBe(201);
+    const temp: string = created.body.temporaryPassword;
+    expect(created.body.user).toMatchObject({
+      username: 'mbz-lpc.zhang',
+      mustChangePassword: true,
+      roles: ['operator'],
+    });
+
+    const user = await Session.login(stack.baseUrl, 'mbz-lpc.zhang', temp);
+    const blocked = await user.get('/api/projects');
+    expect(blocked.status).toBe(403);
+    expect(blocked.body.error.details.restriction).toBe('passwordChange');
+    const changed = await user.post('/api/auth/password', {
+      currentPassword: temp,
+      newPassword: 'Zhang-San-Field-9',
+    });
+    expect(changed.status).toBe(200);
+    expect((await user.get('/api/projects')).status).toBe(200);
+
+    // Roles must fit the unit: a village account cannot be a county leader.
+    const wrongRole = await admin.post('/api/admin/users', {
+      username: 'mbz-lpc.li',
+      displayName: '李四',
+      orgUnitCode: 'mbz-lpc',
+      roles: ['leader'],
+    });
+    expect(wrongRole.status).toBe(422);
+    expect(
+      (
+        await admin.post('/api/admin/users', {
+          username: 'mbz-lpc.zhang',
+          displayName: 'x',
+          orgUnitCode: 'mbz-lpc',
+          roles: ['viewer'],
+        })
+      ).status,
+    ).toBe(409);
+  });
+
+  it('resets, disables and enables accounts, ending their sessions, and audits each action with before and after', async () => {
+    await stack.db.query(`DELETE FROM login_attempt`);
+    const admin = await adminLogin();
+    const list = await admin.get('/api/admin/users?q=xqz-dhc');
+    const target = list.body.items.find((u: { username: string }) => u.username === 'xqz-dhc.op');
+    const victim = await Session.login(stack.baseUrl, 'xqz-dhc.op');
+
+    const disabled = await admin.post(`/api/admin/users/${target.id}/disable`);
+    expect(disabled.body.disabled).toBe(true);
+    expect((await victim.get('/api/auth/me')).status).toBe(401);
+    expect((await attempt('xqz-dhc.op', TEST_PASSWORD)).status).toBe(401);
+    expect((await admin.post(`/api/admin/users/${target.id}/enable`)).body.disabled).toBe(false);
+
+    const reset = await admin.post(`/api/admin/users/${target.id}/reset-password`);
+    expect(reset.status).toBe(200);
+    expect(reset.body.user.mustChangePassword).toBe(true);
+    expect((await attempt('xqz-dhc.op', TEST_PASSWORD)).status).toBe(401);
+    expect((await attempt('xqz-dhc.op', reset.body.temporaryPassword)).status).toBe(200);
+
+    const renamed = await admin.request('PATCH', '/api/admin/org-units/xqz-dhc', { name: '东河社区' });
+    expect(renamed.body.name).toBe('东河社区');
+    const org = await admin.post('/api/admin/org-units', {
+      code: 'xqz-xhc',
+      name: '新华村',
+      kind: 'village',
+      parentCode: 'xqz',
+    });
+    expect(org.status).toBe(201);
+    expect(
+      (
+        await admin.post('/api/admin/org-units', {
+          code: 'bad-v',
+          name: '坏村',
+          kind: 'village',
+          parentCode: 'swj',
+        })
+      ).status,
+    ).toBe(422);
+
+    const audit = (
+      await stack.db.query(
+        `SELECT action, actor_username, before, after FROM audit_log WHERE action LIKE 'admin.%' ORDER BY id`,
+      )
+    ).rows;
+    expect(audit.map((a) => a.action)).toEqual(
+      expect.arrayContaining([
+        'admin.user.disable',
+        'admin.user.enable',
+        'admin.user.resetPassword',
+        'admin.org.rename',
+        'admin.org.create',
+      ]),
+    );
+    const disable = audit.find((a) => a.action === 'admin.user.disable');
+    expect(disable).toMatchObject({
+      actor_username: 'admin',
+      before: { disabled: false },
+      after: { disabled: true },
+    });
+    expect(JSON.stringify(audit)).not.toMatch(/argon2/);
+  });
+
+  it('refuses administration to everyone but administrators', async () => {
+    await stack.db.query(`DELETE FROM login_attempt`);
+    for (const u of ['leader', 'supervisor', 'swj.op']) {
+      const s = await Session.login(stack.baseUrl, u);
+      expect((await s.get('/api/admin/users')).status, u).toBe(403);
+    }
+  });
+});
+
+async function adminLogin(): Promise<Session> {
+  if (!adminSecret) return adminSession();
+  const s = new Session(stack.baseUrl);
+  const res = await s.post('/api/auth/login', {
+    username: 'admin',
+    password: TEST_PASSWORD,
+    totp: totpAt(adminSecret, Date.now()),
+  });
+  expect(res.status).toBe(200);
+  return s;
+}

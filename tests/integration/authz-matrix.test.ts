@@ -1,0 +1,103 @@
+/**
+ * Acceptance of the accounts issue: every account × every route × a project in and out of its
+ * scope answers as domain/access.ts says — zero leaks — and a query account changes nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  enableAdminTotp,
+  loadAccounts,
+  matrixProjects,
+  matrixTarget,
+  runAuthzMatrix,
+  type MatrixContext,
+} from '../support/authz-matrix.js';
+import { startTestStack, type TestStack } from '../support/stack.js';
+
+let stack: TestStack;
+let ctx: MatrixContext;
+
+beforeAll(async () => {
+  stack = await startTestStack({ login: { ipLimitPerMinute: 10_000 } });
+  const adminSecret = await enableAdminTotp(stack);
+  ctx = {
+    stack,
+    projects: await matrixProjects(stack),
+    adminSecret,
+    targetUserId: await matrixTarget(stack, adminSecret),
+  };
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('authorization matrix', () => {
+  it('answers every account × route × in/out-of-scope project as the access rules say', async () => {
+    const accounts = await loadAccounts(stack, ctx.adminSecret);
+    expect(accounts.length).toBeGreaterThanOrEqual(30);
+    const countAB = async () =>
+      (
+        await stack.db.query(
+          'SELECT count(*)::int AS n FROM project_history WHERE project_id = ANY($1::uuid[])',
+          [[ctx.projects.A.id, ctx.projects.B.id]],
+        )
+      ).rows[0].n;
+    const historyBefore = await countAB();
+
+    const { mismatches, checks } = await runAuthzMatrix(ctx, accounts);
+    expect(mismatches).toEqual([]);
+    expect(checks).toBeGreaterThan(600);
+
+    // Exactly the permitted steps were written: the two department operators adjusted their own
+    // project, the two owner townships reported progress on theirs — nothing else, from anyone.
+    const steps = (
+      await stack.db.query(
+        `SELECT u.username, h.action FROM project_history h JOIN app_user u ON u.id = h.actor_id
+          WHERE h.project_id = ANY($1::uuid[]) AND h.action IN ('adjust', 'reportProgress') ORDER BY u.username, h.action`,
+        [[ctx.projects.A.id, ctx.projects.B.id]],
+      )
+    ).rows;
+    expect(steps).toEqual([
+      { username: 'jtj.op', action: 'adjust' },
+      { username: 'mbz.op', action: 'reportProgress' },
+      { username: 'swj.op', action: 'adjust' },
+      { username: 'xqz.op', action: 'reportProgress' },
+    ]);
+    expect(await countAB()).toBe(historyBefore + 4);
+    // The create probes succeeded only for the two department operators, each for its own department.
+    const created = await stack.db.query(
+      `SELECT u.username, d.code FROM project p JOIN app_user u ON u.id = p.created_by JOIN org_unit d ON d.id = p.department_id
+        WHERE p.id <> ALL($1::uuid[]) ORDER BY u.username`,
+      [[ctx.projects.A.id, ctx.projects.B.id]],
+    );
+    expect(created.rows).toEqual([
+      { username: 'jtj.op', code: 'jtj' },
+      { username: 'swj.op', code: 'swj' },
+    ]);
+  });
+
+  it('lets no query account change anything', async () => {
+    const viewers = await stack.db.query(
+      `SELECT DISTINCT u.id FROM app_user u JOIN user_role r ON r.user_id = u.id WHERE r.role = 'viewer'
+        AND NOT EXISTS (SELECT 1 FROM user_role r2 WHERE r2.user_id = u.id AND r2.role <> 'viewer')`,
+    );
+    expect(viewers.rows.length).toBeGreaterThan(10);
+    const ids = viewers.rows.map((r) => r.id);
+    // Over the whole run (matrix included), no domain write names a query account.
+    const writes = await stack.db.query(
+      `SELECT count(*)::int AS n FROM project_history WHERE actor_id = ANY($1::uuid[])`,
+      [ids],
+    );
+    expect(writes.rows[0].n).toBe(0);
+    const projects = await stack.db.query(
+      `SELECT count(*)::int AS n FROM project WHERE created_by = ANY($1::uuid[])`,
+      [ids],
+    );
+    expect(projects.rows[0].n).toBe(0);
+    const audited = await stack.db.query(
+      `SELECT DISTINCT action FROM audit_log WHERE actor_id = ANY($1::uuid[]) ORDER BY action`,
+      [ids],
+    );
+    // Their own sessions and their own 2FA enrolment attempt are the only writes they make.
+    expect(audited.rows.map((r) => r.action).every((a: string) => a.startsWith('auth.'))).toBe(true);
+  });
+});

@@ -1,0 +1,389 @@
+/**
+ * The authorization matrix: every account × every route × a project inside and one outside the
+ * account's scope, with the expected answer derived from the route's declared `access` and the
+ * rules in domain/access.ts. A route in the table without a probe here fails the run, so no
+ * route can be added without deciding (and testing) who may call it.
+ */
+import { expect } from 'vitest';
+import type { RouteDef } from '../../api/src/http.js';
+import { totpAt } from '../../api/src/modules/auth/totp.js';
+import {
+  ACTION_LEVEL,
+  canCreateProject,
+  canReadProject,
+  canTakeAction,
+  type Principal,
+  type ProjectScope,
+} from '../../domain/access.js';
+import type { Action } from '../../domain/lifecycle.js';
+import { aProject } from './builders.js';
+import { TEST_PASSWORD } from './constants.js';
+import { Session, type TestStack } from './stack.js';
+
+export interface MatrixContext {
+  stack: TestStack;
+  projects: { A: { id: string; scope: ProjectScope }; B: { id: string; scope: ProjectScope } };
+  adminSecret: string;
+  /** An account the admin probes may reset and disable without disturbing the matrix. */
+  targetUserId: string;
+}
+
+interface Account {
+  username: string;
+  principal: Principal;
+  session: Session;
+}
+
+type Obj = 'A' | 'B';
+interface Probe {
+  /** Builds the request for one project of the pair (`undefined` for routes without an object). */
+  request(ctx: MatrixContext, obj: Obj, n: number): { path: string; body?: unknown };
+  perObject: boolean;
+  /** Statuses that count as "allowed" for this probe (it may be refused for business reasons). */
+  allowed?: number[];
+}
+
+const OK = [200, 201, 204];
+let seq = 0;
+
+/** One probe per route of the table. Adding a route without adding it here fails `runAuthzMatrix`. */
+const PROBES: Record<string, Probe> = {
+  'get /healthz': { perObject: false, request: () => ({ path: '/healthz' }) },
+  'get /readyz': { perObject: false, request: () => ({ path: '/readyz' }) },
+  'get /api/openapi.json': { perObject: false, request: () => ({ path: '/api/openapi.json' }) },
+  'post /api/auth/login': {
+    perObject: false,
+    request: () => ({ path: '/api/auth/login', body: { username: 'nobody', password: 'x' } }),
+    allowed: [401],
+  },
+  'post /api/auth/logout': { perObject: false, request: () => ({ path: '/api/auth/logout' }) }, // run on a spare session
+  'get /api/auth/me': { perObject: false, request: () => ({ path: '/api/auth/me' }) },
+  'post /api/auth/password': {
+    perObject: false,
+    request: () => ({
+      path: '/api/auth/password',
+      body: { currentPassword: 'not-the-password', newPassword: 'Whatever-Pass-1' },
+    }),
+    allowed: [422], // allowed to try; refused only because the current password is wrong
+  },
+  'post /api/auth/totp/setup': {
+    perObject: false,
+    request: () => ({ path: '/api/auth/totp/setup' }),
+    allowed: [200, 409],
+  },
+  'post /api/auth/totp/enable': {
+    perObject: false,
+    request: () => ({ path: '/api/auth/totp/enable', body: { code: '000000' } }),
+    allowed: [409, 422],
+  },
+  'post /api/auth/totp/disable': {
+    perObject: false,
+    request: () => ({ path: '/api/auth/totp/disable', body: { code: '000000' } }),
+    allowed: [403, 409, 422], // administrators may never disable it: a business rule, not access
+  },
+  'get /api/orgs': { perObject: false, request: () => ({ path: '/api/orgs' }) },
+  'get /api/projects': { perObject: true, request: () => ({ path: '/api/projects?pageSize=200' }) },
+  'get /api/projects/:id': {
+    perObject: true,
+    request: (c, o) => ({ path: `/api/projects/${c.projects[o].id}` }),
+  },
+  'post /api/projects': {
+    perObject: true,
+    // A: a project of 县水务局 (swj); B: of 县交通局 (jtj).
+    request: (_c, o) => ({
+      path: '/api/projects',
+      body: aProject({
+        departmentCode: o === 'A' ? 'swj' : 'jtj',
+        ownerUnitCode: o === 'A' ? 'xqz' : 'mbz',
+        villageCodes: [o === 'A' ? 'xqz-btc' : 'mbz-ljc'],
+      }),
+    }),
+  },
+  'post /api/projects/:id/transitions': { perObject: true, request: () => ({ path: '' }) }, // expanded per action below
+  'get /api/admin/users': { perObject: false, request: () => ({ path: '/api/admin/users' }) },
+  'post /api/admin/users': {
+    perObject: false,
+    request: (_c, _o, n) => ({
+      path: '/api/admin/users',
+      body: { username: `matrix.u${n}`, displayName: '矩阵', orgUnitCode: 'mbz', roles: ['viewer'] },
+    }),
+  },
+  'patch /api/admin/users/:id': {
+    perObject: false,
+    request: (c) => ({ path: `/api/admin/users/${c.targetUserId}`, body: { displayName: '矩阵目标' } }),
+  },
+  'post /api/admin/users/:id/reset-password': {
+    perObject: false,
+    request: (c) => ({ path: `/api/admin/users/${c.targetUserId}/reset-password` }),
+  },
+  'post /api/admin/users/:id/disable': {
+    perObject: false,
+    request: (c) => ({ path: `/api/admin/users/${c.targetUserId}/disable` }),
+  },
+  'post /api/admin/users/:id/enable': {
+    perObject: false,
+    request: (c) => ({ path: `/api/admin/users/${c.targetUserId}/enable` }),
+  },
+  'post /api/admin/org-units': {
+    perObject: false,
+    request: (_c, _o, n) => ({
+      path: '/api/admin/org-units',
+      body: { code: `mx-${n}`, name: `矩阵村${n}`, kind: 'village', parentCode: 'mbz' },
+    }),
+  },
+  'patch /api/admin/org-units/:code': {
+    perObject: false,
+    request: () => ({ path: '/api/admin/org-units/mbz-scc', body: { name: '石城村' } }),
+  },
+};
+
+/** Steps that leave the stage where it is, so they can be repeated: one per level. */
+const STEP_BODIES: Partial<Record<Action, Record<string, unknown>>> = {
+  adjust: { action: 'adjust', documentNo: '矩阵调〔2026〕1号', reason: '授权矩阵测试' },
+  reportProgress: { action: 'reportProgress', month: '2026-06', percent: 40, narrative: '授权矩阵测试' },
+};
+
+export interface Mismatch {
+  account: string;
+  route: string;
+  object?: Obj;
+  expected: string;
+  got: number;
+}
+
+export async function loadAccounts(stack: TestStack, adminSecret: string): Promise<Account[]> {
+  const { rows } = await stack.db.query(
+    `SELECT u.username, o.id AS org_id, o.kind, array_agg(r.role ORDER BY r.role) AS roles
+       FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id JOIN user_role r ON r.user_id = u.id
+      WHERE NOT u.must_change_password AND NOT u.disabled AND u.username NOT LIKE 'matrix.%'
+      GROUP BY u.username, o.id, o.kind ORDER BY u.username`,
+  );
+  const accounts: Account[] = [];
+  for (const r of rows) {
+    const session = new Session(stack.baseUrl);
+    const res = await session.post('/api/auth/login', {
+      username: r.username,
+      password: TEST_PASSWORD,
+      ...(r.username === 'admin' ? { totp: totpAt(adminSecret, Date.now()) } : {}),
+    });
+    expect(res.status, `login ${r.username}`).toBe(200);
+    accounts.push({
+      username: r.username,
+      principal: { orgUnitId: r.org_id, orgKind: r.kind, roles: r.roles },
+      session,
+    });
+  }
+  return accounts;
+}
+
+export async function projectScope(stack: TestStack, id: string): Promise<ProjectScope> {
+  const { rows } = await stack.db.query(
+    `SELECT p.department_id, p.owner_unit_id, array_agg(pv.village_id) AS villages, array_agg(DISTINCT v.parent_id) AS townships
+       FROM project p JOIN project_village pv ON pv.project_id = p.id JOIN org_unit v ON v.id = pv.village_id
+      WHERE p.id = $1 GROUP BY p.department_id, p.owner_unit_id`,
+    [id],
+  );
+  const r = rows[0];
+  return {
+    departmentId: r.department_id,
+    ownerUnitId: r.owner_unit_id,
+    villageIds: r.villages,
+    townshipIds: r.townships,
+  };
+}
+
+/**
+ * Runs the matrix. `only` limits it to some access kinds (the RLS-only run checks the scoped ones).
+ * Returns every mismatch (the caller expects none) and the number of checks made.
+ */
+export async function runAuthzMatrix(
+  ctx: MatrixContext,
+  accounts: Account[],
+  only?: RouteDef['access'][],
+): Promise<{ mismatches: Mismatch[]; checks: number }> {
+  const routes = ctx.stack.routes.filter((r) => !only || only.includes(r.access));
+  const missing = ctx.stack.routes.map((r) => `${r.method} ${r.path}`).filter((k) => !PROBES[k]);
+  expect(missing, 'routes without an authorization probe (add one in tests/support/authz-matrix.ts)').toEqual(
+    [],
+  );
+
+  const mismatches: Mismatch[] = [];
+  let checks = 0;
+  const check = (m: Omit<Mismatch, 'got'>, got: number, ok: boolean) => {
+    checks++;
+    if (!ok) mismatches.push({ ...m, got });
+  };
+
+  // Without a session, only public routes answer.
+  const anonymous = new Session(ctx.stack.baseUrl);
+  for (const r of routes) {
+    const probe = PROBES[`${r.method} ${r.path}`]!;
+    for (const obj of probe.perObject ? (['A', 'B'] as Obj[]) : (['A'] as Obj[])) {
+      const req = r.path.endsWith('/transitions')
+        ? { path: `/api/projects/${ctx.projects[obj].id}/transitions`, body: STEP_BODIES.adjust }
+        : probe.request(ctx, obj, ++seq);
+      const res = await anonymous.request(
+        r.method.toUpperCase(),
+        req.path,
+        req.body ?? (r.method === 'get' ? undefined : {}),
+      );
+      const publicOk = probe.allowed ? probe.allowed.includes(res.status) : ![401, 403].includes(res.status);
+      check(
+        {
+          account: '(anonymous)',
+          route: `${r.method} ${r.path}`,
+          object: obj,
+          expected: r.access === 'public' ? (probe.allowed?.join('|') ?? 'not 401/403') : '401',
+        },
+        res.status,
+        r.access === 'public' ? publicOk : res.status === 401,
+      );
+    }
+  }
+
+  for (const acc of accounts) {
+    const p = acc.principal;
+    for (const r of routes) {
+      const key = `${r.method} ${r.path}`;
+      const probe = PROBES[key]!;
+      if (r.access === 'public') continue; // covered above; the same for everyone
+      if (r.path.endsWith('/transitions')) {
+        for (const obj of ['A', 'B'] as Obj[]) {
+          for (const [action, body] of Object.entries(STEP_BODIES) as [Action, Record<string, unknown>][]) {
+            const res = await acc.session.post(`/api/projects/${ctx.projects[obj].id}/transitions`, body);
+            const scope = ctx.projects[obj].scope;
+            const expected = !canReadProject(p, scope) ? 404 : canTakeAction(p, scope, action) ? 200 : 403;
+            check(
+              {
+                account: acc.username,
+                route: `${key} ${action} (${ACTION_LEVEL[action]})`,
+                object: obj,
+                expected: String(expected),
+              },
+              res.status,
+              res.status === expected,
+            );
+          }
+        }
+        continue;
+      }
+      for (const obj of probe.perObject ? (['A', 'B'] as Obj[]) : (['A'] as Obj[])) {
+        const req = probe.request(ctx, obj, ++seq);
+        const session = key === 'post /api/auth/logout' ? await spareSession(ctx, acc.username) : acc.session;
+        const res = await session.request(
+          r.method.toUpperCase(),
+          req.path,
+          req.body ?? (r.method === 'get' ? undefined : {}),
+        );
+        const scope = ctx.projects[obj].scope;
+        const m = { account: acc.username, route: key, object: probe.perObject ? obj : undefined };
+        switch (r.access) {
+          case 'authenticated': {
+            const allowed = probe.allowed ?? OK;
+            check({ ...m, expected: allowed.join('|') }, res.status, allowed.includes(res.status));
+            break;
+          }
+          case 'admin': {
+            const isAdmin = p.roles.includes('admin');
+            check(
+              { ...m, expected: isAdmin ? '2xx' : '403' },
+              res.status,
+              isAdmin ? OK.includes(res.status) : res.status === 403,
+            );
+            break;
+          }
+          case 'project.read': {
+            if (r.path === '/api/projects') {
+              const ids = (res.body.items as { id: string }[]).map((i) => i.id);
+              const visible = canReadProject(p, scope);
+              check(
+                { ...m, expected: visible ? 'listed' : 'not listed' },
+                res.status,
+                res.status === 200 && ids.includes(ctx.projects[obj].id) === visible,
+              );
+            } else {
+              const expected = canReadProject(p, scope) ? 200 : 404;
+              check({ ...m, expected: String(expected) }, res.status, res.status === expected);
+            }
+            break;
+          }
+          case 'project.create': {
+            const expected = canCreateProject(p, scope.departmentId) ? 201 : 403;
+            check({ ...m, expected: String(expected) }, res.status, res.status === expected);
+            break;
+          }
+          default:
+            throw new Error(`no expectation for access ${r.access}`);
+        }
+      }
+    }
+  }
+  return { mismatches, checks };
+}
+
+async function spareSession(ctx: MatrixContext, username: string): Promise<Session> {
+  const s = new Session(ctx.stack.baseUrl);
+  const res = await s.post('/api/auth/login', {
+    username,
+    password: TEST_PASSWORD,
+    ...(username === 'admin' ? { totp: totpAt(ctx.adminSecret, Date.now()) } : {}),
+  });
+  expect(res.status).toBe(200);
+  return s;
+}
+
+/** Two projects in 实施中 (underway): A of 县水务局/修齐镇/白台村, B of 县交通局/庙坝镇/罗江村. */
+export async function matrixProjects(stack: TestStack): Promise<MatrixContext['projects']> {
+  const make = async (dept: string, owner: string, village: string) => {
+    const d = await Session.login(stack.baseUrl, `${dept}.op`);
+    const o = await Session.login(stack.baseUrl, `${owner}.op`);
+    const created = await d.post(
+      '/api/projects',
+      aProject({ departmentCode: dept, ownerUnitCode: owner, villageCodes: [village] }),
+    );
+    expect(created.status).toBe(201);
+    const id: string = created.body.id;
+    for (const [s, body] of [
+      [d, { action: 'approveDesign', documentNo: 'M-1', approvedOn: '2026-03-01' }],
+      [o, { action: 'fixImplementation', method: 'selfBuild' }],
+      [o, { action: 'start', startedOn: '2026-04-01' }],
+    ] as const) {
+      expect((await s.post(`/api/projects/${id}/transitions`, body)).status).toBe(200);
+    }
+    return { id, scope: await projectScope(stack, id) };
+  };
+  return { A: await make('swj', 'xqz', 'xqz-btc'), B: await make('jtj', 'mbz', 'mbz-ljc') };
+}
+
+/** Turns two-factor authentication on for `admin` (required before it may do anything). */
+export async function enableAdminTotp(stack: TestStack): Promise<string> {
+  const s = await Session.login(stack.baseUrl, 'admin');
+  const setup = await s.post('/api/auth/totp/setup');
+  expect(setup.status).toBe(200);
+  expect(
+    (await s.post('/api/auth/totp/enable', { code: totpAt(setup.body.secret, Date.now()) })).status,
+  ).toBe(200);
+  return setup.body.secret as string;
+}
+
+/** A fresh account for the admin probes to reset and disable (it must change its password, so the matrix skips it as an actor). */
+export async function matrixTarget(stack: TestStack, adminSecret: string): Promise<string> {
+  const admin = new Session(stack.baseUrl);
+  expect(
+    (
+      await admin.post('/api/auth/login', {
+        username: 'admin',
+        password: TEST_PASSWORD,
+        totp: totpAt(adminSecret, Date.now()),
+      })
+    ).status,
+  ).toBe(200);
+  const res = await admin.post('/api/admin/users', {
+    username: 'matrix.target',
+    displayName: '矩阵目标',
+    orgUnitCode: 'mbz-scc',
+    roles: ['viewer'],
+  });
+  expect(res.status).toBe(201);
+  return res.body.user.id as string;
+}
