@@ -31,7 +31,12 @@ export interface TestStack {
 
 let runtimeInstalled = false;
 
-export async function startTestStack(): Promise<TestStack> {
+export interface TestStackOptions {
+  /** A built console to serve (browser tests); without it the api answers alone. */
+  webDist?: string;
+}
+
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
@@ -83,6 +88,7 @@ export async function startTestStack(): Promise<TestStack> {
     log,
     session: { idleMinutes: 30, absoluteHours: 12 },
     cookieSecure: 'off',
+    webDist: options.webDist,
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
