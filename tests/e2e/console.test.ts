@@ -79,7 +79,7 @@ describe('a township operator advances a project', () => {
       await page.locator('[data-test=submit]').click();
       await expect
         .poll(() => page.locator('[data-test=field-startedOn] .el-form-item__error').innerText())
-        .toContain('日期格式应为 YYYY-MM-DD');
+        .toBe('必填');
       expect(await historyCount(code)).toBe(before);
 
       await fillDate(page, 'startedOn', '2026-04-02');
