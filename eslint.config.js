@@ -15,6 +15,8 @@ export default tseslint.config(
       'vue/singleline-html-element-content-newline': 'off',
       'vue/html-self-closing': 'off',
       'vue/multi-word-component-names': 'off',
+      // vue-tsc checks names (browser globals included); core no-undef does not know the DOM types.
+      'no-undef': 'off',
     },
   },
   {

@@ -9,6 +9,7 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     emptyOutDir: true,
+    manifest: true, // scripts/bench/bundle-size.ts reads it to find what the first load fetches
     chunkSizeWarningLimit: 800,
   },
   server: {

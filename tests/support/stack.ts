@@ -41,6 +41,8 @@ export interface TestStackOptions {
   /** Off only to prove that PostgreSQL's row-level security alone leaks nothing. */
   appLayer?: boolean;
   login?: { maxFailures?: number; lockMinutes?: number; ipLimitPerMinute?: number };
+  /** A built console to serve (browser tests); without it the api answers alone. */
+  webDist?: string;
 }
 
 export async function startTestStack(opts: TestStackOptions = {}): Promise<TestStack> {
@@ -101,6 +103,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     log,
     session: { idleMinutes: 30, absoluteHours: 12 },
     cookieSecure: 'off',
+    webDist: opts.webDist,
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

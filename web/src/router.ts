@@ -1,6 +1,9 @@
 import { createRouter, createWebHistory } from 'vue-router';
 import { useSessionStore } from './stores/session';
 
+/** Every page is its own chunk: the first load carries only the shell. */
+const placeholder = () => import('./pages/PlaceholderPage.vue');
+
 export const router = createRouter({
   history: createWebHistory(),
   routes: [
@@ -14,7 +17,7 @@ export const router = createRouter({
       path: '/',
       component: () => import('./layouts/MainLayout.vue'),
       children: [
-        { path: '', redirect: '/projects' },
+        { path: '', name: 'dashboard', component: () => import('./pages/DashboardPage.vue') },
         { path: 'projects', name: 'projects', component: () => import('./pages/ProjectListPage.vue') },
         {
           path: 'projects/:id',
@@ -22,8 +25,14 @@ export const router = createRouter({
           component: () => import('./pages/ProjectPage.vue'),
           props: true,
         },
+        // Filled in as their issues land (notices, policies, messages, administration).
+        { path: 'notices', name: 'notices', component: placeholder, props: { feature: 'nav.notices' } },
+        { path: 'policies', name: 'policies', component: placeholder, props: { feature: 'nav.policies' } },
+        { path: 'messages', name: 'messages', component: placeholder, props: { feature: 'nav.messages' } },
+        { path: 'admin', name: 'admin', component: placeholder, props: { feature: 'nav.admin' } },
       ],
     },
+    { path: '/:rest(.*)*', redirect: '/' },
   ],
 });
 

@@ -1,0 +1,232 @@
+/**
+ * The console in a real browser (Debian's chromium) against the real api, PostgreSQL and Temporal:
+ * a township operator advances a project with a document; the phone layout does not overflow;
+ * the English console shows no raw i18n keys; each user sees exactly the steps they may take.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import en from '../../web/src/locales/en.js';
+import { aProject } from '../support/builders.js';
+import { Session, startTestStack, type TestStack } from '../support/stack.js';
+import { horizontalOverflow, launchBrowser, login, newPage } from './support/browser.js';
+
+let stack: TestStack;
+let browser: Browser;
+let swj: Session;
+let xqz: Session;
+
+beforeAll(async () => {
+  [stack, browser] = await Promise.all([startTestStack({ webDist: inject('webDist') }), launchBrowser()]);
+  swj = await Session.login(stack.baseUrl, 'swj.op');
+  xqz = await Session.login(stack.baseUrl, 'xqz.op');
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+/** A project of 县水务局 owned by 修齐镇, taken through the api up to 实施方式 (ready to start). */
+async function projectReadyToStart(name: string): Promise<string> {
+  const created = await swj.post('/api/projects', aProject({ name }));
+  expect(created.status).toBe(201);
+  const code: string = created.body.code;
+  const design = await swj.post(`/api/projects/${code}/transitions`, {
+    action: 'approveDesign',
+    documentNo: '城水审〔2026〕7号',
+    approvedOn: '2026-03-10',
+  });
+  expect(design.status).toBe(200);
+  const method = await xqz.post(`/api/projects/${code}/transitions`, {
+    action: 'fixImplementation',
+    method: 'selfBuild',
+  });
+  expect(method.body.stage).toBe('methodFixed');
+  return code;
+}
+
+async function historyCount(code: string): Promise<number> {
+  const { rows } = await stack.db.query(
+    'SELECT count(*)::int AS n FROM project_history h JOIN project p ON p.id = h.project_id WHERE p.code = $1',
+    [code],
+  );
+  return rows[0].n;
+}
+
+async function fillDate(page: Page, field: string, value: string) {
+  const input = page.locator(`[data-test=field-${field}] input`);
+  await input.fill(value);
+  await input.press('Enter');
+}
+
+describe('a township operator advances a project', () => {
+  it('starts construction with the start report attached, through the form', async () => {
+    const code = await projectReadyToStart('白台村饮水工程（浏览器开工）');
+    const { context, page } = await newPage(browser, stack.baseUrl);
+    try {
+      await login(page, 'xqz.op');
+      // Who and what scope are always on screen.
+      await expect.poll(() => page.locator('[data-test=who]').innerText()).toContain('修齐镇');
+      expect(await page.locator('[data-test=scope]').innerText()).toBe('本乡镇为业主或位于本乡镇的项目');
+      // The workbench lists the project as waiting on this unit, with the step it can take.
+      const waiting = page.locator('[data-test=waiting-item]', { hasText: '浏览器开工' });
+      await expect.poll(() => waiting.innerText()).toContain('开工');
+      await waiting.locator('a').click();
+
+      await page.locator('[data-test=action-start]').click();
+      // Empty date: the shared schema refuses it, beside the field, and nothing is sent.
+      const before = await historyCount(code);
+      await page.locator('[data-test=submit]').click();
+      await expect
+        .poll(() => page.locator('[data-test=field-startedOn] .el-form-item__error').innerText())
+        .toBe('必填');
+      expect(await historyCount(code)).toBe(before);
+
+      await fillDate(page, 'startedOn', '2026-04-02');
+      await page.locator('[data-test=add-document]').click();
+      const row = page.locator('[data-test=document-row]').first();
+      await row.locator('input').nth(0).fill('开工报告');
+      await row.locator('input').nth(1).fill('修齐府发〔2026〕8号');
+      await page.locator('[data-test=submit]').click();
+
+      await expect.poll(() => page.locator('.title [data-test=stage]').innerText()).toBe('实施中');
+      const latest = page.locator('[data-test=history-item]').first();
+      expect(await latest.innerText()).toContain(
+        '修齐镇操作员办理了「开工」，阶段由「实施方式」变为「实施中」',
+      );
+      expect(await latest.locator('[data-test=history-doc]').innerText()).toBe(
+        '《开工报告》（修齐府发〔2026〕8号）',
+      );
+    } finally {
+      await context.close();
+    }
+    // What the browser did is what the database holds.
+    const { rows } = await stack.db.query(
+      `SELECT p.stage, h.action, h.payload FROM project p JOIN project_history h ON h.project_id = p.id
+        WHERE p.code = $1 ORDER BY h.seq DESC LIMIT 1`,
+      [code],
+    );
+    expect(rows[0].stage).toBe('underway');
+    expect(rows[0].action).toBe('start');
+    expect(rows[0].payload).toMatchObject({
+      startedOn: '2026-04-02',
+      documents: [{ title: '开工报告', number: '修齐府发〔2026〕8号' }],
+    });
+  });
+
+  it('shows the server refusal when the step was taken meanwhile (409), and writes nothing twice', async () => {
+    const code = await projectReadyToStart('枇杷村便道（并发开工）');
+    const { context, page } = await newPage(browser, stack.baseUrl);
+    try {
+      await login(page, 'xqz.op');
+      await page.goto(`/projects/${code}`);
+      await page.locator('[data-test=action-start]').click();
+      await fillDate(page, 'startedOn', '2026-04-03');
+      // Someone else starts it first.
+      const other = await xqz.post(`/api/projects/${code}/transitions`, {
+        action: 'start',
+        startedOn: '2026-04-01',
+      });
+      expect(other.status).toBe(200);
+      const count = await historyCount(code);
+      await page.locator('[data-test=submit]').click();
+      await expect
+        .poll(() => page.locator('[data-test=form-error]').innerText())
+        .toContain('不能执行「开工」');
+      expect(await historyCount(code)).toBe(count);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('each user sees exactly the steps they may take', () => {
+  it('owner unit, department and query account differ at the same stage', async () => {
+    const code = await projectReadyToStart('东河村护栏（权限）');
+    const actionsFor = async (username: string) => {
+      const { context, page } = await newPage(browser, stack.baseUrl);
+      try {
+        await login(page, username);
+        await page.goto(`/projects/${code}`);
+        await page.locator('[data-test=actions]').waitFor();
+        await page.locator('[data-test=history-item]').first().waitFor();
+        const buttons = await page
+          .locator('[data-test^=action-]')
+          .evaluateAll((els) => els.map((e) => e.getAttribute('data-test')!.replace('action-', '')).sort());
+        return buttons;
+      } finally {
+        await context.close();
+      }
+    };
+    // methodFixed: start is the owner unit's; adjust and cancel are the department's.
+    expect(await actionsFor('xqz.op')).toEqual(['start']);
+    expect(await actionsFor('swj.op')).toEqual(['adjust', 'cancel']);
+    expect(await actionsFor('xqz.view')).toEqual([]);
+  });
+});
+
+describe('on a phone (375 × 812)', () => {
+  it('the list becomes cards and no page scrolls sideways', async () => {
+    const code = await projectReadyToStart('罗江村一个名字相当长的农村饮水安全巩固提升及配套管网延伸工程');
+    const { context, page } = await newPage(browser, stack.baseUrl, { phone: true });
+    try {
+      await login(page, 'xqz.op');
+      await page.locator('[data-test=figures]').waitFor();
+      expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
+
+      await page.goto('/projects');
+      await page.locator('[data-test=project-card]').first().waitFor();
+      expect(await page.locator('[data-test=table]').count()).toBe(0);
+      expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
+
+      await page.goto(`/projects/${code}`);
+      await page.locator('[data-test=history-item]').first().waitFor();
+      expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
+      await page.locator('[data-test=action-start]').click();
+      await page.locator('[data-test=add-document]').click();
+      await page.locator('[data-test=document-row]').waitFor();
+      expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('in English', () => {
+  it('shows no raw i18n key on any main page', async () => {
+    const code = await projectReadyToStart('English check');
+    const keys: string[] = [];
+    const walk = (o: object, prefix: string) => {
+      for (const [k, v] of Object.entries(o))
+        if (typeof v === 'object') walk(v, `${prefix}${k}.`);
+        else keys.push(`${prefix}${k}`);
+    };
+    walk(en, '');
+    const { context, page } = await newPage(browser, stack.baseUrl, { locale: 'en' });
+    try {
+      await login(page, 'xqz.op');
+      const pages: [string, string][] = [
+        ['/', '[data-test=figures]'],
+        ['/projects', '[data-test=table] .project-row'],
+        [`/projects/${code}`, '[data-test=history-item]'],
+        ['/notices', '[data-test=placeholder]'],
+      ];
+      for (const [url, ready] of pages) {
+        await page.goto(url);
+        await page.locator(ready).first().waitFor();
+        if (url.startsWith('/projects/')) {
+          await page.locator('[data-test=action-start]').click();
+          expect(await page.locator('[data-test=form-start]').innerText()).toContain('Started on');
+        }
+        const text = await page.locator('body').innerText();
+        expect(
+          keys.filter((k) => text.includes(k)),
+          url,
+        ).toEqual([]);
+        expect(text, url).toContain('Log out');
+      }
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * The console's words: both locales have the same keys, nothing is left empty or untranslated,
+ * every key the code asks for exists, every key exists for a reason, and no UI string is written
+ * into a component instead of the locale files.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import en from '../../web/src/locales/en.js';
+import zh from '../../web/src/locales/zh-CN.js';
+
+const SRC = path.resolve(import.meta.dirname, '../../web/src');
+const HAN = /\p{Script=Han}/u;
+
+function leaves(obj: object, prefix = ''): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v && typeof v === 'object') for (const [kk, vv] of leaves(v, key)) out.set(kk, vv);
+    else out.set(key, v);
+  }
+  return out;
+}
+
+function sources(dir: string): { file: string; code: string }[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
+    const p = path.join(dir, d.name);
+    if (d.isDirectory()) return d.name === 'locales' ? [] : sources(p);
+    if (!/\.(vue|ts)$/.test(d.name)) return [];
+    const code = fs
+      .readFileSync(p, 'utf8')
+      .replace(/<!--[\s\S]*?-->/g, '')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+    return [{ file: path.relative(SRC, p), code }];
+  });
+}
+
+const zhKeys = leaves(zh);
+const enKeys = leaves(en);
+const code = sources(SRC);
+const namespaces = Object.keys(zh);
+
+describe('locales', () => {
+  it('zh-CN and en have exactly the same keys', () => {
+    expect([...enKeys.keys()].sort()).toEqual([...zhKeys.keys()].sort());
+  });
+
+  it('has no empty value and no English value left in Chinese', () => {
+    for (const [k, v] of [...zhKeys, ...enKeys]) expect(typeof v === 'string' && v.trim(), k).toBeTruthy();
+    const chineseInEnglish = [...enKeys].filter(([k, v]) => HAN.test(String(v)) && k !== 'app.language');
+    expect(chineseInEnglish).toEqual([]);
+    // The Chinese side is Chinese: a value identical to English is an untranslated copy.
+    const copies = [...zhKeys].filter(
+      ([k, v]) => v === enKeys.get(k) && HAN.test(String(v)) === false && /[a-z]{3}/i.test(String(v)),
+    );
+    expect(copies).toEqual([]);
+  });
+});
+
+describe('the console asks only for keys that exist', () => {
+  // 'ns.key' string literals (t('…'), props such as { feature: 'nav.notices' }) and `ns.${x}` prefixes.
+  // Single quotes only: double quotes delimit template attributes, whose contents are code.
+  const literal = new RegExp(`'(?:${namespaces.join('|')})\\.[\\w.]+'`, 'g');
+  const dynamic = new RegExp(`\`((?:${namespaces.join('|')})\\.(?:[\\w]+\\.)*)\\$\\{`, 'g');
+  const used = new Set<string>();
+  const prefixes = new Set<string>();
+  for (const { code: c } of code) {
+    for (const m of c.matchAll(literal)) used.add(m[0].slice(1, -1));
+    for (const m of c.matchAll(dynamic)) prefixes.add(m[1]!);
+  }
+
+  it('finds the keys it looks for (the scan itself works)', () => {
+    expect(used.has('projects.title')).toBe(true);
+    expect(prefixes.has('roles.')).toBe(true);
+  });
+
+  it('every literal key is a translated string in both locales', () => {
+    const missing = [...used].filter(
+      (k) => typeof zhKeys.get(k) !== 'string' || typeof enKeys.get(k) !== 'string',
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it('every dynamic prefix names a group of keys', () => {
+    for (const p of prefixes)
+      expect(
+        [...zhKeys.keys()].some((k) => k.startsWith(p)),
+        p,
+      ).toBe(true);
+  });
+
+  it('every key in the locale files is used somewhere', () => {
+    const unused = [...zhKeys.keys()].filter(
+      (k) => !used.has(k) && ![...prefixes].some((p) => k.startsWith(p)),
+    );
+    expect(unused).toEqual([]);
+  });
+});
+
+describe('no hard-coded UI text', () => {
+  it('no Chinese text in components, pages or scripts outside the locale files', () => {
+    const offenders = code.filter((f) => HAN.test(f.code)).map((f) => f.file);
+    expect(offenders).toEqual([]);
+  });
+});

@@ -1,0 +1,18 @@
+import { useI18n } from 'vue-i18n';
+
+/** Dates and times in the UI's language, on the county's clock. */
+export function useFormat() {
+  const { locale } = useI18n();
+  return {
+    when: (iso: string) =>
+      new Date(iso).toLocaleString(locale.value === 'en' ? 'en-GB' : 'zh-CN', {
+        hour12: false,
+        timeZone: 'Asia/Shanghai',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+      }),
+  };
+}
