@@ -4,27 +4,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  enableAdminTotp,
   loadAccounts,
-  matrixProjects,
-  matrixTarget,
   runAuthzMatrix,
+  startMatrixStack,
   type MatrixContext,
 } from '../support/authz-matrix.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
+import type { TestStack } from '../support/stack.js';
 
 let stack: TestStack;
 let ctx: MatrixContext;
 
 beforeAll(async () => {
-  stack = await startTestStack({ login: { ipLimitPerMinute: 10_000 } });
-  const adminSecret = await enableAdminTotp(stack);
-  ctx = {
-    stack,
-    projects: await matrixProjects(stack),
-    adminSecret,
-    targetUserId: await matrixTarget(stack, adminSecret),
-  };
+  ctx = await startMatrixStack();
+  stack = ctx.stack;
 });
 afterAll(async () => {
   await stack?.stop();

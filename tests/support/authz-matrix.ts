@@ -18,7 +18,7 @@ import {
 import type { Action } from '../../domain/lifecycle.js';
 import { aProject } from './builders.js';
 import { TEST_PASSWORD } from './constants.js';
-import { Session, type TestStack } from './stack.js';
+import { Session, startTestStack, type TestStack } from './stack.js';
 
 export interface MatrixContext {
   stack: TestStack;
@@ -386,4 +386,16 @@ export async function matrixTarget(stack: TestStack, adminSecret: string): Promi
   });
   expect(res.status).toBe(201);
   return res.body.user.id as string;
+}
+
+/** A stack ready for the matrix: admin with 2FA, the two projects, and a target account. */
+export async function startMatrixStack(opts: { appLayer?: boolean } = {}): Promise<MatrixContext> {
+  const stack = await startTestStack({ appLayer: opts.appLayer, login: { ipLimitPerMinute: 10_000 } });
+  const adminSecret = await enableAdminTotp(stack);
+  return {
+    stack,
+    projects: await matrixProjects(stack),
+    adminSecret,
+    targetUserId: await matrixTarget(stack, adminSecret),
+  };
 }

@@ -121,6 +121,32 @@ export function createAdminService(deps: { orm: Orm; audit: AuditLog }) {
       await em.execute('INSERT INTO user_role (user_id, role) VALUES (?, ?)', [userId, r], 'run');
   }
 
+  /** One audited change of an account: before and after are both recorded, in one transaction. */
+  function changeUser(
+    admin: SessionUser,
+    id: string,
+    action: string,
+    ip: string | undefined,
+    mutate: (em: EntityManager, before: AdminUserDto) => Promise<void>,
+  ) {
+    return tx(async (em) => {
+      const before = await one(em, id);
+      await mutate(em, before);
+      const after = await one(em, id);
+      await audit.append(em, {
+        actor: actorOf(admin),
+        via: 'api',
+        action,
+        entity: 'user',
+        entityId: id,
+        before,
+        after,
+        ip,
+      });
+      return after;
+    });
+  }
+
   return {
     listUsers: (q?: string) =>
       tx((em) =>
@@ -168,16 +194,14 @@ export function createAdminService(deps: { orm: Orm; audit: AuditLog }) {
       input: { displayName?: string; orgUnitCode?: string; roles?: Role[] },
       ip?: string,
     ) {
-      return tx(async (em) => {
-        const before = await one(em, id);
+      return changeUser(admin, id, 'admin.user.update', ip, async (em, before) => {
         if (before.id === admin.id && input.roles && !input.roles.includes('admin')) {
           throw new AppError(
             'CONFLICT',
             '不能撤销自己的系统管理员角色 (you cannot remove your own admin role)',
           );
         }
-        const roles = input.roles ?? before.roles;
-        const unit = await unitFor(em, input.orgUnitCode ?? before.orgUnit.code, roles);
+        const unit = await unitFor(em, input.orgUnitCode ?? before.orgUnit.code, input.roles ?? before.roles);
         await em.execute(
           'UPDATE app_user SET display_name = ?, org_unit_id = ?, updated_at = now() WHERE id = ?',
           [input.displayName ?? before.displayName, unit.id, id],
@@ -187,26 +211,13 @@ export function createAdminService(deps: { orm: Orm; audit: AuditLog }) {
         // A change of unit or roles changes what the account may see: end its sessions.
         if (input.roles || input.orgUnitCode)
           await em.execute('DELETE FROM user_session WHERE user_id = ?', [id], 'run');
-        const after = await one(em, id);
-        await audit.append(em, {
-          actor: actorOf(admin),
-          via: 'api',
-          action: 'admin.user.update',
-          entity: 'user',
-          entityId: id,
-          before,
-          after,
-          ip,
-        });
-        return after;
       });
     },
 
     async resetPassword(admin: SessionUser, id: string, ip?: string) {
       const password = temporaryPassword();
       const hash = await hashPassword(password);
-      const user = await tx(async (em) => {
-        const before = await one(em, id);
+      const user = await changeUser(admin, id, 'admin.user.resetPassword', ip, async (em) => {
         await em.execute(
           `UPDATE app_user SET password_hash = ?, must_change_password = true, failed_logins = 0, locked_until = NULL,
              password_changed_at = now(), updated_at = now() WHERE id = ?`,
@@ -214,44 +225,19 @@ export function createAdminService(deps: { orm: Orm; audit: AuditLog }) {
           'run',
         );
         await em.execute('DELETE FROM user_session WHERE user_id = ?', [id], 'run');
-        const after = await one(em, id);
-        await audit.append(em, {
-          actor: actorOf(admin),
-          via: 'api',
-          action: 'admin.user.resetPassword',
-          entity: 'user',
-          entityId: id,
-          before,
-          after,
-          ip,
-        });
-        return after;
       });
       return { user, temporaryPassword: password };
     },
 
     async setDisabled(admin: SessionUser, id: string, disabled: boolean, ip?: string) {
       if (id === admin.id) throw new AppError('CONFLICT', '不能停用自己的账号 (you cannot disable yourself)');
-      return tx(async (em) => {
-        const before = await one(em, id);
+      return changeUser(admin, id, disabled ? 'admin.user.disable' : 'admin.user.enable', ip, async (em) => {
         await em.execute(
           'UPDATE app_user SET disabled = ?, updated_at = now() WHERE id = ?',
           [disabled, id],
           'run',
         );
         if (disabled) await em.execute('DELETE FROM user_session WHERE user_id = ?', [id], 'run');
-        const after = await one(em, id);
-        await audit.append(em, {
-          actor: actorOf(admin),
-          via: 'api',
-          action: disabled ? 'admin.user.disable' : 'admin.user.enable',
-          entity: 'user',
-          entityId: id,
-          before,
-          after,
-          ip,
-        });
-        return after;
       });
     },
 

@@ -109,6 +109,46 @@ export function createAuthService(deps: {
     throw error;
   }
 
+  async function totpState(userId: string) {
+    const [row] = (await orm.em
+      .fork()
+      .execute<{ totp_secret: string | null; totp_enabled: boolean }[]>(
+        'SELECT totp_secret, totp_enabled FROM app_user WHERE id = ?',
+        [userId],
+        'all',
+      )) as [{ totp_secret: string | null; totp_enabled: boolean }];
+    return row;
+  }
+
+  function requireCode(secret: string, code: string) {
+    if (!verifyTotp(secret, code)) {
+      throw new AppError('VALIDATION_FAILED', '动态口令错误 (wrong code)', [
+        { path: 'body.code', message: '动态口令错误' },
+      ]);
+    }
+  }
+
+  /** One audited change of the caller's own 2FA settings. */
+  async function setTotp(
+    user: SessionUser,
+    action: string,
+    sql: string,
+    params: unknown[],
+    meta: ClientMeta,
+  ) {
+    await tx(async (em) => {
+      await em.execute(sql, [...params, user.id], 'run');
+      await audit.append(em, {
+        actor: actorOf(user),
+        via: 'api',
+        action,
+        entity: 'user',
+        entityId: user.id,
+        ip: meta.ip ?? null,
+      });
+    });
+  }
+
   return {
     me,
 
@@ -315,45 +355,27 @@ export function createAuthService(deps: {
       if (user.totpEnabled)
         throw new AppError('CONFLICT', '已启用双因素认证 (two-factor authentication is already on)');
       const secret = newTotpSecret();
-      await tx(async (em) => {
-        await em.execute('UPDATE app_user SET totp_secret = ? WHERE id = ?', [secret, user.id], 'run');
-        await audit.append(em, {
-          actor: actorOf(user),
-          via: 'api',
-          action: 'auth.totp.setup',
-          entity: 'user',
-          entityId: user.id,
-          ip: meta.ip ?? null,
-        });
-      });
+      await setTotp(
+        user,
+        'auth.totp.setup',
+        'UPDATE app_user SET totp_secret = ? WHERE id = ?',
+        [secret],
+        meta,
+      );
       return { secret, otpauthUri: otpauthUri(secret, user.username) };
     },
 
     async totpEnable(user: SessionUser, code: string, meta: ClientMeta) {
-      const [row] = (await orm.em
-        .fork()
-        .execute<{ totp_secret: string | null }[]>(
-          'SELECT totp_secret FROM app_user WHERE id = ?',
-          [user.id],
-          'all',
-        )) as [{ totp_secret: string | null }];
+      const row = await totpState(user.id);
       if (!row.totp_secret) throw new AppError('CONFLICT', '请先获取密钥 (call setup first)');
-      if (!verifyTotp(row.totp_secret, code)) {
-        throw new AppError('VALIDATION_FAILED', '动态口令错误 (wrong code)', [
-          { path: 'body.code', message: '动态口令错误' },
-        ]);
-      }
-      await tx(async (em) => {
-        await em.execute('UPDATE app_user SET totp_enabled = true WHERE id = ?', [user.id], 'run');
-        await audit.append(em, {
-          actor: actorOf(user),
-          via: 'api',
-          action: 'auth.totp.enable',
-          entity: 'user',
-          entityId: user.id,
-          ip: meta.ip ?? null,
-        });
-      });
+      requireCode(row.totp_secret, code);
+      await setTotp(
+        user,
+        'auth.totp.enable',
+        'UPDATE app_user SET totp_enabled = true WHERE id = ?',
+        [],
+        meta,
+      );
       return me(user.id);
     },
 
@@ -364,35 +386,17 @@ export function createAuthService(deps: {
           '系统管理员必须使用双因素认证 (administrators must keep two-factor authentication)',
         );
       }
-      const [row] = (await orm.em
-        .fork()
-        .execute<{ totp_secret: string | null; totp_enabled: boolean }[]>(
-          'SELECT totp_secret, totp_enabled FROM app_user WHERE id = ?',
-          [user.id],
-          'all',
-        )) as [{ totp_secret: string | null; totp_enabled: boolean }];
+      const row = await totpState(user.id);
       if (!row.totp_enabled || !row.totp_secret)
         throw new AppError('CONFLICT', '未启用双因素认证 (two-factor authentication is off)');
-      if (!verifyTotp(row.totp_secret, code)) {
-        throw new AppError('VALIDATION_FAILED', '动态口令错误 (wrong code)', [
-          { path: 'body.code', message: '动态口令错误' },
-        ]);
-      }
-      await tx(async (em) => {
-        await em.execute(
-          'UPDATE app_user SET totp_enabled = false, totp_secret = NULL WHERE id = ?',
-          [user.id],
-          'run',
-        );
-        await audit.append(em, {
-          actor: actorOf(user),
-          via: 'api',
-          action: 'auth.totp.disable',
-          entity: 'user',
-          entityId: user.id,
-          ip: meta.ip ?? null,
-        });
-      });
+      requireCode(row.totp_secret, code);
+      await setTotp(
+        user,
+        'auth.totp.disable',
+        'UPDATE app_user SET totp_enabled = false, totp_secret = NULL WHERE id = ?',
+        [],
+        meta,
+      );
       return me(user.id);
     },
   };
