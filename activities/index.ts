@@ -1,7 +1,18 @@
 import type { Orm } from '../db/orm.js';
+import { DEFAULT_DEADLINE_CONFIG, type DeadlineConfig } from '../domain/deadlines.js';
+import { createDeadlineActivities } from './deadline.activities.js';
+import { createNotifyActivities, type NotificationChannel } from './notify.activities.js';
 import { createProjectActivities } from './project.activities.js';
 
 /** Every activity the worker registers, built from explicit dependencies. */
-export function createActivities(deps: { orm: Orm }) {
-  return { ...createProjectActivities(deps) };
+export function createActivities(deps: {
+  orm: Orm;
+  deadlines?: DeadlineConfig;
+  channels?: NotificationChannel[];
+}) {
+  return {
+    ...createProjectActivities(deps),
+    ...createDeadlineActivities({ orm: deps.orm, config: deps.deadlines ?? DEFAULT_DEADLINE_CONFIG }),
+    ...createNotifyActivities({ orm: deps.orm, ...(deps.channels ? { channels: deps.channels } : {}) }),
+  };
 }

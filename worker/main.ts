@@ -1,7 +1,7 @@
 /** Entrypoint of the worker process (started by `npm start`, or on its own in production). */
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { initORM } from '../db/orm.js';
-import { loadEnv } from '../platform/env.js';
+import { deadlineConfig, loadEnv } from '../platform/env.js';
 import { createLogger } from '../platform/log.js';
 import { bundleWorkflows, createWorker } from './worker.js';
 
@@ -20,6 +20,7 @@ async function main() {
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     orm,
     workflowBundle,
+    deadlines: deadlineConfig(env),
   });
   // The SDK shuts the worker down gracefully on SIGINT/SIGTERM (finishing in-flight tasks).
   log.info(`polling task queue "${env.TEMPORAL_TASK_QUEUE}" on ${env.TEMPORAL_ADDRESS}`);

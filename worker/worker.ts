@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { Orm } from '../db/orm.js';
+import type { DeadlineConfig } from '../domain/deadlines.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -30,6 +31,8 @@ export async function createWorker(opts: {
   orm: Orm;
   workflowBundle: WorkflowBundleOption;
   identity?: string;
+  /** Deadline-ladder periods (from DEADLINE_* variables); defaults to real days. */
+  deadlines?: DeadlineConfig;
 }): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: opts.address });
   const worker = await Worker.create({
@@ -37,7 +40,7 @@ export async function createWorker(opts: {
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     workflowBundle: opts.workflowBundle,
-    activities: createActivities({ orm: opts.orm }),
+    activities: createActivities({ orm: opts.orm, ...(opts.deadlines ? { deadlines: opts.deadlines } : {}) }),
     ...(opts.identity ? { identity: opts.identity } : {}),
   });
   return { worker, connection };

@@ -43,6 +43,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     repo: createProjectRepository(deps.orm),
     temporal: deps.temporal,
     taskQueue: deps.taskQueue,
+    orm: deps.orm,
   });
   const routes: RouteDef[] = [
     ...healthRoutes({ orm: deps.orm, temporal: deps.temporal, namespace: deps.namespace }),

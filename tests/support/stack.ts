@@ -13,6 +13,7 @@ import { createApp } from '../../api/src/app.js';
 import { initORM, type Orm } from '../../db/orm.js';
 import { createLogger } from '../../platform/log.js';
 import { createWorker } from '../../worker/worker.js';
+import { DEFAULT_DEADLINE_CONFIG, type DeadlineConfig } from '../../domain/deadlines.js';
 import { withDatabase } from './global-setup.js';
 import { TEST_PASSWORD } from './constants.js';
 
@@ -31,7 +32,12 @@ export interface TestStack {
 
 let runtimeInstalled = false;
 
-export async function startTestStack(): Promise<TestStack> {
+/**
+ * Deadline ladders are off unless a test asks for them: most tests use planned dates in the past
+ * and assert exact histories, which alerts firing at once would interleave with.
+ */
+export async function startTestStack(opts: { deadlines?: Partial<DeadlineConfig> } = {}): Promise<TestStack> {
+  const deadlines: DeadlineConfig = { ...DEFAULT_DEADLINE_CONFIG, enabled: false, ...opts.deadlines };
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
@@ -62,6 +68,7 @@ export async function startTestStack(): Promise<TestStack> {
       taskQueue,
       orm,
       workflowBundle: { codePath: inject('workflowBundlePath') },
+      deadlines,
     });
     worker = created.worker;
     running = worker.run();

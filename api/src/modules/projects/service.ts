@@ -14,8 +14,15 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { canCreateProject, canTakeAction, type Principal } from '../../../../domain/access.js';
 import { AppError, TRANSITION_NOT_ALLOWED } from '../../../../domain/errors.js';
-import { ACTION_LABELS } from '../../../../domain/lifecycle.js';
-import { projectWorkflowId, type Actor, type NewProjectRecord } from '../../../../domain/project-records.js';
+import { ACTION_LABELS, isAllowed } from '../../../../domain/lifecycle.js';
+import { acceptanceGate } from '../../../../db/queries/acceptance-gate.js';
+import type { Orm } from '../../../../db/orm.js';
+import {
+  projectWorkflowId,
+  type Actor,
+  type NewProjectRecord,
+  type TransitionRequest,
+} from '../../../../domain/project-records.js';
 import type {
   CreateProjectInput,
   ProjectDetailDto,
@@ -34,7 +41,12 @@ export interface Caller extends Principal {
   actor: Actor;
 }
 
-export function createProjectService(deps: { repo: ProjectRepository; temporal: Client; taskQueue: string }) {
+export function createProjectService(deps: {
+  repo: ProjectRepository;
+  temporal: Client;
+  taskQueue: string;
+  orm: Orm;
+}) {
   const { repo, temporal } = deps;
 
   async function detail(who: Principal, idOrCode: string): Promise<ProjectDetailDto> {
@@ -142,10 +154,43 @@ export function createProjectService(deps: { repo: ProjectRepository; temporal: 
           `您无权对该项目执行「${ACTION_LABELS[input.action].zh}」 (not allowed for your account)`,
         );
       }
+      let resolved: TransitionRequest['resolved'];
+      if (input.action === 'adjust' && input.villageCodes) {
+        const orgs = await repo.orgsByCode(input.villageCodes);
+        const bad = input.villageCodes
+          .map((c, i) => ({ c, i }))
+          .filter(({ c }) => orgs.get(c)?.kind !== 'village')
+          .map(({ c, i }) => ({ path: `body.villageCodes.${i}`, message: `不是村（社区）: ${c}` }));
+        if (new Set(input.villageCodes).size !== input.villageCodes.length)
+          bad.push({ path: 'body.villageCodes', message: '建设地点重复 (duplicate village)' });
+        if (bad.length) {
+          throw new AppError(
+            'VALIDATION_FAILED',
+            `请求内容不合法: ${bad.map((b) => `${b.path}: ${b.message}`).join('; ')}`,
+            bad,
+          );
+        }
+        resolved = { villageIds: input.villageCodes.map((c) => orgs.get(c)!.id) };
+      }
+      // The acceptance gate is checked here, before the Update, not in the workflow: an Update
+      // validator must be synchronous and cannot read the ledgers, and a check inside the handler
+      // (an activity) would leave Update and activity events in the workflow history for every
+      // refusal. Checking first leaves no trace at all. The race with a concurrent ledger edit is
+      // benign: ledgers only gain entries (history is append-only).
+      if (input.action === 'inspect' && isAllowed(p.stage, 'inspect')) {
+        const gate = await acceptanceGate(deps.orm.em.fork(), p.id);
+        if (!gate.ok) {
+          throw new AppError(
+            'TRANSITION_NOT_ALLOWED',
+            `建档资料不完善，不予验收 (acceptance refused, missing: ${gate.missing.map((m) => m.label).join('、')})`,
+            { missing: gate.missing },
+          );
+        }
+      }
       const handle = temporal.workflow.getHandle(p.workflowId);
       try {
         await handle.executeUpdate(transitionUpdates[input.action], {
-          args: [{ actor: caller.actor, input }],
+          args: [{ actor: caller.actor, input, ...(resolved ? { resolved } : {}) }],
         });
       } catch (err) {
         const cause: unknown = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
