@@ -33,10 +33,10 @@ export function createDeadlineActivities({ orm, config, isWorkday = chineseWorkd
       specs: DeadlineSpec[];
       clock?: LadderClock;
       nowMs: number;
-    }): Promise<{ clock: LadderClock; ladders: LadderPlan[] }> {
+    }): Promise<{ enabled: boolean; clock: LadderClock; ladders: LadderPlan[] }> {
       const clock = args.clock ?? { dayMs: config.dayMs, originMs: args.nowMs };
-      if (!config.enabled) return { clock, ladders: [] };
-      return { clock, ladders: args.specs.map((s) => planLadder(s, config, clock, isWorkday)) };
+      if (!config.enabled) return { enabled: false, clock, ladders: [] };
+      return { enabled: true, clock, ladders: args.specs.map((s) => planLadder(s, config, clock, isWorkday)) };
     },
 
     async recordAlert(a: AlertRecord): Promise<void> {

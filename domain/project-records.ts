@@ -104,6 +104,8 @@ export interface ActiveLadder extends LadderPlan {
 }
 
 export interface DeadlineState {
+  /** Ladders were configured off when this project's clock was set: nothing is chased. */
+  enabled: boolean;
   clock: LadderClock;
   /** Incremented on every arming, so a re-armed deadline never collides with its old alerts. */
   armSeq: number;

@@ -129,8 +129,10 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
   const terminal = () => TERMINAL_STAGES.includes(state.stage);
 
   setHandler(getProjectStateQuery, () => viewOf(state));
+  // Creation answers once the deadlines are armed too, so a 201 means the project is fully set up.
+  let armed = !laddersOn || state.deadlines !== undefined;
   setHandler(registeredUpdate, async () => {
-    await condition(() => state.recorded);
+    await condition(() => state.recorded && armed);
     return state;
   });
 
@@ -219,6 +221,7 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
     const plan = await planDeadlines({ specs, clock: state.deadlines?.clock, nowMs: Date.now() });
     if (!state.deadlines) {
       state.deadlines = {
+        enabled: plan.enabled,
         clock: plan.clock,
         armSeq: 0,
         ladders: [],
@@ -248,7 +251,7 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
   /** Arms the progress ladder of every month that has begun while the works are under way. */
   async function armProgressMonths(): Promise<void> {
     const d = state.deadlines;
-    if (!d || !progressExpected(state.stage) || !d.progressFrom) return;
+    if (!d?.enabled || !progressExpected(state.stage) || !d.progressFrom) return;
     const current = monthOf(clockDate(d.clock, Date.now()));
     const specs: DeadlineSpec[] = [];
     let m = d.progressArmedThrough ? nextMonth(d.progressArmedThrough) : d.progressFrom;
@@ -342,6 +345,7 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
           })),
         ),
       );
+      armed = true;
     }
     while (!terminal() && !workflowInfo().continueAsNewSuggested) {
       await locked(async () => {
@@ -437,7 +441,7 @@ function nextWake(state: ProjectState): number | undefined {
     const s = l.steps[l.fired];
     if (s && (wake === undefined || s.atMs < wake)) wake = s.atMs;
   }
-  if (progressExpected(state.stage) && d.progressFrom) {
+  if (d.enabled && progressExpected(state.stage) && d.progressFrom) {
     const m = nextMonth(monthOf(clockDate(d.clock, Date.now())));
     const at = instantOf(`${m}-01`, d.clock);
     if (wake === undefined || at < wake) wake = at;
