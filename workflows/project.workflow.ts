@@ -11,6 +11,7 @@ import {
   defineUpdate,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -95,6 +96,16 @@ const shortWrite = {
 } as const;
 const { recordProjectCreated, recordTransition } = proxyActivities<ProjectActivities>(shortWrite);
 /**
+ * The same write as a local activity: a step's single short transaction runs inside the workflow
+ * task instead of a round trip through the task queue, which halves a transition's latency. Used
+ * by runs with the ladders patch (older histories keep the regular activity).
+ */
+const local = proxyLocalActivities<ProjectActivities>({
+  startToCloseTimeout: '30 seconds',
+  localRetryThreshold: '10 seconds',
+  retry: { initialInterval: '200 ms', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+/**
  * Planning is an activity, not workflow code, because it reads configuration (periods, day
  * length) and the holiday calendar: both change over time, and a recorded result keeps replays
  * deterministic after they do.
@@ -159,7 +170,7 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
           };
           const ladderChange = laddersOn && state.deadlines ? ladderChangeOf(state, record, req) : undefined;
           if (ladderChange?.close.length) record.effects.closeAlerts = ladderChange.close;
-          await recordTransition(record);
+          await (laddersOn ? local.recordTransition : recordTransition)(record);
           state.seq = record.seq;
           state.stage = check.to;
           if (record.effects.progressPercent !== undefined)

@@ -135,7 +135,8 @@ describe('deadline ladders', () => {
     // (the clock has run on for days: the progress entry of the start month may be overdue by now)
     expect(v2.overdue).not.toContain('start');
     await eventually(
-      async () => !((await handle.describe()).searchAttributes[overdueKey.name] ?? []).includes('start'),
+      async () =>
+        !(((await handle.describe()).searchAttributes[overdueKey.name] ?? []) as string[]).includes('start'),
     );
   });
 
