@@ -36,7 +36,11 @@ export function createDeadlineActivities({ orm, config, isWorkday = chineseWorkd
     }): Promise<{ enabled: boolean; clock: LadderClock; ladders: LadderPlan[] }> {
       const clock = args.clock ?? { dayMs: config.dayMs, originMs: args.nowMs };
       if (!config.enabled) return { enabled: false, clock, ladders: [] };
-      return { enabled: true, clock, ladders: args.specs.map((s) => planLadder(s, config, clock, isWorkday)) };
+      return {
+        enabled: true,
+        clock,
+        ladders: args.specs.map((s) => planLadder(s, config, clock, isWorkday)),
+      };
     },
 
     async recordAlert(a: AlertRecord): Promise<void> {
