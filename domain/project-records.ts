@@ -29,6 +29,8 @@ export interface NewProjectRecord {
   ownerUnitCode: string;
   villageIds: string[];
   villageCodes: string[];
+  /** Townships of the villages (absent in runs started before the ladders shipped). */
+  townshipCodes?: string[];
   location: string | null;
   approvalDocumentNo: string;
   budgetFen: number;
@@ -41,7 +43,7 @@ export interface TransitionRequest {
   /** The validated request body: `action` plus that action's fields. */
   input: { action: Action } & Record<string, unknown>;
   /** What the api resolved from the input (ids of village codes for an adjustment). */
-  resolved?: { villageIds?: string[] };
+  resolved?: { villageIds?: string[]; townshipCodes?: string[] };
 }
 
 /** A 调项 adjustment: only the fields that change; the activity keeps the before/after in history. */

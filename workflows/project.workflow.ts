@@ -80,6 +80,7 @@ export const ownerUnitKey = defineSearchAttributeKey('ProjectOwnerUnit', 'KEYWOR
 export const villagesKey = defineSearchAttributeKey('ProjectVillages', 'KEYWORD_LIST');
 export const yearKey = defineSearchAttributeKey('ProjectYear', 'INT');
 export const overdueKey = defineSearchAttributeKey('ProjectOverdue', 'KEYWORD_LIST');
+export const townshipsKey = defineSearchAttributeKey('ProjectTownships', 'KEYWORD_LIST');
 
 /** The deadline ladders (issue 3). Histories recorded before it replay without them. */
 export const DEADLINE_LADDERS_PATCH = 'deadline-ladders';
@@ -183,6 +184,8 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
           const attrs: Parameters<typeof upsertSearchAttributes>[0] = [{ key: stageKey, value: state.stage }];
           const villages = record.effects.adjustment?.villageCodes;
           if (villages) attrs.push({ key: villagesKey, value: villages });
+          if (villages && req.resolved?.townshipCodes)
+            attrs.push({ key: townshipsKey, value: req.resolved.townshipCodes });
           if (ladderChange && state.deadlines) {
             const d = state.deadlines;
             d.ladders = d.ladders.filter((l) => !ladderChange.drop.has(ladderId(l)));
@@ -341,6 +344,7 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
       { key: ownerUnitKey, value: p.ownerUnitCode },
       { key: villagesKey, value: p.villageCodes },
       { key: yearKey, value: p.year },
+      ...(laddersOn && p.townshipCodes ? [{ key: townshipsKey, value: p.townshipCodes }] : []),
     ]);
   }
 

@@ -13,7 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createDeadlineActivities } from '../../activities/deadline.activities.js';
 import { DEFAULT_DEADLINE_CONFIG, addDays, clockDate, type LadderClock } from '../../domain/deadlines.js';
-import { getProjectStateQuery, overdueKey } from '../../workflows/project.workflow.js';
+import {
+  getProjectStateQuery,
+  overdueKey,
+  townshipsKey,
+  villagesKey,
+} from '../../workflows/project.workflow.js';
 import { aProject } from '../support/builders.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 import { eventually, take, walkTo, type Actors } from '../support/walk.js';
@@ -124,7 +129,9 @@ describe('deadline ladders', () => {
       next: null,
     });
     expect(view.ladderPositions.find((l) => l.kind === 'completion')?.next?.step).toBe('reminder');
-    expect((await handle.describe()).searchAttributes[overdueKey.name]).toEqual(['start']);
+    const described = await handle.describe();
+    expect(described.searchAttributes[overdueKey.name]).toEqual(['start']);
+    expect(described.searchAttributes[townshipsKey.name]).toEqual(['xqz']);
 
     // Reaching the stage stops the ladder and resolves its alerts.
     await walkTo(actors, p.id, 'underway');
@@ -244,12 +251,15 @@ describe('deadline ladders', () => {
           { kind: 'centralSpecial', amountFen: 22_000_000 },
           { kind: 'countySpecial', amountFen: 10_000_000 },
         ],
-        villageCodes: ['xqz-btc', 'xqz-ppc'],
+        villageCodes: ['xqz-btc', 'mbz-ljc'],
       },
     });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.budgetFen).toBe(32_000_000);
-    expect(res.body.villages.map((v: { code: string }) => v.code)).toEqual(['xqz-btc', 'xqz-ppc']);
+    expect(res.body.villages.map((v: { code: string }) => v.code)).toEqual(['mbz-ljc', 'xqz-btc']);
+    const attrs = (await handle.describe()).searchAttributes;
+    expect(attrs[townshipsKey.name]).toEqual(['mbz', 'xqz']);
+    expect(attrs[villagesKey.name]).toEqual(['xqz-btc', 'mbz-ljc']);
 
     const after = await handle.query(getProjectStateQuery);
     const armsAfter = Object.fromEntries(after.ladderPositions.map((l) => [l.kind, l.arm]));
@@ -273,7 +283,7 @@ describe('deadline ladders', () => {
     expect(payload.before.budgetFen).toBe(30_000_000);
     expect(payload.after.budgetFen).toBe(32_000_000);
     expect(payload.before.villageCodes).toEqual(['xqz-btc']);
-    expect(payload.after.villageCodes).toEqual(['xqz-btc', 'xqz-ppc']);
+    expect(payload.after.villageCodes).toEqual(['xqz-btc', 'mbz-ljc']);
     expect(payload.before.plannedDates.start).toBe(before.plannedDates.start);
     expect(payload.after.plannedDates.start).toBe(newDates.start);
     expect(payload.documentNo).toBe('城水调〔2026〕9号');

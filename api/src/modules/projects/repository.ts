@@ -240,6 +240,18 @@ export function createProjectRepository(orm: Orm) {
       }));
     },
 
+    /** The codes of these units, sorted and without duplicates (nulls ignored). */
+    async codesOf(ids: (string | null)[]): Promise<string[]> {
+      const wanted = [...new Set(ids.filter((x): x is string => x !== null))];
+      if (wanted.length === 0) return [];
+      const rows = await em().execute<{ code: string }[]>(
+        'SELECT code FROM org_unit WHERE id = ANY(ARRAY[?]::uuid[]) ORDER BY code',
+        [wanted],
+        'all',
+      );
+      return rows.map((r) => r.code);
+    },
+
     async codeExists(code: string): Promise<boolean> {
       const rows = await em().execute('SELECT 1 FROM project WHERE code = ?', [code], 'all');
       return rows.length > 0;

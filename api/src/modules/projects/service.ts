@@ -111,6 +111,7 @@ export function createProjectService(deps: {
         ownerUnitCode: owner!.code,
         villageIds: input.villageCodes.map((c) => orgs.get(c)!.id),
         villageCodes: input.villageCodes,
+        townshipCodes: await repo.codesOf(input.villageCodes.map((c) => orgs.get(c)!.parentId)),
         location: input.location ?? null,
         approvalDocumentNo: input.approvalDocumentNo,
         budgetFen: input.budgetFen,
@@ -170,7 +171,10 @@ export function createProjectService(deps: {
             bad,
           );
         }
-        resolved = { villageIds: input.villageCodes.map((c) => orgs.get(c)!.id) };
+        resolved = {
+          villageIds: input.villageCodes.map((c) => orgs.get(c)!.id),
+          townshipCodes: await repo.codesOf(input.villageCodes.map((c) => orgs.get(c)!.parentId)),
+        };
       }
       // The acceptance gate is checked here, before the Update, not in the workflow: an Update
       // validator must be synchronous and cannot read the ledgers, and a check inside the handler
