@@ -244,6 +244,8 @@ export const projectListQuerySchema = z.object({
   township: z.string().optional(),
   village: z.string().optional(),
   stage: stageSchema.optional(),
+  /** Projects with an active overdue alert (逾期): `any`, or one deadline kind. */
+  overdue: z.enum(['any', 'start', 'completion', 'acceptance', 'reimbursement', 'progress']).optional(),
   q: z.string().trim().max(100).optional(),
   page: z.coerce.number().int().min(1).default(1),
   pageSize: z.coerce.number().int().min(1).max(200).default(20),

@@ -133,10 +133,20 @@ describe('deadline ladders', () => {
     expect(described.searchAttributes[overdueKey.name]).toEqual(['start']);
     expect(described.searchAttributes[townshipsKey.name]).toEqual(['xqz']);
 
+    // The list filters on it, from PostgreSQL.
+    const listed = async (f: string) =>
+      (await actors.dept.get(`/api/projects?overdue=${f}&pageSize=200`)).body.items.map(
+        (x: { id: string }) => x.id,
+      );
+    expect(await listed('start')).toContain(p.id);
+    expect(await listed('any')).toContain(p.id);
+    expect(await listed('acceptance')).not.toContain(p.id);
+
     // Reaching the stage stops the ladder and resolves its alerts.
     await walkTo(actors, p.id, 'underway');
     const after = await alerts(p.id, 'start');
     expect(after.map((a) => a.status)).toEqual(['resolved', 'resolved', 'resolved', 'resolved']);
+    expect(await listed('start')).not.toContain(p.id);
     const v2 = await handle.query(getProjectStateQuery);
     expect(v2.ladderPositions.some((l) => l.kind === 'start')).toBe(false);
     // (the clock has run on for days: the progress entry of the start month may be overdue by now)

@@ -173,6 +173,11 @@ export function createProjectRepository(orm: Orm) {
                      WHERE pv.project_id = p.id AND v.code = ?)`);
         params.push(q.village);
       }
+      if (q.overdue) {
+        where.push(`EXISTS (SELECT 1 FROM alert a WHERE a.project_id = p.id AND a.status = 'active'
+                     AND a.step <> 'reminder'${q.overdue === 'any' ? '' : ' AND a.kind = ?'})`);
+        if (q.overdue !== 'any') params.push(q.overdue);
+      }
       if (q.q) {
         where.push(`(p.name ILIKE ? OR p.code ILIKE ?)`);
         const like = `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
