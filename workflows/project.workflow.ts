@@ -58,6 +58,12 @@ export interface ProjectWorkflowInput {
   createdBy: Actor;
   /** Carried over by continue-as-new; absent on the first run. */
   state?: ProjectState;
+  /**
+   * Continue as new after this many history events even if the server has not suggested it yet
+   * (it suggests at 4096). For operators who want shorter histories, and for the test that proves
+   * the state survives a new run.
+   */
+  historyLimit?: number;
 }
 
 // ── messages ────────────────────────────────────────────────────────────────────────────────
@@ -362,14 +368,17 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
       );
       armed = true;
     }
-    while (!terminal() && !workflowInfo().continueAsNewSuggested) {
+    const renew = () =>
+      workflowInfo().continueAsNewSuggested ||
+      (input.historyLimit !== undefined && workflowInfo().historyLength >= input.historyLimit);
+    while (!terminal() && !renew()) {
       await locked(async () => {
         await armProgressMonths();
         await fireDue();
       });
       const wake = nextWake(state);
       dirty = false;
-      const stop = () => dirty || terminal() || workflowInfo().continueAsNewSuggested;
+      const stop = () => dirty || terminal() || renew();
       if (wake === undefined) await condition(stop);
       else if (wake > Date.now()) await condition(stop, wake - Date.now());
     }

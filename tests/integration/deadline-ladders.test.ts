@@ -13,9 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createDeadlineActivities } from '../../activities/deadline.activities.js';
 import { DEFAULT_DEADLINE_CONFIG, addDays, clockDate, type LadderClock } from '../../domain/deadlines.js';
+import { randomUUID } from 'node:crypto';
+import { SYSTEM_ACTOR, type NewProjectRecord } from '../../domain/project-records.js';
 import {
   getProjectStateQuery,
   overdueKey,
+  projectWorkflow,
+  registeredUpdate,
   townshipsKey,
   villagesKey,
 } from '../../workflows/project.workflow.js';
@@ -322,6 +326,72 @@ describe('deadline ladders', () => {
     if (process.env.RECORD_HISTORIES === '1') {
       fs.writeFileSync(path.join(FIXTURES, 'project-ladders-cancelled.json'), historyToJSON(history));
     }
+  });
+
+  it('continues as new carrying the whole state: stage, sequence, ladders and their timers', async () => {
+    const org = async (code: string) =>
+      (await stack.db.query('SELECT id FROM org_unit WHERE code = $1', [code])).rows[0].id as string;
+    const t = today();
+    const input = aProject({
+      plannedDates: {
+        start: addDays(t, 2),
+        completion: addDays(t, 7),
+        acceptance: addDays(t, 300),
+        reimbursement: addDays(t, 400),
+      },
+    });
+    const project: NewProjectRecord = {
+      id: randomUUID(),
+      code: input.code!,
+      workflowId: `project-${input.code}`,
+      name: input.name,
+      year: input.year,
+      type: input.type,
+      nature: input.nature,
+      departmentId: await org('swj'),
+      departmentCode: 'swj',
+      ownerUnitId: await org('xqz'),
+      ownerUnitCode: 'xqz',
+      villageIds: [await org('xqz-btc')],
+      villageCodes: ['xqz-btc'],
+      townshipCodes: ['xqz'],
+      location: null,
+      approvalDocumentNo: input.approvalDocumentNo,
+      budgetFen: input.budgetFen,
+      fundSources: input.fundSources.map((f) => ({ ...f, documentNo: null })),
+      plannedDates: input.plannedDates,
+    };
+    // A low history limit makes the run renew itself after a few steps.
+    const handle = await stack.client.workflow.start(projectWorkflow, {
+      workflowId: project.workflowId,
+      taskQueue: stack.taskQueue,
+      args: [{ project, createdBy: SYSTEM_ACTOR, historyLimit: 40 }],
+    });
+    await handle.executeUpdate(registeredUpdate);
+    const firstRun = handle.firstExecutionRunId;
+    await walkTo(actors, project.id, 'underway');
+    for (const month of ['2026-01', '2026-02', '2026-03']) {
+      expect((await take(actors, project.id, 'reportProgress', { month })).status).toBe(200);
+    }
+    const latest = stack.client.workflow.getHandle(project.workflowId);
+    await eventually(async () => (await latest.describe()).runId !== firstRun);
+    const first = await stack.client.workflow.getHandle(project.workflowId, firstRun).describe();
+    expect(first.status.name).toBe('CONTINUED_AS_NEW');
+
+    const view = await latest.query(getProjectStateQuery);
+    const { rows } = await stack.db.query(
+      'SELECT max(seq)::int AS seq FROM project_history WHERE project_id = $1',
+      [project.id],
+    );
+    expect(view).toMatchObject({ stage: 'underway', recorded: true, progressPercent: 55, seq: rows[0].seq });
+    const completion = view.ladderPositions.find((l) => l.kind === 'completion');
+    expect(completion).toMatchObject({ dueDate: addDays(t, 7) });
+
+    // The completion ladder's timers run on in the new run, and steps still work.
+    await eventually(async () => (await alerts(project.id, 'completion')).length >= 1);
+    const res = await take(actors, project.id, 'complete');
+    expect(res.status).toBe(200);
+    expect((await alerts(project.id, 'completion')).every((a) => a.status === 'resolved')).toBe(true);
   });
 });
 
