@@ -87,23 +87,25 @@ export function createProjectRepository(orm: Orm) {
   async function hydrate(rows: ProjectRow[]): Promise<(ProjectDto & { scope: ProjectScope })[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.id);
-    const conn = em();
-    const villages = await conn.execute<
-      { project_id: string; id: string; code: string; name: string; parent_id: string | null }[]
-    >(
-      `SELECT pv.project_id, v.id, v.code, v.name, v.parent_id FROM project_village pv JOIN org_unit v ON v.id = pv.village_id
+    // Two independent reads, issued together (each on its own fork: one connection per query).
+    const [villages, sources] = await Promise.all([
+      em().execute<
+        { project_id: string; id: string; code: string; name: string; parent_id: string | null }[]
+      >(
+        `SELECT pv.project_id, v.id, v.code, v.name, v.parent_id FROM project_village pv JOIN org_unit v ON v.id = pv.village_id
         WHERE pv.project_id = ANY(ARRAY[?]::uuid[]) ORDER BY v.code`,
-      [ids],
-      'all',
-    );
-    const sources = await conn.execute<
-      { project_id: string; kind: FundSourceKind; amount_fen: string; document_no: string | null }[]
-    >(
-      `SELECT project_id, kind, amount_fen, document_no FROM project_fund_source
+        [ids],
+        'all',
+      ),
+      em().execute<
+        { project_id: string; kind: FundSourceKind; amount_fen: string; document_no: string | null }[]
+      >(
+        `SELECT project_id, kind, amount_fen, document_no FROM project_fund_source
         WHERE project_id = ANY(ARRAY[?]::uuid[]) ORDER BY project_id, position`,
-      [ids],
-      'all',
-    );
+        [ids],
+        'all',
+      ),
+    ]);
     return rows.map((r) => {
       const vs = villages.filter((v) => v.project_id === r.id);
       return {

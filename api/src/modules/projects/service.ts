@@ -49,11 +49,15 @@ export function createProjectService(deps: {
 }) {
   const { repo, temporal } = deps;
 
-  async function detail(who: Principal, idOrCode: string): Promise<ProjectDetailDto> {
-    const p = await repo.find(who, idOrCode);
+  async function detail(who: Principal, idOrCode: string, knownId?: string): Promise<ProjectDetailDto> {
+    // With a known id (after a step) the history is read alongside the row, not after it.
+    const [p, known] = await Promise.all([
+      repo.find(who, idOrCode),
+      knownId ? repo.history(knownId) : Promise.resolve(undefined),
+    ]);
     if (!p) throw new AppError('NOT_FOUND', `项目不存在或不在您的权限范围内 (project ${idOrCode} not found)`);
     const { scope: _scope, workflowId: _wf, ...dto } = p;
-    return { ...dto, history: await repo.history(p.id) };
+    return { ...dto, history: known ?? (await repo.history(p.id)) };
   }
 
   return {
@@ -206,7 +210,7 @@ export function createProjectService(deps: {
         }
         throw err;
       }
-      return detail(caller, p.id);
+      return detail(caller, p.id, p.id);
     },
   };
 }
