@@ -321,24 +321,40 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
         d.overdueShown = overdue;
       }
       const what = `${DEADLINE_LABELS[due.kind].zh}${due.period ? `（${due.period}）` : ''}`;
-      await notify({
-        key: `alert:${state.projectId}:${due.kind}:${due.period}:${due.arm}:${s.step}`,
-        projectId: state.projectId,
-        category: 'deadline',
-        severity: s.step === 'reminder' ? 'info' : s.step === 'overdue' ? 'warning' : 'critical',
-        title: `【${LADDER_STEP_LABELS[s.step].zh}】${p.name}：${what}`,
-        body:
-          s.step === 'reminder'
-            ? `项目「${p.name}」(${p.code}) 的期限 ${due.dueDate} 即将到期。`
-            : `项目「${p.name}」(${p.code}) ${what}，期限 ${due.dueDate}，已逾期 ${s.daysLate} 天。`,
-        audience: {
-          unitIds: s.step === 'reminder' ? [responsibleUnitId] : [p.departmentId, p.ownerUnitId],
-          operatorsOnly: s.step === 'reminder',
-          admins: s.step !== 'reminder',
-          countyLevel: s.step === 'escalated' || s.step === 'interview',
-        },
-      });
+      // Not awaited here: a slow or failing channel must never hold up stage changes (the lock).
+      // Pending deliveries are awaited before the run ends or continues as new.
+      track(
+        notify({
+          key: `alert:${state.projectId}:${due.kind}:${due.period}:${due.arm}:${s.step}`,
+          projectId: state.projectId,
+          category: 'deadline',
+          severity: s.step === 'reminder' ? 'info' : s.step === 'overdue' ? 'warning' : 'critical',
+          title: `【${LADDER_STEP_LABELS[s.step].zh}】${p.name}：${what}`,
+          body:
+            s.step === 'reminder'
+              ? `项目「${p.name}」(${p.code}) 的期限 ${due.dueDate} 即将到期。`
+              : `项目「${p.name}」(${p.code}) ${what}，期限 ${due.dueDate}，已逾期 ${s.daysLate} 天。`,
+          audience: {
+            unitIds: s.step === 'reminder' ? [responsibleUnitId] : [p.departmentId, p.ownerUnitId],
+            operatorsOnly: s.step === 'reminder',
+            admins: s.step !== 'reminder',
+            countyLevel: s.step === 'escalated' || s.step === 'interview',
+          },
+        }),
+      );
     }
+  }
+
+  const deliveries = new Set<Promise<unknown>>();
+  function track(delivery: Promise<unknown>): void {
+    // A delivery that finally fails is the channel's problem, never the project's: swallowed here.
+    const tracked: Promise<unknown> = delivery
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => deliveries.delete(tracked));
+    deliveries.add(tracked);
   }
 
   if (!state.recorded) {
@@ -386,6 +402,7 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
     await condition(() => terminal() || workflowInfo().continueAsNewSuggested);
   }
   await condition(allHandlersFinished);
+  if (deliveries.size) await Promise.all([...deliveries]);
   if (!terminal()) {
     return continueAsNew<typeof projectWorkflow>({ ...input, state });
   }
