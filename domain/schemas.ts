@@ -288,3 +288,18 @@ export const orgListSchema = z.object({ items: z.array(orgUnitSchema) });
 export const errorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
 });
+
+export const alertSchema = z.object({
+  kind: z.enum(['start', 'completion', 'acceptance', 'reimbursement', 'progress']),
+  period: z.string(),
+  step: z.enum(['reminder', 'overdue', 'escalated', 'interview']),
+  dueDate: isoDate,
+  stepDate: isoDate,
+  daysLate: z.number().int(),
+  status: z.enum(['active', 'resolved', 'superseded', 'cancelled']),
+  responsibleUnit: orgRefSchema,
+  raisedAt: z.string(),
+  closedAt: z.string().nullable(),
+});
+export type AlertDto = z.infer<typeof alertSchema>;
+export const alertListSchema = z.object({ items: z.array(alertSchema) });

@@ -137,6 +137,20 @@ describe('deadline ladders', () => {
     expect(described.searchAttributes[overdueKey.name]).toEqual(['start']);
     expect(described.searchAttributes[townshipsKey.name]).toEqual(['xqz']);
 
+    // The api shows the alerts in scope (and hides them from other departments).
+    const api = await actors.dept.get(`/api/projects/${p.id}/alerts`);
+    expect(api.status).toBe(200);
+    expect(
+      api.body.items.filter((a: { kind: string }) => a.kind === 'start').map((a: { step: string }) => a.step),
+    ).toEqual(['interview', 'escalated', 'overdue', 'reminder']);
+    expect(api.body.items[0]).toMatchObject({
+      responsibleUnit: { code: 'xqz' },
+      status: 'active',
+      closedAt: null,
+    });
+    const other = await Session.login(stack.baseUrl, 'jtj.op');
+    expect((await other.get(`/api/projects/${p.id}/alerts`)).status).toBe(404);
+
     // The list filters on it, from PostgreSQL.
     const listed = async (f: string) =>
       (await actors.dept.get(`/api/projects?overdue=${f}&pageSize=200`)).body.items.map(

@@ -6,6 +6,7 @@ import { isCountyWide, type Principal, type ProjectScope } from '../../../../dom
 import { allowedActions, type Stage } from '../../../../domain/lifecycle.js';
 import { fenFromDb } from '../../../../domain/money.js';
 import type {
+  AlertDto,
   FundSourceKind,
   HistoryEntry,
   ProjectDto,
@@ -244,6 +245,45 @@ export function createProjectRepository(orm: Orm) {
         actorName: r.actor_name,
         at: iso(r.at),
         payload: r.payload,
+      }));
+    },
+
+    /** The deadline alerts of a project, newest first (the caller has checked the scope). */
+    async alerts(projectId: string): Promise<AlertDto[]> {
+      const rows = await em().execute<
+        {
+          kind: AlertDto['kind'];
+          period: string;
+          step: AlertDto['step'];
+          due_date: string;
+          step_date: string;
+          days_late: number;
+          status: AlertDto['status'];
+          unit_code: string;
+          unit_name: string;
+          raised_at: Date | string;
+          closed_at: Date | string | null;
+        }[]
+      >(
+        `SELECT a.kind, a.period, a.step, to_char(a.due_date, 'YYYY-MM-DD') AS due_date,
+                to_char(a.step_date, 'YYYY-MM-DD') AS step_date, a.days_late, a.status,
+                o.code AS unit_code, o.name AS unit_name, a.raised_at, a.closed_at
+           FROM alert a JOIN org_unit o ON o.id = a.responsible_unit_id
+          WHERE a.project_id = ? ORDER BY a.history_seq DESC`,
+        [projectId],
+        'all',
+      );
+      return rows.map((r) => ({
+        kind: r.kind,
+        period: r.period,
+        step: r.step,
+        dueDate: r.due_date,
+        stepDate: r.step_date,
+        daysLate: r.days_late,
+        status: r.status,
+        responsibleUnit: { code: r.unit_code, name: r.unit_name },
+        raisedAt: iso(r.raised_at),
+        closedAt: r.closed_at === null ? null : iso(r.closed_at),
       }));
     },
 

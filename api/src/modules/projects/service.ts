@@ -68,6 +68,13 @@ export function createProjectService(deps: {
 
     detail,
 
+    async alerts(who: Principal, idOrCode: string) {
+      const p = await repo.find(who, idOrCode);
+      if (!p)
+        throw new AppError('NOT_FOUND', `项目不存在或不在您的权限范围内 (project ${idOrCode} not found)`);
+      return { items: await repo.alerts(p.id) };
+    },
+
     async create(caller: Caller, input: CreateProjectInput): Promise<ProjectDetailDto> {
       const orgs = await repo.orgsByCode([input.departmentCode, input.ownerUnitCode, ...input.villageCodes]);
       const problems: { path: string; message: string }[] = [];
