@@ -1,8 +1,28 @@
 import type { AuditLog } from '../db/audit.js';
 import type { Orm } from '../db/orm.js';
+import { DEFAULT_DEADLINE_CONFIG, type DeadlineConfig } from '../domain/deadlines.js';
+import { createDeadlineActivities } from './deadline.activities.js';
+import { createNotifyActivities, type NotificationChannel } from './notify.activities.js';
 import { createProjectActivities } from './project.activities.js';
 
 /** Every activity the worker registers, built from explicit dependencies. */
-export function createActivities(deps: { orm: Orm; audit: AuditLog }) {
-  return { ...createProjectActivities(deps) };
+export function createActivities(deps: {
+  orm: Orm;
+  audit: AuditLog;
+  deadlines?: DeadlineConfig;
+  channels?: NotificationChannel[];
+}) {
+  return {
+    ...createProjectActivities(deps),
+    ...createDeadlineActivities({
+      orm: deps.orm,
+      audit: deps.audit,
+      config: deps.deadlines ?? DEFAULT_DEADLINE_CONFIG,
+    }),
+    ...createNotifyActivities({
+      orm: deps.orm,
+      audit: deps.audit,
+      ...(deps.channels ? { channels: deps.channels } : {}),
+    }),
+  };
 }

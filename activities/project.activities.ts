@@ -7,6 +7,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AuditLog } from '../db/audit.js';
 import type { Orm } from '../db/orm.js';
 import { SYSTEM_SCOPE, inScope } from '../db/scope.js';
+import { fenFromDb } from '../domain/money.js';
 import type { NewProjectRecord, TransitionRecord, Actor } from '../domain/project-records.js';
 
 export interface ProjectActivityDeps {
@@ -92,9 +93,57 @@ export function createProjectActivities({ orm, audit }: ProjectActivityDeps) {
 
     async recordTransition(r: TransitionRecord): Promise<void> {
       await inScope(orm, SYSTEM_SCOPE, async (em) => {
-        if (!(await insertHistory(em, r))) return; // this step was recorded by an earlier attempt
+        const adj = r.effects.adjustment;
+        // 调项 keeps what it changed: the history row carries the values before and after.
+        const record =
+          adj || r.effects.plannedDates
+            ? { ...r, payload: { ...r.payload, ...(await beforeAfter(em, r)) } }
+            : r;
+        if (!(await insertHistory(em, record))) return; // this step was recorded by an earlier attempt
         const sets = ['stage = ?', 'stage_seq = ?', 'updated_at = ?'];
         const params: unknown[] = [r.toStage, r.seq, r.at];
+        if (adj?.name !== undefined) {
+          sets.push('name = ?');
+          params.push(adj.name);
+        }
+        if (adj?.location !== undefined) {
+          sets.push('location = ?');
+          params.push(adj.location);
+        }
+        if (adj?.budgetFen !== undefined) {
+          sets.push('budget_fen = ?');
+          params.push(String(adj.budgetFen));
+        }
+        if (adj?.fundSources) {
+          // Σ sources = budget is checked at commit (deferred trigger), after both are replaced.
+          await em.execute('DELETE FROM project_fund_source WHERE project_id = ?', [r.projectId], 'run');
+          for (const [i, s] of adj.fundSources.entries()) {
+            await em.execute(
+              'INSERT INTO project_fund_source (project_id, position, kind, amount_fen, document_no) VALUES (?, ?, ?, ?, ?)',
+              [r.projectId, i, s.kind, String(s.amountFen), s.documentNo],
+              'run',
+            );
+          }
+        }
+        if (adj?.villageIds) {
+          await em.execute('DELETE FROM project_village WHERE project_id = ?', [r.projectId], 'run');
+          for (const v of adj.villageIds) {
+            await em.execute(
+              'INSERT INTO project_village (project_id, village_id) VALUES (?, ?)',
+              [r.projectId, v],
+              'run',
+            );
+          }
+        }
+        for (const c of r.effects.closeAlerts ?? []) {
+          for (const l of c.ladders) {
+            await em.execute(
+              `UPDATE alert SET status = ?, closed_at = ? WHERE project_id = ? AND kind = ? AND period = ? AND status = 'active'`,
+              [c.status, r.at, r.projectId, l.kind, l.period],
+              'run',
+            );
+          }
+        }
         if (r.effects.progressPercent !== undefined) {
           sets.push('progress_percent = ?');
           params.push(r.effects.progressPercent);
@@ -128,6 +177,45 @@ export function createProjectActivities({ orm, audit }: ProjectActivityDeps) {
       });
     },
   };
+}
+
+/** The values an adjustment changes, as they are now and as they will be. */
+async function beforeAfter(
+  em: EntityManager,
+  r: TransitionRecord,
+): Promise<{ before: unknown; after: unknown }> {
+  const [row] = (await em.execute<Record<string, unknown>[]>(
+    `SELECT p.name, p.location, p.budget_fen::text AS budget_fen,
+            to_char(p.planned_start, 'YYYY-MM-DD') AS start, to_char(p.planned_completion, 'YYYY-MM-DD') AS completion,
+            to_char(p.planned_acceptance, 'YYYY-MM-DD') AS acceptance,
+            to_char(p.planned_reimbursement, 'YYYY-MM-DD') AS reimbursement,
+            COALESCE((SELECT json_agg(json_build_object('kind', s.kind, 'amountFen', s.amount_fen, 'documentNo', s.document_no)
+                        ORDER BY s.position) FROM project_fund_source s WHERE s.project_id = p.id), '[]') AS fund_sources,
+            COALESCE((SELECT json_agg(v.code ORDER BY v.code) FROM project_village pv JOIN org_unit v ON v.id = pv.village_id
+                       WHERE pv.project_id = p.id), '[]') AS village_codes
+       FROM project p WHERE p.id = ?`,
+    [r.projectId],
+    'all',
+  )) as [Record<string, unknown>];
+  const adj = r.effects.adjustment ?? {};
+  const before: Record<string, unknown> = {};
+  const after: Record<string, unknown> = {};
+  if (adj.name !== undefined) [before.name, after.name] = [row.name, adj.name];
+  if (adj.location !== undefined) [before.location, after.location] = [row.location, adj.location];
+  if (adj.budgetFen !== undefined)
+    [before.budgetFen, after.budgetFen] = [fenFromDb(row.budget_fen as string), adj.budgetFen];
+  if (adj.fundSources) [before.fundSources, after.fundSources] = [row.fund_sources, adj.fundSources];
+  if (adj.villageCodes) [before.villageCodes, after.villageCodes] = [row.village_codes, adj.villageCodes];
+  if (r.effects.plannedDates) {
+    before.plannedDates = {
+      start: row.start,
+      completion: row.completion,
+      acceptance: row.acceptance,
+      reimbursement: row.reimbursement,
+    };
+    after.plannedDates = r.effects.plannedDates;
+  }
+  return { before, after };
 }
 
 async function insertHistory(em: EntityManager, r: TransitionRecord): Promise<boolean> {

@@ -9,11 +9,15 @@ import { OrgUnitSchema } from './entities/org-unit.entity.js';
 import { AppUserSchema, UserRoleSchema, UserSessionSchema } from './entities/user.entity.js';
 import { ProjectSchema } from './entities/project.entity.js';
 import { Migration20261125000000_foundation } from './migrations/Migration20261125000000_foundation.js';
+import { Migration20261126000000_lifecycle } from './migrations/Migration20261126000000_lifecycle.js';
 import { Migration20261126200000_accounts } from './migrations/Migration20261126200000_accounts.js';
+import { Migration20261126300000_scope_lifecycle } from './migrations/Migration20261126300000_scope_lifecycle.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
+  { name: 'Migration20261126000000_lifecycle', class: Migration20261126000000_lifecycle },
   { name: 'Migration20261126200000_accounts', class: Migration20261126200000_accounts },
+  { name: 'Migration20261126300000_scope_lifecycle', class: Migration20261126300000_scope_lifecycle },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */

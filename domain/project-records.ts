@@ -4,6 +4,7 @@
  */
 import type { Action, Stage } from './lifecycle.js';
 import type { FundSourceKind, PlannedDates } from './schemas.js';
+import type { DeadlineKind, LadderClock, LadderPlan, LadderStep } from './deadlines.js';
 
 export interface Actor {
   /** null for the system itself (timers, seeding). */
@@ -28,6 +29,8 @@ export interface NewProjectRecord {
   ownerUnitCode: string;
   villageIds: string[];
   villageCodes: string[];
+  /** Townships of the villages (absent in runs started before the ladders shipped). */
+  townshipCodes?: string[];
   location: string | null;
   approvalDocumentNo: string;
   budgetFen: number;
@@ -39,6 +42,25 @@ export interface TransitionRequest {
   actor: Actor;
   /** The validated request body: `action` plus that action's fields. */
   input: { action: Action } & Record<string, unknown>;
+  /** What the api resolved from the input (ids of village codes for an adjustment). */
+  resolved?: { villageIds?: string[]; townshipCodes?: string[] };
+}
+
+/** A 调项 adjustment: only the fields that change; the activity keeps the before/after in history. */
+export interface AdjustmentEffects {
+  name?: string;
+  location?: string | null;
+  budgetFen?: number;
+  fundSources?: { kind: FundSourceKind; amountFen: number; documentNo: string | null }[];
+  villageIds?: string[];
+  villageCodes?: string[];
+  plannedDates?: PlannedDates;
+}
+
+/** Alerts of some ladders leave the active state together with a step (same transaction). */
+export interface CloseAlerts {
+  status: 'resolved' | 'superseded' | 'cancelled';
+  ladders: { kind: DeadlineKind; period: string }[];
 }
 
 export interface TransitionRecord {
@@ -51,7 +73,52 @@ export interface TransitionRecord {
   at: string;
   payload: Record<string, unknown>;
   /** Fields of the project row this step changes besides the stage. */
-  effects: { progressPercent?: number; plannedDates?: PlannedDates };
+  effects: {
+    progressPercent?: number;
+    plannedDates?: PlannedDates;
+    adjustment?: AdjustmentEffects;
+    closeAlerts?: CloseAlerts[];
+  };
+}
+
+/** One step of a deadline ladder, written by the `recordAlert` activity. */
+export interface AlertRecord {
+  projectId: string;
+  /** History sequence number of this alert (shared with the stage steps). */
+  seq: number;
+  stage: Stage;
+  kind: DeadlineKind;
+  period: string;
+  arm: number;
+  step: LadderStep;
+  dueDate: string;
+  stepDate: string;
+  daysLate: number;
+  responsibleUnitId: string;
+  at: string;
+}
+
+/** A deadline ladder the workflow is running: its plan, which arming it is, how far it got. */
+export interface ActiveLadder extends LadderPlan {
+  arm: number;
+  /** Number of steps fired so far (they fire in order). */
+  fired: number;
+}
+
+export interface DeadlineState {
+  /** Ladders were configured off when this project's clock was set: nothing is chased. */
+  enabled: boolean;
+  clock: LadderClock;
+  /** Incremented on every arming, so a re-armed deadline never collides with its old alerts. */
+  armSeq: number;
+  ladders: ActiveLadder[];
+  /** First month a progress entry is expected (the start month), and the last month armed. */
+  progressFrom: string | null;
+  progressArmedThrough: string | null;
+  /** Months reported ahead of their ladder being armed. */
+  progressReported: string[];
+  /** The overdue kinds last written to the ProjectOverdue search attribute. */
+  overdueShown: DeadlineKind[];
 }
 
 export interface ProjectState {
@@ -63,6 +130,22 @@ export interface ProjectState {
   recorded: boolean;
   progressPercent: number;
   plannedDates: PlannedDates;
+  /** Deadline ladders; absent in runs recorded before the ladders shipped. */
+  deadlines?: DeadlineState;
+}
+
+/** What `getProjectState` answers: the state plus the ladder position in a readable form. */
+export interface ProjectStateView extends ProjectState {
+  overdue: DeadlineKind[];
+  activeAlerts: { kind: DeadlineKind; period: string; step: LadderStep; dueDate: string; daysLate: number }[];
+  ladderPositions: {
+    kind: DeadlineKind;
+    period: string;
+    dueDate: string;
+    arm: number;
+    lastStep: LadderStep | null;
+    next: { step: LadderStep; date: string } | null;
+  }[];
 }
 
 export function projectWorkflowId(code: string): string {

@@ -144,13 +144,47 @@ export const transitionSchema = z.discriminatedUnion('action', [
     documents,
   }),
   z.object({ action: z.literal('close'), note: optionalText(1000), documents }),
-  z.object({
-    action: z.literal('adjust'),
-    documentNo: text(100),
-    reason: text(1000),
-    plannedDates: plannedDatesSchema.optional(),
-    documents,
-  }),
+  z
+    .object({
+      action: z.literal('adjust'),
+      /** The approval document of the adjustment (调项批复). */
+      documentNo: text(100),
+      reason: text(1000),
+      // What changes (content, budget, site, dates); only the fields given change.
+      name: text(200).optional(),
+      location: optionalText(200),
+      budgetFen: fen.refine((n) => n > 0, { error: '预算须大于 0' }).optional(),
+      fundSources: z.array(fundSourceInputSchema).min(1).max(20).optional(),
+      villageCodes: z.array(text(40)).min(1).max(50).optional(),
+      plannedDates: plannedDatesSchema.optional(),
+      documents,
+    })
+    .superRefine((a, ctx) => {
+      const changes = ['name', 'location', 'budgetFen', 'villageCodes', 'plannedDates'] as const;
+      if (!changes.some((k) => a[k] !== undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [],
+          message: '调项须至少变更一项：内容、预算、地点或计划日期 (an adjustment must change something)',
+        });
+      }
+      if ((a.budgetFen === undefined) !== (a.fundSources === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fundSources'],
+          message: '调整预算须同时给出资金来源 (budgetFen and fundSources change together)',
+        });
+      } else if (
+        a.budgetFen !== undefined &&
+        sumFen(a.fundSources!.map((s) => s.amountFen)) !== a.budgetFen
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fundSources'],
+          message: '各资金来源之和须等于批复预算 (sum of fund sources must equal the approved budget)',
+        });
+      }
+    }),
   z.object({ action: z.literal('cancel'), documentNo: text(100), reason: text(1000), documents }),
 ]);
 export type TransitionInput = z.infer<typeof transitionSchema>;
@@ -210,6 +244,8 @@ export const projectListQuerySchema = z.object({
   township: z.string().optional(),
   village: z.string().optional(),
   stage: stageSchema.optional(),
+  /** Projects with an active overdue alert (逾期): `any`, or one deadline kind. */
+  overdue: z.enum(['any', 'start', 'completion', 'acceptance', 'reimbursement', 'progress']).optional(),
   q: z.string().trim().max(100).optional(),
   page: z.coerce.number().int().min(1).default(1),
   pageSize: z.coerce.number().int().min(1).max(200).default(20),
@@ -324,3 +360,17 @@ export const createOrgUnitSchema = z.object({
   parentCode: orgCodeSchema.nullable(),
 });
 export const updateOrgUnitSchema = z.object({ name: text(100) });
+export const alertSchema = z.object({
+  kind: z.enum(['start', 'completion', 'acceptance', 'reimbursement', 'progress']),
+  period: z.string(),
+  step: z.enum(['reminder', 'overdue', 'escalated', 'interview']),
+  dueDate: isoDate,
+  stepDate: isoDate,
+  daysLate: z.number().int(),
+  status: z.enum(['active', 'resolved', 'superseded', 'cancelled']),
+  responsibleUnit: orgRefSchema,
+  raisedAt: z.string(),
+  closedAt: z.string().nullable(),
+});
+export type AlertDto = z.infer<typeof alertSchema>;
+export const alertListSchema = z.object({ items: z.array(alertSchema) });

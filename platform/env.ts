@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import type { DeadlineConfig } from '../domain/deadlines.js';
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -25,6 +26,12 @@ const schema = z.object({
   LOGIN_LOCK_MINUTES: z.coerce.number().int().min(1).default(15),
   LOGIN_IP_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  DEADLINE_ALERTS: z.enum(['on', 'off']).default('on'),
+  DEADLINE_REMINDER_DAYS: z.coerce.number().int().min(0).max(365).default(7),
+  DEADLINE_GRACE1_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+  DEADLINE_GRACE2_DAYS: z.coerce.number().int().min(1).max(365).default(15),
+  DEADLINE_DAY_COUNT: z.enum(['calendar', 'working']).default('calendar'),
+  DEADLINE_DAY_SECONDS: z.coerce.number().min(0.05).max(86_400).default(86_400),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
 });
 
@@ -38,4 +45,16 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     throw new Error(`invalid configuration:\n${lines}`);
   }
   return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
+}
+
+/** The deadline ladder's configuration (DOMAIN.md §5), read by the worker's planning activity. */
+export function deadlineConfig(env: Env): DeadlineConfig {
+  return {
+    enabled: env.DEADLINE_ALERTS === 'on',
+    dayMs: Math.round(env.DEADLINE_DAY_SECONDS * 1000),
+    reminderDays: env.DEADLINE_REMINDER_DAYS,
+    grace1Days: env.DEADLINE_GRACE1_DAYS,
+    grace2Days: env.DEADLINE_GRACE2_DAYS,
+    dayCount: env.DEADLINE_DAY_COUNT,
+  };
 }

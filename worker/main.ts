@@ -3,7 +3,7 @@ import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { createAuditLog } from '../db/audit.js';
 import { initORM } from '../db/orm.js';
 import { loadAuditKey } from '../platform/audit-key.js';
-import { loadEnv } from '../platform/env.js';
+import { deadlineConfig, loadEnv } from '../platform/env.js';
 import { createLogger } from '../platform/log.js';
 import { bundleWorkflows, createWorker } from './worker.js';
 
@@ -23,6 +23,7 @@ async function main() {
     orm,
     audit: createAuditLog(loadAuditKey(env)),
     workflowBundle,
+    deadlines: deadlineConfig(env),
   });
   // The SDK shuts the worker down gracefully on SIGINT/SIGTERM (finishing in-flight tasks).
   log.info(`polling task queue "${env.TEMPORAL_TASK_QUEUE}" on ${env.TEMPORAL_ADDRESS}`);

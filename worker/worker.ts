@@ -7,6 +7,7 @@ import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleOption
 import { createActivities } from '../activities/index.js';
 import type { AuditLog } from '../db/audit.js';
 import type { Orm } from '../db/orm.js';
+import type { DeadlineConfig } from '../domain/deadlines.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -32,6 +33,8 @@ export async function createWorker(opts: {
   audit: AuditLog;
   workflowBundle: WorkflowBundleOption;
   identity?: string;
+  /** Deadline-ladder periods (from DEADLINE_* variables); defaults to real days. */
+  deadlines?: DeadlineConfig;
 }): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: opts.address });
   const worker = await Worker.create({
@@ -39,7 +42,11 @@ export async function createWorker(opts: {
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     workflowBundle: opts.workflowBundle,
-    activities: createActivities({ orm: opts.orm, audit: opts.audit }),
+    activities: createActivities({
+      orm: opts.orm,
+      audit: opts.audit,
+      ...(opts.deadlines ? { deadlines: opts.deadlines } : {}),
+    }),
     ...(opts.identity ? { identity: opts.identity } : {}),
   });
   return { worker, connection };

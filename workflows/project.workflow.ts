@@ -9,18 +9,44 @@ import {
   continueAsNew,
   defineQuery,
   defineUpdate,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey, type UpdateDefinition } from '@temporalio/common';
 import type { createProjectActivities } from '../activities/project.activities.js';
-import { ACTIONS, TERMINAL_STAGES, checkTransition, type Action } from '../domain/lifecycle.js';
+import type { createDeadlineActivities } from '../activities/deadline.activities.js';
+import type { createNotifyActivities } from '../activities/notify.activities.js';
+import { ACTIONS, TERMINAL_STAGES, checkTransition, type Action, type Stage } from '../domain/lifecycle.js';
 import { TRANSITION_NOT_ALLOWED } from '../domain/errors.js';
+import {
+  DEADLINE_LABELS,
+  DEADLINE_RESPONSIBLE,
+  LADDER_STEPS,
+  LADDER_STEP_LABELS,
+  PLANNED_DEADLINES,
+  clockDate,
+  deadlineMet,
+  instantOf,
+  monthOf,
+  nextMonth,
+  progressExpected,
+  progressSpec,
+  type DeadlineKind,
+  type DeadlineSpec,
+  type PlannedDeadline,
+} from '../domain/deadlines.js';
 import type {
+  ActiveLadder,
+  AdjustmentEffects,
+  CloseAlerts,
+  DeadlineState,
   NewProjectRecord,
   ProjectState,
+  ProjectStateView,
   TransitionRecord,
   TransitionRequest,
   Actor,
@@ -32,6 +58,12 @@ export interface ProjectWorkflowInput {
   createdBy: Actor;
   /** Carried over by continue-as-new; absent on the first run. */
   state?: ProjectState;
+  /**
+   * Continue as new after this many history events even if the server has not suggested it yet
+   * (it suggests at 4096). For operators who want shorter histories, and for the test that proves
+   * the state survives a new run.
+   */
+  historyLimit?: number;
 }
 
 // ── messages ────────────────────────────────────────────────────────────────────────────────
@@ -46,25 +78,56 @@ export const transitionUpdates = Object.fromEntries(
   ACTIONS.map((a) => [a, defineUpdate<ProjectState, [TransitionRequest]>(a)]),
 ) as { [A in Action]: UpdateDefinition<ProjectState, [TransitionRequest]> };
 
-export const getProjectStateQuery = defineQuery<ProjectState>('getProjectState');
+export const getProjectStateQuery = defineQuery<ProjectStateView>('getProjectState');
 
 export const stageKey = defineSearchAttributeKey('ProjectStage', 'KEYWORD');
 export const departmentKey = defineSearchAttributeKey('ProjectDepartment', 'KEYWORD');
 export const ownerUnitKey = defineSearchAttributeKey('ProjectOwnerUnit', 'KEYWORD');
 export const villagesKey = defineSearchAttributeKey('ProjectVillages', 'KEYWORD_LIST');
 export const yearKey = defineSearchAttributeKey('ProjectYear', 'INT');
+export const overdueKey = defineSearchAttributeKey('ProjectOverdue', 'KEYWORD_LIST');
+export const townshipsKey = defineSearchAttributeKey('ProjectTownships', 'KEYWORD_LIST');
+
+/** The deadline ladders (issue 3). Histories recorded before it replay without them. */
+export const DEADLINE_LADDERS_PATCH = 'deadline-ladders';
 
 // ── activities ──────────────────────────────────────────────────────────────────────────────
 type ProjectActivities = ReturnType<typeof createProjectActivities>;
+type DeadlineActivities = ReturnType<typeof createDeadlineActivities>;
+type NotifyActivities = ReturnType<typeof createNotifyActivities>;
 
 /** shortWrite: a database write; retried with backoff until it lands (it is idempotent). */
-const { recordProjectCreated, recordTransition } = proxyActivities<ProjectActivities>({
+const shortWrite = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '500 ms', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+} as const;
+const { recordProjectCreated, recordTransition } = proxyActivities<ProjectActivities>(shortWrite);
+/**
+ * The same write as a local activity: a step's single short transaction runs inside the workflow
+ * task instead of a round trip through the task queue, which halves a transition's latency. Used
+ * by runs with the ladders patch (older histories keep the regular activity).
+ */
+const local = proxyLocalActivities<ProjectActivities>({
+  startToCloseTimeout: '30 seconds',
+  localRetryThreshold: '10 seconds',
+  retry: { initialInterval: '200 ms', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+/**
+ * Planning is an activity, not workflow code, because it reads configuration (periods, day
+ * length) and the holiday calendar: both change over time, and a recorded result keeps replays
+ * deterministic after they do.
+ */
+const { planDeadlines, recordAlert } = proxyActivities<DeadlineActivities>(shortWrite);
+/** notification: delivery may be slow or flaky (SMS, mail later); retried, idempotent by key. */
+const { notify } = proxyActivities<NotifyActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
 // ── workflow ────────────────────────────────────────────────────────────────────────────────
 export async function projectWorkflow(input: ProjectWorkflowInput): Promise<ProjectState> {
+  // Decided once per run, before any command: a run recorded before the ladders replays without them.
+  const laddersOn = patched(DEADLINE_LADDERS_PATCH);
   const p = input.project;
   const state: ProjectState = input.state ?? {
     projectId: p.id,
@@ -76,13 +139,18 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
     plannedDates: p.plannedDates,
   };
 
-  // Handlers run one at a time: a step validated against a stage must not interleave with
-  // another step that changes it while the first one's activity is in flight.
+  // Handlers and the ladder run one at a time: a step validated against a stage must not
+  // interleave with another step (or an alert) that changes it while its activity is in flight.
   let busy = false;
+  /** Set when a step changed something the ladder loop must look at again. */
+  let dirty = false;
+  const terminal = () => TERMINAL_STAGES.includes(state.stage);
 
-  setHandler(getProjectStateQuery, () => state);
+  setHandler(getProjectStateQuery, () => viewOf(state));
+  // Creation answers once the deadlines are armed too, so a 201 means the project is fully set up.
+  let armed = !laddersOn || state.deadlines !== undefined;
   setHandler(registeredUpdate, async () => {
-    await condition(() => state.recorded);
+    await condition(() => state.recorded && armed);
     return state;
   });
 
@@ -107,13 +175,39 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
             payload: withoutAction(req.input),
             effects: effectsOf(action, req),
           };
-          await recordTransition(record);
+          const ladderChange = laddersOn && state.deadlines ? ladderChangeOf(state, record, req) : undefined;
+          if (ladderChange?.close.length) record.effects.closeAlerts = ladderChange.close;
+          await (laddersOn ? local.recordTransition : recordTransition)(record);
           state.seq = record.seq;
           state.stage = check.to;
           if (record.effects.progressPercent !== undefined)
             state.progressPercent = record.effects.progressPercent;
           if (record.effects.plannedDates) state.plannedDates = record.effects.plannedDates;
-          upsertSearchAttributes([{ key: stageKey, value: state.stage }]);
+          if (!laddersOn) {
+            upsertSearchAttributes([{ key: stageKey, value: state.stage }]);
+            return state;
+          }
+          const attrs: Parameters<typeof upsertSearchAttributes>[0] = [{ key: stageKey, value: state.stage }];
+          const villages = record.effects.adjustment?.villageCodes;
+          if (villages) attrs.push({ key: villagesKey, value: villages });
+          if (villages && req.resolved?.townshipCodes)
+            attrs.push({ key: townshipsKey, value: req.resolved.townshipCodes });
+          if (ladderChange && state.deadlines) {
+            const d = state.deadlines;
+            d.ladders = d.ladders.filter((l) => !ladderChange.drop.has(ladderId(l)));
+            if (ladderChange.reported) d.progressReported = [...d.progressReported, ladderChange.reported];
+            if (action === 'start') d.progressFrom = monthOf(clockDate(d.clock, Date.now()));
+            if (ladderChange.rearm.length) await arm(ladderChange.rearm);
+            const overdue = overdueKinds(d);
+            if (!sameSet(overdue, d.overdueShown)) {
+              attrs.push({ key: overdueKey, value: overdue });
+              d.overdueShown = overdue;
+            }
+          }
+          upsertSearchAttributes(attrs);
+          // Wake the ladder loop only when its timers must change (a new timer per step would
+          // cost every transition two more history events).
+          if (action === 'start' || ladderChange?.rearm.length) dirty = true;
           return state;
         } finally {
           busy = false;
@@ -141,6 +235,128 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
     );
   }
 
+  /** Plans ladders for these deadlines (an activity: configuration and calendar) and runs them. */
+  async function arm(specs: DeadlineSpec[]): Promise<void> {
+    if (specs.length === 0) return;
+    const plan = await planDeadlines({ specs, clock: state.deadlines?.clock, nowMs: Date.now() });
+    if (!state.deadlines) {
+      state.deadlines = {
+        enabled: plan.enabled,
+        clock: plan.clock,
+        armSeq: 0,
+        ladders: [],
+        progressFrom: null,
+        progressArmedThrough: null,
+        progressReported: [],
+        overdueShown: [],
+      };
+    }
+    const d = state.deadlines;
+    for (const ladder of plan.ladders) {
+      d.armSeq += 1;
+      d.ladders.push({ ...ladder, arm: d.armSeq, fired: 0 });
+    }
+  }
+
+  async function locked(fn: () => Promise<void>): Promise<void> {
+    await condition(() => !busy);
+    busy = true;
+    try {
+      await fn();
+    } finally {
+      busy = false;
+    }
+  }
+
+  /** Arms the progress ladder of every month that has begun while the works are under way. */
+  async function armProgressMonths(): Promise<void> {
+    const d = state.deadlines;
+    if (!d?.enabled || !progressExpected(state.stage) || !d.progressFrom) return;
+    const current = monthOf(clockDate(d.clock, Date.now()));
+    const specs: DeadlineSpec[] = [];
+    let m = d.progressArmedThrough ? nextMonth(d.progressArmedThrough) : d.progressFrom;
+    for (; m <= current; m = nextMonth(m)) {
+      if (!d.progressReported.includes(m)) specs.push(progressSpec(m));
+      d.progressArmedThrough = m;
+    }
+    d.progressReported = d.progressReported.filter((r) => r > (d.progressArmedThrough ?? ''));
+    await arm(specs);
+  }
+
+  /** Fires every step whose instant has come, oldest first, each written before the next. */
+  async function fireDue(): Promise<void> {
+    const d = state.deadlines;
+    if (!d) return;
+    for (;;) {
+      const now = Date.now();
+      let due: ActiveLadder | undefined;
+      for (const l of d.ladders) {
+        const s = l.steps[l.fired];
+        if (s && s.atMs <= now && (!due || s.atMs < due.steps[due.fired]!.atMs)) due = l;
+      }
+      if (!due) return;
+      const s = due.steps[due.fired]!;
+      const seq = state.seq + 1;
+      const responsibleUnitId =
+        DEADLINE_RESPONSIBLE[due.kind] === 'department' ? p.departmentId : p.ownerUnitId;
+      await recordAlert({
+        projectId: state.projectId,
+        seq,
+        stage: state.stage,
+        kind: due.kind,
+        period: due.period,
+        arm: due.arm,
+        step: s.step,
+        dueDate: due.dueDate,
+        stepDate: s.date,
+        daysLate: s.daysLate,
+        responsibleUnitId,
+        at: new Date().toISOString(),
+      });
+      state.seq = seq;
+      due.fired += 1;
+      const overdue = overdueKinds(d);
+      if (!sameSet(overdue, d.overdueShown)) {
+        upsertSearchAttributes([{ key: overdueKey, value: overdue }]);
+        d.overdueShown = overdue;
+      }
+      const what = `${DEADLINE_LABELS[due.kind].zh}${due.period ? `（${due.period}）` : ''}`;
+      // Not awaited here: a slow or failing channel must never hold up stage changes (the lock).
+      // Pending deliveries are awaited before the run ends or continues as new.
+      track(
+        notify({
+          key: `alert:${state.projectId}:${due.kind}:${due.period}:${due.arm}:${s.step}`,
+          projectId: state.projectId,
+          category: 'deadline',
+          severity: s.step === 'reminder' ? 'info' : s.step === 'overdue' ? 'warning' : 'critical',
+          title: `【${LADDER_STEP_LABELS[s.step].zh}】${p.name}：${what}`,
+          body:
+            s.step === 'reminder'
+              ? `项目「${p.name}」(${p.code}) 的期限 ${due.dueDate} 即将到期。`
+              : `项目「${p.name}」(${p.code}) ${what}，期限 ${due.dueDate}，已逾期 ${s.daysLate} 天。`,
+          audience: {
+            unitIds: s.step === 'reminder' ? [responsibleUnitId] : [p.departmentId, p.ownerUnitId],
+            operatorsOnly: s.step === 'reminder',
+            admins: s.step !== 'reminder',
+            countyLevel: s.step === 'escalated' || s.step === 'interview',
+          },
+        }),
+      );
+    }
+  }
+
+  const deliveries = new Set<Promise<unknown>>();
+  function track(delivery: Promise<unknown>): void {
+    // A delivery that finally fails is the channel's problem, never the project's: swallowed here.
+    const tracked: Promise<unknown> = delivery
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => deliveries.delete(tracked));
+    deliveries.add(tracked);
+  }
+
   if (!state.recorded) {
     await recordProjectCreated({ project: p, actor: input.createdBy, at: new Date().toISOString() });
     state.recorded = true;
@@ -150,15 +366,156 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
       { key: ownerUnitKey, value: p.ownerUnitCode },
       { key: villagesKey, value: p.villageCodes },
       { key: yearKey, value: p.year },
+      ...(laddersOn && p.townshipCodes ? [{ key: townshipsKey, value: p.townshipCodes }] : []),
     ]);
   }
 
-  await condition(() => TERMINAL_STAGES.includes(state.stage) || workflowInfo().continueAsNewSuggested);
+  if (laddersOn) {
+    if (!state.deadlines) {
+      // First run with ladders (a new project, or an older one continued-as-new): arm what is pending.
+      await locked(() =>
+        arm(
+          PLANNED_DEADLINES.filter((k) => !deadlineMet(k, state.stage)).map((k) => ({
+            kind: k,
+            period: '',
+            dueDate: state.plannedDates[k],
+          })),
+        ),
+      );
+      armed = true;
+    }
+    const renew = () =>
+      workflowInfo().continueAsNewSuggested ||
+      (input.historyLimit !== undefined && workflowInfo().historyLength >= input.historyLimit);
+    while (!terminal() && !renew()) {
+      await locked(async () => {
+        await armProgressMonths();
+        await fireDue();
+      });
+      const wake = nextWake(state);
+      dirty = false;
+      const stop = () => dirty || terminal() || renew();
+      if (wake === undefined) await condition(stop);
+      else if (wake > Date.now()) await condition(stop, wake - Date.now());
+    }
+  } else {
+    await condition(() => terminal() || workflowInfo().continueAsNewSuggested);
+  }
   await condition(allHandlersFinished);
-  if (!TERMINAL_STAGES.includes(state.stage)) {
+  if (deliveries.size) await Promise.all([...deliveries]);
+  if (!terminal()) {
     return continueAsNew<typeof projectWorkflow>({ ...input, state });
   }
   return state;
+}
+
+function ladderId(l: { kind: DeadlineKind; period: string }): string {
+  return `${l.kind}:${l.period}`;
+}
+
+/**
+ * What a step does to the ladders: which stop (and how their alerts close), which must be
+ * re-armed (an adjusted planned date), which month's progress entry it delivers.
+ */
+function ladderChangeOf(
+  state: ProjectState,
+  record: TransitionRecord,
+  req: TransitionRequest,
+): { close: CloseAlerts[]; drop: Set<string>; rearm: DeadlineSpec[]; reported?: string } {
+  const d = state.deadlines!;
+  const to: Stage = record.toStage;
+  const close: CloseAlerts[] = [];
+  const drop = new Set<string>();
+  const rearm: DeadlineSpec[] = [];
+  let reported: string | undefined;
+  if (to === 'cancelled') {
+    const all = d.ladders.map((l) => ({ kind: l.kind, period: l.period }));
+    all.forEach((l) => drop.add(ladderId(l)));
+    if (all.length) close.push({ status: 'cancelled', ladders: all });
+    return { close, drop, rearm };
+  }
+  const resolved: { kind: DeadlineKind; period: string }[] = [];
+  for (const l of d.ladders) {
+    const met =
+      l.kind === 'progress'
+        ? !progressExpected(to) || (record.action === 'reportProgress' && req.input.month === l.period)
+        : deadlineMet(l.kind, to);
+    if (met) {
+      resolved.push({ kind: l.kind, period: l.period });
+      drop.add(ladderId(l));
+    }
+  }
+  if (record.action === 'reportProgress' && typeof req.input.month === 'string') {
+    const month = req.input.month;
+    if (!d.ladders.some((l) => l.kind === 'progress' && l.period === month)) reported = month;
+  }
+  if (resolved.length) close.push({ status: 'resolved', ladders: resolved });
+  const newDates = record.effects.plannedDates;
+  if (newDates) {
+    const superseded: { kind: DeadlineKind; period: string }[] = [];
+    for (const k of PLANNED_DEADLINES) {
+      if (newDates[k] === state.plannedDates[k] || deadlineMet(k, to)) continue;
+      if (d.ladders.some((l) => l.kind === k)) superseded.push({ kind: k, period: '' });
+      drop.add(ladderId({ kind: k, period: '' }));
+      rearm.push({ kind: k, period: '', dueDate: newDates[k] });
+    }
+    if (superseded.length) close.push({ status: 'superseded', ladders: superseded });
+  }
+  return { close, drop, rearm, reported };
+}
+
+function overdueKinds(d: DeadlineState): DeadlineKind[] {
+  const kinds = new Set(d.ladders.filter((l) => l.fired >= 2).map((l) => l.kind));
+  return [...kinds].sort();
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
+
+/** The next instant the ladder loop must wake: a step, or the start of the next progress month. */
+function nextWake(state: ProjectState): number | undefined {
+  const d = state.deadlines;
+  if (!d) return undefined;
+  let wake: number | undefined;
+  for (const l of d.ladders) {
+    const s = l.steps[l.fired];
+    if (s && (wake === undefined || s.atMs < wake)) wake = s.atMs;
+  }
+  if (d.enabled && progressExpected(state.stage) && d.progressFrom) {
+    const m = nextMonth(monthOf(clockDate(d.clock, Date.now())));
+    const at = instantOf(`${m}-01`, d.clock);
+    if (wake === undefined || at < wake) wake = at;
+  }
+  return wake;
+}
+
+function viewOf(state: ProjectState): ProjectStateView {
+  const ladders = state.deadlines?.ladders ?? [];
+  return {
+    ...state,
+    overdue: state.deadlines ? overdueKinds(state.deadlines) : [],
+    activeAlerts: ladders.flatMap((l) =>
+      l.steps.slice(0, l.fired).map((s) => ({
+        kind: l.kind,
+        period: l.period,
+        step: s.step,
+        dueDate: l.dueDate,
+        daysLate: s.daysLate,
+      })),
+    ),
+    ladderPositions: ladders.map((l) => {
+      const next = l.steps[l.fired];
+      return {
+        kind: l.kind,
+        period: l.period,
+        dueDate: l.dueDate,
+        arm: l.arm,
+        lastStep: l.fired > 0 ? LADDER_STEPS[l.fired - 1]! : null,
+        next: next ? { step: next.step, date: next.date } : null,
+      };
+    }),
+  };
 }
 
 function outcomeOf(req: TransitionRequest): { passed?: boolean } {
@@ -175,8 +532,29 @@ function effectsOf(action: Action, req: TransitionRequest): TransitionRecord['ef
     return { progressPercent: req.input.percent };
   }
   if (action === 'complete') return { progressPercent: 100 };
-  if (action === 'adjust' && req.input.plannedDates) {
-    return { plannedDates: req.input.plannedDates as PlannedDates };
+  if (action === 'adjust') {
+    const i = req.input;
+    const adjustment: AdjustmentEffects = {};
+    if (typeof i.name === 'string') adjustment.name = i.name;
+    if (i.location !== undefined) adjustment.location = (i.location as string | null) ?? null;
+    if (typeof i.budgetFen === 'number') adjustment.budgetFen = i.budgetFen;
+    if (Array.isArray(i.fundSources)) {
+      adjustment.fundSources = (i.fundSources as NonNullable<AdjustmentEffects['fundSources']>).map((s) => ({
+        kind: s.kind,
+        amountFen: s.amountFen,
+        documentNo: s.documentNo ?? null,
+      }));
+    }
+    if (Array.isArray(i.villageCodes) && req.resolved?.villageIds) {
+      adjustment.villageCodes = i.villageCodes as string[];
+      adjustment.villageIds = req.resolved.villageIds;
+    }
+    const effects: TransitionRecord['effects'] = {};
+    if (i.plannedDates) effects.plannedDates = i.plannedDates as PlannedDates;
+    if (Object.keys(adjustment).length) effects.adjustment = adjustment;
+    return effects;
   }
   return {};
 }
+
+export type { PlannedDeadline };

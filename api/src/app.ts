@@ -52,6 +52,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     temporal: deps.temporal,
     taskQueue: deps.taskQueue,
     appLayer: deps.appLayer,
+    orm: deps.orm,
   });
   const auth = createAuthService({
     orm: deps.orm,

@@ -197,7 +197,12 @@ export async function seedDemoProjects(deps: {
   log: Logger;
 }): Promise<number> {
   const repo = createProjectRepository(deps.orm);
-  const service = createProjectService({ repo, temporal: deps.temporal, taskQueue: deps.taskQueue });
+  const service = createProjectService({
+    repo,
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+    orm: deps.orm,
+  });
   const countyWide = await callerFor(deps.orm, 'leader');
   let created = 0;
   for (const p of DEMO_PROJECTS) {
@@ -230,7 +235,8 @@ export async function seedDemoProjects(deps: {
     const plan: TransitionInput[] = MAIN_PATH.slice(0, p.steps).map((a) => stepInput(a, p));
     if (p.then === 'failInspection') plan.push(stepInput('inspect', p, false));
     if (p.then === 'cancel') plan.push(stepInput('cancel', p));
-    const done = (await repo.history(countyWide, project!.id)).length - 1; // minus the creation row
+    // Steps taken so far (deadline alerts share the history but are not steps).
+    const done = (await repo.history(countyWide, project!.id)).filter((h) => h.action !== 'alert').length - 1;
     for (const input of plan.slice(done)) {
       const caller = ACTION_LEVEL[input.action] === 'department' ? deptCaller : ownerCaller;
       await service.transition(caller, p.code, input);

@@ -83,6 +83,10 @@ const PROBES: Record<string, Probe> = {
   },
   'get /api/orgs': { perObject: false, request: () => ({ path: '/api/orgs' }) },
   'get /api/projects': { perObject: true, request: () => ({ path: '/api/projects?pageSize=200' }) },
+  'get /api/projects/:id/alerts': {
+    perObject: true,
+    request: (c, o) => ({ path: `/api/projects/${c.projects[o].id}/alerts` }),
+  },
   'get /api/projects/:id': {
     perObject: true,
     request: (c, o) => ({ path: `/api/projects/${c.projects[o].id}` }),
@@ -139,7 +143,12 @@ const PROBES: Record<string, Probe> = {
 
 /** Steps that leave the stage where it is, so they can be repeated: one per level. */
 const STEP_BODIES: Partial<Record<Action, Record<string, unknown>>> = {
-  adjust: { action: 'adjust', documentNo: '矩阵调〔2026〕1号', reason: '授权矩阵测试' },
+  adjust: {
+    action: 'adjust',
+    documentNo: '矩阵调〔2026〕1号',
+    reason: '授权矩阵测试',
+    location: '授权矩阵测试地点',
+  },
   reportProgress: { action: 'reportProgress', month: '2026-06', percent: 40, narrative: '授权矩阵测试' },
 };
 

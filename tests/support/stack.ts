@@ -15,6 +15,7 @@ import { createAuditLog, type AuditLog } from '../../db/audit.js';
 import { initORM, type Orm } from '../../db/orm.js';
 import { createLogger } from '../../platform/log.js';
 import { createWorker } from '../../worker/worker.js';
+import { DEFAULT_DEADLINE_CONFIG, type DeadlineConfig } from '../../domain/deadlines.js';
 import { withDatabase } from './global-setup.js';
 import { TEST_AUDIT_KEY, TEST_PASSWORD } from './constants.js';
 
@@ -43,9 +44,15 @@ export interface TestStackOptions {
   login?: { maxFailures?: number; lockMinutes?: number; ipLimitPerMinute?: number };
   /** A built console to serve (browser tests); without it the api answers alone. */
   webDist?: string;
+  /**
+   * Deadline ladders are off unless a test asks for them: most tests use planned dates in the past
+   * and assert exact histories, which alerts firing at once would interleave with.
+   */
+  deadlines?: Partial<DeadlineConfig>;
 }
 
 export async function startTestStack(opts: TestStackOptions = {}): Promise<TestStack> {
+  const deadlines: DeadlineConfig = { ...DEFAULT_DEADLINE_CONFIG, enabled: false, ...opts.deadlines };
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
@@ -79,6 +86,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
       orm,
       audit,
       workflowBundle: { codePath: inject('workflowBundlePath') },
+      deadlines,
     });
     worker = created.worker;
     running = worker.run();

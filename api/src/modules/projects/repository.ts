@@ -6,6 +6,7 @@ import { isCountyWide, type Principal, type ProjectScope } from '../../../../dom
 import { allowedActions, type Stage } from '../../../../domain/lifecycle.js';
 import { fenFromDb } from '../../../../domain/money.js';
 import type {
+  AlertDto,
   FundSourceKind,
   HistoryEntry,
   ProjectDto,
@@ -97,6 +98,7 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
   ): Promise<(ProjectDto & { scope: ProjectScope })[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.id);
+    // Both reads run on this transaction's connection, where the scope settings hold.
     const villages = await conn.execute<
       { project_id: string; id: string; code: string; name: string; parent_id: string | null }[]
     >(
@@ -182,6 +184,11 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
                      WHERE pv.project_id = p.id AND v.code = ?)`);
         params.push(q.village);
       }
+      if (q.overdue) {
+        where.push(`EXISTS (SELECT 1 FROM alert a WHERE a.project_id = p.id AND a.status = 'active'
+                     AND a.step <> 'reminder'${q.overdue === 'any' ? '' : ' AND a.kind = ?'})`);
+        if (q.overdue !== 'any') params.push(q.overdue);
+      }
       if (q.q) {
         where.push(`(p.name ILIKE ? OR p.code ILIKE ?)`);
         const like = `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -252,6 +259,61 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
         at: iso(r.at),
         payload: r.payload,
       }));
+    },
+
+    /** The deadline alerts of a project, newest first, within the caller's scope. */
+    async alerts(who: Principal, projectId: string): Promise<AlertDto[]> {
+      const rows = await inScope(orm, scopeOf(who), (conn) =>
+        conn.execute<
+          {
+            kind: AlertDto['kind'];
+            period: string;
+            step: AlertDto['step'];
+            due_date: string;
+            step_date: string;
+            days_late: number;
+            status: AlertDto['status'];
+            unit_code: string;
+            unit_name: string;
+            raised_at: Date | string;
+            closed_at: Date | string | null;
+          }[]
+        >(
+          `SELECT a.kind, a.period, a.step, to_char(a.due_date, 'YYYY-MM-DD') AS due_date,
+                to_char(a.step_date, 'YYYY-MM-DD') AS step_date, a.days_late, a.status,
+                o.code AS unit_code, o.name AS unit_name, a.raised_at, a.closed_at
+           FROM alert a JOIN org_unit o ON o.id = a.responsible_unit_id
+          WHERE a.project_id = ? ORDER BY a.history_seq DESC`,
+          [projectId],
+          'all',
+        ),
+      );
+      return rows.map((r) => ({
+        kind: r.kind,
+        period: r.period,
+        step: r.step,
+        dueDate: r.due_date,
+        stepDate: r.step_date,
+        daysLate: r.days_late,
+        status: r.status,
+        responsibleUnit: { code: r.unit_code, name: r.unit_name },
+        raisedAt: iso(r.raised_at),
+        closedAt: r.closed_at === null ? null : iso(r.closed_at),
+      }));
+    },
+
+    /** The codes of these units, sorted and without duplicates (nulls ignored). */
+    async codesOf(ids: (string | null)[]): Promise<string[]> {
+      const wanted = [...new Set(ids.filter((x): x is string => x !== null))];
+      if (wanted.length === 0) return [];
+      const rows = await orm.em
+        .fork()
+        .execute<{ code: string }[]>(
+          'SELECT code FROM org_unit WHERE id = ANY(ARRAY[?]::uuid[]) ORDER BY code',
+          [wanted],
+          'all',
+        );
+      return rows.map((r) => r.code);
     },
 
     /** Codes are unique county-wide, so this looks beyond the caller's scope (and says only yes/no). */

@@ -1,4 +1,5 @@
 import {
+  alertListSchema,
   createProjectSchema,
   projectDetailSchema,
   projectListQuerySchema,
@@ -55,6 +56,16 @@ export function projectRoutes(service: ProjectService): RouteDef[] {
       response: projectDetailSchema,
       errors: [401, 404],
       handler: async ({ user, params }) => service.detail(callerOf(user!), params.id!),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/projects/:id/alerts',
+      summary: '逾期预警 (deadline alerts of one project: reminder, overdue, escalated, 约谈; newest first)',
+      tags: ['projects'],
+      access: 'project.read',
+      response: alertListSchema,
+      errors: [401, 404],
+      handler: async ({ user, params }) => service.alerts(callerOf(user!), params.id!),
     }),
     defineRoute({
       method: 'post',

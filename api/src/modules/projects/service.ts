@@ -14,8 +14,16 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { ACTION_LEVEL, canCreateProject, canTakeAction, type Principal } from '../../../../domain/access.js';
 import { AppError, TRANSITION_NOT_ALLOWED } from '../../../../domain/errors.js';
-import { ACTION_LABELS } from '../../../../domain/lifecycle.js';
-import { projectWorkflowId, type Actor, type NewProjectRecord } from '../../../../domain/project-records.js';
+import { ACTION_LABELS, isAllowed } from '../../../../domain/lifecycle.js';
+import { acceptanceGate } from '../../../../db/queries/acceptance-gate.js';
+import type { Orm } from '../../../../db/orm.js';
+import { inScope, scopeOf } from '../../../../db/scope.js';
+import {
+  projectWorkflowId,
+  type Actor,
+  type NewProjectRecord,
+  type TransitionRequest,
+} from '../../../../domain/project-records.js';
 import type {
   CreateProjectInput,
   ProjectDetailDto,
@@ -40,15 +48,20 @@ export function createProjectService(deps: {
   taskQueue: string;
   /** Off only in the test proving that PostgreSQL's checks alone suffice. */
   appLayer?: boolean;
+  orm: Orm;
 }) {
   const { repo, temporal } = deps;
   const appLayer = deps.appLayer ?? true;
 
-  async function detail(who: Principal, idOrCode: string): Promise<ProjectDetailDto> {
-    const p = await repo.find(who, idOrCode);
+  async function detail(who: Principal, idOrCode: string, knownId?: string): Promise<ProjectDetailDto> {
+    // With a known id (after a step) the history is read alongside the row, not after it.
+    const [p, known] = await Promise.all([
+      repo.find(who, idOrCode),
+      knownId ? repo.history(who, knownId) : Promise.resolve(undefined),
+    ]);
     if (!p) throw new AppError('NOT_FOUND', `项目不存在或不在您的权限范围内 (project ${idOrCode} not found)`);
     const { scope: _scope, workflowId: _wf, ...dto } = p;
-    return { ...dto, history: await repo.history(who, p.id) };
+    return { ...dto, history: known ?? (await repo.history(who, p.id)) };
   }
 
   return {
@@ -58,6 +71,13 @@ export function createProjectService(deps: {
     },
 
     detail,
+
+    async alerts(who: Principal, idOrCode: string) {
+      const p = await repo.find(who, idOrCode);
+      if (!p)
+        throw new AppError('NOT_FOUND', `项目不存在或不在您的权限范围内 (project ${idOrCode} not found)`);
+      return { items: await repo.alerts(who, p.id) };
+    },
 
     async create(caller: Caller, input: CreateProjectInput): Promise<ProjectDetailDto> {
       const orgs = await repo.orgsByCode([input.departmentCode, input.ownerUnitCode, ...input.villageCodes]);
@@ -107,6 +127,7 @@ export function createProjectService(deps: {
         ownerUnitCode: owner!.code,
         villageIds: input.villageCodes.map((c) => orgs.get(c)!.id),
         villageCodes: input.villageCodes,
+        townshipCodes: await repo.codesOf(input.villageCodes.map((c) => orgs.get(c)!.parentId)),
         location: input.location ?? null,
         approvalDocumentNo: input.approvalDocumentNo,
         budgetFen: input.budgetFen,
@@ -153,10 +174,47 @@ export function createProjectService(deps: {
           `您无权对该项目执行「${ACTION_LABELS[input.action].zh}」 (not allowed for your account)`,
         );
       }
+      let resolved: TransitionRequest['resolved'];
+      if (input.action === 'adjust' && input.villageCodes) {
+        const orgs = await repo.orgsByCode(input.villageCodes);
+        const bad = input.villageCodes
+          .map((c, i) => ({ c, i }))
+          .filter(({ c }) => orgs.get(c)?.kind !== 'village')
+          .map(({ c, i }) => ({ path: `body.villageCodes.${i}`, message: `不是村（社区）: ${c}` }));
+        if (new Set(input.villageCodes).size !== input.villageCodes.length)
+          bad.push({ path: 'body.villageCodes', message: '建设地点重复 (duplicate village)' });
+        if (bad.length) {
+          throw new AppError(
+            'VALIDATION_FAILED',
+            `请求内容不合法: ${bad.map((b) => `${b.path}: ${b.message}`).join('; ')}`,
+            bad,
+          );
+        }
+        resolved = {
+          villageIds: input.villageCodes.map((c) => orgs.get(c)!.id),
+          townshipCodes: await repo.codesOf(input.villageCodes.map((c) => orgs.get(c)!.parentId)),
+        };
+      }
+      // The acceptance gate is checked here, before the Update, not in the workflow: an Update
+      // validator must be synchronous and cannot read the ledgers, and a check inside the handler
+      // (an activity) would leave Update and activity events in the workflow history for every
+      // refusal. Checking first leaves no trace at all. The race with a concurrent ledger edit is
+      // benign: ledgers only gain entries (history is append-only).
+      if (input.action === 'inspect' && isAllowed(p.stage, 'inspect')) {
+        // In the caller's scope: the gate reads what the caller may read (it can read this project).
+        const gate = await inScope(deps.orm, scopeOf(caller), (em) => acceptanceGate(em, p.id));
+        if (!gate.ok) {
+          throw new AppError(
+            'TRANSITION_NOT_ALLOWED',
+            `建档资料不完善，不予验收 (acceptance refused, missing: ${gate.missing.map((m) => m.label).join('、')})`,
+            { missing: gate.missing },
+          );
+        }
+      }
       const handle = temporal.workflow.getHandle(p.workflowId);
       try {
         await handle.executeUpdate(transitionUpdates[input.action], {
-          args: [{ actor: caller.actor, input }],
+          args: [{ actor: caller.actor, input, ...(resolved ? { resolved } : {}) }],
         });
       } catch (err) {
         const cause: unknown = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
@@ -168,7 +226,7 @@ export function createProjectService(deps: {
         }
         throw err;
       }
-      return detail(caller, p.id);
+      return detail(caller, p.id, p.id);
     },
   };
 }

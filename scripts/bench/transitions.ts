@@ -1,0 +1,307 @@
+/**
+ * Transitions benchmark: N projects walk the main path concurrently over HTTP (login, scope
+ * check, workflow Update with validator, activity writing history and read model, detail read),
+ * and, in the same run against the same Temporal and PostgreSQL, a bare-Temporal floor: N
+ * workflows whose Update calls one no-op activity. Prints p50/p95 latency, transitions/s and the
+ * ratios. Everything runs in this one process (api, worker, floor worker, clients), so the two
+ * sides share the same machine budget.
+ *
+ *   npm run bench:transitions -- [projects=40] [rounds=1]
+ *   BENCH_PROJECTS=40 TEMPORAL_CLI_PATH=… npm run bench:transitions
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { createApp } from '../../api/src/app.js';
+import crypto from 'node:crypto';
+import { createAuditLog } from '../../db/audit.js';
+import { initORM, migrateAsOwner } from '../../db/orm.js';
+import { DEFAULT_DEADLINE_CONFIG } from '../../domain/deadlines.js';
+import type { Action } from '../../domain/lifecycle.js';
+import { createLogger } from '../../platform/log.js';
+import { ensureDatabase, startEmbeddedPostgres } from '../../platform/postgres.js';
+import { ensureTemporalCli } from '../../platform/temporal-cli.js';
+import { startTemporalDevServer } from '../../platform/temporal-server.js';
+import { seedOrgsAndUsers } from '../lib/demo-seed.js';
+import { bundleWorkflows, createWorker } from '../../worker/worker.js';
+import { floorDoneSignal, floorStepUpdate, floorWorkflow } from './floor.workflow.js';
+
+const PROJECTS = Number(process.argv[2] ?? process.env.BENCH_PROJECTS ?? 40);
+const PASSWORD = 'Bench-Passw0rd!';
+const MAIN_PATH: Action[] = [
+  'approveDesign',
+  'fixImplementation',
+  'start',
+  'reportProgress',
+  'complete',
+  'inspect',
+  'reimburse',
+  'handOver',
+  'close',
+];
+
+const log = createLogger('bench', 'warn');
+
+function body(action: Action): Record<string, unknown> {
+  switch (action) {
+    case 'approveDesign':
+      return { action, documentNo: 'B-1', approvedOn: '2027-03-10', documents: [{ title: '设计批复' }] };
+    case 'fixImplementation':
+      return { action, method: 'selfBuild', recordNo: '纪要 1 号' };
+    case 'start':
+      return { action, startedOn: '2027-04-02', documents: [{ title: '开工报告' }] };
+    case 'reportProgress':
+      return { action, month: '2027-05', percent: 50, narrative: '过半' };
+    case 'complete':
+      return { action, completedOn: '2027-08-01', documents: [{ title: '竣工报告' }] };
+    case 'inspect':
+      return { action, passed: true, inspectedOn: '2027-09-01' };
+    case 'reimburse':
+      return { action, settledOn: '2027-10-01', settledAmountFen: 1_000_000 };
+    case 'handOver':
+      return { action, caretaker: '村委会', duty: '巡查', handedOverOn: '2027-10-10' };
+    case 'close':
+      return { action };
+    default:
+      throw new Error(action);
+  }
+}
+
+class Http {
+  private cookie = '';
+  constructor(private readonly base: string) {}
+  async post(p: string, b: unknown): Promise<{ status: number; body: any }> {
+    const res = await fetch(this.base + p, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(this.cookie ? { cookie: this.cookie } : {}) },
+      body: JSON.stringify(b),
+    });
+    const c = res.headers.get('set-cookie');
+    if (c) this.cookie = c.split(';')[0]!;
+    return { status: res.status, body: await res.json() };
+  }
+}
+
+function stats(latencies: number[], wallMs: number) {
+  const s = [...latencies].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+  return { n: s.length, p50: q(0.5), p95: q(0.95), perSecond: (s.length / wallMs) * 1000 };
+}
+
+async function main() {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sanzhang-bench-'));
+  fs.chmodSync(tmp, 0o755);
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    let dbUrl = process.env.DATABASE_URL;
+    if (!dbUrl) {
+      const pg = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg'), database: 'bench', log });
+      stops.push(pg.stop);
+      dbUrl = pg.url;
+    } else {
+      const u = new URL(dbUrl);
+      u.pathname = `/sanzhang_bench_${process.pid}`;
+      dbUrl = u.toString();
+      await ensureDatabase(dbUrl);
+    }
+    await migrateAsOwner(dbUrl);
+    const orm = await initORM(dbUrl, { overrides: { pool: { min: 2, max: 20 } } });
+    stops.push(() => orm.close());
+    const audit = createAuditLog(crypto.randomBytes(32));
+    await seedOrgsAndUsers(orm, PASSWORD, audit);
+
+    let address = process.env.TEMPORAL_ADDRESS;
+    if (!address) {
+      const server = await startTemporalDevServer({
+        cli: await ensureTemporalCli(log),
+        log,
+        namespace: 'default',
+        ui: false,
+      });
+      stops.push(server.stop);
+      address = server.address;
+    }
+    const connection = await Connection.connect({ address });
+    stops.push(() => connection.close());
+    const client = new Client({ connection, namespace: 'default' });
+    const queue = `bench-${process.pid}`;
+
+    const { worker } = await createWorker({
+      address,
+      namespace: 'default',
+      taskQueue: queue,
+      orm,
+      audit,
+      workflowBundle: await bundleWorkflows(),
+      deadlines: DEFAULT_DEADLINE_CONFIG,
+    });
+    const running = worker.run();
+    stops.push(async () => {
+      worker.shutdown();
+      await running;
+    });
+    const floorConn = await NativeConnection.connect({ address });
+    const floorWorker = await Worker.create({
+      connection: floorConn,
+      namespace: 'default',
+      taskQueue: `${queue}-floor`,
+      workflowBundle: await bundleWorkflowCode({
+        workflowsPath: fileURLToPath(new URL('./floor.workflow.ts', import.meta.url)),
+        logger: {
+          log() {},
+          trace() {},
+          debug() {},
+          info() {},
+          warn() {},
+          error: (m: string) => console.error(m),
+        },
+      }),
+      activities: { noop: async () => {} },
+    });
+    const floorRunning = floorWorker.run();
+    stops.push(async () => {
+      floorWorker.shutdown();
+      await floorRunning;
+      await floorConn.close();
+    });
+
+    const { app } = createApp({
+      orm,
+      audit,
+      login: { ipLimitPerMinute: 100_000 },
+      temporal: client,
+      namespace: 'default',
+      taskQueue: queue,
+      log: createLogger('bench-api', 'warn'),
+      session: { idleMinutes: 30, absoluteHours: 12 },
+      cookieSecure: 'off',
+    });
+    const server = await new Promise<import('node:http').Server>((r) => {
+      const s = app.listen(0, '127.0.0.1', () => r(s));
+    });
+    stops.push(async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    });
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const dept = new Http(base);
+    const owner = new Http(base);
+    await dept.post('/api/auth/login', { username: 'swj.op', password: PASSWORD });
+    await owner.post('/api/auth/login', { username: 'xqz.op', password: PASSWORD });
+
+    // Projects (created first, not timed: creation is not a transition).
+    const ids: string[] = [];
+    for (let i = 0; i < PROJECTS; i++) {
+      const res = await dept.post('/api/projects', {
+        code: `BENCH-${process.pid}-${i}`,
+        name: `基准项目 ${i}`,
+        year: 2027,
+        type: '饮水安全',
+        nature: 'new',
+        departmentCode: 'swj',
+        ownerUnitCode: 'xqz',
+        villageCodes: ['xqz-btc'],
+        approvalDocumentNo: 'B-0',
+        budgetFen: 1_000_000,
+        fundSources: [{ kind: 'countySpecial', amountFen: 1_000_000 }],
+        plannedDates: {
+          start: '2027-04-01',
+          completion: '2027-08-31',
+          acceptance: '2027-09-30',
+          reimbursement: '2027-11-30',
+        },
+      });
+      if (res.status !== 201) throw new Error(`create: ${res.status} ${JSON.stringify(res.body)}`);
+      ids.push(res.body.id);
+    }
+    const floorHandles = await Promise.all(
+      ids.map((_, i) =>
+        client.workflow.start(floorWorkflow, {
+          workflowId: `floor-${process.pid}-${i}`,
+          taskQueue: `${queue}-floor`,
+        }),
+      ),
+    );
+
+    // Warm-up: one step on each side, not counted.
+    await floorHandles[0]!.executeUpdate(floorStepUpdate, { args: ['warm'] });
+
+    const ownerSide = new Set<Action>([
+      'fixImplementation',
+      'start',
+      'reportProgress',
+      'complete',
+      'handOver',
+      'close',
+    ]);
+    // The two sides alternate step by step (every project takes step k on the platform, then
+    // every floor workflow takes step k), so load from elsewhere on a shared machine hits both alike.
+    const appLat: number[] = [];
+    const floorLat: number[] = [];
+    const perAction = new Map<Action, number[]>();
+    let appMs = 0;
+    let floorMs = 0;
+    for (const action of MAIN_PATH) {
+      let t0 = performance.now();
+      await Promise.all(
+        ids.map(async (id) => {
+          const s = performance.now();
+          const res = await (ownerSide.has(action) ? owner : dept).post(
+            `/api/projects/${id}/transitions`,
+            body(action),
+          );
+          const ms = performance.now() - s;
+          appLat.push(ms);
+          perAction.set(action, [...(perAction.get(action) ?? []), ms]);
+          if (res.status !== 200) throw new Error(`${action}: ${res.status} ${JSON.stringify(res.body)}`);
+        }),
+      );
+      appMs += performance.now() - t0;
+      t0 = performance.now();
+      await Promise.all(
+        floorHandles.map(async (h) => {
+          const s = performance.now();
+          await h.executeUpdate(floorStepUpdate, { args: [action] });
+          floorLat.push(performance.now() - s);
+        }),
+      );
+      floorMs += performance.now() - t0;
+    }
+    const app1 = stats(appLat, appMs);
+    const floor = stats(floorLat, floorMs);
+    await Promise.all(floorHandles.map((h) => h.signal(floorDoneSignal)));
+    const f = (n: number) => n.toFixed(1);
+    console.log(
+      `transitions benchmark: ${PROJECTS} concurrent projects × ${MAIN_PATH.length} steps, ${os.cpus().length} CPUs`,
+    );
+    console.log(
+      `  platform (HTTP → Update → activity → PostgreSQL → detail): p50 ${f(app1.p50)} ms  p95 ${f(app1.p95)} ms  ${f(app1.perSecond)} transitions/s  (n=${app1.n})`,
+    );
+    console.log(
+      `  bare Temporal floor (Update → no-op activity):            p50 ${f(floor.p50)} ms  p95 ${f(floor.p95)} ms  ${f(floor.perSecond)} updates/s  (n=${floor.n})`,
+    );
+    for (const [a, l] of perAction) {
+      const st = stats(l, 1);
+      console.log(`    ${a.padEnd(18)} p50 ${f(st.p50)} ms  p95 ${f(st.p95)} ms`);
+    }
+    console.log(
+      `  ratio platform/floor: p50 ${(app1.p50 / floor.p50).toFixed(2)}  p95 ${(app1.p95 / floor.p95).toFixed(2)}  throughput ${(floor.perSecond / app1.perSecond).toFixed(2)}`,
+    );
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch((e: unknown) => console.error(e));
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,416 @@
+/**
+ * Deadline ladders on the real dev server with a one-second "day": each ladder fires reminder →
+ * overdue → escalated → 约谈 in order and stops when its stage is reached; a worker restart in the
+ * middle of a ladder neither duplicates nor misses a step; 调项 re-arms exactly the changed
+ * deadlines; 终止 stops every timer.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { createDeadlineActivities } from '../../activities/deadline.activities.js';
+import { DEFAULT_DEADLINE_CONFIG, addDays, clockDate, type LadderClock } from '../../domain/deadlines.js';
+import { randomUUID } from 'node:crypto';
+import { SYSTEM_ACTOR, type NewProjectRecord } from '../../domain/project-records.js';
+import {
+  getProjectStateQuery,
+  overdueKey,
+  projectWorkflow,
+  registeredUpdate,
+  townshipsKey,
+  villagesKey,
+} from '../../workflows/project.workflow.js';
+import { aProject } from '../support/builders.js';
+import { Session, startTestStack, type TestStack } from '../support/stack.js';
+import { eventually, take, walkTo, type Actors } from '../support/walk.js';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
+const DAY_MS = 1000;
+
+let stack: TestStack;
+let actors: Actors;
+
+beforeAll(async () => {
+  stack = await startTestStack({
+    deadlines: { enabled: true, dayMs: DAY_MS, reminderDays: 1, grace1Days: 1, grace2Days: 1 },
+  });
+  actors = {
+    dept: await Session.login(stack.baseUrl, 'swj.op'),
+    owner: await Session.login(stack.baseUrl, 'xqz.op'),
+  };
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** Today in China: the ladder clock's day 0 for a project created now. */
+function today(): string {
+  return clockDate({ dayMs: 86_400_000, originMs: 0 }, Date.now());
+}
+
+/** A project whose planned dates lie the given number of (one-second) days ahead. */
+async function projectDue(offsets: {
+  start: number;
+  completion: number;
+  acceptance: number;
+  reimbursement: number;
+}) {
+  const t = today();
+  const res = await actors.dept.post(
+    '/api/projects',
+    aProject({
+      plannedDates: {
+        start: addDays(t, offsets.start),
+        completion: addDays(t, offsets.completion),
+        acceptance: addDays(t, offsets.acceptance),
+        reimbursement: addDays(t, offsets.reimbursement),
+      },
+    }),
+  );
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return { id: res.body.id as string, code: res.body.code as string };
+}
+
+async function alerts(projectId: string, kind?: string) {
+  const { rows } = await stack.db.query(
+    `SELECT kind, period, arm, step, status, days_late, history_seq, to_char(due_date, 'YYYY-MM-DD') AS due_date
+       FROM alert WHERE project_id = $1 ${kind ? 'AND kind = $2' : ''} ORDER BY history_seq`,
+    kind ? [projectId, kind] : [projectId],
+  );
+  return rows;
+}
+
+const handleOf = (code: string) => stack.client.workflow.getHandle(`project-${code}`);
+const FAR = { completion: 300, acceptance: 400, reimbursement: 500 };
+
+describe('deadline ladders', () => {
+  it('fires reminder → overdue → escalated → 约谈 in order, to the right people, then stops when the stage is reached', async () => {
+    const p = await projectDue({ start: 2, ...FAR });
+    const fired = await eventually(async () => {
+      const rows = await alerts(p.id, 'start');
+      return rows.length === 4 && rows;
+    });
+    expect(fired.map((a) => a.step)).toEqual(['reminder', 'overdue', 'escalated', 'interview']);
+    expect(fired.map((a) => a.days_late)).toEqual([0, 1, 2, 3]);
+    expect(fired.every((a) => a.status === 'active' && a.period === '' && a.arm === fired[0].arm)).toBe(true);
+
+    // History has one system row per step, and the owner unit is on the negative list.
+    const { rows: hist } = await stack.db.query(
+      `SELECT action, actor_id, payload->>'step' AS step FROM project_history WHERE project_id = $1 AND action = 'alert' ORDER BY seq`,
+      [p.id],
+    );
+    expect(hist.map((h) => h.step)).toEqual(['reminder', 'overdue', 'escalated', 'interview']);
+    expect(hist.every((h) => h.actor_id === null)).toBe(true);
+    const { rows: neg } = await stack.db.query(
+      `SELECT o.code FROM negative_list_entry n JOIN org_unit o ON o.id = n.org_unit_id WHERE n.project_id = $1`,
+      [p.id],
+    );
+    expect(neg).toEqual([{ code: 'xqz' }]);
+
+    // The inbox: the reminder reaches the owner unit's operator only; the escalation reaches county level.
+    const inbox = async (username: string) =>
+      (
+        await stack.db.query(
+          `SELECT m.title FROM inbox_message m JOIN app_user u ON u.id = m.user_id WHERE u.username = $1 AND m.project_id = $2 ORDER BY m.id`,
+          [username, p.id],
+        )
+      ).rows.map((r) => r.title as string);
+    // (the notification follows its alert row: wait for the last one)
+    await eventually(async () => (await inbox('xqz.op')).length === 4);
+    expect(await inbox('xqz.view')).toHaveLength(3); // not the reminder
+    expect((await inbox('supervisor')).map((t) => t.slice(0, 6))).toEqual(['【上报县级】', '【约谈标记】']);
+    expect(await inbox('jtj.op')).toEqual([]);
+
+    // Query and search attribute show the position.
+    const handle = handleOf(p.code);
+    const view = await handle.query(getProjectStateQuery);
+    expect(view.overdue).toEqual(['start']);
+    expect(view.ladderPositions.find((l) => l.kind === 'start')).toMatchObject({
+      lastStep: 'interview',
+      next: null,
+    });
+    expect(view.ladderPositions.find((l) => l.kind === 'completion')?.next?.step).toBe('reminder');
+    const described = await handle.describe();
+    expect(described.searchAttributes[overdueKey.name]).toEqual(['start']);
+    expect(described.searchAttributes[townshipsKey.name]).toEqual(['xqz']);
+
+    // The api shows the alerts in scope (and hides them from other departments).
+    const api = await actors.dept.get(`/api/projects/${p.id}/alerts`);
+    expect(api.status).toBe(200);
+    expect(
+      api.body.items.filter((a: { kind: string }) => a.kind === 'start').map((a: { step: string }) => a.step),
+    ).toEqual(['interview', 'escalated', 'overdue', 'reminder']);
+    expect(api.body.items[0]).toMatchObject({
+      responsibleUnit: { code: 'xqz' },
+      status: 'active',
+      closedAt: null,
+    });
+    const other = await Session.login(stack.baseUrl, 'jtj.op');
+    expect((await other.get(`/api/projects/${p.id}/alerts`)).status).toBe(404);
+
+    // The list filters on it, from PostgreSQL.
+    const listed = async (f: string) =>
+      (await actors.dept.get(`/api/projects?overdue=${f}&pageSize=200`)).body.items.map(
+        (x: { id: string }) => x.id,
+      );
+    expect(await listed('start')).toContain(p.id);
+    expect(await listed('any')).toContain(p.id);
+    expect(await listed('acceptance')).not.toContain(p.id);
+
+    // Reaching the stage stops the ladder and resolves its alerts.
+    await walkTo(actors, p.id, 'underway');
+    const after = await alerts(p.id, 'start');
+    expect(after.map((a) => a.status)).toEqual(['resolved', 'resolved', 'resolved', 'resolved']);
+    expect(await listed('start')).not.toContain(p.id);
+    const v2 = await handle.query(getProjectStateQuery);
+    expect(v2.ladderPositions.some((l) => l.kind === 'start')).toBe(false);
+    // (the clock has run on for days: the progress entry of the start month may be overdue by now)
+    expect(v2.overdue).not.toContain('start');
+    await eventually(
+      async () =>
+        !(((await handle.describe()).searchAttributes[overdueKey.name] ?? []) as string[]).includes('start'),
+    );
+  });
+
+  it('stops a ladder between its steps: nothing fires after the stage is reached', async () => {
+    const p = await projectDue({ start: 3, ...FAR }); // reminder at day 2, overdue at day 4
+    await eventually(async () => (await alerts(p.id, 'start')).length >= 1);
+    await walkTo(actors, p.id, 'underway');
+    await new Promise((r) => setTimeout(r, 4 * DAY_MS));
+    const rows = await alerts(p.id, 'start');
+    expect(rows.map((a) => [a.step, a.status])).toEqual([['reminder', 'resolved']]);
+  });
+
+  it('expects a monthly progress entry while under way, and the entry stops that month’s ladder', async () => {
+    const p = await projectDue({ start: 100, ...FAR });
+    await walkTo(actors, p.id, 'underway');
+    const handle = handleOf(p.code);
+    const month = await eventually(async () => {
+      const v = await handle.query(getProjectStateQuery);
+      return v.ladderPositions.find((l) => l.kind === 'progress')?.period;
+    });
+    expect(month).toBe(today().slice(0, 7));
+    const res = await take(actors, p.id, 'reportProgress', { month });
+    expect(res.status).toBe(200);
+    const v = await handle.query(getProjectStateQuery);
+    expect(v.ladderPositions.some((l) => l.kind === 'progress' && l.period === month)).toBe(false);
+    expect((await alerts(p.id, 'progress')).every((a) => a.status === 'resolved')).toBe(true);
+  });
+
+  it('survives a worker restart in the middle of a ladder: no duplicate row, no missed step', async () => {
+    const p = await projectDue({ start: 2, ...FAR });
+    await eventually(async () => (await alerts(p.id, 'start')).some((a) => a.step === 'overdue'));
+    await stack.stopWorker();
+    await new Promise((r) => setTimeout(r, 3 * DAY_MS)); // escalated and 约谈 come due while it is down
+    await stack.startWorker();
+    const rows = await eventually(async () => {
+      const r = await alerts(p.id, 'start');
+      return r.length >= 4 && r;
+    });
+    await new Promise((r) => setTimeout(r, DAY_MS));
+    expect((await alerts(p.id, 'start')).map((a) => a.step)).toEqual([
+      'reminder',
+      'overdue',
+      'escalated',
+      'interview',
+    ]);
+    expect(rows).toHaveLength(4);
+    const { rows: dup } = await stack.db.query(
+      `SELECT count(*)::int AS n FROM project_history WHERE project_id = $1 AND action = 'alert' AND payload->>'kind' = 'start'`,
+      [p.id],
+    );
+    expect(dup[0].n).toBe(4);
+
+    // And a retried write is harmless: the same alert written twice leaves one row.
+    const sut = createDeadlineActivities({
+      orm: stack.orm,
+      audit: stack.audit,
+      config: DEFAULT_DEADLINE_CONFIG,
+    });
+    const { rows: o } = await stack.db.query(`SELECT owner_unit_id, stage FROM project WHERE id = $1`, [
+      p.id,
+    ]);
+    const again = {
+      projectId: p.id,
+      seq: 1000,
+      stage: o[0].stage,
+      kind: 'start' as const,
+      period: '',
+      arm: 99,
+      step: 'overdue' as const,
+      dueDate: today(),
+      stepDate: today(),
+      daysLate: 1,
+      responsibleUnitId: o[0].owner_unit_id,
+      at: new Date().toISOString(),
+    };
+    await sut.recordAlert(again);
+    await sut.recordAlert(again);
+    expect(
+      (
+        await stack.db.query(`SELECT count(*)::int AS n FROM alert WHERE project_id = $1 AND arm = 99`, [
+          p.id,
+        ])
+      ).rows[0].n,
+    ).toBe(1);
+  });
+
+  it('调项 re-arms exactly the changed deadlines and keeps before/after', async () => {
+    const p = await projectDue({ start: 2, completion: 200, acceptance: 300, reimbursement: 400 });
+    await eventually(async () => (await alerts(p.id, 'start')).some((a) => a.step === 'overdue'));
+    const handle = handleOf(p.code);
+    const before = await handle.query(getProjectStateQuery);
+    const arms = Object.fromEntries(before.ladderPositions.map((l) => [l.kind, l.arm]));
+
+    const t = today();
+    const newDates = {
+      start: addDays(t, 50),
+      completion: before.plannedDates.completion,
+      acceptance: addDays(t, 350),
+      reimbursement: before.plannedDates.reimbursement,
+    };
+    const res = await take(actors, p.id, 'adjust', {
+      body: {
+        action: 'adjust',
+        documentNo: '城水调〔2026〕9号',
+        reason: '征地延后',
+        plannedDates: newDates,
+        budgetFen: 32_000_000,
+        fundSources: [
+          { kind: 'centralSpecial', amountFen: 22_000_000 },
+          { kind: 'countySpecial', amountFen: 10_000_000 },
+        ],
+        villageCodes: ['xqz-btc', 'mbz-ljc'],
+      },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.budgetFen).toBe(32_000_000);
+    expect(res.body.villages.map((v: { code: string }) => v.code)).toEqual(['mbz-ljc', 'xqz-btc']);
+    const attrs = (await handle.describe()).searchAttributes;
+    expect(attrs[townshipsKey.name]).toEqual(['mbz', 'xqz']);
+    expect(attrs[villagesKey.name]).toEqual(['xqz-btc', 'mbz-ljc']);
+
+    const after = await handle.query(getProjectStateQuery);
+    const armsAfter = Object.fromEntries(after.ladderPositions.map((l) => [l.kind, l.arm]));
+    expect(armsAfter.completion).toBe(arms.completion);
+    expect(armsAfter.reimbursement).toBe(arms.reimbursement);
+    expect(armsAfter.start).toBeGreaterThan(arms.start!);
+    expect(armsAfter.acceptance).toBeGreaterThan(arms.acceptance!);
+    expect(after.ladderPositions.find((l) => l.kind === 'start')).toMatchObject({
+      dueDate: newDates.start,
+      lastStep: null,
+      next: { step: 'reminder', date: addDays(newDates.start, -1) },
+    });
+    expect(after.overdue).toEqual([]);
+    expect((await alerts(p.id, 'start')).every((a) => a.status === 'superseded')).toBe(true);
+
+    const { rows } = await stack.db.query(
+      `SELECT payload FROM project_history WHERE project_id = $1 AND action = 'adjust'`,
+      [p.id],
+    );
+    const payload = rows[0].payload;
+    expect(payload.before.budgetFen).toBe(30_000_000);
+    expect(payload.after.budgetFen).toBe(32_000_000);
+    expect(payload.before.villageCodes).toEqual(['xqz-btc']);
+    expect(payload.after.villageCodes).toEqual(['xqz-btc', 'mbz-ljc']);
+    expect(payload.before.plannedDates.start).toBe(before.plannedDates.start);
+    expect(payload.after.plannedDates.start).toBe(newDates.start);
+    expect(payload.documentNo).toBe('城水调〔2026〕9号');
+  });
+
+  it('终止 stops every timer and closes the alerts', async () => {
+    const p = await projectDue({ start: 2, completion: 3, acceptance: 4, reimbursement: 5 });
+    await eventually(async () => (await alerts(p.id)).length >= 2);
+    const res = await take(actors, p.id, 'cancel');
+    expect(res.status).toBe(200);
+    const handle = handleOf(p.code);
+    expect((await handle.describe()).status.name).toBe('COMPLETED');
+    const count = (await alerts(p.id)).length;
+    await new Promise((r) => setTimeout(r, 3 * DAY_MS));
+    const rows = await alerts(p.id);
+    expect(rows).toHaveLength(count);
+    expect(rows.every((a) => a.status === 'cancelled')).toBe(true);
+
+    // The history replays against today's code; kept as the "after the patch" fixture.
+    const history = await handle.fetchHistory();
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: inject('workflowBundlePath') } },
+      history,
+      `project-${p.code}`,
+    );
+    if (process.env.RECORD_HISTORIES === '1') {
+      fs.writeFileSync(path.join(FIXTURES, 'project-ladders-cancelled.json'), historyToJSON(history));
+    }
+  });
+
+  it('continues as new carrying the whole state: stage, sequence, ladders and their timers', async () => {
+    const org = async (code: string) =>
+      (await stack.db.query('SELECT id FROM org_unit WHERE code = $1', [code])).rows[0].id as string;
+    const t = today();
+    const input = aProject({
+      plannedDates: {
+        start: addDays(t, 2),
+        completion: addDays(t, 7),
+        acceptance: addDays(t, 300),
+        reimbursement: addDays(t, 400),
+      },
+    });
+    const project: NewProjectRecord = {
+      id: randomUUID(),
+      code: input.code!,
+      workflowId: `project-${input.code}`,
+      name: input.name,
+      year: input.year,
+      type: input.type,
+      nature: input.nature,
+      departmentId: await org('swj'),
+      departmentCode: 'swj',
+      ownerUnitId: await org('xqz'),
+      ownerUnitCode: 'xqz',
+      villageIds: [await org('xqz-btc')],
+      villageCodes: ['xqz-btc'],
+      townshipCodes: ['xqz'],
+      location: null,
+      approvalDocumentNo: input.approvalDocumentNo,
+      budgetFen: input.budgetFen,
+      fundSources: input.fundSources.map((f) => ({ ...f, documentNo: null })),
+      plannedDates: input.plannedDates,
+    };
+    // A low history limit makes the run renew itself after a few steps.
+    const handle = await stack.client.workflow.start(projectWorkflow, {
+      workflowId: project.workflowId,
+      taskQueue: stack.taskQueue,
+      args: [{ project, createdBy: SYSTEM_ACTOR, historyLimit: 40 }],
+    });
+    await handle.executeUpdate(registeredUpdate);
+    const firstRun = handle.firstExecutionRunId;
+    await walkTo(actors, project.id, 'underway');
+    for (const month of ['2026-01', '2026-02', '2026-03']) {
+      expect((await take(actors, project.id, 'reportProgress', { month })).status).toBe(200);
+    }
+    const latest = stack.client.workflow.getHandle(project.workflowId);
+    await eventually(async () => (await latest.describe()).runId !== firstRun);
+    const first = await stack.client.workflow.getHandle(project.workflowId, firstRun).describe();
+    expect(first.status.name).toBe('CONTINUED_AS_NEW');
+
+    const view = await latest.query(getProjectStateQuery);
+    const { rows } = await stack.db.query(
+      'SELECT max(seq)::int AS seq FROM project_history WHERE project_id = $1',
+      [project.id],
+    );
+    expect(view).toMatchObject({ stage: 'underway', recorded: true, progressPercent: 55, seq: rows[0].seq });
+    const completion = view.ladderPositions.find((l) => l.kind === 'completion');
+    expect(completion).toMatchObject({ dueDate: addDays(t, 7) });
+
+    // The completion ladder's timers run on in the new run, and steps still work.
+    await eventually(async () => (await alerts(project.id, 'completion')).length >= 1);
+    const res = await take(actors, project.id, 'complete');
+    expect(res.status).toBe(200);
+    expect((await alerts(project.id, 'completion')).every((a) => a.status === 'resolved')).toBe(true);
+  });
+});
+
+export type { LadderClock };

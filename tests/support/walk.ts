@@ -1,0 +1,105 @@
+/** Walking a project to a stage over HTTP, with a valid body for every action. */
+import { ACTION_LEVEL } from '../../domain/access.js';
+import type { Action, Stage } from '../../domain/lifecycle.js';
+import type { Session } from './stack.js';
+
+export function stepBody(
+  action: Action,
+  opts: { passed?: boolean; month?: string } = {},
+): Record<string, unknown> {
+  switch (action) {
+    case 'approveDesign':
+      return {
+        action,
+        documentNo: '城水审〔2026〕8号',
+        approvedOn: '2026-03-10',
+        documents: [{ title: '设计批复' }],
+      };
+    case 'fixImplementation':
+      return { action, method: 'selfBuild', recordNo: '村民大会纪要 3 号' };
+    case 'start':
+      return { action, startedOn: '2026-04-02', documents: [{ title: '开工报告' }] };
+    case 'reportProgress':
+      return { action, month: opts.month ?? '2026-05', percent: 55, narrative: '管网铺设过半' };
+    case 'complete':
+      return { action, completedOn: '2026-09-10', documents: [{ title: '竣工报告' }] };
+    case 'inspect':
+      return { action, passed: opts.passed ?? true, inspectedOn: '2026-09-20', findings: '检查记录' };
+    case 'reimburse':
+      return { action, settledOn: '2026-11-01', settledAmountFen: 30_000_000 };
+    case 'handOver':
+      return { action, caretaker: '白台村村委会', duty: '每月巡查管网', handedOverOn: '2026-11-10' };
+    case 'close':
+      return { action, note: '管护移交完成' };
+    case 'adjust':
+      return { action, documentNo: '城水调〔2026〕2号', reason: '调整建设内容', name: '调整后的项目名称' };
+    case 'cancel':
+      return { action, documentNo: '城水终〔2026〕1号', reason: '选址冲突' };
+  }
+}
+
+/** The steps (action, inspect outcome) that bring a new project to each stage. */
+export const PATH_TO: Record<Stage, [Action, boolean?][]> = (() => {
+  const design: [Action, boolean?][] = [['approveDesign']];
+  const method: [Action, boolean?][] = [...design, ['fixImplementation']];
+  const underway: [Action, boolean?][] = [...method, ['start']];
+  const completed: [Action, boolean?][] = [...underway, ['reportProgress'], ['complete']];
+  const accepted: [Action, boolean?][] = [...completed, ['inspect', true]];
+  const reimbursed: [Action, boolean?][] = [...accepted, ['reimburse']];
+  const afterCare: [Action, boolean?][] = [...reimbursed, ['handOver']];
+  return {
+    approved: [],
+    designApproved: design,
+    methodFixed: method,
+    underway,
+    completed,
+    rectifying: [...completed, ['inspect', false]],
+    accepted,
+    reimbursed,
+    afterCare,
+    closed: [...afterCare, ['close']],
+    cancelled: [['cancel']],
+  };
+})();
+
+export interface Actors {
+  dept: Session;
+  owner: Session;
+}
+
+export function actorFor(actors: Actors, action: Action): Session {
+  return ACTION_LEVEL[action] === 'department' ? actors.dept : actors.owner;
+}
+
+export async function take(
+  actors: Actors,
+  id: string,
+  action: Action,
+  opts: { passed?: boolean; month?: string; body?: Record<string, unknown> } = {},
+) {
+  return actorFor(actors, action).post(
+    `/api/projects/${id}/transitions`,
+    opts.body ?? stepBody(action, opts),
+  );
+}
+
+export async function walkTo(actors: Actors, id: string, stage: Stage): Promise<void> {
+  for (const [action, passed] of PATH_TO[stage]) {
+    const res = await take(actors, id, action, passed === undefined ? {} : { passed });
+    if (res.status !== 200) throw new Error(`${action} → ${res.status} ${JSON.stringify(res.body)}`);
+  }
+}
+
+/** Polls until `fn` returns a truthy value (or throws after `timeoutMs`). */
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
