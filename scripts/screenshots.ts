@@ -4,13 +4,20 @@
  *
  *   BASE_URL=http://127.0.0.1:3000 DEMO_PASSWORD=… npm run screenshots
  *
+ * The administrator must use two-factor authentication. On a fresh stack the script takes the
+ * enrolment page, enrols `admin` with the secret shown there and keeps that secret in
+ * $TMPDIR/sanzhang-screenshots-totp-<host>-<port> for later runs (or pass ADMIN_TOTP_SECRET).
+ * It creates (or resets) the account `mbz.screenshot` to show the forced password change.
+ *
  * For each page it also reports sideways overflow on the phone and any raw i18n key on screen,
  * and exits non-zero if it finds either, so a look at the pictures starts from a clean page.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { totpAt } from '../api/src/modules/auth/totp.js';
 import en from '../web/src/locales/en.js';
 import zh from '../web/src/locales/zh-CN.js';
 import { CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE } from '../tests/e2e/support/browser.js';
@@ -19,6 +26,13 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'docs/screenshots');
 const BASE_URL = process.env.BASE_URL ?? 'http://127.0.0.1:3000';
 const PASSWORD = process.env.DEMO_PASSWORD ?? 'Sanzhang@2026';
+const SECRET_FILE = path.join(
+  os.tmpdir(),
+  `sanzhang-screenshots-totp-${new URL(BASE_URL).host.replace(/[^\w.-]/g, '-')}`,
+);
+let adminSecret =
+  process.env.ADMIN_TOTP_SECRET ??
+  (fs.existsSync(SECRET_FILE) ? fs.readFileSync(SECRET_FILE, 'utf8').trim() : '');
 
 const keys: string[] = [];
 const walk = (o: object, prefix: string) => {
@@ -32,6 +46,8 @@ void en; // same keys (tests/unit/i18n.test.ts)
 interface Shot {
   name: string;
   user: string | null;
+  /** Log in with this password instead (the forced password change). */
+  password?: () => string;
   url: string;
   ready: string;
   locale?: 'en';
@@ -66,6 +82,80 @@ const SHOTS: Shot[] = [
     },
   },
   { name: 'notices', user: 'mbz.op', url: '/notices', ready: '[data-test=placeholder]' },
+  {
+    name: 'login-totp',
+    user: null,
+    url: '/login',
+    ready: 'input[name=username]',
+    then: async (page) => {
+      await page.locator('input[name=username]').fill('admin');
+      await page.locator('input[name=password]').fill(PASSWORD);
+      await page.locator('button[type=submit]').click();
+      await page.locator('[data-test=totp-field]').waitFor();
+    },
+  },
+  { name: 'account', user: 'mbz.op', url: '/account', ready: '[data-test=totp-card]' },
+  { name: 'admin-users', user: 'admin', url: '/admin/users', ready: '[data-test=user-count]' },
+  {
+    name: 'admin-user-create',
+    user: 'admin',
+    url: '/admin/users',
+    ready: '[data-test=user-count]',
+    then: async (page) => {
+      // A county role for a township account: the api's refusal beside the roles.
+      await page.locator('[data-test=user-create]').click();
+      const dialog = page.locator('[data-test=user-dialog]');
+      await dialog.locator('input[name=username]').fill('mbz.zhaoliu');
+      await dialog.locator('input[name=displayName]').fill('赵六');
+      await page.locator('[data-test=field-orgUnitCode] .el-select__wrapper').click();
+      await page.keyboard.type('庙坝镇');
+      await page.locator('.el-select-dropdown__item:visible', { hasText: '庙坝镇' }).first().click();
+      await dialog.locator('[data-test=role-leader]').click();
+      await dialog.locator('[data-test=user-submit]').click();
+      await dialog.locator('[data-test=field-roles] .el-form-item__error').waitFor();
+    },
+  },
+  {
+    name: 'admin-temp-password',
+    user: 'admin',
+    url: '/admin/users',
+    ready: '[data-test=user-count]',
+    then: async (page) => {
+      await page.locator('[data-test=user-search]').fill('mbz.screenshot');
+      // Only once the list shows just that account (never reset anyone else's password).
+      const row = page.locator('.user-row, [data-test=user-card]');
+      await row.filter({ hasText: 'mbz.screenshot' }).first().waitFor();
+      await expectOne(page);
+      await row.locator('[data-test=user-reset]').click();
+      await page.locator('.el-message-box .el-button--primary').click();
+      screenshotPassword = await page.locator('[data-test=temp-password]').innerText();
+    },
+  },
+  {
+    name: 'admin-orgs',
+    user: 'admin',
+    url: '/admin/org-units',
+    ready: '[data-test=org-mbz]',
+    then: async (page) => {
+      await page.locator('[data-test=org-mbz] .name').click();
+      await page.locator('[data-test=org-mbz-lpc]').waitFor();
+    },
+  },
+  {
+    name: 'password-change',
+    user: 'mbz.screenshot',
+    password: () => screenshotPassword,
+    url: '/password-change',
+    ready: '[data-test=password-form]',
+    then: async (page) => {
+      // A weak password: the policy's refusal beside the field.
+      await page.locator('input[name=currentPassword]').fill(screenshotPassword);
+      await page.locator('input[name=newPassword]').fill('abcdefghijk');
+      await page.locator('input[name=confirmPassword]').fill('abcdefghijk');
+      await page.locator('[data-test=password-submit]').click();
+      await page.locator('[data-test=field-newPassword] .el-form-item__error').waitFor();
+    },
+  },
   { name: 'dashboard-en', user: 'leader', url: '/', ready: '[data-test=figures]', locale: 'en' },
   {
     name: 'project-en',
@@ -76,47 +166,133 @@ const SHOTS: Shot[] = [
   },
 ];
 
+/** Logs in through the form; the administrator answers the two-factor question with its secret. */
+async function login(page: Page, user: string, password = PASSWORD) {
+  await page.goto('/login');
+  await page.locator('input[name=username]').fill(user);
+  await page.locator('input[name=password]').fill(password);
+  await page.locator('button[type=submit]').click();
+  const totp = page.locator('[data-test=totp-field] input');
+  const done = page.locator('[data-test=who], [data-test=totp-secret], [data-test=password-form]');
+  await totp.or(done).first().waitFor();
+  if (await totp.isVisible()) {
+    if (!adminSecret) throw new Error(`${user} uses 2FA: pass ADMIN_TOTP_SECRET`);
+    await totp.fill(totpAt(adminSecret, Date.now()));
+    await page.locator('button[type=submit]').click();
+    await done.first().waitFor();
+  }
+}
+
+let screenshotPassword = '';
+
+async function expectOne(page: Page) {
+  for (let i = 0; i < 50 && (await page.locator('.user-row, [data-test=user-card]').count()) !== 1; i++)
+    await page.waitForTimeout(100);
+  if ((await page.locator('.user-row, [data-test=user-card]').count()) !== 1)
+    throw new Error('the search did not narrow the list to mbz.screenshot');
+}
+
+/** The state the shots need: admin enrolled in 2FA (its enrolment page taken first, if still due). */
+async function prepare(browser: Browser) {
+  for (const device of ['desktop', 'phone'] as const) {
+    const { context, page } = await open(browser, device, 'zh-CN');
+    try {
+      await login(page, 'admin');
+      if (!(await page.locator('[data-test=totp-secret]').isVisible())) break; // enrolled already
+      await page.waitForTimeout(300);
+      await capture(page, `totp-setup-${device}`, device === 'phone');
+      if (device === 'phone') {
+        adminSecret = (await page.locator('[data-test=totp-secret]').innerText()).replace(/\s/g, '');
+        await page.locator('[data-test=field-code] input').fill(totpAt(adminSecret, Date.now()));
+        await page.locator('[data-test=totp-submit]').click();
+        await page.locator('[data-test=who]').waitFor();
+        fs.writeFileSync(SECRET_FILE, adminSecret, { mode: 0o600 });
+        console.log(`admin enrolled in 2FA; secret kept in ${SECRET_FILE}`);
+      }
+    } finally {
+      await context.close();
+    }
+  }
+  // The account kept to a password change; its temporary password is reset by admin-temp-password.
+  const { context, page } = await open(browser, 'desktop', 'zh-CN');
+  try {
+    await login(page, 'admin');
+    const res = await page.request.post('/api/admin/users', {
+      data: {
+        username: 'mbz.screenshot',
+        displayName: '演示新账号',
+        orgUnitCode: 'mbz',
+        roles: ['operator'],
+      },
+    });
+    if (res.status() !== 201 && res.status() !== 409) throw new Error(`create user: ${res.status()}`);
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * Sessions kept per account between shots: the api allows 30 login attempts a minute from one
+ * address, and a fresh login for every picture would run into it.
+ */
+const sessions = new Map<string, Awaited<ReturnType<BrowserContext['storageState']>>>();
+
+async function open(browser: Browser, device: 'desktop' | 'phone', locale: string, user?: string) {
+  const phone = device === 'phone';
+  const context = await browser.newContext({
+    storageState: user ? sessions.get(user) : undefined,
+    baseURL: BASE_URL,
+    viewport: phone ? PHONE : DESKTOP,
+    isMobile: phone,
+    hasTouch: phone,
+    deviceScaleFactor: phone ? 2 : 1,
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+  });
+  await context.addInitScript(`localStorage.setItem('locale', '${locale}')`);
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  return { context, page };
+}
+
+async function capture(page: Page, name: string, phone: boolean) {
+  const file = path.join(OUT, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  const { scrollWidth } = await page.evaluate<{ scrollWidth: number }>(
+    '({ scrollWidth: document.scrollingElement.scrollWidth })',
+  );
+  const text = await page.locator('body').innerText();
+  const raw = keys.filter((k) => text.includes(k));
+  if (phone && scrollWidth > PHONE.width) problems.push(`${name}: overflows to ${scrollWidth}px`);
+  if (raw.length) problems.push(`${name}: raw keys ${raw.join(', ')}`);
+  console.log(`${path.relative(ROOT, file)}  width ${scrollWidth}px`);
+}
+
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
 fs.mkdirSync(OUT, { recursive: true });
 const problems: string[] = [];
 try {
+  await prepare(browser);
   for (const device of ['desktop', 'phone'] as const) {
     for (const shot of SHOTS) {
       const phone = device === 'phone';
-      const context = await browser.newContext({
-        baseURL: BASE_URL,
-        viewport: phone ? PHONE : DESKTOP,
-        isMobile: phone,
-        hasTouch: phone,
-        deviceScaleFactor: phone ? 2 : 1,
-        locale: 'zh-CN',
-        timezoneId: 'Asia/Shanghai',
-      });
-      await context.addInitScript(`localStorage.setItem('locale', '${shot.locale ?? 'zh-CN'}')`);
-      const page = await context.newPage();
-      page.setDefaultTimeout(20_000);
-      if (shot.user) {
-        await page.goto('/login');
-        await page.locator('input[name=username]').fill(shot.user);
-        await page.locator('input[name=password]').fill(PASSWORD);
-        await page.locator('button[type=submit]').click();
-        await page.locator('[data-test=who]').waitFor();
+      const reuse = shot.user && !shot.password && sessions.has(shot.user);
+      const { context, page } = await open(
+        browser,
+        device,
+        shot.locale ?? 'zh-CN',
+        reuse ? shot.user! : undefined,
+      );
+      if (shot.user && !reuse) {
+        await login(page, shot.user, shot.password?.() ?? PASSWORD);
+        if (!shot.password) sessions.set(shot.user, await context.storageState());
       }
       await page.goto(shot.url);
       await page.locator(shot.ready).first().waitFor();
       await shot.then?.(page);
       await page.waitForLoadState('networkidle');
       await page.waitForTimeout(600); // charts animate in
-      const file = path.join(OUT, `${shot.name}-${device}.png`);
-      await page.screenshot({ path: file, fullPage: true });
-      const { scrollWidth } = await page.evaluate<{ scrollWidth: number }>(
-        '({ scrollWidth: document.scrollingElement.scrollWidth })',
-      );
-      const text = await page.locator('body').innerText();
-      const raw = keys.filter((k) => text.includes(k));
-      if (phone && scrollWidth > PHONE.width) problems.push(`${shot.name}: overflows to ${scrollWidth}px`);
-      if (raw.length) problems.push(`${shot.name}-${device}: raw keys ${raw.join(', ')}`);
-      console.log(`${path.relative(ROOT, file)}  width ${scrollWidth}px`);
+      await capture(page, `${shot.name}-${device}`, phone);
       await context.close();
     }
   }

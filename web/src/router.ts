@@ -1,8 +1,12 @@
-import { createRouter, createWebHistory } from 'vue-router';
+import { createRouter, createWebHistory, type RouteLocationRaw } from 'vue-router';
+import { setRestrictionHandler } from './api/client';
 import { useSessionStore } from './stores/session';
 
 /** Every page is its own chunk: the first load carries only the shell. */
 const placeholder = () => import('./pages/PlaceholderPage.vue');
+
+/** The page that lifts each restriction (a restricted session may do nothing else). */
+const RESTRICTION_PAGE = { passwordChange: 'password-change', totpSetup: 'totp-setup' } as const;
 
 export const router = createRouter({
   history: createWebHistory(),
@@ -12,6 +16,18 @@ export const router = createRouter({
       name: 'login',
       component: () => import('./pages/LoginPage.vue'),
       meta: { public: true },
+    },
+    {
+      path: '/password-change',
+      name: 'password-change',
+      component: () => import('./pages/ForcedPasswordPage.vue'),
+      meta: { restriction: 'passwordChange' },
+    },
+    {
+      path: '/totp-setup',
+      name: 'totp-setup',
+      component: () => import('./pages/TotpSetupPage.vue'),
+      meta: { restriction: 'totpSetup' },
     },
     {
       path: '/',
@@ -25,21 +41,60 @@ export const router = createRouter({
           component: () => import('./pages/ProjectPage.vue'),
           props: true,
         },
-        // Filled in as their issues land (notices, policies, messages, administration).
+        { path: 'account', name: 'account', component: () => import('./pages/AccountPage.vue') },
+        // Filled in as their issues land (notices, policies, messages).
         { path: 'notices', name: 'notices', component: placeholder, props: { feature: 'nav.notices' } },
         { path: 'policies', name: 'policies', component: placeholder, props: { feature: 'nav.policies' } },
         { path: 'messages', name: 'messages', component: placeholder, props: { feature: 'nav.messages' } },
-        { path: 'admin', name: 'admin', component: placeholder, props: { feature: 'nav.admin' } },
+        {
+          path: 'admin',
+          component: () => import('./layouts/AdminLayout.vue'),
+          meta: { admin: true },
+          children: [
+            { path: '', name: 'admin', redirect: { name: 'admin-users' } },
+            {
+              path: 'users',
+              name: 'admin-users',
+              component: () => import('./pages/admin/AdminUsersPage.vue'),
+            },
+            {
+              path: 'org-units',
+              name: 'admin-orgs',
+              component: () => import('./pages/admin/AdminOrgsPage.vue'),
+            },
+          ],
+        },
       ],
     },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
 });
 
-router.beforeEach(async (to) => {
+router.beforeEach(async (to): Promise<boolean | RouteLocationRaw> => {
   if (to.meta.public) return true;
   const session = useSessionStore();
   if (!session.checked) await session.load();
   if (!session.me) return { name: 'login', query: { next: to.fullPath } };
+  // A restricted session goes straight to the page that lifts the restriction, and stays there.
+  const restriction = session.me.restriction;
+  if (restriction) {
+    const page = RESTRICTION_PAGE[restriction];
+    if (to.name === page) return true;
+    const next = typeof to.query.next === 'string' ? to.query.next : to.fullPath;
+    return { name: page, query: next && next !== '/' ? { next } : {} };
+  }
+  if (to.meta.restriction) return safeNext(to.query.next);
+  if (to.matched.some((r) => r.meta.admin) && !session.isAdmin) return { name: 'dashboard' };
   return true;
+});
+
+/** Where to go after login or after lifting a restriction: only a path within the console. */
+export function safeNext(next: unknown): string {
+  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+}
+
+// An api call refused for a pending restriction (the session changed meanwhile): reload and follow.
+setRestrictionHandler(() => {
+  const session = useSessionStore();
+  void session.load().then(() => router.replace({ path: router.currentRoute.value.fullPath, force: true }));
 });

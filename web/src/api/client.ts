@@ -5,16 +5,28 @@
  */
 import type { z } from 'zod';
 import type {
+  AdminUserDto,
+  createOrgUnitSchema,
+  createUserSchema,
   MeDto,
   orgListSchema,
   ProjectDetailDto,
   ProjectListDto,
   ProjectListQuery,
+  totpSetupSchema,
   TransitionInput,
+  updateUserSchema,
+  userWithPasswordSchema,
 } from '@domain/schemas';
 
 export type OrgListDto = z.infer<typeof orgListSchema>;
 export type OrgUnitDto = OrgListDto['items'][number];
+export type TotpSetupDto = z.infer<typeof totpSetupSchema>;
+export type UserWithPasswordDto = z.infer<typeof userWithPasswordSchema>;
+export type CreateUserInput = z.input<typeof createUserSchema>;
+export type UpdateUserInput = z.input<typeof updateUserSchema>;
+export type CreateOrgUnitInput = z.input<typeof createOrgUnitSchema>;
+export type { AdminUserDto };
 
 export interface ErrorDetail {
   path: string;
@@ -27,9 +39,28 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details?: ErrorDetail[],
+    /** Details given as an object rather than a list of fields: `totpRequired`, `restriction`. */
+    readonly info: Record<string, unknown> = {},
   ) {
     super(message);
   }
+
+  /** The messages the api gave for one field (`body.newPassword`), joined. */
+  fieldMessage(path: string): string {
+    return (this.details ?? [])
+      .filter((d) => d.path === path)
+      .map((d) => d.message)
+      .join('; ');
+  }
+}
+
+/**
+ * Called when the api answers 403 with `details.restriction`: the session may only change its
+ * password or set up two-factor authentication (the session store reloads `me`, the router follows).
+ */
+let onRestricted: ((restriction: string) => void) | null = null;
+export function setRestrictionHandler(fn: (restriction: string) => void) {
+  onRestricted = fn;
 }
 
 async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
@@ -43,11 +74,18 @@ async function request<T>(method: string, url: string, body?: unknown): Promise<
   const data: unknown = await res.json().catch(() => null);
   if (!res.ok) {
     const err = (data as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
+    const details = err?.details;
+    const info =
+      details && typeof details === 'object' && !Array.isArray(details)
+        ? (details as Record<string, unknown>)
+        : {};
+    if (res.status === 403 && typeof info.restriction === 'string') onRestricted?.(info.restriction);
     throw new ApiError(
       res.status,
       err?.code ?? 'HTTP_' + res.status,
       err?.message ?? res.statusText,
-      Array.isArray(err?.details) ? (err.details as ErrorDetail[]) : undefined,
+      Array.isArray(details) ? (details as ErrorDetail[]) : undefined,
+      info,
     );
   }
   return data as T;
@@ -61,9 +99,11 @@ function qs(params: Record<string, unknown>): string {
   return str ? `?${str}` : '';
 }
 
+const userPath = (id: string) => `/api/admin/users/${encodeURIComponent(id)}`;
+
 export const api = {
-  login: (username: string, password: string) =>
-    request<MeDto>('POST', '/api/auth/login', { username, password }),
+  login: (username: string, password: string, totp?: string) =>
+    request<MeDto>('POST', '/api/auth/login', { username, password, ...(totp ? { totp } : {}) }),
   logout: () => request<void>('POST', '/api/auth/logout'),
   me: () => request<MeDto>('GET', '/api/auth/me'),
   orgs: () => request<OrgListDto>('GET', '/api/orgs'),
@@ -71,4 +111,23 @@ export const api = {
   getProject: (id: string) => request<ProjectDetailDto>('GET', `/api/projects/${encodeURIComponent(id)}`),
   transition: (id: string, input: TransitionInput) =>
     request<ProjectDetailDto>('POST', `/api/projects/${encodeURIComponent(id)}/transitions`, input),
+
+  // ── own account ──
+  /** Every session of the account ends; the answer sets a fresh session cookie for this client. */
+  changePassword: (currentPassword: string, newPassword: string) =>
+    request<MeDto>('POST', '/api/auth/password', { currentPassword, newPassword }),
+  totpSetup: () => request<TotpSetupDto>('POST', '/api/auth/totp/setup'),
+  totpEnable: (code: string) => request<MeDto>('POST', '/api/auth/totp/enable', { code }),
+  totpDisable: (code: string) => request<MeDto>('POST', '/api/auth/totp/disable', { code }),
+
+  // ── administration (administrators only) ──
+  adminUsers: (q?: string) => request<{ items: AdminUserDto[] }>('GET', `/api/admin/users${qs({ q })}`),
+  createUser: (input: CreateUserInput) => request<UserWithPasswordDto>('POST', '/api/admin/users', input),
+  updateUser: (id: string, input: UpdateUserInput) => request<AdminUserDto>('PATCH', userPath(id), input),
+  resetPassword: (id: string) => request<UserWithPasswordDto>('POST', `${userPath(id)}/reset-password`),
+  disableUser: (id: string) => request<AdminUserDto>('POST', `${userPath(id)}/disable`),
+  enableUser: (id: string) => request<AdminUserDto>('POST', `${userPath(id)}/enable`),
+  createOrgUnit: (input: CreateOrgUnitInput) => request<OrgUnitDto>('POST', '/api/admin/org-units', input),
+  renameOrgUnit: (code: string, name: string) =>
+    request<OrgUnitDto>('PATCH', `/api/admin/org-units/${encodeURIComponent(code)}`, { name }),
 };

@@ -20,11 +20,17 @@ export const useOrgsStore = defineStore('orgs', () => {
     return loading;
   }
 
+  /** After an administrator creates or renames a unit. */
+  function reload(): Promise<void> {
+    loading = null;
+    return load();
+  }
+
   const ofKind = (kind: OrgUnitDto['kind']) => computed(() => items.value.filter((o) => o.kind === kind));
   const departments = ofKind('department');
   const townships = ofKind('township');
   const villages = ofKind('village');
   const nameOf = (code: string) => items.value.find((o) => o.code === code)?.name ?? code;
 
-  return { items, load, departments, townships, villages, nameOf };
+  return { items, load, reload, departments, townships, villages, nameOf };
 });

@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import { ref } from 'vue';
+import { computed, ref } from 'vue';
 import type { MeDto } from '@domain/schemas';
 import { ApiError, api } from '../api/client';
 
@@ -18,8 +18,15 @@ export const useSessionStore = defineStore('session', () => {
     return me.value;
   }
 
-  async function login(username: string, password: string) {
-    me.value = await api.login(username, password);
+  /** Throws the api's ApiError; a 401 with `info.totpRequired` asks for the two-factor code. */
+  async function login(username: string, password: string, totp?: string) {
+    me.value = await api.login(username, password, totp);
+    checked.value = true;
+  }
+
+  /** After a password change or 2FA change the api answers with the account as it now is. */
+  function set(next: MeDto) {
+    me.value = next;
     checked.value = true;
   }
 
@@ -28,5 +35,9 @@ export const useSessionStore = defineStore('session', () => {
     me.value = null;
   }
 
-  return { me, checked, load, login, logout };
+  /** What the session must do before anything else: change its password or set up 2FA. */
+  const restriction = computed(() => me.value?.restriction ?? null);
+  const isAdmin = computed(() => me.value?.roles.includes('admin') ?? false);
+
+  return { me, checked, restriction, isAdmin, load, login, set, logout };
 });
