@@ -9,9 +9,11 @@ import { OrgUnitSchema } from './entities/org-unit.entity.js';
 import { AppUserSchema, UserRoleSchema, UserSessionSchema } from './entities/user.entity.js';
 import { ProjectSchema } from './entities/project.entity.js';
 import { Migration20261125000000_foundation } from './migrations/Migration20261125000000_foundation.js';
+import { Migration20261126100000_ledgers } from './migrations/Migration20261126100000_ledgers.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
+  { name: 'Migration20261126100000_ledgers', class: Migration20261126100000_ledgers },
 ];
 
 export function ormConfig(clientUrl: string, overrides: Partial<Options> = {}): Options {

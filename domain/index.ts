@@ -5,3 +5,5 @@ export * from './errors.js';
 export * from './access.js';
 export * from './project-records.js';
 export * from './search-attributes.js';
+export * from './ledgers.js';
+export * from './uscc.js';

@@ -19,6 +19,9 @@ import { orgRoutes } from './modules/orgs/routes.js';
 import { createProjectRepository } from './modules/projects/repository.js';
 import { projectRoutes } from './modules/projects/routes.js';
 import { createProjectService } from './modules/projects/service.js';
+import { ledgerRoutes } from './modules/ledgers/routes.js';
+import { createLedgerService } from './modules/ledgers/service.js';
+import { createLedgerWrites } from './modules/ledgers/writes.js';
 import { buildOpenApi } from './openapi.js';
 
 export interface AppDeps {
@@ -39,8 +42,9 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
+  const projectRepo = createProjectRepository(deps.orm);
   const projects = createProjectService({
-    repo: createProjectRepository(deps.orm),
+    repo: projectRepo,
     temporal: deps.temporal,
     taskQueue: deps.taskQueue,
   });
@@ -53,6 +57,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     }),
     ...orgRoutes(deps.orm),
     ...projectRoutes(projects),
+    ...ledgerModule(deps, projectRepo),
   ];
   const openapi = buildOpenApi(
     [
@@ -125,6 +130,12 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
 
   app.use(errorHandler(deps.log));
   return { app, routes };
+}
+
+/** The ledgers, the detail table, archives and imports (issue 4). */
+function ledgerModule(deps: AppDeps, projectRepo: ReturnType<typeof createProjectRepository>): RouteDef[] {
+  const ledgers = createLedgerService({ orm: deps.orm, projects: projectRepo });
+  return [...ledgerRoutes(ledgers, createLedgerWrites(ledgers))];
 }
 
 /**
