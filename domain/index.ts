@@ -7,3 +7,4 @@ export * from './project-records.js';
 export * from './search-attributes.js';
 export * from './ledgers.js';
 export * from './uscc.js';
+export * from './detail-table.js';

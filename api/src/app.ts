@@ -20,6 +20,7 @@ import { createProjectRepository } from './modules/projects/repository.js';
 import { projectRoutes } from './modules/projects/routes.js';
 import { createProjectService } from './modules/projects/service.js';
 import { ledgerRoutes } from './modules/ledgers/routes.js';
+import { createDetailTableService, detailTableRoutes } from './modules/ledgers/detail-routes.js';
 import { createLedgerService } from './modules/ledgers/service.js';
 import { createLedgerWrites } from './modules/ledgers/writes.js';
 import { buildOpenApi } from './openapi.js';
@@ -57,7 +58,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     }),
     ...orgRoutes(deps.orm),
     ...projectRoutes(projects),
-    ...ledgerModule(deps, projectRepo),
+    ...ledgerModule(deps, projectRepo, projects),
   ];
   const openapi = buildOpenApi(
     [
@@ -133,9 +134,16 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
 }
 
 /** The ledgers, the detail table, archives and imports (issue 4). */
-function ledgerModule(deps: AppDeps, projectRepo: ReturnType<typeof createProjectRepository>): RouteDef[] {
+function ledgerModule(
+  deps: AppDeps,
+  projectRepo: ReturnType<typeof createProjectRepository>,
+  projects: ReturnType<typeof createProjectService>,
+): RouteDef[] {
   const ledgers = createLedgerService({ orm: deps.orm, projects: projectRepo });
-  return [...ledgerRoutes(ledgers, createLedgerWrites(ledgers))];
+  return [
+    ...ledgerRoutes(ledgers, createLedgerWrites(ledgers)),
+    ...detailTableRoutes(createDetailTableService({ projects, ledgers })),
+  ];
 }
 
 /**

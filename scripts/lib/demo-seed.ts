@@ -64,7 +64,7 @@ export async function seedOrgsAndUsers(orm: Orm, password: string): Promise<void
   }
 }
 
-async function callerFor(orm: Orm, username: string): Promise<Caller> {
+export async function callerFor(orm: Orm, username: string): Promise<Caller> {
   const rows = await orm.em
     .fork()
     .execute<
