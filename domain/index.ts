@@ -8,3 +8,4 @@ export * from './search-attributes.js';
 export * from './ledgers.js';
 export * from './uscc.js';
 export * from './detail-table.js';
+export * from './archives.js';

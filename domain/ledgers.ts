@@ -4,7 +4,7 @@
  * module judges them, so the console, the detail table and the acceptance gate agree.
  */
 import { z } from 'zod';
-import { IMPLEMENTATION_METHODS, STAGES, type ImplementationMethod, type Stage } from './lifecycle.js';
+import { IMPLEMENTATION_METHODS, type ImplementationMethod, type Stage } from './lifecycle.js';
 import { sumFen, type Fen } from './money.js';
 import { fen, FUND_SOURCE_KINDS, isoDate, orgRefSchema, stageSchema } from './schemas.js';
 import { isValidUscc } from './uscc.js';
@@ -570,5 +570,3 @@ export function checkSettlement(settledFen: Fen, disbursedFen: Fen, budgetFen: F
   if (settledFen > budgetFen) return `结算金额 ${settledFen} 分超过批复预算 ${budgetFen} 分`;
   return null;
 }
-
-export const ARCHIVE_STAGES = STAGES.filter((s) => !['rectifying', 'closed', 'cancelled'].includes(s));

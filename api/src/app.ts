@@ -20,6 +20,9 @@ import { createProjectRepository } from './modules/projects/repository.js';
 import { projectRoutes } from './modules/projects/routes.js';
 import { createProjectService } from './modules/projects/service.js';
 import { ledgerRoutes } from './modules/ledgers/routes.js';
+import { archiveRoutes } from './modules/archives/routes.js';
+import { createArchiveService } from './modules/archives/service.js';
+import { createFsArchiveStorage, type ArchiveStorage } from './modules/archives/storage.js';
 import { createDetailTableService, detailTableRoutes } from './modules/ledgers/detail-routes.js';
 import { createLedgerService } from './modules/ledgers/service.js';
 import { createLedgerWrites } from './modules/ledgers/writes.js';
@@ -36,6 +39,10 @@ export interface AppDeps {
   /** Directory of the built console; served with history fallback when present. */
   webDist?: string;
   version?: string;
+  /** Where archive files are stored by default (DATA_DIR); `archiveStorage` overrides. */
+  dataDir?: string;
+  archiveStorage?: ArchiveStorage;
+  archiveMaxBytes?: number;
 }
 
 export function createApp(deps: AppDeps): { app: express.Express; routes: RouteDef[] } {
@@ -140,9 +147,15 @@ function ledgerModule(
   projects: ReturnType<typeof createProjectService>,
 ): RouteDef[] {
   const ledgers = createLedgerService({ orm: deps.orm, projects: projectRepo });
+  const maxBytes = deps.archiveMaxBytes ?? 20 * 1024 * 1024;
+  const storage =
+    deps.archiveStorage ??
+    createFsArchiveStorage(path.join(path.resolve(deps.dataDir ?? 'data'), 'archives'));
+  const archives = createArchiveService({ orm: deps.orm, ledgers, storage, maxBytes, log: deps.log });
   return [
     ...ledgerRoutes(ledgers, createLedgerWrites(ledgers)),
     ...detailTableRoutes(createDetailTableService({ projects, ledgers })),
+    ...archiveRoutes(archives, maxBytes),
   ];
 }
 
@@ -165,7 +178,10 @@ function csrfGuard(req: Request, _res: Response, next: NextFunction) {
       throw new AppError('FORBIDDEN', '跨站请求被拒绝 (cross-site request refused)');
   }
   const length = Number(req.get('content-length') ?? 0);
-  if ((length > 0 || req.get('transfer-encoding')) && !req.is('application/json')) {
+  // File uploads (archives, ledger imports) carry raw bytes with an X-File-Name header: a custom
+  // header cannot be sent cross-site without a CORS preflight, which we never grant.
+  const upload = req.get('x-file-name') !== undefined;
+  if ((length > 0 || req.get('transfer-encoding')) && !upload && !req.is('application/json')) {
     throw new AppError('BAD_REQUEST', '请求体须为 application/json (request body must be JSON)');
   }
   next();

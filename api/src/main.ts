@@ -24,6 +24,8 @@ async function main() {
     session: { idleMinutes: env.SESSION_IDLE_MINUTES, absoluteHours: env.SESSION_ABSOLUTE_HOURS },
     cookieSecure: env.COOKIE_SECURE,
     webDist: fileURLToPath(new URL('../../web/dist', import.meta.url)),
+    dataDir: env.dataDir,
+    archiveMaxBytes: env.ARCHIVE_MAX_BYTES,
   });
   const server = app.listen(env.PORT, env.HOST, () => {
     log.info(`listening on http://${env.HOST}:${env.PORT}`);

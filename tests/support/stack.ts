@@ -3,6 +3,9 @@
  * its own task queue, and the real Express app on a free port. Nothing is mocked.
  */
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
@@ -18,6 +21,8 @@ import { TEST_PASSWORD } from './constants.js';
 
 export interface TestStack {
   baseUrl: string;
+  /** The api's DATA_DIR (archives are stored under it); removed on stop. */
+  dataDir: string;
   orm: Orm;
   db: pg.Pool;
   client: Client;
@@ -75,6 +80,7 @@ export async function startTestStack(): Promise<TestStack> {
   };
 
   const log = createLogger('test-api', 'warn');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `sanzhang-data-${suffix}-`));
   const { app } = createApp({
     orm,
     temporal: client,
@@ -83,6 +89,7 @@ export async function startTestStack(): Promise<TestStack> {
     log,
     session: { idleMinutes: 30, absoluteHours: 12 },
     cookieSecure: 'off',
+    dataDir,
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -91,6 +98,7 @@ export async function startTestStack(): Promise<TestStack> {
 
   const stack: TestStack = {
     baseUrl: `http://127.0.0.1:${port}`,
+    dataDir,
     orm,
     db,
     client,
@@ -105,6 +113,7 @@ export async function startTestStack(): Promise<TestStack> {
       await connection.close();
       await db.end();
       await orm.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
   await startWorker();
@@ -151,6 +160,31 @@ export class Session {
 
   get(path: string) {
     return this.request('GET', path);
+  }
+
+  /** Sends raw bytes (a file upload: archives, ledger imports). */
+  async upload(path: string, bytes: Uint8Array, contentType: string, fileName: string) {
+    const res = await fetch(this.baseUrl + path, {
+      method: 'POST',
+      headers: {
+        'content-type': contentType,
+        'x-file-name': encodeURIComponent(fileName),
+        cookie: this.cookie,
+      },
+      body: bytes,
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+  }
+
+  /** GETs a file: status, headers and the bytes (or the parsed JSON error). */
+  async download(path: string) {
+    const res = await fetch(this.baseUrl + path, { headers: { cookie: this.cookie } });
+    const bytes = Buffer.from(await res.arrayBuffer());
+    const json = (res.headers.get('content-type') ?? '').includes('json')
+      ? JSON.parse(bytes.toString())
+      : null;
+    return { status: res.status, headers: res.headers, bytes, json };
   }
   post(path: string, body?: unknown) {
     return this.request('POST', path, body ?? {});

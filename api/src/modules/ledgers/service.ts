@@ -20,7 +20,7 @@ import { fenFromDb, sumFen } from '../../../../domain/money.js';
 import type { Orm } from '../../../../db/orm.js';
 import type { ProjectRepository } from '../projects/repository.js';
 import type { Caller } from '../projects/service.js';
-import { loadLedgerData, workflowSettledFen } from './repository.js';
+import { loadLedgerData, workflowSettledFen } from '../../../../db/queries/ledger-data.js';
 
 export type Tx = Parameters<Parameters<ReturnType<Orm['em']['fork']>['transactional']>[0]>[0];
 type FoundProject = NonNullable<Awaited<ReturnType<ProjectRepository['find']>>>;
@@ -108,6 +108,7 @@ export function createLedgerService(deps: { orm: Orm; projects: ProjectRepositor
   }
 
   return {
+    projects,
     find,
     view,
     write,

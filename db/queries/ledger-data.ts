@@ -3,11 +3,11 @@
  * the project through the project repository (the one place that applies read scope) and only
  * then loads its ledgers by id.
  */
-import { fenFromDb, sumFen, type Fen } from '../../../../domain/money.js';
-import type { FundSourceKind, ProjectDto } from '../../../../domain/schemas.js';
-import type { LedgerData } from '../../../../domain/ledgers.js';
-import type { ImplementationMethod, Stage } from '../../../../domain/lifecycle.js';
-import type { Orm } from '../../../../db/orm.js';
+import { fenFromDb, sumFen, type Fen } from '../../domain/money.js';
+import type { FundSourceKind, ProjectDto } from '../../domain/schemas.js';
+import type { LedgerData } from '../../domain/ledgers.js';
+import type { ImplementationMethod, Stage } from '../../domain/lifecycle.js';
+import type { Orm } from '../orm.js';
 
 type Conn = { execute: ReturnType<Orm['em']['fork']>['execute'] };
 const d = (col: string, as = col) => `to_char(${col}, 'YYYY-MM-DD') AS ${as}`;
