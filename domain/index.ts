@@ -9,3 +9,4 @@ export * from './ledgers.js';
 export * from './uscc.js';
 export * from './detail-table.js';
 export * from './archives.js';
+export * from './imports.js';

@@ -21,6 +21,8 @@ import { projectRoutes } from './modules/projects/routes.js';
 import { createProjectService } from './modules/projects/service.js';
 import { ledgerRoutes } from './modules/ledgers/routes.js';
 import { archiveRoutes } from './modules/archives/routes.js';
+import { importRoutes } from './modules/imports/routes.js';
+import { createImportService } from './modules/imports/service.js';
 import { createArchiveService } from './modules/archives/service.js';
 import { createFsArchiveStorage, type ArchiveStorage } from './modules/archives/storage.js';
 import { createDetailTableService, detailTableRoutes } from './modules/ledgers/detail-routes.js';
@@ -156,6 +158,10 @@ function ledgerModule(
     ...ledgerRoutes(ledgers, createLedgerWrites(ledgers)),
     ...detailTableRoutes(createDetailTableService({ projects, ledgers })),
     ...archiveRoutes(archives, maxBytes),
+    ...importRoutes(createImportService({ orm: deps.orm, projects: projectRepo, log: deps.log }), {
+      projects,
+      ledgers,
+    }),
   ];
 }
 
