@@ -16,7 +16,8 @@ const schema = z.object({
   TEMPORAL_CLI_PATH: z.string().optional(),
   TEMPORAL_UI: z.enum(['on', 'off']).default('on'),
   DEMO_PASSWORD: z.string().min(8).default('Sanzhang@2026'),
-  DEMO_SEED: z.enum(['on', 'off']).default('on'),
+  /** on: the whole demo county (200 projects); small: its ten handcrafted projects; off: none. */
+  DEMO_SEED: z.enum(['on', 'small', 'off']).default('on'),
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(30),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).default(12),
   COOKIE_SECURE: z.enum(['auto', 'on', 'off']).default('auto'),

@@ -8,7 +8,7 @@ import { stageRank } from '../../domain/ledgers.js';
 import type { Stage } from '../../domain/lifecycle.js';
 import { usccCheckChar } from '../../domain/uscc.js';
 import type { LedgerService } from '../../api/src/modules/ledgers/service.js';
-import type { LedgerWrites } from '../../api/src/modules/ledgers/writes.js';
+import type { AnyLedgerWriters } from '../../api/src/modules/ledgers/writes.js';
 import type { Caller } from '../../api/src/modules/projects/service.js';
 
 export interface LedgerCallers {
@@ -48,7 +48,7 @@ function split(total: number, parts: number): number[] {
 
 export async function fillTypicalLedgers(
   service: LedgerService,
-  writes: LedgerWrites,
+  writes: AnyLedgerWriters,
   who: LedgerCallers,
   p: ProjectRef,
   seed = 1,

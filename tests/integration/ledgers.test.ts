@@ -313,3 +313,26 @@ describe('cross-ledger reconciliation', () => {
     expect(err?.constraint).toBe('beneficiary_poor_within');
   });
 });
+
+describe('OpenAPI', () => {
+  it('documents the ledger, detail-table, archive and import routes with their schemas', async () => {
+    const doc = (await (await fetch(`${stack.baseUrl}/api/openapi.json`)).json()) as any;
+    for (const p of [
+      '/api/projects/{id}/ledgers',
+      '/api/projects/{id}/ledgers/department/disbursements',
+      '/api/projects/{id}/ledgers/implementing/implementation',
+      '/api/projects/{id}/ledgers/site/notices',
+      '/api/projects/{id}/detail-table',
+      '/api/projects/{id}/archives',
+      '/api/archives/{id}',
+      '/api/fund-documents',
+      '/api/ledger-imports',
+      '/api/ledgers/{level}/export',
+    ])
+      expect(doc.paths[p], p).toBeDefined();
+    const disb = doc.paths['/api/projects/{id}/ledgers/department/disbursements'].post;
+    expect(disb.requestBody.content['application/json'].schema.properties.amountFen.type).toBe('integer');
+    const upload = doc.paths['/api/projects/{id}/archives'].post.requestBody.content;
+    expect(Object.keys(upload)).toContain('application/pdf');
+  });
+});

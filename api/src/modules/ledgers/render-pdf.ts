@@ -7,7 +7,8 @@ import * as fontkit from 'fontkit';
 import PDFDocument from 'pdfkit';
 import type { DetailTable } from '../../../../domain/detail-table.js';
 import { formatWanYuan, formatYuan } from '../../../../domain/money.js';
-import { cjkFonts } from '../../../../platform/cjk-font.js';
+import { AppError } from '../../../../domain/errors.js';
+import { CjkFontMissingError, cjkFonts } from '../../../../platform/cjk-font.js';
 
 const PAGE_W = 595.28;
 const M = 32;
@@ -71,7 +72,14 @@ const w = (f: number | null) => (f === null ? '—' : formatWanYuan(f));
 let parsed: { regular: fontkit.Font; bold: fontkit.Font } | null = null;
 function fonts() {
   if (!parsed) {
-    const f = cjkFonts();
+    let f: ReturnType<typeof cjkFonts>;
+    try {
+      f = cjkFonts();
+    } catch (err) {
+      // Say what to install, not "internal error": this is the deployment's fix to make.
+      if (err instanceof CjkFontMissingError) throw new AppError('UNAVAILABLE', err.message);
+      throw err;
+    }
     const open = (x: { data: Buffer; face?: string }) => fontkit.create(x.data, x.face) as fontkit.Font;
     const regular = open(f.regular);
     parsed = { regular, bold: f.bold === f.regular ? regular : open(f.bold) };

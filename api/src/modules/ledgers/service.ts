@@ -75,14 +75,14 @@ export function createLedgerService(deps: { orm: Orm; projects: ProjectRepositor
   }
 
   /** One ledger write: level check, then `fn` and its event in one transaction. */
-  async function write(
+  async function record(
     caller: Caller,
     idOrCode: string,
     ledger: LedgerKind,
     kind: string,
     payload: unknown,
     fn: (tx: Tx, p: FoundProject) => Promise<void>,
-  ): Promise<LedgersDto> {
+  ): Promise<FoundProject> {
     const p = await find(caller, idOrCode);
     if (!canWriteLedger(caller, p.scope, ledger))
       throw new AppError(
@@ -104,7 +104,12 @@ export function createLedgerService(deps: { orm: Orm; projects: ProjectRepositor
       if (err instanceof AppError) throw err;
       mapDbError(err);
     }
-    return view(p);
+    return p;
+  }
+
+  /** A write answered with the whole ledger view (what the api returns). */
+  async function write(...args: Parameters<typeof record>): Promise<LedgersDto> {
+    return view(await record(...args));
   }
 
   return {
@@ -112,6 +117,10 @@ export function createLedgerService(deps: { orm: Orm; projects: ProjectRepositor
     find,
     view,
     write,
+    /** The same write without building the view afterwards (bulk writers: the demo seed). */
+    record: async (...args: Parameters<typeof record>): Promise<void> => {
+      await record(...args);
+    },
 
     async ledgers(who: Principal, idOrCode: string): Promise<LedgersDto> {
       return view(await find(who, idOrCode));

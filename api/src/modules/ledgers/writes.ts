@@ -54,8 +54,18 @@ export async function insertDisbursement(
   );
 }
 
+type WriteFn<R> = (...args: Parameters<LedgerService['write']>) => Promise<R>;
+
+/** The ledger writers the api uses: each answers with the whole ledger view. */
 export function createLedgerWrites(service: LedgerService) {
-  const { write } = service;
+  return buildWriters(service.write);
+}
+/** The same writers answering nothing: for bulk writes (the demo seed). */
+export function createLedgerRecorders(service: LedgerService) {
+  return buildWriters(service.record);
+}
+
+function buildWriters<R>(write: WriteFn<R>) {
   return {
     department(caller: Caller, id: string, input: In<typeof departmentLedgerInputSchema>) {
       return write(caller, id, 'department', 'departmentLedger', input, async (tx, p) => {
@@ -248,6 +258,8 @@ export function createLedgerWrites(service: LedgerService) {
 }
 
 export type LedgerWrites = ReturnType<typeof createLedgerWrites>;
+/** Either kind of writers (their answers ignored). */
+export type AnyLedgerWriters = ReturnType<typeof buildWriters<unknown>>;
 
 type ProjectLike = { id: string; villages: { code: string }[]; scope: { villageIds: readonly string[] } };
 
