@@ -194,6 +194,30 @@ describe('ledger import', () => {
     ]);
   });
 
+  it('with mode=valid imports the good rows and reports the rest (site ledger: own village only)', async () => {
+    const csv =
+      '项目编号,村编码,监督日期,监督员,监督情况\n' +
+      `${codes[2]},xqz-btc,2026-05-03,陈大明,材料进场正常\n` +
+      `${codes[2]},xqz-ppc,2026-05-04,陈大明,不是本项目的村\n` +
+      `${codes[2]},xqz-btc,2026-02-30,陈大明,日期不存在\n` +
+      `${codes[3]},xqz-btc,2026-05-05,王五,施工质量良好\n`;
+    const village = await Session.login(stack.baseUrl, 'xqz-btc.op');
+    const res = await village.upload(
+      '/api/ledger-imports?kind=visits&mode=valid&wait=true',
+      Buffer.from(csv),
+      'text/csv',
+      'v.csv',
+    );
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.importedRows).toBe(2);
+    expect(res.body.errors.map((e: any) => [e.row, e.column])).toEqual([
+      [3, '村编码'],
+      [4, '监督日期'],
+    ]);
+    const l = await village.get(`/api/projects/${codes[2]}/ledgers`);
+    expect(l.body.site.visits.map((v: any) => v.findings)).toEqual(['材料进场正常']);
+  });
+
   it('exports a level’s ledger as xlsx whose import sheet re-imports in the same columns', async () => {
     const res = await dept.download('/api/ledgers/department/export?year=2026');
     expect(res.status).toBe(200);
