@@ -150,7 +150,8 @@ export function buildDetailTable(project: ProjectDetailDto, ledgers: LedgersDto,
       approvalDocumentNo: project.approvalDocumentNo,
       stage: project.stage,
       stageLabel: STAGE_LABELS[project.stage].zh,
-      progressPercent: project.progressPercent,
+      // The implementing unit's latest monthly entry, else what the workflow's last progress step said.
+      progressPercent: ledgers.implementing.progress.at(-1)?.percent ?? project.progressPercent,
       plannedDates: project.plannedDates,
     },
     funds: {

@@ -83,6 +83,7 @@ describe('GET /api/projects/:id/detail-table', () => {
     expect(t.funds.balanceFen).toBe(0);
     expect(t.disbursements).toHaveLength(4);
     expect(t.progress.at(-1)).toMatchObject({ percent: 100 });
+    expect(t.project.progressPercent).toBe(100); // the ledger's latest month, not the workflow's 0
     expect(t.beneficiaries.households).toBeGreaterThan(0);
     expect(t.completeness.map((c: any) => c.ledger)).toEqual(['department', 'implementing', 'site']);
     const other = await Session.login(stack.baseUrl, 'mbz.op'); // outside the project's scope
