@@ -10,12 +10,14 @@ import { AppUserSchema, UserRoleSchema, UserSessionSchema } from './entities/use
 import { ProjectSchema } from './entities/project.entity.js';
 import { Migration20261125000000_foundation } from './migrations/Migration20261125000000_foundation.js';
 import { Migration20261126000000_lifecycle } from './migrations/Migration20261126000000_lifecycle.js';
+import { Migration20261126100000_ledgers } from './migrations/Migration20261126100000_ledgers.js';
 import { Migration20261126200000_accounts } from './migrations/Migration20261126200000_accounts.js';
 import { Migration20261126300000_scope_lifecycle } from './migrations/Migration20261126300000_scope_lifecycle.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
   { name: 'Migration20261126000000_lifecycle', class: Migration20261126000000_lifecycle },
+  { name: 'Migration20261126100000_ledgers', class: Migration20261126100000_ledgers },
   { name: 'Migration20261126200000_accounts', class: Migration20261126200000_accounts },
   { name: 'Migration20261126300000_scope_lifecycle', class: Migration20261126300000_scope_lifecycle },
 ];

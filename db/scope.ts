@@ -44,3 +44,18 @@ export async function inScope<T>(
     return fn(em as EntityManager);
   });
 }
+
+/**
+ * The system identity as a drop-in for `orm.em.fork()` (execute / transactional), for services
+ * that act on a project the caller has already been authorised for through both layers (the
+ * project was found in the caller's scope and the level rule checked). Each `execute` runs in
+ * its own scoped transaction; `transactional` runs the whole callback in one.
+ */
+export function systemEm(orm: Orm): EntityManager {
+  const facade = {
+    execute: (sql: string, params?: unknown[], method?: 'all' | 'get' | 'run') =>
+      inScope(orm, SYSTEM_SCOPE, (em) => em.execute(sql, params as never, method)),
+    transactional: <T>(fn: (em: EntityManager) => Promise<T>) => inScope(orm, SYSTEM_SCOPE, fn),
+  };
+  return facade as unknown as EntityManager;
+}

@@ -68,3 +68,24 @@ export function canTakeAction(p: Principal, s: ProjectScope, action: Action): bo
 export function canCreateProject(p: Principal, departmentId: string): boolean {
   return p.roles.includes('operator') && p.orgKind === 'department' && p.orgUnitId === departmentId;
 }
+
+/**
+ * Each ledger is written only by its level (DOMAIN.md §3): the department ledger by the governing
+ * department's operator, the implementing-unit ledger by the owner unit's operator, the site ledger
+ * by the operator of a village the project lies in.
+ */
+export function canWriteLedger(
+  p: Principal,
+  s: ProjectScope,
+  ledger: 'department' | 'implementing' | 'site',
+): boolean {
+  if (!p.roles.includes('operator')) return false;
+  switch (ledger) {
+    case 'department':
+      return s.departmentId === p.orgUnitId;
+    case 'implementing':
+      return s.ownerUnitId === p.orgUnitId;
+    case 'site':
+      return p.orgKind === 'village' && s.villageIds.includes(p.orgUnitId);
+  }
+}

@@ -6,3 +6,8 @@ export * from './access.js';
 export * from './project-records.js';
 export * from './search-attributes.js';
 export * from './deadlines.js';
+export * from './ledgers.js';
+export * from './uscc.js';
+export * from './detail-table.js';
+export * from './archives.js';
+export * from './imports.js';

@@ -17,7 +17,8 @@ const schema = z.object({
   TEMPORAL_CLI_PATH: z.string().optional(),
   TEMPORAL_UI: z.enum(['on', 'off']).default('on'),
   DEMO_PASSWORD: z.string().min(8).default('Sanzhang@2026'),
-  DEMO_SEED: z.enum(['on', 'off']).default('on'),
+  /** on: the whole demo county (200 projects); small: its ten handcrafted projects; off: none. */
+  DEMO_SEED: z.enum(['on', 'small', 'off']).default('on'),
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(30),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).default(12),
   COOKIE_SECURE: z.enum(['auto', 'on', 'off']).default('auto'),
@@ -25,6 +26,19 @@ const schema = z.object({
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   LOGIN_LOCK_MINUTES: z.coerce.number().int().min(1).default(15),
   LOGIN_IP_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  /** fs: files under DATA_DIR/archives; s3: an S3-compatible store (S3_* below). */
+  ARCHIVE_STORAGE: z.enum(['fs', 's3']).default('fs'),
+  S3_ENDPOINT: z.string().url().optional(),
+  S3_BUCKET: z.string().optional(),
+  S3_REGION: z.string().default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  S3_PREFIX: z.string().default(''),
+  ARCHIVE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(20 * 1024 * 1024),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   DEADLINE_ALERTS: z.enum(['on', 'off']).default('on'),
   DEADLINE_REMINDER_DAYS: z.coerce.number().int().min(0).max(365).default(7),
@@ -39,7 +53,17 @@ export type Env = z.infer<typeof schema> & { dataDir: string };
 
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = schema.safeParse(cleaned);
+  const parsed = schema
+    .refine(
+      (e) =>
+        e.ARCHIVE_STORAGE !== 's3' ||
+        (e.S3_ENDPOINT && e.S3_BUCKET && e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY),
+      {
+        error: 'ARCHIVE_STORAGE=s3 needs S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY',
+        path: ['ARCHIVE_STORAGE'],
+      },
+    )
+    .safeParse(cleaned);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
     throw new Error(`invalid configuration:\n${lines}`);

@@ -142,11 +142,17 @@ async function main() {
     stack.push(api);
 
     // 6. Demo data, on the first start of an embedded stack
-    if (embedded && env.DEMO_SEED === 'on' && !(await isDemoSeeded(orm))) {
+    if (embedded && env.DEMO_SEED !== 'off' && !(await isDemoSeeded(orm))) {
       log.info('seeding the demo county (first start)…');
       await seedOrgsAndUsers(orm, env.DEMO_PASSWORD, audit);
       const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
-      await seedDemoProjects({ orm, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, log });
+      await seedDemoProjects({
+        orm,
+        temporal,
+        taskQueue: env.TEMPORAL_TASK_QUEUE,
+        log,
+        small: env.DEMO_SEED === 'small',
+      });
       await markDemoSeeded(orm);
     }
 

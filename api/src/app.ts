@@ -23,6 +23,15 @@ import { orgRoutes } from './modules/orgs/routes.js';
 import { createProjectRepository } from './modules/projects/repository.js';
 import { projectRoutes } from './modules/projects/routes.js';
 import { createProjectService } from './modules/projects/service.js';
+import { ledgerRoutes } from './modules/ledgers/routes.js';
+import { archiveRoutes } from './modules/archives/routes.js';
+import { importRoutes } from './modules/imports/routes.js';
+import { createImportService } from './modules/imports/service.js';
+import { createArchiveService } from './modules/archives/service.js';
+import { createFsArchiveStorage, type ArchiveStorage } from './modules/archives/storage.js';
+import { createDetailTableService, detailTableRoutes } from './modules/ledgers/detail-routes.js';
+import { createLedgerService } from './modules/ledgers/service.js';
+import { createLedgerWrites } from './modules/ledgers/writes.js';
 import { buildOpenApi } from './openapi.js';
 
 export interface AppDeps {
@@ -40,6 +49,10 @@ export interface AppDeps {
   /** Directory of the built console; served with history fallback when present. */
   webDist?: string;
   version?: string;
+  /** Where archive files are stored by default (DATA_DIR); `archiveStorage` overrides. */
+  dataDir?: string;
+  archiveStorage?: ArchiveStorage;
+  archiveMaxBytes?: number;
 }
 
 export function createApp(deps: AppDeps): { app: express.Express; routes: RouteDef[] } {
@@ -47,8 +60,9 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
+  const projectRepo = createProjectRepository(deps.orm, { appLayer: deps.appLayer });
   const projects = createProjectService({
-    repo: createProjectRepository(deps.orm, { appLayer: deps.appLayer }),
+    repo: projectRepo,
     temporal: deps.temporal,
     taskQueue: deps.taskQueue,
     appLayer: deps.appLayer,
@@ -69,6 +83,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     ...adminRoutes(createAdminService({ orm: deps.orm, audit: deps.audit })),
     ...orgRoutes(deps.orm),
     ...projectRoutes(projects),
+    ...ledgerModule(deps, projectRepo, projects),
   ];
   const openapi = buildOpenApi(
     [
@@ -143,6 +158,29 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
   return { app, routes };
 }
 
+/** The ledgers, the detail table, archives and imports (issue 4). */
+function ledgerModule(
+  deps: AppDeps,
+  projectRepo: ReturnType<typeof createProjectRepository>,
+  projects: ReturnType<typeof createProjectService>,
+): RouteDef[] {
+  const ledgers = createLedgerService({ orm: deps.orm, projects: projectRepo });
+  const maxBytes = deps.archiveMaxBytes ?? 20 * 1024 * 1024;
+  const storage =
+    deps.archiveStorage ??
+    createFsArchiveStorage(path.join(path.resolve(deps.dataDir ?? 'data'), 'archives'));
+  const archives = createArchiveService({ orm: deps.orm, ledgers, storage, maxBytes, log: deps.log });
+  return [
+    ...ledgerRoutes(ledgers, createLedgerWrites(ledgers)),
+    ...detailTableRoutes(createDetailTableService({ projects, ledgers })),
+    ...archiveRoutes(archives, maxBytes),
+    ...importRoutes(createImportService({ orm: deps.orm, projects: projectRepo, log: deps.log }), {
+      projects,
+      ledgers,
+    }),
+  ];
+}
+
 /**
  * Cookie sessions need CSRF protection. Every state-changing request must be JSON (a cross-site
  * HTML form cannot send application/json without a CORS preflight, which we never grant), and an
@@ -162,7 +200,10 @@ function csrfGuard(req: Request, _res: Response, next: NextFunction) {
       throw new AppError('FORBIDDEN', '跨站请求被拒绝 (cross-site request refused)');
   }
   const length = Number(req.get('content-length') ?? 0);
-  if ((length > 0 || req.get('transfer-encoding')) && !req.is('application/json')) {
+  // File uploads (archives, ledger imports) carry raw bytes with an X-File-Name header: a custom
+  // header cannot be sent cross-site without a CORS preflight, which we never grant.
+  const upload = req.get('x-file-name') !== undefined;
+  if ((length > 0 || req.get('transfer-encoding')) && !upload && !req.is('application/json')) {
     throw new AppError('BAD_REQUEST', '请求体须为 application/json (request body must be JSON)');
   }
   next();

@@ -3,7 +3,7 @@
  * same table mounts the Express handlers, generates the OpenAPI document, and (issue 5) feeds
  * the authorization matrix test — a route without an access rule cannot be declared.
  */
-import type { Request, Response, Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
 import type { SessionUser } from './modules/auth/session.js';
@@ -39,6 +39,11 @@ export interface RouteDef<B = unknown, Q = unknown> {
   /** Still callable while the session must first change its password or set up 2FA. */
   allowRestricted?: boolean;
   body?: z.ZodType<B>;
+  /**
+   * A file upload instead of a JSON body: the raw bytes arrive as `ctx.req.body` (a Buffer). The
+   * client must send an `X-File-Name` header (see csrfGuard in app.ts).
+   */
+  rawBody?: { contentTypes: string[]; maxBytes: number };
   query?: z.ZodType<Q>;
   response?: z.ZodType;
   successStatus?: number;
@@ -54,7 +59,8 @@ export function defineRoute<B = undefined, Q = undefined>(def: RouteDef<B, Q>): 
 
 export function mountRoutes(router: Router, routes: readonly RouteDef[]): void {
   for (const r of routes) {
-    router[r.method](r.path, async (req: Request, res: Response) => {
+    const raw = r.rawBody ? [express.raw({ type: () => true, limit: r.rawBody.maxBytes })] : [];
+    router[r.method](r.path, ...raw, async (req: Request, res: Response) => {
       const user = req.user ?? null;
       if (r.access !== 'public') {
         if (!user) throw new AppError('UNAUTHENTICATED', '请先登录 (login required)');
@@ -71,6 +77,10 @@ export function mountRoutes(router: Router, routes: readonly RouteDef[]): void {
           throw new AppError('FORBIDDEN', '仅系统管理员可用 (administrators only)');
         }
       }
+      if (r.rawBody && (!Buffer.isBuffer(req.body) || req.body.length === 0))
+        throw new AppError('VALIDATION_FAILED', '请上传文件内容 (the request body must carry the file)', [
+          { path: 'body', message: 'empty' },
+        ]);
       const body = r.body ? parseOr422(r.body, req.body ?? {}, 'body') : undefined;
       const query = r.query ? parseOr422(r.query, req.query, 'query') : undefined;
       const result = await r.handler({

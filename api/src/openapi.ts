@@ -58,6 +58,17 @@ export function buildOpenApi(routes: readonly RouteDef[], version: string) {
       tags: r.tags,
       ...(r.access === 'public' ? { security: [] } : {}),
       parameters: [...params, ...queryParams],
+      ...(r.rawBody
+        ? {
+            requestBody: {
+              required: true,
+              description: `the file's bytes (≤ ${r.rawBody.maxBytes} bytes); header X-File-Name required`,
+              content: Object.fromEntries(
+                r.rawBody.contentTypes.map((t) => [t, { schema: { type: 'string', format: 'binary' } }]),
+              ),
+            },
+          }
+        : {}),
       ...(r.body
         ? {
             requestBody: {

@@ -20,14 +20,26 @@ export const DEMO_UNITS: DemoUnit[] = [
   { code: 'jtj', name: '县交通局', kind: 'department', parent: 'ck' },
   { code: 'nyw', name: '县农业农村委', kind: 'department', parent: 'ck' },
   { code: 'fpb', name: '县扶贫办', kind: 'department', parent: 'ck' },
+  { code: 'zjw', name: '县住房城乡建委', kind: 'department', parent: 'ck' },
+  { code: 'lyj', name: '县林业局', kind: 'department', parent: 'ck' },
   { code: 'mbz', name: '庙坝镇', kind: 'township', parent: 'ck' },
   { code: 'xqz', name: '修齐镇', kind: 'township', parent: 'ck' },
+  { code: 'bsz', name: '巴山镇', kind: 'township', parent: 'ck' },
+  { code: 'mtz', name: '明通镇', kind: 'township', parent: 'ck' },
   { code: 'mbz-ljc', name: '罗江村', kind: 'village', parent: 'mbz' },
   { code: 'mbz-lpc', name: '联坪村', kind: 'village', parent: 'mbz' },
   { code: 'mbz-scc', name: '石城村', kind: 'village', parent: 'mbz' },
   { code: 'xqz-btc', name: '白台村', kind: 'village', parent: 'xqz' },
   { code: 'xqz-ppc', name: '枇杷村', kind: 'village', parent: 'xqz' },
   { code: 'xqz-dhc', name: '东河村', kind: 'village', parent: 'xqz' },
+  { code: 'mbz-hpc', name: '河坪村', kind: 'village', parent: 'mbz' },
+  { code: 'xqz-cxc', name: '长兴村', kind: 'village', parent: 'xqz' },
+  { code: 'bsz-psc', name: '坪上村', kind: 'village', parent: 'bsz' },
+  { code: 'bsz-xhc', name: '新华村', kind: 'village', parent: 'bsz' },
+  { code: 'bsz-tyc', name: '桃园村', kind: 'village', parent: 'bsz' },
+  { code: 'mtz-spc', name: '双坪村', kind: 'village', parent: 'mtz' },
+  { code: 'mtz-gmc', name: '光明村', kind: 'village', parent: 'mtz' },
+  { code: 'mtz-jyc', name: '金岩村', kind: 'village', parent: 'mtz' },
 ];
 
 /**
@@ -48,10 +60,10 @@ export interface DemoProject {
     amountFen: number;
   }[];
   steps: number;
-  then?: 'failInspection' | 'cancel';
+  then?: 'failInspection' | 'cancel' | 'close';
 }
 
-export const DEMO_PROJECTS: DemoProject[] = [
+const HANDCRAFTED: DemoProject[] = [
   {
     code: 'CK2026-001',
     name: '罗江村人饮安全巩固提升工程',
@@ -193,3 +205,99 @@ export const DEMO_PROJECTS: DemoProject[] = [
     then: 'cancel',
   },
 ];
+
+type SourceKind = DemoProject['sources'][number]['kind'];
+const KINDS: SourceKind[] = [
+  'centralSpecial',
+  'municipalSpecial',
+  'countySpecial',
+  'sector',
+  'social',
+  'integratedAgri',
+];
+
+/** What each department funds: name suffix, project type, nature. */
+const TEMPLATES: Record<string, [string, string, DemoProject['nature']][]> = {
+  swj: [
+    ['人饮安全巩固提升工程', '饮水安全', 'new'],
+    ['山坪塘整治', '水利', 'rebuilt'],
+    ['灌溉渠道修复工程', '水利', 'rebuilt'],
+    ['安全饮水管网延伸', '饮水安全', 'continued'],
+  ],
+  jtj: [
+    ['产业路硬化工程', '交通', 'new'],
+    ['便民桥新建工程', '交通', 'new'],
+    ['人行便道建设', '交通', 'new'],
+    ['村道安全防护工程', '交通', 'continued'],
+  ],
+  nyw: [
+    ['中药材种植基地', '产业发展', 'new'],
+    ['高山蔬菜冷库', '产业发展', 'new'],
+    ['生态山地鸡养殖基地', '产业发展', 'continued'],
+  ],
+  fpb: [
+    ['扶贫车间建设', '产业发展', 'new'],
+    ['农村危房改造', '住房安全', 'rebuilt'],
+    ['光伏扶贫电站', '产业发展', 'new'],
+  ],
+  zjw: [
+    ['农村人居环境整治', '人居环境', 'rebuilt'],
+    ['污水处理设施建设', '人居环境', 'new'],
+  ],
+  lyj: [
+    ['经果林基地建设', '产业发展', 'new'],
+    ['森林防火通道', '生态保护', 'new'],
+  ],
+};
+
+/**
+ * 190 more projects, generated deterministically (the same county on every machine): every
+ * department, village, fund source kind and stage, with budgets from 5 万 to 300 万 元 in odd
+ * amounts, and one to three fund sources whose amounts sum exactly to the budget.
+ */
+function generated(): DemoProject[] {
+  const villages = DEMO_UNITS.filter((u) => u.kind === 'village');
+  const departments = Object.keys(TEMPLATES);
+  const out: DemoProject[] = [];
+  for (let i = 11; i <= 200; i++) {
+    const village = villages[(i * 5) % villages.length]!; // 5 is coprime with the 14 villages
+    const department = departments[i % departments.length]!;
+    const templates = TEMPLATES[department]!;
+    const [suffix, type, nature] = templates[Math.floor(i / departments.length) % templates.length]!;
+    const budgetFen =
+      (((i * 7919) % 296) + 5) * 1_000_000 + ((i * 37) % 100) * 10_000 + ((i * 13) % 10) * 100;
+    const count = 1 + (i % 3);
+    const sources = Array.from({ length: count }, (_, k) => {
+      const amountFen =
+        k === count - 1
+          ? budgetFen - Math.floor(budgetFen / count) * (count - 1)
+          : Math.floor(budgetFen / count);
+      return { kind: KINDS[(i + k * 2) % KINDS.length]!, amountFen };
+    });
+    // Stages: 0–8 steps of the main path, a failed inspection, a cancellation, a closed project.
+    const slot = i % 12;
+    const plan: Pick<DemoProject, 'steps' | 'then'> =
+      slot <= 8
+        ? { steps: slot }
+        : slot === 9
+          ? { steps: 5, then: 'failInspection' }
+          : slot === 10
+            ? { steps: Math.floor(i / 12) % 3, then: 'cancel' }
+            : { steps: 8, then: 'close' };
+    out.push({
+      code: `CK2026-${String(i).padStart(3, '0')}`,
+      name: `${village.name}${suffix}`,
+      type,
+      nature,
+      department,
+      owner: village.parent!,
+      villages: [village.code],
+      budgetFen,
+      sources,
+      ...plan,
+    });
+  }
+  return out;
+}
+
+export const DEMO_PROJECTS: DemoProject[] = [...HANDCRAFTED, ...generated()];

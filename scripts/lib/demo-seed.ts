@@ -13,6 +13,9 @@ import { DEMO_PROJECTS, DEMO_UNITS, type DemoProject } from '../../db/seed/demo-
 import { hashPassword } from '../../api/src/modules/auth/password.js';
 import { createProjectRepository } from '../../api/src/modules/projects/repository.js';
 import { createProjectService, type Caller } from '../../api/src/modules/projects/service.js';
+import { createLedgerService } from '../../api/src/modules/ledgers/service.js';
+import { createLedgerRecorders } from '../../api/src/modules/ledgers/writes.js';
+import { fillTypicalLedgers } from './typical-ledgers.js';
 import type { Logger } from '../../platform/log.js';
 
 const SEEDED_KEY = 'demo_seed';
@@ -85,7 +88,7 @@ export async function seedOrgsAndUsers(orm: Orm, password: string, audit: AuditL
   }
 }
 
-async function callerFor(orm: Orm, username: string): Promise<Caller> {
+export async function callerFor(orm: Orm, username: string): Promise<Caller> {
   const rows = await orm.em
     .fork()
     .execute<
@@ -178,6 +181,8 @@ function stepInput(action: Action, p: DemoProject, passed = true): TransitionInp
         handedOverOn: `${d}09-15`,
         documents: [],
       };
+    case 'close':
+      return { action, note: '管护移交完成，项目关闭。', documents: [] };
     case 'cancel':
       return {
         action,
@@ -190,12 +195,18 @@ function stepInput(action: Action, p: DemoProject, passed = true): TransitionInp
   }
 }
 
+/** Projects seeded at once: each is a chain of workflow Updates, mostly waiting on round trips. */
+const SEED_CONCURRENCY = 8;
+
 export async function seedDemoProjects(deps: {
   orm: Orm;
   temporal: Client;
   taskQueue: string;
   log: Logger;
+  /** Only the ten handcrafted projects (DEMO_SEED=small: quick starts, launcher tests). */
+  small?: boolean;
 }): Promise<number> {
+  const projects = deps.small ? DEMO_PROJECTS.slice(0, 10) : DEMO_PROJECTS;
   const repo = createProjectRepository(deps.orm);
   const service = createProjectService({
     repo,
@@ -203,11 +214,19 @@ export async function seedDemoProjects(deps: {
     taskQueue: deps.taskQueue,
     orm: deps.orm,
   });
+  const ledgers = createLedgerService({ orm: deps.orm, projects: repo });
+  const recorders = createLedgerRecorders(ledgers);
   const countyWide = await callerFor(deps.orm, 'leader');
+  const callers = new Map<string, Promise<Caller>>();
+  const caller = (username: string) => {
+    if (!callers.has(username)) callers.set(username, callerFor(deps.orm, username));
+    return callers.get(username)!;
+  };
   let created = 0;
-  for (const p of DEMO_PROJECTS) {
-    const deptCaller = await callerFor(deps.orm, `${p.department}.op`);
-    const ownerCaller = await callerFor(deps.orm, `${p.owner}.op`);
+
+  async function seedOne(p: DemoProject) {
+    const deptCaller = await caller(`${p.department}.op`);
+    const ownerCaller = await caller(`${p.owner}.op`);
     let project = await repo.find(countyWide, p.code);
     if (!project) {
       await service.create(deptCaller, {
@@ -235,14 +254,40 @@ export async function seedDemoProjects(deps: {
     const plan: TransitionInput[] = MAIN_PATH.slice(0, p.steps).map((a) => stepInput(a, p));
     if (p.then === 'failInspection') plan.push(stepInput('inspect', p, false));
     if (p.then === 'cancel') plan.push(stepInput('cancel', p));
+    if (p.then === 'close') plan.push(stepInput('close', p));
     // Steps taken so far (deadline alerts share the history but are not steps).
     const done = (await repo.history(countyWide, project!.id)).filter((h) => h.action !== 'alert').length - 1;
     for (const input of plan.slice(done)) {
-      const caller = ACTION_LEVEL[input.action] === 'department' ? deptCaller : ownerCaller;
-      await service.transition(caller, p.code, input);
+      await service.transition(
+        ACTION_LEVEL[input.action] === 'department' ? deptCaller : ownerCaller,
+        p.code,
+        input,
+      );
     }
+    // The ledgers, as far as the project has come (a cancelled project takes no ledger entries).
+    // The department-ledger row marks a project whose ledgers were seeded.
+    const current = (await repo.find(countyWide, p.code))!;
+    if (current.stage === 'cancelled') return;
+    const filled = await deps.orm.em
+      .fork()
+      .execute('SELECT 1 FROM department_ledger WHERE project_id = ?', [current.id], 'all');
+    if (filled.length) return;
+    await fillTypicalLedgers(
+      ledgers,
+      recorders,
+      { department: deptCaller, owner: ownerCaller, village: await caller(`${p.villages[0]}.op`) },
+      current,
+      Number(p.code.slice(-3)),
+    );
   }
-  deps.log.info(`demo projects ready (${created} created, ${DEMO_PROJECTS.length} in all)`);
+
+  const queue = [...projects];
+  await Promise.all(
+    Array.from({ length: SEED_CONCURRENCY }, async () => {
+      for (let p = queue.shift(); p; p = queue.shift()) await seedOne(p);
+    }),
+  );
+  deps.log.info(`demo projects ready (${created} created, ${projects.length} in all)`);
   return created;
 }
 

@@ -25,6 +25,9 @@ async function startStack(dataDir: string, port: number) {
       TEMPORAL_ADDRESS: '',
       TEMPORAL_UI: 'off',
       DEMO_PASSWORD: 'Stack-Test-1',
+      // The launcher is under test, not the county: its ten handcrafted projects are enough (the
+      // whole county is seeded by seed-demo.test.ts), and two full seeds side by side take minutes.
+      DEMO_SEED: 'small',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group, like a terminal session: SIGINT goes to the group

@@ -3,6 +3,9 @@
  * its own task queue, and the real Express app on a free port. Nothing is mocked.
  */
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
@@ -23,6 +26,8 @@ export interface TestStack {
   baseUrl: string;
   /** The api's route table, as the OpenAPI document and the authorization matrix see it. */
   routes: RouteDef[];
+  /** The api's DATA_DIR (archives are stored under it); removed on stop. */
+  dataDir: string;
   orm: Orm;
   audit: AuditLog;
   auditKey: Buffer;
@@ -100,6 +105,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
   };
 
   const log = createLogger('test-api', 'warn');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `sanzhang-data-${suffix}-`));
   const { app, routes } = createApp({
     orm,
     audit,
@@ -112,6 +118,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     session: { idleMinutes: 30, absoluteHours: 12 },
     cookieSecure: 'off',
     webDist: opts.webDist,
+    dataDir,
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -121,6 +128,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
   const stack: TestStack = {
     baseUrl: `http://127.0.0.1:${port}`,
     routes,
+    dataDir,
     orm,
     audit,
     auditKey,
@@ -137,6 +145,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
       await connection.close();
       await db.end();
       await orm.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
   await startWorker();
@@ -183,6 +192,31 @@ export class Session {
 
   get(path: string) {
     return this.request('GET', path);
+  }
+
+  /** Sends raw bytes (a file upload: archives, ledger imports). */
+  async upload(path: string, bytes: Uint8Array, contentType: string, fileName: string) {
+    const res = await fetch(this.baseUrl + path, {
+      method: 'POST',
+      headers: {
+        'content-type': contentType,
+        'x-file-name': encodeURIComponent(fileName),
+        cookie: this.cookie,
+      },
+      body: bytes,
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+  }
+
+  /** GETs a file: status, headers and the bytes (or the parsed JSON error). */
+  async download(path: string) {
+    const res = await fetch(this.baseUrl + path, { headers: { cookie: this.cookie } });
+    const bytes = Buffer.from(await res.arrayBuffer());
+    const json = (res.headers.get('content-type') ?? '').includes('json')
+      ? JSON.parse(bytes.toString())
+      : null;
+    return { status: res.status, headers: res.headers, bytes, json };
   }
   post(path: string, body?: unknown) {
     return this.request('POST', path, body ?? {});

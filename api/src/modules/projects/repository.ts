@@ -231,6 +231,20 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
       });
     },
 
+    /** Projects by code that the principal may see (for imports: one query, not one per row). */
+    async findByCodes(who: Principal, codes: string[]): Promise<(ProjectDto & { scope: ProjectScope })[]> {
+      if (codes.length === 0) return [];
+      const scope = scopeCondition(who, appLayer);
+      return inScope(orm, scopeOf(who), async (conn) => {
+        const rows = await conn.execute<ProjectRow[]>(
+          `${SELECT} WHERE p.code = ANY(ARRAY[?]::text[]) AND ${scope.sql}`,
+          [codes, ...scope.params],
+          'all',
+        );
+        return hydrate(conn, rows);
+      });
+    },
+
     async history(who: Principal, projectId: string): Promise<HistoryEntry[]> {
       const rows = await inScope(orm, scopeOf(who), (conn) =>
         conn.execute<

@@ -1,0 +1,288 @@
+/**
+ * The detail table as one A4 page, Chinese rendered with an embedded (subset) CJK font. Sections
+ * are laid out top to bottom; long lists are cut to their latest rows with a "另有 N 条" line, so a
+ * typical project always fits on one page.
+ */
+import * as fontkit from 'fontkit';
+import PDFDocument from 'pdfkit';
+import type { DetailTable } from '../../../../domain/detail-table.js';
+import { formatWanYuan, formatYuan } from '../../../../domain/money.js';
+import { AppError } from '../../../../domain/errors.js';
+import { CjkFontMissingError, cjkFonts } from '../../../../platform/cjk-font.js';
+
+const PAGE_W = 595.28;
+const M = 32;
+const W = PAGE_W - 2 * M;
+const ROW = 14.5;
+
+type Doc = InstanceType<typeof PDFDocument>;
+
+function table(
+  doc: Doc,
+  y: number,
+  widths: number[],
+  rows: string[][],
+  opts: { header?: boolean; align?: ('left' | 'right' | 'center')[] } = {},
+): number {
+  const total = widths.reduce((a, b) => a + b, 0);
+  const scale = W / total;
+  const ws = widths.map((w) => w * scale);
+  rows.forEach((r, ri) => {
+    let x = M;
+    const head = opts.header && ri === 0;
+    if (head) doc.rect(M, y, W, ROW).fill('#e8eef7').fillColor('black');
+    r.forEach((cell, ci) => {
+      // A row with fewer cells than columns: its last cell spans the rest of the width.
+      const width = ci === r.length - 1 ? M + W - x : ws[ci]!;
+      doc.rect(x, y, width, ROW).lineWidth(0.5).stroke('#555555');
+      doc
+        .font(head ? 'cjk-bold' : 'cjk')
+        .fontSize(8)
+        .fillColor('black')
+        .text(cell, x + 3, y + 3.5, {
+          width: width - 6,
+          height: ROW - 4,
+          lineBreak: false,
+          ellipsis: true,
+          align: head ? 'center' : (opts.align?.[ci] ?? 'left'),
+        });
+      x += ws[ci]!;
+    });
+    y += ROW;
+  });
+  return y;
+}
+
+function section(doc: Doc, y: number, title: string): number {
+  doc
+    .font('cjk-bold')
+    .fontSize(10)
+    .fillColor('#1f3a68')
+    .text(title, M, y + 6, { lineBreak: false });
+  doc.fillColor('black');
+  return y + 22;
+}
+
+const w = (f: number | null) => (f === null ? '—' : formatWanYuan(f));
+
+/**
+ * Parsed once per process: pdfkit accepts a fontkit font, and reusing it keeps its parsed tables and
+ * glyph cache warm (parsing the CJK collection per document costs more than the whole page).
+ */
+let parsed: { regular: fontkit.Font; bold: fontkit.Font } | null = null;
+function fonts() {
+  if (!parsed) {
+    let f: ReturnType<typeof cjkFonts>;
+    try {
+      f = cjkFonts();
+    } catch (err) {
+      // Say what to install, not "internal error": this is the deployment's fix to make.
+      if (err instanceof CjkFontMissingError) throw new AppError('UNAVAILABLE', err.message);
+      throw err;
+    }
+    const open = (x: { data: Buffer; face?: string }) => fontkit.create(x.data, x.face) as fontkit.Font;
+    const regular = open(f.regular);
+    parsed = { regular, bold: f.bold === f.regular ? regular : open(f.bold) };
+  }
+  return parsed;
+}
+
+export async function detailTablePdf(t: DetailTable): Promise<Buffer> {
+  const { regular, bold } = fonts();
+  // A small bottom margin: the page is laid out by hand, and pdfkit must not add a second one.
+  const doc = new PDFDocument({
+    size: 'A4',
+    margins: { top: M, left: M, right: M, bottom: 8 },
+    info: { Title: `项目明细表 ${t.project.code}`, Creator: '三账一表' },
+  });
+  doc.registerFont('cjk', regular as never);
+  doc.registerFont('cjk-bold', bold as never);
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise<void>((resolve, reject) => {
+    doc.on('end', resolve);
+    doc.on('error', reject);
+  });
+
+  const p = t.project;
+  doc.font('cjk-bold').fontSize(16).text('项目明细表', M, M, { width: W, align: 'center' });
+  doc
+    .font('cjk')
+    .fontSize(8)
+    .fillColor('#444444')
+    .text(
+      `项目编号 ${p.code}  生成时间 ${t.generatedAt.slice(0, 16).replace('T', ' ')}（系统生成，不得手工填写）  金额单位：万元`,
+      M,
+      M + 22,
+      {
+        width: W,
+        align: 'center',
+      },
+    )
+    .fillColor('black');
+
+  let y = section(doc, M + 34, '一、项目基本情况');
+  y = table(
+    doc,
+    y,
+    [1, 2.4, 1, 2.4],
+    [
+      ['项目名称', p.name],
+      ['年度 / 类型', `${p.year} / ${p.type} / ${p.nature}`, '资金规模', `${w(t.funds.budgetFen)} 万元`],
+      ['主管部门', p.department, '业主单位', p.ownerUnit],
+      [
+        '建设地点',
+        [p.villages.join('、'), p.location].filter(Boolean).join(' '),
+        '立项文号',
+        p.approvalDocumentNo,
+      ],
+      [
+        '所处阶段',
+        `${p.stageLabel}（进度 ${p.progressPercent}%）`,
+        '计划开工 / 竣工',
+        `${p.plannedDates.start} / ${p.plannedDates.completion}`,
+      ],
+      [
+        '计划验收 / 报账',
+        `${p.plannedDates.acceptance} / ${p.plannedDates.reimbursement}`,
+        '实施方式',
+        t.implementation.method ?? '—',
+      ],
+      [
+        '承包单位',
+        t.implementation.contractor ?? '—',
+        '统一社会信用代码',
+        t.implementation.contractorUscc ?? '—',
+      ],
+    ],
+  );
+
+  y = section(doc, y, '二、资金组合与拨付');
+  const f = t.funds;
+  y = table(
+    doc,
+    y,
+    [2.4, 2.2, 1, 1, 1],
+    [
+      ['资金来源', '资金文件文号', '下达', '已拨付', '结余'],
+      ...f.sources.map((s) => [
+        s.label,
+        s.documentNo ?? '—',
+        w(s.amountFen),
+        w(s.disbursedFen),
+        w(s.balanceFen),
+      ]),
+      [
+        '合计（批复预算）',
+        f.settledFen === null ? '未结算' : `已结算 ${w(f.settledFen)}`,
+        w(f.budgetFen),
+        w(f.disbursedFen),
+        w(f.balanceFen),
+      ],
+    ],
+    { header: true, align: ['left', 'left', 'right', 'right', 'right'] },
+  );
+
+  const MAX_DISB = 6;
+  const shown = t.disbursements.slice(-MAX_DISB);
+  y = section(doc, y, `三、资金拨付明细（共 ${t.disbursements.length} 笔，单位：元）`);
+  y = table(
+    doc,
+    y,
+    [1, 1.6, 1.1, 1.8, 2.3, 0.9],
+    [
+      ['拨付日期', '资金来源', '金额（元）', '收款单位', '凭证号', '审批人'],
+      ...(shown.length
+        ? shown.map((d) => [d.paidOn, d.source, formatYuan(d.amountFen), d.payee, d.voucherNo, d.approver])
+        : [['暂无拨付']]),
+      ...(t.disbursements.length > MAX_DISB
+        ? [[`另有 ${t.disbursements.length - MAX_DISB} 笔较早的拨付，见电子表格（?format=xlsx）`]]
+        : []),
+    ],
+    { header: true, align: ['left', 'left', 'right', 'left', 'left', 'left'] },
+  );
+
+  y = section(doc, y, '四、实施进度');
+  const prog = t.progress.slice(-4);
+  y = table(
+    doc,
+    y,
+    [1, 0.8, 5],
+    [
+      ['月份', '进度', '进展情况'],
+      ...(prog.length
+        ? prog.map((x) => [x.month, `${x.percent}%`, x.narrative])
+        : [['—', '—', '暂无月度进度']]),
+    ],
+    { header: true },
+  );
+
+  y = section(doc, y, '五、群众受益、公示与监督');
+  const b = t.beneficiaries;
+  const n = t.site.notices.at(-1);
+  y = table(
+    doc,
+    y,
+    [1, 2.4, 1, 2.4],
+    [
+      [
+        '受益户 / 人口',
+        b ? `${b.households} 户 / ${b.people} 人` : '—',
+        '其中贫困户',
+        b ? `${b.poorHouseholds} 户` : '—',
+      ],
+      ['公示', n ? `${n.place}，${n.period}` : '未公示', '异议', n ? `${n.objections} 件` : '—'],
+      [
+        '义务监督',
+        `${t.site.visits} 次${t.site.lastVisit ? `，最近 ${t.site.lastVisit}` : ''}`,
+        '征求意见',
+        `${t.site.opinions} 次`,
+      ],
+      [
+        '后续管护',
+        t.site.afterCare ?? '—',
+        '集体决策 / 调项',
+        `${t.implementation.decisions} 次 / ${t.implementation.adjustments} 次`,
+      ],
+    ],
+  );
+
+  y = section(doc, y, '六、检查验收、预警与整改');
+  const issues = [
+    ...t.inspections.map((i) => [i.on, i.passed ? '验收通过' : '验收未通过', i.findings || '—']),
+    ...t.alerts.filter((a) => a.code !== 'rectification').map((a) => ['—', '预警', a.label]),
+    ...t.reconciliation.map((r) => ['—', '对账差异', r.message]),
+  ].slice(0, 6);
+  y = table(doc, y, [1, 1, 5], [['日期', '类别', '情况'], ...(issues.length ? issues : [['—', '—', '无']])], {
+    header: true,
+  });
+
+  y = section(doc, y, '七、台账完整度');
+  y = table(
+    doc,
+    y,
+    [1.6, 0.8, 4.6],
+    [
+      ['台账', '完整度', '缺项'],
+      ...t.completeness.map((c) => [
+        c.label,
+        `${c.percent}%`,
+        c.missing.map((m) => m.label).join('、') || '齐全',
+      ]),
+    ],
+    { header: true },
+  );
+
+  doc
+    .font('cjk')
+    .fontSize(7)
+    .fillColor('#666666')
+    .text('本表由三账一表系统根据主管部门、实施单位、建设地点三本台账及项目流程自动生成。', M, y + 8, {
+      width: W,
+      align: 'center',
+      lineBreak: false,
+    });
+  doc.end();
+  await done;
+  return Buffer.concat(chunks);
+}

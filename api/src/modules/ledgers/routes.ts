@@ -1,0 +1,186 @@
+import { z } from 'zod';
+import {
+  adjustmentInputSchema,
+  afterCareCheckInputSchema,
+  afterCareInputSchema,
+  beneficiaryInputSchema,
+  decisionInputSchema,
+  departmentLedgerInputSchema,
+  disbursementInputSchema,
+  fundDocumentInputSchema,
+  fundDocumentSchema,
+  fundSourceLinkSchema,
+  implementationInputSchema,
+  ledgersSchema,
+  noticeInputSchema,
+  opinionInputSchema,
+  progressInputSchema,
+  settlementInputSchema,
+  visitInputSchema,
+} from '../../../../domain/ledgers.js';
+import { AppError } from '../../../../domain/errors.js';
+import { defineRoute, type RouteDef } from '../../http.js';
+import { callerOf } from '../projects/routes.js';
+import type { LedgerService } from './service.js';
+import type { LedgerWrites } from './writes.js';
+
+type Writer = keyof LedgerWrites;
+
+export function ledgerRoutes(service: LedgerService, writes: LedgerWrites): RouteDef[] {
+  const entry = (
+    method: 'post' | 'put',
+    path: string,
+    summary: string,
+    body: z.ZodType,
+    writer: Writer,
+  ): RouteDef =>
+    defineRoute({
+      method,
+      path: `/api/projects/:id/ledgers/${path}`,
+      summary,
+      tags: ['ledgers'],
+      access: 'authenticated',
+      body,
+      response: ledgersSchema,
+      successStatus: method === 'post' ? 201 : 200,
+      errors: [401, 403, 404, 409, 422],
+      handler: async ({ user, params, body: input }) =>
+        (writes[writer] as (c: unknown, id: string, b: unknown) => Promise<unknown>)(
+          callerOf(user!),
+          params.id!,
+          input,
+        ),
+    });
+
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/projects/:id/ledgers',
+      summary: '三本台账 (the three ledgers of a project, with completeness and reconciliation flags)',
+      tags: ['ledgers'],
+      access: 'authenticated',
+      response: ledgersSchema,
+      errors: [401, 404],
+      handler: async ({ user, params }) => service.ledgers(callerOf(user!), params.id!),
+    }),
+    entry(
+      'put',
+      'department',
+      '主管部门台账：立项批复信息 (department ledger: approval)',
+      departmentLedgerInputSchema,
+      'department',
+    ),
+    defineRoute({
+      method: 'put',
+      path: '/api/projects/:id/ledgers/department/fund-sources/:position',
+      summary: '资金来源关联资金文件 (link a fund source to its fund document)',
+      tags: ['ledgers'],
+      access: 'authenticated',
+      body: fundSourceLinkSchema,
+      response: ledgersSchema,
+      errors: [401, 403, 404, 409, 422],
+      handler: async ({ user, params, body }) => {
+        const position = Number(params.position);
+        if (!Number.isInteger(position) || position < 0)
+          throw new AppError('VALIDATION_FAILED', '资金来源序号应为非负整数', [
+            { path: 'params.position', message: 'integer ≥ 0' },
+          ]);
+        return service.linkFundSource(callerOf(user!), params.id!, position, body.fundDocumentNo);
+      },
+    }),
+    entry(
+      'post',
+      'department/disbursements',
+      '资金拨付 (record a disbursement from a fund source)',
+      disbursementInputSchema,
+      'disbursement',
+    ),
+    entry(
+      'post',
+      'department/settlement',
+      '报账结算 (final settlement: must equal Σ disbursed, ≤ budget)',
+      settlementInputSchema,
+      'settlement',
+    ),
+    entry(
+      'post',
+      'implementing/decisions',
+      '集体决策记录 (collective decision)',
+      decisionInputSchema,
+      'decision',
+    ),
+    entry(
+      'put',
+      'implementing/implementation',
+      '实施方式、承包单位与合同 (method, contractor, contract)',
+      implementationInputSchema,
+      'implementation',
+    ),
+    entry(
+      'post',
+      'implementing/progress',
+      '月度进度 (monthly progress; one entry per month)',
+      progressInputSchema,
+      'progress',
+    ),
+    entry(
+      'post',
+      'implementing/adjustments',
+      '调项记录 (adjustment record)',
+      adjustmentInputSchema,
+      'adjustment',
+    ),
+    entry(
+      'post',
+      'site/visits',
+      '义务监督记录 (supervision visit; photos are archive documents of the visit)',
+      visitInputSchema,
+      'visit',
+    ),
+    entry(
+      'post',
+      'site/notices',
+      '公示记录 (public notice: place, period, objections)',
+      noticeInputSchema,
+      'notice',
+    ),
+    entry('post', 'site/opinions', '征求意见记录 (opinions gathered)', opinionInputSchema, 'opinion'),
+    entry('put', 'site/beneficiaries', '受益情况 (beneficiaries)', beneficiaryInputSchema, 'beneficiaries'),
+    entry(
+      'put',
+      'site/after-care',
+      '后续管护主体及职责 (after-care owner and duty)',
+      afterCareInputSchema,
+      'afterCare',
+    ),
+    entry(
+      'post',
+      'site/after-care-checks',
+      '管护检查记录 (after-care check)',
+      afterCareCheckInputSchema,
+      'afterCareCheck',
+    ),
+    defineRoute({
+      method: 'get',
+      path: '/api/fund-documents',
+      summary: '资金文件 (fund documents: your department’s, or all for county accounts)',
+      tags: ['ledgers'],
+      access: 'authenticated',
+      response: z.object({ items: z.array(fundDocumentSchema) }),
+      errors: [401, 403],
+      handler: async ({ user }) => ({ items: await service.listFundDocuments(callerOf(user!)) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/fund-documents',
+      summary: '登记资金文件 (register a fund document: 文号, issuer, date, amount)',
+      tags: ['ledgers'],
+      access: 'authenticated',
+      body: fundDocumentInputSchema,
+      response: fundDocumentSchema,
+      successStatus: 201,
+      errors: [401, 403, 409, 422],
+      handler: async ({ user, body }) => service.createFundDocument(callerOf(user!), body),
+    }),
+  ];
+}

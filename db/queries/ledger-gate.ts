@@ -1,0 +1,70 @@
+/**
+ * The acceptance gate (DOMAIN.md §4, stage 7): 建档资料不完善不予竣工验收. Acceptance is refused
+ * while any ledger lacks an item due by completion, or a required archive document of a stage up
+ * to completion is missing. Pure reads.
+ *
+ * Not yet wired to the 验收 step: `inspect` still uses the step-document gate of
+ * acceptance-gate.ts. Switching needs the demo seed and the test walkers to complete ledgers and
+ * archives before inspection (see the README's status section).
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { STAGE_LABELS, type Stage } from '../../domain/lifecycle.js';
+import { ledgerCompleteness, stageRank } from '../../domain/ledgers.js';
+import { fenFromDb } from '../../domain/money.js';
+import { loadLedgerData } from './ledger-data.js';
+
+export interface GateMissing {
+  /** 'department' | 'implementing' | 'site' for a ledger item, 'archive' for a checklist document. */
+  ledger: string;
+  item: string;
+  label: string;
+}
+
+export async function ledgerAcceptanceGate(
+  em: EntityManager,
+  projectId: string,
+): Promise<{ ok: boolean; missing: GateMissing[] }> {
+  const rows = await em.execute<
+    {
+      id: string;
+      code: string;
+      name: string;
+      stage: Stage;
+      budget_fen: string;
+      approval_document_no: string;
+    }[]
+  >(
+    `SELECT id, code, name, stage, budget_fen, approval_document_no FROM project WHERE id = ?`,
+    [projectId],
+    'all',
+  );
+  const p = rows[0];
+  if (!p) return { ok: false, missing: [{ ledger: 'project', item: 'project', label: '项目不存在' }] };
+  const data = await loadLedgerData(em, {
+    id: p.id,
+    code: p.code,
+    name: p.name,
+    stage: p.stage,
+    budgetFen: fenFromDb(p.budget_fen),
+    approvalDocumentNo: p.approval_document_no,
+  });
+  const missing: GateMissing[] = ledgerCompleteness(data, 'completed').flatMap((c) =>
+    c.missing.map((m) => ({ ledger: c.ledger, item: m.item, label: `${c.label}：${m.label}` })),
+  );
+  const docs = await em.execute<{ stage: Stage; item: string; label: string; present: boolean }[]>(
+    `SELECT r.stage, r.item, r.label,
+            EXISTS (SELECT 1 FROM archive_document a WHERE a.project_id = ? AND a.stage = r.stage AND a.item = r.item) AS present
+       FROM archive_requirement r WHERE r.required ORDER BY r.stage, r.item`,
+    [projectId],
+    'all',
+  );
+  for (const d of docs) {
+    if (stageRank(d.stage) <= stageRank('completed') && !d.present)
+      missing.push({
+        ledger: 'archive',
+        item: `${d.stage}.${d.item}`,
+        label: `档案资料（${STAGE_LABELS[d.stage].zh}）：${d.label}`,
+      });
+  }
+  return { ok: missing.length === 0, missing };
+}

@@ -1,0 +1,81 @@
+/**
+ * Archive documents (档案资料): what may be uploaded, how a file's type is recognised (declared
+ * type and leading bytes must agree), and the configurable checklist of documents each stage requires.
+ */
+import { z } from 'zod';
+import { LEDGERS } from './ledgers.js';
+import { STAGES, type Stage } from './lifecycle.js';
+
+export const ARCHIVE_STAGES = STAGES.filter(
+  (s): s is Exclude<Stage, 'rectifying' | 'closed' | 'cancelled'> =>
+    !['rectifying', 'closed', 'cancelled'].includes(s),
+);
+
+const ZIP = [0x50, 0x4b, 0x03, 0x04];
+/** Allowed types and the bytes each file of that type starts with. */
+export const ARCHIVE_TYPES: Record<string, { label: string; magic: number[] }> = {
+  'application/pdf': { label: 'PDF', magic: [0x25, 0x50, 0x44, 0x46, 0x2d] },
+  'image/jpeg': { label: 'JPEG 照片', magic: [0xff, 0xd8, 0xff] },
+  'image/png': { label: 'PNG 图片', magic: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] },
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': {
+    label: 'Word (docx)',
+    magic: ZIP,
+  },
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { label: 'Excel (xlsx)', magic: ZIP },
+};
+
+/** null when the bytes are of the declared type, else why not. */
+export function checkArchiveType(contentType: string, bytes: Uint8Array): string | null {
+  const t = ARCHIVE_TYPES[contentType];
+  if (!t)
+    return `不支持的文件类型 ${contentType}（允许：${Object.values(ARCHIVE_TYPES)
+      .map((x) => x.label)
+      .join('、')}）`;
+  if (bytes.length < t.magic.length || t.magic.some((b, i) => bytes[i] !== b))
+    return `文件内容不是声明的类型 ${t.label} (content does not match ${contentType})`;
+  return null;
+}
+
+export const archiveUploadQuerySchema = z.object({
+  ledger: z.enum(LEDGERS),
+  stage: z.enum(ARCHIVE_STAGES),
+  item: z
+    .string()
+    .regex(/^[a-zA-Z][a-zA-Z0-9]{1,39}$/)
+    .optional(),
+  entryId: z.uuid().optional(),
+  fileName: z.string().trim().min(1).max(200),
+});
+export type ArchiveUploadQuery = z.infer<typeof archiveUploadQuerySchema>;
+
+export const archiveDocumentSchema = z.object({
+  id: z.uuid(),
+  ledger: z.enum(LEDGERS),
+  stage: z.string(),
+  item: z.string().nullable(),
+  entryId: z.uuid().nullable(),
+  fileName: z.string(),
+  contentType: z.string(),
+  sizeBytes: z.number().int(),
+  sha256: z.string(),
+  uploadedBy: z.string().nullable(),
+  uploadedAt: z.string(),
+});
+export type ArchiveDocumentDto = z.infer<typeof archiveDocumentSchema>;
+
+export const archiveRequirementSchema = z.object({
+  stage: z.enum(ARCHIVE_STAGES),
+  item: z.string().regex(/^[a-zA-Z][a-zA-Z0-9]{1,39}$/),
+  ledger: z.enum(LEDGERS),
+  label: z.string().trim().min(1).max(100),
+  required: z.boolean().default(true),
+});
+export type ArchiveRequirement = z.infer<typeof archiveRequirementSchema>;
+export const archiveRequirementsSchema = z.object({ items: z.array(archiveRequirementSchema).max(200) });
+
+export const projectArchivesSchema = z.object({
+  documents: z.array(archiveDocumentSchema),
+  checklist: z.array(
+    archiveRequirementSchema.extend({ satisfied: z.boolean(), documentIds: z.array(z.uuid()) }),
+  ),
+});

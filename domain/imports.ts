@@ -1,0 +1,158 @@
+/**
+ * Imports of existing ledgers from spreadsheets (xlsx/CSV): the columns of each kind, with the
+ * Chinese headers county staff use, and the row rules. A row arrives as text cells (the parser turns
+ * numbers and dates into their exact text); money is parsed from 元 text into 分 without floating point.
+ */
+import { z } from 'zod';
+import type { LedgerKind } from './ledgers.js';
+import { parseYuan } from './money.js';
+
+export const IMPORT_KINDS = ['disbursements', 'progress', 'visits'] as const;
+export type ImportKind = (typeof IMPORT_KINDS)[number];
+
+export interface ImportColumn {
+  key: string;
+  header: string;
+  required: boolean;
+}
+
+export const IMPORT_DEFS: Record<
+  ImportKind,
+  { ledger: LedgerKind; sheet: string; label: string; columns: ImportColumn[] }
+> = {
+  disbursements: {
+    ledger: 'department',
+    sheet: '资金拨付',
+    label: '资金拨付台账',
+    columns: [
+      { key: 'projectCode', header: '项目编号', required: true },
+      { key: 'source', header: '资金来源', required: true },
+      { key: 'paidOn', header: '拨付日期', required: true },
+      { key: 'amount', header: '金额（元）', required: true },
+      { key: 'payee', header: '收款单位', required: true },
+      { key: 'voucherNo', header: '凭证号', required: true },
+      { key: 'approver', header: '审批人', required: true },
+      { key: 'note', header: '备注', required: false },
+    ],
+  },
+  progress: {
+    ledger: 'implementing',
+    sheet: '月度进度',
+    label: '月度进度台账',
+    columns: [
+      { key: 'projectCode', header: '项目编号', required: true },
+      { key: 'month', header: '月份', required: true },
+      { key: 'percent', header: '进度（%）', required: true },
+      { key: 'narrative', header: '进展情况', required: true },
+    ],
+  },
+  visits: {
+    ledger: 'site',
+    sheet: '义务监督',
+    label: '义务监督台账',
+    columns: [
+      { key: 'projectCode', header: '项目编号', required: true },
+      { key: 'villageCode', header: '村编码', required: true },
+      { key: 'visitedOn', header: '监督日期', required: true },
+      { key: 'supervisor', header: '监督员', required: true },
+      { key: 'findings', header: '监督情况', required: true },
+    ],
+  },
+};
+
+const cell = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, { error: '不能为空' })
+    .max(max, { error: `不能超过 ${max} 字` });
+const date = z
+  .string()
+  .trim()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: '日期格式应为 YYYY-MM-DD' })
+  .refine(
+    (s) =>
+      !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s),
+    {
+      error: '不是有效日期',
+    },
+  );
+const yuan = z
+  .string()
+  .trim()
+  .transform((s, ctx) => {
+    const f = parseYuan(s);
+    if (f === null || f <= 0) {
+      ctx.addIssue({ code: 'custom', message: `金额「${s}」无效：应为大于 0 的元金额，最多两位小数` });
+      return z.NEVER;
+    }
+    return f;
+  });
+
+export const IMPORT_ROW_SCHEMAS = {
+  disbursements: z.object({
+    projectCode: cell(40),
+    source: cell(40),
+    paidOn: date,
+    amount: yuan,
+    payee: cell(200),
+    voucherNo: cell(100),
+    approver: cell(100),
+    note: z.string().trim().max(1000).optional(),
+  }),
+  progress: z.object({
+    projectCode: cell(40),
+    month: z
+      .string()
+      .trim()
+      .regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: '月份格式应为 YYYY-MM' }),
+    percent: z
+      .string()
+      .trim()
+      .regex(/^(100|\d{1,2})$/, { error: '进度应为 0–100 的整数' })
+      .transform(Number),
+    narrative: cell(2000),
+  }),
+  visits: z.object({
+    projectCode: cell(40),
+    villageCode: cell(40),
+    visitedOn: date,
+    supervisor: cell(100),
+    findings: cell(2000),
+  }),
+} satisfies Record<ImportKind, z.ZodType>;
+
+export interface ImportRowError {
+  /** Row number in the file (the header is row 1 of its sheet, or its own line in a CSV). */
+  row: number;
+  column: string | null;
+  message: string;
+}
+
+export const importQuerySchema = z.object({
+  kind: z.enum(IMPORT_KINDS),
+  /** all: any bad row → nothing imported (default). valid: the good rows are imported, in one transaction. */
+  mode: z.enum(['all', 'valid']).default('all'),
+  /** Wait for the result instead of answering 202 at once. */
+  wait: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
+});
+
+export const importStatusSchema = z.object({
+  id: z.uuid(),
+  kind: z.enum(IMPORT_KINDS),
+  fileName: z.string(),
+  status: z.enum(['running', 'succeeded', 'rejected', 'failed']),
+  totalRows: z.number().int(),
+  processedRows: z.number().int(),
+  /** 0–100: validation is the first half, writing the second. */
+  progressPercent: z.number().int(),
+  importedRows: z.number().int(),
+  errors: z.array(z.object({ row: z.number().int(), column: z.string().nullable(), message: z.string() })),
+  message: z.string().nullable(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+export type ImportStatus = z.infer<typeof importStatusSchema>;

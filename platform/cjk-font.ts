@@ -1,0 +1,56 @@
+/**
+ * The CJK font embedded in generated PDFs. PDF viewers do not have Chinese glyphs of their own, so
+ * the font travels inside the file (subset to the glyphs used). We use Noto Sans CJK from the
+ * Debian package fonts-noto-cjk (SIL OFL); CJK_FONT_PATH points at another .ttc/.otf/.ttf.
+ * Read once and cached: the collection is ~20 MB and parsing is lazy.
+ */
+import fs from 'node:fs';
+
+const REGULAR = [
+  '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc',
+  '/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc',
+  '/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc',
+];
+const BOLD = [
+  '/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc',
+  '/usr/share/fonts/noto-cjk/NotoSansCJK-Bold.ttc',
+  '/usr/share/fonts/google-noto-cjk/NotoSansCJK-Bold.ttc',
+];
+
+export interface CjkFont {
+  data: Buffer;
+  /** Face inside a collection (.ttc), else undefined. */
+  face?: string;
+}
+
+let cached: { regular: CjkFont; bold: CjkFont } | null = null;
+
+export class CjkFontMissingError extends Error {
+  constructor(tried: string[]) {
+    super(
+      `没有找到中文字体 (no CJK font found; tried ${tried.join(', ')}). ` +
+        'Install the Debian package fonts-noto-cjk (apt-get install fonts-noto-cjk) or set CJK_FONT_PATH to a .ttc/.otf/.ttf font.',
+    );
+    this.name = 'CjkFontMissingError';
+  }
+}
+
+function load(file: string, weight: 'Regular' | 'Bold'): CjkFont {
+  return { data: fs.readFileSync(file), face: file.endsWith('.ttc') ? `NotoSansCJKsc-${weight}` : undefined };
+}
+
+export function cjkFonts(env: NodeJS.ProcessEnv = process.env): { regular: CjkFont; bold: CjkFont } {
+  if (cached) return cached;
+  const override = env.CJK_FONT_PATH;
+  if (override) {
+    if (!fs.existsSync(override)) throw new CjkFontMissingError([override]);
+    const f = { data: fs.readFileSync(override), face: env.CJK_FONT_FACE || undefined };
+    cached = { regular: f, bold: f };
+    return cached;
+  }
+  const regular = REGULAR.find((f) => fs.existsSync(f));
+  if (!regular) throw new CjkFontMissingError(REGULAR);
+  const bold = BOLD.find((f) => fs.existsSync(f));
+  cached = { regular: load(regular, 'Regular'), bold: bold ? load(bold, 'Bold') : load(regular, 'Regular') };
+  return cached;
+}

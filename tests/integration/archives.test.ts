@@ -1,0 +1,236 @@
+/**
+ * Archive documents: type and size checked on upload, SHA-256 recorded and checked again on every
+ * download (a file changed on disk is refused), the configurable checklist, and the acceptance gate.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { totpAt } from '../../api/src/modules/auth/totp.js';
+import { enableAdminTotp } from '../support/authz-matrix.js';
+import { TEST_PASSWORD } from '../support/constants.js';
+import { ledgerAcceptanceGate } from '../../db/queries/ledger-gate.js';
+import { SYSTEM_SCOPE, inScope } from '../../db/scope.js';
+import { createLedgerService } from '../../api/src/modules/ledgers/service.js';
+import { createLedgerWrites } from '../../api/src/modules/ledgers/writes.js';
+import { createProjectRepository } from '../../api/src/modules/projects/repository.js';
+import { callerFor } from '../../scripts/lib/demo-seed.js';
+import { fillTypicalLedgers } from '../../scripts/lib/typical-ledgers.js';
+import { aProject } from '../support/builders.js';
+import { Session, startTestStack, type TestStack } from '../support/stack.js';
+
+let stack: TestStack;
+let dept: Session;
+let town: Session;
+let village: Session;
+beforeAll(async () => {
+  stack = await startTestStack();
+  [dept, town, village] = await Promise.all([
+    Session.login(stack.baseUrl, 'swj.op'),
+    Session.login(stack.baseUrl, 'xqz.op'),
+    Session.login(stack.baseUrl, 'xqz-btc.op'),
+  ]);
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const PNG = Buffer.concat([
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+  Buffer.from('公示栏照片'.repeat(50)),
+]);
+const PDF = Buffer.from('%PDF-1.4\n% 竣工报告\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+
+async function newProject() {
+  const res = await dept.post('/api/projects', aProject());
+  expect(res.status).toBe(201);
+  return res.body as { id: string; code: string };
+}
+
+describe('archive documents', () => {
+  it('stores an upload with its SHA-256, serves it back, and refuses it once its bytes change on disk', async () => {
+    const p = await newProject();
+    const up = await village.upload(
+      `/api/projects/${p.id}/archives?ledger=site&stage=underway&item=publicNoticePhoto&fileName=${encodeURIComponent('公示照片.png')}`,
+      PNG,
+      'image/png',
+      '公示照片.png',
+    );
+    expect(up.status, JSON.stringify(up.body)).toBe(201);
+    expect(up.body).toMatchObject({
+      ledger: 'site',
+      stage: 'underway',
+      item: 'publicNoticePhoto',
+      fileName: '公示照片.png',
+      sizeBytes: PNG.length,
+    });
+    expect(up.body.sha256).toBe(createHash('sha256').update(PNG).digest('hex'));
+
+    const ok = await dept.download(`/api/archives/${up.body.id}`); // the department may read it
+    expect(ok.status).toBe(200);
+    expect(ok.bytes.equals(PNG)).toBe(true);
+    expect(ok.headers.get('x-content-sha256')).toBe(up.body.sha256);
+    expect(ok.headers.get('content-type')).toBe('image/png');
+
+    const file = path.join(stack.dataDir, 'archives', p.id, up.body.id);
+    const tampered = Buffer.from(PNG);
+    tampered[20] = tampered[20]! ^ 0xff;
+    fs.writeFileSync(file, tampered);
+    const refused = await dept.download(`/api/archives/${up.body.id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.json.error.code).toBe('ARCHIVE_INTEGRITY_FAILED');
+    expect(refused.json.error.message).toContain('SHA-256');
+    expect(refused.json.error.message).toContain('篡改');
+    expect(refused.bytes.includes(tampered.subarray(8, 30))).toBe(false); // no byte of the file leaks
+    const { rows } = await stack.db.query(
+      `SELECT kind FROM ledger_event WHERE project_id = $1 AND ledger = 'archive' ORDER BY id`,
+      [p.id],
+    );
+    expect(rows.map((r) => r.kind)).toEqual(['upload', 'integrityFailure']);
+
+    fs.rmSync(file);
+    const gone = await dept.download(`/api/archives/${up.body.id}`);
+    expect(gone.status).toBe(409);
+    expect(gone.json.error.message).toContain('缺失');
+    // Archive rows are append-only.
+    await expect(
+      stack.db.query(`UPDATE archive_document SET sha256 = repeat('0', 64) WHERE id = $1`, [up.body.id]),
+    ).rejects.toThrow(/append-only/);
+  });
+
+  it('checks type, size, level, checklist item and ledger entry before storing anything', async () => {
+    const p = await newProject();
+    const url = (q: string) => `/api/projects/${p.id}/archives?fileName=x&${q}`;
+    const bad = [
+      await village.upload(url('ledger=site&stage=underway'), Buffer.from('not a png'), 'image/png', 'x'),
+      await village.upload(url('ledger=site&stage=underway'), Buffer.from('plain text'), 'text/plain', 'x'),
+      await village.upload(url('ledger=site&stage=underway&item=noSuchItem'), PNG, 'image/png', 'x'),
+      await village.upload(url('ledger=site&stage=underway&item=contract'), PNG, 'image/png', 'x'), // an implementing item
+      await village.upload(url(`ledger=site&stage=underway&entryId=${p.id}`), PNG, 'image/png', 'x'),
+      await village.upload(url('ledger=site&stage=nowhere'), PNG, 'image/png', 'x'),
+    ];
+    expect(bad.map((r) => r.status)).toEqual([422, 422, 422, 422, 422, 422]);
+    expect(bad[0]!.body.error.message).toContain('不是声明的类型');
+    expect((await dept.upload(url('ledger=site&stage=underway'), PNG, 'image/png', 'x')).status).toBe(403);
+    expect(
+      (
+        await village.upload(
+          url('ledger=site&stage=underway'),
+          Buffer.alloc(21 * 1024 * 1024, 1),
+          'image/png',
+          'x',
+        )
+      ).status,
+    ).toBe(413);
+    // Without the X-File-Name header a non-JSON body is refused (CSRF guard).
+    const noHeader = await fetch(`${stack.baseUrl}${url('ledger=site&stage=underway')}`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: PNG,
+    });
+    expect(noHeader.status).toBe(400);
+    const { rows } = await stack.db.query(
+      `SELECT count(*)::int AS n FROM archive_document WHERE project_id = $1`,
+      [p.id],
+    );
+    expect(rows[0].n).toBe(0);
+    expect(fs.existsSync(path.join(stack.dataDir, 'archives', p.id))).toBe(false);
+
+    // A photo attached to a supervision visit shows on that visit.
+    const visit = await village.post(`/api/projects/${p.id}/ledgers/site/visits`, {
+      villageCode: 'xqz-btc',
+      visitedOn: '2026-05-02',
+      supervisor: '陈大明',
+      findings: '正常',
+    });
+    const visitId = visit.body.site.visits[0].id;
+    const photo = await village.upload(
+      url(`ledger=site&stage=completed&item=supervisionPhoto&entryId=${visitId}`),
+      PNG,
+      'image/png',
+      'x',
+    );
+    expect(photo.status).toBe(201);
+    const ledgers = await village.get(`/api/projects/${p.id}/ledgers`);
+    expect(ledgers.body.site.visits[0].photos).toEqual([photo.body.id]);
+  });
+
+  it('keeps a configurable checklist per stage that only the admin or supervision office may change', async () => {
+    const current = await dept.get('/api/archive-requirements');
+    expect(current.status).toBe(200);
+    expect(current.body.items.length).toBeGreaterThan(5);
+    const changed = [
+      ...current.body.items,
+      {
+        stage: 'accepted',
+        item: 'acceptanceReport',
+        ledger: 'department',
+        label: '验收报告',
+        required: true,
+      },
+    ];
+    expect((await dept.request('PUT', '/api/archive-requirements', { items: changed })).status).toBe(403);
+    // Administrators work only after enrolling two-factor authentication.
+    const secret = await enableAdminTotp(stack);
+    const admin = new Session(stack.baseUrl);
+    await admin.post('/api/auth/login', {
+      username: 'admin',
+      password: TEST_PASSWORD,
+      totp: totpAt(secret, Date.now()),
+    });
+    const put = await admin.request('PUT', '/api/archive-requirements', { items: changed });
+    expect(put.status).toBe(200);
+    expect(put.body.items).toHaveLength(current.body.items.length + 1);
+    const dup = await admin.request('PUT', '/api/archive-requirements', { items: [...changed, changed[0]] });
+    expect(dup.status).toBe(422);
+    expect(
+      (await admin.request('PUT', '/api/archive-requirements', { items: current.body.items })).status,
+    ).toBe(200);
+  });
+});
+
+describe('acceptance gate', () => {
+  it('refuses while a ledger item or a required document is missing, and passes once all are there', async () => {
+    const p = await newProject();
+    const empty = await inScope(stack.orm, SYSTEM_SCOPE, (em) => ledgerAcceptanceGate(em, p.id));
+    expect(empty.ok).toBe(false);
+    expect(empty.missing).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ ledger: 'implementing', item: 'collectiveDecision' }),
+        expect.objectContaining({ ledger: 'site', item: 'supervisionVisit' }),
+        expect.objectContaining({ ledger: 'archive', item: 'completed.completionReport' }),
+      ]),
+    );
+    expect(empty.missing.some((m) => m.item === 'settlement')).toBe(false); // due only at 报账
+
+    const repo = createProjectRepository(stack.orm);
+    const service = createLedgerService({ orm: stack.orm, projects: repo });
+    const found = (await repo.find(await callerFor(stack.orm, 'leader'), p.id))!;
+    const who = {
+      department: await callerFor(stack.orm, 'swj.op'),
+      owner: await callerFor(stack.orm, 'xqz.op'),
+      village: await callerFor(stack.orm, 'xqz-btc.op'),
+    };
+    await fillTypicalLedgers(service, createLedgerWrites(service), who, { ...found, stage: 'completed' });
+    const ledgersDone = await inScope(stack.orm, SYSTEM_SCOPE, (em) => ledgerAcceptanceGate(em, p.id));
+    expect(ledgersDone.missing.every((m) => m.ledger === 'archive')).toBe(true);
+
+    const sessions = { department: dept, implementing: town, site: village } as const;
+    const required = (await dept.get('/api/archive-requirements')).body.items.filter((r: any) =>
+      ['approved', 'designApproved', 'methodFixed', 'underway', 'completed'].includes(r.stage),
+    );
+    for (const r of required) {
+      const res = await sessions[r.ledger as keyof typeof sessions].upload(
+        `/api/projects/${p.id}/archives?ledger=${r.ledger}&stage=${r.stage}&item=${r.item}&fileName=${r.item}.pdf`,
+        PDF,
+        'application/pdf',
+        `${r.item}.pdf`,
+      );
+      expect(res.status, `${r.item}: ${JSON.stringify(res.body)}`).toBe(201);
+    }
+    expect(await inScope(stack.orm, SYSTEM_SCOPE, (em) => ledgerAcceptanceGate(em, p.id))).toEqual({
+      ok: true,
+      missing: [],
+    });
+  });
+});

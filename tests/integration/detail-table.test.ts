@@ -1,0 +1,130 @@
+/** The project detail table over HTTP: JSON, a real spreadsheet, and a one-page PDF in Chinese. */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLedgerService } from '../../api/src/modules/ledgers/service.js';
+import { createLedgerWrites } from '../../api/src/modules/ledgers/writes.js';
+import { createProjectRepository } from '../../api/src/modules/projects/repository.js';
+import { callerFor } from '../../scripts/lib/demo-seed.js';
+import { fillTypicalLedgers } from '../../scripts/lib/typical-ledgers.js';
+import { aProject } from '../support/builders.js';
+import { Session, startTestStack, type TestStack } from '../support/stack.js';
+
+let stack: TestStack;
+let leader: Session;
+let project: { id: string; code: string; name: string; budgetFen: number };
+beforeAll(async () => {
+  stack = await startTestStack();
+  const dept = await Session.login(stack.baseUrl, 'swj.op');
+  leader = await Session.login(stack.baseUrl, 'leader');
+  const res = await dept.post(
+    '/api/projects',
+    aProject({
+      budgetFen: 86_500_010,
+      fundSources: [
+        { kind: 'centralSpecial', amountFen: 60_000_000 },
+        { kind: 'countySpecial', amountFen: 26_500_010 },
+      ],
+    }),
+  );
+  expect(res.status).toBe(201);
+  project = res.body;
+  const repo = createProjectRepository(stack.orm);
+  const service = createLedgerService({ orm: stack.orm, projects: repo });
+  const found = (await repo.find(await callerFor(stack.orm, 'leader'), project.id))!;
+  await fillTypicalLedgers(
+    service,
+    createLedgerWrites(service),
+    {
+      department: await callerFor(stack.orm, 'swj.op'),
+      owner: await callerFor(stack.orm, 'xqz.op'),
+      village: await callerFor(stack.orm, 'xqz-btc.op'),
+    },
+    { ...found, stage: 'accepted' }, // the ledgers of an accepted project; the workflow stage stays
+  );
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function download(format: string): Promise<{ status: number; type: string; body: Buffer }> {
+  const s = leader as unknown as { cookie: string };
+  const res = await fetch(`${stack.baseUrl}/api/projects/${project.id}/detail-table?format=${format}`, {
+    headers: { cookie: s.cookie },
+  });
+  return {
+    status: res.status,
+    type: res.headers.get('content-type') ?? '',
+    body: Buffer.from(await res.arrayBuffer()),
+  };
+}
+
+describe('GET /api/projects/:id/detail-table', () => {
+  it('joins the three ledgers and the workflow into one generated table (JSON, amounts in 分)', async () => {
+    const res = await leader.get(`/api/projects/${project.id}/detail-table`);
+    expect(res.status).toBe(200);
+    const t = res.body;
+    expect(t.project).toMatchObject({
+      code: project.code,
+      department: '县水务局',
+      ownerUnit: '修齐镇',
+      stageLabel: '立项',
+    });
+    expect(t.funds.budgetFen).toBe(86_500_010);
+    expect(t.funds.byKind).toMatchObject({
+      centralSpecial: 60_000_000,
+      countySpecial: 26_500_010,
+      social: 0,
+    });
+    expect(t.funds.disbursedFen).toBe(86_500_010);
+    expect(t.funds.balanceFen).toBe(0);
+    expect(t.disbursements).toHaveLength(4);
+    expect(t.progress.at(-1)).toMatchObject({ percent: 100 });
+    expect(t.project.progressPercent).toBe(100); // the ledger's latest month, not the workflow's 0
+    expect(t.beneficiaries.households).toBeGreaterThan(0);
+    expect(t.completeness.map((c: any) => c.ledger)).toEqual(['department', 'implementing', 'site']);
+    const other = await Session.login(stack.baseUrl, 'mbz.op'); // outside the project's scope
+    expect((await other.get(`/api/projects/${project.id}/detail-table`)).status).toBe(404);
+    expect((await leader.get(`/api/projects/${project.id}/detail-table?format=doc`)).status).toBe(422);
+  });
+
+  it('gives a real spreadsheet: merged title and header rows, frozen headers, 万元 with two decimals', async () => {
+    const res = await download('xlsx');
+    expect(res.status).toBe(200);
+    expect(res.type).toContain('spreadsheetml');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(res.body as unknown as ArrayBuffer);
+    const ws = wb.getWorksheet('项目明细表')!;
+    expect(ws.getCell('A1').value).toBe('2026年度项目明细表');
+    expect(ws.getCell('A1').isMerged).toBe(true);
+    expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 4 });
+    // 序号 spans both header rows; 资金来源 spans its six columns on row 3.
+    expect(ws.getCell('A4').master.address).toBe('A3');
+    const headers = (ws.getRow(3).values as unknown[]).filter(Boolean);
+    expect(headers).toEqual(expect.arrayContaining(['项目基本情况', '资金来源', '资金拨付', '群众受益']));
+    const budgetCol = (ws.getRow(3).values as unknown[]).indexOf('批复预算');
+    const cell = ws.getRow(5).getCell(budgetCol);
+    expect(cell.value).toBe(86.5); // 86,500,010 分 = 86.50 万元
+    expect(cell.numFmt).toBe('#,##0.00');
+    expect(wb.getWorksheet('资金拨付明细')!.getRow(3).getCell(4).numFmt).toBe('#,##0.00');
+  });
+
+  it('gives a one-page A4 PDF whose text is the Chinese of the table', async () => {
+    const res = await download('pdf');
+    expect(res.status).toBe(200);
+    expect(res.type).toBe('application/pdf');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdf-'));
+    const file = path.join(dir, 't.pdf');
+    fs.writeFileSync(file, res.body);
+    const info = execFileSync('pdfinfo', [file], { encoding: 'utf8' });
+    expect(info).toMatch(/Pages:\s+1\n/);
+    expect(info).toMatch(/Page size:\s+595\.28 x 841\.89/);
+    const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+    for (const s of ['项目明细表', project.name, '县水务局', '中央财政专项扶贫资金', '86.50', '台账完整度'])
+      expect(text).toContain(s);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -1,0 +1,241 @@
+/**
+ * Importing existing ledgers: a 5,000-row spreadsheet goes in whole; the same file with 3 bad rows
+ * puts nothing in and names exactly those rows; CSV works; exports re-import in the same columns.
+ */
+import { randomUUID } from 'node:crypto';
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProjectActivities } from '../../activities/project.activities.js';
+import { SYSTEM_ACTOR } from '../../domain/project-records.js';
+import { Session, startTestStack, type TestStack } from '../support/stack.js';
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+let stack: TestStack;
+let dept: Session;
+const codes: string[] = [];
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  dept = await Session.login(stack.baseUrl, 'swj.op');
+  const { rows } = await stack.db.query('SELECT code, id FROM org_unit');
+  const org = Object.fromEntries(rows.map((r) => [r.code, r.id]));
+  const acts = createProjectActivities({ orm: stack.orm, audit: stack.audit });
+  // 25 projects written by the activity the workflow uses (no workflow needed for ledger imports).
+  for (let i = 0; i < 25; i++) {
+    const id = randomUUID();
+    const code = `IMP-${id.slice(0, 8)}`;
+    codes.push(code);
+    await acts.recordProjectCreated({
+      project: {
+        id,
+        code,
+        workflowId: `project-${code}`,
+        name: `导入测试项目 ${i + 1}`,
+        year: 2026,
+        type: '水利',
+        nature: 'new',
+        departmentId: org.swj,
+        departmentCode: 'swj',
+        ownerUnitId: org.xqz,
+        ownerUnitCode: 'xqz',
+        villageIds: [org['xqz-btc']],
+        villageCodes: ['xqz-btc'],
+        location: null,
+        approvalDocumentNo: `城扶发〔2026〕${i + 1}号`,
+        budgetFen: 20_000_000,
+        fundSources: [
+          { kind: 'centralSpecial', amountFen: 10_000_000, documentNo: null },
+          { kind: 'countySpecial', amountFen: 10_000_000, documentNo: null },
+        ],
+        plannedDates: {
+          start: '2026-04-01',
+          completion: '2026-08-31',
+          acceptance: '2026-09-30',
+          reimbursement: '2026-11-30',
+        },
+      },
+      actor: SYSTEM_ACTOR,
+      at: new Date().toISOString(),
+    });
+  }
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** 5,000 disbursement rows: 200 per project, 100 per source, 12.34 元 each (numeric cells, as Excel stores them). */
+function rows(prefix: string): (string | number)[][] {
+  return Array.from({ length: 5000 }, (_, i) => [
+    codes[i % 25]!,
+    i % 2 === 0 ? 1 : '县级财政专项扶贫资金',
+    `2026-05-${String((i % 28) + 1).padStart(2, '0')}`,
+    12.34,
+    '重庆某建设有限公司',
+    `${prefix}-${i}`,
+    '局长 刘建国',
+  ]);
+}
+
+async function xlsx(data: (string | number)[][]): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  const ws = wb.addWorksheet('资金拨付');
+  ws.addRow(['项目编号', '资金来源', '拨付日期', '金额（元）', '收款单位', '凭证号', '审批人']);
+  for (const r of data) ws.addRow(r);
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
+const count = async () =>
+  (
+    await stack.db.query(
+      `SELECT count(*)::int AS n, COALESCE(sum(amount_fen), 0)::text AS s FROM disbursement`,
+    )
+  ).rows[0];
+
+describe('ledger import', () => {
+  it('imports nothing from a file with 3 bad rows, and reports exactly those rows and why', async () => {
+    const data = rows('BAD');
+    data[1233]![3] = 12.345; // row 1235: three decimals
+    data[2998]![0] = 'NO-SUCH-PROJECT'; // row 3000
+    data[4500]![3] = 100_000.01; // row 4502: more than the source's 100,000.00 元
+    const before = await count();
+    const res = await dept.upload(
+      '/api/ledger-imports?kind=disbursements&wait=true',
+      await xlsx(data),
+      XLSX,
+      '拨付台账.xlsx',
+    );
+    expect(res.status).toBe(422);
+    const report = res.body.error.details;
+    expect(report.status).toBe('rejected');
+    expect(report.importedRows).toBe(0);
+    expect(report.totalRows).toBe(5000);
+    expect(report.errors.map((e: any) => [e.row, e.column])).toEqual([
+      [1235, '金额（元）'],
+      [3000, '项目编号'],
+      [4502, '金额（元）'],
+    ]);
+    expect(report.errors[0].message).toContain('12.345');
+    expect(report.errors[1].message).toContain('NO-SUCH-PROJECT');
+    expect(report.errors[2].message).toMatch(/超过下达的 100,000.00 元/);
+    expect(await count()).toEqual(before);
+  });
+
+  it('imports a valid 5,000-row xlsx in one go, exact to the fen', async () => {
+    const file = await xlsx(rows('OK'));
+    const t = performance.now();
+    const res = await dept.upload(
+      '/api/ledger-imports?kind=disbursements&wait=true',
+      file,
+      XLSX,
+      '拨付台账.xlsx',
+    );
+    const ms = performance.now() - t;
+    console.log(`5,000-row xlsx import: ${ms.toFixed(0)} ms`);
+    expect(res.status, JSON.stringify(res.body).slice(0, 500)).toBe(200);
+    expect(res.body).toMatchObject({
+      status: 'succeeded',
+      importedRows: 5000,
+      progressPercent: 100,
+      errors: [],
+    });
+    expect(await count()).toEqual({ n: 5000, s: String(5000 * 1234) });
+    const ledgers = await dept.get(`/api/projects/${codes[0]}/ledgers`);
+    expect(ledgers.body.department.fundSources.map((s: any) => s.disbursedFen)).toEqual([
+      100 * 1234,
+      100 * 1234,
+    ]);
+  });
+
+  it('runs in the background with a progress indicator, and refuses duplicates of what is recorded', async () => {
+    const start = await dept.upload(
+      '/api/ledger-imports?kind=disbursements',
+      await xlsx(rows('OK')),
+      XLSX,
+      'again.xlsx',
+    );
+    expect(start.status).toBe(202);
+    expect(start.body.status).toBe('running');
+    let s = start.body;
+    const seen: number[] = [];
+    for (let i = 0; i < 600 && s.status === 'running'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      s = (await dept.get(`/api/ledger-imports/${start.body.id}`)).body;
+      seen.push(s.progressPercent);
+    }
+    expect(s.status).toBe('rejected'); // every voucher number is already recorded
+    expect(s.errors).toHaveLength(1000); // the report is capped; the message gives the count
+    expect(s.message).toContain('5000 行有错误');
+    expect(seen.every((p, i) => i === 0 || p >= seen[i - 1]!)).toBe(true);
+    const other = await Session.login(stack.baseUrl, 'jtj.op');
+    expect((await other.get(`/api/ledger-imports/${start.body.id}`)).status).toBe(404);
+  });
+
+  it('reads CSV (quoted fields, BOM) and checks the level: progress by the owner unit only', async () => {
+    const csv =
+      '\uFEFF项目编号,月份,进度（%）,进展情况\r\n' +
+      `${codes[1]},2026-05,40,"完成管沟开挖，""三通一平""完成"\r\n` +
+      `${codes[1]},2026-06,70,"主体完成七成, 施工正常"\r\n`;
+    const bytes = Buffer.from(csv, 'utf8');
+    const refused = await dept.upload(
+      '/api/ledger-imports?kind=progress&wait=true',
+      bytes,
+      'text/csv',
+      'p.csv',
+    );
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.details.errors.map((e: any) => e.row)).toEqual([2, 3]);
+    const town = await Session.login(stack.baseUrl, 'xqz.op');
+    const ok = await town.upload('/api/ledger-imports?kind=progress&wait=true', bytes, 'text/csv', 'p.csv');
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    const l = await town.get(`/api/projects/${codes[1]}/ledgers`);
+    expect(l.body.implementing.progress).toEqual([
+      { month: '2026-05', percent: 40, narrative: '完成管沟开挖，"三通一平"完成' },
+      { month: '2026-06', percent: 70, narrative: '主体完成七成, 施工正常' },
+    ]);
+  });
+
+  it('with mode=valid imports the good rows and reports the rest (site ledger: own village only)', async () => {
+    const csv =
+      '项目编号,村编码,监督日期,监督员,监督情况\n' +
+      `${codes[2]},xqz-btc,2026-05-03,陈大明,材料进场正常\n` +
+      `${codes[2]},xqz-ppc,2026-05-04,陈大明,不是本项目的村\n` +
+      `${codes[2]},xqz-btc,2026-02-30,陈大明,日期不存在\n` +
+      `${codes[3]},xqz-btc,2026-05-05,王五,施工质量良好\n`;
+    const village = await Session.login(stack.baseUrl, 'xqz-btc.op');
+    const res = await village.upload(
+      '/api/ledger-imports?kind=visits&mode=valid&wait=true',
+      Buffer.from(csv),
+      'text/csv',
+      'v.csv',
+    );
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.importedRows).toBe(2);
+    expect(res.body.errors.map((e: any) => [e.row, e.column])).toEqual([
+      [3, '村编码'],
+      [4, '监督日期'],
+    ]);
+    const l = await village.get(`/api/projects/${codes[2]}/ledgers`);
+    expect(l.body.site.visits.map((v: any) => v.findings)).toEqual(['材料进场正常']);
+  });
+
+  it('exports a level’s ledger as xlsx whose import sheet re-imports in the same columns', async () => {
+    const res = await dept.download('/api/ledgers/department/export?year=2026');
+    expect(res.status).toBe(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(res.bytes as unknown as ArrayBuffer);
+    const ledger = wb.getWorksheet('主管部门项目台账')!;
+    expect(ledger.getCell('A1').value).toBe('2026年度主管部门项目台账');
+    const sheet = wb.getWorksheet('资金拨付')!;
+    expect(sheet.rowCount).toBe(5001);
+    expect(sheet.getRow(2).getCell(4).value).toBe(12.34);
+    // Re-importing the export is refused row by row (the vouchers exist): the columns were understood.
+    const again = await dept.upload(
+      '/api/ledger-imports?kind=disbursements&wait=true',
+      res.bytes,
+      XLSX,
+      'export.xlsx',
+    );
+    expect(again.status).toBe(422);
+    expect(again.body.error.details.errors[0].column).toBe('凭证号');
+  });
+});

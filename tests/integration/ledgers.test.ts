@@ -1,0 +1,338 @@
+/**
+ * The three ledgers over HTTP: each written only by its level, completeness shown, and every money
+ * invariant refused twice — with 422 at the api, and by a constraint when SQL goes around the api.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aProject } from '../support/builders.js';
+import { Session, startTestStack, type TestStack } from '../support/stack.js';
+
+let stack: TestStack;
+let dept: Session;
+let town: Session;
+let village: Session;
+beforeAll(async () => {
+  stack = await startTestStack();
+  [dept, town, village] = await Promise.all([
+    Session.login(stack.baseUrl, 'swj.op'),
+    Session.login(stack.baseUrl, 'xqz.op'),
+    Session.login(stack.baseUrl, 'xqz-btc.op'),
+  ]);
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function newProject(overrides = {}) {
+  const res = await dept.post('/api/projects', aProject(overrides));
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body as { id: string; code: string; budgetFen: number };
+}
+
+/** Runs SQL in one transaction (deferred constraints fire at COMMIT) and returns the error, if any. */
+async function sqlError(
+  statements: [string, unknown[]][],
+): Promise<{ constraint?: string; code?: string } | null> {
+  const c = await stack.db.connect();
+  try {
+    await c.query('BEGIN');
+    for (const [sql, params] of statements) await c.query(sql, params);
+    await c.query('COMMIT');
+    return null;
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    return err as { constraint?: string; code?: string };
+  } finally {
+    c.release();
+  }
+}
+
+const VALID_USCC = '91350100M000100Y43';
+
+describe('who writes which ledger', () => {
+  it('lets each level write its own ledger only, and shows completeness per ledger', async () => {
+    const p = await newProject();
+    const base = `/api/projects/${p.id}/ledgers`;
+
+    const before = await dept.get(base);
+    expect(before.status).toBe(200);
+    const dep0 = before.body.completeness.find((c: any) => c.ledger === 'department');
+    expect(dep0.complete).toBe(false);
+    expect(dep0.missing.map((m: any) => m.item)).toEqual(
+      expect.arrayContaining(['approvedOn', 'constructionContent', 'fundDocuments']),
+    );
+
+    const deptBody = {
+      approvedOn: '2026-03-01',
+      approvalIssuer: '城口县扶贫开发领导小组',
+      constructionContent: '新建蓄水池 1 座',
+    };
+    expect((await town.request('PUT', `${base}/department`, deptBody)).status).toBe(403);
+    expect((await village.request('PUT', `${base}/department`, deptBody)).status).toBe(403);
+    const ok = await dept.request('PUT', `${base}/department`, deptBody);
+    expect(ok.status).toBe(200);
+    expect(ok.body.department.approvedOn).toBe('2026-03-01');
+
+    const decision = {
+      meeting: '修齐镇党委会',
+      heldOn: '2026-03-05',
+      attendees: ['张三', '李四'],
+      resolution: '同意实施',
+    };
+    expect((await dept.post(`${base}/implementing/decisions`, decision)).status).toBe(403);
+    const d = await town.post(`${base}/implementing/decisions`, decision);
+    expect(d.status).toBe(201);
+    expect(d.body.implementing.decisions[0].attendees).toEqual(['张三', '李四']);
+
+    const visit = {
+      villageCode: 'xqz-btc',
+      visitedOn: '2026-05-01',
+      supervisor: '王五',
+      findings: '施工正常',
+    };
+    expect((await town.post(`${base}/site/visits`, visit)).status).toBe(403);
+    const other = await Session.login(stack.baseUrl, 'xqz-ppc.op'); // a village the project is not in
+    expect((await other.post(`${base}/site/visits`, visit)).status).toBe(404);
+    const v = await village.post(`${base}/site/visits`, visit);
+    expect(v.status).toBe(201);
+    expect(v.body.site.visits).toHaveLength(1);
+
+    const viewer = await Session.login(stack.baseUrl, 'swj.view');
+    expect((await viewer.request('PUT', `${base}/department`, deptBody)).status).toBe(403);
+    expect((await viewer.get(base)).status).toBe(200);
+
+    const { rows } = await stack.db.query(
+      `SELECT ledger, kind FROM ledger_event WHERE project_id = $1 ORDER BY id`,
+      [p.id],
+    );
+    expect(rows.map((r) => r.kind)).toEqual(['departmentLedger', 'collectiveDecision', 'supervisionVisit']);
+  });
+
+  it('validates the contractor’s unified social credit code by its check digit, at the api and in the database', async () => {
+    const p = await newProject();
+    const url = `/api/projects/${p.id}/ledgers/implementing/implementation`;
+    const body = {
+      method: 'openTender',
+      contractorName: '重庆某建设有限公司',
+      contractAmountFen: 25_000_000,
+    };
+    const bad = await town.request('PUT', url, { ...body, contractorUscc: '91350100M000100Y44' });
+    expect(bad.status).toBe(422);
+    expect(JSON.stringify(bad.body.error.details)).toContain('contractorUscc');
+    const good = await town.request('PUT', url, { ...body, contractorUscc: VALID_USCC });
+    expect(good.status).toBe(200);
+    expect(good.body.implementing.implementation.contractorUscc).toBe(VALID_USCC);
+    const err = await sqlError([
+      [
+        `UPDATE implementation_record SET contractor_uscc = '91350100M000100Y44' WHERE project_id = $1`,
+        [p.id],
+      ],
+    ]);
+    expect(err?.constraint).toBe('implementation_record_contractor_uscc_check');
+  });
+});
+
+describe('money invariants: 422 at the api, a constraint in the database', () => {
+  it('Σ fund sources = approved budget', async () => {
+    const bad = await dept.post(
+      '/api/projects',
+      aProject({ budgetFen: 100, fundSources: [{ kind: 'centralSpecial', amountFen: 99 }] }),
+    );
+    expect(bad.status).toBe(422);
+    const p = await newProject();
+    const err = await sqlError([
+      [
+        `INSERT INTO project_fund_source (project_id, position, kind, amount_fen) VALUES ($1, 9, 'social', 1)`,
+        [p.id],
+      ],
+    ]);
+    expect(err?.constraint).toBe('project_funding_balanced');
+  });
+
+  it('Σ allocated from a fund document ≤ the document’s amount', async () => {
+    const p = await newProject(); // sources 20,000,010 + 9,999,990 分
+    const docNo = `城财扶〔2026〕${Date.now() % 100000}号`;
+    const doc = await dept.post('/api/fund-documents', {
+      documentNo: docNo,
+      title: '关于下达2026年财政专项扶贫资金的通知',
+      issuer: '城口县财政局',
+      issuedOn: '2026-02-10',
+      amountFen: 25_000_000,
+    });
+    expect(doc.status).toBe(201);
+    expect(doc.body.allocatedFen).toBe(0);
+    const link = (pos: number) =>
+      dept.request('PUT', `/api/projects/${p.id}/ledgers/department/fund-sources/${pos}`, {
+        fundDocumentNo: docNo,
+      });
+    expect((await link(0)).status).toBe(200);
+    const over = await link(1);
+    expect(over.status).toBe(422);
+    expect(over.body.error.message).toContain(docNo);
+    const err = await sqlError([
+      [
+        `UPDATE project_fund_source SET fund_document_id = (SELECT id FROM fund_document WHERE document_no = $2)
+          WHERE project_id = $1 AND position = 1`,
+        [p.id, docNo],
+      ],
+    ]);
+    expect(err?.constraint).toBe('fund_document_not_overallocated');
+    const ledgers = await dept.get(`/api/projects/${p.id}/ledgers`);
+    expect(ledgers.body.department.fundSources[0].fundDocument.documentNo).toBe(docNo);
+    expect(ledgers.body.department.fundSources[1].fundDocument).toBeNull();
+  });
+
+  it('Σ disbursed ≤ allocated per source; then the settlement reconciles with Σ disbursed and the budget', async () => {
+    const p = await newProject();
+    const url = `/api/projects/${p.id}/ledgers/department/disbursements`;
+    const pay = (n: number, amountFen: number, sourcePosition = 1) =>
+      dept.post(url, {
+        sourcePosition,
+        paidOn: '2026-05-10',
+        amountFen,
+        payee: '重庆某建设有限公司',
+        voucherNo: `记-${p.code}-${n}`,
+        approver: '县水务局 赵六',
+      });
+    expect((await pay(1, 9_999_990)).status).toBe(201);
+    const over = await pay(2, 1);
+    expect(over.status).toBe(422);
+    expect(over.body.error.details[0].path).toBe('body.amountFen');
+    expect((await pay(3, 1, 7)).status).toBe(422); // no such source
+    const err = await sqlError([
+      [
+        `INSERT INTO disbursement (project_id, source_position, paid_on, amount_fen, payee, voucher_no, approver)
+         VALUES ($1, 1, '2026-05-11', 1, 'x', 'direct-1', 'y')`,
+        [p.id],
+      ],
+    ]);
+    expect(err?.constraint).toBe('disbursed_within_source');
+
+    // 0.10 元 + 0.20 元 = 0.30 元 exactly.
+    expect((await pay(4, 10, 0)).status).toBe(201);
+    const after = await pay(5, 20, 0);
+    expect(after.body.department.fundSources[0].disbursedFen).toBe(30);
+    expect(after.body.department.disbursedFen).toBe(10_000_020);
+
+    const settle = (settledAmountFen: number) =>
+      dept.post(`/api/projects/${p.id}/ledgers/department/settlement`, {
+        settledOn: '2026-09-01',
+        settledAmountFen,
+      });
+    const wrong = await settle(10_000_019);
+    expect(wrong.status).toBe(422);
+    const sqlWrong = await sqlError([
+      [
+        `INSERT INTO settlement (project_id, settled_on, settled_amount_fen) VALUES ($1, '2026-09-01', 5)`,
+        [p.id],
+      ],
+    ]);
+    expect(sqlWrong?.constraint).toBe('settlement_reconciles');
+    expect((await settle(10_000_020)).status).toBe(201);
+    expect((await settle(10_000_020)).status).toBe(409);
+    // Settled: a further payment would unbalance the settlement.
+    expect((await pay(6, 1, 0)).status).toBe(422);
+    const late = await sqlError([
+      [
+        `INSERT INTO disbursement (project_id, source_position, paid_on, amount_fen, payee, voucher_no, approver)
+         VALUES ($1, 0, '2026-09-02', 1, 'x', 'direct-2', 'y')`,
+        [p.id],
+      ],
+    ]);
+    expect(late?.constraint).toBe('settlement_reconciles');
+    // Disbursements are append-only.
+    const del = await sqlError([[`DELETE FROM disbursement WHERE project_id = $1`, [p.id]]]);
+    expect(del?.code).toBe('42501');
+  });
+
+  it('refuses amounts that are not integer 分 (no floating point on the money path)', async () => {
+    const p = await newProject();
+    for (const amountFen of [0.1, 10.5, -1, '10']) {
+      const res = await dept.post(`/api/projects/${p.id}/ledgers/department/disbursements`, {
+        sourcePosition: 0,
+        paidOn: '2026-05-10',
+        amountFen,
+        payee: 'x',
+        voucherNo: `f-${String(amountFen)}`,
+        approver: 'y',
+      });
+      expect(res.status, String(amountFen)).toBe(422);
+    }
+    const err = await sqlError([
+      [
+        `INSERT INTO disbursement (project_id, source_position, paid_on, amount_fen, payee, voucher_no, approver)
+         VALUES ($1, 0, '2026-05-11', 0, 'x', 'zero', 'y')`,
+        [p.id],
+      ],
+    ]);
+    expect(err?.constraint).toBe('disbursement_amount_fen_check');
+  });
+});
+
+describe('cross-ledger reconciliation', () => {
+  it('flags a public notice or a contract whose amount differs from the department’s budget', async () => {
+    const p = await newProject();
+    const base = `/api/projects/${p.id}/ledgers`;
+    const clean = await dept.get(base);
+    expect(clean.body.reconciliation).toEqual([]);
+    const n = await village.post(`${base}/site/notices`, {
+      villageCode: 'xqz-btc',
+      place: '白台村村务公开栏',
+      postedFrom: '2026-03-01',
+      postedTo: '2026-03-10',
+      content: '项目名称、资金规模、建设内容公示',
+      announcedAmountFen: p.budgetFen + 100,
+      complaintPhone: '023-59221234',
+    });
+    expect(n.status).toBe(201);
+    await town.request('PUT', `${base}/implementing/implementation`, {
+      method: 'openTender',
+      contractorName: '重庆某建设有限公司',
+      contractorUscc: VALID_USCC,
+      contractAmountFen: p.budgetFen + 1,
+    });
+    const flagged = await dept.get(base);
+    expect(flagged.body.reconciliation.map((f: any) => f.code).sort()).toEqual([
+      'contractExceedsBudget',
+      'noticeAmountMismatch',
+    ]);
+    const notice = flagged.body.reconciliation.find((f: any) => f.code === 'noticeAmountMismatch');
+    expect(notice.amounts).toEqual({ announcedFen: p.budgetFen + 100, budgetFen: p.budgetFen });
+  });
+
+  it('refuses site data that cannot be true (poor households above households) at the api and in the database', async () => {
+    const p = await newProject();
+    const url = `/api/projects/${p.id}/ledgers/site/beneficiaries`;
+    expect(
+      (await village.request('PUT', url, { households: 10, poorHouseholds: 11, people: 30 })).status,
+    ).toBe(422);
+    const ok = await village.request('PUT', url, { households: 10, poorHouseholds: 4, people: 31 });
+    expect(ok.status).toBe(200);
+    const err = await sqlError([
+      [`UPDATE beneficiary SET poor_households = 12 WHERE project_id = $1`, [p.id]],
+    ]);
+    expect(err?.constraint).toBe('beneficiary_poor_within');
+  });
+});
+
+describe('OpenAPI', () => {
+  it('documents the ledger, detail-table, archive and import routes with their schemas', async () => {
+    const doc = (await (await fetch(`${stack.baseUrl}/api/openapi.json`)).json()) as any;
+    for (const p of [
+      '/api/projects/{id}/ledgers',
+      '/api/projects/{id}/ledgers/department/disbursements',
+      '/api/projects/{id}/ledgers/implementing/implementation',
+      '/api/projects/{id}/ledgers/site/notices',
+      '/api/projects/{id}/detail-table',
+      '/api/projects/{id}/archives',
+      '/api/archives/{id}',
+      '/api/fund-documents',
+      '/api/ledger-imports',
+      '/api/ledgers/{level}/export',
+    ])
+      expect(doc.paths[p], p).toBeDefined();
+    const disb = doc.paths['/api/projects/{id}/ledgers/department/disbursements'].post;
+    expect(disb.requestBody.content['application/json'].schema.properties.amountFen.type).toBe('integer');
+    const upload = doc.paths['/api/projects/{id}/archives'].post.requestBody.content;
+    expect(Object.keys(upload)).toContain('application/pdf');
+  });
+});
