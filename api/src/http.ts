@@ -19,7 +19,23 @@ import type { SessionUser } from './modules/auth/session.js';
  * - admin: system administrators only
  */
 export type Access =
-  'public' | 'authenticated' | 'project.read' | 'project.create' | 'project.step' | 'admin';
+  | 'public'
+  | 'authenticated'
+  | 'project.read'
+  | 'project.create'
+  | 'project.step'
+  /** A write to one ledger of a project (`ledger` names it; `query` = the request's `ledger` parameter). */
+  | 'project.ledger'
+  /** Fund documents: read by county-wide accounts and departments, written by department operators. */
+  | 'fundDocument.read'
+  | 'fundDocument.write'
+  /** Supervision configuration (the archive checklist): administrators and the supervision office. */
+  | 'supervision.config'
+  /** Operators of any unit (ledger imports: each row is then checked against the caller's level). */
+  | 'operator'
+  /** A resource visible only to the account that created it (an import job). */
+  | 'own'
+  | 'admin';
 
 export interface RouteContext<B, Q> {
   body: B;
@@ -38,6 +54,8 @@ export interface RouteDef<B = unknown, Q = unknown> {
   access: Access;
   /** Still callable while the session must first change its password or set up 2FA. */
   allowRestricted?: boolean;
+  /** For `project.ledger`: which ledger the route writes (`query`: the request's `ledger` parameter). */
+  ledger?: 'department' | 'implementing' | 'site' | 'query';
   body?: z.ZodType<B>;
   /**
    * A file upload instead of a JSON body: the raw bytes arrive as `ctx.req.body` (a Buffer). The

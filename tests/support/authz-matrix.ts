@@ -12,6 +12,8 @@ import {
   canCreateProject,
   canReadProject,
   canTakeAction,
+  canWriteLedger,
+  isCountyWide,
   type Principal,
   type ProjectScope,
 } from '../../domain/access.js';
@@ -26,6 +28,12 @@ export interface MatrixContext {
   adminSecret: string;
   /** An account the admin probes may reset and disable without disturbing the matrix. */
   targetUserId: string;
+  /** One archive document of each project (uploaded by its village operator). */
+  archives: { A: string; B: string };
+  /** An import job and the account that started it (only that account may read it). */
+  importJob: { id: string; owner: string };
+  /** The archive checklist as it is, for the probe that writes it back unchanged. */
+  checklist: unknown[];
 }
 
 interface Account {
@@ -37,7 +45,11 @@ interface Account {
 type Obj = 'A' | 'B';
 interface Probe {
   /** Builds the request for one project of the pair (`undefined` for routes without an object). */
-  request(ctx: MatrixContext, obj: Obj, n: number): { path: string; body?: unknown };
+  request(
+    ctx: MatrixContext,
+    obj: Obj,
+    n: number,
+  ): { path: string; body?: unknown; upload?: { bytes: Uint8Array; type: string } };
   perObject: boolean;
   /** Statuses that count as "allowed" for this probe (it may be refused for business reasons). */
   allowed?: number[];
@@ -141,16 +153,153 @@ const PROBES: Record<string, Probe> = {
   },
 };
 
-/**
- * KNOWN GAP, listed so it stays visible: the ledger, archive and import routes arrived (issue 4)
- * declaring plain `authenticated` access while their services check scope and level themselves.
- * They still need access kinds of their own (ledger level per route) and probes here; until then
- * they are outside the matrix. Any other route without a probe fails the run.
- */
-const NOT_YET_PROBED: RegExp[] = [
-  /^\w+ \/api\/projects\/:id\/(ledgers|archives|detail-table)/,
-  /^\w+ \/api\/(fund-documents|archives|archive-requirements|ledger-imports|ledgers)\b/,
-];
+// ── ledgers, archives, imports (issue 4) ──
+const VILLAGE: Record<Obj, string> = { A: 'xqz-btc', B: 'mbz-ljc' };
+const ledger = (path: string, body: (o: Obj, n: number) => unknown): Probe => ({
+  perObject: true,
+  request: (c, o, n) => ({ path: `/api/projects/${c.projects[o].id}/ledgers/${path}`, body: body(o, n) }),
+});
+const PNG = Uint8Array.from(
+  Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+    'base64',
+  ),
+);
+Object.assign(PROBES, {
+  'get /api/projects/:id/ledgers': {
+    perObject: true,
+    request: (c: MatrixContext, o: Obj) => ({ path: `/api/projects/${c.projects[o].id}/ledgers` }),
+  },
+  'get /api/projects/:id/detail-table': {
+    perObject: true,
+    request: (c: MatrixContext, o: Obj) => ({ path: `/api/projects/${c.projects[o].id}/detail-table` }),
+  },
+  'get /api/projects/:id/archives': {
+    perObject: true,
+    request: (c: MatrixContext, o: Obj) => ({ path: `/api/projects/${c.projects[o].id}/archives` }),
+  },
+  'get /api/archives/:id': {
+    perObject: true,
+    request: (c: MatrixContext, o: Obj) => ({ path: `/api/archives/${c.archives[o]}` }),
+  },
+  'post /api/projects/:id/archives': {
+    perObject: true,
+    request: (c: MatrixContext, o: Obj, n: number) => ({
+      path: `/api/projects/${c.projects[o].id}/archives?ledger=site&stage=underway&fileName=${encodeURIComponent(`矩阵${n}.png`)}`,
+      upload: { bytes: PNG, type: 'image/png' },
+    }),
+  },
+  'put /api/projects/:id/ledgers/department': ledger('department', () => ({
+    constructionContent: '授权矩阵测试：建设内容',
+  })),
+  'put /api/projects/:id/ledgers/department/fund-sources/:position': ledger(
+    'department/fund-sources/0',
+    () => ({ fundDocumentNo: '不存在的文号' }),
+  ),
+  'post /api/projects/:id/ledgers/department/disbursements': ledger('department/disbursements', (_o, n) => ({
+    sourcePosition: 0,
+    paidOn: '2026-05-01',
+    amountFen: 100,
+    payee: '矩阵施工队',
+    voucherNo: `MX-V-${n}`,
+    approver: '审批人',
+  })),
+  'post /api/projects/:id/ledgers/department/settlement': ledger('department/settlement', () => ({
+    settledOn: '2026-11-01',
+    settledAmountFen: 1,
+  })),
+  'post /api/projects/:id/ledgers/implementing/decisions': ledger('implementing/decisions', () => ({
+    meeting: '村民代表大会',
+    heldOn: '2026-03-01',
+    attendees: ['张三', '李四'],
+    resolution: '同意实施',
+  })),
+  'put /api/projects/:id/ledgers/implementing/implementation': ledger('implementing/implementation', () => ({
+    method: 'selfBuild',
+  })),
+  'post /api/projects/:id/ledgers/implementing/progress': ledger('implementing/progress', () => ({
+    month: '2026-07',
+    percent: 50,
+    narrative: '授权矩阵测试',
+  })),
+  'post /api/projects/:id/ledgers/implementing/adjustments': ledger('implementing/adjustments', (_o, n) => ({
+    documentNo: `MX-A-${n}`,
+    adjustedOn: '2026-05-01',
+    content: '授权矩阵测试',
+    reason: '授权矩阵测试',
+  })),
+  'post /api/projects/:id/ledgers/site/visits': ledger('site/visits', (o) => ({
+    villageCode: VILLAGE[o],
+    visitedOn: '2026-05-02',
+    supervisor: '义务监督员',
+    findings: '施工正常',
+  })),
+  'post /api/projects/:id/ledgers/site/notices': ledger('site/notices', (o) => ({
+    villageCode: VILLAGE[o],
+    place: '村委会公示栏',
+    postedFrom: '2026-03-01',
+    postedTo: '2026-03-08',
+    content: '项目公示',
+  })),
+  'post /api/projects/:id/ledgers/site/opinions': ledger('site/opinions', () => ({
+    gatheredOn: '2026-02-20',
+    method: '院坝会',
+    participants: 12,
+    summary: '同意',
+  })),
+  'put /api/projects/:id/ledgers/site/beneficiaries': ledger('site/beneficiaries', () => ({
+    households: 10,
+    poorHouseholds: 2,
+    people: 30,
+  })),
+  'put /api/projects/:id/ledgers/site/after-care': ledger('site/after-care', () => ({
+    owner: '村民委员会',
+    duty: '日常巡查',
+  })),
+  'post /api/projects/:id/ledgers/site/after-care-checks': ledger('site/after-care-checks', () => ({
+    checkedOn: '2026-12-01',
+    checker: '管护员',
+    result: '完好',
+  })),
+  'get /api/fund-documents': { perObject: false, request: () => ({ path: '/api/fund-documents' }) },
+  'post /api/fund-documents': {
+    perObject: false,
+    request: (_c: MatrixContext, _o: Obj, n: number) => ({
+      path: '/api/fund-documents',
+      body: {
+        documentNo: `矩阵财〔2026〕${n}号`,
+        title: '授权矩阵测试资金',
+        issuer: '县财政局',
+        issuedOn: '2026-01-10',
+        amountFen: 100_000,
+      },
+    }),
+  },
+  'get /api/archive-requirements': {
+    perObject: false,
+    request: () => ({ path: '/api/archive-requirements' }),
+  },
+  'put /api/archive-requirements': {
+    perObject: false,
+    request: (c: MatrixContext) => ({ path: '/api/archive-requirements', body: { items: c.checklist } }),
+  },
+  'post /api/ledger-imports': {
+    perObject: false,
+    request: () => ({
+      path: '/api/ledger-imports?kind=progress&wait=true',
+      upload: { bytes: Buffer.from('项目编号,月份,进度（%）,进展情况\n'), type: 'text/csv' },
+    }),
+    allowed: [200, 202, 422], // rows are checked one by one against the caller's level
+  },
+  'get /api/ledger-imports/:id': {
+    perObject: false,
+    request: (c: MatrixContext) => ({ path: `/api/ledger-imports/${c.importJob.id}` }),
+  },
+  'get /api/ledgers/:level/export': {
+    perObject: false,
+    request: () => ({ path: '/api/ledgers/site/export' }),
+  },
+} satisfies Record<string, Probe>);
 
 /** Steps that leave the stage where it is, so they can be repeated: one per level. */
 const STEP_BODIES: Partial<Record<Action, Record<string, unknown>>> = {
@@ -221,13 +370,8 @@ export async function runAuthzMatrix(
   accounts: Account[],
   only?: RouteDef['access'][],
 ): Promise<{ mismatches: Mismatch[]; checks: number }> {
-  const routes = ctx.stack.routes.filter(
-    (r) =>
-      (!only || only.includes(r.access)) && !NOT_YET_PROBED.some((re) => re.test(`${r.method} ${r.path}`)),
-  );
-  const missing = ctx.stack.routes
-    .map((r) => `${r.method} ${r.path}`)
-    .filter((k) => !PROBES[k] && !NOT_YET_PROBED.some((re) => re.test(k)));
+  const routes = ctx.stack.routes.filter((r) => !only || only.includes(r.access));
+  const missing = ctx.stack.routes.map((r) => `${r.method} ${r.path}`).filter((k) => !PROBES[k]);
   expect(missing, 'routes without an authorization probe (add one in tests/support/authz-matrix.ts)').toEqual(
     [],
   );
@@ -247,11 +391,7 @@ export async function runAuthzMatrix(
       const req = r.path.endsWith('/transitions')
         ? { path: `/api/projects/${ctx.projects[obj].id}/transitions`, body: STEP_BODIES.adjust }
         : probe.request(ctx, obj, ++seq);
-      const res = await anonymous.request(
-        r.method.toUpperCase(),
-        req.path,
-        req.body ?? (r.method === 'get' ? undefined : {}),
-      );
+      const res = await send(anonymous, r.method, req);
       const publicOk = probe.allowed ? probe.allowed.includes(res.status) : ![401, 403].includes(res.status);
       check(
         {
@@ -295,11 +435,7 @@ export async function runAuthzMatrix(
       for (const obj of probe.perObject ? (['A', 'B'] as Obj[]) : (['A'] as Obj[])) {
         const req = probe.request(ctx, obj, ++seq);
         const session = key === 'post /api/auth/logout' ? await spareSession(ctx, acc.username) : acc.session;
-        const res = await session.request(
-          r.method.toUpperCase(),
-          req.path,
-          req.body ?? (r.method === 'get' ? undefined : {}),
-        );
+        const res = await send(session, r.method, req);
         const scope = ctx.projects[obj].scope;
         const m = { account: acc.username, route: key, object: probe.perObject ? obj : undefined };
         switch (r.access) {
@@ -337,6 +473,41 @@ export async function runAuthzMatrix(
             check({ ...m, expected: String(expected) }, res.status, res.status === expected);
             break;
           }
+          case 'project.ledger': {
+            // The ledger a route writes; archive uploads name theirs in the query (the probe: site).
+            const which = r.ledger === 'query' || !r.ledger ? 'site' : r.ledger;
+            const readable = canReadProject(p, scope);
+            const writer = canWriteLedger(p, scope, which);
+            // An authorised write may still be refused for its content (409/422): never 401/403/404.
+            const allowed = writer ? [200, 201, 409, 422] : [readable ? 403 : 404];
+            check({ ...m, expected: allowed.join('|') }, res.status, allowed.includes(res.status));
+            break;
+          }
+          case 'fundDocument.read': {
+            const expected = isCountyWide(p) || p.orgKind === 'department' ? 200 : 403;
+            check({ ...m, expected: String(expected) }, res.status, res.status === expected);
+            break;
+          }
+          case 'fundDocument.write': {
+            const expected = p.roles.includes('operator') && p.orgKind === 'department' ? 201 : 403;
+            check({ ...m, expected: String(expected) }, res.status, res.status === expected);
+            break;
+          }
+          case 'supervision.config': {
+            const expected = p.roles.includes('admin') || p.roles.includes('supervisor') ? 200 : 403;
+            check({ ...m, expected: String(expected) }, res.status, res.status === expected);
+            break;
+          }
+          case 'operator': {
+            const allowed = p.roles.includes('operator') ? (probe.allowed ?? OK) : [403];
+            check({ ...m, expected: allowed.join('|') }, res.status, allowed.includes(res.status));
+            break;
+          }
+          case 'own': {
+            const expected = acc.username === ctx.importJob.owner ? 200 : 404;
+            check({ ...m, expected: String(expected) }, res.status, res.status === expected);
+            break;
+          }
           default:
             throw new Error(`no expectation for access ${r.access}`);
         }
@@ -344,6 +515,11 @@ export async function runAuthzMatrix(
     }
   }
   return { mismatches, checks };
+}
+
+async function send(session: Session, method: string, req: ReturnType<Probe['request']>) {
+  if (req.upload) return session.upload(req.path, req.upload.bytes, req.upload.type, 'matrix-upload');
+  return session.request(method.toUpperCase(), req.path, req.body ?? (method === 'get' ? undefined : {}));
 }
 
 async function spareSession(ctx: MatrixContext, username: string): Promise<Session> {
@@ -417,10 +593,38 @@ export async function matrixTarget(stack: TestStack, adminSecret: string): Promi
 export async function startMatrixStack(opts: { appLayer?: boolean } = {}): Promise<MatrixContext> {
   const stack = await startTestStack({ appLayer: opts.appLayer, login: { ipLimitPerMinute: 10_000 } });
   const adminSecret = await enableAdminTotp(stack);
+  const projects = await matrixProjects(stack);
+  // One archive document per project, uploaded by the village operator that owns the site ledger.
+  const upload = async (village: string, projectId: string) => {
+    const s = await Session.login(stack.baseUrl, `${village}.op`);
+    const res = await s.upload(
+      `/api/projects/${projectId}/archives?ledger=site&stage=underway&fileName=${encodeURIComponent('公示照片.png')}`,
+      PNG,
+      'image/png',
+      '公示照片.png',
+    );
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    return res.body.id as string;
+  };
+  const owner = await Session.login(stack.baseUrl, 'swj.op');
+  const job = await owner.upload(
+    '/api/ledger-imports?kind=progress&wait=true',
+    Buffer.from('项目编号,月份,进度（%）,进展情况\n'),
+    'text/csv',
+    'empty.csv',
+  );
+  // A refused import (no data rows) still leaves a job its owner can read.
+  const jobId: string = job.body?.id ?? job.body?.error?.details?.id;
+  expect(jobId, JSON.stringify(job.body)).toBeTruthy();
+  const checklist = await owner.get('/api/archive-requirements');
+  expect(checklist.status).toBe(200);
   return {
     stack,
-    projects: await matrixProjects(stack),
+    projects,
     adminSecret,
     targetUserId: await matrixTarget(stack, adminSecret),
+    archives: { A: await upload('xqz-btc', projects.A.id), B: await upload('mbz-ljc', projects.B.id) },
+    importJob: { id: jobId, owner: 'swj.op' },
+    checklist: checklist.body.items as unknown[],
   };
 }

@@ -19,7 +19,8 @@ export function archiveRoutes(service: ArchiveService, maxBytes: number): RouteD
       summary:
         '上传档案资料 (upload an archive file for a ledger, a stage and optionally a ledger entry; raw bytes)',
       tags: ['archives'],
-      access: 'authenticated',
+      access: 'project.ledger',
+      ledger: 'query',
       rawBody: { contentTypes: Object.keys(ARCHIVE_TYPES), maxBytes },
       query: archiveUploadQuerySchema,
       response: archiveDocumentSchema,
@@ -33,7 +34,7 @@ export function archiveRoutes(service: ArchiveService, maxBytes: number): RouteD
       path: '/api/projects/:id/archives',
       summary: '项目档案资料及建档清单 (archive documents of a project and the checklist status)',
       tags: ['archives'],
-      access: 'authenticated',
+      access: 'project.read',
       response: projectArchivesSchema,
       errors: [401, 404],
       handler: async ({ user, params }) => service.list(callerOf(user!), params.id!),
@@ -43,7 +44,7 @@ export function archiveRoutes(service: ArchiveService, maxBytes: number): RouteD
       path: '/api/archives/:id',
       summary: '下载档案资料 (download; the SHA-256 is checked again, a tampered file is refused with 409)',
       tags: ['archives'],
-      access: 'authenticated',
+      access: 'project.read',
       errors: [401, 404, 409],
       handler: async ({ user, params, res }) => {
         const { doc, bytes } = await service.download(callerOf(user!), params.id!);
@@ -74,7 +75,7 @@ export function archiveRoutes(service: ArchiveService, maxBytes: number): RouteD
       path: '/api/archive-requirements',
       summary: '配置建档清单 (replace the checklist; admin or supervision office)',
       tags: ['archives'],
-      access: 'authenticated',
+      access: 'supervision.config',
       body: archiveRequirementsSchema,
       response: z.object({ items: z.array(archiveRequirementSchema) }),
       errors: [401, 403, 422],

@@ -29,7 +29,7 @@ export function detailTableRoutes(service: DetailTableService): RouteDef[] {
       summary:
         '项目明细表 (generated from the three ledgers and the workflow; ?format=xlsx or pdf for a file)',
       tags: ['ledgers'],
-      access: 'authenticated',
+      access: 'project.read',
       query: z.object({ format: z.enum(['json', 'xlsx', 'pdf']).default('json') }),
       response: detailTableSchema,
       errors: [401, 404, 422],
