@@ -158,6 +158,10 @@ describe('administration', () => {
       roles: ['leader'],
     });
     expect(wrongRole.status).toBe(422);
+    expect(wrongRole.body.error.details[0]).toEqual({
+      path: 'body.roles',
+      message: expect.stringContaining('县领导'),
+    });
     expect(
       (
         await admin.post('/api/admin/users', {
@@ -188,6 +192,14 @@ describe('administration', () => {
     expect(reset.body.user.mustChangePassword).toBe(true);
     expect((await attempt('xqz-dhc.op', TEST_PASSWORD)).status).toBe(401);
     expect((await attempt('xqz-dhc.op', reset.body.temporaryPassword)).status).toBe(200);
+
+    // An administrator changes their own password the normal way; a reset of oneself is refused.
+    const me =
+      list.body.items.find((u: { username: string }) => u.username === 'admin') ??
+      (await admin.get('/api/admin/users?q=admin')).body.items.find(
+        (u: { username: string }) => u.username === 'admin',
+      );
+    expect((await admin.post(`/api/admin/users/${me.id}/reset-password`)).status).toBe(409);
 
     const renamed = await admin.request('PATCH', '/api/admin/org-units/xqz-dhc', { name: '东河社区' });
     expect(renamed.body.name).toBe('东河社区');

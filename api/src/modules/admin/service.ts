@@ -12,6 +12,14 @@ import { hashPassword } from '../auth/password.js';
 import { actorOf } from '../auth/service.js';
 import type { SessionUser } from '../auth/session.js';
 
+const ROLE_LABELS: Record<Role, string> = {
+  admin: '系统管理员',
+  leader: '县领导',
+  supervisor: '督查',
+  operator: '操作账号',
+  viewer: '查询账号',
+};
+
 /** Which unit kinds may carry which roles: county-wide roles belong to the county and its offices. */
 const ROLE_UNIT_KINDS: Record<Role, OrgKind[]> = {
   admin: ['county', 'office'],
@@ -108,8 +116,9 @@ export function createAdminService(deps: { orm: Orm; audit: AuditLog }) {
       ]);
     const wrong = roles.filter((r) => !ROLE_UNIT_KINDS[r].includes(unit.kind));
     if (wrong.length) {
-      throw new AppError('VALIDATION_FAILED', `角色与单位不符: ${wrong.join(', ')} 不能授予${code}`, [
-        { path: 'body.roles', message: `${wrong.join(', ')} 只能授予县级单位或县直办公室` },
+      const names = wrong.map((r) => ROLE_LABELS[r]).join('、');
+      throw new AppError('VALIDATION_FAILED', `角色与单位不符: ${names} 不能授予 ${code}`, [
+        { path: 'body.roles', message: `${names} 只能授予县级单位或县直办公室` },
       ]);
     }
     return unit;
@@ -215,6 +224,12 @@ export function createAdminService(deps: { orm: Orm; audit: AuditLog }) {
     },
 
     async resetPassword(admin: SessionUser, id: string, ip?: string) {
+      // One's own password is changed with the current one (POST /api/auth/password), never reset.
+      if (id === admin.id)
+        throw new AppError(
+          'CONFLICT',
+          '不能重置自己的密码，请在账号页修改 (change your own password instead)',
+        );
       const password = temporaryPassword();
       const hash = await hashPassword(password);
       const user = await changeUser(admin, id, 'admin.user.resetPassword', ip, async (em) => {
