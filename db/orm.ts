@@ -13,6 +13,7 @@ import { Migration20261126000000_lifecycle } from './migrations/Migration2026112
 import { Migration20261126100000_ledgers } from './migrations/Migration20261126100000_ledgers.js';
 import { Migration20261126200000_accounts } from './migrations/Migration20261126200000_accounts.js';
 import { Migration20261126300000_scope_lifecycle } from './migrations/Migration20261126300000_scope_lifecycle.js';
+import { Migration20261126400000_scope_ledgers } from './migrations/Migration20261126400000_scope_ledgers.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -20,6 +21,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261126100000_ledgers', class: Migration20261126100000_ledgers },
   { name: 'Migration20261126200000_accounts', class: Migration20261126200000_accounts },
   { name: 'Migration20261126300000_scope_lifecycle', class: Migration20261126300000_scope_lifecycle },
+  { name: 'Migration20261126400000_scope_ledgers', class: Migration20261126400000_scope_ledgers },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */

@@ -52,10 +52,15 @@ export async function inScope<T>(
  * its own scoped transaction; `transactional` runs the whole callback in one.
  */
 export function systemEm(orm: Orm): EntityManager {
+  return scopedEm(orm, SYSTEM_SCOPE);
+}
+
+/** The same facade for a caller's scope: row-level security applies to every statement. */
+export function scopedEm(orm: Orm, scope: DbScope): EntityManager {
   const facade = {
     execute: (sql: string, params?: unknown[], method?: 'all' | 'get' | 'run') =>
-      inScope(orm, SYSTEM_SCOPE, (em) => em.execute(sql, params as never, method)),
-    transactional: <T>(fn: (em: EntityManager) => Promise<T>) => inScope(orm, SYSTEM_SCOPE, fn),
+      inScope(orm, scope, (em) => em.execute(sql, params as never, method)),
+    transactional: <T>(fn: (em: EntityManager) => Promise<T>) => inScope(orm, scope, fn),
   };
   return facade as unknown as EntityManager;
 }

@@ -164,7 +164,7 @@ function ledgerModule(
   projectRepo: ReturnType<typeof createProjectRepository>,
   projects: ReturnType<typeof createProjectService>,
 ): RouteDef[] {
-  const ledgers = createLedgerService({ orm: deps.orm, projects: projectRepo });
+  const ledgers = createLedgerService({ orm: deps.orm, projects: projectRepo, appLayer: deps.appLayer });
   const maxBytes = deps.archiveMaxBytes ?? 20 * 1024 * 1024;
   const storage =
     deps.archiveStorage ??

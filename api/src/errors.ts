@@ -11,6 +11,13 @@ export function errorHandler(log: Logger) {
     let appError: AppError;
     if (err instanceof AppError) {
       appError = err;
+    } else if (isPermissionDenied(err)) {
+      // PostgreSQL refused the write (row-level security, or an append-only table): the second
+      // layer caught what the first let through. Logged, and answered as the refusal it is.
+      log.warn(
+        `${req.method} ${req.originalUrl}: refused by the database (${err instanceof Error ? err.message.split('\n')[0] : ''})`,
+      );
+      appError = new AppError('FORBIDDEN', '无权执行此操作 (not allowed)');
     } else if (isBodyParserError(err)) {
       appError =
         err.type === 'entity.too.large'
@@ -31,6 +38,20 @@ export function errorHandler(log: Logger) {
       },
     });
   };
+}
+
+/** SQLSTATE 42501 (insufficient_privilege), as the driver or MikroORM's wrapper carries it. */
+function isPermissionDenied(err: unknown): boolean {
+  for (
+    let e = err as { code?: unknown; sqlState?: unknown; previous?: unknown; cause?: unknown } | undefined,
+      i = 0;
+    e && i < 4;
+    i++
+  ) {
+    if (e.code === '42501' || e.sqlState === '42501') return true;
+    e = (e.previous ?? e.cause) as typeof e;
+  }
+  return false;
 }
 
 function isBodyParserError(err: unknown): err is { type: string; status: number } {

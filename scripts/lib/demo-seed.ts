@@ -9,6 +9,7 @@ import type { Action } from '../../domain/lifecycle.js';
 import type { TransitionInput } from '../../domain/schemas.js';
 import type { AuditLog } from '../../db/audit.js';
 import type { Orm } from '../../db/orm.js';
+import { SYSTEM_SCOPE, inScope } from '../../db/scope.js';
 import { DEMO_PROJECTS, DEMO_UNITS, type DemoProject } from '../../db/seed/demo-county.js';
 import { hashPassword } from '../../api/src/modules/auth/password.js';
 import { createProjectRepository } from '../../api/src/modules/projects/repository.js';
@@ -268,9 +269,9 @@ export async function seedDemoProjects(deps: {
     // The department-ledger row marks a project whose ledgers were seeded.
     const current = (await repo.find(countyWide, p.code))!;
     if (current.stage === 'cancelled') return;
-    const filled = await deps.orm.em
-      .fork()
-      .execute('SELECT 1 FROM department_ledger WHERE project_id = ?', [current.id], 'all');
+    const filled = await inScope(deps.orm, SYSTEM_SCOPE, (em) =>
+      em.execute('SELECT 1 FROM department_ledger WHERE project_id = ?', [current.id], 'all'),
+    );
     if (filled.length) return;
     await fillTypicalLedgers(
       ledgers,

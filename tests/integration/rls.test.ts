@@ -30,6 +30,7 @@ describe('row-level security alone', () => {
       'project.read',
       'project.create',
       'project.step',
+      'project.ledger',
     ]);
     expect(mismatches).toEqual([]);
     expect(checks).toBeGreaterThan(300);

@@ -4,7 +4,7 @@
  * file gone missing) are refused with ARCHIVE_INTEGRITY_FAILED and the refusal is logged as an event.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { canWriteLedger, type Principal } from '../../../../domain/access.js';
+import type { Principal } from '../../../../domain/access.js';
 import {
   checkArchiveType,
   type ArchiveDocumentDto,
@@ -13,7 +13,7 @@ import {
 } from '../../../../domain/archives.js';
 import { AppError } from '../../../../domain/errors.js';
 import type { Orm } from '../../../../db/orm.js';
-import { systemEm } from '../../../../db/scope.js';
+import { scopedEm, scopeOf, systemEm } from '../../../../db/scope.js';
 import type { Logger } from '../../../../platform/log.js';
 import type { LedgerService } from '../ledgers/service.js';
 import { invalid, mapDbError } from '../ledgers/service.js';
@@ -71,7 +71,8 @@ export function createArchiveService(deps: {
   log: Logger;
 }) {
   const { orm, ledgers, storage } = deps;
-  const em = () => systemEm(orm);
+  // The caller's scope where there is one (RLS applies); the system for configuration and events.
+  const em = (who?: Principal) => (who ? scopedEm(orm, scopeOf(who)) : systemEm(orm));
 
   async function requirements(): Promise<ArchiveRequirement[]> {
     return em().execute<ArchiveRequirement[]>(
@@ -119,7 +120,7 @@ export function createArchiveService(deps: {
       bytes: Buffer,
     ) {
       const p = await ledgers.find(caller, idOrCode);
-      if (!canWriteLedger(caller, p.scope, q.ledger))
+      if (!(await ledgers.mayWrite(caller, p, q.ledger)))
         throw new AppError(
           'FORBIDDEN',
           '只能为本级填写的台账上传档案资料 (only the level that writes this ledger)',
@@ -135,7 +136,7 @@ export function createArchiveService(deps: {
       }
       if (q.entryId) {
         const tables = ENTRY_TABLES[q.ledger];
-        const found = await em().execute(
+        const found = await em(caller).execute(
           tables.map((t) => `SELECT 1 FROM ${t} WHERE id = ? AND project_id = ?`).join(' UNION ALL '),
           tables.flatMap(() => [q.entryId, p.id]),
           'all',
@@ -149,7 +150,7 @@ export function createArchiveService(deps: {
       // is harmless and unreachable.
       await storage.put(key, bytes);
       try {
-        await em().transactional(async (tx) => {
+        await em(caller).transactional(async (tx) => {
           await tx.execute(
             `INSERT INTO archive_document (id, project_id, ledger, stage, item, entry_id, file_name, content_type, size_bytes,
                sha256, storage_key, uploaded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -183,13 +184,13 @@ export function createArchiveService(deps: {
       } catch (err) {
         mapDbError(err);
       }
-      const [row] = await em().execute<DocRow[]>(`${DOC_SELECT} WHERE a.id = ?`, [id], 'all');
+      const [row] = await em(caller).execute<DocRow[]>(`${DOC_SELECT} WHERE a.id = ?`, [id], 'all');
       return dto(row!);
     },
 
     async list(who: Principal, idOrCode: string) {
       const p = await ledgers.find(who, idOrCode);
-      const rows = await em().execute<DocRow[]>(
+      const rows = await em(who).execute<DocRow[]>(
         `${DOC_SELECT} WHERE a.project_id = ? ORDER BY a.uploaded_at`,
         [p.id],
         'all',
@@ -207,7 +208,7 @@ export function createArchiveService(deps: {
     /** The file, after re-checking its SHA-256 against the one recorded at upload. */
     async download(who: Principal & { actor?: Caller['actor'] }, id: string) {
       const [row] = /^[0-9a-f-]{36}$/i.test(id)
-        ? await em().execute<DocRow[]>(`${DOC_SELECT} WHERE a.id = ?`, [id], 'all')
+        ? await em(who).execute<DocRow[]>(`${DOC_SELECT} WHERE a.id = ?`, [id], 'all')
         : [];
       // Read scope is the project's: a document of a project outside the scope does not exist.
       if (!row || !(await ledgers.projects.find(who, row.project_id)))

@@ -18,7 +18,7 @@ import {
 import { formatYuan, fenFromDb, sumFen, type Fen } from '../../../../domain/money.js';
 import { FUND_SOURCE_LABELS, type FundSourceKind } from '../../../../domain/schemas.js';
 import type { Orm } from '../../../../db/orm.js';
-import { systemEm } from '../../../../db/scope.js';
+import { scopedEm, scopeOf, systemEm } from '../../../../db/scope.js';
 import type { Logger } from '../../../../platform/log.js';
 import { mapDbError } from '../ledgers/service.js';
 import type { ProjectRepository } from '../projects/repository.js';
@@ -112,7 +112,7 @@ export function createImportService(deps: { orm: Orm; projects: ProjectRepositor
     const settled = new Set<string>();
     const vouchers = new Set<string>();
     if (kind === 'disbursements' && ids.length) {
-      const conn = em();
+      const conn = scopedEm(orm, scopeOf(caller));
       for (const s of await conn.execute<
         { project_id: string; position: number; amount_fen: string; paid: string }[]
       >(
@@ -214,7 +214,7 @@ export function createImportService(deps: { orm: Orm; projects: ProjectRepositor
   }
 
   async function write(id: string, caller: Caller, kind: ImportKind, good: GoodRow[]): Promise<void> {
-    await em().transactional(async (tx) => {
+    await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
       for (let start = 0; start < good.length; start += CHUNK) {
         const chunk = good.slice(start, start + CHUNK);
         const { sql, params } = insertSql(kind, chunk, id, caller.actor.id);

@@ -18,7 +18,7 @@ import {
 } from '../../../../domain/ledgers.js';
 import { fenFromDb, sumFen } from '../../../../domain/money.js';
 import type { Orm } from '../../../../db/orm.js';
-import { systemEm } from '../../../../db/scope.js';
+import { scopedEm, scopeOf } from '../../../../db/scope.js';
 import type { ProjectRepository } from '../projects/repository.js';
 import type { Caller } from '../projects/service.js';
 import { loadLedgerData, workflowSettledFen } from '../../../../db/queries/ledger-data.js';
@@ -56,8 +56,25 @@ export function invalid(path: string, message: string): AppError {
   return new AppError('VALIDATION_FAILED', `请求内容不合法: ${path}: ${message}`, [{ path, message }]);
 }
 
-export function createLedgerService(deps: { orm: Orm; projects: ProjectRepository }) {
+export function createLedgerService(deps: {
+  orm: Orm;
+  projects: ProjectRepository;
+  /** Off only in the test proving that PostgreSQL's checks alone suffice. */
+  appLayer?: boolean;
+}) {
   const { orm, projects } = deps;
+  const appLayer = deps.appLayer ?? true;
+
+  /** Both layers: the domain rule, then PostgreSQL's own verdict (RLS guards the rows as well). */
+  async function mayWrite(caller: Caller, p: FoundProject, ledger: LedgerKind): Promise<boolean> {
+    if (appLayer && !canWriteLedger(caller, p.scope, ledger)) return false;
+    const [row] = await scopedEm(orm, scopeOf(caller)).execute<{ ok: boolean }[]>(
+      'SELECT app_may_write_ledger(?, ?) AS ok',
+      [p.id, ledger],
+      'all',
+    );
+    return row?.ok === true;
+  }
 
   async function find(who: Principal, idOrCode: string): Promise<FoundProject> {
     const p = await projects.find(who, idOrCode);
@@ -65,8 +82,8 @@ export function createLedgerService(deps: { orm: Orm; projects: ProjectRepositor
     return p;
   }
 
-  async function view(p: FoundProject): Promise<LedgersDto> {
-    const conn = systemEm(orm);
+  async function view(who: Principal, p: FoundProject): Promise<LedgersDto> {
+    const conn = scopedEm(orm, scopeOf(who));
     const data = await loadLedgerData(conn, p);
     return {
       ...data,
@@ -85,7 +102,7 @@ export function createLedgerService(deps: { orm: Orm; projects: ProjectRepositor
     fn: (tx: Tx, p: FoundProject) => Promise<void>,
   ): Promise<FoundProject> {
     const p = await find(caller, idOrCode);
-    if (!canWriteLedger(caller, p.scope, ledger))
+    if (!(await mayWrite(caller, p, ledger)))
       throw new AppError(
         'FORBIDDEN',
         `${LEVEL_NAMES[ledger]}才能填写该台账 (only the ${ledger} level writes this ledger)`,
@@ -93,7 +110,7 @@ export function createLedgerService(deps: { orm: Orm; projects: ProjectRepositor
     if (p.stage === 'cancelled')
       throw new AppError('TRANSITION_NOT_ALLOWED', '项目已终止，台账不再填写 (the project is cancelled)');
     try {
-      await systemEm(orm).transactional(async (tx) => {
+      await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
         await fn(tx, p);
         await tx.execute(
           `INSERT INTO ledger_event (project_id, ledger, kind, actor_id, actor_name, payload) VALUES (?, ?, ?, ?, ?, ?::jsonb)`,
@@ -110,13 +127,14 @@ export function createLedgerService(deps: { orm: Orm; projects: ProjectRepositor
 
   /** A write answered with the whole ledger view (what the api returns). */
   async function write(...args: Parameters<typeof record>): Promise<LedgersDto> {
-    return view(await record(...args));
+    return view(args[0], await record(...args));
   }
 
   return {
     projects,
     find,
     view,
+    mayWrite,
     write,
     /** The same write without building the view afterwards (bulk writers: the demo seed). */
     record: async (...args: Parameters<typeof record>): Promise<void> => {
@@ -124,7 +142,7 @@ export function createLedgerService(deps: { orm: Orm; projects: ProjectRepositor
     },
 
     async ledgers(who: Principal, idOrCode: string): Promise<LedgersDto> {
-      return view(await find(who, idOrCode));
+      return view(who, await find(who, idOrCode));
     },
 
     async createFundDocument(caller: Caller, input: FundDocumentInput): Promise<FundDocumentDto> {
@@ -132,7 +150,7 @@ export function createLedgerService(deps: { orm: Orm; projects: ProjectRepositor
         throw new AppError('FORBIDDEN', '只有主管部门操作账号可以登记资金文件 (department operators only)');
       let id = '';
       try {
-        await systemEm(orm).transactional(async (tx) => {
+        await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
           const [row] = (await tx.execute<{ id: string }[]>(
             `INSERT INTO fund_document (department_id, document_no, title, issuer, issued_on, amount_fen, created_by)
              VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -177,7 +195,7 @@ export function createLedgerService(deps: { orm: Orm; projects: ProjectRepositor
         where.push('f.id = ?');
         params.push(onlyId);
       }
-      const rows = await systemEm(orm).execute<
+      const rows = await scopedEm(orm, scopeOf(who)).execute<
         {
           id: string;
           document_no: string;
