@@ -85,9 +85,9 @@ export class Migration20261126400000_scope_ledgers extends Migration {
     this.addSql(`CREATE POLICY fund_document_read ON fund_document FOR SELECT
       USING (app_scope_kind() IN ('system', 'county') OR department_id = app_unit_id());`);
     this.addSql(`CREATE POLICY fund_document_insert ON fund_document FOR INSERT
-      WITH CHECK (app_scope_kind() = 'system' OR app_is_operator_of(department_id));`);
+      WITH CHECK (app_scope_kind() = 'system' OR (app_scope_kind() = 'department' AND app_is_operator_of(department_id)));`);
     this.addSql(`CREATE POLICY fund_document_update ON fund_document FOR UPDATE
-      USING (app_scope_kind() = 'system' OR app_is_operator_of(department_id));`);
+      USING (app_scope_kind() = 'system' OR (app_scope_kind() = 'department' AND app_is_operator_of(department_id)));`);
 
     // The department ledger links a fund source to its fund document.
     this.addSql(`CREATE POLICY project_fund_source_ledger_update ON project_fund_source FOR UPDATE

@@ -26,12 +26,19 @@ afterAll(async () => {
 describe('row-level security alone', () => {
   it('gives the same answers as both layers together for every scoped route', async () => {
     const accounts = await loadAccounts(stack, ctx.adminSecret);
-    const { mismatches, checks } = await runAuthzMatrix(ctx, accounts, [
-      'project.read',
-      'project.create',
-      'project.step',
-      'project.ledger',
-    ]);
+    const { mismatches, checks } = await runAuthzMatrix(
+      ctx,
+      accounts,
+      [
+        'project.read',
+        'project.create',
+        'project.step',
+        'project.ledger',
+        'fundDocument.read',
+        'fundDocument.write',
+      ],
+      true,
+    );
     expect(mismatches).toEqual([]);
     expect(checks).toBeGreaterThan(300);
   });
