@@ -93,11 +93,21 @@ export function createAuditLog(key: Buffer): AuditLog {
         'all',
       );
       const prev = last[0]?.hash ?? GENESIS;
+      // Who and which unit: look the unit up when the writer knew only the account.
+      let unit = e.actor.unit ?? null;
+      if (!unit && e.actor.id) {
+        const [u] = await em.execute<{ code: string }[]>(
+          'SELECT o.code FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id WHERE u.id = ?',
+          [e.actor.id],
+          'all',
+        );
+        unit = u?.code ?? null;
+      }
       const row = {
         at: new Date(e.at ?? Date.now()).toISOString(),
         actor_id: e.actor.id,
         actor_username: e.actor.username,
-        actor_unit: e.actor.unit ?? null,
+        actor_unit: unit,
         via: e.via,
         action: e.action,
         entity: e.entity,

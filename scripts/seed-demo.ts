@@ -36,7 +36,7 @@ async function main() {
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
   await worker.runUntil(async () => {
-    await seedDemoProjects({ orm, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, log });
+    await seedDemoProjects({ orm, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, log, audit });
     await markDemoSeeded(orm);
   });
   await connection.close();

@@ -147,6 +147,7 @@ async function main() {
       await seedOrgsAndUsers(orm, env.DEMO_PASSWORD, audit);
       const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
       await seedDemoProjects({
+        audit,
         orm,
         temporal,
         taskQueue: env.TEMPORAL_TASK_QUEUE,

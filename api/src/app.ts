@@ -164,20 +164,35 @@ function ledgerModule(
   projectRepo: ReturnType<typeof createProjectRepository>,
   projects: ReturnType<typeof createProjectService>,
 ): RouteDef[] {
-  const ledgers = createLedgerService({ orm: deps.orm, projects: projectRepo, appLayer: deps.appLayer });
+  const ledgers = createLedgerService({
+    orm: deps.orm,
+    projects: projectRepo,
+    appLayer: deps.appLayer,
+    audit: deps.audit,
+  });
   const maxBytes = deps.archiveMaxBytes ?? 20 * 1024 * 1024;
   const storage =
     deps.archiveStorage ??
     createFsArchiveStorage(path.join(path.resolve(deps.dataDir ?? 'data'), 'archives'));
-  const archives = createArchiveService({ orm: deps.orm, ledgers, storage, maxBytes, log: deps.log });
+  const archives = createArchiveService({
+    orm: deps.orm,
+    audit: deps.audit,
+    ledgers,
+    storage,
+    maxBytes,
+    log: deps.log,
+  });
   return [
     ...ledgerRoutes(ledgers, createLedgerWrites(ledgers)),
     ...detailTableRoutes(createDetailTableService({ projects, ledgers })),
     ...archiveRoutes(archives, maxBytes),
-    ...importRoutes(createImportService({ orm: deps.orm, projects: projectRepo, log: deps.log }), {
-      projects,
-      ledgers,
-    }),
+    ...importRoutes(
+      createImportService({ orm: deps.orm, projects: projectRepo, log: deps.log, audit: deps.audit }),
+      {
+        projects,
+        ledgers,
+      },
+    ),
   ];
 }
 

@@ -141,7 +141,7 @@ async function main() {
     }
     const repo = createProjectRepository(orm);
     const projects = createProjectService({ repo, temporal: null as never, taskQueue: 'unused', orm });
-    const ledgers = createLedgerService({ orm, projects: repo });
+    const ledgers = createLedgerService({ orm, projects: repo, audit });
     const writes = createLedgerWrites(ledgers);
     const who = {
       department: await callerFor(orm, 'jtj.op'),

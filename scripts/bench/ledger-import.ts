@@ -107,7 +107,7 @@ async function main() {
     await parseLedgerFile(file, IMPORT_DEFS.disbursements.columns, '资金拨付');
     const parse = performance.now() - t0;
 
-    const service = createImportService({ orm, projects: createProjectRepository(orm), log });
+    const service = createImportService({ orm, projects: createProjectRepository(orm), log, audit });
     const caller = await callerFor(orm, 'swj.op');
     const t1 = performance.now();
     const s = await service.start(

@@ -204,6 +204,7 @@ export async function seedDemoProjects(deps: {
   temporal: Client;
   taskQueue: string;
   log: Logger;
+  audit: AuditLog;
   /** Only the ten handcrafted projects (DEMO_SEED=small: quick starts, launcher tests). */
   small?: boolean;
 }): Promise<number> {
@@ -215,7 +216,7 @@ export async function seedDemoProjects(deps: {
     taskQueue: deps.taskQueue,
     orm: deps.orm,
   });
-  const ledgers = createLedgerService({ orm: deps.orm, projects: repo });
+  const ledgers = createLedgerService({ orm: deps.orm, projects: repo, audit: deps.audit });
   const recorders = createLedgerRecorders(ledgers);
   const countyWide = await callerFor(deps.orm, 'leader');
   const callers = new Map<string, Promise<Caller>>();

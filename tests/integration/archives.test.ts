@@ -204,7 +204,7 @@ describe('acceptance gate', () => {
     expect(empty.missing.some((m) => m.item === 'settlement')).toBe(false); // due only at 报账
 
     const repo = createProjectRepository(stack.orm);
-    const service = createLedgerService({ orm: stack.orm, projects: repo });
+    const service = createLedgerService({ orm: stack.orm, projects: repo, audit: stack.audit });
     const found = (await repo.find(await callerFor(stack.orm, 'leader'), p.id))!;
     const who = {
       department: await callerFor(stack.orm, 'swj.op'),

@@ -74,6 +74,10 @@ describe('audit trail', () => {
       username: 'swj.op',
       password: 'wrong-Password-1',
     });
+    const ledgerWrite = await dept.request('PUT', `/api/projects/${created.body.id}/ledgers/department`, {
+      constructionContent: '新建蓄水池 1 座',
+    });
+    expect(ledgerWrite.status, JSON.stringify(ledgerWrite.body)).toBe(200);
 
     const { rows } = await stack.db.query(
       `SELECT action, actor_username, actor_unit, via, entity_id, before, after FROM audit_log ORDER BY id`,
@@ -89,6 +93,17 @@ describe('audit trail', () => {
     expect(rows.some((r) => r.action === 'auth.login.refused' && r.after.reason === 'wrong-password')).toBe(
       true,
     );
+    // Ledger writes are in the same chain, with the writer's unit looked up from the account.
+    const ledger = rows.find(
+      (r) => r.action.startsWith('ledger.department.') && r.entity_id === created.body.id,
+    );
+    expect(ledger).toMatchObject({
+      via: 'api',
+      actor_username: 'swj.op',
+      actor_unit: 'swj',
+      after: { constructionContent: '新建蓄水池 1 座' },
+    });
+    expect(create.actor_unit).toBe('swj');
   });
 
   it('verifies an untouched chain, by function and by `npm run audit:verify`', async () => {

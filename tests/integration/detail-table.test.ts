@@ -33,7 +33,7 @@ beforeAll(async () => {
   expect(res.status).toBe(201);
   project = res.body;
   const repo = createProjectRepository(stack.orm);
-  const service = createLedgerService({ orm: stack.orm, projects: repo });
+  const service = createLedgerService({ orm: stack.orm, projects: repo, audit: stack.audit });
   const found = (await repo.find(await callerFor(stack.orm, 'leader'), project.id))!;
   await fillTypicalLedgers(
     service,

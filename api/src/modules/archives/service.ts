@@ -12,6 +12,7 @@ import {
   type ArchiveUploadQuery,
 } from '../../../../domain/archives.js';
 import { AppError } from '../../../../domain/errors.js';
+import type { AuditLog } from '../../../../db/audit.js';
 import type { Orm } from '../../../../db/orm.js';
 import { scopedEm, scopeOf, systemEm } from '../../../../db/scope.js';
 import type { Logger } from '../../../../platform/log.js';
@@ -65,6 +66,7 @@ function dto(r: DocRow): ArchiveDocumentDto {
 
 export function createArchiveService(deps: {
   orm: Orm;
+  audit: AuditLog;
   ledgers: LedgerService;
   storage: ArchiveStorage;
   maxBytes: number;
@@ -180,6 +182,14 @@ export function createArchiveService(deps: {
             ],
             'run',
           );
+          await deps.audit.append(tx, {
+            actor: { id: caller.actor.id, username: caller.actor.username },
+            via: 'api',
+            action: 'archive.upload',
+            entity: 'archive_document',
+            entityId: id,
+            after: { projectId: p.id, ...q, sha256, size: bytes.length },
+          });
         });
       } catch (err) {
         mapDbError(err);
@@ -219,16 +229,26 @@ export function createArchiveService(deps: {
         deps.log.warn(
           `archive ${row.id} failed its integrity check (recorded ${row.sha256}, found ${actual ?? 'no file'})`,
         );
-        await em().execute(
-          `INSERT INTO ledger_event (project_id, ledger, kind, actor_id, actor_name, payload) VALUES (?, 'archive', 'integrityFailure', ?, ?, ?::jsonb)`,
-          [
-            row.project_id,
-            who.actor?.id ?? null,
-            who.actor?.name ?? '系统',
-            JSON.stringify({ id: row.id, recorded: row.sha256, found: actual }),
-          ],
-          'run',
-        );
+        await em().transactional(async (tx) => {
+          await tx.execute(
+            `INSERT INTO ledger_event (project_id, ledger, kind, actor_id, actor_name, payload) VALUES (?, 'archive', 'integrityFailure', ?, ?, ?::jsonb)`,
+            [
+              row.project_id,
+              who.actor?.id ?? null,
+              who.actor?.name ?? '系统',
+              JSON.stringify({ id: row.id, recorded: row.sha256, found: actual }),
+            ],
+            'run',
+          );
+          await deps.audit.append(tx, {
+            actor: { id: who.actor?.id ?? null, username: who.actor?.username ?? 'system' },
+            via: 'api',
+            action: 'archive.integrityFailure',
+            entity: 'archive_document',
+            entityId: row.id,
+            after: { recorded: row.sha256, found: actual },
+          });
+        });
         throw new AppError(
           'ARCHIVE_INTEGRITY_FAILED',
           bytes

@@ -17,6 +17,7 @@ import {
 } from '../../../../domain/imports.js';
 import { formatYuan, fenFromDb, sumFen, type Fen } from '../../../../domain/money.js';
 import { FUND_SOURCE_LABELS, type FundSourceKind } from '../../../../domain/schemas.js';
+import type { AuditLog } from '../../../../db/audit.js';
 import type { Orm } from '../../../../db/orm.js';
 import { scopedEm, scopeOf, systemEm } from '../../../../db/scope.js';
 import type { Logger } from '../../../../platform/log.js';
@@ -36,7 +37,12 @@ interface GoodRow {
   values: Record<string, unknown>;
 }
 
-export function createImportService(deps: { orm: Orm; projects: ProjectRepository; log: Logger }) {
+export function createImportService(deps: {
+  orm: Orm;
+  projects: ProjectRepository;
+  log: Logger;
+  audit: AuditLog;
+}) {
   const { orm, projects } = deps;
   const em = () => systemEm(orm);
   const running = new Map<string, Promise<void>>();
@@ -236,6 +242,14 @@ export function createImportService(deps: { orm: Orm; projects: ProjectRepositor
           ],
           'run',
         );
+      await deps.audit.append(tx, {
+        actor: { id: caller.actor.id, username: caller.actor.username },
+        via: 'api',
+        action: `ledger.import.${kind}`,
+        entity: 'ledger_import',
+        entityId: id,
+        after: { kind, rows: good.length, projects: byProject.size },
+      });
     });
   }
 

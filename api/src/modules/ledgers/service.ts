@@ -17,6 +17,7 @@ import {
   type FundDocumentInput,
 } from '../../../../domain/ledgers.js';
 import { fenFromDb, sumFen } from '../../../../domain/money.js';
+import type { AuditLog } from '../../../../db/audit.js';
 import type { Orm } from '../../../../db/orm.js';
 import { scopedEm, scopeOf } from '../../../../db/scope.js';
 import type { ProjectRepository } from '../projects/repository.js';
@@ -61,6 +62,7 @@ export function createLedgerService(deps: {
   projects: ProjectRepository;
   /** Off only in the test proving that PostgreSQL's checks alone suffice. */
   appLayer?: boolean;
+  audit: AuditLog;
 }) {
   const { orm, projects } = deps;
   const appLayer = deps.appLayer ?? true;
@@ -117,6 +119,14 @@ export function createLedgerService(deps: {
           [p.id, ledger, kind, caller.actor.id, caller.actor.name, JSON.stringify(payload ?? {})],
           'run',
         );
+        await deps.audit.append(tx, {
+          actor: { id: caller.actor.id, username: caller.actor.username },
+          via: 'api',
+          action: `ledger.${ledger}.${kind}`,
+          entity: 'project',
+          entityId: p.id,
+          after: payload ?? null,
+        });
       });
     } catch (err) {
       if (err instanceof AppError) throw err;
@@ -171,6 +181,14 @@ export function createLedgerService(deps: {
             [caller.actor.id, caller.actor.name, JSON.stringify(input)],
             'run',
           );
+          await deps.audit.append(tx, {
+            actor: { id: caller.actor.id, username: caller.actor.username },
+            via: 'api',
+            action: 'ledger.department.fundDocument',
+            entity: 'fund_document',
+            entityId: row.id,
+            after: input,
+          });
         });
       } catch (err) {
         mapDbError(err);
