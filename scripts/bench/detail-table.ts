@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 /**
  * `npm run bench:detail-table`: generation time of the project detail table (JSON, xlsx, PDF) for a
  * typical project, against a baseline measured in the same run (reading the project detail alone).
@@ -10,8 +9,6 @@ import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { createProjectActivities } from '../../activities/project.activities.js';
 import { createDetailTableService } from '../../api/src/modules/ledgers/detail-routes.js';
 import { detailTablePdf } from '../../api/src/modules/ledgers/render-pdf.js';
@@ -22,14 +19,10 @@ import { createProjectRepository } from '../../api/src/modules/projects/reposito
 import { createProjectService } from '../../api/src/modules/projects/service.js';
 import { SYSTEM_ACTOR } from '../../domain/project-records.js';
 import { nextStage, type Action, type Stage } from '../../domain/lifecycle.js';
-import { createAuditLog } from '../../db/audit.js';
-import { initORM, migrateAsOwner } from '../../db/orm.js';
-import { createLogger } from '../../platform/log.js';
-import { ensureDatabase, startEmbeddedPostgres } from '../../platform/postgres.js';
-import { callerFor, seedOrgsAndUsers } from '../lib/demo-seed.js';
+import { callerFor } from '../lib/demo-seed.js';
 import { fillTypicalLedgers } from '../lib/typical-ledgers.js';
+import { openBenchDb } from './lib/bench-db.js';
 
-const log = createLogger('bench', 'warn');
 const RUNS = 30;
 
 async function time(label: string, fn: () => Promise<unknown>): Promise<number> {
@@ -51,28 +44,10 @@ async function time(label: string, fn: () => Promise<unknown>): Promise<number> 
 
 async function main() {
   const pngOut = process.argv.includes('--png') ? process.argv[process.argv.indexOf('--png') + 1] : undefined;
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-detail-'));
-  fs.chmodSync(tmp, 0o755);
-  let stopPg = async () => {};
-  let url = process.env.DATABASE_URL;
-  if (!url) {
-    const pg = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg'), database: 'postgres', log });
-    stopPg = pg.stop;
-    url = pg.url.replace(/\/[^/]*$/, '/bench_detail');
-  } else url = url.replace(/\/[^/]*$/, `/bench_detail_${process.pid}`);
-  await ensureDatabase(url);
-  await migrateAsOwner(url);
-  const orm = await initORM(url);
-  const audit = createAuditLog(randomBytes(32));
+  const db = await openBenchDb('detail');
+  const { orm, audit } = db;
   try {
-    await seedOrgsAndUsers(orm, 'Bench-Passw0rd', audit);
-    const orgs = new Map(
-      (
-        await orm.em
-          .fork()
-          .execute<{ code: string; id: string }[]>('SELECT code, id FROM org_unit', [], 'all')
-      ).map((r) => [r.code, r.id]),
-    );
+    const orgs = db.orgs;
     const id = randomUUID();
     const code = `BENCH-${id.slice(0, 6)}`;
     const budgetFen = 1_286_500_00;
@@ -172,16 +147,14 @@ async function main() {
     );
     console.log(`PDF target ≤ 300 ms: ${pdf <= 300 ? 'met' : 'NOT met'} (${pdf.toFixed(1)} ms)`);
     if (pngOut) {
-      const pdfFile = path.join(tmp, 'detail-table.pdf');
+      const pdfFile = `${pngOut.replace(/\.png$/, '')}.pdf`;
       fs.writeFileSync(pdfFile, await detailTablePdf(table));
       const pages = /Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [pdfFile], { encoding: 'utf8' }))?.[1];
       execFileSync('pdftoppm', ['-r', '110', '-png', '-singlefile', pdfFile, pngOut.replace(/\.png$/, '')]);
       console.log(`wrote ${pngOut} (${pages} page(s))`);
     }
   } finally {
-    await orm.close();
-    await stopPg();
-    fs.rmSync(tmp, { recursive: true, force: true });
+    await db.close();
   }
 }
 

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 /**
  * `npm run bench:ledger-import`: a valid 5,000-row disbursement ledger (xlsx) imported through the
  * import service (parse, validate every row, write in one transaction), against a baseline measured
@@ -6,9 +5,6 @@ import { randomBytes } from 'node:crypto';
  * embedded PostgreSQL in a temporary directory.
  */
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { createProjectActivities } from '../../activities/project.activities.js';
 import { parseLedgerFile } from '../../api/src/modules/imports/parse.js';
@@ -16,38 +12,18 @@ import { createImportService } from '../../api/src/modules/imports/service.js';
 import { createProjectRepository } from '../../api/src/modules/projects/repository.js';
 import { IMPORT_DEFS } from '../../domain/imports.js';
 import { SYSTEM_ACTOR } from '../../domain/project-records.js';
-import { createAuditLog } from '../../db/audit.js';
-import { initORM, migrateAsOwner } from '../../db/orm.js';
 import { createLogger } from '../../platform/log.js';
-import { ensureDatabase, startEmbeddedPostgres } from '../../platform/postgres.js';
-import { callerFor, seedOrgsAndUsers } from '../lib/demo-seed.js';
+import { callerFor } from '../lib/demo-seed.js';
+import { openBenchDb } from './lib/bench-db.js';
 
 const log = createLogger('bench', 'warn');
 const ROWS = 5000;
 
 async function main() {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-import-'));
-  fs.chmodSync(tmp, 0o755);
-  let stopPg = async () => {};
-  let url = process.env.DATABASE_URL;
-  if (!url) {
-    const pg = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg'), database: 'postgres', log });
-    stopPg = pg.stop;
-    url = pg.url.replace(/\/[^/]*$/, '/bench_import');
-  } else url = url.replace(/\/[^/]*$/, `/bench_import_${process.pid}`);
-  await ensureDatabase(url);
-  await migrateAsOwner(url);
-  const orm = await initORM(url);
-  const audit = createAuditLog(randomBytes(32));
+  const db = await openBenchDb('import');
+  const { orm, audit } = db;
   try {
-    await seedOrgsAndUsers(orm, 'Bench-Passw0rd', audit);
-    const org = new Map(
-      (
-        await orm.em
-          .fork()
-          .execute<{ code: string; id: string }[]>('SELECT code, id FROM org_unit', [], 'all')
-      ).map((r) => [r.code, r.id]),
-    );
+    const org = db.orgs;
     const acts = createProjectActivities({ orm, audit });
     const codes: string[] = [];
     for (let i = 0; i < 25; i++) {
@@ -124,9 +100,7 @@ async function main() {
     );
     console.log(`target ≤ 10 s: ${total <= 10_000 && s.importedRows === ROWS ? 'met' : 'NOT met'}`);
   } finally {
-    await orm.close();
-    await stopPg();
-    fs.rmSync(tmp, { recursive: true, force: true });
+    await db.close();
   }
 }
 
