@@ -4,16 +4,15 @@
  * in the same run: reading the same file only. Target: ≤ 10 s. DATABASE_URL if set, else an
  * embedded PostgreSQL in a temporary directory.
  */
-import { randomUUID } from 'node:crypto';
 import ExcelJS from 'exceljs';
 import { createProjectActivities } from '../../activities/project.activities.js';
 import { parseLedgerFile } from '../../api/src/modules/imports/parse.js';
 import { createImportService } from '../../api/src/modules/imports/service.js';
 import { createProjectRepository } from '../../api/src/modules/projects/repository.js';
 import { IMPORT_DEFS } from '../../domain/imports.js';
-import { SYSTEM_ACTOR } from '../../domain/project-records.js';
 import { createLogger } from '../../platform/log.js';
 import { callerFor } from '../lib/demo-seed.js';
+import { recordImportProjects } from '../lib/import-projects.js';
 import { openBenchDb } from './lib/bench-db.js';
 
 const log = createLogger('bench', 'warn');
@@ -25,44 +24,11 @@ async function main() {
   try {
     const org = db.orgs;
     const acts = createProjectActivities({ orm, audit });
-    const codes: string[] = [];
-    for (let i = 0; i < 25; i++) {
-      const id = randomUUID();
-      const code = `BI-${id.slice(0, 8)}`;
-      codes.push(code);
-      await acts.recordProjectCreated({
-        project: {
-          id,
-          code,
-          workflowId: `project-${code}`,
-          name: `导入基准项目 ${i + 1}`,
-          year: 2026,
-          type: '水利',
-          nature: 'new',
-          departmentId: org.get('swj')!,
-          departmentCode: 'swj',
-          ownerUnitId: org.get('xqz')!,
-          ownerUnitCode: 'xqz',
-          villageIds: [org.get('xqz-btc')!],
-          villageCodes: ['xqz-btc'],
-          location: null,
-          approvalDocumentNo: `城扶发〔2026〕${i + 1}号`,
-          budgetFen: 20_000_000,
-          fundSources: [
-            { kind: 'centralSpecial', amountFen: 10_000_000, documentNo: null },
-            { kind: 'countySpecial', amountFen: 10_000_000, documentNo: null },
-          ],
-          plannedDates: {
-            start: '2026-04-01',
-            completion: '2026-08-31',
-            acceptance: '2026-09-30',
-            reimbursement: '2026-11-30',
-          },
-        },
-        actor: SYSTEM_ACTOR,
-        at: new Date().toISOString(),
-      });
-    }
+    const codes = await recordImportProjects(acts, (c) => org.get(c)!, {
+      count: 25,
+      codePrefix: 'BI',
+      namePrefix: '导入基准项目',
+    });
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('资金拨付');
     ws.addRow(IMPORT_DEFS.disbursements.columns.map((c) => c.header));

@@ -2,11 +2,10 @@
  * Importing existing ledgers: a 5,000-row spreadsheet goes in whole; the same file with 3 bad rows
  * puts nothing in and names exactly those rows; CSV works; exports re-import in the same columns.
  */
-import { randomUUID } from 'node:crypto';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProjectActivities } from '../../activities/project.activities.js';
-import { SYSTEM_ACTOR } from '../../domain/project-records.js';
+import { recordImportProjects } from '../../scripts/lib/import-projects.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -21,43 +20,13 @@ beforeAll(async () => {
   const org = Object.fromEntries(rows.map((r) => [r.code, r.id]));
   const acts = createProjectActivities({ orm: stack.orm, audit: stack.audit });
   // 25 projects written by the activity the workflow uses (no workflow needed for ledger imports).
-  for (let i = 0; i < 25; i++) {
-    const id = randomUUID();
-    const code = `IMP-${id.slice(0, 8)}`;
-    codes.push(code);
-    await acts.recordProjectCreated({
-      project: {
-        id,
-        code,
-        workflowId: `project-${code}`,
-        name: `导入测试项目 ${i + 1}`,
-        year: 2026,
-        type: '水利',
-        nature: 'new',
-        departmentId: org.swj,
-        departmentCode: 'swj',
-        ownerUnitId: org.xqz,
-        ownerUnitCode: 'xqz',
-        villageIds: [org['xqz-btc']],
-        villageCodes: ['xqz-btc'],
-        location: null,
-        approvalDocumentNo: `城扶发〔2026〕${i + 1}号`,
-        budgetFen: 20_000_000,
-        fundSources: [
-          { kind: 'centralSpecial', amountFen: 10_000_000, documentNo: null },
-          { kind: 'countySpecial', amountFen: 10_000_000, documentNo: null },
-        ],
-        plannedDates: {
-          start: '2026-04-01',
-          completion: '2026-08-31',
-          acceptance: '2026-09-30',
-          reimbursement: '2026-11-30',
-        },
-      },
-      actor: SYSTEM_ACTOR,
-      at: new Date().toISOString(),
-    });
-  }
+  codes.push(
+    ...(await recordImportProjects(acts, (c) => org[c]!, {
+      count: 25,
+      codePrefix: 'IMP',
+      namePrefix: '导入测试项目',
+    })),
+  );
 });
 afterAll(async () => {
   await stack?.stop();
