@@ -148,6 +148,27 @@ export function createProjectActivities({ orm, audit }: ProjectActivityDeps) {
           sets.push('progress_percent = ?');
           params.push(r.effects.progressPercent);
         }
+        if (r.action === 'reportProgress') {
+          // 录入月度进度 is the implementing unit's ledger entry too (月度进度): one report, one row
+          // per month, the latest report of a month replacing the earlier one.
+          const { month, percent, narrative } = r.payload as {
+            month: string;
+            percent: number;
+            narrative: string;
+          };
+          await em.execute(
+            `INSERT INTO monthly_progress (project_id, month, percent, narrative, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (project_id, month) DO UPDATE SET percent = EXCLUDED.percent, narrative = EXCLUDED.narrative,
+               import_id = NULL, created_by = EXCLUDED.created_by, created_at = EXCLUDED.created_at`,
+            [r.projectId, month, percent, narrative, r.actor.id, r.at],
+            'run',
+          );
+          await em.execute(
+            `INSERT INTO ledger_event (project_id, ledger, kind, actor_id, actor_name, at, payload) VALUES (?, 'implementing', 'monthlyProgress', ?, ?, ?, ?::jsonb)`,
+            [r.projectId, r.actor.id, r.actor.name, r.at, JSON.stringify({ month, percent, narrative })],
+            'run',
+          );
+        }
         if (r.effects.plannedDates) {
           const d = r.effects.plannedDates;
           sets.push(

@@ -317,7 +317,7 @@ export type LedgerData = Omit<LedgersDto, 'completeness' | 'reconciliation'>;
 // ---- completeness -------------------------------------------------------------------------
 
 /** Stages in order of progress; side stages count as the main stage they sit at. */
-const PROGRESS_ORDER: Stage[] = [
+export const PROGRESS_ORDER: Stage[] = [
   'approved',
   'designApproved',
   'methodFixed',

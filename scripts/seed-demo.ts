@@ -3,6 +3,7 @@
  * Needs DATABASE_URL and TEMPORAL_ADDRESS; runs a worker in-process while the demo projects'
  * workflows take their steps. Safe to run twice: what exists is kept.
  */
+import { archiveStorageFromEnv } from '../api/src/modules/archives/storage-from-env.js';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createAuditLog } from '../db/audit.js';
@@ -36,7 +37,14 @@ async function main() {
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
   await worker.runUntil(async () => {
-    await seedDemoProjects({ orm, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, log, audit });
+    await seedDemoProjects({
+      orm,
+      temporal,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      log,
+      audit,
+      storage: archiveStorageFromEnv(env),
+    });
     await markDemoSeeded(orm);
   });
   await connection.close();

@@ -5,6 +5,7 @@
  *   console build (when missing or stale) → worker → api on PORT → demo data on first start.
  * Ctrl-C stops every child in reverse order; the data stays under DATA_DIR for the next start.
  */
+import { archiveStorageFromEnv } from '../api/src/modules/archives/storage-from-env.js';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -153,6 +154,7 @@ async function main() {
         taskQueue: env.TEMPORAL_TASK_QUEUE,
         log,
         small: env.DEMO_SEED === 'small',
+        storage: archiveStorageFromEnv(env),
       });
       await markDemoSeeded(orm);
     }

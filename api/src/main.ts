@@ -7,7 +7,7 @@ import { loadAuditKey } from '../../platform/audit-key.js';
 import { loadEnv } from '../../platform/env.js';
 import { createLogger } from '../../platform/log.js';
 import { createApp } from './app.js';
-import { createS3ArchiveStorage } from './modules/archives/s3-storage.js';
+import { archiveStorageFromEnv } from './modules/archives/storage-from-env.js';
 
 const log = createLogger('api');
 
@@ -34,18 +34,7 @@ async function main() {
     },
     webDist: fileURLToPath(new URL('../../web/dist', import.meta.url)),
     dataDir: env.dataDir,
-    ...(env.ARCHIVE_STORAGE === 's3'
-      ? {
-          archiveStorage: createS3ArchiveStorage({
-            endpoint: env.S3_ENDPOINT!,
-            bucket: env.S3_BUCKET!,
-            region: env.S3_REGION,
-            accessKeyId: env.S3_ACCESS_KEY_ID!,
-            secretAccessKey: env.S3_SECRET_ACCESS_KEY!,
-            prefix: env.S3_PREFIX,
-          }),
-        }
-      : {}),
+    archiveStorage: archiveStorageFromEnv(env),
     archiveMaxBytes: env.ARCHIVE_MAX_BYTES,
   });
   const server = app.listen(env.PORT, env.HOST, () => {

@@ -1,15 +1,12 @@
 /**
  * The acceptance gate (DOMAIN.md §4, stage 7): 建档资料不完善不予竣工验收. Acceptance is refused
  * while any ledger lacks an item due by completion, or a required archive document of a stage up
- * to completion is missing. Pure reads.
- *
- * Not yet wired to the 验收 step: `inspect` still uses the step-document gate of
- * acceptance-gate.ts. Switching needs the demo seed and the test walkers to complete ledgers and
- * archives before inspection (see the README's status section).
+ * to completion is missing. Pure reads, in the caller's scope; the project service asks it before
+ * the `inspect` Update, and the refusal lists every gap.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { STAGE_LABELS, type Stage } from '../../domain/lifecycle.js';
-import { ledgerCompleteness, stageRank } from '../../domain/ledgers.js';
+import { PROGRESS_ORDER, ledgerCompleteness, stageRank } from '../../domain/ledgers.js';
 import { fenFromDb } from '../../domain/money.js';
 import { loadLedgerData } from './ledger-data.js';
 
@@ -54,8 +51,9 @@ export async function ledgerAcceptanceGate(
   const docs = await em.execute<{ stage: Stage; item: string; label: string; present: boolean }[]>(
     `SELECT r.stage, r.item, r.label,
             EXISTS (SELECT 1 FROM archive_document a WHERE a.project_id = ? AND a.stage = r.stage AND a.item = r.item) AS present
-       FROM archive_requirement r WHERE r.required ORDER BY r.stage, r.item`,
-    [projectId],
+       FROM archive_requirement r WHERE r.required
+      ORDER BY array_position(?::text[], r.stage), r.item`,
+    [projectId, `{${PROGRESS_ORDER.join(',')}}`],
     'all',
   );
   for (const d of docs) {

@@ -19,7 +19,7 @@ import { createProjectRepository } from '../../api/src/modules/projects/reposito
 import { createProjectService } from '../../api/src/modules/projects/service.js';
 import { SYSTEM_ACTOR } from '../../domain/project-records.js';
 import { nextStage, type Action, type Stage } from '../../domain/lifecycle.js';
-import { callerFor } from '../lib/demo-seed.js';
+import { callerFor } from '../lib/project-file.js';
 import { fillTypicalLedgers } from '../lib/typical-ledgers.js';
 import { openBenchDb } from './lib/bench-db.js';
 

@@ -11,7 +11,7 @@ import { createImportService } from '../../api/src/modules/imports/service.js';
 import { createProjectRepository } from '../../api/src/modules/projects/repository.js';
 import { IMPORT_DEFS } from '../../domain/imports.js';
 import { createLogger } from '../../platform/log.js';
-import { callerFor } from '../lib/demo-seed.js';
+import { callerFor } from '../lib/project-file.js';
 import { recordImportProjects } from '../lib/import-projects.js';
 import { openBenchDb } from './lib/bench-db.js';
 

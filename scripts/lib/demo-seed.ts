@@ -5,18 +5,17 @@
  */
 import type { Client } from '@temporalio/client';
 import { ACTION_LEVEL } from '../../domain/access.js';
-import type { Action } from '../../domain/lifecycle.js';
+import type { Action, Stage } from '../../domain/lifecycle.js';
 import type { TransitionInput } from '../../domain/schemas.js';
 import type { AuditLog } from '../../db/audit.js';
 import type { Orm } from '../../db/orm.js';
-import { SYSTEM_SCOPE, inScope } from '../../db/scope.js';
 import { DEMO_PROJECTS, DEMO_UNITS, type DemoProject } from '../../db/seed/demo-county.js';
 import { hashPassword } from '../../api/src/modules/auth/password.js';
 import { createProjectRepository } from '../../api/src/modules/projects/repository.js';
 import { createProjectService, type Caller } from '../../api/src/modules/projects/service.js';
-import { createLedgerService } from '../../api/src/modules/ledgers/service.js';
-import { createLedgerRecorders } from '../../api/src/modules/ledgers/writes.js';
-import { fillTypicalLedgers } from './typical-ledgers.js';
+import { callerFor, createFileCompleter } from './project-file.js';
+import { stageRank } from '../../domain/ledgers.js';
+import type { ArchiveStorage } from '../../api/src/modules/archives/storage.js';
 import type { Logger } from '../../platform/log.js';
 
 const SEEDED_KEY = 'demo_seed';
@@ -87,28 +86,6 @@ export async function seedOrgsAndUsers(orm: Orm, password: string, audit: AuditL
       });
     });
   }
-}
-
-export async function callerFor(orm: Orm, username: string): Promise<Caller> {
-  const rows = await orm.em
-    .fork()
-    .execute<
-      { id: string; display_name: string; org_id: string; kind: Caller['orgKind']; roles: Caller['roles'] }[]
-    >(
-      `SELECT u.id, u.display_name, o.id AS org_id, o.kind,
-            COALESCE((SELECT array_agg(r.role) FROM user_role r WHERE r.user_id = u.id), '{}') AS roles
-       FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id WHERE u.username = ?`,
-      [username],
-      'all',
-    );
-  const r = rows[0];
-  if (!r) throw new Error(`demo account ${username} is missing`);
-  return {
-    orgUnitId: r.org_id,
-    orgKind: r.kind,
-    roles: r.roles,
-    actor: { id: r.id, username, name: r.display_name },
-  };
 }
 
 const MAIN_PATH: Action[] = [
@@ -205,6 +182,8 @@ export async function seedDemoProjects(deps: {
   taskQueue: string;
   log: Logger;
   audit: AuditLog;
+  /** Where the demo archive documents go (the api's storage). */
+  storage: ArchiveStorage;
   /** Only the ten handcrafted projects (DEMO_SEED=small: quick starts, launcher tests). */
   small?: boolean;
 }): Promise<number> {
@@ -216,8 +195,7 @@ export async function seedDemoProjects(deps: {
     taskQueue: deps.taskQueue,
     orm: deps.orm,
   });
-  const ledgers = createLedgerService({ orm: deps.orm, projects: repo, audit: deps.audit });
-  const recorders = createLedgerRecorders(ledgers);
+  const files = createFileCompleter(deps);
   const countyWide = await callerFor(deps.orm, 'leader');
   const callers = new Map<string, Promise<Caller>>();
   const caller = (username: string) => {
@@ -259,7 +237,12 @@ export async function seedDemoProjects(deps: {
     if (p.then === 'close') plan.push(stepInput('close', p));
     // Steps taken so far (deadline alerts share the history but are not steps).
     const done = (await repo.history(countyWide, project!.id)).filter((h) => h.action !== 'alert').length - 1;
-    for (const input of plan.slice(done)) {
+    const firstInspection = plan.findIndex((s) => s.action === 'inspect');
+    const seed = Number(p.code.slice(-3));
+    for (const [i, input] of plan.entries()) {
+      if (i < done) continue;
+      // 验收 needs complete ledgers and archive documents up to 竣工 (the acceptance gate).
+      if (i === firstInspection) await fileUpTo(p.code, 'completed', seed);
       await service.transition(
         ACTION_LEVEL[input.action] === 'department' ? deptCaller : ownerCaller,
         p.code,
@@ -267,20 +250,33 @@ export async function seedDemoProjects(deps: {
       );
     }
     // The ledgers, as far as the project has come (a cancelled project takes no ledger entries).
-    // The department-ledger row marks a project whose ledgers were seeded.
     const current = (await repo.find(countyWide, p.code))!;
-    if (current.stage === 'cancelled') return;
-    const filled = await inScope(deps.orm, SYSTEM_SCOPE, (em) =>
-      em.execute('SELECT 1 FROM department_ledger WHERE project_id = ?', [current.id], 'all'),
-    );
-    if (filled.length) return;
-    await fillTypicalLedgers(
-      ledgers,
-      recorders,
-      { department: deptCaller, owner: ownerCaller, village: await caller(`${p.villages[0]}.op`) },
-      current,
-      Number(p.code.slice(-3)),
-    );
+    if (current.stage !== 'cancelled') await fileUpTo(p.code, current.stage, seed);
+  }
+
+  /**
+   * Fills the project's file up to `stage`, once: app_meta remembers how far each project's file
+   * was filled, so a seed run again (after an interruption) adds only what is missing.
+   */
+  async function fileUpTo(code: string, stage: Stage, seed: number) {
+    const key = `demo_seed.file.${code}`;
+    const rows = await deps.orm.em
+      .fork()
+      .execute<{ stage: Stage }[]>(
+        `SELECT value->>'stage' AS stage FROM app_meta WHERE key = ?`,
+        [key],
+        'all',
+      );
+    const after = rows[0]?.stage;
+    if (after !== undefined && stageRank(after) >= stageRank(stage)) return;
+    await files.complete(code, stage, { seed, ...(after ? { after } : {}) });
+    await deps.orm.em
+      .fork()
+      .execute(
+        `INSERT INTO app_meta (key, value) VALUES (?, ?::jsonb) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+        [key, JSON.stringify({ stage })],
+        'run',
+      );
   }
 
   const queue = [...projects];

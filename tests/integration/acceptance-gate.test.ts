@@ -1,11 +1,10 @@
 /**
- * The acceptance gate (建档资料不完善不予竣工验收): inspect is refused with the list of what is
- * missing and nothing written; a complete file passes; a failed inspection loops back through
- * rectification and can pass later.
+ * The acceptance gate (建档资料不完善不予竣工验收): inspect is refused while a ledger item due by
+ * 竣工 or a required archive document is missing, with the list of exactly what is missing and
+ * nothing written; a complete file passes; a failed inspection loops back through rectification
+ * and can pass later.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYSTEM_SCOPE, inScope } from '../../db/scope.js';
-import { acceptanceGate } from '../../db/queries/acceptance-gate.js';
 import { aProject } from '../support/builders.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 import { take, walkTo, type Actors } from '../support/walk.js';
@@ -18,6 +17,7 @@ beforeAll(async () => {
   actors = {
     dept: await Session.login(stack.baseUrl, 'swj.op'),
     owner: await Session.login(stack.baseUrl, 'xqz.op'),
+    completeFile: (id) => stack.completeFile(id),
   };
 });
 afterAll(async () => {
@@ -38,36 +38,66 @@ async function snapshot(p: { id: string; code: string }) {
   };
 }
 
+const missingItems = (res: { body: any }) =>
+  (res.body.error.details.missing as { ledger: string; item: string }[]).map((m) => `${m.ledger}:${m.item}`);
+
 describe('the acceptance gate', () => {
   it('refuses inspect (409) listing exactly what is missing, and writes nothing', async () => {
     const p = await created();
     await walkTo(actors, p.id, 'underway');
-    // No monthly progress entry, and no completion report attached.
+    // 录入月度进度 is also the implementing unit's ledger entry for that month.
+    expect((await take(actors, p.id, 'reportProgress', { month: '2026-05' })).status).toBe(200);
     expect(
-      (await take(actors, p.id, 'complete', { body: { action: 'complete', completedOn: '2026-09-10' } }))
-        .status,
-    ).toBe(200);
+      (await stack.db.query('SELECT month, percent FROM monthly_progress WHERE project_id = $1', [p.id]))
+        .rows,
+    ).toEqual([{ month: '2026-05', percent: 55 }]);
+    expect((await take(actors, p.id, 'complete')).status).toBe(200);
+
     const before = await snapshot(p);
     const res = await take(actors, p.id, 'inspect', { passed: true });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('TRANSITION_NOT_ALLOWED');
-    expect(res.body.error.details.missing).toEqual([
-      { ledger: 'implementingUnit', item: 'monthlyProgress', label: '月度进度（至少一期）' },
-      { ledger: 'archive', item: 'completionReport', label: '竣工报告' },
+    // Nothing but the project row and one progress report: every other item due by 竣工 is listed.
+    expect(missingItems(res)).toEqual([
+      'department:approvedOn',
+      'department:constructionContent',
+      'department:fundDocuments',
+      'department:disbursements',
+      'implementing:collectiveDecision',
+      'implementing:implementationMethod',
+      'implementing:finalProgress',
+      'site:publicNotice',
+      'site:opinions',
+      'site:beneficiaries',
+      'site:supervisionVisit',
+      'archive:approved.approvalDocument',
+      'archive:approved.fundDocument',
+      'archive:designApproved.designApproval',
+      'archive:methodFixed.contract',
+      'archive:methodFixed.decisionMinutes',
+      'archive:underway.publicNoticePhoto',
+      'archive:underway.startReport',
+      'archive:completed.completionReport',
+      'archive:completed.supervisionPhoto',
     ]);
     expect(res.body.error.message).toContain('竣工报告');
     // A failed inspection is refused just the same: the inspection cannot take place.
     expect((await take(actors, p.id, 'inspect', { passed: false })).status).toBe(409);
+    expect(await snapshot(p)).toEqual(before);
+
+    // Ledgers complete, one document short: only that document is listed.
+    await stack.completeFile(p.id, { withoutArchives: ['completed.supervisionPhoto'] });
+    const oneShort = await take(actors, p.id, 'inspect', { passed: true });
+    expect(oneShort.status).toBe(409);
+    expect(missingItems(oneShort)).toEqual(['archive:completed.supervisionPhoto']);
+    expect(oneShort.body.error.message).toContain('监督检查照片');
     expect(await snapshot(p)).toEqual(before);
   });
 
   it('lets a complete file through; a failed inspection loops back to rectify and passes later', async () => {
     const p = await created();
     await walkTo(actors, p.id, 'completed');
-    expect(await inScope(stack.orm, SYSTEM_SCOPE, (em) => acceptanceGate(em, p.id))).toEqual({
-      ok: true,
-      missing: [],
-    });
+    await stack.completeFile(p.id);
     const failed = await take(actors, p.id, 'inspect', { passed: false });
     expect(failed.body.stage).toBe('rectifying');
     const progress = await take(actors, p.id, 'reportProgress', { month: '2026-10' });

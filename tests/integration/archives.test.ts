@@ -14,7 +14,7 @@ import { SYSTEM_SCOPE, inScope } from '../../db/scope.js';
 import { createLedgerService } from '../../api/src/modules/ledgers/service.js';
 import { createLedgerWrites } from '../../api/src/modules/ledgers/writes.js';
 import { createProjectRepository } from '../../api/src/modules/projects/repository.js';
-import { callerFor } from '../../scripts/lib/demo-seed.js';
+import { callerFor } from '../../scripts/lib/project-file.js';
 import { fillTypicalLedgers } from '../../scripts/lib/typical-ledgers.js';
 import { aProject } from '../support/builders.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLedgerService } from '../../api/src/modules/ledgers/service.js';
 import { createLedgerWrites } from '../../api/src/modules/ledgers/writes.js';
 import { createProjectRepository } from '../../api/src/modules/projects/repository.js';
-import { callerFor } from '../../scripts/lib/demo-seed.js';
+import { callerFor } from '../../scripts/lib/project-file.js';
 import { fillTypicalLedgers } from '../../scripts/lib/typical-ledgers.js';
 import { aProject } from '../support/builders.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
@@ -81,7 +81,7 @@ describe('GET /api/projects/:id/detail-table', () => {
     });
     expect(t.funds.disbursedFen).toBe(86_500_010);
     expect(t.funds.balanceFen).toBe(0);
-    expect(t.disbursements).toHaveLength(4);
+    expect(t.disbursements).toHaveLength(8); // per source: two payments while building, two after acceptance
     expect(t.progress.at(-1)).toMatchObject({ percent: 100 });
     expect(t.project.progressPercent).toBe(100); // the ledger's latest month, not the workflow's 0
     expect(t.beneficiaries.households).toBeGreaterThan(0);

@@ -17,6 +17,7 @@ beforeAll(async () => {
   actors = {
     dept: await Session.login(stack.baseUrl, 'swj.op'),
     owner: await Session.login(stack.baseUrl, 'xqz.op'),
+    completeFile: (id) => stack.completeFile(id),
   };
 });
 afterAll(async () => {
@@ -27,6 +28,8 @@ async function projectAt(stage: Stage): Promise<{ id: string; code: string }> {
   const created = await actors.dept.post('/api/projects', aProject());
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   await walkTo(actors, created.body.id, stage);
+  // 验收 from 竣工 is allowed only with a complete file (the acceptance gate): give it one.
+  if (stage === 'completed') await stack.completeFile(created.body.id);
   const p = { id: created.body.id, code: created.body.code };
   // Let the workflow settle (a step may wake its deadline loop) before comparing snapshots.
   let last = -1;

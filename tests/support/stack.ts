@@ -2,6 +2,8 @@
  * A per-file stack on the shared servers: a fresh database cloned from the template, a worker on
  * its own task queue, and the real Express app on a free port. Nothing is mocked.
  */
+import { createFsArchiveStorage } from '../../api/src/modules/archives/storage.js';
+import { createFileCompleter } from '../../scripts/lib/project-file.js';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,6 +30,8 @@ export interface TestStack {
   routes: RouteDef[];
   /** The api's DATA_DIR (archives are stored under it); removed on stop. */
   dataDir: string;
+  /** Fills a project's ledgers and required archives up to 竣工 (what 验收 asks for). */
+  completeFile: (id: string, opts?: { withoutArchives?: readonly string[] }) => Promise<void>;
   orm: Orm;
   audit: AuditLog;
   auditKey: Buffer;
@@ -125,8 +129,15 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
   });
   const port = (server.address() as AddressInfo).port;
 
+  const files = createFileCompleter({
+    orm,
+    audit,
+    storage: createFsArchiveStorage(path.join(dataDir, 'archives')),
+    log,
+  });
   const stack: TestStack = {
     baseUrl: `http://127.0.0.1:${port}`,
+    completeFile: (id, opts) => files.complete(id, 'completed', opts),
     routes,
     dataDir,
     orm,

@@ -65,6 +65,11 @@ export const PATH_TO: Record<Stage, [Action, boolean?][]> = (() => {
 export interface Actors {
   dept: Session;
   owner: Session;
+  /**
+   * Makes the project's file complete up to 竣工 (ledgers and required archive documents), which
+   * the acceptance gate asks for before 验收; walkTo calls it before the first inspection.
+   */
+  completeFile?: (id: string) => Promise<void>;
 }
 
 export function actorFor(actors: Actors, action: Action): Session {
@@ -84,7 +89,13 @@ export async function take(
 }
 
 export async function walkTo(actors: Actors, id: string, stage: Stage): Promise<void> {
+  let filed = false;
   for (const [action, passed] of PATH_TO[stage]) {
+    if (action === 'inspect' && !filed) {
+      if (!actors.completeFile) throw new Error(`walkTo ${stage} inspects: give the actors a completeFile`);
+      await actors.completeFile(id);
+      filed = true;
+    }
     const res = await take(actors, id, action, passed === undefined ? {} : { passed });
     if (res.status !== 200) throw new Error(`${action} → ${res.status} ${JSON.stringify(res.body)}`);
   }

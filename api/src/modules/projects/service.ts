@@ -15,7 +15,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ACTION_LEVEL, canCreateProject, canTakeAction, type Principal } from '../../../../domain/access.js';
 import { AppError, TRANSITION_NOT_ALLOWED } from '../../../../domain/errors.js';
 import { ACTION_LABELS, isAllowed } from '../../../../domain/lifecycle.js';
-import { acceptanceGate } from '../../../../db/queries/acceptance-gate.js';
+import { ledgerAcceptanceGate } from '../../../../db/queries/ledger-gate.js';
 import type { Orm } from '../../../../db/orm.js';
 import { inScope, scopeOf } from '../../../../db/scope.js';
 import {
@@ -202,7 +202,7 @@ export function createProjectService(deps: {
       // benign: ledgers only gain entries (history is append-only).
       if (input.action === 'inspect' && isAllowed(p.stage, 'inspect')) {
         // In the caller's scope: the gate reads what the caller may read (it can read this project).
-        const gate = await inScope(deps.orm, scopeOf(caller), (em) => acceptanceGate(em, p.id));
+        const gate = await inScope(deps.orm, scopeOf(caller), (em) => ledgerAcceptanceGate(em, p.id));
         if (!gate.ok) {
           throw new AppError(
             'TRANSITION_NOT_ALLOWED',
