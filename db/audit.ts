@@ -87,22 +87,17 @@ export function createAuditLog(key: Buffer): AuditLog {
   return {
     async append(em, e) {
       await em.execute('SELECT pg_advisory_xact_lock(?)', [CHAIN_LOCK], 'all');
-      const last = await em.execute<{ hash: string }[]>(
-        'SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1',
-        [],
+      // After the lock (a fresh statement, so its snapshot sees the last committed append), the
+      // chain's head and, when the writer knew only the account, the actor's unit: one round trip.
+      const lookUpUnit = !e.actor.unit && !!e.actor.id;
+      const [head] = await em.execute<{ hash: string | null; unit: string | null }[]>(
+        `SELECT (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1) AS hash,
+                ${lookUpUnit ? '(SELECT o.code FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id WHERE u.id = ?)' : 'NULL'} AS unit`,
+        lookUpUnit ? [e.actor.id] : [],
         'all',
       );
-      const prev = last[0]?.hash ?? GENESIS;
-      // Who and which unit: look the unit up when the writer knew only the account.
-      let unit = e.actor.unit ?? null;
-      if (!unit && e.actor.id) {
-        const [u] = await em.execute<{ code: string }[]>(
-          'SELECT o.code FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id WHERE u.id = ?',
-          [e.actor.id],
-          'all',
-        );
-        unit = u?.code ?? null;
-      }
+      const prev = head?.hash ?? GENESIS;
+      const unit = e.actor.unit ?? head?.unit ?? null;
       const row = {
         at: new Date(e.at ?? Date.now()).toISOString(),
         actor_id: e.actor.id,

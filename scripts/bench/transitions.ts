@@ -88,6 +88,42 @@ class Http {
   }
 }
 
+/**
+ * CPU time (ms) used so far by this process and every process under it (PostgreSQL, the Temporal
+ * server): on a shared machine wall-clock figures move with the neighbours' load, CPU per step
+ * much less.
+ */
+function cpuMsOfTree(): Record<string, number> {
+  const procs = new Map<number, { ppid: number; ticks: number; name: string }>();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      procs.set(Number(d), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]), name });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const ms: Record<string, number> = { node: 0, postgres: 0, temporal: 0 };
+  for (const [pid, p] of procs) {
+    for (let q: number | undefined = pid; q; q = procs.get(q)?.ppid) {
+      if (q === process.pid) {
+        const key = pid === process.pid ? 'node' : p.name.startsWith('temporal') ? 'temporal' : 'postgres';
+        ms[key] = (ms[key] ?? 0) + p.ticks * 10; // USER_HZ = 100 on Linux
+        break;
+      }
+    }
+  }
+  return ms;
+}
+const cpuTotal = (m: Record<string, number>) => Object.values(m).reduce((a, b) => a + b, 0);
+function cpuDelta(from: Record<string, number>, acc: Record<string, number>) {
+  const now = cpuMsOfTree();
+  for (const k of Object.keys(now)) acc[k] = (acc[k] ?? 0) + (now[k]! - (from[k] ?? 0));
+}
+
 function stats(latencies: number[], wallMs: number) {
   const s = [...latencies].sort((a, b) => a - b);
   const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
@@ -257,8 +293,11 @@ async function main() {
     const perAction = new Map<Action, number[]>();
     let appMs = 0;
     let floorMs = 0;
+    const appCpu: Record<string, number> = {};
+    const floorCpu: Record<string, number> = {};
     for (const action of MAIN_PATH) {
       let t0 = performance.now();
+      let c0 = cpuMsOfTree();
       await Promise.all(
         ids.map(async (id) => {
           const s = performance.now();
@@ -273,7 +312,9 @@ async function main() {
         }),
       );
       appMs += performance.now() - t0;
+      cpuDelta(c0, appCpu);
       t0 = performance.now();
+      c0 = cpuMsOfTree();
       await Promise.all(
         floorHandles.map(async (h) => {
           const s = performance.now();
@@ -282,6 +323,7 @@ async function main() {
         }),
       );
       floorMs += performance.now() - t0;
+      cpuDelta(c0, floorCpu);
     }
     const app1 = stats(appLat, appMs);
     const floor = stats(floorLat, floorMs);
@@ -295,6 +337,15 @@ async function main() {
     );
     console.log(
       `  bare Temporal floor (Update → no-op activity):            p50 ${f(floor.p50)} ms  p95 ${f(floor.p95)} ms  ${f(floor.perSecond)} updates/s  (n=${floor.n})`,
+    );
+    const per = (m: Record<string, number>, n: number) =>
+      `${f(cpuTotal(m) / n)} ms (${Object.entries(m)
+        .map(([k, v]) => `${k} ${f(v / n)}`)
+        .join(', ')})`;
+    console.log(`  CPU per step, platform: ${per(appCpu, app1.n)}`);
+    console.log(`  CPU per step, floor:    ${per(floorCpu, floor.n)}`);
+    console.log(
+      `  CPU ratio platform/floor: ${(cpuTotal(appCpu) / app1.n / (cpuTotal(floorCpu) / floor.n)).toFixed(2)}`,
     );
     for (const [a, l] of perAction) {
       const st = stats(l, 1);

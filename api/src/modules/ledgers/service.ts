@@ -103,16 +103,25 @@ export function createLedgerService(deps: {
     payload: unknown,
     fn: (tx: Tx, p: FoundProject) => Promise<void>,
   ): Promise<FoundProject> {
-    const p = await find(caller, idOrCode);
-    if (!(await mayWrite(caller, p, ledger)))
-      throw new AppError(
-        'FORBIDDEN',
-        `${LEVEL_NAMES[ledger]}才能填写该台账 (only the ${ledger} level writes this ledger)`,
-      );
-    if (p.stage === 'cancelled')
-      throw new AppError('TRANSITION_NOT_ALLOWED', '项目已终止，台账不再填写 (the project is cancelled)');
+    // One transaction in the caller's scope: find the project, both layers' level check, the
+    // write, its event and its audit row.
     try {
-      await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
+      return await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
+        const p = await projects.findIn(tx, caller, idOrCode);
+        if (!p)
+          throw new AppError('NOT_FOUND', `项目不存在或不在您的权限范围内 (project ${idOrCode} not found)`);
+        const [may] = await tx.execute<{ ok: boolean }[]>(
+          'SELECT app_may_write_ledger(?, ?) AS ok',
+          [p.id, ledger],
+          'all',
+        );
+        if ((appLayer && !canWriteLedger(caller, p.scope, ledger)) || may?.ok !== true)
+          throw new AppError(
+            'FORBIDDEN',
+            `${LEVEL_NAMES[ledger]}才能填写该台账 (only the ${ledger} level writes this ledger)`,
+          );
+        if (p.stage === 'cancelled')
+          throw new AppError('TRANSITION_NOT_ALLOWED', '项目已终止，台账不再填写 (the project is cancelled)');
         await fn(tx, p);
         await tx.execute(
           `INSERT INTO ledger_event (project_id, ledger, kind, actor_id, actor_name, payload) VALUES (?, ?, ?, ?, ?, ?::jsonb)`,
@@ -127,12 +136,12 @@ export function createLedgerService(deps: {
           entityId: p.id,
           after: payload ?? null,
         });
+        return p;
       });
     } catch (err) {
       if (err instanceof AppError) throw err;
-      mapDbError(err);
+      return mapDbError(err);
     }
-    return p;
   }
 
   /** A write answered with the whole ledger view (what the api returns). */

@@ -57,6 +57,8 @@ const SELECT = `
     JOIN org_unit d ON d.id = p.department_id
     JOIN org_unit o ON o.id = p.owner_unit_id`;
 
+type FoundProject = ProjectDto & { scope: ProjectScope; workflowId: string };
+
 /** The driver may hand timestamps back as Date or as text, depending on type parsers. */
 function iso(v: Date | string): string {
   return new Date(v).toISOString();
@@ -154,6 +156,48 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
     });
   }
 
+  async function findIn(conn: EntityManager, who: Principal, idOrCode: string): Promise<FoundProject | null> {
+    const scope = scopeCondition(who, appLayer);
+    const byId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrCode);
+    const rows = await conn.execute<(ProjectRow & { workflow_id: string })[]>(
+      `${SELECT.replace('SELECT p.id,', 'SELECT p.workflow_id, p.id,')} WHERE ${byId ? 'p.id = ?' : 'p.code = ?'} AND ${scope.sql}`,
+      [idOrCode, ...scope.params],
+      'all',
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const [dto] = await hydrate(conn, [row]);
+    return { ...dto!, workflowId: row.workflow_id };
+  }
+
+  async function historyIn(conn: EntityManager, projectId: string): Promise<HistoryEntry[]> {
+    const rows = await conn.execute<
+      {
+        seq: number;
+        action: string;
+        from_stage: Stage | null;
+        to_stage: Stage;
+        actor_name: string;
+        at: Date | string;
+        payload: Record<string, unknown>;
+      }[]
+    >(
+      `SELECT seq, action, from_stage, to_stage, actor_name, at, payload FROM project_history
+        WHERE project_id = ? ORDER BY seq`,
+      [projectId],
+      'all',
+    );
+    return rows.map((r) => ({
+      seq: r.seq,
+      action: r.action,
+      fromStage: r.from_stage,
+      toStage: r.to_stage,
+      actorName: r.actor_name,
+      at: iso(r.at),
+      payload: r.payload,
+    }));
+  }
+
   return {
     async list(
       who: Principal,
@@ -211,23 +255,43 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
       });
     },
 
+    /** The same, inside a transaction the caller already holds in the principal's scope. */
+    findIn,
+
     /** A project by id or by code, if the principal may see it. */
-    async find(
+    async find(who: Principal, idOrCode: string): Promise<FoundProject | null> {
+      return inScope(orm, scopeOf(who), (conn) => findIn(conn, who, idOrCode));
+    },
+
+    /** The project and its history, read in one transaction (the page after a step). */
+    async findWithHistory(
       who: Principal,
       idOrCode: string,
-    ): Promise<(ProjectDto & { scope: ProjectScope; workflowId: string }) | null> {
-      const scope = scopeCondition(who, appLayer);
-      const byId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrCode);
+    ): Promise<{ project: FoundProject; history: HistoryEntry[] } | null> {
       return inScope(orm, scopeOf(who), async (conn) => {
-        const rows = await conn.execute<(ProjectRow & { workflow_id: string })[]>(
-          `${SELECT.replace('SELECT p.id,', 'SELECT p.workflow_id, p.id,')} WHERE ${byId ? 'p.id = ?' : 'p.code = ?'} AND ${scope.sql}`,
-          [idOrCode, ...scope.params],
+        const project = await findIn(conn, who, idOrCode);
+        return project ? { project, history: await historyIn(conn, project.id) } : null;
+      });
+    },
+
+    /**
+     * The project, and whether PostgreSQL's own rule lets the principal take a step of `level` on
+     * it, in one transaction (the check before a transition).
+     */
+    async findForStep(
+      who: Principal,
+      idOrCode: string,
+      level: 'department' | 'ownerUnit',
+    ): Promise<{ project: FoundProject; mayTakeStep: boolean } | null> {
+      return inScope(orm, scopeOf(who), async (conn) => {
+        const project = await findIn(conn, who, idOrCode);
+        if (!project) return null;
+        const rows = await conn.execute<{ ok: boolean }[]>(
+          'SELECT app_may_take_step(?, ?) AS ok',
+          [project.id, level],
           'all',
         );
-        const row = rows[0];
-        if (!row) return null;
-        const [dto] = await hydrate(conn, [row]);
-        return { ...dto!, workflowId: row.workflow_id };
+        return { project, mayTakeStep: rows[0]?.ok === true };
       });
     },
 
@@ -246,33 +310,7 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
     },
 
     async history(who: Principal, projectId: string): Promise<HistoryEntry[]> {
-      const rows = await inScope(orm, scopeOf(who), (conn) =>
-        conn.execute<
-          {
-            seq: number;
-            action: string;
-            from_stage: Stage | null;
-            to_stage: Stage;
-            actor_name: string;
-            at: Date | string;
-            payload: Record<string, unknown>;
-          }[]
-        >(
-          `SELECT seq, action, from_stage, to_stage, actor_name, at, payload FROM project_history
-            WHERE project_id = ? ORDER BY seq`,
-          [projectId],
-          'all',
-        ),
-      );
-      return rows.map((r) => ({
-        seq: r.seq,
-        action: r.action,
-        fromStage: r.from_stage,
-        toStage: r.to_stage,
-        actorName: r.actor_name,
-        at: iso(r.at),
-        payload: r.payload,
-      }));
+      return inScope(orm, scopeOf(who), (conn) => historyIn(conn, projectId));
     },
 
     /** The deadline alerts of a project, newest first, within the caller's scope. */
@@ -346,17 +384,6 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
     },
 
     /** The database's own verdict on a step: the second layer beneath domain/access.ts. */
-    async mayTakeStep(
-      who: Principal,
-      projectId: string,
-      level: 'department' | 'ownerUnit',
-    ): Promise<boolean> {
-      const rows = await inScope(orm, scopeOf(who), (conn) =>
-        conn.execute<{ ok: boolean }[]>('SELECT app_may_take_step(?, ?) AS ok', [projectId, level], 'all'),
-      );
-      return rows[0]?.ok === true;
-    },
-
     async mayCreateFor(who: Principal, departmentId: string): Promise<boolean> {
       const rows = await inScope(orm, scopeOf(who), (conn) =>
         conn.execute<{ ok: boolean }[]>('SELECT app_is_operator_of(?) AS ok', [departmentId], 'all'),

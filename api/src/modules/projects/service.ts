@@ -53,15 +53,12 @@ export function createProjectService(deps: {
   const { repo, temporal } = deps;
   const appLayer = deps.appLayer ?? true;
 
-  async function detail(who: Principal, idOrCode: string, knownId?: string): Promise<ProjectDetailDto> {
-    // With a known id (after a step) the history is read alongside the row, not after it.
-    const [p, known] = await Promise.all([
-      repo.find(who, idOrCode),
-      knownId ? repo.history(who, knownId) : Promise.resolve(undefined),
-    ]);
-    if (!p) throw new AppError('NOT_FOUND', `项目不存在或不在您的权限范围内 (project ${idOrCode} not found)`);
-    const { scope: _scope, workflowId: _wf, ...dto } = p;
-    return { ...dto, history: known ?? (await repo.history(who, p.id)) };
+  async function detail(who: Principal, idOrCode: string): Promise<ProjectDetailDto> {
+    const found = await repo.findWithHistory(who, idOrCode);
+    if (!found)
+      throw new AppError('NOT_FOUND', `项目不存在或不在您的权限范围内 (project ${idOrCode} not found)`);
+    const { scope: _scope, workflowId: _wf, ...dto } = found.project;
+    return { ...dto, history: found.history };
   }
 
   return {
@@ -162,13 +159,12 @@ export function createProjectService(deps: {
     },
 
     async transition(caller: Caller, idOrCode: string, input: TransitionInput): Promise<ProjectDetailDto> {
-      const p = await repo.find(caller, idOrCode);
-      if (!p)
+      // The project and PostgreSQL's verdict on the step, in one transaction.
+      const found = await repo.findForStep(caller, idOrCode, ACTION_LEVEL[input.action]);
+      if (!found)
         throw new AppError('NOT_FOUND', `项目不存在或不在您的权限范围内 (project ${idOrCode} not found)`);
-      if (
-        (appLayer && !canTakeAction(caller, p.scope, input.action)) ||
-        !(await repo.mayTakeStep(caller, p.id, ACTION_LEVEL[input.action]))
-      ) {
+      const p = found.project;
+      if ((appLayer && !canTakeAction(caller, p.scope, input.action)) || !found.mayTakeStep) {
         throw new AppError(
           'FORBIDDEN',
           `您无权对该项目执行「${ACTION_LABELS[input.action].zh}」 (not allowed for your account)`,
@@ -226,7 +222,7 @@ export function createProjectService(deps: {
         }
         throw err;
       }
-      return detail(caller, p.id, p.id);
+      return detail(caller, p.id);
     },
   };
 }
