@@ -10,6 +10,7 @@
  *   BENCH_PROJECTS=40 TEMPORAL_CLI_PATH=… npm run bench:transitions
  */
 import fs from 'node:fs';
+import inspector from 'node:inspector';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,6 +123,29 @@ const cpuTotal = (m: Record<string, number>) => Object.values(m).reduce((a, b) =
 function cpuDelta(from: Record<string, number>, acc: Record<string, number>) {
   const now = cpuMsOfTree();
   for (const k of Object.keys(now)) acc[k] = (acc[k] ?? 0) + (now[k]! - (from[k] ?? 0));
+}
+
+interface Profile {
+  nodes: { id: number; children?: number[] }[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+function mergeProfiles(list: Profile[]): Profile {
+  const out: Profile = { nodes: [], startTime: 0, endTime: 0, samples: [], timeDeltas: [] };
+  let offset = 0;
+  for (const p of list) {
+    const max = Math.max(...p.nodes.map((n) => n.id));
+    out.nodes.push(
+      ...p.nodes.map((n) => ({ ...n, id: n.id + offset, children: n.children?.map((c) => c + offset) })),
+    );
+    out.samples.push(...p.samples.map((x) => x + offset));
+    out.timeDeltas.push(...p.timeDeltas);
+    out.endTime += p.endTime - p.startTime;
+    offset += max;
+  }
+  return out;
 }
 
 function stats(latencies: number[], wallMs: number) {
@@ -293,9 +317,21 @@ async function main() {
     const perAction = new Map<Action, number[]>();
     let appMs = 0;
     let floorMs = 0;
+    const profiles: Profile[] = [];
     const appCpu: Record<string, number> = {};
     const floorCpu: Record<string, number> = {};
+    // BENCH_PROFILE=file.cpuprofile: a CPU profile of this process's main thread, platform side only.
+    const profiler = process.env.BENCH_PROFILE ? new inspector.Session() : undefined;
+    const post = (method: string, params?: object) =>
+      new Promise<any>((resolve, reject) =>
+        profiler!.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))),
+      );
+    if (profiler) {
+      profiler.connect();
+      await post('Profiler.enable');
+    }
     for (const action of MAIN_PATH) {
+      if (profiler) await post('Profiler.start');
       let t0 = performance.now();
       let c0 = cpuMsOfTree();
       await Promise.all(
@@ -313,6 +349,10 @@ async function main() {
       );
       appMs += performance.now() - t0;
       cpuDelta(c0, appCpu);
+      if (profiler) {
+        const { profile } = await post('Profiler.stop');
+        profiles.push(profile);
+      }
       t0 = performance.now();
       c0 = cpuMsOfTree();
       await Promise.all(
@@ -324,6 +364,11 @@ async function main() {
       );
       floorMs += performance.now() - t0;
       cpuDelta(c0, floorCpu);
+    }
+    if (profiler) {
+      // One profile of all platform phases: the samples of each, their nodes merged by id offset.
+      fs.writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify(mergeProfiles(profiles)));
+      profiler.disconnect();
     }
     const app1 = stats(appLat, appMs);
     const floor = stats(floorLat, floorMs);

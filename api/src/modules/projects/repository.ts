@@ -100,23 +100,33 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
   ): Promise<(ProjectDto & { scope: ProjectScope })[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.id);
-    // Both reads run on this transaction's connection, where the scope settings hold.
-    const villages = await conn.execute<
-      { project_id: string; id: string; code: string; name: string; parent_id: string | null }[]
+    // Villages and fund sources in one round trip, on this transaction's connection (where the
+    // scope settings hold): rows of kind 'v' (village id, code, name, township) and 's' (kind,
+    // amount, document number), each kind in its own order.
+    const parts = await conn.execute<
+      { t: 'v' | 's'; project_id: string; a: string; b: string; c: string | null; d: string | null }[]
     >(
-      `SELECT pv.project_id, v.id, v.code, v.name, v.parent_id FROM project_village pv JOIN org_unit v ON v.id = pv.village_id
-        WHERE pv.project_id = ANY(ARRAY[?]::uuid[]) ORDER BY v.code`,
-      [ids],
+      `SELECT 'v' AS t, pv.project_id, v.id::text AS a, v.code AS b, v.name AS c, v.parent_id::text AS d, v.code AS ord
+         FROM project_village pv JOIN org_unit v ON v.id = pv.village_id
+        WHERE pv.project_id = ANY(ARRAY[?]::uuid[])
+       UNION ALL
+       SELECT 's', project_id, kind, amount_fen::text, document_no, NULL, lpad(position::text, 6, '0')
+         FROM project_fund_source WHERE project_id = ANY(ARRAY[?]::uuid[])
+       ORDER BY t, ord`,
+      [ids, ids],
       'all',
     );
-    const sources = await conn.execute<
-      { project_id: string; kind: FundSourceKind; amount_fen: string; document_no: string | null }[]
-    >(
-      `SELECT project_id, kind, amount_fen, document_no FROM project_fund_source
-        WHERE project_id = ANY(ARRAY[?]::uuid[]) ORDER BY project_id, position`,
-      [ids],
-      'all',
-    );
+    const villages = parts
+      .filter((x) => x.t === 'v')
+      .map((x) => ({ project_id: x.project_id, id: x.a, code: x.b, name: x.c!, parent_id: x.d }));
+    const sources = parts
+      .filter((x) => x.t === 's')
+      .map((x) => ({
+        project_id: x.project_id,
+        kind: x.a as FundSourceKind,
+        amount_fen: x.b,
+        document_no: x.c,
+      }));
     return rows.map((r) => {
       const vs = villages.filter((v) => v.project_id === r.id);
       return {
