@@ -3,10 +3,11 @@
  * check, workflow Update with validator, activity writing history and read model, detail read),
  * and, in the same run against the same Temporal and PostgreSQL, a bare-Temporal floor: N
  * workflows whose Update calls one no-op activity. Prints p50/p95 latency, transitions/s and the
- * ratios. Everything runs in this one process (api, worker, floor worker, clients), so the two
- * sides share the same machine budget.
+ * ratios, and the CPU each side spends per step. The api, the worker and the floor's worker each
+ * run in their own process, as in production; this process drives both sides with the same
+ * concurrency, alternating step by step, so both share the same machine budget.
  *
- *   npm run bench:transitions -- [projects=40] [rounds=1]
+ *   npm run bench:transitions -- [projects=40]
  *   BENCH_PROJECTS=40 TEMPORAL_CLI_PATH=… npm run bench:transitions
  */
 import fs from 'node:fs';
@@ -14,14 +15,11 @@ import inspector from 'node:inspector';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
-import { createApp } from '../../api/src/app.js';
 import crypto from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createAuditLog } from '../../db/audit.js';
 import { initORM, migrateAsOwner } from '../../db/orm.js';
-import { DEFAULT_DEADLINE_CONFIG } from '../../domain/deadlines.js';
 import type { Action } from '../../domain/lifecycle.js';
 import { createLogger } from '../../platform/log.js';
 import { ensureDatabase, startEmbeddedPostgres } from '../../platform/postgres.js';
@@ -30,7 +28,9 @@ import { startTemporalDevServer } from '../../platform/temporal-server.js';
 import { seedOrgsAndUsers } from '../lib/demo-seed.js';
 import { createFileCompleter } from '../lib/project-file.js';
 import { createFsArchiveStorage } from '../../api/src/modules/archives/storage.js';
-import { bundleWorkflows, createWorker } from '../../worker/worker.js';
+import { loadAuditKey } from '../../platform/audit-key.js';
+import { freePort } from '../../platform/ports.js';
+import { startNodeChild, type Child } from '../lib/children.js';
 import { floorDoneSignal, floorStepUpdate, floorWorkflow } from './floor.workflow.js';
 
 const PROJECTS = Number(process.argv[2] ?? process.env.BENCH_PROJECTS ?? 40);
@@ -94,6 +94,9 @@ class Http {
  * server): on a shared machine wall-clock figures move with the neighbours' load, CPU per step
  * much less.
  */
+/** Labels of the node processes (pid → role) for the CPU breakdown. */
+const cpuLabels = new Map<number, string>();
+const seenTicks = new Map<number, { label: string; ticks: number }>();
 function cpuMsOfTree(): Record<string, number> {
   const procs = new Map<number, { ppid: number; ticks: number; name: string }>();
   for (const d of fs.readdirSync('/proc')) {
@@ -107,16 +110,20 @@ function cpuMsOfTree(): Record<string, number> {
       // gone meanwhile
     }
   }
-  const ms: Record<string, number> = { node: 0, postgres: 0, temporal: 0 };
+  // A process that exited (a pooled connection closed) keeps the ticks it was last seen with.
   for (const [pid, p] of procs) {
     for (let q: number | undefined = pid; q; q = procs.get(q)?.ppid) {
       if (q === process.pid) {
-        const key = pid === process.pid ? 'node' : p.name.startsWith('temporal') ? 'temporal' : 'postgres';
-        ms[key] = (ms[key] ?? 0) + p.ticks * 10; // USER_HZ = 100 on Linux
+        const label =
+          cpuLabels.get(pid) ??
+          (p.name.startsWith('temporal') ? 'temporal' : p.name === 'node' ? 'node' : 'postgres');
+        seenTicks.set(pid, { label, ticks: p.ticks });
         break;
       }
     }
   }
+  const ms: Record<string, number> = {};
+  for (const { label, ticks } of seenTicks.values()) ms[label] = (ms[label] ?? 0) + ticks * 10; // USER_HZ = 100
   return ms;
 }
 const cpuTotal = (m: Record<string, number>) => Object.values(m).reduce((a, b) => a + b, 0);
@@ -174,7 +181,8 @@ async function main() {
     await migrateAsOwner(dbUrl);
     const orm = await initORM(dbUrl, { overrides: { pool: { min: 2, max: 20 } } });
     stops.push(() => orm.close());
-    const audit = createAuditLog(crypto.randomBytes(32));
+    const auditKey = crypto.randomBytes(32).toString('hex');
+    const audit = createAuditLog(loadAuditKey({ AUDIT_KEY: auditKey, dataDir: tmp }));
     await seedOrgsAndUsers(orm, PASSWORD, audit);
 
     let address = process.env.TEMPORAL_ADDRESS;
@@ -193,65 +201,40 @@ async function main() {
     const client = new Client({ connection, namespace: 'default' });
     const queue = `bench-${process.pid}`;
 
-    const { worker } = await createWorker({
-      address,
-      namespace: 'default',
-      taskQueue: queue,
-      orm,
-      audit,
-      workflowBundle: await bundleWorkflows(),
-      deadlines: DEFAULT_DEADLINE_CONFIG,
-    });
-    const running = worker.run();
-    stops.push(async () => {
-      worker.shutdown();
-      await running;
-    });
-    const floorConn = await NativeConnection.connect({ address });
-    const floorWorker = await Worker.create({
-      connection: floorConn,
-      namespace: 'default',
-      taskQueue: `${queue}-floor`,
-      workflowBundle: await bundleWorkflowCode({
-        workflowsPath: fileURLToPath(new URL('./floor.workflow.ts', import.meta.url)),
-        logger: {
-          log() {},
-          trace() {},
-          debug() {},
-          info() {},
-          warn() {},
-          error: (m: string) => console.error(m),
-        },
-      }),
-      activities: { noop: async () => {} },
-    });
-    const floorRunning = floorWorker.run();
-    stops.push(async () => {
-      floorWorker.shutdown();
-      await floorRunning;
-      await floorConn.close();
-    });
-
-    const { app } = createApp({
-      orm,
-      audit,
-      login: { ipLimitPerMinute: 100_000 },
-      temporal: client,
-      namespace: 'default',
-      taskQueue: queue,
-      log: createLogger('bench-api', 'warn'),
-      session: { idleMinutes: 30, absoluteHours: 12 },
-      cookieSecure: 'off',
-      dataDir: tmp,
-    });
-    const server = await new Promise<import('node:http').Server>((r) => {
-      const s = app.listen(0, '127.0.0.1', () => r(s));
-    });
-    stops.push(async () => {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    });
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // The production topology: the worker and the api each in their own process (as `npm start`
+    // runs them), the floor's worker in a third; this process only drives them.
+    const children: Record<string, Child> = {};
+    const childEnv = {
+      ...process.env,
+      DATABASE_URL: dbUrl,
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_TASK_QUEUE: queue,
+      FLOOR_TASK_QUEUE: `${queue}-floor`,
+      DATA_DIR: tmp,
+      AUDIT_KEY: auditKey,
+      LOGIN_IP_LIMIT_PER_MINUTE: '100000',
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+    };
+    const start = async (name: string, entry: string, env: NodeJS.ProcessEnv = childEnv) => {
+      children[name] = await startNodeChild({
+        name,
+        entry: fileURLToPath(new URL(entry, import.meta.url)),
+        env,
+        log,
+        onUnexpectedExit: (n, code) => console.error(`${n} exited unexpectedly (${code})`),
+      });
+      stops.push(() => children[name]!.stop());
+    };
+    const apiPort = await freePort();
+    await Promise.all([
+      start('worker', '../../worker/main.ts'),
+      start('floor worker', './floor-worker.ts'),
+      start('api', '../../api/src/main.ts', { ...childEnv, PORT: String(apiPort), HOST: '127.0.0.1' }),
+    ]);
+    cpuLabels.set(process.pid, 'bench client');
+    for (const [name, c] of Object.entries(children)) cpuLabels.set(c.process.pid!, name);
+    const base = `http://127.0.0.1:${apiPort}`;
     const dept = new Http(base);
     const owner = new Http(base);
     await dept.post('/api/auth/login', { username: 'swj.op', password: PASSWORD });
