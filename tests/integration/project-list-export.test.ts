@@ -28,7 +28,9 @@ describe('sorting', () => {
   it('sorts by budget, either way, ties broken by code', async () => {
     const desc = await leader.get('/api/projects?sort=budget&order=desc&pageSize=200');
     expect(desc.status).toBe(200);
-    expect(codes(desc.body)).toEqual(await sqlCodes('SELECT code FROM project ORDER BY budget_fen DESC, code DESC'));
+    expect(codes(desc.body)).toEqual(
+      await sqlCodes('SELECT code FROM project ORDER BY budget_fen DESC, code DESC'),
+    );
     const asc = await leader.get('/api/projects?sort=budget&pageSize=200');
     expect(codes(asc.body)).toEqual(await sqlCodes('SELECT code FROM project ORDER BY budget_fen, code'));
   });
@@ -57,7 +59,9 @@ describe('sorting', () => {
     const all = codes((await leader.get('/api/projects?sort=name&order=desc&pageSize=200')).body);
     const pages: string[] = [];
     for (let page = 1; page <= 4; page++)
-      pages.push(...codes((await leader.get(`/api/projects?sort=name&order=desc&pageSize=3&page=${page}`)).body));
+      pages.push(
+        ...codes((await leader.get(`/api/projects?sort=name&order=desc&pageSize=3&page=${page}`)).body),
+      );
     expect(pages).toEqual(all);
     expect(all).toEqual(await sqlCodes('SELECT code FROM project ORDER BY name DESC, code DESC'));
   });
@@ -144,7 +148,11 @@ describe('xlsx export', () => {
       const row = rows[i]!;
       expect(row[1]).toBe(p.name);
       // The cell holds the number whose text is the exact 元 amount of the integer 分.
-      expect(String(row[budgetCol])).toBe(formatYuan(p.budgetFen).replace(/,/g, '').replace(/\.?0+$/, ''));
+      expect(String(row[budgetCol])).toBe(
+        formatYuan(p.budgetFen)
+          .replace(/,/g, '')
+          .replace(/\.?0+$/, ''),
+      );
       const central = p.fundSources
         .filter((s: { kind: string }) => s.kind === 'centralSpecial')
         .reduce((a: bigint, s: { amountFen: number }) => a + BigInt(s.amountFen), 0n);
