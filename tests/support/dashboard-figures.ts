@@ -6,12 +6,14 @@
  * Also seeds a county for them: the demo county's ten handcrafted projects with their ledgers and
  * real deadline ladders (planned dates lie in the past, so overdue alerts fire on arming).
  */
+import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { createLogger } from '../../platform/log.js';
 import { seedDemoProjects } from '../../scripts/lib/demo-seed.js';
 import type { TestStack } from './stack.js';
 
 export async function seedSmallCounty(stack: TestStack): Promise<void> {
+  const suffix = randomBytes(4).toString('hex');
   await seedDemoProjects({
     orm: stack.orm,
     temporal: stack.client,
@@ -19,6 +21,8 @@ export async function seedSmallCounty(stack: TestStack): Promise<void> {
     log: createLogger('test-seed', 'warn'),
     audit: stack.audit,
     small: true,
+    // CK2026-005 → D1a2b3c-005: unique on the shared Temporal server (the seed-demo test uses CK2026-…).
+    codeOf: (code) => `D${suffix}-${code.slice(-3)}`,
   });
   // Ladders fire from the workflows, not from the seed: wait until the alert table stops changing.
   let last = -1;
