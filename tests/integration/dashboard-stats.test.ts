@@ -113,6 +113,21 @@ describe('dashboard figures', () => {
     }
   });
 
+  it('is in the OpenAPI document with its response schema, beside the list export and its sort parameters', async () => {
+    const doc = (await (await fetch(`${stack.baseUrl}/api/openapi.json`)).json()) as any;
+    const stats = doc.paths['/api/stats/dashboard'].get;
+    const schema = stats.responses['200'].content['application/json'].schema;
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['projects', 'money', 'overdue', 'waiting', 'progressMissing']),
+    );
+    const exportParams = doc.paths['/api/projects/export'].get.parameters.map(
+      (p: { name: string }) => p.name,
+    );
+    expect(exportParams).toEqual(expect.arrayContaining(['sort', 'order', 'fundSource', 'overdue']));
+    const listParams = doc.paths['/api/projects'].get.parameters.map((p: { name: string }) => p.name);
+    expect(listParams).toEqual(expect.arrayContaining(['sort', 'order', 'fundSource', 'page']));
+  });
+
   it('needs a session', async () => {
     const res = await fetch(`${stack.baseUrl}/api/stats/dashboard`);
     expect(res.status).toBe(401);
