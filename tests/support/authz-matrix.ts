@@ -305,7 +305,8 @@ Object.assign(PROBES, {
 // ── console dashboard and list export (console-dash) ──
 Object.assign(PROBES, {
   'get /api/stats/dashboard': { perObject: false, request: () => ({ path: '/api/stats/dashboard' }) },
-  'get /api/projects/export': { perObject: true, request: () => ({ path: '/api/projects/export' }) },
+  // One download per account: the check below looks for both projects of the pair in it.
+  'get /api/projects/export': { perObject: false, request: () => ({ path: '/api/projects/export' }) },
 } satisfies Record<string, Probe>);
 
 /** The project codes in an exported list (first column under the header row). */
@@ -328,12 +329,21 @@ async function expectedFigures(
   p: Principal,
 ): Promise<{ total: number; budgetFen: number }> {
   const { rows } = await ctx.stack.db.query(
-    `SELECT p.id, p.stage, p.budget_fen::text AS budget FROM project p ORDER BY p.code`,
+    `SELECT p.id, p.stage, p.budget_fen::text AS budget, p.department_id, p.owner_unit_id,
+            array_agg(pv.village_id) AS villages, array_agg(DISTINCT v.parent_id) AS townships
+       FROM project p JOIN project_village pv ON pv.project_id = p.id JOIN org_unit v ON v.id = pv.village_id
+      GROUP BY p.id`,
   );
   let total = 0;
   let budget = 0n;
   for (const r of rows) {
-    if (!canReadProject(p, await projectScope(ctx.stack, r.id))) continue;
+    const scope: ProjectScope = {
+      departmentId: r.department_id,
+      ownerUnitId: r.owner_unit_id,
+      villageIds: r.villages,
+      townshipIds: r.townships,
+    };
+    if (!canReadProject(p, scope)) continue;
     total++;
     if (r.stage !== 'cancelled') budget += BigInt(r.budget);
   }
@@ -501,17 +511,19 @@ export async function runAuthzMatrix(
           }
           case 'project.read': {
             if (r.path === '/api/projects/export') {
-              // The export lists exactly what the list would: the project appears iff it is readable.
+              // The export lists exactly what the list would: each project appears iff it is readable.
               const codes = res.status === 200 ? await exportedCodes(file!.bytes) : [];
-              const code = (
-                await ctx.stack.db.query('SELECT code FROM project WHERE id = $1', [ctx.projects[obj].id])
-              ).rows[0].code;
-              const visible = canReadProject(p, scope);
-              check(
-                { ...m, expected: visible ? 'exported' : 'not exported' },
-                res.status,
-                res.status === 200 && codes.includes(code) === visible,
-              );
+              for (const o of ['A', 'B'] as Obj[]) {
+                const code = (
+                  await ctx.stack.db.query('SELECT code FROM project WHERE id = $1', [ctx.projects[o].id])
+                ).rows[0].code;
+                const visible = canReadProject(p, ctx.projects[o].scope);
+                check(
+                  { ...m, object: o, expected: visible ? 'exported' : 'not exported' },
+                  res.status,
+                  res.status === 200 && codes.includes(code) === visible,
+                );
+              }
             } else if (r.path === '/api/projects') {
               const ids = (res.body.items as { id: string }[]).map((i) => i.id);
               const visible = canReadProject(p, scope);
