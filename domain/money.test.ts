@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fenFromDb, formatWanYuan, formatYuan, parseYuan, sumFen } from './money.js';
+import { fenFromDb, formatBasisPoints, formatWanYuan, formatYuan, parseYuan, sumFen } from './money.js';
 
 describe('money in 分', () => {
   it('adds 0.10 元 and 0.20 元 to exactly 0.30 元', () => {
@@ -30,5 +30,12 @@ describe('money in 分', () => {
     expect(() => sumFen([Number.MAX_SAFE_INTEGER, 1])).toThrow(RangeError);
     expect(fenFromDb('9007199254740991')).toBe(Number.MAX_SAFE_INTEGER);
     expect(() => fenFromDb('9007199254740992')).toThrow(RangeError);
+  });
+
+  it('prints a rate in basis points as a percentage without floating point', () => {
+    expect(formatBasisPoints(1234)).toBe('12.34%');
+    expect(formatBasisPoints(5)).toBe('0.05%');
+    expect(formatBasisPoints(10000)).toBe('100.00%');
+    expect(formatBasisPoints(0)).toBe('0.00%');
   });
 });

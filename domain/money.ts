@@ -59,3 +59,9 @@ export function parseYuan(text: string): Fen | null {
   if (fen > BigInt(Number.MAX_SAFE_INTEGER)) return null;
   return Number(fen);
 }
+
+/** A ratio in integer basis points (1/10000) as a percentage with two decimals: 1234 → "12.34%". */
+export function formatBasisPoints(bp: number): string {
+  const s = BigInt(bp).toString().padStart(3, '0');
+  return `${groupThousands(s.slice(0, -2))}.${s.slice(-2)}%`;
+}

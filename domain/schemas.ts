@@ -238,6 +238,24 @@ export type ProjectDto = z.infer<typeof projectSchema>;
 export const projectDetailSchema = projectSchema.extend({ history: z.array(historyEntrySchema) });
 export type ProjectDetailDto = z.infer<typeof projectDetailSchema>;
 
+// ── project list: sorting and the fund-source filter (console-dash) ─────────────────────────
+/** Columns the list may be sorted by (a whitelist: the api maps each to one SQL expression). */
+export const PROJECT_SORT_COLUMNS = [
+  'code',
+  'name',
+  'year',
+  'budget',
+  'stage',
+  'plannedStart',
+  'plannedCompletion',
+  'progress',
+  'updated',
+] as const;
+export type ProjectSortColumn = (typeof PROJECT_SORT_COLUMNS)[number];
+export const OVERDUE_KINDS = ['start', 'completion', 'acceptance', 'reimbursement', 'progress'] as const;
+export type OverdueKind = (typeof OVERDUE_KINDS)[number];
+// ── end console-dash ──
+
 export const projectListQuerySchema = z.object({
   year: z.coerce.number().int().optional(),
   department: z.string().optional(),
@@ -247,6 +265,11 @@ export const projectListQuerySchema = z.object({
   /** Projects with an active overdue alert (逾期): `any`, or one deadline kind. */
   overdue: z.enum(['any', 'start', 'completion', 'acceptance', 'reimbursement', 'progress']).optional(),
   q: z.string().trim().max(100).optional(),
+  /** Projects drawing on this fund source (console-dash). */
+  fundSource: z.enum(FUND_SOURCE_KINDS).optional(),
+  /** Sort column (whitelisted) and direction; without `sort`: newest year first, then by code. */
+  sort: z.enum(PROJECT_SORT_COLUMNS).optional(),
+  order: z.enum(['asc', 'desc']).optional(),
   page: z.coerce.number().int().min(1).default(1),
   pageSize: z.coerce.number().int().min(1).max(200).default(20),
 });
@@ -374,3 +397,71 @@ export const alertSchema = z.object({
 });
 export type AlertDto = z.infer<typeof alertSchema>;
 export const alertListSchema = z.object({ items: z.array(alertSchema) });
+
+// ── county dashboard and list export (console-dash) ─────────────────────────────────────────
+/** The list's filters and sort without paging: the xlsx export of the same list. */
+export const projectExportQuerySchema = projectListQuerySchema.omit({ page: true, pageSize: true });
+export type ProjectExportQuery = z.infer<typeof projectExportQuerySchema>;
+
+const count = z.number().int().nonnegative();
+/** A ratio as integer basis points (1/10000), truncated: 12.34% = 1234. Null when the base is 0. */
+const basisPoints = z.number().int().nonnegative().nullable();
+
+/**
+ * The figures of the dashboard, computed by PostgreSQL over the caller's scope only (application
+ * condition and row-level security). Money is integer 分; rates are exact integer basis points.
+ * Cancelled (终止) projects count in `projects` but not in the money figures.
+ */
+export const dashboardStatsSchema = z.object({
+  scope: z.object({
+    kind: z.enum(['county', 'department', 'township', 'village', 'none']),
+    unit: orgRefSchema,
+  }),
+  /** The current month on the county's clock (Asia/Shanghai), YYYY-MM. */
+  month: z.string(),
+  projects: z.object({
+    total: count,
+    byStage: z.array(z.object({ stage: stageSchema, count })),
+  }),
+  money: z.object({
+    budgetFen: fen,
+    disbursedFen: fen,
+    /** disbursed × 10000 ÷ budget, truncated. */
+    disbursedBasisPoints: basisPoints,
+    bySource: z.array(
+      z.object({
+        kind: z.enum(FUND_SOURCE_KINDS),
+        budgetFen: fen,
+        disbursedFen: fen,
+        disbursedBasisPoints: basisPoints,
+      }),
+    ),
+  }),
+  /** Deadlines overdue now: one per project × kind × month (a ladder), whatever step it has reached. */
+  overdue: z.object({
+    total: count,
+    projects: count,
+    byKind: z.array(z.object({ kind: z.enum(OVERDUE_KINDS), count })),
+    byUnit: z.array(z.object({ unit: orgRefSchema, count })),
+  }),
+  /** Projects whose next step belongs to the caller's unit (side paths 调项/终止 aside). */
+  waiting: z.object({
+    total: count,
+    items: z.array(
+      z.object({
+        code: z.string(),
+        name: z.string(),
+        stage: stageSchema,
+        actions: z.array(actionSchema),
+        updatedAt: z.string(),
+      }),
+    ),
+  }),
+  /** Projects under way with no progress entry for `month` (neither ledger row nor step). */
+  progressMissing: z.object({
+    total: count,
+    items: z.array(z.object({ code: z.string(), name: z.string(), ownerUnit: orgRefSchema })),
+  }),
+});
+export type DashboardStatsDto = z.infer<typeof dashboardStatsSchema>;
+// ── end console-dash ──

@@ -3,6 +3,7 @@
  * Drives a running stack with the demo county (`npm start`, which seeds it on first start):
  *
  *   BASE_URL=http://127.0.0.1:3000 DEMO_PASSWORD=… npm run screenshots
+ *   SHOTS=dashboard,projects npm run screenshots     # only the shots whose names start so
  *
  * The administrator must use two-factor authentication. On a fresh stack the script takes the
  * enrolment page, enrols `admin` with the secret shown there and keeps that secret in
@@ -34,6 +35,9 @@ let adminSecret =
   process.env.ADMIN_TOTP_SECRET ??
   (fs.existsSync(SECRET_FILE) ? fs.readFileSync(SECRET_FILE, 'utf8').trim() : '');
 
+/** SHOTS=dashboard,projects retakes only the shots whose names start so (the others stay as they are). */
+const ONLY = process.env.SHOTS?.split(',').filter(Boolean);
+
 const keys: string[] = [];
 const walk = (o: object, prefix: string) => {
   for (const [k, v] of Object.entries(o))
@@ -59,6 +63,12 @@ const SHOTS: Shot[] = [
   { name: 'dashboard-township', user: 'mbz.op', url: '/', ready: '[data-test=waiting]' },
   { name: 'dashboard-county', user: 'leader', url: '/', ready: '[data-test=figures]' },
   { name: 'projects', user: 'leader', url: '/projects', ready: '[data-test=total]' },
+  {
+    name: 'projects-sorted',
+    user: 'leader',
+    url: '/projects?overdue=any&fundSource=centralSpecial&sort=budget&order=desc',
+    ready: '[data-test=total]',
+  },
   {
     name: 'projects-filtered',
     user: 'leader',
@@ -274,7 +284,7 @@ const problems: string[] = [];
 try {
   await prepare(browser);
   for (const device of ['desktop', 'phone'] as const) {
-    for (const shot of SHOTS) {
+    for (const shot of SHOTS.filter((s) => !ONLY || ONLY.some((p) => s.name.startsWith(p)))) {
       const phone = device === 'phone';
       const reuse = shot.user && !shot.password && sessions.has(shot.user);
       const { context, page } = await open(

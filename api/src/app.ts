@@ -20,6 +20,8 @@ import { createAuthService, type LoginPolicy } from './modules/auth/service.js';
 import { sessionMiddleware } from './modules/auth/session.js';
 import { healthRoutes } from './modules/health/routes.js';
 import { orgRoutes } from './modules/orgs/routes.js';
+import { createStatsRepository } from './modules/stats/repository.js';
+import { statsRoutes } from './modules/stats/routes.js';
 import { createProjectRepository } from './modules/projects/repository.js';
 import { projectRoutes } from './modules/projects/routes.js';
 import { createProjectService } from './modules/projects/service.js';
@@ -84,6 +86,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     ...orgRoutes(deps.orm),
     ...projectRoutes(projects),
     ...ledgerModule(deps, projectRepo, projects),
+    ...statsRoutes(createStatsRepository(deps.orm, { appLayer: deps.appLayer })),
   ];
   const openapi = buildOpenApi(
     [

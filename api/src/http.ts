@@ -35,6 +35,11 @@ export type Access =
   | 'operator'
   /** A resource visible only to the account that created it (an import job). */
   | 'own'
+  /**
+   * Any logged-in account; the answer covers only what lies in the caller's scope (figures over
+   * the projects it may read: application condition and row-level security). Console-dash.
+   */
+  | 'scope.read'
   | 'admin';
 
 export interface RouteContext<B, Q> {

@@ -190,8 +190,14 @@ export async function seedDemoProjects(deps: {
   storage: ArchiveStorage;
   /** Only the ten handcrafted projects (DEMO_SEED=small: quick starts, launcher tests). */
   small?: boolean;
+  /**
+   * Renames each project's code (keeping its last three digits): test files share one Temporal
+   * server, where the workflow id `project-<code>` must be unique across every file's database.
+   */
+  codeOf?: (code: string) => string;
 }): Promise<number> {
-  const projects = deps.small ? DEMO_PROJECTS.slice(0, 10) : DEMO_PROJECTS;
+  const chosen = deps.small ? DEMO_PROJECTS.slice(0, 10) : DEMO_PROJECTS;
+  const projects = deps.codeOf ? chosen.map((p) => ({ ...p, code: deps.codeOf!(p.code) })) : chosen;
   const repo = createProjectRepository(deps.orm);
   const service = createProjectService({
     repo,

@@ -36,6 +36,7 @@ describe('row-level security alone', () => {
         'project.ledger',
         'fundDocument.read',
         'fundDocument.write',
+        'scope.read',
       ],
       true,
     );

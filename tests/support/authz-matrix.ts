@@ -4,6 +4,7 @@
  * rules in domain/access.ts. A route in the table without a probe here fails the run, so no
  * route can be added without deciding (and testing) who may call it.
  */
+import ExcelJS from 'exceljs';
 import { expect } from 'vitest';
 import type { RouteDef } from '../../api/src/http.js';
 import { totpAt } from '../../api/src/modules/auth/totp.js';
@@ -301,6 +302,55 @@ Object.assign(PROBES, {
   },
 } satisfies Record<string, Probe>);
 
+// ── console dashboard and list export (console-dash) ──
+Object.assign(PROBES, {
+  'get /api/stats/dashboard': { perObject: false, request: () => ({ path: '/api/stats/dashboard' }) },
+  // One download per account: the check below looks for both projects of the pair in it.
+  'get /api/projects/export': { perObject: false, request: () => ({ path: '/api/projects/export' }) },
+} satisfies Record<string, Probe>);
+
+/** The project codes in an exported list (first column under the header row). */
+async function exportedCodes(bytes: Uint8Array): Promise<string[]> {
+  const book = new ExcelJS.Workbook();
+  await book.xlsx.load(bytes as unknown as ArrayBuffer);
+  const codes: string[] = [];
+  book.worksheets[0]!.eachRow((row, n) => {
+    if (n > 1) codes.push(String(row.getCell(1).value));
+  });
+  return codes;
+}
+
+/**
+ * What the dashboard must count for a principal, from the database directly and domain/access.ts:
+ * every project it may read, and the budget of those not cancelled.
+ */
+async function expectedFigures(
+  ctx: MatrixContext,
+  p: Principal,
+): Promise<{ total: number; budgetFen: number }> {
+  const { rows } = await ctx.stack.db.query(
+    `SELECT p.id, p.stage, p.budget_fen::text AS budget, p.department_id, p.owner_unit_id,
+            array_agg(pv.village_id) AS villages, array_agg(DISTINCT v.parent_id) AS townships
+       FROM project p JOIN project_village pv ON pv.project_id = p.id JOIN org_unit v ON v.id = pv.village_id
+      GROUP BY p.id`,
+  );
+  let total = 0;
+  let budget = 0n;
+  for (const r of rows) {
+    const scope: ProjectScope = {
+      departmentId: r.department_id,
+      ownerUnitId: r.owner_unit_id,
+      villageIds: r.villages,
+      townshipIds: r.townships,
+    };
+    if (!canReadProject(p, scope)) continue;
+    total++;
+    if (r.stage !== 'cancelled') budget += BigInt(r.budget);
+  }
+  return { total, budgetFen: Number(budget) };
+}
+// ── end console-dash ──
+
 /** Steps that leave the stage where it is, so they can be repeated: one per level. */
 const STEP_BODIES: Partial<Record<Action, Record<string, unknown>>> = {
   adjust: {
@@ -437,7 +487,11 @@ export async function runAuthzMatrix(
       for (const obj of probe.perObject ? (['A', 'B'] as Obj[]) : (['A'] as Obj[])) {
         const req = probe.request(ctx, obj, ++seq);
         const session = key === 'post /api/auth/logout' ? await spareSession(ctx, acc.username) : acc.session;
-        const res = await send(session, r.method, req);
+        // The export answers with a file: its bytes are read below, its status like any other.
+        const file = key === 'get /api/projects/export' ? await session.download(req.path) : undefined;
+        const res = file
+          ? { status: file.status, body: file.json, headers: file.headers }
+          : await send(session, r.method, req);
         const scope = ctx.projects[obj].scope;
         const m = { account: acc.username, route: key, object: probe.perObject ? obj : undefined };
         switch (r.access) {
@@ -456,7 +510,21 @@ export async function runAuthzMatrix(
             break;
           }
           case 'project.read': {
-            if (r.path === '/api/projects') {
+            if (r.path === '/api/projects/export') {
+              // The export lists exactly what the list would: each project appears iff it is readable.
+              const codes = res.status === 200 ? await exportedCodes(file!.bytes) : [];
+              for (const o of ['A', 'B'] as Obj[]) {
+                const code = (
+                  await ctx.stack.db.query('SELECT code FROM project WHERE id = $1', [ctx.projects[o].id])
+                ).rows[0].code;
+                const visible = canReadProject(p, ctx.projects[o].scope);
+                check(
+                  { ...m, object: o, expected: visible ? 'exported' : 'not exported' },
+                  res.status,
+                  res.status === 200 && codes.includes(code) === visible,
+                );
+              }
+            } else if (r.path === '/api/projects') {
               const ids = (res.body.items as { id: string }[]).map((i) => i.id);
               const visible = canReadProject(p, scope);
               check(
@@ -521,6 +589,18 @@ export async function runAuthzMatrix(
           case 'operator': {
             const allowed = p.roles.includes('operator') ? (probe.allowed ?? OK) : [403];
             check({ ...m, expected: allowed.join('|') }, res.status, allowed.includes(res.status));
+            break;
+          }
+          case 'scope.read': {
+            // Figures over exactly the projects the account may read: nothing more, nothing less.
+            const want = await expectedFigures(ctx, p);
+            const got = res.body?.projects?.total;
+            const gotBudget = res.body?.money?.budgetFen;
+            check(
+              { ...m, expected: `200, ${want.total} projects, ${want.budgetFen} fen` },
+              res.status,
+              res.status === 200 && got === want.total && gotBudget === want.budgetFen,
+            );
             break;
           }
           case 'own': {

@@ -7,6 +7,8 @@ import type { z } from 'zod';
 import type {
   AdminUserDto,
   createOrgUnitSchema,
+  DashboardStatsDto,
+  ProjectExportQuery,
   createUserSchema,
   MeDto,
   orgListSchema,
@@ -130,4 +132,9 @@ export const api = {
   createOrgUnit: (input: CreateOrgUnitInput) => request<OrgUnitDto>('POST', '/api/admin/org-units', input),
   renameOrgUnit: (code: string, name: string) =>
     request<OrgUnitDto>('PATCH', `/api/admin/org-units/${encodeURIComponent(code)}`, { name }),
+
+  // ── dashboard figures and the list export (console-dash) ──
+  dashboardStats: () => request<DashboardStatsDto>('GET', '/api/stats/dashboard'),
+  /** A link, not a request: the browser downloads the file with the session cookie. */
+  projectsExportUrl: (q: Partial<ProjectExportQuery>) => `/api/projects/export${qs(q)}`,
 };

@@ -3,14 +3,17 @@
  * here, in one place: a project outside the scope is never returned (it is as if it did not exist).
  */
 import { isCountyWide, type Principal, type ProjectScope } from '../../../../domain/access.js';
-import { allowedActions, type Stage } from '../../../../domain/lifecycle.js';
+import { AppError } from '../../../../domain/errors.js';
+import { allowedActions, STAGES, type Stage } from '../../../../domain/lifecycle.js';
 import { fenFromDb } from '../../../../domain/money.js';
 import type {
   AlertDto,
   FundSourceKind,
   HistoryEntry,
   ProjectDto,
+  ProjectExportQuery,
   ProjectListQuery,
+  ProjectSortColumn,
   OrgKind,
 } from '../../../../domain/schemas.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -65,7 +68,7 @@ function iso(v: Date | string): string {
 }
 
 /** The scope of a principal as a SQL condition on `p` (the project alias). */
-function scopeCondition(who: Principal, appLayer: boolean): { sql: string; params: unknown[] } {
+export function scopeCondition(who: Principal, appLayer: boolean): { sql: string; params: unknown[] } {
   if (!appLayer || isCountyWide(who)) return { sql: 'TRUE', params: [] };
   switch (who.orgKind) {
     case 'department':
@@ -84,6 +87,76 @@ function scopeCondition(who: Principal, appLayer: boolean): { sql: string; param
     default:
       return { sql: 'FALSE', params: [] };
   }
+}
+
+/** The list's filters as one SQL condition on `p`, `d` (department) and `o` (owner unit). */
+function listCondition(
+  who: Principal,
+  q: ProjectExportQuery,
+  appLayer: boolean,
+): { cond: string; params: unknown[] } {
+  const scope = scopeCondition(who, appLayer);
+  const where: string[] = [scope.sql];
+  const params: unknown[] = [...scope.params];
+  if (q.year !== undefined) {
+    where.push('p.year = ?');
+    params.push(q.year);
+  }
+  if (q.stage) {
+    where.push('p.stage = ?');
+    params.push(q.stage);
+  }
+  if (q.department) {
+    where.push('d.code = ?');
+    params.push(q.department);
+  }
+  if (q.township) {
+    where.push(`(o.code = ? OR EXISTS (SELECT 1 FROM project_village pv JOIN org_unit v ON v.id = pv.village_id
+                  JOIN org_unit t ON t.id = v.parent_id WHERE pv.project_id = p.id AND t.code = ?))`);
+    params.push(q.township, q.township);
+  }
+  if (q.village) {
+    where.push(`EXISTS (SELECT 1 FROM project_village pv JOIN org_unit v ON v.id = pv.village_id
+                 WHERE pv.project_id = p.id AND v.code = ?)`);
+    params.push(q.village);
+  }
+  if (q.overdue) {
+    where.push(`EXISTS (SELECT 1 FROM alert a WHERE a.project_id = p.id AND a.status = 'active'
+                 AND a.step <> 'reminder'${q.overdue === 'any' ? '' : ' AND a.kind = ?'})`);
+    if (q.overdue !== 'any') params.push(q.overdue);
+  }
+  if (q.fundSource) {
+    where.push('EXISTS (SELECT 1 FROM project_fund_source s WHERE s.project_id = p.id AND s.kind = ?)');
+    params.push(q.fundSource);
+  }
+  if (q.q) {
+    where.push(`(p.name ILIKE ? OR p.code ILIKE ?)`);
+    const like = `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    params.push(like, like);
+  }
+  return { cond: where.join(' AND '), params };
+}
+
+/**
+ * Sort columns map to fixed SQL (never the caller's text); stages sort in lifecycle order, not
+ * alphabetically. The code breaks ties so pages never overlap.
+ */
+const SORT_SQL: Record<ProjectSortColumn, string> = {
+  code: 'p.code',
+  name: 'p.name',
+  year: 'p.year',
+  budget: 'p.budget_fen',
+  stage: `array_position(ARRAY[${STAGES.map((st) => `'${st}'`).join(', ')}]::text[], p.stage)`,
+  plannedStart: 'p.planned_start',
+  plannedCompletion: 'p.planned_completion',
+  progress: 'p.progress_percent',
+  updated: 'p.updated_at',
+};
+
+function orderBy(q: Pick<ProjectExportQuery, 'sort' | 'order'>): string {
+  if (!q.sort) return 'p.year DESC, p.code';
+  const dir = q.order === 'desc' ? 'DESC' : 'ASC';
+  return q.sort === 'code' ? `p.code ${dir}` : `${SORT_SQL[q.sort]} ${dir}, p.code ${dir}`;
 }
 
 /**
@@ -213,42 +286,7 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
       who: Principal,
       q: ProjectListQuery,
     ): Promise<{ items: (ProjectDto & { scope: ProjectScope })[]; total: number }> {
-      const scope = scopeCondition(who, appLayer);
-      const where: string[] = [scope.sql];
-      const params: unknown[] = [...scope.params];
-      if (q.year !== undefined) {
-        where.push('p.year = ?');
-        params.push(q.year);
-      }
-      if (q.stage) {
-        where.push('p.stage = ?');
-        params.push(q.stage);
-      }
-      if (q.department) {
-        where.push('d.code = ?');
-        params.push(q.department);
-      }
-      if (q.township) {
-        where.push(`(o.code = ? OR EXISTS (SELECT 1 FROM project_village pv JOIN org_unit v ON v.id = pv.village_id
-                      JOIN org_unit t ON t.id = v.parent_id WHERE pv.project_id = p.id AND t.code = ?))`);
-        params.push(q.township, q.township);
-      }
-      if (q.village) {
-        where.push(`EXISTS (SELECT 1 FROM project_village pv JOIN org_unit v ON v.id = pv.village_id
-                     WHERE pv.project_id = p.id AND v.code = ?)`);
-        params.push(q.village);
-      }
-      if (q.overdue) {
-        where.push(`EXISTS (SELECT 1 FROM alert a WHERE a.project_id = p.id AND a.status = 'active'
-                     AND a.step <> 'reminder'${q.overdue === 'any' ? '' : ' AND a.kind = ?'})`);
-        if (q.overdue !== 'any') params.push(q.overdue);
-      }
-      if (q.q) {
-        where.push(`(p.name ILIKE ? OR p.code ILIKE ?)`);
-        const like = `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-        params.push(like, like);
-      }
-      const cond = where.join(' AND ');
+      const { cond, params } = listCondition(who, q, appLayer);
       return inScope(orm, scopeOf(who), async (conn) => {
         const [{ total }] = (await conn.execute<{ total: string }[]>(
           `SELECT count(*) AS total FROM project p JOIN org_unit d ON d.id = p.department_id
@@ -257,7 +295,7 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
           'all',
         )) as [{ total: string }];
         const rows = await conn.execute<ProjectRow[]>(
-          `${SELECT} WHERE ${cond} ORDER BY p.year DESC, p.code LIMIT ? OFFSET ?`,
+          `${SELECT} WHERE ${cond} ORDER BY ${orderBy(q)} LIMIT ? OFFSET ?`,
           [...params, q.pageSize, (q.page - 1) * q.pageSize],
           'all',
         );
@@ -267,6 +305,52 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
 
     /** The same, inside a transaction the caller already holds in the principal's scope. */
     findIn,
+
+    /**
+     * The whole filtered list in the list's order, batch by batch, for the export: one transaction
+     * and a server-side cursor, so memory holds one batch whatever the county's size, and every
+     * batch comes from the same snapshot. Refuses (422) above `max` rows before reading any.
+     */
+    async eachBatch(
+      who: Principal,
+      q: ProjectExportQuery,
+      opts: { batch: number; max: number },
+      onBatch: (items: ProjectDto[]) => Promise<void>,
+    ): Promise<number> {
+      const { cond, params } = listCondition(who, q, appLayer);
+      return inScope(orm, scopeOf(who), async (conn) => {
+        const [{ total }] = (await conn.execute<{ total: string }[]>(
+          `SELECT count(*) AS total FROM project p JOIN org_unit d ON d.id = p.department_id
+             JOIN org_unit o ON o.id = p.owner_unit_id WHERE ${cond}`,
+          params,
+          'all',
+        )) as [{ total: string }];
+        if (Number(total) > opts.max)
+          throw new AppError(
+            'VALIDATION_FAILED',
+            `导出最多 ${opts.max} 个项目，当前筛选结果为 ${total} 个，请缩小筛选范围 (at most ${opts.max} projects per export; narrow the filters)`,
+            [{ path: 'query', message: `${total} > ${opts.max}` }],
+          );
+        await conn.execute(
+          `DECLARE project_export NO SCROLL CURSOR FOR ${SELECT} WHERE ${cond} ORDER BY ${orderBy(q)}`,
+          params,
+          'run',
+        );
+        let n = 0;
+        for (;;) {
+          const rows = await conn.execute<ProjectRow[]>(
+            `FETCH FORWARD ${Math.trunc(opts.batch)} FROM project_export`,
+            [],
+            'all',
+          );
+          if (rows.length === 0) break;
+          n += rows.length;
+          await onBatch(await hydrate(conn, rows));
+        }
+        await conn.execute('CLOSE project_export', [], 'run');
+        return n;
+      });
+    },
 
     /** A project by id or by code, if the principal may see it. */
     async find(who: Principal, idOrCode: string): Promise<FoundProject | null> {

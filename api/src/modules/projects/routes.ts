@@ -2,6 +2,7 @@ import {
   alertListSchema,
   createProjectSchema,
   projectDetailSchema,
+  projectExportQuerySchema,
   projectListQuerySchema,
   projectListSchema,
   transitionSchema,
@@ -33,6 +34,21 @@ export function projectRoutes(service: ProjectService): RouteDef[] {
       handler: async ({ user, query }) => {
         const { items, total } = await service.list(callerOf(user!), query);
         return { items, total, page: query.page, pageSize: query.pageSize };
+      },
+    }),
+    // Before /api/projects/:id, which would otherwise take "export" for an id.
+    defineRoute({
+      method: 'get',
+      path: '/api/projects/export',
+      summary:
+        '导出项目列表 (xlsx: the list with the same filters and order, every page; 元 with two decimals; at most 100,000 rows)',
+      tags: ['projects'],
+      access: 'project.read',
+      query: projectExportQuerySchema,
+      errors: [401, 422],
+      handler: async ({ user, query, res }) => {
+        await service.exportXlsx(callerOf(user!), query, res);
+        return undefined;
       },
     }),
     defineRoute({

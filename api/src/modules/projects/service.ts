@@ -28,6 +28,7 @@ import type {
   CreateProjectInput,
   ProjectDetailDto,
   ProjectDto,
+  ProjectExportQuery,
   ProjectListQuery,
   TransitionInput,
 } from '../../../../domain/schemas.js';
@@ -36,6 +37,8 @@ import {
   registeredUpdate,
   transitionUpdates,
 } from '../../../../workflows/project.workflow.js';
+import type { Response } from 'express';
+import { streamProjectsXlsx } from './export.js';
 import type { ProjectRepository } from './repository.js';
 
 export interface Caller extends Principal {
@@ -66,6 +69,10 @@ export function createProjectService(deps: {
       const { items, total } = await repo.list(who, q);
       return { items: items.map(({ scope: _s, ...dto }) => dto), total };
     },
+
+    /** The filtered list as an xlsx file, streamed to `res` (console-dash). */
+    exportXlsx: (who: Principal, q: ProjectExportQuery, res: Response) =>
+      streamProjectsXlsx(repo, who, q, res),
 
     detail,
 

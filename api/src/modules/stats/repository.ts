@@ -1,0 +1,206 @@
+/**
+ * The county dashboard's figures, computed by PostgreSQL (sums, counts, groups) over the caller's
+ * scope only: the projects repository's scope condition in every query, and every query inside
+ * `inScope`, so row-level security limits the rows beneath it (DOMAIN.md §10: "a county leader
+ * looks at one dashboard"). Nothing is loaded row by row into the api: the answer's size does not
+ * grow with the county, except the two short lists (first items only, with their totals).
+ */
+import { ACTION_LEVEL, type Principal } from '../../../../domain/access.js';
+import { allowedActions, STAGES, type Action, type Stage } from '../../../../domain/lifecycle.js';
+import { fenFromDb } from '../../../../domain/money.js';
+import {
+  FUND_SOURCE_KINDS,
+  OVERDUE_KINDS,
+  type DashboardStatsDto,
+  type FundSourceKind,
+  type OverdueKind,
+} from '../../../../domain/schemas.js';
+import type { Orm } from '../../../../db/orm.js';
+import { inScope, scopeOf } from '../../../../db/scope.js';
+import { scopeCondition } from '../projects/repository.js';
+
+/** How many projects the two lists (waiting steps, missing progress) show; their totals count all. */
+export const DASHBOARD_LIST_LIMIT = 20;
+
+/** The steps of the main path; 调项 and 终止 are always open to the department and wait on no one. */
+const SIDE_PATHS: readonly Action[] = ['adjust', 'cancel'];
+const stepsOf = (stage: Stage, level: 'department' | 'ownerUnit') =>
+  allowedActions(stage).filter((a) => !SIDE_PATHS.includes(a) && ACTION_LEVEL[a] === level);
+const DEPARTMENT_STAGES = STAGES.filter((s) => stepsOf(s, 'department').length > 0);
+const OWNER_STAGES = STAGES.filter((s) => stepsOf(s, 'ownerUnit').length > 0);
+/** Stages in which a monthly progress entry is expected (those where it may be reported). */
+export const PROGRESS_STAGES = STAGES.filter((s) => allowedActions(s).includes('reportProgress'));
+
+/** The current month on the county's clock. */
+export function countyMonth(now = new Date()): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit' })
+    .format(now)
+    .slice(0, 7);
+}
+
+/** a × 10000 ÷ b, truncated, in integers; null when there is no base. */
+export function basisPoints(part: bigint, whole: bigint): number | null {
+  return whole === 0n ? null : Number((part * 10000n) / whole);
+}
+
+export function createStatsRepository(orm: Orm, opts: { appLayer?: boolean } = {}) {
+  const appLayer = opts.appLayer ?? true;
+
+  return {
+    async dashboard(who: Principal, now = new Date()): Promise<DashboardStatsDto> {
+      const sc = scopeCondition(who, appLayer);
+      const scope = scopeOf(who);
+      const month = countyMonth(now);
+      return inScope(orm, scope, async (conn) => {
+        const q = <T>(sql: string, params: unknown[] = []) =>
+          conn.execute<T[]>(sql, params, 'all') as Promise<T[]>;
+
+        const [unit] = await q<{ code: string; name: string }>(
+          'SELECT code, name FROM org_unit WHERE id = ?',
+          [who.orgUnitId],
+        );
+
+        const stages = await q<{ stage: Stage; n: number }>(
+          `SELECT p.stage, count(*)::int AS n FROM project p WHERE ${sc.sql} GROUP BY p.stage`,
+          sc.params,
+        );
+
+        // Money: Σ in bigint, sent as text, parsed exactly. Cancelled projects carry no money figures.
+        const budget = await q<{ kind: FundSourceKind; fen: string }>(
+          `SELECT s.kind, sum(s.amount_fen)::bigint::text AS fen
+             FROM project p JOIN project_fund_source s ON s.project_id = p.id
+            WHERE ${sc.sql} AND p.stage <> 'cancelled' GROUP BY s.kind`,
+          sc.params,
+        );
+        // Payments (拨付) are the department ledger's disbursement rows, each drawn on one fund source.
+        const paid = await q<{ kind: FundSourceKind; fen: string }>(
+          `SELECT s.kind, sum(b.amount_fen)::bigint::text AS fen
+             FROM project p JOIN disbursement b ON b.project_id = p.id
+             JOIN project_fund_source s ON s.project_id = b.project_id AND s.position = b.source_position
+            WHERE ${sc.sql} AND p.stage <> 'cancelled' GROUP BY s.kind`,
+          sc.params,
+        );
+
+        // A ladder (project × kind × month) is overdue while any of its steps past the reminder is active.
+        const ladders = `SELECT DISTINCT a.project_id, a.kind, a.period, a.responsible_unit_id
+                           FROM alert a JOIN project p ON p.id = a.project_id
+                          WHERE ${sc.sql} AND a.status = 'active' AND a.step <> 'reminder'`;
+        const [overdue] = await q<{ total: number; projects: number }>(
+          `SELECT count(DISTINCT (l.project_id, l.kind, l.period))::int AS total,
+                  count(DISTINCT l.project_id)::int AS projects FROM (${ladders}) l`,
+          sc.params,
+        );
+        const byKind = await q<{ kind: OverdueKind; n: number }>(
+          `SELECT l.kind, count(DISTINCT (l.project_id, l.period))::int AS n FROM (${ladders}) l GROUP BY l.kind`,
+          sc.params,
+        );
+        const byUnit = await q<{ code: string; name: string; n: number }>(
+          `SELECT o.code, o.name, count(*)::int AS n FROM (${ladders}) l JOIN org_unit o ON o.id = l.responsible_unit_id
+            GROUP BY o.code, o.name ORDER BY n DESC, o.code`,
+          sc.params,
+        );
+
+        // Steps waiting on the caller's unit: as governing department, or as owner unit.
+        const waitingCond = `${sc.sql} AND ((p.department_id = ? AND p.stage = ANY(ARRAY[?]::text[]))
+                                 OR (p.owner_unit_id = ? AND p.stage = ANY(ARRAY[?]::text[])))`;
+        const waitingParams = [...sc.params, who.orgUnitId, DEPARTMENT_STAGES, who.orgUnitId, OWNER_STAGES];
+        const [waitingTotal] = await q<{ n: number }>(
+          `SELECT count(*)::int AS n FROM project p WHERE ${waitingCond}`,
+          waitingParams,
+        );
+        const waiting = await q<{
+          code: string;
+          name: string;
+          stage: Stage;
+          department_id: string;
+          owner_unit_id: string;
+          updated_at: Date | string;
+        }>(
+          `SELECT p.code, p.name, p.stage, p.department_id, p.owner_unit_id, p.updated_at FROM project p
+            WHERE ${waitingCond} ORDER BY p.updated_at, p.code LIMIT ?`,
+          [...waitingParams, DASHBOARD_LIST_LIMIT],
+        );
+
+        // This month's progress entry: a row in the implementing unit's ledger or a reportProgress step.
+        const missingCond = `${sc.sql} AND p.stage = ANY(ARRAY[?]::text[])
+          AND NOT EXISTS (SELECT 1 FROM monthly_progress m WHERE m.project_id = p.id AND m.month = ?)
+          AND NOT EXISTS (SELECT 1 FROM project_history h WHERE h.project_id = p.id
+                           AND h.action = 'reportProgress' AND h.payload->>'month' = ?)`;
+        const missingParams = [...sc.params, PROGRESS_STAGES, month, month];
+        const [missingTotal] = await q<{ n: number }>(
+          `SELECT count(*)::int AS n FROM project p WHERE ${missingCond}`,
+          missingParams,
+        );
+        const missing = await q<{ code: string; name: string; owner_code: string; owner_name: string }>(
+          `SELECT p.code, p.name, o.code AS owner_code, o.name AS owner_name
+             FROM project p JOIN org_unit o ON o.id = p.owner_unit_id
+            WHERE ${missingCond} ORDER BY p.code LIMIT ?`,
+          [...missingParams, DASHBOARD_LIST_LIMIT],
+        );
+
+        const budgetOf = new Map(budget.map((r) => [r.kind, BigInt(r.fen)]));
+        const paidOf = new Map(paid.map((r) => [r.kind, BigInt(r.fen)]));
+        const budgetTotal = [...budgetOf.values()].reduce((a, b) => a + b, 0n);
+        const paidTotal = [...paidOf.values()].reduce((a, b) => a + b, 0n);
+        const stageCount = new Map(stages.map((r) => [r.stage, r.n]));
+        const kindCount = new Map(byKind.map((r) => [r.kind, r.n]));
+
+        return {
+          scope: {
+            kind: scope.kind === 'system' ? 'county' : scope.kind,
+            unit: { code: unit?.code ?? '', name: unit?.name ?? '' },
+          },
+          month,
+          projects: {
+            total: stages.reduce((a, r) => a + r.n, 0),
+            byStage: STAGES.map((stage) => ({ stage, count: stageCount.get(stage) ?? 0 })),
+          },
+          money: {
+            budgetFen: fenFromDb(budgetTotal),
+            disbursedFen: fenFromDb(paidTotal),
+            disbursedBasisPoints: basisPoints(paidTotal, budgetTotal),
+            bySource: FUND_SOURCE_KINDS.filter((k) => budgetOf.has(k) || paidOf.has(k)).map((kind) => {
+              const b = budgetOf.get(kind) ?? 0n;
+              const d = paidOf.get(kind) ?? 0n;
+              return {
+                kind,
+                budgetFen: fenFromDb(b),
+                disbursedFen: fenFromDb(d),
+                disbursedBasisPoints: basisPoints(d, b),
+              };
+            }),
+          },
+          overdue: {
+            total: overdue?.total ?? 0,
+            projects: overdue?.projects ?? 0,
+            byKind: OVERDUE_KINDS.map((kind) => ({ kind, count: kindCount.get(kind) ?? 0 })),
+            byUnit: byUnit.map((r) => ({ unit: { code: r.code, name: r.name }, count: r.n })),
+          },
+          waiting: {
+            total: waitingTotal?.n ?? 0,
+            items: waiting.map((r) => ({
+              code: r.code,
+              name: r.name,
+              stage: r.stage,
+              actions: [
+                ...(r.department_id === who.orgUnitId ? stepsOf(r.stage, 'department') : []),
+                ...(r.owner_unit_id === who.orgUnitId ? stepsOf(r.stage, 'ownerUnit') : []),
+              ],
+              updatedAt: new Date(r.updated_at).toISOString(),
+            })),
+          },
+          progressMissing: {
+            total: missingTotal?.n ?? 0,
+            items: missing.map((r) => ({
+              code: r.code,
+              name: r.name,
+              ownerUnit: { code: r.owner_code, name: r.owner_name },
+            })),
+          },
+        };
+      });
+    },
+  };
+}
+
+export type StatsRepository = ReturnType<typeof createStatsRepository>;

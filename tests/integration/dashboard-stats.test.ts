@@ -1,0 +1,136 @@
+/**
+ * GET /api/stats/dashboard: the figures a county, a township and a village account get equal what
+ * an independent SQL query over the raw tables gives for exactly that account's scope, and the
+ * scope holds in PostgreSQL alone (row-level security with the application's condition off).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStatsRepository } from '../../api/src/modules/stats/repository.js';
+import { callerFor } from '../../scripts/lib/project-file.js';
+import { dbFigures, seedSmallCounty, type DbFigures } from '../support/dashboard-figures.js';
+import { Session, startTestStack, type TestStack } from '../support/stack.js';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ deadlines: { enabled: true } });
+  await seedSmallCounty(stack);
+}, 240_000);
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** The api's answer in the shape of the database figures, for one comparison. */
+function asFigures(body: any): DbFigures {
+  const nonZero = (rows: { count: number }[], key: (r: any) => string) =>
+    Object.fromEntries(rows.filter((r) => r.count > 0).map((r) => [key(r), r.count]));
+  return {
+    total: body.projects.total,
+    byStage: nonZero(body.projects.byStage, (r) => r.stage),
+    budgetFen: body.money.budgetFen,
+    disbursedFen: body.money.disbursedFen,
+    basisPoints: body.money.disbursedBasisPoints,
+    bySource: Object.fromEntries(
+      body.money.bySource.map((s: any) => [s.kind, { budgetFen: s.budgetFen, disbursedFen: s.disbursedFen }]),
+    ),
+    overdueTotal: body.overdue.total,
+    overdueByKind: nonZero(body.overdue.byKind, (r) => r.kind),
+    overdueByUnit: nonZero(body.overdue.byUnit, (r) => r.unit.code),
+    progressMissing: body.progressMissing.total,
+  };
+}
+
+describe('dashboard figures', () => {
+  const accounts = ['leader', 'xqz.view', 'xqz-btc.view', 'swj.op', 'mbz.op'];
+
+  it.each(accounts)('for %s equal the database’s over exactly its scope', async (username) => {
+    const s = await Session.login(stack.baseUrl, username);
+    const res = await s.get('/api/stats/dashboard');
+    expect(res.status).toBe(200);
+    expect(asFigures(res.body)).toEqual(await dbFigures(stack.db, username));
+  });
+
+  it('has something to count: every kind of figure is non-zero county-wide, and narrower scopes see less', async () => {
+    const county = await dbFigures(stack.db, 'leader');
+    expect(county.total).toBe(10);
+    expect(county.disbursedFen).toBeGreaterThan(0);
+    expect(county.disbursedFen).toBeLessThan(county.budgetFen);
+    expect(Object.keys(county.bySource).length).toBeGreaterThanOrEqual(3);
+    expect(county.overdueTotal).toBeGreaterThan(0);
+    expect(Object.keys(county.overdueByUnit).length).toBeGreaterThanOrEqual(2);
+    expect(county.progressMissing).toBeGreaterThan(0);
+    const township = await dbFigures(stack.db, 'xqz.view');
+    const village = await dbFigures(stack.db, 'xqz-btc.view');
+    expect(township.total).toBeGreaterThan(village.total);
+    expect(village.total).toBeGreaterThan(0);
+    expect(county.total).toBeGreaterThan(township.total);
+    expect(township.budgetFen).toBeLessThan(county.budgetFen);
+  });
+
+  it('gives the rate as exact integer basis points (no floating point)', async () => {
+    const s = await Session.login(stack.baseUrl, 'leader');
+    const { body } = await s.get('/api/stats/dashboard');
+    const { budgetFen, disbursedFen, disbursedBasisPoints } = body.money;
+    expect(Number.isInteger(disbursedBasisPoints)).toBe(true);
+    expect(BigInt(disbursedBasisPoints)).toBe((BigInt(disbursedFen) * 10000n) / BigInt(budgetFen));
+    for (const src of body.money.bySource)
+      expect(BigInt(src.disbursedBasisPoints)).toBe(
+        (BigInt(src.disbursedFen) * 10000n) / BigInt(src.budgetFen),
+      );
+    expect(body.scope).toEqual({
+      kind: 'county',
+      unit: expect.objectContaining({ code: expect.any(String) }),
+    });
+    expect(body.month).toMatch(/^\d{4}-\d{2}$/);
+  });
+
+  it('lists the steps waiting on the caller’s unit, with the step each may take', async () => {
+    const s = await Session.login(stack.baseUrl, 'xqz.op');
+    const { body } = await s.get('/api/stats/dashboard');
+    const unit = (await stack.db.query(`SELECT id FROM org_unit WHERE code = 'xqz'`)).rows[0].id;
+    // The owner unit's main-path steps: fix the method, start, complete (and report progress), hand over, close.
+    const { rows } = await stack.db.query(
+      `SELECT code, stage FROM project WHERE owner_unit_id = $1
+          AND stage IN ('designApproved', 'methodFixed', 'underway', 'rectifying', 'reimbursed', 'afterCare')
+        ORDER BY updated_at, code`,
+      [unit],
+    );
+    expect(body.waiting.total).toBe(rows.length);
+    expect(body.waiting.items.map((i: any) => i.code)).toEqual(rows.map((r) => r.code));
+    for (const item of body.waiting.items) {
+      expect(item.actions.length).toBeGreaterThan(0);
+      expect(item.actions).not.toContain('adjust');
+      expect(item.actions).not.toContain('cancel');
+    }
+    // The leader's unit governs and owns nothing.
+    const leader = await Session.login(stack.baseUrl, 'leader');
+    expect((await leader.get('/api/stats/dashboard')).body.waiting).toEqual({ total: 0, items: [] });
+  });
+
+  it('keeps to the scope in PostgreSQL alone (row-level security, application condition off)', async () => {
+    const rlsOnly = createStatsRepository(stack.orm, { appLayer: false });
+    for (const username of ['leader', 'xqz.view', 'xqz-btc.view', 'swj.view']) {
+      const figures = asFigures(await rlsOnly.dashboard(await callerFor(stack.orm, username)));
+      expect(figures, username).toEqual(await dbFigures(stack.db, username));
+    }
+  });
+
+  it('is in the OpenAPI document with its response schema, beside the list export and its sort parameters', async () => {
+    const doc = (await (await fetch(`${stack.baseUrl}/api/openapi.json`)).json()) as any;
+    const stats = doc.paths['/api/stats/dashboard'].get;
+    const schema = stats.responses['200'].content['application/json'].schema;
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['projects', 'money', 'overdue', 'waiting', 'progressMissing']),
+    );
+    const exportParams = doc.paths['/api/projects/export'].get.parameters.map(
+      (p: { name: string }) => p.name,
+    );
+    expect(exportParams).toEqual(expect.arrayContaining(['sort', 'order', 'fundSource', 'overdue']));
+    const listParams = doc.paths['/api/projects'].get.parameters.map((p: { name: string }) => p.name);
+    expect(listParams).toEqual(expect.arrayContaining(['sort', 'order', 'fundSource', 'page']));
+  });
+
+  it('needs a session', async () => {
+    const res = await fetch(`${stack.baseUrl}/api/stats/dashboard`);
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as any).error.code).toBe('UNAUTHENTICATED');
+  });
+});

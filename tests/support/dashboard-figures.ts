@@ -1,0 +1,133 @@
+/**
+ * The dashboard's figures computed straight from the database, written independently of the api's
+ * statistics code: the scope is spelled out here in SQL from DOMAIN.md §8 (county: everything;
+ * department: governs or owns; township: owns or a village of it; village: lies in it), and every
+ * sum is PostgreSQL's over the raw tables, connected as the database owner (no row-level security).
+ * Also seeds a county for them: the demo county's ten handcrafted projects with their ledgers and
+ * real deadline ladders (planned dates lie in the past, so overdue alerts fire on arming).
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { createFsArchiveStorage } from '../../api/src/modules/archives/storage.js';
+import type pg from 'pg';
+import { createLogger } from '../../platform/log.js';
+import { seedDemoProjects } from '../../scripts/lib/demo-seed.js';
+import type { TestStack } from './stack.js';
+
+export async function seedSmallCounty(stack: TestStack): Promise<void> {
+  const suffix = randomBytes(4).toString('hex');
+  await seedDemoProjects({
+    orm: stack.orm,
+    temporal: stack.client,
+    taskQueue: stack.taskQueue,
+    log: createLogger('test-seed', 'warn'),
+    audit: stack.audit,
+    small: true,
+    storage: createFsArchiveStorage(path.join(stack.dataDir, 'archives')),
+    // CK2026-005 → D1a2b3c-005: unique on the shared Temporal server (the seed-demo test uses CK2026-…).
+    codeOf: (code) => `D${suffix}-${code.slice(-3)}`,
+  });
+  // Ladders fire from the workflows, not from the seed: wait until the alert table stops changing.
+  let last = -1;
+  for (let stable = 0; stable < 3;) {
+    await new Promise((r) => setTimeout(r, 700));
+    const { rows } = await stack.db.query(
+      "SELECT count(*)::int AS n, count(*) FILTER (WHERE status = 'active')::int AS a FROM alert",
+    );
+    const n = rows[0].n * 1000 + rows[0].a;
+    stable = n === last ? stable + 1 : 0;
+    last = n;
+  }
+}
+
+export interface DbFigures {
+  total: number;
+  byStage: Record<string, number>;
+  budgetFen: number;
+  disbursedFen: number;
+  /** ⌊disbursed × 10000 ÷ budget⌋, by PostgreSQL's integer division. */
+  basisPoints: number | null;
+  bySource: Record<string, { budgetFen: number; disbursedFen: number }>;
+  overdueTotal: number;
+  overdueByKind: Record<string, number>;
+  overdueByUnit: Record<string, number>;
+  progressMissing: number;
+}
+
+/** The projects an account may read, as SQL over `p`, with the account's unit as $1. */
+async function scopeSql(db: pg.Pool, username: string): Promise<{ cond: string; unit: string }> {
+  const { rows } = await db.query(
+    `SELECT o.id, o.kind, array_agg(r.role) AS roles FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id
+       JOIN user_role r ON r.user_id = u.id WHERE u.username = $1 GROUP BY o.id, o.kind`,
+    [username],
+  );
+  const { id, kind, roles } = rows[0] as { id: string; kind: string; roles: string[] };
+  const county =
+    ['county', 'office'].includes(kind) || roles.some((r) => ['leader', 'supervisor', 'admin'].includes(r));
+  const cond = county
+    ? '$1::uuid IS NOT NULL'
+    : kind === 'department'
+      ? '(p.department_id = $1 OR p.owner_unit_id = $1)'
+      : kind === 'township'
+        ? `(p.owner_unit_id = $1 OR p.id IN (SELECT pv.project_id FROM project_village pv
+             JOIN org_unit v ON v.id = pv.village_id WHERE v.parent_id = $1))`
+        : 'p.id IN (SELECT pv.project_id FROM project_village pv WHERE pv.village_id = $1)';
+  return { cond, unit: id };
+}
+
+export async function dbFigures(db: pg.Pool, username: string): Promise<DbFigures> {
+  const { cond, unit } = await scopeSql(db, username);
+  const one = async (sql: string, params: unknown[] = [unit]) => (await db.query(sql, params)).rows;
+  const stages = await one(`SELECT stage, count(*)::int AS n FROM project p WHERE ${cond} GROUP BY stage`);
+  const [money] = await one(
+    `SELECT (SELECT COALESCE(sum(p.budget_fen), 0) FROM project p WHERE ${cond} AND p.stage <> 'cancelled')::text AS budget,
+            (SELECT COALESCE(sum(b.amount_fen), 0) FROM disbursement b JOIN project p ON p.id = b.project_id
+              WHERE ${cond} AND p.stage <> 'cancelled')::text AS paid`,
+  );
+  const [rate] = await one(
+    `SELECT CASE WHEN $1::bigint = 0 THEN NULL ELSE ($2::bigint * 10000 / $1::bigint)::int END AS bp`,
+    [money.budget, money.paid],
+  );
+  const sources = await one(
+    `SELECT s.kind, sum(s.amount_fen)::text AS budget,
+            COALESCE((SELECT sum(b.amount_fen) FROM disbursement b JOIN project p2 ON p2.id = b.project_id
+                       JOIN project_fund_source s2 ON s2.project_id = b.project_id AND s2.position = b.source_position
+                      WHERE s2.kind = s.kind AND p2.stage <> 'cancelled' AND ${cond.replaceAll('p.', 'p2.')}), 0)::text AS paid
+       FROM project_fund_source s JOIN project p ON p.id = s.project_id
+      WHERE ${cond} AND p.stage <> 'cancelled' GROUP BY s.kind`,
+  );
+  const overdue = await one(
+    `SELECT DISTINCT a.project_id, a.kind, a.period, o.code AS unit FROM alert a
+       JOIN project p ON p.id = a.project_id JOIN org_unit o ON o.id = a.responsible_unit_id
+      WHERE ${cond} AND a.status = 'active' AND a.step IN ('overdue', 'escalated', 'interview')`,
+  );
+  const [missing] = await one(
+    `SELECT count(*)::int AS n FROM project p WHERE ${cond} AND p.stage IN ('underway', 'rectifying')
+        AND p.id NOT IN (SELECT project_id FROM monthly_progress WHERE month = to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM'))
+        AND p.id NOT IN (SELECT project_id FROM project_history WHERE action = 'reportProgress'
+                          AND payload->>'month' = to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM'))`,
+  );
+  const ladders = new Set(overdue.map((r) => `${r.project_id}/${r.kind}/${r.period}`));
+  const countBy = (key: 'kind' | 'unit') => {
+    const seen = new Map<string, Set<string>>();
+    for (const r of overdue) {
+      const k = r[key] as string;
+      seen.set(k, (seen.get(k) ?? new Set()).add(`${r.project_id}/${r.kind}/${r.period}`));
+    }
+    return Object.fromEntries([...seen].map(([k, v]) => [k, v.size]));
+  };
+  return {
+    total: stages.reduce((a, r) => a + r.n, 0),
+    byStage: Object.fromEntries(stages.map((r) => [r.stage, r.n])),
+    budgetFen: Number(money.budget),
+    disbursedFen: Number(money.paid),
+    basisPoints: rate.bp,
+    bySource: Object.fromEntries(
+      sources.map((r) => [r.kind, { budgetFen: Number(r.budget), disbursedFen: Number(r.paid) }]),
+    ),
+    overdueTotal: ladders.size,
+    overdueByKind: countBy('kind'),
+    overdueByUnit: countBy('unit'),
+    progressMissing: missing.n,
+  };
+}
