@@ -202,6 +202,55 @@ describe('a village operator on a 375 × 812 phone', () => {
   });
 });
 
+describe('the owner unit on a phone', () => {
+  it("reports the month's progress (the workflow step reportProgress), which a village operator is not offered", async () => {
+    const project = await aProjectInLuojiang('罗江村灌溉渠（手机进度）');
+    const mbz = await Session.login(stack.baseUrl, 'mbz.op');
+    const steps = [
+      [swj, { action: 'approveDesign', documentNo: '城水审〔2026〕9号', approvedOn: '2026-03-10' }],
+      [mbz, { action: 'fixImplementation', method: 'selfBuild' }],
+      [mbz, { action: 'start', startedOn: '2026-04-01' }],
+    ] as const;
+    for (const [who, body] of steps)
+      expect((await who.post(`/api/projects/${project.code}/transitions`, body)).status).toBe(200);
+
+    const { context, page } = await newPage(browser, stack.baseUrl, { phone: true });
+    try {
+      await login(page, 'mbz.op');
+      await page.goto(`/projects/${project.code}`);
+      await page.locator('[data-test=field-link]').click();
+      await page.locator('[data-test=progress-form]').waitFor();
+      // The township keeps no site ledger: only the progress flow.
+      expect(await page.locator('[data-test^=flow-]').count()).toBe(1);
+      await page.locator('[data-test=progress-month]').fill('2026-05');
+      await page.locator('[data-test=progress-narrative]').fill('渠道衬砌完成六成');
+      await page.locator('[data-test=field-submit]').click();
+      await expect.poll(() => page.locator('[data-test=field-sent]').innerText()).toContain('2026-05');
+      expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
+    } finally {
+      await context.close();
+    }
+    const { rows } = await stack.db.query(
+      `SELECT h.action, h.payload FROM project_history h JOIN project p ON p.id = h.project_id
+        WHERE p.code = $1 ORDER BY h.seq DESC LIMIT 1`,
+      [project.code],
+    );
+    expect(rows[0].action).toBe('reportProgress');
+    expect(rows[0].payload).toMatchObject({ month: '2026-05', narrative: '渠道衬砌完成六成' });
+
+    // The village operator of the same project is offered visits and notices, not progress.
+    const { context: c2, page: p2 } = await newPage(browser, stack.baseUrl, { phone: true });
+    try {
+      await login(p2, 'mbz-ljc.op');
+      await p2.goto(`/projects/${project.code}/field?flow=progress`);
+      await p2.locator('[data-test=visit-form]').waitFor();
+      expect(await p2.locator('[data-test=flow-progress]').count()).toBe(0);
+    } finally {
+      await c2.close();
+    }
+  });
+});
+
 describe('ledger tabs', () => {
   it('the department records a disbursement through its tab; other levels see no form; a 422 shows beside the field', async () => {
     const project = await aProjectInLuojiang('罗江村产业路（拨付）');
