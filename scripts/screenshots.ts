@@ -173,7 +173,7 @@ const SHOTS: Shot[] = [
     name: 'project-ledger-department',
     user: 'swj.op',
     url: '/projects/CK2026-004?tab=department',
-    ready: '[data-test=ledger-department] [data-test=table-disbursements]',
+    ready: '[data-test=ledger-department] [data-test=section-disbursements]',
     then: async (page) => {
       await page.locator('[data-test=open-disbursements]').click();
       await page.locator('[data-test=ledger-form-disbursement]').waitFor();
@@ -183,13 +183,13 @@ const SHOTS: Shot[] = [
     name: 'project-ledger-implementing',
     user: 'xqz.op',
     url: '/projects/CK2026-004?tab=implementing',
-    ready: '[data-test=ledger-implementing] [data-test=table-progress]',
+    ready: '[data-test=ledger-implementing] [data-test=section-progress]',
   },
   {
     name: 'project-ledger-site',
     user: 'xqz-btc.op',
     url: '/projects/CK2026-004?tab=site',
-    ready: '[data-test=ledger-site] [data-test=table-visits]',
+    ready: '[data-test=ledger-site] [data-test=section-visits]',
   },
   {
     name: 'project-archives',
@@ -229,7 +229,7 @@ const SHOTS: Shot[] = [
     name: 'project-ledger-site-en',
     user: 'xqz-btc.op',
     url: '/projects/CK2026-004?tab=site',
-    ready: '[data-test=ledger-site] [data-test=table-visits]',
+    ready: '[data-test=ledger-site] [data-test=section-visits]',
     locale: 'en',
   },
   { name: 'dashboard-en', user: 'leader', url: '/', ready: '[data-test=figures]', locale: 'en' },

@@ -117,7 +117,8 @@ describe('a village operator on a 375 × 812 phone', () => {
 
       // And the project page's site ledger shows it, with the photo inline.
       await page.goto(`/projects/${project.code}?tab=site`);
-      const row = page.locator('[data-test=table-visits] .el-table__row', { hasText: '王大山' });
+      // On a phone each entry is a card, not a sideways-scrolling table.
+      const row = page.locator('[data-test=card-visits]', { hasText: '王大山' });
       await expect.poll(() => row.innerText()).toContain('2026-05-06');
       await row.locator('[data-test=visit-photo]').click();
       await page.locator('[data-test=archive-image]').waitFor();

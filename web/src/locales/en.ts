@@ -354,6 +354,12 @@ const en: typeof zh = {
     period: '{from} to {to}',
     photoN: 'Photo {n}',
     listHint: 'Separate names with commas',
+    flags: {
+      noticeAmountMismatch: 'Announced amount {a} yuan differs from the approved budget {b} yuan',
+      contractExceedsBudget: 'Contract amount {a} yuan exceeds the approved budget {b} yuan',
+      disbursedExceedsContract: 'Total disbursed {a} yuan exceeds the contract amount {b} yuan',
+      settlementMismatch: 'Settled amount {a} yuan differs from the workflow settlement {b} yuan',
+    },
     sections: {
       approval: 'Approval',
       fundSources: 'Fund sources',
@@ -537,6 +543,11 @@ const en: typeof zh = {
     unit: 'Responsible unit',
     status: 'Status',
     statuses: { active: 'Active', resolved: 'Resolved', superseded: 'Superseded', cancelled: 'Cancelled' },
+  },
+  history: {
+    alert: '{actor}: {kind}, {step} (due {due})',
+    all: 'Show all {n} entries',
+    fewer: 'Show only the latest',
   },
   field: {
     open: 'On site (visit photos / notice / progress)',

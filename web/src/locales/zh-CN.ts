@@ -350,6 +350,12 @@ export default {
     period: '{from} 至 {to}',
     photoN: '照片{n}',
     listHint: '多人用逗号或顿号分隔',
+    flags: {
+      noticeAmountMismatch: '公示金额 {a} 元与批复预算 {b} 元不一致',
+      contractExceedsBudget: '合同金额 {a} 元超过批复预算 {b} 元',
+      disbursedExceedsContract: '拨付合计 {a} 元超过合同金额 {b} 元',
+      settlementMismatch: '报账结算金额 {a} 元与流程报账记录 {b} 元不一致',
+    },
     sections: {
       approval: '立项批复',
       fundSources: '资金来源',
@@ -527,6 +533,11 @@ export default {
     unit: '责任单位',
     status: '状态',
     statuses: { active: '生效中', resolved: '已解除', superseded: '已调整', cancelled: '已取消' },
+  },
+  history: {
+    alert: '{actor}：{kind}，{step}（应于 {due}）',
+    all: '显示全部 {n} 条记录',
+    fewer: '只显示最近的记录',
   },
   field: {
     open: '现场记录（走访拍照 / 公示 / 进度）',
