@@ -498,6 +498,8 @@ const en: typeof zh = {
     alerts: 'Alerts and rectification',
   },
   archives: {
+    choose: 'Choose a file',
+    noFile: 'No file chosen',
     missing: '{n} required documents of the checklist are not uploaded yet',
     integrityTitle: 'Archive integrity check failed',
     integrityBanner:
@@ -560,7 +562,7 @@ const en: typeof zh = {
     removePhoto: 'Remove photo',
     photoStates: { waiting: 'Waiting', sending: 'Uploading', done: 'Uploaded', failed: 'Failed' },
     percent: 'Percent complete: {n}%',
-    progressHint: 'Monthly progress is the step "report progress", taken by the owner unit.',
+    progressHint: 'Monthly progress is the workflow step "{action}", taken by the owner unit.',
     submit: { visit: 'Save the visit', notice: 'Save the notice', progress: "Report this month's progress" },
     retryPhotos: 'Upload the failed photos again',
     visitSaved: 'Visit saved: {on}, {who}',

@@ -494,6 +494,8 @@ export default {
     alerts: '预警与整改',
   },
   archives: {
+    choose: '选择文件',
+    noFile: '未选择文件',
     missing: '建档清单中有 {n} 项必备资料尚未上传',
     integrityTitle: '档案完整性校验失败',
     integrityBanner: '{n} 份档案文件未通过完整性校验（文件可能被篡改或缺失），已拒绝下载',
@@ -550,7 +552,7 @@ export default {
     removePhoto: '删除照片',
     photoStates: { waiting: '待上传', sending: '上传中', done: '已上传', failed: '上传失败' },
     percent: '完成百分比：{n}%',
-    progressHint: '月度进度是「报告进度」步骤，由业主单位办理。',
+    progressHint: '月度进度即流程步骤「{action}」，由业主单位办理。',
     submit: { visit: '保存走访记录', notice: '保存公示记录', progress: '报告本月进度' },
     retryPhotos: '重新上传未成功的照片',
     visitSaved: '走访记录已保存：{on}，{who}',
