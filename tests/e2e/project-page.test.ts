@@ -336,6 +336,10 @@ describe('detail table and archives tabs', () => {
     const project = await aProjectInLuojiang('罗江村水池（明细表）');
     const village = await Session.login(stack.baseUrl, 'mbz-ljc.op');
     const photo = aPng();
+    // The smallest well-formed PDF: a real file for the browser's viewer.
+    const pdfBytes0 = Buffer.from(
+      '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+    );
     const up = await village.upload(
       `/api/projects/${project.code}/archives?ledger=site&stage=approved&fileName=${encodeURIComponent('公示照片.png')}`,
       photo,
@@ -343,6 +347,13 @@ describe('detail table and archives tabs', () => {
       '公示照片.png',
     );
     expect(up.status).toBe(201);
+    const pdfUp = await swj.upload(
+      `/api/projects/${project.code}/archives?ledger=department&stage=approved&item=approvalDocument&fileName=${encodeURIComponent('立项批复.pdf')}`,
+      pdfBytes0,
+      'application/pdf',
+      '立项批复.pdf',
+    );
+    expect(pdfUp.status).toBe(201);
 
     const { context, page } = await newPage(browser, stack.baseUrl);
     try {
@@ -376,9 +387,21 @@ describe('detail table and archives tabs', () => {
       });
       await docRow.waitFor();
       expect(await docRow.innerText()).toContain(sha256(photo).slice(0, 12));
-      expect(await page.locator('[data-test=check-approvalDocument]').innerText()).toContain('缺');
+      expect(await page.locator('[data-test=check-approvalDocument]').innerText()).toContain('已上传');
+      expect(await page.locator('[data-test=check-designApproval]').innerText()).toContain('缺');
       // The department may upload to its own ledger only.
       expect(await page.locator('[data-test=archive-upload]').count()).toBe(1);
+
+      // A PDF opens in a new tab, fetched through the integrity-checked download.
+      const pdfRow = page.locator('[data-test=archive-documents] .el-table__row', {
+        hasText: '立项批复.pdf',
+      });
+      const [tab] = await Promise.all([
+        context.waitForEvent('page'),
+        pdfRow.locator('[data-test=archive-preview]').click(),
+      ]);
+      await tab.waitForURL(/^blob:/);
+      await tab.close();
 
       // Someone changes the file in storage: the preview is refused, plainly.
       const { rows } = await stack.db.query('SELECT storage_key FROM archive_document WHERE id = $1', [
