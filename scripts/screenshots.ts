@@ -8,7 +8,8 @@
  * The administrator must use two-factor authentication. On a fresh stack the script takes the
  * enrolment page, enrols `admin` with the secret shown there and keeps that secret in
  * $TMPDIR/sanzhang-screenshots-totp-<host>-<port> for later runs (or pass ADMIN_TOTP_SECRET).
- * It creates (or resets) the account `mbz.screenshot` to show the forced password change.
+ * It creates (or resets) the account `mbz.screenshot` to show the forced password change. The
+ * project page's shots use CK2026-004; the phone visit is filled in with photos but not sent.
  *
  * For each page it also reports sideways overflow on the phone and any raw i18n key on screen,
  * and exits non-zero if it finds either, so a look at the pictures starts from a clean page.
@@ -16,6 +17,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { totpAt } from '../api/src/modules/auth/totp.js';
@@ -166,6 +168,70 @@ const SHOTS: Shot[] = [
       await page.locator('[data-test=field-newPassword] .el-form-item__error').waitFor();
     },
   },
+  // ── project page: ledgers, archives, detail table; the village's phone flow (console-page) ──
+  {
+    name: 'project-ledger-department',
+    user: 'swj.op',
+    url: '/projects/CK2026-004?tab=department',
+    ready: '[data-test=ledger-department] [data-test=section-disbursements]',
+    then: async (page) => {
+      await page.locator('[data-test=open-disbursements]').click();
+      await page.locator('[data-test=ledger-form-disbursement]').waitFor();
+    },
+  },
+  {
+    name: 'project-ledger-implementing',
+    user: 'xqz.op',
+    url: '/projects/CK2026-004?tab=implementing',
+    ready: '[data-test=ledger-implementing] [data-test=section-progress]',
+  },
+  {
+    name: 'project-ledger-site',
+    user: 'xqz-btc.op',
+    url: '/projects/CK2026-004?tab=site',
+    ready: '[data-test=ledger-site] [data-test=section-visits]',
+  },
+  {
+    name: 'project-archives',
+    user: 'swj.op',
+    url: '/projects/CK2026-004?tab=archives',
+    ready: '[data-test=archive-upload]',
+  },
+  {
+    name: 'project-detail-table',
+    user: 'leader',
+    url: '/projects/CK2026-004?tab=detail',
+    ready: '[data-test=detail-project]',
+  },
+  {
+    name: 'field-visit',
+    user: 'xqz-btc.op',
+    url: '/projects/CK2026-004/field',
+    ready: '[data-test=visit-form]',
+    then: async (page) => {
+      // Filled in with two photos chosen, not sent: the demo data stays as it is.
+      await page.locator('[data-test=visit-supervisor]').fill('王大山');
+      await page.locator('[data-test=visit-findings]').fill('管沟开挖过半，回填质量良好，群众无异议');
+      await page.locator('[data-test=photo-input]').setInputFiles([
+        { name: 'IMG_0001.png', mimeType: 'image/png', buffer: swatch([76, 140, 90]) },
+        { name: 'IMG_0002.png', mimeType: 'image/png', buffer: swatch([120, 150, 190]) },
+      ]);
+      await page.locator('[data-test=photo-thumb]').nth(1).waitFor();
+    },
+  },
+  {
+    name: 'field-progress',
+    user: 'xqz.op',
+    url: '/projects/CK2026-004/field?flow=progress',
+    ready: '[data-test=progress-form]',
+  },
+  {
+    name: 'project-ledger-site-en',
+    user: 'xqz-btc.op',
+    url: '/projects/CK2026-004?tab=site',
+    ready: '[data-test=ledger-site] [data-test=section-visits]',
+    locale: 'en',
+  },
   { name: 'dashboard-en', user: 'leader', url: '/', ready: '[data-test=figures]', locale: 'en' },
   {
     name: 'project-en',
@@ -175,6 +241,35 @@ const SHOTS: Shot[] = [
     locale: 'en',
   },
 ];
+
+/** A small PNG photo stand-in: a vertical gradient from the colour to white. */
+function swatch(rgb: [number, number, number], w = 160, h = 120): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(zlib.crc32(body), body.length + 4);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const rows: Buffer[] = [];
+  for (let y = 0; y < h; y++) {
+    const row = Buffer.alloc(1 + w * 3);
+    for (let x = 0; x < w; x++)
+      for (let c = 0; c < 3; c++) row[1 + x * 3 + c] = Math.round(rgb[c]! + ((255 - rgb[c]!) * y) / h);
+    rows.push(row);
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
 
 /** Logs in through the form; the administrator answers the two-factor question with its secret. */
 async function login(page: Page, user: string, password = PASSWORD) {

@@ -41,6 +41,13 @@ export const router = createRouter({
           component: () => import('./pages/ProjectPage.vue'),
           props: true,
         },
+        {
+          // On-site flows for a phone: supervision visit with photos, public notice, monthly progress.
+          path: 'projects/:id/field',
+          name: 'project-field',
+          component: () => import('./pages/FieldPage.vue'),
+          props: true,
+        },
         { path: 'account', name: 'account', component: () => import('./pages/AccountPage.vue') },
         // Filled in as their issues land (notices, policies, messages).
         { path: 'notices', name: 'notices', component: placeholder, props: { feature: 'nav.notices' } },

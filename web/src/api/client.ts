@@ -20,6 +20,25 @@ import type {
   updateUserSchema,
   userWithPasswordSchema,
 } from '@domain/schemas';
+import type { ArchiveDocumentDto, ArchiveRequirement, projectArchivesSchema } from '@domain/archives';
+import type { DetailTable } from '@domain/detail-table';
+import type {
+  adjustmentInputSchema,
+  afterCareCheckInputSchema,
+  afterCareInputSchema,
+  beneficiaryInputSchema,
+  decisionInputSchema,
+  departmentLedgerInputSchema,
+  disbursementInputSchema,
+  implementationInputSchema,
+  LedgersDto,
+  noticeInputSchema,
+  opinionInputSchema,
+  progressInputSchema,
+  settlementInputSchema,
+  visitInputSchema,
+} from '@domain/ledgers';
+import type { AlertDto } from '@domain/schemas';
 
 export type OrgListDto = z.infer<typeof orgListSchema>;
 export type OrgUnitDto = OrgListDto['items'][number];
@@ -93,6 +112,54 @@ async function request<T>(method: string, url: string, body?: unknown): Promise<
   return data as T;
 }
 
+/** A file from the api: its bytes as a Blob, or the api's JSON error as an ApiError. */
+async function requestBlob(url: string): Promise<Blob> {
+  const res = await fetch(url, { credentials: 'same-origin' });
+  if (!res.ok) {
+    const data = (await res.json().catch(() => null)) as {
+      error?: { code?: string; message?: string; details?: unknown };
+    } | null;
+    const details = data?.error?.details;
+    throw new ApiError(
+      res.status,
+      data?.error?.code ?? 'HTTP_' + res.status,
+      data?.error?.message ?? res.statusText,
+      undefined,
+      details && typeof details === 'object' && !Array.isArray(details)
+        ? (details as Record<string, unknown>)
+        : {},
+    );
+  }
+  return res.blob();
+}
+
+/**
+ * An upload: the file's raw bytes with its type, and its name in `X-File-Name` (the api's CSRF
+ * guard accepts a non-JSON body only with that header, which no cross-site form can send).
+ */
+async function upload<T>(url: string, file: Blob, fileName: string): Promise<T> {
+  const res = await fetch(url, {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: {
+      'content-type': file.type || 'application/octet-stream',
+      'x-file-name': encodeURIComponent(fileName),
+    },
+    body: file,
+  });
+  const data: unknown = await res.json().catch(() => null);
+  if (!res.ok) {
+    const err = (data as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
+    throw new ApiError(
+      res.status,
+      err?.code ?? 'HTTP_' + res.status,
+      err?.message ?? res.statusText,
+      Array.isArray(err?.details) ? (err.details as ErrorDetail[]) : undefined,
+    );
+  }
+  return data as T;
+}
+
 function qs(params: Record<string, unknown>): string {
   const s = new URLSearchParams();
   for (const [k, v] of Object.entries(params))
@@ -102,6 +169,79 @@ function qs(params: Record<string, unknown>): string {
 }
 
 const userPath = (id: string) => `/api/admin/users/${encodeURIComponent(id)}`;
+const projectPath = (id: string) => `/api/projects/${encodeURIComponent(id)}`;
+
+// ── project page: ledgers, archives, detail table, alerts (issue 6, console-page) ──────────────
+
+export type { LedgersDto, ArchiveDocumentDto, ArchiveRequirement, DetailTable, AlertDto };
+export type ProjectArchivesDto = z.infer<typeof projectArchivesSchema>;
+export type LedgerKind = LedgersDto['completeness'][number]['ledger'];
+
+/**
+ * Every ledger write: its path under /api/projects/:id/ledgers/, its method and its body (the
+ * shared input schemas, as the form holds them before the server applies defaults).
+ */
+export interface LedgerWriteBodies {
+  department: z.input<typeof departmentLedgerInputSchema>;
+  'department/disbursements': z.input<typeof disbursementInputSchema>;
+  'department/settlement': z.input<typeof settlementInputSchema>;
+  'implementing/decisions': z.input<typeof decisionInputSchema>;
+  'implementing/implementation': z.input<typeof implementationInputSchema>;
+  'implementing/progress': z.input<typeof progressInputSchema>;
+  'implementing/adjustments': z.input<typeof adjustmentInputSchema>;
+  'site/visits': z.input<typeof visitInputSchema>;
+  'site/notices': z.input<typeof noticeInputSchema>;
+  'site/opinions': z.input<typeof opinionInputSchema>;
+  'site/beneficiaries': z.input<typeof beneficiaryInputSchema>;
+  'site/after-care': z.input<typeof afterCareInputSchema>;
+  'site/after-care-checks': z.input<typeof afterCareCheckInputSchema>;
+}
+export type LedgerWritePath = keyof LedgerWriteBodies;
+/** Records that are one per project are replaced (PUT); entries are appended (POST). */
+export const LEDGER_WRITE_METHOD: Record<LedgerWritePath, 'POST' | 'PUT'> = {
+  department: 'PUT',
+  'department/disbursements': 'POST',
+  'department/settlement': 'POST',
+  'implementing/decisions': 'POST',
+  'implementing/implementation': 'PUT',
+  'implementing/progress': 'POST',
+  'implementing/adjustments': 'POST',
+  'site/visits': 'POST',
+  'site/notices': 'POST',
+  'site/opinions': 'POST',
+  'site/beneficiaries': 'PUT',
+  'site/after-care': 'PUT',
+  'site/after-care-checks': 'POST',
+};
+
+export interface ArchiveUpload {
+  ledger: LedgerKind;
+  stage: ArchiveRequirement['stage'];
+  item?: string;
+  /** The ledger entry the file documents (a visit's photos). */
+  entryId?: string;
+}
+
+const projectPageApi = {
+  ledgers: (id: string) => request<LedgersDto>('GET', `${projectPath(id)}/ledgers`),
+  /** Answers with the three ledgers as they now are. */
+  writeLedger: <P extends LedgerWritePath>(id: string, path: P, body: LedgerWriteBodies[P]) =>
+    request<LedgersDto>(LEDGER_WRITE_METHOD[path], `${projectPath(id)}/ledgers/${path}`, body),
+  linkFundSource: (id: string, position: number, fundDocumentNo: string) =>
+    request<LedgersDto>('PUT', `${projectPath(id)}/ledgers/department/fund-sources/${position}`, {
+      fundDocumentNo,
+    }),
+  archives: (id: string) => request<ProjectArchivesDto>('GET', `${projectPath(id)}/archives`),
+  archiveRequirements: () => request<{ items: ArchiveRequirement[] }>('GET', '/api/archive-requirements'),
+  uploadArchive: (id: string, q: ArchiveUpload, file: Blob, fileName: string) =>
+    upload<ArchiveDocumentDto>(`${projectPath(id)}/archives${qs({ ...q, fileName })}`, file, fileName),
+  /** The file after the api re-checked its SHA-256 (409 ARCHIVE_INTEGRITY_FAILED when it does not match). */
+  archiveFile: (archiveId: string) => requestBlob(`/api/archives/${encodeURIComponent(archiveId)}`),
+  alerts: (id: string) => request<{ items: AlertDto[] }>('GET', `${projectPath(id)}/alerts`),
+  detailTable: (id: string) => request<DetailTable>('GET', `${projectPath(id)}/detail-table`),
+  /** A link target, not a fetch: the browser downloads the file with the session cookie. */
+  detailTableUrl: (id: string, format: 'xlsx' | 'pdf') => `${projectPath(id)}/detail-table${qs({ format })}`,
+};
 
 export const api = {
   login: (username: string, password: string, totp?: string) =>
@@ -137,4 +277,6 @@ export const api = {
   dashboardStats: () => request<DashboardStatsDto>('GET', '/api/stats/dashboard'),
   /** A link, not a request: the browser downloads the file with the session cookie. */
   projectsExportUrl: (q: Partial<ProjectExportQuery>) => `/api/projects/export${qs(q)}`,
+
+  ...projectPageApi,
 };

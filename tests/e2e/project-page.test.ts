@@ -1,0 +1,425 @@
+/**
+ * The project page's ledgers, detail table and archives, and the village operator's phone flow, in
+ * a real browser against the real api, PostgreSQL and Temporal. What the browser did is checked in
+ * the database with direct SQL.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import ExcelJS from 'exceljs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { aProject } from '../support/builders.js';
+import { Session, startTestStack, type TestStack } from '../support/stack.js';
+import { horizontalOverflow, launchBrowser, login, newPage } from './support/browser.js';
+
+let stack: TestStack;
+let browser: Browser;
+let swj: Session;
+
+beforeAll(async () => {
+  [stack, browser] = await Promise.all([startTestStack({ webDist: inject('webDist') }), launchBrowser()]);
+  swj = await Session.login(stack.baseUrl, 'swj.op');
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+/** A real PNG (8 × 8, random colours, so every photo has its own bytes and hash). */
+function aPng(): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(8, 0);
+  ihdr.writeUInt32BE(8, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  const rows = Buffer.concat(
+    Array.from({ length: 8 }, () => Buffer.concat([Buffer.from([0]), randomBytes(24)])),
+  );
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** A project of 县水务局, owned by 庙坝镇, built in 罗江村 (mbz-ljc). */
+async function aProjectInLuojiang(name: string): Promise<{ code: string; id: string }> {
+  const created = await swj.post(
+    '/api/projects',
+    aProject({ name, ownerUnitCode: 'mbz', villageCodes: ['mbz-ljc'] }),
+  );
+  expect(created.status).toBe(201);
+  return { code: created.body.code, id: created.body.id };
+}
+
+async function fillDate(page: Page, field: string, value: string) {
+  const input = page.locator(`[data-test=lfield-${field}] input`);
+  await input.fill(value);
+  await input.press('Enter');
+}
+
+describe('a village operator on a 375 × 812 phone', () => {
+  it('records a supervision visit with a photo from the camera', async () => {
+    const project = await aProjectInLuojiang('罗江村人饮管网（手机走访）');
+    const photo = aPng();
+    const { context, page } = await newPage(browser, stack.baseUrl, { phone: true });
+    try {
+      await login(page, 'mbz-ljc.op');
+      await page.goto(`/projects/${project.code}`);
+      await page.locator('[data-test=field-link]').click();
+      await page.locator('[data-test=visit-form]').waitFor();
+      // A village operator records visits and notices; monthly progress is the owner unit's step.
+      const flows = await page
+        .locator('[data-test^=flow-]')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-test')));
+      expect(flows).toEqual(['flow-visit', 'flow-notice']);
+      // The camera input: several photos at once, from the back camera.
+      const input = page.locator('[data-test=photo-input]');
+      expect(await input.getAttribute('accept')).toBe('image/*');
+      expect(await input.getAttribute('capture')).toBe('environment');
+      expect(await input.getAttribute('multiple')).not.toBeNull();
+
+      // Nothing typed: the shared schema refuses it beside the fields, and nothing is sent.
+      await page.locator('[data-test=field-submit]').click();
+      await expect.poll(() => page.locator('[data-test=err-supervisor]').innerText()).toBe('必填');
+
+      await page.locator('[data-test=visit-date]').fill('2026-05-06');
+      await page.locator('[data-test=visit-supervisor]').fill('王大山');
+      await page.locator('[data-test=visit-findings]').fill('管沟开挖过半，回填质量良好，群众无异议');
+      await input.setInputFiles({ name: 'IMG_0001.png', mimeType: 'image/png', buffer: photo });
+      await page.locator('[data-test=photo-thumb]').waitFor();
+      expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
+      // A big touch target.
+      const box = (await page.locator('[data-test=field-submit]').boundingBox())!;
+      expect(box.height).toBeGreaterThanOrEqual(44);
+      expect(box.width).toBeGreaterThan(300);
+
+      await page.locator('[data-test=field-submit]').click();
+      await expect
+        .poll(() => page.locator('[data-test=field-sent]').innerText())
+        .toContain('已上传照片 1 张');
+      // The page shows it.
+      const recent = page.locator('[data-test=recent-visit]').first();
+      expect(await recent.innerText()).toContain('王大山');
+      expect(await recent.innerText()).toContain('照片 1 张');
+      expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
+
+      // And the project page's site ledger shows it, with the photo inline.
+      await page.goto(`/projects/${project.code}?tab=site`);
+      // On a phone each entry is a card, not a sideways-scrolling table.
+      const row = page.locator('[data-test=card-visits]', { hasText: '王大山' });
+      await expect.poll(() => row.innerText()).toContain('2026-05-06');
+      await row.locator('[data-test=visit-photo]').click();
+      await page.locator('[data-test=archive-image]').waitFor();
+      expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
+    } finally {
+      await context.close();
+    }
+
+    // What the browser did is what the database holds.
+    const { rows: visits } = await stack.db.query(
+      `SELECT v.id, v.visited_on::text AS visited_on, v.supervisor, v.findings, o.code AS village, u.username
+         FROM supervision_visit v JOIN org_unit o ON o.id = v.village_id JOIN app_user u ON u.id = v.created_by
+        WHERE v.project_id = $1`,
+      [project.id],
+    );
+    expect(visits).toEqual([
+      {
+        id: expect.any(String),
+        visited_on: '2026-05-06',
+        supervisor: '王大山',
+        findings: '管沟开挖过半，回填质量良好，群众无异议',
+        village: 'mbz-ljc',
+        username: 'mbz-ljc.op',
+      },
+    ]);
+    const { rows: docs } = await stack.db.query(
+      `SELECT a.ledger, a.stage, a.item, a.entry_id, a.file_name, a.content_type, a.size_bytes::int AS size, a.sha256, a.storage_key
+         FROM archive_document a WHERE a.project_id = $1`,
+      [project.id],
+    );
+    expect(docs).toHaveLength(1);
+    // Filed under the checklist's 监督检查照片 item, so the archive checklist counts it.
+    expect(docs[0]).toMatchObject({
+      ledger: 'site',
+      stage: 'completed',
+      item: 'supervisionPhoto',
+      entry_id: visits[0].id,
+      file_name: 'IMG_0001.png',
+      content_type: 'image/png',
+      size: photo.length,
+      sha256: sha256(photo),
+    });
+    // The stored bytes are the photo's.
+    expect(sha256(fs.readFileSync(path.join(stack.dataDir, 'archives', docs[0].storage_key)))).toBe(
+      sha256(photo),
+    );
+  });
+
+  it('records a public notice: the schema refuses a bad period beside the field; money typed in 元 is stored in 分', async () => {
+    const project = await aProjectInLuojiang('罗江村便民桥（手机公示）');
+    const { context, page } = await newPage(browser, stack.baseUrl, { phone: true });
+    try {
+      await login(page, 'mbz-ljc.op');
+      await page.goto(`/projects/${project.code}/field?flow=notice`);
+      await page.locator('[data-test=notice-form]').waitFor();
+      await page.locator('[data-test=notice-place]').fill('罗江村村委会公示栏');
+      await page.locator('[data-test=notice-from]').fill('2026-04-01');
+      await page.locator('[data-test=notice-to]').fill('2026-03-25'); // before the start
+      await page.locator('[data-test=notice-content]').fill('项目名称、资金来源、建设内容');
+      await page.locator('[data-test=notice-amount]').fill('300,000.00');
+      await page.locator('[data-test=field-submit]').click();
+      await expect
+        .poll(() => page.locator('[data-test=err-postedTo]').innerText())
+        .toBe('公示结束日期不能早于开始日期');
+      await page.locator('[data-test=notice-to]').fill('2026-04-10');
+      await page.locator('[data-test=field-submit]').click();
+      await expect
+        .poll(() => page.locator('[data-test=field-sent]').innerText())
+        .toContain('罗江村村委会公示栏');
+      expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
+    } finally {
+      await context.close();
+    }
+    const { rows } = await stack.db.query(
+      `SELECT place, posted_from::text AS f, posted_to::text AS t, announced_amount_fen::text AS fen FROM public_notice WHERE project_id = $1`,
+      [project.id],
+    );
+    // 300,000.00 元 typed; integer 分 stored.
+    expect(rows).toEqual([
+      { place: '罗江村村委会公示栏', f: '2026-04-01', t: '2026-04-10', fen: '30000000' },
+    ]);
+  });
+});
+
+describe('the owner unit on a phone', () => {
+  it("reports the month's progress (the workflow step reportProgress), which a village operator is not offered", async () => {
+    const project = await aProjectInLuojiang('罗江村灌溉渠（手机进度）');
+    const mbz = await Session.login(stack.baseUrl, 'mbz.op');
+    const steps = [
+      [swj, { action: 'approveDesign', documentNo: '城水审〔2026〕9号', approvedOn: '2026-03-10' }],
+      [mbz, { action: 'fixImplementation', method: 'selfBuild' }],
+      [mbz, { action: 'start', startedOn: '2026-04-01' }],
+    ] as const;
+    for (const [who, body] of steps)
+      expect((await who.post(`/api/projects/${project.code}/transitions`, body)).status).toBe(200);
+
+    const { context, page } = await newPage(browser, stack.baseUrl, { phone: true });
+    try {
+      await login(page, 'mbz.op');
+      await page.goto(`/projects/${project.code}`);
+      await page.locator('[data-test=field-link]').click();
+      await page.locator('[data-test=progress-form]').waitFor();
+      // The township keeps no site ledger: only the progress flow.
+      expect(await page.locator('[data-test^=flow-]').count()).toBe(1);
+      await page.locator('[data-test=progress-month]').fill('2026-05');
+      await page.locator('[data-test=progress-narrative]').fill('渠道衬砌完成六成');
+      await page.locator('[data-test=field-submit]').click();
+      await expect.poll(() => page.locator('[data-test=field-sent]').innerText()).toContain('2026-05');
+      expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
+    } finally {
+      await context.close();
+    }
+    const { rows } = await stack.db.query(
+      `SELECT h.action, h.payload FROM project_history h JOIN project p ON p.id = h.project_id
+        WHERE p.code = $1 ORDER BY h.seq DESC LIMIT 1`,
+      [project.code],
+    );
+    expect(rows[0].action).toBe('reportProgress');
+    expect(rows[0].payload).toMatchObject({ month: '2026-05', narrative: '渠道衬砌完成六成' });
+
+    // The village operator of the same project is offered visits and notices, not progress.
+    const { context: c2, page: p2 } = await newPage(browser, stack.baseUrl, { phone: true });
+    try {
+      await login(p2, 'mbz-ljc.op');
+      await p2.goto(`/projects/${project.code}/field?flow=progress`);
+      await p2.locator('[data-test=visit-form]').waitFor();
+      expect(await p2.locator('[data-test=flow-progress]').count()).toBe(0);
+    } finally {
+      await c2.close();
+    }
+  });
+});
+
+describe('ledger tabs', () => {
+  it('the department records a disbursement through its tab; other levels see no form; a 422 shows beside the field', async () => {
+    const project = await aProjectInLuojiang('罗江村产业路（拨付）');
+    const count = async () =>
+      (
+        await stack.db.query('SELECT count(*)::int AS n FROM disbursement WHERE project_id = $1', [
+          project.id,
+        ])
+      ).rows[0].n as number;
+    const { context, page } = await newPage(browser, stack.baseUrl);
+    try {
+      await login(page, 'swj.op');
+      await page.goto(`/projects/${project.code}?tab=department`);
+      await page.locator('[data-test=open-disbursements]').click();
+      await fillDate(page, 'paidOn', '2026-04-20');
+      await page.locator('[data-test=lfield-amountFen] input').fill('1,234.56');
+      await page.locator('[data-test=lfield-payee] input').fill('庙坝镇人民政府');
+      await page.locator('[data-test=lfield-voucherNo] input').fill('记-2026-0420');
+      await page.locator('[data-test=lfield-approver] input').fill('李局长');
+      await page.locator('[data-test=ledger-submit]').click();
+      const row = page.locator('[data-test=table-disbursements] .el-table__row').first();
+      await expect.poll(() => row.innerText()).toContain('1,234.56');
+      expect(await row.innerText()).toContain('庙坝镇人民政府');
+      expect(await count()).toBe(1);
+
+      // More than the fund source allocates (200,000.10 元): the schema allows it, the server
+      // refuses it (422), and says so beside the amount; nothing is written.
+      await page.locator('[data-test=open-disbursements]').click();
+      await fillDate(page, 'paidOn', '2026-04-21');
+      await page.locator('[data-test=lfield-amountFen] input').fill('300000');
+      await page.locator('[data-test=lfield-payee] input').fill('庙坝镇人民政府');
+      await page.locator('[data-test=lfield-voucherNo] input').fill('记-2026-0421');
+      await page.locator('[data-test=lfield-approver] input').fill('李局长');
+      await page.locator('[data-test=ledger-submit]').click();
+      await expect
+        .poll(() => page.locator('[data-test=lfield-amountFen] .el-form-item__error').innerText())
+        .toContain('超过该资金来源下达的');
+      expect(await count()).toBe(1);
+
+      // The department does not keep the site ledger.
+      await page.locator('[data-test=tab-site]').click();
+      await page.locator('[data-test=ledger-site] [data-test=ledger-readonly]').waitFor();
+      expect(await page.locator('[data-test=ledger-site] [data-test^=open-]').count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+    const { rows } = await stack.db.query(
+      'SELECT amount_fen::text AS fen, paid_on::text AS paid_on, source_position FROM disbursement WHERE project_id = $1',
+      [project.id],
+    );
+    expect(rows).toEqual([{ fen: '123456', paid_on: '2026-04-20', source_position: 0 }]);
+
+    // The village and the township see the department ledger without a form; the village has its own.
+    for (const [user, own] of [
+      ['mbz-ljc.op', 'site'],
+      ['mbz.op', 'implementing'],
+      ['mbz.view', null],
+    ] as const) {
+      const { context: c, page: p } = await newPage(browser, stack.baseUrl);
+      try {
+        await login(p, user);
+        await p.goto(`/projects/${project.code}?tab=department`);
+        await p
+          .locator('[data-test=ledger-department] [data-test=table-disbursements] .el-table__row')
+          .waitFor();
+        expect(await p.locator('[data-test=ledger-department] [data-test^=open-]').count(), user).toBe(0);
+        for (const l of ['implementing', 'site'] as const) {
+          await p.locator(`[data-test=tab-${l}]`).click();
+          await p.locator(`[data-test=ledger-${l}]`).waitFor();
+          const forms = await p.locator(`[data-test=ledger-${l}] [data-test^=open-]`).count();
+          expect(forms > 0, `${user} ${l}`).toBe(l === own);
+        }
+      } finally {
+        await c.close();
+      }
+    }
+  });
+});
+
+describe('detail table and archives tabs', () => {
+  it('downloads a real xlsx and PDF; a tampered archive is refused and said so', async () => {
+    const project = await aProjectInLuojiang('罗江村水池（明细表）');
+    const village = await Session.login(stack.baseUrl, 'mbz-ljc.op');
+    const photo = aPng();
+    // The smallest well-formed PDF: a real file for the browser's viewer.
+    const pdfBytes0 = Buffer.from(
+      '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+    );
+    const up = await village.upload(
+      `/api/projects/${project.code}/archives?ledger=site&stage=approved&fileName=${encodeURIComponent('公示照片.png')}`,
+      photo,
+      'image/png',
+      '公示照片.png',
+    );
+    expect(up.status).toBe(201);
+    const pdfUp = await swj.upload(
+      `/api/projects/${project.code}/archives?ledger=department&stage=approved&item=approvalDocument&fileName=${encodeURIComponent('立项批复.pdf')}`,
+      pdfBytes0,
+      'application/pdf',
+      '立项批复.pdf',
+    );
+    expect(pdfUp.status).toBe(201);
+
+    const { context, page } = await newPage(browser, stack.baseUrl);
+    try {
+      await login(page, 'swj.op');
+      await page.goto(`/projects/${project.code}?tab=detail`);
+      await expect.poll(() => page.locator('[data-test=detail-project]').innerText()).toContain(project.code);
+
+      const [xlsx] = await Promise.all([
+        page.waitForEvent('download'),
+        page.locator('[data-test=download-xlsx] button').click(),
+      ]);
+      expect(xlsx.suggestedFilename()).toBe(`项目明细表-${project.code}.xlsx`);
+      const book = new ExcelJS.Workbook();
+      await book.xlsx.load(fs.readFileSync((await xlsx.path())!) as unknown as ArrayBuffer);
+      const cells: string[] = [];
+      book.worksheets[0]!.eachRow((r) => r.eachCell((c) => cells.push(String(c.value))));
+      expect(cells.join('|')).toContain('罗江村水池（明细表）');
+
+      const [pdf] = await Promise.all([
+        page.waitForEvent('download'),
+        page.locator('[data-test=download-pdf] button').click(),
+      ]);
+      const pdfBytes = fs.readFileSync((await pdf.path())!);
+      expect(pdfBytes.subarray(0, 5).toString()).toBe('%PDF-');
+      expect(pdfBytes.subarray(-8).toString()).toContain('%%EOF');
+
+      // Archives: the photo is listed under its stage; the checklist says what is missing.
+      await page.locator('[data-test=tab-archives]').click();
+      const docRow = page.locator('[data-test=archive-documents] .el-table__row', {
+        hasText: '公示照片.png',
+      });
+      await docRow.waitFor();
+      expect(await docRow.innerText()).toContain(sha256(photo).slice(0, 12));
+      expect(await page.locator('[data-test=check-approvalDocument]').innerText()).toContain('已上传');
+      expect(await page.locator('[data-test=check-designApproval]').innerText()).toContain('缺');
+      // The department may upload to its own ledger only.
+      expect(await page.locator('[data-test=archive-upload]').count()).toBe(1);
+
+      // A PDF opens in a new tab, fetched through the integrity-checked download.
+      const pdfRow = page.locator('[data-test=archive-documents] .el-table__row', {
+        hasText: '立项批复.pdf',
+      });
+      const [tab] = await Promise.all([
+        context.waitForEvent('page'),
+        pdfRow.locator('[data-test=archive-preview]').click(),
+      ]);
+      await tab.waitForURL(/^blob:/);
+      await tab.close();
+
+      // Someone changes the file in storage: the preview is refused, plainly.
+      const { rows } = await stack.db.query('SELECT storage_key FROM archive_document WHERE id = $1', [
+        up.body.id,
+      ]);
+      const file = path.join(stack.dataDir, 'archives', rows[0].storage_key);
+      const tampered = Buffer.from(photo);
+      tampered[40] = tampered[40]! ^ 0xff;
+      fs.writeFileSync(file, tampered);
+      await docRow.locator('[data-test=archive-preview]').click();
+      await expect.poll(() => page.locator('.integrity-box').innerText()).toContain('档案完整性校验失败');
+      expect(await page.locator('.integrity-box').innerText()).toContain('SHA-256');
+      expect(await page.locator('[data-test=archive-image]').count()).toBe(0);
+      await page.locator('.integrity-box .el-button--primary').click();
+      await docRow.locator('[data-test=integrity-failed]').waitFor();
+      await page.locator('[data-test=integrity-banner]').waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+});
