@@ -122,8 +122,10 @@ function stepInput(action: Action, p: DemoProject, passed = true): TransitionInp
       return {
         action,
         month: '2026-05',
-        percent: 60,
-        narrative: '主体工程完成六成，施工正常。',
+        // The same month and figures as the ledger's May entry (scripts/lib/typical-ledgers.ts):
+        // the step writes that row too, so the two agree.
+        percent: 50,
+        narrative: '完成主体工程约50%，施工质量和安全正常。',
         documents: [],
       };
     case 'complete':
