@@ -49,6 +49,9 @@ export const ACTIONS = [
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
+/** The stage steps in order, from 立项 to closed: every action but the side paths 调项 and 终止. */
+export const MAIN_PATH: readonly Action[] = ACTIONS.filter((a) => a !== 'adjust' && a !== 'cancel');
+
 export const ACTION_LABELS: Record<Action, { zh: string; en: string }> = {
   approveDesign: { zh: '设计审批', en: 'Approve design' },
   fixImplementation: { zh: '确定实施方式', en: 'Fix implementation method' },

@@ -20,7 +20,8 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createAuditLog } from '../../db/audit.js';
 import { initORM, migrateAsOwner } from '../../db/orm.js';
-import type { Action } from '../../domain/lifecycle.js';
+import { ACTION_LEVEL } from '../../domain/access.js';
+import { MAIN_PATH, type Action } from '../../domain/lifecycle.js';
 import { createLogger } from '../../platform/log.js';
 import { ensureDatabase, startEmbeddedPostgres } from '../../platform/postgres.js';
 import { ensureTemporalCli } from '../../platform/temporal-cli.js';
@@ -35,17 +36,6 @@ import { floorDoneSignal, floorStepUpdate, floorWorkflow } from './floor.workflo
 
 const PROJECTS = Number(process.argv[2] ?? process.env.BENCH_PROJECTS ?? 40);
 const PASSWORD = 'Bench-Passw0rd!';
-const MAIN_PATH: Action[] = [
-  'approveDesign',
-  'fixImplementation',
-  'start',
-  'reportProgress',
-  'complete',
-  'inspect',
-  'reimburse',
-  'handOver',
-  'close',
-];
 
 const log = createLogger('bench', 'warn');
 
@@ -285,14 +275,6 @@ async function main() {
     // Warm-up: one step on each side, not counted.
     await floorHandles[0]!.executeUpdate(floorStepUpdate, { args: ['warm'] });
 
-    const ownerSide = new Set<Action>([
-      'fixImplementation',
-      'start',
-      'reportProgress',
-      'complete',
-      'handOver',
-      'close',
-    ]);
     // The two sides alternate step by step (every project takes step k on the platform, then
     // every floor workflow takes step k), so load from elsewhere on a shared machine hits both alike.
     const appLat: number[] = [];
@@ -320,7 +302,7 @@ async function main() {
       await Promise.all(
         ids.map(async (id) => {
           const s = performance.now();
-          const res = await (ownerSide.has(action) ? owner : dept).post(
+          const res = await (ACTION_LEVEL[action] === 'ownerUnit' ? owner : dept).post(
             `/api/projects/${id}/transitions`,
             body(action),
           );

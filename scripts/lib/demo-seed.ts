@@ -5,7 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { ACTION_LEVEL } from '../../domain/access.js';
-import type { Action, Stage } from '../../domain/lifecycle.js';
+import { MAIN_PATH, type Action, type Stage } from '../../domain/lifecycle.js';
 import type { TransitionInput } from '../../domain/schemas.js';
 import type { AuditLog } from '../../db/audit.js';
 import type { Orm } from '../../db/orm.js';
@@ -87,17 +87,6 @@ export async function seedOrgsAndUsers(orm: Orm, password: string, audit: AuditL
     });
   }
 }
-
-const MAIN_PATH: Action[] = [
-  'approveDesign',
-  'fixImplementation',
-  'start',
-  'reportProgress',
-  'complete',
-  'inspect',
-  'reimburse',
-  'handOver',
-];
 
 function stepInput(action: Action, p: DemoProject, passed = true): TransitionInput {
   const d = '2026-';

@@ -6,19 +6,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aProject } from '../support/builders.js';
-import { Session, startTestStack, type TestStack } from '../support/stack.js';
-import { take, walkTo, type Actors } from '../support/walk.js';
+import { startTestStack, type TestStack } from '../support/stack.js';
+import { take, walkTo, loginActors, type Actors } from '../support/walk.js';
 
 let stack: TestStack;
 let actors: Actors;
 
 beforeAll(async () => {
   stack = await startTestStack();
-  actors = {
-    dept: await Session.login(stack.baseUrl, 'swj.op'),
-    owner: await Session.login(stack.baseUrl, 'xqz.op'),
-    completeFile: (id) => stack.completeFile(id),
-  };
+  actors = await loginActors(stack);
 });
 afterAll(async () => {
   await stack?.stop();

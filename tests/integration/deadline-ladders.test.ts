@@ -25,7 +25,7 @@ import {
 } from '../../workflows/project.workflow.js';
 import { aProject } from '../support/builders.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
-import { eventually, take, walkTo, type Actors } from '../support/walk.js';
+import { eventually, take, walkTo, loginActors, type Actors } from '../support/walk.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
 const DAY_MS = 1000;
@@ -37,10 +37,7 @@ beforeAll(async () => {
   stack = await startTestStack({
     deadlines: { enabled: true, dayMs: DAY_MS, reminderDays: 1, grace1Days: 1, grace2Days: 1 },
   });
-  actors = {
-    dept: await Session.login(stack.baseUrl, 'swj.op'),
-    owner: await Session.login(stack.baseUrl, 'xqz.op'),
-  };
+  actors = await loginActors(stack);
 });
 afterAll(async () => {
   await stack?.stop();

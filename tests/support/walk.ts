@@ -1,7 +1,7 @@
 /** Walking a project to a stage over HTTP, with a valid body for every action. */
 import { ACTION_LEVEL } from '../../domain/access.js';
 import type { Action, Stage } from '../../domain/lifecycle.js';
-import type { Session } from './stack.js';
+import { Session, type TestStack } from './stack.js';
 
 export function stepBody(
   action: Action,
@@ -70,6 +70,18 @@ export interface Actors {
    * the acceptance gate asks for before 验收; walkTo calls it before the first inspection.
    */
   completeFile?: (id: string) => Promise<void>;
+}
+
+/**
+ * The operators who take the steps of a project built by `aProject()` (its department 县水务局 and
+ * its owner 修齐镇), logged in, with the stack's file completer for the acceptance gate.
+ */
+export async function loginActors(stack: TestStack): Promise<Actors> {
+  return {
+    dept: await Session.login(stack.baseUrl, 'swj.op'),
+    owner: await Session.login(stack.baseUrl, 'xqz.op'),
+    completeFile: (id) => stack.completeFile(id),
+  };
 }
 
 export function actorFor(actors: Actors, action: Action): Session {

@@ -239,6 +239,17 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
     });
   }
 
+  /** How many projects the list condition matches (the list's total, the export's guard). */
+  async function countIn(conn: EntityManager, cond: string, params: unknown[]): Promise<number> {
+    const [row] = await conn.execute<{ total: string }[]>(
+      `SELECT count(*) AS total FROM project p JOIN org_unit d ON d.id = p.department_id
+         JOIN org_unit o ON o.id = p.owner_unit_id WHERE ${cond}`,
+      params,
+      'all',
+    );
+    return Number(row!.total);
+  }
+
   async function findIn(conn: EntityManager, who: Principal, idOrCode: string): Promise<FoundProject | null> {
     const scope = scopeCondition(who, appLayer);
     const byId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrCode);
@@ -288,18 +299,13 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
     ): Promise<{ items: (ProjectDto & { scope: ProjectScope })[]; total: number }> {
       const { cond, params } = listCondition(who, q, appLayer);
       return inScope(orm, scopeOf(who), async (conn) => {
-        const [{ total }] = (await conn.execute<{ total: string }[]>(
-          `SELECT count(*) AS total FROM project p JOIN org_unit d ON d.id = p.department_id
-             JOIN org_unit o ON o.id = p.owner_unit_id WHERE ${cond}`,
-          params,
-          'all',
-        )) as [{ total: string }];
+        const total = await countIn(conn, cond, params);
         const rows = await conn.execute<ProjectRow[]>(
           `${SELECT} WHERE ${cond} ORDER BY ${orderBy(q)} LIMIT ? OFFSET ?`,
           [...params, q.pageSize, (q.page - 1) * q.pageSize],
           'all',
         );
-        return { items: await hydrate(conn, rows), total: Number(total) };
+        return { items: await hydrate(conn, rows), total };
       });
     },
 
@@ -319,13 +325,8 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
     ): Promise<number> {
       const { cond, params } = listCondition(who, q, appLayer);
       return inScope(orm, scopeOf(who), async (conn) => {
-        const [{ total }] = (await conn.execute<{ total: string }[]>(
-          `SELECT count(*) AS total FROM project p JOIN org_unit d ON d.id = p.department_id
-             JOIN org_unit o ON o.id = p.owner_unit_id WHERE ${cond}`,
-          params,
-          'all',
-        )) as [{ total: string }];
-        if (Number(total) > opts.max)
+        const total = await countIn(conn, cond, params);
+        if (total > opts.max)
           throw new AppError(
             'VALIDATION_FAILED',
             `导出最多 ${opts.max} 个项目，当前筛选结果为 ${total} 个，请缩小筛选范围 (at most ${opts.max} projects per export; narrow the filters)`,

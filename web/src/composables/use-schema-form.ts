@@ -1,0 +1,100 @@
+/**
+ * The mechanics the step forms and the ledger forms share: the shared zod schema checks the body
+ * first (its messages in the UI's language, a blank field said as "required"), then the api's 422
+ * details land beside their fields, and any other refusal above the form.
+ */
+import { ref, watch } from 'vue';
+import { useI18n } from 'vue-i18n';
+import { config as zodConfig, type ZodType } from 'zod';
+import zodEn from 'zod/v4/locales/en.js';
+import zodZh from 'zod/v4/locales/zh-CN.js';
+import { parseYuan } from '@domain/money';
+import { ApiError } from '../api/client';
+
+export interface SchemaFormOptions {
+  /**
+   * How a field is named from a path: `full` joins every segment (documents.0.title), `first`
+   * keeps the top-level field only.
+   */
+  keys: 'full' | 'first';
+  /** Server details for other names are not shown beside a field (they stay in the form error). */
+  knows?: (key: string) => boolean;
+}
+
+export function useSchemaForm(opts: SchemaFormOptions) {
+  const { t, locale } = useI18n();
+  // The shared schema's messages in the UI's language (its custom messages are Chinese already).
+  watch(locale, (l) => zodConfig(l === 'en' ? zodEn() : zodZh()), { immediate: true });
+
+  const errors = ref<Record<string, string>>({});
+  const formError = ref('');
+  const busy = ref(false);
+  const keyOf = (segments: string[]) => (opts.keys === 'first' ? (segments[0] ?? '') : segments.join('.'));
+
+  /** The schema's verdict, in words for a person: a blank field is "required", not "expected string". */
+  function friendly(issue: { code: string; path: PropertyKey[]; message: string }, body: unknown): string {
+    let v: unknown = body;
+    for (const p of issue.path) v = (v as Record<PropertyKey, unknown> | undefined)?.[p];
+    if (issue.code === 'invalid_type' && v === undefined) return t('form.required');
+    if (issue.code === 'invalid_value') return t('form.choose');
+    if (issue.code === 'too_small' && (v === '' || (Array.isArray(v) && v.length === 0)))
+      return t('form.required');
+    return issue.message;
+  }
+
+  /**
+   * Money typed in 元 becomes integer 分 by string arithmetic (parseYuan), never a float: sets
+   * `body[key]`, or a problem for the field; a blank field is left out.
+   */
+  function putYuan(body: Record<string, unknown>, problems: Record<string, string>, key: string, v: unknown) {
+    const text = typeof v === 'string' ? v.trim() : '';
+    if (!text) return;
+    const fen = parseYuan(text);
+    if (fen === null) problems[key] = t('form.notMoney');
+    else body[key] = fen;
+  }
+
+  /**
+   * Checks `body` against `schema` (adding to the `problems` the form found itself) and, when all
+   * is well, sends the parsed body (the schema's own normalisation is what is sent).
+   */
+  async function submit<T>(
+    schema: ZodType<T>,
+    built: { body: unknown; problems: Record<string, string> },
+    send: (data: T) => Promise<void>,
+  ): Promise<void> {
+    errors.value = {};
+    formError.value = '';
+    const { body, problems } = built;
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues)
+        problems[keyOf(issue.path.map(String))] ??= friendly(issue, body);
+    }
+    if (Object.keys(problems).length || !parsed.success) {
+      errors.value = problems;
+      formError.value = t('form.invalid');
+      return;
+    }
+    busy.value = true;
+    try {
+      await send(parsed.data);
+    } catch (err) {
+      if (err instanceof ApiError) {
+        // 422 names the fields (body.x.y): each message beside its field; 403/404/409 carry a message.
+        const byField: Record<string, string> = {};
+        for (const d of err.details ?? []) {
+          const key = keyOf(d.path.replace(/^body\.?/, '').split('.'));
+          if (!opts.knows || opts.knows(key)) byField[key] ??= d.message;
+        }
+        errors.value = byField;
+        formError.value = err.message;
+      } else formError.value = err instanceof Error ? err.message : t('errors.generic');
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  const errorOf = (key: string) => errors.value[key] ?? '';
+  return { errors, formError, busy, errorOf, putYuan, submit };
+}
