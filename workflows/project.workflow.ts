@@ -75,8 +75,18 @@ export const registeredUpdate = defineUpdate<ProjectState>('registered');
  * the step was accepted, and a refused step must leave no trace in history or database.
  */
 export const transitionUpdates = Object.fromEntries(
-  ACTIONS.map((a) => [a, defineUpdate<ProjectState, [TransitionRequest]>(a)]),
-) as { [A in Action]: UpdateDefinition<ProjectState, [TransitionRequest]> };
+  ACTIONS.map((a) => [a, defineUpdate<StepResult, [TransitionRequest]>(a)]),
+) as { [A in Action]: UpdateDefinition<StepResult, [TransitionRequest]> };
+
+/**
+ * What a step answers: the stage it reached and its sequence number. Small on purpose: the
+ * answer is stored in the workflow history with every step, and callers read the project itself
+ * from PostgreSQL (`getProjectState` gives the whole state).
+ */
+export interface StepResult {
+  stage: Stage;
+  seq: number;
+}
 
 export const getProjectStateQuery = defineQuery<ProjectStateView>('getProjectState');
 
@@ -90,6 +100,20 @@ export const townshipsKey = defineSearchAttributeKey('ProjectTownships', 'KEYWOR
 
 /** The deadline ladders (issue 3). Histories recorded before it replay without them. */
 export const DEADLINE_LADDERS_PATCH = 'deadline-ladders';
+/**
+ * Planning a ladder and recording its alerts as local activities: both are one short step on
+ * this worker, and a round trip through the task queue cost 开工 (which arms the progress
+ * ladder) a whole extra activity task and workflow task. Histories recorded before it replay
+ * with the regular activities.
+ */
+export const LOCAL_DEADLINE_ACTIVITIES_PATCH = 'local-deadline-activities';
+/**
+ * The step lock taken inside the condition that waits for it. Waiting with `!busy` and setting
+ * `busy` afterwards let every waiter through at once when the lock came free (the SDK checks all
+ * blocked conditions before any of them resumes), so concurrent steps took the same sequence
+ * number and all but one were lost. Histories recorded before it replay with the old wait.
+ */
+export const EXCLUSIVE_STEPS_PATCH = 'exclusive-steps';
 
 // ── activities ──────────────────────────────────────────────────────────────────────────────
 type ProjectActivities = ReturnType<typeof createProjectActivities>;
@@ -107,17 +131,19 @@ const { recordProjectCreated, recordTransition } = proxyActivities<ProjectActivi
  * task instead of a round trip through the task queue, which halves a transition's latency. Used
  * by runs with the ladders patch (older histories keep the regular activity).
  */
-const local = proxyLocalActivities<ProjectActivities>({
+const localWrite = {
   startToCloseTimeout: '30 seconds',
   localRetryThreshold: '10 seconds',
   retry: { initialInterval: '200 ms', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
+} as const;
+const local = proxyLocalActivities<ProjectActivities>(localWrite);
 /**
  * Planning is an activity, not workflow code, because it reads configuration (periods, day
  * length) and the holiday calendar: both change over time, and a recorded result keeps replays
  * deterministic after they do.
  */
 const { planDeadlines, recordAlert } = proxyActivities<DeadlineActivities>(shortWrite);
+const localDeadlines = proxyLocalActivities<DeadlineActivities>(localWrite);
 /** notification: delivery may be slow or flaky (SMS, mail later); retried, idempotent by key. */
 const { notify } = proxyActivities<NotifyActivities>({
   startToCloseTimeout: '1 minute',
@@ -128,6 +154,8 @@ const { notify } = proxyActivities<NotifyActivities>({
 export async function projectWorkflow(input: ProjectWorkflowInput): Promise<ProjectState> {
   // Decided once per run, before any command: a run recorded before the ladders replays without them.
   const laddersOn = patched(DEADLINE_LADDERS_PATCH);
+  const deadlineActivities =
+    laddersOn && patched(LOCAL_DEADLINE_ACTIVITIES_PATCH) ? localDeadlines : { planDeadlines, recordAlert };
   const p = input.project;
   const state: ProjectState = input.state ?? {
     projectId: p.id,
@@ -142,6 +170,22 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
   // Handlers and the ladder run one at a time: a step validated against a stage must not
   // interleave with another step (or an alert) that changes it while its activity is in flight.
   let busy = false;
+  const exclusive = patched(EXCLUSIVE_STEPS_PATCH);
+  /** Waits until `ready()` holds and the lock is free, and takes the lock. */
+  async function acquire(ready: () => boolean = () => true): Promise<void> {
+    if (!exclusive) {
+      await condition(() => ready() && !busy);
+      busy = true;
+      return;
+    }
+    // Taken in the check itself: the first waiter to see it free holds it before the next is asked.
+    await condition(() => {
+      if (busy || !ready()) return false;
+      busy = true;
+      return true;
+    });
+  }
+  const answer = (): StepResult => ({ stage: state.stage, seq: state.seq });
   /** Set when a step changed something the ladder loop must look at again. */
   let dirty = false;
   const terminal = () => TERMINAL_STAGES.includes(state.stage);
@@ -158,8 +202,7 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
     setHandler(
       transitionUpdates[action],
       async (req: TransitionRequest) => {
-        await condition(() => state.recorded && !busy);
-        busy = true;
+        await acquire(() => state.recorded);
         try {
           // Re-check: another step may have moved the stage while this one waited.
           const check = checkTransition(state.stage, action, outcomeOf(req));
@@ -185,7 +228,7 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
           if (record.effects.plannedDates) state.plannedDates = record.effects.plannedDates;
           if (!laddersOn) {
             upsertSearchAttributes([{ key: stageKey, value: state.stage }]);
-            return state;
+            return answer();
           }
           const attrs: Parameters<typeof upsertSearchAttributes>[0] = [{ key: stageKey, value: state.stage }];
           const villages = record.effects.adjustment?.villageCodes;
@@ -208,7 +251,7 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
           // Wake the ladder loop only when its timers must change (a new timer per step would
           // cost every transition two more history events).
           if (action === 'start' || ladderChange?.rearm.length) dirty = true;
-          return state;
+          return answer();
         } finally {
           busy = false;
         }
@@ -238,7 +281,11 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
   /** Plans ladders for these deadlines (an activity: configuration and calendar) and runs them. */
   async function arm(specs: DeadlineSpec[]): Promise<void> {
     if (specs.length === 0) return;
-    const plan = await planDeadlines({ specs, clock: state.deadlines?.clock, nowMs: Date.now() });
+    const plan = await deadlineActivities.planDeadlines({
+      specs,
+      clock: state.deadlines?.clock,
+      nowMs: Date.now(),
+    });
     if (!state.deadlines) {
       state.deadlines = {
         enabled: plan.enabled,
@@ -259,8 +306,7 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
   }
 
   async function locked(fn: () => Promise<void>): Promise<void> {
-    await condition(() => !busy);
-    busy = true;
+    await acquire();
     try {
       await fn();
     } finally {
@@ -299,7 +345,7 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
       const seq = state.seq + 1;
       const responsibleUnitId =
         DEADLINE_RESPONSIBLE[due.kind] === 'department' ? p.departmentId : p.ownerUnitId;
-      await recordAlert({
+      await deadlineActivities.recordAlert({
         projectId: state.projectId,
         seq,
         stage: state.stage,

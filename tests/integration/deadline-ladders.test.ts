@@ -332,7 +332,8 @@ describe('deadline ladders', () => {
     expect(rows).toHaveLength(count);
     expect(rows.every((a) => a.status === 'cancelled')).toBe(true);
 
-    // The history replays against today's code; kept as the "after the patch" fixture.
+    // The history replays against today's code. project-ladders-cancelled.json was recorded
+    // before local deadline activities and stays; new recordings go to the file named after them.
     const history = await handle.fetchHistory();
     await Worker.runReplayHistory(
       { workflowBundle: { codePath: inject('workflowBundlePath') } },
@@ -340,7 +341,7 @@ describe('deadline ladders', () => {
       `project-${p.code}`,
     );
     if (process.env.RECORD_HISTORIES === '1') {
-      fs.writeFileSync(path.join(FIXTURES, 'project-ladders-cancelled.json'), historyToJSON(history));
+      fs.writeFileSync(path.join(FIXTURES, 'project-ladders-local-deadlines.json'), historyToJSON(history));
     }
   });
 

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { aProject } from '../support/builders.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
+import { stepBody } from '../support/walk.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
 
@@ -154,8 +155,55 @@ describe('a project through every stage', () => {
       `project-${input.code}`,
     );
     if (process.env.RECORD_HISTORIES === '1') {
-      // project-full-walk.json is the history recorded before the deadline ladders: it stays as it is.
-      fs.writeFileSync(path.join(FIXTURES, 'project-full-walk-ladders-off.json'), historyToJSON(wfHistory));
+      // Kept fixtures, each recorded before a patch: project-full-walk.json (before the deadline
+      // ladders), project-full-walk-ladders-off.json (before local deadline activities and
+      // exclusive steps). New recordings go to the file named after the newest patch.
+      fs.writeFileSync(
+        path.join(FIXTURES, 'project-full-walk-exclusive-steps.json'),
+        historyToJSON(wfHistory),
+      );
+    }
+  });
+
+  it('takes concurrent steps on one project one at a time: none lost, none sharing a sequence number', async () => {
+    const created = await dept.post('/api/projects', aProject());
+    expect(created.status).toBe(201);
+    const id: string = created.body.id;
+    for (const action of ['approveDesign', 'fixImplementation', 'start'] as const) {
+      const res = await (action === 'approveDesign' ? dept : owner).post(
+        `/api/projects/${id}/transitions`,
+        stepBody(action),
+      );
+      expect(res.status).toBe(200);
+    }
+    // Six reports at once: while the first one writes, the other five wait for the step lock, and
+    // when it is released they must take it one by one, not all together.
+    const months = ['2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06'];
+    const answers = await Promise.all(
+      months.map((month) =>
+        owner.post(`/api/projects/${id}/transitions`, { ...stepBody('reportProgress'), month }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(months.map(() => 200));
+    const history = await dbHistory(id);
+    expect(history.map((h) => h.seq)).toEqual(history.map((_, i) => i));
+    expect(history.filter((h) => h.action === 'reportProgress')).toHaveLength(months.length);
+    const { rows } = await stack.db.query(
+      'SELECT month FROM monthly_progress WHERE project_id = $1 ORDER BY month',
+      [id],
+    );
+    expect(rows.map((r) => r.month)).toEqual(months);
+    expect((await dbProject(id)).stage_seq).toBe(history.length - 1);
+
+    // Its history (five waiters released one by one) replays against today's code.
+    const wfHistory = await stack.client.workflow.getHandle(`project-${created.body.code}`).fetchHistory();
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: inject('workflowBundlePath') } },
+      wfHistory,
+      `project-${created.body.code}`,
+    );
+    if (process.env.RECORD_HISTORIES === '1') {
+      fs.writeFileSync(path.join(FIXTURES, 'project-concurrent-steps.json'), historyToJSON(wfHistory));
     }
   });
 
