@@ -3,10 +3,9 @@
  * Idempotent by construction: creation is keyed on the project id, each step on (project, seq),
  * both with ON CONFLICT DO NOTHING inside one transaction, so a retried activity writes nothing twice.
  */
-import type { EntityManager } from '@mikro-orm/postgresql';
-import type { AuditLog } from '../db/audit.js';
+import type { AuditEntry, AuditLog } from '../db/audit.js';
 import type { Orm } from '../db/orm.js';
-import { SYSTEM_SCOPE, inScope } from '../db/scope.js';
+import { SYSTEM_SCOPE, executeAll, inScope, type Statement } from '../db/scope.js';
 import { fenFromDb } from '../domain/money.js';
 import type { NewProjectRecord, TransitionRecord, Actor } from '../domain/project-records.js';
 
@@ -68,7 +67,7 @@ export function createProjectActivities({ orm, audit }: ProjectActivityDeps) {
             'run',
           );
         }
-        await insertHistory(em, {
+        const history = historyInsert({
           projectId: p.id,
           seq: 0,
           action: 'create',
@@ -79,6 +78,7 @@ export function createProjectActivities({ orm, audit }: ProjectActivityDeps) {
           payload: { approvalDocumentNo: p.approvalDocumentNo, budgetFen: p.budgetFen },
           effects: {},
         });
+        await em.execute(history.sql, history.params, 'run');
         await audit.append(em, {
           actor: { id: args.actor.id, username: args.actor.username },
           via: 'activity',
@@ -91,15 +91,40 @@ export function createProjectActivities({ orm, audit }: ProjectActivityDeps) {
       });
     },
 
+    /**
+     * A step in two round trips: first the chain lock, its head and whether this step is already
+     * recorded (and, for 调项, the values it changes); then every write and the COMMIT. The lock
+     * comes first, so a retry racing its own first attempt finds the step recorded.
+     */
     async recordTransition(r: TransitionRecord): Promise<void> {
+      const entry = (payload: Record<string, unknown>): AuditEntry => ({
+        actor: { id: r.actor.id, username: r.actor.username },
+        via: 'activity',
+        action: `project.${r.action}`,
+        entity: 'project',
+        entityId: r.projectId,
+        before: { stage: r.fromStage, seq: r.seq - 1 },
+        after: { stage: r.toStage, seq: r.seq, ...r.effects, payload },
+        at: r.at,
+      });
       await inScope(orm, SYSTEM_SCOPE, async (em) => {
         const adj = r.effects.adjustment;
+        const changes = adj !== undefined || r.effects.plannedDates !== undefined;
+        const [, head, done, current] = await executeAll(em, [
+          ...audit.lockAndHead(entry(r.payload)),
+          {
+            sql: 'SELECT EXISTS (SELECT 1 FROM project_history WHERE project_id = ? AND seq = ?) AS done',
+            params: [r.projectId, r.seq],
+            prepare: true,
+          },
+          ...(changes ? [currentValues(r.projectId)] : []),
+        ]);
+        if ((done![0] as { done: boolean }).done) return; // recorded by an earlier attempt
         // 调项 keeps what it changed: the history row carries the values before and after.
-        const record =
-          adj || r.effects.plannedDates
-            ? { ...r, payload: { ...r.payload, ...(await beforeAfter(em, r)) } }
-            : r;
-        if (!(await insertHistory(em, record))) return; // this step was recorded by an earlier attempt
+        const payload = changes
+          ? { ...r.payload, ...beforeAfter(current![0] as CurrentValues, r) }
+          : r.payload;
+        const writes: Statement[] = [historyInsert({ ...r, payload })];
         const sets = ['stage = ?', 'stage_seq = ?', 'updated_at = ?'];
         const params: unknown[] = [r.toStage, r.seq, r.at];
         if (adj?.name !== undefined) {
@@ -116,32 +141,30 @@ export function createProjectActivities({ orm, audit }: ProjectActivityDeps) {
         }
         if (adj?.fundSources) {
           // Σ sources = budget is checked at commit (deferred trigger), after both are replaced.
-          await em.execute('DELETE FROM project_fund_source WHERE project_id = ?', [r.projectId], 'run');
-          for (const [i, s] of adj.fundSources.entries()) {
-            await em.execute(
-              'INSERT INTO project_fund_source (project_id, position, kind, amount_fen, document_no) VALUES (?, ?, ?, ?, ?)',
-              [r.projectId, i, s.kind, String(s.amountFen), s.documentNo],
-              'run',
-            );
+          writes.push({ sql: 'DELETE FROM project_fund_source WHERE project_id = ?', params: [r.projectId] });
+          for (const [i, src] of adj.fundSources.entries()) {
+            writes.push({
+              sql: 'INSERT INTO project_fund_source (project_id, position, kind, amount_fen, document_no) VALUES (?, ?, ?, ?, ?)',
+              params: [r.projectId, i, src.kind, String(src.amountFen), src.documentNo],
+            });
           }
         }
         if (adj?.villageIds) {
-          await em.execute('DELETE FROM project_village WHERE project_id = ?', [r.projectId], 'run');
+          writes.push({ sql: 'DELETE FROM project_village WHERE project_id = ?', params: [r.projectId] });
           for (const v of adj.villageIds) {
-            await em.execute(
-              'INSERT INTO project_village (project_id, village_id) VALUES (?, ?)',
-              [r.projectId, v],
-              'run',
-            );
+            writes.push({
+              sql: 'INSERT INTO project_village (project_id, village_id) VALUES (?, ?)',
+              params: [r.projectId, v],
+            });
           }
         }
         for (const c of r.effects.closeAlerts ?? []) {
           for (const l of c.ladders) {
-            await em.execute(
-              `UPDATE alert SET status = ?, closed_at = ? WHERE project_id = ? AND kind = ? AND period = ? AND status = 'active'`,
-              [c.status, r.at, r.projectId, l.kind, l.period],
-              'run',
-            );
+            writes.push({
+              sql: `UPDATE alert SET status = ?, closed_at = ? WHERE project_id = ? AND kind = ? AND period = ? AND status = 'active'`,
+              params: [c.status, r.at, r.projectId, l.kind, l.period],
+              prepare: true,
+            });
           }
         }
         if (r.effects.progressPercent !== undefined) {
@@ -156,17 +179,23 @@ export function createProjectActivities({ orm, audit }: ProjectActivityDeps) {
             percent: number;
             narrative: string;
           };
-          await em.execute(
-            `INSERT INTO monthly_progress (project_id, month, percent, narrative, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)
+          writes.push(
+            {
+              sql: `INSERT INTO monthly_progress (project_id, month, percent, narrative, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)
              ON CONFLICT (project_id, month) DO UPDATE SET percent = EXCLUDED.percent, narrative = EXCLUDED.narrative,
                import_id = NULL, created_by = EXCLUDED.created_by, created_at = EXCLUDED.created_at`,
-            [r.projectId, month, percent, narrative, r.actor.id, r.at],
-            'run',
-          );
-          await em.execute(
-            `INSERT INTO ledger_event (project_id, ledger, kind, actor_id, actor_name, at, payload) VALUES (?, 'implementing', 'monthlyProgress', ?, ?, ?, ?::jsonb)`,
-            [r.projectId, r.actor.id, r.actor.name, r.at, JSON.stringify({ month, percent, narrative })],
-            'run',
+              params: [r.projectId, month, percent, narrative, r.actor.id, r.at],
+            },
+            {
+              sql: `INSERT INTO ledger_event (project_id, ledger, kind, actor_id, actor_name, at, payload) VALUES (?, 'implementing', 'monthlyProgress', ?, ?, ?, ?::jsonb)`,
+              params: [
+                r.projectId,
+                r.actor.id,
+                r.actor.name,
+                r.at,
+                JSON.stringify({ month, percent, narrative }),
+              ],
+            },
           );
         }
         if (r.effects.plannedDates) {
@@ -180,33 +209,24 @@ export function createProjectActivities({ orm, audit }: ProjectActivityDeps) {
           params.push(d.start, d.completion, d.acceptance, d.reimbursement);
         }
         // stage_seq guards against an older step overwriting a newer one.
-        await em.execute(
-          `UPDATE project SET ${sets.join(', ')} WHERE id = ? AND stage_seq < ?`,
-          [...params, r.projectId, r.seq],
-          'run',
-        );
-        await audit.append(em, {
-          actor: { id: r.actor.id, username: r.actor.username },
-          via: 'activity',
-          action: `project.${r.action}`,
-          entity: 'project',
-          entityId: r.projectId,
-          before: { stage: r.fromStage, seq: r.seq - 1 },
-          after: { stage: r.toStage, seq: r.seq, ...r.effects, payload: r.payload },
-          at: r.at,
+        writes.push({
+          sql: `UPDATE project SET ${sets.join(', ')} WHERE id = ? AND stage_seq < ?`,
+          params: [...params, r.projectId, r.seq],
+          prepare: true,
         });
+        writes.push(audit.insert(head!, entry(payload)));
+        await executeAll(em, writes, { commit: true });
       });
     },
   };
 }
 
-/** The values an adjustment changes, as they are now and as they will be. */
-async function beforeAfter(
-  em: EntityManager,
-  r: TransitionRecord,
-): Promise<{ before: unknown; after: unknown }> {
-  const [row] = (await em.execute<Record<string, unknown>[]>(
-    `SELECT p.name, p.location, p.budget_fen::text AS budget_fen,
+type CurrentValues = Record<string, unknown>;
+
+/** The project's values that an adjustment may change, as they are now. */
+function currentValues(projectId: string): Statement {
+  return {
+    sql: `SELECT p.name, p.location, p.budget_fen::text AS budget_fen,
             to_char(p.planned_start, 'YYYY-MM-DD') AS start, to_char(p.planned_completion, 'YYYY-MM-DD') AS completion,
             to_char(p.planned_acceptance, 'YYYY-MM-DD') AS acceptance,
             to_char(p.planned_reimbursement, 'YYYY-MM-DD') AS reimbursement,
@@ -215,9 +235,12 @@ async function beforeAfter(
             COALESCE((SELECT json_agg(v.code ORDER BY v.code) FROM project_village pv JOIN org_unit v ON v.id = pv.village_id
                        WHERE pv.project_id = p.id), '[]') AS village_codes
        FROM project p WHERE p.id = ?`,
-    [r.projectId],
-    'all',
-  )) as [Record<string, unknown>];
+    params: [projectId],
+  };
+}
+
+/** The values an adjustment changes, as they are now and as they will be. */
+function beforeAfter(row: CurrentValues, r: TransitionRecord): { before: unknown; after: unknown } {
   const adj = r.effects.adjustment ?? {};
   const before: Record<string, unknown> = {};
   const after: Record<string, unknown> = {};
@@ -239,12 +262,12 @@ async function beforeAfter(
   return { before, after };
 }
 
-async function insertHistory(em: EntityManager, r: TransitionRecord): Promise<boolean> {
-  const rows = await em.execute(
-    `INSERT INTO project_history (project_id, seq, action, from_stage, to_stage, actor_id, actor_name, at, payload)
+function historyInsert(r: TransitionRecord): Statement {
+  return {
+    sql: `INSERT INTO project_history (project_id, seq, action, from_stage, to_stage, actor_id, actor_name, at, payload)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)
-     ON CONFLICT (project_id, seq) DO NOTHING RETURNING id`,
-    [
+     ON CONFLICT (project_id, seq) DO NOTHING`,
+    params: [
       r.projectId,
       r.seq,
       r.action,
@@ -255,7 +278,6 @@ async function insertHistory(em: EntityManager, r: TransitionRecord): Promise<bo
       r.at,
       JSON.stringify(r.payload),
     ],
-    'all',
-  );
-  return rows.length > 0;
+    prepare: true,
+  };
 }

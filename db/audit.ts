@@ -7,10 +7,25 @@
  */
 import crypto from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { executeAll, type Statement } from './scope.js';
 
 export const GENESIS = 'GENESIS';
-// One advisory lock serialises appends, so the chain order equals the commit order.
+/**
+ * The trail is several chains, one advisory lock each (keyed on this and the chain), so a chain's
+ * order equals its commit order while writes to different chains never wait for each other.
+ */
 const CHAIN_LOCK = 727_274_001;
+/** How many chains new rows spread over (rows keep the chain they were written to). */
+export const CHAINS = 32;
+
+/**
+ * A row's chain: that of its entity, so one project's (or account's) rows stay in one chain. A
+ * row without an entity id goes with its actor. Chain 0 holds the rows from before the split.
+ */
+export function chainOf(e: AuditSubject): number {
+  const subject = `${e.entity}:${e.entityId ?? e.actor.username}`;
+  return 1 + (crypto.createHash('sha256').update(subject).digest().readUInt32BE(0) % CHAINS);
+}
 
 export interface AuditEntry {
   actor: { id: string | null; username: string; unit?: string | null };
@@ -25,8 +40,12 @@ export interface AuditEntry {
   at?: string;
 }
 
+/** What decides a row's chain (and whose unit the head query looks up). */
+type AuditSubject = Pick<AuditEntry, 'entity' | 'entityId' | 'actor'>;
+
 export interface AuditRow {
   id: string;
+  chain: number;
   at: string;
   actor_id: string | null;
   actor_username: string;
@@ -55,7 +74,7 @@ export function canonicalJson(value: unknown): string {
     .join(',')}}`;
 }
 
-function content(r: Omit<AuditRow, 'id' | 'hash' | 'prev_hash'>): string {
+function content(r: Omit<AuditRow, 'id' | 'hash' | 'prev_hash' | 'chain'>): string {
   return canonicalJson([
     new Date(r.at).toISOString(),
     r.actor_id,
@@ -74,28 +93,43 @@ function content(r: Omit<AuditRow, 'id' | 'hash' | 'prev_hash'>): string {
 export function chainHash(
   key: Buffer,
   prevHash: string,
-  row: Omit<AuditRow, 'id' | 'hash' | 'prev_hash'>,
+  row: Omit<AuditRow, 'id' | 'hash' | 'prev_hash' | 'chain'>,
 ): string {
   return crypto.createHmac('sha256', key).update(prevHash).update('\n').update(content(row)).digest('hex');
 }
 
 export interface AuditLog {
   append(em: EntityManager, entry: AuditEntry): Promise<void>;
+  /**
+   * For writers that batch their statements: what takes the chain lock and reads its head. Send
+   * these first (their rows go to `insert`), then the INSERT that `insert` builds, in the same
+   * transaction.
+   */
+  lockAndHead(subject: AuditSubject): Statement[];
+  insert(headRows: unknown[], entry: AuditEntry): Statement;
 }
 
+type HeadRow = { hash: string | null; unit: string | null };
+
 export function createAuditLog(key: Buffer): AuditLog {
-  return {
-    async append(em, e) {
-      await em.execute('SELECT pg_advisory_xact_lock(?)', [CHAIN_LOCK], 'all');
-      // After the lock (a fresh statement, so its snapshot sees the last committed append), the
-      // chain's head and, when the writer knew only the account, the actor's unit: one round trip.
+  const log: AuditLog = {
+    lockAndHead(e) {
+      // After the lock (a statement of its own, so the head's snapshot sees the last committed
+      // append), the chain's head and, when the writer knew only the account, the actor's unit.
       const lookUpUnit = !e.actor.unit && !!e.actor.id;
-      const [head] = await em.execute<{ hash: string | null; unit: string | null }[]>(
-        `SELECT (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1) AS hash,
+      const chain = chainOf(e);
+      return [
+        { sql: 'SELECT pg_advisory_xact_lock(?, ?)', params: [CHAIN_LOCK, chain], prepare: true },
+        {
+          sql: `SELECT (SELECT hash FROM audit_log WHERE chain = ? ORDER BY id DESC LIMIT 1) AS hash,
                 ${lookUpUnit ? '(SELECT o.code FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id WHERE u.id = ?)' : 'NULL'} AS unit`,
-        lookUpUnit ? [e.actor.id] : [],
-        'all',
-      );
+          params: lookUpUnit ? [chain, e.actor.id] : [chain],
+          prepare: true,
+        },
+      ];
+    },
+    insert(headRows, e) {
+      const head = headRows[0] as HeadRow | undefined;
       const prev = head?.hash ?? GENESIS;
       const unit = e.actor.unit ?? head?.unit ?? null;
       const row = {
@@ -112,10 +146,11 @@ export function createAuditLog(key: Buffer): AuditLog {
         ip: e.ip ?? null,
       };
       const hash = chainHash(key, prev, row);
-      await em.execute(
-        `INSERT INTO audit_log (at, actor_id, actor_username, actor_unit, via, action, entity, entity_id, before, after, ip, prev_hash, hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?)`,
-        [
+      return {
+        sql: `INSERT INTO audit_log (chain, at, actor_id, actor_username, actor_unit, via, action, entity, entity_id, before, after, ip, prev_hash, hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?)`,
+        params: [
+          chainOf(e),
           row.at,
           row.actor_id,
           row.actor_username,
@@ -130,10 +165,16 @@ export function createAuditLog(key: Buffer): AuditLog {
           prev,
           hash,
         ],
-        'run',
-      );
+        prepare: true,
+      };
+    },
+    async append(em, e) {
+      const [, head] = await executeAll(em, log.lockAndHead(e));
+      const insert = log.insert(head!, e);
+      await em.execute(insert.sql, insert.params, 'run');
     },
   };
+  return log;
 }
 
 export interface VerifyResult {
@@ -142,32 +183,36 @@ export interface VerifyResult {
   problems: { id: string; problem: string }[];
 }
 
-/** Walks the chain in id order (rows may arrive in batches) and names every row that does not fit. */
+/**
+ * Walks the chains in id order (rows may arrive in batches, the chains interleaved) and names
+ * every row that does not fit: each row must carry its own content's hash and follow the row
+ * before it in its chain.
+ */
 export function createChainVerifier(key: Buffer) {
   const problems: VerifyResult['problems'] = [];
-  let prev = GENESIS;
-  let prevId: string | null = null;
+  const last = new Map<number, { hash: string; id: string }>();
   let checked = 0;
   return {
     push(rows: AuditRow[]) {
       for (const r of rows) {
         checked++;
+        const chain = Number(r.chain ?? 0);
         if (chainHash(key, r.prev_hash, r) !== r.hash) {
           problems.push({
             id: r.id,
             problem: 'content does not match its hash (edited, or inserted without the key)',
           });
         }
-        if (r.prev_hash !== prev) {
+        const before = last.get(chain);
+        if (r.prev_hash !== (before?.hash ?? GENESIS)) {
           problems.push({
             id: r.id,
-            problem: prevId
-              ? `does not follow row ${prevId} (a row between them was deleted, or this row was inserted or moved)`
-              : 'is not the first row of the chain (earlier rows were deleted)',
+            problem: before
+              ? `does not follow row ${before.id} of chain ${chain} (a row between them was deleted, or this row was inserted or moved)`
+              : `is not the first row of chain ${chain} (earlier rows were deleted)`,
           });
         }
-        prev = r.hash;
-        prevId = r.id;
+        last.set(chain, { hash: r.hash, id: r.id });
       }
     },
     result(): VerifyResult {
@@ -192,7 +237,7 @@ export async function verifyAuditTable(
   let after = '0';
   for (;;) {
     const rows = await query(
-      `SELECT id::text, at, actor_id, actor_username, actor_unit, via, action, entity, entity_id, before, after, ip, prev_hash, hash
+      `SELECT id::text, chain, at, actor_id, actor_username, actor_unit, via, action, entity, entity_id, before, after, ip, prev_hash, hash
          FROM audit_log WHERE audit_log.id > $1::bigint ORDER BY audit_log.id LIMIT $2`,
       [after, batch],
     );

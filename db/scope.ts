@@ -3,6 +3,7 @@
  * statement sets the per-transaction settings row-level security reads. Without them PostgreSQL
  * returns no project rows at all, so forgetting the scope fails closed.
  */
+import crypto from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isCountyWide, type Principal } from '../domain/access.js';
 import type { Role } from '../domain/schemas.js';
@@ -52,54 +53,166 @@ function beginStatement(scope: DbScope): string {
   return `BEGIN; SELECT set_config('app.scope_kind', '${scope.kind}', true), set_config('app.unit_id', '${unit}', true), set_config('app.roles', '${roles}', true)`;
 }
 
+/** One SQL statement with knex-style `?` placeholders. */
+export interface Statement {
+  sql: string;
+  params?: unknown[];
+  /**
+   * Run as a server-side prepared statement, planned once per connection: for the statements
+   * every step sends. Only for a fixed number of scalar parameters whose types PostgreSQL can
+   * tell from the statement (no arrays, no `?` inside string literals).
+   */
+  prepare?: boolean;
+}
+
+/** Which prepared statements each pooled connection holds (they outlive transactions). */
+const preparedOn = new WeakMap<object, Set<string>>();
+
+/** What `inScope` hands its callback: MikroORM's `execute`/`transactional`, plus `batch`. */
+interface ScopedFacade {
+  execute(sql: string, params?: unknown[], method?: 'all' | 'get' | 'run'): Promise<unknown>;
+  transactional<R>(inner: (em: EntityManager) => Promise<R>): Promise<R>;
+  batch(statements: Statement[], opts?: { commit?: boolean }): Promise<unknown[][]>;
+}
+
+type PgResult = { rows: unknown[]; rowCount: number | null };
+
+/**
+ * Several statements in one round trip, each one's rows in order; inside `inScope` they are sent
+ * as one query text (each still gets its own snapshot, so a statement after a lock sees what the
+ * lock waited for). `commit: true` ends the transaction in the same round trip. On any other
+ * EntityManager they run one after the other.
+ */
+export async function executeAll(
+  em: EntityManager,
+  statements: Statement[],
+  opts: { commit?: boolean } = {},
+): Promise<unknown[][]> {
+  const facade = em as unknown as Partial<ScopedFacade>;
+  if (typeof facade.batch === 'function') return facade.batch(statements, opts);
+  const out: unknown[][] = [];
+  for (const s of statements) out.push(await em.execute<unknown[]>(s.sql, s.params ?? [], 'all'));
+  return out;
+}
+
 /**
  * Runs `fn` in one transaction of the caller's scope. The transaction is driven straight on a
  * pooled connection: the same SQL MikroORM's `execute` would send (its own placeholder
  * formatting, so arrays, JSON and dates mean the same), without the per-query and per-transaction
- * machinery around it, and with BEGIN and the scope settings sent as one round trip. Statements
- * on the same transaction run one after the other even when `fn` issues them concurrently.
+ * machinery around it. Round trips are what a step costs most, so BEGIN and the scope settings
+ * travel with the transaction's first statement, `batch` sends several statements at once, and
+ * a batch may carry the COMMIT. Statements on the same transaction run one after the other even
+ * when `fn` issues them concurrently.
  */
-export async function inScope<T>(
+export function inScope<T>(orm: Orm, scope: DbScope, fn: (em: EntityManager) => Promise<T>): Promise<T> {
+  return onPooledConnection(orm, beginStatement(scope), fn);
+}
+
+/**
+ * Statements on data without row-level security (sessions, say), in one round trip with no scope
+ * set. Several statements run as PostgreSQL's implicit transaction of one query text.
+ */
+export function queryUnscoped(orm: Orm, statements: Statement[]): Promise<unknown[][]> {
+  return onPooledConnection(orm, undefined, (em) => executeAll(em, statements));
+}
+
+/** The pooled connection and the facade behind `inScope` (begin: undefined, no transaction). */
+async function onPooledConnection<T>(
   orm: Orm,
-  scope: DbScope,
+  begin: string | undefined,
   fn: (em: EntityManager) => Promise<T>,
 ): Promise<T> {
-  const begin = beginStatement(scope);
+  let prefix: string | undefined = begin;
+  let open = false; // BEGIN sent and no COMMIT yet
   const connection = orm.em.getConnection();
   const client = (connection.getKnex() as unknown as { client: KnexClient }).client;
   const platform = orm.em.getPlatform();
   const conn = await client.acquireConnection();
   let queue: Promise<unknown> = Promise.resolve();
-  const run = (text: string) => {
-    const next = queue.then(() => conn.query(text));
+  const held = preparedOn.get(conn) ?? new Set<string>();
+  preparedOn.set(conn, held);
+  /** A statement as the text to send, and how many results that text gives (PREPARE adds one). */
+  const render = (st: Statement): { text: string; results: number } => {
+    const params = st.params ?? [];
+    if (!st.prepare) return { text: platform.formatQuery(st.sql, params), results: 1 };
+    const name = `sz_${crypto.createHash('sha1').update(st.sql).digest('hex').slice(0, 24)}`;
+    const args = params.length ? platform.formatQuery(`(${params.map(() => '?').join(', ')})`, params) : '';
+    if (held.has(name)) return { text: `EXECUTE ${name}${args}`, results: 1 };
+    let n = 0;
+    const body = st.sql.replace(/\?/g, () => `$${++n}`);
+    if (n !== params.length || params.some(Array.isArray))
+      throw new Error(`cannot prepare a statement with ${n} placeholders for ${params.length} values`);
+    held.add(name);
+    return { text: `PREPARE ${name} AS ${body};\nEXECUTE ${name}${args}`, results: 2 };
+  };
+  /** Sends the statements (BEGIN first if not yet sent) and answers each one's result. */
+  const run = (statements: Statement[], commit = false): Promise<PgResult[]> => {
+    const next = queue.then(async () => {
+      const parts = statements.map(render);
+      const texts = parts.map((x) => x.text);
+      let skip = 0;
+      if (prefix !== undefined) {
+        texts.unshift(prefix); // BEGIN; SELECT set_config(…): two results
+        skip = 2;
+        prefix = undefined;
+        open = true;
+      }
+      if (commit) texts.push('COMMIT');
+      if (texts.length === 0) return [];
+      const res = await conn.query(texts.join(';\n'));
+      if (commit) open = false;
+      const all = (Array.isArray(res) ? res : [res]) as PgResult[];
+      // Each statement's own result is the last of its part (after its PREPARE, if any).
+      const out: PgResult[] = [];
+      let at = skip;
+      for (const part of parts) {
+        at += part.results;
+        out.push(all[at - 1]!);
+      }
+      return out;
+    });
     queue = next.catch(() => undefined);
     return next;
   };
-  const facade = {
-    async execute(sql: string, params: unknown[] = [], method: 'all' | 'get' | 'run' = 'all') {
-      const res = (await run(platform.formatQuery(sql, params))) as {
-        rows: unknown[];
-        rowCount: number | null;
-      };
-      if (method === 'all') return res.rows;
-      if (method === 'get') return res.rows[0];
-      const first = res.rows[0] as { id?: unknown } | undefined;
-      return { affectedRows: res.rowCount, insertId: first?.id ?? 0, row: first, rows: res.rows };
+  const facade: ScopedFacade = {
+    async execute(sql, params = [], method = 'all') {
+      const [res] = await run([{ sql, params }]);
+      if (method === 'all') return res!.rows;
+      if (method === 'get') return res!.rows[0];
+      const first = res!.rows[0] as { id?: unknown } | undefined;
+      return { affectedRows: res!.rowCount, insertId: first?.id ?? 0, row: first, rows: res!.rows };
     },
     // Already in a transaction: a nested one is the same transaction.
-    transactional: <R>(inner: (em: EntityManager) => Promise<R>) => inner(facade as unknown as EntityManager),
+    transactional: (inner) => inner(facade as unknown as EntityManager),
+    async batch(statements, opts = {}) {
+      return (await run(statements, opts.commit === true)).map((r) => r.rows);
+    },
   };
   try {
-    await run(begin);
     const result = await fn(facade as unknown as EntityManager);
-    await run('COMMIT');
+    await queue;
+    if (open) await run([], true);
     return result;
   } catch (err) {
-    await run('ROLLBACK').catch(() => undefined);
+    await queue;
+    // Once BEGIN has gone out the transaction may be open (or aborted): end it. After a failed
+    // COMMIT it is already over, and ROLLBACK only warns.
+    if (begin !== undefined && prefix === undefined) await conn.query('ROLLBACK').catch(() => undefined);
+    // A failed text may have stopped before or after one of its PREPAREs (which outlive the
+    // transaction): forget them all rather than guess.
+    if (held.size) {
+      held.clear();
+      await conn.query('DEALLOCATE ALL').catch(() => undefined);
+    }
     throw err;
   } finally {
     await client.releaseConnection(conn);
   }
+}
+
+/** A read (or one write) in the caller's scope in a single round trip: BEGIN, scope, statements, COMMIT. */
+export function queryInScope(orm: Orm, scope: DbScope, statements: Statement[]): Promise<unknown[][]> {
+  return inScope(orm, scope, (em) => executeAll(em, statements, { commit: true }));
 }
 
 /**

@@ -8,6 +8,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { OrgKind, Role } from '../../../../domain/schemas.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../../../../db/orm.js';
+import { queryUnscoped } from '../../../../db/scope.js';
 
 export interface SessionUser {
   id: string;
@@ -68,40 +69,42 @@ export function sessionMiddleware(orm: Orm, policy: SessionPolicy) {
     const token: unknown = req.cookies?.[SESSION_COOKIE];
     if (typeof token !== 'string' || token.length < 20 || token.length > 100) return next();
     const id = tokenHash(token);
-    const em = orm.em.fork();
-    const rows = await em.execute<
+    // On a pooled connection directly, as a prepared statement: every request asks it.
+    const [found] = await queryUnscoped(orm, [
       {
-        user_id: string;
-        username: string;
-        display_name: string;
-        must_change_password: boolean;
-        totp_enabled: boolean;
-        org_id: string;
-        org_code: string;
-        org_name: string;
-        org_kind: OrgKind;
-        roles: Role[];
-        idle_expired: boolean;
-        touch: boolean;
-      }[]
-    >(
-      `SELECT u.id AS user_id, u.username, u.display_name, u.must_change_password, u.totp_enabled,
+        sql: `SELECT u.id AS user_id, u.username, u.display_name, u.must_change_password, u.totp_enabled,
               o.id AS org_id, o.code AS org_code, o.name AS org_name, o.kind AS org_kind,
               COALESCE((SELECT array_agg(r.role ORDER BY r.role) FROM user_role r WHERE r.user_id = u.id), '{}') AS roles,
               s.last_seen_at < now() - make_interval(mins => ?) AS idle_expired,
               s.last_seen_at < now() - interval '1 minute' AS touch
          FROM user_session s JOIN app_user u ON u.id = s.user_id JOIN org_unit o ON o.id = u.org_unit_id
         WHERE s.id = ? AND s.expires_at > now() AND NOT u.disabled`,
-      [policy.idleMinutes, id],
-      'all',
-    );
+        params: [policy.idleMinutes, id],
+        prepare: true,
+      },
+    ]);
+    const rows = found as {
+      user_id: string;
+      username: string;
+      display_name: string;
+      must_change_password: boolean;
+      totp_enabled: boolean;
+      org_id: string;
+      org_code: string;
+      org_name: string;
+      org_kind: OrgKind;
+      roles: Role[];
+      idle_expired: boolean;
+      touch: boolean;
+    }[];
     const row = rows[0];
     if (!row) return next();
     if (row.idle_expired) {
       await destroySession(orm, id);
       return next();
     }
-    if (row.touch) await em.execute('UPDATE user_session SET last_seen_at = now() WHERE id = ?', [id], 'run');
+    if (row.touch)
+      await orm.em.fork().execute('UPDATE user_session SET last_seen_at = now() WHERE id = ?', [id], 'run');
     req.user = {
       id: row.user_id,
       username: row.username,

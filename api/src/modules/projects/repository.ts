@@ -18,7 +18,14 @@ import type {
 } from '../../../../domain/schemas.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../../../../db/orm.js';
-import { SYSTEM_SCOPE, inScope, scopeOf } from '../../../../db/scope.js';
+import {
+  SYSTEM_SCOPE,
+  executeAll,
+  inScope,
+  queryInScope,
+  scopeOf,
+  type Statement,
+} from '../../../../db/scope.js';
 
 interface ProjectRow {
   id: string;
@@ -44,7 +51,24 @@ interface ProjectRow {
   owner_unit_id: string;
   owner_code: string;
   owner_name: string;
+  villages: { id: string; code: string; name: string; parent_id: string | null }[];
+  sources: { kind: FundSourceKind; amount_fen: string; document_no: string | null }[];
 }
+
+interface HistoryRow {
+  seq: number;
+  action: string;
+  from_stage: Stage | null;
+  to_stage: Stage;
+  actor_name: string;
+  at: Date | string;
+  payload: Record<string, unknown>;
+}
+
+/** A project's history as one JSON column of the project's row (the page after a step). */
+const HISTORY_COLUMN = `COALESCE((SELECT json_agg(json_build_object('seq', h.seq, 'action', h.action,
+      'from_stage', h.from_stage, 'to_stage', h.to_stage, 'actor_name', h.actor_name, 'at', h.at, 'payload', h.payload)
+      ORDER BY h.seq) FROM project_history h WHERE h.project_id = p.id), '[]') AS history`;
 
 const SELECT = `
   SELECT p.id, p.code, p.name, p.year, p.type, p.nature, p.stage, p.location, p.approval_document_no,
@@ -55,7 +79,16 @@ const SELECT = `
          to_char(p.planned_reimbursement, 'YYYY-MM-DD') AS planned_reimbursement,
          p.created_at, p.updated_at,
          d.id AS department_id, d.code AS department_code, d.name AS department_name,
-         o.id AS owner_unit_id, o.code AS owner_code, o.name AS owner_name
+         o.id AS owner_unit_id, o.code AS owner_code, o.name AS owner_name,
+         -- Villages (in code order) and fund sources (in position order) ride along as JSON, so a
+         -- project, however many, is one statement; amounts stay text, never JSON numbers.
+         COALESCE((SELECT json_agg(json_build_object('id', v.id, 'code', v.code, 'name', v.name, 'parent_id', v.parent_id)
+                                   ORDER BY v.code)
+                     FROM project_village pv JOIN org_unit v ON v.id = pv.village_id
+                    WHERE pv.project_id = p.id), '[]') AS villages,
+         COALESCE((SELECT json_agg(json_build_object('kind', s.kind, 'amount_fen', s.amount_fen::text, 'document_no', s.document_no)
+                                   ORDER BY s.position)
+                     FROM project_fund_source s WHERE s.project_id = p.id), '[]') AS sources
     FROM project p
     JOIN org_unit d ON d.id = p.department_id
     JOIN org_unit o ON o.id = p.owner_unit_id`;
@@ -167,120 +200,84 @@ function orderBy(q: Pick<ProjectExportQuery, 'sort' | 'order'>): string {
 export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } = {}) {
   const appLayer = opts.appLayer ?? true;
 
-  async function hydrate(
-    conn: EntityManager,
-    rows: ProjectRow[],
-  ): Promise<(ProjectDto & { scope: ProjectScope })[]> {
-    if (rows.length === 0) return [];
-    const ids = rows.map((r) => r.id);
-    // Villages and fund sources in one round trip, on this transaction's connection (where the
-    // scope settings hold): rows of kind 'v' (village id, code, name, township) and 's' (kind,
-    // amount, document number), each kind in its own order.
-    const parts = await conn.execute<
-      { t: 'v' | 's'; project_id: string; a: string; b: string; c: string | null; d: string | null }[]
-    >(
-      `SELECT 'v' AS t, pv.project_id, v.id::text AS a, v.code AS b, v.name AS c, v.parent_id::text AS d, v.code AS ord
-         FROM project_village pv JOIN org_unit v ON v.id = pv.village_id
-        WHERE pv.project_id = ANY(ARRAY[?]::uuid[])
-       UNION ALL
-       SELECT 's', project_id, kind, amount_fen::text, document_no, NULL, lpad(position::text, 6, '0')
-         FROM project_fund_source WHERE project_id = ANY(ARRAY[?]::uuid[])
-       ORDER BY t, ord`,
-      [ids, ids],
-      'all',
-    );
-    const villages = parts
-      .filter((x) => x.t === 'v')
-      .map((x) => ({ project_id: x.project_id, id: x.a, code: x.b, name: x.c!, parent_id: x.d }));
-    const sources = parts
-      .filter((x) => x.t === 's')
-      .map((x) => ({
-        project_id: x.project_id,
-        kind: x.a as FundSourceKind,
-        amount_fen: x.b,
-        document_no: x.c,
-      }));
-    return rows.map((r) => {
-      const vs = villages.filter((v) => v.project_id === r.id);
-      return {
-        id: r.id,
-        code: r.code,
-        name: r.name,
-        year: r.year,
-        type: r.type,
-        nature: r.nature,
-        stage: r.stage,
-        department: { code: r.department_code, name: r.department_name },
-        ownerUnit: { code: r.owner_code, name: r.owner_name },
-        villages: vs.map((v) => ({ code: v.code, name: v.name })),
-        location: r.location,
-        approvalDocumentNo: r.approval_document_no,
-        budgetFen: fenFromDb(r.budget_fen),
-        fundSources: sources
-          .filter((s) => s.project_id === r.id)
-          .map((s) => ({ kind: s.kind, amountFen: fenFromDb(s.amount_fen), documentNo: s.document_no })),
-        plannedDates: {
-          start: r.planned_start,
-          completion: r.planned_completion,
-          acceptance: r.planned_acceptance,
-          reimbursement: r.planned_reimbursement,
-        },
-        progressPercent: r.progress_percent,
-        allowedActions: allowedActions(r.stage),
-        createdAt: iso(r.created_at),
-        updatedAt: iso(r.updated_at),
-        scope: {
-          departmentId: r.department_id,
-          ownerUnitId: r.owner_unit_id,
-          villageIds: vs.map((v) => v.id),
-          townshipIds: [...new Set(vs.map((v) => v.parent_id).filter((x): x is string => x !== null))],
-        },
-      };
-    });
+  function toDto(r: ProjectRow): ProjectDto & { scope: ProjectScope } {
+    const vs = r.villages;
+    return {
+      id: r.id,
+      code: r.code,
+      name: r.name,
+      year: r.year,
+      type: r.type,
+      nature: r.nature,
+      stage: r.stage,
+      department: { code: r.department_code, name: r.department_name },
+      ownerUnit: { code: r.owner_code, name: r.owner_name },
+      villages: vs.map((v) => ({ code: v.code, name: v.name })),
+      location: r.location,
+      approvalDocumentNo: r.approval_document_no,
+      budgetFen: fenFromDb(r.budget_fen),
+      fundSources: r.sources.map((x) => ({
+        kind: x.kind,
+        amountFen: fenFromDb(x.amount_fen),
+        documentNo: x.document_no,
+      })),
+      plannedDates: {
+        start: r.planned_start,
+        completion: r.planned_completion,
+        acceptance: r.planned_acceptance,
+        reimbursement: r.planned_reimbursement,
+      },
+      progressPercent: r.progress_percent,
+      allowedActions: allowedActions(r.stage),
+      createdAt: iso(r.created_at),
+      updatedAt: iso(r.updated_at),
+      scope: {
+        departmentId: r.department_id,
+        ownerUnitId: r.owner_unit_id,
+        villageIds: vs.map((v) => v.id),
+        townshipIds: [...new Set(vs.map((v) => v.parent_id).filter((x): x is string => x !== null))],
+      },
+    };
+  }
+
+  /** One project by id or code within the principal's scope, with extra columns if asked. */
+  function oneStatement(who: Principal, idOrCode: string, extra: string[] = [], extraParams: unknown[] = []) {
+    const scope = scopeCondition(who, appLayer);
+    const byId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrCode);
+    const columns = ['p.workflow_id', ...extra].map((c) => `${c}, `).join('');
+    return {
+      sql: `${SELECT.replace('SELECT p.id,', `SELECT ${columns}p.id,`)} WHERE ${byId ? 'p.id = ?' : 'p.code = ?'} AND ${scope.sql}`,
+      params: [...extraParams, idOrCode, ...scope.params],
+      prepare: true,
+    };
+  }
+
+  function found(row: ProjectRow & { workflow_id: string }): FoundProject {
+    return { ...toDto(row), workflowId: row.workflow_id };
+  }
+
+  /** A whole single-statement read in the principal's scope: one round trip. */
+  async function readOne<R>(who: Principal, statement: Statement): Promise<R | undefined> {
+    const [rows] = await queryInScope(orm, scopeOf(who), [statement]);
+    return rows![0] as R | undefined;
   }
 
   /** How many projects the list condition matches (the list's total, the export's guard). */
-  async function countIn(conn: EntityManager, cond: string, params: unknown[]): Promise<number> {
-    const [row] = await conn.execute<{ total: string }[]>(
-      `SELECT count(*) AS total FROM project p JOIN org_unit d ON d.id = p.department_id
+  function countStatement(cond: string, params: unknown[]): Statement {
+    return {
+      sql: `SELECT count(*) AS total FROM project p JOIN org_unit d ON d.id = p.department_id
          JOIN org_unit o ON o.id = p.owner_unit_id WHERE ${cond}`,
       params,
-      'all',
-    );
-    return Number(row!.total);
+    };
   }
 
   async function findIn(conn: EntityManager, who: Principal, idOrCode: string): Promise<FoundProject | null> {
-    const scope = scopeCondition(who, appLayer);
-    const byId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrCode);
-    const rows = await conn.execute<(ProjectRow & { workflow_id: string })[]>(
-      `${SELECT.replace('SELECT p.id,', 'SELECT p.workflow_id, p.id,')} WHERE ${byId ? 'p.id = ?' : 'p.code = ?'} AND ${scope.sql}`,
-      [idOrCode, ...scope.params],
-      'all',
-    );
-    const row = rows[0];
-    if (!row) return null;
-    const [dto] = await hydrate(conn, [row]);
-    return { ...dto!, workflowId: row.workflow_id };
+    const st = oneStatement(who, idOrCode);
+    const [row] = await conn.execute<(ProjectRow & { workflow_id: string })[]>(st.sql, st.params, 'all');
+    return row ? found(row) : null;
   }
 
-  async function historyIn(conn: EntityManager, projectId: string): Promise<HistoryEntry[]> {
-    const rows = await conn.execute<
-      {
-        seq: number;
-        action: string;
-        from_stage: Stage | null;
-        to_stage: Stage;
-        actor_name: string;
-        at: Date | string;
-        payload: Record<string, unknown>;
-      }[]
-    >(
-      `SELECT seq, action, from_stage, to_stage, actor_name, at, payload FROM project_history
-        WHERE project_id = ? ORDER BY seq`,
-      [projectId],
-      'all',
-    );
+  function historyOf(rows: HistoryRow[]): HistoryEntry[] {
     return rows.map((r) => ({
       seq: r.seq,
       action: r.action,
@@ -298,15 +295,18 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
       q: ProjectListQuery,
     ): Promise<{ items: (ProjectDto & { scope: ProjectScope })[]; total: number }> {
       const { cond, params } = listCondition(who, q, appLayer);
-      return inScope(orm, scopeOf(who), async (conn) => {
-        const total = await countIn(conn, cond, params);
-        const rows = await conn.execute<ProjectRow[]>(
-          `${SELECT} WHERE ${cond} ORDER BY ${orderBy(q)} LIMIT ? OFFSET ?`,
-          [...params, q.pageSize, (q.page - 1) * q.pageSize],
-          'all',
-        );
-        return { items: await hydrate(conn, rows), total };
-      });
+      // The count and the page in one round trip, from one transaction.
+      const [count, rows] = await queryInScope(orm, scopeOf(who), [
+        countStatement(cond, params),
+        {
+          sql: `${SELECT} WHERE ${cond} ORDER BY ${orderBy(q)} LIMIT ? OFFSET ?`,
+          params: [...params, q.pageSize, (q.page - 1) * q.pageSize],
+        },
+      ]);
+      return {
+        items: (rows as ProjectRow[]).map(toDto),
+        total: Number((count![0] as { total: string }).total),
+      };
     },
 
     /** The same, inside a transaction the caller already holds in the principal's scope. */
@@ -325,7 +325,8 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
     ): Promise<number> {
       const { cond, params } = listCondition(who, q, appLayer);
       return inScope(orm, scopeOf(who), async (conn) => {
-        const total = await countIn(conn, cond, params);
+        const [count] = await executeAll(conn, [countStatement(cond, params)]);
+        const total = Number((count![0] as { total: string }).total);
         if (total > opts.max)
           throw new AppError(
             'VALIDATION_FAILED',
@@ -346,7 +347,7 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
           );
           if (rows.length === 0) break;
           n += rows.length;
-          await onBatch(await hydrate(conn, rows));
+          await onBatch(rows.map(toDto));
         }
         await conn.execute('CLOSE project_export', [], 'run');
         return n;
@@ -355,57 +356,57 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
 
     /** A project by id or by code, if the principal may see it. */
     async find(who: Principal, idOrCode: string): Promise<FoundProject | null> {
-      return inScope(orm, scopeOf(who), (conn) => findIn(conn, who, idOrCode));
+      const row = await readOne<ProjectRow & { workflow_id: string }>(who, oneStatement(who, idOrCode));
+      return row ? found(row) : null;
     },
 
-    /** The project and its history, read in one transaction (the page after a step). */
+    /** The project and its history, in one statement (the page after a step). */
     async findWithHistory(
       who: Principal,
       idOrCode: string,
     ): Promise<{ project: FoundProject; history: HistoryEntry[] } | null> {
-      return inScope(orm, scopeOf(who), async (conn) => {
-        const project = await findIn(conn, who, idOrCode);
-        return project ? { project, history: await historyIn(conn, project.id) } : null;
-      });
+      const row = await readOne<ProjectRow & { workflow_id: string; history: HistoryRow[] }>(
+        who,
+        oneStatement(who, idOrCode, [HISTORY_COLUMN]),
+      );
+      return row ? { project: found(row), history: historyOf(row.history) } : null;
     },
 
     /**
      * The project, and whether PostgreSQL's own rule lets the principal take a step of `level` on
-     * it, in one transaction (the check before a transition).
+     * it, in one statement (the check before a transition).
      */
     async findForStep(
       who: Principal,
       idOrCode: string,
       level: 'department' | 'ownerUnit',
     ): Promise<{ project: FoundProject; mayTakeStep: boolean } | null> {
-      return inScope(orm, scopeOf(who), async (conn) => {
-        const project = await findIn(conn, who, idOrCode);
-        if (!project) return null;
-        const rows = await conn.execute<{ ok: boolean }[]>(
-          'SELECT app_may_take_step(?, ?) AS ok',
-          [project.id, level],
-          'all',
-        );
-        return { project, mayTakeStep: rows[0]?.ok === true };
-      });
+      const row = await readOne<ProjectRow & { workflow_id: string; may_take_step: boolean }>(
+        who,
+        oneStatement(who, idOrCode, ['app_may_take_step(p.id, ?) AS may_take_step'], [level]),
+      );
+      return row ? { project: found(row), mayTakeStep: row.may_take_step === true } : null;
     },
 
     /** Projects by code that the principal may see (for imports: one query, not one per row). */
     async findByCodes(who: Principal, codes: string[]): Promise<(ProjectDto & { scope: ProjectScope })[]> {
       if (codes.length === 0) return [];
       const scope = scopeCondition(who, appLayer);
-      return inScope(orm, scopeOf(who), async (conn) => {
-        const rows = await conn.execute<ProjectRow[]>(
-          `${SELECT} WHERE p.code = ANY(ARRAY[?]::text[]) AND ${scope.sql}`,
-          [codes, ...scope.params],
-          'all',
-        );
-        return hydrate(conn, rows);
-      });
+      const [rows] = await queryInScope(orm, scopeOf(who), [
+        {
+          sql: `${SELECT} WHERE p.code = ANY(ARRAY[?]::text[]) AND ${scope.sql}`,
+          params: [codes, ...scope.params],
+        },
+      ]);
+      return (rows as ProjectRow[]).map(toDto);
     },
 
     async history(who: Principal, projectId: string): Promise<HistoryEntry[]> {
-      return inScope(orm, scopeOf(who), (conn) => historyIn(conn, projectId));
+      const [rows] = await queryInScope(orm, scopeOf(who), [
+        { sql: `SELECT ${HISTORY_COLUMN} FROM project p WHERE p.id = ?`, params: [projectId] },
+      ]);
+      const row = rows![0] as { history: HistoryRow[] } | undefined;
+      return row ? historyOf(row.history) : [];
     },
 
     /** The deadline alerts of a project, newest first, within the caller's scope. */
