@@ -14,10 +14,12 @@ export function startNodeChild(opts: {
   env: NodeJS.ProcessEnv;
   log: Logger;
   readyTimeoutMs?: number;
+  /** Extra node flags, e.g. `--cpu-prof` for a benchmark's profile of this child. */
+  execArgv?: string[];
   onUnexpectedExit: (name: string, code: number | null) => void;
 }): Promise<Child> {
   const child = fork(opts.entry, [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...(opts.execArgv ?? [])],
     env: opts.env,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

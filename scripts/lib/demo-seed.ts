@@ -17,6 +17,7 @@ import { callerFor, createFileCompleter } from './project-file.js';
 import { stageRank } from '../../domain/ledgers.js';
 import type { ArchiveStorage } from '../../api/src/modules/archives/storage.js';
 import type { Logger } from '../../platform/log.js';
+import { eachLimited } from './each-limited.js';
 
 const SEEDED_KEY = 'demo_seed';
 const SYSTEM = { id: null, username: 'system' };
@@ -294,12 +295,7 @@ export async function seedDemoProjects(deps: {
   }
 
   const began = performance.now();
-  const queue = [...projects];
-  await Promise.all(
-    Array.from({ length: SEED_CONCURRENCY }, async () => {
-      for (let p = queue.shift(); p; p = queue.shift()) await seedOne(p);
-    }),
-  );
+  await eachLimited(projects, SEED_CONCURRENCY, seedOne);
   deps.log.info(
     `demo projects ready (${created} created, ${projects.length} in all) in ${((performance.now() - began) / 1000).toFixed(1)} s; ` +
       `summed over ${SEED_CONCURRENCY} at a time: registration and steps ${(spent.steps / 1000).toFixed(1)} s, ledgers and archives ${(spent.files / 1000).toFixed(1)} s`,
