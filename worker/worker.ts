@@ -7,6 +7,7 @@ import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleOption
 import { createActivities } from '../activities/index.js';
 import type { AuditLog } from '../db/audit.js';
 import type { Orm } from '../db/orm.js';
+import type { NotificationChannel } from '../activities/notify.activities.js';
 import type { DeadlineConfig } from '../domain/deadlines.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -35,6 +36,8 @@ export async function createWorker(opts: {
   identity?: string;
   /** Deadline-ladder periods (from DEADLINE_* variables); defaults to real days. */
   deadlines?: DeadlineConfig;
+  /** Where notifications go; the in-app inbox when not given. */
+  channels?: NotificationChannel[];
 }): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: opts.address });
   const worker = await Worker.create({
@@ -46,6 +49,7 @@ export async function createWorker(opts: {
       orm: opts.orm,
       audit: opts.audit,
       ...(opts.deadlines ? { deadlines: opts.deadlines } : {}),
+      ...(opts.channels ? { channels: opts.channels } : {}),
     }),
     ...(opts.identity ? { identity: opts.identity } : {}),
   });

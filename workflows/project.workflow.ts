@@ -114,6 +114,12 @@ export const LOCAL_DEADLINE_ACTIVITIES_PATCH = 'local-deadline-activities';
  * number and all but one were lost. Histories recorded before it replay with the old wait.
  */
 export const EXCLUSIVE_STEPS_PATCH = 'exclusive-steps';
+/**
+ * Before continuing as new, wait again for the steps that arrived while the run awaited its
+ * pending notifications. The server aborts an accepted Update whose run ends, so such a step
+ * answered 500. Histories recorded before it continue as new at once (the old behaviour).
+ */
+export const STEPS_BEFORE_RENEWAL_PATCH = 'steps-before-renewal';
 
 // ── activities ──────────────────────────────────────────────────────────────────────────────
 type ProjectActivities = ReturnType<typeof createProjectActivities>;
@@ -448,7 +454,12 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
     await condition(() => terminal() || workflowInfo().continueAsNewSuggested);
   }
   await condition(allHandlersFinished);
-  if (deliveries.size) await Promise.all([...deliveries]);
+  if (deliveries.size) {
+    await Promise.all([...deliveries]);
+    // A step that came in while the deliveries were awaited is still running: ending the run now
+    // would abort its Update (the caller sees a failure for a step that may yet be recorded).
+    if (!allHandlersFinished() && patched(STEPS_BEFORE_RENEWAL_PATCH)) await condition(allHandlersFinished);
+  }
   if (!terminal()) {
     return continueAsNew<typeof projectWorkflow>({ ...input, state });
   }

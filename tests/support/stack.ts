@@ -21,6 +21,7 @@ import { initORM, type Orm } from '../../db/orm.js';
 import { createLogger } from '../../platform/log.js';
 import { createWorker } from '../../worker/worker.js';
 import { DEFAULT_DEADLINE_CONFIG, type DeadlineConfig } from '../../domain/deadlines.js';
+import type { NotificationChannel } from '../../activities/notify.activities.js';
 import { withDatabase } from './global-setup.js';
 import { TEST_AUDIT_KEY, TEST_PASSWORD } from './constants.js';
 
@@ -58,6 +59,8 @@ export interface TestStackOptions {
    * and assert exact histories, which alerts firing at once would interleave with.
    */
   deadlines?: Partial<DeadlineConfig>;
+  /** The worker's notification channels (the inbox alone when not given). */
+  channels?: (deps: { orm: Orm; audit: AuditLog }) => NotificationChannel[];
 }
 
 export async function startTestStack(opts: TestStackOptions = {}): Promise<TestStack> {
@@ -96,6 +99,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
       audit,
       workflowBundle: { codePath: inject('workflowBundlePath') },
       deadlines,
+      ...(opts.channels ? { channels: opts.channels({ orm, audit }) } : {}),
     });
     worker = created.worker;
     running = worker.run();
