@@ -190,6 +190,11 @@ function mergeProfiles(list: Profile[]): Profile {
   return out;
 }
 
+/** BENCH_MARKS=1: a line on stderr as each phase begins, for an outside profiler to time its window. */
+function mark(phase: string): void {
+  if (process.env.BENCH_MARKS) console.error(`[bench] ${new Date().toISOString()} ${phase}`);
+}
+
 function stats(latencies: number[], wallMs: number) {
   const s = [...latencies].sort((a, b) => a - b);
   const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
@@ -255,12 +260,12 @@ async function main() {
       children[name] = await startNodeChild({
         name,
         entry: fileURLToPath(new URL(entry, import.meta.url)),
-        env,
+        env: { ...env, BENCH_CHILD_NAME: name },
         log,
-        // BENCH_CHILD_PROFILES=dir: a CPU profile of each child (api, worker and its workflow
-        // thread, floor worker), written when it stops.
+        // BENCH_CHILD_PROFILES=dir: CPU profiles of every thread of each child (api, worker and
+        // its workflow thread, floor worker) during the first timed round (see profileChildren).
         execArgv: process.env.BENCH_CHILD_PROFILES
-          ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CHILD_PROFILES}`]
+          ? ['--import', fileURLToPath(new URL('./lib/profile-hook.mjs', import.meta.url))]
           : [],
         onUnexpectedExit: (n, code) => console.error(`${n} exited unexpectedly (${code})`),
       });
@@ -272,6 +277,11 @@ async function main() {
       start('floor worker', './floor-worker.ts'),
       start('api', '../../api/src/main.ts', { ...childEnv, PORT: String(apiPort), HOST: '127.0.0.1' }),
     ]);
+    /** Starts or stops the children's profilers (BENCH_CHILD_PROFILES; lib/profile-hook.mjs). */
+    const profileChildren = (action: 'start' | 'stop', label: string) => {
+      if (!process.env.BENCH_CHILD_PROFILES) return;
+      for (const c of Object.values(children)) c.process.send({ type: 'bench-profile', action, label });
+    };
     cpuLabels.set(process.pid, 'bench client');
     for (const [name, c] of Object.entries(children)) cpuLabels.set(c.process.pid!, name);
     const base = `http://127.0.0.1:${apiPort}`;
@@ -355,6 +365,8 @@ async function main() {
       const mine = ids.slice(round * PROJECTS, (round + 1) * PROJECTS);
       const handles = floorHandles.slice(round * PROJECTS, (round + 1) * PROJECTS);
       if (profiler && counted) await post('Profiler.start');
+      if (round === 1) profileChildren('start', 'platform');
+      mark(`platform round ${round}`);
       let t0 = performance.now();
       let c0 = cpuMsOfTree();
       await Promise.all(
@@ -381,6 +393,9 @@ async function main() {
         const { profile } = await post('Profiler.stop');
         profiles.push(profile);
       }
+      if (round === 1) profileChildren('stop', 'platform');
+      if (round === 1) profileChildren('start', 'floor');
+      mark(`floor round ${round}`);
       t0 = performance.now();
       c0 = cpuMsOfTree();
       await Promise.all(
@@ -396,7 +411,9 @@ async function main() {
         floorMs += performance.now() - t0;
         cpuDelta(c0, floorCpu);
       }
+      if (round === 1) profileChildren('stop', 'floor');
     }
+    mark('rounds done');
     if (profiler) {
       // One profile of all platform rounds: the samples of each, their nodes merged by id offset.
       fs.writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify(mergeProfiles(profiles)));
