@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { createApp } from '../../api/src/app.js';
@@ -83,7 +83,8 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
   const db = new pg.Pool({ connectionString: url, max: 3 });
 
   const address = inject('temporalAddress');
-  const connection = await Connection.connect({ address });
+  // The api's client on the native connection, as in production (api/src/main.ts).
+  const connection = await NativeConnection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
   const taskQueue = `test-${suffix}`;
 
