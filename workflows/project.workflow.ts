@@ -16,7 +16,11 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { defineSearchAttributeKey, type UpdateDefinition } from '@temporalio/common';
+import {
+  defineSearchAttributeKey,
+  type SearchAttributeUpdatePair,
+  type UpdateDefinition,
+} from '@temporalio/common';
 import type { createProjectActivities } from '../activities/project.activities.js';
 import type { createDeadlineActivities } from '../activities/deadline.activities.js';
 import type { createNotifyActivities } from '../activities/notify.activities.js';
@@ -120,6 +124,14 @@ export const EXCLUSIVE_STEPS_PATCH = 'exclusive-steps';
  * answered 500. Histories recorded before it continue as new at once (the old behaviour).
  */
 export const STEPS_BEFORE_RENEWAL_PATCH = 'steps-before-renewal';
+/**
+ * A step's cost in the worker and the server. A free step lock is taken at once instead of
+ * through a condition (each wait costs the SDK another pass into the workflow sandbox, with its
+ * watchdog thread), and a step upserts only the search attributes it changes: every upsert is a
+ * visibility write, and 录入月度进度 — the commonest step — changes none. Histories recorded
+ * before it replay with a condition per lock and a stage upsert per step.
+ */
+export const LEAN_STEPS_PATCH = 'lean-steps';
 
 // ── activities ──────────────────────────────────────────────────────────────────────────────
 type ProjectActivities = ReturnType<typeof createProjectActivities>;
@@ -177,19 +189,29 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
   // interleave with another step (or an alert) that changes it while its activity is in flight.
   let busy = false;
   const exclusive = patched(EXCLUSIVE_STEPS_PATCH);
+  const lean = laddersOn && patched(LEAN_STEPS_PATCH);
+  /** Takes the lock if it is free and `ready()` holds; false otherwise. */
+  const take = (ready: () => boolean): boolean => {
+    if (busy || !ready()) return false;
+    busy = true;
+    return true;
+  };
   /** Waits until `ready()` holds and the lock is free, and takes the lock. */
   async function acquire(ready: () => boolean = () => true): Promise<void> {
+    if (lean && take(ready)) return;
     if (!exclusive) {
       await condition(() => ready() && !busy);
       busy = true;
       return;
     }
     // Taken in the check itself: the first waiter to see it free holds it before the next is asked.
-    await condition(() => {
-      if (busy || !ready()) return false;
-      busy = true;
-      return true;
-    });
+    await condition(() => take(ready));
+  }
+  /** Upserts what differs from the workflow's current search attributes (all of them without `lean`). */
+  function upsert(attrs: SearchAttributeUpdatePair[]): void {
+    const current = workflowInfo().typedSearchAttributes;
+    const changed = lean ? attrs.filter((a) => !sameValue(current.get(a.key), a.value)) : attrs;
+    if (changed.length) upsertSearchAttributes(changed);
   }
   const answer = (): StepResult => ({ stage: state.stage, seq: state.seq });
   /** Set when a step changed something the ladder loop must look at again. */
@@ -236,7 +258,7 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
             upsertSearchAttributes([{ key: stageKey, value: state.stage }]);
             return answer();
           }
-          const attrs: Parameters<typeof upsertSearchAttributes>[0] = [{ key: stageKey, value: state.stage }];
+          const attrs: SearchAttributeUpdatePair[] = [{ key: stageKey, value: state.stage }];
           const villages = record.effects.adjustment?.villageCodes;
           if (villages) attrs.push({ key: villagesKey, value: villages });
           if (villages && req.resolved?.townshipCodes)
@@ -253,7 +275,7 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
               d.overdueShown = overdue;
             }
           }
-          upsertSearchAttributes(attrs);
+          upsert(attrs);
           // Wake the ladder loop only when its timers must change (a new timer per step would
           // cost every transition two more history events).
           if (action === 'start' || ladderChange?.rearm.length) dirty = true;
@@ -528,6 +550,13 @@ function overdueKinds(d: DeadlineState): DeadlineKind[] {
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x) => b.includes(x));
+}
+
+/** A search attribute's current value against a new one (lists in order, as they are shown). */
+function sameValue(current: unknown, next: unknown): boolean {
+  if (Array.isArray(current) && Array.isArray(next))
+    return current.length === next.length && current.every((x, i) => x === next[i]);
+  return current === next;
 }
 
 /** The next instant the ladder loop must wake: a step, or the start of the next progress month. */

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -43,6 +44,23 @@ async function dbHistory(id: string) {
     [id],
   );
   return rows;
+}
+
+/** Per Update, in history order: its name and the search-attribute upserts between its acceptance and completion. */
+function upsertsPerUpdate(history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>>) {
+  const out: { update: string; upserts: number }[] = [];
+  let open: { update: string; upserts: number } | undefined;
+  for (const e of history.events ?? []) {
+    const accepted = e.workflowExecutionUpdateAcceptedEventAttributes;
+    const name = accepted?.acceptedRequest?.input?.name;
+    if (name && name !== 'registered') open = { update: name, upserts: 0 };
+    else if (open && e.upsertWorkflowSearchAttributesEventAttributes) open.upserts += 1;
+    else if (open && e.workflowExecutionUpdateCompletedEventAttributes) {
+      out.push(open);
+      open = undefined;
+    }
+  }
+  return out;
 }
 
 describe('a project through every stage', () => {
@@ -154,14 +172,20 @@ describe('a project through every stage', () => {
       wfHistory,
       `project-${input.code}`,
     );
+    // A step upserts the search attributes it changes, and no others: a stage change is one
+    // visibility write; 录入月度进度 and a 调项 of dates change none.
+    let stage = 'approved';
+    const changesStage = steps.map(([, , to]) => [stage !== to, (stage = to)][0]);
+    expect(upsertsPerUpdate(wfHistory)).toEqual(
+      steps.map(([, body], i) => ({ update: body.action, upserts: changesStage[i] ? 1 : 0 })),
+    );
+    expect((await handle.describe()).searchAttributes.ProjectStage).toEqual(['closed']);
     if (process.env.RECORD_HISTORIES === '1') {
       // Kept fixtures, each recorded before a patch: project-full-walk.json (before the deadline
       // ladders), project-full-walk-ladders-off.json (before local deadline activities and
-      // exclusive steps). New recordings go to the file named after the newest patch.
-      fs.writeFileSync(
-        path.join(FIXTURES, 'project-full-walk-exclusive-steps.json'),
-        historyToJSON(wfHistory),
-      );
+      // exclusive steps), project-full-walk-exclusive-steps.json (before lean steps). New
+      // recordings go to the file named after the newest patch.
+      fs.writeFileSync(path.join(FIXTURES, 'project-full-walk-lean-steps.json'), historyToJSON(wfHistory));
     }
   });
 
@@ -203,7 +227,8 @@ describe('a project through every stage', () => {
       `project-${created.body.code}`,
     );
     if (process.env.RECORD_HISTORIES === '1') {
-      fs.writeFileSync(path.join(FIXTURES, 'project-concurrent-steps.json'), historyToJSON(wfHistory));
+      // project-concurrent-steps.json was recorded before lean steps (each waiter on a condition).
+      fs.writeFileSync(path.join(FIXTURES, 'project-concurrent-steps-lean.json'), historyToJSON(wfHistory));
     }
   });
 
