@@ -103,6 +103,11 @@ export interface ActiveLadder extends LadderPlan {
   arm: number;
   /** Number of steps fired so far (they fire in order). */
   fired: number;
+  /**
+   * How many steps were already due when the ladder was armed (a project registered, or a date
+   * adjusted, after they had passed): they are recorded together and announced once, by the last.
+   */
+  catchUp?: number;
 }
 
 export interface DeadlineState {

@@ -132,6 +132,14 @@ export const STEPS_BEFORE_RENEWAL_PATCH = 'steps-before-renewal';
  * before it replay with a condition per lock and a stage upsert per step.
  */
 export const LEAN_STEPS_PATCH = 'lean-steps';
+/**
+ * A ladder armed after some of its steps had passed (a project registered late, a date adjusted
+ * into the past) records those steps in one write and announces only the last: a reminder sent
+ * when the date is long gone, then an overdue alert, an escalation and a 约谈 flag a moment apart,
+ * told the same people four times what one message says. Histories recorded before it fire
+ * such steps one by one.
+ */
+export const LADDER_CATCH_UP_PATCH = 'ladder-catch-up';
 
 // ── activities ──────────────────────────────────────────────────────────────────────────────
 type ProjectActivities = ReturnType<typeof createProjectActivities>;
@@ -160,7 +168,7 @@ const local = proxyLocalActivities<ProjectActivities>(localWrite);
  * length) and the holiday calendar: both change over time, and a recorded result keeps replays
  * deterministic after they do.
  */
-const { planDeadlines, recordAlert } = proxyActivities<DeadlineActivities>(shortWrite);
+const { planDeadlines, recordAlert, recordAlerts } = proxyActivities<DeadlineActivities>(shortWrite);
 const localDeadlines = proxyLocalActivities<DeadlineActivities>(localWrite);
 /** notification: delivery may be slow or flaky (SMS, mail later); retried, idempotent by key. */
 const { notify } = proxyActivities<NotifyActivities>({
@@ -173,7 +181,9 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
   // Decided once per run, before any command: a run recorded before the ladders replays without them.
   const laddersOn = patched(DEADLINE_LADDERS_PATCH);
   const deadlineActivities =
-    laddersOn && patched(LOCAL_DEADLINE_ACTIVITIES_PATCH) ? localDeadlines : { planDeadlines, recordAlert };
+    laddersOn && patched(LOCAL_DEADLINE_ACTIVITIES_PATCH)
+      ? localDeadlines
+      : { planDeadlines, recordAlert, recordAlerts };
   const p = input.project;
   const state: ProjectState = input.state ?? {
     projectId: p.id,
@@ -190,6 +200,7 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
   let busy = false;
   const exclusive = patched(EXCLUSIVE_STEPS_PATCH);
   const lean = laddersOn && patched(LEAN_STEPS_PATCH);
+  const catchUpOn = laddersOn && patched(LADDER_CATCH_UP_PATCH);
   /** Takes the lock if it is free and `ready()` holds; false otherwise. */
   const take = (ready: () => boolean): boolean => {
     if (busy || !ready()) return false;
@@ -327,9 +338,16 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
       };
     }
     const d = state.deadlines;
+    const now = Date.now();
     for (const ladder of plan.ladders) {
       d.armSeq += 1;
-      d.ladders.push({ ...ladder, arm: d.armSeq, fired: 0 });
+      const past = ladder.steps.filter((s) => s.atMs <= now).length;
+      d.ladders.push({
+        ...ladder,
+        arm: d.armSeq,
+        fired: 0,
+        ...(catchUpOn && past > 1 ? { catchUp: past } : {}),
+      });
     }
   }
 
@@ -369,32 +387,41 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
         if (s && s.atMs <= now && (!due || s.atMs < due.steps[due.fired]!.atMs)) due = l;
       }
       if (!due) return;
-      const s = due.steps[due.fired]!;
-      const seq = state.seq + 1;
+      // Steps already due when the ladder was armed go together; any other step goes alone.
+      const batch =
+        due.catchUp !== undefined && due.fired < due.catchUp
+          ? due.steps.slice(due.fired, due.catchUp)
+          : [due.steps[due.fired]!];
+      const s = batch[batch.length - 1]!;
       const responsibleUnitId =
         DEADLINE_RESPONSIBLE[due.kind] === 'department' ? p.departmentId : p.ownerUnitId;
-      await deadlineActivities.recordAlert({
+      const at = new Date().toISOString();
+      const { kind, period, arm: armNo, dueDate } = due;
+      const records = batch.map((b, i) => ({
         projectId: state.projectId,
-        seq,
+        seq: state.seq + 1 + i,
         stage: state.stage,
-        kind: due.kind,
-        period: due.period,
-        arm: due.arm,
-        step: s.step,
-        dueDate: due.dueDate,
-        stepDate: s.date,
-        daysLate: s.daysLate,
+        kind,
+        period,
+        arm: armNo,
+        step: b.step,
+        dueDate,
+        stepDate: b.date,
+        daysLate: b.daysLate,
         responsibleUnitId,
-        at: new Date().toISOString(),
-      });
-      state.seq = seq;
-      due.fired += 1;
+        at,
+      }));
+      if (records.length === 1) await deadlineActivities.recordAlert(records[0]!);
+      else await deadlineActivities.recordAlerts(records);
+      state.seq += records.length;
+      due.fired += records.length;
       const overdue = overdueKinds(d);
       if (!sameSet(overdue, d.overdueShown)) {
         upsertSearchAttributes([{ key: overdueKey, value: overdue }]);
         d.overdueShown = overdue;
       }
       const what = `${DEADLINE_LABELS[due.kind].zh}${due.period ? `（${due.period}）` : ''}`;
+      const passed = batch.slice(0, -1).map((b) => LADDER_STEP_LABELS[b.step].zh);
       // Not awaited here: a slow or failing channel must never hold up stage changes (the lock).
       // Pending deliveries are awaited before the run ends or continues as new.
       track(
@@ -405,9 +432,10 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
           severity: s.step === 'reminder' ? 'info' : s.step === 'overdue' ? 'warning' : 'critical',
           title: `【${LADDER_STEP_LABELS[s.step].zh}】${p.name}：${what}`,
           body:
-            s.step === 'reminder'
+            (s.step === 'reminder'
               ? `项目「${p.name}」(${p.code}) 的期限 ${due.dueDate} 即将到期。`
-              : `项目「${p.name}」(${p.code}) ${what}，期限 ${due.dueDate}，已逾期 ${s.daysLate} 天。`,
+              : `项目「${p.name}」(${p.code}) ${what}，期限 ${due.dueDate}，已逾期 ${s.daysLate} 天。`) +
+            (passed.length ? `此前已到期的${passed.join('、')}一并记录，不再单独通知。` : ''),
           audience: {
             unitIds: s.step === 'reminder' ? [responsibleUnitId] : [p.departmentId, p.ownerUnitId],
             operatorsOnly: s.step === 'reminder',

@@ -235,6 +235,73 @@ describe('deadline ladders', () => {
     );
   });
 
+  it('records the steps that had passed when a ladder was armed together, and announces only the last', async () => {
+    // Registered ten days after its planned start: all four steps of the start ladder lie in the past.
+    const p = await projectDue({ start: -10, ...FAR });
+    const fired = await eventually(async () => {
+      const rows = await alerts(p.id, 'start');
+      return rows.length === 4 && rows;
+    });
+    expect(fired.map((a) => a.step)).toEqual(['reminder', 'overdue', 'escalated', 'interview']);
+    expect(fired.map((a) => a.days_late)).toEqual([0, 1, 2, 3]);
+    // One history row each, in ladder order, right after creation; the unit is on the negative list.
+    const { rows: hist } = await stack.db.query(
+      `SELECT seq, payload->>'step' AS step FROM project_history WHERE project_id = $1 AND action = 'alert' ORDER BY seq`,
+      [p.id],
+    );
+    expect(hist).toEqual([
+      { seq: 1, step: 'reminder' },
+      { seq: 2, step: 'overdue' },
+      { seq: 3, step: 'escalated' },
+      { seq: 4, step: 'interview' },
+    ]);
+    const { rows: neg } = await stack.db.query(
+      `SELECT count(*)::int AS n FROM negative_list_entry WHERE project_id = $1`,
+      [p.id],
+    );
+    expect(neg[0].n).toBe(1);
+
+    // One message per person, the 约谈 flag's, naming the steps it stands for; not four.
+    const inbox = async (username: string) =>
+      (
+        await stack.db.query(
+          `SELECT m.title, m.body FROM inbox_message m JOIN app_user u ON u.id = m.user_id
+            WHERE u.username = $1 AND m.project_id = $2 ORDER BY m.id`,
+          [username, p.id],
+        )
+      ).rows as { title: string; body: string }[];
+    const owner = await eventually(async () => {
+      const m = await inbox('xqz.op');
+      return m.length > 0 && m;
+    });
+    await new Promise((r) => setTimeout(r, DAY_MS)); // nothing more follows
+    expect(await inbox('xqz.op')).toEqual(owner);
+    expect(owner).toHaveLength(1);
+    expect(owner[0]!.title.startsWith('【约谈标记】')).toBe(true);
+    expect(owner[0]!.body).toContain('已逾期 3 天');
+    expect(owner[0]!.body).toContain('到期提醒、逾期预警、上报县级一并记录');
+    expect((await inbox('supervisor')).map((m) => m.title.slice(0, 6))).toEqual(['【约谈标记】']);
+
+    // The ladders of the dates still ahead run as before.
+    const view = await handleOf(p.code).query(getProjectStateQuery);
+    expect(view.ladderPositions.find((l) => l.kind === 'start')).toMatchObject({ lastStep: 'interview' });
+    expect(view.ladderPositions.find((l) => l.kind === 'completion')).toMatchObject({
+      lastStep: null,
+      next: { step: 'reminder' },
+    });
+    expect(view.overdue).toEqual(['start']);
+
+    const history = await handleOf(p.code).fetchHistory();
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: inject('workflowBundlePath') } },
+      history,
+      `project-${p.code}`,
+    );
+    if (process.env.RECORD_HISTORIES === '1') {
+      fs.writeFileSync(path.join(FIXTURES, 'project-ladder-catch-up.json'), historyToJSON(history));
+    }
+  });
+
   it('stops a ladder between its steps: nothing fires after the stage is reached', async () => {
     const p = await projectDue({ start: 3, ...FAR }); // reminder at day 2, overdue at day 4
     await eventually(async () => (await alerts(p.id, 'start')).length >= 1);
