@@ -7,7 +7,7 @@
 import ExcelJS from 'exceljs';
 import { expect } from 'vitest';
 import type { RouteDef } from '../../api/src/http.js';
-import { totpAt } from '../../api/src/modules/auth/totp.js';
+import { freshTotp } from './totp.js';
 import {
   ACTION_LEVEL,
   canCreateProject,
@@ -383,7 +383,7 @@ export async function loadAccounts(stack: TestStack, adminSecret: string): Promi
     const res = await session.post('/api/auth/login', {
       username: r.username,
       password: TEST_PASSWORD,
-      ...(r.username === 'admin' ? { totp: totpAt(adminSecret, Date.now()) } : {}),
+      ...(r.username === 'admin' ? { totp: await freshTotp(adminSecret) } : {}),
     });
     expect(res.status, `login ${r.username}`).toBe(200);
     accounts.push({
@@ -627,7 +627,7 @@ async function spareSession(ctx: MatrixContext, username: string): Promise<Sessi
   const res = await s.post('/api/auth/login', {
     username,
     password: TEST_PASSWORD,
-    ...(username === 'admin' ? { totp: totpAt(ctx.adminSecret, Date.now()) } : {}),
+    ...(username === 'admin' ? { totp: await freshTotp(ctx.adminSecret) } : {}),
   });
   expect(res.status).toBe(200);
   return s;
@@ -661,9 +661,9 @@ export async function enableAdminTotp(stack: TestStack): Promise<string> {
   const s = await Session.login(stack.baseUrl, 'admin');
   const setup = await s.post('/api/auth/totp/setup');
   expect(setup.status).toBe(200);
-  expect(
-    (await s.post('/api/auth/totp/enable', { code: totpAt(setup.body.secret, Date.now()) })).status,
-  ).toBe(200);
+  expect((await s.post('/api/auth/totp/enable', { code: await freshTotp(setup.body.secret) })).status).toBe(
+    200,
+  );
   return setup.body.secret as string;
 }
 
@@ -675,7 +675,7 @@ export async function matrixTarget(stack: TestStack, adminSecret: string): Promi
       await admin.post('/api/auth/login', {
         username: 'admin',
         password: TEST_PASSWORD,
-        totp: totpAt(adminSecret, Date.now()),
+        totp: await freshTotp(adminSecret),
       })
     ).status,
   ).toBe(200);
