@@ -171,7 +171,7 @@ describe('archive documents', () => {
     ];
     expect((await dept.request('PUT', '/api/archive-requirements', { items: changed })).status).toBe(403);
     // Administrators work only after enrolling two-factor authentication.
-    const secret = await enableAdminTotp(stack);
+    const { secret } = await enableAdminTotp(stack);
     const admin = new Session(stack.baseUrl);
     await admin.post('/api/auth/login', {
       username: 'admin',
