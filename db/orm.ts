@@ -15,6 +15,7 @@ import { Migration20261126200000_accounts } from './migrations/Migration20261126
 import { Migration20261126300000_scope_lifecycle } from './migrations/Migration20261126300000_scope_lifecycle.js';
 import { Migration20261126400000_scope_ledgers } from './migrations/Migration20261126400000_scope_ledgers.js';
 import { Migration20261127000000_audit_chains } from './migrations/Migration20261127000000_audit_chains.js';
+import { Migration20261201000000_totp_replay } from './migrations/Migration20261201000000_totp_replay.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -24,6 +25,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261126300000_scope_lifecycle', class: Migration20261126300000_scope_lifecycle },
   { name: 'Migration20261126400000_scope_ledgers', class: Migration20261126400000_scope_ledgers },
   { name: 'Migration20261127000000_audit_chains', class: Migration20261127000000_audit_chains },
+  { name: 'Migration20261201000000_totp_replay', class: Migration20261201000000_totp_replay },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */

@@ -20,10 +20,10 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { totpAt } from '../api/src/modules/auth/totp.js';
 import en from '../web/src/locales/en.js';
 import zh from '../web/src/locales/zh-CN.js';
 import { CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE } from '../tests/e2e/support/browser.js';
+import { freshTotp } from '../tests/support/totp.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'docs/screenshots');
@@ -282,7 +282,7 @@ async function login(page: Page, user: string, password = PASSWORD) {
   await totp.or(done).first().waitFor();
   if (await totp.isVisible()) {
     if (!adminSecret) throw new Error(`${user} uses 2FA: pass ADMIN_TOTP_SECRET`);
-    await totp.fill(totpAt(adminSecret, Date.now()));
+    await totp.fill(await freshTotp(adminSecret));
     await page.locator('button[type=submit]').click();
     await done.first().waitFor();
   }
@@ -308,7 +308,7 @@ async function prepare(browser: Browser) {
       await capture(page, `totp-setup-${device}`, device === 'phone');
       if (device === 'phone') {
         adminSecret = (await page.locator('[data-test=totp-secret]').innerText()).replace(/\s/g, '');
-        await page.locator('[data-test=field-code] input').fill(totpAt(adminSecret, Date.now()));
+        await page.locator('[data-test=field-code] input').fill(await freshTotp(adminSecret));
         await page.locator('[data-test=totp-submit]').click();
         await page.locator('[data-test=who]').waitFor();
         fs.writeFileSync(SECRET_FILE, adminSecret, { mode: 0o600 });

@@ -7,8 +7,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { totpAt } from '../../api/src/modules/auth/totp.js';
 import { TEST_PASSWORD } from '../support/constants.js';
+import { freshTotp } from '../support/totp.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { horizontalOverflow, launchBrowser, login, newPage } from './support/browser.js';
 
@@ -40,7 +40,7 @@ async function submitLogin(page: Page, username: string, password: string) {
 /** The administrator logs in with password and then the code the login form asks for. */
 async function adminLogin(page: Page) {
   await submitLogin(page, 'admin', TEST_PASSWORD);
-  await page.locator('[data-test=totp-field] input').fill(totpAt(adminSecret, Date.now()));
+  await page.locator('[data-test=totp-field] input').fill(await freshTotp(adminSecret));
   await page.locator('button[type=submit]').click();
   await page.locator('[data-test=who]').waitFor();
 }
@@ -77,7 +77,7 @@ describe('an administrator', () => {
       await expect
         .poll(() => page.locator('[data-test=field-code] .el-form-item__error').innerText())
         .toContain('动态口令错误');
-      await page.locator('[data-test=field-code] input').fill(totpAt(adminSecret, Date.now()));
+      await page.locator('[data-test=field-code] input').fill(await freshTotp(adminSecret));
       await page.locator('[data-test=totp-submit]').click();
       await page.locator('[data-test=who]').waitFor();
       const { rows: admins } = await stack.db.query(

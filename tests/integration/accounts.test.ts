@@ -1,7 +1,8 @@
 /** Accounts: lockout and rate limiting, password policy, forced change, session revocation, TOTP, administration. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { totpAt } from '../../api/src/modules/auth/totp.js';
+import { newTotpSecret, totpStepAt } from '../../api/src/modules/auth/totp.js';
 import { TEST_PASSWORD } from '../support/constants.js';
+import { freshTotp, totpOfStep } from '../support/totp.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -22,7 +23,7 @@ async function adminSession(): Promise<Session> {
   if (blocked.status === 403 && blocked.body.error.details?.restriction === 'totpSetup') {
     const setup = await s.post('/api/auth/totp/setup');
     expect(setup.status).toBe(200);
-    const enabled = await s.post('/api/auth/totp/enable', { code: totpAt(setup.body.secret, Date.now()) });
+    const enabled = await s.post('/api/auth/totp/enable', { code: await freshTotp(setup.body.secret) });
     expect(enabled.status).toBe(200);
     adminSecret = setup.body.secret;
   }
@@ -115,9 +116,145 @@ describe('two-factor authentication', () => {
     expect(noCode.status).toBe(401);
     expect(noCode.body.error.details.totpRequired).toBe(true);
     expect((await attempt('admin', TEST_PASSWORD, { totp: '000000' })).status).toBe(401);
-    const withCode = await attempt('admin', TEST_PASSWORD, { totp: totpAt(adminSecret, Date.now()) });
+    const admin = new Session(stack.baseUrl);
+    const withCode = await admin.post('/api/auth/login', {
+      username: 'admin',
+      password: TEST_PASSWORD,
+      totp: await freshTotp(adminSecret),
+    });
     expect(withCode.status).toBe(200);
     expect(withCode.body).toMatchObject({ totpEnabled: true, restriction: null });
+    adminWithCode = admin;
+  });
+});
+
+describe('a TOTP code is accepted once (RFC 6238 §5.2)', () => {
+  /** What a login or a 2FA change could alter, read straight from the database. */
+  const account = async (username: string) => {
+    const { rows } = await stack.db.query(
+      `SELECT u.totp_enabled, u.totp_secret, u.totp_last_step, u.failed_logins, u.locked_until,
+              (SELECT count(*)::int FROM user_session s WHERE s.user_id = u.id) AS sessions,
+              (SELECT count(*)::int FROM audit_log a WHERE a.actor_username = u.username AND a.action = 'auth.login') AS logins
+         FROM app_user u WHERE u.username = $1`,
+      [username],
+    );
+    const r = rows[0];
+    return { ...r, totp_last_step: r.totp_last_step === null ? null : Number(r.totp_last_step) };
+  };
+  const lastRefusal = async (username: string) =>
+    (
+      await stack.db.query(
+        `SELECT after->>'reason' AS reason FROM audit_log
+          WHERE actor_username = $1 AND action = 'auth.login.refused' ORDER BY id DESC LIMIT 1`,
+        [username],
+      )
+    ).rows[0]?.reason;
+
+  describe('at enrolment', () => {
+    const USER = 'lyj.op';
+    let secret = '';
+    let session: Session;
+
+    it('confirms with a code once, and that code then logs nobody in', async () => {
+      await stack.db.query(`DELETE FROM login_attempt`);
+      session = await Session.login(stack.baseUrl, USER);
+      const setup = await session.post('/api/auth/totp/setup');
+      expect(setup.status).toBe(200);
+      secret = setup.body.secret;
+      const step = totpStepAt(Date.now());
+      const code = await totpOfStep(secret, step);
+      expect((await session.post('/api/auth/totp/enable', { code })).status).toBe(200);
+      const enrolled = await account(USER);
+      expect(enrolled).toMatchObject({ totp_enabled: true, totp_last_step: step });
+
+      const again = await session.post('/api/auth/totp/enable', { code });
+      expect(again.status).toBe(422);
+      expect(again.body.error).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        message: expect.stringMatching(/^动态口令已使用过/),
+        details: [{ path: 'body.code', message: expect.stringContaining('已使用') }],
+      });
+      const enables = await stack.db.query(
+        `SELECT count(*)::int AS n FROM audit_log WHERE actor_username = $1 AND action = 'auth.totp.enable'`,
+        [USER],
+      );
+      expect(enables.rows[0].n).toBe(1); // the refused confirmation wrote nothing
+
+      const login = await attempt(USER, TEST_PASSWORD, { totp: code });
+      expect(login.status).toBe(401);
+      expect(login.body.error).toMatchObject({ code: 'UNAUTHENTICATED', details: { totpRequired: true } });
+      expect(login.body.error.message).toMatch(/^动态口令已使用过/);
+      expect(login.headers.get('set-cookie')).toBeNull();
+      // Refused as a wrong code is: audited, counted toward the lock, and no session.
+      expect(await lastRefusal(USER)).toBe('totp-reused');
+      expect(await account(USER)).toEqual({ ...enrolled, failed_logins: enrolled.failed_logins + 1 });
+    });
+
+    it('turns 2FA off only with an unused code, and forgets the last step with the secret', async () => {
+      const { totp_last_step: last } = await account(USER);
+      const used = await session.post('/api/auth/totp/disable', { code: await totpOfStep(secret, last) });
+      expect(used.status).toBe(422);
+      expect(used.body.error.message).toMatch(/^动态口令已使用过/);
+      expect(await account(USER)).toMatchObject({ totp_enabled: true, totp_last_step: last });
+
+      const off = await session.post('/api/auth/totp/disable', { code: await totpOfStep(secret, last + 1) });
+      expect(off.status).toBe(200);
+      expect(await account(USER)).toMatchObject({
+        totp_enabled: false,
+        totp_secret: null,
+        totp_last_step: null,
+      });
+    });
+  });
+
+  it('at login: a code logs in once, a replay (even a concurrent one) opens no session, the next step’s code does', async () => {
+    await stack.db.query(`DELETE FROM login_attempt`);
+    // 2FA set up directly, so no code of this minute has been spent on enrolment.
+    const USER = 'zjw.op';
+    const secret = newTotpSecret();
+    await stack.db.query(
+      `UPDATE app_user SET totp_secret = $1, totp_enabled = true, totp_last_step = NULL WHERE username = $2`,
+      [secret, USER],
+    );
+    const before = await account(USER);
+    const step = totpStepAt(Date.now());
+    const code = await totpOfStep(secret, step);
+    const wrong = await attempt(USER, TEST_PASSWORD, { totp: code === '000000' ? '000001' : '000000' });
+    expect(wrong.status).toBe(401);
+
+    // Two logins with one code at the same time: exactly one gets a session.
+    const both = await Promise.all([
+      attempt(USER, TEST_PASSWORD, { totp: code }),
+      attempt(USER, TEST_PASSWORD, { totp: code }),
+    ]);
+    expect(both.map((r) => r.status).sort()).toEqual([200, 401]);
+    expect(both.find((r) => r.status === 401)!.body.error.message).toMatch(/^动态口令已使用过/);
+    const afterFirst = await account(USER);
+    expect(afterFirst).toMatchObject({
+      totp_last_step: step,
+      sessions: before.sessions + 1,
+      logins: before.logins + 1,
+    });
+
+    // Once more, alone: refused exactly as a wrong code is (status, error code, details), and
+    // nothing changes but the failure count.
+    const replay = await attempt(USER, TEST_PASSWORD, { totp: code });
+    expect(replay.status).toBe(wrong.status);
+    expect(replay.body.error.code).toBe(wrong.body.error.code);
+    expect(replay.body.error.details).toEqual(wrong.body.error.details);
+    expect(replay.headers.get('set-cookie')).toBeNull();
+    expect(await lastRefusal(USER)).toBe('totp-reused');
+    expect(await account(USER)).toEqual({ ...afterFirst, failed_logins: afterFirst.failed_logins + 1 });
+
+    // The next step's code logs in (as one step of clock drift, if that step has not begun yet).
+    const next = await attempt(USER, TEST_PASSWORD, { totp: await totpOfStep(secret, step + 1) });
+    expect(next.status).toBe(200);
+    expect(await account(USER)).toMatchObject({
+      totp_last_step: step + 1,
+      failed_logins: 0,
+      sessions: before.sessions + 2,
+      logins: before.logins + 2,
+    });
   });
 });
 
@@ -253,14 +390,21 @@ describe('administration', () => {
   });
 });
 
+/**
+ * The administrator's session from a login with a code, shared by the tests of this file: each login
+ * spends a code (RFC 6238 §5.2), and a fresh one comes only every 30 s.
+ */
+let adminWithCode: Session | undefined;
 async function adminLogin(): Promise<Session> {
   if (!adminSecret) return adminSession();
+  if (adminWithCode) return adminWithCode;
   const s = new Session(stack.baseUrl);
   const res = await s.post('/api/auth/login', {
     username: 'admin',
     password: TEST_PASSWORD,
-    totp: totpAt(adminSecret, Date.now()),
+    totp: await freshTotp(adminSecret),
   });
   expect(res.status).toBe(200);
+  adminWithCode = s;
   return s;
 }

@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { totpAt } from '../../api/src/modules/auth/totp.js';
 import { enableAdminTotp } from '../support/authz-matrix.js';
 import { TEST_PASSWORD } from '../support/constants.js';
+import { freshTotp } from '../support/totp.js';
 import { ledgerAcceptanceGate } from '../../db/queries/ledger-gate.js';
 import { SYSTEM_SCOPE, inScope } from '../../db/scope.js';
 import { createLedgerService } from '../../api/src/modules/ledgers/service.js';
@@ -171,12 +171,12 @@ describe('archive documents', () => {
     ];
     expect((await dept.request('PUT', '/api/archive-requirements', { items: changed })).status).toBe(403);
     // Administrators work only after enrolling two-factor authentication.
-    const secret = await enableAdminTotp(stack);
+    const { secret } = await enableAdminTotp(stack);
     const admin = new Session(stack.baseUrl);
     await admin.post('/api/auth/login', {
       username: 'admin',
       password: TEST_PASSWORD,
-      totp: totpAt(secret, Date.now()),
+      totp: await freshTotp(secret),
     });
     const put = await admin.request('PUT', '/api/archive-requirements', { items: changed });
     expect(put.status).toBe(200);

@@ -7,7 +7,7 @@
 import ExcelJS from 'exceljs';
 import { expect } from 'vitest';
 import type { RouteDef } from '../../api/src/http.js';
-import { totpAt } from '../../api/src/modules/auth/totp.js';
+import { freshTotp } from './totp.js';
 import {
   ACTION_LEVEL,
   canCreateProject,
@@ -383,7 +383,7 @@ export async function loadAccounts(stack: TestStack, adminSecret: string): Promi
     const res = await session.post('/api/auth/login', {
       username: r.username,
       password: TEST_PASSWORD,
-      ...(r.username === 'admin' ? { totp: totpAt(adminSecret, Date.now()) } : {}),
+      ...(r.username === 'admin' ? { totp: await freshTotp(adminSecret) } : {}),
     });
     expect(res.status, `login ${r.username}`).toBe(200);
     accounts.push({
@@ -627,7 +627,7 @@ async function spareSession(ctx: MatrixContext, username: string): Promise<Sessi
   const res = await s.post('/api/auth/login', {
     username,
     password: TEST_PASSWORD,
-    ...(username === 'admin' ? { totp: totpAt(ctx.adminSecret, Date.now()) } : {}),
+    ...(username === 'admin' ? { totp: await freshTotp(ctx.adminSecret) } : {}),
   });
   expect(res.status).toBe(200);
   return s;
@@ -656,29 +656,21 @@ export async function matrixProjects(stack: TestStack): Promise<MatrixContext['p
   return { A: await make('swj', 'xqz', 'xqz-btc'), B: await make('jtj', 'mbz', 'mbz-ljc') };
 }
 
-/** Turns two-factor authentication on for `admin` (required before it may do anything). */
-export async function enableAdminTotp(stack: TestStack): Promise<string> {
-  const s = await Session.login(stack.baseUrl, 'admin');
-  const setup = await s.post('/api/auth/totp/setup');
+/**
+ * Turns two-factor authentication on for `admin` (required before it may do anything). Returns the
+ * secret and the enrolling session, which may do everything now: a further login spends another code.
+ */
+export async function enableAdminTotp(stack: TestStack): Promise<{ secret: string; admin: Session }> {
+  const admin = await Session.login(stack.baseUrl, 'admin');
+  const setup = await admin.post('/api/auth/totp/setup');
   expect(setup.status).toBe(200);
-  expect(
-    (await s.post('/api/auth/totp/enable', { code: totpAt(setup.body.secret, Date.now()) })).status,
-  ).toBe(200);
-  return setup.body.secret as string;
+  const enabled = await admin.post('/api/auth/totp/enable', { code: await freshTotp(setup.body.secret) });
+  expect(enabled.status).toBe(200);
+  return { secret: setup.body.secret as string, admin };
 }
 
 /** A fresh account for the admin probes to reset and disable (it must change its password, so the matrix skips it as an actor). */
-export async function matrixTarget(stack: TestStack, adminSecret: string): Promise<string> {
-  const admin = new Session(stack.baseUrl);
-  expect(
-    (
-      await admin.post('/api/auth/login', {
-        username: 'admin',
-        password: TEST_PASSWORD,
-        totp: totpAt(adminSecret, Date.now()),
-      })
-    ).status,
-  ).toBe(200);
+export async function matrixTarget(admin: Session): Promise<string> {
   const res = await admin.post('/api/admin/users', {
     username: 'matrix.target',
     displayName: '矩阵目标',
@@ -692,7 +684,7 @@ export async function matrixTarget(stack: TestStack, adminSecret: string): Promi
 /** A stack ready for the matrix: admin with 2FA, the two projects, and a target account. */
 export async function startMatrixStack(opts: { appLayer?: boolean } = {}): Promise<MatrixContext> {
   const stack = await startTestStack({ appLayer: opts.appLayer, login: { ipLimitPerMinute: 10_000 } });
-  const adminSecret = await enableAdminTotp(stack);
+  const { secret: adminSecret, admin } = await enableAdminTotp(stack);
   const projects = await matrixProjects(stack);
   // One archive document per project, uploaded by the village operator that owns the site ledger.
   const upload = async (village: string, projectId: string) => {
@@ -722,7 +714,7 @@ export async function startMatrixStack(opts: { appLayer?: boolean } = {}): Promi
     stack,
     projects,
     adminSecret,
-    targetUserId: await matrixTarget(stack, adminSecret),
+    targetUserId: await matrixTarget(admin),
     archives: { A: await upload('xqz-btc', projects.A.id), B: await upload('mbz-ljc', projects.B.id) },
     importJob: { id: jobId, owner: 'swj.op' },
     checklist: checklist.body.items as unknown[],

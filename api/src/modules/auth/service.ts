@@ -11,7 +11,7 @@ import type { AuditLog } from '../../../../db/audit.js';
 import type { Orm } from '../../../../db/orm.js';
 import { dummyHash, hashPassword, verifyPassword } from './password.js';
 import { createSession, tokenHash, type SessionPolicy, type SessionUser } from './session.js';
-import { newTotpSecret, otpauthUri, verifyTotp } from './totp.js';
+import { checkTotp, newTotpSecret, otpauthUri } from './totp.js';
 
 export interface LoginPolicy {
   maxFailures: number;
@@ -25,6 +25,18 @@ export interface ClientMeta {
 }
 
 const WRONG = '用户名或密码错误 (wrong username or password)';
+const TOTP_REUSED = '动态口令已使用过，请等待下一个口令 (code already used)';
+
+/**
+ * The guard that spends a TOTP code: the step must be later than the last one accepted. Checking and
+ * recording in one UPDATE makes it atomic — of two requests with the same code, the second waits for
+ * the first's row lock, then finds the step taken and changes no row (RFC 6238 §5.2).
+ */
+const UNUSED_STEP = '(totp_last_step IS NULL OR totp_last_step < ?)';
+
+const affectedRows = (res: unknown) => (res as { affectedRows?: number }).affectedRows ?? 0;
+/** node-postgres returns `bigint` columns as strings. */
+const stepOf = (v: string | number | null) => (v === null ? null : Number(v));
 
 export function createAuthService(deps: {
   orm: Orm;
@@ -110,34 +122,47 @@ export function createAuthService(deps: {
   }
 
   async function totpState(userId: string) {
+    type Row = { totp_secret: string | null; totp_enabled: boolean; totp_last_step: string | null };
     const [row] = (await orm.em
       .fork()
-      .execute<{ totp_secret: string | null; totp_enabled: boolean }[]>(
-        'SELECT totp_secret, totp_enabled FROM app_user WHERE id = ?',
+      .execute<Row[]>(
+        'SELECT totp_secret, totp_enabled, totp_last_step FROM app_user WHERE id = ?',
         [userId],
         'all',
-      )) as [{ totp_secret: string | null; totp_enabled: boolean }];
+      )) as [Row];
     return row;
   }
 
-  function requireCode(secret: string, code: string) {
-    if (!verifyTotp(secret, code)) {
-      throw new AppError('VALIDATION_FAILED', '动态口令错误 (wrong code)', [
-        { path: 'body.code', message: '动态口令错误' },
-      ]);
-    }
+  const codeRefused = (reason: 'wrong' | 'reused') =>
+    reason === 'wrong'
+      ? new AppError('VALIDATION_FAILED', '动态口令错误 (wrong code)', [
+          { path: 'body.code', message: '动态口令错误' },
+        ])
+      : new AppError('VALIDATION_FAILED', TOTP_REUSED, [
+          { path: 'body.code', message: '动态口令已使用过，请等待下一个口令' },
+        ]);
+
+  /** The step of a valid, unused code; the caller spends it with UNUSED_STEP. */
+  function requireCode(row: { totp_secret: string | null; totp_last_step: string | null }, code: string) {
+    const check = checkTotp(row.totp_secret!, code, stepOf(row.totp_last_step));
+    if ('refused' in check) throw codeRefused(check.refused);
+    return check.step;
   }
 
-  /** One audited change of the caller's own 2FA settings. */
+  /**
+   * One audited change of the caller's own 2FA settings. `sql` is a whole UPDATE of the caller's row;
+   * when it changes no row (its guard failed), `noRow` is thrown and nothing is written.
+   */
   async function setTotp(
     user: SessionUser,
     action: string,
     sql: string,
     params: unknown[],
     meta: ClientMeta,
+    noRow: AppError,
   ) {
     await tx(async (em) => {
-      await em.execute(sql, [...params, user.id], 'run');
+      if (affectedRows(await em.execute(sql, params, 'run')) === 0) throw noRow;
       await audit.append(em, {
         actor: actorOf(user),
         via: 'api',
@@ -179,11 +204,12 @@ export function createAuthService(deps: {
           locked: boolean;
           totp_enabled: boolean;
           totp_secret: string | null;
+          totp_last_step: string | null;
           unit: string;
         }[]
       >(
         `SELECT u.id, u.password_hash, u.disabled, COALESCE(u.locked_until > now(), false) AS locked, u.totp_enabled,
-                  u.totp_secret, o.code AS unit
+                  u.totp_secret, u.totp_last_step, o.code AS unit
              FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id WHERE u.username = ?`,
         [username],
         'all',
@@ -218,6 +244,21 @@ export function createAuthService(deps: {
           new AppError('UNAUTHENTICATED', WRONG),
           true,
         );
+      // A refused code counts toward the lock, as a wrong password does; a reused one is refused alike.
+      const totpRefused = (reason: 'wrong' | 'reused') =>
+        refuse(
+          username,
+          user.id,
+          meta,
+          `totp-${reason}`,
+          new AppError(
+            'UNAUTHENTICATED',
+            reason === 'wrong' ? '动态口令错误 (wrong two-factor code)' : TOTP_REUSED,
+            { totpRequired: true },
+          ),
+          true,
+        );
+      let totpStep: number | null = null;
       if (user.totp_enabled) {
         if (!input.totp) {
           return refuse(
@@ -231,18 +272,21 @@ export function createAuthService(deps: {
             false,
           );
         }
-        if (!verifyTotp(user.totp_secret!, input.totp)) {
-          return refuse(
-            username,
-            user.id,
-            meta,
-            'totp-wrong',
-            new AppError('UNAUTHENTICATED', '动态口令错误 (wrong two-factor code)', { totpRequired: true }),
-            true,
-          );
-        }
+        const check = checkTotp(user.totp_secret!, input.totp, stepOf(user.totp_last_step));
+        if ('refused' in check) return totpRefused(check.refused);
+        totpStep = check.step;
       }
       const session = await tx(async (em) => {
+        // Spent first, in the login's transaction: if another login took this step meanwhile,
+        // nothing has been written and this one is refused as a reused code.
+        if (totpStep !== null) {
+          const spent = await em.execute(
+            `UPDATE app_user SET totp_last_step = ? WHERE id = ? AND ${UNUSED_STEP}`,
+            [totpStep, user.id, totpStep],
+            'run',
+          );
+          if (affectedRows(spent) === 0) return null;
+        }
         await em.execute(
           'INSERT INTO login_attempt (username, ip, success) VALUES (?, ?, true)',
           [username, meta.ip ?? null],
@@ -264,6 +308,7 @@ export function createAuthService(deps: {
         });
         return s;
       });
+      if (!session) return totpRefused('reused');
       return { ...session, me: await me(user.id) };
     },
 
@@ -355,12 +400,15 @@ export function createAuthService(deps: {
       if (user.totpEnabled)
         throw new AppError('CONFLICT', '已启用双因素认证 (two-factor authentication is already on)');
       const secret = newTotpSecret();
+      // A new secret starts a new sequence of codes: none of it has been used. `NOT totp_enabled`
+      // keeps a setup racing an enable from replacing the secret (and the last step) of 2FA just on.
       await setTotp(
         user,
         'auth.totp.setup',
-        'UPDATE app_user SET totp_secret = ? WHERE id = ?',
-        [secret],
+        'UPDATE app_user SET totp_secret = ?, totp_last_step = NULL WHERE id = ? AND NOT totp_enabled',
+        [secret, user.id],
         meta,
+        new AppError('CONFLICT', '已启用双因素认证 (two-factor authentication is already on)'),
       );
       return { secret, otpauthUri: otpauthUri(secret, user.username) };
     },
@@ -368,13 +416,14 @@ export function createAuthService(deps: {
     async totpEnable(user: SessionUser, code: string, meta: ClientMeta) {
       const row = await totpState(user.id);
       if (!row.totp_secret) throw new AppError('CONFLICT', '请先获取密钥 (call setup first)');
-      requireCode(row.totp_secret, code);
+      const step = requireCode(row, code);
       await setTotp(
         user,
         'auth.totp.enable',
-        'UPDATE app_user SET totp_enabled = true WHERE id = ?',
-        [],
+        `UPDATE app_user SET totp_enabled = true, totp_last_step = ? WHERE id = ? AND ${UNUSED_STEP}`,
+        [step, user.id, step],
         meta,
+        codeRefused('reused'),
       );
       return me(user.id);
     },
@@ -389,13 +438,16 @@ export function createAuthService(deps: {
       const row = await totpState(user.id);
       if (!row.totp_enabled || !row.totp_secret)
         throw new AppError('CONFLICT', '未启用双因素认证 (two-factor authentication is off)');
-      requireCode(row.totp_secret, code);
+      const step = requireCode(row, code);
+      // The secret goes, and with it the record of its used steps.
       await setTotp(
         user,
         'auth.totp.disable',
-        'UPDATE app_user SET totp_enabled = false, totp_secret = NULL WHERE id = ?',
-        [],
+        `UPDATE app_user SET totp_enabled = false, totp_secret = NULL, totp_last_step = NULL
+           WHERE id = ? AND ${UNUSED_STEP}`,
+        [user.id, step],
         meta,
+        codeRefused('reused'),
       );
       return me(user.id);
     },
