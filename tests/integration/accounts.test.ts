@@ -179,6 +179,11 @@ describe('a TOTP code is accepted once (RFC 6238 §5.2)', () => {
         [USER],
       );
       expect(enables.rows[0].n).toBe(1); // the refused confirmation wrote nothing
+      // A fresh code does not turn it on a second time either.
+      const fresh = await session.post('/api/auth/totp/enable', { code: await totpOfStep(secret, step + 1) });
+      expect(fresh.status).toBe(409);
+      expect(fresh.body.error.code).toBe('CONFLICT');
+      expect(await account(USER)).toEqual(enrolled);
 
       const login = await attempt(USER, TEST_PASSWORD, { totp: code });
       expect(login.status).toBe(401);

@@ -417,13 +417,21 @@ export function createAuthService(deps: {
       const row = await totpState(user.id);
       if (!row.totp_secret) throw new AppError('CONFLICT', '请先获取密钥 (call setup first)');
       const step = requireCode(row, code);
+      if (row.totp_enabled)
+        throw new AppError('CONFLICT', '已启用双因素认证 (two-factor authentication is already on)');
+      // Turns on the secret the code was checked against, and nothing else: a setup in another
+      // tab meanwhile (a new secret the user never confirmed) leaves this update without a row.
       await setTotp(
         user,
         'auth.totp.enable',
-        `UPDATE app_user SET totp_enabled = true, totp_last_step = ? WHERE id = ? AND ${UNUSED_STEP}`,
-        [step, user.id, step],
+        `UPDATE app_user SET totp_enabled = true, totp_last_step = ?
+           WHERE id = ? AND totp_secret = ? AND NOT totp_enabled AND ${UNUSED_STEP}`,
+        [step, user.id, row.totp_secret, step],
         meta,
-        codeRefused('reused'),
+        new AppError(
+          'CONFLICT',
+          '双因素认证设置已变化，请重新获取密钥 (two-factor settings changed meanwhile; set up again)',
+        ),
       );
       return me(user.id);
     },
