@@ -108,7 +108,10 @@ const TYPE_ENUM: Record<string, proto.temporal.api.enums.v1.IndexedValueType> = 
 };
 
 /** Registers any of our search attributes the namespace lacks (an external server, say). */
-export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<void> {
+export async function ensureSearchAttributes(
+  connection: Pick<Connection, 'operatorService'>,
+  namespace: string,
+): Promise<void> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const missing = Object.entries(SEARCH_ATTRIBUTES).filter(
     ([name]) => !(name in (existing.customAttributes ?? {})),

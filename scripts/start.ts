@@ -9,7 +9,8 @@ import { archiveStorageFromEnv } from '../api/src/modules/archives/storage-from-
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createAuditLog } from '../db/audit.js';
 import { initORM, migrateAsOwner, type Orm } from '../db/orm.js';
 import { loadAuditKey } from '../platform/audit-key.js';
@@ -109,7 +110,10 @@ async function main() {
     } else {
       log.info(`using Temporal at ${temporalAddress}`);
     }
-    const connection = await Connection.connect({ address: temporalAddress });
+    // The native connection, as the api and the worker have. (On grpc-js, a call retrying when
+    // Ctrl-C closed the channel during the seed threw from its timer and crashed the launcher.)
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    const connection = await NativeConnection.connect({ address: temporalAddress });
     stack.push({ name: 'Temporal client', stop: () => connection.close() });
     await ensureSearchAttributes(connection, env.TEMPORAL_NAMESPACE);
 
@@ -168,6 +172,8 @@ async function main() {
     );
     log.info('press Ctrl-C to stop');
   } catch (err) {
+    // Once stopping, the seed's calls fail as their connections close: that is the stop, not an error.
+    if (shuttingDown) return;
     log.error(err instanceof Error ? err.message : String(err));
     await shutdown(1);
   }

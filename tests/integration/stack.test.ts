@@ -14,7 +14,8 @@ import { freePort, waitFor } from '../../platform/ports.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const running: ChildProcess[] = [];
 
-async function startStack(dataDir: string, port: number) {
+/** Starts `npm start` and waits until it is up (`ready`) or has begun seeding (`seeding`). */
+async function startStack(dataDir: string, port: number, until: 'ready' | 'seeding' = 'ready') {
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: ROOT,
     env: {
@@ -41,11 +42,15 @@ async function startStack(dataDir: string, port: number) {
     'stack',
     async () => {
       if (child.exitCode !== null) throw new Error(`npm start exited ${child.exitCode}:\n${output}`);
+      if (until === 'seeding') {
+        if (!output.includes('seeding the demo county')) throw new Error('not seeding yet');
+        return;
+      }
       if (!output.includes('press Ctrl-C')) throw new Error('not up yet');
       const res = await fetch(`${base}/readyz`);
       if (res.status !== 200) throw new Error(`readyz ${res.status}`);
     },
-    { timeoutMs: 240_000, intervalMs: 500 },
+    { timeoutMs: 240_000, intervalMs: until === 'seeding' ? 50 : 500 },
   ).catch((err: Error) => {
     throw new Error(`${err.message}\n--- output ---\n${output}`);
   });
@@ -130,5 +135,30 @@ describe('npm start', () => {
     expect(await again.stop()).toBe(0);
     fs.rmSync(dataDir, { recursive: true, force: true });
     fs.rmSync(otherDir, { recursive: true, force: true });
+  });
+
+  it('stops cleanly when Ctrl-C comes during the first seed, and the next start finishes it', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sanzhang-stack-'));
+    fs.chmodSync(dataDir, 0o755);
+    const port = await freePort();
+    const first = await startStack(dataDir, port, 'seeding');
+    expect(await first.stop()).toBe(0);
+    const out = first.output();
+    expect(out).not.toContain('press Ctrl-C'); // it was stopped before the seed was done
+    expect(out).toMatch(/Temporal client stopped[\s\S]*Temporal dev server stopped[\s\S]*PostgreSQL stopped/);
+    expect(out).not.toMatch(/^\s+at /m); // no stack trace
+    expect(out).not.toContain('ERROR');
+
+    const again = await startStack(dataDir, port);
+    expect(again.output()).toContain('seeding the demo county');
+    const cookie = await login(again.base, 'leader');
+    const list = (await (
+      await fetch(`${again.base}/api/projects?pageSize=100`, { headers: { cookie } })
+    ).json()) as any;
+    const codes: string[] = list.items.map((p: { code: string }) => p.code);
+    expect(codes.filter((c) => c.startsWith('CK2026-'))).toHaveLength(10);
+    expect(new Set(codes).size).toBe(codes.length);
+    expect(await again.stop()).toBe(0);
+    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 });
