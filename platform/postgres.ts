@@ -64,6 +64,22 @@ function runAs(log: Logger): { uid: number; gid: number } | undefined {
   return found;
 }
 
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to reach its data directory:
+ * a DATA_DIR made by `mktemp -d` (mode 700, owned by root) is not. Said plainly here instead of
+ * initdb's "Permission denied" on a directory that exists.
+ */
+export function assertReachable(parent: string, owner: { uid: number; gid: number }): void {
+  fs.mkdirSync(parent, { recursive: true });
+  const probe = spawnSync('/bin/sh', ['-c', 'test -x "$1" && test -r "$1"', 'sh', parent], owner);
+  if (probe.status !== 0) {
+    throw new Error(
+      `PostgreSQL runs as the system user "${USER}" (it refuses to run as root), and that user cannot enter ${parent}: ` +
+        `give it access (chmod 755 ${parent}) or choose another DATA_DIR`,
+    );
+  }
+}
+
 function run(cmd: string, args: string[], owner: { uid: number; gid: number } | undefined): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
@@ -102,6 +118,7 @@ export async function startEmbeddedPostgres(opts: {
   const owner = runAs(opts.log);
   const dir = path.resolve(opts.dir);
 
+  if (owner) assertReachable(path.dirname(dir), owner);
   if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
     opts.log.info(`initialising a new PostgreSQL cluster in ${dir}`);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
