@@ -1,6 +1,6 @@
 /** Accounts: lockout and rate limiting, password policy, forced change, session revocation, TOTP, administration. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newTotpSecret, totpStepAt } from '../../api/src/modules/auth/totp.js';
+import { newTotpSecret, totpAt, totpStepAt } from '../../api/src/modules/auth/totp.js';
 import { TEST_PASSWORD } from '../support/constants.js';
 import { freshTotp, totpOfStep } from '../support/totp.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
@@ -178,12 +178,20 @@ describe('a TOTP code is accepted once (RFC 6238 §5.2)', () => {
         `SELECT count(*)::int AS n FROM audit_log WHERE actor_username = $1 AND action = 'auth.totp.enable'`,
         [USER],
       );
-      expect(enables.rows[0].n).toBe(1); // the refused confirmation wrote nothing
+      expect(enables.rows[0].n).toBe(1); // the refused confirmation changed nothing
+      // …but it counts toward the account's lock, and is audited, as a refused code at login is.
+      const refusedEnable = await stack.db.query(
+        `SELECT after->>'reason' AS reason FROM audit_log WHERE actor_username = $1 AND action = 'auth.totp.enable.refused'`,
+        [USER],
+      );
+      expect(refusedEnable.rows).toEqual([{ reason: 'totp-reused' }]);
+      const counted = { ...enrolled, failed_logins: enrolled.failed_logins + 1 };
+      expect(await account(USER)).toEqual(counted);
       // A fresh code does not turn it on a second time either.
       const fresh = await session.post('/api/auth/totp/enable', { code: await totpOfStep(secret, step + 1) });
       expect(fresh.status).toBe(409);
       expect(fresh.body.error.code).toBe('CONFLICT');
-      expect(await account(USER)).toEqual(enrolled);
+      expect(await account(USER)).toEqual(counted);
 
       const login = await attempt(USER, TEST_PASSWORD, { totp: code });
       expect(login.status).toBe(401);
@@ -192,7 +200,7 @@ describe('a TOTP code is accepted once (RFC 6238 §5.2)', () => {
       expect(login.headers.get('set-cookie')).toBeNull();
       // Refused as a wrong code is: audited, counted toward the lock, and no session.
       expect(await lastRefusal(USER)).toBe('totp-reused');
-      expect(await account(USER)).toEqual({ ...enrolled, failed_logins: enrolled.failed_logins + 1 });
+      expect(await account(USER)).toEqual({ ...enrolled, failed_logins: enrolled.failed_logins + 2 });
     });
 
     it('turns 2FA off only with an unused code, and forgets the last step with the secret', async () => {
@@ -210,6 +218,51 @@ describe('a TOTP code is accepted once (RFC 6238 §5.2)', () => {
         totp_last_step: null,
       });
     });
+  });
+
+  it('counts wrong codes at 2FA’s own endpoints toward the lock, so a session cannot try them all', async () => {
+    await stack.db.query(`DELETE FROM login_attempt`);
+    const USER = 'fpb.op';
+    const secret = newTotpSecret();
+    await stack.db.query(
+      `UPDATE app_user SET totp_secret = $1, totp_enabled = true, totp_last_step = NULL, failed_logins = 0 WHERE username = $2`,
+      [secret, USER],
+    );
+    const session = new Session(stack.baseUrl);
+    const login = await session.post('/api/auth/login', {
+      username: USER,
+      password: TEST_PASSWORD,
+      totp: await freshTotp(secret),
+    });
+    expect(login.status).toBe(200);
+    const now = totpStepAt(Date.now());
+    const right = await totpOfStep(secret, now + 1);
+    // Five codes no step of the window has (the current one, and one either side).
+    const valid = new Set([-1, 0, 1, 2].map((d) => totpAt(secret, (now + d) * 30_000)));
+    const wrongCodes = Array.from({ length: 20 }, (_, i) => String(i * 111_111 + 7).padStart(6, '0'))
+      .filter((c) => !valid.has(c))
+      .slice(0, 5);
+    const statuses: number[] = [];
+    for (const code of wrongCodes)
+      statuses.push((await session.post('/api/auth/totp/disable', { code })).status);
+    expect(statuses).toEqual([422, 422, 422, 422, 422]);
+    const locked = await stack.db.query(
+      `SELECT failed_logins, locked_until > now() AS locked, totp_enabled FROM app_user WHERE username = $1`,
+      [USER],
+    );
+    expect(locked.rows[0]).toEqual({ failed_logins: 5, locked: true, totp_enabled: true });
+    // Locked: not even the right code is looked at, here or at login.
+    const refused = await session.post('/api/auth/totp/disable', { code: right });
+    expect(refused.status).toBe(429);
+    expect((await attempt(USER, TEST_PASSWORD, { totp: right })).status).toBe(429);
+    const audited = await stack.db.query(
+      `SELECT count(*)::int AS n FROM audit_log WHERE actor_username = $1 AND action = 'auth.totp.disable.refused'`,
+      [USER],
+    );
+    expect(audited.rows[0].n).toBe(5);
+    await stack.db.query(`UPDATE app_user SET locked_until = NULL, failed_logins = 0 WHERE username = $1`, [
+      USER,
+    ]);
   });
 
   it('at login: a code logs in once, a replay (even a concurrent one) opens no session, the next step’s code does', async () => {

@@ -122,16 +122,26 @@ export function createAuthService(deps: {
   }
 
   async function totpState(userId: string) {
-    type Row = { totp_secret: string | null; totp_enabled: boolean; totp_last_step: string | null };
-    const [row] = (await orm.em
-      .fork()
-      .execute<Row[]>(
-        'SELECT totp_secret, totp_enabled, totp_last_step FROM app_user WHERE id = ?',
-        [userId],
-        'all',
-      )) as [Row];
+    type Row = {
+      totp_secret: string | null;
+      totp_enabled: boolean;
+      totp_last_step: string | null;
+      locked: boolean;
+    };
+    const [row] = (await orm.em.fork().execute<Row[]>(
+      `SELECT totp_secret, totp_enabled, totp_last_step, COALESCE(locked_until > now(), false) AS locked
+           FROM app_user WHERE id = ?`,
+      [userId],
+      'all',
+    )) as [Row];
     return row;
   }
+
+  const lockedError = () =>
+    new AppError(
+      'RATE_LIMITED',
+      `登录失败次数过多，账号已锁定 ${deps.login.lockMinutes} 分钟 (account locked)`,
+    );
 
   const codeRefused = (reason: 'wrong' | 'reused') =>
     reason === 'wrong'
@@ -142,11 +152,40 @@ export function createAuthService(deps: {
           { path: 'body.code', message: '动态口令已使用过，请等待下一个口令' },
         ]);
 
-  /** The step of a valid, unused code; the caller spends it with UNUSED_STEP. */
-  function requireCode(row: { totp_secret: string | null; totp_last_step: string | null }, code: string) {
+  /**
+   * The step of a valid, unused code; the caller spends it with UNUSED_STEP. A wrong or reused code
+   * counts toward the account's lock and is audited, as at login: without that, a session could
+   * try all million codes at 2FA's own endpoints. A locked account's codes are not checked at all.
+   */
+  async function requireCode(
+    user: SessionUser,
+    row: { totp_secret: string | null; totp_last_step: string | null; locked: boolean },
+    code: string,
+    action: string,
+    meta: ClientMeta,
+  ): Promise<number> {
+    if (row.locked) throw lockedError();
     const check = checkTotp(row.totp_secret!, code, stepOf(row.totp_last_step));
-    if ('refused' in check) throw codeRefused(check.refused);
-    return check.step;
+    if (!('refused' in check)) return check.step;
+    await tx(async (em) => {
+      await em.execute(
+        `UPDATE app_user SET failed_logins = failed_logins + 1,
+           locked_until = CASE WHEN failed_logins + 1 >= ? THEN now() + make_interval(mins => ?) ELSE locked_until END
+         WHERE id = ?`,
+        [deps.login.maxFailures, deps.login.lockMinutes, user.id],
+        'run',
+      );
+      await audit.append(em, {
+        actor: actorOf(user),
+        via: 'api',
+        action: `${action}.refused`,
+        entity: 'user',
+        entityId: user.id,
+        after: { reason: `totp-${check.refused}` },
+        ip: meta.ip ?? null,
+      });
+    });
+    throw codeRefused(check.refused);
   }
 
   /**
@@ -221,17 +260,7 @@ export function createAuthService(deps: {
         return refuse(username, null, meta, 'unknown-user', new AppError('UNAUTHENTICATED', WRONG), false);
       if (user.locked) {
         // Refused even with the right password: a lock is a lock.
-        return refuse(
-          username,
-          user.id,
-          meta,
-          'locked',
-          new AppError(
-            'RATE_LIMITED',
-            `登录失败次数过多，账号已锁定 ${deps.login.lockMinutes} 分钟 (account locked)`,
-          ),
-          false,
-        );
+        return refuse(username, user.id, meta, 'locked', lockedError(), false);
       }
       if (user.disabled)
         return refuse(username, user.id, meta, 'disabled', new AppError('UNAUTHENTICATED', WRONG), false);
@@ -416,7 +445,7 @@ export function createAuthService(deps: {
     async totpEnable(user: SessionUser, code: string, meta: ClientMeta) {
       const row = await totpState(user.id);
       if (!row.totp_secret) throw new AppError('CONFLICT', '请先获取密钥 (call setup first)');
-      const step = requireCode(row, code);
+      const step = await requireCode(user, row, code, 'auth.totp.enable', meta);
       if (row.totp_enabled)
         throw new AppError('CONFLICT', '已启用双因素认证 (two-factor authentication is already on)');
       // Turns on the secret the code was checked against, and nothing else: a setup in another
@@ -446,7 +475,7 @@ export function createAuthService(deps: {
       const row = await totpState(user.id);
       if (!row.totp_enabled || !row.totp_secret)
         throw new AppError('CONFLICT', '未启用双因素认证 (two-factor authentication is off)');
-      const step = requireCode(row, code);
+      const step = await requireCode(user, row, code, 'auth.totp.disable', meta);
       // The secret goes, and with it the record of its used steps.
       await setTotp(
         user,
