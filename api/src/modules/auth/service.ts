@@ -86,6 +86,17 @@ export function createAuthService(deps: {
   }
 
   /** Records a refused attempt (attempt row + audit row) in its own transaction, then throws. */
+  /** One more failure for the account; the one that reaches the limit locks it. */
+  async function addFailure(em: EntityManager, userId: string): Promise<void> {
+    await em.execute(
+      `UPDATE app_user SET failed_logins = failed_logins + 1,
+         locked_until = CASE WHEN failed_logins + 1 >= ? THEN now() + make_interval(mins => ?) ELSE locked_until END
+       WHERE id = ?`,
+      [deps.login.maxFailures, deps.login.lockMinutes, userId],
+      'run',
+    );
+  }
+
   async function refuse(
     username: string,
     userId: string | null,
@@ -101,13 +112,7 @@ export function createAuthService(deps: {
         'run',
       );
       if (userId && countFailure) {
-        await em.execute(
-          `UPDATE app_user SET failed_logins = failed_logins + 1,
-             locked_until = CASE WHEN failed_logins + 1 >= ? THEN now() + make_interval(mins => ?) ELSE locked_until END
-           WHERE id = ?`,
-          [deps.login.maxFailures, deps.login.lockMinutes, userId],
-          'run',
-        );
+        await addFailure(em, userId);
       }
       await audit.append(em, {
         actor: { id: userId, username },
@@ -168,13 +173,7 @@ export function createAuthService(deps: {
     const check = checkTotp(row.totp_secret!, code, stepOf(row.totp_last_step));
     if (!('refused' in check)) return check.step;
     await tx(async (em) => {
-      await em.execute(
-        `UPDATE app_user SET failed_logins = failed_logins + 1,
-           locked_until = CASE WHEN failed_logins + 1 >= ? THEN now() + make_interval(mins => ?) ELSE locked_until END
-         WHERE id = ?`,
-        [deps.login.maxFailures, deps.login.lockMinutes, user.id],
-        'run',
-      );
+      await addFailure(em, user.id);
       await audit.append(em, {
         actor: actorOf(user),
         via: 'api',
