@@ -65,11 +65,15 @@ export const projectCodeSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9-]{2,39}$/, { error: '项目编号只能由字母、数字和连字符组成（3–40 位）' });
 
+/** The bounds of a project's year (立项年度): at creation and in the dashboard's filter. */
+export const PROJECT_YEAR_MIN = 2000;
+export const PROJECT_YEAR_MAX = 2100;
+
 export const createProjectSchema = z
   .object({
     code: projectCodeSchema.optional(),
     name: text(200),
-    year: z.number().int().min(2000).max(2100),
+    year: z.number().int().min(PROJECT_YEAR_MIN).max(PROJECT_YEAR_MAX),
     type: text(50),
     nature: z.enum(PROJECT_NATURES),
     departmentCode: text(40),
@@ -403,6 +407,15 @@ export const alertListSchema = z.object({ items: z.array(alertSchema) });
 export const projectExportQuerySchema = projectListQuerySchema.omit({ page: true, pageSize: true });
 export type ProjectExportQuery = z.infer<typeof projectExportQuerySchema>;
 
+/**
+ * The dashboard's filter: `year` restricts every figure to the projects of that year (the project's
+ * `year` column); absent, the figures cover every year in the caller's scope.
+ */
+export const dashboardQuerySchema = z.object({
+  year: z.coerce.number().int().min(PROJECT_YEAR_MIN).max(PROJECT_YEAR_MAX).optional(),
+});
+export type DashboardQuery = z.infer<typeof dashboardQuerySchema>;
+
 const count = z.number().int().nonnegative();
 /** A ratio as integer basis points (1/10000), truncated: 12.34% = 1234. Null when the base is 0. */
 const basisPoints = z.number().int().nonnegative().nullable();
@@ -419,6 +432,10 @@ export const dashboardStatsSchema = z.object({
   }),
   /** The current month on the county's clock (Asia/Shanghai), YYYY-MM. */
   month: z.string(),
+  /** The year the figures are restricted to (`?year=`), or null: every year. */
+  year: z.number().int().nullable(),
+  /** The years that have projects in the caller's scope, newest first, whatever `year` is. */
+  years: z.array(z.number().int()),
   projects: z.object({
     total: count,
     byStage: z.array(z.object({ stage: stageSchema, count })),

@@ -2,13 +2,20 @@
  * Acceptance point 1 of the console issue: the county leader's dashboard figures equal the
  * database's. The leader logs in through the form; the figures on screen (total budget, money per
  * fund source, disbursement rate, overdue deadlines per responsible unit) are compared with SQL run
- * directly against the database by this test. Also: a township sees its own per-unit view, and the
- * list's header sort and export link follow the URL.
+ * directly against the database by this test, for every year and for one year chosen on the page
+ * (kept in the URL). Also: a township sees its own per-unit view, and the list's header sort and
+ * export link follow the URL.
  */
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { formatBasisPoints, formatWanYuan } from '../../domain/money.js';
-import { dbFigures, seedSmallCounty } from '../support/dashboard-figures.js';
+import {
+  addProjectOfYear,
+  dbFigures,
+  dbYears,
+  seedSmallCounty,
+  type DbFigures,
+} from '../support/dashboard-figures.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { horizontalOverflow, launchBrowser, login, newPage } from './support/browser.js';
 
@@ -21,6 +28,8 @@ beforeAll(async () => {
     launchBrowser(),
   ]);
   await seedSmallCounty(stack);
+  // The demo county's projects are all of 2026: one of 2025 gives the year selector a choice.
+  await addProjectOfYear(stack, 2025);
 }, 240_000);
 afterAll(async () => {
   await browser?.close();
@@ -105,6 +114,129 @@ describe('a township’s dashboard', () => {
       expect(waiting).toBeGreaterThan(0);
       expect(await page.locator('[data-test=waiting-item]').count()).toBe(Math.min(waiting, 20));
       expect(await page.locator('[data-test=chart-source]').count()).toBe(0);
+      expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+/** The figures on the page, in the database figures' shape (money from the exact `data-fen`). */
+async function shownFigures(page: Page): Promise<Partial<DbFigures>> {
+  const text = async (sel: string) => (await page.locator(sel).innerText()).trim();
+  const fen = async (sel: string) => Number(await page.locator(sel).getAttribute('data-fen'));
+  const bySource: DbFigures['bySource'] = {};
+  const rows = page.locator('[data-test=source-row]');
+  for (let i = 0; i < (await rows.count()); i++) {
+    const row = rows.nth(i);
+    bySource[(await row.getAttribute('data-kind'))!] = {
+      budgetFen: Number(await row.locator('[data-test=source-budget]').getAttribute('data-fen')),
+      disbursedFen: Number(await row.locator('[data-test=source-disbursed]').getAttribute('data-fen')),
+    };
+  }
+  const overdueByUnit: DbFigures['overdueByUnit'] = {};
+  const units = page.locator('[data-test=overdue-unit-row]');
+  for (let i = 0; i < (await units.count()); i++) {
+    const u = units.nth(i);
+    overdueByUnit[(await u.getAttribute('data-unit'))!] = Number(
+      await u.locator('[data-test=overdue-unit-count]').innerText(),
+    );
+  }
+  const bp = await page.locator('[data-test=fig-rate]').getAttribute('data-basis-points');
+  return {
+    total: Number(await text('[data-test=fig-projects]')),
+    budgetFen: await fen('[data-test=fig-budget]'),
+    disbursedFen: await fen('[data-test=fig-disbursed]'),
+    basisPoints: bp ? Number(bp) : null,
+    bySource,
+    overdueTotal: Number(await text('[data-test=fig-overdue]')),
+    overdueByUnit,
+    progressMissing: Number(await text('[data-test=fig-progress-missing]')),
+  };
+}
+const comparable = (db: DbFigures): Partial<DbFigures> => {
+  const { byStage: _s, overdueByKind: _k, ...rest } = db;
+  return rest;
+};
+
+/** Opens the year selector and returns the options it offers; `pick` chooses one of them. */
+async function yearOptions(page: Page, pick?: string): Promise<string[]> {
+  await page.locator('[data-test=year-select] .el-select__wrapper').click();
+  const items = page.locator('.el-select-dropdown__item:visible');
+  await items.first().waitFor();
+  const offered = (await items.allInnerTexts()).map((s) => s.trim());
+  if (pick) await items.filter({ hasText: pick }).first().click();
+  else await page.keyboard.press('Escape');
+  return offered;
+}
+/** Figures reload after a choice: wait for them longer than expect.poll's one second. */
+const settles = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000 });
+const urlYear = (page: Page) => new URL(page.url()).searchParams.get('year');
+
+describe('the dashboard of one year', () => {
+  it('offers the years there are; choosing one shows that year’s figures and puts it in the URL', async () => {
+    const { context, page } = await newPage(browser, stack.baseUrl);
+    try {
+      await login(page, 'leader');
+      await page.locator('[data-test=fig-budget]').waitFor();
+      const all = await dbFigures(stack.db, 'leader');
+      await settles(() => shownFigures(page)).toEqual(comparable(all));
+      expect(await dbYears(stack.db, 'leader')).toEqual([2026, 2025]);
+      expect(await yearOptions(page)).toEqual(['全部年度', '2026 年度', '2025 年度']);
+
+      for (const year of [2025, 2026]) {
+        await yearOptions(page, `${year} 年度`);
+        await settles(() => urlYear(page)).toBe(String(year));
+        const db = await dbFigures(stack.db, 'leader', { year });
+        expect(db.total).toBeGreaterThan(0);
+        expect(db.total).toBeLessThan(all.total);
+        expect(db.budgetFen).toBeLessThan(all.budgetFen);
+        await settles(() => shownFigures(page)).toEqual(comparable(db));
+        expect((await page.locator('[data-test=fig-budget]').innerText()).trim()).toBe(
+          formatWanYuan(db.budgetFen),
+        );
+        expect((await page.locator('[data-test=fig-rate]').innerText()).trim()).toBe(
+          formatBasisPoints(db.basisPoints!),
+        );
+        // The links to the list carry the year, so the list shows what was counted here.
+        const link = page.locator('[data-test=overdue-unit-row] a').first();
+        expect(new URL((await link.getAttribute('href'))!, stack.baseUrl).searchParams.get('year')).toBe(
+          String(year),
+        );
+      }
+
+      // The URL is the state: a reload keeps the year; 全部年度 takes it out again.
+      await page.reload();
+      await page.locator('[data-test=fig-budget]').waitFor();
+      await settles(() => shownFigures(page)).toEqual(
+        comparable(await dbFigures(stack.db, 'leader', { year: 2026 })),
+      );
+      expect((await page.locator('[data-test=year-select]').innerText()).trim()).toBe('2026 年度');
+      await yearOptions(page, '全部年度');
+      await settles(() => urlYear(page)).toBeNull();
+      await settles(() => shownFigures(page)).toEqual(comparable(all));
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('opens from the URL on a phone, for a township, without sideways scrolling', async () => {
+    const { context, page } = await newPage(browser, stack.baseUrl, { phone: true });
+    try {
+      await login(page, 'xqz.op');
+      await page.goto('/?year=2025');
+      await page.locator('[data-test=fig-budget]').waitFor();
+      const db = await dbFigures(stack.db, 'xqz.op', { year: 2025 });
+      expect(db.total).toBe(1);
+      await settles(() => shownFigures(page)).toEqual(comparable(db));
+      expect((await page.locator('[data-test=year-select]').innerText()).trim()).toBe('2025 年度');
+      expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
+
+      expect(await yearOptions(page, '2026 年度')).toEqual(['全部年度', '2026 年度', '2025 年度']);
+      await settles(() => urlYear(page)).toBe('2026');
+      await settles(() => shownFigures(page)).toEqual(
+        comparable(await dbFigures(stack.db, 'xqz.op', { year: 2026 })),
+      );
       expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
     } finally {
       await context.close();

@@ -1,18 +1,29 @@
 /**
  * GET /api/stats/dashboard: the figures a county, a township and a village account get equal what
- * an independent SQL query over the raw tables gives for exactly that account's scope, and the
- * scope holds in PostgreSQL alone (row-level security with the application's condition off).
+ * an independent SQL query over the raw tables gives for exactly that account's scope, of every
+ * year or of one (`?year=`), and the scope holds in PostgreSQL alone (row-level security with the
+ * application's condition off).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStatsRepository } from '../../api/src/modules/stats/repository.js';
 import { callerFor } from '../../scripts/lib/project-file.js';
-import { dbFigures, seedSmallCounty, type DbFigures } from '../support/dashboard-figures.js';
+import {
+  addProjectOfYear,
+  dbFigures,
+  dbYears,
+  seedSmallCounty,
+  type DbFigures,
+} from '../support/dashboard-figures.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
+
+/** The demo county's projects are all of 2026; one more of this year makes the years differ. */
+const OTHER_YEAR = 2025;
 
 let stack: TestStack;
 beforeAll(async () => {
   stack = await startTestStack({ deadlines: { enabled: true } });
   await seedSmallCounty(stack);
+  await addProjectOfYear(stack, OTHER_YEAR);
 }, 240_000);
 afterAll(async () => {
   await stack?.stop();
@@ -50,7 +61,8 @@ describe('dashboard figures', () => {
 
   it('has something to count: every kind of figure is non-zero county-wide, and narrower scopes see less', async () => {
     const county = await dbFigures(stack.db, 'leader');
-    expect(county.total).toBe(10);
+    expect(county.total).toBe(11);
+    expect((await dbFigures(stack.db, 'leader', { year: 2026 })).total).toBe(10);
     expect(county.disbursedFen).toBeGreaterThan(0);
     expect(county.disbursedFen).toBeLessThan(county.budgetFen);
     expect(Object.keys(county.bySource).length).toBeGreaterThanOrEqual(3);
@@ -108,8 +120,16 @@ describe('dashboard figures', () => {
   it('keeps to the scope in PostgreSQL alone (row-level security, application condition off)', async () => {
     const rlsOnly = createStatsRepository(stack.orm, { appLayer: false });
     for (const username of ['leader', 'xqz.view', 'xqz-btc.view', 'swj.view']) {
-      const figures = asFigures(await rlsOnly.dashboard(await callerFor(stack.orm, username)));
+      const caller = await callerFor(stack.orm, username);
+      const figures = asFigures(await rlsOnly.dashboard(caller));
       expect(figures, username).toEqual(await dbFigures(stack.db, username));
+      for (const year of [2026, OTHER_YEAR]) {
+        const ofYear = await rlsOnly.dashboard(caller, { year });
+        expect(asFigures(ofYear), `${username} ${year}`).toEqual(
+          await dbFigures(stack.db, username, { year }),
+        );
+        expect(ofYear.years, username).toEqual(await dbYears(stack.db, username));
+      }
     }
   });
 
@@ -126,6 +146,17 @@ describe('dashboard figures', () => {
     expect(exportParams).toEqual(expect.arrayContaining(['sort', 'order', 'fundSource', 'overdue']));
     const listParams = doc.paths['/api/projects'].get.parameters.map((p: { name: string }) => p.name);
     expect(listParams).toEqual(expect.arrayContaining(['sort', 'order', 'fundSource', 'page']));
+    // The dashboard's year: an optional integer query parameter, bounded like a project's year.
+    expect(stats.parameters).toEqual([
+      expect.objectContaining({
+        name: 'year',
+        in: 'query',
+        required: false,
+        schema: expect.objectContaining({ type: 'integer', minimum: 2000, maximum: 2100 }),
+      }),
+    ]);
+    expect(Object.keys(stats.responses)).toEqual(expect.arrayContaining(['200', '401', '422']));
+    expect(schema.properties.years.type).toBe('array');
   });
 
   it('needs a session', async () => {
@@ -133,4 +164,69 @@ describe('dashboard figures', () => {
     expect(res.status).toBe(401);
     expect(((await res.json()) as any).error.code).toBe('UNAUTHENTICATED');
   });
+});
+
+describe('dashboard figures of one year (?year=)', () => {
+  const accounts = ['leader', 'swj.op', 'xqz.view', 'xqz-btc.view', 'mbz.op'];
+
+  it.each(accounts)(
+    'for %s equal the database’s over that year of its scope, year by year',
+    async (username) => {
+      const s = await Session.login(stack.baseUrl, username);
+      const years = await dbYears(stack.db, username);
+      expect(years.length).toBeGreaterThan(0);
+      for (const year of years) {
+        const res = await s.get(`/api/stats/dashboard?year=${year}`);
+        expect(res.status).toBe(200);
+        expect(res.body.year).toBe(year);
+        expect(res.body.years, 'the years there are, whichever is shown').toEqual(years);
+        expect(asFigures(res.body), `${username} ${year}`).toEqual(
+          await dbFigures(stack.db, username, { year }),
+        );
+      }
+      const all = await s.get('/api/stats/dashboard');
+      expect(all.body.year).toBeNull();
+      expect(all.body.years).toEqual(years);
+    },
+  );
+
+  it('differ from every year’s where the scope holds several years; the years are those of the scope only', async () => {
+    for (const username of ['leader', 'swj.op', 'xqz.view', 'xqz-btc.view']) {
+      expect(await dbYears(stack.db, username), username).toEqual([2026, OTHER_YEAR]);
+      const s = await Session.login(stack.baseUrl, username);
+      const all = asFigures((await s.get('/api/stats/dashboard')).body);
+      const byYear = await Promise.all(
+        [2026, OTHER_YEAR].map(async (y) => asFigures((await s.get(`/api/stats/dashboard?year=${y}`)).body)),
+      );
+      for (const one of byYear) {
+        expect(one.total, username).toBeGreaterThan(0);
+        expect(one.total, username).toBeLessThan(all.total);
+        expect(one.budgetFen, username).toBeLessThan(all.budgetFen);
+        expect(one.disbursedFen, username).toBeGreaterThan(0);
+      }
+      // The years partition every-year figures: counts and money add up.
+      expect(byYear[0]!.total + byYear[1]!.total).toBe(all.total);
+      expect(byYear[0]!.budgetFen + byYear[1]!.budgetFen).toBe(all.budgetFen);
+      expect(byYear[0]!.disbursedFen + byYear[1]!.disbursedFen).toBe(all.disbursedFen);
+      expect(byYear[0]!.overdueTotal + byYear[1]!.overdueTotal).toBe(all.overdueTotal);
+    }
+    // 庙坝镇 has nothing of the other year: it is not offered, and asked for anyway, it counts nothing.
+    const mbz = await Session.login(stack.baseUrl, 'mbz.op');
+    expect((await mbz.get('/api/stats/dashboard')).body.years).toEqual([2026]);
+    const empty = (await mbz.get(`/api/stats/dashboard?year=${OTHER_YEAR}`)).body;
+    expect(asFigures(empty)).toEqual(await dbFigures(stack.db, 'mbz.op', { year: OTHER_YEAR }));
+    expect(empty.projects.total).toBe(0);
+    expect(empty.money).toEqual({ budgetFen: 0, disbursedFen: 0, disbursedBasisPoints: null, bySource: [] });
+  });
+
+  it.each(['abc', '2026.5', '1999', '2101', '', '-2026'])(
+    'refuses year=%j with 422 naming the parameter',
+    async (year) => {
+      const s = await Session.login(stack.baseUrl, 'leader');
+      const res = await s.get(`/api/stats/dashboard?year=${encodeURIComponent(year)}`);
+      expect(res.status).toBe(422);
+      expect(res.body.error.code).toBe('VALIDATION_FAILED');
+      expect(res.body.error.details.map((d: { path: string }) => d.path)).toEqual(['query.year']);
+    },
+  );
 });

@@ -12,7 +12,8 @@ import { createFsArchiveStorage } from '../../api/src/modules/archives/storage.j
 import type pg from 'pg';
 import { createLogger } from '../../platform/log.js';
 import { seedDemoProjects } from '../../scripts/lib/demo-seed.js';
-import type { TestStack } from './stack.js';
+import { aProject } from './builders.js';
+import { Session, type TestStack } from './stack.js';
 
 export async function seedSmallCounty(stack: TestStack): Promise<void> {
   const suffix = randomBytes(4).toString('hex');
@@ -27,7 +28,51 @@ export async function seedSmallCounty(stack: TestStack): Promise<void> {
     // CK2026-005 → D1a2b3c-005: unique on the shared Temporal server (the seed-demo test uses CK2026-…).
     codeOf: (code) => `D${suffix}-${code.slice(-3)}`,
   });
-  // Ladders fire from the workflows, not from the seed: wait until the alert table stops changing.
+  await alertsSettled(stack);
+}
+
+/**
+ * A project of another year than the demo county's (all 2026), registered through the api by 县水务局
+ * for 修齐镇 白台村 (so it lies in the county's, swj's, xqz's and xqz-btc's scopes), with a payment
+ * from its second fund source. Its planned dates lie in that year, so its ladders fire on arming.
+ */
+export async function addProjectOfYear(
+  stack: TestStack,
+  year: number,
+): Promise<{ id: string; code: string }> {
+  const dept = await Session.login(stack.baseUrl, 'swj.op');
+  const created = await dept.post(
+    '/api/projects',
+    aProject({
+      year,
+      name: `${year}年度白台村产业路`,
+      approvalDocumentNo: `城扶发〔${year}〕7号`,
+      plannedDates: {
+        start: `${year}-04-01`,
+        completion: `${year}-08-31`,
+        acceptance: `${year}-09-30`,
+        reimbursement: `${year}-11-30`,
+      },
+    }),
+  );
+  if (created.status !== 201)
+    throw new Error(`project of ${year}: ${created.status} ${JSON.stringify(created.body)}`);
+  const { id, code } = created.body as { id: string; code: string };
+  const paid = await dept.post(`/api/projects/${id}/ledgers/department/disbursements`, {
+    sourcePosition: 1,
+    paidOn: `${year}-05-10`,
+    amountFen: 4_000_000,
+    payee: '重庆某建设有限公司',
+    voucherNo: `记-${code}-1`,
+    approver: '县水务局 赵六',
+  });
+  if (paid.status !== 201) throw new Error(`payment of ${code}: ${paid.status} ${JSON.stringify(paid.body)}`);
+  await alertsSettled(stack);
+  return { id, code };
+}
+
+/** Ladders fire from the workflows, not from the writer: wait until the alert table stops changing. */
+async function alertsSettled(stack: TestStack): Promise<void> {
   let last = -1;
   for (let stable = 0; stable < 3;) {
     await new Promise((r) => setTimeout(r, 700));
@@ -75,9 +120,26 @@ async function scopeSql(db: pg.Pool, username: string): Promise<{ cond: string; 
   return { cond, unit: id };
 }
 
-export async function dbFigures(db: pg.Pool, username: string): Promise<DbFigures> {
+/** The years with projects in the account's scope, newest first. */
+export async function dbYears(db: pg.Pool, username: string): Promise<number[]> {
   const { cond, unit } = await scopeSql(db, username);
-  const one = async (sql: string, params: unknown[] = [unit]) => (await db.query(sql, params)).rows;
+  const { rows } = await db.query(`SELECT DISTINCT year FROM project p WHERE ${cond} ORDER BY year DESC`, [
+    unit,
+  ]);
+  return rows.map((r) => r.year as number);
+}
+
+/** The figures over the account's scope; with `year`, over its projects of that year only. */
+export async function dbFigures(
+  db: pg.Pool,
+  username: string,
+  opts: { year?: number } = {},
+): Promise<DbFigures> {
+  const scope = await scopeSql(db, username);
+  const { unit } = scope;
+  const cond = opts.year === undefined ? scope.cond : `${scope.cond} AND p.year = $2::int`;
+  const args = opts.year === undefined ? [unit] : [unit, opts.year];
+  const one = async (sql: string, params: unknown[] = args) => (await db.query(sql, params)).rows;
   const stages = await one(`SELECT stage, count(*)::int AS n FROM project p WHERE ${cond} GROUP BY stage`);
   const [money] = await one(
     `SELECT (SELECT COALESCE(sum(p.budget_fen), 0) FROM project p WHERE ${cond} AND p.stage <> 'cancelled')::text AS budget,

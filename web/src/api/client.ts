@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type {
   AdminUserDto,
   createOrgUnitSchema,
+  DashboardQuery,
   DashboardStatsDto,
   ProjectExportQuery,
   createUserSchema,
@@ -274,7 +275,8 @@ export const api = {
     request<OrgUnitDto>('PATCH', `/api/admin/org-units/${encodeURIComponent(code)}`, { name }),
 
   // ── dashboard figures and the list export (console-dash) ──
-  dashboardStats: () => request<DashboardStatsDto>('GET', '/api/stats/dashboard'),
+  dashboardStats: (q: DashboardQuery = {}) =>
+    request<DashboardStatsDto>('GET', `/api/stats/dashboard${qs(q)}`),
   /** A link, not a request: the browser downloads the file with the session cookie. */
   projectsExportUrl: (q: Partial<ProjectExportQuery>) => `/api/projects/export${qs(q)}`,
 

@@ -45,6 +45,9 @@ const en: typeof zh = {
   },
   dashboard: {
     greeting: 'Hello, {name}',
+    yearSelect: 'Year of the figures',
+    allYears: 'All years',
+    yearOption: 'Year {year}',
     scopeLine: 'Scope: {unit} ({scope}) · this month {month}',
     scopeKinds: {
       county: 'whole county',

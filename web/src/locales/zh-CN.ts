@@ -48,6 +48,9 @@ export default {
   },
   dashboard: {
     greeting: '{name}，您好',
+    yearSelect: '统计年度',
+    allYears: '全部年度',
+    yearOption: '{year} 年度',
     scopeLine: '统计范围：{unit}（{scope}） · 本月 {month}',
     scopeKinds: {
       county: '全县',

@@ -11,6 +11,7 @@ import { fenFromDb } from '../../../../domain/money.js';
 import {
   FUND_SOURCE_KINDS,
   OVERDUE_KINDS,
+  type DashboardQuery,
   type DashboardStatsDto,
   type FundSourceKind,
   type OverdueKind,
@@ -47,8 +48,17 @@ export function createStatsRepository(orm: Orm, opts: { appLayer?: boolean } = {
   const appLayer = opts.appLayer ?? true;
 
   return {
-    async dashboard(who: Principal, now = new Date()): Promise<DashboardStatsDto> {
-      const sc = scopeCondition(who, appLayer);
+    async dashboard(
+      who: Principal,
+      filter: DashboardQuery = {},
+      now = new Date(),
+    ): Promise<DashboardStatsDto> {
+      const inScopeSql = scopeCondition(who, appLayer);
+      // Every figure below counts the projects of `sc`: the caller's scope, narrowed to one year if asked.
+      const sc =
+        filter.year === undefined
+          ? inScopeSql
+          : { sql: `${inScopeSql.sql} AND p.year = ?`, params: [...inScopeSql.params, filter.year] };
       const scope = scopeOf(who);
       const month = countyMonth(now);
       return inScope(orm, scope, async (conn) => {
@@ -58,6 +68,12 @@ export function createStatsRepository(orm: Orm, opts: { appLayer?: boolean } = {
         const [unit] = await q<{ code: string; name: string }>(
           'SELECT code, name FROM org_unit WHERE id = ?',
           [who.orgUnitId],
+        );
+
+        // The years the caller may choose from: every year in its scope, whichever one is shown.
+        const years = await q<{ year: number }>(
+          `SELECT DISTINCT p.year FROM project p WHERE ${inScopeSql.sql} ORDER BY p.year DESC`,
+          inScopeSql.params,
         );
 
         const stages = await q<{ stage: Stage; n: number }>(
@@ -151,6 +167,8 @@ export function createStatsRepository(orm: Orm, opts: { appLayer?: boolean } = {
             unit: { code: unit?.code ?? '', name: unit?.name ?? '' },
           },
           month,
+          year: filter.year ?? null,
+          years: years.map((r) => r.year),
           projects: {
             total: stages.reduce((a, r) => a + r.n, 0),
             byStage: STAGES.map((stage) => ({ stage, count: stageCount.get(stage) ?? 0 })),

@@ -1,4 +1,4 @@
-import { dashboardStatsSchema } from '../../../../domain/schemas.js';
+import { dashboardQuerySchema, dashboardStatsSchema } from '../../../../domain/schemas.js';
 import { defineRoute, type RouteDef } from '../../http.js';
 import { callerOf } from '../projects/routes.js';
 import type { StatsRepository } from './repository.js';
@@ -9,12 +9,13 @@ export function statsRoutes(stats: StatsRepository): RouteDef[] {
       method: 'get',
       path: '/api/stats/dashboard',
       summary:
-        '工作台统计 (dashboard figures over your scope: projects by stage, budget and disbursement by fund source, overdue deadlines by kind and unit, steps waiting on your unit, missing monthly progress)',
+        '工作台统计 (dashboard figures over your scope, of one year with `year` or of every year: projects by stage, budget and disbursement by fund source, overdue deadlines by kind and unit, steps waiting on your unit, missing monthly progress; and the years there are)',
       tags: ['stats'],
       access: 'scope.read',
+      query: dashboardQuerySchema,
       response: dashboardStatsSchema,
-      errors: [401],
-      handler: async ({ user }) => stats.dashboard(callerOf(user!)),
+      errors: [401, 422],
+      handler: async ({ user, query }) => stats.dashboard(callerOf(user!), query),
     }),
   ];
 }
