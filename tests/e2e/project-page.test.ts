@@ -167,6 +167,99 @@ describe('a village operator on a 375 × 812 phone', () => {
     );
   });
 
+  it('links the photo to the visit it recorded while another village records the same visit', async () => {
+    // 王大山, the project's volunteer supervisor, visits both its villages on the same day, and each
+    // village's operator records that visit at the same moment.
+    const created = await swj.post(
+      '/api/projects',
+      aProject({
+        name: '罗江村至联坪村连通道路（同日走访）',
+        ownerUnitCode: 'mbz',
+        villageCodes: ['mbz-ljc', 'mbz-lpc'],
+      }),
+    );
+    expect(created.status).toBe(201);
+    const project = created.body as { id: string; code: string };
+    const lianping = await Session.login(stack.baseUrl, 'mbz-lpc.op');
+    const photo = aPng();
+    const held = await stack.db.connect();
+    const { context, page } = await newPage(browser, stack.baseUrl, { phone: true });
+    try {
+      await login(page, 'mbz-ljc.op');
+      await page.goto(`/projects/${project.code}/field?flow=visit`);
+      await page.locator('[data-test=visit-form]').waitFor();
+      await page.locator('[data-test=visit-date]').fill('2026-05-08');
+      await page.locator('[data-test=visit-supervisor]').fill('王大山');
+      await page.locator('[data-test=visit-findings]').fill('罗江村段路基成型');
+      await page
+        .locator('[data-test=photo-input]')
+        .setInputFiles({ name: 'IMG_0002.png', mimeType: 'image/png', buffer: photo });
+      await page.locator('[data-test=photo-thumb]').waitFor();
+
+      const calls: string[] = [];
+      page.on('request', (r) => {
+        const url = new URL(r.url());
+        if (url.pathname.startsWith('/api/'))
+          calls.push(`${r.method()} ${url.pathname.replace(/^\/api\/projects\/[^/]+/, '')}`);
+      });
+      // The phone's write goes out while 罗江村's row is held FOR UPDATE: its transaction begins
+      // and its INSERT then waits at the foreign-key check on the village, until 联坪村's
+      // identical visit (begun later, so listed after it) is in.
+      await page.route('**/ledgers/site/visits', async (route) => {
+        await held.query('BEGIN');
+        await held.query(`SELECT 1 FROM org_unit WHERE code = 'mbz-ljc' FOR UPDATE`);
+        await route.continue();
+      });
+      await page.locator('[data-test=field-submit]').click();
+      await expect
+        .poll(
+          async () =>
+            (
+              await stack.db.query(
+                `SELECT count(*)::int AS n FROM pg_stat_activity
+                  WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO supervision_visit%'`,
+              )
+            ).rows[0].n,
+        )
+        .toBe(1);
+      const other = await lianping.post(`/api/projects/${project.id}/ledgers/site/visits`, {
+        villageCode: 'mbz-lpc',
+        visitedOn: '2026-05-08',
+        supervisor: '王大山',
+        findings: '联坪村段路基成型',
+      });
+      expect(other.status, JSON.stringify(other.body)).toBe(201);
+      await held.query('ROLLBACK');
+
+      await expect
+        .poll(() => page.locator('[data-test=field-sent]').innerText())
+        .toContain('已上传照片 1 张');
+      // One write, its photo, and a read to show the photo: no read of the ledgers before the write.
+      expect(calls).toEqual(['POST /ledgers/site/visits', 'POST /archives', 'GET /ledgers']);
+    } finally {
+      await held.query('ROLLBACK').catch(() => undefined);
+      held.release();
+      await context.close();
+    }
+
+    const { rows: visits } = await stack.db.query(
+      `SELECT v.id, o.code AS village, v.supervisor, v.visited_on::text AS visited_on
+         FROM supervision_visit v JOIN org_unit o ON o.id = v.village_id
+        WHERE v.project_id = $1 ORDER BY v.created_at`,
+      [project.id],
+    );
+    expect(visits.map((v) => [v.village, v.supervisor, v.visited_on])).toEqual([
+      ['mbz-ljc', '王大山', '2026-05-08'],
+      ['mbz-lpc', '王大山', '2026-05-08'],
+    ]);
+    // The photo taken in 罗江村 is an archive of 罗江村's visit, not of the one recorded meanwhile.
+    const { rows: docs } = await stack.db.query(
+      `SELECT entry_id, sha256 FROM archive_document WHERE project_id = $1`,
+      [project.id],
+    );
+    expect(docs).toEqual([{ entry_id: visits[0].id, sha256: sha256(photo) }]);
+  });
+
   it('records a public notice: the schema refuses a bad period beside the field; money typed in 元 is stored in 分', async () => {
     const project = await aProjectInLuojiang('罗江村便民桥（手机公示）');
     const { context, page } = await newPage(browser, stack.baseUrl, { phone: true });

@@ -143,7 +143,10 @@ describe('archive documents', () => {
       supervisor: '陈大明',
       findings: '正常',
     });
-    const visitId = visit.body.site.visits[0].id;
+    // The write answers with the id of the visit it created: the photo is linked to that one.
+    expect(visit.status).toBe(201);
+    const visitId = visit.body.written.id;
+    expect(visit.body.site.visits.map((v: { id: string }) => v.id)).toEqual([visitId]);
     const photo = await village.upload(
       url(`ledger=site&stage=completed&item=supervisionPhoto&entryId=${visitId}`),
       PNG,

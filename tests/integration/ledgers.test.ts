@@ -131,6 +131,153 @@ describe('who writes which ledger', () => {
   });
 });
 
+describe('what a write answers', () => {
+  it('names the entry it appended, by the id its INSERT returned; a record kept in place has none', async () => {
+    const p = await newProject();
+    const base = `/api/projects/${p.id}/ledgers`;
+    /** Each kind of entry: who writes it, what, where it lands, and one column SQL can check. */
+    const entries = [
+      {
+        path: 'department/disbursements',
+        by: dept,
+        body: {
+          sourcePosition: 0,
+          paidOn: '2026-05-10',
+          amountFen: 1_000,
+          payee: '修齐镇人民政府',
+          voucherNo: `记-${p.code}-1`,
+          approver: '县水务局 赵六',
+        },
+        table: 'disbursement',
+        column: 'voucher_no',
+        value: `记-${p.code}-1`,
+        section: (b: any) => b.department.disbursements,
+      },
+      {
+        path: 'implementing/decisions',
+        by: town,
+        body: { meeting: '修齐镇党委会', heldOn: '2026-03-05', attendees: ['张三'], resolution: '同意实施' },
+        table: 'collective_decision',
+        column: 'meeting',
+        value: '修齐镇党委会',
+        section: (b: any) => b.implementing.decisions,
+      },
+      {
+        path: 'implementing/adjustments',
+        by: town,
+        body: {
+          documentNo: '城扶调〔2026〕3号',
+          adjustedOn: '2026-06-01',
+          content: '延长工期',
+          reason: '汛期',
+        },
+        table: 'adjustment_record',
+        column: 'document_no',
+        value: '城扶调〔2026〕3号',
+        section: (b: any) => b.implementing.adjustments,
+      },
+      {
+        path: 'site/visits',
+        by: village,
+        body: { villageCode: 'xqz-btc', visitedOn: '2026-05-01', supervisor: '王五', findings: '施工正常' },
+        table: 'supervision_visit',
+        column: 'supervisor',
+        value: '王五',
+        section: (b: any) => b.site.visits,
+      },
+      {
+        path: 'site/notices',
+        by: village,
+        body: {
+          villageCode: 'xqz-btc',
+          place: '白台村村务公开栏',
+          postedFrom: '2026-03-01',
+          postedTo: '2026-03-10',
+          content: '项目公示',
+        },
+        table: 'public_notice',
+        column: 'place',
+        value: '白台村村务公开栏',
+        section: (b: any) => b.site.notices,
+      },
+      {
+        path: 'site/opinions',
+        by: village,
+        body: { gatheredOn: '2026-02-20', method: '群众会', participants: 35, summary: '同意' },
+        table: 'opinion_record',
+        column: 'method',
+        value: '群众会',
+        section: (b: any) => b.site.opinions,
+      },
+      {
+        path: 'site/after-care-checks',
+        by: village,
+        body: { checkedOn: '2026-12-01', checker: '村管水员', result: '运行正常' },
+        table: 'after_care_check',
+        column: 'checker',
+        value: '村管水员',
+        section: (b: any) => b.site.afterCareChecks,
+      },
+    ];
+    for (const e of entries) {
+      const res = await e.by.post(`${base}/${e.path}`, e.body);
+      expect(res.status, `${e.path}: ${JSON.stringify(res.body)}`).toBe(201);
+      expect(res.body.written, e.path).toEqual({ id: expect.any(String) });
+      // The row with that id is the one this write inserted, into this project…
+      const { rows } = await stack.db.query(
+        `SELECT ${e.column} AS value, project_id FROM ${e.table} WHERE id = $1`,
+        [res.body.written.id],
+      );
+      expect(rows, e.path).toEqual([{ value: e.value, project_id: p.id }]);
+      // …and the answer's ledgers show it in its section.
+      expect(
+        e.section(res.body).map((x: { id: string }) => x.id),
+        e.path,
+      ).toContain(res.body.written.id);
+    }
+
+    // Records kept once per project (or per month) are keyed by the project: no id to answer.
+    const records: [Session, 'POST' | 'PUT', string, unknown][] = [
+      [dept, 'PUT', 'department', { approvedOn: '2026-03-01' }],
+      [dept, 'POST', 'department/settlement', { settledOn: '2026-09-01', settledAmountFen: 1_000 }],
+      [town, 'PUT', 'implementing/implementation', { method: 'selfBuild' }],
+      [town, 'POST', 'implementing/progress', { month: '2026-05', percent: 40, narrative: '主体完成' }],
+      [village, 'PUT', 'site/beneficiaries', { households: 10, poorHouseholds: 4, people: 31 }],
+      [village, 'PUT', 'site/after-care', { owner: '白台村村民委员会', duty: '日常维护' }],
+    ];
+    for (const [by, method, path, body] of records) {
+      const res = await by.request(method, `${base}/${path}`, body);
+      expect(res.status, `${path}: ${JSON.stringify(res.body)}`).toBe(method === 'POST' ? 201 : 200);
+      expect(res.body, path).not.toHaveProperty('written');
+      expect(res.body.completeness, path).toHaveLength(3);
+    }
+  });
+
+  it('gives two identical visits written at once each their own id', async () => {
+    const p = await newProject();
+    // The same village's operator on two phones (or one phone retrying), at the same moment.
+    const secondPhone = await Session.login(stack.baseUrl, 'xqz-btc.op');
+    const visit = {
+      villageCode: 'xqz-btc',
+      visitedOn: '2026-05-06',
+      supervisor: '王大山',
+      findings: '管沟开挖过半',
+    };
+    const url = `/api/projects/${p.id}/ledgers/site/visits`;
+    const answers = await Promise.all([village.post(url, visit), secondPhone.post(url, visit)]);
+    for (const a of answers) expect(a.status, JSON.stringify(a.body)).toBe(201);
+    const [first, second] = answers.map((a) => a.body.written.id as string);
+    expect(first).not.toBe(second);
+    // Each id is a row of its own, and those two rows are the project's visits.
+    const { rows } = await stack.db.query(
+      `SELECT id, supervisor, visited_on::text AS visited_on FROM supervision_visit WHERE project_id = $1`,
+      [p.id],
+    );
+    expect(rows.map((r) => r.id).sort()).toEqual([first, second].sort());
+    for (const r of rows) expect(r).toMatchObject({ supervisor: '王大山', visited_on: '2026-05-06' });
+  });
+});
+
 describe('money invariants: 422 at the api, a constraint in the database', () => {
   it('Σ fund sources = approved budget', async () => {
     const bad = await dept.post(
@@ -334,5 +481,15 @@ describe('OpenAPI', () => {
     expect(disb.requestBody.content['application/json'].schema.properties.amountFen.type).toBe('integer');
     const upload = doc.paths['/api/projects/{id}/archives'].post.requestBody.content;
     expect(Object.keys(upload)).toContain('application/pdf');
+    // An entry appended answers with its id; a record kept in place with the ledgers only.
+    const answer = (p: string, method: string, status: string) =>
+      doc.paths[p][method].responses[status].content['application/json'].schema;
+    const visit = answer('/api/projects/{id}/ledgers/site/visits', 'post', '201');
+    expect(visit.required).toEqual(expect.arrayContaining(['written', 'site', 'completeness']));
+    expect(visit.properties.written.properties.id).toMatchObject({ type: 'string', format: 'uuid' });
+    expect(visit.properties.written.properties.id.description).toContain('RETURNING id');
+    const record = answer('/api/projects/{id}/ledgers/site/beneficiaries', 'put', '200');
+    expect(record.properties).not.toHaveProperty('written');
+    expect(record.description).toContain('no `written`');
   });
 });

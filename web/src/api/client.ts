@@ -23,22 +23,7 @@ import type {
 } from '@domain/schemas';
 import type { ArchiveDocumentDto, ArchiveRequirement, projectArchivesSchema } from '@domain/archives';
 import type { DetailTable } from '@domain/detail-table';
-import type {
-  adjustmentInputSchema,
-  afterCareCheckInputSchema,
-  afterCareInputSchema,
-  beneficiaryInputSchema,
-  decisionInputSchema,
-  departmentLedgerInputSchema,
-  disbursementInputSchema,
-  implementationInputSchema,
-  LedgersDto,
-  noticeInputSchema,
-  opinionInputSchema,
-  progressInputSchema,
-  settlementInputSchema,
-  visitInputSchema,
-} from '@domain/ledgers';
+import type { LEDGER_WRITES, LedgersDto, LedgerWritePath } from '@domain/ledgers';
 import type { AlertDto } from '@domain/schemas';
 
 export type OrgListDto = z.infer<typeof orgListSchema>;
@@ -178,28 +163,23 @@ export type { LedgersDto, ArchiveDocumentDto, ArchiveRequirement, DetailTable, A
 export type ProjectArchivesDto = z.infer<typeof projectArchivesSchema>;
 export type LedgerKind = LedgersDto['completeness'][number]['ledger'];
 
+type LedgerWrites = typeof LEDGER_WRITES;
+export type { LedgerWritePath };
 /**
- * Every ledger write: its path under /api/projects/:id/ledgers/, its method and its body (the
- * shared input schemas, as the form holds them before the server applies defaults).
+ * Every ledger write's body, by its path under /api/projects/:id/ledgers/ (the shared input
+ * schemas, as the form holds them before the server applies defaults).
  */
-export interface LedgerWriteBodies {
-  department: z.input<typeof departmentLedgerInputSchema>;
-  'department/disbursements': z.input<typeof disbursementInputSchema>;
-  'department/settlement': z.input<typeof settlementInputSchema>;
-  'implementing/decisions': z.input<typeof decisionInputSchema>;
-  'implementing/implementation': z.input<typeof implementationInputSchema>;
-  'implementing/progress': z.input<typeof progressInputSchema>;
-  'implementing/adjustments': z.input<typeof adjustmentInputSchema>;
-  'site/visits': z.input<typeof visitInputSchema>;
-  'site/notices': z.input<typeof noticeInputSchema>;
-  'site/opinions': z.input<typeof opinionInputSchema>;
-  'site/beneficiaries': z.input<typeof beneficiaryInputSchema>;
-  'site/after-care': z.input<typeof afterCareInputSchema>;
-  'site/after-care-checks': z.input<typeof afterCareCheckInputSchema>;
-}
-export type LedgerWritePath = keyof LedgerWriteBodies;
-/** Records that are one per project are replaced (PUT); entries are appended (POST). */
-export const LEDGER_WRITE_METHOD: Record<LedgerWritePath, 'POST' | 'PUT'> = {
+export type LedgerWriteBodies = { [P in LedgerWritePath]: z.input<LedgerWrites[P]['body']> };
+/**
+ * Every ledger write's answer: the three ledgers as they now are, and for an entry appended with an
+ * id of its own, `written.id` (domain/ledgers.ts `ledgerEntryWriteSchema`).
+ */
+export type LedgerWriteAnswers = { [P in LedgerWritePath]: z.output<LedgerWrites[P]['answer']> };
+/**
+ * Records that are one per project are replaced (PUT); entries are appended (POST). Typed from the
+ * shared table, so a method that disagrees with the api's is a type error.
+ */
+export const LEDGER_WRITE_METHOD: { [P in LedgerWritePath]: Uppercase<LedgerWrites[P]['method']> } = {
   department: 'PUT',
   'department/disbursements': 'POST',
   'department/settlement': 'POST',
@@ -225,9 +205,12 @@ export interface ArchiveUpload {
 
 const projectPageApi = {
   ledgers: (id: string) => request<LedgersDto>('GET', `${projectPath(id)}/ledgers`),
-  /** Answers with the three ledgers as they now are. */
+  /**
+   * Answers with the three ledgers as they now are and, for an entry appended (a visit, a notice…),
+   * `written.id`: the entry this write created, to link its files to.
+   */
   writeLedger: <P extends LedgerWritePath>(id: string, path: P, body: LedgerWriteBodies[P]) =>
-    request<LedgersDto>(LEDGER_WRITE_METHOD[path], `${projectPath(id)}/ledgers/${path}`, body),
+    request<LedgerWriteAnswers[P]>(LEDGER_WRITE_METHOD[path], `${projectPath(id)}/ledgers/${path}`, body),
   linkFundSource: (id: string, position: number, fundDocumentNo: string) =>
     request<LedgersDto>('PUT', `${projectPath(id)}/ledgers/department/fund-sources/${position}`, {
       fundDocumentNo,

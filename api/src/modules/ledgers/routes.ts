@@ -1,22 +1,12 @@
 import { z } from 'zod';
 import {
-  adjustmentInputSchema,
-  afterCareCheckInputSchema,
-  afterCareInputSchema,
-  beneficiaryInputSchema,
-  decisionInputSchema,
-  departmentLedgerInputSchema,
-  disbursementInputSchema,
   fundDocumentInputSchema,
   fundDocumentSchema,
   fundSourceLinkSchema,
-  implementationInputSchema,
+  LEDGER_WRITES,
+  ledgerRecordWriteSchema,
   ledgersSchema,
-  noticeInputSchema,
-  opinionInputSchema,
-  progressInputSchema,
-  settlementInputSchema,
-  visitInputSchema,
+  type LedgerWritePath,
 } from '../../../../domain/ledgers.js';
 import { AppError } from '../../../../domain/errors.js';
 import { defineRoute, type RouteDef } from '../../http.js';
@@ -27,22 +17,18 @@ import type { LedgerWrites } from './writes.js';
 type Writer = keyof LedgerWrites;
 
 export function ledgerRoutes(service: LedgerService, writes: LedgerWrites): RouteDef[] {
-  const entry = (
-    method: 'post' | 'put',
-    path: string,
-    summary: string,
-    body: z.ZodType,
-    writer: Writer,
-  ): RouteDef =>
-    defineRoute({
+  /** A ledger write: method, body and answer from the shared table (domain/ledgers.ts LEDGER_WRITES). */
+  const entry = (path: LedgerWritePath, summary: string, writer: Writer): RouteDef => {
+    const { method, body, answer } = LEDGER_WRITES[path];
+    return defineRoute({
       method,
       path: `/api/projects/:id/ledgers/${path}`,
       summary,
       tags: ['ledgers'],
       access: 'project.ledger',
       ledger: path.split('/')[0] as 'department' | 'implementing' | 'site',
-      body,
-      response: ledgersSchema,
+      body: body as z.ZodType,
+      response: answer,
       successStatus: method === 'post' ? 201 : 200,
       errors: [401, 403, 404, 409, 422],
       handler: async ({ user, params, body: input }) =>
@@ -52,6 +38,7 @@ export function ledgerRoutes(service: LedgerService, writes: LedgerWrites): Rout
           input,
         ),
     });
+  };
 
   return [
     defineRoute({
@@ -64,13 +51,7 @@ export function ledgerRoutes(service: LedgerService, writes: LedgerWrites): Rout
       errors: [401, 404],
       handler: async ({ user, params }) => service.ledgers(callerOf(user!), params.id!),
     }),
-    entry(
-      'put',
-      'department',
-      '主管部门台账：立项批复信息 (department ledger: approval)',
-      departmentLedgerInputSchema,
-      'department',
-    ),
+    entry('department', '主管部门台账：立项批复信息 (department ledger: approval)', 'department'),
     defineRoute({
       method: 'put',
       path: '/api/projects/:id/ledgers/department/fund-sources/:position',
@@ -79,7 +60,7 @@ export function ledgerRoutes(service: LedgerService, writes: LedgerWrites): Rout
       access: 'project.ledger',
       ledger: 'department',
       body: fundSourceLinkSchema,
-      response: ledgersSchema,
+      response: ledgerRecordWriteSchema,
       errors: [401, 403, 404, 409, 422],
       handler: async ({ user, params, body }) => {
         const position = Number(params.position);
@@ -90,78 +71,30 @@ export function ledgerRoutes(service: LedgerService, writes: LedgerWrites): Rout
         return service.linkFundSource(callerOf(user!), params.id!, position, body.fundDocumentNo);
       },
     }),
+    entry('department/disbursements', '资金拨付 (record a disbursement from a fund source)', 'disbursement'),
     entry(
-      'post',
-      'department/disbursements',
-      '资金拨付 (record a disbursement from a fund source)',
-      disbursementInputSchema,
-      'disbursement',
-    ),
-    entry(
-      'post',
       'department/settlement',
       '报账结算 (final settlement: must equal Σ disbursed, ≤ budget)',
-      settlementInputSchema,
       'settlement',
     ),
+    entry('implementing/decisions', '集体决策记录 (collective decision)', 'decision'),
     entry(
-      'post',
-      'implementing/decisions',
-      '集体决策记录 (collective decision)',
-      decisionInputSchema,
-      'decision',
-    ),
-    entry(
-      'put',
       'implementing/implementation',
       '实施方式、承包单位与合同 (method, contractor, contract)',
-      implementationInputSchema,
       'implementation',
     ),
+    entry('implementing/progress', '月度进度 (monthly progress; one entry per month)', 'progress'),
+    entry('implementing/adjustments', '调项记录 (adjustment record)', 'adjustment'),
     entry(
-      'post',
-      'implementing/progress',
-      '月度进度 (monthly progress; one entry per month)',
-      progressInputSchema,
-      'progress',
-    ),
-    entry(
-      'post',
-      'implementing/adjustments',
-      '调项记录 (adjustment record)',
-      adjustmentInputSchema,
-      'adjustment',
-    ),
-    entry(
-      'post',
       'site/visits',
       '义务监督记录 (supervision visit; photos are archive documents of the visit)',
-      visitInputSchema,
       'visit',
     ),
-    entry(
-      'post',
-      'site/notices',
-      '公示记录 (public notice: place, period, objections)',
-      noticeInputSchema,
-      'notice',
-    ),
-    entry('post', 'site/opinions', '征求意见记录 (opinions gathered)', opinionInputSchema, 'opinion'),
-    entry('put', 'site/beneficiaries', '受益情况 (beneficiaries)', beneficiaryInputSchema, 'beneficiaries'),
-    entry(
-      'put',
-      'site/after-care',
-      '后续管护主体及职责 (after-care owner and duty)',
-      afterCareInputSchema,
-      'afterCare',
-    ),
-    entry(
-      'post',
-      'site/after-care-checks',
-      '管护检查记录 (after-care check)',
-      afterCareCheckInputSchema,
-      'afterCareCheck',
-    ),
+    entry('site/notices', '公示记录 (public notice: place, period, objections)', 'notice'),
+    entry('site/opinions', '征求意见记录 (opinions gathered)', 'opinion'),
+    entry('site/beneficiaries', '受益情况 (beneficiaries)', 'beneficiaries'),
+    entry('site/after-care', '后续管护主体及职责 (after-care owner and duty)', 'afterCare'),
+    entry('site/after-care-checks', '管护检查记录 (after-care check)', 'afterCareCheck'),
     defineRoute({
       method: 'get',
       path: '/api/fund-documents',

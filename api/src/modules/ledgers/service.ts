@@ -2,7 +2,8 @@
  * Ledger use cases. Ledger entries are ordinary writes in PostgreSQL (not stage changes, so not
  * workflow Updates): each is checked here (scope, level, money rules) and again by the database's
  * constraints, written in one transaction together with its ledger_event, and answered with the
- * whole ledger view, completeness and reconciliation included.
+ * whole ledger view, completeness and reconciliation included — and, when the write appended an
+ * entry with an id of its own, that id (`written`, domain/ledgers.ts `ledgerEntryWriteSchema`).
  */
 import { canWriteLedger, isCountyWide, type Principal } from '../../../../domain/access.js';
 import { AppError } from '../../../../domain/errors.js';
@@ -26,6 +27,14 @@ import { loadLedgerData, workflowSettledFen } from '../../../../db/queries/ledge
 
 export type Tx = Parameters<Parameters<ReturnType<Orm['em']['fork']>['transactional']>[0]>[0];
 type FoundProject = NonNullable<Awaited<ReturnType<ProjectRepository['find']>>>;
+
+/**
+ * What a write's own statement created: the id its INSERT … RETURNING id gave, for an entry with an
+ * id of its own; nothing for a record kept in place (one per project, or per project and month).
+ */
+export type Written = { id: string } | void;
+/** The api's answer to a write: the ledgers, and the entry appended when there is one. */
+export type LedgerWriteDto = LedgersDto & { written?: { id: string } };
 
 const LEVEL_NAMES: Record<LedgerKind, string> = {
   department: '主管部门操作账号',
@@ -101,8 +110,8 @@ export function createLedgerService(deps: {
     ledger: LedgerKind,
     kind: string,
     payload: unknown,
-    fn: (tx: Tx, p: FoundProject) => Promise<void>,
-  ): Promise<FoundProject> {
+    fn: (tx: Tx, p: FoundProject) => Promise<Written>,
+  ): Promise<{ project: FoundProject; written: Written }> {
     // One transaction in the caller's scope: find the project, both layers' level check, the
     // write, its event and its audit row.
     try {
@@ -122,7 +131,7 @@ export function createLedgerService(deps: {
           );
         if (p.stage === 'cancelled')
           throw new AppError('TRANSITION_NOT_ALLOWED', '项目已终止，台账不再填写 (the project is cancelled)');
-        await fn(tx, p);
+        const written = await fn(tx, p);
         await tx.execute(
           `INSERT INTO ledger_event (project_id, ledger, kind, actor_id, actor_name, payload) VALUES (?, ?, ?, ?, ?, ?::jsonb)`,
           [p.id, ledger, kind, caller.actor.id, caller.actor.name, JSON.stringify(payload ?? {})],
@@ -136,7 +145,7 @@ export function createLedgerService(deps: {
           entityId: p.id,
           after: payload ?? null,
         });
-        return p;
+        return { project: p, written };
       });
     } catch (err) {
       if (err instanceof AppError) throw err;
@@ -144,9 +153,15 @@ export function createLedgerService(deps: {
     }
   }
 
-  /** A write answered with the whole ledger view (what the api returns). */
-  async function write(...args: Parameters<typeof record>): Promise<LedgersDto> {
-    return view(args[0], await record(...args));
+  /**
+   * A write answered with the whole ledger view (what the api returns) and the id of the entry it
+   * appended, taken from the write's own INSERT: never looked up again afterwards, where another
+   * writer's identical entry could be taken for it.
+   */
+  async function write(...args: Parameters<typeof record>): Promise<LedgerWriteDto> {
+    const { project, written } = await record(...args);
+    const ledgers = await view(args[0], project);
+    return written ? { ...ledgers, written: { id: written.id } } : ledgers;
   }
 
   return {

@@ -1,6 +1,9 @@
 /**
  * The ledger entries each level writes. Every writer runs inside `service.write` (level check,
  * one transaction, ledger_event) and re-checks the money rules against the rows it has locked.
+ * A writer that appends an entry with an id of its own returns that id, from its INSERT's
+ * RETURNING clause; one that keeps a record in place (one per project, or per month) returns
+ * nothing.
  */
 import { AppError } from '../../../../domain/errors.js';
 import {
@@ -28,14 +31,23 @@ import { invalid, moneyState, type LedgerService, type Tx } from './service.js';
 
 type In<S extends z.ZodType> = z.infer<S>;
 
+/** Runs an `INSERT … RETURNING id` and gives the id of the row it inserted. */
+async function insertReturningId(tx: Tx, sql: string, params: unknown[]): Promise<{ id: string }> {
+  const [row] = (await tx.execute<{ id: string }[]>(`${sql} RETURNING id`, params, 'all')) as [
+    { id: string },
+  ];
+  return { id: row.id };
+}
+
 export async function insertDisbursement(
   tx: Tx,
   projectId: string,
   input: DisbursementInput,
   actorId: string | null,
   importId: string | null = null,
-): Promise<void> {
-  await tx.execute(
+): Promise<{ id: string }> {
+  return insertReturningId(
+    tx,
     `INSERT INTO disbursement (project_id, source_position, paid_on, amount_fen, payee, voucher_no, approver, note, import_id, created_by)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
@@ -50,13 +62,12 @@ export async function insertDisbursement(
       importId,
       actorId,
     ],
-    'run',
   );
 }
 
 type WriteFn<R> = (...args: Parameters<LedgerService['write']>) => Promise<R>;
 
-/** The ledger writers the api uses: each answers with the whole ledger view. */
+/** The ledger writers the api uses: each answers with the whole ledger view (and `written`). */
 export function createLedgerWrites(service: LedgerService) {
   return buildWriters(service.write);
 }
@@ -98,7 +109,7 @@ function buildWriters<R>(write: WriteFn<R>) {
             input.sourcePosition in p.fundSources ? 'body.amountFen' : 'body.sourcePosition',
             problem,
           );
-        await insertDisbursement(tx, p.id, input, caller.actor.id);
+        return insertDisbursement(tx, p.id, input, caller.actor.id);
       });
     },
 
@@ -125,7 +136,8 @@ function buildWriters<R>(write: WriteFn<R>) {
 
     decision(caller: Caller, id: string, input: In<typeof decisionInputSchema>) {
       return write(caller, id, 'implementing', 'collectiveDecision', input, async (tx, p) => {
-        await tx.execute(
+        return insertReturningId(
+          tx,
           `INSERT INTO collective_decision (project_id, meeting, held_on, attendees, resolution, created_by) VALUES (?, ?, ?, ?::text[], ?, ?)`,
           [
             p.id,
@@ -135,7 +147,6 @@ function buildWriters<R>(write: WriteFn<R>) {
             input.resolution,
             caller.actor.id,
           ],
-          'run',
         );
       });
     },
@@ -173,24 +184,25 @@ function buildWriters<R>(write: WriteFn<R>) {
 
     adjustment(caller: Caller, id: string, input: In<typeof adjustmentInputSchema>) {
       return write(caller, id, 'implementing', 'adjustment', input, async (tx, p) => {
-        await tx.execute(
+        return insertReturningId(
+          tx,
           `INSERT INTO adjustment_record (project_id, document_no, adjusted_on, content, reason, created_by) VALUES (?, ?, ?, ?, ?, ?)`,
           [p.id, input.documentNo, input.adjustedOn, input.content, input.reason, caller.actor.id],
-          'run',
         );
       });
     },
 
     visit(caller: Caller, id: string, input: VisitInput) {
       return write(caller, id, 'site', 'supervisionVisit', input, async (tx, p) => {
-        await insertVisit(tx, p, caller, input);
+        return insertVisit(tx, p, caller, input);
       });
     },
 
     notice(caller: Caller, id: string, input: In<typeof noticeInputSchema>) {
       return write(caller, id, 'site', 'publicNotice', input, async (tx, p) => {
         const villageId = ownVillage(p, caller, input.villageCode);
-        await tx.execute(
+        return insertReturningId(
+          tx,
           `INSERT INTO public_notice (project_id, village_id, place, posted_from, posted_to, content, announced_amount_fen,
              complaint_phone, objection_count, objections, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           [
@@ -206,17 +218,16 @@ function buildWriters<R>(write: WriteFn<R>) {
             input.objections ?? null,
             caller.actor.id,
           ],
-          'run',
         );
       });
     },
 
     opinion(caller: Caller, id: string, input: In<typeof opinionInputSchema>) {
       return write(caller, id, 'site', 'opinion', input, async (tx, p) => {
-        await tx.execute(
+        return insertReturningId(
+          tx,
           `INSERT INTO opinion_record (project_id, gathered_on, method, participants, summary, created_by) VALUES (?, ?, ?, ?, ?, ?)`,
           [p.id, input.gatheredOn, input.method, input.participants, input.summary, caller.actor.id],
-          'run',
         );
       });
     },
@@ -247,10 +258,10 @@ function buildWriters<R>(write: WriteFn<R>) {
 
     afterCareCheck(caller: Caller, id: string, input: In<typeof afterCareCheckInputSchema>) {
       return write(caller, id, 'site', 'afterCareCheck', input, async (tx, p) => {
-        await tx.execute(
+        return insertReturningId(
+          tx,
           `INSERT INTO after_care_check (project_id, checked_on, checker, result, created_by) VALUES (?, ?, ?, ?, ?)`,
           [p.id, input.checkedOn, input.checker, input.result, caller.actor.id],
-          'run',
         );
       });
     },
@@ -279,15 +290,14 @@ export async function insertVisit(
   caller: Caller,
   input: VisitInput,
   importId: string | null = null,
-): Promise<string> {
+): Promise<{ id: string }> {
   const villageId = ownVillage(p, caller, input.villageCode);
-  const [row] = (await tx.execute<{ id: string }[]>(
+  return insertReturningId(
+    tx,
     `INSERT INTO supervision_visit (project_id, village_id, visited_on, supervisor, findings, import_id, created_by)
-     VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
     [p.id, villageId, input.visitedOn, input.supervisor, input.findings, importId, caller.actor.id],
-    'all',
-  )) as [{ id: string }];
-  return row.id;
+  );
 }
 
 export async function upsertProgress(
