@@ -261,7 +261,7 @@ export type OverdueKind = (typeof OVERDUE_KINDS)[number];
 // ── end console-dash ──
 
 export const projectListQuerySchema = z.object({
-  year: z.coerce.number().int().optional(),
+  year: z.coerce.number().int().min(PROJECT_YEAR_MIN).max(PROJECT_YEAR_MAX).optional(),
   department: z.string().optional(),
   township: z.string().optional(),
   village: z.string().optional(),

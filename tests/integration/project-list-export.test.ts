@@ -72,6 +72,9 @@ describe('sorting', () => {
     ['order=sideways', 'query.order'],
     ['fundSource=lottery', 'query.fundSource'],
     ['overdue=late', 'query.overdue'],
+    ['year=1999', 'query.year'],
+    ['year=20261', 'query.year'],
+    ['year=2026.5', 'query.year'],
   ])('refuses %s with a 422 naming the parameter, no stack trace', async (qs, path) => {
     for (const url of [`/api/projects?${qs}`, `/api/projects/export?${qs}`]) {
       const res = await leader.get(url);
