@@ -229,11 +229,19 @@ describe('what a write answers', () => {
         [res.body.written.id],
       );
       expect(rows, e.path).toEqual([{ value: e.value, project_id: p.id }]);
-      // …and the answer's ledgers show it in its section.
+      // …the answer's ledgers show it in its section…
       expect(
         e.section(res.body).map((x: { id: string }) => x.id),
         e.path,
       ).toContain(res.body.written.id);
+      // …and the ledger event and the audit row of the write name it.
+      const { rows: trail } = await stack.db.query(
+        `SELECT (SELECT payload->>'entryId' FROM ledger_event WHERE project_id = $1 ORDER BY id DESC LIMIT 1) AS event,
+                (SELECT after->>'entryId' FROM audit_log WHERE entity_id = $1::text AND action LIKE 'ledger.%'
+                  ORDER BY id DESC LIMIT 1) AS audit`,
+        [p.id],
+      );
+      expect(trail[0], e.path).toEqual({ event: res.body.written.id, audit: res.body.written.id });
     }
 
     // Records kept once per project (or per month) are keyed by the project: no id to answer.

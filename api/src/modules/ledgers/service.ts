@@ -132,9 +132,11 @@ export function createLedgerService(deps: {
         if (p.stage === 'cancelled')
           throw new AppError('TRANSITION_NOT_ALLOWED', '项目已终止，台账不再填写 (the project is cancelled)');
         const written = await fn(tx, p);
+        // The event and the audit row name the entry they record, when it has an id of its own.
+        const recorded = written ? { ...(payload as object), entryId: written.id } : (payload ?? null);
         await tx.execute(
           `INSERT INTO ledger_event (project_id, ledger, kind, actor_id, actor_name, payload) VALUES (?, ?, ?, ?, ?, ?::jsonb)`,
-          [p.id, ledger, kind, caller.actor.id, caller.actor.name, JSON.stringify(payload ?? {})],
+          [p.id, ledger, kind, caller.actor.id, caller.actor.name, JSON.stringify(recorded ?? {})],
           'run',
         );
         await deps.audit.append(tx, {
@@ -143,7 +145,7 @@ export function createLedgerService(deps: {
           action: `ledger.${ledger}.${kind}`,
           entity: 'project',
           entityId: p.id,
-          after: payload ?? null,
+          after: recorded,
         });
         return { project: p, written };
       });
