@@ -1,9 +1,11 @@
 /**
  * Deadline-ladder activities: planning (configuration + the holiday calendar live here, not in
  * workflow code) and writing each fired step. `recordAlert` (and `recordAlerts`, several steps at
- * once) is idempotent: the history row is keyed on (project, seq), the alert on (project, kind,
- * period, arm, step), the negative-list entry on the alert, all in one transaction that does
- * nothing for a step whose history row already exists.
+ * once) is idempotent by the step's identity in its ladder: the history row carries it as its
+ * request id (`alert:<kind>:<period>:<arm>:<step>`), the alert is keyed on (project, kind, period,
+ * arm, step), the negative-list entry on the alert, all in one transaction that does nothing for
+ * a step already recorded. A seq taken by another request is reported back (`conflict`), never
+ * taken for this step.
  */
 import chineseDays from 'chinese-days';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -19,8 +21,16 @@ import {
   type LadderPlan,
 } from '../domain/deadlines.js';
 import { DEADLINE_LABELS, LADDER_STEP_LABELS } from '../domain/deadlines.js';
-import type { AlertRecord } from '../domain/project-records.js';
+import type { AlertRecord, StepOutcome } from '../domain/project-records.js';
 import { SYSTEM_ACTOR } from '../domain/project-records.js';
+import { permanentFailuresFinal } from './write-errors.js';
+
+/** Thrown inside a batch to roll back what it wrote before the conflict. */
+class SeqConflict extends Error {
+  constructor(readonly outcome: StepOutcome) {
+    super('seq conflict');
+  }
+}
 
 /** Chinese public holidays and 调休 make-up working days (chinese-days ships them as data). */
 export const chineseWorkday: IsWorkday = (date) => chineseDays.isWorkday(date);
@@ -38,12 +48,12 @@ export function createDeadlineActivities({
   config,
   isWorkday = chineseWorkday,
 }: DeadlineActivityDeps) {
-  /** One fired step: nothing when its history row exists already (an earlier attempt wrote it). */
-  async function writeAlert(em: EntityManager, a: AlertRecord): Promise<void> {
+  /** One fired step: nothing when it is recorded already (an earlier attempt wrote it). */
+  async function writeAlert(em: EntityManager, a: AlertRecord): Promise<StepOutcome> {
     const inserted = await em.execute(
-      `INSERT INTO project_history (project_id, seq, action, from_stage, to_stage, actor_id, actor_name, at, payload)
-       VALUES (?, ?, 'alert', ?, ?, NULL, ?, ?, ?::jsonb)
-       ON CONFLICT (project_id, seq) DO NOTHING RETURNING id`,
+      `INSERT INTO project_history (project_id, seq, action, from_stage, to_stage, actor_id, actor_name, at, payload, request_id)
+       VALUES (?, ?, 'alert', ?, ?, NULL, ?, ?, ?::jsonb, ?::text)
+       ON CONFLICT DO NOTHING RETURNING id`,
       [
         a.projectId,
         a.seq,
@@ -60,10 +70,11 @@ export function createDeadlineActivities({
           arm: a.arm,
           label: `${LADDER_STEP_LABELS[a.step].zh}：${DEADLINE_LABELS[a.kind].zh}`,
         }),
+        a.requestId ?? null,
       ],
       'all',
     );
-    if (inserted.length === 0) return; // written by an earlier attempt
+    if (inserted.length === 0) return alreadyThere(em, a);
     const rows = await em.execute<{ id: string }[]>(
       `INSERT INTO alert (project_id, kind, period, arm, step, due_date, step_date, days_late,
          responsible_unit_id, history_seq, raised_at)
@@ -115,6 +126,37 @@ export function createDeadlineActivities({
         'run',
       );
     }
+    return { status: 'recorded' };
+  }
+
+  /** Nothing was inserted: this step was recorded before, or its seq belongs to another request. */
+  async function alreadyThere(em: EntityManager, a: AlertRecord): Promise<StepOutcome> {
+    if (a.requestId === undefined) return { status: 'recorded' }; // before ids: the seq was the identity
+    const [row] = await em.execute<{ mine: number | null; last: number | null }[]>(
+      `SELECT (SELECT seq FROM project_history WHERE project_id = ? AND request_id = ?) AS mine,
+              (SELECT max(seq) FROM project_history WHERE project_id = ?) AS last`,
+      [a.projectId, a.requestId, a.projectId],
+      'all',
+    );
+    if (row?.mine != null) return { status: 'duplicate', seq: row.mine, stage: a.stage };
+    return { status: 'conflict', lastSeq: row?.last ?? 0 };
+  }
+
+  /** Writes the steps in one transaction; a conflict rolls back all of them and is reported. */
+  async function writeAll(alerts: AlertRecord[]): Promise<StepOutcome> {
+    try {
+      return await inScope(orm, SYSTEM_SCOPE, async (em) => {
+        let outcome: StepOutcome = { status: 'recorded' };
+        for (const a of alerts) {
+          outcome = await writeAlert(em, a);
+          if (outcome.status === 'conflict') throw new SeqConflict(outcome);
+        }
+        return outcome;
+      });
+    } catch (err) {
+      if (err instanceof SeqConflict) return err.outcome;
+      throw err;
+    }
   }
 
   return {
@@ -132,8 +174,8 @@ export function createDeadlineActivities({
       };
     },
 
-    async recordAlert(a: AlertRecord): Promise<void> {
-      await inScope(orm, SYSTEM_SCOPE, (em) => writeAlert(em, a));
+    async recordAlert(a: AlertRecord): Promise<StepOutcome> {
+      return permanentFailuresFinal('预警未能记录 (the alert could not be recorded)', () => writeAll([a]));
     },
 
     /**
@@ -141,10 +183,10 @@ export function createDeadlineActivities({
      * date adjusted, after they passed), in one transaction: each keeps its own history row, alert
      * and audit row; the workflow announces only the last of them.
      */
-    async recordAlerts(alerts: AlertRecord[]): Promise<void> {
-      await inScope(orm, SYSTEM_SCOPE, async (em) => {
-        for (const a of alerts) await writeAlert(em, a);
-      });
+    async recordAlerts(alerts: AlertRecord[]): Promise<StepOutcome> {
+      return permanentFailuresFinal('预警未能记录 (the alerts could not be recorded)', () =>
+        writeAll(alerts),
+      );
     },
   };
 }

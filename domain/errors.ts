@@ -7,11 +7,19 @@ export const ERROR_STATUS = {
   NOT_FOUND: 404,
   TRANSITION_NOT_ALLOWED: 409,
   CONFLICT: 409,
+  /** The same Idempotency-Key was sent with another request (other route or other body). */
+  IDEMPOTENCY_KEY_REUSED: 422,
+  /** The first request with this Idempotency-Key is still being carried out. */
+  IN_PROGRESS: 409,
+  /** The database refused what the step would have written (its data); nothing was written. */
+  STEP_REJECTED: 422,
   ARCHIVE_INTEGRITY_FAILED: 409,
   PAYLOAD_TOO_LARGE: 413,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,
+  /** A step did not answer in time: it is carried out once or not at all; ask again with the key. */
+  TIMEOUT: 504,
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;
 

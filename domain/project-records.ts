@@ -40,6 +40,11 @@ export interface NewProjectRecord {
 
 export interface TransitionRequest {
   actor: Actor;
+  /**
+   * Who asked, once: the Update id (`<user id>/<Idempotency-Key>`, or a random id). The step's
+   * history row carries it, so a retried write is recognised by the request, never by its seq.
+   */
+  requestId?: string;
   /** The validated request body: `action` plus that action's fields. */
   input: { action: Action } & Record<string, unknown>;
   /** What the api resolved from the input (ids of village codes for an adjustment). */
@@ -66,6 +71,8 @@ export interface CloseAlerts {
 export interface TransitionRecord {
   projectId: string;
   seq: number;
+  /** The request this step carries out (absent in histories recorded before it was kept). */
+  requestId?: string;
   action: Action | 'create';
   fromStage: Stage | null;
   toStage: Stage;
@@ -96,6 +103,27 @@ export interface AlertRecord {
   daysLate: number;
   responsibleUnitId: string;
   at: string;
+  /** `alert:<kind>:<period>:<arm>:<step>` (absent in histories recorded before it was kept). */
+  requestId?: string;
+}
+
+/**
+ * What writing a step found: `recorded` now; `duplicate`, the same request was recorded before (at
+ * `seq`, reaching `stage`: nothing changes); `conflict`, the seq was taken by a row of another
+ * request that the workflow does not know (written by a run whose progress was lost), and the
+ * last seq in PostgreSQL is `lastSeq`: the workflow moves past it and writes again.
+ */
+export type StepOutcome =
+  | { status: 'recorded' }
+  | { status: 'duplicate'; seq: number; stage: Stage }
+  | { status: 'conflict'; lastSeq: number };
+
+/** The failure type of a write that cannot succeed however often it is retried (bad data). */
+export const STEP_REJECTED = 'StepRejected';
+
+/** The request id of a ladder step: its identity in the ladder, whatever seq it is written at. */
+export function alertRequestId(a: { kind: string; period: string; arm: number; step: string }): string {
+  return `alert:${a.kind}:${a.period}:${a.arm}:${a.step}`;
 }
 
 /** A deadline ladder the workflow is running: its plan, which arming it is, how far it got. */

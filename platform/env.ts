@@ -20,6 +20,8 @@ const schema = z.object({
   /** on: the whole demo county (200 projects); small: its ten handcrafted projects; off: none. */
   DEMO_SEED: z.enum(['on', 'small', 'off']).default('on'),
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(30),
+  /** How long a request waits for a step's answer before 504 (the step is then done once or not at all). */
+  STEP_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).default(12),
   COOKIE_SECURE: z.enum(['auto', 'on', 'off']).default('auto'),
   AUDIT_KEY: z.string().min(32).optional(),

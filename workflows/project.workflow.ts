@@ -3,10 +3,13 @@
  * Deterministic: it imports only @temporalio/workflow, domain/ and activity *types*.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
+  currentUpdateInfo,
+  log,
   defineQuery,
   defineUpdate,
   patched,
@@ -17,6 +20,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import {
+  type ActivityOptions,
   defineSearchAttributeKey,
   type SearchAttributeUpdatePair,
   type UpdateDefinition,
@@ -54,7 +58,10 @@ import type {
   TransitionRecord,
   TransitionRequest,
   Actor,
+  AlertRecord,
+  StepOutcome,
 } from '../domain/project-records.js';
+import { STEP_REJECTED, alertRequestId } from '../domain/project-records.js';
 import type { PlannedDates } from '../domain/schemas.js';
 
 export interface ProjectWorkflowInput {
@@ -140,6 +147,16 @@ export const LEAN_STEPS_PATCH = 'lean-steps';
  * such steps one by one.
  */
 export const LADDER_CATCH_UP_PATCH = 'ladder-catch-up';
+/**
+ * Steps and ladder alerts written by regular activities, keyed by the request they carry out. A
+ * local activity commits before the workflow task that ran it is persisted: when the server died
+ * in between, the replayed run handed the same seq to another request, whose write the "already
+ * recorded?" check then skipped (a step answered 200 and never written), while the lost one was
+ * written again on retry. A regular activity runs only once the decision to take the step (its
+ * seq, its request) is in the history. Checked at each write, so runs that began before it take
+ * the new way from their next step on; histories recorded before it replay as they were.
+ */
+export const DURABLE_STEPS_PATCH = 'durable-steps';
 
 // ── activities ──────────────────────────────────────────────────────────────────────────────
 type ProjectActivities = ReturnType<typeof createProjectActivities>;
@@ -170,6 +187,23 @@ const local = proxyLocalActivities<ProjectActivities>(localWrite);
  */
 const { planDeadlines, recordAlert, recordAlerts } = proxyActivities<DeadlineActivities>(shortWrite);
 const localDeadlines = proxyLocalActivities<DeadlineActivities>(localWrite);
+/**
+ * Steps and alerts after the durable-steps patch: regular activities (see the patch), with a
+ * short timeout so a write lost with a killed worker is retried soon, and data PostgreSQL refuses
+ * failing at once (STEP_REJECTED) instead of being retried forever behind the step lock.
+ */
+const durableWrite: ActivityOptions = {
+  startToCloseTimeout: '15 seconds',
+  retry: {
+    initialInterval: '200 ms',
+    backoffCoefficient: 2,
+    maximumInterval: '10 seconds',
+    nonRetryableErrorTypes: [STEP_REJECTED],
+  },
+};
+const durable = proxyActivities<ProjectActivities & DeadlineActivities>(durableWrite);
+/** How often a write moves past seqs taken by rows the workflow does not know before giving up. */
+const MAX_SEQ_CONFLICTS = 3;
 /** notification: delivery may be slow or flaky (SMS, mail later); retried, idempotent by key. */
 const { notify } = proxyActivities<NotifyActivities>({
   startToCloseTimeout: '1 minute',
@@ -249,6 +283,7 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
           const record: TransitionRecord = {
             projectId: state.projectId,
             seq: state.seq + 1,
+            requestId: req.requestId ?? currentUpdateInfo()?.id,
             action,
             fromStage: state.stage,
             toStage: check.to,
@@ -259,7 +294,14 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
           };
           const ladderChange = laddersOn && state.deadlines ? ladderChangeOf(state, record, req) : undefined;
           if (ladderChange?.close.length) record.effects.closeAlerts = ladderChange.close;
-          await (laddersOn ? local.recordTransition : recordTransition)(record);
+          if (laddersOn && patched(DURABLE_STEPS_PATCH)) {
+            const outcome = await writeDurably(record, (seq) => durable.recordTransition({ ...record, seq }));
+            // The same request recorded earlier (a client's retry across runs): answer what it did.
+            if (outcome.status === 'duplicate') return { stage: outcome.stage, seq: outcome.seq };
+            record.seq = outcome.seq;
+          } else {
+            await (laddersOn ? local.recordTransition : recordTransition)(record);
+          }
           state.seq = record.seq;
           state.stage = check.to;
           if (record.effects.progressPercent !== undefined)
@@ -315,6 +357,34 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
         },
       },
     );
+  }
+
+  /**
+   * Writes through `write(seq)`: a seq found taken by a row of another request (a write whose run
+   * was lost) is moved past; a write PostgreSQL refuses for its data becomes a refused step.
+   */
+  async function writeDurably(
+    first: { seq: number },
+    write: (seq: number) => Promise<StepOutcome>,
+  ): Promise<{ status: 'recorded'; seq: number } | Extract<StepOutcome, { status: 'duplicate' }>> {
+    let seq = first.seq;
+    for (let conflicts = 0; ; conflicts++) {
+      let outcome: StepOutcome;
+      try {
+        outcome = await write(seq);
+      } catch (err) {
+        throw refusedWrite(err);
+      }
+      if (outcome.status === 'recorded') return { status: 'recorded', seq };
+      if (outcome.status === 'duplicate') return outcome;
+      if (conflicts >= MAX_SEQ_CONFLICTS)
+        throw ApplicationFailure.nonRetryable(
+          `项目历史序号冲突，请运行 npm run reconcile (history seq ${seq} is taken)`,
+          STEP_REJECTED,
+        );
+      log.warn('history seq taken by an unknown request; writing after it', { seq, last: outcome.lastSeq });
+      seq = Math.max(seq, outcome.lastSeq + 1);
+    }
   }
 
   /** Plans ladders for these deadlines (an activity: configuration and calendar) and runs them. */
@@ -397,7 +467,7 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
         DEADLINE_RESPONSIBLE[due.kind] === 'department' ? p.departmentId : p.ownerUnitId;
       const at = new Date().toISOString();
       const { kind, period, arm: armNo, dueDate } = due;
-      const records = batch.map((b, i) => ({
+      const records: AlertRecord[] = batch.map((b, i) => ({
         projectId: state.projectId,
         seq: state.seq + 1 + i,
         stage: state.stage,
@@ -411,9 +481,22 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
         responsibleUnitId,
         at,
       }));
-      if (records.length === 1) await deadlineActivities.recordAlert(records[0]!);
-      else await deadlineActivities.recordAlerts(records);
-      state.seq += records.length;
+      if (patched(DURABLE_STEPS_PATCH)) {
+        records.forEach((r) => (r.requestId = alertRequestId(r)));
+        const renumber = (seq: number) => records.map((r, i) => ({ ...r, seq: seq + i }));
+        try {
+          const out = await writeDurably(records[0]!, (seq) => durable.recordAlerts(renumber(seq)));
+          if (out.status === 'recorded') state.seq = out.seq + records.length - 1;
+        } catch (err) {
+          // An alert the database refuses is a fault of ours, not the project's: the ladder moves
+          // on (the log says which step was lost) instead of the run failing with it.
+          log.error('ladder step not recorded', { kind: due.kind, period: due.period, error: String(err) });
+        }
+      } else {
+        if (records.length === 1) await deadlineActivities.recordAlert(records[0]!);
+        else await deadlineActivities.recordAlerts(records);
+        state.seq += records.length;
+      }
       due.fired += records.length;
       const overdue = overdueKinds(d);
       if (!sameSet(overdue, d.overdueShown)) {
@@ -514,6 +597,21 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
     return continueAsNew<typeof projectWorkflow>({ ...input, state });
   }
   return state;
+}
+
+/** A failed write as the refusal of the step: its message and type, never a failed workflow task. */
+function refusedWrite(err: unknown): ApplicationFailure {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure)
+    return ApplicationFailure.nonRetryable(
+      cause.message,
+      cause.type ?? STEP_REJECTED,
+      ...(cause.details ?? []),
+    );
+  return ApplicationFailure.nonRetryable(
+    `步骤未能记录 (the step could not be recorded): ${String((cause as Error)?.message ?? cause)}`,
+    STEP_REJECTED,
+  );
 }
 
 function ladderId(l: { kind: DeadlineKind; period: string }): string {

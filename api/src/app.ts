@@ -44,6 +44,8 @@ export interface AppDeps {
   taskQueue: string;
   log: Logger;
   session: { idleMinutes: number; absoluteHours: number };
+  /** How long a request waits for a step's answer (STEP_TIMEOUT_SECONDS). */
+  stepTimeoutMs?: number;
   cookieSecure: 'auto' | 'on' | 'off';
   login?: Partial<LoginPolicy>;
   /** Off only in the test proving row-level security alone leaks nothing. */
@@ -69,6 +71,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     taskQueue: deps.taskQueue,
     appLayer: deps.appLayer,
     orm: deps.orm,
+    stepTimeoutMs: deps.stepTimeoutMs,
   });
   const auth = createAuthService({
     orm: deps.orm,
@@ -135,7 +138,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
   app.use(sessionMiddleware(deps.orm, deps.session));
 
   const router = express.Router();
-  mountRoutes(router, routes);
+  mountRoutes(router, routes, { orm: deps.orm });
   app.use(router);
 
   app.use(['/api', '/public'], (req: Request) => {

@@ -7,6 +7,8 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
 import type { SessionUser } from './modules/auth/session.js';
+import type { Orm } from '../../db/orm.js';
+import { idempotencyOf, runOnce, type IdempotentRequest } from './idempotency.js';
 
 /**
  * Who may call a route. Every route must name one; the authorization matrix test derives the
@@ -49,6 +51,8 @@ export interface RouteContext<B, Q> {
   user: SessionUser | null;
   req: Request;
   res: Response;
+  /** The request's `Idempotency-Key`, for routes that keep it themselves (`idempotency: 'handler'`). */
+  idempotency?: IdempotentRequest;
 }
 
 export interface RouteDef<B = unknown, Q = unknown> {
@@ -72,6 +76,12 @@ export interface RouteDef<B = unknown, Q = unknown> {
   successStatus?: number;
   /** Error statuses this route may answer with, for the OpenAPI document. */
   errors?: number[];
+  /**
+   * How a retried request with the same `Idempotency-Key` is kept to once: `stored` (the default
+   * for state-changing routes) claims the key before the handler and replays its stored answer;
+   * `handler`: the handler keeps it inside its own write (steps, ledger writes).
+   */
+  idempotency?: 'stored' | 'handler';
   /** Returns the JSON body, or undefined when the handler wrote the response itself. */
   handler: (ctx: RouteContext<B, Q>) => Promise<unknown>;
 }
@@ -80,7 +90,7 @@ export function defineRoute<B = undefined, Q = undefined>(def: RouteDef<B, Q>): 
   return def as unknown as RouteDef;
 }
 
-export function mountRoutes(router: Router, routes: readonly RouteDef[]): void {
+export function mountRoutes(router: Router, routes: readonly RouteDef[], deps: { orm: Orm }): void {
   for (const r of routes) {
     const raw = r.rawBody ? [express.raw({ type: () => true, limit: r.rawBody.maxBytes })] : [];
     router[r.method](r.path, ...raw, async (req: Request, res: Response) => {
@@ -106,14 +116,19 @@ export function mountRoutes(router: Router, routes: readonly RouteDef[]): void {
         ]);
       const body = r.body ? parseOr422(r.body, req.body ?? {}, 'body') : undefined;
       const query = r.query ? parseOr422(r.query, req.query, 'query') : undefined;
-      const result = await r.handler({
-        body,
-        query,
-        params: req.params as Record<string, string>,
-        user,
-        req,
-        res,
-      });
+      const idempotency =
+        r.method === 'get' ? undefined : idempotencyOf(req, user?.id, `${r.method} ${r.path}`);
+      const run = () =>
+        r.handler({ body, query, params: req.params as Record<string, string>, user, req, res, idempotency });
+      if (idempotency && r.idempotency !== 'handler') {
+        const out = await runOnce(deps.orm, idempotency, async () => ({
+          status: r.successStatus ?? 200,
+          body: await run(),
+        }));
+        if (!res.headersSent) res.status(out.status).json(out.body);
+        return;
+      }
+      const result = await run();
       if (result === undefined) return;
       res.status(r.successStatus ?? 200).json(result);
     });

@@ -30,6 +30,7 @@ async function main() {
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     log,
     session: { idleMinutes: env.SESSION_IDLE_MINUTES, absoluteHours: env.SESSION_ABSOLUTE_HOURS },
+    stepTimeoutMs: env.STEP_TIMEOUT_SECONDS * 1000,
     cookieSecure: env.COOKIE_SECURE,
     login: {
       maxFailures: env.LOGIN_MAX_FAILURES,

@@ -54,8 +54,14 @@ function upsertsPerUpdate(history: Awaited<ReturnType<WorkflowHandle['fetchHisto
     const accepted = e.workflowExecutionUpdateAcceptedEventAttributes;
     const name = accepted?.acceptedRequest?.input?.name;
     if (name && name !== 'registered') open = { update: name, upserts: 0 };
-    else if (open && e.upsertWorkflowSearchAttributesEventAttributes) open.upserts += 1;
-    else if (open && e.workflowExecutionUpdateCompletedEventAttributes) {
+    else if (open && e.upsertWorkflowSearchAttributesEventAttributes) {
+      // The SDK's own TemporalChangeVersion (written once per run, with its first patch marker)
+      // is not the step's.
+      const keys = Object.keys(
+        e.upsertWorkflowSearchAttributesEventAttributes.searchAttributes?.indexedFields ?? {},
+      );
+      if (keys.some((k) => k !== 'TemporalChangeVersion')) open.upserts += 1;
+    } else if (open && e.workflowExecutionUpdateCompletedEventAttributes) {
       out.push(open);
       open = undefined;
     }
@@ -183,9 +189,10 @@ describe('a project through every stage', () => {
     if (process.env.RECORD_HISTORIES === '1') {
       // Kept fixtures, each recorded before a patch: project-full-walk.json (before the deadline
       // ladders), project-full-walk-ladders-off.json (before local deadline activities and
-      // exclusive steps), project-full-walk-exclusive-steps.json (before lean steps). New
-      // recordings go to the file named after the newest patch.
-      fs.writeFileSync(path.join(FIXTURES, 'project-full-walk-lean-steps.json'), historyToJSON(wfHistory));
+      // exclusive steps), project-full-walk-exclusive-steps.json (before lean steps),
+      // project-full-walk-lean-steps.json (before durable steps). New recordings go to the file
+      // named after the newest patch.
+      fs.writeFileSync(path.join(FIXTURES, 'project-full-walk-durable-steps.json'), historyToJSON(wfHistory));
     }
   });
 
@@ -227,8 +234,12 @@ describe('a project through every stage', () => {
       `project-${created.body.code}`,
     );
     if (process.env.RECORD_HISTORIES === '1') {
-      // project-concurrent-steps.json was recorded before lean steps (each waiter on a condition).
-      fs.writeFileSync(path.join(FIXTURES, 'project-concurrent-steps-lean.json'), historyToJSON(wfHistory));
+      // project-concurrent-steps.json was recorded before lean steps (each waiter on a condition),
+      // project-concurrent-steps-lean.json before durable steps (each write a local activity).
+      fs.writeFileSync(
+        path.join(FIXTURES, 'project-concurrent-steps-durable.json'),
+        historyToJSON(wfHistory),
+      );
     }
   });
 

@@ -59,6 +59,8 @@ export interface TestStackOptions {
    * and assert exact histories, which alerts firing at once would interleave with.
    */
   deadlines?: Partial<DeadlineConfig>;
+  /** How long a request waits for a step (the api's STEP_TIMEOUT_SECONDS, in ms). */
+  stepTimeoutMs?: number;
   /** The worker's notification channels (the inbox alone when not given). */
   channels?: (deps: { orm: Orm; audit: AuditLog }) => NotificationChannel[];
 }
@@ -120,6 +122,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     audit,
     appLayer: opts.appLayer,
     login: opts.login,
+    stepTimeoutMs: opts.stepTimeoutMs,
     temporal: client,
     namespace: 'default',
     taskQueue,
@@ -185,12 +188,14 @@ export class Session {
     method: string,
     path: string,
     body?: unknown,
+    headers: Record<string, string> = {},
   ): Promise<{ status: number; body: any; headers: Headers }> {
     const res = await fetch(this.baseUrl + path, {
       method,
       headers: {
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         ...(this.cookie ? { cookie: this.cookie } : {}),
+        ...headers,
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
@@ -234,7 +239,7 @@ export class Session {
       : null;
     return { status: res.status, headers: res.headers, bytes, json };
   }
-  post(path: string, body?: unknown) {
-    return this.request('POST', path, body ?? {});
+  post(path: string, body?: unknown, headers?: Record<string, string>) {
+    return this.request('POST', path, body ?? {}, headers);
   }
 }

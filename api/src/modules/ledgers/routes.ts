@@ -11,6 +11,7 @@ import {
 import { AppError } from '../../../../domain/errors.js';
 import { defineRoute, type RouteDef } from '../../http.js';
 import { callerOf } from '../projects/routes.js';
+import { withRequestKey } from '../../idempotency.js';
 import type { LedgerService } from './service.js';
 import type { LedgerWrites } from './writes.js';
 
@@ -31,11 +32,14 @@ export function ledgerRoutes(service: LedgerService, writes: LedgerWrites): Rout
       response: answer,
       successStatus: method === 'post' ? 201 : 200,
       errors: [401, 403, 404, 409, 422],
-      handler: async ({ user, params, body: input }) =>
-        (writes[writer] as (c: unknown, id: string, b: unknown) => Promise<unknown>)(
-          callerOf(user!),
-          params.id!,
-          input,
+      idempotency: 'handler',
+      handler: async ({ user, params, body: input, idempotency }) =>
+        withRequestKey(idempotency, () =>
+          (writes[writer] as (c: unknown, id: string, b: unknown) => Promise<unknown>)(
+            callerOf(user!),
+            params.id!,
+            input,
+          ),
         ),
     });
   };

@@ -24,6 +24,17 @@ import { scopedEm, scopeOf } from '../../../../db/scope.js';
 import type { ProjectRepository } from '../projects/repository.js';
 import type { Caller } from '../projects/service.js';
 import { loadLedgerData, workflowSettledFen } from '../../../../db/queries/ledger-data.js';
+import { CLAIM_IN_TRANSACTION, earlier, requestKey } from '../../idempotency.js';
+
+/** A write whose Idempotency-Key an earlier write holds: nothing is written, its entry answers. */
+class AlreadyWritten extends Error {
+  constructor(
+    readonly project: FoundProject,
+    readonly entryId: string | null,
+  ) {
+    super('already written');
+  }
+}
 
 export type Tx = Parameters<Parameters<ReturnType<Orm['em']['fork']>['transactional']>[0]>[0];
 type FoundProject = NonNullable<Awaited<ReturnType<ProjectRepository['find']>>>;
@@ -131,7 +142,24 @@ export function createLedgerService(deps: {
           );
         if (p.stage === 'cancelled')
           throw new AppError('TRANSITION_NOT_ALLOWED', '项目已终止，台账不再填写 (the project is cancelled)');
+        // The key is claimed in this transaction: it exists exactly when the write does. A
+        // concurrent twin waits here for the first to commit (unique index), then finds it.
+        const idem = requestKey();
+        if (idem) {
+          const claimed = await tx.execute<unknown[]>(
+            CLAIM_IN_TRANSACTION,
+            [idem.userId, idem.key, idem.route, idem.hash, 201],
+            'all',
+          );
+          if (claimed.length === 0) throw new AlreadyWritten(p, null);
+        }
         const written = await fn(tx, p);
+        if (idem && written)
+          await tx.execute(
+            'UPDATE idempotent_request SET entry_id = ? WHERE user_id = ? AND key = ?',
+            [written.id, idem.userId, idem.key],
+            'run',
+          );
         // The event and the audit row name the entry they record, when it has an id of its own.
         const recorded = written ? { ...(payload as object), entryId: written.id } : (payload ?? null);
         await tx.execute(
@@ -150,6 +178,11 @@ export function createLedgerService(deps: {
         return { project: p, written };
       });
     } catch (err) {
+      if (err instanceof AlreadyWritten) {
+        const row = await earlier(orm, requestKey()!);
+        const id = row?.entry_id ?? null;
+        return { project: err.project, written: id ? { id } : undefined };
+      }
       if (err instanceof AppError) throw err;
       return mapDbError(err);
     }

@@ -465,6 +465,17 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
     },
 
     /** Codes are unique county-wide, so this looks beyond the caller's scope (and says only yes/no). */
+    /** Whether the step carrying out this request is recorded (it is readable to whoever asked it). */
+    async stepRecorded(who: Principal, projectId: string, requestId: string): Promise<boolean> {
+      const [rows] = await queryInScope(orm, scopeOf(who), [
+        {
+          sql: 'SELECT 1 FROM project_history WHERE project_id = ? AND request_id = ?',
+          params: [projectId, requestId],
+        },
+      ]);
+      return rows!.length > 0;
+    },
+
     async codeExists(code: string): Promise<boolean> {
       const rows = await inScope(orm, SYSTEM_SCOPE, (conn) =>
         conn.execute('SELECT 1 FROM project WHERE code = ?', [code], 'all'),

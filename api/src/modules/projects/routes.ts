@@ -91,8 +91,10 @@ export function projectRoutes(service: ProjectService): RouteDef[] {
       access: 'project.step',
       body: transitionSchema,
       response: projectDetailSchema,
-      errors: [401, 403, 404, 409, 422],
-      handler: async ({ user, params, body }) => service.transition(callerOf(user!), params.id!, body),
+      errors: [401, 403, 404, 409, 422, 503, 504],
+      idempotency: 'handler',
+      handler: async ({ user, params, body, idempotency }) =>
+        service.transition(callerOf(user!), params.id!, body, idempotency),
     }),
   ];
 }

@@ -8,14 +8,13 @@ import {
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { ACTION_LEVEL, canCreateProject, canTakeAction, type Principal } from '../../../../domain/access.js';
-import { AppError, TRANSITION_NOT_ALLOWED } from '../../../../domain/errors.js';
+import { AppError } from '../../../../domain/errors.js';
 import { ACTION_LABELS, isAllowed } from '../../../../domain/lifecycle.js';
 import { ledgerAcceptanceGate } from '../../../../db/queries/ledger-gate.js';
+import { adjustmentSourceProblems } from '../../../../db/queries/adjustment-check.js';
 import type { Orm } from '../../../../db/orm.js';
 import { inScope, scopeOf } from '../../../../db/scope.js';
 import {
@@ -40,6 +39,8 @@ import {
 import type { Response } from 'express';
 import { streamProjectsXlsx } from './export.js';
 import type { ProjectRepository } from './repository.js';
+import { claim, earlier, updateIdOf, type IdempotentRequest } from '../../idempotency.js';
+import { boundedStep, stepFailure } from './step-call.js';
 
 export interface Caller extends Principal {
   actor: Actor;
@@ -52,6 +53,7 @@ export function createProjectService(deps: {
   /** Off only in the test proving that PostgreSQL's checks alone suffice. */
   appLayer?: boolean;
   orm: Orm;
+  stepTimeoutMs?: number;
 }) {
   const { repo, temporal } = deps;
   const appLayer = deps.appLayer ?? true;
@@ -165,7 +167,12 @@ export function createProjectService(deps: {
       return detail(caller, record.id);
     },
 
-    async transition(caller: Caller, idOrCode: string, input: TransitionInput): Promise<ProjectDetailDto> {
+    async transition(
+      caller: Caller,
+      idOrCode: string,
+      input: TransitionInput,
+      idem?: IdempotentRequest,
+    ): Promise<ProjectDetailDto> {
       // The project and PostgreSQL's verdict on the step, in one transaction.
       const found = await repo.findForStep(caller, idOrCode, ACTION_LEVEL[input.action]);
       if (!found)
@@ -214,20 +221,38 @@ export function createProjectService(deps: {
           );
         }
       }
+      if (input.action === 'adjust' && input.fundSources) {
+        const sources = input.fundSources;
+        const problems = await inScope(deps.orm, scopeOf(caller), (em) =>
+          adjustmentSourceProblems(em, p.id, sources),
+        );
+        if (problems.length)
+          throw new AppError(
+            'CONFLICT',
+            `调项不予办理：${problems.map((x) => x.message).join('；')} (the adjustment conflicts with money already paid or allocated)`,
+            problems,
+          );
+      }
+      // A retried request: the key names one request only, and a step recorded under it (in this
+      // run or an earlier one of the workflow) is answered, not taken again.
+      const updateId = updateIdOf(idem);
+      if (idem) {
+        if (!(await claim(deps.orm, idem))) await earlier(deps.orm, idem);
+        if (await repo.stepRecorded(caller, p.id, updateId)) return detail(caller, p.id);
+      }
       const handle = temporal.workflow.getHandle(p.workflowId);
       try {
-        await handle.executeUpdate(transitionUpdates[input.action], {
-          args: [{ actor: caller.actor, input, ...(resolved ? { resolved } : {}) }],
-        });
+        await boundedStep(temporal, deps.stepTimeoutMs ?? 30_000, () =>
+          handle.executeUpdate(transitionUpdates[input.action], {
+            updateId,
+            args: [{ actor: caller.actor, requestId: updateId, input, ...(resolved ? { resolved } : {}) }],
+          }),
+        );
       } catch (err) {
-        const cause: unknown = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
-        if (cause instanceof ApplicationFailure && cause.type === TRANSITION_NOT_ALLOWED) {
-          throw new AppError('TRANSITION_NOT_ALLOWED', cause.message);
-        }
         if (err instanceof WorkflowNotFoundError) {
           throw new AppError('TRANSITION_NOT_ALLOWED', '项目流程已结束 (the project workflow is closed)');
         }
-        throw err;
+        throw stepFailure(err);
       }
       return detail(caller, p.id);
     },

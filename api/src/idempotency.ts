@@ -1,0 +1,171 @@
+/**
+ * `Idempotency-Key`: a client that did not hear the answer (a dropped connection, a 5xx, a
+ * timeout) sends the same request again with the same key and gets the first request's answer;
+ * the request is carried out once. How "once" is kept depends on the write:
+ *  - a step: the key becomes the workflow Update id (the server runs one Update per id) and the
+ *    step's history row carries it (projects service);
+ *  - a ledger write: the key is claimed inside the write's own transaction, so it exists exactly
+ *    when the write does (ledgers service);
+ *  - any other state-changing route: claimed before the handler runs and answered from the stored
+ *    response afterwards (this module). A claim whose request died mid-way is taken over after
+ *    CLAIM_TAKEOVER_MS; a write that committed just before its api process died may then be done
+ *    again, which is why the writes that matter most use the first two ways.
+ * A key is the caller's own: two accounts' keys never meet.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import crypto from 'node:crypto';
+import type { Request } from 'express';
+import { AppError } from '../../domain/errors.js';
+import type { Orm } from '../../db/orm.js';
+import { queryUnscoped } from '../../db/scope.js';
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+const KEY = /^[A-Za-z0-9._:~-]{1,128}$/;
+const CLAIM_TAKEOVER_MS = 120_000;
+
+export interface IdempotentRequest {
+  userId: string;
+  key: string;
+  /** method and route pattern, e.g. `post /api/projects/:id/transitions` */
+  route: string;
+  /** SHA-256 of what the request asks: its path and body. */
+  hash: string;
+}
+
+/** The request's key, checked; undefined when it sent none. */
+export function idempotencyOf(
+  req: Request,
+  userId: string | undefined,
+  route: string,
+): IdempotentRequest | undefined {
+  const raw = req.headers[IDEMPOTENCY_HEADER];
+  if (raw === undefined) return undefined;
+  const key = Array.isArray(raw) ? raw.join(',') : raw;
+  if (!KEY.test(key))
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'Idempotency-Key 应为 1–128 个字母、数字或 ._:~- (invalid Idempotency-Key)',
+      [{ path: 'headers.idempotency-key', message: '1–128 characters of A–Z a–z 0–9 . _ : ~ -' }],
+    );
+  if (!userId) return undefined; // public routes (login) are not replayed
+  const body = Buffer.isBuffer(req.body) ? req.body : Buffer.from(JSON.stringify(req.body ?? null));
+  const hash = crypto
+    .createHash('sha256')
+    .update(`${req.method} ${req.originalUrl}\n`)
+    .update(body)
+    .digest('hex');
+  return { userId, key, route, hash };
+}
+
+/** The Update id of a step: the caller's key when it sent one, else a fresh id. */
+export function updateIdOf(idem: IdempotentRequest | undefined): string {
+  return idem ? `${idem.userId}/${idem.key}` : crypto.randomUUID();
+}
+
+interface StoredRow {
+  route: string;
+  request_hash: string;
+  status: number | null;
+  response: unknown;
+  entry_id: string | null;
+  age_ms: number;
+}
+
+/** The key's earlier request, if any; refuses a key reused for another request. */
+export async function earlier(orm: Orm, idem: IdempotentRequest): Promise<StoredRow | undefined> {
+  const [rows] = await queryUnscoped(orm, [
+    {
+      sql: `SELECT route, request_hash, status, response, entry_id::text AS entry_id,
+              (extract(epoch FROM now() - created_at) * 1000)::bigint AS age_ms
+            FROM idempotent_request WHERE user_id = ? AND key = ?`,
+      params: [idem.userId, idem.key],
+    },
+  ]);
+  const row = rows![0] as StoredRow | undefined;
+  if (row) sameRequest(row, idem);
+  return row ? { ...row, age_ms: Number(row.age_ms) } : undefined;
+}
+
+export function sameRequest(row: { route: string; request_hash: string }, idem: IdempotentRequest): void {
+  if (row.route !== idem.route || row.request_hash !== idem.hash)
+    throw new AppError(
+      'IDEMPOTENCY_KEY_REUSED',
+      '该 Idempotency-Key 已用于另一个请求，请为新请求使用新的键 (this Idempotency-Key was used for another request)',
+      [{ path: 'headers.idempotency-key', message: 'used for another request' }],
+    );
+}
+
+/** Claims the key for this request; false when an earlier request holds it. */
+export async function claim(orm: Orm, idem: IdempotentRequest): Promise<boolean> {
+  const [rows] = await queryUnscoped(orm, [
+    {
+      sql: `INSERT INTO idempotent_request (user_id, key, route, request_hash) VALUES (?, ?, ?, ?)
+            ON CONFLICT (user_id, key) DO NOTHING RETURNING 1 AS ok`,
+      params: [idem.userId, idem.key, idem.route, idem.hash],
+    },
+  ]);
+  return rows!.length === 1;
+}
+
+/**
+ * Around a generic state-changing handler: replays a finished request's answer, refuses a
+ * concurrent duplicate, and stores the answer of this one (or frees the key if it failed).
+ */
+export async function runOnce(
+  orm: Orm,
+  idem: IdempotentRequest,
+  handler: () => Promise<{ status: number; body: unknown }>,
+): Promise<{ status: number; body: unknown }> {
+  if (!(await claim(orm, idem))) {
+    const row = await earlier(orm, idem);
+    if (row && row.status !== null) return { status: row.status, body: row.response };
+    if (row && row.age_ms < CLAIM_TAKEOVER_MS)
+      throw new AppError(
+        'IN_PROGRESS',
+        '相同的请求正在处理中，请稍后再试 (the same request is still being processed)',
+      );
+    await queryUnscoped(orm, [
+      {
+        sql: 'DELETE FROM idempotent_request WHERE user_id = ? AND key = ? AND status IS NULL',
+        params: [idem.userId, idem.key],
+      },
+    ]);
+    if (!(await claim(orm, idem)))
+      throw new AppError(
+        'IN_PROGRESS',
+        '相同的请求正在处理中，请稍后再试 (the same request is still being processed)',
+      );
+  }
+  try {
+    const out = await handler();
+    await queryUnscoped(orm, [
+      {
+        sql: 'UPDATE idempotent_request SET status = ?, response = ?::jsonb WHERE user_id = ? AND key = ?',
+        params: [out.status, JSON.stringify(out.body ?? null), idem.userId, idem.key],
+      },
+    ]);
+    return out;
+  } catch (err) {
+    // Refused or failed: nothing was done (the handlers write in one transaction), so the key is free.
+    await queryUnscoped(orm, [
+      {
+        sql: 'DELETE FROM idempotent_request WHERE user_id = ? AND key = ? AND status IS NULL',
+        params: [idem.userId, idem.key],
+      },
+    ]).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * The key of the request being handled, for writers several calls below the route (the ledger
+ * writers all pass through one transaction function, which claims it).
+ */
+const current = new AsyncLocalStorage<IdempotentRequest | undefined>();
+export const withRequestKey = <T>(idem: IdempotentRequest | undefined, fn: () => Promise<T>): Promise<T> =>
+  current.run(idem, fn);
+export const requestKey = (): IdempotentRequest | undefined => current.getStore();
+
+/** Claims the key inside a write's transaction: false when an earlier write holds it. */
+export const CLAIM_IN_TRANSACTION = `INSERT INTO idempotent_request (user_id, key, route, request_hash, status)
+  VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, key) DO NOTHING RETURNING 1 AS ok`;

@@ -1,0 +1,68 @@
+/**
+ * A 调项 that changes the fund sources, checked before its Update: no source may end below what
+ * was paid from it (a source paid from cannot be removed), and no fund document may end up
+ * allocating more than it provides. The database refuses both at commit as well (deferred
+ * triggers); asking first names the source and the amounts, and leaves no trace in the workflow.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { FUND_SOURCE_LABELS, type FundSourceKind } from '../../domain/schemas.js';
+import { fenFromDb, formatYuan } from '../../domain/money.js';
+
+export interface SourceProblem {
+  path: string;
+  message: string;
+}
+
+export async function adjustmentSourceProblems(
+  em: EntityManager,
+  projectId: string,
+  next: { kind: FundSourceKind; amountFen: number }[],
+): Promise<SourceProblem[]> {
+  const rows = await em.execute<
+    {
+      position: number;
+      kind: FundSourceKind;
+      amount_fen: string;
+      paid_fen: string;
+      document_no: string | null;
+      document_fen: string | null;
+      document_allocated_fen: string | null;
+    }[]
+  >(
+    `SELECT s.position, s.kind, s.amount_fen::text,
+            (SELECT COALESCE(sum(d.amount_fen), 0) FROM disbursement d
+              WHERE d.project_id = s.project_id AND d.source_position = s.position)::text AS paid_fen,
+            f.document_no, f.amount_fen::text AS document_fen,
+            (SELECT sum(o.amount_fen) FROM project_fund_source o WHERE o.fund_document_id = f.id)::text AS document_allocated_fen
+       FROM project_fund_source s LEFT JOIN fund_document f ON f.id = s.fund_document_id
+      WHERE s.project_id = ? ORDER BY s.position`,
+    [projectId],
+    'all',
+  );
+  const problems: SourceProblem[] = [];
+  for (const r of rows) {
+    const paid = fenFromDb(r.paid_fen);
+    const label = `资金来源 ${r.position + 1}（${FUND_SOURCE_LABELS[r.kind]}）`;
+    const path = `body.fundSources.${r.position}`;
+    const n = next[r.position];
+    if (!n) {
+      if (paid > 0) problems.push({ path, message: `${label}已拨付 ${formatYuan(paid)} 元，不能删除` });
+      continue;
+    }
+    if (n.amountFen < paid)
+      problems.push({
+        path: `${path}.amountFen`,
+        message: `${label}调整为 ${formatYuan(n.amountFen)} 元，低于已拨付的 ${formatYuan(paid)} 元`,
+      });
+    if (r.document_no && r.document_fen && r.document_allocated_fen) {
+      const after = fenFromDb(r.document_allocated_fen) - fenFromDb(r.amount_fen) + n.amountFen;
+      const available = fenFromDb(r.document_fen);
+      if (after > available)
+        problems.push({
+          path: `${path}.amountFen`,
+          message: `${label}关联的资金文件 ${r.document_no} 共 ${formatYuan(available)} 元，调整后将分配 ${formatYuan(after)} 元`,
+        });
+    }
+  }
+  return problems;
+}
