@@ -70,13 +70,48 @@ export function setRestrictionHandler(fn: (restriction: string) => void) {
   onRestricted = fn;
 }
 
-async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
-  const res = await fetch(url, {
+/** A fresh Idempotency-Key (getRandomValues: randomUUID needs a secure context, plain http has none). */
+function newRequestKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Answers after which the same request may still have been carried out, or not yet. */
+const UNCERTAIN = new Set([502, 503, 504]);
+
+/**
+ * A state-changing request carries an Idempotency-Key, and is sent again with the same key when
+ * the answer was lost (a dropped connection, 502/503/504): the api carries it out once and the
+ * retry hears the first answer.
+ */
+async function send(method: string, url: string, body: unknown): Promise<Response> {
+  const init: RequestInit = {
     method,
     credentials: 'same-origin',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(method === 'GET' ? {} : { 'idempotency-key': newRequestKey() }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  };
+  const attempts = method === 'GET' ? 1 : 3;
+  for (let i = 1; ; i++) {
+    try {
+      const res = await fetch(url, init);
+      if (i < attempts && UNCERTAIN.has(res.status)) {
+        await new Promise((r) => setTimeout(r, 500 * i));
+        continue;
+      }
+      return res;
+    } catch (err) {
+      if (i >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 500 * i));
+    }
+  }
+}
+
+async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
+  const res = await send(method, url, body);
   if (res.status === 204) return undefined as T;
   const data: unknown = await res.json().catch(() => null);
   if (!res.ok) {
