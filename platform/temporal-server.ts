@@ -35,6 +35,9 @@ export async function startTemporalDevServer(opts: {
     args.push('--headless');
   }
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  // A step's write is a regular activity on the worker that ran the step: eager dispatch hands it
+  // back with the workflow task's completion instead of through another poll.
+  args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
   if (opts.namespace !== 'default') args.push('--namespace', opts.namespace);
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES))
     args.push('--search-attribute', `${name}=${type}`);
