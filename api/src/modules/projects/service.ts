@@ -39,6 +39,7 @@ import {
 } from '../../../../workflows/project.workflow.js';
 import type { Response } from 'express';
 import { streamProjectsXlsx } from './export.js';
+import { assertSettlementMatches } from './settlement-check.js';
 import type { ProjectRepository } from './repository.js';
 
 export interface Caller extends Principal {
@@ -214,6 +215,9 @@ export function createProjectService(deps: {
           );
         }
       }
+      // 报账: settlement = Σ disbursed ≤ budget, checked before the Update for the same reasons.
+      if (input.action === 'reimburse' && isAllowed(p.stage, 'reimburse'))
+        await assertSettlementMatches(deps.orm, caller, p.id, input.settledAmountFen);
       const handle = temporal.workflow.getHandle(p.workflowId);
       try {
         await handle.executeUpdate(transitionUpdates[input.action], {
