@@ -141,15 +141,16 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
       hsts: deps.cookieSecure === 'on',
     }),
   );
-  app.use(express.json({ limit: '1mb' }));
-  app.use(cookieParser());
-  app.use(csrfGuard);
-  app.use(sessionMiddleware(deps.orm, deps.session));
-  // Answers of the api carry what an account may see: no cache (browser or shared) keeps them.
+  // Answers of the api carry what an account may see: no cache (browser or shared) keeps them,
+  // refusals included (they are set before any parser or guard can answer).
   app.use('/api', (_req: Request, res: Response, next: NextFunction) => {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
+  app.use(express.json({ limit: '1mb' }));
+  app.use(cookieParser());
+  app.use(csrfGuard);
+  app.use(sessionMiddleware(deps.orm, deps.session));
 
   const router = express.Router();
   mountRoutes(router, routes);

@@ -35,6 +35,7 @@ describe('CSRF: the Origin must be ours in scheme, host and port', () => {
     for (const origin of [`https://${host}`, `http://${host.replace(/:\d+$/, ':1')}`, 'null']) {
       const res = await post(stack.baseUrl, '/api/auth/login', login, { origin });
       expect(res.status, origin).toBe(403);
+      expect(res.headers.get('cache-control')).toBe('no-store'); // refusals too
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('FORBIDDEN');
     }
     const ours = await post(stack.baseUrl, '/api/auth/login', login, { origin: `http://${host}` });
