@@ -55,6 +55,9 @@ export const detailTableSchema = z.object({
     ),
     disbursedFen: fen,
     balanceFen: fen,
+    /** The amount the 报账 step recorded (the latest one), if the project has been reimbursed. */
+    reimbursedFen: fen.nullable(),
+    /** The settlement entered in the department ledger, if any. */
     settledFen: fen.nullable(),
   }),
   disbursements: z.array(
@@ -111,6 +114,17 @@ export function deadlineAlerts(stage: Stage, planned: PlannedDates, today: strin
   );
 }
 
+/**
+ * The settled amount of the latest 报账 step. Read defensively: a history row is what the step
+ * recorded, and an amount no ledger could hold is shown as none rather than breaking the table.
+ */
+function reimbursedFen(history: readonly HistoryEntry[]): number | null {
+  const v = history.filter((h) => h.action === 'reimburse').at(-1)?.payload.settledAmountFen;
+  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? v : null;
+  if (typeof v === 'string' && /^\d{1,15}$/.test(v)) return Number(v);
+  return null;
+}
+
 export function buildDetailTable(project: ProjectDetailDto, ledgers: LedgersDto, now: Date): DetailTable {
   const sources = ledgers.department.fundSources.map((s) => ({
     kind: s.kind,
@@ -160,6 +174,7 @@ export function buildDetailTable(project: ProjectDetailDto, ledgers: LedgersDto,
       sources,
       disbursedFen: disbursed,
       balanceFen: project.budgetFen - disbursed, // exact integers; Σ disbursed ≤ Σ sources = budget
+      reimbursedFen: reimbursedFen(project.history),
       settledFen: ledgers.department.settlement?.settledAmountFen ?? null,
     },
     disbursements: ledgers.department.disbursements.map((d) => ({

@@ -41,6 +41,14 @@ const schema = z.object({
     .int()
     .min(1024)
     .default(20 * 1024 * 1024),
+  /**
+   * Whose X-Forwarded-* headers to believe: off (none), a hop count, or addresses/subnets
+   * (Express's `trust proxy`: `loopback`, `10.0.0.0/8`, …). Set it only when a proxy is there.
+   */
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(off|\d+|[\w.:/]+(\s*,\s*[\w.:/]+)*)$/, { error: 'off, a hop count, or addresses/subnets' })
+    .default('off'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   DEADLINE_ALERTS: z.enum(['on', 'off']).default('on'),
   DEADLINE_REMINDER_DAYS: z.coerce.number().int().min(0).max(365).default(7),

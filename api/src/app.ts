@@ -57,12 +57,24 @@ export interface AppDeps {
   dataDir?: string;
   archiveStorage?: ArchiveStorage;
   archiveMaxBytes?: number;
+  /**
+   * Which peers' X-Forwarded-* headers to believe (TRUST_PROXY): none by default, so a client's own
+   * X-Forwarded-For can neither pick its rate-limit address nor forge the audited one.
+   */
+  trustProxy?: string;
+}
+
+/** TRUST_PROXY as Express's `trust proxy` takes it: `off`, a hop count, or addresses/subnets. */
+export function trustProxySetting(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === 'off') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
 }
 
 export function createApp(deps: AppDeps): { app: express.Express; routes: RouteDef[] } {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', trustProxySetting(deps.trustProxy));
 
   const projectRepo = createProjectRepository(deps.orm, { appLayer: deps.appLayer });
   const projects = createProjectService({
@@ -132,6 +144,12 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
       hsts: deps.cookieSecure === 'on',
     }),
   );
+  // Answers of the api carry what an account may see: no cache (browser or shared) keeps them,
+  // refusals included (they are set before any parser or guard can answer).
+  app.use('/api', (_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   app.use(express.json({ limit: '1mb' }));
   app.use(cookieParser());
   app.use(csrfGuard);
@@ -210,16 +228,11 @@ function ledgerModule(
 function csrfGuard(req: Request, _res: Response, next: NextFunction) {
   if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
   const origin = req.get('origin');
-  if (origin) {
-    let host: string;
-    try {
-      host = new URL(origin).host;
-    } catch {
-      host = '';
-    }
-    if (host !== req.get('host'))
-      throw new AppError('FORBIDDEN', '跨站请求被拒绝 (cross-site request refused)');
-  }
+  // The whole origin — scheme, host and port — must be ours: comparing the host alone let a page
+  // of another scheme or port on the same host post here.
+  const ours = originOf(`${req.protocol}://${req.get('host') ?? ''}`);
+  if (origin && (ours === null || originOf(origin) !== ours))
+    throw new AppError('FORBIDDEN', '跨站请求被拒绝 (cross-site request refused)');
   const length = Number(req.get('content-length') ?? 0);
   // File uploads (archives, ledger imports) carry raw bytes with an X-File-Name header: a custom
   // header cannot be sent cross-site without a CORS preflight, which we never grant.
@@ -228,4 +241,14 @@ function csrfGuard(req: Request, _res: Response, next: NextFunction) {
     throw new AppError('BAD_REQUEST', '请求体须为 application/json (request body must be JSON)');
   }
   next();
+}
+
+/** The normalized origin of a URL (default ports dropped), or null when it is not one. */
+function originOf(url: string): string | null {
+  try {
+    const o = new URL(url).origin;
+    return o === 'null' ? null : o;
+  } catch {
+    return null;
+  }
 }

@@ -92,24 +92,21 @@ export function defineRoute<B = undefined, Q = undefined>(def: RouteDef<B, Q>): 
 
 export function mountRoutes(router: Router, routes: readonly RouteDef[], deps: { orm: Orm }): void {
   for (const r of routes) {
-    const raw = r.rawBody ? [express.raw({ type: () => true, limit: r.rawBody.maxBytes })] : [];
-    router[r.method](r.path, ...raw, async (req: Request, res: Response) => {
-      const user = req.user ?? null;
-      if (r.access !== 'public') {
-        if (!user) throw new AppError('UNAUTHENTICATED', '请先登录 (login required)');
-        if (user.restriction && !r.allowRestricted) {
-          throw new AppError(
-            'FORBIDDEN',
-            user.restriction === 'passwordChange'
-              ? '请先修改初始密码 (change your password first)'
-              : '系统管理员须先启用双因素认证 (administrators must enable two-factor authentication first)',
-            { restriction: user.restriction },
-          );
-        }
-        if (r.access === 'admin' && !user.roles.includes('admin')) {
-          throw new AppError('FORBIDDEN', '仅系统管理员可用 (administrators only)');
-        }
+    // Who may call the route is decided before a body is read: an upload from nobody is refused
+    // at once, not after its bytes have been buffered.
+    const access = (req: Request, res: Response, next: () => void) => {
+      try {
+        checkAccess(r, req.user ?? null);
+      } catch (err) {
+        // The unread body is not worth reading: close the connection after the answer.
+        if (r.rawBody) res.setHeader('Connection', 'close');
+        throw err;
       }
+      next();
+    };
+    const raw = r.rawBody ? [express.raw({ type: () => true, limit: r.rawBody.maxBytes })] : [];
+    router[r.method](r.path, access, ...raw, async (req: Request, res: Response) => {
+      const user = req.user ?? null;
       if (r.rawBody && (!Buffer.isBuffer(req.body) || req.body.length === 0))
         throw new AppError('VALIDATION_FAILED', '请上传文件内容 (the request body must carry the file)', [
           { path: 'body', message: 'empty' },
@@ -132,6 +129,23 @@ export function mountRoutes(router: Router, routes: readonly RouteDef[], deps: {
       if (result === undefined) return;
       res.status(r.successStatus ?? 200).json(result);
     });
+  }
+}
+
+function checkAccess(r: RouteDef, user: SessionUser | null): void {
+  if (r.access === 'public') return;
+  if (!user) throw new AppError('UNAUTHENTICATED', '请先登录 (login required)');
+  if (user.restriction && !r.allowRestricted) {
+    throw new AppError(
+      'FORBIDDEN',
+      user.restriction === 'passwordChange'
+        ? '请先修改初始密码 (change your password first)'
+        : '系统管理员须先启用双因素认证 (administrators must enable two-factor authentication first)',
+      { restriction: user.restriction },
+    );
+  }
+  if (r.access === 'admin' && !user.roles.includes('admin')) {
+    throw new AppError('FORBIDDEN', '仅系统管理员可用 (administrators only)');
   }
 }
 

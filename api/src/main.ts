@@ -41,6 +41,7 @@ async function main() {
     dataDir: env.dataDir,
     archiveStorage: archiveStorageFromEnv(env),
     archiveMaxBytes: env.ARCHIVE_MAX_BYTES,
+    trustProxy: env.TRUST_PROXY,
   });
   const server = app.listen(env.PORT, env.HOST, () => {
     log.info(`listening on http://${env.HOST}:${env.PORT}`);

@@ -59,7 +59,8 @@ function body(action: Action): Record<string, unknown> {
     case 'inspect':
       return { action, passed: true, inspectedOn: '2027-09-01' };
     case 'reimburse':
-      return { action, settledOn: '2027-10-01', settledAmountFen: 1_000_000 };
+      // Σ disbursed by the file completer up to 竣工 (half the budget): 报账 settles exactly that.
+      return { action, settledOn: '2027-10-01', settledAmountFen: 500_000 };
     case 'handOver':
       return { action, caretaker: '村委会', duty: '巡查', handedOverOn: '2027-10-10' };
     case 'close':

@@ -255,6 +255,8 @@ export async function seedDemoProjects(deps: {
       if (i < done) continue;
       // 验收 needs complete ledgers and archive documents up to 竣工 (the acceptance gate).
       if (i === firstInspection) mine.files += await fileUpTo(p.code, 'completed', seed);
+      // 报账 settles Σ disbursed (= budget here): the balance is paid once the work is accepted.
+      if (input.action === 'reimburse') mine.files += await fileUpTo(p.code, 'accepted', seed);
       await service.transition(
         ACTION_LEVEL[input.action] === 'department' ? deptCaller : ownerCaller,
         p.code,

@@ -91,7 +91,7 @@ describe('GET /api/projects/:id/detail-table', () => {
     expect((await leader.get(`/api/projects/${project.id}/detail-table?format=doc`)).status).toBe(422);
   });
 
-  it('gives a real spreadsheet: merged title and header rows, frozen headers, 万元 with two decimals', async () => {
+  it('gives a real spreadsheet: merged title and header rows, frozen headers, 元 with two decimals', async () => {
     const res = await download('xlsx');
     expect(res.status).toBe(200);
     expect(res.type).toContain('spreadsheetml');
@@ -107,7 +107,8 @@ describe('GET /api/projects/:id/detail-table', () => {
     expect(headers).toEqual(expect.arrayContaining(['项目基本情况', '资金来源', '资金拨付', '群众受益']));
     const budgetCol = (ws.getRow(3).values as unknown[]).indexOf('批复预算');
     const cell = ws.getRow(5).getCell(budgetCol);
-    expect(cell.value).toBe(86.5); // 86,500,010 分 = 86.50 万元
+    expect(cell.value).toBe(865_000.1); // 86,500,010 分 = 865,000.10 元, exact to the 分
+    expect(ws.getRow(2).values).toContain('单位：元');
     expect(cell.numFmt).toBe('#,##0.00');
     expect(wb.getWorksheet('资金拨付明细')!.getRow(3).getCell(4).numFmt).toBe('#,##0.00');
   });

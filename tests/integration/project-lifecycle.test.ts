@@ -128,7 +128,8 @@ describe('a project through every stage', () => {
         'rectifying',
       ],
       [dept, { action: 'inspect', passed: true, inspectedOn: '2026-10-08' }, 'accepted'],
-      [dept, { action: 'reimburse', settledOn: '2026-11-01', settledAmountFen: 30_000_000 }, 'reimbursed'],
+      // Settles what the file completer disbursed up to 竣工: half of each source, 15,000,000 分.
+      [dept, { action: 'reimburse', settledOn: '2026-11-01', settledAmountFen: 15_000_000 }, 'reimbursed'],
       [
         owner,
         { action: 'handOver', caretaker: '白台村村委会', duty: '每月巡查管网', handedOverOn: '2026-11-10' },

@@ -4,10 +4,10 @@
  * succeeds and lands in the stage the table names.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTIONS, STAGES, isAllowed, nextStage, type Action, type Stage } from '../../domain/lifecycle.js';
+import { ACTIONS, STAGES, isAllowed, nextStage, type Stage } from '../../domain/lifecycle.js';
 import { aProject } from '../support/builders.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
-import { stepBody, take, walkTo, loginActors, type Actors } from '../support/walk.js';
+import { take, walkTo, loginActors, type Actors } from '../support/walk.js';
 
 let stack: TestStack;
 let actors: Actors;
@@ -47,7 +47,7 @@ async function snapshot(p: { id: string; code: string }) {
 }
 
 // inspect passes both from completed and from rectifying (the failed-inspection loop closes).
-const body = (action: Action) => stepBody(action, { passed: true, month: '2026-06' });
+const opts = { passed: true, month: '2026-06' };
 
 describe('every stage × every action', () => {
   const refused = STAGES.flatMap((s) => ACTIONS.filter((a) => !isAllowed(s, a)).map((a) => [s, a] as const));
@@ -58,7 +58,7 @@ describe('every stage × every action', () => {
       const p = await projectAt(stage);
       for (const action of ACTIONS.filter((a) => !isAllowed(stage, a))) {
         const before = await snapshot(p);
-        const res = await take(actors, p.id, action, { body: body(action) });
+        const res = await take(actors, p.id, action, opts);
         expect(res.status, `${stage} × ${action}: ${JSON.stringify(res.body)}`).toBe(409);
         expect(res.body.error.code).toBe('TRANSITION_NOT_ALLOWED');
         expect(await snapshot(p), `${stage} × ${action} wrote something`).toEqual(before);
@@ -69,7 +69,7 @@ describe('every stage × every action', () => {
   it(`accepts the ${allowed.length} allowed pairs`, async () => {
     for (const [stage, action] of allowed) {
       const p = await projectAt(stage);
-      const res = await take(actors, p.id, action, { body: body(action) });
+      const res = await take(actors, p.id, action, opts);
       expect(res.status, `${stage} × ${action}: ${JSON.stringify(res.body)}`).toBe(200);
       expect(res.body.stage, `${stage} × ${action}`).toBe(nextStage(stage, action, { passed: true }));
       const { rows } = await stack.db.query(

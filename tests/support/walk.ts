@@ -88,6 +88,23 @@ export function actorFor(actors: Actors, action: Action): Session {
   return ACTION_LEVEL[action] === 'department' ? actors.dept : actors.owner;
 }
 
+/**
+ * The body of a step on project `id`: `stepBody`, except that 报账 settles exactly what the
+ * project's ledgers have disbursed (settlement = Σ disbursed ≤ budget, checked by the api).
+ */
+export async function liveStepBody(
+  actors: Actors,
+  id: string,
+  action: Action,
+  opts: { passed?: boolean; month?: string } = {},
+): Promise<Record<string, unknown>> {
+  const body = stepBody(action, opts);
+  if (action !== 'reimburse') return body;
+  const ledgers = await actors.dept.get(`/api/projects/${id}/ledgers`);
+  if (ledgers.status !== 200) throw new Error(`ledgers of ${id} → ${ledgers.status}`);
+  return { ...body, settledAmountFen: ledgers.body.department.disbursedFen };
+}
+
 export async function take(
   actors: Actors,
   id: string,
@@ -96,7 +113,7 @@ export async function take(
 ) {
   return actorFor(actors, action).post(
     `/api/projects/${id}/transitions`,
-    opts.body ?? stepBody(action, opts),
+    opts.body ?? (await liveStepBody(actors, id, action, opts)),
   );
 }
 

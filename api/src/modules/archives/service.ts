@@ -48,6 +48,9 @@ const DOC_SELECT = `SELECT a.id, a.project_id, a.ledger, a.stage, a.item, a.entr
     a.sha256, a.storage_key, u.display_name AS uploader, a.uploaded_at
   FROM archive_document a LEFT JOIN app_user u ON u.id = a.uploaded_by`;
 
+const cancelled = () =>
+  new AppError('TRANSITION_NOT_ALLOWED', '项目已终止，不再接收档案资料 (the project is cancelled)');
+
 function dto(r: DocRow): ArchiveDocumentDto {
   return {
     id: r.id,
@@ -127,6 +130,8 @@ export function createArchiveService(deps: {
           'FORBIDDEN',
           '只能为本级填写的台账上传档案资料 (only the level that writes this ledger)',
         );
+      // A cancelled project takes no writes of any kind, documents included (README: 终止).
+      if (p.stage === 'cancelled') throw cancelled();
       if (bytes.length > deps.maxBytes)
         throw new AppError('PAYLOAD_TOO_LARGE', `文件超过 ${deps.maxBytes} 字节 (file too large)`);
       const typeProblem = checkArchiveType(contentType.split(';')[0]!.trim(), bytes);
@@ -153,6 +158,13 @@ export function createArchiveService(deps: {
       await storage.put(key, bytes);
       try {
         await em(caller).transactional(async (tx) => {
+          // Again in the write's transaction: a 终止 may have landed since the check above.
+          const [now] = await tx.execute<{ stage: string }[]>(
+            'SELECT stage FROM project WHERE id = ?',
+            [p.id],
+            'all',
+          );
+          if (now?.stage === 'cancelled') throw cancelled();
           await tx.execute(
             `INSERT INTO archive_document (id, project_id, ledger, stage, item, entry_id, file_name, content_type, size_bytes,
                sha256, storage_key, uploaded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -34,6 +34,12 @@ const TOTP_REUSED = '动态口令已使用过，请等待下一个口令 (code a
  */
 const UNUSED_STEP = '(totp_last_step IS NULL OR totp_last_step < ?)';
 
+/** The advisory lock class of the per-address login count (the key within it is the address). */
+const LOGIN_ADDRESS_LOCK = 727_274_101;
+
+/** The failure count an attempt brings an unlocked account to (a lock that ran out starts afresh). */
+const NEXT_COUNT = 'CASE WHEN u.locked_until IS NULL THEN u.failed_logins + 1 ELSE 1 END';
+
 const affectedRows = (res: unknown) => (res as { affectedRows?: number }).affectedRows ?? 0;
 /** node-postgres returns `bigint` columns as strings. */
 const stepOf = (v: string | number | null) => (v === null ? null : Number(v));
@@ -85,7 +91,6 @@ export function createAuthService(deps: {
     };
   }
 
-  /** Records a refused attempt (attempt row + audit row) in its own transaction, then throws. */
   /** One more failure for the account; the one that reaches the limit locks it. */
   async function addFailure(em: EntityManager, userId: string): Promise<void> {
     await em.execute(
@@ -97,23 +102,25 @@ export function createAuthService(deps: {
     );
   }
 
+  /**
+   * Records a refused login (its audit row, and its attempt row unless `attemptId` says the attempt
+   * was recorded already when it was counted) in its own transaction, then throws.
+   */
   async function refuse(
     username: string,
     userId: string | null,
     meta: ClientMeta,
     reason: string,
     error: AppError,
-    countFailure: boolean,
+    attemptId: string | null,
   ): Promise<never> {
     await tx(async (em) => {
-      await em.execute(
-        'INSERT INTO login_attempt (username, ip, success) VALUES (?, ?, false)',
-        [username, meta.ip ?? null],
-        'run',
-      );
-      if (userId && countFailure) {
-        await addFailure(em, userId);
-      }
+      if (attemptId === null)
+        await em.execute(
+          'INSERT INTO login_attempt (username, ip, success) VALUES (?, ?, false)',
+          [username, meta.ip ?? null],
+          'run',
+        );
       await audit.append(em, {
         actor: { id: userId, username },
         via: 'api',
@@ -212,67 +219,133 @@ export function createAuthService(deps: {
     });
   }
 
+  /**
+   * Counts a login attempt from this address against the per-minute limit, atomically: the
+   * address's advisory lock serializes concurrent attempts (across api replicas too), and the row
+   * is written only while the minute's count is under the limit. Returns the attempt's row id, or
+   * null when the limit is reached.
+   */
+  async function countAttempt(username: string, meta: ClientMeta): Promise<string | null> {
+    return tx(async (em) => {
+      await em.execute(
+        'SELECT pg_advisory_xact_lock(?, hashtext(?))',
+        [LOGIN_ADDRESS_LOCK, meta.ip ?? ''],
+        'all',
+      );
+      const rows = await em.execute<{ id: string }[]>(
+        `INSERT INTO login_attempt (username, ip, success)
+         SELECT ?, ?, false
+          WHERE (SELECT count(*) FROM login_attempt
+                  WHERE ip IS NOT DISTINCT FROM ? AND at > now() - interval '1 minute') < ?
+         RETURNING id`,
+        [username, meta.ip ?? null, meta.ip ?? null, deps.login.ipLimitPerMinute],
+        'all',
+      );
+      return rows[0] ? String(rows[0].id) : null;
+    });
+  }
+
+  /**
+   * Counts a failure for the account before its password is checked, in one conditional UPDATE:
+   * only an enabled, unlocked account is counted, and the attempt that reaches the limit locks it,
+   * so of concurrent attempts no more than the limit are ever checked. The success of this attempt
+   * forgives it afterwards (`forgiveFailures`). A lock that has run out starts a fresh count.
+   * Returns the account, with the failure count this attempt brought it to; none when it is
+   * unknown, disabled or locked.
+   */
+  async function countFailure(username: string) {
+    const rows = await orm.em.fork().execute<
+      {
+        id: string;
+        password_hash: string;
+        failed_logins: number;
+        totp_enabled: boolean;
+        totp_secret: string | null;
+        totp_last_step: string | null;
+        unit: string;
+      }[]
+    >(
+      `UPDATE app_user u
+          SET failed_logins = ${NEXT_COUNT},
+              locked_until = CASE WHEN ${NEXT_COUNT} >= ? THEN now() + make_interval(mins => ?) END
+         FROM org_unit o
+        WHERE o.id = u.org_unit_id AND u.username = ? AND NOT u.disabled
+          AND (u.locked_until IS NULL OR u.locked_until <= now())
+       RETURNING u.id, u.password_hash, u.failed_logins, u.totp_enabled, u.totp_secret, u.totp_last_step,
+                 o.code AS unit`,
+      [deps.login.maxFailures, deps.login.lockMinutes, username],
+      'all',
+    );
+    return rows[0];
+  }
+
+  /**
+   * Takes back `forgiven` of the failures counted up to this attempt (which brought the count to
+   * `counted`). Failures counted after it — concurrent attempts — stay, and so does a lock they
+   * set; a lock this attempt's own count set is lifted when nothing was counted after it.
+   */
+  async function forgiveFailures(
+    userId: string,
+    counted: number,
+    forgiven: number,
+    em: EntityManager = orm.em.fork(),
+  ): Promise<void> {
+    await em.execute(
+      `UPDATE app_user
+          SET locked_until = CASE WHEN failed_logins <= ? THEN NULL ELSE locked_until END,
+              failed_logins = GREATEST(failed_logins - ?, 0)
+        WHERE id = ?`,
+      [counted, forgiven, userId],
+      'run',
+    );
+  }
+
   return {
     me,
 
     async login(input: { username: string; password: string; totp?: string }, meta: ClientMeta) {
       const username = input.username.toLowerCase().slice(0, 64);
-      const [recent] = (await orm.em
-        .fork()
-        .execute<{ n: string }[]>(
-          `SELECT count(*) AS n FROM login_attempt WHERE ip IS NOT DISTINCT FROM ? AND at > now() - interval '1 minute'`,
-          [meta.ip ?? null],
-          'all',
-        )) as [{ n: string }];
-      if (Number(recent.n) >= deps.login.ipLimitPerMinute) {
-        await refuse(
+      // Both limits are taken before the slow password check, each in one atomic step: read first
+      // and written after the check, a burst of concurrent attempts all passed the read.
+      const attemptId = await countAttempt(username, meta);
+      if (attemptId === null)
+        return refuse(
           username,
           null,
           meta,
           'rate-limited',
           new AppError('RATE_LIMITED', '登录尝试过于频繁，请稍后再试 (too many attempts)'),
-          false,
+          null,
         );
+      const user = await countFailure(username);
+      if (!user) {
+        const [row] = await orm.em
+          .fork()
+          .execute<{ id: string; disabled: boolean; locked: boolean }[]>(
+            `SELECT id, disabled, COALESCE(locked_until > now(), false) AS locked FROM app_user WHERE username = ?`,
+            [username],
+            'all',
+          );
+        // A lock is a lock: refused even with the right password, which is therefore not checked.
+        if (row?.locked && !row.disabled)
+          return refuse(username, row.id, meta, 'locked', lockedError(), attemptId);
+        // Unknown and disabled accounts cost a check too, so the answer takes as long either way.
+        await verifyPassword(await dummyHash(), input.password);
+        return row
+          ? refuse(username, row.id, meta, 'disabled', new AppError('UNAUTHENTICATED', WRONG), attemptId)
+          : refuse(username, null, meta, 'unknown-user', new AppError('UNAUTHENTICATED', WRONG), attemptId);
       }
-      const rows = await orm.em.fork().execute<
-        {
-          id: string;
-          password_hash: string;
-          disabled: boolean;
-          locked: boolean;
-          totp_enabled: boolean;
-          totp_secret: string | null;
-          totp_last_step: string | null;
-          unit: string;
-        }[]
-      >(
-        `SELECT u.id, u.password_hash, u.disabled, COALESCE(u.locked_until > now(), false) AS locked, u.totp_enabled,
-                  u.totp_secret, u.totp_last_step, o.code AS unit
-             FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id WHERE u.username = ?`,
-        [username],
-        'all',
-      );
-      const user = rows[0];
-      // Verify even for unknown users, so the answer takes as long either way.
-      const passwordOk = await verifyPassword(user?.password_hash ?? (await dummyHash()), input.password);
-      if (!user)
-        return refuse(username, null, meta, 'unknown-user', new AppError('UNAUTHENTICATED', WRONG), false);
-      if (user.locked) {
-        // Refused even with the right password: a lock is a lock.
-        return refuse(username, user.id, meta, 'locked', lockedError(), false);
-      }
-      if (user.disabled)
-        return refuse(username, user.id, meta, 'disabled', new AppError('UNAUTHENTICATED', WRONG), false);
-      if (!passwordOk)
+      if (!(await verifyPassword(user.password_hash, input.password)))
         return refuse(
           username,
           user.id,
           meta,
           'wrong-password',
           new AppError('UNAUTHENTICATED', WRONG),
-          true,
+          attemptId,
         );
-      // A refused code counts toward the lock, as a wrong password does; a reused one is refused alike.
+      // A refused code counts toward the lock, as a wrong password does (it was counted above); a
+      // reused one is refused alike.
       const totpRefused = (reason: 'wrong' | 'reused') =>
         refuse(
           username,
@@ -284,11 +357,13 @@ export function createAuthService(deps: {
             reason === 'wrong' ? '动态口令错误 (wrong two-factor code)' : TOTP_REUSED,
             { totpRequired: true },
           ),
-          true,
+          attemptId,
         );
       let totpStep: number | null = null;
       if (user.totp_enabled) {
         if (!input.totp) {
+          // The right password without a code is the first half of a login, not a failure.
+          await forgiveFailures(user.id, user.failed_logins, 1);
           return refuse(
             username,
             user.id,
@@ -297,7 +372,7 @@ export function createAuthService(deps: {
             new AppError('UNAUTHENTICATED', '请输入动态口令 (two-factor code required)', {
               totpRequired: true,
             }),
-            false,
+            attemptId,
           );
         }
         const check = checkTotp(user.totp_secret!, input.totp, stepOf(user.totp_last_step));
@@ -315,16 +390,8 @@ export function createAuthService(deps: {
           );
           if (affectedRows(spent) === 0) return null;
         }
-        await em.execute(
-          'INSERT INTO login_attempt (username, ip, success) VALUES (?, ?, true)',
-          [username, meta.ip ?? null],
-          'run',
-        );
-        await em.execute(
-          'UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = ?',
-          [user.id],
-          'run',
-        );
+        await em.execute('UPDATE login_attempt SET success = true WHERE id = ?', [attemptId], 'run');
+        await forgiveFailures(user.id, user.failed_logins, user.failed_logins, em);
         const s = await createSession(em, user.id, deps.session, meta);
         await audit.append(em, {
           actor: { id: user.id, username, unit: user.unit },

@@ -174,7 +174,12 @@ export async function detailTablePdf(t: DetailTable): Promise<Buffer> {
       ]),
       [
         '合计（批复预算）',
-        f.settledFen === null ? '未结算' : `已结算 ${w(f.settledFen)}`,
+        [
+          f.reimbursedFen === null ? null : `报账 ${w(f.reimbursedFen)}`,
+          f.settledFen === null ? null : `结算 ${w(f.settledFen)}`,
+        ]
+          .filter(Boolean)
+          .join('；') || '未报账',
         w(f.budgetFen),
         w(f.disbursedFen),
         w(f.balanceFen),

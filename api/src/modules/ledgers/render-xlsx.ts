@@ -1,20 +1,21 @@
 /**
  * The detail table as a spreadsheet laid out the way county offices print ledgers: a title row,
- * a unit line (单位：万元), two merged header rows (groups over columns), frozen headers, 万元 with
- * two decimals. The same layout serves one project (detail table) and many (ledger export).
+ * a unit line (单位：元), two merged header rows (groups over columns), frozen headers, 元 with two
+ * decimals. The same layout serves one project (detail table) and many (ledger export).
  *
- * Money leaves integer 分 only here, at the edge: formatWanYuan/formatYuan produce the exact decimal
- * text, and the cell holds the number that text denotes (Excel stores doubles; the shortest
- * round-trip representation of such a number is that same text).
+ * Every amount is exact to the 分: a sheet in 万元 with two decimals printed sources of 0.10 元 as
+ * 0.00, so the sheet is in 元 (the printed PDF keeps 万元 for reading). Money leaves integer 分 only
+ * here, at the edge: formatYuan produces the exact decimal text, and the cell holds the number that
+ * text denotes (Excel stores doubles; the shortest round-trip representation of such a number is
+ * that same text, exact while amounts stay below 2^53 / 100 元).
  */
 import ExcelJS from 'exceljs';
 import type { DetailTable } from '../../../../domain/detail-table.js';
 import { FUND_SOURCE_KINDS } from '../../../../domain/schemas.js';
-import { formatWanYuan, formatYuan, sumFen, type Fen } from '../../../../domain/money.js';
+import { formatYuan, sumFen, type Fen } from '../../../../domain/money.js';
 
-export const wan = (f: Fen | null): number | null =>
-  f === null ? null : Number(formatWanYuan(f).replace(/,/g, ''));
 export const yuan = (f: Fen): number => Number(formatYuan(f).replace(/,/g, ''));
+const yuanOrNull = (f: Fen | null): number | null => (f === null ? null : yuan(f));
 
 const SHORT_KIND: Record<(typeof FUND_SOURCE_KINDS)[number], string> = {
   centralSpecial: '中央专项',
@@ -29,7 +30,7 @@ interface Col {
   group: string | null;
   header: string;
   width: number;
-  /** Money columns give 分; the cell shows 万元. */
+  /** Money columns give 分; the cell shows 元 with two decimals. */
   fen?: (t: DetailTable) => Fen | null;
   value?: (t: DetailTable, i: number) => string | number | null;
 }
@@ -44,19 +45,20 @@ const COLUMNS: Col[] = [
   { group: '项目基本情况', header: '主管部门', width: 12, value: (t) => t.project.department },
   { group: '项目基本情况', header: '业主单位', width: 9, value: (t) => t.project.ownerUnit },
   { group: '项目基本情况', header: '建设地点', width: 14, value: (t) => t.project.villages.join('、') },
-  { group: null, header: '批复预算', width: 10, fen: (t) => t.funds.budgetFen },
+  { group: null, header: '批复预算', width: 14, fen: (t) => t.funds.budgetFen },
   ...FUND_SOURCE_KINDS.map((k): Col => ({
     group: '资金来源',
     header: SHORT_KIND[k],
-    width: 9,
+    width: 13,
     fen: (t) => t.funds.byKind[k],
   })),
-  { group: '资金拨付', header: '已拨付', width: 10, fen: (t) => t.funds.disbursedFen },
-  { group: '资金拨付', header: '结余', width: 10, fen: (t) => t.funds.balanceFen },
-  { group: '资金拨付', header: '报账结算', width: 10, fen: (t) => t.funds.settledFen },
+  { group: '资金拨付', header: '已拨付', width: 14, fen: (t) => t.funds.disbursedFen },
+  { group: '资金拨付', header: '结余', width: 14, fen: (t) => t.funds.balanceFen },
+  { group: '资金拨付', header: '报账金额', width: 14, fen: (t) => t.funds.reimbursedFen },
+  { group: '资金拨付', header: '结算金额', width: 14, fen: (t) => t.funds.settledFen },
   { group: '实施情况', header: '实施方式', width: 10, value: (t) => t.implementation.method },
   { group: '实施情况', header: '承包单位', width: 18, value: (t) => t.implementation.contractor },
-  { group: '实施情况', header: '合同金额', width: 10, fen: (t) => t.implementation.contractAmountFen },
+  { group: '实施情况', header: '合同金额', width: 14, fen: (t) => t.implementation.contractAmountFen },
   { group: '实施情况', header: '进度(%)', width: 7, value: (t) => t.project.progressPercent },
   { group: '实施情况', header: '所处阶段', width: 8, value: (t) => t.project.stageLabel },
   { group: '群众受益', header: '受益户', width: 7, value: (t) => t.beneficiaries?.households ?? null },
@@ -112,7 +114,7 @@ export function addLedgerSheet(
   ws.getCell(2, 1).value = unitLine;
   ws.mergeCells(2, Math.floor(n / 2) + 1, 2, n);
   const u = ws.getCell(2, Math.floor(n / 2) + 1);
-  u.value = '单位：万元';
+  u.value = '单位：元';
   u.alignment = { horizontal: 'right' };
 
   // Header rows 3–4: a group spans its columns on row 3; a column without a group spans both rows.
@@ -148,7 +150,7 @@ export function addLedgerSheet(
     const row = ws.getRow(5 + i);
     COLUMNS.forEach((col, k) => {
       const cell = row.getCell(k + 1);
-      cell.value = col.fen ? wan(col.fen(table)) : col.value!(table, i);
+      cell.value = col.fen ? yuanOrNull(col.fen(table)) : col.value!(table, i);
       cell.border = border;
       cell.font = { size: 10 };
       if (col.fen) {
@@ -166,7 +168,7 @@ export function addLedgerSheet(
       cell.font = { bold: true, size: 10 };
       if (col.fen) {
         const f = col.fen;
-        cell.value = wan(sumFen(tables.map((tb) => f(tb) ?? 0))); // summed in 分, rounded once
+        cell.value = yuan(sumFen(tables.map((tb) => f(tb) ?? 0))); // summed in 分, exact
         cell.numFmt = '#,##0.00';
       }
     });

@@ -38,6 +38,7 @@ import {
 } from '../../../../workflows/project.workflow.js';
 import type { Response } from 'express';
 import { streamProjectsXlsx } from './export.js';
+import { assertSettlementMatches } from './settlement-check.js';
 import type { ProjectRepository } from './repository.js';
 import { claim, earlier, updateIdOf, type IdempotentRequest } from '../../idempotency.js';
 import { boundedStep, stepFailure } from './step-call.js';
@@ -240,6 +241,9 @@ export function createProjectService(deps: {
         if (!(await claim(deps.orm, idem))) await earlier(deps.orm, idem);
         if (await repo.stepRecorded(caller, p.id, updateId)) return detail(caller, p.id);
       }
+      // 报账: settlement = Σ disbursed ≤ budget, checked before the Update for the same reasons.
+      if (input.action === 'reimburse' && isAllowed(p.stage, 'reimburse'))
+        await assertSettlementMatches(deps.orm, caller, p.id, input.settledAmountFen);
       const handle = temporal.workflow.getHandle(p.workflowId);
       try {
         await boundedStep(temporal, deps.stepTimeoutMs ?? 30_000, () =>

@@ -1,0 +1,141 @@
+/**
+ * The HTTP edge: the CSRF check compares the whole origin, api answers are never cached, an upload
+ * from nobody is refused before its body is read, and X-Forwarded-For counts only when TRUST_PROXY
+ * says a proxy is there.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/src/app.js';
+import { createLogger } from '../../platform/log.js';
+import { TEST_PASSWORD } from '../support/constants.js';
+import { Session, startTestStack, type TestStack } from '../support/stack.js';
+
+const IP_LIMIT = 3;
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ login: { maxFailures: 50, lockMinutes: 15, ipLimitPerMinute: IP_LIMIT } });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const post = (baseUrl: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(baseUrl + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+
+describe('CSRF: the Origin must be ours in scheme, host and port', () => {
+  it('refuses another scheme or port of the same host, and accepts our own origin', async () => {
+    await stack.db.query('DELETE FROM login_attempt');
+    const host = new URL(stack.baseUrl).host; // 127.0.0.1:<port>, served over http
+    const login = { username: 'swj.op', password: TEST_PASSWORD };
+    for (const origin of [`https://${host}`, `http://${host.replace(/:\d+$/, ':1')}`, 'null']) {
+      const res = await post(stack.baseUrl, '/api/auth/login', login, { origin });
+      expect(res.status, origin).toBe(403);
+      expect(res.headers.get('cache-control')).toBe('no-store'); // refusals too
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('FORBIDDEN');
+    }
+    const ours = await post(stack.baseUrl, '/api/auth/login', login, { origin: `http://${host}` });
+    expect(ours.status).toBe(200);
+  });
+});
+
+describe('caching', () => {
+  it('marks every api answer no-store: JSON, errors and files alike', async () => {
+    await stack.db.query('DELETE FROM login_attempt');
+    const leader = await Session.login(stack.baseUrl, 'leader');
+    const list = await leader.get('/api/projects');
+    expect(list.status).toBe(200);
+    expect(list.headers.get('cache-control')).toBe('no-store');
+    const missing = await leader.get('/api/projects/00000000-0000-4000-8000-000000000000');
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('cache-control')).toBe('no-store');
+    const file = await leader.download('/api/projects/export');
+    expect(file.status).toBe(200);
+    expect(file.headers.get('cache-control')).toBe('no-store');
+    expect((await new Session(stack.baseUrl).get('/api/auth/me')).headers.get('cache-control')).toBe(
+      'no-store',
+    );
+  });
+});
+
+describe('uploads', () => {
+  it('refuses an upload without a session before reading its body', async () => {
+    const url = new URL(`${stack.baseUrl}/api/projects/00000000-0000-4000-8000-000000000000/archives`);
+    url.search = 'ledger=site&stage=approved&fileName=a.pdf';
+    const req = http.request(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/pdf',
+        'content-length': String(20 * 1024 * 1024),
+        'x-file-name': 'a.pdf',
+      },
+    });
+    req.on('error', () => {}); // the server may close the connection on the rest of the body
+    const answered = new Promise<http.IncomingMessage>((resolve) => req.on('response', resolve));
+    req.write(Buffer.alloc(64 * 1024)); // a sliver of the 20 MiB announced; the rest never comes
+    const res = await Promise.race([answered, new Promise<null>((r) => setTimeout(() => r(null), 5_000))]);
+    req.destroy();
+    expect(res, 'no answer while the body was still owed').not.toBeNull();
+    expect(res!.statusCode).toBe(401);
+    res!.resume();
+  });
+});
+
+describe('X-Forwarded-For', () => {
+  const attempts = (baseUrl: string, n: number) =>
+    Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        post(
+          baseUrl,
+          '/api/auth/login',
+          { username: 'nobody', password: 'Wrong-Password-1' },
+          { 'x-forwarded-for': `203.0.113.${i + 1}` },
+        ).then((r) => r.status),
+      ),
+    );
+
+  it('is ignored without TRUST_PROXY: a client cannot pick its own rate-limit address', async () => {
+    await stack.db.query('DELETE FROM login_attempt');
+    const statuses = await attempts(stack.baseUrl, IP_LIMIT + 2);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(IP_LIMIT);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(2);
+    const { rows } = await stack.db.query('SELECT DISTINCT ip FROM login_attempt');
+    expect(rows.map((r) => r.ip)).toEqual([expect.stringMatching(/127\.0\.0\.1$/)]);
+  });
+
+  it('is believed from the proxy TRUST_PROXY names', async () => {
+    await stack.db.query('DELETE FROM login_attempt');
+    const { app } = createApp({
+      orm: stack.orm,
+      audit: stack.audit,
+      temporal: stack.client,
+      namespace: 'default',
+      taskQueue: stack.taskQueue,
+      log: createLogger('test-api', 'warn'),
+      session: { idleMinutes: 30, absoluteHours: 12 },
+      cookieSecure: 'off',
+      login: { maxFailures: 50, lockMinutes: 15, ipLimitPerMinute: IP_LIMIT },
+      dataDir: stack.dataDir,
+      trustProxy: 'loopback',
+    });
+    const server = await new Promise<http.Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    try {
+      const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const statuses = await attempts(baseUrl, IP_LIMIT + 2);
+      expect(statuses.every((s) => s === 401)).toBe(true); // five addresses, one attempt each
+      const { rows } = await stack.db.query('SELECT ip FROM login_attempt ORDER BY ip');
+      expect(rows.map((r) => r.ip)).toEqual(
+        Array.from({ length: IP_LIMIT + 2 }, (_, i) => `203.0.113.${i + 1}`).sort(),
+      );
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * Lockout and the per-address limit under concurrent bursts: each attempt is counted atomically
+ * before its password is checked, so a burst never gets more checks than the configured limits.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_PASSWORD } from '../support/constants.js';
+import { Session, startTestStack, type TestStack } from '../support/stack.js';
+
+const MAX_FAILURES = 5;
+const IP_LIMIT = 30;
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({
+    login: { maxFailures: MAX_FAILURES, lockMinutes: 15, ipLimitPerMinute: IP_LIMIT },
+  });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const attempt = (username: string, password: string) =>
+  new Session(stack.baseUrl).post('/api/auth/login', { username, password });
+
+/** Sends every attempt at once and answers their statuses, in the order given. */
+const burst = (tries: [string, string][]) => Promise.all(tries.map(([u, p]) => attempt(u, p)));
+
+const count = (xs: number[], x: number) => xs.filter((s) => s === x).length;
+
+async function reasons(username: string) {
+  const { rows } = await stack.db.query(
+    `SELECT after->>'reason' AS reason FROM audit_log WHERE actor_username = $1 AND action = 'auth.login.refused'`,
+    [username],
+  );
+  return rows.map((r) => r.reason as string);
+}
+
+async function account(username: string) {
+  const { rows } = await stack.db.query(
+    `SELECT failed_logins, COALESCE(locked_until > now(), false) AS locked FROM app_user WHERE username = $1`,
+    [username],
+  );
+  return rows[0];
+}
+
+describe('concurrent login bursts', () => {
+  it('checks no more wrong passwords than the limit, then refuses even the right one', async () => {
+    await stack.db.query('DELETE FROM login_attempt'); // a fresh minute for this address
+    const res = await burst(Array.from({ length: 25 }, (_, i) => ['nyw.op', `Wrong-Password-${i}`]));
+    const statuses = res.map((r) => r.status);
+    expect(count(statuses, 401), JSON.stringify(statuses)).toBe(MAX_FAILURES);
+    expect(count(statuses, 429)).toBe(25 - MAX_FAILURES);
+    const why = await reasons('nyw.op');
+    expect(why.filter((r) => r === 'wrong-password')).toHaveLength(MAX_FAILURES);
+    expect(why.filter((r) => r === 'locked')).toHaveLength(25 - MAX_FAILURES);
+    expect(await account('nyw.op')).toEqual({ failed_logins: MAX_FAILURES, locked: true });
+    expect((await attempt('nyw.op', TEST_PASSWORD)).status).toBe(429);
+  });
+
+  it('lets the right password in only among the first attempts counted, never after the limit', async () => {
+    await stack.db.query('DELETE FROM login_attempt');
+    const tries: [string, string][] = Array.from({ length: 19 }, (_, i) => ['jtj.op', `Wrong-${i}`]);
+    tries.push(['jtj.op', TEST_PASSWORD]);
+    const statuses = (await burst(tries)).map((r) => r.status);
+    const right = statuses.at(-1)!;
+    const wrongChecked = count(statuses.slice(0, -1), 401);
+    // Every attempt was counted before any password was checked: at most the limit were checked,
+    // the right one among them or refused by the lock like the rest.
+    expect(wrongChecked + (right === 200 ? 1 : 0), JSON.stringify(statuses)).toBeLessThanOrEqual(
+      MAX_FAILURES,
+    );
+    expect(count(statuses, 429)).toBe(20 - wrongChecked - (right === 200 ? 1 : 0));
+    expect([200, 429]).toContain(right);
+    const why = await reasons('jtj.op');
+    expect(why.filter((r) => r === 'wrong-password')).toHaveLength(wrongChecked);
+    const { failed_logins: failed } = await account('jtj.op');
+    expect(failed).toBeLessThanOrEqual(MAX_FAILURES);
+    // A success forgives only the failures counted before it.
+    if (right === 429) expect(failed).toBe(MAX_FAILURES);
+  });
+
+  it('holds the per-address limit under a burst: no more attempts checked than it allows', async () => {
+    await stack.db.query('DELETE FROM login_attempt');
+    // Unknown accounts: every attempt that passes the limit is checked (against a dummy hash).
+    const statuses = (
+      await burst(Array.from({ length: 60 }, (_, i) => [`nobody-${i}`, `Wrong-Password-${i}`]))
+    ).map((r) => r.status);
+    expect(count(statuses, 401), JSON.stringify(statuses)).toBe(IP_LIMIT);
+    expect(count(statuses, 429)).toBe(60 - IP_LIMIT);
+    const { rows } = await stack.db.query(
+      `SELECT after->>'reason' AS reason, count(*)::int AS n FROM audit_log
+        WHERE actor_username LIKE 'nobody-%' GROUP BY 1 ORDER BY 1`,
+    );
+    expect(rows).toEqual([
+      { reason: 'rate-limited', n: 60 - IP_LIMIT },
+      { reason: 'unknown-user', n: IP_LIMIT },
+    ]);
+    // Refused attempts count toward the minute too: the next one is refused without a check.
+    expect((await attempt('swj.op', TEST_PASSWORD)).status).toBe(429);
+  });
+
+  it('logs the right password in on the attempt that reaches the limit, and clears the count', async () => {
+    await stack.db.query('DELETE FROM login_attempt');
+    await stack.db.query(
+      `UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE username = 'zjw.op'`,
+    );
+    for (let i = 0; i < MAX_FAILURES - 1; i++)
+      expect((await attempt('zjw.op', `Wrong-${i}`)).status).toBe(401);
+    expect(await account('zjw.op')).toEqual({ failed_logins: MAX_FAILURES - 1, locked: false });
+    expect((await attempt('zjw.op', TEST_PASSWORD)).status).toBe(200);
+    expect(await account('zjw.op')).toEqual({ failed_logins: 0, locked: false });
+  });
+});
