@@ -11,6 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printFigures, runFaultCase, setUpProjects, type Fault, type Figures } from './support/burst.js';
 import { startFaultStack, type FaultStack } from './support/fault-stack.js';
+import { reconcileCli } from './support/reconcile-cli.js';
 
 const STEPS = Number(process.env.FAULT_STEPS ?? 500);
 const PROJECTS = Number(process.env.FAULT_PROJECTS ?? 50);
@@ -63,4 +64,14 @@ describe(`exactly once under faults (${STEPS} concurrent steps on ${PROJECTS} pr
       }).toEqual({ lost: 0, duplicated: 0, failedTwice: 0, reconcileDifferences: 0 });
     });
   }
+
+  it("npm run reconcile checks every project of the run (the operator's command) and finds nothing", async () => {
+    const res = await reconcileCli(stack.env);
+    const lines = res.out.trim().split('\n');
+    console.log(
+      `── npm run reconcile over every project (${(res.ms / 1000).toFixed(1)} s):\n${lines.at(-1)}`,
+    );
+    expect(res.out).toMatch(/project\(s\)/);
+    expect(res.code, lines.slice(0, 20).join('\n')).toBe(0);
+  });
 });

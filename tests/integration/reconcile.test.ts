@@ -4,19 +4,16 @@
  * are tampered with directly in the database, the way a lost or duplicated step looks, and it
  * names each one — in the library and in the command operators run (exit code and table).
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SYSTEM_ACTOR, type NewProjectRecord } from '../../domain/project-records.js';
 import { reconcile } from '../../scripts/lib/reconcile/index.js';
 import { readWorkflow } from '../../scripts/lib/reconcile/workflow-side.js';
 import { projectWorkflow, registeredUpdate } from '../../workflows/project.workflow.js';
+import { reconcileCli } from '../faults/support/reconcile-cli.js';
 import { aProject } from '../support/builders.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { loginActors, take, walkTo, type Actors } from '../support/walk.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 let stack: TestStack;
 let actors: Actors;
@@ -32,26 +29,16 @@ afterAll(async () => {
 const run = (codes?: string[]) =>
   reconcile({ orm: stack.orm, client: stack.client, taskQueue: stack.taskQueue, codes, concurrency: 4 });
 
-/** `npm run reconcile` against the test's database and task queue: exit code and output. */
-function cli(args: string[] = []): Promise<{ code: number | null; out: string }> {
-  const dbUrl = stack.orm.config.get('clientUrl')!;
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/reconcile.ts', ...args], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: dbUrl,
-        TEMPORAL_ADDRESS: inject('temporalAddress'),
-        TEMPORAL_TASK_QUEUE: stack.taskQueue,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('exit', (code) => resolve({ code, out }));
-  });
-}
+/** `npm run reconcile` against the test's database and task queue. */
+const cli = (args: string[] = []) =>
+  reconcileCli(
+    {
+      DATABASE_URL: stack.orm.config.get('clientUrl')!,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_TASK_QUEUE: stack.taskQueue,
+    },
+    args,
+  );
 
 async function orgId(code: string): Promise<string> {
   return (await stack.db.query('SELECT id FROM org_unit WHERE code = $1', [code])).rows[0].id;

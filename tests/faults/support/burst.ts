@@ -96,6 +96,8 @@ export interface Figures {
   failedTwice: number;
   reconcileDifferences: number;
   differences: Difference[];
+  /** From the kill until the part was ready again. */
+  outageMs: number;
   burstMs: number;
   recoveryMs: number;
   totalMs: number;
@@ -113,7 +115,7 @@ export async function runFaultCase(opts: {
   fault: Fault;
   /**
    * Attempts after the first, with the same Idempotency-Key, 1, 2, 4 then 5 s apart: the default
-   * spans a restarted api's start (tens of seconds on a busy machine).
+   * (about 90 s) spans a restarted api's start, which takes tens of seconds on a busy machine.
    */
   retries?: number;
   requestTimeoutMs?: number;
@@ -126,7 +128,7 @@ export async function runFaultCase(opts: {
   const owner = new FaultClient(stack.base);
   await dept.login('swj.op', FAULT_PASSWORD);
   await owner.login('xqz.op', FAULT_PASSWORD);
-  const retries = opts.retries ?? 10;
+  const retries = opts.retries ?? 20;
   const timeoutMs = opts.requestTimeoutMs ?? 60_000;
 
   const markers = Array.from({ length: opts.steps }, (_, i) => `fault:${opts.name}:${i}`);
@@ -156,6 +158,7 @@ export async function runFaultCase(opts: {
       o = await client.post(`/api/projects/${id}/transitions`, body, {
         idempotencyKey: `${opts.name}-${i}`,
         timeoutMs,
+        resendOnReset: false,
       });
       if (attempt === 0 && ++answered === threshold) killed();
       if (!RETRYABLE(o)) break;
@@ -163,11 +166,14 @@ export async function runFaultCase(opts: {
     results[i]!.outcome = o;
   };
 
+  let outageMs = 0;
   const faultDone = (async () => {
     await killNow;
+    const k0 = performance.now();
     await stack.kill(fault.part, fault.signal);
     await new Promise((r) => setTimeout(r, fault.downMs));
     await stack.restart(fault.part);
+    outageMs = performance.now() - k0;
   })();
   const burst = Promise.all(markers.map((_, i) => send(i)));
   await Promise.all([burst, faultDone]);
@@ -207,6 +213,7 @@ export async function runFaultCase(opts: {
     failedTwice: 0,
     reconcileDifferences: rec.differences.length,
     differences: rec.differences,
+    outageMs: Math.round(outageMs),
     burstMs: Math.round(burstMs),
     recoveryMs: Math.round(recoveryMs),
     totalMs: Math.round(performance.now() - t0),
@@ -238,7 +245,7 @@ export function printFigures(f: Figures): void {
     `   requests ${f.requests}, 2xx ${f.ok}, failed ${f.failed}${fails ? ` (${fails})` : ''}, retries ${f.retries}`,
     `   lost ${f.lost}, duplicated ${f.duplicated}, failed-but-done ${f.failedButDone}, failed-twice ${f.failedTwice}`,
     `   reconcile differences ${f.reconcileDifferences}`,
-    `   time: burst ${(f.burstMs / 1000).toFixed(1)} s, recovery ${(f.recoveryMs / 1000).toFixed(1)} s, total ${(f.totalMs / 1000).toFixed(1)} s`,
+    `   time: killed part down ${(f.outageMs / 1000).toFixed(1)} s, burst ${(f.burstMs / 1000).toFixed(1)} s, recovery ${(f.recoveryMs / 1000).toFixed(1)} s, total ${(f.totalMs / 1000).toFixed(1)} s`,
     ...f.differences.slice(0, 12).map((d) => `     ${d.code} ${d.kind}: ${d.details}`),
     ...(f.differences.length > 12 ? [`     … ${f.differences.length - 12} more`] : []),
   ];

@@ -27,6 +27,8 @@ export interface FaultStack {
   base: string;
   dataDir: string;
   taskQueue: string;
+  /** Where its servers are, as an operator's command is told. */
+  env: { DATABASE_URL: string; TEMPORAL_ADDRESS: string; TEMPORAL_TASK_QUEUE: string };
   /** The database as its owner (no row-level security): what the test counts with. */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Kills a part (SIGKILL: at once, nothing flushed; SIGTERM: a graceful stop) and waits for its exit. */
@@ -132,6 +134,7 @@ export async function startFaultStack(): Promise<FaultStack> {
     base: `http://127.0.0.1:${apiPort}`,
     dataDir,
     taskQueue,
+    env: { DATABASE_URL: url, TEMPORAL_ADDRESS: temporal!.address, TEMPORAL_TASK_QUEUE: taskQueue },
     async query<T>(sql: string, params: unknown[] = []) {
       return (await owner.em.getConnection().execute(sql, params, 'all')) as T[];
     },

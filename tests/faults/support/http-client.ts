@@ -19,11 +19,31 @@ export class FaultClient {
       throw new Error(`login ${username}: ${JSON.stringify(res)}`);
   }
 
-  post(path: string, body: unknown, opts: { idempotencyKey?: string; timeoutMs: number }): Promise<Outcome> {
+  /**
+   * When a kept-alive connection is reset as it is reused, the server most likely closed it idle
+   * (past its keep-alive timeout) and never saw the request: it is sent again at once, unless
+   * `resendOnReset` is false — where every attempt must be counted, since a dying server resets
+   * connections too.
+   */
+  async post(
+    path: string,
+    body: unknown,
+    opts: { idempotencyKey?: string; timeoutMs: number; resendOnReset?: boolean },
+  ): Promise<Outcome> {
+    const first = await this.send(path, body, opts);
+    if (first.kind !== 'network' || !first.reused || opts.resendOnReset === false) return first;
+    return this.send(path, body, opts);
+  }
+
+  private send(
+    path: string,
+    body: unknown,
+    opts: { idempotencyKey?: string; timeoutMs: number },
+  ): Promise<Outcome & { reused?: boolean }> {
     const payload = Buffer.from(JSON.stringify(body));
     return new Promise((resolve) => {
       let settled = false;
-      const done = (o: Outcome) => {
+      const done = (o: Outcome & { reused?: boolean }) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -64,7 +84,11 @@ export class FaultClient {
         req.destroy();
       }, opts.timeoutMs);
       req.on('error', (err: NodeJS.ErrnoException) =>
-        done({ kind: 'network', message: err.code ?? err.message }),
+        done({
+          kind: 'network',
+          message: err.code ?? err.message,
+          reused: req.reusedSocket && err.code === 'ECONNRESET',
+        }),
       );
       req.end(payload);
     });
