@@ -86,6 +86,8 @@ export interface Figures {
   retries: number;
   /** Final failures by kind (status code, network, timeout). */
   failures: Record<string, number>;
+  /** Every failed attempt (retried or not) by kind. */
+  attemptFailures: Record<string, number>;
   /** Answered 2xx, not in PostgreSQL. */
   lost: number;
   /** Answered 2xx, in PostgreSQL more than once. */
@@ -133,6 +135,7 @@ export async function runFaultCase(opts: {
 
   const markers = Array.from({ length: opts.steps }, (_, i) => `fault:${opts.name}:${i}`);
   const results: { outcome?: Outcome; attempts: number }[] = markers.map(() => ({ attempts: 0 }));
+  const attemptFailures: Record<string, number> = {};
   let answered = 0;
   let killed: () => void = () => undefined;
   const killNow = new Promise<void>((r) => (killed = r));
@@ -162,6 +165,7 @@ export async function runFaultCase(opts: {
       });
       if (attempt === 0 && ++answered === threshold) killed();
       if (!RETRYABLE(o)) break;
+      attemptFailures[label(o)] = (attemptFailures[label(o)] ?? 0) + 1;
     }
     results[i]!.outcome = o;
   };
@@ -207,6 +211,7 @@ export async function runFaultCase(opts: {
     failed: 0,
     retries: results.reduce((n, r) => n + r.attempts - 1, 0),
     failures: {},
+    attemptFailures,
     lost: 0,
     duplicated: 0,
     failedButDone: 0,
@@ -237,12 +242,15 @@ export async function runFaultCase(opts: {
 
 /** The figures as a few lines for the test's output (and the README). */
 export function printFigures(f: Figures): void {
-  const fails = Object.entries(f.failures)
-    .map(([k, n]) => `${k}×${n}`)
-    .join(' ');
+  const kinds = (r: Record<string, number>) =>
+    Object.entries(r)
+      .map(([k, n]) => `${k}×${n}`)
+      .join(' ');
+  const fails = kinds(f.failures);
+  const attempts = kinds(f.attemptFailures);
   const lines = [
     `── fault case ${f.case}`,
-    `   requests ${f.requests}, 2xx ${f.ok}, failed ${f.failed}${fails ? ` (${fails})` : ''}, retries ${f.retries}`,
+    `   requests ${f.requests}, 2xx ${f.ok}, failed ${f.failed}${fails ? ` (${fails})` : ''}, retries ${f.retries}${attempts ? ` (failed attempts: ${attempts})` : ''}`,
     `   lost ${f.lost}, duplicated ${f.duplicated}, failed-but-done ${f.failedButDone}, failed-twice ${f.failedTwice}`,
     `   reconcile differences ${f.reconcileDifferences}`,
     `   time: killed part down ${(f.outageMs / 1000).toFixed(1)} s, burst ${(f.burstMs / 1000).toFixed(1)} s, recovery ${(f.recoveryMs / 1000).toFixed(1)} s, total ${(f.totalMs / 1000).toFixed(1)} s`,
