@@ -120,6 +120,8 @@ export async function runFaultCase(opts: {
    * (about 90 s) spans a restarted api's start, which takes tens of seconds on a busy machine.
    */
   retries?: number;
+  /** No retry starts later than this after the first attempt (a client gives up some time). */
+  retryForMs?: number;
   requestTimeoutMs?: number;
   /** How long to wait for the workflows to finish every accepted step after the fault. */
   settleMs?: number;
@@ -155,7 +157,8 @@ export async function runFaultCase(opts: {
       : { action: 'reportProgress', month: '2027-05', percent: i % 101, narrative: markers[i] };
     const client = adjust ? dept : owner;
     let o: Outcome | undefined;
-    for (let attempt = 0; attempt <= retries; attempt++) {
+    const giveUpAt = Date.now() + (opts.retryForMs ?? 180_000);
+    for (let attempt = 0; attempt <= retries && (attempt === 0 || Date.now() < giveUpAt); attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(5000, 1000 * 2 ** (attempt - 1))));
       results[i]!.attempts = attempt + 1;
       o = await client.post(`/api/projects/${id}/transitions`, body, {
