@@ -57,7 +57,7 @@ function mismatch(row: PgHistoryRow, step: WorkflowStep): string | undefined {
 }
 
 function describe(step: WorkflowStep): string {
-  const narrative = step.request?.input.narrative;
+  const narrative = step.request?.input.narrative ?? step.request?.input.reason;
   return `${step.action} (update ${step.updateId}${typeof narrative === 'string' ? `, 「${narrative.slice(0, 40)}」` : ''})`;
 }
 
@@ -123,7 +123,8 @@ export function compareProject(
   }
   for (const row of rows) {
     if (SYSTEM_ACTIONS.has(row.action) || matched.has(row)) continue;
-    const narrative = row.payload.narrative;
+    // What a person would recognise the row by: a report's narrative, an adjustment's reason.
+    const narrative = row.payload.narrative ?? row.payload.reason;
     diff(
       'extra-row',
       `seq ${row.seq} ${row.action}${row.requestId ? ` (request ${row.requestId})` : ''}` +
