@@ -98,7 +98,10 @@ describe('reconcile', () => {
 
     const result = await run();
     expect(result.differences).toEqual([]);
-    expect(result).toMatchObject({ projects: 2, steps: 16, matchedBy: 'seq' });
+    const { rows } = await stack.db.query(
+      `SELECT 1 FROM information_schema.columns WHERE table_name = 'project_history' AND column_name = 'request_id'`,
+    );
+    expect(result).toMatchObject({ projects: 2, steps: 16, matchedBy: rows.length ? 'request_id' : 'seq' });
     const out = await cli();
     expect(out.code, out.out).toBe(0);
     expect(out.out).toMatch(/^0 difference\(s\) — 2 project\(s\), 16 completed step\(s\)/m);
