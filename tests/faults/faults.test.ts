@@ -70,7 +70,7 @@ describe(`exactly once under faults (${STEPS} concurrent steps on ${PROJECTS} pr
     const lines = res.out.trim().split('\n');
     console.log(
       `── npm run reconcile over every project (${(res.ms / 1000).toFixed(1)} s, process start included):\n` +
-        [...lines.slice(0, 6), ...(lines.length > 7 ? ['…'] : []), lines.at(-1)].join('\n'),
+        (lines.length > 7 ? [...lines.slice(0, 6), '…', lines.at(-1)] : lines).join('\n'),
     );
     expect(res.out).toMatch(/project\(s\)/);
     expect(res.code, lines.slice(0, 20).join('\n')).toBe(0);
