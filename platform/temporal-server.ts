@@ -22,8 +22,10 @@ export async function startTemporalDevServer(opts: {
   dbFile?: string; // omitted: in memory (tests)
   namespace: string;
   ui?: boolean;
+  /** The frontend port: a restarted server keeps its clients' address (a free port when omitted). */
+  port?: number;
 }): Promise<RunningTemporal> {
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
   args.push('--http-port', String(await freePort()), '--metrics-port', String(await freePort()));
   let uiUrl: string | undefined;

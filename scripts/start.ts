@@ -17,6 +17,7 @@ import { loadAuditKey } from '../platform/audit-key.js';
 import { loadEnv } from '../platform/env.js';
 import { createLogger } from '../platform/log.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../platform/postgres.js';
+import { writeStackFile } from '../platform/stack-file.js';
 import { PROJECT_ROOT, ensureTemporalCli } from '../platform/temporal-cli.js';
 import {
   ensureSearchAttributes,
@@ -79,11 +80,7 @@ async function main() {
     // Created here, before the worker and the api start, so both read the same key.
     const audit = createAuditLog(loadAuditKey(env));
     // Lets `npm run audit:verify` find the running database.
-    fs.writeFileSync(
-      path.join(env.dataDir, 'stack.json'),
-      JSON.stringify({ databaseUrl, pid: process.pid }),
-      { mode: 0o600 },
-    );
+    writeStackFile(env.dataDir, { databaseUrl, pid: process.pid });
     stack.push({
       name: 'stack file',
       stop: async () => fs.rmSync(path.join(env.dataDir, 'stack.json'), { force: true }),
@@ -116,6 +113,8 @@ async function main() {
     const connection = await NativeConnection.connect({ address: temporalAddress });
     stack.push({ name: 'Temporal client', stop: () => connection.close() });
     await ensureSearchAttributes(connection, env.TEMPORAL_NAMESPACE);
+    // And lets `npm run reconcile` find the workflows.
+    writeStackFile(env.dataDir, { databaseUrl, temporalAddress, pid: process.pid });
 
     // 4. Console
     await buildConsoleIfStale();
