@@ -70,11 +70,17 @@ export function setRestrictionHandler(fn: (restriction: string) => void) {
   onRestricted = fn;
 }
 
+/** The console's language (set on <html> by i18n.ts), so that the api's messages come in it. */
+function language(): Record<string, string> {
+  const lang = typeof document !== 'undefined' ? document.documentElement.lang : '';
+  return { 'accept-language': lang === 'en' ? 'en' : 'zh-CN' };
+}
+
 async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
   const res = await fetch(url, {
     method,
     credentials: 'same-origin',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: body === undefined ? language() : { ...language(), 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (res.status === 204) return undefined as T;
@@ -100,7 +106,7 @@ async function request<T>(method: string, url: string, body?: unknown): Promise<
 
 /** A file from the api: its bytes as a Blob, or the api's JSON error as an ApiError. */
 async function requestBlob(url: string): Promise<Blob> {
-  const res = await fetch(url, { credentials: 'same-origin' });
+  const res = await fetch(url, { credentials: 'same-origin', headers: language() });
   if (!res.ok) {
     const data = (await res.json().catch(() => null)) as {
       error?: { code?: string; message?: string; details?: unknown };
@@ -128,6 +134,7 @@ async function upload<T>(url: string, file: Blob, fileName: string): Promise<T> 
     method: 'POST',
     credentials: 'same-origin',
     headers: {
+      ...language(),
       'content-type': file.type || 'application/octet-stream',
       'x-file-name': encodeURIComponent(fileName),
     },
