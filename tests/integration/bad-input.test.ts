@@ -158,7 +158,11 @@ describe('ids, text and dates of the wrong shape', () => {
 describe('money beyond the ceiling of 10^12 分', () => {
   const big = 2 ** 53;
   it.each([
-    ['a negative budget', { budgetFen: -1 }, 'body.budgetFen'],
+    [
+      'a negative budget',
+      { budgetFen: -1, fundSources: [{ kind: 'sector', amountFen: -1 }] },
+      'body.budgetFen',
+    ],
     [
       'a budget of 2^53',
       { budgetFen: big, fundSources: [{ kind: 'centralSpecial', amountFen: big }] },
@@ -190,11 +194,11 @@ describe('money beyond the ceiling of 10^12 分', () => {
     refused(res, 422, field);
   });
 
-  it('refuses the raw JSON number 9007199254740993', async () => {
-    const body = JSON.stringify(aProject({ budgetFen: 1 })).replace(
-      '"budgetFen":1',
-      '"budgetFen":9007199254740993',
-    );
+  it('refuses the raw JSON number 9007199254740993 as budget and as its source', async () => {
+    const body = JSON.stringify(
+      aProject({ budgetFen: 1, fundSources: [{ kind: 'sector', amountFen: 1 }] }),
+    ).replaceAll(/"(budgetFen|amountFen)":1\b/g, '"$1":9007199254740993');
+    expect(body).toContain('"amountFen":9007199254740993');
     refused(await send('POST', '/api/projects', dept, body), 422, 'body.budgetFen');
   });
 

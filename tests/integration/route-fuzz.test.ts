@@ -9,12 +9,42 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { aProject } from '../support/builders.js';
 import { formatReport, runFuzz } from '../support/fuzz/run.js';
 import { operationsOf } from '../support/fuzz/requests.js';
+import { rawLogin, rawRequest } from '../support/raw-http.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
+import { freshTotp } from '../support/totp.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 /** A fixed seed in `npm test` (the same requests every run); a fresh one for a long run. */
 const SEED = Number(process.env.FUZZ_SEED ?? (RUNS > 1000 ? Math.floor(Math.random() * 2 ** 31) : 20261201));
-const ACCOUNTS = ['anonymous', 'leader', 'supervisor', 'swj.op', 'xqz.op', 'xqz-btc.op', 'xqz.view', 'admin'];
+/** `admin` has set up 2FA (so the administration routes are reached); `fpb.op` must still change its password. */
+const ACCOUNTS = [
+  'anonymous',
+  'leader',
+  'supervisor',
+  'swj.op',
+  'xqz.op',
+  'xqz-btc.op',
+  'xqz.view',
+  'admin',
+  'fpb.op',
+];
+
+/** A session of `admin` past two-factor enrolment, as the cookie header to send. */
+async function adminCookie(baseUrl: string): Promise<string> {
+  const cookie = await rawLogin(baseUrl, 'admin');
+  const post = (path: string, body: unknown) =>
+    rawRequest(baseUrl, {
+      method: 'POST',
+      path,
+      headers: { cookie, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const setup = await post('/api/auth/totp/setup', {});
+  expect(setup.status, setup.text).toBe(200);
+  const enabled = await post('/api/auth/totp/enable', { code: await freshTotp(setup.json.secret) });
+  expect(enabled.status, enabled.text).toBe(200);
+  return cookie;
+}
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -41,8 +71,11 @@ it(
     const ops = operationsOf(doc).filter((o) => o.path !== '/api/auth/logout');
     expect(ops.length).toBeGreaterThanOrEqual(40);
 
+    // An account that must change its temporary password first: only the password route is open to it.
+    await stack.db.query(`UPDATE app_user SET must_change_password = true WHERE username = 'fpb.op'`);
     const report = await runFuzz(stack, {
       ops,
+      sessions: { admin: await adminCookie(stack.baseUrl) },
       accounts: ACCOUNTS,
       known: {
         orgCodes: orgs.map((o) => o.code),

@@ -40,10 +40,19 @@ function describeRequest(r: FuzzRequest): string {
 
 export async function runFuzz(
   stack: TestStack,
-  opts: { ops: Operation[]; accounts: string[]; known: Known; runs: number; seed: number },
+  opts: {
+    ops: Operation[];
+    accounts: string[];
+    known: Known;
+    runs: number;
+    seed: number;
+    /** Sessions opened by the caller (an administrator past 2FA); the others log in with the password. */
+    sessions?: Record<string, string>;
+  },
 ): Promise<FuzzReport> {
-  const cookies = new Map<string, string>();
-  for (const a of opts.accounts) if (a !== 'anonymous') cookies.set(a, await rawLogin(stack.baseUrl, a));
+  const cookies = new Map<string, string>(Object.entries(opts.sessions ?? {}));
+  for (const a of opts.accounts)
+    if (a !== 'anonymous' && !cookies.has(a)) cookies.set(a, await rawLogin(stack.baseUrl, a));
   // Every operation in turn (round robin), so that even a short run reaches every route.
   const per = Math.ceil(opts.runs / opts.ops.length);
   const samples = opts.ops.map((op, i) =>
