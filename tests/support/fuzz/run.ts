@@ -19,6 +19,8 @@ export interface FuzzReport {
   failures: { request: string; status: number | string; answer: string }[];
   /** Refused requests after which the database had changed. */
   writesByRefusals: { request: string; status: number; changes: string[] }[];
+  /** Answers slower than SLOW_MS (a hang is a failure: no answer within two minutes). */
+  slow: { request: string; ms: number }[];
   /** Accepted requests that wrote (expected: the fuzzer also sends valid requests). */
   acceptedWrites: number;
   refused: number;
@@ -32,7 +34,13 @@ export interface FuzzReport {
  */
 const TRACED_REFUSALS: Record<string, string[]> = {
   'POST /api/auth/login': ['login_attempt', 'audit_log'],
+  // An import is a job from its first byte: refused rows leave the job with its row-by-row report,
+  // which the 422 names (`details.id`) and GET /api/ledger-imports/:id shows. Nothing is imported.
+  'POST /api/ledger-imports': ['ledger_import'],
 };
+
+/** An answer slower than this is listed (not failed): the first PDF parses the CJK font, on a busy machine. */
+const SLOW_MS = 10_000;
 
 function describeRequest(r: FuzzRequest): string {
   return `${r.account} ${r.method} ${r.path.slice(0, 160)} [${r.note}]`;
@@ -70,6 +78,7 @@ export async function runFuzz(
     byRoute: {},
     failures: [],
     writesByRefusals: [],
+    slow: [],
     acceptedWrites: 0,
     refused: 0,
     countsBefore: first.counts,
@@ -81,6 +90,7 @@ export async function runFuzz(
     let status: number | string;
     let text = '';
     let json: any = null;
+    const started = Date.now();
     try {
       const res = await rawRequest(
         stack.baseUrl,
@@ -90,9 +100,11 @@ export async function runFuzz(
           headers: { ...r.headers, ...(cookie ? { cookie } : {}) },
           body: r.body,
         },
-        30_000,
+        120_000,
       );
       ({ status, text, json } = res);
+      const ms = Date.now() - started;
+      if (ms > SLOW_MS) report.slow.push({ request: describeRequest(r), ms });
     } catch (err) {
       status = `no answer: ${(err as Error).message}`;
     }
@@ -156,7 +168,7 @@ export function formatReport(r: FuzzReport): string {
       .sort()
       .map(([s, n]) => `${s}: ${n}`)
       .join(', ')}`,
-    `  answers ≥ 500 or malformed: ${r.failures.length}; refused requests that wrote: ${r.writesByRefusals.length}`,
+    `  answers ≥ 500 or malformed: ${r.failures.length}; refused requests that wrote: ${r.writesByRefusals.length}; slower than ${SLOW_MS / 1000} s: ${r.slow.length}`,
     '  rows per table, before → after:',
     ...Object.keys({ ...r.countsBefore, ...r.countsAfter })
       .sort()
