@@ -66,25 +66,52 @@ describe('reads over amounts whose sum passes 2^53 分', () => {
     // The ledger export reads every project in scope one by one, so the route walk keeps a few
     // dozen of the odd projects (each still at the ceiling).
     await stack.db.query(`DELETE FROM project WHERE code LIKE 'ODD-%' AND length(code) > 6`);
+    // Odd in other ways, each as PostgreSQL takes it: a very long name, a closed and a cancelled
+    // project without any history, dates at both ends of the range, no village, a NULL location.
+    await stack.db.query(
+      `UPDATE project SET name = repeat('长', 2000), location = NULL WHERE code = 'ODD-2'`,
+    );
+    await stack.db.query(`UPDATE project SET stage = 'closed', progress_percent = 100 WHERE code = 'ODD-3'`);
+    await stack.db.query(`UPDATE project SET stage = 'cancelled' WHERE code = 'ODD-4'`);
+    await stack.db.query(
+      `UPDATE project SET planned_start = '1990-01-01', planned_completion = '1990-01-01',
+              planned_acceptance = '2100-12-31', planned_reimbursement = '2100-12-31' WHERE code = 'ODD-5'`,
+    );
+    await stack.db.query(
+      `DELETE FROM project_village WHERE project_id = (SELECT id FROM project WHERE code = 'ODD-5')`,
+    );
+    const oddIds = (
+      await stack.db.query(
+        `SELECT id FROM project WHERE code IN ('ODD-1', 'ODD-2', 'ODD-3', 'ODD-4', 'ODD-5')`,
+      )
+    ).rows.map((r) => r.id as string);
+    expect(oddIds).toHaveLength(5);
     const gets = stack.routes.filter((r) => r.method === 'get');
     expect(gets.length).toBeGreaterThan(15);
     for (const username of ['leader', 'swj.op']) {
       const cookie = await rawLogin(stack.baseUrl, username);
-      for (const r of gets) {
+      const calls = gets.flatMap((r) =>
+        r.path.startsWith('/api/projects/:id') ? oddIds.map((id) => ({ r, id })) : [{ r, id: oddId }],
+      );
+      for (const { r, id } of calls) {
         const path = r.path
-          .replace(
-            ':id',
-            r.path.startsWith('/api/projects/') ? oddId : '00000000-0000-4000-8000-000000000000',
-          )
+          .replace(':id', r.path.startsWith('/api/projects/') ? id : '00000000-0000-4000-8000-000000000000')
           .replace(':level', 'department')
           .replace(':code', 'swj');
-        const query = r.path === '/api/projects' ? '?sort=budget&order=desc' : '';
-        const res = await rawRequest(
-          stack.baseUrl,
-          { method: 'GET', path: path + query, headers: { cookie } },
-          120_000,
-        );
-        expect(res.status, `${username} GET ${path}: ${res.text.slice(0, 300)}`).toBeLessThan(500);
+        const queries =
+          r.path === '/api/projects'
+            ? ['?sort=budget&order=desc']
+            : r.path.endsWith('/detail-table')
+              ? ['', '?format=xlsx', '?format=pdf']
+              : [''];
+        for (const query of queries) {
+          const res = await rawRequest(
+            stack.baseUrl,
+            { method: 'GET', path: path + query, headers: { cookie } },
+            120_000,
+          );
+          expect(res.status, `${username} GET ${path}${query}: ${res.text.slice(0, 300)}`).toBeLessThan(500);
+        }
       }
     }
   }, 300_000);
