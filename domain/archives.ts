@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { LEDGERS } from './ledgers.js';
 import { STAGES, type Stage } from './lifecycle.js';
+import { safeString } from './schemas.js';
 
 export const ARCHIVE_STAGES = STAGES.filter(
   (s): s is Exclude<Stage, 'rectifying' | 'closed' | 'cancelled'> =>
@@ -44,7 +45,7 @@ export const archiveUploadQuerySchema = z.object({
     .regex(/^[a-zA-Z][a-zA-Z0-9]{1,39}$/)
     .optional(),
   entryId: z.uuid().optional(),
-  fileName: z.string().trim().min(1).max(200),
+  fileName: safeString().trim().min(1).max(200),
 });
 export type ArchiveUploadQuery = z.infer<typeof archiveUploadQuerySchema>;
 
@@ -67,7 +68,7 @@ export const archiveRequirementSchema = z.object({
   stage: z.enum(ARCHIVE_STAGES),
   item: z.string().regex(/^[a-zA-Z][a-zA-Z0-9]{1,39}$/),
   ledger: z.enum(LEDGERS),
-  label: z.string().trim().min(1).max(100),
+  label: safeString().trim().min(1).max(100),
   required: z.boolean().default(true),
 });
 export type ArchiveRequirement = z.infer<typeof archiveRequirementSchema>;

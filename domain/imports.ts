@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { LedgerKind } from './ledgers.js';
 import { parseYuan } from './money.js';
+import { DATE_MAX, DATE_MIN, safeString } from './schemas.js';
 
 export const IMPORT_KINDS = ['disbursements', 'progress', 'visits'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
@@ -61,8 +62,7 @@ export const IMPORT_DEFS: Record<
 };
 
 const cell = (max: number) =>
-  z
-    .string()
+  safeString()
     .trim()
     .min(1, { error: '不能为空' })
     .max(max, { error: `不能超过 ${max} 字` });
@@ -76,7 +76,8 @@ const date = z
     {
       error: '不是有效日期',
     },
-  );
+  )
+  .refine((s) => s >= DATE_MIN && s <= DATE_MAX, { error: `日期须在 ${DATE_MIN} 至 ${DATE_MAX} 之间` });
 const yuan = z
   .string()
   .trim()
@@ -98,7 +99,7 @@ export const IMPORT_ROW_SCHEMAS = {
     payee: cell(200),
     voucherNo: cell(100),
     approver: cell(100),
-    note: z.string().trim().max(1000).optional(),
+    note: safeString().trim().max(1000).optional(),
   }),
   progress: z.object({
     projectCode: cell(40),

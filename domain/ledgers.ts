@@ -6,7 +6,15 @@
 import { z } from 'zod';
 import { IMPLEMENTATION_METHODS, type ImplementationMethod, type Stage } from './lifecycle.js';
 import { sumFen, type Fen } from './money.js';
-import { fen, FUND_SOURCE_KINDS, isoDate, orgRefSchema, stageSchema } from './schemas.js';
+import {
+  fen,
+  FUND_SOURCE_KINDS,
+  isoDate,
+  orgRefSchema,
+  safeString,
+  smallInt,
+  stageSchema,
+} from './schemas.js';
 import { isValidUscc } from './uscc.js';
 
 export const LEDGERS = ['department', 'implementing', 'site'] as const;
@@ -17,8 +25,8 @@ export const LEDGER_LABELS: Record<LedgerKind, string> = {
   site: '建设地点项目台账',
 };
 
-const text = (max: number) => z.string().trim().min(1).max(max);
-const optionalText = (max: number) => z.string().trim().max(max).optional();
+const text = (max: number) => safeString().trim().min(1).max(max);
+const optionalText = (max: number) => safeString().trim().max(max).optional();
 const positiveFen = fen.refine((n) => n > 0, { error: '金额须大于 0' });
 export const monthSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: '月份格式应为 YYYY-MM' });
 export const usccSchema = z
@@ -47,7 +55,7 @@ export const departmentLedgerInputSchema = z.object({
 export const fundSourceLinkSchema = z.object({ fundDocumentNo: text(100) });
 
 export const disbursementInputSchema = z.object({
-  sourcePosition: z.number().int().min(0),
+  sourcePosition: z.number().int().min(0).max(19),
   paidOn: isoDate,
   amountFen: positiveFen,
   payee: text(200),
@@ -124,7 +132,7 @@ export const noticeInputSchema = z
     content: text(2000),
     announcedAmountFen: positiveFen.optional(),
     complaintPhone: optionalText(40),
-    objectionCount: z.number().int().min(0).default(0),
+    objectionCount: smallInt().default(0),
     objections: optionalText(2000),
   })
   .refine((n) => n.postedFrom <= n.postedTo, { error: '公示结束日期不能早于开始日期', path: ['postedTo'] });
@@ -132,15 +140,15 @@ export const noticeInputSchema = z
 export const opinionInputSchema = z.object({
   gatheredOn: isoDate,
   method: text(100),
-  participants: z.number().int().min(1),
+  participants: smallInt(1),
   summary: text(2000),
 });
 
 export const beneficiaryInputSchema = z
   .object({
-    households: z.number().int().min(0),
-    poorHouseholds: z.number().int().min(0),
-    people: z.number().int().min(0),
+    households: smallInt(),
+    poorHouseholds: smallInt(),
+    people: smallInt(),
   })
   .superRefine((b, ctx) => {
     if (b.poorHouseholds > b.households)

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { fenFromDb, formatBasisPoints, formatWanYuan, formatYuan, parseYuan, sumFen } from './money.js';
+import {
+  fenFromDb,
+  fenSumEquals,
+  formatBasisPoints,
+  formatWanYuan,
+  formatYuan,
+  MAX_FEN,
+  parseYuan,
+  sumFen,
+} from './money.js';
+import { createProjectSchema, fen, textProblem } from './schemas.js';
 
 describe('money in 分', () => {
   it('adds 0.10 元 and 0.20 元 to exactly 0.30 元', () => {
@@ -37,5 +47,44 @@ describe('money in 分', () => {
     expect(formatBasisPoints(5)).toBe('0.05%');
     expect(formatBasisPoints(10000)).toBe('100.00%');
     expect(formatBasisPoints(0)).toBe('0.00%');
+  });
+
+  it('takes amounts up to 10^12 分 and no more, naming the ceiling', () => {
+    expect(fen.safeParse(MAX_FEN).success).toBe(true);
+    for (const bad of [MAX_FEN + 1, 2 ** 53, -1, 0.5])
+      expect(fen.safeParse(bad).success, String(bad)).toBe(false);
+    expect(fen.safeParse(MAX_FEN + 1).error?.issues[0]?.message).toContain('100 亿元');
+    expect(parseYuan('10000000000.00')).toBe(MAX_FEN);
+    expect(parseYuan('10000000000.01')).toBeNull();
+  });
+
+  it('compares a sum with its total in bigint, and never throws on amounts that are not 分', () => {
+    expect(fenSumEquals([2 ** 52, 2 ** 52 - 1], 2 ** 53 - 1)).toBe(true);
+    expect(fenSumEquals([2 ** 53 - 1, 2 ** 53 - 1], 2 ** 53 - 1)).toBe(false);
+    expect(fenSumEquals([1, 2], 4)).toBe(false);
+    expect(fenSumEquals([-1, 0.5], 1)).toBeNull();
+    expect(fenSumEquals([1], 'x')).toBeNull();
+    // The project schema reports the bad amounts and does not throw on their sum.
+    const bad = createProjectSchema.safeParse({
+      budgetFen: -5,
+      fundSources: [
+        { kind: 'sector', amountFen: -5 },
+        { kind: 'social', amountFen: 2 ** 53 - 1 },
+      ],
+    });
+    expect(bad.success).toBe(false);
+  });
+
+  it('formats totals beyond 2^53 exactly, from bigint or decimal strings', () => {
+    expect(formatYuan('9100000000000000')).toBe('91,000,000,000,000.00');
+    expect(formatWanYuan(9_100_000_000_000_001n)).toBe('9,100,000,000.00');
+  });
+
+  it('finds what PostgreSQL could not keep in a string', () => {
+    expect(textProblem('王五')).toBeNull();
+    expect(textProblem('𝌆')).toBeNull();
+    expect(textProblem('王\u0000五')).toBe('nul');
+    expect(textProblem('a\ud800')).toBe('surrogate');
+    expect(textProblem('\udc00a')).toBe('surrogate');
   });
 });

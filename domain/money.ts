@@ -6,6 +6,13 @@
 
 export type Fen = number;
 
+/**
+ * The largest single amount the platform takes: 10^12 分 = 100 亿元, far above any project or fund
+ * document a county sees. Below it every per-project sum (≤ 20 sources, disbursements bounded by
+ * them) is a safe integer; sums over many projects are taken in bigint and sent as strings.
+ */
+export const MAX_FEN = 1_000_000_000_000;
+
 export function isFen(value: unknown): value is Fen {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
@@ -15,6 +22,15 @@ export function sumFen(amounts: readonly Fen[]): Fen {
   let total = 0n;
   for (const a of amounts) total += BigInt(a);
   return fenFromBigInt(total);
+}
+
+/**
+ * Whether the amounts add up to the total, in bigint; null when an amount or the total is not an
+ * integer (its own check reports that), so a refinement never throws on bad input.
+ */
+export function fenSumEquals(amounts: readonly unknown[], total: unknown): boolean | null {
+  if (!Number.isSafeInteger(total) || !amounts.every((a) => Number.isSafeInteger(a))) return null;
+  return amounts.reduce<bigint>((acc, a) => acc + BigInt(a as number), 0n) === BigInt(total as number);
 }
 
 export function fenFromBigInt(value: bigint): Fen {
@@ -33,8 +49,8 @@ function groupThousands(digits: string): string {
   return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
-/** 1234567 分 → "12,345.67" (元). */
-export function formatYuan(fen: Fen): string {
+/** 1234567 分 → "12,345.67" (元). Totals (bigint or their decimal strings) format the same way. */
+export function formatYuan(fen: Fen | bigint | string): string {
   const s = BigInt(fen).toString().padStart(3, '0');
   return `${groupThousands(s.slice(0, -2))}.${s.slice(-2)}`;
 }
@@ -43,7 +59,7 @@ export function formatYuan(fen: Fen): string {
  * 1234567 分 → "1.23" (万元), rounded half up at the second decimal as Chinese ledgers print it.
  * 1 万元 = 1,000,000 分.
  */
-export function formatWanYuan(fen: Fen): string {
+export function formatWanYuan(fen: Fen | bigint | string): string {
   const hundredths = (BigInt(fen) + 5000n) / 10000n; // units of 0.01 万元
   const s = hundredths.toString().padStart(3, '0');
   return `${groupThousands(s.slice(0, -2))}.${s.slice(-2)}`;
@@ -56,7 +72,7 @@ export function parseYuan(text: string): Fen | null {
   const whole = m[1]!.replace(/,/g, '');
   const frac = (m[2] ?? '').padEnd(2, '0');
   const fen = BigInt(whole) * 100n + BigInt(frac);
-  if (fen > BigInt(Number.MAX_SAFE_INTEGER)) return null;
+  if (fen > BigInt(MAX_FEN)) return null;
   return Number(fen);
 }
 

@@ -4,19 +4,49 @@
  */
 import { z } from 'zod';
 import { ACTIONS, IMPLEMENTATION_METHODS, STAGES } from './lifecycle.js';
-import { sumFen } from './money.js';
+import { fenSumEquals, MAX_FEN } from './money.js';
 
-export const isoDate = z.iso.date({ error: '日期格式应为 YYYY-MM-DD' });
+/**
+ * Why a string cannot be kept as sent: a NUL (PostgreSQL's text cannot hold it) or a lone UTF-16
+ * surrogate (not Unicode; it would be stored as U+FFFD). Null when the string is fine.
+ */
+export function textProblem(s: string): 'nul' | 'surrogate' | null {
+  if (s.includes('\u0000')) return 'nul';
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s)) return 'surrogate';
+  return null;
+}
+/** A string PostgreSQL keeps exactly (the api checks every request string too; imports rely on this). */
+export const safeString = () =>
+  z.string().refine((s) => textProblem(s) === null, { error: '不能包含空字符或不成对的代理字符' });
 
-/** An amount in 分, a non-negative JSON integer. */
+/**
+ * The dates the platform takes: from 1990 (older approval documents are still filed) to 2100 (the
+ * last project year). PostgreSQL has no year 0, and no county plans a step for the year 9999.
+ */
+export const DATE_MIN = '1990-01-01';
+export const DATE_MAX = '2100-12-31';
+export const isoDate = z.iso
+  .date({ error: '日期格式应为 YYYY-MM-DD' })
+  .refine((d) => d >= DATE_MIN && d <= DATE_MAX, { error: `日期须在 ${DATE_MIN} 至 ${DATE_MAX} 之间` });
+
+/** An amount in 分: a JSON integer from 0 to MAX_FEN (100 亿元), so that any sum of them is exact. */
 export const fen = z
   .number({ error: '金额应为整数（单位：分）' })
   .int({ error: '金额应为整数（单位：分）' })
   .nonnegative({ error: '金额不能为负' })
-  .max(Number.MAX_SAFE_INTEGER);
+  .max(MAX_FEN, { error: '金额不能超过 100 亿元（10^12 分）' });
 
-const text = (max: number) => z.string().trim().min(1).max(max);
-const optionalText = (max: number) => z.string().trim().max(max).optional();
+/**
+ * A sum of amounts over many projects (the dashboard's totals): a decimal string of 分, exact at
+ * any size (a province's totals can pass 2^53 分, where a JSON number stops being exact).
+ */
+export const fenTotal = z.string().regex(/^\d+$/);
+
+/** A count or small quantity: a JSON integer PostgreSQL's integer column holds. */
+export const smallInt = (min = 0) => z.number().int().min(min).max(1_000_000);
+
+const text = (max: number) => safeString().trim().min(1).max(max);
+const optionalText = (max: number) => safeString().trim().max(max).optional();
 
 export const FUND_SOURCE_KINDS = [
   'centralSpecial', // 中央财政专项扶贫资金
@@ -86,7 +116,12 @@ export const createProjectSchema = z
     plannedDates: plannedDatesSchema,
   })
   .superRefine((p, ctx) => {
-    if (sumFen(p.fundSources.map((s) => s.amountFen)) !== p.budgetFen) {
+    if (
+      fenSumEquals(
+        p.fundSources.map((s) => s.amountFen),
+        p.budgetFen,
+      ) === false
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['fundSources'],
@@ -180,7 +215,10 @@ export const transitionSchema = z.discriminatedUnion('action', [
         });
       } else if (
         a.budgetFen !== undefined &&
-        sumFen(a.fundSources!.map((s) => s.amountFen)) !== a.budgetFen
+        fenSumEquals(
+          a.fundSources!.map((s) => s.amountFen),
+          a.budgetFen,
+        ) === false
       ) {
         ctx.addIssue({
           code: 'custom',
@@ -262,9 +300,9 @@ export type OverdueKind = (typeof OVERDUE_KINDS)[number];
 
 export const projectListQuerySchema = z.object({
   year: z.coerce.number().int().min(PROJECT_YEAR_MIN).max(PROJECT_YEAR_MAX).optional(),
-  department: z.string().optional(),
-  township: z.string().optional(),
-  village: z.string().optional(),
+  department: z.string().max(40).optional(),
+  township: z.string().max(40).optional(),
+  village: z.string().max(40).optional(),
   stage: stageSchema.optional(),
   /** Projects with an active overdue alert (逾期): `any`, or one deadline kind. */
   overdue: z.enum(['any', 'start', 'completion', 'acceptance', 'reimbursement', 'progress']).optional(),
@@ -440,16 +478,17 @@ export const dashboardStatsSchema = z.object({
     total: count,
     byStage: z.array(z.object({ stage: stageSchema, count })),
   }),
+  /** Totals are decimal strings of 分 (`fenTotal`): exact whatever the county or province adds up to. */
   money: z.object({
-    budgetFen: fen,
-    disbursedFen: fen,
+    budgetFen: fenTotal,
+    disbursedFen: fenTotal,
     /** disbursed × 10000 ÷ budget, truncated. */
     disbursedBasisPoints: basisPoints,
     bySource: z.array(
       z.object({
         kind: z.enum(FUND_SOURCE_KINDS),
-        budgetFen: fen,
-        disbursedFen: fen,
+        budgetFen: fenTotal,
+        disbursedFen: fenTotal,
         disbursedBasisPoints: basisPoints,
       }),
     ),
@@ -482,3 +521,21 @@ export const dashboardStatsSchema = z.object({
 });
 export type DashboardStatsDto = z.infer<typeof dashboardStatsSchema>;
 // ── end console-dash ──
+
+// ── path parameters ─────────────────────────────────────────────────────────────────────────
+/** Any 8-4-4-4-12 hex id, as PostgreSQL's uuid type reads it. */
+export const uuidParam = z.guid();
+/** A project in a path: its id or its code. */
+export const projectRefSchema = z.union([z.guid(), projectCodeSchema]);
+
+/**
+ * The shape of a path parameter, by its name (a route may declare its own): ids are uuids except a
+ * project's, which may be its code; nothing reaches a query that PostgreSQL would refuse to cast.
+ */
+export function paramSchemaFor(routePath: string, name: string): z.ZodType<string> {
+  if (name === 'id') return routePath.startsWith('/api/projects/:id') ? projectRefSchema : uuidParam;
+  if (name === 'code') return orgCodeSchema;
+  if (name === 'position') return z.string().regex(/^\d{1,2}$/, { error: '资金来源序号应为非负整数' });
+  if (name === 'level') return z.enum(['department', 'implementing', 'site']);
+  return z.string().max(200);
+}

@@ -18,11 +18,13 @@ export function errorHandler(log: Logger) {
         `${req.method} ${req.originalUrl}: refused by the database (${err instanceof Error ? err.message.split('\n')[0] : ''})`,
       );
       appError = new AppError('FORBIDDEN', '无权执行此操作 (not allowed)');
-    } else if (isBodyParserError(err)) {
-      appError =
-        err.type === 'entity.too.large'
-          ? new AppError('PAYLOAD_TOO_LARGE', '请求体过大 (request body too large)')
-          : new AppError('BAD_REQUEST', '请求体不是合法的 JSON (malformed JSON body)');
+    } else if (isClientError(err)) {
+      appError = clientError(err);
+    } else if (isDataException(err)) {
+      // PostgreSQL refused a value (SQLSTATE class 22: a malformed uuid, a date or number out of its
+      // range, a NUL byte). The schemas should have refused it first; this net keeps it a 422.
+      log.warn(`${req.method} ${req.originalUrl}: value refused by the database (${sqlState(err)})`);
+      appError = new AppError('VALIDATION_FAILED', '请求中有超出允许范围的值 (a value is out of range)');
     } else {
       log.error(
         `${req.method} ${req.originalUrl}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
@@ -54,12 +56,57 @@ function isPermissionDenied(err: unknown): boolean {
   return false;
 }
 
-function isBodyParserError(err: unknown): err is { type: string; status: number } {
-  return (
-    typeof err === 'object' &&
-    err !== null &&
-    'type' in err &&
-    typeof (err as { type: unknown }).type === 'string' &&
-    'status' in err
-  );
+interface ClientError {
+  status: number;
+  type?: unknown;
+}
+
+/**
+ * An error the HTTP layer raised about the request itself: body-parser's (malformed JSON, a body
+ * whose Content-Encoding does not decode, too large, an unknown charset) and the router's (a path
+ * whose percent-encoding does not decode). Each carries a 4xx `status`.
+ */
+function isClientError(err: unknown): err is ClientError {
+  if (typeof err !== 'object' || err === null) return false;
+  const status = (err as { status?: unknown; statusCode?: unknown }).status;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
+function clientError(err: ClientError): AppError {
+  if (err.status === 413 || err.type === 'entity.too.large')
+    return new AppError('PAYLOAD_TOO_LARGE', '请求体过大 (request body too large)');
+  if (err.type === 'entity.parse.failed')
+    return new AppError('BAD_REQUEST', '请求体不是合法的 JSON (malformed JSON body)');
+  if (err.type === 'encoding.unsupported')
+    return new AppError('BAD_REQUEST', '不支持该 Content-Encoding (unsupported Content-Encoding)');
+  if (err.type === 'charset.unsupported')
+    return new AppError('BAD_REQUEST', '不支持该字符集 (unsupported charset)');
+  if (err instanceof URIError)
+    return new AppError('BAD_REQUEST', '路径中的百分号编码不合法 (malformed percent-encoding in the path)');
+  if (err.type === undefined)
+    // body-parser wraps the decompressor's error (a gzip, deflate or br body that does not inflate).
+    return new AppError(
+      'BAD_REQUEST',
+      '请求体无法按 Content-Encoding 解码 (the body does not decode as its Content-Encoding says)',
+    );
+  return new AppError('BAD_REQUEST', '请求无法读取 (the request could not be read)');
+}
+
+function sqlState(err: unknown): string | undefined {
+  for (
+    let e = err as { code?: unknown; sqlState?: unknown; previous?: unknown; cause?: unknown } | undefined,
+      i = 0;
+    e && i < 4;
+    i++
+  ) {
+    const s = typeof e.sqlState === 'string' ? e.sqlState : e.code;
+    if (typeof s === 'string' && /^[0-9A-Z]{5}$/.test(s)) return s;
+    e = (e.previous ?? e.cause) as typeof e;
+  }
+  return undefined;
+}
+
+/** SQLSTATE class 22 (data exception). */
+function isDataException(err: unknown): boolean {
+  return sqlState(err)?.startsWith('22') ?? false;
 }

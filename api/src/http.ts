@@ -6,6 +6,8 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
+import { paramSchemaFor } from '../../domain/schemas.js';
+import { checkInputShape, localeOf, parseOr422, type Lang } from './validation.js';
 import type { SessionUser } from './modules/auth/session.js';
 import type { Orm } from '../../db/orm.js';
 import { idempotencyOf, runOnce, type IdempotentRequest } from './idempotency.js';
@@ -66,6 +68,8 @@ export interface RouteDef<B = unknown, Q = unknown> {
   /** For `project.ledger`: which ledger the route writes (`query`: the request's `ledger` parameter). */
   ledger?: 'department' | 'implementing' | 'site' | 'query';
   body?: z.ZodType<B>;
+  /** Shapes of the path parameters; by default each is checked by its name (domain/schemas.ts). */
+  params?: Record<string, z.ZodType<string>>;
   /**
    * A file upload instead of a JSON body: the raw bytes arrive as `ctx.req.body` (a Buffer). The
    * client must send an `X-File-Name` header (see csrfGuard in app.ts).
@@ -111,12 +115,23 @@ export function mountRoutes(router: Router, routes: readonly RouteDef[], deps: {
         throw new AppError('VALIDATION_FAILED', '请上传文件内容 (the request body must carry the file)', [
           { path: 'body', message: 'empty' },
         ]);
-      const body = r.body ? parseOr422(r.body, req.body ?? {}, 'body') : undefined;
-      const query = r.query ? parseOr422(r.query, req.query, 'query') : undefined;
+      const lang: Lang = localeOf(req);
+      // Every string of the request, once, whatever the route: no NUL, no lone surrogate, no
+      // nesting deeper than any schema has. PostgreSQL cannot store the first, and would keep a
+      // replacement character for the second.
+      checkInputShape(req.params, 'params', lang);
+      checkInputShape(req.query, 'query', lang);
+      if (!r.rawBody) checkInputShape(req.body, 'body', lang);
+      const params = req.params as Record<string, string>;
+      for (const [name, value] of Object.entries(params)) {
+        const schema = r.params?.[name] ?? paramSchemaFor(r.path, name);
+        parseOr422(schema, value, `params.${name}`, lang);
+      }
+      const body = r.body ? parseOr422(r.body, req.body ?? {}, 'body', lang) : undefined;
+      const query = r.query ? parseOr422(r.query, req.query, 'query', lang) : undefined;
       const idempotency =
         r.method === 'get' ? undefined : idempotencyOf(req, user?.id, `${r.method} ${r.path}`);
-      const run = () =>
-        r.handler({ body, query, params: req.params as Record<string, string>, user, req, res, idempotency });
+      const run = () => r.handler({ body, query, params, user, req, res, idempotency });
       if (idempotency && r.idempotency !== 'handler') {
         const out = await runOnce(deps.orm, idempotency, async () => ({
           status: r.successStatus ?? 200,
@@ -147,18 +162,4 @@ function checkAccess(r: RouteDef, user: SessionUser | null): void {
   if (r.access === 'admin' && !user.roles.includes('admin')) {
     throw new AppError('FORBIDDEN', '仅系统管理员可用 (administrators only)');
   }
-}
-
-function parseOr422<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const details = parsed.error.issues.map((i) => ({
-    path: [where, ...i.path.map(String)].join('.'),
-    message: i.message,
-  }));
-  throw new AppError(
-    'VALIDATION_FAILED',
-    `请求内容不合法 (invalid ${where}): ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
-    details,
-  );
 }

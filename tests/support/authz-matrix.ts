@@ -599,7 +599,7 @@ export async function runAuthzMatrix(
             check(
               { ...m, expected: `200, ${want.total} projects, ${want.budgetFen} fen` },
               res.status,
-              res.status === 200 && got === want.total && gotBudget === want.budgetFen,
+              res.status === 200 && got === want.total && gotBudget === String(want.budgetFen),
             );
             break;
           }

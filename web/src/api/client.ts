@@ -70,6 +70,12 @@ export function setRestrictionHandler(fn: (restriction: string) => void) {
   onRestricted = fn;
 }
 
+/** The console's language (set on <html> by i18n.ts), so that the api's messages come in it. */
+function language(): Record<string, string> {
+  const lang = typeof document !== 'undefined' ? document.documentElement.lang : '';
+  return { 'accept-language': lang === 'en' ? 'en' : 'zh-CN' };
+}
+
 /** A fresh Idempotency-Key (getRandomValues: randomUUID needs a secure context, plain http has none). */
 function newRequestKey(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -89,6 +95,7 @@ async function send(method: string, url: string, body: unknown): Promise<Respons
     method,
     credentials: 'same-origin',
     headers: {
+      ...language(),
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       ...(method === 'GET' ? {} : { 'idempotency-key': newRequestKey() }),
     },
@@ -135,7 +142,7 @@ async function request<T>(method: string, url: string, body?: unknown): Promise<
 
 /** A file from the api: its bytes as a Blob, or the api's JSON error as an ApiError. */
 async function requestBlob(url: string): Promise<Blob> {
-  const res = await fetch(url, { credentials: 'same-origin' });
+  const res = await fetch(url, { credentials: 'same-origin', headers: language() });
   if (!res.ok) {
     const data = (await res.json().catch(() => null)) as {
       error?: { code?: string; message?: string; details?: unknown };
@@ -163,6 +170,7 @@ async function upload<T>(url: string, file: Blob, fileName: string): Promise<T> 
     method: 'POST',
     credentials: 'same-origin',
     headers: {
+      ...language(),
       'content-type': file.type || 'application/octet-stream',
       'x-file-name': encodeURIComponent(fileName),
     },

@@ -9,6 +9,7 @@ import {
 } from '../../../../domain/imports.js';
 import { LEDGER_LABELS, LEDGERS, type LedgerKind, type LedgersDto } from '../../../../domain/ledgers.js';
 import { AppError } from '../../../../domain/errors.js';
+import { textProblem } from '../../../../domain/schemas.js';
 import { defineRoute, type RouteDef } from '../../http.js';
 import { addLedgerSheet, yuan } from '../ledgers/render-xlsx.js';
 import type { LedgerService } from '../ledgers/service.js';
@@ -101,7 +102,7 @@ export function importRoutes(
       successStatus: 202,
       errors: [401, 403, 413, 422],
       handler: async ({ user, query, req, res }) => {
-        const name = decodeURIComponent(req.get('x-file-name') ?? 'upload');
+        const name = fileNameOf(req.get('x-file-name'));
         const s = await service.start(callerOf(user!), query, name, req.body as Buffer);
         res.status(query.wait ? 200 : 202).json(s);
         return undefined;
@@ -146,4 +147,21 @@ export function importRoutes(
       },
     }),
   ];
+}
+
+/** The X-File-Name header, percent-decoded; a malformed or unstorable one is the caller's 422. */
+function fileNameOf(header: string | undefined): string {
+  let name: string | null;
+  try {
+    name = decodeURIComponent(header ?? 'upload');
+  } catch {
+    name = null;
+  }
+  if (name === null || textProblem(name) !== null || name.length > 200)
+    throw new AppError(
+      'VALIDATION_FAILED',
+      '文件名不合法 (X-File-Name: malformed percent-encoding or text)',
+      [{ path: 'headers.x-file-name', message: '文件名不合法' }],
+    );
+  return name;
 }

@@ -7,7 +7,6 @@
  */
 import { ACTION_LEVEL, type Principal } from '../../../../domain/access.js';
 import { allowedActions, STAGES, type Action, type Stage } from '../../../../domain/lifecycle.js';
-import { fenFromDb } from '../../../../domain/money.js';
 import {
   FUND_SOURCE_KINDS,
   OVERDUE_KINDS,
@@ -81,16 +80,17 @@ export function createStatsRepository(orm: Orm, opts: { appLayer?: boolean } = {
           sc.params,
         );
 
-        // Money: Σ in bigint, sent as text, parsed exactly. Cancelled projects carry no money figures.
+        // Money: Σ in numeric (a sum of bigints past 2^63 would overflow bigint), read as text, kept
+        // as bigint and sent as decimal strings: exact at any size. Cancelled projects carry no money figures.
         const budget = await q<{ kind: FundSourceKind; fen: string }>(
-          `SELECT s.kind, sum(s.amount_fen)::bigint::text AS fen
+          `SELECT s.kind, sum(s.amount_fen)::numeric::text AS fen
              FROM project p JOIN project_fund_source s ON s.project_id = p.id
             WHERE ${sc.sql} AND p.stage <> 'cancelled' GROUP BY s.kind`,
           sc.params,
         );
         // Payments (拨付) are the department ledger's disbursement rows, each drawn on one fund source.
         const paid = await q<{ kind: FundSourceKind; fen: string }>(
-          `SELECT s.kind, sum(b.amount_fen)::bigint::text AS fen
+          `SELECT s.kind, sum(b.amount_fen)::numeric::text AS fen
              FROM project p JOIN disbursement b ON b.project_id = p.id
              JOIN project_fund_source s ON s.project_id = b.project_id AND s.position = b.source_position
             WHERE ${sc.sql} AND p.stage <> 'cancelled' GROUP BY s.kind`,
@@ -174,16 +174,16 @@ export function createStatsRepository(orm: Orm, opts: { appLayer?: boolean } = {
             byStage: STAGES.map((stage) => ({ stage, count: stageCount.get(stage) ?? 0 })),
           },
           money: {
-            budgetFen: fenFromDb(budgetTotal),
-            disbursedFen: fenFromDb(paidTotal),
+            budgetFen: budgetTotal.toString(),
+            disbursedFen: paidTotal.toString(),
             disbursedBasisPoints: basisPoints(paidTotal, budgetTotal),
             bySource: FUND_SOURCE_KINDS.filter((k) => budgetOf.has(k) || paidOf.has(k)).map((kind) => {
               const b = budgetOf.get(kind) ?? 0n;
               const d = paidOf.get(kind) ?? 0n;
               return {
                 kind,
-                budgetFen: fenFromDb(b),
-                disbursedFen: fenFromDb(d),
+                budgetFen: b.toString(),
+                disbursedFen: d.toString(),
                 disbursedBasisPoints: basisPoints(d, b),
               };
             }),

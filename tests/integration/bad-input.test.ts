@@ -1,0 +1,254 @@
+/**
+ * Bad input is the caller's error, never the server's: a body that does not decode, a path that
+ * does not percent-decode, an id of the wrong shape, a NUL or a lone surrogate anywhere, a date of
+ * the year 0, an amount beyond the ceiling. Each is a 4xx naming what is wrong, in the caller's
+ * language, and writes nothing.
+ */
+import zlib from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_FEN } from '../../domain/money.js';
+import { aProject } from '../support/builders.js';
+import { rawLogin, rawRequest, type RawResponse } from '../support/raw-http.js';
+import { startTestStack, type TestStack } from '../support/stack.js';
+
+let stack: TestStack;
+let dept: string;
+let village: string;
+let project: { id: string; code: string };
+
+const json = (s: string) => ({ 'content-type': 'application/json', cookie: s });
+
+async function send(method: string, path: string, cookie?: string, body?: unknown, headers = {}) {
+  return rawRequest(stack.baseUrl, {
+    method,
+    path,
+    headers: { ...(cookie ? json(cookie) : { 'content-type': 'application/json' }), ...headers },
+    body:
+      body === undefined || typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+  });
+}
+
+/** A refusal as the api promises it: JSON `{error:{code,message}}` with this status, naming `field`. */
+function refused(res: RawResponse, status: number, field?: string) {
+  expect(res.status, res.text).toBe(status);
+  expect(res.json?.error?.code, res.text).toBeTypeOf('string');
+  expect(res.json?.error?.message, res.text).toBeTypeOf('string');
+  expect(res.text).not.toMatch(/at .*\.ts:\d+/); // no stack trace
+  if (field) expect(res.json.error.details.map((d: { path: string }) => d.path)).toContain(field);
+}
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  [dept, village] = await Promise.all([
+    rawLogin(stack.baseUrl, 'swj.op'),
+    rawLogin(stack.baseUrl, 'xqz-btc.op'),
+  ]);
+  const res = await send('POST', '/api/projects', dept, aProject());
+  expect(res.status, res.text).toBe(201);
+  project = res.json;
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('bodies and paths that do not decode', () => {
+  it.each(['gzip', 'deflate', 'br'])('answers 400 to a %s body that does not inflate', async (encoding) => {
+    for (const cookie of [undefined, dept]) {
+      const res = await send('POST', '/api/projects', cookie, 'not compressed at all', {
+        'content-encoding': encoding,
+      });
+      refused(res, 400);
+      expect(res.json.error.message).toContain('Content-Encoding');
+    }
+  });
+
+  it('still reads a body that does inflate', async () => {
+    const res = await send(
+      'POST',
+      '/api/auth/login',
+      undefined,
+      zlib.gzipSync('{"username":"x","password":"y"}'),
+      {
+        'content-encoding': 'gzip',
+      },
+    );
+    expect(res.status, res.text).toBe(401);
+  });
+
+  it('answers 400 to malformed percent-encoding in a path, with or without a session', async () => {
+    for (const cookie of [undefined, dept]) refused(await send('GET', '/api/projects/%E0%A4%A', cookie), 400);
+    refused(await send('GET', `/api/projects/${project.id}/ledgers/%ZZ`, dept), 404);
+  });
+});
+
+describe('ids, text and dates of the wrong shape', () => {
+  it('answers 422 naming params.id to an id that is not a uuid', async () => {
+    refused(await send('GET', '/api/ledger-imports/FZ-x', dept), 422, 'params.id');
+    refused(await send('GET', '/api/archives/1234', dept), 422, 'params.id');
+    // A project is named by its id or its code: an unknown code is simply not found.
+    refused(await send('GET', '/api/projects/NO-SUCH-CODE', dept), 404);
+  });
+
+  it('refuses NUL in a path, a query or a body field with 422 naming it', async () => {
+    refused(await send('GET', '/api/projects/%00', dept), 422, 'params.id');
+    refused(await send('GET', '/api/projects?q=%00', dept), 422, 'query.q');
+    refused(await send('GET', '/api/projects?township=xqz%00', dept), 422, 'query.township');
+    refused(await send('GET', '/api/projects/export?q=%00', dept), 422, 'query.q');
+    const visit = {
+      villageCode: 'xqz-btc',
+      visitedOn: '2026-05-01',
+      supervisor: '王\u0000五',
+      findings: '正常',
+    };
+    refused(
+      await send('POST', `/api/projects/${project.id}/ledgers/site/visits`, village, visit),
+      422,
+      'body.supervisor',
+    );
+    const payment = {
+      sourcePosition: 0,
+      paidOn: '2026-05-01',
+      amountFen: 100,
+      payee: 'a\u0000b',
+      voucherNo: 'V-1',
+      approver: '张三',
+    };
+    const res = await send(
+      'POST',
+      `/api/projects/${project.id}/ledgers/department/disbursements`,
+      dept,
+      payment,
+    );
+    refused(res, 422, 'body.payee');
+  });
+
+  it('refuses a lone surrogate with 422 naming the field', async () => {
+    const visit = {
+      villageCode: 'xqz-btc',
+      visitedOn: '2026-05-01',
+      supervisor: 'x\ud800y',
+      findings: '正常',
+    };
+    refused(
+      await send('POST', `/api/projects/${project.id}/ledgers/site/visits`, village, visit),
+      422,
+      'body.supervisor',
+    );
+    // Encoded as UTF-8 a surrogate does not decode: in a path that is a 400.
+    refused(await send('GET', '/api/projects/%ED%A0%80', dept), 400);
+  });
+
+  it('refuses the year 0000 and other dates outside 1990–2100 with 422 naming the field', async () => {
+    for (const approvedOn of ['0000-01-01', '1989-12-31', '2101-01-01', '9999-12-31']) {
+      const res = await send('PUT', `/api/projects/${project.id}/ledgers/department`, dept, { approvedOn });
+      refused(res, 422, 'body.approvedOn');
+    }
+    const ok = await send('PUT', `/api/projects/${project.id}/ledgers/department`, dept, {
+      approvedOn: '2026-03-01',
+    });
+    expect(ok.status, ok.text).toBe(200);
+  });
+
+  it('refuses JSON nested deeper than any schema with 422, not a crash', async () => {
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    refused(await send('POST', '/api/projects', dept, deep), 422);
+  });
+});
+
+describe('money beyond the ceiling of 10^12 分', () => {
+  const big = 2 ** 53;
+  it.each([
+    [
+      'a negative budget',
+      { budgetFen: -1, fundSources: [{ kind: 'sector', amountFen: -1 }] },
+      'body.budgetFen',
+    ],
+    [
+      'a budget of 2^53',
+      { budgetFen: big, fundSources: [{ kind: 'centralSpecial', amountFen: big }] },
+      'body.budgetFen',
+    ],
+    [
+      'two sources of 2^53−1',
+      {
+        budgetFen: 30_000_000,
+        fundSources: [
+          { kind: 'centralSpecial', amountFen: big - 1 },
+          { kind: 'countySpecial', amountFen: big - 1 },
+        ],
+      },
+      'body.fundSources.0.amountFen',
+    ],
+    [
+      'a project of 2^53−1',
+      { budgetFen: big - 1, fundSources: [{ kind: 'sector', amountFen: big - 1 }] },
+      'body.budgetFen',
+    ],
+    [
+      '10^12 + 1',
+      { budgetFen: MAX_FEN + 1, fundSources: [{ kind: 'sector', amountFen: MAX_FEN + 1 }] },
+      'body.budgetFen',
+    ],
+  ])('refuses %s with 422 naming the field', async (_label, overrides, field) => {
+    const res = await send('POST', '/api/projects', dept, aProject(overrides as object));
+    refused(res, 422, field);
+  });
+
+  it('refuses the raw JSON number 9007199254740993 as budget and as its source', async () => {
+    const body = JSON.stringify(
+      aProject({ budgetFen: 1, fundSources: [{ kind: 'sector', amountFen: 1 }] }),
+    ).replaceAll(/"(budgetFen|amountFen)":1\b/g, '"$1":9007199254740993');
+    expect(body).toContain('"amountFen":9007199254740993');
+    refused(await send('POST', '/api/projects', dept, body), 422, 'body.budgetFen');
+  });
+
+  it('takes a project of exactly 10^12 分, and the database refuses one more', async () => {
+    const res = await send(
+      'POST',
+      '/api/projects',
+      dept,
+      aProject({ budgetFen: MAX_FEN, fundSources: [{ kind: 'sector', amountFen: MAX_FEN }] }),
+    );
+    expect(res.status, res.text).toBe(201);
+    await expect(
+      stack.db.query('UPDATE project SET budget_fen = budget_fen + 1 WHERE id = $1', [res.json.id]),
+    ).rejects.toMatchObject({
+      constraint: 'project_budget_fen_ceiling',
+    });
+  });
+});
+
+describe('validation messages in the caller’s language', () => {
+  const tooSmall = { ...aProject(), budgetFen: -1 };
+  it('speaks Chinese by default and names the field', async () => {
+    const res = await send('POST', '/api/projects', dept, tooSmall);
+    refused(res, 422, 'body.budgetFen');
+    expect(res.json.error.message).toMatch(/^请求内容不合法/);
+    expect(res.json.error.message).toContain('body.budgetFen');
+    expect(res.json.error.message).not.toMatch(/Too small|Too big|Invalid input|expected/);
+    const year = await send('POST', '/api/projects', dept, { ...aProject(), year: 1999 });
+    expect(year.json.error.details).toEqual([
+      { path: 'body.year', message: expect.stringMatching(/^数值过小/) },
+    ]);
+  });
+
+  it('speaks English when Accept-Language asks for it', async () => {
+    const res = await send(
+      'POST',
+      '/api/projects',
+      dept,
+      { ...aProject(), year: 1999 },
+      { 'accept-language': 'en-GB,en;q=0.9' },
+    );
+    refused(res, 422, 'body.year');
+    expect(res.json.error.message).toMatch(/^invalid body: body\.year: Too small/);
+    const zh = await send(
+      'POST',
+      '/api/projects',
+      dept,
+      { ...aProject(), year: 1999 },
+      { 'accept-language': 'zh-CN,en;q=0.5' },
+    );
+    expect(zh.json.error.message).toMatch(/^请求内容不合法/);
+  });
+});
