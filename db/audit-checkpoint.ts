@@ -29,7 +29,7 @@ export interface Checkpoint {
 }
 
 export interface LoadedCheckpoints {
-  /** The newest line whose signature holds (its 1-based line number in the file). */
+  /** The newest checkpoint whose signature holds (with its 1-based line number in the file). */
   latest?: Checkpoint & { line: number };
   /** Lines refused: unreadable, or signed without the key. */
   refused: { line: number; problem: string }[];
@@ -110,7 +110,9 @@ export function readCheckpoints(file: string, key: Buffer): LoadedCheckpoints {
       result.refused.push({ line, problem: 'bad signature (forged or edited checkpoint): ignored' });
       return;
     }
-    result.latest = { ...cp, line };
+    // The newest by its signed time, not by its place: a valid old line appended again (to lower
+    // the bar after deleting rows) does not replace a newer one.
+    if (!result.latest || cp.at >= result.latest.at) result.latest = { ...cp, line };
   });
   return result;
 }
@@ -197,7 +199,8 @@ export async function checkpointAuditChains(opts: {
     opts.log.error(`audit chains no longer match their checkpoint, none written: ${problems.join('; ')}`);
     return { written: false, problems };
   }
-  if (sameHeads(latest, heads)) return { written: false, problems };
+  // An empty trail has nothing to anchor; unchanged chains need no second line.
+  if (heads.size === 0 || sameHeads(latest, heads)) return { written: false, problems };
   const cp = makeCheckpoint(opts.key, heads);
   appendCheckpoint(opts.file, cp);
   opts.log.info(`audit checkpoint ${describe(cp)}`);

@@ -160,6 +160,13 @@ describe('audit checkpoints', () => {
     expect(lines()).toHaveLength(valid.length + 3); // nothing written over a tampered file
 
     fs.writeFileSync(file, `${valid.join('\n')}\n`); // the operator removes the forged lines
+    // A valid but older line appended again does not lower the bar.
+    fs.appendFileSync(file, `${valid[0]}\n`);
+    expect(readCheckpoints(file, stack.auditKey).latest).toMatchObject({
+      line: valid.length,
+      sig: latest.sig,
+    });
+    fs.writeFileSync(file, `${valid.join('\n')}\n`);
     expect((await cli()).code).toBe(0);
   });
 
