@@ -8,8 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, waitFor } from '../../platform/ports.js';
+import { buildConsoleIfStale } from '../support/web-dist.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const running: ChildProcess[] = [];
@@ -75,6 +76,8 @@ async function login(base: string, username: string) {
   return res.headers.get('set-cookie')!.split(';')[0]!;
 }
 
+// Shared setup, outside each test's time: the console build the launcher would otherwise make.
+beforeAll(buildConsoleIfStale);
 afterAll(() => {
   for (const c of running) if (c.exitCode === null) process.kill(-c.pid!, 'SIGKILL');
 });
@@ -84,7 +87,13 @@ describe('npm start', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sanzhang-stack-'));
     fs.chmodSync(dataDir, 0o755);
     const port = await freePort();
-    const first = await startStack(dataDir, port);
+    // A second stack beside the first, with its own port and data, started at the same time.
+    const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sanzhang-stack-'));
+    fs.chmodSync(otherDir, 0o755);
+    const [first, second] = await Promise.all([
+      startStack(dataDir, port),
+      startStack(otherDir, await freePort()),
+    ]);
 
     const html = await (await fetch(`${first.base}/projects`)).text();
     expect(html).toContain('<div id="app">');
@@ -98,10 +107,6 @@ describe('npm start', () => {
     for (const s of ['approved', 'underway', 'rectifying', 'afterCare', 'cancelled'])
       expect(stages).toContain(s);
 
-    // A second stack beside the first, with its own port and data.
-    const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sanzhang-stack-'));
-    fs.chmodSync(otherDir, 0o755);
-    const second = await startStack(otherDir, await freePort());
     expect((await fetch(`${second.base}/readyz`)).status).toBe(200);
     expect((await fetch(`${first.base}/readyz`)).status).toBe(200);
     expect(await second.stop()).toBe(0);
