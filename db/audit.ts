@@ -7,6 +7,7 @@
  */
 import crypto from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { ChainHead, Checkpoint } from './audit-checkpoint.js';
 import { executeAll, type Statement } from './scope.js';
 
 export const GENESIS = 'GENESIS';
@@ -180,17 +181,21 @@ export function createAuditLog(key: Buffer): AuditLog {
 export interface VerifyResult {
   ok: boolean;
   checked: number;
+  /** `id` is the row's id; for a chain that lost its newest rows, that of the checkpointed head. */
   problems: { id: string; problem: string }[];
+  /** Every chain's length and last row as walked: what a new checkpoint records. */
+  heads: Map<number, ChainHead>;
 }
 
 /**
  * Walks the chains in id order (rows may arrive in batches, the chains interleaved) and names
  * every row that does not fit: each row must carry its own content's hash and follow the row
- * before it in its chain.
+ * before it in its chain. With a checkpoint, each chain must also still hold the checkpointed
+ * row at the checkpointed length: the chain alone cannot show that its newest rows were deleted.
  */
-export function createChainVerifier(key: Buffer) {
+export function createChainVerifier(key: Buffer, checkpoint?: Checkpoint) {
   const problems: VerifyResult['problems'] = [];
-  const last = new Map<number, { hash: string; id: string }>();
+  const heads = new Map<number, ChainHead>();
   let checked = 0;
   return {
     push(rows: AuditRow[]) {
@@ -203,20 +208,43 @@ export function createChainVerifier(key: Buffer) {
             problem: 'content does not match its hash (edited, or inserted without the key)',
           });
         }
-        const before = last.get(chain);
-        if (r.prev_hash !== (before?.hash ?? GENESIS)) {
+        const before = heads.get(chain);
+        if (r.prev_hash !== (before?.head ?? GENESIS)) {
           problems.push({
             id: r.id,
             problem: before
-              ? `does not follow row ${before.id} of chain ${chain} (a row between them was deleted, or this row was inserted or moved)`
+              ? `does not follow row ${before.headId} of chain ${chain} (a row between them was deleted, or this row was inserted or moved)`
               : `is not the first row of chain ${chain} (earlier rows were deleted)`,
           });
         }
-        last.set(chain, { hash: r.hash, id: r.id });
+        const length = (before?.length ?? 0) + 1;
+        heads.set(chain, { length, headId: r.id, head: r.hash });
+        const cp = checkpoint?.chains[String(chain)];
+        if (cp && cp.length === length && (cp.head !== r.hash || cp.headId !== r.id)) {
+          problems.push({
+            id: r.id,
+            problem: `is row ${length} of chain ${chain}, where the checkpoint of ${checkpoint!.at} recorded row ${cp.headId} (rows were deleted, and others written after them)`,
+          });
+        }
       }
     },
     result(): VerifyResult {
-      return { ok: problems.length === 0, checked, problems: [...problems] };
+      const missing: VerifyResult['problems'] = [];
+      for (const [chain, cp] of Object.entries(checkpoint?.chains ?? {})) {
+        const now = heads.get(Number(chain));
+        const length = now?.length ?? 0;
+        if (length >= cp.length) continue;
+        missing.push({
+          id: cp.headId,
+          problem: `chain ${chain} has ${length} rows, the checkpoint of ${checkpoint!.at} recorded ${cp.length}: its newest ${cp.length - length} row(s) were deleted (${now ? `after row ${now.headId}` : 'all of them'}, up to row ${cp.headId})`,
+        });
+      }
+      return {
+        ok: problems.length + missing.length === 0,
+        checked,
+        problems: [...problems, ...missing],
+        heads: new Map(heads),
+      };
     },
   };
 }
@@ -227,13 +255,14 @@ export function verifyChain(key: Buffer, rows: AuditRow[]): VerifyResult {
   return v.result();
 }
 
-/** Reads the whole table in id order, in batches, and verifies it. */
+/** Reads the whole table in id order, in batches, and verifies it (against a checkpoint if given). */
 export async function verifyAuditTable(
   query: (sql: string, params: unknown[]) => Promise<AuditRow[]>,
   key: Buffer,
-  batch = 5000,
+  opts: { batch?: number; checkpoint?: Checkpoint } = {},
 ): Promise<VerifyResult> {
-  const v = createChainVerifier(key);
+  const batch = opts.batch ?? 5000;
+  const v = createChainVerifier(key, opts.checkpoint);
   let after = '0';
   for (;;) {
     const rows = await query(

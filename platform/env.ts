@@ -25,6 +25,8 @@ const schema = z.object({
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).default(12),
   COOKIE_SECURE: z.enum(['auto', 'on', 'off']).default('auto'),
   AUDIT_KEY: z.string().min(32).optional(),
+  /** How often the worker appends a signed checkpoint of the audit chains to DATA_DIR (0: never). */
+  AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   LOGIN_LOCK_MINUTES: z.coerce.number().int().min(1).default(15),
   LOGIN_IP_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),

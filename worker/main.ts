@@ -1,6 +1,7 @@
 /** Entrypoint of the worker process (started by `npm start`, or on its own in production). */
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { createAuditLog } from '../db/audit.js';
+import { checkpointFile, ormQuery, startAuditCheckpoints } from '../db/audit-checkpoint.js';
 import { initORM } from '../db/orm.js';
 import { loadAuditKey } from '../platform/audit-key.js';
 import { deadlineConfig, loadEnv } from '../platform/env.js';
@@ -15,20 +16,33 @@ async function main() {
     throw new Error('the worker needs DATABASE_URL and TEMPORAL_ADDRESS');
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const orm = await initORM(env.DATABASE_URL);
+  const auditKey = loadAuditKey(env);
   const workflowBundle = await bundleWorkflows();
   const { worker, connection } = await createWorker({
     address: env.TEMPORAL_ADDRESS,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     orm,
-    audit: createAuditLog(loadAuditKey(env)),
+    audit: createAuditLog(auditKey),
     workflowBundle,
     deadlines: deadlineConfig(env),
   });
   // The SDK shuts the worker down gracefully on SIGINT/SIGTERM (finishing in-flight tasks).
   log.info(`polling task queue "${env.TEMPORAL_TASK_QUEUE}" on ${env.TEMPORAL_ADDRESS}`);
   process.send?.({ type: 'ready' });
+  // Anchors the audit chains outside the database (see db/audit-checkpoint.ts).
+  const checkpoints =
+    env.AUDIT_CHECKPOINT_SECONDS > 0
+      ? startAuditCheckpoints({
+          query: ormQuery(orm),
+          key: auditKey,
+          file: checkpointFile(env.dataDir),
+          log,
+          intervalMs: env.AUDIT_CHECKPOINT_SECONDS * 1000,
+        })
+      : undefined;
   await worker.run();
+  await checkpoints?.stop();
   await connection.close();
   await orm.close();
   log.info('stopped');

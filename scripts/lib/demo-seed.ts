@@ -27,8 +27,16 @@ export async function isDemoSeeded(orm: Orm): Promise<boolean> {
   return rows.length > 0;
 }
 
-/** Seeding is audited like any write: actor `system`, via `cli`. */
-export async function seedOrgsAndUsers(orm: Orm, password: string, audit: AuditLog): Promise<void> {
+/**
+ * Seeding is audited like any write: actor `system`, via `cli`. `hash` defaults to the production
+ * password hash; the test template passes a cheaper one (its accounts log in hundreds of times).
+ */
+export async function seedOrgsAndUsers(
+  orm: Orm,
+  password: string,
+  audit: AuditLog,
+  hash: (password: string) => Promise<string> = hashPassword,
+): Promise<void> {
   const em = orm.em.fork();
   await em.transactional(async (tx) => {
     for (const u of DEMO_UNITS) {
@@ -66,12 +74,12 @@ export async function seedOrgsAndUsers(orm: Orm, password: string, audit: AuditL
   );
   for (const a of accounts) {
     if (existing.has(a.username)) continue;
-    const hash = await hashPassword(password);
+    const passwordHash = await hash(password);
     await em.transactional(async (tx) => {
       const [row] = (await tx.execute<{ id: string }[]>(
         `INSERT INTO app_user (username, display_name, org_unit_id, password_hash)
          VALUES (?, ?, (SELECT id FROM org_unit WHERE code = ?), ?) RETURNING id`,
-        [a.username, a.name, a.unit, hash],
+        [a.username, a.name, a.unit, passwordHash],
         'all',
       )) as [{ id: string }];
       for (const role of a.roles) {

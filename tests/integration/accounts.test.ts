@@ -91,6 +91,9 @@ describe('passwords and sessions', () => {
       newPassword: 'Brand-New-Pass-42',
     });
     expect(ok.status).toBe(200);
+    // The api hashes with the production parameters (the seeded test accounts use cheaper ones).
+    const stored = await stack.db.query(`SELECT password_hash FROM app_user WHERE username = 'jtj.op'`);
+    expect(stored.rows[0].password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect((await a.get('/api/auth/me')).status).toBe(200); // the changing client gets a fresh session
     expect((await b.get('/api/auth/me')).status).toBe(401); // every other session ended
 

@@ -37,7 +37,8 @@ async function cli(): Promise<{ code: number; out: string }> {
   try {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/audit-verify.ts'], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: dbUrl, AUDIT_KEY: TEST_AUDIT_KEY },
+      // Its own DATA_DIR: the checkpoints it writes belong to this database only.
+      env: { ...process.env, DATABASE_URL: dbUrl, AUDIT_KEY: TEST_AUDIT_KEY, DATA_DIR: stack.dataDir },
     });
     return { code: 0, out: stdout };
   } catch (err) {

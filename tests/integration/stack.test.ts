@@ -8,8 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, waitFor } from '../../platform/ports.js';
+import { buildConsoleIfStale } from '../support/web-dist.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const running: ChildProcess[] = [];
@@ -75,16 +76,28 @@ async function login(base: string, username: string) {
   return res.headers.get('set-cookie')!.split(';')[0]!;
 }
 
+// Shared setup, outside each test's time: the console build the launcher would otherwise make.
+beforeAll(buildConsoleIfStale);
 afterAll(() => {
   for (const c of running) if (c.exitCode === null) process.kill(-c.pid!, 'SIGKILL');
 });
 
 describe('npm start', () => {
-  it('brings up the whole stack with demo data, stops cleanly, and keeps the data', async () => {
+  // The first start's data and what it served, which the restart below must find again (two
+  // tests, each with its own time limit: together they are three starts of the whole stack).
+  const kept = { dataDir: '', port: 0, items: [] as { id: string; stage: string; code: string }[] };
+
+  it('brings up the whole stack with demo data beside a second one, and stops cleanly', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sanzhang-stack-'));
     fs.chmodSync(dataDir, 0o755);
     const port = await freePort();
-    const first = await startStack(dataDir, port);
+    // A second stack beside the first, with its own port and data, started at the same time.
+    const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sanzhang-stack-'));
+    fs.chmodSync(otherDir, 0o755);
+    const [first, second] = await Promise.all([
+      startStack(dataDir, port),
+      startStack(otherDir, await freePort()),
+    ]);
 
     const html = await (await fetch(`${first.base}/projects`)).text();
     expect(html).toContain('<div id="app">');
@@ -98,10 +111,6 @@ describe('npm start', () => {
     for (const s of ['approved', 'underway', 'rectifying', 'afterCare', 'cancelled'])
       expect(stages).toContain(s);
 
-    // A second stack beside the first, with its own port and data.
-    const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sanzhang-stack-'));
-    fs.chmodSync(otherDir, 0o755);
-    const second = await startStack(otherDir, await freePort());
     expect((await fetch(`${second.base}/readyz`)).status).toBe(200);
     expect((await fetch(`${first.base}/readyz`)).status).toBe(200);
     expect(await second.stop()).toBe(0);
@@ -112,7 +121,14 @@ describe('npm start', () => {
     expect(out).toMatch(
       /api stopped[\s\S]*worker stopped[\s\S]*Temporal dev server stopped[\s\S]*PostgreSQL stopped/,
     );
+    Object.assign(kept, { dataDir, port, items: list.items });
+    fs.rmSync(otherDir, { recursive: true, force: true });
+  });
 
+  it('keeps the data for the next start: the same projects, no second seeding, live workflows', async () => {
+    expect(kept.items.length).toBeGreaterThanOrEqual(10); // the test above ran
+    const { dataDir, port } = kept;
+    const list = { items: kept.items };
     // Started again on the same DATA_DIR: the same projects, no second seeding.
     const again = await startStack(dataDir, port);
     expect(again.output()).not.toContain('seeding the demo county');
@@ -134,7 +150,6 @@ describe('npm start', () => {
     expect(step.status).toBe(200);
     expect(await again.stop()).toBe(0);
     fs.rmSync(dataDir, { recursive: true, force: true });
-    fs.rmSync(otherDir, { recursive: true, force: true });
   });
 
   it('stops cleanly when Ctrl-C comes during the first seed, and the next start finishes it', async () => {

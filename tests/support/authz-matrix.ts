@@ -37,7 +37,7 @@ export interface MatrixContext {
   checklist: unknown[];
 }
 
-interface Account {
+export interface Account {
   username: string;
   principal: Principal;
   session: Session;
@@ -57,6 +57,8 @@ interface Probe {
 }
 
 const OK = [200, 201, 204];
+/** Requests in flight at once: enough to keep both cores busy, few enough to keep timings honest. */
+const CONCURRENCY = 4;
 let seq = 0;
 
 /** One probe per route of the table. Adding a route without adding it here fails `runAuthzMatrix`. */
@@ -377,8 +379,7 @@ export async function loadAccounts(stack: TestStack, adminSecret: string): Promi
       WHERE NOT u.must_change_password AND NOT u.disabled AND u.username NOT LIKE 'matrix.%'
       GROUP BY u.username, o.id, o.kind ORDER BY u.username`,
   );
-  const accounts: Account[] = [];
-  for (const r of rows) {
+  return mapLimit(rows, CONCURRENCY, async (r) => {
     const session = new Session(stack.baseUrl);
     const res = await session.post('/api/auth/login', {
       username: r.username,
@@ -386,13 +387,12 @@ export async function loadAccounts(stack: TestStack, adminSecret: string): Promi
       ...(r.username === 'admin' ? { totp: await freshTotp(adminSecret) } : {}),
     });
     expect(res.status, `login ${r.username}`).toBe(200);
-    accounts.push({
+    return {
       username: r.username,
       principal: { orgUnitId: r.org_id, orgKind: r.kind, roles: r.roles },
       session,
-    });
-  }
-  return accounts;
+    } satisfies Account;
+  });
 }
 
 export async function projectScope(stack: TestStack, id: string): Promise<ProjectScope> {
@@ -421,6 +421,8 @@ export async function runAuthzMatrix(
   only?: RouteDef['access'][],
   /** Set when the application layer is off: an unpermitted list read may answer 200 with nothing foreign in it. */
   rlsOnly = false,
+  /** The requests without a session: once per run, when the accounts are checked in slices. */
+  withAnonymous = true,
 ): Promise<{ mismatches: Mismatch[]; checks: number }> {
   const routes = ctx.stack.routes.filter((r) => !only || only.includes(r.access));
   const missing = ctx.stack.routes.map((r) => `${r.method} ${r.path}`).filter((k) => !PROBES[k]);
@@ -437,28 +439,42 @@ export async function runAuthzMatrix(
 
   // Without a session, only public routes answer.
   const anonymous = new Session(ctx.stack.baseUrl);
-  for (const r of routes) {
+  const anonymousProbes = (withAnonymous ? routes : []).flatMap((r) =>
+    (PROBES[`${r.method} ${r.path}`]!.perObject ? (['A', 'B'] as Obj[]) : (['A'] as Obj[])).map(
+      (obj) => [r, obj] as const,
+    ),
+  );
+  await mapLimit(anonymousProbes, CONCURRENCY, async ([r, obj]) => {
     const probe = PROBES[`${r.method} ${r.path}`]!;
-    for (const obj of probe.perObject ? (['A', 'B'] as Obj[]) : (['A'] as Obj[])) {
-      const req = r.path.endsWith('/transitions')
-        ? { path: `/api/projects/${ctx.projects[obj].id}/transitions`, body: STEP_BODIES.adjust }
-        : probe.request(ctx, obj, ++seq);
-      const res = await send(anonymous, r.method, req);
-      const publicOk = probe.allowed ? probe.allowed.includes(res.status) : ![401, 403].includes(res.status);
-      check(
-        {
-          account: '(anonymous)',
-          route: `${r.method} ${r.path}`,
-          object: obj,
-          expected: r.access === 'public' ? (probe.allowed?.join('|') ?? 'not 401/403') : '401',
-        },
-        res.status,
-        r.access === 'public' ? publicOk : res.status === 401,
-      );
-    }
-  }
+    const req = r.path.endsWith('/transitions')
+      ? { path: `/api/projects/${ctx.projects[obj].id}/transitions`, body: STEP_BODIES.adjust }
+      : probe.request(ctx, obj, ++seq);
+    const res = await send(anonymous, r.method, req);
+    const publicOk = probe.allowed ? probe.allowed.includes(res.status) : ![401, 403].includes(res.status);
+    check(
+      {
+        account: '(anonymous)',
+        route: `${r.method} ${r.path}`,
+        object: obj,
+        expected: r.access === 'public' ? (probe.allowed?.join('|') ?? 'not 401/403') : '401',
+      },
+      res.status,
+      r.access === 'public' ? publicOk : res.status === 401,
+    );
+  });
 
-  for (const acc of accounts) {
+  // Accounts side by side, each one's probes in table order. The dashboard's figures are checked
+  // after every account's writes (projects created by the probes would move them under a check),
+  // and logout last, on the account's own session, which the probes before it use.
+  const phaseOf = (r: RouteDef) =>
+    r.access === 'scope.read' ? 1 : `${r.method} ${r.path}` === 'post /api/auth/logout' ? 2 : 0;
+  for (const phase of [0, 1, 2]) {
+    const inPhase = routes.filter((r) => phaseOf(r) === phase);
+    await mapLimit(accounts, CONCURRENCY, (acc) => probeAccount(acc, inPhase));
+  }
+  return { mismatches, checks };
+
+  async function probeAccount(acc: Account, routes: RouteDef[]) {
     const p = acc.principal;
     for (const r of routes) {
       const key = `${r.method} ${r.path}`;
@@ -486,7 +502,7 @@ export async function runAuthzMatrix(
       }
       for (const obj of probe.perObject ? (['A', 'B'] as Obj[]) : (['A'] as Obj[])) {
         const req = probe.request(ctx, obj, ++seq);
-        const session = key === 'post /api/auth/logout' ? await spareSession(ctx, acc.username) : acc.session;
+        const session = acc.session;
         // The export answers with a file: its bytes are read below, its status like any other.
         const file = key === 'get /api/projects/export' ? await session.download(req.path) : undefined;
         const res = file
@@ -614,23 +630,42 @@ export async function runAuthzMatrix(
       }
     }
   }
-  return { mismatches, checks };
+}
+
+/**
+ * The matrix runs as several tests, each on a slice of the accounts (every `SLICES`th from
+ * `index`), so that each stays well inside its time limit on a busy machine and a failure names
+ * its slice. Together they cover every account.
+ */
+export const SLICES = 4;
+export function accountSlice(accounts: Account[], index: number): Account[] {
+  return accounts.filter((_, k) => k % SLICES === index);
+}
+
+/**
+ * Runs `fn` over `items`, at most `limit` at a time, results in the items' order: the api serves
+ * several users at once anyway, and one request at a time left the machine idle between round trips.
+ */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
 }
 
 async function send(session: Session, method: string, req: ReturnType<Probe['request']>) {
   if (req.upload) return session.upload(req.path, req.upload.bytes, req.upload.type, 'matrix-upload');
   return session.request(method.toUpperCase(), req.path, req.body ?? (method === 'get' ? undefined : {}));
-}
-
-async function spareSession(ctx: MatrixContext, username: string): Promise<Session> {
-  const s = new Session(ctx.stack.baseUrl);
-  const res = await s.post('/api/auth/login', {
-    username,
-    password: TEST_PASSWORD,
-    ...(username === 'admin' ? { totp: await freshTotp(ctx.adminSecret) } : {}),
-  });
-  expect(res.status).toBe(200);
-  return s;
 }
 
 /** Two projects in 实施中 (underway): A of 县水务局/修齐镇/白台村, B of 县交通局/庙坝镇/罗江村. */
@@ -653,7 +688,8 @@ export async function matrixProjects(stack: TestStack): Promise<MatrixContext['p
     }
     return { id, scope: await projectScope(stack, id) };
   };
-  return { A: await make('swj', 'xqz', 'xqz-btc'), B: await make('jtj', 'mbz', 'mbz-ljc') };
+  const [A, B] = await Promise.all([make('swj', 'xqz', 'xqz-btc'), make('jtj', 'mbz', 'mbz-ljc')]);
+  return { A, B };
 }
 
 /**
@@ -710,12 +746,17 @@ export async function startMatrixStack(opts: { appLayer?: boolean } = {}): Promi
   expect(jobId, JSON.stringify(job.body)).toBeTruthy();
   const checklist = await owner.get('/api/archive-requirements');
   expect(checklist.status).toBe(200);
+  const [targetUserId, archiveA, archiveB] = await Promise.all([
+    matrixTarget(admin),
+    upload('xqz-btc', projects.A.id),
+    upload('mbz-ljc', projects.B.id),
+  ]);
   return {
     stack,
     projects,
     adminSecret,
-    targetUserId: await matrixTarget(admin),
-    archives: { A: await upload('xqz-btc', projects.A.id), B: await upload('mbz-ljc', projects.B.id) },
+    targetUserId,
+    archives: { A: archiveA, B: archiveB },
     importJob: { id: jobId, owner: 'swj.op' },
     checklist: checklist.body.items as unknown[],
   };

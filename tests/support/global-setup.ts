@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { hash } from '@node-rs/argon2';
 import type { TestProject } from 'vitest/node';
 import { createAuditLog } from '../../db/audit.js';
 import { initORM, migrateAsOwner } from '../../db/orm.js';
@@ -17,6 +18,14 @@ import { startTemporalDevServer } from '../../platform/temporal-server.js';
 import { seedOrgsAndUsers } from '../../scripts/lib/demo-seed.js';
 import { bundleWorkflows } from '../../worker/worker.js';
 import { TEST_AUDIT_KEY, TEST_PASSWORD } from './constants.js';
+
+/**
+ * The seeded test accounts' password hashes: argon2id still, but 1 MiB and one pass, so the
+ * hundreds of logins of the authorization matrix cost ~3 ms each instead of ~45 ms. Verification
+ * reads the parameters from the hash; every hash the api itself writes (new accounts, resets,
+ * password changes) uses the production parameters, which password.test.ts pins.
+ */
+const TEST_ACCOUNT_ARGON2 = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -44,7 +53,9 @@ export default async function setup(project: TestProject) {
   await ensureDatabase(templateUrl);
   await migrateAsOwner(templateUrl);
   const orm = await initORM(templateUrl);
-  await seedOrgsAndUsers(orm, TEST_PASSWORD, createAuditLog(Buffer.from(TEST_AUDIT_KEY)));
+  await seedOrgsAndUsers(orm, TEST_PASSWORD, createAuditLog(Buffer.from(TEST_AUDIT_KEY)), (pw) =>
+    hash(pw, TEST_ACCOUNT_ARGON2),
+  );
   await orm.close();
 
   let temporalAddress = process.env.TEMPORAL_ADDRESS;
