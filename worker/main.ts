@@ -5,6 +5,7 @@ import { initORM } from '../db/orm.js';
 import { loadAuditKey } from '../platform/audit-key.js';
 import { deadlineConfig, loadEnv } from '../platform/env.js';
 import { createLogger } from '../platform/log.js';
+import { startHeartbeat } from './heartbeat.js';
 import { bundleWorkflows, createWorker } from './worker.js';
 
 const log = createLogger('worker');
@@ -28,7 +29,9 @@ async function main() {
   // The SDK shuts the worker down gracefully on SIGINT/SIGTERM (finishing in-flight tasks).
   log.info(`polling task queue "${env.TEMPORAL_TASK_QUEUE}" on ${env.TEMPORAL_ADDRESS}`);
   process.send?.({ type: 'ready' });
+  const heartbeat = startHeartbeat({ worker, orm, taskQueue: env.TEMPORAL_TASK_QUEUE, log });
   await worker.run();
+  await heartbeat.stop();
   await connection.close();
   await orm.close();
   log.info('stopped');
