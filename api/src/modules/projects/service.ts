@@ -165,7 +165,16 @@ export function createProjectService(deps: {
       return detail(caller, record.id);
     },
 
-    async transition(caller: Caller, idOrCode: string, input: TransitionInput): Promise<ProjectDetailDto> {
+    /**
+     * `opts.updateId` names the step's Update: a second call with the same id, while the workflow
+     * still knows it, is answered with the first call's outcome instead of being taken again.
+     */
+    async transition(
+      caller: Caller,
+      idOrCode: string,
+      input: TransitionInput,
+      opts: { updateId?: string } = {},
+    ): Promise<ProjectDetailDto> {
       // The project and PostgreSQL's verdict on the step, in one transaction.
       const found = await repo.findForStep(caller, idOrCode, ACTION_LEVEL[input.action]);
       if (!found)
@@ -218,6 +227,7 @@ export function createProjectService(deps: {
       try {
         await handle.executeUpdate(transitionUpdates[input.action], {
           args: [{ actor: caller.actor, input, ...(resolved ? { resolved } : {}) }],
+          ...(opts.updateId ? { updateId: opts.updateId } : {}),
         });
       } catch (err) {
         const cause: unknown = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
