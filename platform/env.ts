@@ -23,6 +23,8 @@ const schema = z.object({
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).default(12),
   COOKIE_SECURE: z.enum(['auto', 'on', 'off']).default('auto'),
   AUDIT_KEY: z.string().min(32).optional(),
+  /** A file holding the audit key (a container secret, e.g. /run/secrets/audit_key). */
+  AUDIT_KEY_FILE: z.string().optional(),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   LOGIN_LOCK_MINUTES: z.coerce.number().int().min(1).default(15),
   LOGIN_IP_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
