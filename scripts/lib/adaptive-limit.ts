@@ -35,7 +35,7 @@ export class AdaptiveLimit {
     this.max = opts.max ?? 32;
     this.value = Math.min(this.max, Math.max(this.min, opts.initial ?? 4));
     this.slowFactor = opts.slowFactor ?? 4;
-    this.slowFloorMs = opts.slowFloorMs ?? 2000;
+    this.slowFloorMs = opts.slowFloorMs ?? 4000;
     this.coolDownMs = opts.coolDownMs ?? 3000;
     this.now = opts.now ?? (() => performance.now());
   }
@@ -61,13 +61,16 @@ export class AdaptiveLimit {
     this.wake();
   }
 
-  /** Runs `fn` in a slot; its duration adjusts the limit. Errors pass through (see `congested`). */
-  async run<T>(fn: () => Promise<T>, congested: (err: unknown) => boolean): Promise<T> {
+  /**
+   * Runs `fn` in a slot; its duration adjusts the limit (unless `measure` is false: work whose
+   * length says nothing about congestion). Errors pass through; `congested` ones lower the limit.
+   */
+  async run<T>(fn: () => Promise<T>, congested: (err: unknown) => boolean, measure = true): Promise<T> {
     await this.acquire();
     const t0 = this.now();
     try {
       const result = await fn();
-      this.release({ ms: this.now() - t0 });
+      this.release(measure ? { ms: this.now() - t0 } : 'neutral');
       return result;
     } catch (err) {
       this.release(congested(err) ? 'congested' : 'neutral');

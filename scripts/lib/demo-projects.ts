@@ -16,6 +16,8 @@ import { stageRank } from '../../domain/ledgers.js';
 import type { AuditLog } from '../../db/audit.js';
 import type { Orm } from '../../db/orm.js';
 import { DEMO_PROJECTS, type DemoProject } from '../../db/seed/demo-county.js';
+import type { ProjectStateView } from '../../domain/project-records.js';
+import { getProjectStateQuery } from '../../workflows/project.workflow.js';
 import type { ArchiveStorage } from '../../api/src/modules/archives/storage.js';
 import { createProjectRepository } from '../../api/src/modules/projects/repository.js';
 import { createProjectService, type Caller } from '../../api/src/modules/projects/service.js';
@@ -24,7 +26,15 @@ import { AdaptiveLimit } from './adaptive-limit.js';
 import { demoPlan } from './demo-steps.js';
 import { callerFor, createFileCompleter } from './project-file.js';
 import { resumeAt } from './seed-plan.js';
-import { SEED_RETRY, SeedStepError, backoff, sleep, verdictOf, type RetryPolicy } from './seed-retry.js';
+import {
+  SEED_RETRY,
+  SeedStepError,
+  backoff,
+  describeError,
+  sleep,
+  verdictOf,
+  type RetryPolicy,
+} from './seed-retry.js';
 import { writeSeedProgress } from '../../db/queries/stack-status.js';
 
 /** The stages in the order a project passes them, for filling its file one stage at a time. */
@@ -84,23 +94,27 @@ export async function seedDemoProjects(deps: SeedProjectsDeps): Promise<number> 
 
   /**
    * Runs one call of a project's walk: in a slot of the adaptive limit, retried while retrying can
-   * help. `reread` failures return `false` (the caller reads the project again and decides anew).
+   * help. A `reread` failure is returned (the walk reads the project again and decides anew).
    */
-  async function attempt(p: DemoProject, what: string, fn: () => Promise<unknown>): Promise<boolean> {
+  async function attempt(
+    p: DemoProject,
+    what: string,
+    fn: () => Promise<unknown>,
+    /** Steps measure congestion; filling a file writes from none to dozens of rows, so it does not. */
+    measure = true,
+  ): Promise<true | { reread: unknown }> {
     for (let n = 1; ; n++) {
       try {
-        await limit.run(fn, (err) => verdictOf(err) === 'retry');
+        await limit.run(fn, (err) => verdictOf(err) === 'retry', measure);
         return true;
       } catch (err) {
         const verdict = verdictOf(err);
+        if (verdict === 'reread') return { reread: err };
         if (verdict === 'fatal' || n >= policy.attempts) throw new SeedStepError(p.code, what, n, err);
         retries++;
         const wait = backoff(policy, n);
-        deps.log.debug(
-          `${p.code} ${what}: ${verdict === 'retry' ? 'retrying' : 'reading again'} in ${wait} ms`,
-        );
+        deps.log.debug(`${p.code} ${what}: retrying in ${wait} ms (${describeError(err)})`);
         await (policy.sleep ?? sleep)(wait);
-        if (verdict === 'reread') return false;
       }
     }
   }
@@ -112,22 +126,46 @@ export async function seedDemoProjects(deps: SeedProjectsDeps): Promise<number> 
     const plan = demoPlan(p);
     const firstInspection = plan.findIndex((s) => s.input.action === 'inspect');
     const seed = Number(p.code.slice(-3));
-    // Rereads are bounded too: a project that keeps refusing what its stage allows is a bug to report.
-    for (let rounds = 0; ; rounds++) {
-      if (rounds > policy.attempts * (plan.length + 2))
-        throw new SeedStepError(p.code, 'walk', rounds, new Error('the project does not move'));
+    // Rereads are bounded too: a project that keeps refusing what its stage allows is a bug to
+    // report (a step sent before an interruption lands within seconds, not minutes).
+    let rereads = 0;
+    const reread = async (what: string, err: unknown) => {
+      if (++rereads >= policy.attempts) throw new SeedStepError(p.code, what, rereads, err);
+      retries++;
+      await (policy.sleep ?? sleep)(backoff(policy, rereads));
+    };
+    for (;;) {
       const project = await repo.find(countyWide, p.code);
       if (!project) {
-        const ok = await attempt(p, '立项 (register)', () => service.create(deptCaller, registration(p)));
-        if (ok) created++;
+        const what = '立项 (register)';
+        const done = await attempt(p, what, () => service.create(deptCaller, registration(p)));
+        if (done === true) created++;
+        else await reread(what, done.reread);
         continue;
       }
+      // The workflow's own view decides: after a crash PostgreSQL may hold a step the workflow
+      // has not recorded (or the reverse), and the workflow is what accepts or refuses the next one.
+      let view: ProjectStateView | undefined;
+      await attempt(p, '读取流程状态 (query the workflow)', async () => {
+        view = await deps.temporal.workflow.getHandle(project.workflowId).query(getProjectStateQuery);
+      });
+      if (!view) continue;
+      const seen: ProjectStateView = view;
       const history = await repo.history(countyWide, project.id);
-      const at = resumeAt(plan, project.stage, history);
+      if (seen.stage !== project.stage)
+        deps.log.warn(
+          `${p.code}: the workflow is at ${seen.stage}, PostgreSQL at ${project.stage}; following the workflow`,
+        );
+      const at = resumeAt(
+        plan,
+        seen.stage,
+        history,
+        (a, from) => a === 'reportProgress' && from === 'underway' && seen.progressPercent > 0,
+      );
       if ('stray' in at) throw new SeedStepError(p.code, 'resume', 1, new Error(at.stray));
       if ('done' in at) {
         // The ledgers, as far as the project has come (a cancelled project takes no ledger entries).
-        if (project.stage !== 'cancelled') await fileUpTo(p, project.stage, seed);
+        if (seen.stage !== 'cancelled') await fileUpTo(p, seen.stage, seed);
         return;
       }
       const { input } = plan[at.next]!;
@@ -137,7 +175,11 @@ export async function seedDemoProjects(deps: SeedProjectsDeps): Promise<number> 
       const who = ACTION_LEVEL[input.action] === 'department' ? deptCaller : ownerCaller;
       // One Update id per (project, step), the same on every attempt and every run.
       const updateId = `demo-seed/${p.code}/${at.next}-${input.action}`;
-      if (await attempt(p, label, () => service.transition(who, p.code, input, { updateId }))) steps++;
+      const done = await attempt(p, label, () => service.transition(who, p.code, input, { updateId }));
+      if (done === true) {
+        steps++;
+        rereads = 0;
+      } else await reread(label, done.reread);
     }
   }
 
@@ -162,8 +204,11 @@ export async function seedDemoProjects(deps: SeedProjectsDeps): Promise<number> 
       if (stageRank(s) > stageRank(stage)) break;
       if (after !== undefined && stageRank(after) >= stageRank(s)) continue;
       const from = after;
-      await attempt(p, `台账与档案 (file up to ${s})`, () =>
-        files.complete(p.code, s, { seed, ...(from ? { after: from } : {}) }),
+      await attempt(
+        p,
+        `台账与档案 (file up to ${s})`,
+        () => files.complete(p.code, s, { seed, ...(from ? { after: from } : {}) }),
+        false,
       );
       await deps.orm.em
         .fork()

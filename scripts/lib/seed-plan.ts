@@ -31,15 +31,18 @@ export type Resume = { next: number } | { done: true } | { stray: string };
  * The index of the next step to take, `done` when the plan is complete, or `stray` when the project
  * is somewhere the plan never passes (someone else moved it): the seed must not guess then.
  *
- * A stage alone is ambiguous where a step leaves the stage as it is (录入月度进度 while 实施中): such a
- * step counts as taken when the history holds that action from that stage.
+ * `stage` is the one the workflow holds (it decides whether a step is allowed). A stage alone is
+ * ambiguous where a step leaves the stage as it is (录入月度进度 while 实施中): such a step counts as
+ * taken when the history holds that action from that stage, or when `alsoTaken` says so.
  */
 export function resumeAt(
   plan: readonly PlannedStep[],
   stage: Stage,
   history: readonly { action: string; fromStage: Stage | null }[],
+  alsoTaken: (action: Action, from: Stage) => boolean = () => false,
 ): Resume {
-  const taken = (a: Action, from: Stage) => history.some((h) => h.action === a && h.fromStage === from);
+  const taken = (a: Action, from: Stage) =>
+    alsoTaken(a, from) || history.some((h) => h.action === a && h.fromStage === from);
   for (const [i, step] of plan.entries()) {
     if (step.from !== stage) continue;
     if (step.to === step.from && taken(step.input.action, step.from)) continue;
