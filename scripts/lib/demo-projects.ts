@@ -134,52 +134,63 @@ export async function seedDemoProjects(deps: SeedProjectsDeps): Promise<number> 
       retries++;
       await (policy.sleep ?? sleep)(backoff(policy, rereads));
     };
+    /** Where the walk stands: read from the project, then advanced by each step that succeeds. */
+    let at: { next: number } | { done: Stage } | undefined;
     for (;;) {
-      const project = await repo.find(countyWide, p.code);
-      if (!project) {
-        const what = '立项 (register)';
-        const done = await attempt(p, what, () => service.create(deptCaller, registration(p)));
-        if (done === true) created++;
-        else await reread(what, done.reread);
-        continue;
-      }
-      // The workflow's own view decides: after a crash PostgreSQL may hold a step the workflow
-      // has not recorded (or the reverse), and the workflow is what accepts or refuses the next one.
-      let view: ProjectStateView | undefined;
-      await attempt(p, '读取流程状态 (query the workflow)', async () => {
-        view = await deps.temporal.workflow.getHandle(project.workflowId).query(getProjectStateQuery);
-      });
-      if (!view) continue;
-      const seen: ProjectStateView = view;
-      const history = await repo.history(countyWide, project.id);
-      if (seen.stage !== project.stage)
-        deps.log.warn(
-          `${p.code}: the workflow is at ${seen.stage}, PostgreSQL at ${project.stage}; following the workflow`,
+      if (!at) {
+        const project = await repo.find(countyWide, p.code);
+        if (!project) {
+          const what = '立项 (register)';
+          const done = await attempt(p, what, () => service.create(deptCaller, registration(p)));
+          if (done === true) created++;
+          else await reread(what, done.reread);
+          continue;
+        }
+        // The workflow's own view decides: after a crash PostgreSQL may hold a step the workflow
+        // has not recorded (or the reverse), and the workflow is what accepts or refuses the next.
+        // Asked when a walk (re)starts or a step was refused, not after every step: a query is a
+        // workflow task too.
+        let view: ProjectStateView | undefined;
+        await attempt(p, '读取流程状态 (query the workflow)', async () => {
+          view = await deps.temporal.workflow.getHandle(project.workflowId).query(getProjectStateQuery);
+        });
+        if (!view) continue;
+        const seen: ProjectStateView = view;
+        if (seen.stage !== project.stage)
+          deps.log.warn(
+            `${p.code}: the workflow is at ${seen.stage}, PostgreSQL at ${project.stage}; following the workflow`,
+          );
+        const resume = resumeAt(
+          plan,
+          seen.stage,
+          await repo.history(countyWide, project.id),
+          (a, from) => a === 'reportProgress' && from === 'underway' && seen.progressPercent > 0,
         );
-      const at = resumeAt(
-        plan,
-        seen.stage,
-        history,
-        (a, from) => a === 'reportProgress' && from === 'underway' && seen.progressPercent > 0,
-      );
-      if ('stray' in at) throw new SeedStepError(p.code, 'resume', 1, new Error(at.stray));
+        if ('stray' in resume) throw new SeedStepError(p.code, 'resume', 1, new Error(resume.stray));
+        at = 'done' in resume ? { done: seen.stage } : resume;
+      }
       if ('done' in at) {
         // The ledgers, as far as the project has come (a cancelled project takes no ledger entries).
-        if (seen.stage !== 'cancelled') await fileUpTo(p, seen.stage, seed);
+        if (at.done !== 'cancelled') await fileUpTo(p, at.done, seed);
         return;
       }
-      const { input } = plan[at.next]!;
+      const i = at.next;
+      const { input, to } = plan[i]!;
       const label = `${ACTION_LABELS[input.action].zh} (${input.action})`;
       // 验收 needs complete ledgers and archive documents up to 竣工 (the acceptance gate).
-      if (at.next === firstInspection) await fileUpTo(p, 'completed', seed);
+      if (i === firstInspection) await fileUpTo(p, 'completed', seed);
       const who = ACTION_LEVEL[input.action] === 'department' ? deptCaller : ownerCaller;
       // One Update id per (project, step), the same on every attempt and every run.
-      const updateId = `demo-seed/${p.code}/${at.next}-${input.action}`;
+      const updateId = `demo-seed/${p.code}/${i}-${input.action}`;
       const done = await attempt(p, label, () => service.transition(who, p.code, input, { updateId }));
       if (done === true) {
         steps++;
         rereads = 0;
-      } else await reread(label, done.reread);
+        at = i + 1 < plan.length ? { next: i + 1 } : { done: to };
+      } else {
+        await reread(label, done.reread);
+        at = undefined;
+      }
     }
   }
 

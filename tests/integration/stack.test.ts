@@ -1,7 +1,9 @@
 /**
  * `npm start` as a newcomer runs it: a fresh DATA_DIR, everything embedded. It must reach
  * /readyz, serve the console, seed the demo county, stop cleanly on SIGINT, keep its data for
- * the next start, and run beside a second stack with another PORT and DATA_DIR.
+ * the next start, and run beside a second stack with another PORT and DATA_DIR. A worker killed
+ * outright is started again; a seed interrupted by Ctrl-C or by a kill of the whole process group
+ * is finished by the next start, each step taken once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,13 +11,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DEMO_PROJECTS } from '../../db/seed/demo-county.js';
 import { freePort, waitFor } from '../../platform/ports.js';
+import { demoPlan } from '../../scripts/lib/demo-steps.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const running: ChildProcess[] = [];
 
-/** Starts `npm start` and waits until it is up (`ready`) or has begun seeding (`seeding`). */
-async function startStack(dataDir: string, port: number, until: 'ready' | 'seeding' = 'ready') {
+/**
+ * Starts `npm start` and waits until it is up (`ready`), has begun seeding (`seeding`), or its
+ * output matches `until`.
+ */
+async function startStack(dataDir: string, port: number, until: 'ready' | 'seeding' | RegExp = 'ready') {
+  if (!dataDirs.includes(dataDir)) dataDirs.push(dataDir);
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: ROOT,
     env: {
@@ -46,23 +54,35 @@ async function startStack(dataDir: string, port: number, until: 'ready' | 'seedi
         if (!output.includes('seeding the demo county')) throw new Error('not seeding yet');
         return;
       }
+      if (until instanceof RegExp) {
+        if (!until.test(output)) throw new Error(`no ${until} yet`);
+        return;
+      }
       if (!output.includes('press Ctrl-C')) throw new Error('not up yet');
       const res = await fetch(`${base}/readyz`);
       if (res.status !== 200) throw new Error(`readyz ${res.status}`);
     },
-    { timeoutMs: 240_000, intervalMs: until === 'seeding' ? 50 : 500 },
+    { timeoutMs: 240_000, intervalMs: until === 'ready' ? 500 : 50 },
   ).catch((err: Error) => {
     throw new Error(`${err.message}\n--- output ---\n${output}`);
   });
   return {
     base,
     output: () => output,
-    stop: async () => {
+    stop: async (signal: NodeJS.Signals = 'SIGINT') => {
       const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-      process.kill(-child.pid!, 'SIGINT'); // Ctrl-C
+      process.kill(-child.pid!, signal); // Ctrl-C, or a kill of the whole terminal session
       return exited;
     },
   };
+}
+
+/** The steps each demo project's history records, in order (alerts and registration aside). */
+async function stepsTaken(base: string, cookie: string, code: string): Promise<string[]> {
+  const res = await fetch(`${base}/api/projects/${code}`, { headers: { cookie } });
+  expect(res.status, code).toBe(200);
+  const detail = (await res.json()) as { history: { action: string }[] };
+  return detail.history.map((h) => h.action).filter((a) => a !== 'alert' && a !== 'create');
 }
 
 async function login(base: string, username: string) {
@@ -75,8 +95,24 @@ async function login(base: string, username: string) {
   return res.headers.get('set-cookie')!.split(';')[0]!;
 }
 
+const dataDirs: string[] = [];
+
 afterAll(() => {
-  for (const c of running) if (c.exitCode === null) process.kill(-c.pid!, 'SIGKILL');
+  const kill = (pid: number) => {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone already */
+    }
+  };
+  for (const c of running) if (c.exitCode === null && c.signalCode === null) kill(-c.pid!);
+  // A launcher killed outright leaves PostgreSQL and Temporal (own process groups) running.
+  for (const dir of dataDirs) {
+    const file = path.join(dir, 'stack.json');
+    if (!fs.existsSync(file)) continue;
+    const left = JSON.parse(fs.readFileSync(file, 'utf8')) as { postgresPid?: number; temporalPid?: number };
+    for (const pid of [left.postgresPid, left.temporalPid]) if (pid) kill(pid);
+  }
 });
 
 describe('npm start', () => {
@@ -137,28 +173,81 @@ describe('npm start', () => {
     fs.rmSync(otherDir, { recursive: true, force: true });
   });
 
-  it('stops cleanly when Ctrl-C comes during the first seed, and the next start finishes it', async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sanzhang-stack-'));
-    fs.chmodSync(dataDir, 0o755);
-    const port = await freePort();
-    const first = await startStack(dataDir, port, 'seeding');
-    expect(await first.stop()).toBe(0);
-    const out = first.output();
-    expect(out).not.toContain('press Ctrl-C'); // it was stopped before the seed was done
-    expect(out).toMatch(/Temporal client stopped[\s\S]*Temporal dev server stopped[\s\S]*PostgreSQL stopped/);
-    expect(out).not.toMatch(/^\s+at /m); // no stack trace
-    expect(out).not.toContain('ERROR');
+  // Three starts and two worker restarts: about a minute on a quiet machine.
+  it(
+    'finishes a seed interrupted by Ctrl-C and by a killed process group, each step once; restarts a killed worker',
+    { timeout: 300_000 },
+    async () => {
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sanzhang-stack-'));
+      fs.chmodSync(dataDir, 0o755);
+      const port = await freePort();
+      const first = await startStack(dataDir, port, /seeding the demo county: 10 projects/);
+      expect(await first.stop()).toBe(0);
+      const out = first.output();
+      expect(out).not.toContain('press Ctrl-C'); // it was stopped before the seed was done
+      expect(out).toMatch(
+        /Temporal client stopped[\s\S]*Temporal dev server stopped[\s\S]*PostgreSQL stopped/,
+      );
+      expect(out).not.toMatch(/^\s+at /m); // no stack trace
+      expect(out).not.toContain('ERROR');
 
-    const again = await startStack(dataDir, port);
-    expect(again.output()).toContain('seeding the demo county');
-    const cookie = await login(again.base, 'leader');
-    const list = (await (
-      await fetch(`${again.base}/api/projects?pageSize=100`, { headers: { cookie } })
-    ).json()) as any;
-    const codes: string[] = list.items.map((p: { code: string }) => p.code);
-    expect(codes.filter((c) => c.startsWith('CK2026-'))).toHaveLength(10);
-    expect(new Set(codes).size).toBe(codes.length);
-    expect(await again.stop()).toBe(0);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+      const second = await startStack(dataDir, port, /demo projects: [1-8] of 10 done/);
+      // Ready means the demo accounts log in, even while the projects are still being seeded.
+      const ready = (await (await fetch(`${second.base}/readyz`)).json()) as any;
+      expect(ready.status).toBe('ready');
+      expect(ready.demoSeed).toMatchObject({ state: 'seeding', total: 10 });
+      await login(second.base, 'leader');
+      // The worker killed outright: /readyz says not ready at once (a step would wait)…
+      const killWorker = async (stack: { base: string; output: () => string }) => {
+        process.kill(Number(/worker started \(pid (\d+)\)/.exec(stack.output())![1]), 'SIGKILL');
+        await waitFor(
+          'readyz to say not ready',
+          async () => {
+            const res = await fetch(`${stack.base}/readyz`);
+            if (res.status !== 503) throw new Error(`readyz ${res.status}`);
+            expect(((await res.json()) as { worker: string }).worker).toMatch(/^down/);
+          },
+          { timeoutMs: 20_000, intervalMs: 100 },
+        );
+      };
+      await killWorker(second);
+      // …and, the seed stalled half-way, the launcher's whole process group is killed outright:
+      // PostgreSQL and Temporal (in their own groups) are left running on DATA_DIR.
+      expect(await second.stop('SIGKILL')).toBe(null);
+
+      const again = await startStack(dataDir, port);
+      expect(again.output()).toMatch(/died without stopping its PostgreSQL/);
+      expect(again.output()).toContain('seeding the demo county');
+      const cookie = await login(again.base, 'leader');
+      const list = (await (
+        await fetch(`${again.base}/api/projects?pageSize=100`, { headers: { cookie } })
+      ).json()) as any;
+      const codes: string[] = list.items.map((p: { code: string }) => p.code);
+      expect(codes.filter((c) => c.startsWith('CK2026-'))).toHaveLength(10);
+      expect(new Set(codes).size).toBe(codes.length);
+      // Every project took exactly the steps of its plan: none lost, none taken twice.
+      for (const p of DEMO_PROJECTS.slice(0, 10))
+        expect(await stepsTaken(again.base, cookie, p.code), p.code).toEqual(
+          demoPlan(p).map((s) => s.input.action),
+        );
+      expect(((await (await fetch(`${again.base}/readyz`)).json()) as any).demoSeed).toEqual({
+        state: 'done',
+      });
+
+      // A worker killed under a running stack is started again, and /readyz says ready again.
+      await killWorker(again);
+      await waitFor(
+        'the worker to be restarted',
+        async () => {
+          if (!/worker restarted \(pid \d+\)/.test(again.output())) throw new Error('not restarted yet');
+          const res = await fetch(`${again.base}/readyz`);
+          if (res.status !== 200) throw new Error(`readyz ${res.status}`);
+        },
+        { timeoutMs: 120_000, intervalMs: 250 },
+      );
+      expect(again.output()).toMatch(/worker exited unexpectedly \(signal SIGKILL\); restarting it in 1 s/);
+      expect(await again.stop()).toBe(0);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  );
 });
