@@ -116,62 +116,67 @@ afterAll(() => {
 });
 
 describe('npm start', () => {
-  it('brings up the whole stack with demo data, stops cleanly, and keeps the data', async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sanzhang-stack-'));
-    fs.chmodSync(dataDir, 0o755);
-    const port = await freePort();
-    const first = await startStack(dataDir, port);
+  // Four starts (one a second stack beside the first), each seeding or restarting workflows.
+  it(
+    'brings up the whole stack with demo data, stops cleanly, and keeps the data',
+    { timeout: 300_000 },
+    async () => {
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sanzhang-stack-'));
+      fs.chmodSync(dataDir, 0o755);
+      const port = await freePort();
+      const first = await startStack(dataDir, port);
 
-    const html = await (await fetch(`${first.base}/projects`)).text();
-    expect(html).toContain('<div id="app">');
-    expect(html).toContain('三账一表');
-    const cookie = await login(first.base, 'leader');
-    const list = (await (
-      await fetch(`${first.base}/api/projects?pageSize=100`, { headers: { cookie } })
-    ).json()) as any;
-    expect(list.total).toBeGreaterThanOrEqual(10);
-    const stages = new Set(list.items.map((p: { stage: string }) => p.stage));
-    for (const s of ['approved', 'underway', 'rectifying', 'afterCare', 'cancelled'])
-      expect(stages).toContain(s);
+      const html = await (await fetch(`${first.base}/projects`)).text();
+      expect(html).toContain('<div id="app">');
+      expect(html).toContain('三账一表');
+      const cookie = await login(first.base, 'leader');
+      const list = (await (
+        await fetch(`${first.base}/api/projects?pageSize=100`, { headers: { cookie } })
+      ).json()) as any;
+      expect(list.total).toBeGreaterThanOrEqual(10);
+      const stages = new Set(list.items.map((p: { stage: string }) => p.stage));
+      for (const s of ['approved', 'underway', 'rectifying', 'afterCare', 'cancelled'])
+        expect(stages).toContain(s);
 
-    // A second stack beside the first, with its own port and data.
-    const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sanzhang-stack-'));
-    fs.chmodSync(otherDir, 0o755);
-    const second = await startStack(otherDir, await freePort());
-    expect((await fetch(`${second.base}/readyz`)).status).toBe(200);
-    expect((await fetch(`${first.base}/readyz`)).status).toBe(200);
-    expect(await second.stop()).toBe(0);
+      // A second stack beside the first, with its own port and data.
+      const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sanzhang-stack-'));
+      fs.chmodSync(otherDir, 0o755);
+      const second = await startStack(otherDir, await freePort());
+      expect((await fetch(`${second.base}/readyz`)).status).toBe(200);
+      expect((await fetch(`${first.base}/readyz`)).status).toBe(200);
+      expect(await second.stop()).toBe(0);
 
-    // Ctrl-C stops every part in order, and exits 0.
-    expect(await first.stop()).toBe(0);
-    const out = first.output();
-    expect(out).toMatch(
-      /api stopped[\s\S]*worker stopped[\s\S]*Temporal dev server stopped[\s\S]*PostgreSQL stopped/,
-    );
+      // Ctrl-C stops every part in order, and exits 0.
+      expect(await first.stop()).toBe(0);
+      const out = first.output();
+      expect(out).toMatch(
+        /api stopped[\s\S]*worker stopped[\s\S]*Temporal dev server stopped[\s\S]*PostgreSQL stopped/,
+      );
 
-    // Started again on the same DATA_DIR: the same projects, no second seeding.
-    const again = await startStack(dataDir, port);
-    expect(again.output()).not.toContain('seeding the demo county');
-    const cookie2 = await login(again.base, 'leader');
-    const list2 = (await (
-      await fetch(`${again.base}/api/projects?pageSize=100`, { headers: { cookie: cookie2 } })
-    ).json()) as any;
-    expect(list2.items.map((p: { id: string; stage: string }) => [p.id, p.stage])).toEqual(
-      list.items.map((p: { id: string; stage: string }) => [p.id, p.stage]),
-    );
-    // The workflows survived too: a step still goes through the restarted Temporal server.
-    const owner = await login(again.base, 'mbz.op');
-    const first1 = list2.items.find((p: { code: string }) => p.code === 'CK2026-003'); // 实施方式 fixed, 庙坝镇 owns it
-    const step = await fetch(`${again.base}/api/projects/${first1.id}/transitions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: owner },
-      body: JSON.stringify({ action: 'start', startedOn: '2026-04-03' }),
-    });
-    expect(step.status).toBe(200);
-    expect(await again.stop()).toBe(0);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    fs.rmSync(otherDir, { recursive: true, force: true });
-  });
+      // Started again on the same DATA_DIR: the same projects, no second seeding.
+      const again = await startStack(dataDir, port);
+      expect(again.output()).not.toContain('seeding the demo county');
+      const cookie2 = await login(again.base, 'leader');
+      const list2 = (await (
+        await fetch(`${again.base}/api/projects?pageSize=100`, { headers: { cookie: cookie2 } })
+      ).json()) as any;
+      expect(list2.items.map((p: { id: string; stage: string }) => [p.id, p.stage])).toEqual(
+        list.items.map((p: { id: string; stage: string }) => [p.id, p.stage]),
+      );
+      // The workflows survived too: a step still goes through the restarted Temporal server.
+      const owner = await login(again.base, 'mbz.op');
+      const first1 = list2.items.find((p: { code: string }) => p.code === 'CK2026-003'); // 实施方式 fixed, 庙坝镇 owns it
+      const step = await fetch(`${again.base}/api/projects/${first1.id}/transitions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie: owner },
+        body: JSON.stringify({ action: 'start', startedOn: '2026-04-03' }),
+      });
+      expect(step.status).toBe(200);
+      expect(await again.stop()).toBe(0);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.rmSync(otherDir, { recursive: true, force: true });
+    },
+  );
 
   // Three starts and two worker restarts: about a minute on a quiet machine.
   it(
