@@ -30,6 +30,9 @@ COPY api ./api
 COPY platform ./platform
 COPY scripts ./scripts
 COPY --from=build /app/web/dist ./web/dist
+# DATA_DIR (archive documents): compose mounts a named volume here, which takes this owner.
+RUN mkdir -p /data && chown node:node /data
+ENV DATA_DIR=/data
 USER node
 EXPOSE 3000
 # The api by default; compose runs the worker and migrations from the same image.

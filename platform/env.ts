@@ -27,6 +27,8 @@ const schema = z.object({
   AUDIT_KEY: z.string().min(32).optional(),
   /** How often the worker appends a signed checkpoint of the audit chains to DATA_DIR (0: never). */
   AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+  /** A file holding the audit key (a container secret, e.g. /run/secrets/audit_key). */
+  AUDIT_KEY_FILE: z.string().optional(),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   LOGIN_LOCK_MINUTES: z.coerce.number().int().min(1).default(15),
   LOGIN_IP_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),

@@ -18,6 +18,10 @@ import { freePort, waitFor } from './ports.js';
 
 export interface RunningPostgres {
   url: string;
+  port: number;
+  pid?: number;
+  /** Resolves with how the server ended ("code 1", "signal SIGKILL"), asked to or not. */
+  exited: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -187,15 +191,16 @@ export async function startEmbeddedPostgres(opts: {
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   let exited = false;
-  const exit = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      exited = true;
-      resolve();
-    }),
-  );
   // A backstop if the launcher dies without stopping us: never leave the server orphaned.
   const onExit = () => child.kill('SIGINT');
   process.once('exit', onExit);
+  const exit = new Promise<string>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = true;
+      process.removeListener('exit', onExit);
+      resolve(signal ? `signal ${signal}` : `code ${code}`);
+    }),
+  );
 
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${opts.database}`;
   const stop = async () => {
@@ -222,7 +227,7 @@ export async function startEmbeddedPostgres(opts: {
     await stop();
     throw err;
   }
-  return { url, stop };
+  return { url, port, pid: child.pid, exited: exit, stop };
 }
 
 /** Creates the database named in `url` if it does not exist yet (connecting to `postgres`). */

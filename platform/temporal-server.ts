@@ -11,8 +11,13 @@ import { freePort, waitFor } from './ports.js';
 
 export interface RunningTemporal {
   address: string;
+  port: number;
   uiUrl?: string;
+  uiPort?: number;
+  pid?: number;
   process: ChildProcess;
+  /** Resolves with how the server ended ("code 1", "signal SIGKILL"), asked to or not. */
+  exited: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -22,15 +27,17 @@ export async function startTemporalDevServer(opts: {
   dbFile?: string; // omitted: in memory (tests)
   namespace: string;
   ui?: boolean;
-  /** The frontend port: a restarted server keeps its clients' address (a free port when omitted). */
+  /** Ports to listen on (a restart keeps the address its clients know); free ones otherwise. */
   port?: number;
+  uiPort?: number;
 }): Promise<RunningTemporal> {
   const port = opts.port ?? (await freePort());
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
   args.push('--http-port', String(await freePort()), '--metrics-port', String(await freePort()));
   let uiUrl: string | undefined;
+  let uiPort: number | undefined;
   if (opts.ui) {
-    const uiPort = await freePort();
+    uiPort = opts.uiPort ?? (await freePort());
     args.push('--ui-port', String(uiPort));
     uiUrl = `http://127.0.0.1:${uiPort}`;
   } else {
@@ -49,7 +56,13 @@ export async function startTemporalDevServer(opts: {
   const onExit = () => child.kill('SIGKILL'); // backstop: never leave it orphaned
   process.once('exit', onExit);
   let exited: string | undefined;
-  child.on('exit', (code, signal) => (exited = `exited (${signal ?? code})`));
+  const ended = new Promise<string>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = `exited (${signal ?? code})`;
+      process.removeListener('exit', onExit);
+      resolve(signal ? `signal ${signal}` : `code ${code}`);
+    }),
+  );
   const tail: string[] = [];
   const keep = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split('\n')) {
@@ -84,8 +97,12 @@ export async function startTemporalDevServer(opts: {
   }
   return {
     address,
+    port,
     uiUrl,
+    uiPort,
+    pid: child.pid,
     process: child,
+    exited: ended,
     stop: () =>
       new Promise<void>((resolve) => {
         process.removeListener('exit', onExit);

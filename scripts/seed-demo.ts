@@ -13,6 +13,7 @@ import { loadEnv } from '../platform/env.js';
 import { createLogger } from '../platform/log.js';
 import { bundleWorkflows, createWorker } from '../worker/worker.js';
 import { markDemoSeeded, seedDemoProjects, seedOrgsAndUsers } from './lib/demo-seed.js';
+import { describeError } from './lib/seed-retry.js';
 
 const log = createLogger('seed');
 
@@ -53,6 +54,6 @@ async function main() {
 }
 
 main().catch((err: unknown) => {
-  log.error(err instanceof Error ? err.message : String(err));
+  log.error(describeError(err));
   process.exit(1);
 });

@@ -1,31 +1,34 @@
 /**
  * `npm start`: the whole stack on one machine.
- *   PostgreSQL (DATABASE_URL, else embedded under DATA_DIR/pg) → migrations →
- *   Temporal (TEMPORAL_ADDRESS, else the CLI's dev server with DATA_DIR/temporal.db) →
- *   console build (when missing or stale) → worker → api on PORT → demo data on first start.
- * Ctrl-C stops every child in reverse order; the data stays under DATA_DIR for the next start.
+ *   PostgreSQL (DATABASE_URL, else embedded under DATA_DIR/pg) → migrations → demo accounts (first
+ *   start) → Temporal (TEMPORAL_ADDRESS, else the CLI's dev server with DATA_DIR/temporal.db) →
+ *   console build (when missing or stale) → worker → api on PORT → demo projects (first start).
+ * Every process it starts is supervised: one that dies is started again, with backoff, and the log
+ * says so (scripts/lib/supervisor.ts). Ctrl-C stops every child in reverse order; the data stays
+ * under DATA_DIR for the next start, which also finishes a demo seed that was interrupted.
  */
 import { archiveStorageFromEnv } from '../api/src/modules/archives/storage-from-env.js';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createAuditLog } from '../db/audit.js';
 import { initORM, migrateAsOwner, type Orm } from '../db/orm.js';
+import { clearHeartbeat, writeSeedProgress } from '../db/queries/stack-status.js';
+import { DEMO_PROJECTS } from '../db/seed/demo-county.js';
 import { loadAuditKey } from '../platform/audit-key.js';
 import { loadEnv } from '../platform/env.js';
 import { createLogger } from '../platform/log.js';
-import { startEmbeddedPostgres, type RunningPostgres } from '../platform/postgres.js';
-import { writeStackFile } from '../platform/stack-file.js';
+import { startEmbeddedPostgres } from '../platform/postgres.js';
 import { PROJECT_ROOT, ensureTemporalCli } from '../platform/temporal-cli.js';
-import {
-  ensureSearchAttributes,
-  startTemporalDevServer,
-  type RunningTemporal,
-} from '../platform/temporal-server.js';
-import { startNodeChild, type Child } from './lib/children.js';
+import { ensureSearchAttributes, startTemporalDevServer } from '../platform/temporal-server.js';
+import { startNodeChild } from './lib/children.js';
 import { isDemoSeeded, markDemoSeeded, seedDemoProjects, seedOrgsAndUsers } from './lib/demo-seed.js';
+import { describeError } from './lib/seed-retry.js';
+import { stackFilePath, stopLeftovers, writeStackFile, type StackFile } from '../platform/stack-file.js';
+import { supervise } from './lib/supervisor.js';
 
 const log = createLogger('start');
 
@@ -50,71 +53,113 @@ async function main() {
   };
   process.once('SIGINT', () => void shutdown(0));
   process.once('SIGTERM', () => void shutdown(0));
-  const onChildExit = (name: string, code: number | null) => {
-    log.error(`${name} exited unexpectedly (code ${code}); stopping the stack`);
-    void shutdown(1);
+  const supervision = {
+    log,
+    stopping: () => shuttingDown,
+    onGiveUp: (reason: string) => {
+      log.error(`${reason}; stopping the stack (see docs/operations.md)`);
+      void shutdown(1);
+    },
   };
 
   try {
+    // A launcher killed outright leaves its servers running on DATA_DIR: stop them first.
+    await stopLeftovers(env.dataDir, log);
+    // Lets `npm run audit:verify` find the running database, and the next start find leftovers.
+    const stackFile: StackFile = { pid: process.pid };
+    const saveStackFile = () => writeStackFile(env.dataDir, stackFile);
+    saveStackFile();
+    stack.push({
+      name: 'stack file',
+      stop: async () => fs.rmSync(stackFilePath(env.dataDir), { force: true }),
+    });
+
     // 1. PostgreSQL
     let databaseUrl = env.DATABASE_URL;
     const embedded = !databaseUrl;
     if (!databaseUrl) {
-      log.info(`starting embedded PostgreSQL (data in ${path.join(env.dataDir, 'pg')})…`);
-      const pg: RunningPostgres = await startEmbeddedPostgres({
-        dir: path.join(env.dataDir, 'pg'),
-        database: 'sanzhang',
-        log,
+      const dir = path.join(env.dataDir, 'pg');
+      log.info(`starting embedded PostgreSQL (data in ${dir})…`);
+      let port: number | undefined;
+      const pg = await supervise({
+        ...supervision,
+        name: 'PostgreSQL',
+        // A restart keeps the port: the worker and the api know this address.
+        start: () => startEmbeddedPostgres({ dir, database: 'sanzhang', log, port }),
+        onStarted: (server) => {
+          port = server.port;
+          databaseUrl = server.url;
+          Object.assign(stackFile, { databaseUrl: server.url, postgresPid: server.pid });
+          saveStackFile();
+        },
       });
       stack.push({ name: 'PostgreSQL', stop: pg.stop });
-      databaseUrl = pg.url;
     } else {
       log.info('using PostgreSQL from DATABASE_URL');
+      stackFile.databaseUrl = databaseUrl;
+      saveStackFile();
     }
+    const dbUrl = databaseUrl!;
 
     // 2. Migrations (as the database owner), then the application's own role for everything else
-    const applied = await migrateAsOwner(databaseUrl);
+    const applied = await migrateAsOwner(dbUrl);
     log.info(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema up to date');
-    const orm: Orm = await initORM(databaseUrl);
+    const orm: Orm = await initORM(dbUrl);
     stack.push({ name: 'database pool', stop: () => orm.close() });
     // Created here, before the worker and the api start, so both read the same key.
     const audit = createAuditLog(loadAuditKey(env));
-    // Lets `npm run audit:verify` find the running database.
-    writeStackFile(env.dataDir, { databaseUrl, pid: process.pid });
-    stack.push({
-      name: 'stack file',
-      stop: async () => fs.rmSync(path.join(env.dataDir, 'stack.json'), { force: true }),
-    });
+
+    // The demo accounts before the api: once the api answers ready, they can log in.
+    const seeding = embedded && env.DEMO_SEED !== 'off' && !(await isDemoSeeded(orm));
+    let accounts: Promise<void> = Promise.resolve();
+    if (seeding) {
+      log.info('seeding the demo county (first start): org units and accounts…');
+      accounts = seedOrgsAndUsers(orm, env.DEMO_PASSWORD, audit);
+      accounts.catch(() => undefined); // awaited below; meanwhile Temporal starts
+    }
 
     // 3. Temporal
     let temporalAddress = env.TEMPORAL_ADDRESS;
     let uiUrl: string | undefined;
     if (!temporalAddress) {
       const cli = await ensureTemporalCli(log);
-      log.info(
-        `starting the Temporal dev server (${cli}; state in ${path.join(env.dataDir, 'temporal.db')})…`,
-      );
-      const server: RunningTemporal = await startTemporalDevServer({
-        cli,
-        log,
-        dbFile: path.join(env.dataDir, 'temporal.db'),
-        namespace: env.TEMPORAL_NAMESPACE,
-        ui: env.TEMPORAL_UI === 'on',
+      const dbFile = path.join(env.dataDir, 'temporal.db');
+      log.info(`starting the Temporal dev server (${cli}; state in ${dbFile})…`);
+      let port: number | undefined;
+      let uiPort: number | undefined;
+      const server = await supervise({
+        ...supervision,
+        name: 'Temporal dev server',
+        start: () =>
+          startTemporalDevServer({
+            cli,
+            log,
+            dbFile,
+            namespace: env.TEMPORAL_NAMESPACE,
+            ui: env.TEMPORAL_UI === 'on',
+            port,
+            uiPort,
+          }),
+        onStarted: (s) => {
+          ({ port, uiPort, uiUrl } = s);
+          temporalAddress = s.address;
+          stackFile.temporalPid = s.pid;
+          saveStackFile();
+        },
       });
       stack.push({ name: 'Temporal dev server', stop: server.stop });
-      temporalAddress = server.address;
-      uiUrl = server.uiUrl;
     } else {
       log.info(`using Temporal at ${temporalAddress}`);
     }
     // The native connection, as the api and the worker have. (On grpc-js, a call retrying when
     // Ctrl-C closed the channel during the seed threw from its timer and crashed the launcher.)
     Runtime.install({ logger: new DefaultLogger('WARN') });
-    const connection = await NativeConnection.connect({ address: temporalAddress });
+    const connection = await NativeConnection.connect({ address: temporalAddress! });
     stack.push({ name: 'Temporal client', stop: () => connection.close() });
     await ensureSearchAttributes(connection, env.TEMPORAL_NAMESPACE);
     // And lets `npm run reconcile` find the workflows.
-    writeStackFile(env.dataDir, { databaseUrl, temporalAddress, pid: process.pid });
+    stackFile.temporalAddress = temporalAddress;
+    saveStackFile();
 
     // 4. Console
     await buildConsoleIfStale();
@@ -122,43 +167,56 @@ async function main() {
     // 5. Worker and api
     const childEnv = {
       ...process.env,
-      DATABASE_URL: databaseUrl,
+      DATABASE_URL: dbUrl,
       TEMPORAL_ADDRESS: temporalAddress,
       NODE_ENV: 'production',
     };
-    log.info('starting the worker…');
-    const worker: Child = await startNodeChild({
-      name: 'worker',
-      entry: path.join(PROJECT_ROOT, 'worker/main.ts'),
-      env: childEnv,
-      log,
-      onUnexpectedExit: onChildExit,
-    });
-    stack.push(worker);
-    log.info('starting the api…');
-    const api: Child = await startNodeChild({
-      name: 'api',
-      entry: path.join(PROJECT_ROOT, 'api/src/main.ts'),
-      env: childEnv,
-      log,
-      onUnexpectedExit: onChildExit,
-    });
-    stack.push(api);
-
-    // 6. Demo data, on the first start of an embedded stack
-    if (embedded && env.DEMO_SEED !== 'off' && !(await isDemoSeeded(orm))) {
-      log.info('seeding the demo county (first start)…');
-      await seedOrgsAndUsers(orm, env.DEMO_PASSWORD, audit);
-      const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
-      await seedDemoProjects({
-        audit,
-        orm,
-        temporal,
-        taskQueue: env.TEMPORAL_TASK_QUEUE,
-        log,
-        small: env.DEMO_SEED === 'small',
-        storage: archiveStorageFromEnv(env),
+    const child = (name: 'worker' | 'api', entry: string) =>
+      supervise({
+        ...supervision,
+        name,
+        start: () => startNodeChild({ name, entry: path.join(PROJECT_ROOT, entry), env: childEnv, log }),
+        onStarted: (c, restart) => {
+          if (restart === 0) log.info(`${name} started (pid ${c.pid})`);
+        },
+        // The dead worker's heartbeat goes at once: /readyz says "not ready" until the next one beats.
+        onDown: (c) => {
+          if (name === 'worker')
+            void clearHeartbeat(orm, env.TEMPORAL_TASK_QUEUE, `${c.pid}@${os.hostname()}`).catch(
+              () => undefined,
+            );
+        },
       });
+    log.info('starting the worker…');
+    stack.push(await child('worker', 'worker/main.ts'));
+    await accounts;
+    const total = env.DEMO_SEED === 'small' ? 10 : DEMO_PROJECTS.length;
+    if (seeding) await writeSeedProgress(orm, { done: 0, total });
+    log.info('starting the api…');
+    stack.push(await child('api', 'api/src/main.ts'));
+
+    // 6. Demo projects, on the first start of an embedded stack (or to finish an interrupted seed)
+    if (seeding) {
+      log.info(`seeding the demo county: ${total} projects through their workflows…`);
+      const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+      try {
+        await seedDemoProjects({
+          audit,
+          orm,
+          temporal,
+          taskQueue: env.TEMPORAL_TASK_QUEUE,
+          log,
+          small: env.DEMO_SEED === 'small',
+          storage: archiveStorageFromEnv(env),
+        });
+      } catch (err) {
+        if (shuttingDown) return;
+        log.error(
+          `the demo seed stopped: ${describeError(err)}. Start again (npm start) to resume it: ` +
+            'every project continues from the stage it reached, nothing is done twice.',
+        );
+        return void shutdown(1);
+      }
       await markDemoSeeded(orm);
     }
 
@@ -173,7 +231,7 @@ async function main() {
   } catch (err) {
     // Once stopping, the seed's calls fail as their connections close: that is the stop, not an error.
     if (shuttingDown) return;
-    log.error(err instanceof Error ? err.message : String(err));
+    log.error(describeError(err));
     await shutdown(1);
   }
 }

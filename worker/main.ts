@@ -6,6 +6,7 @@ import { initORM } from '../db/orm.js';
 import { loadAuditKey } from '../platform/audit-key.js';
 import { deadlineConfig, loadEnv } from '../platform/env.js';
 import { createLogger } from '../platform/log.js';
+import { startHeartbeat } from './heartbeat.js';
 import { bundleWorkflows, createWorker } from './worker.js';
 
 const log = createLogger('worker');
@@ -41,7 +42,9 @@ async function main() {
           intervalMs: env.AUDIT_CHECKPOINT_SECONDS * 1000,
         })
       : undefined;
+  const heartbeat = startHeartbeat({ worker, orm, taskQueue: env.TEMPORAL_TASK_QUEUE, log });
   await worker.run();
+  await heartbeat.stop();
   await checkpoints?.stop();
   await connection.close();
   await orm.close();

@@ -92,7 +92,12 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     login: { maxFailures: 5, lockMinutes: 15, ipLimitPerMinute: 30, ...deps.login },
   });
   const routes: RouteDef[] = [
-    ...healthRoutes({ orm: deps.orm, temporal: deps.temporal, namespace: deps.namespace }),
+    ...healthRoutes({
+      orm: deps.orm,
+      temporal: deps.temporal,
+      namespace: deps.namespace,
+      taskQueue: deps.taskQueue,
+    }),
     ...authRoutes({
       auth,
       secureCookies: (req) => deps.cookieSecure === 'on' || (deps.cookieSecure === 'auto' && req.secure),

@@ -5,6 +5,9 @@ import type { Logger } from '../../platform/log.js';
 export interface Child {
   name: string;
   process: ChildProcess;
+  pid?: number;
+  /** Resolves with how the process ended ("code 1", "signal SIGKILL"), asked to or not. */
+  exited: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -16,7 +19,7 @@ export function startNodeChild(opts: {
   readyTimeoutMs?: number;
   /** Extra node flags, e.g. `--cpu-prof` for a benchmark's profile of this child. */
   execArgv?: string[];
-  onUnexpectedExit: (name: string, code: number | null) => void;
+  onUnexpectedExit?: (name: string, code: number | null) => void;
 }): Promise<Child> {
   const child = fork(opts.entry, [], {
     execArgv: ['--import', 'tsx', ...(opts.execArgv ?? [])],
@@ -24,13 +27,17 @@ export function startNodeChild(opts: {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let stopping = false;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `code ${code}`)),
+  );
   child.once('exit', (code) => {
-    if (!stopping) opts.onUnexpectedExit(opts.name, code);
+    if (!stopping) opts.onUnexpectedExit?.(opts.name, code);
   });
   const handle: Child = {
     name: opts.name,
     process: child,
+    pid: child.pid,
+    exited,
     stop: async () => {
       stopping = true;
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -41,10 +48,11 @@ export function startNodeChild(opts: {
     },
   };
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${opts.name} did not become ready`)),
-      opts.readyTimeoutMs ?? 120_000,
-    );
+    const timer = setTimeout(() => {
+      // Not left running beside the next attempt.
+      void handle.stop();
+      reject(new Error(`${opts.name} did not become ready`));
+    }, opts.readyTimeoutMs ?? 120_000);
     child.on('message', (m: unknown) => {
       if (typeof m === 'object' && m !== null && (m as { type?: string }).type === 'ready') {
         clearTimeout(timer);

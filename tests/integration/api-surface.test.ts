@@ -12,12 +12,32 @@ afterAll(async () => {
 });
 
 describe('health', () => {
-  it('answers /healthz and /readyz with PostgreSQL and Temporal both reachable', async () => {
+  it('answers /healthz and /readyz with PostgreSQL, Temporal and a worker up', async () => {
     const live = await fetch(`${stack.baseUrl}/healthz`);
     expect(live.status).toBe(200);
     const ready = await fetch(`${stack.baseUrl}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', postgres: 'ok', temporal: 'ok' });
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      postgres: 'ok',
+      temporal: 'ok',
+      worker: 'ok',
+      demoSeed: { state: 'none' },
+    });
+  });
+
+  it('says not ready while no worker beats, and ready again once one runs', async () => {
+    await stack.stopWorker();
+    const down = await fetch(`${stack.baseUrl}/readyz`);
+    expect(down.status).toBe(503);
+    expect(await down.json()).toMatchObject({
+      status: 'unavailable',
+      worker: expect.stringMatching(/^down/),
+    });
+    await stack.startWorker();
+    await expect
+      .poll(async () => (await fetch(`${stack.baseUrl}/readyz`)).status, { timeout: 10_000 })
+      .toBe(200);
   });
 });
 

@@ -19,6 +19,7 @@ import type { RouteDef } from '../../api/src/http.js';
 import { createAuditLog, type AuditLog } from '../../db/audit.js';
 import { initORM, type Orm } from '../../db/orm.js';
 import { createLogger } from '../../platform/log.js';
+import { startHeartbeat } from '../../worker/heartbeat.js';
 import { createWorker } from '../../worker/worker.js';
 import { DEFAULT_DEADLINE_CONFIG, type DeadlineConfig } from '../../domain/deadlines.js';
 import type { NotificationChannel } from '../../activities/notify.activities.js';
@@ -93,6 +94,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
   let worker!: Worker;
   let running: Promise<void> = Promise.resolve();
   let closeWorkerConnection: () => Promise<void> = async () => {};
+  let heartbeat: { stop(): Promise<void> } | undefined;
   const startWorker = async () => {
     const created = await createWorker({
       address,
@@ -106,12 +108,15 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     });
     worker = created.worker;
     running = worker.run();
+    // As worker/main.ts does: the api's /readyz looks for it.
+    heartbeat = startHeartbeat({ worker, orm, taskQueue });
     closeWorkerConnection = () => created.connection.close();
     stack.worker = worker;
   };
   const stopWorker = async () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await running;
+    await heartbeat?.stop();
     await closeWorkerConnection();
   };
 

@@ -33,6 +33,44 @@ describe('docker-compose.yml', () => {
     expect(compose.services.api.command.join(' ')).toContain('api/src/main.ts');
   });
 
+  it('gives the api, the worker and the seed (migrate) one audit key, from a secret', () => {
+    const secret = compose.secrets?.audit_key;
+    expect(secret?.file, 'a top-level audit_key secret read from a file').toBeTruthy();
+    expect(root(secret.file).startsWith(root('secrets/')), 'kept out of the repository (secrets/)').toBe(
+      true,
+    );
+    expect(fs.readFileSync(root('.gitignore'), 'utf8')).toMatch(/^\/?secrets\/?$/m);
+    for (const name of ['api', 'worker', 'migrate']) {
+      const s = compose.services[name];
+      expect(s.secrets, name).toContain('audit_key');
+      expect(s.environment.AUDIT_KEY_FILE, name).toBe('/run/secrets/audit_key');
+      // A literal key in the file would be in every clone; none means each container made its own.
+      expect(s.environment.AUDIT_KEY, name).toBeUndefined();
+    }
+  });
+
+  it('persists DATA_DIR on a named volume shared by the api, the worker and the seed', () => {
+    for (const name of ['api', 'worker', 'migrate']) {
+      const s = compose.services[name];
+      const dataDir = s.environment.DATA_DIR;
+      expect(dataDir, name).toMatch(/^\//);
+      const mount = (s.volumes ?? []).find((v: string) => v.split(':')[1] === dataDir);
+      expect(mount, `${name} mounts a volume at ${dataDir}`).toBeTruthy();
+      const volume = mount.split(':')[0];
+      expect(Object.keys(compose.volumes), `${volume} is a named volume`).toContain(volume);
+    }
+    const volumeOf = (name: string) => compose.services[name].volumes[0].split(':')[0];
+    expect(volumeOf('worker')).toBe(volumeOf('api'));
+    expect(volumeOf('migrate')).toBe(volumeOf('api'));
+  });
+
+  it('restarts every long-running service, and never the one-shot migration', () => {
+    for (const [name, s] of Object.entries<any>(compose.services)) {
+      if (name === 'migrate') expect(s.restart, name).toBe('no');
+      else expect(['always', 'unless-stopped', 'on-failure'], name).toContain(s.restart);
+    }
+  });
+
   it('points each service command at a file that exists', () => {
     for (const s of Object.values<any>(compose.services)) {
       const file = (s.command ?? []).find((a: string) => a.endsWith('.ts'));
@@ -47,6 +85,11 @@ describe('Dockerfile', () => {
     const bases = [...text.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]!);
     expect(bases.length).toBeGreaterThan(0);
     for (const b of bases.filter((b) => b.includes(':'))) expect(b).not.toMatch(/alpine|musl/);
+  });
+  it('gives DATA_DIR a directory the unprivileged user owns (a fresh named volume takes its owner)', () => {
+    expect(text).toMatch(/^ENV DATA_DIR=\/data$/m);
+    expect(text).toMatch(/mkdir -p \/data && chown node:node \/data/);
+    expect(text.indexOf('chown node:node /data')).toBeLessThan(text.indexOf('USER node'));
   });
   it('copies every runtime folder', () => {
     for (const dir of ['domain', 'db', 'workflows', 'activities', 'worker', 'api', 'platform'])

@@ -1,12 +1,20 @@
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { Orm } from '../../../../db/orm.js';
+import { HEARTBEAT_STALE_MS, demoSeedStatus, heartbeatAgeMs } from '../../../../db/queries/stack-status.js';
 import { defineRoute, type RouteDef } from '../../http.js';
 
 const readySchema = z.object({
   status: z.enum(['ready', 'unavailable']),
   postgres: z.string(),
   temporal: z.string(),
+  /** `ok` while a worker of the task queue beats (worker/heartbeat.ts); steps wait without one. */
+  worker: z.string(),
+  /** The demo county: still being seeded (`done` of `total` projects), done, or never seeded. */
+  demoSeed: z.union([
+    z.object({ state: z.enum(['none', 'done']) }),
+    z.object({ state: z.literal('seeding'), done: z.number().int(), total: z.number().int() }),
+  ]),
 });
 
 function within<T>(ms: number, p: Promise<T>): Promise<T> {
@@ -16,7 +24,12 @@ function within<T>(ms: number, p: Promise<T>): Promise<T> {
   ]);
 }
 
-export function healthRoutes(deps: { orm: Orm; temporal: Client; namespace: string }): RouteDef[] {
+export function healthRoutes(deps: {
+  orm: Orm;
+  temporal: Client;
+  namespace: string;
+  taskQueue: string;
+}): RouteDef[] {
   return [
     defineRoute({
       method: 'get',
@@ -30,7 +43,8 @@ export function healthRoutes(deps: { orm: Orm; temporal: Client; namespace: stri
     defineRoute({
       method: 'get',
       path: '/readyz',
-      summary: 'readiness: PostgreSQL and Temporal both reachable',
+      summary:
+        'readiness: PostgreSQL and Temporal reachable and a worker alive; also whether the demo county is still being seeded',
       tags: ['health'],
       access: 'public',
       response: readySchema,
@@ -41,12 +55,27 @@ export function healthRoutes(deps: { orm: Orm; temporal: Client; namespace: stri
             () => 'ok',
             (e: unknown) => `down: ${e instanceof Error ? e.message.split('\n')[0] : 'unreachable'}`,
           );
+        let age: number | null = null;
+        let demoSeed: z.infer<typeof readySchema>['demoSeed'] = { state: 'none' };
         const [postgres, temporal] = await Promise.all([
-          check(() => deps.orm.em.fork().execute('SELECT 1', [], 'all')),
+          check(async () => {
+            age = await heartbeatAgeMs(deps.orm, deps.taskQueue);
+            demoSeed = await demoSeedStatus(deps.orm);
+          }),
           check(() => deps.temporal.workflowService.describeNamespace({ namespace: deps.namespace })),
         ]);
-        const ok = postgres === 'ok' && temporal === 'ok';
-        res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'unavailable', postgres, temporal });
+        const worker =
+          postgres !== 'ok'
+            ? 'unknown: PostgreSQL unreachable'
+            : age === null
+              ? `down: no worker polls task queue ${deps.taskQueue}`
+              : age > HEARTBEAT_STALE_MS
+                ? `down: no heartbeat for ${Math.round(age / 1000)} s`
+                : 'ok';
+        const ok = postgres === 'ok' && temporal === 'ok' && worker === 'ok';
+        res
+          .status(ok ? 200 : 503)
+          .json({ status: ok ? 'ready' : 'unavailable', postgres, temporal, worker, demoSeed });
         return undefined;
       },
     }),

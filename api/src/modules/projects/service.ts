@@ -168,6 +168,10 @@ export function createProjectService(deps: {
       return detail(caller, record.id);
     },
 
+    /**
+     * `idem` names the request: its key becomes the step's Update id, so a second call with the
+     * same key is answered with the first call's outcome instead of being taken again.
+     */
     async transition(
       caller: Caller,
       idOrCode: string,
