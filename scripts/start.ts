@@ -8,7 +8,6 @@
  * under DATA_DIR for the next start, which also finishes a demo seed that was interrupted.
  */
 import { archiveStorageFromEnv } from '../api/src/modules/archives/storage-from-env.js';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +21,7 @@ import { loadAuditKey } from '../platform/audit-key.js';
 import { loadEnv } from '../platform/env.js';
 import { createLogger } from '../platform/log.js';
 import { startEmbeddedPostgres } from '../platform/postgres.js';
+import { buildConsoleIfStale } from './lib/console-build.js';
 import { PROJECT_ROOT, ensureTemporalCli } from '../platform/temporal-cli.js';
 import { ensureSearchAttributes, startTemporalDevServer } from '../platform/temporal-server.js';
 import { startNodeChild } from './lib/children.js';
@@ -162,7 +162,7 @@ async function main() {
     saveStackFile();
 
     // 4. Console
-    await buildConsoleIfStale();
+    await buildConsoleIfStale(() => log.info('building the console (vite build)…'));
 
     // 5. Worker and api
     const childEnv = {
@@ -234,53 +234,6 @@ async function main() {
     log.error(describeError(err));
     await shutdown(1);
   }
-}
-
-/** Builds the console with Vite when web/dist is missing or older than its sources. */
-async function buildConsoleIfStale(): Promise<void> {
-  const dist = path.join(PROJECT_ROOT, 'web/dist/index.html');
-  const builtAt = fs.existsSync(dist) ? fs.statSync(dist).mtimeMs : 0;
-  const newest = newestMtime(
-    [path.join(PROJECT_ROOT, 'web'), path.join(PROJECT_ROOT, 'domain')],
-    ['dist', 'node_modules'],
-  );
-  if (builtAt >= newest) return;
-  log.info('building the console (vite build)…');
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        path.join(PROJECT_ROOT, 'node_modules/vite/bin/vite.js'),
-        'build',
-        '--config',
-        'web/vite.config.ts',
-        '--logLevel',
-        'warn',
-      ],
-      {
-        cwd: PROJECT_ROOT,
-        stdio: 'inherit',
-      },
-    );
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`console build failed (exit ${code})`)),
-    );
-  });
-}
-
-function newestMtime(dirs: string[], skip: string[]): number {
-  let newest = 0;
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      if (skip.includes(entry.name)) continue;
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else newest = Math.max(newest, fs.statSync(full).mtimeMs);
-    }
-  };
-  for (const d of dirs) if (fs.existsSync(d)) walk(d);
-  return newest;
 }
 
 void main();

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PROJECTS } from '../../db/seed/demo-county.js';
 import { freePort, waitFor } from '../../platform/ports.js';
 import { demoPlan } from '../../scripts/lib/demo-steps.js';
-import { buildConsoleIfStale } from '../support/web-dist.js';
+import { buildConsoleIfStale } from '../../scripts/lib/console-build.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const running: ChildProcess[] = [];
@@ -97,7 +97,7 @@ async function login(base: string, username: string) {
 }
 
 // Shared setup, outside each test's time: the console build the launcher would otherwise make.
-beforeAll(buildConsoleIfStale);
+beforeAll(() => buildConsoleIfStale());
 const dataDirs: string[] = [];
 
 afterAll(() => {

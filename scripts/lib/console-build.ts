@@ -1,7 +1,7 @@
 /**
- * The console build `npm start` serves (web/dist), made before the launcher tests start their
- * stacks: the launcher builds it itself when it is missing or older than its sources (the same
- * rule as here), which on a clean clone put a whole Vite build inside a test's time limit.
+ * The console build `npm start` serves (web/dist): made by the launcher when it is missing or
+ * older than its sources, and by the launcher tests before they start their stacks (on a clean
+ * clone a whole Vite build inside a test's time limit was too much).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,11 +24,12 @@ function newestMtime(dirs: string[], skip: string[]): number {
   return newest;
 }
 
-export async function buildConsoleIfStale(): Promise<void> {
+export async function buildConsoleIfStale(onBuild?: () => void): Promise<void> {
   const dist = path.join(ROOT, 'web/dist/index.html');
   const builtAt = fs.existsSync(dist) ? fs.statSync(dist).mtimeMs : 0;
   const sources = newestMtime([path.join(ROOT, 'web'), path.join(ROOT, 'domain')], ['dist', 'node_modules']);
   if (builtAt >= sources) return;
+  onBuild?.();
   await new Promise<void>((resolve, reject) => {
     const child = spawn(
       process.execPath,
