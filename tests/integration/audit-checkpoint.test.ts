@@ -135,10 +135,12 @@ describe('audit checkpoints', () => {
     const valid = lines();
     const latest = JSON.parse(valid.at(-1)!);
     // Someone who can write the file but lacks the key lowers a chain's length (to cover a deletion)…
-    const chain = Object.keys(latest.chains)[0]!;
+    // (the longest chain, shortened by one: an edit that changes nothing would keep its signature)
+    const lengths = Object.entries(latest.chains as Record<string, { length: number }>);
+    const [chain, head] = lengths.reduce((a, b) => (b[1].length > a[1].length ? b : a));
     const edited = {
       ...latest,
-      chains: { ...latest.chains, [chain]: { ...latest.chains[chain], length: 1 } },
+      chains: { ...latest.chains, [chain]: { ...head, length: head.length - 1 } },
     };
     // …or signs a whole checkpoint with another key.
     const heads = new Map(Object.entries(latest.chains).map(([c, h]) => [Number(c), h as never]));
