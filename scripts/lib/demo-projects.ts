@@ -14,7 +14,7 @@ import type { IdempotentRequest } from '../../api/src/idempotency.js';
 import type { Client } from '@temporalio/client';
 import { ACTION_LEVEL } from '../../domain/access.js';
 import { ACTION_LABELS, type Stage } from '../../domain/lifecycle.js';
-import { stageRank } from '../../domain/ledgers.js';
+import { PROGRESS_ORDER, stageRank } from '../../domain/ledgers.js';
 import type { AuditLog } from '../../db/audit.js';
 import type { Orm } from '../../db/orm.js';
 import { DEMO_PROJECTS, type DemoProject } from '../../db/seed/demo-county.js';
@@ -38,19 +38,6 @@ import {
   type RetryPolicy,
 } from './seed-retry.js';
 import { writeSeedProgress } from '../../db/queries/stack-status.js';
-
-/** The stages in the order a project passes them, for filling its file one stage at a time. */
-const FILE_STAGES: Stage[] = [
-  'approved',
-  'designApproved',
-  'methodFixed',
-  'underway',
-  'completed',
-  'accepted',
-  'reimbursed',
-  'afterCare',
-  'closed',
-];
 
 export interface SeedProjectsDeps {
   orm: Orm;
@@ -221,7 +208,7 @@ export async function seedDemoProjects(deps: SeedProjectsDeps): Promise<number> 
           )
       )[0]?.stage;
     let after = await read();
-    for (const s of FILE_STAGES) {
+    for (const s of PROGRESS_ORDER) {
       if (stageRank(s) > stageRank(stage)) break;
       if (after !== undefined && stageRank(after) >= stageRank(s)) continue;
       const from = after;
