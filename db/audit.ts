@@ -249,12 +249,6 @@ export function createChainVerifier(key: Buffer, checkpoint?: Checkpoint) {
   };
 }
 
-export function verifyChain(key: Buffer, rows: AuditRow[]): VerifyResult {
-  const v = createChainVerifier(key);
-  v.push(rows);
-  return v.result();
-}
-
 /** Reads the whole table in id order, in batches, and verifies it (against a checkpoint if given). */
 export async function verifyAuditTable(
   query: (sql: string, params: unknown[]) => Promise<AuditRow[]>,

@@ -350,7 +350,6 @@ export const ledgerEntryWriteSchema = ledgersSchema
       .describe('The entry this write appended; it also appears in its section of the ledgers.'),
   })
   .describe('The three ledgers as they are after the write, and the entry this write appended.');
-export type LedgerEntryWriteDto = z.infer<typeof ledgerEntryWriteSchema>;
 
 /**
  * Every ledger write: its path under /api/projects/:id/ledgers/, its method, its body and its

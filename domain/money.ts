@@ -13,10 +13,6 @@ export type Fen = number;
  */
 export const MAX_FEN = 1_000_000_000_000;
 
-export function isFen(value: unknown): value is Fen {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
 /** Sum of amounts in fen, exact; throws if the total leaves the safe-integer range. */
 export function sumFen(amounts: readonly Fen[]): Fen {
   let total = 0n;
