@@ -19,7 +19,7 @@ import type { AuditLog } from '../../db/audit.js';
 import type { Orm } from '../../db/orm.js';
 import { DEMO_PROJECTS, type DemoProject } from '../../db/seed/demo-county.js';
 import type { ProjectStateView } from '../../domain/project-records.js';
-import { getProjectStateQuery } from '../../workflows/project.workflow.js';
+import { getProjectStateQuery } from '../../workflows/project.messages.js';
 import type { ArchiveStorage } from '../../api/src/modules/archives/storage.js';
 import { createProjectRepository } from '../../api/src/modules/projects/repository.js';
 import { createProjectService, type Caller } from '../../api/src/modules/projects/service.js';

@@ -19,12 +19,12 @@ import { SYSTEM_ACTOR, type NewProjectRecord } from '../../domain/project-record
 import {
   getProjectStateQuery,
   overdueKey,
-  projectWorkflow,
   registeredUpdate,
-  STEPS_BEFORE_RENEWAL_PATCH,
   townshipsKey,
   villagesKey,
-} from '../../workflows/project.workflow.js';
+} from '../../workflows/project.messages.js';
+import { STEPS_BEFORE_RENEWAL_PATCH } from '../../workflows/project.patches.js';
+import { projectWorkflow } from '../../workflows/project.workflow.js';
 import { aProject } from '../support/builders.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 import { eventually, take, walkTo, loginActors, type Actors } from '../support/walk.js';
