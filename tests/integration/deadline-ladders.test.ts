@@ -27,7 +27,8 @@ import { STEPS_BEFORE_RENEWAL_PATCH } from '../../workflows/project.patches.js';
 import { projectWorkflow } from '../../workflows/project.workflow.js';
 import { aProject } from '../support/builders.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
-import { eventually, take, walkTo, loginActors, type Actors } from '../support/walk.js';
+import { eventually } from '../support/eventually.js';
+import { take, walkTo, loginActors, type Actors } from '../support/walk.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
 const DAY_MS = 1000;
