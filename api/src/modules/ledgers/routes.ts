@@ -1,13 +1,11 @@
 import { z } from 'zod';
+import { fundDocumentInputSchema, fundSourceLinkSchema } from '../../../../domain/ledgers/inputs.js';
+import { fundDocumentSchema, ledgersSchema } from '../../../../domain/ledgers/outputs.js';
 import {
-  fundDocumentInputSchema,
-  fundDocumentSchema,
-  fundSourceLinkSchema,
   LEDGER_WRITES,
   ledgerRecordWriteSchema,
-  ledgersSchema,
   type LedgerWritePath,
-} from '../../../../domain/ledgers.js';
+} from '../../../../domain/ledgers/writes.js';
 import { AppError } from '../../../../domain/errors.js';
 import { defineRoute, type RouteDef } from '../../http.js';
 import { callerOf } from '../projects/routes.js';

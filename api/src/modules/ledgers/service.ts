@@ -7,16 +7,12 @@
  */
 import { canWriteLedger, isCountyWide, type Principal } from '../../../../domain/access.js';
 import { AppError } from '../../../../domain/errors.js';
-import {
-  checkDisbursement,
-  checkSettlement,
-  ledgerCompleteness,
-  reconcileLedgers,
-  type LedgerKind,
-  type LedgersDto,
-  type FundDocumentDto,
-  type FundDocumentInput,
-} from '../../../../domain/ledgers.js';
+import { checkDisbursement, checkSettlement } from '../../../../domain/ledgers/money-checks.js';
+import { ledgerCompleteness } from '../../../../domain/ledgers/completeness.js';
+import { reconcileLedgers } from '../../../../domain/ledgers/reconciliation.js';
+import type { LedgerKind } from '../../../../domain/ledgers/kinds.js';
+import type { LedgersDto, FundDocumentDto } from '../../../../domain/ledgers/outputs.js';
+import type { FundDocumentInput } from '../../../../domain/ledgers/inputs.js';
 import { fenFromDb, sumFen } from '../../../../domain/money.js';
 import type { AuditLog } from '../../../../db/audit.js';
 import type { Orm } from '../../../../db/orm.js';
