@@ -16,7 +16,7 @@ import type { LedgerWrites } from './writes.js';
 type Writer = keyof LedgerWrites;
 
 export function ledgerRoutes(service: LedgerService, writes: LedgerWrites): RouteDef[] {
-  /** A ledger write: method, body and answer from the shared table (domain/ledgers.ts LEDGER_WRITES). */
+  /** A ledger write: method, body and answer from the shared table (domain/ledgers/writes.ts LEDGER_WRITES). */
   const entry = (path: LedgerWritePath, summary: string, writer: Writer): RouteDef => {
     const { method, body, answer } = LEDGER_WRITES[path];
     return defineRoute({

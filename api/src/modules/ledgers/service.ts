@@ -3,7 +3,7 @@
  * workflow Updates): each is checked here (scope, level, money rules) and again by the database's
  * constraints, written in one transaction together with its ledger_event, and answered with the
  * whole ledger view, completeness and reconciliation included — and, when the write appended an
- * entry with an id of its own, that id (`written`, domain/ledgers.ts `ledgerEntryWriteSchema`).
+ * entry with an id of its own, that id (`written`, domain/ledgers/writes.ts `ledgerEntryWriteSchema`).
  */
 import { canWriteLedger, isCountyWide, type Principal } from '../../../../domain/access.js';
 import { AppError } from '../../../../domain/errors.js';
