@@ -21,8 +21,21 @@ export default defineConfig({
       },
       {
         test: {
-          name: 'integration',
+          // The workflows on a real Temporal dev server, their activities mocked: no PostgreSQL, no api.
+          name: 'workflow',
           sequence: { groupOrder: 1 },
+          include: ['tests/workflow/**/*.test.ts'],
+          globalSetup: ['tests/workflow/support/global-setup.ts'],
+          pool: 'forks',
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          maxWorkers: 2,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          sequence: { groupOrder: 2 },
           include: ['tests/integration/**/*.test.ts'],
           globalSetup: ['tests/support/global-setup.ts'],
           // Native code (Temporal core, argon2) and worker threads do not mix: one process per file.
@@ -35,7 +48,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
-          sequence: { groupOrder: 2 },
+          sequence: { groupOrder: 3 },
           include: ['tests/e2e/**/*.test.ts'],
           // The same real servers as the integration tests, plus the console built once for the run.
           globalSetup: ['tests/support/global-setup.ts', 'tests/e2e/support/build-console.ts'],

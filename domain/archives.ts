@@ -3,7 +3,7 @@
  * type and leading bytes must agree), and the configurable checklist of documents each stage requires.
  */
 import { z } from 'zod';
-import { LEDGERS } from './ledgers.js';
+import { LEDGERS } from './ledgers/kinds.js';
 import { STAGES, type Stage } from './lifecycle.js';
 import { safeString } from './schemas.js';
 

@@ -3,8 +3,8 @@
  * project, its stage history and its three ledgers; JSON, xlsx and PDF all render this one value.
  */
 import { z } from 'zod';
-import { IMPLEMENTATION_METHOD_LABELS, STAGE_LABELS, type Stage } from './lifecycle.js';
-import { completenessSchema, reconciliationFlagSchema, stageRank, type LedgersDto } from './ledgers.js';
+import { IMPLEMENTATION_METHOD_LABELS, STAGE_LABELS, stageRank, type Stage } from './lifecycle.js';
+import { completenessSchema, reconciliationFlagSchema, type LedgersDto } from './ledgers/outputs.js';
 import { sumFen } from './money.js';
 import {
   FUND_SOURCE_KINDS,

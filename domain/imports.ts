@@ -4,7 +4,7 @@
  * numbers and dates into their exact text); money is parsed from 元 text into 分 without floating point.
  */
 import { z } from 'zod';
-import type { LedgerKind } from './ledgers.js';
+import type { LedgerKind } from './ledgers/kinds.js';
 import { parseYuan } from './money.js';
 import { DATE_MAX, DATE_MIN, safeString } from './schemas.js';
 

@@ -154,3 +154,21 @@ export const IMPLEMENTATION_METHOD_LABELS: Record<ImplementationMethod, string> 
   selfBuild: '村民自建',
   workForRelief: '以工代赈',
 };
+
+/** Stages in order of progress; side stages count as the main stage they sit at. */
+export const PROGRESS_ORDER: Stage[] = [
+  'approved',
+  'designApproved',
+  'methodFixed',
+  'underway',
+  'completed',
+  'accepted',
+  'reimbursed',
+  'afterCare',
+  'closed',
+];
+export function stageRank(stage: Stage): number {
+  if (stage === 'rectifying') return PROGRESS_ORDER.indexOf('completed');
+  if (stage === 'cancelled') return 0;
+  return PROGRESS_ORDER.indexOf(stage);
+}

@@ -5,7 +5,7 @@
  */
 import { fenFromDb, sumFen, type Fen } from '../../domain/money.js';
 import type { FundSourceKind, ProjectDto } from '../../domain/schemas.js';
-import type { LedgerData } from '../../domain/ledgers.js';
+import type { LedgerData } from '../../domain/ledgers/outputs.js';
 import type { ImplementationMethod, Stage } from '../../domain/lifecycle.js';
 import type { Orm } from '../orm.js';
 

@@ -5,8 +5,8 @@
  * the `inspect` Update, and the refusal lists every gap.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { STAGE_LABELS, type Stage } from '../../domain/lifecycle.js';
-import { PROGRESS_ORDER, ledgerCompleteness, stageRank } from '../../domain/ledgers.js';
+import { PROGRESS_ORDER, STAGE_LABELS, stageRank, type Stage } from '../../domain/lifecycle.js';
+import { ledgerCompleteness } from '../../domain/ledgers/completeness.js';
 import { fenFromDb } from '../../domain/money.js';
 import { loadLedgerData } from './ledger-data.js';
 

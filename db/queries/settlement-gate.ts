@@ -7,7 +7,7 @@
  * checked between this read and the Update.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { checkSettlement } from '../../domain/ledgers.js';
+import { checkSettlement } from '../../domain/ledgers/money-checks.js';
 import { fenFromDb, type Fen } from '../../domain/money.js';
 
 export type SettlementGate =

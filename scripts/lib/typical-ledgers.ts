@@ -4,8 +4,7 @@
  * the detail-table benchmark and tests. `upTo` limits the entries to what is plausible for the
  * project's stage.
  */
-import { stageRank } from '../../domain/ledgers.js';
-import type { Stage } from '../../domain/lifecycle.js';
+import { stageRank, type Stage } from '../../domain/lifecycle.js';
 import { usccCheckChar } from '../../domain/uscc.js';
 import type { ArchiveService } from '../../api/src/modules/archives/service.js';
 import type { LedgerService } from '../../api/src/modules/ledgers/service.js';

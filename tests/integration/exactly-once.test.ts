@@ -8,10 +8,11 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getProjectStateQuery, transitionUpdates } from '../../workflows/project.workflow.js';
+import { getProjectStateQuery, transitionUpdates } from '../../workflows/project.messages.js';
 import { aProject } from '../support/builders.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
-import { eventually, loginActors, walkTo, type Actors } from '../support/walk.js';
+import { eventually } from '../support/eventually.js';
+import { loginActors, walkTo, type Actors } from '../support/walk.js';
 
 let stack: TestStack;
 let actors: Actors;

@@ -23,7 +23,8 @@ import type {
 } from '@domain/schemas';
 import type { ArchiveDocumentDto, ArchiveRequirement, projectArchivesSchema } from '@domain/archives';
 import type { DetailTable } from '@domain/detail-table';
-import type { LEDGER_WRITES, LedgersDto, LedgerWritePath } from '@domain/ledgers';
+import type { LEDGER_WRITES, LedgerWritePath } from '@domain/ledgers/writes';
+import type { LedgersDto } from '@domain/ledgers/outputs';
 import type { AlertDto } from '@domain/schemas';
 
 export type OrgListDto = z.infer<typeof orgListSchema>;
@@ -215,7 +216,7 @@ export type { LedgerWritePath };
 export type LedgerWriteBodies = { [P in LedgerWritePath]: z.input<LedgerWrites[P]['body']> };
 /**
  * Every ledger write's answer: the three ledgers as they now are, and for an entry appended with an
- * id of its own, `written.id` (domain/ledgers.ts `ledgerEntryWriteSchema`).
+ * id of its own, `written.id` (domain/ledgers/writes.ts `ledgerEntryWriteSchema`).
  */
 export type LedgerWriteAnswers = { [P in LedgerWritePath]: z.output<LedgerWrites[P]['answer']> };
 /**

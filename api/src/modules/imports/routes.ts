@@ -7,7 +7,8 @@ import {
   importStatusSchema,
   type ImportKind,
 } from '../../../../domain/imports.js';
-import { LEDGER_LABELS, LEDGERS, type LedgerKind, type LedgersDto } from '../../../../domain/ledgers.js';
+import { LEDGER_LABELS, LEDGERS, type LedgerKind } from '../../../../domain/ledgers/kinds.js';
+import type { LedgersDto } from '../../../../domain/ledgers/outputs.js';
 import { AppError } from '../../../../domain/errors.js';
 import { textProblem } from '../../../../domain/schemas.js';
 import { defineRoute, type RouteDef } from '../../http.js';

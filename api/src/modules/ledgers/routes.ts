@@ -1,13 +1,11 @@
 import { z } from 'zod';
+import { fundDocumentInputSchema, fundSourceLinkSchema } from '../../../../domain/ledgers/inputs.js';
+import { fundDocumentSchema, ledgersSchema } from '../../../../domain/ledgers/outputs.js';
 import {
-  fundDocumentInputSchema,
-  fundDocumentSchema,
-  fundSourceLinkSchema,
   LEDGER_WRITES,
   ledgerRecordWriteSchema,
-  ledgersSchema,
   type LedgerWritePath,
-} from '../../../../domain/ledgers.js';
+} from '../../../../domain/ledgers/writes.js';
 import { AppError } from '../../../../domain/errors.js';
 import { defineRoute, type RouteDef } from '../../http.js';
 import { callerOf } from '../projects/routes.js';
@@ -18,7 +16,7 @@ import type { LedgerWrites } from './writes.js';
 type Writer = keyof LedgerWrites;
 
 export function ledgerRoutes(service: LedgerService, writes: LedgerWrites): RouteDef[] {
-  /** A ledger write: method, body and answer from the shared table (domain/ledgers.ts LEDGER_WRITES). */
+  /** A ledger write: method, body and answer from the shared table (domain/ledgers/writes.ts LEDGER_WRITES). */
   const entry = (path: LedgerWritePath, summary: string, writer: Writer): RouteDef => {
     const { method, body, answer } = LEDGER_WRITES[path];
     return defineRoute({

@@ -3,20 +3,16 @@
  * workflow Updates): each is checked here (scope, level, money rules) and again by the database's
  * constraints, written in one transaction together with its ledger_event, and answered with the
  * whole ledger view, completeness and reconciliation included — and, when the write appended an
- * entry with an id of its own, that id (`written`, domain/ledgers.ts `ledgerEntryWriteSchema`).
+ * entry with an id of its own, that id (`written`, domain/ledgers/writes.ts `ledgerEntryWriteSchema`).
  */
 import { canWriteLedger, isCountyWide, type Principal } from '../../../../domain/access.js';
 import { AppError } from '../../../../domain/errors.js';
-import {
-  checkDisbursement,
-  checkSettlement,
-  ledgerCompleteness,
-  reconcileLedgers,
-  type LedgerKind,
-  type LedgersDto,
-  type FundDocumentDto,
-  type FundDocumentInput,
-} from '../../../../domain/ledgers.js';
+import { checkDisbursement, checkSettlement } from '../../../../domain/ledgers/money-checks.js';
+import { ledgerCompleteness } from '../../../../domain/ledgers/completeness.js';
+import { reconcileLedgers } from '../../../../domain/ledgers/reconciliation.js';
+import type { LedgerKind } from '../../../../domain/ledgers/kinds.js';
+import type { LedgersDto, FundDocumentDto } from '../../../../domain/ledgers/outputs.js';
+import type { FundDocumentInput } from '../../../../domain/ledgers/inputs.js';
 import { fenFromDb, sumFen } from '../../../../domain/money.js';
 import type { AuditLog } from '../../../../db/audit.js';
 import type { Orm } from '../../../../db/orm.js';

@@ -6,13 +6,7 @@
  * nothing.
  */
 import { AppError } from '../../../../domain/errors.js';
-import {
-  checkDisbursement,
-  checkSettlement,
-  type DisbursementInput,
-  type ProgressInput,
-  type VisitInput,
-} from '../../../../domain/ledgers.js';
+import { checkDisbursement, checkSettlement } from '../../../../domain/ledgers/money-checks.js';
 import type { z } from 'zod';
 import type {
   adjustmentInputSchema,
@@ -21,11 +15,14 @@ import type {
   beneficiaryInputSchema,
   decisionInputSchema,
   departmentLedgerInputSchema,
+  DisbursementInput,
   implementationInputSchema,
   noticeInputSchema,
   opinionInputSchema,
+  ProgressInput,
   settlementInputSchema,
-} from '../../../../domain/ledgers.js';
+  VisitInput,
+} from '../../../../domain/ledgers/inputs.js';
 import type { Caller } from '../projects/service.js';
 import { invalid, moneyState, type LedgerService, type Tx } from './service.js';
 

@@ -31,11 +31,8 @@ import type {
   ProjectListQuery,
   TransitionInput,
 } from '../../../../domain/schemas.js';
-import {
-  projectWorkflow,
-  registeredUpdate,
-  transitionUpdates,
-} from '../../../../workflows/project.workflow.js';
+import { registeredUpdate, transitionUpdates } from '../../../../workflows/project.messages.js';
+import { projectWorkflow } from '../../../../workflows/project.workflow.js';
 import type { Response } from 'express';
 import { streamProjectsXlsx } from './export.js';
 import { assertSettlementMatches } from './settlement-check.js';

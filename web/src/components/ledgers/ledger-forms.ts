@@ -13,12 +13,12 @@ import {
   progressInputSchema,
   settlementInputSchema,
   visitInputSchema,
-} from '@domain/ledgers';
+} from '@domain/ledgers/inputs';
 import type { LedgerKind, LedgerWritePath } from '../../api/client';
 
 /**
  * How each ledger entry's form is laid out: which input shows each field of the body. What is
- * required, and every limit, comes from the shared input schema (domain/ledgers.ts) the form
+ * required, and every limit, comes from the shared input schema (domain/ledgers/inputs.ts) the form
  * validates with before it sends; this table only chooses widgets and labels.
  */
 export type LedgerFieldKind =

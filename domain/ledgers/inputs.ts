@@ -1,0 +1,135 @@
+/** What each ledger write accepts: the api validates with these, the console's forms check with them. */
+import { z } from 'zod';
+import { IMPLEMENTATION_METHODS } from '../lifecycle.js';
+import { fen, isoDate, safeString, smallInt } from '../schemas.js';
+import { isValidUscc } from '../uscc.js';
+
+const text = (max: number) => safeString().trim().min(1).max(max);
+const optionalText = (max: number) => safeString().trim().max(max).optional();
+const positiveFen = fen.refine((n) => n > 0, { error: '金额须大于 0' });
+export const monthSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: '月份格式应为 YYYY-MM' });
+export const usccSchema = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .refine(isValidUscc, { error: '统一社会信用代码无效（校验位不符，GB 32100-2015）' });
+
+export const fundDocumentInputSchema = z.object({
+  documentNo: text(100),
+  title: text(200),
+  issuer: text(100),
+  issuedOn: isoDate,
+  amountFen: positiveFen,
+});
+export type FundDocumentInput = z.infer<typeof fundDocumentInputSchema>;
+
+export const departmentLedgerInputSchema = z.object({
+  approvedOn: isoDate.optional(),
+  approvalIssuer: optionalText(100),
+  constructionContent: optionalText(2000),
+});
+
+export const fundSourceLinkSchema = z.object({ fundDocumentNo: text(100) });
+
+export const disbursementInputSchema = z.object({
+  sourcePosition: z.number().int().min(0).max(19),
+  paidOn: isoDate,
+  amountFen: positiveFen,
+  payee: text(200),
+  voucherNo: text(100),
+  approver: text(100),
+  note: optionalText(1000),
+});
+export type DisbursementInput = z.infer<typeof disbursementInputSchema>;
+
+export const settlementInputSchema = z.object({
+  settledOn: isoDate,
+  settledAmountFen: fen,
+  voucherNo: optionalText(100),
+  note: optionalText(1000),
+});
+
+export const decisionInputSchema = z.object({
+  meeting: text(200),
+  heldOn: isoDate,
+  attendees: z.array(text(50)).min(1).max(100),
+  resolution: text(2000),
+});
+
+export const implementationInputSchema = z
+  .object({
+    method: z.enum(IMPLEMENTATION_METHODS),
+    recordNo: optionalText(100),
+    contractorName: optionalText(200),
+    contractorUscc: usccSchema.optional(),
+    contractNo: optionalText(100),
+    contractAmountFen: fen.optional(),
+    contractSignedOn: isoDate.optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.contractorName && !v.contractorUscc)
+      ctx.addIssue({ code: 'custom', path: ['contractorUscc'], message: '承包单位须填写统一社会信用代码' });
+  });
+
+export const progressInputSchema = z.object({
+  month: monthSchema,
+  percent: z.number().int().min(0).max(100),
+  narrative: text(2000),
+});
+export type ProgressInput = z.infer<typeof progressInputSchema>;
+
+export const adjustmentInputSchema = z.object({
+  documentNo: text(100),
+  adjustedOn: isoDate,
+  content: text(2000),
+  reason: text(2000),
+});
+
+export const visitInputSchema = z.object({
+  villageCode: text(40),
+  visitedOn: isoDate,
+  supervisor: text(100),
+  findings: text(2000),
+});
+export type VisitInput = z.infer<typeof visitInputSchema>;
+
+export const noticeInputSchema = z
+  .object({
+    villageCode: text(40),
+    place: text(200),
+    postedFrom: isoDate,
+    postedTo: isoDate,
+    content: text(2000),
+    announcedAmountFen: positiveFen.optional(),
+    complaintPhone: optionalText(40),
+    objectionCount: smallInt().default(0),
+    objections: optionalText(2000),
+  })
+  .refine((n) => n.postedFrom <= n.postedTo, { error: '公示结束日期不能早于开始日期', path: ['postedTo'] });
+
+export const opinionInputSchema = z.object({
+  gatheredOn: isoDate,
+  method: text(100),
+  participants: smallInt(1),
+  summary: text(2000),
+});
+
+export const beneficiaryInputSchema = z
+  .object({
+    households: smallInt(),
+    poorHouseholds: smallInt(),
+    people: smallInt(),
+  })
+  .superRefine((b, ctx) => {
+    if (b.poorHouseholds > b.households)
+      ctx.addIssue({ code: 'custom', path: ['poorHouseholds'], message: '建档立卡贫困户数不能超过受益户数' });
+    if (b.people < b.households)
+      ctx.addIssue({ code: 'custom', path: ['people'], message: '受益人数不能少于受益户数' });
+  });
+
+export const afterCareInputSchema = z.object({ owner: text(200), duty: text(1000) });
+export const afterCareCheckInputSchema = z.object({
+  checkedOn: isoDate,
+  checker: text(100),
+  result: text(1000),
+});
