@@ -6,6 +6,14 @@ import { actionsFor, principalOf, scopeOf } from './use-permissions';
 
 export type FieldFlow = 'visit' | 'notice' | 'progress';
 
+/** What the last send of a flow did: its summary, and for an entry with photos how many went. */
+export interface FieldReport {
+  kind: FieldFlow;
+  text: string;
+  photos: number;
+  failed: number;
+}
+
 /**
  * The on-site flows a user may take for a project, by the same rules as the api: a supervision
  * visit and a public notice belong to the site ledger (the village's operator); the monthly

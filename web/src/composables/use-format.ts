@@ -16,3 +16,7 @@ export function useFormat() {
       }),
   };
 }
+
+/** The county's calendar day (YYYY-MM-DD), whatever the device's time zone. */
+export const countyToday = () =>
+  new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());

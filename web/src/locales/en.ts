@@ -1,5 +1,7 @@
 import type zh from './zh-CN.js';
 
+// Key for key in the order of zh-CN.ts (why the words stay in one file per language: see there).
+
 const en: typeof zh = {
   app: {
     title: 'Three Ledgers',

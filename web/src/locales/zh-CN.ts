@@ -2,6 +2,11 @@
  * The console's words, Chinese first. Every key here must exist in en.ts as well (the type of en
  * enforces the shape; tests/unit/i18n.test.ts checks that no value is empty and no key is unused
  * or missing).
+ *
+ * One file per language, longer than any component on purpose: it is data, already split by area
+ * (the top-level keys). Kept whole, en.ts follows it key for key in the same order, so a translator
+ * reads the two side by side and `typeof zh` checks the whole English shape in one place; split
+ * into a folder per language, each area would be two more files to keep in step.
  */
 export default {
   app: {

@@ -14,7 +14,8 @@ import {
   settlementInputSchema,
   visitInputSchema,
 } from '@domain/ledgers/inputs';
-import type { LedgerKind, LedgerWritePath } from '../../api/client';
+import { formatYuan } from '@domain/money';
+import type { LedgersDto, LedgerWriteBodies, LedgerWritePath } from '../../api/client';
 
 /**
  * How each ledger entry's form is laid out: which input shows each field of the body. What is
@@ -34,35 +35,43 @@ export type LedgerFieldKind =
   | 'source'
   | 'list';
 
-export interface LedgerFieldSpec {
-  key: string;
+export interface LedgerFieldSpec<K extends string = string> {
+  key: K;
   kind: LedgerFieldKind;
   /** i18n key under ledger.fields */
   label: string;
 }
 
-export interface LedgerFormSpec {
-  path: LedgerWritePath;
-  ledger: LedgerKind;
+/** The fields of a write's body (for every path of a union, all of their fields). */
+type FieldKey<P extends LedgerWritePath> = P extends LedgerWritePath
+  ? Extract<keyof LedgerWriteBodies[P], string>
+  : never;
+
+export interface LedgerFormSpec<P extends LedgerWritePath = LedgerWritePath> {
   /** i18n key under ledger.forms */
   name: string;
-  schema: z.ZodType;
-  fields: LedgerFieldSpec[];
+  /**
+   * The write's own input schema: what it parses is the body `api.writeLedger` takes for the path.
+   * Every one is an object, so a field's own rule can be asked for (isOptional).
+   */
+  schema: z.ZodObject & z.ZodType<LedgerWriteBodies[P]>;
+  fields: LedgerFieldSpec<FieldKey<P>>[];
 }
 
-const f = (key: string, kind: LedgerFieldKind, label = key): LedgerFieldSpec => ({ key, kind, label });
+const f = <K extends string>(key: K, kind: LedgerFieldKind, label: string = key): LedgerFieldSpec<K> => ({
+  key,
+  kind,
+  label,
+});
 
-export const LEDGER_FORMS: LedgerFormSpec[] = [
-  {
-    path: 'department',
-    ledger: 'department',
+/** Keyed by path, so that a form's schema and fields are checked against that path's body. */
+export const LEDGER_FORMS: { [P in LedgerWritePath]: LedgerFormSpec<P> } = {
+  department: {
     name: 'approval',
     schema: departmentLedgerInputSchema,
     fields: [f('approvedOn', 'date'), f('approvalIssuer', 'text'), f('constructionContent', 'textarea')],
   },
-  {
-    path: 'department/disbursements',
-    ledger: 'department',
+  'department/disbursements': {
     name: 'disbursement',
     schema: disbursementInputSchema,
     fields: [
@@ -75,9 +84,7 @@ export const LEDGER_FORMS: LedgerFormSpec[] = [
       f('note', 'textarea'),
     ],
   },
-  {
-    path: 'department/settlement',
-    ledger: 'department',
+  'department/settlement': {
     name: 'settlement',
     schema: settlementInputSchema,
     fields: [
@@ -87,16 +94,12 @@ export const LEDGER_FORMS: LedgerFormSpec[] = [
       f('note', 'textarea'),
     ],
   },
-  {
-    path: 'implementing/decisions',
-    ledger: 'implementing',
+  'implementing/decisions': {
     name: 'decision',
     schema: decisionInputSchema,
     fields: [f('meeting', 'text'), f('heldOn', 'date'), f('attendees', 'list'), f('resolution', 'textarea')],
   },
-  {
-    path: 'implementing/implementation',
-    ledger: 'implementing',
+  'implementing/implementation': {
     name: 'implementation',
     schema: implementationInputSchema,
     fields: [
@@ -109,16 +112,12 @@ export const LEDGER_FORMS: LedgerFormSpec[] = [
       f('contractSignedOn', 'date'),
     ],
   },
-  {
-    path: 'implementing/progress',
-    ledger: 'implementing',
+  'implementing/progress': {
     name: 'progress',
     schema: progressInputSchema,
     fields: [f('month', 'month'), f('percent', 'percent'), f('narrative', 'textarea')],
   },
-  {
-    path: 'implementing/adjustments',
-    ledger: 'implementing',
+  'implementing/adjustments': {
     name: 'adjustment',
     schema: adjustmentInputSchema,
     fields: [
@@ -128,9 +127,7 @@ export const LEDGER_FORMS: LedgerFormSpec[] = [
       f('reason', 'textarea'),
     ],
   },
-  {
-    path: 'site/visits',
-    ledger: 'site',
+  'site/visits': {
     name: 'visit',
     schema: visitInputSchema,
     fields: [
@@ -140,9 +137,7 @@ export const LEDGER_FORMS: LedgerFormSpec[] = [
       f('findings', 'textarea'),
     ],
   },
-  {
-    path: 'site/notices',
-    ledger: 'site',
+  'site/notices': {
     name: 'notice',
     schema: noticeInputSchema,
     fields: [
@@ -157,9 +152,7 @@ export const LEDGER_FORMS: LedgerFormSpec[] = [
       f('objections', 'textarea'),
     ],
   },
-  {
-    path: 'site/opinions',
-    ledger: 'site',
+  'site/opinions': {
     name: 'opinion',
     schema: opinionInputSchema,
     fields: [
@@ -169,43 +162,77 @@ export const LEDGER_FORMS: LedgerFormSpec[] = [
       f('summary', 'textarea'),
     ],
   },
-  {
-    path: 'site/beneficiaries',
-    ledger: 'site',
+  'site/beneficiaries': {
     name: 'beneficiaries',
     schema: beneficiaryInputSchema,
     fields: [f('households', 'int'), f('poorHouseholds', 'int'), f('people', 'int')],
   },
-  {
-    path: 'site/after-care',
-    ledger: 'site',
+  'site/after-care': {
     name: 'afterCare',
     schema: afterCareInputSchema,
     fields: [f('owner', 'text'), f('duty', 'textarea')],
   },
-  {
-    path: 'site/after-care-checks',
-    ledger: 'site',
+  'site/after-care-checks': {
     name: 'afterCareCheck',
     schema: afterCareCheckInputSchema,
     fields: [f('checkedOn', 'date'), f('checker', 'text'), f('result', 'textarea')],
   },
-];
+};
 
-export const formsOf = (ledger: LedgerKind) => LEDGER_FORMS.filter((x) => x.ledger === ledger);
-export const formOf = (path: LedgerWritePath) => LEDGER_FORMS.find((x) => x.path === path)!;
+export const formOf = <P extends LedgerWritePath>(path: P): LedgerFormSpec<P> => LEDGER_FORMS[path];
+
+/** A text field the schema lets us leave out is left out when blank, rather than sent as "". */
+export function isOptional(schema: z.ZodObject, key: string): boolean {
+  const field: z.ZodType | undefined = schema.shape[key];
+  return field?.safeParse(undefined).success ?? true;
+}
 
 /**
- * A text field the schema lets us leave out is left out when blank, rather than sent as "". The
- * schemas are objects (some wrapped in a refinement, whose shape sits one level down).
+ * The values a form starts from: a form that replaces a record starts from the record as it is; a
+ * new entry from the writer's own village (`ownVillage`) or the first fund source. Values are the
+ * inputs' (money as 元 text), not the body's.
  */
-export function isOptional(schema: z.ZodType, key: string): boolean {
-  const s = schema as unknown as {
-    shape?: Record<string, { safeParse(v: unknown): { success: boolean } }>;
-    def?: { in?: { shape?: Record<string, { safeParse(v: unknown): { success: boolean } }> } };
-  };
-  const shape = s.shape ?? s.def?.in?.shape;
-  return shape?.[key]?.safeParse(undefined).success ?? true;
+export function initialValues(
+  path: LedgerWritePath,
+  d: LedgersDto,
+  ownVillage: string | undefined,
+): Record<string, unknown> {
+  const yuanText = (v: number | null | undefined) => (typeof v === 'number' ? formatYuan(v) : undefined);
+  switch (path) {
+    case 'department':
+      return {
+        approvedOn: d.department.approvedOn ?? undefined,
+        approvalIssuer: d.department.approvalIssuer ?? undefined,
+        constructionContent: d.department.constructionContent ?? undefined,
+      };
+    case 'implementing/implementation': {
+      const i = d.implementing.implementation;
+      return i
+        ? {
+            method: i.method,
+            recordNo: i.recordNo ?? undefined,
+            contractorName: i.contractorName ?? undefined,
+            contractorUscc: i.contractorUscc ?? undefined,
+            contractNo: i.contractNo ?? undefined,
+            contractAmountFen: yuanText(i.contractAmountFen),
+            contractSignedOn: i.contractSignedOn ?? undefined,
+          }
+        : {};
+    }
+    case 'site/beneficiaries':
+      return { ...(d.site.beneficiaries ?? {}) };
+    case 'site/after-care':
+      return { ...(d.site.afterCare ?? {}) };
+    case 'site/visits':
+    case 'site/notices':
+      return { villageCode: ownVillage, ...(path === 'site/notices' ? { objectionCount: 0 } : {}) };
+    case 'department/disbursements':
+      return { sourcePosition: d.department.fundSources[0]?.position };
+    case 'department/settlement':
+      return { settledAmountFen: yuanText(d.department.disbursedFen) };
+    default:
+      return {};
+  }
 }
 
 /** "张三、李四, 王五" → ["张三", "李四", "王五"] (any of the separators people type). */

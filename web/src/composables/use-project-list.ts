@@ -1,0 +1,140 @@
+import { computed, ref, watch } from 'vue';
+import { useI18n } from 'vue-i18n';
+import { useRoute, useRouter, type LocationQuery } from 'vue-router';
+import { STAGES, type Stage } from '@domain/lifecycle';
+import type { OverdueKind, ProjectDto, ProjectListQuery, ProjectSortColumn } from '@domain/schemas';
+import { api } from '../api/client';
+import zhCN from '../locales/zh-CN';
+
+export type ProjectFilters = Pick<
+  ProjectListQuery,
+  'q' | 'stage' | 'department' | 'township' | 'village' | 'overdue' | 'fundSource' | 'sort' | 'order'
+> & {
+  year?: number;
+};
+export type ProjectQueryChanges = Partial<ProjectFilters> & { page?: number; pageSize?: number };
+
+export const FILTER_KEYS = [
+  'year',
+  'department',
+  'township',
+  'village',
+  'stage',
+  'overdue',
+  'fundSource',
+  'q',
+  'sort',
+  'order',
+] as const;
+// The lists behind the selects: the labels' keys (the contract's constants would bring zod along).
+export const FUND_SOURCES = Object.keys(zhCN.fundSources) as NonNullable<ProjectFilters['fundSource']>[];
+export const OVERDUE_KINDS = Object.keys(zhCN.overdueKinds) as OverdueKind[];
+/** Sort columns offered (the api's whitelist); the table's sortable columns use the same names. */
+export const SORTS: { key: ProjectSortColumn; label: string }[] = [
+  { key: 'code', label: 'projects.code' },
+  { key: 'name', label: 'projects.name' },
+  { key: 'year', label: 'projects.year' },
+  { key: 'budget', label: 'projects.budget' },
+  { key: 'stage', label: 'projects.stage' },
+  { key: 'plannedStart', label: 'projectList.plannedStart' },
+  { key: 'plannedCompletion', label: 'projectList.plannedCompletion' },
+  { key: 'progress', label: 'projects.progress' },
+  { key: 'updated', label: 'projectList.updated' },
+];
+export const PAGE_SIZES = [20, 50, 100];
+
+const oneOf = <T extends string>(list: readonly T[], v: string | undefined): T | undefined =>
+  v !== undefined && (list as readonly string[]).includes(v) ? (v as T) : undefined;
+const sortOf = (v: string | undefined) =>
+  oneOf(
+    SORTS.map((x) => x.key),
+    v,
+  );
+
+/** The URL is the state: filters, page and page size are read from it and written back to it. */
+function fromQuery(query: LocationQuery) {
+  const str = (k: string) => (typeof query[k] === 'string' && query[k] ? (query[k] as string) : undefined);
+  const year = Number(str('year'));
+  const stage = str('stage');
+  const pageSize = Number(str('pageSize'));
+  return {
+    filters: {
+      year: Number.isInteger(year) && year > 0 ? year : undefined,
+      department: str('department'),
+      township: str('township'),
+      village: str('village'),
+      stage: stage && (STAGES as readonly string[]).includes(stage) ? (stage as Stage) : undefined,
+      overdue: oneOf(['any', ...OVERDUE_KINDS] as const, str('overdue')),
+      fundSource: oneOf(FUND_SOURCES, str('fundSource')),
+      q: str('q'),
+      sort: sortOf(str('sort')),
+      order: oneOf(['asc', 'desc'] as const, str('order')),
+    } satisfies ProjectFilters,
+    page: Math.max(1, Number(str('page')) || 1),
+    pageSize: PAGE_SIZES.includes(pageSize) ? pageSize : 20,
+  };
+}
+
+/** The project list of the URL's filters, page and order, loaded again whenever the URL changes. */
+export function useProjectList() {
+  const { t } = useI18n();
+  const route = useRoute();
+  const router = useRouter();
+
+  const state = computed(() => fromQuery(route.query));
+  const items = ref<ProjectDto[]>([]);
+  const total = ref(0);
+  const loading = ref(false);
+  const error = ref('');
+
+  /** Writes the changes into the URL; any change but the page's goes back to page 1. */
+  function setQuery(changes: ProjectQueryChanges) {
+    const next: Record<string, string> = {};
+    const merged = { ...state.value.filters, page: 1, pageSize: state.value.pageSize, ...changes };
+    for (const k of FILTER_KEYS) {
+      const v = merged[k];
+      if (v !== undefined && v !== '' && v !== null) next[k] = String(v);
+    }
+    if (merged.page > 1) next.page = String(merged.page);
+    if (merged.pageSize !== 20) next.pageSize = String(merged.pageSize);
+    void router.replace({ query: next });
+  }
+  const resetQuery = () => void router.replace({ query: {} });
+
+  let seq = 0;
+  async function load() {
+    const mine = ++seq;
+    loading.value = true;
+    error.value = '';
+    try {
+      const { filters, page, pageSize } = state.value;
+      const res = await api.listProjects({ ...filters, page, pageSize });
+      if (mine !== seq) return;
+      items.value = res.items;
+      total.value = res.total;
+    } catch (err) {
+      if (mine === seq) error.value = err instanceof Error ? err.message : t('errors.load');
+    } finally {
+      if (mine === seq) loading.value = false;
+    }
+  }
+  watch(() => route.fullPath, load, { immediate: true });
+
+  const exportUrl = computed(() => api.projectsExportUrl(state.value.filters));
+
+  /** Element Plus reports a header click; the URL keeps the order (and reloads the page of data). */
+  function onSortChange({ prop, order }: { prop: string | null; order: 'ascending' | 'descending' | null }) {
+    const sort = order ? sortOf(prop ?? undefined) : undefined;
+    setQuery({ sort, order: sort && order === 'descending' ? 'desc' : undefined });
+  }
+  const tableSort = computed(() =>
+    state.value.filters.sort
+      ? {
+          prop: state.value.filters.sort,
+          order: state.value.filters.order === 'desc' ? ('descending' as const) : ('ascending' as const),
+        }
+      : undefined,
+  );
+
+  return { state, items, total, loading, error, setQuery, resetQuery, exportUrl, onSortChange, tableSort };
+}
