@@ -20,7 +20,7 @@ import {
 import { fenFromDb, sumFen } from '../../../../domain/money.js';
 import type { AuditLog } from '../../../../db/audit.js';
 import type { Orm } from '../../../../db/orm.js';
-import { scopedEm, scopeOf } from '../../../../db/scope.js';
+import { scopedEm, scopeOf, type Tx } from '../../../../db/scope.js';
 import type { ProjectRepository } from '../projects/repository.js';
 import type { Caller } from '../projects/service.js';
 import { loadLedgerData, workflowSettledFen } from '../../../../db/queries/ledger-data.js';
@@ -36,7 +36,7 @@ class AlreadyWritten extends Error {
   }
 }
 
-export type Tx = Parameters<Parameters<ReturnType<Orm['em']['fork']>['transactional']>[0]>[0];
+export type { Tx };
 type FoundProject = NonNullable<Awaited<ReturnType<ProjectRepository['find']>>>;
 
 /**

@@ -16,7 +16,6 @@ import type {
   ProjectSortColumn,
   OrgKind,
 } from '../../../../domain/schemas.js';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../../../../db/orm.js';
 import {
   SYSTEM_SCOPE,
@@ -25,6 +24,7 @@ import {
   queryInScope,
   scopeOf,
   type Statement,
+  type Tx,
 } from '../../../../db/scope.js';
 
 interface ProjectRow {
@@ -271,7 +271,7 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
     };
   }
 
-  async function findIn(conn: EntityManager, who: Principal, idOrCode: string): Promise<FoundProject | null> {
+  async function findIn(conn: Tx, who: Principal, idOrCode: string): Promise<FoundProject | null> {
     const st = oneStatement(who, idOrCode);
     const [row] = await conn.execute<(ProjectRow & { workflow_id: string })[]>(st.sql, st.params, 'all');
     return row ? found(row) : null;
