@@ -13,13 +13,14 @@ import type { Logger } from '../../platform/log.js';
 import { errorHandler } from './errors.js';
 import { defineRoute, mountRoutes, type RouteDef } from './http.js';
 import type { AuditLog } from '../../db/audit.js';
-import { adminRoutes } from './modules/admin/routes.js';
-import { createAdminService } from './modules/admin/service.js';
-import { authRoutes } from './modules/auth/routes.js';
-import { createAuthService, type LoginPolicy } from './modules/auth/service.js';
+import { adminRoutes } from './modules/admin/admin.routes.js';
+import { createAccountAdminService } from './modules/admin/account-admin.service.js';
+import { authRoutes } from './modules/auth/auth.routes.js';
+import { createAuthService, type LoginPolicy } from './modules/auth/auth.service.js';
 import { sessionMiddleware } from './modules/auth/session.js';
 import { healthRoutes } from './modules/health/routes.js';
-import { orgRoutes } from './modules/orgs/routes.js';
+import { orgRoutes } from './modules/orgs/org.routes.js';
+import { createOrgService } from './modules/orgs/org.service.js';
 import { createStatsRepository } from './modules/stats/repository.js';
 import { statsRoutes } from './modules/stats/routes.js';
 import { createProjectRepository } from './modules/projects/repository.js';
@@ -91,6 +92,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     session: deps.session,
     login: { maxFailures: 5, lockMinutes: 15, ipLimitPerMinute: 30, ...deps.login },
   });
+  const orgs = createOrgService({ orm: deps.orm, audit: deps.audit });
   const routes: RouteDef[] = [
     ...healthRoutes({
       orm: deps.orm,
@@ -102,8 +104,8 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
       auth,
       secureCookies: (req) => deps.cookieSecure === 'on' || (deps.cookieSecure === 'auto' && req.secure),
     }),
-    ...adminRoutes(createAdminService({ orm: deps.orm, audit: deps.audit })),
-    ...orgRoutes(deps.orm),
+    ...adminRoutes(createAccountAdminService({ orm: deps.orm, audit: deps.audit }), orgs),
+    ...orgRoutes(orgs),
     ...projectRoutes(projects),
     ...ledgerModule(deps, projectRepo, projects),
     ...statsRoutes(createStatsRepository(deps.orm, { appLayer: deps.appLayer })),
