@@ -49,8 +49,6 @@ export interface AppDeps {
   stepTimeoutMs?: number;
   cookieSecure: 'auto' | 'on' | 'off';
   login?: Partial<LoginPolicy>;
-  /** Off only in the test proving row-level security alone leaks nothing. */
-  appLayer?: boolean;
   /** Directory of the built console; served with history fallback when present. */
   webDist?: string;
   version?: string;
@@ -77,12 +75,11 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxySetting(deps.trustProxy));
 
-  const projectRepo = createProjectRepository(deps.orm, { appLayer: deps.appLayer });
+  const projectRepo = createProjectRepository(deps.orm);
   const projects = createProjectService({
     repo: projectRepo,
     temporal: deps.temporal,
     taskQueue: deps.taskQueue,
-    appLayer: deps.appLayer,
     orm: deps.orm,
     stepTimeoutMs: deps.stepTimeoutMs,
   });
@@ -108,7 +105,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     ...orgRoutes(orgs),
     ...projectRoutes(projects),
     ...ledgerModule(deps, projectRepo, projects),
-    ...statsRoutes(createStatsRepository(deps.orm, { appLayer: deps.appLayer })),
+    ...statsRoutes(createStatsRepository(deps.orm)),
   ];
   const openapi = buildOpenApi(
     [
@@ -198,7 +195,6 @@ function ledgerModule(
   const ledgers = createLedgerService({
     orm: deps.orm,
     projects: projectRepo,
-    appLayer: deps.appLayer,
     audit: deps.audit,
   });
   const maxBytes = deps.archiveMaxBytes ?? 20 * 1024 * 1024;
