@@ -209,6 +209,14 @@ export function scopedEm(orm: Orm, scope: DbScope): ScopedSql {
 }
 
 /**
+ * A fresh EntityManager in one transaction, no scope set: for records without row-level security
+ * (accounts, their sessions, org units), which logging in must read before anyone is known.
+ */
+export function withEm<T>(orm: Orm, fn: (em: EntityManager) => Promise<T>): Promise<T> {
+  return orm.em.fork().transactional(fn);
+}
+
+/**
  * A fresh EntityManager in one transaction of the scope: its first statement sets the same
  * settings `inScope` sets, so row-level security sees the entity queries as it sees the raw ones.
  * Changes are flushed when `fn` returns, and the transaction commits (or rolls back if `fn` throws).

@@ -9,6 +9,7 @@ import type { AdminUserDto, OrgKind, Role } from '../../../../domain/schemas.js'
 import type { AuditLog } from '../../../../db/audit.js';
 import type { OrgUnit } from '../../../../db/entities/org-unit.entity.js';
 import type { Orm } from '../../../../db/orm.js';
+import { withEm } from '../../../../db/scope.js';
 import { rolesOf } from '../auth/account.repository.js';
 import { hashPassword } from '../auth/password.js';
 import { endSessionsOf } from '../auth/session.repository.js';
@@ -62,8 +63,6 @@ function toDto(u: accounts.AdminAccount): AdminUserDto {
 
 export function createAccountAdminService(deps: { orm: Orm; audit: AuditLog }) {
   const { orm, audit } = deps;
-  // Accounts carry no row-level security: the route admits administrators only.
-  const tx = <T>(fn: (em: EntityManager) => Promise<T>) => orm.em.fork().transactional(fn);
 
   async function one(em: EntityManager, id: string): Promise<AdminUserDto> {
     const [u] = /^[0-9a-f-]{36}$/i.test(id) ? await accounts.findAccounts(em, { id }) : [];
@@ -96,7 +95,7 @@ export function createAccountAdminService(deps: { orm: Orm; audit: AuditLog }) {
     ip: string | undefined,
     mutate: (em: EntityManager, before: AdminUserDto) => Promise<void>,
   ) {
-    return tx(async (em) => {
+    return withEm(orm, async (em) => {
       const before = await one(em, id);
       await mutate(em, before);
       const after = await one(em, id);
@@ -124,7 +123,7 @@ export function createAccountAdminService(deps: { orm: Orm; audit: AuditLog }) {
     ) {
       const password = temporaryPassword();
       const passwordHash = await hashPassword(password);
-      const user = await tx(async (em) => {
+      const user = await withEm(orm, async (em) => {
         const unit = await unitFor(em, input.orgUnitCode, input.roles);
         if (await accounts.usernameTaken(em, input.username))
           throw new AppError('CONFLICT', `用户名已存在: ${input.username}`);

@@ -1,10 +1,10 @@
 /** The logged-in account's own use cases: who am I, log out, change my password. */
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../../../domain/errors.js';
 import { PASSWORD_HISTORY_DEPTH, passwordProblems } from '../../../../domain/password-policy.js';
 import type { MeDto } from '../../../../domain/schemas.js';
 import type { AuditLog } from '../../../../db/audit.js';
 import type { Orm } from '../../../../db/orm.js';
+import { withEm } from '../../../../db/scope.js';
 import {
   findAccount,
   passwordHashOf,
@@ -19,8 +19,6 @@ import { actorOf, createSession, restrictionOf, type SessionPolicy, type Session
 
 export function createAccountService(deps: { orm: Orm; audit: AuditLog; session: SessionPolicy }) {
   const { orm, audit } = deps;
-  // An account's own rows carry no row-level security.
-  const tx = <T>(fn: (em: EntityManager) => Promise<T>) => orm.em.fork().transactional(fn);
 
   async function me(userId: string): Promise<MeDto> {
     const u = await findAccount(orm.em.fork(), userId);
@@ -40,7 +38,7 @@ export function createAccountService(deps: { orm: Orm; audit: AuditLog; session:
     me,
 
     async logout(user: SessionUser, meta: ClientMeta) {
-      await tx(async (em) => {
+      await withEm(orm, async (em) => {
         await endSession(em, user.sessionId);
         await audit.append(em, {
           actor: actorOf(user),
@@ -83,7 +81,7 @@ export function createAccountService(deps: { orm: Orm; audit: AuditLog; session:
         );
       }
       const hash = await hashPassword(input.newPassword);
-      const session = await tx(async (em) => {
+      const session = await withEm(orm, async (em) => {
         await replacePassword(em, user.id, current, hash);
         const revoked = await endSessionsOf(em, user.id);
         const s = await createSession(em, user.id, deps.session, meta);

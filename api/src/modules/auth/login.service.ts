@@ -5,11 +5,11 @@
  * login.repository.ts): read first and written after the check, a burst of concurrent attempts
  * all passed the read.
  */
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../../../domain/errors.js';
 import type { MeDto } from '../../../../domain/schemas.js';
 import type { AuditLog } from '../../../../db/audit.js';
 import type { Orm } from '../../../../db/orm.js';
+import { withEm } from '../../../../db/scope.js';
 import {
   countAttempt,
   countFailure,
@@ -47,8 +47,6 @@ export function createLoginService(deps: {
   me: (userId: string) => Promise<MeDto>;
 }) {
   const { orm, audit } = deps;
-  // Accounts carry no row-level security: they are read before anyone is known.
-  const tx = <T>(fn: (em: EntityManager) => Promise<T>) => orm.em.fork().transactional(fn);
 
   /**
    * Records a refused login (its audit row, and its attempt row unless `attemptId` says the attempt
@@ -62,7 +60,7 @@ export function createLoginService(deps: {
     error: AppError,
     attemptId: string | null,
   ): Promise<never> {
-    await tx(async (em) => {
+    await withEm(orm, async (em) => {
       if (attemptId === null) await recordRefusedAttempt(em, username, meta.ip ?? null);
       await audit.append(em, {
         actor: { id: userId, username },
@@ -78,7 +76,7 @@ export function createLoginService(deps: {
 
   async function login(input: { username: string; password: string; totp?: string }, meta: ClientMeta) {
     const username = input.username.toLowerCase().slice(0, 64);
-    const attemptId = await tx((em) =>
+    const attemptId = await withEm(orm, (em) =>
       countAttempt(em, username, meta.ip ?? null, deps.login.ipLimitPerMinute),
     );
     if (attemptId === null)
@@ -148,7 +146,7 @@ export function createLoginService(deps: {
       if ('refused' in check) return totpRefused(check.refused);
       totpStep = check.step;
     }
-    const session = await tx(async (em) => {
+    const session = await withEm(orm, async (em) => {
       // Spent first, in the login's transaction: if another login took this step meanwhile,
       // nothing has been written and this one is refused as a reused code.
       if (totpStep !== null && !(await spendStep(em, user.id, totpStep))) return null;

@@ -7,6 +7,7 @@ import { AppError } from '../../../../domain/errors.js';
 import type { MeDto } from '../../../../domain/schemas.js';
 import type { AuditLog } from '../../../../db/audit.js';
 import type { Orm } from '../../../../db/orm.js';
+import { withEm } from '../../../../db/scope.js';
 import { addFailure, type LockPolicy } from './login.repository.js';
 import { lockedError, TOTP_REUSED, type ClientMeta } from './login.service.js';
 import { actorOf, type SessionUser } from './session.js';
@@ -31,7 +32,6 @@ export function createTotpService(deps: {
   me: (userId: string) => Promise<MeDto>;
 }) {
   const { orm, audit } = deps;
-  const tx = <T>(fn: (em: EntityManager) => Promise<T>) => orm.em.fork().transactional(fn);
 
   /**
    * The step of a valid, unused code; the caller spends it with its guarded update. A wrong or
@@ -49,7 +49,7 @@ export function createTotpService(deps: {
     if (state.locked) throw lockedError(deps.login);
     const check = checkTotp(state.secret!, code, state.lastStep);
     if (!('refused' in check)) return check.step;
-    await tx(async (em) => {
+    await withEm(orm, async (em) => {
       await addFailure(em, user.id, deps.login);
       await audit.append(em, {
         actor: actorOf(user),
@@ -75,7 +75,7 @@ export function createTotpService(deps: {
     meta: ClientMeta,
     noRow: AppError,
   ) {
-    await tx(async (em) => {
+    await withEm(orm, async (em) => {
       if (!(await change(em))) throw noRow;
       await audit.append(em, {
         actor: actorOf(user),

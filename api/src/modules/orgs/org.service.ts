@@ -2,13 +2,13 @@
  * The org tree: every account reads it; administrators add units and rename them (audited with
  * the record before and after, in the write's transaction).
  */
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { z } from 'zod';
 import { AppError } from '../../../../domain/errors.js';
 import type { OrgKind, orgUnitSchema } from '../../../../domain/schemas.js';
 import type { AuditLog } from '../../../../db/audit.js';
 import type { OrgUnit } from '../../../../db/entities/org-unit.entity.js';
 import type { Orm } from '../../../../db/orm.js';
+import { withEm } from '../../../../db/scope.js';
 import { actorOf, type SessionUser } from '../auth/session.js';
 import {
   addOrgUnit,
@@ -38,7 +38,6 @@ const toDto = (u: OrgUnit): OrgUnitDto => ({
 
 export function createOrgService(deps: { orm: Orm; audit: AuditLog }) {
   const { orm, audit } = deps;
-  const tx = <T>(fn: (em: EntityManager) => Promise<T>) => orm.em.fork().transactional(fn);
 
   return {
     async list(): Promise<OrgUnitDto[]> {
@@ -50,7 +49,7 @@ export function createOrgService(deps: { orm: Orm; audit: AuditLog }) {
       input: { code: string; name: string; kind: OrgKind; parentCode: string | null },
       ip?: string,
     ) {
-      return tx(async (em) => {
+      return withEm(orm, async (em) => {
         if (await findOrgUnit(em, input.code))
           throw new AppError('CONFLICT', `单位代码已存在: ${input.code}`);
         let parent: OrgUnit | null = null;
@@ -85,7 +84,7 @@ export function createOrgService(deps: { orm: Orm; audit: AuditLog }) {
     },
 
     async rename(admin: SessionUser, code: string, name: string, ip?: string): Promise<OrgUnitDto> {
-      return tx(async (em) => {
+      return withEm(orm, async (em) => {
         const unit = await findOrgUnitWithParent(em, code);
         if (!unit) throw new AppError('NOT_FOUND', `单位不存在: ${code}`);
         // The audited record keeps the shape it has always had in the trail.
