@@ -8,10 +8,9 @@
  * taken for this step.
  */
 import chineseDays from 'chinese-days';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AuditLog } from '../db/audit.js';
 import type { Orm } from '../db/orm.js';
-import { SYSTEM_SCOPE, inScope } from '../db/scope.js';
+import { SYSTEM_SCOPE, inScope, type Tx } from '../db/scope.js';
 import {
   planLadder,
   type DeadlineConfig,
@@ -49,7 +48,7 @@ export function createDeadlineActivities({
   isWorkday = chineseWorkday,
 }: DeadlineActivityDeps) {
   /** One fired step: nothing when it is recorded already (an earlier attempt wrote it). */
-  async function writeAlert(em: EntityManager, a: AlertRecord): Promise<StepOutcome> {
+  async function writeAlert(em: Tx, a: AlertRecord): Promise<StepOutcome> {
     const inserted = await em.execute(
       `INSERT INTO project_history (project_id, seq, action, from_stage, to_stage, actor_id, actor_name, at, payload, request_id)
        VALUES (?, ?, 'alert', ?, ?, NULL, ?, ?, ?::jsonb, ?::text)
@@ -130,7 +129,7 @@ export function createDeadlineActivities({
   }
 
   /** Nothing was inserted: this step was recorded before, or its seq belongs to another request. */
-  async function alreadyThere(em: EntityManager, a: AlertRecord): Promise<StepOutcome> {
+  async function alreadyThere(em: Tx, a: AlertRecord): Promise<StepOutcome> {
     if (a.requestId === undefined) return { status: 'recorded' }; // before ids: the seq was the identity
     const [row] = await em.execute<{ mine: number | null; last: number | null }[]>(
       `SELECT (SELECT seq FROM project_history WHERE project_id = ? AND request_id = ?) AS mine,

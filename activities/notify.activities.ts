@@ -53,7 +53,7 @@ export function inboxChannel(orm: Orm, audit: AuditLog): NotificationChannel {
         );
         // One audit row per delivery (not per retry): only when this attempt wrote messages.
         if (inserted.length === 0) return;
-        await audit.append(em as never, {
+        await audit.append(em, {
           actor: { id: null, username: 'system' },
           via: 'activity',
           action: 'notify.inbox',

@@ -6,9 +6,9 @@
  * chain after changing, deleting or inserting a row; `npm run audit:verify` names the row.
  */
 import crypto from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager } from '@mikro-orm/postgresql';
 import type { ChainHead, Checkpoint } from './audit-checkpoint.js';
-import { executeAll, type Statement } from './scope.js';
+import { txOf, type Statement, type Tx } from './tx.js';
 
 export const GENESIS = 'GENESIS';
 /**
@@ -100,7 +100,11 @@ export function chainHash(
 }
 
 export interface AuditLog {
-  append(em: EntityManager, entry: AuditEntry): Promise<void>;
+  /**
+   * Appends in the caller's transaction: a raw scoped one (`Tx`), or an EntityManager's inside
+   * `transactional`.
+   */
+  append(on: Tx | EntityManager, entry: AuditEntry): Promise<void>;
   /**
    * For writers that batch their statements: what takes the chain lock and reads its head. Send
    * these first (their rows go to `insert`), then the INSERT that `insert` builds, in the same
@@ -169,10 +173,11 @@ export function createAuditLog(key: Buffer): AuditLog {
         prepare: true,
       };
     },
-    async append(em, e) {
-      const [, head] = await executeAll(em, log.lockAndHead(e));
+    async append(on, e) {
+      const tx = on instanceof EntityManager ? txOf(on) : on;
+      const [, head] = await tx.batch(log.lockAndHead(e));
       const insert = log.insert(head!, e);
-      await em.execute(insert.sql, insert.params, 'run');
+      await tx.execute(insert.sql, insert.params, 'run');
     },
   };
   return log;

@@ -1,20 +1,27 @@
 /**
- * Every query of scoped data runs inside `inScope(orm, scope, fn)`: a transaction whose first
- * statement sets the per-transaction settings row-level security reads. Without them PostgreSQL
- * returns no project rows at all, so forgetting the scope fails closed.
+ * Every query of scoped data runs in a transaction whose first statement sets the per-transaction
+ * settings row-level security reads. Without them PostgreSQL returns no project rows at all, so
+ * forgetting the scope fails closed. Two ways in:
+ * - `inScope(orm, scope, fn)`: raw SQL on a pooled connection (`Tx`), the hot path of every step,
+ *   ledger write and list read, built for few round trips;
+ * - `withScopedEm(orm, scope, fn)`: a MikroORM EntityManager for reading and writing records as
+ *   entities (accounts, org units, projects by code).
  */
 import crypto from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isCountyWide, type Principal } from '../domain/access.js';
-import type { Role } from '../domain/schemas.js';
 import type { Orm } from './orm.js';
+import { executeAll, executor, type Row, type ScopedSql, type Statement, type Tx } from './tx.js';
 
+export { executeAll, type Statement, type Tx } from './tx.js';
+
+/** Whose rows a transaction sees: row-level security's view of a principal, or the system's. */
 export type DbScope =
   | { kind: 'system' }
   | {
       kind: 'county' | 'department' | 'township' | 'village' | 'none';
-      unitId: string;
-      roles: readonly Role[];
+      unitId: Principal['orgUnitId'];
+      roles: Principal['roles'];
     };
 
 /** Activities, seeding and maintenance act as the system, never as a borrowed user session. */
@@ -27,21 +34,12 @@ export function scopeOf(p: Principal): DbScope {
   return { kind, unitId: p.orgUnitId, roles: p.roles };
 }
 
-/** A pooled pg connection as knex hands it out (the pool has already switched it to the app role). */
-interface PgConnection {
-  query(text: string): Promise<{ rows: unknown[]; rowCount: number | null } | { rows: unknown[] }[]>;
-}
-interface KnexClient {
-  acquireConnection(): Promise<PgConnection>;
-  releaseConnection(conn: PgConnection): Promise<void>;
-}
-
 const SCOPE_KINDS = new Set(['system', 'county', 'department', 'township', 'village', 'none']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ROLE = /^[a-z]+$/;
 
-/** BEGIN and the scope settings in one round trip: the values are checked, then inlined. */
-function beginStatement(scope: DbScope): string {
+/** The three settings row-level security reads, checked: they are inlined into SQL text. */
+function scopeSettings(scope: DbScope): { kind: string; unit: string; roles: string } {
   const unit = scope.kind === 'system' ? '' : scope.unitId;
   const roles = scope.kind === 'system' ? '' : scope.roles.join(',');
   if (
@@ -50,50 +48,27 @@ function beginStatement(scope: DbScope): string {
     (roles && !roles.split(',').every((r) => ROLE.test(r)))
   )
     throw new Error(`invalid database scope ${JSON.stringify(scope)}`);
-  return `BEGIN; SELECT set_config('app.scope_kind', '${scope.kind}', true), set_config('app.unit_id', '${unit}', true), set_config('app.roles', '${roles}', true)`;
+  return { kind: scope.kind, unit, roles };
 }
 
-/** One SQL statement with knex-style `?` placeholders. */
-export interface Statement {
-  sql: string;
-  params?: unknown[];
-  /**
-   * Run as a server-side prepared statement, planned once per connection: for the statements
-   * every step sends. Only for a fixed number of scalar parameters whose types PostgreSQL can
-   * tell from the statement (no arrays, no `?` inside string literals).
-   */
-  prepare?: boolean;
+/** The statement that sets the scope for the rest of the transaction (`set_config(…, true)`). */
+function setScopeStatement(scope: DbScope): string {
+  const { kind, unit, roles } = scopeSettings(scope);
+  return `SELECT set_config('app.scope_kind', '${kind}', true), set_config('app.unit_id', '${unit}', true), set_config('app.roles', '${roles}', true)`;
 }
+
+/** A pooled pg connection as knex hands it out (the pool has already switched it to the app role). */
+interface PgConnection {
+  query(text: string): Promise<PgResult | PgResult[]>;
+}
+interface KnexClient {
+  acquireConnection(): Promise<PgConnection>;
+  releaseConnection(conn: PgConnection): Promise<void>;
+}
+type PgResult = { rows: Row[]; rowCount: number | null };
 
 /** Which prepared statements each pooled connection holds (they outlive transactions). */
 const preparedOn = new WeakMap<object, Set<string>>();
-
-/** What `inScope` hands its callback: MikroORM's `execute`/`transactional`, plus `batch`. */
-interface ScopedFacade {
-  execute(sql: string, params?: unknown[], method?: 'all' | 'get' | 'run'): Promise<unknown>;
-  transactional<R>(inner: (em: EntityManager) => Promise<R>): Promise<R>;
-  batch(statements: Statement[], opts?: { commit?: boolean }): Promise<unknown[][]>;
-}
-
-type PgResult = { rows: unknown[]; rowCount: number | null };
-
-/**
- * Several statements in one round trip, each one's rows in order; inside `inScope` they are sent
- * as one query text (each still gets its own snapshot, so a statement after a lock sees what the
- * lock waited for). `commit: true` ends the transaction in the same round trip. On any other
- * EntityManager they run one after the other.
- */
-export async function executeAll(
-  em: EntityManager,
-  statements: Statement[],
-  opts: { commit?: boolean } = {},
-): Promise<unknown[][]> {
-  const facade = em as unknown as Partial<ScopedFacade>;
-  if (typeof facade.batch === 'function') return facade.batch(statements, opts);
-  const out: unknown[][] = [];
-  for (const s of statements) out.push(await em.execute<unknown[]>(s.sql, s.params ?? [], 'all'));
-  return out;
-}
 
 /**
  * Runs `fn` in one transaction of the caller's scope. The transaction is driven straight on a
@@ -104,8 +79,8 @@ export async function executeAll(
  * a batch may carry the COMMIT. Statements on the same transaction run one after the other even
  * when `fn` issues them concurrently.
  */
-export function inScope<T>(orm: Orm, scope: DbScope, fn: (em: EntityManager) => Promise<T>): Promise<T> {
-  return onPooledConnection(orm, beginStatement(scope), fn);
+export function inScope<T>(orm: Orm, scope: DbScope, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return onPooledConnection(orm, `BEGIN; ${setScopeStatement(scope)}`, fn);
 }
 
 /**
@@ -113,18 +88,19 @@ export function inScope<T>(orm: Orm, scope: DbScope, fn: (em: EntityManager) => 
  * set. Several statements run as PostgreSQL's implicit transaction of one query text.
  */
 export function queryUnscoped(orm: Orm, statements: Statement[]): Promise<unknown[][]> {
-  return onPooledConnection(orm, undefined, (em) => executeAll(em, statements));
+  return onPooledConnection(orm, undefined, (tx) => executeAll(tx, statements));
 }
 
-/** The pooled connection and the facade behind `inScope` (begin: undefined, no transaction). */
+/** The pooled connection and the `Tx` behind `inScope` (begin: undefined, no transaction). */
 async function onPooledConnection<T>(
   orm: Orm,
   begin: string | undefined,
-  fn: (em: EntityManager) => Promise<T>,
+  fn: (tx: Tx) => Promise<T>,
 ): Promise<T> {
   let prefix: string | undefined = begin;
   let open = false; // BEGIN sent and no COMMIT yet
   const connection = orm.em.getConnection();
+  // The driver's own pool: MikroORM exposes no lighter way to hold one connection for a transaction.
   const client = (connection.getKnex() as unknown as { client: KnexClient }).client;
   const platform = orm.em.getPlatform();
   const conn = await client.acquireConnection();
@@ -146,7 +122,7 @@ async function onPooledConnection<T>(
     return { text: `PREPARE ${name} AS ${body};\nEXECUTE ${name}${args}`, results: 2 };
   };
   /** Sends the statements (BEGIN first if not yet sent) and answers each one's result. */
-  const run = (statements: Statement[], commit = false): Promise<PgResult[]> => {
+  const run = (statements: readonly Statement[], commit = false): Promise<PgResult[]> => {
     const next = queue.then(async () => {
       const parts = statements.map(render);
       const texts = parts.map((x) => x.text);
@@ -161,7 +137,7 @@ async function onPooledConnection<T>(
       if (texts.length === 0) return [];
       const res = await conn.query(texts.join(';\n'));
       if (commit) open = false;
-      const all = (Array.isArray(res) ? res : [res]) as PgResult[];
+      const all = Array.isArray(res) ? res : [res];
       // Each statement's own result is the last of its part (after its PREPARE, if any).
       const out: PgResult[] = [];
       let at = skip;
@@ -174,22 +150,17 @@ async function onPooledConnection<T>(
     queue = next.catch(() => undefined);
     return next;
   };
-  const facade: ScopedFacade = {
-    async execute(sql, params = [], method = 'all') {
+  const tx: Tx = {
+    execute: executor(async (sql, params, method) => {
       const [res] = await run([{ sql, params }]);
-      if (method === 'all') return res!.rows;
-      if (method === 'get') return res!.rows[0];
-      const first = res!.rows[0] as { id?: unknown } | undefined;
-      return { affectedRows: res!.rowCount, insertId: first?.id ?? 0, row: first, rows: res!.rows };
-    },
-    // Already in a transaction: a nested one is the same transaction.
-    transactional: (inner) => inner(facade as unknown as EntityManager),
+      return method === 'all' ? res!.rows : { affectedRows: res!.rowCount ?? 0, rows: res!.rows };
+    }),
     async batch(statements, opts = {}) {
       return (await run(statements, opts.commit === true)).map((r) => r.rows);
     },
   };
   try {
-    const result = await fn(facade as unknown as EntityManager);
+    const result = await fn(tx);
     await queue;
     if (open) await run([], true);
     return result;
@@ -212,25 +183,48 @@ async function onPooledConnection<T>(
 
 /** A read (or one write) in the caller's scope in a single round trip: BEGIN, scope, statements, COMMIT. */
 export function queryInScope(orm: Orm, scope: DbScope, statements: Statement[]): Promise<unknown[][]> {
-  return inScope(orm, scope, (em) => executeAll(em, statements, { commit: true }));
+  return inScope(orm, scope, (tx) => executeAll(tx, statements, { commit: true }));
 }
 
 /**
- * The system identity as a drop-in for `orm.em.fork()` (execute / transactional), for services
- * that act on a project the caller has already been authorised for through both layers (the
- * project was found in the caller's scope and the level rule checked). Each `execute` runs in
- * its own scoped transaction; `transactional` runs the whole callback in one.
+ * The system identity's statements, for services that act on a project the caller has already
+ * been authorised for through both layers (the project was found in the caller's scope and the
+ * level rule checked). Each `execute` runs in its own scoped transaction; `transactional` runs
+ * the whole callback in one.
  */
-export function systemEm(orm: Orm): EntityManager {
+export function systemEm(orm: Orm): ScopedSql {
   return scopedEm(orm, SYSTEM_SCOPE);
 }
 
-/** The same facade for a caller's scope: row-level security applies to every statement. */
-export function scopedEm(orm: Orm, scope: DbScope): EntityManager {
-  const facade = {
-    execute: (sql: string, params?: unknown[], method?: 'all' | 'get' | 'run') =>
-      inScope(orm, scope, (em) => em.execute(sql, params as never, method)),
-    transactional: <T>(fn: (em: EntityManager) => Promise<T>) => inScope(orm, scope, fn),
+/** The same for a caller's scope: row-level security applies to every statement. */
+export function scopedEm(orm: Orm, scope: DbScope): ScopedSql {
+  return {
+    execute: executor((sql, params, method) =>
+      inScope(orm, scope, (tx) =>
+        method === 'all' ? tx.execute(sql, params) : tx.execute(sql, params, 'run'),
+      ),
+    ),
+    transactional: (fn) => inScope(orm, scope, fn),
   };
-  return facade as unknown as EntityManager;
+}
+
+/**
+ * A fresh EntityManager in one transaction, no scope set: for records without row-level security
+ * (accounts, their sessions, org units), which logging in must read before anyone is known.
+ */
+export function withEm<T>(orm: Orm, fn: (em: EntityManager) => Promise<T>): Promise<T> {
+  return orm.em.fork().transactional(fn);
+}
+
+/**
+ * A fresh EntityManager in one transaction of the scope: its first statement sets the same
+ * settings `inScope` sets, so row-level security sees the entity queries as it sees the raw ones.
+ * Changes are flushed when `fn` returns, and the transaction commits (or rolls back if `fn` throws).
+ */
+export function withScopedEm<T>(orm: Orm, scope: DbScope, fn: (em: EntityManager) => Promise<T>): Promise<T> {
+  const setScope = setScopeStatement(scope);
+  return orm.em.fork().transactional(async (em) => {
+    await em.execute(setScope, [], 'all');
+    return fn(em);
+  });
 }

@@ -13,13 +13,14 @@ import type { Logger } from '../../platform/log.js';
 import { errorHandler } from './errors.js';
 import { defineRoute, mountRoutes, type RouteDef } from './http.js';
 import type { AuditLog } from '../../db/audit.js';
-import { adminRoutes } from './modules/admin/routes.js';
-import { createAdminService } from './modules/admin/service.js';
-import { authRoutes } from './modules/auth/routes.js';
-import { createAuthService, type LoginPolicy } from './modules/auth/service.js';
+import { adminRoutes } from './modules/admin/admin.routes.js';
+import { createAccountAdminService } from './modules/admin/account-admin.service.js';
+import { authRoutes } from './modules/auth/auth.routes.js';
+import { createAuthService, type LoginPolicy } from './modules/auth/auth.service.js';
 import { sessionMiddleware } from './modules/auth/session.js';
 import { healthRoutes } from './modules/health/routes.js';
-import { orgRoutes } from './modules/orgs/routes.js';
+import { orgRoutes } from './modules/orgs/org.routes.js';
+import { createOrgService } from './modules/orgs/org.service.js';
 import { createStatsRepository } from './modules/stats/repository.js';
 import { statsRoutes } from './modules/stats/routes.js';
 import { createProjectRepository } from './modules/projects/repository.js';
@@ -48,8 +49,6 @@ export interface AppDeps {
   stepTimeoutMs?: number;
   cookieSecure: 'auto' | 'on' | 'off';
   login?: Partial<LoginPolicy>;
-  /** Off only in the test proving row-level security alone leaks nothing. */
-  appLayer?: boolean;
   /** Directory of the built console; served with history fallback when present. */
   webDist?: string;
   version?: string;
@@ -76,12 +75,11 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxySetting(deps.trustProxy));
 
-  const projectRepo = createProjectRepository(deps.orm, { appLayer: deps.appLayer });
+  const projectRepo = createProjectRepository(deps.orm);
   const projects = createProjectService({
     repo: projectRepo,
     temporal: deps.temporal,
     taskQueue: deps.taskQueue,
-    appLayer: deps.appLayer,
     orm: deps.orm,
     stepTimeoutMs: deps.stepTimeoutMs,
   });
@@ -91,6 +89,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     session: deps.session,
     login: { maxFailures: 5, lockMinutes: 15, ipLimitPerMinute: 30, ...deps.login },
   });
+  const orgs = createOrgService({ orm: deps.orm, audit: deps.audit });
   const routes: RouteDef[] = [
     ...healthRoutes({
       orm: deps.orm,
@@ -102,11 +101,11 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
       auth,
       secureCookies: (req) => deps.cookieSecure === 'on' || (deps.cookieSecure === 'auto' && req.secure),
     }),
-    ...adminRoutes(createAdminService({ orm: deps.orm, audit: deps.audit })),
-    ...orgRoutes(deps.orm),
+    ...adminRoutes(createAccountAdminService({ orm: deps.orm, audit: deps.audit }), orgs),
+    ...orgRoutes(orgs),
     ...projectRoutes(projects),
     ...ledgerModule(deps, projectRepo, projects),
-    ...statsRoutes(createStatsRepository(deps.orm, { appLayer: deps.appLayer })),
+    ...statsRoutes(createStatsRepository(deps.orm)),
   ];
   const openapi = buildOpenApi(
     [
@@ -196,7 +195,6 @@ function ledgerModule(
   const ledgers = createLedgerService({
     orm: deps.orm,
     projects: projectRepo,
-    appLayer: deps.appLayer,
     audit: deps.audit,
   });
   const maxBytes = deps.archiveMaxBytes ?? 20 * 1024 * 1024;

@@ -1,13 +1,14 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { EntitySchema, type Opt } from '@mikro-orm/core';
 import type { OrgKind } from '../../domain/schemas.js';
 
+/** A unit of the county: the county itself, its offices, departments, townships and villages. */
 export interface OrgUnit {
-  id: string;
+  id: Opt<string>;
   code: string;
   name: string;
   kind: OrgKind;
-  parent?: OrgUnit | null;
-  createdAt: Date;
+  parent: OrgUnit | null;
+  createdAt: Opt<Date>;
 }
 
 export const OrgUnitSchema = new EntitySchema<OrgUnit>({
@@ -19,6 +20,6 @@ export const OrgUnitSchema = new EntitySchema<OrgUnit>({
     name: { type: 'text' },
     kind: { type: 'text' },
     parent: { kind: 'm:1', entity: 'OrgUnit', nullable: true, fieldName: 'parent_id' },
-    createdAt: { type: 'Date', defaultRaw: 'now()', onCreate: () => new Date() },
+    createdAt: { type: 'Date', defaultRaw: 'now()' },
   },
 });

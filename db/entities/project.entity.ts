@@ -4,7 +4,8 @@ import type { OrgUnit } from './org-unit.entity.js';
 
 /**
  * The project row is a read model of the workflow: only the project activities write it
- * (idempotently, keyed on the history sequence number); the api reads it.
+ * (idempotently, keyed on the history sequence number, in raw SQL); the api reads it. Row-level
+ * security applies: read it through `withScopedEm`.
  */
 export interface Project {
   id: string;
@@ -53,7 +54,7 @@ export const ProjectSchema = new EntitySchema<Project>({
     plannedCompletion: { type: 'date' },
     plannedAcceptance: { type: 'date' },
     plannedReimbursement: { type: 'date' },
-    createdAt: { type: 'Date', onCreate: () => new Date() },
-    updatedAt: { type: 'Date', onCreate: () => new Date(), onUpdate: () => new Date() },
+    createdAt: { type: 'Date' },
+    updatedAt: { type: 'Date' },
   },
 });

@@ -1,19 +1,31 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { EntitySchema, type Collection, type Opt, type PrimaryKeyProp } from '@mikro-orm/core';
 import type { Role } from '../../domain/schemas.js';
 import type { OrgUnit } from './org-unit.entity.js';
 
+/**
+ * An account. Timestamps and counters take the database's defaults and clock (`now()`), as the
+ * lock and session checks compare against that clock.
+ */
 export interface AppUser {
-  id: string;
+  id: Opt<string>;
   username: string;
   displayName: string;
   orgUnit: OrgUnit;
+  roles: Collection<UserRole>;
   passwordHash: string;
-  mustChangePassword: boolean;
-  disabled: boolean;
-  failedLogins: number;
-  lockedUntil?: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
+  mustChangePassword: Opt<boolean>;
+  disabled: Opt<boolean>;
+  failedLogins: Opt<number>;
+  lockedUntil: Opt<Date | null>;
+  /** Whether a lock is in force, by the database's clock (read-only). */
+  locked: Opt<boolean>;
+  totpSecret: Opt<string | null>;
+  totpEnabled: Opt<boolean>;
+  /** The last TOTP time step accepted (bigint, as the driver's string). */
+  totpLastStep: Opt<string | null>;
+  passwordChangedAt: Opt<Date>;
+  createdAt: Opt<Date>;
+  updatedAt: Opt<Date>;
 }
 
 export const AppUserSchema = new EntitySchema<AppUser>({
@@ -24,17 +36,28 @@ export const AppUserSchema = new EntitySchema<AppUser>({
     username: { type: 'text', unique: true },
     displayName: { type: 'text' },
     orgUnit: { kind: 'm:1', entity: 'OrgUnit', fieldName: 'org_unit_id' },
+    roles: { kind: '1:m', entity: 'UserRole', mappedBy: 'user' },
     passwordHash: { type: 'text', hidden: true },
-    mustChangePassword: { type: 'boolean', default: false },
-    disabled: { type: 'boolean', default: false },
-    failedLogins: { type: 'integer', default: 0 },
+    mustChangePassword: { type: 'boolean', defaultRaw: 'false' },
+    disabled: { type: 'boolean', defaultRaw: 'false' },
+    failedLogins: { type: 'integer', defaultRaw: '0' },
     lockedUntil: { type: 'Date', nullable: true },
-    createdAt: { type: 'Date', onCreate: () => new Date() },
-    updatedAt: { type: 'Date', onCreate: () => new Date(), onUpdate: () => new Date() },
+    locked: {
+      type: 'boolean',
+      persist: false,
+      formula: (t) => `COALESCE(${t.alias}.locked_until > now(), false)`,
+    },
+    totpSecret: { type: 'text', nullable: true, hidden: true },
+    totpEnabled: { type: 'boolean', defaultRaw: 'false' },
+    totpLastStep: { type: 'bigint', nullable: true },
+    passwordChangedAt: { type: 'Date', defaultRaw: 'now()' },
+    createdAt: { type: 'Date', defaultRaw: 'now()' },
+    updatedAt: { type: 'Date', defaultRaw: 'now()' },
   },
 });
 
 export interface UserRole {
+  [PrimaryKeyProp]?: ['user', 'role'];
   user: AppUser;
   role: Role;
 }
@@ -48,14 +71,15 @@ export const UserRoleSchema = new EntitySchema<UserRole>({
   },
 });
 
+/** A login session; its id is the SHA-256 of the cookie's token (api/src/modules/auth/session.ts). */
 export interface UserSession {
   id: string;
   user: AppUser;
-  createdAt: Date;
-  lastSeenAt: Date;
+  createdAt: Opt<Date>;
+  lastSeenAt: Opt<Date>;
   expiresAt: Date;
-  ip?: string | null;
-  userAgent?: string | null;
+  ip: string | null;
+  userAgent: string | null;
 }
 
 export const UserSessionSchema = new EntitySchema<UserSession>({
@@ -64,8 +88,8 @@ export const UserSessionSchema = new EntitySchema<UserSession>({
   properties: {
     id: { type: 'text', primary: true },
     user: { kind: 'm:1', entity: 'AppUser', fieldName: 'user_id' },
-    createdAt: { type: 'Date', onCreate: () => new Date() },
-    lastSeenAt: { type: 'Date', onCreate: () => new Date() },
+    createdAt: { type: 'Date', defaultRaw: 'now()' },
+    lastSeenAt: { type: 'Date', defaultRaw: 'now()' },
     expiresAt: { type: 'Date' },
     ip: { type: 'text', nullable: true },
     userAgent: { type: 'text', nullable: true },

@@ -4,9 +4,9 @@
  * allocating more than it provides. The database refuses both at commit as well (deferred
  * triggers); asking first names the source and the amounts, and leaves no trace in the workflow.
  */
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { FUND_SOURCE_LABELS, type FundSourceKind } from '../../domain/schemas.js';
 import { fenFromDb, formatYuan } from '../../domain/money.js';
+import type { Sql } from '../tx.js';
 
 export interface SourceProblem {
   path: string;
@@ -14,11 +14,11 @@ export interface SourceProblem {
 }
 
 export async function adjustmentSourceProblems(
-  em: EntityManager,
+  tx: Sql,
   projectId: string,
   next: { kind: FundSourceKind; amountFen: number }[],
 ): Promise<SourceProblem[]> {
-  const rows = await em.execute<
+  const rows = await tx.execute<
     {
       position: number;
       kind: FundSourceKind;

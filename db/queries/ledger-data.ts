@@ -7,14 +7,13 @@ import { fenFromDb, sumFen, type Fen } from '../../domain/money.js';
 import type { FundSourceKind, ProjectDto } from '../../domain/schemas.js';
 import type { LedgerData } from '../../domain/ledgers/outputs.js';
 import type { ImplementationMethod, Stage } from '../../domain/lifecycle.js';
-import type { Orm } from '../orm.js';
+import type { Sql } from '../tx.js';
 
-type Conn = { execute: ReturnType<Orm['em']['fork']>['execute'] };
 const d = (col: string, as = col) => `to_char(${col}, 'YYYY-MM-DD') AS ${as}`;
 const iso = (v: Date | string) => new Date(v).toISOString();
 
 export async function loadLedgerData(
-  conn: Conn,
+  conn: Sql,
   project: Pick<ProjectDto, 'id' | 'code' | 'name' | 'stage' | 'budgetFen' | 'approvalDocumentNo'>,
 ): Promise<LedgerData> {
   const pid = project.id;
@@ -307,7 +306,7 @@ export async function loadLedgerData(
 }
 
 /** The settled amount the workflow recorded with its 报账 step, if any (the latest one). */
-export async function workflowSettledFen(conn: Conn, projectId: string): Promise<Fen | null> {
+export async function workflowSettledFen(conn: Sql, projectId: string): Promise<Fen | null> {
   const rows = (await conn.execute<{ v: string | null }[]>(
     `SELECT payload->>'settledAmountFen' AS v FROM project_history
       WHERE project_id = ? AND action = 'reimburse' ORDER BY seq DESC LIMIT 1`,

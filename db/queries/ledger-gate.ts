@@ -4,10 +4,10 @@
  * to completion is missing. Pure reads, in the caller's scope; the project service asks it before
  * the `inspect` Update, and the refusal lists every gap.
  */
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { PROGRESS_ORDER, STAGE_LABELS, stageRank, type Stage } from '../../domain/lifecycle.js';
 import { ledgerCompleteness } from '../../domain/ledgers/completeness.js';
 import { fenFromDb } from '../../domain/money.js';
+import type { Sql } from '../tx.js';
 import { loadLedgerData } from './ledger-data.js';
 
 export interface GateMissing {
@@ -18,10 +18,10 @@ export interface GateMissing {
 }
 
 export async function ledgerAcceptanceGate(
-  em: EntityManager,
+  tx: Sql,
   projectId: string,
 ): Promise<{ ok: boolean; missing: GateMissing[] }> {
-  const rows = await em.execute<
+  const rows = await tx.execute<
     {
       id: string;
       code: string;
@@ -37,7 +37,7 @@ export async function ledgerAcceptanceGate(
   );
   const p = rows[0];
   if (!p) return { ok: false, missing: [{ ledger: 'project', item: 'project', label: '项目不存在' }] };
-  const data = await loadLedgerData(em, {
+  const data = await loadLedgerData(tx, {
     id: p.id,
     code: p.code,
     name: p.name,
@@ -48,7 +48,7 @@ export async function ledgerAcceptanceGate(
   const missing: GateMissing[] = ledgerCompleteness(data, 'completed').flatMap((c) =>
     c.missing.map((m) => ({ ledger: c.ledger, item: m.item, label: `${c.label}：${m.label}` })),
   );
-  const docs = await em.execute<{ stage: Stage; item: string; label: string; present: boolean }[]>(
+  const docs = await tx.execute<{ stage: Stage; item: string; label: string; present: boolean }[]>(
     `SELECT r.stage, r.item, r.label,
             EXISTS (SELECT 1 FROM archive_document a WHERE a.project_id = ? AND a.stage = r.stage AND a.item = r.item) AS present
        FROM archive_requirement r WHERE r.required

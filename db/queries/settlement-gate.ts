@@ -6,19 +6,19 @@
  * settlement exists and only ever appended, so the figures read here cannot fall under the amount
  * checked between this read and the Update.
  */
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { checkSettlement } from '../../domain/ledgers/money-checks.js';
 import { fenFromDb, type Fen } from '../../domain/money.js';
+import type { Sql } from '../tx.js';
 
 export type SettlementGate =
   { ok: true } | { ok: false; message: string; settledAmountFen: Fen; disbursedFen: Fen; budgetFen: Fen };
 
 export async function settlementGate(
-  em: EntityManager,
+  tx: Sql,
   projectId: string,
   settledAmountFen: Fen,
 ): Promise<SettlementGate> {
-  const rows = await em.execute<{ budget_fen: string; disbursed_fen: string }[]>(
+  const rows = await tx.execute<{ budget_fen: string; disbursed_fen: string }[]>(
     `SELECT p.budget_fen,
             (SELECT COALESCE(sum(d.amount_fen), 0) FROM disbursement d WHERE d.project_id = p.id) AS disbursed_fen
        FROM project p WHERE p.id = ?`,

@@ -39,7 +39,7 @@ export async function seedOrgsAndUsers(
         'all',
       );
       if (inserted.length) {
-        await audit.append(tx as never, {
+        await audit.append(tx, {
           actor: SYSTEM,
           via: 'cli',
           action: 'seed.org.create',
@@ -77,7 +77,7 @@ export async function seedOrgsAndUsers(
       for (const role of a.roles) {
         await tx.execute('INSERT INTO user_role (user_id, role) VALUES (?, ?)', [row.id, role], 'run');
       }
-      await audit.append(tx as never, {
+      await audit.append(tx, {
         actor: SYSTEM,
         via: 'cli',
         action: 'seed.user.create',

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enableAdminTotp } from '../support/authz-matrix.js';
+import { enableAdminTotp } from '../support/authz/stack.js';
 import { TEST_PASSWORD } from '../support/constants.js';
 import { freshTotp } from '../support/totp.js';
 import { ledgerAcceptanceGate } from '../../db/queries/ledger-gate.js';

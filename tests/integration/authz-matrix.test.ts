@@ -3,15 +3,8 @@
  * scope answers as domain/access.ts says — zero leaks — and a query account changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  SLICES,
-  accountSlice,
-  loadAccounts,
-  runAuthzMatrix,
-  startMatrixStack,
-  type Account,
-  type MatrixContext,
-} from '../support/authz-matrix.js';
+import { SLICES, accountSlice, runAuthzMatrix } from '../support/authz/matrix.js';
+import { loadAccounts, startMatrixStack, type Account, type MatrixContext } from '../support/authz/stack.js';
 import type { TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -44,13 +37,7 @@ describe('authorization matrix', () => {
     async (slice) => {
       expect(accounts.length).toBeGreaterThanOrEqual(30);
       // The requests without a session go with the first slice.
-      const { mismatches, checks } = await runAuthzMatrix(
-        ctx,
-        accountSlice(accounts, slice),
-        undefined,
-        false,
-        slice === 0,
-      );
+      const { mismatches, checks } = await runAuthzMatrix(ctx, accountSlice(accounts, slice), slice === 0);
       expect(mismatches).toEqual([]);
       expect(checks).toBeGreaterThan(100);
       run.checks += checks;

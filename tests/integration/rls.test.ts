@@ -1,74 +1,325 @@
 /**
- * With the application-layer scope checks switched off, PostgreSQL's row-level security (and its
- * step-permission function) alone still denies every out-of-scope read and write.
+ * PostgreSQL's row-level security (and its verdict functions) on its own: every account's
+ * expectations from domain/access.ts, checked straight against the database as the application
+ * role inside `inScope(orm, scopeOf(principal), …)` — no application condition in between. Each
+ * account sees exactly the project rows, ledger rows and fund documents of its scope (what every
+ * list, detail, ledger view and dashboard figure is read from), the database's verdicts on steps,
+ * registrations and ledger writes equal the domain's, and writes outside the scope are refused.
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inScope, scopeOf, SYSTEM_SCOPE } from '../../db/scope.js';
 import {
-  SLICES,
-  accountSlice,
-  loadAccounts,
-  runAuthzMatrix,
+  canCreateProject,
+  canReadProject,
+  canTakeAction,
+  canWriteLedger,
+  isCountyWide,
+  type Principal,
+} from '../../domain/access.js';
+import { ProjectSchema } from '../../db/entities/project.entity.js';
+import { executeAll, inScope, scopeOf, SYSTEM_SCOPE, withScopedEm, type Tx } from '../../db/scope.js';
+import {
+  allProjects,
+  loadPrincipals,
   startMatrixStack,
   type Account,
   type MatrixContext,
-} from '../support/authz-matrix.js';
-import type { TestStack } from '../support/stack.js';
+  type Obj,
+} from '../support/authz/stack.js';
+import { Session, type TestStack } from '../support/stack.js';
+
+/** Every table whose rows belong to a project, and the column naming it. */
+const PROJECT_TABLES: Record<string, string> = {
+  project: 'id',
+  project_village: 'project_id',
+  project_fund_source: 'project_id',
+  project_history: 'project_id',
+  alert: 'project_id',
+  negative_list_entry: 'project_id',
+  department_ledger: 'project_id',
+  disbursement: 'project_id',
+  settlement: 'project_id',
+  collective_decision: 'project_id',
+  implementation_record: 'project_id',
+  monthly_progress: 'project_id',
+  adjustment_record: 'project_id',
+  supervision_visit: 'project_id',
+  public_notice: 'project_id',
+  opinion_record: 'project_id',
+  beneficiary: 'project_id',
+  after_care: 'project_id',
+  after_care_check: 'project_id',
+  archive_document: 'project_id',
+  ledger_event: 'project_id',
+};
+
+/** One write to a table of each ledger, as the ledger's own writer sends it. */
+const LEDGER_WRITES: Record<'department' | 'implementing' | 'site', string> = {
+  department: `INSERT INTO department_ledger (project_id, construction_content) VALUES (?, '行级安全测试')
+                 ON CONFLICT (project_id) DO UPDATE SET construction_content = EXCLUDED.construction_content`,
+  implementing: `INSERT INTO collective_decision (project_id, meeting, held_on, attendees, resolution)
+                   VALUES (?, '村民代表大会', '2026-03-01', ARRAY['张三'], '行级安全测试')`,
+  site: `INSERT INTO opinion_record (project_id, gathered_on, method, participants, summary)
+           VALUES (?, '2026-02-20', '院坝会', 12, '行级安全测试')`,
+};
+
+/** Thrown to roll a probing write back: nothing a probe writes may stay. */
+class RolledBack extends Error {}
 
 let stack: TestStack;
 let ctx: MatrixContext;
-let accounts: Account[];
-const run = { checks: 0, slices: 0 };
+let accounts: Omit<Account, 'session'>[];
+let projects: Awaited<ReturnType<typeof allProjects>>;
+/** Rows per project of each table, as the owner sees them (no row-level security). */
+let rowsOf: Record<string, Map<string, number>>;
+let fundDocuments: { id: string; department_id: string }[];
+
+const OBJECTS: Obj[] = ['A', 'B'];
 
 beforeAll(async () => {
-  ctx = await startMatrixStack({ appLayer: false });
+  ctx = await startMatrixStack();
   stack = ctx.stack;
-  accounts = await loadAccounts(stack, ctx.adminSecret);
+  // Both projects' ledgers filled, and a fund document of each department: rows to see, or not.
+  await stack.completeFile(ctx.projects.A.id);
+  await stack.completeFile(ctx.projects.B.id);
+  for (const dept of ['swj', 'jtj']) {
+    const s = await Session.login(stack.baseUrl, `${dept}.op`);
+    const res = await s.post('/api/fund-documents', {
+      documentNo: `${dept}财〔2026〕${randomBytes(3).toString('hex')}号`,
+      title: '行级安全测试资金',
+      issuer: '县财政局',
+      issuedOn: '2026-01-10',
+      amountFen: 100_000,
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+  }
+  // What the fill leaves to later stages, and a fired deadline with its negative-list entry:
+  // written as the owner, so that every project table holds rows of both projects.
+  for (const o of OBJECTS) {
+    const { id, scope } = ctx.projects[o];
+    await stack.db.query(
+      `INSERT INTO settlement (project_id, settled_on, settled_amount_fen)
+       SELECT $1, '2026-11-01', COALESCE(sum(amount_fen), 0) FROM disbursement WHERE project_id = $1`,
+      [id],
+    );
+    await stack.db.query(
+      `INSERT INTO adjustment_record (project_id, document_no, adjusted_on, content, reason)
+       VALUES ($1, 'RLS-1', '2026-05-01', '行级安全测试', '行级安全测试')`,
+      [id],
+    );
+    await stack.db.query(
+      `INSERT INTO after_care (project_id, owner, duty) VALUES ($1, '村民委员会', '日常巡查')`,
+      [id],
+    );
+    await stack.db.query(
+      `INSERT INTO after_care_check (project_id, checked_on, checker, result) VALUES ($1, '2026-12-01', '管护员', '完好')`,
+      [id],
+    );
+    const alert = await stack.db.query(
+      `INSERT INTO alert (project_id, kind, arm, step, due_date, step_date, days_late, responsible_unit_id, history_seq, raised_at)
+       VALUES ($1, 'start', 1, 'interview', '2026-04-01', '2026-05-01', 30, $2, 0, now()) RETURNING id`,
+      [id, scope.ownerUnitId],
+    );
+    await stack.db.query(
+      `INSERT INTO negative_list_entry (org_unit_id, project_id, alert_id, reason, listed_at)
+       VALUES ($2, $1, $3, '行级安全测试', now())`,
+      [id, scope.ownerUnitId, alert.rows[0].id],
+    );
+  }
+  accounts = await loadPrincipals(stack);
+  projects = await allProjects(stack);
+  rowsOf = {};
+  for (const [table, key] of Object.entries(PROJECT_TABLES)) {
+    const { rows } = await stack.db.query(
+      `SELECT ${key} AS project_id, count(*)::int AS n FROM ${table} WHERE ${key} IS NOT NULL GROUP BY 1`,
+    );
+    rowsOf[table] = new Map(rows.map((r) => [r.project_id as string, r.n as number]));
+  }
+  fundDocuments = (await stack.db.query('SELECT id, department_id FROM fund_document ORDER BY id')).rows;
 });
 afterAll(async () => {
   await stack?.stop();
 });
 
-describe('row-level security alone', () => {
-  it.each(Array.from({ length: SLICES }, (_, i) => i))(
-    'gives the same answers as both layers together for every scoped route (accounts, slice %i)',
-    async (slice) => {
-      const { mismatches, checks } = await runAuthzMatrix(
-        ctx,
-        accountSlice(accounts, slice),
-        [
-          'project.read',
-          'project.create',
-          'project.step',
-          'project.ledger',
-          'fundDocument.read',
-          'fundDocument.write',
-          'scope.read',
-        ],
-        true,
-        slice === 0,
-      );
-      expect(mismatches).toEqual([]);
-      run.checks += checks;
-      run.slices++;
-    },
-  );
+/** Runs `fn` in the account's scope and rolls back whatever it wrote; answers what `fn` answered. */
+async function probe<T>(p: Principal, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  let out: T | undefined;
+  await inScope(stack.orm, scopeOf(p), async (tx) => {
+    out = await fn(tx);
+    throw new RolledBack();
+  }).catch((err) => {
+    if (!(err instanceof RolledBack)) throw err;
+  });
+  return out!;
+}
 
-  it('made the checks of every slice', () => {
-    expect(run.slices).toBe(SLICES);
-    expect(run.checks).toBeGreaterThan(300);
+/** Whether a write in the account's scope went through (rolled back afterwards) or was refused by a policy. */
+async function writes(p: Principal, sql: string, params: unknown[]): Promise<'written' | 'refused'> {
+  try {
+    return await probe(p, async (tx) => {
+      const { affectedRows } = await tx.execute(sql, params, 'run');
+      return affectedRows > 0 ? 'written' : 'refused';
+    });
+  } catch (err) {
+    if (/row-level security/.test(String(err))) return 'refused';
+    throw err;
+  }
+}
+
+describe('row-level security alone', () => {
+  it('has something to show and hide: every table holds rows of both projects', () => {
+    for (const table of Object.keys(PROJECT_TABLES))
+      for (const o of OBJECTS)
+        expect(rowsOf[table]!.get(ctx.projects[o].id), `${table} ${o}`).toBeGreaterThan(0);
+    expect(accounts.length).toBeGreaterThanOrEqual(30);
+    expect(new Set(fundDocuments.map((d) => d.department_id)).size).toBe(2);
   });
 
-  it('shows a village only its own projects and lets no user scope write project rows, even by direct SQL', async () => {
+  it('shows every account exactly the rows of the projects it may read, in every project table', async () => {
+    const tables = Object.entries(PROJECT_TABLES);
+    for (const { username, principal } of accounts) {
+      const readable = new Set(projects.filter((r) => canReadProject(principal, r.scope)).map((r) => r.id));
+      const seen = await probe(principal, (tx) =>
+        executeAll(
+          tx,
+          tables.map(([table, key]) => ({
+            sql: `SELECT ${key} AS project_id, count(*)::int AS n FROM ${table} WHERE ${key} IS NOT NULL GROUP BY 1`,
+          })),
+        ),
+      );
+      tables.forEach(([table], i) => {
+        const got = Object.fromEntries(
+          (seen[i] as { project_id: string; n: number }[]).map((r) => [r.project_id, r.n]),
+        );
+        const want = Object.fromEntries([...rowsOf[table]!].filter(([id]) => readable.has(id)));
+        expect(got, `${username} reads ${table}`).toEqual(want);
+      });
+    }
+  });
+
+  it('reads the same through the entity layer (withScopedEm): projects as entities, exactly those in scope', async () => {
+    for (const { username, principal } of accounts) {
+      const seen = await withScopedEm(stack.orm, scopeOf(principal), (em) => em.find(ProjectSchema, {}));
+      const want = projects.filter((r) => canReadProject(principal, r.scope)).map((r) => r.id);
+      expect(seen.map((p) => p.id).sort(), username).toEqual(want.sort());
+    }
+  });
+
+  it('shows fund documents only to county-wide accounts (all) and departments (their own)', async () => {
+    for (const { username, principal } of accounts) {
+      const seen = await probe(principal, (tx) =>
+        tx.execute<{ id: string }[]>('SELECT id FROM fund_document ORDER BY id'),
+      );
+      const want = fundDocuments.filter((d) =>
+        isCountyWide(principal)
+          ? true
+          : principal.orgKind === 'department' && d.department_id === principal.orgUnitId,
+      );
+      expect(
+        seen.map((d) => d.id),
+        username,
+      ).toEqual(want.map((d) => d.id));
+    }
+  });
+
+  it('gives the domain’s verdict on steps, registrations and ledger writes, for a project in and out of scope', async () => {
+    let checks = 0;
+    for (const { username, principal } of accounts) {
+      for (const o of OBJECTS) {
+        const { id, scope } = ctx.projects[o];
+        const [[verdict]] = (await probe(principal, (tx) =>
+          executeAll(tx, [
+            {
+              sql: `SELECT app_may_take_step(?, 'department') AS department_step,
+                           app_may_take_step(?, 'ownerUnit') AS owner_step,
+                           app_is_operator_of(?) AS registers,
+                           app_may_write_ledger(?, 'department') AS department,
+                           app_may_write_ledger(?, 'implementing') AS implementing,
+                           app_may_write_ledger(?, 'site') AS site`,
+              params: [id, id, scope.departmentId, id, id, id],
+            },
+          ]),
+        )) as [[Record<string, boolean>]];
+        expect(verdict, `${username} on ${o}`).toEqual({
+          department_step: canTakeAction(principal, scope, 'adjust'),
+          owner_step: canTakeAction(principal, scope, 'reportProgress'),
+          registers: canCreateProject(principal, scope.departmentId),
+          department: canWriteLedger(principal, scope, 'department'),
+          implementing: canWriteLedger(principal, scope, 'implementing'),
+          site: canWriteLedger(principal, scope, 'site'),
+        });
+        checks++;
+      }
+    }
+    expect(checks).toBe(accounts.length * 2);
+  });
+
+  it('lets each ledger be written only by its own level, and refuses every other account', async () => {
+    let written = 0;
+    for (const { username, principal } of accounts) {
+      for (const o of OBJECTS) {
+        const { id, scope } = ctx.projects[o];
+        for (const [ledger, sql] of Object.entries(LEDGER_WRITES) as [keyof typeof LEDGER_WRITES, string][]) {
+          const want = canWriteLedger(principal, scope, ledger) ? 'written' : 'refused';
+          expect(await writes(principal, sql, [id]), `${username} writes the ${ledger} ledger of ${o}`).toBe(
+            want,
+          );
+          if (want === 'written') written++;
+        }
+      }
+    }
+    // Each project's three levels wrote their own ledger, and nobody else wrote any.
+    expect(written).toBe(6);
+  });
+
+  it('lets only a department’s operators register its fund documents', async () => {
+    for (const { username, principal } of accounts) {
+      const own = principal.roles.includes('operator') && principal.orgKind === 'department';
+      const insert = `INSERT INTO fund_document (department_id, document_no, title, issuer, issued_on, amount_fen)
+                      VALUES (?, ?, '行级安全测试', '县财政局', '2026-01-10', 100)`;
+      const docNo = () => `RLS-${randomBytes(4).toString('hex')}`;
+      expect(await writes(principal, insert, [principal.orgUnitId, docNo()]), `${username}, own unit`).toBe(
+        own ? 'written' : 'refused',
+      );
+      // Another department's: never, whoever asks.
+      const other = principal.orgUnitId === ctx.projects.A.scope.departmentId ? 'B' : 'A';
+      expect(
+        await writes(principal, insert, [ctx.projects[other].scope.departmentId, docNo()]),
+        `${username}, another department`,
+      ).toBe('refused');
+    }
+  });
+
+  it('lets no account write project rows or their history: only the system scope (the activities) does', async () => {
+    for (const { username, principal } of accounts) {
+      for (const o of OBJECTS) {
+        const id = ctx.projects[o].id;
+        expect(
+          await writes(principal, `UPDATE project SET stage = 'closed' WHERE id = ?`, [id]),
+          username,
+        ).toBe('refused');
+        expect(
+          await writes(
+            principal,
+            `INSERT INTO project_history (project_id, seq, action, to_stage, actor_name, at) VALUES (?, 99, 'close', 'closed', 'x', now())`,
+            [id],
+          ),
+          username,
+        ).toBe('refused');
+      }
+    }
+  });
+
+  it('shows a village only its own projects, nothing without a scope, and everything to the system scope', async () => {
     const { rows } = await stack.db.query(`SELECT o.id, o.kind FROM org_unit o WHERE o.code = 'mbz-ljc'`);
     const village = { orgUnitId: rows[0].id, orgKind: rows[0].kind, roles: ['operator' as const] };
-    const visible = await inScope(stack.orm, scopeOf(village), (em) =>
-      em.execute<{ id: string }[]>('SELECT id FROM project', [], 'all'),
+    const visible = await inScope(stack.orm, scopeOf(village), (tx) =>
+      tx.execute<{ id: string }[]>('SELECT id FROM project', [], 'all'),
     );
     expect(visible.map((r) => r.id)).toContain(ctx.projects.B.id);
     expect(visible.map((r) => r.id)).not.toContain(ctx.projects.A.id);
-    const history = await inScope(stack.orm, scopeOf(village), (em) =>
-      em.execute<{ n: string }[]>(
+    const history = await inScope(stack.orm, scopeOf(village), (tx) =>
+      tx.execute<{ n: string }[]>(
         'SELECT count(*) AS n FROM project_history WHERE project_id = ?',
         [ctx.projects.A.id],
         'all',
@@ -77,13 +328,13 @@ describe('row-level security alone', () => {
     expect(Number(history[0]!.n)).toBe(0);
 
     // Writes from a user scope: updates touch nothing, inserts are refused.
-    const updated = await inScope(stack.orm, scopeOf(village), (em) =>
-      em.execute(`UPDATE project SET stage = 'closed' WHERE id = ?`, [ctx.projects.B.id], 'run'),
+    const updated = await inScope(stack.orm, scopeOf(village), (tx) =>
+      tx.execute(`UPDATE project SET stage = 'closed' WHERE id = ?`, [ctx.projects.B.id], 'run'),
     );
-    expect((updated as unknown as { affectedRows: number }).affectedRows).toBe(0);
+    expect(updated.affectedRows).toBe(0);
     await expect(
-      inScope(stack.orm, scopeOf(village), (em) =>
-        em.execute(
+      inScope(stack.orm, scopeOf(village), (tx) =>
+        tx.execute(
           `INSERT INTO project_history (project_id, seq, action, to_stage, actor_name, at) VALUES (?, 99, 'close', 'closed', 'x', now())`,
           [ctx.projects.B.id],
           'run',
@@ -96,8 +347,8 @@ describe('row-level security alone', () => {
       .execute<{ n: string }[]>('SELECT count(*) AS n FROM project', [], 'all');
     expect(Number(none[0]!.n)).toBe(0);
     // The system scope (activities) sees and may write everything.
-    const all = await inScope(stack.orm, SYSTEM_SCOPE, (em) =>
-      em.execute<{ n: string }[]>('SELECT count(*) AS n FROM project', [], 'all'),
+    const all = await inScope(stack.orm, SYSTEM_SCOPE, (tx) =>
+      tx.execute<{ n: string }[]>('SELECT count(*) AS n FROM project', [], 'all'),
     );
     expect(Number(all[0]!.n)).toBeGreaterThanOrEqual(2);
     const stage = await stack.db.query('SELECT stage FROM project WHERE id = $1', [ctx.projects.B.id]);

@@ -3,6 +3,8 @@
  * statistics code: the scope is spelled out here in SQL from DOMAIN.md §8 (county: everything;
  * department: governs or owns; township: owns or a village of it; village: lies in it), and every
  * sum is PostgreSQL's over the raw tables, connected as the database owner (no row-level security).
+ * The same figures with no scope condition at all, in an account's scope as the application role,
+ * are what row-level security alone lets that account count (`rlsFigures`).
  * Also seeds a county for them: the demo county's ten handcrafted projects with their ledgers and
  * real deadline ladders (planned dates lie in the past, so overdue alerts fire on arming).
  */
@@ -10,6 +12,9 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { createFsArchiveStorage } from '../../api/src/modules/archives/storage.js';
 import type pg from 'pg';
+import type { Principal } from '../../domain/access.js';
+import type { Orm } from '../../db/orm.js';
+import { inScope, scopeOf } from '../../db/scope.js';
 import { createLogger } from '../../platform/log.js';
 import { seedDemoProjects } from '../../scripts/lib/demo-seed.js';
 import { aProject } from './builders.js';
@@ -99,8 +104,33 @@ export interface DbFigures {
   progressMissing: number;
 }
 
+/** Rows of one statement with pg-style `$n` placeholders. */
+type Query = (sql: string, params: unknown[]) => Promise<any[]>;
+/** A condition on `p` and the account's unit, its `$1`. */
+type ScopeSql = { cond: string; unit: string };
+
+const asOwner =
+  (db: pg.Pool): Query =>
+  async (sql, params) =>
+    (await db.query(sql, params)).rows;
+
+/** Each statement in its own transaction of the account's scope, as the application role. */
+const inScopeOf =
+  (orm: Orm, p: Principal): Query =>
+  (sql, params) => {
+    const ordered: unknown[] = [];
+    const text = sql.replace(/\$(\d+)/g, (_, n: string) => {
+      ordered.push(params[Number(n) - 1]);
+      return '?';
+    });
+    return inScope(orm, scopeOf(p), (tx) => tx.execute<any[]>(text, ordered));
+  };
+
+/** No condition: every row the transaction can see (the account's unit still fills `$1`). */
+const everyVisibleRow = (p: Principal): ScopeSql => ({ cond: '$1::uuid IS NOT NULL', unit: p.orgUnitId });
+
 /** The projects an account may read, as SQL over `p`, with the account's unit as $1. */
-async function scopeSql(db: pg.Pool, username: string): Promise<{ cond: string; unit: string }> {
+async function scopeSql(db: pg.Pool, username: string): Promise<ScopeSql> {
   const { rows } = await db.query(
     `SELECT o.id, o.kind, array_agg(r.role) AS roles FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id
        JOIN user_role r ON r.user_id = u.id WHERE u.username = $1 GROUP BY o.id, o.kind`,
@@ -122,10 +152,16 @@ async function scopeSql(db: pg.Pool, username: string): Promise<{ cond: string; 
 
 /** The years with projects in the account's scope, newest first. */
 export async function dbYears(db: pg.Pool, username: string): Promise<number[]> {
-  const { cond, unit } = await scopeSql(db, username);
-  const { rows } = await db.query(`SELECT DISTINCT year FROM project p WHERE ${cond} ORDER BY year DESC`, [
-    unit,
-  ]);
+  return yearsOver(asOwner(db), await scopeSql(db, username));
+}
+
+/** The years row-level security alone shows the account. */
+export function rlsYears(orm: Orm, p: Principal): Promise<number[]> {
+  return yearsOver(inScopeOf(orm, p), everyVisibleRow(p));
+}
+
+async function yearsOver(query: Query, { cond, unit }: ScopeSql): Promise<number[]> {
+  const rows = await query(`SELECT DISTINCT year FROM project p WHERE ${cond} ORDER BY year DESC`, [unit]);
   return rows.map((r) => r.year as number);
 }
 
@@ -135,11 +171,19 @@ export async function dbFigures(
   username: string,
   opts: { year?: number } = {},
 ): Promise<DbFigures> {
-  const scope = await scopeSql(db, username);
+  return figuresOver(asOwner(db), await scopeSql(db, username), opts);
+}
+
+/** The same figures over what row-level security alone shows the account. */
+export function rlsFigures(orm: Orm, p: Principal, opts: { year?: number } = {}): Promise<DbFigures> {
+  return figuresOver(inScopeOf(orm, p), everyVisibleRow(p), opts);
+}
+
+async function figuresOver(query: Query, scope: ScopeSql, opts: { year?: number }): Promise<DbFigures> {
   const { unit } = scope;
   const cond = opts.year === undefined ? scope.cond : `${scope.cond} AND p.year = $2::int`;
   const args = opts.year === undefined ? [unit] : [unit, opts.year];
-  const one = async (sql: string, params: unknown[] = args) => (await db.query(sql, params)).rows;
+  const one = (sql: string, params: unknown[] = args) => query(sql, params);
   const stages = await one(`SELECT stage, count(*)::int AS n FROM project p WHERE ${cond} GROUP BY stage`);
   const [money] = await one(
     `SELECT (SELECT COALESCE(sum(p.budget_fen), 0) FROM project p WHERE ${cond} AND p.stage <> 'cancelled')::text AS budget,

@@ -50,8 +50,6 @@ export interface TestStack {
 let runtimeInstalled = false;
 
 export interface TestStackOptions {
-  /** Off only to prove that PostgreSQL's row-level security alone leaks nothing. */
-  appLayer?: boolean;
   login?: { maxFailures?: number; lockMinutes?: number; ipLimitPerMinute?: number };
   /** A built console to serve (browser tests); without it the api answers alone. */
   webDist?: string;
@@ -125,7 +123,6 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
   const { app, routes } = createApp({
     orm,
     audit,
-    appLayer: opts.appLayer,
     login: opts.login,
     stepTimeoutMs: opts.stepTimeoutMs,
     temporal: client,

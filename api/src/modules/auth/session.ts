@@ -4,22 +4,16 @@
  * both enforced on every request.
  */
 import crypto from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
-import type { OrgKind, Role } from '../../../../domain/schemas.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { NextFunction, Request, Response } from 'express';
+import type { MeDto } from '../../../../domain/schemas.js';
+import type { AuditEntry } from '../../../../db/audit.js';
 import type { Orm } from '../../../../db/orm.js';
-import { queryUnscoped } from '../../../../db/scope.js';
+import { destroySession, findSessionUser, insertSession, touchSession } from './session.repository.js';
 
-export interface SessionUser {
-  id: string;
-  username: string;
-  displayName: string;
-  orgUnit: { id: string; code: string; name: string; kind: OrgKind };
-  roles: Role[];
-  mustChangePassword: boolean;
-  totpEnabled: boolean;
-  /** A session that may only change its password / set up 2FA before anything else. */
-  restriction: 'passwordChange' | 'totpSetup' | null;
+/** The logged-in account behind a request: what `/api/auth/me` answers, plus the ids the api needs. */
+export interface SessionUser extends Omit<MeDto, 'orgUnit'> {
+  orgUnit: MeDto['orgUnit'] & { id: string };
   sessionId: string;
 }
 
@@ -43,6 +37,7 @@ export interface SessionPolicy {
   absoluteHours: number;
 }
 
+/** Opens a session in the caller's transaction: the token goes to the cookie, only its hash to the table. */
 export async function createSession(
   em: EntityManager,
   userId: string,
@@ -51,16 +46,28 @@ export async function createSession(
 ): Promise<{ token: string; expiresAt: Date }> {
   const token = crypto.randomBytes(32).toString('base64url');
   const expiresAt = new Date(Date.now() + policy.absoluteHours * 3600_000);
-  await em.execute(
-    'INSERT INTO user_session (id, user_id, expires_at, ip, user_agent) VALUES (?, ?, ?, ?, ?)',
-    [tokenHash(token), userId, expiresAt, meta.ip ?? null, meta.userAgent?.slice(0, 300) ?? null],
-    'run',
-  );
+  await insertSession(em, {
+    id: tokenHash(token),
+    userId,
+    expiresAt,
+    ip: meta.ip ?? null,
+    userAgent: meta.userAgent?.slice(0, 300) ?? null,
+  });
   return { token, expiresAt };
 }
 
-export async function destroySession(orm: Orm, sessionId: string): Promise<void> {
-  await orm.em.fork().execute('DELETE FROM user_session WHERE id = ?', [sessionId], 'run');
+/** A session that may only change its password / set up 2FA before anything else. */
+export function restrictionOf(a: Pick<MeDto, 'mustChangePassword' | 'roles' | 'totpEnabled'>) {
+  return a.mustChangePassword
+    ? ('passwordChange' as const)
+    : a.roles.includes('admin') && !a.totpEnabled
+      ? ('totpSetup' as const)
+      : null;
+}
+
+/** The account as the audit trail names it. */
+export function actorOf(u: SessionUser): AuditEntry['actor'] {
+  return { id: u.id, username: u.username, unit: u.orgUnit.code };
 }
 
 /** Loads the user behind the session cookie, if any and still valid, into `req.user`. */
@@ -69,43 +76,14 @@ export function sessionMiddleware(orm: Orm, policy: SessionPolicy) {
     const token: unknown = req.cookies?.[SESSION_COOKIE];
     if (typeof token !== 'string' || token.length < 20 || token.length > 100) return next();
     const id = tokenHash(token);
-    // On a pooled connection directly, as a prepared statement: every request asks it.
-    const [found] = await queryUnscoped(orm, [
-      {
-        sql: `SELECT u.id AS user_id, u.username, u.display_name, u.must_change_password, u.totp_enabled,
-              o.id AS org_id, o.code AS org_code, o.name AS org_name, o.kind AS org_kind,
-              COALESCE((SELECT array_agg(r.role ORDER BY r.role) FROM user_role r WHERE r.user_id = u.id), '{}') AS roles,
-              s.last_seen_at < now() - make_interval(mins => ?) AS idle_expired,
-              s.last_seen_at < now() - interval '1 minute' AS touch
-         FROM user_session s JOIN app_user u ON u.id = s.user_id JOIN org_unit o ON o.id = u.org_unit_id
-        WHERE s.id = ? AND s.expires_at > now() AND NOT u.disabled`,
-        params: [policy.idleMinutes, id],
-        prepare: true,
-      },
-    ]);
-    const rows = found as {
-      user_id: string;
-      username: string;
-      display_name: string;
-      must_change_password: boolean;
-      totp_enabled: boolean;
-      org_id: string;
-      org_code: string;
-      org_name: string;
-      org_kind: OrgKind;
-      roles: Role[];
-      idle_expired: boolean;
-      touch: boolean;
-    }[];
-    const row = rows[0];
+    const row = await findSessionUser(orm, id, policy.idleMinutes);
     if (!row) return next();
     if (row.idle_expired) {
       await destroySession(orm, id);
       return next();
     }
-    if (row.touch)
-      await orm.em.fork().execute('UPDATE user_session SET last_seen_at = now() WHERE id = ?', [id], 'run');
-    req.user = {
+    if (row.touch) await touchSession(orm, id);
+    const user = {
       id: row.user_id,
       username: row.username,
       displayName: row.display_name,
@@ -113,13 +91,8 @@ export function sessionMiddleware(orm: Orm, policy: SessionPolicy) {
       roles: row.roles,
       mustChangePassword: row.must_change_password,
       totpEnabled: row.totp_enabled,
-      restriction: row.must_change_password
-        ? 'passwordChange'
-        : row.roles.includes('admin') && !row.totp_enabled
-          ? 'totpSetup'
-          : null,
-      sessionId: id,
     };
+    req.user = { ...user, restriction: restrictionOf(user), sessionId: id };
     next();
   };
 }

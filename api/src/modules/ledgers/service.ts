@@ -16,7 +16,7 @@ import type { FundDocumentInput } from '../../../../domain/ledgers/inputs.js';
 import { fenFromDb, sumFen } from '../../../../domain/money.js';
 import type { AuditLog } from '../../../../db/audit.js';
 import type { Orm } from '../../../../db/orm.js';
-import { scopedEm, scopeOf } from '../../../../db/scope.js';
+import { scopedEm, scopeOf, type Tx } from '../../../../db/scope.js';
 import type { ProjectRepository } from '../projects/repository.js';
 import type { Caller } from '../projects/service.js';
 import { loadLedgerData, workflowSettledFen } from '../../../../db/queries/ledger-data.js';
@@ -32,7 +32,7 @@ class AlreadyWritten extends Error {
   }
 }
 
-export type Tx = Parameters<Parameters<ReturnType<Orm['em']['fork']>['transactional']>[0]>[0];
+export type { Tx };
 type FoundProject = NonNullable<Awaited<ReturnType<ProjectRepository['find']>>>;
 
 /**
@@ -73,19 +73,12 @@ export function invalid(path: string, message: string): AppError {
   return new AppError('VALIDATION_FAILED', `请求内容不合法: ${path}: ${message}`, [{ path, message }]);
 }
 
-export function createLedgerService(deps: {
-  orm: Orm;
-  projects: ProjectRepository;
-  /** Off only in the test proving that PostgreSQL's checks alone suffice. */
-  appLayer?: boolean;
-  audit: AuditLog;
-}) {
+export function createLedgerService(deps: { orm: Orm; projects: ProjectRepository; audit: AuditLog }) {
   const { orm, projects } = deps;
-  const appLayer = deps.appLayer ?? true;
 
   /** Both layers: the domain rule, then PostgreSQL's own verdict (RLS guards the rows as well). */
   async function mayWrite(caller: Caller, p: FoundProject, ledger: LedgerKind): Promise<boolean> {
-    if (appLayer && !canWriteLedger(caller, p.scope, ledger)) return false;
+    if (!canWriteLedger(caller, p.scope, ledger)) return false;
     const [row] = await scopedEm(orm, scopeOf(caller)).execute<{ ok: boolean }[]>(
       'SELECT app_may_write_ledger(?, ?) AS ok',
       [p.id, ledger],
@@ -131,7 +124,7 @@ export function createLedgerService(deps: {
           [p.id, ledger],
           'all',
         );
-        if ((appLayer && !canWriteLedger(caller, p.scope, ledger)) || may?.ok !== true)
+        if (!canWriteLedger(caller, p.scope, ledger) || may?.ok !== true)
           throw new AppError(
             'FORBIDDEN',
             `${LEVEL_NAMES[ledger]}才能填写该台账 (only the ${ledger} level writes this ledger)`,
@@ -211,7 +204,7 @@ export function createLedgerService(deps: {
     },
 
     async createFundDocument(caller: Caller, input: FundDocumentInput): Promise<FundDocumentDto> {
-      if (appLayer && (!caller.roles.includes('operator') || caller.orgKind !== 'department'))
+      if (!caller.roles.includes('operator') || caller.orgKind !== 'department')
         throw new AppError('FORBIDDEN', '只有主管部门操作账号可以登记资金文件 (department operators only)');
       let id = '';
       try {
@@ -255,7 +248,7 @@ export function createLedgerService(deps: {
     async listFundDocuments(who: Principal, onlyId?: string): Promise<FundDocumentDto[]> {
       const where: string[] = [];
       const params: unknown[] = [];
-      if (appLayer && !isCountyWide(who)) {
+      if (!isCountyWide(who)) {
         if (who.orgKind !== 'department')
           throw new AppError(
             'FORBIDDEN',

@@ -16,7 +16,7 @@ import type {
   ProjectSortColumn,
   OrgKind,
 } from '../../../../domain/schemas.js';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { QueryOrder } from '@mikro-orm/core';
 import type { Orm } from '../../../../db/orm.js';
 import {
   SYSTEM_SCOPE,
@@ -24,8 +24,12 @@ import {
   inScope,
   queryInScope,
   scopeOf,
+  withScopedEm,
   type Statement,
+  type Tx,
 } from '../../../../db/scope.js';
+import { OrgUnitSchema } from '../../../../db/entities/org-unit.entity.js';
+import { ProjectSchema } from '../../../../db/entities/project.entity.js';
 
 interface ProjectRow {
   id: string;
@@ -100,9 +104,13 @@ function iso(v: Date | string): string {
   return new Date(v).toISOString();
 }
 
-/** The scope of a principal as a SQL condition on `p` (the project alias). */
-export function scopeCondition(who: Principal, appLayer: boolean): { sql: string; params: unknown[] } {
-  if (!appLayer || isCountyWide(who)) return { sql: 'TRUE', params: [] };
+/**
+ * The scope of a principal as a SQL condition on `p` (the project alias): domain/access.ts's
+ * `canReadProject` in SQL. Row-level security applies the same scope beneath it
+ * (tests/integration/rls.test.ts proves that layer on its own).
+ */
+export function scopeCondition(who: Principal): { sql: string; params: unknown[] } {
+  if (isCountyWide(who)) return { sql: 'TRUE', params: [] };
   switch (who.orgKind) {
     case 'department':
       return { sql: '(p.department_id = ? OR p.owner_unit_id = ?)', params: [who.orgUnitId, who.orgUnitId] };
@@ -123,12 +131,8 @@ export function scopeCondition(who: Principal, appLayer: boolean): { sql: string
 }
 
 /** The list's filters as one SQL condition on `p`, `d` (department) and `o` (owner unit). */
-function listCondition(
-  who: Principal,
-  q: ProjectExportQuery,
-  appLayer: boolean,
-): { cond: string; params: unknown[] } {
-  const scope = scopeCondition(who, appLayer);
+function listCondition(who: Principal, q: ProjectExportQuery): { cond: string; params: unknown[] } {
+  const scope = scopeCondition(who);
   const where: string[] = [scope.sql];
   const params: unknown[] = [...scope.params];
   if (q.year !== undefined) {
@@ -194,12 +198,9 @@ function orderBy(q: Pick<ProjectExportQuery, 'sort' | 'order'>): string {
 
 /**
  * Two layers, each enough on its own: the application's scope condition in every query, and
- * PostgreSQL's row-level security beneath it (every query runs `inScope`). `appLayer: false`
- * exists for the test that proves the second layer alone leaks nothing.
+ * PostgreSQL's row-level security beneath it (every query runs `inScope`).
  */
-export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } = {}) {
-  const appLayer = opts.appLayer ?? true;
-
+export function createProjectRepository(orm: Orm) {
   function toDto(r: ProjectRow): ProjectDto & { scope: ProjectScope } {
     const vs = r.villages;
     return {
@@ -242,7 +243,7 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
 
   /** One project by id or code within the principal's scope, with extra columns if asked. */
   function oneStatement(who: Principal, idOrCode: string, extra: string[] = [], extraParams: unknown[] = []) {
-    const scope = scopeCondition(who, appLayer);
+    const scope = scopeCondition(who);
     const byId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrCode);
     const columns = ['p.workflow_id', ...extra].map((c) => `${c}, `).join('');
     return {
@@ -271,7 +272,7 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
     };
   }
 
-  async function findIn(conn: EntityManager, who: Principal, idOrCode: string): Promise<FoundProject | null> {
+  async function findIn(conn: Tx, who: Principal, idOrCode: string): Promise<FoundProject | null> {
     const st = oneStatement(who, idOrCode);
     const [row] = await conn.execute<(ProjectRow & { workflow_id: string })[]>(st.sql, st.params, 'all');
     return row ? found(row) : null;
@@ -294,7 +295,7 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
       who: Principal,
       q: ProjectListQuery,
     ): Promise<{ items: (ProjectDto & { scope: ProjectScope })[]; total: number }> {
-      const { cond, params } = listCondition(who, q, appLayer);
+      const { cond, params } = listCondition(who, q);
       // The count and the page in one round trip, from one transaction.
       const [count, rows] = await queryInScope(orm, scopeOf(who), [
         countStatement(cond, params),
@@ -323,7 +324,7 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
       opts: { batch: number; max: number },
       onBatch: (items: ProjectDto[]) => Promise<void>,
     ): Promise<number> {
-      const { cond, params } = listCondition(who, q, appLayer);
+      const { cond, params } = listCondition(who, q);
       return inScope(orm, scopeOf(who), async (conn) => {
         const [count] = await executeAll(conn, [countStatement(cond, params)]);
         const total = Number((count![0] as { total: string }).total);
@@ -391,7 +392,7 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
     /** Projects by code that the principal may see (for imports: one query, not one per row). */
     async findByCodes(who: Principal, codes: string[]): Promise<(ProjectDto & { scope: ProjectScope })[]> {
       if (codes.length === 0) return [];
-      const scope = scopeCondition(who, appLayer);
+      const scope = scopeCondition(who);
       const [rows] = await queryInScope(orm, scopeOf(who), [
         {
           sql: `${SELECT} WHERE p.code = ANY(ARRAY[?]::text[]) AND ${scope.sql}`,
@@ -454,17 +455,16 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
     async codesOf(ids: (string | null)[]): Promise<string[]> {
       const wanted = [...new Set(ids.filter((x): x is string => x !== null))];
       if (wanted.length === 0) return [];
-      const rows = await orm.em
+      const units = await orm.em
         .fork()
-        .execute<{ code: string }[]>(
-          'SELECT code FROM org_unit WHERE id = ANY(ARRAY[?]::uuid[]) ORDER BY code',
-          [wanted],
-          'all',
+        .find(
+          OrgUnitSchema,
+          { id: { $in: wanted } },
+          { fields: ['code'], orderBy: { code: QueryOrder.ASC } },
         );
-      return rows.map((r) => r.code);
+      return units.map((u) => u.code);
     },
 
-    /** Codes are unique county-wide, so this looks beyond the caller's scope (and says only yes/no). */
     /** Whether the step carrying out this request is recorded (it is readable to whoever asked it). */
     async stepRecorded(who: Principal, projectId: string, requestId: string): Promise<boolean> {
       const [rows] = await queryInScope(orm, scopeOf(who), [
@@ -476,11 +476,9 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
       return rows!.length > 0;
     },
 
+    /** Codes are unique county-wide, so this looks beyond the caller's scope (and says only yes/no). */
     async codeExists(code: string): Promise<boolean> {
-      const rows = await inScope(orm, SYSTEM_SCOPE, (conn) =>
-        conn.execute('SELECT 1 FROM project WHERE code = ?', [code], 'all'),
-      );
-      return rows.length > 0;
+      return withScopedEm(orm, SYSTEM_SCOPE, async (em) => (await em.count(ProjectSchema, { code })) > 0);
     },
 
     async nextCode(year: number): Promise<string> {
@@ -501,15 +499,9 @@ export function createProjectRepository(orm: Orm, opts: { appLayer?: boolean } =
     async orgsByCode(
       codes: string[],
     ): Promise<Map<string, { id: string; code: string; kind: OrgKind; parentId: string | null }>> {
-      const rows = await orm.em
-        .fork()
-        .execute<{ id: string; code: string; kind: OrgKind; parent_id: string | null }[]>(
-          'SELECT id, code, kind, parent_id FROM org_unit WHERE code = ANY(ARRAY[?]::text[])',
-          [codes],
-          'all',
-        );
+      const units = await orm.em.fork().find(OrgUnitSchema, { code: { $in: codes } });
       return new Map(
-        rows.map((r) => [r.code, { id: r.id, code: r.code, kind: r.kind, parentId: r.parent_id }]),
+        units.map((u) => [u.code, { id: u.id, code: u.code, kind: u.kind, parentId: u.parent?.id ?? null }]),
       );
     },
   };

@@ -48,13 +48,10 @@ export function createProjectService(deps: {
   repo: ProjectRepository;
   temporal: Client;
   taskQueue: string;
-  /** Off only in the test proving that PostgreSQL's checks alone suffice. */
-  appLayer?: boolean;
   orm: Orm;
   stepTimeoutMs?: number;
 }) {
   const { repo, temporal } = deps;
-  const appLayer = deps.appLayer ?? true;
 
   async function detail(who: Principal, idOrCode: string): Promise<ProjectDetailDto> {
     const found = await repo.findWithHistory(who, idOrCode);
@@ -108,7 +105,7 @@ export function createProjectService(deps: {
         );
       }
       // Both layers must agree: the domain rule here, and the database's own check beneath it.
-      if ((appLayer && !canCreateProject(caller, dept!.id)) || !(await repo.mayCreateFor(caller, dept!.id))) {
+      if (!canCreateProject(caller, dept!.id) || !(await repo.mayCreateFor(caller, dept!.id))) {
         throw new AppError(
           'FORBIDDEN',
           '只有主管部门的操作账号可以为本部门立项 (only the department operator may register its projects)',
@@ -180,7 +177,7 @@ export function createProjectService(deps: {
       if (!found)
         throw new AppError('NOT_FOUND', `项目不存在或不在您的权限范围内 (project ${idOrCode} not found)`);
       const p = found.project;
-      if ((appLayer && !canTakeAction(caller, p.scope, input.action)) || !found.mayTakeStep) {
+      if (!canTakeAction(caller, p.scope, input.action) || !found.mayTakeStep) {
         throw new AppError(
           'FORBIDDEN',
           `您无权对该项目执行「${ACTION_LABELS[input.action].zh}」 (not allowed for your account)`,

@@ -43,16 +43,14 @@ export function basisPoints(part: bigint, whole: bigint): number | null {
   return whole === 0n ? null : Number((part * 10000n) / whole);
 }
 
-export function createStatsRepository(orm: Orm, opts: { appLayer?: boolean } = {}) {
-  const appLayer = opts.appLayer ?? true;
-
+export function createStatsRepository(orm: Orm) {
   return {
     async dashboard(
       who: Principal,
       filter: DashboardQuery = {},
       now = new Date(),
     ): Promise<DashboardStatsDto> {
-      const inScopeSql = scopeCondition(who, appLayer);
+      const inScopeSql = scopeCondition(who);
       // Every figure below counts the projects of `sc`: the caller's scope, narrowed to one year if asked.
       const sc =
         filter.year === undefined

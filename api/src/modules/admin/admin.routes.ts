@@ -10,11 +10,12 @@ import {
   userWithPasswordSchema,
 } from '../../../../domain/schemas.js';
 import { defineRoute, type RouteDef } from '../../http.js';
-import type { AdminService } from './service.js';
+import type { OrgService } from '../orgs/org.service.js';
+import type { AccountAdminService } from './account-admin.service.js';
 
 const listQuery = z.object({ q: z.string().trim().max(64).optional() });
 
-export function adminRoutes(admin: AdminService): RouteDef[] {
+export function adminRoutes(admin: AccountAdminService, orgs: OrgService): RouteDef[] {
   const common = { tags: ['admin'], access: 'admin' as const };
   return [
     defineRoute({
@@ -84,7 +85,7 @@ export function adminRoutes(admin: AdminService): RouteDef[] {
       response: orgUnitSchema,
       successStatus: 201,
       errors: [401, 403, 409, 422],
-      handler: async ({ user, body, req }) => admin.createOrgUnit(user!, body, req.ip),
+      handler: async ({ user, body, req }) => orgs.create(user!, body, req.ip),
     }),
     defineRoute({
       ...common,
@@ -94,8 +95,7 @@ export function adminRoutes(admin: AdminService): RouteDef[] {
       body: updateOrgUnitSchema,
       response: orgUnitSchema,
       errors: [401, 403, 404, 422],
-      handler: async ({ user, params, body, req }) =>
-        admin.renameOrgUnit(user!, params.code!, body.name, req.ip),
+      handler: async ({ user, params, body, req }) => orgs.rename(user!, params.code!, body.name, req.ip),
     }),
   ];
 }

@@ -7,7 +7,7 @@ import {
   totpSetupSchema,
 } from '../../../../domain/schemas.js';
 import { defineRoute, type RouteDef } from '../../http.js';
-import type { AuthService } from './service.js';
+import type { AuthService } from './auth.service.js';
 import { SESSION_COOKIE } from './session.js';
 
 export function authRoutes(deps: {

@@ -1,0 +1,199 @@
+/**
+ * Administration of accounts. Administrators manage accounts, not ledgers. Every action is audited
+ * with the record before and after (never a password hash), in the transaction of the change.
+ */
+import crypto from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppError } from '../../../../domain/errors.js';
+import type { AdminUserDto, OrgKind, Role } from '../../../../domain/schemas.js';
+import type { AuditLog } from '../../../../db/audit.js';
+import type { OrgUnit } from '../../../../db/entities/org-unit.entity.js';
+import type { Orm } from '../../../../db/orm.js';
+import { withEm } from '../../../../db/scope.js';
+import { rolesOf } from '../auth/account.repository.js';
+import { hashPassword } from '../auth/password.js';
+import { endSessionsOf } from '../auth/session.repository.js';
+import { actorOf, type SessionUser } from '../auth/session.js';
+import { findOrgUnit } from '../orgs/org-unit.repository.js';
+import * as accounts from './account-admin.repository.js';
+
+const ROLE_LABELS: Record<Role, string> = {
+  admin: '系统管理员',
+  leader: '县领导',
+  supervisor: '督查',
+  operator: '操作账号',
+  viewer: '查询账号',
+};
+
+/** Which unit kinds may carry which roles: county-wide roles belong to the county and its offices. */
+const ROLE_UNIT_KINDS: Record<Role, OrgKind[]> = {
+  admin: ['county', 'office'],
+  leader: ['county', 'office'],
+  supervisor: ['county', 'office'],
+  operator: ['county', 'office', 'department', 'township', 'village'],
+  viewer: ['county', 'office', 'department', 'township', 'village'],
+};
+
+/** 16 characters from four classes: meets the policy, must be changed at first login. */
+export function temporaryPassword(): string {
+  const sets = ['ABCDEFGHJKLMNPQRSTUVWXYZ', 'abcdefghijkmnpqrstuvwxyz', '23456789', '@#%+=!?'];
+  const all = sets.join('');
+  const chars = sets.map((s) => s[crypto.randomInt(s.length)]!);
+  while (chars.length < 16) chars.push(all[crypto.randomInt(all.length)]!);
+  for (let i = chars.length - 1; i > 0; i--) {
+    const j = crypto.randomInt(i + 1);
+    [chars[i], chars[j]] = [chars[j]!, chars[i]!];
+  }
+  return chars.join('');
+}
+
+function toDto(u: accounts.AdminAccount): AdminUserDto {
+  return {
+    id: u.id,
+    username: u.username,
+    displayName: u.displayName,
+    orgUnit: { code: u.orgUnit.code, name: u.orgUnit.name },
+    roles: rolesOf(u),
+    disabled: u.disabled,
+    locked: u.locked,
+    mustChangePassword: u.mustChangePassword,
+    totpEnabled: u.totpEnabled,
+  };
+}
+
+export function createAccountAdminService(deps: { orm: Orm; audit: AuditLog }) {
+  const { orm, audit } = deps;
+
+  async function one(em: EntityManager, id: string): Promise<AdminUserDto> {
+    const [u] = /^[0-9a-f-]{36}$/i.test(id) ? await accounts.findAccounts(em, { id }) : [];
+    if (!u) throw new AppError('NOT_FOUND', `账号不存在 (no user ${id})`);
+    return toDto(u);
+  }
+
+  /** The unit an account is to belong to, if it exists and may carry these roles. */
+  async function unitFor(em: EntityManager, code: string, roles: Role[]): Promise<OrgUnit> {
+    const unit = await findOrgUnit(em, code);
+    if (!unit)
+      throw new AppError('VALIDATION_FAILED', `单位不存在: ${code}`, [
+        { path: 'body.orgUnitCode', message: `单位不存在: ${code}` },
+      ]);
+    const wrong = roles.filter((r) => !ROLE_UNIT_KINDS[r].includes(unit.kind));
+    if (wrong.length) {
+      const names = wrong.map((r) => ROLE_LABELS[r]).join('、');
+      throw new AppError('VALIDATION_FAILED', `角色与单位不符: ${names} 不能授予 ${code}`, [
+        { path: 'body.roles', message: `${names} 只能授予县级单位或县直办公室` },
+      ]);
+    }
+    return unit;
+  }
+
+  /** One audited change of an account: before and after are both recorded, in one transaction. */
+  function changeUser(
+    admin: SessionUser,
+    id: string,
+    action: string,
+    ip: string | undefined,
+    mutate: (em: EntityManager, before: AdminUserDto) => Promise<void>,
+  ) {
+    return withEm(orm, async (em) => {
+      const before = await one(em, id);
+      await mutate(em, before);
+      const after = await one(em, id);
+      await audit.append(em, {
+        actor: actorOf(admin),
+        via: 'api',
+        action,
+        entity: 'user',
+        entityId: id,
+        before,
+        after,
+        ip,
+      });
+      return after;
+    });
+  }
+
+  return {
+    listUsers: async (q?: string) => (await accounts.findAccounts(orm.em.fork(), { q })).map(toDto),
+
+    async createUser(
+      admin: SessionUser,
+      input: { username: string; displayName: string; orgUnitCode: string; roles: Role[] },
+      ip?: string,
+    ) {
+      const password = temporaryPassword();
+      const passwordHash = await hashPassword(password);
+      const user = await withEm(orm, async (em) => {
+        const unit = await unitFor(em, input.orgUnitCode, input.roles);
+        if (await accounts.usernameTaken(em, input.username))
+          throw new AppError('CONFLICT', `用户名已存在: ${input.username}`);
+        const id = await accounts.insertAccount(em, {
+          username: input.username,
+          displayName: input.displayName,
+          unit,
+          passwordHash,
+        });
+        await accounts.setRoles(em, id, input.roles);
+        const created = await one(em, id);
+        await audit.append(em, {
+          actor: actorOf(admin),
+          via: 'api',
+          action: 'admin.user.create',
+          entity: 'user',
+          entityId: id,
+          after: created,
+          ip,
+        });
+        return created;
+      });
+      return { user, temporaryPassword: password };
+    },
+
+    async updateUser(
+      admin: SessionUser,
+      id: string,
+      input: { displayName?: string; orgUnitCode?: string; roles?: Role[] },
+      ip?: string,
+    ) {
+      return changeUser(admin, id, 'admin.user.update', ip, async (em, before) => {
+        if (before.id === admin.id && input.roles && !input.roles.includes('admin')) {
+          throw new AppError(
+            'CONFLICT',
+            '不能撤销自己的系统管理员角色 (you cannot remove your own admin role)',
+          );
+        }
+        const unit = await unitFor(em, input.orgUnitCode ?? before.orgUnit.code, input.roles ?? before.roles);
+        await accounts.updateAccount(em, id, { displayName: input.displayName ?? before.displayName, unit });
+        if (input.roles) await accounts.setRoles(em, id, input.roles);
+        // A change of unit or roles changes what the account may see: end its sessions.
+        if (input.roles || input.orgUnitCode) await endSessionsOf(em, id);
+      });
+    },
+
+    async resetPassword(admin: SessionUser, id: string, ip?: string) {
+      // One's own password is changed with the current one (POST /api/auth/password), never reset.
+      if (id === admin.id)
+        throw new AppError(
+          'CONFLICT',
+          '不能重置自己的密码，请在账号页修改 (change your own password instead)',
+        );
+      const password = temporaryPassword();
+      const passwordHash = await hashPassword(password);
+      const user = await changeUser(admin, id, 'admin.user.resetPassword', ip, async (em) => {
+        await accounts.resetPassword(em, id, passwordHash);
+        await endSessionsOf(em, id);
+      });
+      return { user, temporaryPassword: password };
+    },
+
+    async setDisabled(admin: SessionUser, id: string, disabled: boolean, ip?: string) {
+      if (id === admin.id) throw new AppError('CONFLICT', '不能停用自己的账号 (you cannot disable yourself)');
+      return changeUser(admin, id, disabled ? 'admin.user.disable' : 'admin.user.enable', ip, async (em) => {
+        await accounts.setDisabled(em, id, disabled);
+        if (disabled) await endSessionsOf(em, id);
+      });
+    },
+  };
+}
+
+export type AccountAdminService = ReturnType<typeof createAccountAdminService>;

@@ -1,0 +1,155 @@
+/**
+ * Login attempts and the account's failure count. Each count is one statement that checks and
+ * writes at once (a conditional INSERT under the address's advisory lock, a conditional UPDATE of
+ * the account), so concurrent attempts can never all pass a read made before their writes: this
+ * stays raw SQL, its CASE expressions and RETURNING join being the point.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppUserSchema } from '../../../../db/entities/user.entity.js';
+
+/** The advisory lock class of the per-address login count (the key within it is the address). */
+const LOGIN_ADDRESS_LOCK = 727_274_101;
+
+/** The failure count an attempt brings an unlocked account to (a lock that ran out starts afresh). */
+const NEXT_COUNT = 'CASE WHEN u.locked_until IS NULL THEN u.failed_logins + 1 ELSE 1 END';
+
+export interface LockPolicy {
+  maxFailures: number;
+  lockMinutes: number;
+}
+
+/** node-postgres returns `bigint` columns as strings. */
+export const stepOf = (v: string | number | null) => (v === null ? null : Number(v));
+
+/**
+ * Records an attempt from this address if the minute's count is under `limit`, atomically: the
+ * address's advisory lock serializes concurrent attempts (across api replicas too). Must run in a
+ * transaction (the lock is the transaction's). Returns the attempt's row id, or null at the limit.
+ */
+export async function countAttempt(
+  em: EntityManager,
+  username: string,
+  ip: string | null,
+  limit: number,
+): Promise<string | null> {
+  await em.execute('SELECT pg_advisory_xact_lock(?, hashtext(?))', [LOGIN_ADDRESS_LOCK, ip ?? ''], 'all');
+  const rows = await em.execute<{ id: string }[]>(
+    `INSERT INTO login_attempt (username, ip, success)
+     SELECT ?, ?, false
+      WHERE (SELECT count(*) FROM login_attempt
+              WHERE ip IS NOT DISTINCT FROM ? AND at > now() - interval '1 minute') < ?
+     RETURNING id`,
+    [username, ip, ip, limit],
+    'all',
+  );
+  return rows[0] ? String(rows[0].id) : null;
+}
+
+/** An attempt refused before it was counted (the address's limit was reached). */
+export async function recordRefusedAttempt(em: EntityManager, username: string, ip: string | null) {
+  await em.execute(
+    'INSERT INTO login_attempt (username, ip, success) VALUES (?, ?, false)',
+    [username, ip],
+    'run',
+  );
+}
+
+export async function markAttemptSucceeded(em: EntityManager, attemptId: string) {
+  await em.execute('UPDATE login_attempt SET success = true WHERE id = ?', [attemptId], 'run');
+}
+
+/** An account as counting a failure against it found it. */
+export interface CountedAccount {
+  id: string;
+  passwordHash: string;
+  /** The failure count this attempt brought the account to. */
+  failedLogins: number;
+  totpEnabled: boolean;
+  totpSecret: string | null;
+  totpLastStep: number | null;
+  unit: string;
+}
+
+/**
+ * Counts a failure for an enabled, unlocked account in one conditional UPDATE; the attempt that
+ * reaches the limit locks it. Returns the account, or nothing when it is unknown, disabled or locked.
+ */
+export async function countFailure(
+  em: EntityManager,
+  username: string,
+  policy: LockPolicy,
+): Promise<CountedAccount | undefined> {
+  const [row] = await em.execute<
+    {
+      id: string;
+      password_hash: string;
+      failed_logins: number;
+      totp_enabled: boolean;
+      totp_secret: string | null;
+      totp_last_step: string | null;
+      unit: string;
+    }[]
+  >(
+    `UPDATE app_user u
+        SET failed_logins = ${NEXT_COUNT},
+            locked_until = CASE WHEN ${NEXT_COUNT} >= ? THEN now() + make_interval(mins => ?) END
+       FROM org_unit o
+      WHERE o.id = u.org_unit_id AND u.username = ? AND NOT u.disabled
+        AND (u.locked_until IS NULL OR u.locked_until <= now())
+     RETURNING u.id, u.password_hash, u.failed_logins, u.totp_enabled, u.totp_secret, u.totp_last_step,
+               o.code AS unit`,
+    [policy.maxFailures, policy.lockMinutes, username],
+    'all',
+  );
+  return (
+    row && {
+      id: row.id,
+      passwordHash: row.password_hash,
+      failedLogins: row.failed_logins,
+      totpEnabled: row.totp_enabled,
+      totpSecret: row.totp_secret,
+      totpLastStep: stepOf(row.totp_last_step),
+      unit: row.unit,
+    }
+  );
+}
+
+/**
+ * Takes back `forgiven` of the failures counted up to an attempt (which brought the count to
+ * `counted`). Failures counted after it stay, and so does a lock they set; a lock this attempt's
+ * own count set is lifted when nothing was counted after it.
+ */
+export async function forgiveFailures(
+  em: EntityManager,
+  userId: string,
+  counted: number,
+  forgiven: number,
+): Promise<void> {
+  await em.execute(
+    `UPDATE app_user
+        SET locked_until = CASE WHEN failed_logins <= ? THEN NULL ELSE locked_until END,
+            failed_logins = GREATEST(failed_logins - ?, 0)
+      WHERE id = ?`,
+    [counted, forgiven, userId],
+    'run',
+  );
+}
+
+/** One more failure for a logged-in account (a wrong 2FA code); the one that reaches the limit locks it. */
+export async function addFailure(em: EntityManager, userId: string, policy: LockPolicy): Promise<void> {
+  await em.execute(
+    `UPDATE app_user SET failed_logins = failed_logins + 1,
+       locked_until = CASE WHEN failed_logins + 1 >= ? THEN now() + make_interval(mins => ?) ELSE locked_until END
+     WHERE id = ?`,
+    [policy.maxFailures, policy.lockMinutes, userId],
+    'run',
+  );
+}
+
+/** Why an account was not counted: it exists disabled, or locked, or not at all. */
+export function findLoginState(
+  em: EntityManager,
+  username: string,
+): Promise<{ id: string; disabled: boolean; locked: boolean } | null> {
+  return em.findOne(AppUserSchema, { username }, { fields: ['id', 'disabled', 'locked'] });
+}

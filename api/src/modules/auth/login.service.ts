@@ -1,0 +1,171 @@
+/**
+ * Logging in. Every attempt is audited. Lockout is per account (consecutive failures), rate
+ * limiting per client address (attempts per minute, counted in PostgreSQL so every api replica
+ * sees them); both are taken before the slow password check, each in one atomic step (see
+ * login.repository.ts): read first and written after the check, a burst of concurrent attempts
+ * all passed the read.
+ */
+import { AppError } from '../../../../domain/errors.js';
+import type { MeDto } from '../../../../domain/schemas.js';
+import type { AuditLog } from '../../../../db/audit.js';
+import type { Orm } from '../../../../db/orm.js';
+import { withEm } from '../../../../db/scope.js';
+import {
+  countAttempt,
+  countFailure,
+  findLoginState,
+  forgiveFailures,
+  markAttemptSucceeded,
+  recordRefusedAttempt,
+  type LockPolicy,
+} from './login.repository.js';
+import { dummyHash, verifyPassword } from './password.js';
+import { createSession, tokenHash, type SessionPolicy } from './session.js';
+import { checkTotp } from './totp.js';
+import { spendStep } from './totp.repository.js';
+
+export interface LoginPolicy extends LockPolicy {
+  ipLimitPerMinute: number;
+}
+
+export interface ClientMeta {
+  ip?: string;
+  userAgent?: string;
+}
+
+const WRONG = '用户名或密码错误 (wrong username or password)';
+export const TOTP_REUSED = '动态口令已使用过，请等待下一个口令 (code already used)';
+
+export const lockedError = (policy: LockPolicy) =>
+  new AppError('RATE_LIMITED', `登录失败次数过多，账号已锁定 ${policy.lockMinutes} 分钟 (account locked)`);
+
+export function createLoginService(deps: {
+  orm: Orm;
+  audit: AuditLog;
+  session: SessionPolicy;
+  login: LoginPolicy;
+  me: (userId: string) => Promise<MeDto>;
+}) {
+  const { orm, audit } = deps;
+
+  /**
+   * Records a refused login (its audit row, and its attempt row unless `attemptId` says the attempt
+   * was recorded already when it was counted) in its own transaction, then throws.
+   */
+  async function refuse(
+    username: string,
+    userId: string | null,
+    meta: ClientMeta,
+    reason: string,
+    error: AppError,
+    attemptId: string | null,
+  ): Promise<never> {
+    await withEm(orm, async (em) => {
+      if (attemptId === null) await recordRefusedAttempt(em, username, meta.ip ?? null);
+      await audit.append(em, {
+        actor: { id: userId, username },
+        via: 'api',
+        action: 'auth.login.refused',
+        entity: 'session',
+        after: { reason },
+        ip: meta.ip ?? null,
+      });
+    });
+    throw error;
+  }
+
+  async function login(input: { username: string; password: string; totp?: string }, meta: ClientMeta) {
+    const username = input.username.toLowerCase().slice(0, 64);
+    const attemptId = await withEm(orm, (em) =>
+      countAttempt(em, username, meta.ip ?? null, deps.login.ipLimitPerMinute),
+    );
+    if (attemptId === null)
+      return refuse(
+        username,
+        null,
+        meta,
+        'rate-limited',
+        new AppError('RATE_LIMITED', '登录尝试过于频繁，请稍后再试 (too many attempts)'),
+        null,
+      );
+    // Counted before its password is checked: of concurrent attempts no more than the limit are
+    // ever checked. This attempt's success forgives it afterwards.
+    const user = await countFailure(orm.em.fork(), username, deps.login);
+    if (!user) {
+      const row = await findLoginState(orm.em.fork(), username);
+      // A lock is a lock: refused even with the right password, which is therefore not checked.
+      if (row?.locked && !row.disabled)
+        return refuse(username, row.id, meta, 'locked', lockedError(deps.login), attemptId);
+      // Unknown and disabled accounts cost a check too, so the answer takes as long either way.
+      await verifyPassword(await dummyHash(), input.password);
+      return row
+        ? refuse(username, row.id, meta, 'disabled', new AppError('UNAUTHENTICATED', WRONG), attemptId)
+        : refuse(username, null, meta, 'unknown-user', new AppError('UNAUTHENTICATED', WRONG), attemptId);
+    }
+    if (!(await verifyPassword(user.passwordHash, input.password)))
+      return refuse(
+        username,
+        user.id,
+        meta,
+        'wrong-password',
+        new AppError('UNAUTHENTICATED', WRONG),
+        attemptId,
+      );
+    // A refused code counts toward the lock, as a wrong password does (it was counted above); a
+    // reused one is refused alike.
+    const totpRefused = (reason: 'wrong' | 'reused') =>
+      refuse(
+        username,
+        user.id,
+        meta,
+        `totp-${reason}`,
+        new AppError(
+          'UNAUTHENTICATED',
+          reason === 'wrong' ? '动态口令错误 (wrong two-factor code)' : TOTP_REUSED,
+          { totpRequired: true },
+        ),
+        attemptId,
+      );
+    let totpStep: number | null = null;
+    if (user.totpEnabled) {
+      if (!input.totp) {
+        // The right password without a code is the first half of a login, not a failure.
+        await forgiveFailures(orm.em.fork(), user.id, user.failedLogins, 1);
+        return refuse(
+          username,
+          user.id,
+          meta,
+          'totp-missing',
+          new AppError('UNAUTHENTICATED', '请输入动态口令 (two-factor code required)', {
+            totpRequired: true,
+          }),
+          attemptId,
+        );
+      }
+      const check = checkTotp(user.totpSecret!, input.totp, user.totpLastStep);
+      if ('refused' in check) return totpRefused(check.refused);
+      totpStep = check.step;
+    }
+    const session = await withEm(orm, async (em) => {
+      // Spent first, in the login's transaction: if another login took this step meanwhile,
+      // nothing has been written and this one is refused as a reused code.
+      if (totpStep !== null && !(await spendStep(em, user.id, totpStep))) return null;
+      await markAttemptSucceeded(em, attemptId);
+      await forgiveFailures(em, user.id, user.failedLogins, user.failedLogins);
+      const s = await createSession(em, user.id, deps.session, meta);
+      await audit.append(em, {
+        actor: { id: user.id, username, unit: user.unit },
+        via: 'api',
+        action: 'auth.login',
+        entity: 'session',
+        entityId: tokenHash(s.token).slice(0, 16),
+        ip: meta.ip ?? null,
+      });
+      return s;
+    });
+    if (!session) return totpRefused('reused');
+    return { ...session, me: await deps.me(user.id) };
+  }
+
+  return { login };
+}
