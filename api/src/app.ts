@@ -28,6 +28,7 @@ import { createProjectService } from './modules/projects/service.js';
 import { ledgerRoutes } from './modules/ledgers/routes.js';
 import { archiveRoutes } from './modules/archives/routes.js';
 import { importRoutes } from './modules/imports/routes.js';
+import { createImportRepository } from './modules/imports/repository.js';
 import { createImportService } from './modules/imports/service.js';
 import { createArchiveService } from './modules/archives/service.js';
 import { createFsArchiveStorage, type ArchiveStorage } from './modules/archives/storage.js';
@@ -216,11 +217,14 @@ function ledgerModule(
     ...detailTableRoutes(createDetailTableService({ projects, ledgers })),
     ...archiveRoutes(archives, maxBytes),
     ...importRoutes(
-      createImportService({ orm: deps.orm, projects: projectRepo, log: deps.log, audit: deps.audit }),
-      {
-        projects,
-        ledgers,
-      },
+      createImportService({
+        orm: deps.orm,
+        repo: createImportRepository(deps.orm),
+        projects: projectRepo,
+        log: deps.log,
+        audit: deps.audit,
+      }),
+      { projects, ledgers },
     ),
   ];
 }
