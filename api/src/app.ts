@@ -30,6 +30,7 @@ import { archiveRoutes } from './modules/archives/routes.js';
 import { importRoutes } from './modules/imports/routes.js';
 import { createImportRepository } from './modules/imports/repository.js';
 import { createImportService } from './modules/imports/service.js';
+import { createArchiveRepository } from './modules/archives/repository.js';
 import { createArchiveService } from './modules/archives/service.js';
 import { createFsArchiveStorage, type ArchiveStorage } from './modules/archives/storage.js';
 import { createDetailTableService, detailTableRoutes } from './modules/ledgers/detail-routes.js';
@@ -206,6 +207,7 @@ function ledgerModule(
     createFsArchiveStorage(path.join(path.resolve(deps.dataDir ?? 'data'), 'archives'));
   const archives = createArchiveService({
     orm: deps.orm,
+    repo: createArchiveRepository(deps.orm),
     audit: deps.audit,
     ledgers,
     storage,

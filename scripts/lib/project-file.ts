@@ -4,6 +4,7 @@
  * the same services the api uses. The acceptance gate (验收) asks for both up to 竣工, so the demo
  * seed, the benchmarks and the tests call this before they inspect a project.
  */
+import { createArchiveRepository } from '../../api/src/modules/archives/repository.js';
 import { createArchiveService } from '../../api/src/modules/archives/service.js';
 import type { ArchiveStorage } from '../../api/src/modules/archives/storage.js';
 import { createLedgerService } from '../../api/src/modules/ledgers/service.js';
@@ -52,6 +53,7 @@ export function createFileCompleter(deps: FileCompleterDeps) {
   const recorders = createLedgerRecorders(ledgers);
   const archives = createArchiveService({
     orm: deps.orm,
+    repo: createArchiveRepository(deps.orm),
     audit: deps.audit,
     ledgers,
     storage: deps.storage,
