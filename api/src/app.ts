@@ -33,9 +33,11 @@ import { createImportService } from './modules/imports/service.js';
 import { createArchiveRepository } from './modules/archives/repository.js';
 import { createArchiveService } from './modules/archives/service.js';
 import { createFsArchiveStorage, type ArchiveStorage } from './modules/archives/storage.js';
-import { createDetailTableService, detailTableRoutes } from './modules/ledgers/detail-routes.js';
+import { createDetailTableService } from './modules/ledgers/detail-service.js';
+import { detailTableRoutes } from './modules/ledgers/detail-routes.js';
+import { createLedgerRepository } from './modules/ledgers/repository.js';
 import { createLedgerService } from './modules/ledgers/service.js';
-import { createLedgerWrites } from './modules/ledgers/writes.js';
+import { createLedgerWrites } from './modules/ledgers/write-service.js';
 import { buildOpenApi } from './openapi.js';
 
 export interface AppDeps {
@@ -189,17 +191,21 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
   return { app, routes };
 }
 
-/** The ledgers, the detail table, archives and imports (issue 4). */
+/** The ledgers, the detail table, archives and imports. */
 function ledgerModule(
   deps: AppDeps,
   projectRepo: ReturnType<typeof createProjectRepository>,
   projects: ReturnType<typeof createProjectService>,
 ): RouteDef[] {
-  const ledgers = createLedgerService({
+  const ledgerRepo = createLedgerRepository(deps.orm);
+  const ledgers = createLedgerService({ repo: ledgerRepo, projects: projectRepo, appLayer: deps.appLayer });
+  const writes = createLedgerWrites({
     orm: deps.orm,
+    repo: ledgerRepo,
     projects: projectRepo,
-    appLayer: deps.appLayer,
     audit: deps.audit,
+    ledgers,
+    appLayer: deps.appLayer,
   });
   const maxBytes = deps.archiveMaxBytes ?? 20 * 1024 * 1024;
   const storage =
@@ -215,7 +221,7 @@ function ledgerModule(
     log: deps.log,
   });
   return [
-    ...ledgerRoutes(ledgers, createLedgerWrites(ledgers)),
+    ...ledgerRoutes(ledgers, writes),
     ...detailTableRoutes(createDetailTableService({ projects, ledgers })),
     ...archiveRoutes(archives, maxBytes),
     ...importRoutes(
