@@ -1,6 +1,5 @@
 import { dashboardQuerySchema, dashboardStatsSchema } from '../../../../domain/schemas.js';
-import { defineRoute, type RouteDef } from '../../http.js';
-import { callerOf } from '../projects/routes.js';
+import { callerOf, defineRoute, type RouteDef } from '../../http.js';
 import type { StatsRepository } from './repository.js';
 
 export function statsRoutes(stats: StatsRepository): RouteDef[] {
