@@ -22,6 +22,7 @@ import { healthRoutes } from './modules/health/routes.js';
 import { orgRoutes } from './modules/orgs/routes.js';
 import { createStatsRepository } from './modules/stats/repository.js';
 import { statsRoutes } from './modules/stats/routes.js';
+import { createStatsService } from './modules/stats/service.js';
 import { createProjectRepository } from './modules/projects/repository.js';
 import { projectRoutes } from './modules/projects/routes.js';
 import { createProjectService } from './modules/projects/service.js';
@@ -110,7 +111,9 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     ...orgRoutes(deps.orm),
     ...projectRoutes(projects),
     ...ledgerModule(deps, projectRepo, projects),
-    ...statsRoutes(createStatsRepository(deps.orm, { appLayer: deps.appLayer })),
+    ...statsRoutes(
+      createStatsService({ repo: createStatsRepository(deps.orm, { appLayer: deps.appLayer }) }),
+    ),
   ];
   const openapi = buildOpenApi(
     [

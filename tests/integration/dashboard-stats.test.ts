@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStatsRepository } from '../../api/src/modules/stats/repository.js';
+import { createStatsService } from '../../api/src/modules/stats/service.js';
 import { callerFor } from '../../scripts/lib/project-file.js';
 import {
   addProjectOfYear,
@@ -124,7 +125,7 @@ describe('dashboard figures', () => {
   });
 
   it('keeps to the scope in PostgreSQL alone (row-level security, application condition off)', async () => {
-    const rlsOnly = createStatsRepository(stack.orm, { appLayer: false });
+    const rlsOnly = createStatsService({ repo: createStatsRepository(stack.orm, { appLayer: false }) });
     for (const username of ['leader', 'xqz.view', 'xqz-btc.view', 'swj.view']) {
       const caller = await callerFor(stack.orm, username);
       const figures = asFigures(await rlsOnly.dashboard(caller));
