@@ -10,7 +10,7 @@ import { fenFromDb, type Fen } from '../../../../domain/money.js';
 import type { ProjectDto } from '../../../../domain/schemas.js';
 import type { Orm } from '../../../../db/orm.js';
 import { loadLedgerData, workflowSettledFen } from '../../../../db/queries/ledger-data.js';
-import { executeAll, scopedEm, scopeOf } from '../../../../db/scope.js';
+import { executeAll, inScope, scopedEm, scopeOf } from '../../../../db/scope.js';
 
 interface FundDocumentRow {
   id: string;
@@ -38,7 +38,7 @@ export function createLedgerRepository(orm: Orm) {
 
     /** PostgreSQL's own verdict on a ledger write: the second layer beneath domain/access.ts. */
     async mayWrite(who: Principal, projectId: string, ledger: LedgerKind): Promise<boolean> {
-      return mayWriteIn(scopedEm(orm, scopeOf(who)), projectId, ledger);
+      return inScope(orm, scopeOf(who), (tx) => mayWriteIn(tx, projectId, ledger));
     },
 
     /** The same, inside the writing transaction. */
