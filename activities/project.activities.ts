@@ -8,6 +8,8 @@
 import type { AuditEntry, AuditLog } from '../db/audit.js';
 import type { Orm } from '../db/orm.js';
 import { SYSTEM_SCOPE, executeAll, inScope, type Statement } from '../db/scope.js';
+import { progressUpsert } from '../db/writes/implementing-ledger.js';
+import { ledgerEventInsert } from '../db/writes/ledger-event.js';
 import { fenFromDb } from '../domain/money.js';
 import type { Stage } from '../domain/lifecycle.js';
 import type { NewProjectRecord, StepOutcome, TransitionRecord, Actor } from '../domain/project-records.js';
@@ -198,22 +200,25 @@ export function createProjectActivities({ orm, audit }: ProjectActivityDeps) {
           narrative: string;
         };
         writes.push(
-          {
-            sql: `INSERT INTO monthly_progress (project_id, month, percent, narrative, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)
-           ON CONFLICT (project_id, month) DO UPDATE SET percent = EXCLUDED.percent, narrative = EXCLUDED.narrative,
-             import_id = NULL, created_by = EXCLUDED.created_by, created_at = EXCLUDED.created_at`,
-            params: [r.projectId, month, percent, narrative, r.actor.id, r.at],
-          },
-          {
-            sql: `INSERT INTO ledger_event (project_id, ledger, kind, actor_id, actor_name, at, payload) VALUES (?, 'implementing', 'monthlyProgress', ?, ?, ?, ?::jsonb)`,
-            params: [
-              r.projectId,
-              r.actor.id,
-              r.actor.name,
-              r.at,
-              JSON.stringify({ month, percent, narrative }),
-            ],
-          },
+          progressUpsert([
+            {
+              projectId: r.projectId,
+              month,
+              percent,
+              narrative,
+              importId: null,
+              actorId: r.actor.id,
+              at: r.at,
+            },
+          ]),
+          ledgerEventInsert({
+            projectId: r.projectId,
+            ledger: 'implementing',
+            kind: 'monthlyProgress',
+            actor: r.actor,
+            at: r.at,
+            payload: { month, percent, narrative },
+          }),
         );
       }
       if (r.effects.plannedDates) {

@@ -23,18 +23,23 @@ import { orgRoutes } from './modules/orgs/org.routes.js';
 import { createOrgService } from './modules/orgs/org.service.js';
 import { createStatsRepository } from './modules/stats/repository.js';
 import { statsRoutes } from './modules/stats/routes.js';
+import { createStatsService } from './modules/stats/service.js';
 import { createProjectRepository } from './modules/projects/repository.js';
 import { projectRoutes } from './modules/projects/routes.js';
 import { createProjectService } from './modules/projects/service.js';
 import { ledgerRoutes } from './modules/ledgers/routes.js';
 import { archiveRoutes } from './modules/archives/routes.js';
 import { importRoutes } from './modules/imports/routes.js';
+import { createImportRepository } from './modules/imports/repository.js';
 import { createImportService } from './modules/imports/service.js';
+import { createArchiveRepository } from './modules/archives/repository.js';
 import { createArchiveService } from './modules/archives/service.js';
 import { createFsArchiveStorage, type ArchiveStorage } from './modules/archives/storage.js';
-import { createDetailTableService, detailTableRoutes } from './modules/ledgers/detail-routes.js';
+import { createDetailTableService } from './modules/ledgers/detail-service.js';
+import { detailTableRoutes } from './modules/ledgers/detail-routes.js';
+import { createLedgerRepository } from './modules/ledgers/repository.js';
 import { createLedgerService } from './modules/ledgers/service.js';
-import { createLedgerWrites } from './modules/ledgers/writes.js';
+import { createLedgerWrites } from './modules/ledgers/write-service.js';
 import { buildOpenApi } from './openapi.js';
 
 export interface AppDeps {
@@ -105,7 +110,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     ...orgRoutes(orgs),
     ...projectRoutes(projects),
     ...ledgerModule(deps, projectRepo, projects),
-    ...statsRoutes(createStatsRepository(deps.orm)),
+    ...statsRoutes(createStatsService({ repo: createStatsRepository(deps.orm) })),
   ];
   const openapi = buildOpenApi(
     [
@@ -186,16 +191,20 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
   return { app, routes };
 }
 
-/** The ledgers, the detail table, archives and imports (issue 4). */
+/** The ledgers, the detail table, archives and imports. */
 function ledgerModule(
   deps: AppDeps,
   projectRepo: ReturnType<typeof createProjectRepository>,
   projects: ReturnType<typeof createProjectService>,
 ): RouteDef[] {
-  const ledgers = createLedgerService({
+  const ledgerRepo = createLedgerRepository(deps.orm);
+  const ledgers = createLedgerService({ repo: ledgerRepo, projects: projectRepo });
+  const writes = createLedgerWrites({
     orm: deps.orm,
+    repo: ledgerRepo,
     projects: projectRepo,
     audit: deps.audit,
+    ledgers,
   });
   const maxBytes = deps.archiveMaxBytes ?? 20 * 1024 * 1024;
   const storage =
@@ -203,6 +212,7 @@ function ledgerModule(
     createFsArchiveStorage(path.join(path.resolve(deps.dataDir ?? 'data'), 'archives'));
   const archives = createArchiveService({
     orm: deps.orm,
+    repo: createArchiveRepository(deps.orm),
     audit: deps.audit,
     ledgers,
     storage,
@@ -210,15 +220,18 @@ function ledgerModule(
     log: deps.log,
   });
   return [
-    ...ledgerRoutes(ledgers, createLedgerWrites(ledgers)),
+    ...ledgerRoutes(ledgers, writes),
     ...detailTableRoutes(createDetailTableService({ projects, ledgers })),
     ...archiveRoutes(archives, maxBytes),
     ...importRoutes(
-      createImportService({ orm: deps.orm, projects: projectRepo, log: deps.log, audit: deps.audit }),
-      {
-        projects,
-        ledgers,
-      },
+      createImportService({
+        orm: deps.orm,
+        repo: createImportRepository(deps.orm),
+        projects: projectRepo,
+        log: deps.log,
+        audit: deps.audit,
+      }),
+      { projects, ledgers },
     ),
   ];
 }

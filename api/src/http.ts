@@ -1,7 +1,8 @@
 /**
- * The route table. Every route is declared once with its zod schemas and its access rule; the
- * same table mounts the Express handlers, generates the OpenAPI document, and (issue 5) feeds
- * the authorization matrix test — a route without an access rule cannot be declared.
+ * The route table, and what every module's routes and services share: who the caller is, and the
+ * errors they answer with. Every route is declared once with its zod schemas and its access rule;
+ * the same table mounts the Express handlers, generates the OpenAPI document, and feeds the
+ * authorization matrix test — a route without an access rule cannot be declared.
  */
 import express, { type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
@@ -9,8 +10,58 @@ import { AppError } from '../../domain/errors.js';
 import { paramSchemaFor } from '../../domain/schemas.js';
 import { checkInputShape, localeOf, parseOr422, type Lang } from './validation.js';
 import type { SessionUser } from './modules/auth/session.js';
+import type { Principal } from '../../domain/access.js';
+import type { Actor } from '../../domain/project-records.js';
 import type { Orm } from '../../db/orm.js';
 import { idempotencyOf, runOnce, type IdempotentRequest } from './idempotency.js';
+
+/** Who is asking: the principal every scope and level rule reads, and the person the records name. */
+export interface Caller extends Principal {
+  actor: Actor;
+}
+
+/** The caller of a logged-in request (routes whose access rule requires a session). */
+export function callerOf(u: SessionUser): Caller {
+  return {
+    orgUnitId: u.orgUnit.id,
+    orgKind: u.orgUnit.kind,
+    roles: u.roles,
+    actor: { id: u.id, username: u.username, name: u.displayName },
+  };
+}
+
+/**
+ * A project the caller cannot see answers exactly as one that does not exist: whether a project
+ * outside the scope exists is not the caller's to learn.
+ */
+export function projectNotFound(idOrCode: string): AppError {
+  return new AppError('NOT_FOUND', `项目不存在或不在您的权限范围内 (project ${idOrCode} not found)`);
+}
+
+/** A request the schemas let through but a rule refuses, naming the field at fault. */
+export function invalid(path: string, message: string): AppError {
+  return new AppError('VALIDATION_FAILED', `请求内容不合法: ${path}: ${message}`, [{ path, message }]);
+}
+
+/** Maps a database refusal to the api's error: constraints are the backstop of the domain checks. */
+export function mapDbError(err: unknown): never {
+  const e = err as { code?: string; constraint?: string; message?: string; detail?: string };
+  if (e?.code === '23514' || e?.code === '23502' || e?.code === '22P02' || e?.code === '22001')
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `数据库约束拒绝 (${e.constraint ?? e.code}): ${firstLine(e.message)}`,
+      [{ path: 'body', message: e.constraint ?? e.code }],
+    );
+  if (e?.code === '23505')
+    throw new AppError('CONFLICT', `记录已存在 (duplicate: ${e.constraint ?? 'unique'})`, [
+      { path: 'body', message: e.detail ?? e.constraint },
+    ]);
+  if (e?.code === '23503') throw new AppError('VALIDATION_FAILED', `引用的记录不存在 (${e.constraint})`);
+  throw err;
+}
+function firstLine(s?: string) {
+  return (s ?? '').split('\n')[0]!.replace(/^.* - /, '');
+}
 
 /**
  * Who may call a route. Every route must name one; the authorization matrix test derives the

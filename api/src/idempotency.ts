@@ -17,7 +17,7 @@ import crypto from 'node:crypto';
 import type { Request } from 'express';
 import { AppError } from '../../domain/errors.js';
 import type { Orm } from '../../db/orm.js';
-import { queryUnscoped } from '../../db/scope.js';
+import { executeAll, queryUnscoped, type Statement, type Tx } from '../../db/scope.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 const KEY = /^[A-Za-z0-9._:~-]{1,128}$/;
@@ -166,6 +166,26 @@ export const withRequestKey = <T>(idem: IdempotentRequest | undefined, fn: () =>
   current.run(idem, fn);
 export const requestKey = (): IdempotentRequest | undefined => current.getStore();
 
-/** Claims the key inside a write's transaction: false when an earlier write holds it. */
-export const CLAIM_IN_TRANSACTION = `INSERT INTO idempotent_request (user_id, key, route, request_hash, status)
-  VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, key) DO NOTHING RETURNING 1 AS ok`;
+/**
+ * Claims the key inside a write's own transaction, so it exists exactly when the write does: false
+ * when an earlier write holds it. A concurrent twin waits here (unique index) until the first
+ * commits, then finds it.
+ */
+export async function claimInTransaction(tx: Tx, idem: IdempotentRequest): Promise<boolean> {
+  const [rows] = await executeAll(tx, [
+    {
+      sql: `INSERT INTO idempotent_request (user_id, key, route, request_hash, status)
+            VALUES (?, ?, ?, ?, 201) ON CONFLICT (user_id, key) DO NOTHING RETURNING 1 AS ok`,
+      params: [idem.userId, idem.key, idem.route, idem.hash],
+    },
+  ]);
+  return rows!.length === 1;
+}
+
+/** Names the entry a claimed write appended, so that a retry answers with the same entry. */
+export function keyEntryUpdate(idem: IdempotentRequest, entryId: string): Statement {
+  return {
+    sql: 'UPDATE idempotent_request SET entry_id = ? WHERE user_id = ? AND key = ?',
+    params: [entryId, idem.userId, idem.key],
+  };
+}

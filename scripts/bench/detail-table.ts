@@ -10,11 +10,12 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { createProjectActivities } from '../../activities/project.activities.js';
-import { createDetailTableService } from '../../api/src/modules/ledgers/detail-routes.js';
+import { createDetailTableService } from '../../api/src/modules/ledgers/detail-service.js';
 import { detailTablePdf } from '../../api/src/modules/ledgers/render-pdf.js';
 import { detailTableXlsx } from '../../api/src/modules/ledgers/render-xlsx.js';
+import { createLedgerRepository } from '../../api/src/modules/ledgers/repository.js';
 import { createLedgerService } from '../../api/src/modules/ledgers/service.js';
-import { createLedgerWrites } from '../../api/src/modules/ledgers/writes.js';
+import { createLedgerWrites } from '../../api/src/modules/ledgers/write-service.js';
 import { createProjectRepository } from '../../api/src/modules/projects/repository.js';
 import { createProjectService } from '../../api/src/modules/projects/service.js';
 import { SYSTEM_ACTOR } from '../../domain/project-records.js';
@@ -116,8 +117,9 @@ async function main() {
     }
     const repo = createProjectRepository(orm);
     const projects = createProjectService({ repo, temporal: null as never, taskQueue: 'unused', orm });
-    const ledgers = createLedgerService({ orm, projects: repo, audit });
-    const writes = createLedgerWrites(ledgers);
+    const ledgerRepo = createLedgerRepository(orm);
+    const ledgers = createLedgerService({ repo: ledgerRepo, projects: repo });
+    const writes = createLedgerWrites({ orm, repo: ledgerRepo, projects: repo, audit, ledgers });
     const who = {
       department: await callerFor(orm, 'jtj.op'),
       owner: await callerFor(orm, 'xqz.op'),

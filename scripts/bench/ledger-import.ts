@@ -7,6 +7,7 @@
 import ExcelJS from 'exceljs';
 import { createProjectActivities } from '../../activities/project.activities.js';
 import { parseLedgerFile } from '../../api/src/modules/imports/parse.js';
+import { createImportRepository } from '../../api/src/modules/imports/repository.js';
 import { createImportService } from '../../api/src/modules/imports/service.js';
 import { createProjectRepository } from '../../api/src/modules/projects/repository.js';
 import { IMPORT_DEFS } from '../../domain/imports.js';
@@ -49,7 +50,13 @@ async function main() {
     await parseLedgerFile(file, IMPORT_DEFS.disbursements.columns, '资金拨付');
     const parse = performance.now() - t0;
 
-    const service = createImportService({ orm, projects: createProjectRepository(orm), log, audit });
+    const service = createImportService({
+      orm,
+      repo: createImportRepository(orm),
+      projects: createProjectRepository(orm),
+      log,
+      audit,
+    });
     const caller = await callerFor(orm, 'swj.op');
     const t1 = performance.now();
     const s = await service.start(

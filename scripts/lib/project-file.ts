@@ -4,12 +4,14 @@
  * the same services the api uses. The acceptance gate (验收) asks for both up to 竣工, so the demo
  * seed, the benchmarks and the tests call this before they inspect a project.
  */
+import type { Caller } from '../../api/src/http.js';
+import { createArchiveRepository } from '../../api/src/modules/archives/repository.js';
 import { createArchiveService } from '../../api/src/modules/archives/service.js';
 import type { ArchiveStorage } from '../../api/src/modules/archives/storage.js';
+import { createLedgerRepository } from '../../api/src/modules/ledgers/repository.js';
 import { createLedgerService } from '../../api/src/modules/ledgers/service.js';
-import { createLedgerRecorders } from '../../api/src/modules/ledgers/writes.js';
+import { createLedgerRecorders } from '../../api/src/modules/ledgers/write-service.js';
 import { createProjectRepository } from '../../api/src/modules/projects/repository.js';
-import type { Caller } from '../../api/src/modules/projects/service.js';
 import type { AuditLog } from '../../db/audit.js';
 import type { Orm } from '../../db/orm.js';
 import type { Stage } from '../../domain/lifecycle.js';
@@ -48,10 +50,18 @@ export interface FileCompleterDeps {
 
 export function createFileCompleter(deps: FileCompleterDeps) {
   const repo = createProjectRepository(deps.orm);
-  const ledgers = createLedgerService({ orm: deps.orm, projects: repo, audit: deps.audit });
-  const recorders = createLedgerRecorders(ledgers);
+  const ledgerRepo = createLedgerRepository(deps.orm);
+  const ledgers = createLedgerService({ repo: ledgerRepo, projects: repo });
+  const recorders = createLedgerRecorders({
+    orm: deps.orm,
+    repo: ledgerRepo,
+    projects: repo,
+    audit: deps.audit,
+    ledgers,
+  });
   const archives = createArchiveService({
     orm: deps.orm,
+    repo: createArchiveRepository(deps.orm),
     audit: deps.audit,
     ledgers,
     storage: deps.storage,

@@ -7,9 +7,9 @@
 import { stageRank, type Stage } from '../../domain/lifecycle.js';
 import { usccCheckChar } from '../../domain/uscc.js';
 import type { ArchiveService } from '../../api/src/modules/archives/service.js';
+import type { Caller } from '../../api/src/http.js';
 import type { LedgerService } from '../../api/src/modules/ledgers/service.js';
-import type { AnyLedgerWriters } from '../../api/src/modules/ledgers/writes.js';
-import type { Caller } from '../../api/src/modules/projects/service.js';
+import type { AnyLedgerWriters } from '../../api/src/modules/ledgers/write-service.js';
 
 export interface LedgerCallers {
   department: Caller;
@@ -110,14 +110,14 @@ export async function fillTypicalLedgers(
     });
     for (const [i, s] of p.fundSources.entries()) {
       const documentNo = `城财农〔2026〕${p.code}-${i + 1}号`;
-      await service.createFundDocument(who.department, {
+      await writes.createFundDocument(who.department, {
         documentNo,
         title: '关于下达2026年度财政衔接推进乡村振兴补助资金的通知',
         issuer: s.kind === 'centralSpecial' ? '重庆市财政局' : '城口县财政局',
         issuedOn: '2026-02-15',
         amountFen: s.amountFen,
       });
-      await service.linkFundSource(who.department, p.id, i, documentNo);
+      await writes.linkFundSource(who.department, p.id, i, documentNo);
     }
   }
   if (due('designApproved')) {

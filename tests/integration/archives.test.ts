@@ -11,8 +11,9 @@ import { TEST_PASSWORD } from '../support/constants.js';
 import { freshTotp } from '../support/totp.js';
 import { ledgerAcceptanceGate } from '../../db/queries/ledger-gate.js';
 import { SYSTEM_SCOPE, inScope } from '../../db/scope.js';
+import { createLedgerRepository } from '../../api/src/modules/ledgers/repository.js';
 import { createLedgerService } from '../../api/src/modules/ledgers/service.js';
-import { createLedgerWrites } from '../../api/src/modules/ledgers/writes.js';
+import { createLedgerWrites } from '../../api/src/modules/ledgers/write-service.js';
 import { createProjectRepository } from '../../api/src/modules/projects/repository.js';
 import { callerFor } from '../../scripts/lib/project-file.js';
 import { fillTypicalLedgers } from '../../scripts/lib/typical-ledgers.js';
@@ -207,14 +208,22 @@ describe('acceptance gate', () => {
     expect(empty.missing.some((m) => m.item === 'settlement')).toBe(false); // due only at 报账
 
     const repo = createProjectRepository(stack.orm);
-    const service = createLedgerService({ orm: stack.orm, projects: repo, audit: stack.audit });
+    const ledgerRepo = createLedgerRepository(stack.orm);
+    const service = createLedgerService({ repo: ledgerRepo, projects: repo });
+    const writes = createLedgerWrites({
+      orm: stack.orm,
+      repo: ledgerRepo,
+      projects: repo,
+      audit: stack.audit,
+      ledgers: service,
+    });
     const found = (await repo.find(await callerFor(stack.orm, 'leader'), p.id))!;
     const who = {
       department: await callerFor(stack.orm, 'swj.op'),
       owner: await callerFor(stack.orm, 'xqz.op'),
       village: await callerFor(stack.orm, 'xqz-btc.op'),
     };
-    await fillTypicalLedgers(service, createLedgerWrites(service), who, { ...found, stage: 'completed' });
+    await fillTypicalLedgers(service, writes, who, { ...found, stage: 'completed' });
     const ledgersDone = await inScope(stack.orm, SYSTEM_SCOPE, (em) => ledgerAcceptanceGate(em, p.id));
     expect(ledgersDone.missing.every((m) => m.ledger === 'archive')).toBe(true);
 

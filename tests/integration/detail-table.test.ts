@@ -5,8 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLedgerRepository } from '../../api/src/modules/ledgers/repository.js';
 import { createLedgerService } from '../../api/src/modules/ledgers/service.js';
-import { createLedgerWrites } from '../../api/src/modules/ledgers/writes.js';
+import { createLedgerWrites } from '../../api/src/modules/ledgers/write-service.js';
 import { createProjectRepository } from '../../api/src/modules/projects/repository.js';
 import { callerFor } from '../../scripts/lib/project-file.js';
 import { fillTypicalLedgers } from '../../scripts/lib/typical-ledgers.js';
@@ -33,11 +34,18 @@ beforeAll(async () => {
   expect(res.status).toBe(201);
   project = res.body;
   const repo = createProjectRepository(stack.orm);
-  const service = createLedgerService({ orm: stack.orm, projects: repo, audit: stack.audit });
+  const ledgerRepo = createLedgerRepository(stack.orm);
+  const service = createLedgerService({ repo: ledgerRepo, projects: repo });
   const found = (await repo.find(await callerFor(stack.orm, 'leader'), project.id))!;
   await fillTypicalLedgers(
     service,
-    createLedgerWrites(service),
+    createLedgerWrites({
+      orm: stack.orm,
+      repo: ledgerRepo,
+      projects: repo,
+      audit: stack.audit,
+      ledgers: service,
+    }),
     {
       department: await callerFor(stack.orm, 'swj.op'),
       owner: await callerFor(stack.orm, 'xqz.op'),

@@ -7,8 +7,7 @@ import {
   archiveUploadQuerySchema,
   projectArchivesSchema,
 } from '../../../../domain/archives.js';
-import { defineRoute, type RouteDef } from '../../http.js';
-import { callerOf } from '../projects/routes.js';
+import { callerOf, defineRoute, type RouteDef } from '../../http.js';
 import type { ArchiveService } from './service.js';
 
 export function archiveRoutes(service: ArchiveService, maxBytes: number): RouteDef[] {

@@ -7,89 +7,36 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Principal } from '../../../../domain/access.js';
 import {
   checkArchiveType,
-  type ArchiveDocumentDto,
   type ArchiveRequirement,
   type ArchiveUploadQuery,
 } from '../../../../domain/archives.js';
 import { AppError } from '../../../../domain/errors.js';
 import type { AuditLog } from '../../../../db/audit.js';
 import type { Orm } from '../../../../db/orm.js';
-import { scopedEm, scopeOf, systemEm } from '../../../../db/scope.js';
+import { executeAll, scopedEm, scopeOf, systemEm } from '../../../../db/scope.js';
+import { ledgerEventInsert } from '../../../../db/writes/ledger-event.js';
 import type { Logger } from '../../../../platform/log.js';
+import { invalid, mapDbError, type Caller } from '../../http.js';
 import type { LedgerService } from '../ledgers/service.js';
-import { invalid, mapDbError } from '../ledgers/service.js';
-import type { Caller } from '../projects/service.js';
+import type { ArchiveRepository } from './repository.js';
 import type { ArchiveStorage } from './storage.js';
-
-/** Entry tables of each ledger an archive file may be attached to. */
-const ENTRY_TABLES = {
-  department: ['disbursement'],
-  implementing: ['collective_decision', 'adjustment_record'],
-  site: ['supervision_visit', 'public_notice', 'opinion_record', 'after_care_check'],
-} as const;
-
-interface DocRow {
-  id: string;
-  project_id: string;
-  ledger: ArchiveDocumentDto['ledger'];
-  stage: string;
-  item: string | null;
-  entry_id: string | null;
-  file_name: string;
-  content_type: string;
-  size_bytes: string;
-  sha256: string;
-  storage_key: string;
-  uploader: string | null;
-  uploaded_at: string;
-}
-
-const DOC_SELECT = `SELECT a.id, a.project_id, a.ledger, a.stage, a.item, a.entry_id, a.file_name, a.content_type, a.size_bytes,
-    a.sha256, a.storage_key, u.display_name AS uploader, a.uploaded_at
-  FROM archive_document a LEFT JOIN app_user u ON u.id = a.uploaded_by`;
 
 const cancelled = () =>
   new AppError('TRANSITION_NOT_ALLOWED', '项目已终止，不再接收档案资料 (the project is cancelled)');
 
-function dto(r: DocRow): ArchiveDocumentDto {
-  return {
-    id: r.id,
-    ledger: r.ledger,
-    stage: r.stage,
-    item: r.item,
-    entryId: r.entry_id,
-    fileName: r.file_name,
-    contentType: r.content_type,
-    sizeBytes: Number(r.size_bytes),
-    sha256: r.sha256,
-    uploadedBy: r.uploader,
-    uploadedAt: new Date(r.uploaded_at).toISOString(),
-  };
-}
-
 export function createArchiveService(deps: {
   orm: Orm;
+  repo: ArchiveRepository;
   audit: AuditLog;
   ledgers: LedgerService;
   storage: ArchiveStorage;
   maxBytes: number;
   log: Logger;
 }) {
-  const { orm, ledgers, storage } = deps;
-  // The caller's scope where there is one (RLS applies); the system for configuration and events.
-  const em = (who?: Principal) => (who ? scopedEm(orm, scopeOf(who)) : systemEm(orm));
-
-  async function requirements(): Promise<ArchiveRequirement[]> {
-    return em().execute<ArchiveRequirement[]>(
-      `SELECT stage, item, ledger, label, required FROM archive_requirement
-        ORDER BY array_position(ARRAY['approved','designApproved','methodFixed','underway','completed','accepted','reimbursed','afterCare'], stage), item`,
-      [],
-      'all',
-    );
-  }
+  const { orm, repo, ledgers, storage } = deps;
 
   return {
-    requirements,
+    requirements: repo.requirements,
 
     async replaceRequirements(caller: Caller, items: ArchiveRequirement[]): Promise<ArchiveRequirement[]> {
       if (!caller.roles.includes('admin') && !caller.roles.includes('supervisor'))
@@ -100,21 +47,20 @@ export function createArchiveService(deps: {
       const keys = new Set(items.map((i) => `${i.stage}/${i.item}`));
       if (keys.size !== items.length)
         throw invalid('body.items', '同一阶段的清单项重复 (duplicate stage/item)');
-      await em().transactional(async (tx) => {
-        await tx.execute('DELETE FROM archive_requirement', [], 'run');
-        for (const i of items)
-          await tx.execute(
-            'INSERT INTO archive_requirement (stage, item, ledger, label, required) VALUES (?, ?, ?, ?, ?)',
-            [i.stage, i.item, i.ledger, i.label, i.required],
-            'run',
-          );
-        await tx.execute(
-          `INSERT INTO ledger_event (ledger, kind, actor_id, actor_name, payload) VALUES ('archive', 'requirements', ?, ?, ?::jsonb)`,
-          [caller.actor.id, caller.actor.name, JSON.stringify(items)],
-          'run',
-        );
+      // Configuration, not any one project's: written as the system.
+      await systemEm(orm).transactional(async (tx) => {
+        await repo.replaceRequirementsIn(tx, items);
+        await executeAll(tx, [
+          ledgerEventInsert({
+            projectId: null,
+            ledger: 'archive',
+            kind: 'requirements',
+            actor: caller.actor,
+            payload: items,
+          }),
+        ]);
       });
-      return requirements();
+      return repo.requirements();
     },
 
     async upload(
@@ -137,19 +83,12 @@ export function createArchiveService(deps: {
       const typeProblem = checkArchiveType(contentType.split(';')[0]!.trim(), bytes);
       if (typeProblem) throw invalid('body', typeProblem);
       if (q.item) {
-        const req = (await requirements()).find((r) => r.stage === q.stage && r.item === q.item);
+        const req = (await repo.requirements()).find((r) => r.stage === q.stage && r.item === q.item);
         if (!req) throw invalid('query.item', `建档清单中「${q.stage}」阶段没有此项: ${q.item}`);
         if (req.ledger !== q.ledger) throw invalid('query.ledger', `清单项 ${q.item} 属于${req.ledger}台账`);
       }
-      if (q.entryId) {
-        const tables = ENTRY_TABLES[q.ledger];
-        const found = await em(caller).execute(
-          tables.map((t) => `SELECT 1 FROM ${t} WHERE id = ? AND project_id = ?`).join(' UNION ALL '),
-          tables.flatMap(() => [q.entryId, p.id]),
-          'all',
-        );
-        if (found.length === 0) throw invalid('query.entryId', '台账记录不存在或不属于该台账');
-      }
+      if (q.entryId && !(await repo.entryExists(caller, q.ledger, q.entryId, p.id)))
+        throw invalid('query.entryId', '台账记录不存在或不属于该台账');
       const id = randomUUID();
       const key = `${p.id}/${id}`;
       const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -157,43 +96,28 @@ export function createArchiveService(deps: {
       // is harmless and unreachable.
       await storage.put(key, bytes);
       try {
-        await em(caller).transactional(async (tx) => {
+        await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
           // Again in the write's transaction: a 终止 may have landed since the check above.
-          const [now] = await tx.execute<{ stage: string }[]>(
-            'SELECT stage FROM project WHERE id = ?',
-            [p.id],
-            'all',
-          );
-          if (now?.stage === 'cancelled') throw cancelled();
-          await tx.execute(
-            `INSERT INTO archive_document (id, project_id, ledger, stage, item, entry_id, file_name, content_type, size_bytes,
-               sha256, storage_key, uploaded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-            [
-              id,
-              p.id,
-              q.ledger,
-              q.stage,
-              q.item ?? null,
-              q.entryId ?? null,
-              q.fileName,
-              contentType.split(';')[0]!.trim(),
-              bytes.length,
-              sha256,
-              key,
-              caller.actor.id,
-            ],
-            'run',
-          );
-          await tx.execute(
-            `INSERT INTO ledger_event (project_id, ledger, kind, actor_id, actor_name, payload) VALUES (?, 'archive', 'upload', ?, ?, ?::jsonb)`,
-            [
-              p.id,
-              caller.actor.id,
-              caller.actor.name,
-              JSON.stringify({ id, ...q, sha256, size: bytes.length }),
-            ],
-            'run',
-          );
+          if ((await repo.stageIn(tx, p.id)) === 'cancelled') throw cancelled();
+          await repo.insertDocumentIn(tx, {
+            id,
+            projectId: p.id,
+            query: q,
+            contentType: contentType.split(';')[0]!.trim(),
+            sizeBytes: bytes.length,
+            sha256,
+            storageKey: key,
+            uploadedBy: caller.actor.id,
+          });
+          await executeAll(tx, [
+            ledgerEventInsert({
+              projectId: p.id,
+              ledger: 'archive',
+              kind: 'upload',
+              actor: caller.actor,
+              payload: { id, ...q, sha256, size: bytes.length },
+            }),
+          ]);
           await deps.audit.append(tx, {
             actor: { id: caller.actor.id, username: caller.actor.username },
             via: 'api',
@@ -206,21 +130,15 @@ export function createArchiveService(deps: {
       } catch (err) {
         mapDbError(err);
       }
-      const [row] = await em(caller).execute<DocRow[]>(`${DOC_SELECT} WHERE a.id = ?`, [id], 'all');
-      return dto(row!);
+      return (await repo.document(caller, id))!.dto;
     },
 
     async list(who: Principal, idOrCode: string) {
       const p = await ledgers.find(who, idOrCode);
-      const rows = await em(who).execute<DocRow[]>(
-        `${DOC_SELECT} WHERE a.project_id = ? ORDER BY a.uploaded_at`,
-        [p.id],
-        'all',
-      );
-      const documents = rows.map(dto);
+      const documents = await repo.documentsOf(who, p.id);
       return {
         documents,
-        checklist: (await requirements()).map((r) => {
+        checklist: (await repo.requirements()).map((r) => {
           const ids = documents.filter((d) => d.stage === r.stage && d.item === r.item).map((d) => d.id);
           return { ...r, satisfied: ids.length > 0, documentIds: ids };
         }),
@@ -229,47 +147,45 @@ export function createArchiveService(deps: {
 
     /** The file, after re-checking its SHA-256 against the one recorded at upload. */
     async download(who: Principal & { actor?: Caller['actor'] }, id: string) {
-      const [row] = /^[0-9a-f-]{36}$/i.test(id)
-        ? await em(who).execute<DocRow[]>(`${DOC_SELECT} WHERE a.id = ?`, [id], 'all')
-        : [];
+      const row = /^[0-9a-f-]{36}$/i.test(id) ? await repo.document(who, id) : undefined;
       // Read scope is the project's: a document of a project outside the scope does not exist.
-      if (!row || !(await ledgers.projects.find(who, row.project_id)))
+      if (!row || !(await ledgers.projects.find(who, row.projectId)))
         throw new AppError('NOT_FOUND', `档案资料不存在 (archive document ${id} not found)`);
-      const bytes = await storage.get(row.storage_key);
+      const doc = row.dto;
+      const bytes = await storage.get(row.storageKey);
       const actual = bytes ? createHash('sha256').update(bytes).digest('hex') : null;
-      if (actual !== row.sha256) {
+      if (actual !== doc.sha256) {
         deps.log.warn(
-          `archive ${row.id} failed its integrity check (recorded ${row.sha256}, found ${actual ?? 'no file'})`,
+          `archive ${doc.id} failed its integrity check (recorded ${doc.sha256}, found ${actual ?? 'no file'})`,
         );
-        await em().transactional(async (tx) => {
-          await tx.execute(
-            `INSERT INTO ledger_event (project_id, ledger, kind, actor_id, actor_name, payload) VALUES (?, 'archive', 'integrityFailure', ?, ?, ?::jsonb)`,
-            [
-              row.project_id,
-              who.actor?.id ?? null,
-              who.actor?.name ?? '系统',
-              JSON.stringify({ id: row.id, recorded: row.sha256, found: actual }),
-            ],
-            'run',
-          );
+        await systemEm(orm).transactional(async (tx) => {
+          await executeAll(tx, [
+            ledgerEventInsert({
+              projectId: row.projectId,
+              ledger: 'archive',
+              kind: 'integrityFailure',
+              actor: { id: who.actor?.id ?? null, name: who.actor?.name ?? '系统' },
+              payload: { id: doc.id, recorded: doc.sha256, found: actual },
+            }),
+          ]);
           await deps.audit.append(tx, {
             actor: { id: who.actor?.id ?? null, username: who.actor?.username ?? 'system' },
             via: 'api',
             action: 'archive.integrityFailure',
             entity: 'archive_document',
-            entityId: row.id,
-            after: { recorded: row.sha256, found: actual },
+            entityId: doc.id,
+            after: { recorded: doc.sha256, found: actual },
           });
         });
         throw new AppError(
           'ARCHIVE_INTEGRITY_FAILED',
           bytes
-            ? `档案文件校验失败：「${row.file_name}」的内容与上传时记录的 SHA-256 不一致，文件可能已被篡改，已拒绝下载，请联系系统管理员 (archive integrity check failed: the stored file does not match the SHA-256 recorded at upload; download refused)`
-            : `档案文件缺失：「${row.file_name}」在存储中不存在，请联系系统管理员 (archive file missing from storage)`,
-          { id: row.id, recordedSha256: row.sha256 },
+            ? `档案文件校验失败：「${doc.fileName}」的内容与上传时记录的 SHA-256 不一致，文件可能已被篡改，已拒绝下载，请联系系统管理员 (archive integrity check failed: the stored file does not match the SHA-256 recorded at upload; download refused)`
+            : `档案文件缺失：「${doc.fileName}」在存储中不存在，请联系系统管理员 (archive file missing from storage)`,
+          { id: doc.id, recordedSha256: doc.sha256 },
         );
       }
-      return { doc: dto(row), bytes: bytes! };
+      return { doc, bytes: bytes! };
     },
   };
 }

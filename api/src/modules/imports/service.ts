@@ -6,6 +6,7 @@
  * The import runs in the background with its progress in `ledger_import`, polled by the client.
  */
 import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
 import { canWriteLedger } from '../../../../domain/access.js';
 import { AppError } from '../../../../domain/errors.js';
 import {
@@ -15,65 +16,48 @@ import {
   type ImportRowError,
   type ImportStatus,
 } from '../../../../domain/imports.js';
-import { formatYuan, fenFromDb, sumFen, type Fen } from '../../../../domain/money.js';
+import { formatYuan, sumFen } from '../../../../domain/money.js';
 import { FUND_SOURCE_LABELS, type FundSourceKind } from '../../../../domain/schemas.js';
 import type { AuditLog } from '../../../../db/audit.js';
 import type { Orm } from '../../../../db/orm.js';
-import { scopedEm, scopeOf, systemEm } from '../../../../db/scope.js';
+import { executeAll, scopedEm, scopeOf, type Statement } from '../../../../db/scope.js';
+import { disbursementsInsert, type DisbursementRow } from '../../../../db/writes/department-ledger.js';
+import { progressUpsert, type ProgressRow } from '../../../../db/writes/implementing-ledger.js';
+import { ledgerEventInsert } from '../../../../db/writes/ledger-event.js';
+import { visitsInsert, type VisitRow } from '../../../../db/writes/site-ledger.js';
 import type { Logger } from '../../../../platform/log.js';
-import { mapDbError } from '../ledgers/service.js';
+import { mapDbError, type Caller } from '../../http.js';
 import type { ProjectRepository } from '../projects/repository.js';
-import type { Caller } from '../projects/service.js';
 import { parseLedgerFile, type ParsedRow } from './parse.js';
+import type { ImportProgress, ImportRepository } from './repository.js';
 
 const PROGRESS_EVERY = 250;
 const CHUNK = 500;
 const MAX_ERRORS = 1000;
 
 type Project = Awaited<ReturnType<ProjectRepository['findByCodes']>>[number];
-interface GoodRow {
-  row: number;
-  project: Project;
-  values: Record<string, unknown>;
-}
+/** A row of the file as its kind's schema reads it. */
+type RowOf<K extends ImportKind> = z.output<(typeof IMPORT_ROW_SCHEMAS)[K]>;
+/** A row that passed every check, as the table row it becomes. */
+type GoodRow = { row: number; projectId: string } & (
+  | { kind: 'disbursements'; entry: DisbursementRow }
+  | { kind: 'progress'; entry: ProgressRow }
+  | { kind: 'visits'; entry: VisitRow }
+);
 
 export function createImportService(deps: {
   orm: Orm;
+  repo: ImportRepository;
   projects: ProjectRepository;
   log: Logger;
   audit: AuditLog;
 }) {
-  const { orm, projects } = deps;
-  const em = () => systemEm(orm);
+  const { orm, repo, projects } = deps;
   const running = new Map<string, Promise<void>>();
-
-  async function setProgress(id: string, fields: Record<string, unknown>) {
-    const keys = Object.keys(fields);
-    await em().execute(
-      `UPDATE ledger_import SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`,
-      [...keys.map((k) => (k === 'errors' ? JSON.stringify(fields[k]) : fields[k])), id],
-      'run',
-    );
-  }
+  const setProgress = (id: string, fields: ImportProgress) => repo.setProgress(id, fields);
 
   async function status(id: string, caller?: Caller): Promise<ImportStatus> {
-    const rows = await em().execute<
-      {
-        id: string;
-        kind: ImportKind;
-        file_name: string;
-        status: ImportStatus['status'];
-        total_rows: number;
-        processed_rows: number;
-        imported_rows: number;
-        errors: ImportRowError[];
-        message: string | null;
-        created_by: string | null;
-        created_at: string;
-        finished_at: string | null;
-      }[]
-    >(`SELECT * FROM ledger_import WHERE id = ?`, [id], 'all');
-    const r = rows[0];
+    const r = await repo.find(id);
     // An import is its author's: others do not learn that it exists.
     if (!r || (caller && r.created_by !== caller.actor.id))
       throw new AppError('NOT_FOUND', `导入任务不存在 (import ${id} not found)`);
@@ -113,37 +97,10 @@ export function createImportService(deps: {
     const ids = [...found.values()].map((p) => p.id);
 
     // What is already recorded, for the money and uniqueness rules.
-    const paid = new Map<string, Fen>();
-    const allocated = new Map<string, Fen>();
-    const settled = new Set<string>();
-    const vouchers = new Set<string>();
-    if (kind === 'disbursements' && ids.length) {
-      const conn = scopedEm(orm, scopeOf(caller));
-      for (const s of await conn.execute<
-        { project_id: string; position: number; amount_fen: string; paid: string }[]
-      >(
-        `SELECT s.project_id, s.position, s.amount_fen,
-                (SELECT COALESCE(sum(d.amount_fen), 0) FROM disbursement d WHERE d.project_id = s.project_id AND d.source_position = s.position) AS paid
-           FROM project_fund_source s WHERE s.project_id = ANY(ARRAY[?]::uuid[])`,
-        [ids],
-        'all',
-      )) {
-        allocated.set(`${s.project_id}/${s.position}`, fenFromDb(s.amount_fen));
-        paid.set(`${s.project_id}/${s.position}`, fenFromDb(s.paid));
-      }
-      for (const r of await conn.execute<{ project_id: string }[]>(
-        `SELECT project_id FROM settlement WHERE project_id = ANY(ARRAY[?]::uuid[])`,
-        [ids],
-        'all',
-      ))
-        settled.add(r.project_id);
-      for (const r of await conn.execute<{ project_id: string; voucher_no: string }[]>(
-        `SELECT project_id, voucher_no FROM disbursement WHERE project_id = ANY(ARRAY[?]::uuid[])`,
-        [ids],
-        'all',
-      ))
-        vouchers.add(`${r.project_id}/${r.voucher_no}`);
-    }
+    const { paid, allocated, settled, vouchers } = await repo.recordedMoney(
+      caller,
+      kind === 'disbursements' ? ids : [],
+    );
     const months = new Set<string>();
 
     const good: GoodRow[] = [];
@@ -155,7 +112,7 @@ export function createImportService(deps: {
           fail(r.row, issue.path.length ? header(String(issue.path[0])) : null, issue.message);
         continue;
       }
-      const v = shape.data as Record<string, unknown> & { projectCode: string };
+      const v = shape.data;
       const project = found.get(v.projectCode);
       if (!project) {
         fail(r.row, header('projectCode'), `项目不存在或不在您的权限范围内: ${v.projectCode}`);
@@ -169,8 +126,11 @@ export function createImportService(deps: {
         fail(r.row, header('projectCode'), `项目已终止: ${v.projectCode}`);
         continue;
       }
+      // Each branch reads the row by its own kind's schema, the one `shape` was parsed with.
+      const base = { row: r.row, projectId: project.id, importId: id, actorId: caller.actor.id };
       if (kind === 'disbursements') {
-        const position = resolveSource(project, String(v.source));
+        const d = v as RowOf<'disbursements'>;
+        const position = resolveSource(project, d.source);
         if (typeof position === 'string') {
           fail(r.row, header('source'), position);
           continue;
@@ -179,13 +139,13 @@ export function createImportService(deps: {
           fail(r.row, header('projectCode'), '项目已报账结算，不能再拨付');
           continue;
         }
-        const vk = `${project.id}/${String(v.voucherNo)}`;
+        const vk = `${project.id}/${d.voucherNo}`;
         if (vouchers.has(vk)) {
-          fail(r.row, header('voucherNo'), `凭证号重复: ${String(v.voucherNo)}`);
+          fail(r.row, header('voucherNo'), `凭证号重复: ${d.voucherNo}`);
           continue;
         }
         const key = `${project.id}/${position}`;
-        const after = sumFen([paid.get(key) ?? 0, v.amount as Fen]);
+        const after = sumFen([paid.get(key) ?? 0, d.amount]);
         const limit = allocated.get(key)!;
         if (after > limit) {
           fail(
@@ -197,22 +157,54 @@ export function createImportService(deps: {
         }
         paid.set(key, after);
         vouchers.add(vk);
-        good.push({ row: r.row, project, values: { ...v, sourcePosition: position } });
+        good.push({
+          row: r.row,
+          projectId: project.id,
+          kind,
+          entry: {
+            ...base,
+            sourcePosition: position,
+            paidOn: d.paidOn,
+            amountFen: d.amount,
+            payee: d.payee,
+            voucherNo: d.voucherNo,
+            approver: d.approver,
+            note: d.note ?? null,
+          },
+        });
       } else if (kind === 'progress') {
-        const mk = `${project.id}/${String(v.month)}`;
+        const m = v as RowOf<'progress'>;
+        const mk = `${project.id}/${m.month}`;
         if (months.has(mk)) {
-          fail(r.row, header('month'), `同一项目同一月份重复: ${String(v.month)}`);
+          fail(r.row, header('month'), `同一项目同一月份重复: ${m.month}`);
           continue;
         }
         months.add(mk);
-        good.push({ row: r.row, project, values: v });
+        good.push({
+          row: r.row,
+          projectId: project.id,
+          kind,
+          entry: { ...base, month: m.month, percent: m.percent, narrative: m.narrative },
+        });
       } else {
-        const vi = project.villages.findIndex((x) => x.code === v.villageCode);
+        const w = v as RowOf<'visits'>;
+        const vi = project.villages.findIndex((x) => x.code === w.villageCode);
         if (vi < 0 || project.scope.villageIds[vi] !== caller.orgUnitId) {
-          fail(r.row, header('villageCode'), `不是本村的建设地点: ${String(v.villageCode)}`);
+          fail(r.row, header('villageCode'), `不是本村的建设地点: ${w.villageCode}`);
           continue;
         }
-        good.push({ row: r.row, project, values: { ...v, villageId: caller.orgUnitId } });
+        good.push({
+          row: r.row,
+          projectId: project.id,
+          kind,
+          entry: {
+            ...base,
+            villageId: caller.orgUnitId,
+            visitedOn: w.visitedOn,
+            supervisor: w.supervisor,
+            findings: w.findings,
+          },
+        });
       }
     }
     await setProgress(id, { processed_rows: parsed.length });
@@ -223,25 +215,24 @@ export function createImportService(deps: {
     await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
       for (let start = 0; start < good.length; start += CHUNK) {
         const chunk = good.slice(start, start + CHUNK);
-        const { sql, params } = insertSql(kind, chunk, id, caller.actor.id);
-        await tx.execute(sql, params, 'run');
+        await executeAll(tx, [entriesInsert(kind, chunk)]);
         // Progress from outside the transaction, so pollers see it while we write.
         await setProgress(id, { imported_rows: start + chunk.length });
       }
       const byProject = new Map<string, number>();
-      for (const g of good) byProject.set(g.project.id, (byProject.get(g.project.id) ?? 0) + 1);
-      for (const [projectId, rows] of byProject)
-        await tx.execute(
-          `INSERT INTO ledger_event (project_id, ledger, kind, actor_id, actor_name, payload) VALUES (?, ?, 'import', ?, ?, ?::jsonb)`,
-          [
+      for (const g of good) byProject.set(g.projectId, (byProject.get(g.projectId) ?? 0) + 1);
+      await executeAll(
+        tx,
+        [...byProject].map(([projectId, rows]) =>
+          ledgerEventInsert({
             projectId,
-            IMPORT_DEFS[kind].ledger,
-            caller.actor.id,
-            caller.actor.name,
-            JSON.stringify({ importId: id, kind, rows }),
-          ],
-          'run',
-        );
+            ledger: IMPORT_DEFS[kind].ledger,
+            kind: 'import',
+            actor: caller.actor,
+            payload: { importId: id, kind, rows },
+          }),
+        ),
+      );
       await deps.audit.append(tx, {
         actor: { id: caller.actor.id, username: caller.actor.username },
         via: 'api',
@@ -317,11 +308,7 @@ export function createImportService(deps: {
       if (!caller.roles.includes('operator'))
         throw new AppError('FORBIDDEN', '只有操作账号可以导入台账 (operators only)');
       const id = randomUUID();
-      await em().execute(
-        `INSERT INTO ledger_import (id, kind, file_name, status, created_by, message) VALUES (?, ?, ?, 'running', ?, '正在读取文件')`,
-        [id, q.kind, fileName.slice(0, 200), caller.actor.id],
-        'run',
-      );
+      await repo.create({ id, kind: q.kind, fileName: fileName.slice(0, 200), actorId: caller.actor.id });
       const job = run(id, caller, q.kind, q.mode, bytes).finally(() => running.delete(id));
       running.set(id, job);
       if (!q.wait) return status(id);
@@ -355,41 +342,14 @@ function resolveSource(p: Project, text: string): number | string {
   return `该项目没有资金来源「${text}」`;
 }
 
-function insertSql(kind: ImportKind, rows: GoodRow[], importId: string, actorId: string | null) {
-  const params: unknown[] = [];
-  const tuples: string[] = [];
-  for (const { project, values: v } of rows) {
-    if (kind === 'disbursements') {
-      tuples.push('(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-      params.push(
-        project.id,
-        v.sourcePosition,
-        v.paidOn,
-        String(v.amount),
-        v.payee,
-        v.voucherNo,
-        v.approver,
-        v.note ?? null,
-        importId,
-        actorId,
-      );
-    } else if (kind === 'progress') {
-      tuples.push('(?, ?, ?, ?, ?, ?)');
-      params.push(project.id, v.month, v.percent, v.narrative, importId, actorId);
-    } else {
-      tuples.push('(?, ?, ?, ?, ?, ?, ?)');
-      params.push(project.id, v.villageId, v.visitedOn, v.supervisor, v.findings, importId, actorId);
-    }
+/** One INSERT for a chunk of an import's rows (all of one kind), from the rows' own table module. */
+function entriesInsert(kind: ImportKind, chunk: GoodRow[]): Statement {
+  switch (kind) {
+    case 'disbursements':
+      return disbursementsInsert(chunk.flatMap((g) => (g.kind === 'disbursements' ? [g.entry] : [])));
+    case 'progress':
+      return progressUpsert(chunk.flatMap((g) => (g.kind === 'progress' ? [g.entry] : [])));
+    case 'visits':
+      return visitsInsert(chunk.flatMap((g) => (g.kind === 'visits' ? [g.entry] : [])));
   }
-  const sql = {
-    disbursements: `INSERT INTO disbursement (project_id, source_position, paid_on, amount_fen, payee, voucher_no, approver, note, import_id, created_by) VALUES `,
-    progress: `INSERT INTO monthly_progress (project_id, month, percent, narrative, import_id, created_by) VALUES `,
-    visits: `INSERT INTO supervision_visit (project_id, village_id, visited_on, supervisor, findings, import_id, created_by) VALUES `,
-  }[kind];
-  const conflict =
-    kind === 'progress'
-      ? ` ON CONFLICT (project_id, month) DO UPDATE SET percent = EXCLUDED.percent, narrative = EXCLUDED.narrative,
-            import_id = EXCLUDED.import_id, created_by = EXCLUDED.created_by, created_at = now()`
-      : '';
-  return { sql: sql + tuples.join(', ') + conflict, params };
 }

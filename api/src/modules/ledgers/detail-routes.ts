@@ -1,23 +1,9 @@
 import { z } from 'zod';
-import { buildDetailTable, detailTableSchema, type DetailTable } from '../../../../domain/detail-table.js';
-import type { Principal } from '../../../../domain/access.js';
-import { defineRoute, type RouteDef } from '../../http.js';
-import type { ProjectService } from '../projects/service.js';
-import { callerOf } from '../projects/routes.js';
+import { detailTableSchema } from '../../../../domain/detail-table.js';
+import { callerOf, defineRoute, type RouteDef } from '../../http.js';
+import type { DetailTableService } from './detail-service.js';
 import { detailTablePdf } from './render-pdf.js';
 import { detailTableXlsx } from './render-xlsx.js';
-import type { LedgerService } from './service.js';
-
-export function createDetailTableService(deps: { projects: ProjectService; ledgers: LedgerService }) {
-  return {
-    async build(who: Principal, idOrCode: string, now = new Date()): Promise<DetailTable> {
-      const project = await deps.projects.detail(who, idOrCode);
-      const ledgers = await deps.ledgers.ledgers(who, project.id);
-      return buildDetailTable(project, ledgers, now);
-    },
-  };
-}
-export type DetailTableService = ReturnType<typeof createDetailTableService>;
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 

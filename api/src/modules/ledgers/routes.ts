@@ -6,39 +6,49 @@ import {
   ledgerRecordWriteSchema,
   type LedgerWritePath,
 } from '../../../../domain/ledgers/writes.js';
+import { LEDGERS, type LedgerKind } from '../../../../domain/ledgers/kinds.js';
 import { AppError } from '../../../../domain/errors.js';
-import { defineRoute, type RouteDef } from '../../http.js';
-import { callerOf } from '../projects/routes.js';
+import { callerOf, defineRoute, type Caller, type RouteDef } from '../../http.js';
 import { withRequestKey } from '../../idempotency.js';
 import type { LedgerService } from './service.js';
-import type { LedgerWrites } from './writes.js';
+import type { LedgerWriteBody, LedgerWriteDto, LedgerWrites } from './write-service.js';
 
-type Writer = keyof LedgerWrites;
+/**
+ * The shared table, seen key by key: each path's body schema produces that path's body. Indexed
+ * with a path type parameter, this view keeps the pairing that the table's own type loses.
+ */
+const WRITES: {
+  [P in LedgerWritePath]: Omit<(typeof LEDGER_WRITES)[P], 'body'> & { body: z.ZodType<LedgerWriteBody<P>> };
+} = LEDGER_WRITES;
+
+/** The ledger a write path belongs to: its first segment. */
+const ledgerOf = (path: LedgerWritePath): LedgerKind => LEDGERS.find((l) => path.split('/')[0] === l)!;
 
 export function ledgerRoutes(service: LedgerService, writes: LedgerWrites): RouteDef[] {
-  /** A ledger write: method, body and answer from the shared table (domain/ledgers/writes.ts LEDGER_WRITES). */
-  const entry = (path: LedgerWritePath, summary: string, writer: Writer): RouteDef => {
-    const { method, body, answer } = LEDGER_WRITES[path];
-    return defineRoute({
+  /**
+   * A ledger write: method, body and answer from the shared table (domain/ledgers/writes.ts LEDGER_WRITES);
+   * `write` must take that path's body, so a route cannot be given another ledger's writer.
+   */
+  const entry = <P extends LedgerWritePath>(
+    path: P,
+    summary: string,
+    write: (caller: Caller, idOrCode: string, input: LedgerWriteBody<P>) => Promise<LedgerWriteDto>,
+  ): RouteDef => {
+    const { method, body, answer } = WRITES[path];
+    return defineRoute<LedgerWriteBody<P>>({
       method,
       path: `/api/projects/:id/ledgers/${path}`,
       summary,
       tags: ['ledgers'],
       access: 'project.ledger',
-      ledger: path.split('/')[0] as 'department' | 'implementing' | 'site',
-      body: body as z.ZodType,
+      ledger: ledgerOf(path),
+      body,
       response: answer,
       successStatus: method === 'post' ? 201 : 200,
       errors: [401, 403, 404, 409, 422],
       idempotency: 'handler',
       handler: async ({ user, params, body: input, idempotency }) =>
-        withRequestKey(idempotency, () =>
-          (writes[writer] as (c: unknown, id: string, b: unknown) => Promise<unknown>)(
-            callerOf(user!),
-            params.id!,
-            input,
-          ),
-        ),
+        withRequestKey(idempotency, () => write(callerOf(user!), params.id!, input)),
     });
   };
 
@@ -53,7 +63,7 @@ export function ledgerRoutes(service: LedgerService, writes: LedgerWrites): Rout
       errors: [401, 404],
       handler: async ({ user, params }) => service.ledgers(callerOf(user!), params.id!),
     }),
-    entry('department', '主管部门台账：立项批复信息 (department ledger: approval)', 'department'),
+    entry('department', '主管部门台账：立项批复信息 (department ledger: approval)', writes.department),
     defineRoute({
       method: 'put',
       path: '/api/projects/:id/ledgers/department/fund-sources/:position',
@@ -70,33 +80,37 @@ export function ledgerRoutes(service: LedgerService, writes: LedgerWrites): Rout
           throw new AppError('VALIDATION_FAILED', '资金来源序号应为非负整数', [
             { path: 'params.position', message: 'integer ≥ 0' },
           ]);
-        return service.linkFundSource(callerOf(user!), params.id!, position, body.fundDocumentNo);
+        return writes.linkFundSource(callerOf(user!), params.id!, position, body.fundDocumentNo);
       },
     }),
-    entry('department/disbursements', '资金拨付 (record a disbursement from a fund source)', 'disbursement'),
+    entry(
+      'department/disbursements',
+      '资金拨付 (record a disbursement from a fund source)',
+      writes.disbursement,
+    ),
     entry(
       'department/settlement',
       '报账结算 (final settlement: must equal Σ disbursed, ≤ budget)',
-      'settlement',
+      writes.settlement,
     ),
-    entry('implementing/decisions', '集体决策记录 (collective decision)', 'decision'),
+    entry('implementing/decisions', '集体决策记录 (collective decision)', writes.decision),
     entry(
       'implementing/implementation',
       '实施方式、承包单位与合同 (method, contractor, contract)',
-      'implementation',
+      writes.implementation,
     ),
-    entry('implementing/progress', '月度进度 (monthly progress; one entry per month)', 'progress'),
-    entry('implementing/adjustments', '调项记录 (adjustment record)', 'adjustment'),
+    entry('implementing/progress', '月度进度 (monthly progress; one entry per month)', writes.progress),
+    entry('implementing/adjustments', '调项记录 (adjustment record)', writes.adjustment),
     entry(
       'site/visits',
       '义务监督记录 (supervision visit; photos are archive documents of the visit)',
-      'visit',
+      writes.visit,
     ),
-    entry('site/notices', '公示记录 (public notice: place, period, objections)', 'notice'),
-    entry('site/opinions', '征求意见记录 (opinions gathered)', 'opinion'),
-    entry('site/beneficiaries', '受益情况 (beneficiaries)', 'beneficiaries'),
-    entry('site/after-care', '后续管护主体及职责 (after-care owner and duty)', 'afterCare'),
-    entry('site/after-care-checks', '管护检查记录 (after-care check)', 'afterCareCheck'),
+    entry('site/notices', '公示记录 (public notice: place, period, objections)', writes.notice),
+    entry('site/opinions', '征求意见记录 (opinions gathered)', writes.opinion),
+    entry('site/beneficiaries', '受益情况 (beneficiaries)', writes.beneficiaries),
+    entry('site/after-care', '后续管护主体及职责 (after-care owner and duty)', writes.afterCare),
+    entry('site/after-care-checks', '管护检查记录 (after-care check)', writes.afterCareCheck),
     defineRoute({
       method: 'get',
       path: '/api/fund-documents',
@@ -117,7 +131,7 @@ export function ledgerRoutes(service: LedgerService, writes: LedgerWrites): Rout
       response: fundDocumentSchema,
       successStatus: 201,
       errors: [401, 403, 409, 422],
-      handler: async ({ user, body }) => service.createFundDocument(callerOf(user!), body),
+      handler: async ({ user, body }) => writes.createFundDocument(callerOf(user!), body),
     }),
   ];
 }

@@ -7,18 +7,8 @@ import {
   projectListSchema,
   transitionSchema,
 } from '../../../../domain/schemas.js';
-import { defineRoute, type RouteDef } from '../../http.js';
-import type { SessionUser } from '../auth/session.js';
-import type { Caller, ProjectService } from './service.js';
-
-export function callerOf(u: SessionUser): Caller {
-  return {
-    orgUnitId: u.orgUnit.id,
-    orgKind: u.orgUnit.kind,
-    roles: u.roles,
-    actor: { id: u.id, username: u.username, name: u.displayName },
-  };
-}
+import { callerOf, defineRoute, type RouteDef } from '../../http.js';
+import type { ProjectService } from './service.js';
 
 export function projectRoutes(service: ProjectService): RouteDef[] {
   return [

@@ -19,7 +19,6 @@ import type { Orm } from '../../../../db/orm.js';
 import { inScope, scopeOf } from '../../../../db/scope.js';
 import {
   projectWorkflowId,
-  type Actor,
   type NewProjectRecord,
   type TransitionRequest,
 } from '../../../../domain/project-records.js';
@@ -38,11 +37,8 @@ import { streamProjectsXlsx } from './export.js';
 import { assertSettlementMatches } from './settlement-check.js';
 import type { ProjectRepository } from './repository.js';
 import { claim, earlier, updateIdOf, type IdempotentRequest } from '../../idempotency.js';
+import { projectNotFound, type Caller } from '../../http.js';
 import { boundedStep, stepFailure } from './step-call.js';
-
-export interface Caller extends Principal {
-  actor: Actor;
-}
 
 export function createProjectService(deps: {
   repo: ProjectRepository;
@@ -55,8 +51,7 @@ export function createProjectService(deps: {
 
   async function detail(who: Principal, idOrCode: string): Promise<ProjectDetailDto> {
     const found = await repo.findWithHistory(who, idOrCode);
-    if (!found)
-      throw new AppError('NOT_FOUND', `项目不存在或不在您的权限范围内 (project ${idOrCode} not found)`);
+    if (!found) throw projectNotFound(idOrCode);
     const { scope: _scope, workflowId: _wf, ...dto } = found.project;
     return { ...dto, history: found.history };
   }
@@ -75,8 +70,7 @@ export function createProjectService(deps: {
 
     async alerts(who: Principal, idOrCode: string) {
       const p = await repo.find(who, idOrCode);
-      if (!p)
-        throw new AppError('NOT_FOUND', `项目不存在或不在您的权限范围内 (project ${idOrCode} not found)`);
+      if (!p) throw projectNotFound(idOrCode);
       return { items: await repo.alerts(who, p.id) };
     },
 
@@ -174,8 +168,7 @@ export function createProjectService(deps: {
     ): Promise<ProjectDetailDto> {
       // The project and PostgreSQL's verdict on the step, in one transaction.
       const found = await repo.findForStep(caller, idOrCode, ACTION_LEVEL[input.action]);
-      if (!found)
-        throw new AppError('NOT_FOUND', `项目不存在或不在您的权限范围内 (project ${idOrCode} not found)`);
+      if (!found) throw projectNotFound(idOrCode);
       const p = found.project;
       if (!canTakeAction(caller, p.scope, input.action) || !found.mayTakeStep) {
         throw new AppError(

@@ -8,8 +8,6 @@
 import { ACTION_LEVEL, type Principal } from '../../../../domain/access.js';
 import { allowedActions, STAGES, type Action, type Stage } from '../../../../domain/lifecycle.js';
 import {
-  FUND_SOURCE_KINDS,
-  OVERDUE_KINDS,
   type DashboardQuery,
   type DashboardStatsDto,
   type FundSourceKind,
@@ -24,32 +22,49 @@ export const DASHBOARD_LIST_LIMIT = 20;
 
 /** The steps of the main path; 调项 and 终止 are always open to the department and wait on no one. */
 const SIDE_PATHS: readonly Action[] = ['adjust', 'cancel'];
-const stepsOf = (stage: Stage, level: 'department' | 'ownerUnit') =>
+/** The main-path steps of `stage` that `level` takes: what a project there waits for from it. */
+export const stepsOf = (stage: Stage, level: 'department' | 'ownerUnit') =>
   allowedActions(stage).filter((a) => !SIDE_PATHS.includes(a) && ACTION_LEVEL[a] === level);
 const DEPARTMENT_STAGES = STAGES.filter((s) => stepsOf(s, 'department').length > 0);
 const OWNER_STAGES = STAGES.filter((s) => stepsOf(s, 'ownerUnit').length > 0);
 /** Stages in which a monthly progress entry is expected (those where it may be reported). */
 export const PROGRESS_STAGES = STAGES.filter((s) => allowedActions(s).includes('reportProgress'));
 
-/** The current month on the county's clock. */
-export function countyMonth(now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit' })
-    .format(now)
-    .slice(0, 7);
-}
-
-/** a × 10000 ÷ b, truncated, in integers; null when there is no base. */
-export function basisPoints(part: bigint, whole: bigint): number | null {
-  return whole === 0n ? null : Number((part * 10000n) / whole);
+/** The dashboard's figures as PostgreSQL gives them (money as decimal text), before they are shaped. */
+export interface DashboardFigures {
+  scopeKind: DashboardStatsDto['scope']['kind'];
+  unit: { code: string; name: string };
+  years: number[];
+  stages: { stage: Stage; n: number }[];
+  budget: { kind: FundSourceKind; fen: string }[];
+  paid: { kind: FundSourceKind; fen: string }[];
+  overdue: { total: number; projects: number };
+  byKind: { kind: OverdueKind; n: number }[];
+  byUnit: { code: string; name: string; n: number }[];
+  waiting: {
+    total: number;
+    rows: {
+      code: string;
+      name: string;
+      stage: Stage;
+      department_id: string;
+      owner_unit_id: string;
+      updated_at: Date | string;
+    }[];
+  };
+  progressMissing: {
+    total: number;
+    rows: { code: string; name: string; owner_code: string; owner_name: string }[];
+  };
 }
 
 export function createStatsRepository(orm: Orm) {
   return {
-    async dashboard(
-      who: Principal,
-      filter: DashboardQuery = {},
-      now = new Date(),
-    ): Promise<DashboardStatsDto> {
+    /**
+     * The dashboard's figures over the caller's scope (narrowed to `filter.year` if given), as
+     * PostgreSQL sums and counts them; `month` is the month whose progress entries are expected.
+     */
+    async figures(who: Principal, filter: DashboardQuery, month: string): Promise<DashboardFigures> {
       const inScopeSql = scopeCondition(who);
       // Every figure below counts the projects of `sc`: the caller's scope, narrowed to one year if asked.
       const sc =
@@ -57,7 +72,6 @@ export function createStatsRepository(orm: Orm) {
           ? inScopeSql
           : { sql: `${inScopeSql.sql} AND p.year = ?`, params: [...inScopeSql.params, filter.year] };
       const scope = scopeOf(who);
-      const month = countyMonth(now);
       return inScope(orm, scope, async (conn) => {
         const q = <T>(sql: string, params: unknown[] = []) =>
           conn.execute<T[]>(sql, params, 'all') as Promise<T[]>;
@@ -152,67 +166,18 @@ export function createStatsRepository(orm: Orm) {
           [...missingParams, DASHBOARD_LIST_LIMIT],
         );
 
-        const budgetOf = new Map(budget.map((r) => [r.kind, BigInt(r.fen)]));
-        const paidOf = new Map(paid.map((r) => [r.kind, BigInt(r.fen)]));
-        const budgetTotal = [...budgetOf.values()].reduce((a, b) => a + b, 0n);
-        const paidTotal = [...paidOf.values()].reduce((a, b) => a + b, 0n);
-        const stageCount = new Map(stages.map((r) => [r.stage, r.n]));
-        const kindCount = new Map(byKind.map((r) => [r.kind, r.n]));
-
         return {
-          scope: {
-            kind: scope.kind === 'system' ? 'county' : scope.kind,
-            unit: { code: unit?.code ?? '', name: unit?.name ?? '' },
-          },
-          month,
-          year: filter.year ?? null,
+          scopeKind: scope.kind === 'system' ? 'county' : scope.kind,
+          unit: { code: unit?.code ?? '', name: unit?.name ?? '' },
           years: years.map((r) => r.year),
-          projects: {
-            total: stages.reduce((a, r) => a + r.n, 0),
-            byStage: STAGES.map((stage) => ({ stage, count: stageCount.get(stage) ?? 0 })),
-          },
-          money: {
-            budgetFen: budgetTotal.toString(),
-            disbursedFen: paidTotal.toString(),
-            disbursedBasisPoints: basisPoints(paidTotal, budgetTotal),
-            bySource: FUND_SOURCE_KINDS.filter((k) => budgetOf.has(k) || paidOf.has(k)).map((kind) => {
-              const b = budgetOf.get(kind) ?? 0n;
-              const d = paidOf.get(kind) ?? 0n;
-              return {
-                kind,
-                budgetFen: b.toString(),
-                disbursedFen: d.toString(),
-                disbursedBasisPoints: basisPoints(d, b),
-              };
-            }),
-          },
-          overdue: {
-            total: overdue?.total ?? 0,
-            projects: overdue?.projects ?? 0,
-            byKind: OVERDUE_KINDS.map((kind) => ({ kind, count: kindCount.get(kind) ?? 0 })),
-            byUnit: byUnit.map((r) => ({ unit: { code: r.code, name: r.name }, count: r.n })),
-          },
-          waiting: {
-            total: waitingTotal?.n ?? 0,
-            items: waiting.map((r) => ({
-              code: r.code,
-              name: r.name,
-              stage: r.stage,
-              actions: [
-                ...(r.department_id === who.orgUnitId ? stepsOf(r.stage, 'department') : []),
-                ...(r.owner_unit_id === who.orgUnitId ? stepsOf(r.stage, 'ownerUnit') : []),
-              ],
-              updatedAt: new Date(r.updated_at).toISOString(),
-            })),
-          },
-          progressMissing: {
-            total: missingTotal?.n ?? 0,
-            items: missing.map((r) => ({
-              code: r.code,
-              name: r.name,
-              ownerUnit: { code: r.owner_code, name: r.owner_name },
-            })),
-          },
+          stages,
+          budget,
+          paid,
+          overdue: { total: overdue?.total ?? 0, projects: overdue?.projects ?? 0 },
+          byKind,
+          byUnit,
+          waiting: { total: waitingTotal?.n ?? 0, rows: waiting },
+          progressMissing: { total: missingTotal?.n ?? 0, rows: missing },
         };
       });
     },

@@ -1,9 +1,8 @@
 import { dashboardQuerySchema, dashboardStatsSchema } from '../../../../domain/schemas.js';
-import { defineRoute, type RouteDef } from '../../http.js';
-import { callerOf } from '../projects/routes.js';
-import type { StatsRepository } from './repository.js';
+import { callerOf, defineRoute, type RouteDef } from '../../http.js';
+import type { StatsService } from './service.js';
 
-export function statsRoutes(stats: StatsRepository): RouteDef[] {
+export function statsRoutes(stats: StatsService): RouteDef[] {
   return [
     defineRoute({
       method: 'get',

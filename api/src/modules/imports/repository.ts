@@ -1,0 +1,115 @@
+/**
+ * Import jobs (ledger_import) and what an import's rows are checked against. A job's progress is
+ * written as the system, each update in its own transaction, so that pollers see it while the
+ * import's own transaction is still open; the recorded money is read in the importer's scope.
+ */
+import type { Principal } from '../../../../domain/access.js';
+import type { ImportKind, ImportRowError, ImportStatus } from '../../../../domain/imports.js';
+import { fenFromDb, type Fen } from '../../../../domain/money.js';
+import type { Orm } from '../../../../db/orm.js';
+import { scopedEm, scopeOf, systemEm } from '../../../../db/scope.js';
+
+export interface ImportRow {
+  id: string;
+  kind: ImportKind;
+  file_name: string;
+  status: ImportStatus['status'];
+  total_rows: number;
+  processed_rows: number;
+  imported_rows: number;
+  errors: ImportRowError[];
+  message: string | null;
+  created_by: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+/** The columns of ledger_import a running import updates. */
+export interface ImportProgress {
+  status?: ImportStatus['status'];
+  total_rows?: number;
+  processed_rows?: number;
+  imported_rows?: number;
+  errors?: ImportRowError[];
+  message?: string;
+  finished_at?: string;
+}
+
+/** What the projects of an import already hold, keyed `projectId/position` and `projectId/voucherNo`. */
+export interface RecordedMoney {
+  allocated: Map<string, Fen>;
+  paid: Map<string, Fen>;
+  settled: Set<string>;
+  vouchers: Set<string>;
+}
+
+export function createImportRepository(orm: Orm) {
+  const system = () => systemEm(orm);
+
+  return {
+    async create(job: { id: string; kind: ImportKind; fileName: string; actorId: string | null }) {
+      await system().execute(
+        `INSERT INTO ledger_import (id, kind, file_name, status, created_by, message) VALUES (?, ?, ?, 'running', ?, '正在读取文件')`,
+        [job.id, job.kind, job.fileName, job.actorId],
+        'run',
+      );
+    },
+
+    async setProgress(id: string, fields: ImportProgress): Promise<void> {
+      const keys = Object.keys(fields) as (keyof ImportProgress)[];
+      await system().execute(
+        `UPDATE ledger_import SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`,
+        [...keys.map((k) => (k === 'errors' ? JSON.stringify(fields[k]) : fields[k])), id],
+        'run',
+      );
+    },
+
+    async find(id: string): Promise<ImportRow | undefined> {
+      const rows = await system().execute<ImportRow[]>(
+        `SELECT * FROM ledger_import WHERE id = ?`,
+        [id],
+        'all',
+      );
+      return rows[0];
+    },
+
+    /** Per fund source what it provides and what was paid; the settled projects; the vouchers used. */
+    async recordedMoney(who: Principal, projectIds: string[]): Promise<RecordedMoney> {
+      const recorded: RecordedMoney = {
+        allocated: new Map(),
+        paid: new Map(),
+        settled: new Set(),
+        vouchers: new Set(),
+      };
+      if (projectIds.length === 0) return recorded;
+      const conn = scopedEm(orm, scopeOf(who));
+      for (const s of await conn.execute<
+        { project_id: string; position: number; amount_fen: string; paid: string }[]
+      >(
+        `SELECT s.project_id, s.position, s.amount_fen,
+                (SELECT COALESCE(sum(d.amount_fen), 0) FROM disbursement d WHERE d.project_id = s.project_id AND d.source_position = s.position) AS paid
+           FROM project_fund_source s WHERE s.project_id = ANY(ARRAY[?]::uuid[])`,
+        [projectIds],
+        'all',
+      )) {
+        recorded.allocated.set(`${s.project_id}/${s.position}`, fenFromDb(s.amount_fen));
+        recorded.paid.set(`${s.project_id}/${s.position}`, fenFromDb(s.paid));
+      }
+      for (const r of await conn.execute<{ project_id: string }[]>(
+        `SELECT project_id FROM settlement WHERE project_id = ANY(ARRAY[?]::uuid[])`,
+        [projectIds],
+        'all',
+      ))
+        recorded.settled.add(r.project_id);
+      for (const r of await conn.execute<{ project_id: string; voucher_no: string }[]>(
+        `SELECT project_id, voucher_no FROM disbursement WHERE project_id = ANY(ARRAY[?]::uuid[])`,
+        [projectIds],
+        'all',
+      ))
+        recorded.vouchers.add(`${r.project_id}/${r.voucher_no}`);
+      return recorded;
+    },
+  };
+}
+
+export type ImportRepository = ReturnType<typeof createImportRepository>;
