@@ -39,8 +39,17 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'workflows/ must not use Node built-ins (I/O is for activities).' },
             {
+              regex: '^#(db|api|worker|platform|scripts)/',
+              message: 'workflows/ must not import I/O code.',
+            },
+            {
               group: ['../db/*', '../db', '../api/*', '../worker/*', '../platform/*', '../scripts/*'],
               message: 'workflows/ must not import I/O code.',
+            },
+            {
+              regex: '^#activities/',
+              allowTypeImports: true,
+              message: 'workflows/ may import activity types only (import type).',
             },
             {
               group: ['../activities/*'],
@@ -75,6 +84,10 @@ export default tseslint.config(
             {
               group: ['node:*', '@temporalio/*', '@mikro-orm/*', 'express', 'pg', 'vue'],
               message: 'domain/ is pure TypeScript.',
+            },
+            {
+              regex: '^#(?!domain/)',
+              message: 'domain/ imports only domain/.',
             },
           ],
         },

@@ -8,9 +8,9 @@
  * taken for this step.
  */
 import chineseDays from 'chinese-days';
-import type { AuditLog } from '../db/audit.js';
-import type { Orm } from '../db/orm.js';
-import { SYSTEM_SCOPE, inScope, type Tx } from '../db/scope.js';
+import type { AuditLog } from '#db/audit.js';
+import type { Orm } from '#db/orm.js';
+import { SYSTEM_SCOPE, inScope, type Tx } from '#db/scope.js';
 import {
   planLadder,
   type DeadlineConfig,
@@ -18,10 +18,10 @@ import {
   type IsWorkday,
   type LadderClock,
   type LadderPlan,
-} from '../domain/deadlines.js';
-import { DEADLINE_LABELS, LADDER_STEP_LABELS } from '../domain/deadlines.js';
-import type { AlertRecord, StepOutcome } from '../domain/project-records.js';
-import { SYSTEM_ACTOR } from '../domain/project-records.js';
+} from '#domain/deadlines.js';
+import { DEADLINE_LABELS, LADDER_STEP_LABELS } from '#domain/deadlines.js';
+import type { AlertRecord, StepOutcome } from '#domain/project-records.js';
+import { SYSTEM_ACTOR } from '#domain/project-records.js';
 import { permanentFailuresFinal } from './write-errors.js';
 
 /** Thrown inside a batch to roll back what it wrote before the conflict. */

@@ -1,6 +1,6 @@
-import type { AuditLog } from '../db/audit.js';
-import type { Orm } from '../db/orm.js';
-import { DEFAULT_DEADLINE_CONFIG, type DeadlineConfig } from '../domain/deadlines.js';
+import type { AuditLog } from '#db/audit.js';
+import type { Orm } from '#db/orm.js';
+import { DEFAULT_DEADLINE_CONFIG, type DeadlineConfig } from '#domain/deadlines.js';
 import { createDeadlineActivities } from './deadline.activities.js';
 import { createNotifyActivities, type NotificationChannel } from './notify.activities.js';
 import { createProjectActivities } from './project.activities.js';

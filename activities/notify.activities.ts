@@ -5,8 +5,8 @@
  * (the notifications issue) implement `NotificationChannel` and are added to the list.
  * Idempotent: each channel keys its deliveries on (notification key, recipient).
  */
-import type { AuditLog } from '../db/audit.js';
-import type { Orm } from '../db/orm.js';
+import type { AuditLog } from '#db/audit.js';
+import type { Orm } from '#db/orm.js';
 
 export interface Notification {
   /** Stable across retries: e.g. alert:<project>:<kind>:<period>:<arm>:<step>. */

@@ -5,14 +5,14 @@
  * activity writes nothing twice and a row of another request never makes a step look done.
  * A write PostgreSQL refuses for its data fails non-retryable (write-errors.ts).
  */
-import type { AuditEntry, AuditLog } from '../db/audit.js';
-import type { Orm } from '../db/orm.js';
-import { SYSTEM_SCOPE, executeAll, inScope, type Statement } from '../db/scope.js';
-import { progressUpsert } from '../db/writes/implementing-ledger.js';
-import { ledgerEventInsert } from '../db/writes/ledger-event.js';
-import { fenFromDb } from '../domain/money.js';
-import type { Stage } from '../domain/lifecycle.js';
-import type { NewProjectRecord, StepOutcome, TransitionRecord, Actor } from '../domain/project-records.js';
+import type { AuditEntry, AuditLog } from '#db/audit.js';
+import type { Orm } from '#db/orm.js';
+import { SYSTEM_SCOPE, executeAll, inScope, type Statement } from '#db/scope.js';
+import { progressUpsert } from '#db/writes/implementing-ledger.js';
+import { ledgerEventInsert } from '#db/writes/ledger-event.js';
+import { fenFromDb } from '#domain/money.js';
+import type { Stage } from '#domain/lifecycle.js';
+import type { NewProjectRecord, StepOutcome, TransitionRecord, Actor } from '#domain/project-records.js';
 import { permanentFailuresFinal } from './write-errors.js';
 
 export interface ProjectActivityDeps {

@@ -6,7 +6,7 @@
  * resources) is worth retrying: the write is idempotent.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { STEP_REJECTED } from '../domain/project-records.js';
+import { STEP_REJECTED } from '#domain/project-records.js';
 
 /**
  * SQLSTATE classes that describe the statement or its data, not the server's condition:

@@ -11,7 +11,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Logger } from '../platform/log.js';
+import type { Logger } from '#platform/log.js';
 import { canonicalJson } from './audit.js';
 import type { Orm } from './orm.js';
 

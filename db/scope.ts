@@ -9,7 +9,7 @@
  */
 import crypto from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { isCountyWide, type Principal } from '../domain/access.js';
+import { isCountyWide, type Principal } from '#domain/access.js';
 import type { Orm } from './orm.js';
 import { executeAll, executor, type Row, type ScopedSql, type Statement, type Tx } from './tx.js';
 

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import type { DeadlineConfig } from '../domain/deadlines.js';
+import type { DeadlineConfig } from '#domain/deadlines.js';
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),

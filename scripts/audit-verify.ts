@@ -8,18 +8,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { verifyAuditTable, type AuditRow } from '../db/audit.js';
+import { verifyAuditTable, type AuditRow } from '#db/audit.js';
 import {
   appendCheckpoint,
   checkpointFile,
   describe,
   makeCheckpoint,
   readCheckpoints,
-} from '../db/audit-checkpoint.js';
-import { loadAuditKey } from '../platform/audit-key.js';
-import { loadEnv } from '../platform/env.js';
-import { createLogger } from '../platform/log.js';
-import { startEmbeddedPostgres } from '../platform/postgres.js';
+} from '#db/audit-checkpoint.js';
+import { loadAuditKey } from '#platform/audit-key.js';
+import { loadEnv } from '#platform/env.js';
+import { createLogger } from '#platform/log.js';
+import { startEmbeddedPostgres } from '#platform/postgres.js';
 
 const log = createLogger('audit:verify', 'warn');
 

@@ -1,6 +1,6 @@
 /** `npm run temporal:cli`: finds or builds the Temporal CLI (see platform/temporal-cli.ts) and prints its path. */
-import { createLogger } from '../platform/log.js';
-import { ensureTemporalCli } from '../platform/temporal-cli.js';
+import { createLogger } from '#platform/log.js';
+import { ensureTemporalCli } from '#platform/temporal-cli.js';
 
 const log = createLogger('temporal-cli', 'info', true); // stdout carries only the path
 ensureTemporalCli(log).then(

@@ -3,11 +3,11 @@
  * set, registers our search attributes on the namespace. Run once per deployment (compose does).
  */
 import { Connection } from '@temporalio/client';
-import { migrateAsOwner } from '../db/orm.js';
-import { loadEnv } from '../platform/env.js';
-import { createLogger } from '../platform/log.js';
-import { ensureSearchAttributes } from '../platform/temporal-server.js';
-import { waitFor } from '../platform/ports.js';
+import { migrateAsOwner } from '#db/orm.js';
+import { loadEnv } from '#platform/env.js';
+import { createLogger } from '#platform/log.js';
+import { ensureSearchAttributes } from '#platform/temporal-server.js';
+import { waitFor } from '#platform/ports.js';
 
 const log = createLogger('migrate');
 

@@ -3,15 +3,15 @@
  * Needs DATABASE_URL and TEMPORAL_ADDRESS; runs a worker in-process while the demo projects'
  * workflows take their steps. Safe to run twice: what exists is kept.
  */
-import { archiveStorageFromEnv } from '../api/src/modules/archives/storage-from-env.js';
+import { archiveStorageFromEnv } from '#api/modules/archives/storage-from-env.js';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { createAuditLog } from '../db/audit.js';
-import { initORM, migrateAsOwner } from '../db/orm.js';
-import { loadAuditKey } from '../platform/audit-key.js';
-import { loadEnv } from '../platform/env.js';
-import { createLogger } from '../platform/log.js';
-import { bundleWorkflows, createWorker } from '../worker/worker.js';
+import { createAuditLog } from '#db/audit.js';
+import { initORM, migrateAsOwner } from '#db/orm.js';
+import { loadAuditKey } from '#platform/audit-key.js';
+import { loadEnv } from '#platform/env.js';
+import { createLogger } from '#platform/log.js';
+import { bundleWorkflows, createWorker } from '#worker/worker.js';
 import { markDemoSeeded, seedDemoProjects, seedOrgsAndUsers } from './lib/demo-seed.js';
 import { describeError } from './lib/seed-retry.js';
 

@@ -7,27 +7,27 @@
  * says so (scripts/lib/supervisor.ts). Ctrl-C stops every child in reverse order; the data stays
  * under DATA_DIR for the next start, which also finishes a demo seed that was interrupted.
  */
-import { archiveStorageFromEnv } from '../api/src/modules/archives/storage-from-env.js';
+import { archiveStorageFromEnv } from '#api/modules/archives/storage-from-env.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { createAuditLog } from '../db/audit.js';
-import { initORM, migrateAsOwner, type Orm } from '../db/orm.js';
-import { clearHeartbeat, writeSeedProgress } from '../db/queries/stack-status.js';
-import { DEMO_PROJECTS } from '../db/seed/demo-county.js';
-import { loadAuditKey } from '../platform/audit-key.js';
-import { loadEnv } from '../platform/env.js';
-import { createLogger } from '../platform/log.js';
-import { startEmbeddedPostgres } from '../platform/postgres.js';
+import { createAuditLog } from '#db/audit.js';
+import { initORM, migrateAsOwner, type Orm } from '#db/orm.js';
+import { clearHeartbeat, writeSeedProgress } from '#db/queries/stack-status.js';
+import { DEMO_PROJECTS } from '#db/seed/demo-county.js';
+import { loadAuditKey } from '#platform/audit-key.js';
+import { loadEnv } from '#platform/env.js';
+import { createLogger } from '#platform/log.js';
+import { startEmbeddedPostgres } from '#platform/postgres.js';
 import { buildConsoleIfStale } from './lib/console-build.js';
-import { PROJECT_ROOT, ensureTemporalCli } from '../platform/temporal-cli.js';
-import { ensureSearchAttributes, startTemporalDevServer } from '../platform/temporal-server.js';
+import { PROJECT_ROOT, ensureTemporalCli } from '#platform/temporal-cli.js';
+import { ensureSearchAttributes, startTemporalDevServer } from '#platform/temporal-server.js';
 import { startNodeChild } from './lib/children.js';
 import { isDemoSeeded, markDemoSeeded, seedDemoProjects, seedOrgsAndUsers } from './lib/demo-seed.js';
 import { describeError } from './lib/seed-retry.js';
-import { stackFilePath, stopLeftovers, writeStackFile, type StackFile } from '../platform/stack-file.js';
+import { stackFilePath, stopLeftovers, writeStackFile, type StackFile } from '#platform/stack-file.js';
 import { supervise } from './lib/supervisor.js';
 
 const log = createLogger('start');

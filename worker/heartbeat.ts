@@ -5,9 +5,9 @@
  */
 import os from 'node:os';
 import type { Worker } from '@temporalio/worker';
-import type { Orm } from '../db/orm.js';
-import { HEARTBEAT_EVERY_MS, clearHeartbeat, writeHeartbeat } from '../db/queries/stack-status.js';
-import type { Logger } from '../platform/log.js';
+import type { Orm } from '#db/orm.js';
+import { HEARTBEAT_EVERY_MS, clearHeartbeat, writeHeartbeat } from '#db/queries/stack-status.js';
+import type { Logger } from '#platform/log.js';
 
 export function startHeartbeat(opts: {
   worker: Pick<Worker, 'getState'>;

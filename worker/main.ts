@@ -1,11 +1,11 @@
 /** Entrypoint of the worker process (started by `npm start`, or on its own in production). */
 import { Runtime, DefaultLogger } from '@temporalio/worker';
-import { createAuditLog } from '../db/audit.js';
-import { checkpointFile, ormQuery, startAuditCheckpoints } from '../db/audit-checkpoint.js';
-import { initORM } from '../db/orm.js';
-import { loadAuditKey } from '../platform/audit-key.js';
-import { deadlineConfig, loadEnv } from '../platform/env.js';
-import { createLogger } from '../platform/log.js';
+import { createAuditLog } from '#db/audit.js';
+import { checkpointFile, ormQuery, startAuditCheckpoints } from '#db/audit-checkpoint.js';
+import { initORM } from '#db/orm.js';
+import { loadAuditKey } from '#platform/audit-key.js';
+import { deadlineConfig, loadEnv } from '#platform/env.js';
+import { createLogger } from '#platform/log.js';
 import { startHeartbeat } from './heartbeat.js';
 import { bundleWorkflows, createWorker } from './worker.js';
 

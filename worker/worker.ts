@@ -4,11 +4,11 @@
  */
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
-import { createActivities } from '../activities/index.js';
-import type { AuditLog } from '../db/audit.js';
-import type { Orm } from '../db/orm.js';
-import type { NotificationChannel } from '../activities/notify.activities.js';
-import type { DeadlineConfig } from '../domain/deadlines.js';
+import { createActivities } from '#activities/index.js';
+import type { AuditLog } from '#db/audit.js';
+import type { Orm } from '#db/orm.js';
+import type { NotificationChannel } from '#activities/notify.activities.js';
+import type { DeadlineConfig } from '#domain/deadlines.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 

@@ -4,8 +4,8 @@
  * an alert and announced by one notification; reaching the stage a deadline asks for stops it.
  */
 import { log, patched, upsertSearchAttributes } from '@temporalio/workflow';
-import type { Notification } from '../activities/notify.activities.js';
-import type { Stage } from '../domain/lifecycle.js';
+import type { Notification } from '#activities/notify.activities.js';
+import type { Stage } from '#domain/lifecycle.js';
 import {
   DEADLINE_LABELS,
   DEADLINE_RESPONSIBLE,
@@ -21,7 +21,7 @@ import {
   type DeadlineKind,
   type DeadlineSpec,
   type PlannedLadderStep,
-} from '../domain/deadlines.js';
+} from '#domain/deadlines.js';
 import {
   alertRequestId,
   type ActiveLadder,
@@ -32,7 +32,7 @@ import {
   type ProjectState,
   type TransitionRecord,
   type TransitionRequest,
-} from '../domain/project-records.js';
+} from '#domain/project-records.js';
 import { writeDurably } from './durable-write.js';
 import { overdueKey } from './project.messages.js';
 import { DURABLE_STEPS_PATCH } from './project.patches.js';

@@ -4,7 +4,7 @@
  * by a row of a request the workflow does not know (`conflict`, a write whose run was lost).
  */
 import { ActivityFailure, ApplicationFailure, log } from '@temporalio/workflow';
-import { STEP_REJECTED, type StepOutcome } from '../domain/project-records.js';
+import { STEP_REJECTED, type StepOutcome } from '#domain/project-records.js';
 
 /** How often a write moves past seqs taken by rows the workflow does not know before giving up. */
 const MAX_SEQ_CONFLICTS = 3;

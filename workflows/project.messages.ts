@@ -5,14 +5,14 @@
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, type UpdateDefinition } from '@temporalio/common';
-import { ACTIONS, type Action, type Stage } from '../domain/lifecycle.js';
+import { ACTIONS, type Action, type Stage } from '#domain/lifecycle.js';
 import type {
   Actor,
   NewProjectRecord,
   ProjectState,
   ProjectStateView,
   TransitionRequest,
-} from '../domain/project-records.js';
+} from '#domain/project-records.js';
 
 export interface ProjectWorkflowInput {
   project: NewProjectRecord;

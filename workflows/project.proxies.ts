@@ -5,10 +5,10 @@
  */
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/common';
-import type { createProjectActivities } from '../activities/project.activities.js';
-import type { createDeadlineActivities } from '../activities/deadline.activities.js';
-import type { createNotifyActivities } from '../activities/notify.activities.js';
-import { STEP_REJECTED } from '../domain/project-records.js';
+import type { createProjectActivities } from '#activities/project.activities.js';
+import type { createDeadlineActivities } from '#activities/deadline.activities.js';
+import type { createNotifyActivities } from '#activities/notify.activities.js';
+import { STEP_REJECTED } from '#domain/project-records.js';
 
 type ProjectActivities = ReturnType<typeof createProjectActivities>;
 type DeadlineActivities = ReturnType<typeof createDeadlineActivities>;

@@ -3,7 +3,7 @@
  * takes, and the step lock. Built once per run by the workflow function.
  */
 import { condition } from '@temporalio/workflow';
-import type { NewProjectRecord, ProjectState } from '../domain/project-records.js';
+import type { NewProjectRecord, ProjectState } from '#domain/project-records.js';
 import type { DeadlineCalls } from './project.proxies.js';
 
 export interface ProjectRun {

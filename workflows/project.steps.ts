@@ -11,11 +11,11 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { ACTIONS, checkTransition, type Action } from '../domain/lifecycle.js';
-import { TRANSITION_NOT_ALLOWED } from '../domain/errors.js';
-import { clockDate, monthOf } from '../domain/deadlines.js';
-import type { AdjustmentEffects, TransitionRecord, TransitionRequest } from '../domain/project-records.js';
-import type { PlannedDates } from '../domain/schemas.js';
+import { ACTIONS, checkTransition, type Action } from '#domain/lifecycle.js';
+import { TRANSITION_NOT_ALLOWED } from '#domain/errors.js';
+import { clockDate, monthOf } from '#domain/deadlines.js';
+import type { AdjustmentEffects, TransitionRecord, TransitionRequest } from '#domain/project-records.js';
+import type { PlannedDates } from '#domain/schemas.js';
 import { arm, ladderChangeOf, ladderId, overdueKinds, sameSet } from './deadline-ladders.js';
 import { writeDurably } from './durable-write.js';
 import {

@@ -1,5 +1,5 @@
-import { LADDER_STEPS } from '../domain/deadlines.js';
-import type { ProjectState, ProjectStateView } from '../domain/project-records.js';
+import { LADDER_STEPS } from '#domain/deadlines.js';
+import type { ProjectState, ProjectStateView } from '#domain/project-records.js';
 import { overdueKinds } from './deadline-ladders.js';
 
 /** What `getProjectState` answers: the state, and each ladder's position in a readable form. */

@@ -14,9 +14,9 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { TERMINAL_STAGES } from '../domain/lifecycle.js';
-import { PLANNED_DEADLINES, deadlineMet } from '../domain/deadlines.js';
-import type { ProjectState } from '../domain/project-records.js';
+import { TERMINAL_STAGES } from '#domain/lifecycle.js';
+import { PLANNED_DEADLINES, deadlineMet } from '#domain/deadlines.js';
+import type { ProjectState } from '#domain/project-records.js';
 import { arm, armProgressMonths, fireDue, nextWake } from './deadline-ladders.js';
 import {
   departmentKey,

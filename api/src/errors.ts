@@ -3,8 +3,8 @@
  * anything else is logged with its stack and answered with a generic 500 that reveals nothing.
  */
 import type { NextFunction, Request, Response } from 'express';
-import { AppError } from '../../domain/errors.js';
-import type { Logger } from '../../platform/log.js';
+import { AppError } from '#domain/errors.js';
+import type { Logger } from '#platform/log.js';
 
 export function errorHandler(log: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {

@@ -6,13 +6,13 @@
  */
 import express, { type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
-import { AppError } from '../../domain/errors.js';
-import { paramSchemaFor } from '../../domain/schemas.js';
+import { AppError } from '#domain/errors.js';
+import { paramSchemaFor } from '#domain/schemas.js';
 import { checkInputShape, localeOf, parseOr422, type Lang } from './validation.js';
 import type { SessionUser } from './modules/auth/session.js';
-import type { Principal } from '../../domain/access.js';
-import type { Actor } from '../../domain/project-records.js';
-import type { Orm } from '../../db/orm.js';
+import type { Principal } from '#domain/access.js';
+import type { Actor } from '#domain/project-records.js';
+import type { Orm } from '#db/orm.js';
 import { idempotencyOf, runOnce, type IdempotentRequest } from './idempotency.js';
 
 /** Who is asking: the principal every scope and level rule reads, and the person the records name. */

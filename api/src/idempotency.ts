@@ -15,9 +15,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import crypto from 'node:crypto';
 import type { Request } from 'express';
-import { AppError } from '../../domain/errors.js';
-import type { Orm } from '../../db/orm.js';
-import { executeAll, queryUnscoped, type Statement, type Tx } from '../../db/scope.js';
+import { AppError } from '#domain/errors.js';
+import type { Orm } from '#db/orm.js';
+import { executeAll, queryUnscoped, type Statement, type Tx } from '#db/scope.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 const KEY = /^[A-Za-z0-9._:~-]{1,128}$/;

@@ -2,11 +2,11 @@
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { createAuditLog } from '../../db/audit.js';
-import { initORM } from '../../db/orm.js';
-import { loadAuditKey } from '../../platform/audit-key.js';
-import { loadEnv } from '../../platform/env.js';
-import { createLogger } from '../../platform/log.js';
+import { createAuditLog } from '#db/audit.js';
+import { initORM } from '#db/orm.js';
+import { loadAuditKey } from '#platform/audit-key.js';
+import { loadEnv } from '#platform/env.js';
+import { createLogger } from '#platform/log.js';
 import { createApp } from './app.js';
 import { archiveStorageFromEnv } from './modules/archives/storage-from-env.js';
 

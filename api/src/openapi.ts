@@ -1,6 +1,6 @@
 /** Builds the OpenAPI 3.1 document from the route table and its zod schemas (JSON Schema 2020-12). */
 import { z } from 'zod';
-import { errorSchema } from '../../domain/schemas.js';
+import { errorSchema } from '#domain/schemas.js';
 import type { RouteDef } from './http.js';
 
 const STATUS_TEXT: Record<number, string> = {

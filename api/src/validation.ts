@@ -7,8 +7,8 @@ import type { Request } from 'express';
 import type { z } from 'zod';
 import zodEn from 'zod/v4/locales/en.js';
 import zodZh from 'zod/v4/locales/zh-CN.js';
-import { AppError } from '../../domain/errors.js';
-import { textProblem } from '../../domain/schemas.js';
+import { AppError } from '#domain/errors.js';
+import { textProblem } from '#domain/schemas.js';
 
 export type Lang = 'zh-CN' | 'en';
 

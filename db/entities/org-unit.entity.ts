@@ -1,5 +1,5 @@
 import { EntitySchema, type Opt } from '@mikro-orm/core';
-import type { OrgKind } from '../../domain/schemas.js';
+import type { OrgKind } from '#domain/schemas.js';
 
 /** A unit of the county: the county itself, its offices, departments, townships and villages. */
 export interface OrgUnit {

@@ -1,5 +1,5 @@
 import { EntitySchema } from '@mikro-orm/core';
-import type { Stage } from '../../domain/lifecycle.js';
+import type { Stage } from '#domain/lifecycle.js';
 import type { OrgUnit } from './org-unit.entity.js';
 
 /**

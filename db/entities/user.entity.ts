@@ -1,5 +1,5 @@
 import { EntitySchema, type Collection, type Opt, type PrimaryKeyProp } from '@mikro-orm/core';
-import type { Role } from '../../domain/schemas.js';
+import type { Role } from '#domain/schemas.js';
 import type { OrgUnit } from './org-unit.entity.js';
 
 /**

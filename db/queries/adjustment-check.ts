@@ -4,8 +4,8 @@
  * allocating more than it provides. The database refuses both at commit as well (deferred
  * triggers); asking first names the source and the amounts, and leaves no trace in the workflow.
  */
-import { FUND_SOURCE_LABELS, type FundSourceKind } from '../../domain/schemas.js';
-import { fenFromDb, formatYuan } from '../../domain/money.js';
+import { FUND_SOURCE_LABELS, type FundSourceKind } from '#domain/schemas.js';
+import { fenFromDb, formatYuan } from '#domain/money.js';
 import type { Sql } from '../tx.js';
 
 export interface SourceProblem {

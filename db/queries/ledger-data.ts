@@ -3,10 +3,10 @@
  * the project through the project repository (the one place that applies read scope) and only
  * then loads its ledgers by id.
  */
-import { fenFromDb, sumFen, type Fen } from '../../domain/money.js';
-import type { FundSourceKind, ProjectDto } from '../../domain/schemas.js';
-import type { LedgerData } from '../../domain/ledgers/outputs.js';
-import type { ImplementationMethod, Stage } from '../../domain/lifecycle.js';
+import { fenFromDb, sumFen, type Fen } from '#domain/money.js';
+import type { FundSourceKind, ProjectDto } from '#domain/schemas.js';
+import type { LedgerData } from '#domain/ledgers/outputs.js';
+import type { ImplementationMethod, Stage } from '#domain/lifecycle.js';
 import type { Sql } from '../tx.js';
 
 const d = (col: string, as = col) => `to_char(${col}, 'YYYY-MM-DD') AS ${as}`;

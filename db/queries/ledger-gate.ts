@@ -4,9 +4,9 @@
  * to completion is missing. Pure reads, in the caller's scope; the project service asks it before
  * the `inspect` Update, and the refusal lists every gap.
  */
-import { PROGRESS_ORDER, STAGE_LABELS, stageRank, type Stage } from '../../domain/lifecycle.js';
-import { ledgerCompleteness } from '../../domain/ledgers/completeness.js';
-import { fenFromDb } from '../../domain/money.js';
+import { PROGRESS_ORDER, STAGE_LABELS, stageRank, type Stage } from '#domain/lifecycle.js';
+import { ledgerCompleteness } from '#domain/ledgers/completeness.js';
+import { fenFromDb } from '#domain/money.js';
 import type { Sql } from '../tx.js';
 import { loadLedgerData } from './ledger-data.js';
 

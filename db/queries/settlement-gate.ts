@@ -6,8 +6,8 @@
  * settlement exists and only ever appended, so the figures read here cannot fall under the amount
  * checked between this read and the Update.
  */
-import { checkSettlement } from '../../domain/ledgers/money-checks.js';
-import { fenFromDb, type Fen } from '../../domain/money.js';
+import { checkSettlement } from '#domain/ledgers/money-checks.js';
+import { fenFromDb, type Fen } from '#domain/money.js';
 import type { Sql } from '../tx.js';
 
 export type SettlementGate =

@@ -3,7 +3,7 @@
  * (water bureau, poverty-alleviation office, …), townships 庙坝镇 and 修齐镇 and their villages.
  * Codes are pinyin initials, as county staff abbreviate them.
  */
-import type { OrgKind } from '../../domain/schemas.js';
+import type { OrgKind } from '#domain/schemas.js';
 
 export interface DemoUnit {
   code: string;

@@ -5,7 +5,7 @@
  * conflict rule are written once. Statements, not calls: the caller sends them in its own
  * transaction (in the caller's scope, so row-level security applies to every row).
  */
-import { fenFromDb, sumFen, type Fen } from '../../domain/money.js';
+import { fenFromDb, sumFen, type Fen } from '#domain/money.js';
 import { executeAll, type Statement, type Tx } from '../scope.js';
 import { insertRows } from './rows.js';
 

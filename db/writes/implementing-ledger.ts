@@ -4,8 +4,8 @@
  * the api's ledger writes, the ledger imports and the 录入月度进度 step's activity — takes its
  * statement from here, so each table's columns and conflict rule are written once.
  */
-import type { Fen } from '../../domain/money.js';
-import type { ImplementationMethod } from '../../domain/lifecycle.js';
+import type { Fen } from '#domain/money.js';
+import type { ImplementationMethod } from '#domain/lifecycle.js';
 import type { Statement } from '../scope.js';
 import { insertRows } from './rows.js';
 

@@ -4,7 +4,7 @@
  * and the ledger imports — takes its statement from here, so each table's columns and conflict
  * rule are written once.
  */
-import type { Fen } from '../../domain/money.js';
+import type { Fen } from '#domain/money.js';
 import type { Statement } from '../scope.js';
 import { insertRows } from './rows.js';
 

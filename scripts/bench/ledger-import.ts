@@ -5,13 +5,13 @@
  * embedded PostgreSQL in a temporary directory.
  */
 import ExcelJS from 'exceljs';
-import { createProjectActivities } from '../../activities/project.activities.js';
-import { parseLedgerFile } from '../../api/src/modules/imports/parse.js';
-import { createImportRepository } from '../../api/src/modules/imports/repository.js';
-import { createImportService } from '../../api/src/modules/imports/service.js';
-import { createProjectRepository } from '../../api/src/modules/projects/repository.js';
-import { IMPORT_DEFS } from '../../domain/imports.js';
-import { createLogger } from '../../platform/log.js';
+import { createProjectActivities } from '#activities/project.activities.js';
+import { parseLedgerFile } from '#api/modules/imports/parse.js';
+import { createImportRepository } from '#api/modules/imports/repository.js';
+import { createImportService } from '#api/modules/imports/service.js';
+import { createProjectRepository } from '#api/modules/projects/repository.js';
+import { IMPORT_DEFS } from '#domain/imports.js';
+import { createLogger } from '#platform/log.js';
 import { callerFor } from '../lib/project-file.js';
 import { recordImportProjects } from '../lib/import-projects.js';
 import { openBenchDb } from './lib/bench-db.js';

@@ -1,6 +1,6 @@
 /** Child processes of the launcher: started with IPC so each can say when it is ready. */
 import { fork, type ChildProcess } from 'node:child_process';
-import type { Logger } from '../../platform/log.js';
+import type { Logger } from '#platform/log.js';
 
 export interface Child {
   name: string;

@@ -10,20 +10,20 @@
  *   for /readyz; a failure names the project, the step and every cause.
  */
 import { createHash } from 'node:crypto';
-import type { IdempotentRequest } from '../../api/src/idempotency.js';
+import type { IdempotentRequest } from '#api/idempotency.js';
 import type { Client } from '@temporalio/client';
-import { ACTION_LEVEL } from '../../domain/access.js';
-import { ACTION_LABELS, PROGRESS_ORDER, stageRank, type Stage } from '../../domain/lifecycle.js';
-import type { AuditLog } from '../../db/audit.js';
-import type { Orm } from '../../db/orm.js';
-import { DEMO_PROJECTS, type DemoProject } from '../../db/seed/demo-county.js';
-import type { ProjectStateView } from '../../domain/project-records.js';
-import { getProjectStateQuery } from '../../workflows/project.messages.js';
-import type { ArchiveStorage } from '../../api/src/modules/archives/storage.js';
-import { createProjectRepository } from '../../api/src/modules/projects/repository.js';
-import type { Caller } from '../../api/src/http.js';
-import { createProjectService } from '../../api/src/modules/projects/service.js';
-import type { Logger } from '../../platform/log.js';
+import { ACTION_LEVEL } from '#domain/access.js';
+import { ACTION_LABELS, PROGRESS_ORDER, stageRank, type Stage } from '#domain/lifecycle.js';
+import type { AuditLog } from '#db/audit.js';
+import type { Orm } from '#db/orm.js';
+import { DEMO_PROJECTS, type DemoProject } from '#db/seed/demo-county.js';
+import type { ProjectStateView } from '#domain/project-records.js';
+import { getProjectStateQuery } from '#workflows/project.messages.js';
+import type { ArchiveStorage } from '#api/modules/archives/storage.js';
+import { createProjectRepository } from '#api/modules/projects/repository.js';
+import type { Caller } from '#api/http.js';
+import { createProjectService } from '#api/modules/projects/service.js';
+import type { Logger } from '#platform/log.js';
 import { AdaptiveLimit } from './adaptive-limit.js';
 import { demoPlan } from './demo-steps.js';
 import { callerFor, createFileCompleter } from './project-file.js';
@@ -37,7 +37,7 @@ import {
   verdictOf,
   type RetryPolicy,
 } from './seed-retry.js';
-import { writeSeedProgress } from '../../db/queries/stack-status.js';
+import { writeSeedProgress } from '#db/queries/stack-status.js';
 
 export interface SeedProjectsDeps {
   orm: Orm;

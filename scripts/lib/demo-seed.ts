@@ -4,10 +4,10 @@
  * with a real history). Safe to run again: existing units, accounts and steps are kept, missing
  * ones are added.
  */
-import type { AuditLog } from '../../db/audit.js';
-import type { Orm } from '../../db/orm.js';
-import { DEMO_UNITS } from '../../db/seed/demo-county.js';
-import { hashPassword } from '../../api/src/modules/auth/password.js';
+import type { AuditLog } from '#db/audit.js';
+import type { Orm } from '#db/orm.js';
+import { DEMO_UNITS } from '#db/seed/demo-county.js';
+import { hashPassword } from '#api/modules/auth/password.js';
 
 export { seedDemoProjects } from './demo-projects.js';
 

@@ -1,7 +1,7 @@
 /** The demo walk of each project: the inputs of its steps, in order, with the stages between them. */
-import { MAIN_PATH, type Action } from '../../domain/lifecycle.js';
-import type { TransitionInput } from '../../domain/schemas.js';
-import type { DemoProject } from '../../db/seed/demo-county.js';
+import { MAIN_PATH, type Action } from '#domain/lifecycle.js';
+import type { TransitionInput } from '#domain/schemas.js';
+import type { DemoProject } from '#db/seed/demo-county.js';
 import { planStages, type PlannedStep } from './seed-plan.js';
 
 /** Every step the demo says the project takes, from 立项 on. */

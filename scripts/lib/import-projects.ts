@@ -4,8 +4,8 @@
  * the site; each has a 200,000 元 budget from two sources, so disbursements have room.
  */
 import { randomUUID } from 'node:crypto';
-import type { createProjectActivities } from '../../activities/project.activities.js';
-import { SYSTEM_ACTOR } from '../../domain/project-records.js';
+import type { createProjectActivities } from '#activities/project.activities.js';
+import { SYSTEM_ACTOR } from '#domain/project-records.js';
 
 export async function recordImportProjects(
   acts: ReturnType<typeof createProjectActivities>,

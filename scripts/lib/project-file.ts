@@ -4,18 +4,18 @@
  * the same services the api uses. The acceptance gate (验收) asks for both up to 竣工, so the demo
  * seed, the benchmarks and the tests call this before they inspect a project.
  */
-import type { Caller } from '../../api/src/http.js';
-import { createArchiveRepository } from '../../api/src/modules/archives/repository.js';
-import { createArchiveService } from '../../api/src/modules/archives/service.js';
-import type { ArchiveStorage } from '../../api/src/modules/archives/storage.js';
-import { createLedgerRepository } from '../../api/src/modules/ledgers/repository.js';
-import { createLedgerService } from '../../api/src/modules/ledgers/service.js';
-import { createLedgerRecorders } from '../../api/src/modules/ledgers/write-service.js';
-import { createProjectRepository } from '../../api/src/modules/projects/repository.js';
-import type { AuditLog } from '../../db/audit.js';
-import type { Orm } from '../../db/orm.js';
-import type { Stage } from '../../domain/lifecycle.js';
-import type { Logger } from '../../platform/log.js';
+import type { Caller } from '#api/http.js';
+import { createArchiveRepository } from '#api/modules/archives/repository.js';
+import { createArchiveService } from '#api/modules/archives/service.js';
+import type { ArchiveStorage } from '#api/modules/archives/storage.js';
+import { createLedgerRepository } from '#api/modules/ledgers/repository.js';
+import { createLedgerService } from '#api/modules/ledgers/service.js';
+import { createLedgerRecorders } from '#api/modules/ledgers/write-service.js';
+import { createProjectRepository } from '#api/modules/projects/repository.js';
+import type { AuditLog } from '#db/audit.js';
+import type { Orm } from '#db/orm.js';
+import type { Stage } from '#domain/lifecycle.js';
+import type { Logger } from '#platform/log.js';
 import { fillTypicalLedgers, uploadRequiredArchives, type FillOptions } from './typical-ledgers.js';
 
 /** The caller of a demo account (its unit, roles and name), as the api would build it. */

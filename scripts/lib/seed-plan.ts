@@ -4,8 +4,8 @@
  * project reached and the steps its history records, and finds the first step of the plan that the
  * project has not taken yet.
  */
-import { nextStage, type Action, type Stage } from '../../domain/lifecycle.js';
-import type { TransitionInput } from '../../domain/schemas.js';
+import { nextStage, type Action, type Stage } from '#domain/lifecycle.js';
+import type { TransitionInput } from '#domain/schemas.js';
 
 /** A step of the plan with the stage the project is in just before it. */
 export interface PlannedStep {

@@ -4,7 +4,7 @@
  * with a line naming the project, the step and every cause otherwise.
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { AppError } from '../../domain/errors.js';
+import { AppError } from '#domain/errors.js';
 
 /**
  * - `retry`: a timeout, an unreachable or restarting server, a dropped connection; it is also

@@ -5,7 +5,7 @@
  * After `maxFailures` failures in a row (it keeps dying at once, or cannot start at all) the
  * launcher gives up and stops the stack, naming the part and the last reason.
  */
-import type { Logger } from '../../platform/log.js';
+import type { Logger } from '#platform/log.js';
 
 export interface Instance {
   pid?: number;

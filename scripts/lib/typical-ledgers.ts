@@ -4,12 +4,12 @@
  * the detail-table benchmark and tests. `upTo` limits the entries to what is plausible for the
  * project's stage.
  */
-import { stageRank, type Stage } from '../../domain/lifecycle.js';
-import { usccCheckChar } from '../../domain/uscc.js';
-import type { ArchiveService } from '../../api/src/modules/archives/service.js';
-import type { Caller } from '../../api/src/http.js';
-import type { LedgerService } from '../../api/src/modules/ledgers/service.js';
-import type { AnyLedgerWriters } from '../../api/src/modules/ledgers/write-service.js';
+import { stageRank, type Stage } from '#domain/lifecycle.js';
+import { usccCheckChar } from '#domain/uscc.js';
+import type { ArchiveService } from '#api/modules/archives/service.js';
+import type { Caller } from '#api/http.js';
+import type { LedgerService } from '#api/modules/ledgers/service.js';
+import type { AnyLedgerWriters } from '#api/modules/ledgers/write-service.js';
 
 export interface LedgerCallers {
   department: Caller;

@@ -8,7 +8,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { formatBasisPoints, formatWanYuan } from '../../domain/money.js';
+import { formatBasisPoints, formatWanYuan } from '#domain/money.js';
 import {
   addProjectOfYear,
   dbFigures,

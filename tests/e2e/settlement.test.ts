@@ -1,7 +1,7 @@
 /** The console shows what a 报账 settled: in the detail tab and on the step in the history, in 元. */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { formatYuan } from '../../domain/money.js';
+import { formatYuan } from '#domain/money.js';
 import { aProject } from '../support/builders.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { loginActors, walkTo, type Actors } from '../support/walk.js';

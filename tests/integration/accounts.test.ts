@@ -1,6 +1,6 @@
 /** Accounts: lockout and rate limiting, password policy, forced change, session revocation, TOTP, administration. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newTotpSecret, totpAt, totpStepAt } from '../../api/src/modules/auth/totp.js';
+import { newTotpSecret, totpAt, totpStepAt } from '#api/modules/auth/totp.js';
 import { TEST_PASSWORD } from '../support/constants.js';
 import { freshTotp, totpOfStep } from '../support/totp.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';

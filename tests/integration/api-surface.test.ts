@@ -1,6 +1,6 @@
 /** The stable outside surface: health, readiness, OpenAPI, error shape, sessions, CSRF, headers. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTIONS } from '../../domain/lifecycle.js';
+import { ACTIONS } from '#domain/lifecycle.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyAuditTable, type AuditRow } from '../../db/audit.js';
+import { verifyAuditTable, type AuditRow } from '#db/audit.js';
 import {
   checkpointAuditChains,
   checkpointFile,
@@ -17,8 +17,8 @@ import {
   readCheckpoints,
   startAuditCheckpoints,
   type Query,
-} from '../../db/audit-checkpoint.js';
-import type { Logger } from '../../platform/log.js';
+} from '#db/audit-checkpoint.js';
+import type { Logger } from '#platform/log.js';
 import { aProject } from '../support/builders.js';
 import { TEST_AUDIT_KEY } from '../support/constants.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyAuditTable, type AuditRow } from '../../db/audit.js';
+import { verifyAuditTable, type AuditRow } from '#db/audit.js';
 import { aProject } from '../support/builders.js';
 import { TEST_AUDIT_KEY } from '../support/constants.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';

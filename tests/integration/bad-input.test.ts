@@ -6,7 +6,7 @@
  */
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_FEN } from '../../domain/money.js';
+import { MAX_FEN } from '#domain/money.js';
 import { aProject } from '../support/builders.js';
 import { rawLogin, rawRequest, type RawResponse } from '../support/raw-http.js';
 import { startTestStack, type TestStack } from '../support/stack.js';

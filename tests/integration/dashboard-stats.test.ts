@@ -5,7 +5,7 @@
  * any condition of the application's).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callerFor } from '../../scripts/lib/project-file.js';
+import { callerFor } from '#scripts/lib/project-file.js';
 import {
   addProjectOfYear,
   dbFigures,

@@ -12,14 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDeadlineActivities } from '../../activities/deadline.activities.js';
-import { DEFAULT_DEADLINE_CONFIG, addDays } from '../../domain/deadlines.js';
-import {
-  getProjectStateQuery,
-  overdueKey,
-  townshipsKey,
-  villagesKey,
-} from '../../workflows/project.messages.js';
+import { createDeadlineActivities } from '#activities/deadline.activities.js';
+import { DEFAULT_DEADLINE_CONFIG, addDays } from '#domain/deadlines.js';
+import { getProjectStateQuery, overdueKey, townshipsKey, villagesKey } from '#workflows/project.messages.js';
 import { aProject } from '../support/builders.js';
 import { eventually } from '../support/eventually.js';
 import { FAST_LADDERS, LADDER_DAY_MS as DAY_MS, alertRows, today } from '../support/ladders.js';

@@ -5,12 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLedgerRepository } from '../../api/src/modules/ledgers/repository.js';
-import { createLedgerService } from '../../api/src/modules/ledgers/service.js';
-import { createLedgerWrites } from '../../api/src/modules/ledgers/write-service.js';
-import { createProjectRepository } from '../../api/src/modules/projects/repository.js';
-import { callerFor } from '../../scripts/lib/project-file.js';
-import { fillTypicalLedgers } from '../../scripts/lib/typical-ledgers.js';
+import { createLedgerRepository } from '#api/modules/ledgers/repository.js';
+import { createLedgerService } from '#api/modules/ledgers/service.js';
+import { createLedgerWrites } from '#api/modules/ledgers/write-service.js';
+import { createProjectRepository } from '#api/modules/projects/repository.js';
+import { callerFor } from '#scripts/lib/project-file.js';
+import { fillTypicalLedgers } from '#scripts/lib/typical-ledgers.js';
 import { aProject } from '../support/builders.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 

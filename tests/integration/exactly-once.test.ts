@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getProjectStateQuery, transitionUpdates } from '../../workflows/project.messages.js';
+import { getProjectStateQuery, transitionUpdates } from '#workflows/project.messages.js';
 import { aProject } from '../support/builders.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { eventually } from '../support/eventually.js';

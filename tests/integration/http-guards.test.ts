@@ -6,8 +6,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../api/src/app.js';
-import { createLogger } from '../../platform/log.js';
+import { createApp } from '#api/app.js';
+import { createLogger } from '#platform/log.js';
 import { TEST_PASSWORD } from '../support/constants.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 

@@ -4,8 +4,8 @@
  */
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProjectActivities } from '../../activities/project.activities.js';
-import { recordImportProjects } from '../../scripts/lib/import-projects.js';
+import { createProjectActivities } from '#activities/project.activities.js';
+import { recordImportProjects } from '#scripts/lib/import-projects.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';

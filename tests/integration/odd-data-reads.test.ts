@@ -4,7 +4,7 @@
  * route answering, and the dashboard's totals exact to the 分.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_FEN } from '../../domain/money.js';
+import { MAX_FEN } from '#domain/money.js';
 import { rawLogin, rawRequest } from '../support/raw-http.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 

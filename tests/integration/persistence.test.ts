@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProjectActivities } from '../../activities/project.activities.js';
-import type { NewProjectRecord, TransitionRecord } from '../../domain/project-records.js';
+import { createProjectActivities } from '#activities/project.activities.js';
+import type { NewProjectRecord, TransitionRecord } from '#domain/project-records.js';
 import { aProject } from '../support/builders.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 

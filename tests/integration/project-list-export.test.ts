@@ -4,7 +4,7 @@
  */
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatYuan } from '../../domain/money.js';
+import { formatYuan } from '#domain/money.js';
 import { seedSmallCounty } from '../support/dashboard-figures.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 

@@ -6,11 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { SYSTEM_ACTOR, type NewProjectRecord } from '../../domain/project-records.js';
-import { reconcile } from '../../scripts/lib/reconcile/index.js';
-import { readWorkflow } from '../../scripts/lib/reconcile/workflow-side.js';
-import { registeredUpdate } from '../../workflows/project.messages.js';
-import { projectWorkflow } from '../../workflows/project.workflow.js';
+import { SYSTEM_ACTOR, type NewProjectRecord } from '#domain/project-records.js';
+import { reconcile } from '#scripts/lib/reconcile/index.js';
+import { readWorkflow } from '#scripts/lib/reconcile/workflow-side.js';
+import { registeredUpdate } from '#workflows/project.messages.js';
+import { projectWorkflow } from '#workflows/project.workflow.js';
 import { reconcileCli } from '../faults/support/reconcile-cli.js';
 import { aProject } from '../support/builders.js';
 import { startTestStack, type TestStack } from '../support/stack.js';

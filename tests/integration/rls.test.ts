@@ -15,9 +15,9 @@ import {
   canWriteLedger,
   isCountyWide,
   type Principal,
-} from '../../domain/access.js';
-import { ProjectSchema } from '../../db/entities/project.entity.js';
-import { executeAll, inScope, scopeOf, SYSTEM_SCOPE, withScopedEm, type Tx } from '../../db/scope.js';
+} from '#domain/access.js';
+import { ProjectSchema } from '#db/entities/project.entity.js';
+import { executeAll, inScope, scopeOf, SYSTEM_SCOPE, withScopedEm, type Tx } from '#db/scope.js';
 import {
   allProjects,
   loadPrincipals,

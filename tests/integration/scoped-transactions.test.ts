@@ -4,7 +4,7 @@
  * recover from a failure on the same pooled connection.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYSTEM_SCOPE, executeAll, inScope, queryInScope, queryUnscoped } from '../../db/scope.js';
+import { SYSTEM_SCOPE, executeAll, inScope, queryInScope, queryUnscoped } from '#db/scope.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;

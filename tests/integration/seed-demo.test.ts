@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { DEMO_PROJECTS, DEMO_UNITS } from '../../db/seed/demo-county.js';
+import { DEMO_PROJECTS, DEMO_UNITS } from '#db/seed/demo-county.js';
 import { withDatabase } from '../support/global-setup.js';
 
 const run = promisify(execFile);

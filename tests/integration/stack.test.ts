@@ -11,10 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PROJECTS } from '../../db/seed/demo-county.js';
-import { freePort, waitFor } from '../../platform/ports.js';
-import { demoPlan } from '../../scripts/lib/demo-steps.js';
-import { buildConsoleIfStale } from '../../scripts/lib/console-build.js';
+import { DEMO_PROJECTS } from '#db/seed/demo-county.js';
+import { freePort, waitFor } from '#platform/ports.js';
+import { demoPlan } from '#scripts/lib/demo-steps.js';
+import { buildConsoleIfStale } from '#scripts/lib/console-build.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const running: ChildProcess[] = [];

@@ -4,7 +4,7 @@
  * succeeds and lands in the stage the table names.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTIONS, STAGES, isAllowed, nextStage, type Stage } from '../../domain/lifecycle.js';
+import { ACTIONS, STAGES, isAllowed, nextStage, type Stage } from '#domain/lifecycle.js';
 import { aProject } from '../support/builders.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { take, walkTo, loginActors, type Actors } from '../support/walk.js';

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bundleWorkflows } from '../../worker/worker.js';
+import { bundleWorkflows } from '#worker/worker.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
 const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json'));

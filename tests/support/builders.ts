@@ -1,5 +1,5 @@
 /** Fixture builders: a valid request body by default, overridden per test. */
-import type { CreateProjectInput } from '../../domain/schemas.js';
+import type { CreateProjectInput } from '#domain/schemas.js';
 
 let n = 0;
 export function aProject(overrides: Partial<CreateProjectInput> = {}): CreateProjectInput {

@@ -10,13 +10,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { createFsArchiveStorage } from '../../api/src/modules/archives/storage.js';
+import { createFsArchiveStorage } from '#api/modules/archives/storage.js';
 import type pg from 'pg';
-import type { Principal } from '../../domain/access.js';
-import type { Orm } from '../../db/orm.js';
-import { inScope, scopeOf } from '../../db/scope.js';
-import { createLogger } from '../../platform/log.js';
-import { seedDemoProjects } from '../../scripts/lib/demo-seed.js';
+import type { Principal } from '#domain/access.js';
+import type { Orm } from '#db/orm.js';
+import { inScope, scopeOf } from '#db/scope.js';
+import { createLogger } from '#platform/log.js';
+import { seedDemoProjects } from '#scripts/lib/demo-seed.js';
 import { aProject } from './builders.js';
 import { Session, type TestStack } from './stack.js';
 

@@ -9,14 +9,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { hash } from '@node-rs/argon2';
 import type { TestProject } from 'vitest/node';
-import { createAuditLog } from '../../db/audit.js';
-import { initORM, migrateAsOwner } from '../../db/orm.js';
-import { createLogger } from '../../platform/log.js';
-import { ensureDatabase, startEmbeddedPostgres } from '../../platform/postgres.js';
-import { ensureTemporalCli } from '../../platform/temporal-cli.js';
-import { startTemporalDevServer } from '../../platform/temporal-server.js';
-import { seedOrgsAndUsers } from '../../scripts/lib/demo-seed.js';
-import { bundleWorkflows } from '../../worker/worker.js';
+import { createAuditLog } from '#db/audit.js';
+import { initORM, migrateAsOwner } from '#db/orm.js';
+import { createLogger } from '#platform/log.js';
+import { ensureDatabase, startEmbeddedPostgres } from '#platform/postgres.js';
+import { ensureTemporalCli } from '#platform/temporal-cli.js';
+import { startTemporalDevServer } from '#platform/temporal-server.js';
+import { seedOrgsAndUsers } from '#scripts/lib/demo-seed.js';
+import { bundleWorkflows } from '#worker/worker.js';
 import { TEST_AUDIT_KEY, TEST_PASSWORD } from './constants.js';
 
 /**

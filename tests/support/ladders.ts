@@ -2,7 +2,7 @@
  * What the deadline-ladder tests on the whole stack share: ladders whose "day" lasts a second,
  * today's date on their clock, and the alert rows of a project.
  */
-import { clockDate } from '../../domain/deadlines.js';
+import { clockDate } from '#domain/deadlines.js';
 import type { TestStack } from './stack.js';
 
 export const LADDER_DAY_MS = 1000;

@@ -2,8 +2,8 @@
  * A per-file stack on the shared servers: a fresh database cloned from the template, a worker on
  * its own task queue, and the real Express app on a free port. Nothing is mocked.
  */
-import { createFsArchiveStorage } from '../../api/src/modules/archives/storage.js';
-import { createFileCompleter } from '../../scripts/lib/project-file.js';
+import { createFsArchiveStorage } from '#api/modules/archives/storage.js';
+import { createFileCompleter } from '#scripts/lib/project-file.js';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,15 +14,15 @@ import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { createApp } from '../../api/src/app.js';
-import type { RouteDef } from '../../api/src/http.js';
-import { createAuditLog, type AuditLog } from '../../db/audit.js';
-import { initORM, type Orm } from '../../db/orm.js';
-import { createLogger } from '../../platform/log.js';
-import { startHeartbeat } from '../../worker/heartbeat.js';
-import { createWorker } from '../../worker/worker.js';
-import { DEFAULT_DEADLINE_CONFIG, type DeadlineConfig } from '../../domain/deadlines.js';
-import type { NotificationChannel } from '../../activities/notify.activities.js';
+import { createApp } from '#api/app.js';
+import type { RouteDef } from '#api/http.js';
+import { createAuditLog, type AuditLog } from '#db/audit.js';
+import { initORM, type Orm } from '#db/orm.js';
+import { createLogger } from '#platform/log.js';
+import { startHeartbeat } from '#worker/heartbeat.js';
+import { createWorker } from '#worker/worker.js';
+import { DEFAULT_DEADLINE_CONFIG, type DeadlineConfig } from '#domain/deadlines.js';
+import type { NotificationChannel } from '#activities/notify.activities.js';
 import { withDatabase } from './global-setup.js';
 import { TEST_AUDIT_KEY, TEST_PASSWORD } from './constants.js';
 

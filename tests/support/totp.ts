@@ -4,7 +4,7 @@
  * it accepts as one step of clock drift — and a third must wait until that step is current.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { totpAt, totpStepAt } from '../../api/src/modules/auth/totp.js';
+import { totpAt, totpStepAt } from '#api/modules/auth/totp.js';
 
 /** The code of time step `step`, once the api accepts it: it accepts codes up to one step ahead. */
 export async function totpOfStep(secret: string, step: number): Promise<string> {

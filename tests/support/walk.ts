@@ -1,6 +1,6 @@
 /** Walking a project to a stage over HTTP, with a valid body for every action. */
-import { ACTION_LEVEL } from '../../domain/access.js';
-import type { Action, Stage } from '../../domain/lifecycle.js';
+import { ACTION_LEVEL } from '#domain/access.js';
+import type { Action, Stage } from '#domain/lifecycle.js';
 import { Session, type TestStack } from './stack.js';
 
 export function stepBody(

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadAuditKey } from '../../platform/audit-key.js';
+import { loadAuditKey } from '#platform/audit-key.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-key-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -3,15 +3,15 @@
  * a deadline spanning National Day (国庆) lands after the holiday and counts its 调休 Saturday.
  */
 import { describe, expect, it } from 'vitest';
-import { chineseWorkday, createDeadlineActivities } from '../../activities/deadline.activities.js';
-import type { Orm } from '../../db/orm.js';
+import { chineseWorkday, createDeadlineActivities } from '#activities/deadline.activities.js';
+import type { Orm } from '#db/orm.js';
 import {
   DEFAULT_DEADLINE_CONFIG,
   clockDate,
   instantOf,
   ladderDates,
   type DeadlineConfig,
-} from '../../domain/deadlines.js';
+} from '#domain/deadlines.js';
 
 const working: DeadlineConfig = {
   ...DEFAULT_DEADLINE_CONFIG,

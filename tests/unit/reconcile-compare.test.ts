@@ -4,9 +4,9 @@
  * The same comparison by seq alone runs against real histories in tests/integration/reconcile.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { compareProject } from '../../scripts/lib/reconcile/compare.js';
-import type { PgHistoryRow, PgProject } from '../../scripts/lib/reconcile/postgres-side.js';
-import type { WorkflowStep, WorkflowView } from '../../scripts/lib/reconcile/workflow-side.js';
+import { compareProject } from '#scripts/lib/reconcile/compare.js';
+import type { PgHistoryRow, PgProject } from '#scripts/lib/reconcile/postgres-side.js';
+import type { WorkflowStep, WorkflowView } from '#scripts/lib/reconcile/workflow-side.js';
 
 const ACTOR = '00000000-0000-0000-0000-000000000001';
 const project: PgProject = {

@@ -2,9 +2,9 @@
 import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../domain/errors.js';
-import { AdaptiveLimit } from '../../scripts/lib/adaptive-limit.js';
-import { SeedStepError, describeError, verdictOf } from '../../scripts/lib/seed-retry.js';
+import { AppError } from '#domain/errors.js';
+import { AdaptiveLimit } from '#scripts/lib/adaptive-limit.js';
+import { SeedStepError, describeError, verdictOf } from '#scripts/lib/seed-retry.js';
 
 describe('AdaptiveLimit', () => {
   const clock = () => {

@@ -3,10 +3,10 @@
  * history, never counted (a count of history rows once sent 确定实施方式 to a project at 立项).
  */
 import { describe, expect, it } from 'vitest';
-import { DEMO_PROJECTS } from '../../db/seed/demo-county.js';
-import { demoPlan } from '../../scripts/lib/demo-steps.js';
-import { resumeAt } from '../../scripts/lib/seed-plan.js';
-import type { Stage } from '../../domain/lifecycle.js';
+import { DEMO_PROJECTS } from '#db/seed/demo-county.js';
+import { demoPlan } from '#scripts/lib/demo-steps.js';
+import { resumeAt } from '#scripts/lib/seed-plan.js';
+import type { Stage } from '#domain/lifecycle.js';
 
 const created = { action: 'create', fromStage: null };
 const row = (action: string, fromStage: Stage) => ({ action, fromStage });

@@ -1,7 +1,7 @@
 /** The launcher's supervision of its processes: restart with backoff, give up on a crash loop, stop for good. */
 import { describe, expect, it } from 'vitest';
-import type { Logger } from '../../platform/log.js';
-import { supervise, type Instance } from '../../scripts/lib/supervisor.js';
+import type { Logger } from '#platform/log.js';
+import { supervise, type Instance } from '#scripts/lib/supervisor.js';
 
 function fakeProcesses() {
   const started: { pid: number; die: (how: string) => void; stopped: boolean }[] = [];

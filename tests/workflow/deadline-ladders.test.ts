@@ -7,9 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDays, type LadderPlan } from '../../domain/deadlines.js';
-import { STEP_REJECTED, type AlertRecord } from '../../domain/project-records.js';
-import { getProjectStateQuery, overdueKey } from '../../workflows/project.messages.js';
+import { addDays, type LadderPlan } from '#domain/deadlines.js';
+import { STEP_REJECTED, type AlertRecord } from '#domain/project-records.js';
+import { getProjectStateQuery, overdueKey } from '#workflows/project.messages.js';
 import { eventually } from '../support/eventually.js';
 import {
   DAY_MS,

@@ -7,9 +7,9 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TRANSITION_NOT_ALLOWED } from '../../domain/errors.js';
-import { STEP_REJECTED } from '../../domain/project-records.js';
-import { getProjectStateQuery, transitionUpdates } from '../../workflows/project.messages.js';
+import { TRANSITION_NOT_ALLOWED } from '#domain/errors.js';
+import { STEP_REJECTED } from '#domain/project-records.js';
+import { getProjectStateQuery, transitionUpdates } from '#workflows/project.messages.js';
 import {
   OPERATOR,
   aProjectRecord,

@@ -6,10 +6,10 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createAuditLog, type AuditLog } from '../../../db/audit.js';
-import { initORM, migrateAsOwner, type Orm } from '../../../db/orm.js';
-import { createLogger } from '../../../platform/log.js';
-import { ensureDatabase, startEmbeddedPostgres } from '../../../platform/postgres.js';
+import { createAuditLog, type AuditLog } from '#db/audit.js';
+import { initORM, migrateAsOwner, type Orm } from '#db/orm.js';
+import { createLogger } from '#platform/log.js';
+import { ensureDatabase, startEmbeddedPostgres } from '#platform/postgres.js';
 import { seedOrgsAndUsers } from '../../lib/demo-seed.js';
 
 export interface BenchDb {

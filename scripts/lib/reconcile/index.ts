@@ -4,7 +4,7 @@
  * Used by `npm run reconcile` and by the fault suite.
  */
 import type { Client } from '@temporalio/client';
-import type { Orm } from '../../../db/orm.js';
+import type { Orm } from '#db/orm.js';
 import { eachLimited } from '../each-limited.js';
 import { compareProject, type Difference } from './compare.js';
 import { readPostgres } from './postgres-side.js';

@@ -2,8 +2,8 @@
  * What PostgreSQL holds of each project's workflow: the project row (stage, stage_seq) and its
  * history rows, read with the system identity (row-level security lets it see every project).
  */
-import type { Orm } from '../../../db/orm.js';
-import { SYSTEM_SCOPE, queryInScope } from '../../../db/scope.js';
+import type { Orm } from '#db/orm.js';
+import { SYSTEM_SCOPE, queryInScope } from '#db/scope.js';
 
 export interface PgProject {
   id: string;

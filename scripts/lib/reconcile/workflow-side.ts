@@ -6,9 +6,9 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type proto from '@temporalio/proto';
-import type { Stage } from '../../../domain/lifecycle.js';
-import type { ProjectWorkflowInput } from '../../../workflows/project.messages.js';
-import type { TransitionRequest } from '../../../domain/project-records.js';
+import type { Stage } from '#domain/lifecycle.js';
+import type { ProjectWorkflowInput } from '#workflows/project.messages.js';
+import type { TransitionRequest } from '#domain/project-records.js';
 
 type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
 type Payload = proto.temporal.api.common.v1.IPayload;

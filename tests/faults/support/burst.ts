@@ -7,8 +7,8 @@
  * answered 2xx must be there exactly once, one that failed at most once; and the reconciliation
  * of PostgreSQL with the workflow histories must find nothing.
  */
-import { eachLimited } from '../../../scripts/lib/each-limited.js';
-import type { Difference } from '../../../scripts/lib/reconcile/index.js';
+import { eachLimited } from '#scripts/lib/each-limited.js';
+import type { Difference } from '#scripts/lib/reconcile/index.js';
 import { FAULT_PASSWORD, type FaultStack, type Part } from './fault-stack.js';
 import { FaultClient, type Outcome } from './http-client.js';
 

@@ -1,6 +1,6 @@
 /** `npm run reconcile` as an operator runs it, against the given servers: exit code, output, time. */
 import { spawn } from 'node:child_process';
-import { PROJECT_ROOT } from '../../../platform/temporal-cli.js';
+import { PROJECT_ROOT } from '#platform/temporal-cli.js';
 
 export function reconcileCli(
   env: { DATABASE_URL: string; TEMPORAL_ADDRESS: string; TEMPORAL_TASK_QUEUE: string },

@@ -5,7 +5,7 @@
  */
 import ExcelJS from 'exceljs';
 import { expect } from 'vitest';
-import type { RouteDef } from '../../../api/src/http.js';
+import type { RouteDef } from '#api/http.js';
 import {
   ACTION_LEVEL,
   canCreateProject,
@@ -14,8 +14,8 @@ import {
   canWriteLedger,
   isCountyWide,
   type Principal,
-} from '../../../domain/access.js';
-import type { Action } from '../../../domain/lifecycle.js';
+} from '#domain/access.js';
+import type { Action } from '#domain/lifecycle.js';
 import { Session } from '../stack.js';
 import { PROBES, STEP_BODIES, type Probe } from './probes.js';
 import { CONCURRENCY, allProjects, mapLimit, type Account, type MatrixContext, type Obj } from './stack.js';

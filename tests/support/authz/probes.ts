@@ -4,7 +4,7 @@
  * route without a probe fails the matrix, so no route can be added without deciding (and
  * testing) who may call it.
  */
-import type { Action } from '../../../domain/lifecycle.js';
+import type { Action } from '#domain/lifecycle.js';
 import { aProject } from '../builders.js';
 import { PNG, type MatrixContext, type Obj } from './stack.js';
 

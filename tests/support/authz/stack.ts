@@ -4,7 +4,7 @@
  * each, an import job, and every active account logged in.
  */
 import { expect } from 'vitest';
-import type { Principal, ProjectScope } from '../../../domain/access.js';
+import type { Principal, ProjectScope } from '#domain/access.js';
 import { aProject } from '../builders.js';
 import { TEST_PASSWORD } from '../constants.js';
 import { Session, startTestStack, type TestStack } from '../stack.js';

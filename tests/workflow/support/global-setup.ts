@@ -8,10 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { createLogger } from '../../../platform/log.js';
-import { ensureTemporalCli } from '../../../platform/temporal-cli.js';
-import { startTemporalDevServer } from '../../../platform/temporal-server.js';
-import { bundleWorkflows } from '../../../worker/worker.js';
+import { createLogger } from '#platform/log.js';
+import { ensureTemporalCli } from '#platform/temporal-cli.js';
+import { startTemporalDevServer } from '#platform/temporal-server.js';
+import { bundleWorkflows } from '#worker/worker.js';
 
 export default async function setup(project: TestProject) {
   const log = createLogger('workflow-test-setup', 'warn');

@@ -9,16 +9,16 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { createDeadlineActivities } from '../../../activities/deadline.activities.js';
-import type { Notification } from '../../../activities/notify.activities.js';
+import { createDeadlineActivities } from '#activities/deadline.activities.js';
+import type { Notification } from '#activities/notify.activities.js';
 import {
   DEFAULT_DEADLINE_CONFIG,
   addDays,
   cstDate,
   type DeadlineConfig,
   type LadderPlan,
-} from '../../../domain/deadlines.js';
-import type { Action } from '../../../domain/lifecycle.js';
+} from '#domain/deadlines.js';
+import type { Action } from '#domain/lifecycle.js';
 import {
   projectWorkflowId,
   type Actor,
@@ -26,10 +26,10 @@ import {
   type NewProjectRecord,
   type StepOutcome,
   type TransitionRecord,
-} from '../../../domain/project-records.js';
-import type { PlannedDates } from '../../../domain/schemas.js';
-import { registeredUpdate, transitionUpdates } from '../../../workflows/project.messages.js';
-import { projectWorkflow } from '../../../workflows/project.workflow.js';
+} from '#domain/project-records.js';
+import type { PlannedDates } from '#domain/schemas.js';
+import { registeredUpdate, transitionUpdates } from '#workflows/project.messages.js';
+import { projectWorkflow } from '#workflows/project.workflow.js';
 
 /** One ladder "day". Long enough for a few Updates between two steps on a busy machine. */
 export const DAY_MS = 1000;

@@ -5,9 +5,9 @@
  */
 import { QueryOrder, sql } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Role } from '../../../../domain/schemas.js';
-import { AppUserSchema, UserRoleSchema } from '../../../../db/entities/user.entity.js';
-import type { OrgUnit } from '../../../../db/entities/org-unit.entity.js';
+import type { Role } from '#domain/schemas.js';
+import { AppUserSchema, UserRoleSchema } from '#db/entities/user.entity.js';
+import type { OrgUnit } from '#db/entities/org-unit.entity.js';
 
 /**
  * Accounts by id, or whose username or name contains `q` (as an ILIKE pattern), ordered by

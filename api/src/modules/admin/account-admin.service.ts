@@ -4,12 +4,12 @@
  */
 import crypto from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AppError } from '../../../../domain/errors.js';
-import type { AdminUserDto, OrgKind, Role } from '../../../../domain/schemas.js';
-import type { AuditLog } from '../../../../db/audit.js';
-import type { OrgUnit } from '../../../../db/entities/org-unit.entity.js';
-import type { Orm } from '../../../../db/orm.js';
-import { withEm } from '../../../../db/scope.js';
+import { AppError } from '#domain/errors.js';
+import type { AdminUserDto, OrgKind, Role } from '#domain/schemas.js';
+import type { AuditLog } from '#db/audit.js';
+import type { OrgUnit } from '#db/entities/org-unit.entity.js';
+import type { Orm } from '#db/orm.js';
+import { withEm } from '#db/scope.js';
 import { rolesOf } from '../auth/account.repository.js';
 import { hashPassword } from '../auth/password.js';
 import { endSessionsOf } from '../auth/session.repository.js';

@@ -8,7 +8,7 @@ import {
   updateOrgUnitSchema,
   updateUserSchema,
   userWithPasswordSchema,
-} from '../../../../domain/schemas.js';
+} from '#domain/schemas.js';
 import { defineRoute, type RouteDef } from '../../http.js';
 import type { OrgService } from '../orgs/org.service.js';
 import type { AccountAdminService } from './account-admin.service.js';

@@ -3,14 +3,10 @@
  * scope (row-level security applies); the checklist is configuration, read and replaced as the
  * system. The `…In` functions run inside a transaction the service holds.
  */
-import type { Principal } from '../../../../domain/access.js';
-import type {
-  ArchiveDocumentDto,
-  ArchiveRequirement,
-  ArchiveUploadQuery,
-} from '../../../../domain/archives.js';
-import type { Orm } from '../../../../db/orm.js';
-import { executeAll, scopedEm, scopeOf, systemEm, type Tx } from '../../../../db/scope.js';
+import type { Principal } from '#domain/access.js';
+import type { ArchiveDocumentDto, ArchiveRequirement, ArchiveUploadQuery } from '#domain/archives.js';
+import type { Orm } from '#db/orm.js';
+import { executeAll, scopedEm, scopeOf, systemEm, type Tx } from '#db/scope.js';
 
 /** Entry tables of each ledger an archive file may be attached to. */
 const ENTRY_TABLES = {

@@ -6,7 +6,7 @@ import {
   archiveRequirementsSchema,
   archiveUploadQuerySchema,
   projectArchivesSchema,
-} from '../../../../domain/archives.js';
+} from '#domain/archives.js';
 import { callerOf, defineRoute, type RouteDef } from '../../http.js';
 import type { ArchiveService } from './service.js';
 

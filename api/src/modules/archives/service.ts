@@ -4,18 +4,14 @@
  * file gone missing) are refused with ARCHIVE_INTEGRITY_FAILED and the refusal is logged as an event.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Principal } from '../../../../domain/access.js';
-import {
-  checkArchiveType,
-  type ArchiveRequirement,
-  type ArchiveUploadQuery,
-} from '../../../../domain/archives.js';
-import { AppError } from '../../../../domain/errors.js';
-import type { AuditLog } from '../../../../db/audit.js';
-import type { Orm } from '../../../../db/orm.js';
-import { executeAll, scopedEm, scopeOf, systemEm } from '../../../../db/scope.js';
-import { ledgerEventInsert } from '../../../../db/writes/ledger-event.js';
-import type { Logger } from '../../../../platform/log.js';
+import type { Principal } from '#domain/access.js';
+import { checkArchiveType, type ArchiveRequirement, type ArchiveUploadQuery } from '#domain/archives.js';
+import { AppError } from '#domain/errors.js';
+import type { AuditLog } from '#db/audit.js';
+import type { Orm } from '#db/orm.js';
+import { executeAll, scopedEm, scopeOf, systemEm } from '#db/scope.js';
+import { ledgerEventInsert } from '#db/writes/ledger-event.js';
+import type { Logger } from '#platform/log.js';
 import { invalid, mapDbError, type Caller } from '../../http.js';
 import type { LedgerService } from '../ledgers/service.js';
 import type { ArchiveRepository } from './repository.js';

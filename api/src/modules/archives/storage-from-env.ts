@@ -1,6 +1,6 @@
 /** The archive storage the configuration names: one place for the api and the demo seed. */
 import path from 'node:path';
-import type { Env } from '../../../../platform/env.js';
+import type { Env } from '#platform/env.js';
 import { createS3ArchiveStorage } from './s3-storage.js';
 import { createFsArchiveStorage, type ArchiveStorage } from './storage.js';
 

@@ -1,7 +1,7 @@
 /** An account's own records: itself with its unit and roles, and its password and their history. */
 import { sql } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AppUserSchema, type AppUser } from '../../../../db/entities/user.entity.js';
+import { AppUserSchema, type AppUser } from '#db/entities/user.entity.js';
 
 export function findAccount(em: EntityManager, userId: string) {
   return em.findOneOrFail(AppUserSchema, { id: userId }, { populate: ['orgUnit', 'roles'] });

@@ -1,10 +1,10 @@
 /** The logged-in account's own use cases: who am I, log out, change my password. */
-import { AppError } from '../../../../domain/errors.js';
-import { PASSWORD_HISTORY_DEPTH, passwordProblems } from '../../../../domain/password-policy.js';
-import type { MeDto } from '../../../../domain/schemas.js';
-import type { AuditLog } from '../../../../db/audit.js';
-import type { Orm } from '../../../../db/orm.js';
-import { withEm } from '../../../../db/scope.js';
+import { AppError } from '#domain/errors.js';
+import { PASSWORD_HISTORY_DEPTH, passwordProblems } from '#domain/password-policy.js';
+import type { MeDto } from '#domain/schemas.js';
+import type { AuditLog } from '#db/audit.js';
+import type { Orm } from '#db/orm.js';
+import { withEm } from '#db/scope.js';
 import {
   findAccount,
   passwordHashOf,

@@ -5,7 +5,7 @@ import {
   meSchema,
   totpCodeSchema,
   totpSetupSchema,
-} from '../../../../domain/schemas.js';
+} from '#domain/schemas.js';
 import { defineRoute, type RouteDef } from '../../http.js';
 import type { AuthService } from './auth.service.js';
 import { SESSION_COOKIE } from './session.js';

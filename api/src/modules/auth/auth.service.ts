@@ -4,8 +4,8 @@
  * (totp.service.ts). Every attempt and every change is audited in the same transaction as the
  * write it describes.
  */
-import type { AuditLog } from '../../../../db/audit.js';
-import type { Orm } from '../../../../db/orm.js';
+import type { AuditLog } from '#db/audit.js';
+import type { Orm } from '#db/orm.js';
 import { createAccountService } from './account.service.js';
 import { createLoginService, type LoginPolicy } from './login.service.js';
 import type { SessionPolicy } from './session.js';

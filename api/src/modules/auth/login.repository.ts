@@ -5,7 +5,7 @@
  * stays raw SQL, its CASE expressions and RETURNING join being the point.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AppUserSchema } from '../../../../db/entities/user.entity.js';
+import { AppUserSchema } from '#db/entities/user.entity.js';
 
 /** The advisory lock class of the per-address login count (the key within it is the address). */
 const LOGIN_ADDRESS_LOCK = 727_274_101;

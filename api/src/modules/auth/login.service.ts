@@ -5,11 +5,11 @@
  * login.repository.ts): read first and written after the check, a burst of concurrent attempts
  * all passed the read.
  */
-import { AppError } from '../../../../domain/errors.js';
-import type { MeDto } from '../../../../domain/schemas.js';
-import type { AuditLog } from '../../../../db/audit.js';
-import type { Orm } from '../../../../db/orm.js';
-import { withEm } from '../../../../db/scope.js';
+import { AppError } from '#domain/errors.js';
+import type { MeDto } from '#domain/schemas.js';
+import type { AuditLog } from '#db/audit.js';
+import type { Orm } from '#db/orm.js';
+import { withEm } from '#db/scope.js';
 import {
   countAttempt,
   countFailure,

@@ -4,10 +4,10 @@
  * `UserSession` entity, inside the caller's transaction.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { OrgKind, Role } from '../../../../domain/schemas.js';
-import { UserSessionSchema } from '../../../../db/entities/user.entity.js';
-import type { Orm } from '../../../../db/orm.js';
-import { queryUnscoped } from '../../../../db/scope.js';
+import type { OrgKind, Role } from '#domain/schemas.js';
+import { UserSessionSchema } from '#db/entities/user.entity.js';
+import type { Orm } from '#db/orm.js';
+import { queryUnscoped } from '#db/scope.js';
 
 export interface SessionRow {
   user_id: string;

@@ -6,9 +6,9 @@
 import crypto from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { NextFunction, Request, Response } from 'express';
-import type { MeDto } from '../../../../domain/schemas.js';
-import type { AuditEntry } from '../../../../db/audit.js';
-import type { Orm } from '../../../../db/orm.js';
+import type { MeDto } from '#domain/schemas.js';
+import type { AuditEntry } from '#db/audit.js';
+import type { Orm } from '#db/orm.js';
 import { destroySession, findSessionUser, insertSession, touchSession } from './session.repository.js';
 
 /** The logged-in account behind a request: what `/api/auth/me` answers, plus the ids the api needs. */

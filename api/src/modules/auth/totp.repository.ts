@@ -5,7 +5,7 @@
  * then finds the step taken and changes no row. Each function answers whether its row changed.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AppUserSchema } from '../../../../db/entities/user.entity.js';
+import { AppUserSchema } from '#db/entities/user.entity.js';
 import { stepOf } from './login.repository.js';
 
 /** The guard that spends a step: later than the last one accepted. */

@@ -3,11 +3,11 @@
  * Every change, and every refused code, is audited in the transaction that writes it.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AppError } from '../../../../domain/errors.js';
-import type { MeDto } from '../../../../domain/schemas.js';
-import type { AuditLog } from '../../../../db/audit.js';
-import type { Orm } from '../../../../db/orm.js';
-import { withEm } from '../../../../db/scope.js';
+import { AppError } from '#domain/errors.js';
+import type { MeDto } from '#domain/schemas.js';
+import type { AuditLog } from '#db/audit.js';
+import type { Orm } from '#db/orm.js';
+import { withEm } from '#db/scope.js';
 import { addFailure, type LockPolicy } from './login.repository.js';
 import { lockedError, TOTP_REUSED, type ClientMeta } from './login.service.js';
 import { actorOf, type SessionUser } from './session.js';

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
-import type { Orm } from '../../../../db/orm.js';
-import { HEARTBEAT_STALE_MS, demoSeedStatus, heartbeatAgeMs } from '../../../../db/queries/stack-status.js';
+import type { Orm } from '#db/orm.js';
+import { HEARTBEAT_STALE_MS, demoSeedStatus, heartbeatAgeMs } from '#db/queries/stack-status.js';
 import { defineRoute, type RouteDef } from '../../http.js';
 
 const readySchema = z.object({

@@ -4,10 +4,10 @@
  * export re-imports as is.
  */
 import ExcelJS from 'exceljs';
-import { buildDetailTable, type DetailTable } from '../../../../domain/detail-table.js';
-import { IMPORT_DEFS, type ImportKind } from '../../../../domain/imports.js';
-import { LEDGER_LABELS, type LedgerKind } from '../../../../domain/ledgers/kinds.js';
-import { type LedgersDto } from '../../../../domain/ledgers/outputs.js';
+import { buildDetailTable, type DetailTable } from '#domain/detail-table.js';
+import { IMPORT_DEFS, type ImportKind } from '#domain/imports.js';
+import { LEDGER_LABELS, type LedgerKind } from '#domain/ledgers/kinds.js';
+import { type LedgersDto } from '#domain/ledgers/outputs.js';
 import type { Caller } from '../../http.js';
 import { addLedgerSheet, yuan } from '../ledgers/render-xlsx.js';
 import type { LedgerService } from '../ledgers/service.js';

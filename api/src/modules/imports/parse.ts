@@ -4,8 +4,8 @@
  * dates as YYYY-MM-DD. CSV may be UTF-8 (with or without BOM) or GB18030, as Chinese Excel saves it.
  */
 import ExcelJS from 'exceljs';
-import { AppError } from '../../../../domain/errors.js';
-import type { ImportColumn } from '../../../../domain/imports.js';
+import { AppError } from '#domain/errors.js';
+import type { ImportColumn } from '#domain/imports.js';
 
 export interface ParsedRow {
   row: number;

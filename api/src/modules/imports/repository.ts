@@ -3,11 +3,11 @@
  * written as the system, each update in its own transaction, so that pollers see it while the
  * import's own transaction is still open; the recorded money is read in the importer's scope.
  */
-import type { Principal } from '../../../../domain/access.js';
-import type { ImportKind, ImportRowError, ImportStatus } from '../../../../domain/imports.js';
-import { fenFromDb, type Fen } from '../../../../domain/money.js';
-import type { Orm } from '../../../../db/orm.js';
-import { scopedEm, scopeOf, systemEm } from '../../../../db/scope.js';
+import type { Principal } from '#domain/access.js';
+import type { ImportKind, ImportRowError, ImportStatus } from '#domain/imports.js';
+import { fenFromDb, type Fen } from '#domain/money.js';
+import type { Orm } from '#db/orm.js';
+import { scopedEm, scopeOf, systemEm } from '#db/scope.js';
 
 export interface ImportRow {
   id: string;

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { importQuerySchema, importStatusSchema } from '../../../../domain/imports.js';
-import { LEDGER_LABELS, LEDGERS } from '../../../../domain/ledgers/kinds.js';
-import { AppError } from '../../../../domain/errors.js';
-import { textProblem } from '../../../../domain/schemas.js';
+import { importQuerySchema, importStatusSchema } from '#domain/imports.js';
+import { LEDGER_LABELS, LEDGERS } from '#domain/ledgers/kinds.js';
+import { AppError } from '#domain/errors.js';
+import { textProblem } from '#domain/schemas.js';
 import { callerOf, defineRoute, type RouteDef } from '../../http.js';
 import type { LedgerService } from '../ledgers/service.js';
 import type { ProjectService } from '../projects/service.js';

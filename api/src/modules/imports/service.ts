@@ -7,25 +7,25 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import { canWriteLedger } from '../../../../domain/access.js';
-import { AppError } from '../../../../domain/errors.js';
+import { canWriteLedger } from '#domain/access.js';
+import { AppError } from '#domain/errors.js';
 import {
   IMPORT_DEFS,
   IMPORT_ROW_SCHEMAS,
   type ImportKind,
   type ImportRowError,
   type ImportStatus,
-} from '../../../../domain/imports.js';
-import { formatYuan, sumFen } from '../../../../domain/money.js';
-import { FUND_SOURCE_LABELS, type FundSourceKind } from '../../../../domain/schemas.js';
-import type { AuditLog } from '../../../../db/audit.js';
-import type { Orm } from '../../../../db/orm.js';
-import { executeAll, scopedEm, scopeOf, type Statement } from '../../../../db/scope.js';
-import { disbursementsInsert, type DisbursementRow } from '../../../../db/writes/department-ledger.js';
-import { progressUpsert, type ProgressRow } from '../../../../db/writes/implementing-ledger.js';
-import { ledgerEventInsert } from '../../../../db/writes/ledger-event.js';
-import { visitsInsert, type VisitRow } from '../../../../db/writes/site-ledger.js';
-import type { Logger } from '../../../../platform/log.js';
+} from '#domain/imports.js';
+import { formatYuan, sumFen } from '#domain/money.js';
+import { FUND_SOURCE_LABELS, type FundSourceKind } from '#domain/schemas.js';
+import type { AuditLog } from '#db/audit.js';
+import type { Orm } from '#db/orm.js';
+import { executeAll, scopedEm, scopeOf, type Statement } from '#db/scope.js';
+import { disbursementsInsert, type DisbursementRow } from '#db/writes/department-ledger.js';
+import { progressUpsert, type ProgressRow } from '#db/writes/implementing-ledger.js';
+import { ledgerEventInsert } from '#db/writes/ledger-event.js';
+import { visitsInsert, type VisitRow } from '#db/writes/site-ledger.js';
+import type { Logger } from '#platform/log.js';
 import { mapDbError, type Caller } from '../../http.js';
 import type { ProjectRepository } from '../projects/repository.js';
 import { parseLedgerFile, type ParsedRow } from './parse.js';

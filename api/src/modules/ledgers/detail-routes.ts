@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { detailTableSchema } from '../../../../domain/detail-table.js';
+import { detailTableSchema } from '#domain/detail-table.js';
 import { callerOf, defineRoute, type RouteDef } from '../../http.js';
 import type { DetailTableService } from './detail-service.js';
 import { detailTablePdf } from './render-pdf.js';

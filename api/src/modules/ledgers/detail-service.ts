@@ -1,6 +1,6 @@
 /** The project detail table (项目明细表): the workflow's read model and the three ledgers, as one table. */
-import { buildDetailTable, type DetailTable } from '../../../../domain/detail-table.js';
-import type { Principal } from '../../../../domain/access.js';
+import { buildDetailTable, type DetailTable } from '#domain/detail-table.js';
+import type { Principal } from '#domain/access.js';
 import type { ProjectService } from '../projects/service.js';
 import type { LedgerService } from './service.js';
 

@@ -5,10 +5,10 @@
  */
 import * as fontkit from 'fontkit';
 import PDFDocument from 'pdfkit';
-import type { DetailTable } from '../../../../domain/detail-table.js';
-import { formatWanYuan, formatYuan } from '../../../../domain/money.js';
-import { AppError } from '../../../../domain/errors.js';
-import { CjkFontMissingError, cjkFonts } from '../../../../platform/cjk-font.js';
+import type { DetailTable } from '#domain/detail-table.js';
+import { formatWanYuan, formatYuan } from '#domain/money.js';
+import { AppError } from '#domain/errors.js';
+import { CjkFontMissingError, cjkFonts } from '#platform/cjk-font.js';
 
 const PAGE_W = 595.28;
 const M = 32;

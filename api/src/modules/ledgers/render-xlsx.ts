@@ -10,9 +10,9 @@
  * that same text, exact while amounts stay below 2^53 / 100 元).
  */
 import ExcelJS from 'exceljs';
-import type { DetailTable } from '../../../../domain/detail-table.js';
-import { FUND_SOURCE_KINDS } from '../../../../domain/schemas.js';
-import { formatYuan, sumFen, type Fen } from '../../../../domain/money.js';
+import type { DetailTable } from '#domain/detail-table.js';
+import { FUND_SOURCE_KINDS } from '#domain/schemas.js';
+import { formatYuan, sumFen, type Fen } from '#domain/money.js';
 
 export const yuan = (f: Fen): number => Number(formatYuan(f).replace(/,/g, ''));
 const yuanOrNull = (f: Fen | null): number | null => (f === null ? null : yuan(f));

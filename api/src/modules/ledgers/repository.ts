@@ -3,14 +3,14 @@
  * statement). The ledger entries' own writes live with their tables in db/writes; the three
  * ledgers of a project are loaded by db/queries/ledger-data.ts, which the acceptance gate shares.
  */
-import type { Principal } from '../../../../domain/access.js';
-import type { FundDocumentDto, LedgerData } from '../../../../domain/ledgers/outputs.js';
-import type { LedgerKind } from '../../../../domain/ledgers/kinds.js';
-import { fenFromDb, type Fen } from '../../../../domain/money.js';
-import type { ProjectDto } from '../../../../domain/schemas.js';
-import type { Orm } from '../../../../db/orm.js';
-import { loadLedgerData, workflowSettledFen } from '../../../../db/queries/ledger-data.js';
-import { executeAll, inScope, scopedEm, scopeOf, type Tx } from '../../../../db/scope.js';
+import type { Principal } from '#domain/access.js';
+import type { FundDocumentDto, LedgerData } from '#domain/ledgers/outputs.js';
+import type { LedgerKind } from '#domain/ledgers/kinds.js';
+import { fenFromDb, type Fen } from '#domain/money.js';
+import type { ProjectDto } from '#domain/schemas.js';
+import type { Orm } from '#db/orm.js';
+import { loadLedgerData, workflowSettledFen } from '#db/queries/ledger-data.js';
+import { executeAll, inScope, scopedEm, scopeOf, type Tx } from '#db/scope.js';
 
 interface FundDocumentRow {
   id: string;

@@ -1,13 +1,9 @@
 import { z } from 'zod';
-import { fundDocumentInputSchema, fundSourceLinkSchema } from '../../../../domain/ledgers/inputs.js';
-import { fundDocumentSchema, ledgersSchema } from '../../../../domain/ledgers/outputs.js';
-import {
-  LEDGER_WRITES,
-  ledgerRecordWriteSchema,
-  type LedgerWritePath,
-} from '../../../../domain/ledgers/writes.js';
-import { LEDGERS, type LedgerKind } from '../../../../domain/ledgers/kinds.js';
-import { AppError } from '../../../../domain/errors.js';
+import { fundDocumentInputSchema, fundSourceLinkSchema } from '#domain/ledgers/inputs.js';
+import { fundDocumentSchema, ledgersSchema } from '#domain/ledgers/outputs.js';
+import { LEDGER_WRITES, ledgerRecordWriteSchema, type LedgerWritePath } from '#domain/ledgers/writes.js';
+import { LEDGERS, type LedgerKind } from '#domain/ledgers/kinds.js';
+import { AppError } from '#domain/errors.js';
 import { callerOf, defineRoute, type Caller, type RouteDef } from '../../http.js';
 import { withRequestKey } from '../../idempotency.js';
 import type { LedgerService } from './service.js';

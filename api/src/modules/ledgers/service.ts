@@ -2,22 +2,19 @@
  * Ledger reads: a project's three ledgers with completeness and reconciliation, and fund documents.
  * Ledger entries are written by write-service.ts.
  */
-import { canWriteLedger, isCountyWide, type Principal } from '../../../../domain/access.js';
-import { AppError } from '../../../../domain/errors.js';
-import { ledgerCompleteness } from '../../../../domain/ledgers/completeness.js';
-import { reconcileLedgers } from '../../../../domain/ledgers/reconciliation.js';
-import { type FundDocumentDto, type LedgersDto } from '../../../../domain/ledgers/outputs.js';
-import { type LedgerKind } from '../../../../domain/ledgers/kinds.js';
+import { canWriteLedger, isCountyWide, type Principal } from '#domain/access.js';
+import { AppError } from '#domain/errors.js';
+import { ledgerCompleteness } from '#domain/ledgers/completeness.js';
+import { reconcileLedgers } from '#domain/ledgers/reconciliation.js';
+import { type FundDocumentDto, type LedgersDto } from '#domain/ledgers/outputs.js';
+import { type LedgerKind } from '#domain/ledgers/kinds.js';
 import { projectNotFound } from '../../http.js';
 import type { ProjectRepository } from '../projects/repository.js';
 import type { LedgerRepository } from './repository.js';
 
 export type FoundProject = NonNullable<Awaited<ReturnType<ProjectRepository['find']>>>;
 
-export function createLedgerService(deps: {
-  repo: LedgerRepository;
-  projects: ProjectRepository;
-}) {
+export function createLedgerService(deps: { repo: LedgerRepository; projects: ProjectRepository }) {
   const { repo, projects } = deps;
 
   async function find(who: Principal, idOrCode: string): Promise<FoundProject> {

@@ -10,17 +10,17 @@
  * afterwards, where another writer's identical entry could be taken for it.
  */
 import type { z } from 'zod';
-import { canWriteLedger } from '../../../../domain/access.js';
-import { AppError } from '../../../../domain/errors.js';
-import { checkDisbursement, checkSettlement } from '../../../../domain/ledgers/money-checks.js';
-import { type FundDocumentDto, type LedgersDto } from '../../../../domain/ledgers/outputs.js';
-import { type FundDocumentInput } from '../../../../domain/ledgers/inputs.js';
-import { type LEDGER_WRITES, type LedgerWritePath } from '../../../../domain/ledgers/writes.js';
-import { type LedgerKind } from '../../../../domain/ledgers/kinds.js';
-import { sumFen } from '../../../../domain/money.js';
-import type { AuditLog } from '../../../../db/audit.js';
-import type { Orm } from '../../../../db/orm.js';
-import { executeAll, scopedEm, scopeOf, type Statement, type Tx } from '../../../../db/scope.js';
+import { canWriteLedger } from '#domain/access.js';
+import { AppError } from '#domain/errors.js';
+import { checkDisbursement, checkSettlement } from '#domain/ledgers/money-checks.js';
+import { type FundDocumentDto, type LedgersDto } from '#domain/ledgers/outputs.js';
+import { type FundDocumentInput } from '#domain/ledgers/inputs.js';
+import { type LEDGER_WRITES, type LedgerWritePath } from '#domain/ledgers/writes.js';
+import { type LedgerKind } from '#domain/ledgers/kinds.js';
+import { sumFen } from '#domain/money.js';
+import type { AuditLog } from '#db/audit.js';
+import type { Orm } from '#db/orm.js';
+import { executeAll, scopedEm, scopeOf, type Statement, type Tx } from '#db/scope.js';
 import {
   departmentLedgerUpsert,
   disbursementsInsert,
@@ -29,15 +29,15 @@ import {
   lockFundDocument,
   lockMoneyState,
   settlementInsert,
-} from '../../../../db/writes/department-ledger.js';
+} from '#db/writes/department-ledger.js';
 import {
   adjustmentInsert,
   decisionInsert,
   implementationUpsert,
   progressUpsert,
-} from '../../../../db/writes/implementing-ledger.js';
-import { ledgerEventInsert } from '../../../../db/writes/ledger-event.js';
-import { insertedId } from '../../../../db/writes/rows.js';
+} from '#db/writes/implementing-ledger.js';
+import { ledgerEventInsert } from '#db/writes/ledger-event.js';
+import { insertedId } from '#db/writes/rows.js';
 import {
   afterCareCheckInsert,
   afterCareUpsert,
@@ -45,7 +45,7 @@ import {
   noticeInsert,
   opinionInsert,
   visitsInsert,
-} from '../../../../db/writes/site-ledger.js';
+} from '#db/writes/site-ledger.js';
 import { invalid, mapDbError, projectNotFound, type Caller } from '../../http.js';
 import { claimInTransaction, earlier, keyEntryUpdate, requestKey } from '../../idempotency.js';
 import type { ProjectRepository } from '../projects/repository.js';

@@ -1,8 +1,8 @@
 /** Org units as entities. Units carry no row-level security: every account may read the tree. */
 import { QueryOrder, raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ORG_KINDS, type OrgKind } from '../../../../domain/schemas.js';
-import { OrgUnitSchema, type OrgUnit } from '../../../../db/entities/org-unit.entity.js';
+import { ORG_KINDS, type OrgKind } from '#domain/schemas.js';
+import { OrgUnitSchema, type OrgUnit } from '#db/entities/org-unit.entity.js';
 
 const KIND_ORDER = `ARRAY[${ORG_KINDS.map((k) => `'${k}'`).join(', ')}]`;
 

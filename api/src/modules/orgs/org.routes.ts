@@ -1,4 +1,4 @@
-import { orgListSchema } from '../../../../domain/schemas.js';
+import { orgListSchema } from '#domain/schemas.js';
 import { defineRoute, type RouteDef } from '../../http.js';
 import type { OrgService } from './org.service.js';
 

@@ -3,12 +3,12 @@
  * the record before and after, in the write's transaction).
  */
 import type { z } from 'zod';
-import { AppError } from '../../../../domain/errors.js';
-import type { OrgKind, orgUnitSchema } from '../../../../domain/schemas.js';
-import type { AuditLog } from '../../../../db/audit.js';
-import type { OrgUnit } from '../../../../db/entities/org-unit.entity.js';
-import type { Orm } from '../../../../db/orm.js';
-import { withEm } from '../../../../db/scope.js';
+import { AppError } from '#domain/errors.js';
+import type { OrgKind, orgUnitSchema } from '#domain/schemas.js';
+import type { AuditLog } from '#db/audit.js';
+import type { OrgUnit } from '#db/entities/org-unit.entity.js';
+import type { Orm } from '#db/orm.js';
+import { withEm } from '#db/scope.js';
 import { actorOf, type SessionUser } from '../auth/session.js';
 import {
   addOrgUnit,

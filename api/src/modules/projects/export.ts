@@ -10,16 +10,16 @@
  */
 import type { Response } from 'express';
 import ExcelJS from 'exceljs';
-import { STAGE_LABELS } from '../../../../domain/lifecycle.js';
-import { formatYuan, sumFen, type Fen } from '../../../../domain/money.js';
+import { STAGE_LABELS } from '#domain/lifecycle.js';
+import { formatYuan, sumFen, type Fen } from '#domain/money.js';
 import {
   FUND_SOURCE_KINDS,
   FUND_SOURCE_LABELS,
   PROJECT_NATURE_LABELS,
   type ProjectDto,
   type ProjectExportQuery,
-} from '../../../../domain/schemas.js';
-import type { Principal } from '../../../../domain/access.js';
+} from '#domain/schemas.js';
+import type { Principal } from '#domain/access.js';
 import type { ProjectRepository } from './repository.js';
 
 export const EXPORT_MAX_ROWS = 100_000;

@@ -2,10 +2,10 @@
  * Reads of the project read model. Every query takes the caller's principal and applies its scope
  * here, in one place: a project outside the scope is never returned (it is as if it did not exist).
  */
-import { isCountyWide, type Principal, type ProjectScope } from '../../../../domain/access.js';
-import { AppError } from '../../../../domain/errors.js';
-import { allowedActions, STAGES, type Stage } from '../../../../domain/lifecycle.js';
-import { fenFromDb } from '../../../../domain/money.js';
+import { isCountyWide, type Principal, type ProjectScope } from '#domain/access.js';
+import { AppError } from '#domain/errors.js';
+import { allowedActions, STAGES, type Stage } from '#domain/lifecycle.js';
+import { fenFromDb } from '#domain/money.js';
 import type {
   AlertDto,
   FundSourceKind,
@@ -15,9 +15,9 @@ import type {
   ProjectListQuery,
   ProjectSortColumn,
   OrgKind,
-} from '../../../../domain/schemas.js';
+} from '#domain/schemas.js';
 import { QueryOrder } from '@mikro-orm/core';
-import type { Orm } from '../../../../db/orm.js';
+import type { Orm } from '#db/orm.js';
 import {
   SYSTEM_SCOPE,
   executeAll,
@@ -27,9 +27,9 @@ import {
   withScopedEm,
   type Statement,
   type Tx,
-} from '../../../../db/scope.js';
-import { OrgUnitSchema } from '../../../../db/entities/org-unit.entity.js';
-import { ProjectSchema } from '../../../../db/entities/project.entity.js';
+} from '#db/scope.js';
+import { OrgUnitSchema } from '#db/entities/org-unit.entity.js';
+import { ProjectSchema } from '#db/entities/project.entity.js';
 
 interface ProjectRow {
   id: string;

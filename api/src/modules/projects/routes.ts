@@ -6,7 +6,7 @@ import {
   projectListQuerySchema,
   projectListSchema,
   transitionSchema,
-} from '../../../../domain/schemas.js';
+} from '#domain/schemas.js';
 import { callerOf, defineRoute, type RouteDef } from '../../http.js';
 import type { ProjectService } from './service.js';
 

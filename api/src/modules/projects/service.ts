@@ -10,18 +10,14 @@ import {
   WorkflowNotFoundError,
   type Client,
 } from '@temporalio/client';
-import { ACTION_LEVEL, canCreateProject, canTakeAction, type Principal } from '../../../../domain/access.js';
-import { AppError } from '../../../../domain/errors.js';
-import { ACTION_LABELS, isAllowed } from '../../../../domain/lifecycle.js';
-import { ledgerAcceptanceGate } from '../../../../db/queries/ledger-gate.js';
-import { adjustmentSourceProblems } from '../../../../db/queries/adjustment-check.js';
-import type { Orm } from '../../../../db/orm.js';
-import { inScope, scopeOf } from '../../../../db/scope.js';
-import {
-  projectWorkflowId,
-  type NewProjectRecord,
-  type TransitionRequest,
-} from '../../../../domain/project-records.js';
+import { ACTION_LEVEL, canCreateProject, canTakeAction, type Principal } from '#domain/access.js';
+import { AppError } from '#domain/errors.js';
+import { ACTION_LABELS, isAllowed } from '#domain/lifecycle.js';
+import { ledgerAcceptanceGate } from '#db/queries/ledger-gate.js';
+import { adjustmentSourceProblems } from '#db/queries/adjustment-check.js';
+import type { Orm } from '#db/orm.js';
+import { inScope, scopeOf } from '#db/scope.js';
+import { projectWorkflowId, type NewProjectRecord, type TransitionRequest } from '#domain/project-records.js';
 import type {
   CreateProjectInput,
   ProjectDetailDto,
@@ -29,9 +25,9 @@ import type {
   ProjectExportQuery,
   ProjectListQuery,
   TransitionInput,
-} from '../../../../domain/schemas.js';
-import { registeredUpdate, transitionUpdates } from '../../../../workflows/project.messages.js';
-import { projectWorkflow } from '../../../../workflows/project.workflow.js';
+} from '#domain/schemas.js';
+import { registeredUpdate, transitionUpdates } from '#workflows/project.messages.js';
+import { projectWorkflow } from '#workflows/project.workflow.js';
 import type { Response } from 'express';
 import { streamProjectsXlsx } from './export.js';
 import { assertSettlementMatches } from './settlement-check.js';

@@ -2,12 +2,12 @@
  * Refuses a 报账 whose settled amount breaks settlement = Σ disbursed ≤ budget, before the Update
  * (see db/queries/settlement-gate.ts for why the workflow cannot check it itself).
  */
-import type { Principal } from '../../../../domain/access.js';
-import { AppError } from '../../../../domain/errors.js';
-import { formatYuan } from '../../../../domain/money.js';
-import type { Orm } from '../../../../db/orm.js';
-import { settlementGate } from '../../../../db/queries/settlement-gate.js';
-import { inScope, scopeOf } from '../../../../db/scope.js';
+import type { Principal } from '#domain/access.js';
+import { AppError } from '#domain/errors.js';
+import { formatYuan } from '#domain/money.js';
+import type { Orm } from '#db/orm.js';
+import { settlementGate } from '#db/queries/settlement-gate.js';
+import { inScope, scopeOf } from '#db/scope.js';
 
 export async function assertSettlementMatches(
   orm: Orm,

@@ -11,8 +11,8 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { AppError, TRANSITION_NOT_ALLOWED } from '../../../../domain/errors.js';
-import { STEP_REJECTED } from '../../../../domain/project-records.js';
+import { AppError, TRANSITION_NOT_ALLOWED } from '#domain/errors.js';
+import { STEP_REJECTED } from '#domain/project-records.js';
 
 class StepTimeout extends Error {}
 

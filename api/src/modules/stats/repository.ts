@@ -5,16 +5,16 @@
  * looks at one dashboard"). Nothing is loaded row by row into the api: the answer's size does not
  * grow with the county, except the two short lists (first items only, with their totals).
  */
-import { ACTION_LEVEL, type Principal } from '../../../../domain/access.js';
-import { allowedActions, STAGES, type Action, type Stage } from '../../../../domain/lifecycle.js';
+import { ACTION_LEVEL, type Principal } from '#domain/access.js';
+import { allowedActions, STAGES, type Action, type Stage } from '#domain/lifecycle.js';
 import {
   type DashboardQuery,
   type DashboardStatsDto,
   type FundSourceKind,
   type OverdueKind,
-} from '../../../../domain/schemas.js';
-import type { Orm } from '../../../../db/orm.js';
-import { inScope, scopeOf } from '../../../../db/scope.js';
+} from '#domain/schemas.js';
+import type { Orm } from '#db/orm.js';
+import { inScope, scopeOf } from '#db/scope.js';
 import { scopeCondition } from '../projects/repository.js';
 
 /** How many projects the two lists (waiting steps, missing progress) show; their totals count all. */

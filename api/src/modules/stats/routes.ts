@@ -1,4 +1,4 @@
-import { dashboardQuerySchema, dashboardStatsSchema } from '../../../../domain/schemas.js';
+import { dashboardQuerySchema, dashboardStatsSchema } from '#domain/schemas.js';
 import { callerOf, defineRoute, type RouteDef } from '../../http.js';
 import type { StatsService } from './service.js';
 

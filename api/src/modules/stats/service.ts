@@ -3,14 +3,14 @@
  * shaped for the api. Money stays bigint from the database's decimal text to the answer's decimal
  * strings, exact at any size; rates are basis points in integers.
  */
-import type { Principal } from '../../../../domain/access.js';
-import { STAGES } from '../../../../domain/lifecycle.js';
+import type { Principal } from '#domain/access.js';
+import { STAGES } from '#domain/lifecycle.js';
 import {
   FUND_SOURCE_KINDS,
   OVERDUE_KINDS,
   type DashboardQuery,
   type DashboardStatsDto,
-} from '../../../../domain/schemas.js';
+} from '#domain/schemas.js';
 import { stepsOf, type StatsRepository } from './repository.js';
 
 /** The current month on the county's clock. */
