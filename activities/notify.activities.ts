@@ -2,7 +2,7 @@
  * The one notification interface the workflows call. A notification names its audience (units,
  * county level, administrators), not people: recipients are resolved here, then every configured
  * channel delivers it. Today the only channel is the in-app inbox; e-mail, SMS and chat channels
- * (the notifications issue) implement `NotificationChannel` and are added to the list.
+ * implement `NotificationChannel` and are added to the list.
  * Idempotent: each channel keys its deliveries on (notification key, recipient).
  */
 import type { AuditLog } from '#db/audit.js';

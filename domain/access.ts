@@ -1,6 +1,6 @@
 /**
- * Who may see and do what (DOMAIN.md §8). Pure rules; the api's repository layer applies the same
- * scope in SQL, and issue 5 adds row-level security in PostgreSQL beneath it.
+ * Who may see and do what (docs/domain.md §8). Pure rules; the api's repository layer applies the same
+ * scope in SQL, and row-level security in PostgreSQL holds it beneath them.
  */
 import type { Action } from './lifecycle.js';
 import type { OrgKind, Role } from './schemas.js';
@@ -70,7 +70,7 @@ export function canCreateProject(p: Principal, departmentId: string): boolean {
 }
 
 /**
- * Each ledger is written only by its level (DOMAIN.md §3): the department ledger by the governing
+ * Each ledger is written only by its level (docs/domain.md §3): the department ledger by the governing
  * department's operator, the implementing-unit ledger by the owner unit's operator, the site ledger
  * by the operator of a village the project lies in.
  */

@@ -1,5 +1,5 @@
 /**
- * Deadlines and the escalation ladder (DOMAIN.md §5). Pure: dates are ISO `YYYY-MM-DD` strings in
+ * Deadlines and the escalation ladder (docs/domain.md §5). Pure: dates are ISO `YYYY-MM-DD` strings in
  * China Standard Time (UTC+8, no daylight saving), and working days come from a function the
  * caller supplies (the worker backs it with the `chinese-days` calendar), so this module stays
  * free of data files and I/O and the workflow never needs the calendar itself.

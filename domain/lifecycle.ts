@@ -1,5 +1,5 @@
 /**
- * The project lifecycle (DOMAIN.md §4): stages, actions and the one transition table that the
+ * The project lifecycle (docs/domain.md §4): stages, actions and the one transition table that the
  * workflow's Update validators, the api and the console all read. Pure data and functions.
  */
 

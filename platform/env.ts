@@ -1,6 +1,6 @@
 /**
  * One typed configuration object, read once from environment variables, each with a safe
- * default. Every variable is listed in the README. Invalid values stop the process with a clear line.
+ * default. Every variable is listed in docs/configuration.md. Invalid values stop the process with a clear line.
  */
 import path from 'node:path';
 import { z } from 'zod';
@@ -85,7 +85,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   return { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
 }
 
-/** The deadline ladder's configuration (DOMAIN.md §5), read by the worker's planning activity. */
+/** The deadline ladder's configuration (docs/domain.md §5), read by the worker's planning activity. */
 export function deadlineConfig(env: Env): DeadlineConfig {
   return {
     enabled: env.DEADLINE_ALERTS === 'on',

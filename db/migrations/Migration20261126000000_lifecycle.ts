@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Deadline ladders (DOMAIN.md §5): one `alert` row per step fired, an in-app inbox for the
+ * Deadline ladders (docs/domain.md §5): one `alert` row per step fired, an in-app inbox for the
  * notification interface, and the negative list (负面清单) that a 约谈 flag feeds.
  * Idempotency lives here: an alert is unique on (project, kind, period, arm, step), an inbox
  * message on (key, user), a negative-list entry on its alert — a retried activity writes nothing twice.

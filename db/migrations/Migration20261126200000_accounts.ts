@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Accounts, scopes and the audit trail (issue 5).
+ * Accounts, scopes and the audit trail.
  *
  * - The application connects with its own role, `sanzhang_app` (the pool does `SET ROLE` on each
  *   new connection). It is neither owner nor superuser, so row-level security applies to it.

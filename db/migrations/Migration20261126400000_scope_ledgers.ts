@@ -17,7 +17,7 @@ const LEDGER_TABLES: Record<string, 'department' | 'implementing' | 'site'> = {
 };
 
 /**
- * Row-level security for the three ledgers (issue 5 over issue 4): a ledger row is readable in
+ * Row-level security for the three ledgers: a ledger row is readable in
  * its project's scope and writable only by the level that keeps that ledger — checked by
  * PostgreSQL itself (`app_may_write_ledger`), beneath the service's `canWriteLedger`.
  *

@@ -1,5 +1,5 @@
 /**
- * The acceptance gate (DOMAIN.md §4, stage 7): 建档资料不完善不予竣工验收. Acceptance is refused
+ * The acceptance gate (docs/domain.md §4, stage 7): 建档资料不完善不予竣工验收. Acceptance is refused
  * while any ledger lacks an item due by completion, or a required archive document of a stage up
  * to completion is missing. Pure reads, in the caller's scope; the project service asks it before
  * the `inspect` Update, and the refusal lists every gap.

@@ -1,5 +1,5 @@
 /**
- * The 报账 gate: settlement = Σ disbursed ≤ budget (DOMAIN.md, money invariants). The 报账 step
+ * The 报账 gate: settlement = Σ disbursed ≤ budget (docs/domain.md, money invariants). The 报账 step
  * carries the settled amount in its payload, and the workflow cannot read the ledgers (an Update
  * validator is synchronous), so the project service asks this before the `reimburse` Update: a
  * refused amount leaves no trace, as with the acceptance gate. Disbursements are refused once a

@@ -1,5 +1,5 @@
 /**
- * The three ledgers (三账, DOMAIN.md §3). The files beside this one hold their input and output
+ * The three ledgers (三账, docs/domain.md §3). The files beside this one hold their input and output
  * schemas, the write contract, completeness per ledger and cross-ledger reconciliation. Pure: the
  * api loads the facts, these modules judge them, so the console, the detail table and the
  * acceptance gate agree.

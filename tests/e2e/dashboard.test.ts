@@ -1,5 +1,5 @@
 /**
- * Acceptance point 1 of the console issue: the county leader's dashboard figures equal the
+ * The county leader's dashboard figures equal the
  * database's. The leader logs in through the form; the figures on screen (total budget, money per
  * fund source, disbursement rate, overdue deadlines per responsible unit) are compared with SQL run
  * directly against the database by this test, for every year and for one year chosen on the page

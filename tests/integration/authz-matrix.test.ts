@@ -1,5 +1,5 @@
 /**
- * Acceptance of the accounts issue: every account × every route × a project in and out of its
+ * The authorization matrix: every account × every route × a project in and out of its
  * scope answers as domain/access.ts says — zero leaks — and a query account changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

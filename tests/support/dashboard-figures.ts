@@ -1,6 +1,6 @@
 /**
  * The dashboard's figures computed straight from the database, written independently of the api's
- * statistics code: the scope is spelled out here in SQL from DOMAIN.md §8 (county: everything;
+ * statistics code: the scope is spelled out here in SQL from docs/domain.md §8 (county: everything;
  * department: governs or owns; township: owns or a village of it; village: lies in it), and every
  * sum is PostgreSQL's over the raw tables, connected as the database owner (no row-level security).
  * The same figures with no scope condition at all, in an account's scope as the application role,

@@ -1,4 +1,4 @@
-/** docker-compose.yml and the Dockerfile describe the production-like deployment the README promises. */
+/** docker-compose.yml and the Dockerfile describe the production-like deployment docs/operations.md describes. */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';

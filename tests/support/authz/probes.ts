@@ -115,7 +115,7 @@ export const PROBES: Record<string, Probe> = {
   },
 };
 
-// ── ledgers, archives, imports (issue 4) ──
+// ── ledgers, archives, imports ──
 const VILLAGE: Record<Obj, string> = { A: 'xqz-btc', B: 'mbz-ljc' };
 const ledger = (path: string, body: (o: Obj, n: number) => unknown): Probe => ({
   perObject: true,

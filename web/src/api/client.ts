@@ -201,7 +201,7 @@ function qs(params: Record<string, unknown>): string {
 const userPath = (id: string) => `/api/admin/users/${encodeURIComponent(id)}`;
 const projectPath = (id: string) => `/api/projects/${encodeURIComponent(id)}`;
 
-// ── project page: ledgers, archives, detail table, alerts (issue 6, console-page) ──────────────
+// ── project page: ledgers, archives, detail table, alerts ─────────────────────────────────────────
 
 export type { LedgersDto, ArchiveDocumentDto, ArchiveRequirement, DetailTable, AlertDto };
 export type ProjectArchivesDto = z.infer<typeof projectArchivesSchema>;

@@ -72,7 +72,7 @@ export function createArchiveService(deps: {
           'FORBIDDEN',
           '只能为本级填写的台账上传档案资料 (only the level that writes this ledger)',
         );
-      // A cancelled project takes no writes of any kind, documents included (README: 终止).
+      // A cancelled project takes no writes of any kind, documents included (docs/ledgers.md: 终止).
       if (p.stage === 'cancelled') throw cancelled();
       if (bytes.length > deps.maxBytes)
         throw new AppError('PAYLOAD_TOO_LARGE', `文件超过 ${deps.maxBytes} 字节 (file too large)`);

@@ -1,7 +1,7 @@
 /**
  * Where archive files live. The database holds each file's SHA-256; the storage holds the bytes
  * under an opaque key. Filesystem by default (under DATA_DIR/archives); an S3-compatible adapter
- * implements the same three calls (see README: "Archive storage").
+ * implements the same three calls (see docs/configuration.md, `ARCHIVE_STORAGE`).
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';

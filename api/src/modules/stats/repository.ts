@@ -1,7 +1,7 @@
 /**
  * The county dashboard's figures, computed by PostgreSQL (sums, counts, groups) over the caller's
  * scope only: the projects repository's scope condition in every query, and every query inside
- * `inScope`, so row-level security limits the rows beneath it (DOMAIN.md §10: "a county leader
+ * `inScope`, so row-level security limits the rows beneath it (docs/domain.md §10: "a county leader
  * looks at one dashboard"). Nothing is loaded row by row into the api: the answer's size does not
  * grow with the county, except the two short lists (first items only, with their totals).
  */
