@@ -7,6 +7,7 @@
  * a step already recorded. A seq taken by another request is reported back (`conflict`), never
  * taken for this step.
  */
+import { historyInsert } from '#db/writes/project-history.js';
 import chineseDays from 'chinese-days';
 import type { AuditLog } from '#db/audit.js';
 import type { Orm } from '#db/orm.js';
@@ -49,18 +50,16 @@ export function createDeadlineActivities({
 }: DeadlineActivityDeps) {
   /** One fired step: nothing when it is recorded already (an earlier attempt wrote it). */
   async function writeAlert(em: Tx, a: AlertRecord): Promise<StepOutcome> {
-    const inserted = await em.execute(
-      `INSERT INTO project_history (project_id, seq, action, from_stage, to_stage, actor_id, actor_name, at, payload, request_id)
-       VALUES (?, ?, 'alert', ?, ?, NULL, ?, ?, ?::jsonb, ?::text)
-       ON CONFLICT DO NOTHING RETURNING id`,
-      [
-        a.projectId,
-        a.seq,
-        a.stage,
-        a.stage,
-        SYSTEM_ACTOR.name,
-        a.at,
-        JSON.stringify({
+    const history = historyInsert(
+      {
+        projectId: a.projectId,
+        seq: a.seq,
+        action: 'alert',
+        fromStage: a.stage,
+        toStage: a.stage,
+        actor: { id: null, name: SYSTEM_ACTOR.name },
+        at: a.at,
+        payload: {
           kind: a.kind,
           period: a.period,
           step: a.step,
@@ -68,11 +67,12 @@ export function createDeadlineActivities({
           daysLate: a.daysLate,
           arm: a.arm,
           label: `${LADDER_STEP_LABELS[a.step].zh}：${DEADLINE_LABELS[a.kind].zh}`,
-        }),
-        a.requestId ?? null,
-      ],
-      'all',
+        },
+        requestId: a.requestId,
+      },
+      'any',
     );
+    const inserted = await em.execute(history.sql, history.params, 'all');
     if (inserted.length === 0) return alreadyThere(em, a);
     const rows = await em.execute<{ id: string }[]>(
       `INSERT INTO alert (project_id, kind, period, arm, step, due_date, step_date, days_late,

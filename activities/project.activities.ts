@@ -5,6 +5,7 @@
  * activity writes nothing twice and a row of another request never makes a step look done.
  * A write PostgreSQL refuses for its data fails non-retryable (write-errors.ts).
  */
+import { historyInsert } from '#db/writes/project-history.js';
 import type { AuditEntry, AuditLog } from '#db/audit.js';
 import type { Orm } from '#db/orm.js';
 import { SYSTEM_SCOPE, executeAll, inScope, type Statement } from '#db/scope.js';
@@ -89,7 +90,7 @@ export function createProjectActivities({ orm, audit }: ProjectActivityDeps) {
           'run',
         );
       }
-      const history = historyInsert({
+      const history = stepHistory({
         projectId: p.id,
         seq: 0,
         action: 'create',
@@ -137,7 +138,7 @@ export function createProjectActivities({ orm, audit }: ProjectActivityDeps) {
       if (seen) return seen;
       // 调项 keeps what it changed: the history row carries the values before and after.
       const payload = changes ? { ...r.payload, ...beforeAfter(current![0] as CurrentValues, r) } : r.payload;
-      const writes: Statement[] = [historyInsert({ ...r, payload })];
+      const writes: Statement[] = [stepHistory({ ...r, payload })];
       const sets = ['stage = ?', 'stage_seq = ?', 'updated_at = ?'];
       const params: unknown[] = [r.toStage, r.seq, r.at];
       if (adj?.name !== undefined) {
@@ -314,23 +315,4 @@ function beforeAfter(row: CurrentValues, r: TransitionRecord): { before: unknown
   return { before, after };
 }
 
-function historyInsert(r: TransitionRecord): Statement {
-  return {
-    sql: `INSERT INTO project_history (project_id, seq, action, from_stage, to_stage, actor_id, actor_name, at, payload, request_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::text)
-     ON CONFLICT (project_id, seq) DO NOTHING`,
-    params: [
-      r.projectId,
-      r.seq,
-      r.action,
-      r.fromStage,
-      r.toStage,
-      r.actor.id,
-      r.actor.name,
-      r.at,
-      JSON.stringify(r.payload),
-      r.requestId ?? null,
-    ],
-    prepare: true,
-  };
-}
+const stepHistory = (r: TransitionRecord): Statement => historyInsert(r, 'seq');

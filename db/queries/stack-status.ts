@@ -9,6 +9,7 @@
  *   is still being seeded.
  */
 import type { Orm } from '../orm.js';
+import { metaPut } from '../writes/app-meta.js';
 
 export const HEARTBEAT_EVERY_MS = 2000;
 /** Three missed beats: a busy machine delays a beat, it does not skip three. */
@@ -19,12 +20,8 @@ const beatPrefix = (taskQueue: string) => `worker.heartbeat.${taskQueue}.`;
 
 export async function writeHeartbeat(orm: Orm, taskQueue: string, identity: string): Promise<void> {
   const em = orm.em.fork();
-  await em.execute(
-    `INSERT INTO app_meta (key, value, updated_at) VALUES (?, ?::jsonb, now())
-     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
-    [beatKey(taskQueue, identity), JSON.stringify({ taskQueue, identity })],
-    'run',
-  );
+  const beat = metaPut(beatKey(taskQueue, identity), { taskQueue, identity });
+  await em.execute(beat.sql, beat.params, 'run');
   // Rows of workers that died long ago (another pid, another container) are of no use.
   await em.execute(
     `DELETE FROM app_meta WHERE starts_with(key, ?) AND updated_at < now() - interval '1 hour'`,
@@ -63,12 +60,8 @@ const PROGRESS_KEY = 'demo_seed.progress';
 const SEEDED_KEY = 'demo_seed';
 
 export async function writeSeedProgress(orm: Orm, p: SeedProgress): Promise<void> {
-  await orm.em.fork().execute(
-    `INSERT INTO app_meta (key, value, updated_at) VALUES (?, ?::jsonb, now())
-       ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
-    [PROGRESS_KEY, JSON.stringify(p)],
-    'run',
-  );
+  const put = metaPut(PROGRESS_KEY, p);
+  await orm.em.fork().execute(put.sql, put.params, 'run');
 }
 
 /**

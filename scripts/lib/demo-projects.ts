@@ -16,6 +16,7 @@ import { ACTION_LEVEL } from '#domain/access.js';
 import { ACTION_LABELS, PROGRESS_ORDER, stageRank, type Stage } from '#domain/lifecycle.js';
 import type { AuditLog } from '#db/audit.js';
 import type { Orm } from '#db/orm.js';
+import { metaPut } from '#db/writes/app-meta.js';
 import { DEMO_PROJECTS, type DemoProject } from '#db/seed/demo-county.js';
 import type { ProjectStateView } from '#domain/project-records.js';
 import { getProjectStateQuery } from '#workflows/project.messages.js';
@@ -218,13 +219,8 @@ export async function seedDemoProjects(deps: SeedProjectsDeps): Promise<number> 
         () => files.complete(p.code, s, { seed, ...(from ? { after: from } : {}) }),
         false,
       );
-      await deps.orm.em
-        .fork()
-        .execute(
-          `INSERT INTO app_meta (key, value) VALUES (?, ?::jsonb) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
-          [key, JSON.stringify({ stage: s })],
-          'run',
-        );
+      const reached = metaPut(key, { stage: s });
+      await deps.orm.em.fork().execute(reached.sql, reached.params, 'run');
       after = s;
     }
   }

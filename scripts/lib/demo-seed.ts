@@ -6,6 +6,7 @@
  */
 import type { AuditLog } from '#db/audit.js';
 import type { Orm } from '#db/orm.js';
+import { metaPutOnce } from '#db/writes/app-meta.js';
 import { DEMO_UNITS } from '#db/seed/demo-county.js';
 import { hashPassword } from '#api/modules/auth/password.js';
 
@@ -90,11 +91,6 @@ export async function seedOrgsAndUsers(
 }
 
 export async function markDemoSeeded(orm: Orm): Promise<void> {
-  await orm.em
-    .fork()
-    .execute(
-      `INSERT INTO app_meta (key, value) VALUES (?, ?::jsonb) ON CONFLICT (key) DO NOTHING`,
-      [SEEDED_KEY, JSON.stringify({ at: new Date().toISOString() })],
-      'run',
-    );
+  const mark = metaPutOnce(SEEDED_KEY, { at: new Date().toISOString() });
+  await orm.em.fork().execute(mark.sql, mark.params, 'run');
 }
