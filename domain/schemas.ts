@@ -1,6 +1,9 @@
 /**
  * The API contract: request and response schemas, used by the api (validation), the OpenAPI
  * document, the console's typed client and the tests. One definition of each shape.
+ *
+ * Long on purpose: it is the one table of the API's shapes, read top to bottom next to the OpenAPI
+ * document; the ledger shapes already live in domain/ledgers/.
  */
 import { z } from 'zod';
 import { ACTIONS, IMPLEMENTATION_METHODS, STAGES } from './lifecycle.js';

@@ -13,6 +13,8 @@
  *
  * For each page it also reports sideways overflow on the phone and any raw i18n key on screen,
  * and exits non-zero if it finds either, so a look at the pictures starts from a clean page.
+ *
+ * Long because it is a list of pages and the clicks that reach each one.
  */
 import fs from 'node:fs';
 import os from 'node:os';

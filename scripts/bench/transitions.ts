@@ -10,6 +10,9 @@
  *
  *   npm run bench:transitions -- [projects=40]
  *   BENCH_PROJECTS=40 BENCH_ROUNDS=3 TEMPORAL_CLI_PATH=… npm run bench:transitions
+ *
+ * Long because both sides of the comparison (platform and floor), their processes and the report
+ * live together, so that the two are measured the same way.
  */
 import fs from 'node:fs';
 import http from 'node:http';

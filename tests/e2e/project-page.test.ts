@@ -2,6 +2,9 @@
  * The project page's ledgers, detail table and archives, and the village operator's phone flow, in
  * a real browser against the real api, PostgreSQL and Temporal. What the browser did is checked in
  * the database with direct SQL.
+ *
+ * Long because its cases share one browser, one stack and one project whose state each case builds
+ * on; splitting would start the stack once per file.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';

@@ -1,4 +1,7 @@
-/** Accounts: lockout and rate limiting, password policy, forced change, session revocation, TOTP, administration. */
+/**
+ * Accounts: lockout and rate limiting, password policy, forced change, session revocation, TOTP, administration.
+ * Long because every case logs in to the same stack's accounts; one file keeps one stack.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newTotpSecret, totpAt, totpStepAt } from '#api/modules/auth/totp.js';
 import { TEST_PASSWORD } from '../support/constants.js';

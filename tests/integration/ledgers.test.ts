@@ -1,6 +1,8 @@
 /**
  * The three ledgers over HTTP: each written only by its level, completeness shown, and every money
  * invariant refused twice — with 422 at the api, and by a constraint when SQL goes around the api.
+ *
+ * Long because each ledger's cases build on the same project's money state; one file keeps one stack.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aProject } from '../support/builders.js';

@@ -1,6 +1,9 @@
 /**
  * Reads of the project read model. Every query takes the caller's principal and applies its scope
  * here, in one place: a project outside the scope is never returned (it is as if it did not exist).
+ *
+ * Long because the list, the detail, the export and the step's lookups share one scope condition
+ * and one set of columns; split it by read (list and export, detail) when it grows further.
  */
 import { isCountyWide, type Principal, type ProjectScope } from '#domain/access.js';
 import { AppError } from '#domain/errors.js';
