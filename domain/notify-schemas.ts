@@ -1,0 +1,167 @@
+/**
+ * The API contract of notifications: the in-app inbox, a user's own delivery settings, and the
+ * administrator's delivery log, channel status and template previews. The facts a notification
+ * carries are here too: templates render them per channel and language, so no channel parses a
+ * sentence written for another.
+ */
+import { z } from 'zod';
+import { DEADLINE_KINDS, LADDER_STEPS } from './deadlines.js';
+import { safeString } from './schemas.js';
+
+/** What a notification is about, as data (rendered by `domain/notifications/templates.ts`). */
+export const notificationFactsSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('deadline'),
+    projectId: z.uuid(),
+    projectCode: z.string(),
+    projectName: z.string(),
+    deadline: z.enum(DEADLINE_KINDS),
+    /** The month of a monthly progress deadline (YYYY-MM), else empty. */
+    period: z.string(),
+    dueDate: z.string(),
+    step: z.enum(LADDER_STEPS),
+    daysLate: z.number().int(),
+    /** Earlier steps of the same ladder that came due together and are announced by this one. */
+    earlierSteps: z.array(z.enum(LADDER_STEPS)),
+  }),
+  /** Free text written by a person (a notice, a message between units). */
+  z.object({ kind: z.literal('text'), title: z.string(), body: z.string(), path: z.string().nullable() }),
+]);
+export type NotificationFacts = z.infer<typeof notificationFactsSchema>;
+
+export const SEVERITIES = ['info', 'warning', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+// ── inbox ──────────────────────────────────────────────────────────────────────────────────────
+
+export const inboxQuerySchema = z.object({
+  unread: z.enum(['true', 'false']).optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export const inboxMessageSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  body: z.string(),
+  severity: z.enum(SEVERITIES),
+  category: z.string(),
+  projectId: z.uuid().nullable(),
+  projectCode: z.string().nullable(),
+  /** Where the message leads in the console (a path such as /projects/<id>), or null. */
+  link: z.string().nullable(),
+  createdAt: z.string(),
+  readAt: z.string().nullable(),
+});
+export type InboxMessageDto = z.infer<typeof inboxMessageSchema>;
+
+export const inboxListSchema = z.object({
+  items: z.array(inboxMessageSchema),
+  total: z.number().int(),
+  unread: z.number().int(),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+});
+export const inboxUnreadSchema = z.object({ unread: z.number().int() });
+
+// ── a user's own settings ────────────────────────────────────────────────────────────────────
+
+const email = safeString()
+  .trim()
+  .max(254)
+  .pipe(z.email({ error: '电子邮箱格式不正确' }));
+/** A mainland mobile number: 11 digits starting with 1, optionally +86. */
+const phone = safeString()
+  .trim()
+  .regex(/^(\+86)?1\d{10}$/, { error: '手机号应为 11 位数字（可带 +86）' });
+
+export const notificationSettingsSchema = z.object({
+  email: email.nullable(),
+  phone: phone.nullable(),
+  /** Which outside channels this user wants (the inbox always gets everything). */
+  channels: z.object({ email: z.boolean(), sms: z.boolean() }),
+  /** Reminders (not overdue, escalation or 约谈) by e-mail once a day instead of one by one. */
+  digest: z.boolean(),
+});
+export type NotificationSettingsDto = z.infer<typeof notificationSettingsSchema>;
+
+// ── the administrator's view ─────────────────────────────────────────────────────────────────
+
+export const DELIVERY_CHANNELS = ['email', 'sms', 'dingtalk', 'wecom', 'outbox'] as const;
+/**
+ * queued: waiting for its time, its rate limit or a retry; sending: claimed by a dispatcher;
+ * sent; failed: will not be tried again (non-retryable refusal or attempts exhausted); unknown:
+ * the dispatcher died during the vendor call, so it is not resent by itself (SMS vendors are
+ * not idempotent): an administrator looks and may resend.
+ */
+export const DELIVERY_STATUSES = ['queued', 'sending', 'sent', 'failed', 'unknown'] as const;
+
+export const deliveryQuerySchema = z.object({
+  channel: z.enum(DELIVERY_CHANNELS).optional(),
+  status: z.enum(DELIVERY_STATUSES).optional(),
+  /** Matches the notification key, the title or the address. */
+  q: safeString().trim().max(100).optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(200).default(20),
+});
+
+export const deliverySchema = z.object({
+  id: z.uuid(),
+  notificationKey: z.string(),
+  channel: z.enum(DELIVERY_CHANNELS),
+  /** The account it is for, or null for a chat robot (then `address` is the robot's name). */
+  recipient: z.object({ username: z.string(), displayName: z.string() }).nullable(),
+  /** Masked for phone numbers and e-mail addresses (138****5678, z***@example.cn). */
+  address: z.string(),
+  title: z.string(),
+  severity: z.enum(SEVERITIES),
+  status: z.enum(DELIVERY_STATUSES),
+  attempts: z.number().int(),
+  /** Not sent before this instant (quiet hours, the daily digest, a retry's back-off). */
+  notBefore: z.string(),
+  vendorId: z.string().nullable(),
+  lastErrorCode: z.string().nullable(),
+  lastError: z.string().nullable(),
+  createdAt: z.string(),
+  sentAt: z.string().nullable(),
+});
+export const deliveryListSchema = z.object({
+  items: z.array(deliverySchema),
+  total: z.number().int(),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+});
+export const deliveryAttemptSchema = z.object({
+  no: z.number().int(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  outcome: z.enum(['sent', 'retry', 'failed', 'unknown']).nullable(),
+  vendorId: z.string().nullable(),
+  errorCode: z.string().nullable(),
+  errorMessage: z.string().nullable(),
+});
+export const deliveryDetailSchema = deliverySchema.extend({ attemptLog: z.array(deliveryAttemptSchema) });
+
+export const channelStatusSchema = z.object({
+  channels: z.array(
+    z.object({
+      name: z.enum(['inbox', ...DELIVERY_CHANNELS]),
+      live: z.boolean(),
+      /** What it sends through, without secrets (e.g. "smtp://mail.example.cn:25", "aliyun", robot names). */
+      detail: z.string(),
+    }),
+  ),
+});
+
+export const templatePreviewQuerySchema = z.object({
+  deadline: z.enum(DEADLINE_KINDS).default('start'),
+  step: z.enum(LADDER_STEPS).default('overdue'),
+  locale: z.enum(['zh-CN', 'en']).default('zh-CN'),
+});
+export const templatePreviewSchema = z.object({
+  subject: z.string(),
+  text: z.string(),
+  markdown: z.string(),
+  link: z.string().nullable(),
+  sms: z.object({ templateCode: z.string(), params: z.record(z.string(), z.string()) }).nullable(),
+});
