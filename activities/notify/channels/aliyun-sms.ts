@@ -93,8 +93,14 @@ export function aliyunVerdict(code: string, message = '', httpStatus?: number): 
   return { retryable: false };
 }
 
-// The package is CommonJS with `exports.default = Client`: under ESM the default import is the module object.
-const ClientClass = Dysmsapi.default;
+// The package is CommonJS with `exports.default = Client`: Node's ESM loader hands over the module
+// object (the class is its .default), a bundler's interop (vitest) the class itself.
+type ClientClassType = typeof Dysmsapi.default;
+const loaded: unknown = Dysmsapi;
+const ClientClass: ClientClassType =
+  typeof loaded === 'function'
+    ? (loaded as ClientClassType)
+    : (loaded as { default: ClientClassType }).default;
 type SmsClient = InstanceType<typeof ClientClass>;
 
 export function createAliyunSmsAdapter(cfg: AliyunSmsConfig & { timeoutMs?: number }): ChannelAdapter {
