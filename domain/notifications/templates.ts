@@ -94,6 +94,8 @@ function renderDeadline(
   const late = f.daysLate > 0;
   // A reminder comes before the date: what is due and when; later steps: what is late and by how much.
   const issue = late ? `${pick(DEADLINE_LABELS[f.deadline])}${periodSuffix}` : `${due}${periodSuffix}`;
+  // Late: the date in brackets after what is late; a reminder's issue is the date itself.
+  const dueNote = late ? (zh ? `（${due}）` : ` (${due})`) : '';
   const status = daysPhrase(f.daysLate, zh);
   const todo = pick(action(f.deadline, f.period));
   const consequence = CONSEQUENCES[f.step];
@@ -109,7 +111,7 @@ function renderDeadline(
   const lines = zh
     ? [
         `项目：${project}`,
-        `事项：${issue}（${due}）`,
+        `事项：${issue}${dueNote}`,
         `状态：${step}，${status}`,
         consequence?.zh,
         `${todo}。`,
@@ -118,7 +120,7 @@ function renderDeadline(
       ]
     : [
         `Project: ${project}`,
-        `Issue: ${issue} (${due})`,
+        `Issue: ${issue}${dueNote}`,
         `Status: ${step}, ${status}`,
         consequence?.en,
         `${todo}.`,
@@ -127,7 +129,7 @@ function renderDeadline(
       ];
   const md = [
     `### ${zh ? `【${step}】` : `[${capitalise(step)}] `}${escapeMd(project)}`,
-    `**${escapeMd(issue)}**${zh ? '，' : ', '}${status}${zh ? `（${due}）` : ` (${due})`}`,
+    `**${escapeMd(issue)}**${zh ? '，' : ', '}${status}${dueNote}`,
     consequence ? pick(consequence) : undefined,
     `${todo}${zh ? '。' : '.'}`,
     earlier ? (zh ? `> 一并包含：${earlier}` : `> Also covers: ${earlier}`) : undefined,
