@@ -41,6 +41,18 @@ import { createLedgerRepository } from './modules/ledgers/repository.js';
 import { createLedgerService } from './modules/ledgers/service.js';
 import { createLedgerWrites } from './modules/ledgers/write-service.js';
 import { buildOpenApi } from './openapi.js';
+import { createAttachmentRepository } from './modules/attachments/repository.js';
+import { attachmentRoutes } from './modules/attachments/routes.js';
+import { createAttachmentService } from './modules/attachments/service.js';
+import { createMessageRepository } from './modules/messages/repository.js';
+import { messageRoutes } from './modules/messages/routes.js';
+import { createMessageService } from './modules/messages/service.js';
+import { createNoticeRepository } from './modules/notices/repository.js';
+import { noticeRoutes } from './modules/notices/routes.js';
+import { createNoticeService } from './modules/notices/service.js';
+import { createPolicyRepository } from './modules/policies/repository.js';
+import { policyRoutes } from './modules/policies/routes.js';
+import { createPolicyService } from './modules/policies/service.js';
 
 export interface AppDeps {
   orm: Orm;
@@ -95,6 +107,12 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     login: { maxFailures: 5, lockMinutes: 15, ipLimitPerMinute: 30, ...deps.login },
   });
   const orgs = createOrgService({ orm: deps.orm, audit: deps.audit });
+  const files = {
+    maxBytes: deps.archiveMaxBytes ?? 20 * 1024 * 1024,
+    storage:
+      deps.archiveStorage ??
+      createFsArchiveStorage(path.join(path.resolve(deps.dataDir ?? 'data'), 'archives')),
+  };
   const routes: RouteDef[] = [
     ...healthRoutes({
       orm: deps.orm,
@@ -109,7 +127,8 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     ...adminRoutes(createAccountAdminService({ orm: deps.orm, audit: deps.audit }), orgs),
     ...orgRoutes(orgs),
     ...projectRoutes(projects),
-    ...ledgerModule(deps, projectRepo, projects),
+    ...ledgerModule(deps, projectRepo, projects, files),
+    ...bulletinModule(deps, files),
     ...statsRoutes(createStatsService({ repo: createStatsRepository(deps.orm) })),
   ];
   const openapi = buildOpenApi(
@@ -196,6 +215,7 @@ function ledgerModule(
   deps: AppDeps,
   projectRepo: ReturnType<typeof createProjectRepository>,
   projects: ReturnType<typeof createProjectService>,
+  files: StoredFiles,
 ): RouteDef[] {
   const ledgerRepo = createLedgerRepository(deps.orm);
   const ledgers = createLedgerService({ repo: ledgerRepo, projects: projectRepo });
@@ -206,10 +226,7 @@ function ledgerModule(
     audit: deps.audit,
     ledgers,
   });
-  const maxBytes = deps.archiveMaxBytes ?? 20 * 1024 * 1024;
-  const storage =
-    deps.archiveStorage ??
-    createFsArchiveStorage(path.join(path.resolve(deps.dataDir ?? 'data'), 'archives'));
+  const { maxBytes, storage } = files;
   const archives = createArchiveService({
     orm: deps.orm,
     repo: createArchiveRepository(deps.orm),
@@ -233,6 +250,30 @@ function ledgerModule(
       }),
       { projects, ledgers },
     ),
+  ];
+}
+
+/** Where uploaded files go (archive documents and bulletin attachments alike), and how large one may be. */
+interface StoredFiles {
+  storage: ArchiveStorage;
+  maxBytes: number;
+}
+
+/** 通知公告, 政策法规 and 网络寻呼, and the attachments they share. */
+function bulletinModule(deps: AppDeps, files: StoredFiles): RouteDef[] {
+  const attachments = createAttachmentService({
+    orm: deps.orm,
+    repo: createAttachmentRepository(deps.orm),
+    audit: deps.audit,
+    log: deps.log,
+    ...files,
+  });
+  const common = { orm: deps.orm, audit: deps.audit, attachments };
+  return [
+    ...attachmentRoutes(attachments, files.maxBytes),
+    ...noticeRoutes(createNoticeService({ ...common, repo: createNoticeRepository(deps.orm) })),
+    ...policyRoutes(createPolicyService({ ...common, repo: createPolicyRepository(deps.orm) })),
+    ...messageRoutes(createMessageService({ ...common, repo: createMessageRepository(deps.orm) })),
   ];
 }
 

@@ -95,6 +95,17 @@ export type Access =
    * the projects it may read: application condition and row-level security). Console-dash.
    */
   | 'scope.read'
+  /** Notices and policies: written by the county offices' operators and supervisors, and administrators. */
+  | 'bulletin.publish'
+  /** Messages and attachments: every account but a query account (查询). */
+  | 'bulletin.write'
+  /** One notice: its author's unit, the units it is addressed to, county-wide accounts. */
+  | 'notice.read'
+  /** Who has read a notice: county-wide accounts among its readers. */
+  | 'notice.receipts'
+  /** One thread: the accounts of its participant units; `thread.write` also not a query account. */
+  | 'thread.read'
+  | 'thread.write'
   | 'admin';
 
 export interface RouteContext<B, Q> {

@@ -16,6 +16,12 @@ import {
   isCountyWide,
   type Principal,
 } from '#domain/access.js';
+import {
+  canPublishBulletin,
+  canReadNotice,
+  canWriteMessages,
+  isThreadMember,
+} from '#domain/bulletin-schemas.js';
 import { ProjectSchema } from '#db/entities/project.entity.js';
 import { executeAll, inScope, scopeOf, SYSTEM_SCOPE, withScopedEm, type Tx } from '#db/scope.js';
 import {
@@ -353,5 +359,149 @@ describe('row-level security alone', () => {
     expect(Number(all[0]!.n)).toBeGreaterThanOrEqual(2);
     const stage = await stack.db.query('SELECT stage FROM project WHERE id = $1', [ctx.projects.B.id]);
     expect(stage.rows[0].stage).toBe('underway');
+  });
+});
+
+describe('row-level security alone: notices, policies, threads and their attachments', () => {
+  /** The matrix's notices and threads (A and B), and whoever wrote rows of them, as the owner sees them. */
+  const bulletinRows = async () => ({
+    notices: [ctx.bulletin.A.notice, ctx.bulletin.B.notice],
+    threads: [ctx.bulletin.A.thread, ctx.bulletin.B.thread],
+  });
+
+  it('shows each account exactly the notices, receipts, threads, messages and attachments its unit may read', async () => {
+    const { notices, threads } = await bulletinRows();
+    // A receipt of each side's township, and a message of each side's department: rows to see or not.
+    for (const o of OBJECTS) {
+      const { notice, thread } = ctx.bulletin[o];
+      await stack.db.query(
+        `INSERT INTO notice_receipt (notice_id, user_id, unit_id)
+         SELECT $1, u.id, u.org_unit_id FROM app_user u WHERE u.org_unit_id = $2 ON CONFLICT DO NOTHING`,
+        [notice.id, notice.recipientUnitIds[1]],
+      );
+      await stack.db.query(
+        `INSERT INTO message_receipt (message_id, user_id, unit_id)
+         SELECT m.id, u.id, u.org_unit_id FROM message m, app_user u WHERE m.thread_id = $1 AND u.org_unit_id = $2
+         ON CONFLICT DO NOTHING`,
+        [thread.id, thread.unitIds[1]],
+      );
+    }
+    for (const { username, principal } of accounts) {
+      const [n, rcpt, rcptUnits, t, m, mr, att, pol] = await probe(principal, (tx) =>
+        executeAll(tx, [
+          {
+            sql: 'SELECT id FROM notice WHERE id = ANY(ARRAY[?]::uuid[]) ORDER BY id',
+            params: [notices.map((x) => x.id)],
+          },
+          {
+            sql: 'SELECT DISTINCT notice_id AS id FROM notice_recipient WHERE notice_id = ANY(ARRAY[?]::uuid[]) ORDER BY 1',
+            params: [notices.map((x) => x.id)],
+          },
+          {
+            sql: 'SELECT DISTINCT unit_id AS id FROM notice_receipt WHERE notice_id = ANY(ARRAY[?]::uuid[]) ORDER BY 1',
+            params: [notices.map((x) => x.id)],
+          },
+          {
+            sql: 'SELECT id FROM message_thread WHERE id = ANY(ARRAY[?]::uuid[]) ORDER BY id',
+            params: [threads.map((x) => x.id)],
+          },
+          {
+            sql: 'SELECT DISTINCT thread_id AS id FROM message WHERE thread_id = ANY(ARRAY[?]::uuid[]) ORDER BY 1',
+            params: [threads.map((x) => x.id)],
+          },
+          {
+            sql: 'SELECT count(*)::int AS n FROM message_receipt r JOIN message m ON m.id = r.message_id WHERE m.thread_id = ANY(ARRAY[?]::uuid[])',
+            params: [threads.map((x) => x.id)],
+          },
+          {
+            sql: 'SELECT id FROM bulletin_attachment WHERE id = ANY(ARRAY[?]::uuid[]) ORDER BY id',
+            params: [[...notices, ...threads].map((x) => x.attachmentId)],
+          },
+          { sql: 'SELECT id FROM policy_document WHERE id = ?', params: [ctx.bulletin.policy.id] },
+        ]),
+      );
+      const ids = (rows: unknown[] | undefined) => (rows as { id: string }[]).map((r) => r.id);
+      const readableNotices = notices.filter((x) => canReadNotice(principal, x));
+      const memberThreads = threads.filter((x) => isThreadMember(principal, x));
+      expect(ids(n), `${username} reads notices`).toEqual(readableNotices.map((x) => x.id).sort());
+      expect(ids(rcpt), `${username} reads recipients`).toEqual(readableNotices.map((x) => x.id).sort());
+      // Receipts: every one to county-wide accounts, else only the unit's own.
+      const wantUnits = readableNotices
+        .map((x) => x.recipientUnitIds[1]!)
+        .filter((u) => isCountyWide(principal) || u === principal.orgUnitId);
+      expect(ids(rcptUnits), `${username} reads receipts`).toEqual([...new Set(wantUnits)].sort());
+      expect(ids(t), `${username} reads threads`).toEqual(memberThreads.map((x) => x.id).sort());
+      expect(ids(m), `${username} reads messages`).toEqual(memberThreads.map((x) => x.id).sort());
+      expect((mr as { n: number }[])[0]!.n > 0, `${username} reads message receipts`).toBe(
+        memberThreads.length > 0,
+      );
+      expect(ids(att), `${username} reads attachments`).toEqual(
+        [...readableNotices, ...memberThreads].map((x) => x.attachmentId).sort(),
+      );
+      expect(ids(pol), `${username} reads the policy`).toEqual([ctx.bulletin.policy.id]);
+    }
+  });
+
+  it('lets only offices and administrators publish notices and policies, and only members write in a thread', async () => {
+    let published = 0;
+    for (const { username, principal } of accounts) {
+      const publisher = canPublishBulletin(principal);
+      const notice = `INSERT INTO notice (title, body, category, issuer, issued_on, author_unit_id)
+                      VALUES ('行级安全测试', '正文', 'other', '测试', '2026-12-01', ?)`;
+      expect(await writes(principal, notice, [principal.orgUnitId]), `${username} publishes`).toBe(
+        publisher ? 'written' : 'refused',
+      );
+      const policy = `INSERT INTO policy_document (title, issuer, level, category, issued_on, author_unit_id, title_search, search)
+                      VALUES ('行级安全测试', '测试', 'county', 'other', '2026-01-01', ?, '', '')`;
+      expect(await writes(principal, policy, [principal.orgUnitId]), `${username} adds a policy`).toBe(
+        publisher ? 'written' : 'refused',
+      );
+      // Addressing a notice: only its author's unit, not even an administrator of another unit.
+      expect(
+        await writes(principal, `INSERT INTO notice_recipient (notice_id, unit_id) VALUES (?, ?)`, [
+          ctx.bulletin.A.notice.id,
+          principal.orgUnitId,
+        ]),
+        `${username} adds itself to another unit's notice`,
+      ).toBe(publisher && principal.orgUnitId === ctx.bulletin.A.notice.authorUnitId ? 'written' : 'refused');
+      if (publisher) published++;
+      for (const o of OBJECTS) {
+        const thread = ctx.bulletin[o].thread;
+        const may = isThreadMember(principal, thread) && canWriteMessages(principal);
+        expect(
+          await writes(
+            principal,
+            `INSERT INTO message (thread_id, author_unit_id, body) VALUES (?, ?, '行级安全测试')`,
+            [thread.id, principal.orgUnitId],
+          ),
+          `${username} writes in thread ${o}`,
+        ).toBe(may ? 'written' : 'refused');
+        // Nobody writes in another unit's name.
+        const other = thread.unitIds.find((u) => u !== principal.orgUnitId)!;
+        expect(
+          await writes(
+            principal,
+            `INSERT INTO message (thread_id, author_unit_id, body) VALUES (?, ?, '冒名')`,
+            [thread.id, other],
+          ),
+          `${username} writes as another unit in thread ${o}`,
+        ).toBe('refused');
+      }
+    }
+    expect(published).toBeGreaterThanOrEqual(3); // admin, the offices' operators and the supervisor
+  });
+
+  it('records a receipt only for an account of the scope’s own unit, on a notice it may read', async () => {
+    const { rows } = await stack.db.query(
+      `SELECT id FROM app_user WHERE username IN ('mbz.op', 'xqz.op') ORDER BY username`,
+    );
+    const [mbzUser, xqzUser] = rows as { id: string }[];
+    // The first test recorded this account's reading as the owner: start again without it.
+    await stack.db.query('DELETE FROM notice_receipt WHERE user_id = $1', [xqzUser!.id]);
+    const xqz = accounts.find((a) => a.username === 'xqz.op')!.principal;
+    const insert = `INSERT INTO notice_receipt (notice_id, user_id, unit_id) VALUES (?, ?, ?)`;
+    expect(await writes(xqz, insert, [ctx.bulletin.A.notice.id, xqzUser!.id, xqz.orgUnitId])).toBe('written');
+    expect(await writes(xqz, insert, [ctx.bulletin.A.notice.id, mbzUser!.id, xqz.orgUnitId])).toBe('refused');
+    expect(await writes(xqz, insert, [ctx.bulletin.B.notice.id, xqzUser!.id, xqz.orgUnitId])).toBe('refused');
   });
 });

@@ -17,6 +17,7 @@ import {
 } from '#domain/access.js';
 import type { Action } from '#domain/lifecycle.js';
 import { Session } from '../stack.js';
+import { bulletinExpectation } from './bulletin.js';
 import { PROBES, STEP_BODIES, type Probe } from './probes.js';
 import { CONCURRENCY, allProjects, mapLimit, type Account, type MatrixContext, type Obj } from './stack.js';
 
@@ -260,8 +261,11 @@ export async function runAuthzMatrix(
             check({ ...m, expected: String(expected) }, res.status, res.status === expected);
             break;
           }
-          default:
-            throw new Error(`no expectation for access ${r.access}`);
+          default: {
+            const allowed = bulletinExpectation(r.access, p, ctx.bulletin, obj);
+            if (!allowed) throw new Error(`no expectation for access ${r.access}`);
+            check({ ...m, expected: allowed.join('|') }, res.status, allowed.includes(res.status));
+          }
         }
       }
     }

@@ -6,6 +6,7 @@
  */
 import type { Action } from '#domain/lifecycle.js';
 import { aProject } from '../builders.js';
+import { BULLETIN_PROBES } from './bulletin.js';
 import { PNG, type MatrixContext, type Obj } from './stack.js';
 
 export interface Probe {
@@ -263,6 +264,9 @@ Object.assign(PROBES, {
   // One download per account: the check below looks for both projects of the pair in it.
   'get /api/projects/export': { perObject: false, request: () => ({ path: '/api/projects/export' }) },
 } satisfies Record<string, Probe>);
+
+// ── 通知公告, 政策法规, 网络寻呼 ──
+Object.assign(PROBES, BULLETIN_PROBES);
 
 /** Steps that leave the stage where it is, so they can be repeated: one per level. */
 export const STEP_BODIES: Partial<Record<Action, Record<string, unknown>>> = {

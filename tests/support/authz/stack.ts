@@ -9,6 +9,7 @@ import { aProject } from '../builders.js';
 import { TEST_PASSWORD } from '../constants.js';
 import { Session, startTestStack, type TestStack } from '../stack.js';
 import { freshTotp } from '../totp.js';
+import { matrixBulletin, type BulletinContext } from './bulletin.js';
 
 export interface MatrixContext {
   stack: TestStack;
@@ -22,6 +23,8 @@ export interface MatrixContext {
   importJob: { id: string; owner: string };
   /** The archive checklist as it is, for the probe that writes it back unchanged. */
   checklist: unknown[];
+  /** A notice and a thread on each side of the pair, a policy, an attachment of each. */
+  bulletin: BulletinContext;
 }
 
 export interface Account {
@@ -210,10 +213,11 @@ export async function startMatrixStack(): Promise<MatrixContext> {
   expect(jobId, JSON.stringify(job.body)).toBeTruthy();
   const checklist = await owner.get('/api/archive-requirements');
   expect(checklist.status).toBe(200);
-  const [targetUserId, archiveA, archiveB] = await Promise.all([
+  const [targetUserId, archiveA, archiveB, bulletin] = await Promise.all([
     matrixTarget(admin),
     upload('xqz-btc', projects.A.id),
     upload('mbz-ljc', projects.B.id),
+    matrixBulletin(stack),
   ]);
   return {
     stack,
@@ -223,5 +227,6 @@ export async function startMatrixStack(): Promise<MatrixContext> {
     archives: { A: archiveA, B: archiveB },
     importJob: { id: jobId, owner: 'swj.op' },
     checklist: checklist.body.items as unknown[],
+    bulletin,
   };
 }

@@ -3,9 +3,9 @@
  * The SHA-256 recorded at upload is checked again on every download: bytes changed on disk (or a
  * file gone missing) are refused with ARCHIVE_INTEGRITY_FAILED and the refusal is logged as an event.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Principal } from '#domain/access.js';
-import { checkArchiveType, type ArchiveRequirement, type ArchiveUploadQuery } from '#domain/archives.js';
+import type { ArchiveRequirement, ArchiveUploadQuery } from '#domain/archives.js';
 import { AppError } from '#domain/errors.js';
 import type { AuditLog } from '#db/audit.js';
 import type { Orm } from '#db/orm.js';
@@ -16,6 +16,7 @@ import { invalid, mapDbError, type Caller } from '../../http.js';
 import type { LedgerService } from '../ledgers/service.js';
 import type { ArchiveRepository } from './repository.js';
 import type { ArchiveStorage } from './storage.js';
+import { bareType, checkUpload, readVerified, storeFile } from './stored-file.js';
 
 const cancelled = () =>
   new AppError('TRANSITION_NOT_ALLOWED', '项目已终止，不再接收档案资料 (the project is cancelled)');
@@ -74,10 +75,7 @@ export function createArchiveService(deps: {
         );
       // A cancelled project takes no writes of any kind, documents included (docs/ledgers.md: 终止).
       if (p.stage === 'cancelled') throw cancelled();
-      if (bytes.length > deps.maxBytes)
-        throw new AppError('PAYLOAD_TOO_LARGE', `文件超过 ${deps.maxBytes} 字节 (file too large)`);
-      const typeProblem = checkArchiveType(contentType.split(';')[0]!.trim(), bytes);
-      if (typeProblem) throw invalid('body', typeProblem);
+      checkUpload(contentType, bytes, deps.maxBytes);
       if (q.item) {
         const req = (await repo.requirements()).find((r) => r.stage === q.stage && r.item === q.item);
         if (!req) throw invalid('query.item', `建档清单中「${q.stage}」阶段没有此项: ${q.item}`);
@@ -87,10 +85,9 @@ export function createArchiveService(deps: {
         throw invalid('query.entryId', '台账记录不存在或不属于该台账');
       const id = randomUUID();
       const key = `${p.id}/${id}`;
-      const sha256 = createHash('sha256').update(bytes).digest('hex');
       // Bytes first, then the row: a row never points at nothing. An orphan file (row insert failed)
       // is harmless and unreachable.
-      await storage.put(key, bytes);
+      const sha256 = await storeFile(storage, key, bytes);
       try {
         await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
           // Again in the write's transaction: a 终止 may have landed since the check above.
@@ -99,7 +96,7 @@ export function createArchiveService(deps: {
             id,
             projectId: p.id,
             query: q,
-            contentType: contentType.split(';')[0]!.trim(),
+            contentType: bareType(contentType),
             sizeBytes: bytes.length,
             sha256,
             storageKey: key,
@@ -148,9 +145,9 @@ export function createArchiveService(deps: {
       if (!row || !(await ledgers.projects.find(who, row.projectId)))
         throw new AppError('NOT_FOUND', `档案资料不存在 (archive document ${id} not found)`);
       const doc = row.dto;
-      const bytes = await storage.get(row.storageKey);
-      const actual = bytes ? createHash('sha256').update(bytes).digest('hex') : null;
-      if (actual !== doc.sha256) {
+      const read = await readVerified(storage, row.storageKey, doc.sha256);
+      if (!read.ok) {
+        const { bytes, found: actual } = read;
         deps.log.warn(
           `archive ${doc.id} failed its integrity check (recorded ${doc.sha256}, found ${actual ?? 'no file'})`,
         );
@@ -181,7 +178,7 @@ export function createArchiveService(deps: {
           { id: doc.id, recordedSha256: doc.sha256 },
         );
       }
-      return { doc, bytes: bytes! };
+      return { doc, bytes: read.bytes };
     },
   };
 }
