@@ -18,6 +18,8 @@ export interface Probe {
   perObject: boolean;
   /** Statuses that count as "allowed" for this probe (it may be refused for business reasons). */
   allowed?: number[];
+  /** For `own` routes: the account the resource belongs to (else the import job's owner). */
+  owner?: (ctx: MatrixContext) => string;
 }
 
 /** One probe per route of the table. Adding a route without adding it here fails `runAuthzMatrix`. */
@@ -262,6 +264,24 @@ Object.assign(PROBES, {
   'get /api/stats/dashboard': { perObject: false, request: () => ({ path: '/api/stats/dashboard' }) },
   // One download per account: the check below looks for both projects of the pair in it.
   'get /api/projects/export': { perObject: false, request: () => ({ path: '/api/projects/export' }) },
+} satisfies Record<string, Probe>);
+
+// ── the in-app inbox: each account's own messages ──
+Object.assign(PROBES, {
+  'get /api/inbox': { perObject: false, request: () => ({ path: '/api/inbox?pageSize=5' }) },
+  'get /api/inbox/unread-count': { perObject: false, request: () => ({ path: '/api/inbox/unread-count' }) },
+  'post /api/inbox/read-all': { perObject: false, request: () => ({ path: '/api/inbox/read-all' }) },
+  // Only the recipient may mark the message; for everyone else it does not exist.
+  'post /api/inbox/:id/read': {
+    perObject: false,
+    request: (c: MatrixContext) => ({ path: `/api/inbox/${c.inboxMessage.id}/read` }),
+    owner: (c: MatrixContext) => c.inboxMessage.owner,
+  },
+  'post /api/inbox/:id/unread': {
+    perObject: false,
+    request: (c: MatrixContext) => ({ path: `/api/inbox/${c.inboxMessage.id}/unread` }),
+    owner: (c: MatrixContext) => c.inboxMessage.owner,
+  },
 } satisfies Record<string, Probe>);
 
 /** Steps that leave the stage where it is, so they can be repeated: one per level. */
