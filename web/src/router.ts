@@ -49,6 +49,7 @@ export const router = createRouter({
           props: true,
         },
         { path: 'account', name: 'account', component: () => import('./pages/AccountPage.vue') },
+        { path: 'inbox', name: 'inbox', component: () => import('./pages/InboxPage.vue') },
         // Filled in as their issues land (notices, policies, messages).
         { path: 'notices', name: 'notices', component: placeholder, props: { feature: 'nav.notices' } },
         { path: 'policies', name: 'policies', component: placeholder, props: { feature: 'nav.policies' } },

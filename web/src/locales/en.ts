@@ -581,5 +581,19 @@ const en: typeof zh = {
     recentNotices: 'Recent notices',
     photoCount: '{n} photos',
   },
+  inbox: {
+    title: 'Inbox',
+    bellLabel: 'Inbox, {n} unread',
+    unreadCount: '{n} unread',
+    markAllRead: 'Mark all read',
+    viewAll: 'View all',
+    markRead: 'Mark read',
+    markUnread: 'Mark unread',
+    allRead: 'All messages marked read',
+    empty: 'No messages',
+    noUnread: 'No unread messages',
+    filter: { all: 'All', unread: 'Unread' },
+    severity: { info: 'Notice', warning: 'Warning', critical: 'Critical' },
+  },
 };
 export default en;

@@ -574,4 +574,19 @@ export default {
     recentNotices: '最近的公示',
     photoCount: '照片 {n} 张',
   },
+  // ── the in-app inbox: the header's bell and the inbox page ──
+  inbox: {
+    title: '站内消息',
+    bellLabel: '站内消息，{n} 条未读',
+    unreadCount: '{n} 条未读',
+    markAllRead: '全部标为已读',
+    viewAll: '查看全部',
+    markRead: '标为已读',
+    markUnread: '标为未读',
+    allRead: '已全部标为已读',
+    empty: '暂无消息',
+    noUnread: '没有未读消息',
+    filter: { all: '全部', unread: '未读' },
+    severity: { info: '提醒', warning: '预警', critical: '严重' },
+  },
 };
