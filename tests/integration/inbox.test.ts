@@ -41,9 +41,11 @@ function refused(res: { status: number; body: any }, status: number, field?: str
 
 beforeAll(async () => {
   stack = await startTestStack({ deadlines: FAST_LADDERS });
-  [owner, supervisor, other] = await Promise.all(
-    ['xqz.op', 'supervisor', 'jtj.op'].map((u) => Session.login(stack.baseUrl, u)),
-  );
+  [owner, supervisor, other] = await Promise.all([
+    Session.login(stack.baseUrl, 'xqz.op'),
+    Session.login(stack.baseUrl, 'supervisor'),
+    Session.login(stack.baseUrl, 'jtj.op'),
+  ]);
   const dept = await Session.login(stack.baseUrl, 'swj.op');
   const t = today();
   const created = await dept.post(
