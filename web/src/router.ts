@@ -70,6 +70,21 @@ export const router = createRouter({
               name: 'admin-orgs',
               component: () => import('./pages/admin/AdminOrgsPage.vue'),
             },
+            {
+              path: 'notification-deliveries',
+              name: 'admin-deliveries',
+              component: () => import('./pages/admin/AdminDeliveriesPage.vue'),
+            },
+            {
+              path: 'notification-channels',
+              name: 'admin-channels',
+              component: () => import('./pages/admin/AdminChannelsPage.vue'),
+            },
+            {
+              path: 'notification-templates',
+              name: 'admin-templates',
+              component: () => import('./pages/admin/AdminTemplatesPage.vue'),
+            },
           ],
         },
       ],
