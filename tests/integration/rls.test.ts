@@ -6,6 +6,9 @@
  * list, detail, ledger view and dashboard figure is read from), the database's verdicts on steps,
  * registrations and ledger writes equal the domain's, and writes outside the scope are refused.
  * Inbox messages belong to a person: each account reads and marks only its own, whatever its scope.
+ *
+ * Long on purpose: one file holds every policy's proof against the same world (the accounts, the two
+ * projects and their rows, set up once), so a policy cannot be changed without its proof in view.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
