@@ -7,6 +7,7 @@
  */
 import type { AuditLog } from '#db/audit.js';
 import type { Orm } from '#db/orm.js';
+import { SYSTEM_SCOPE, withScopedEm } from '#db/scope.js';
 
 export interface Notification {
   /** Stable across retries: e.g. alert:<project>:<kind>:<period>:<arm>:<step>. */
@@ -43,7 +44,8 @@ export function inboxChannel(orm: Orm, audit: AuditLog): NotificationChannel {
     name: 'inbox',
     async deliver(n, recipients, at) {
       if (recipients.length === 0) return;
-      await orm.em.fork().transactional(async (em) => {
+      // Messages are written as the system: row-level security lets no user scope insert them.
+      await withScopedEm(orm, SYSTEM_SCOPE, async (em) => {
         const inserted = await em.execute<{ user_id: string }[]>(
           `INSERT INTO inbox_message (key, user_id, project_id, category, severity, title, body, created_at)
            SELECT ?, u, ?, ?, ?, ?, ?, ? FROM unnest(ARRAY[?]::uuid[]) AS u

@@ -22,39 +22,48 @@ export type DbScope =
       kind: 'county' | 'department' | 'township' | 'village' | 'none';
       unitId: Principal['orgUnitId'];
       roles: Principal['roles'];
+      /** The account whose own rows (inbox messages) the transaction sees; none: no such rows. */
+      userId?: string;
     };
 
 /** Activities, seeding and maintenance act as the system, never as a borrowed user session. */
 export const SYSTEM_SCOPE: DbScope = { kind: 'system' };
 
 export function scopeOf(p: Principal): DbScope {
-  if (isCountyWide(p)) return { kind: 'county', unitId: p.orgUnitId, roles: p.roles };
-  const kind =
-    p.orgKind === 'department' || p.orgKind === 'township' || p.orgKind === 'village' ? p.orgKind : 'none';
-  return { kind, unitId: p.orgUnitId, roles: p.roles };
+  const kind = isCountyWide(p)
+    ? 'county'
+    : p.orgKind === 'department' || p.orgKind === 'township' || p.orgKind === 'village'
+      ? p.orgKind
+      : 'none';
+  return { kind, unitId: p.orgUnitId, roles: p.roles, userId: p.userId };
 }
 
 const SCOPE_KINDS = new Set(['system', 'county', 'department', 'township', 'village', 'none']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ROLE = /^[a-z]+$/;
 
-/** The three settings row-level security reads, checked: they are inlined into SQL text. */
-function scopeSettings(scope: DbScope): { kind: string; unit: string; roles: string } {
+/** The four settings row-level security reads, checked: they are inlined into SQL text. */
+function scopeSettings(scope: DbScope): { kind: string; unit: string; roles: string; user: string } {
   const unit = scope.kind === 'system' ? '' : scope.unitId;
   const roles = scope.kind === 'system' ? '' : scope.roles.join(',');
+  const user = scope.kind === 'system' ? '' : (scope.userId ?? '');
   if (
     !SCOPE_KINDS.has(scope.kind) ||
     (unit && !UUID.test(unit)) ||
+    (user && !UUID.test(user)) ||
     (roles && !roles.split(',').every((r) => ROLE.test(r)))
   )
     throw new Error(`invalid database scope ${JSON.stringify(scope)}`);
-  return { kind: scope.kind, unit, roles };
+  return { kind: scope.kind, unit, roles, user };
 }
 
-/** The statement that sets the scope for the rest of the transaction (`set_config(…, true)`). */
+/**
+ * The statement that sets the scope for the rest of the transaction (`set_config(…, true)`): one
+ * statement whatever the number of settings, since it rides with BEGIN on every request's path.
+ */
 function setScopeStatement(scope: DbScope): string {
-  const { kind, unit, roles } = scopeSettings(scope);
-  return `SELECT set_config('app.scope_kind', '${kind}', true), set_config('app.unit_id', '${unit}', true), set_config('app.roles', '${roles}', true)`;
+  const { kind, unit, roles, user } = scopeSettings(scope);
+  return `SELECT set_config('app.scope_kind', '${kind}', true), set_config('app.unit_id', '${unit}', true), set_config('app.roles', '${roles}', true), set_config('app.user_id', '${user}', true)`;
 }
 
 /** A pooled pg connection as knex hands it out (the pool has already switched it to the app role). */

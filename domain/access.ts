@@ -9,6 +9,11 @@ export interface Principal {
   orgUnitId: string;
   orgKind: OrgKind;
   roles: readonly Role[];
+  /**
+   * The signed-in account, for what belongs to a person rather than a unit (the inbox). Absent
+   * where only the unit's rules matter (a principal built from an org unit and roles).
+   */
+  userId?: string;
 }
 
 export interface ProjectScope {

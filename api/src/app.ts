@@ -19,6 +19,9 @@ import { authRoutes } from './modules/auth/auth.routes.js';
 import { createAuthService, type LoginPolicy } from './modules/auth/auth.service.js';
 import { sessionMiddleware } from './modules/auth/session.js';
 import { healthRoutes } from './modules/health/routes.js';
+import { createInboxRepository } from './modules/inbox/repository.js';
+import { inboxRoutes } from './modules/inbox/routes.js';
+import { createInboxService } from './modules/inbox/service.js';
 import { orgRoutes } from './modules/orgs/org.routes.js';
 import { createOrgService } from './modules/orgs/org.service.js';
 import { createStatsRepository } from './modules/stats/repository.js';
@@ -130,6 +133,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     ...ledgerModule(deps, projectRepo, projects, files),
     ...bulletinModule(deps, files),
     ...statsRoutes(createStatsService({ repo: createStatsRepository(deps.orm) })),
+    ...inboxRoutes(createInboxService({ repo: createInboxRepository(deps.orm), audit: deps.audit })),
   ];
   const openapi = buildOpenApi(
     [

@@ -26,6 +26,7 @@ export function callerOf(u: SessionUser): Caller {
     orgUnitId: u.orgUnit.id,
     orgKind: u.orgUnit.kind,
     roles: u.roles,
+    userId: u.id,
     actor: { id: u.id, username: u.username, name: u.displayName },
   };
 }
@@ -88,7 +89,7 @@ export type Access =
   | 'supervision.config'
   /** Operators of any unit (ledger imports: each row is then checked against the caller's level). */
   | 'operator'
-  /** A resource visible only to the account that created it (an import job). */
+  /** A resource visible only to the account it belongs to (an import job, an inbox message). */
   | 'own'
   /**
    * Any logged-in account; the answer covers only what lies in the caller's scope (figures over

@@ -5,6 +5,10 @@
  * account sees exactly the project rows, ledger rows and fund documents of its scope (what every
  * list, detail, ledger view and dashboard figure is read from), the database's verdicts on steps,
  * registrations and ledger writes equal the domain's, and writes outside the scope are refused.
+ * Inbox messages belong to a person: each account reads and marks only its own, whatever its scope.
+ *
+ * Long on purpose: one file holds every policy's proof against the same world (the accounts, the two
+ * projects and their rows, set up once), so a policy cannot be changed without its proof in view.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -314,6 +318,88 @@ describe('row-level security alone', () => {
         ).toBe('refused');
       }
     }
+  });
+
+  it('shows every account only its own inbox messages, county-wide or not, and lets it mark only those', async () => {
+    // Messages for a township operator, a county leader and a department operator, written as the
+    // owner (the notify activity writes them as the system scope).
+    await stack.db.query(
+      `INSERT INTO inbox_message (key, user_id, project_id, category, severity, title, body, created_at)
+       SELECT 'rls:' || u.username || ':' || n, u.id, $2, 'deadline', 'warning', '行级安全测试', '行级安全测试', now()
+         FROM app_user u, generate_series(1, 2) n WHERE u.username = ANY($1)`,
+      [['xqz.op', 'leader', 'swj.op'], ctx.projects.A.id],
+    );
+    const { rows: all } = await stack.db.query<{ id: string; user_id: string }>(
+      'SELECT id::text AS id, user_id FROM inbox_message ORDER BY id',
+    );
+    const owners = new Set(all.map((m) => m.user_id));
+    expect(owners.size).toBeGreaterThanOrEqual(3);
+    const refusedOrWritten = async (p: Principal, sql: string, params: unknown[]) => {
+      try {
+        return await writes(p, sql, params);
+      } catch (err) {
+        // The application role may change no column of a message but its read time.
+        if (/permission denied/.test(String(err))) return 'refused';
+        throw err;
+      }
+    };
+    let withMessages = 0;
+    for (const { username, principal } of accounts) {
+      const own = all.filter((m) => m.user_id === principal.userId).map((m) => m.id);
+      const other = all.find((m) => m.user_id !== principal.userId)!;
+      const seen = await probe(principal, (tx) =>
+        tx.execute<{ id: string }[]>('SELECT id::text AS id FROM inbox_message ORDER BY id'),
+      );
+      expect(
+        seen.map((m) => m.id),
+        `${username} reads its inbox`,
+      ).toEqual(own);
+      expect(
+        await writes(principal, 'UPDATE inbox_message SET read_at = now() WHERE id = ?', [other.id]),
+        `${username} marks another's message`,
+      ).toBe('refused');
+      expect(
+        await writes(
+          principal,
+          `INSERT INTO inbox_message (key, user_id, category, severity, title, body, created_at)
+           VALUES ('rls:forged', ?, 'deadline', 'info', 'x', 'x', now())`,
+          [principal.userId],
+        ),
+        `${username} writes a message`,
+      ).toBe('refused');
+      if (own.length === 0) continue;
+      withMessages++;
+      expect(
+        await writes(principal, 'UPDATE inbox_message SET read_at = now() WHERE id = ?', [own[0]]),
+        `${username} marks its own message`,
+      ).toBe('written');
+      expect(
+        await refusedOrWritten(principal, `UPDATE inbox_message SET title = 'x' WHERE id = ?`, [own[0]]),
+        `${username} rewrites its own message`,
+      ).toBe('refused');
+      expect(
+        await refusedOrWritten(principal, 'DELETE FROM inbox_message WHERE id = ?', [own[0]]),
+        `${username} deletes its own message`,
+      ).toBe('refused');
+    }
+    expect(withMessages).toBeGreaterThanOrEqual(3);
+
+    // The leader's messages with the leader's unit and roles but no account: none of them.
+    const leader = accounts.find((a) => a.username === 'leader')!.principal;
+    const anonymous = await probe({ ...leader, userId: undefined }, (tx) =>
+      tx.execute<{ n: number }[]>('SELECT count(*)::int AS n FROM inbox_message'),
+    );
+    expect(anonymous[0]!.n).toBe(0);
+    // The system scope (the notify activity) reads and writes them all.
+    const system = await inScope(stack.orm, SYSTEM_SCOPE, (tx) =>
+      tx.execute<{ n: number }[]>('SELECT count(*)::int AS n FROM inbox_message'),
+    );
+    expect(system[0]!.n).toBe(all.length);
+    // Nothing the probes did stayed.
+    const { rows: after } = await stack.db.query(
+      'SELECT count(*)::int AS n, count(read_at)::int AS read FROM inbox_message',
+    );
+    expect(after[0]).toEqual({ n: all.length, read: 0 });
   });
 
   it('shows a village only its own projects, nothing without a scope, and everything to the system scope', async () => {

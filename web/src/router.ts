@@ -49,6 +49,7 @@ export const router = createRouter({
           props: true,
         },
         { path: 'account', name: 'account', component: () => import('./pages/AccountPage.vue') },
+        { path: 'inbox', name: 'inbox', component: () => import('./pages/InboxPage.vue') },
         // Filled in as their issues land (notices, policies, messages).
         { path: 'notices', name: 'notices', component: placeholder, props: { feature: 'nav.notices' } },
         { path: 'policies', name: 'policies', component: placeholder, props: { feature: 'nav.policies' } },
@@ -68,6 +69,21 @@ export const router = createRouter({
               path: 'org-units',
               name: 'admin-orgs',
               component: () => import('./pages/admin/AdminOrgsPage.vue'),
+            },
+            {
+              path: 'notification-deliveries',
+              name: 'admin-deliveries',
+              component: () => import('./pages/admin/AdminDeliveriesPage.vue'),
+            },
+            {
+              path: 'notification-channels',
+              name: 'admin-channels',
+              component: () => import('./pages/admin/AdminChannelsPage.vue'),
+            },
+            {
+              path: 'notification-templates',
+              name: 'admin-templates',
+              component: () => import('./pages/admin/AdminTemplatesPage.vue'),
             },
           ],
         },

@@ -26,11 +26,11 @@ export function launchBrowser(): Promise<Browser> {
 export async function newPage(
   browser: Browser,
   baseURL: string,
-  opts: { phone?: boolean; locale?: 'zh-CN' | 'en' } = {},
+  opts: { phone?: boolean; locale?: 'zh-CN' | 'en'; viewport?: { width: number; height: number } } = {},
 ): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({
     baseURL,
-    viewport: opts.phone ? PHONE : DESKTOP,
+    viewport: opts.viewport ?? (opts.phone ? PHONE : DESKTOP),
     deviceScaleFactor: 1,
     isMobile: opts.phone ?? false,
     hasTouch: opts.phone ?? false,

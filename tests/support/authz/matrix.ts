@@ -257,7 +257,8 @@ export async function runAuthzMatrix(
             break;
           }
           case 'own': {
-            const expected = acc.username === ctx.importJob.owner ? 200 : 404;
+            const owner = probe.owner?.(ctx) ?? ctx.importJob.owner;
+            const expected = acc.username === owner ? 200 : 404;
             check({ ...m, expected: String(expected) }, res.status, res.status === expected);
             break;
           }

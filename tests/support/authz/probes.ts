@@ -19,6 +19,8 @@ export interface Probe {
   perObject: boolean;
   /** Statuses that count as "allowed" for this probe (it may be refused for business reasons). */
   allowed?: number[];
+  /** For `own` routes: the account the resource belongs to (else the import job's owner). */
+  owner?: (ctx: MatrixContext) => string;
 }
 
 /** One probe per route of the table. Adding a route without adding it here fails `runAuthzMatrix`. */
@@ -267,6 +269,23 @@ Object.assign(PROBES, {
 
 // ── 通知公告, 政策法规, 网络寻呼 ──
 Object.assign(PROBES, BULLETIN_PROBES);
+// ── the in-app inbox: each account's own messages ──
+Object.assign(PROBES, {
+  'get /api/inbox': { perObject: false, request: () => ({ path: '/api/inbox?pageSize=5' }) },
+  'get /api/inbox/unread-count': { perObject: false, request: () => ({ path: '/api/inbox/unread-count' }) },
+  'post /api/inbox/read-all': { perObject: false, request: () => ({ path: '/api/inbox/read-all' }) },
+  // Only the recipient may mark the message; for everyone else it does not exist.
+  'post /api/inbox/:id/read': {
+    perObject: false,
+    request: (c: MatrixContext) => ({ path: `/api/inbox/${c.inboxMessage.id}/read` }),
+    owner: (c: MatrixContext) => c.inboxMessage.owner,
+  },
+  'post /api/inbox/:id/unread': {
+    perObject: false,
+    request: (c: MatrixContext) => ({ path: `/api/inbox/${c.inboxMessage.id}/unread` }),
+    owner: (c: MatrixContext) => c.inboxMessage.owner,
+  },
+} satisfies Record<string, Probe>);
 
 /** Steps that leave the stage where it is, so they can be repeated: one per level. */
 export const STEP_BODIES: Partial<Record<Action, Record<string, unknown>>> = {

@@ -25,6 +25,8 @@ export interface MatrixContext {
   checklist: unknown[];
   /** A notice and a thread on each side of the pair, a policy, an attachment of each. */
   bulletin: BulletinContext;
+  /** An inbox message and the account it is for (only that account may mark it). */
+  inboxMessage: { id: string; owner: string };
 }
 
 export interface Account {
@@ -50,14 +52,14 @@ export const PNG = Uint8Array.from(
 /** Every active account of the matrix (not its targets) as domain/access.ts sees it, by username. */
 export async function loadPrincipals(stack: TestStack): Promise<Omit<Account, 'session'>[]> {
   const { rows } = await stack.db.query(
-    `SELECT u.username, o.id AS org_id, o.kind, array_agg(r.role ORDER BY r.role) AS roles
+    `SELECT u.id, u.username, o.id AS org_id, o.kind, array_agg(r.role ORDER BY r.role) AS roles
        FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id JOIN user_role r ON r.user_id = u.id
       WHERE NOT u.must_change_password AND NOT u.disabled AND u.username NOT LIKE 'matrix.%'
-      GROUP BY u.username, o.id, o.kind ORDER BY u.username`,
+      GROUP BY u.id, u.username, o.id, o.kind ORDER BY u.username`,
   );
   return rows.map((r) => ({
     username: r.username,
-    principal: { orgUnitId: r.org_id, orgKind: r.kind, roles: r.roles },
+    principal: { orgUnitId: r.org_id, orgKind: r.kind, roles: r.roles, userId: r.id },
   }));
 }
 
@@ -213,6 +215,13 @@ export async function startMatrixStack(): Promise<MatrixContext> {
   expect(jobId, JSON.stringify(job.body)).toBeTruthy();
   const checklist = await owner.get('/api/archive-requirements');
   expect(checklist.status).toBe(200);
+  // A message in one account's inbox, as the notify activity writes it (as the owner here).
+  const message = await stack.db.query(
+    `INSERT INTO inbox_message (key, user_id, project_id, category, severity, title, body, created_at)
+     SELECT 'matrix:inbox', u.id, $1, 'deadline', 'warning', '矩阵消息', '矩阵消息', now()
+       FROM app_user u WHERE u.username = 'xqz.op' RETURNING id::text AS id`,
+    [projects.A.id],
+  );
   const [targetUserId, archiveA, archiveB, bulletin] = await Promise.all([
     matrixTarget(admin),
     upload('xqz-btc', projects.A.id),
@@ -228,5 +237,6 @@ export async function startMatrixStack(): Promise<MatrixContext> {
     importJob: { id: jobId, owner: 'swj.op' },
     checklist: checklist.body.items as unknown[],
     bulletin,
+    inboxMessage: { id: message.rows[0].id as string, owner: 'xqz.op' },
   };
 }

@@ -26,6 +26,18 @@ import type { DetailTable } from '@domain/detail-table';
 import type { LEDGER_WRITES, LedgerWritePath } from '@domain/ledgers/writes';
 import type { LedgersDto } from '@domain/ledgers/outputs';
 import type { AlertDto } from '@domain/schemas';
+import type {
+  channelStatusSchema,
+  deliveryDetailSchema,
+  deliveryListSchema,
+  deliveryQuerySchema,
+  deliverySchema,
+  inboxListSchema,
+  InboxMessageDto,
+  NotificationSettingsDto,
+  templatePreviewQuerySchema,
+  templatePreviewSchema,
+} from '@domain/notify-schemas';
 
 export type OrgListDto = z.infer<typeof orgListSchema>;
 export type OrgUnitDto = OrgListDto['items'][number];
@@ -271,6 +283,41 @@ const projectPageApi = {
   detailTableUrl: (id: string, format: 'xlsx' | 'pdf') => `${projectPath(id)}/detail-table${qs({ format })}`,
 };
 
+// ── notifications: the inbox, one's own delivery settings, the administrator's view ─────────────
+
+export type { InboxMessageDto, NotificationSettingsDto };
+export type InboxListDto = z.infer<typeof inboxListSchema>;
+export type DeliveryDto = z.infer<typeof deliverySchema>;
+export type DeliveryDetailDto = z.infer<typeof deliveryDetailSchema>;
+export type DeliveryListDto = z.infer<typeof deliveryListSchema>;
+export type DeliveryQuery = z.input<typeof deliveryQuerySchema>;
+export type ChannelStatusDto = z.infer<typeof channelStatusSchema>;
+export type TemplatePreviewQuery = z.input<typeof templatePreviewQuerySchema>;
+export type TemplatePreviewDto = z.infer<typeof templatePreviewSchema>;
+
+const inboxPath = (id: string) => `/api/inbox/${encodeURIComponent(id)}`;
+const deliveryPath = (id: string) => `/api/admin/notification-deliveries/${encodeURIComponent(id)}`;
+
+const notifyApi = {
+  inbox: (q: { unread?: boolean; page?: number; pageSize?: number } = {}) =>
+    request<InboxListDto>('GET', `/api/inbox${qs({ ...q, unread: q.unread ? 'true' : undefined })}`),
+  inboxUnread: () => request<{ unread: number }>('GET', '/api/inbox/unread-count'),
+  markRead: (id: string) => request<InboxMessageDto>('POST', `${inboxPath(id)}/read`),
+  markUnread: (id: string) => request<InboxMessageDto>('POST', `${inboxPath(id)}/unread`),
+  /** Answers how many are unread afterwards (messages may have arrived meanwhile). */
+  markAllRead: () => request<{ unread: number }>('POST', '/api/inbox/read-all'),
+  notificationSettings: () => request<NotificationSettingsDto>('GET', '/api/me/notification-settings'),
+  saveNotificationSettings: (s: NotificationSettingsDto) =>
+    request<NotificationSettingsDto>('PUT', '/api/me/notification-settings', s),
+  deliveries: (q: DeliveryQuery) =>
+    request<DeliveryListDto>('GET', `/api/admin/notification-deliveries${qs(q)}`),
+  delivery: (id: string) => request<DeliveryDetailDto>('GET', deliveryPath(id)),
+  resendDelivery: (id: string) => request<DeliveryDto>('POST', `${deliveryPath(id)}/resend`),
+  notificationChannels: () => request<ChannelStatusDto>('GET', '/api/admin/notification-channels'),
+  templatePreview: (q: TemplatePreviewQuery) =>
+    request<TemplatePreviewDto>('GET', `/api/admin/notification-templates/preview${qs(q)}`),
+};
+
 export const api = {
   login: (username: string, password: string, totp?: string) =>
     request<MeDto>('POST', '/api/auth/login', { username, password, ...(totp ? { totp } : {}) }),
@@ -308,4 +355,5 @@ export const api = {
   projectsExportUrl: (q: Partial<ProjectExportQuery>) => `/api/projects/export${qs(q)}`,
 
   ...projectPageApi,
+  ...notifyApi,
 };
