@@ -23,6 +23,10 @@ import { startHeartbeat } from '#worker/heartbeat.js';
 import { createWorker } from '#worker/worker.js';
 import { DEFAULT_DEADLINE_CONFIG, type DeadlineConfig } from '#domain/deadlines.js';
 import type { NotificationChannel } from '#activities/notify.activities.js';
+import type { ChannelAdapter } from '#activities/notify/channel.js';
+import type { DeliveryConfig } from '#activities/notify/delivery-config.js';
+import { plainRender } from '#activities/notify/plain-render.js';
+import { startDispatcher, type Dispatcher, type DispatcherOptions } from '#worker/dispatcher.js';
 import { withDatabase } from './global-setup.js';
 import { TEST_AUDIT_KEY, TEST_PASSWORD } from './constants.js';
 
@@ -41,6 +45,8 @@ export interface TestStack {
   client: Client;
   taskQueue: string;
   worker: Worker;
+  /** The running notification dispatcher, when the stack was given `notifications`. */
+  dispatcher: Dispatcher | undefined;
   /** Stops the worker only (to test restarts); `startWorker` brings a new one up. */
   stopWorker(): Promise<void>;
   startWorker(): Promise<void>;
@@ -62,6 +68,35 @@ export interface TestStackOptions {
   stepTimeoutMs?: number;
   /** The worker's notification channels (the inbox alone when not given). */
   channels?: (deps: { orm: Orm; audit: AuditLog }) => NotificationChannel[];
+  /**
+   * Outside deliveries: the notify activity queues them for the adapters' channels (and
+   * `delivery`'s robots), and a dispatcher in this process sends them, started and stopped with
+   * the worker, as worker/main.ts runs it.
+   */
+  notifications?: {
+    adapters: ChannelAdapter[];
+    delivery?: Partial<DeliveryConfig>;
+    dispatcher?: Partial<Omit<DispatcherOptions, 'orm' | 'adapters'>>;
+  };
+}
+
+/** The console's address the test messages link to. */
+export const TEST_PUBLIC_URL = 'http://console.test';
+
+function testDelivery(n: NonNullable<TestStackOptions['notifications']>): DeliveryConfig {
+  const has = (c: string) => n.adapters.some((a) => a.channel === c);
+  return {
+    email: has('email'),
+    sms: has('sms'),
+    robots: [],
+    outbox: has('outbox'),
+    quiet: null,
+    criticalBypassQuiet: true,
+    digestAt: 8 * 3600,
+    timeZone: 'Asia/Shanghai',
+    render: plainRender(TEST_PUBLIC_URL),
+    ...n.delivery,
+  };
 }
 
 export async function startTestStack(opts: TestStackOptions = {}): Promise<TestStack> {
@@ -103,15 +138,29 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
       workflowBundle: { codePath: inject('workflowBundlePath') },
       deadlines,
       ...(opts.channels ? { channels: opts.channels({ orm, audit }) } : {}),
+      ...(opts.notifications ? { delivery: testDelivery(opts.notifications) } : {}),
     });
     worker = created.worker;
     running = worker.run();
+    if (opts.notifications)
+      stack.dispatcher = startDispatcher({
+        pollMs: 100,
+        retryBaseMs: 200,
+        retryMaxMs: 2000,
+        leaseMs: 5000,
+        ...opts.notifications.dispatcher,
+        orm,
+        adapters: opts.notifications.adapters,
+        log: createLogger('test-dispatcher', 'error'),
+      });
     // As worker/main.ts does: the api's /readyz looks for it.
     heartbeat = startHeartbeat({ worker, orm, taskQueue });
     closeWorkerConnection = () => created.connection.close();
     stack.worker = worker;
   };
   const stopWorker = async () => {
+    await stack.dispatcher?.stop();
+    stack.dispatcher = undefined;
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await running;
     await heartbeat?.stop();
@@ -157,6 +206,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     client,
     taskQueue,
     worker,
+    dispatcher: undefined,
     stopWorker,
     startWorker,
     stop: async () => {
