@@ -20,6 +20,11 @@ import { createAuthService, type LoginPolicy } from './modules/auth/auth.service
 import { sessionMiddleware } from './modules/auth/session.js';
 import { healthRoutes } from './modules/health/routes.js';
 import { orgRoutes } from './modules/orgs/org.routes.js';
+import { createNotificationRepository } from './modules/notifications/repository.js';
+import { notificationRoutes } from './modules/notifications/routes.js';
+import { createNotificationService } from './modules/notifications/service.js';
+import { plainRender } from '#activities/notify/plain-render.js';
+import type { Render } from '#activities/notify/delivery-config.js';
 import { createOrgService } from './modules/orgs/org.service.js';
 import { createStatsRepository } from './modules/stats/repository.js';
 import { statsRoutes } from './modules/stats/routes.js';
@@ -66,6 +71,15 @@ export interface AppDeps {
    * X-Forwarded-For can neither pick its rate-limit address nor forge the audited one.
    */
   trustProxy?: string;
+  /** What the notification admin pages show: the renderer of previews and the channels' state. */
+  notifications?: {
+    render?: Render;
+    channels?: () => {
+      name: 'inbox' | 'email' | 'sms' | 'dingtalk' | 'wecom' | 'outbox';
+      live: boolean;
+      detail: string;
+    }[];
+  };
 }
 
 /** TRUST_PROXY as Express's `trust proxy` takes it: `off`, a hop count, or addresses/subnets. */
@@ -111,6 +125,18 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     ...projectRoutes(projects),
     ...ledgerModule(deps, projectRepo, projects),
     ...statsRoutes(createStatsService({ repo: createStatsRepository(deps.orm) })),
+    ...notificationRoutes(
+      createNotificationService({
+        repo: createNotificationRepository(deps.orm, deps.audit),
+        render: deps.notifications?.render ?? plainRender(''),
+        channels:
+          deps.notifications?.channels ??
+          (() => [
+            { name: 'inbox', live: true, detail: 'in-app' },
+            { name: 'outbox', live: false, detail: 'off' },
+          ]),
+      }),
+    ),
   ];
   const openapi = buildOpenApi(
     [

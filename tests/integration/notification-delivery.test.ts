@@ -14,8 +14,9 @@ import { localSeconds } from '#domain/notifications/delivery-time.js';
 import { aProject } from '../support/builders.js';
 import { eventually } from '../support/eventually.js';
 import { FAST_LADDERS, today } from '../support/ladders.js';
-import { TEST_PUBLIC_URL, startTestStack, type TestStack } from '../support/stack.js';
+import { Session, TEST_PUBLIC_URL, startTestStack, type TestStack } from '../support/stack.js';
 import { loginActors, type Actors } from '../support/walk.js';
+import { enableAdminTotp } from '../support/authz/stack.js';
 
 /** A vendor whose answers a test scripts: each send takes the next scripted answer, then succeeds. */
 function scriptedAdapter(channel: ChannelAdapter['channel']) {
@@ -215,7 +216,7 @@ describe('notification delivery', () => {
       });
       await sut.notify(notification('quiet:held', 'warning'));
       await sut.notify(notification('quiet:critical', 'critical'));
-      const [critical, held] = await rowsOf('quiet:');
+      const [, held] = await rowsOf('quiet:');
       expect(held.channel).toBe('sms');
       expect(held.not_before.getTime(), `window ends ${fmt(endMs)}`).toBe(endMs);
       const sentCritical = await eventually(
@@ -323,5 +324,140 @@ describe('notification delivery', () => {
       [inCall.id],
     );
     expect(attempts).toEqual([{ outcome: 'unknown', finished_at: null }]);
+  });
+
+  describe("the administrator's delivery log and a user's own settings", () => {
+    let admin: Session;
+    beforeAll(async () => {
+      admin = (await enableAdminTotp(stack)).admin;
+    });
+
+    it('lists deliveries with masked addresses, shows the attempt log, resends only failed or unknown ones', async () => {
+      const failed = await admin.get('/api/admin/notification-deliveries?status=failed&channel=sms');
+      expect(failed.status).toBe(200);
+      const item = failed.body.items.find(
+        (d: { recipient: { username: string } }) => d.recipient?.username === 'xqz.view',
+      );
+      expect(item).toMatchObject({
+        address: '138****0011',
+        status: 'failed',
+        lastErrorCode: 'isv.MOBILE_NUMBER_ILLEGAL',
+      });
+      const emails = await admin.get('/api/admin/notification-deliveries?channel=email&q=xqz.op');
+      expect(emails.body.items.length).toBeGreaterThan(0);
+      expect(emails.body.items.every((d: { address: string }) => d.address === 'x***@example.cn')).toBe(true);
+
+      const resent = await admin.post(`/api/admin/notification-deliveries/${item.id}/resend`);
+      expect(resent.status, JSON.stringify(resent.body)).toBe(200);
+      const done = await eventually(async () => {
+        const d = await admin.get(`/api/admin/notification-deliveries/${item.id}`);
+        return d.body.status === 'sent' && d.body;
+      });
+      expect(done.attemptLog.map((a: { outcome: string }) => a.outcome)).toEqual(['failed', 'sent']);
+      const again = await admin.post(`/api/admin/notification-deliveries/${item.id}/resend`);
+      expect(again.status).toBe(409);
+      expect(again.body.error.code).toBe('CONFLICT');
+      const { rows: audit } = await stack.db.query(
+        `SELECT action, actor_username FROM audit_log WHERE action = 'notification.resend' AND entity_id = $1`,
+        [item.id],
+      );
+      expect(audit).toHaveLength(1);
+      expect(
+        (await admin.get(`/api/admin/notification-deliveries/00000000-0000-4000-8000-000000000000`)).status,
+      ).toBe(404);
+    });
+
+    it('shows the channels and renders a template preview on sample facts', async () => {
+      const channels = await admin.get('/api/admin/notification-channels');
+      expect(channels.status).toBe(200);
+      expect(channels.body.channels.map((c: { name: string }) => c.name)).toContain('inbox');
+      const preview = await admin.get(
+        '/api/admin/notification-templates/preview?deadline=completion&step=overdue',
+      );
+      expect(preview.status).toBe(200);
+      expect(preview.body.subject).toContain('逾期预警');
+      const bad = await admin.get('/api/admin/notification-templates/preview?step=later');
+      expect(bad.status).toBe(422);
+    });
+
+    it('lets every account read and change its own contact details and preferences, with an audit row', async () => {
+      const me = await Session.login(stack.baseUrl, 'mbz.op');
+      const before = await me.get('/api/me/notification-settings');
+      expect(before.body).toEqual({
+        email: null,
+        phone: null,
+        channels: { email: true, sms: true },
+        digest: false,
+      });
+      const body = {
+        email: 'mbz@example.cn',
+        phone: '+8613912345678',
+        channels: { email: true, sms: false },
+        digest: true,
+      };
+      const put = await me.request('PUT', '/api/me/notification-settings', body);
+      expect(put.status, JSON.stringify(put.body)).toBe(200);
+      expect(put.body).toEqual(body);
+      expect((await me.get('/api/me/notification-settings')).body).toEqual(body);
+      const { rows } = await stack.db.query(
+        `SELECT a.action FROM audit_log a JOIN app_user u ON u.id::text = a.entity_id WHERE u.username = 'mbz.op' AND a.action = 'notification.settings'`,
+      );
+      expect(rows).toHaveLength(1);
+      const bad = await me.request('PUT', '/api/me/notification-settings', { ...body, phone: '12345' });
+      expect(bad.status).toBe(422);
+      expect(JSON.stringify(bad.body.error)).toContain('phone');
+      const badEn = await me.request(
+        'PUT',
+        '/api/me/notification-settings',
+        { ...body, email: 'nope' },
+        { 'accept-language': 'en' },
+      );
+      expect(badEn.status).toBe(422);
+      expect(JSON.stringify(badEn.body.error)).toContain('email');
+      // Administrators only for the log.
+      expect((await me.get('/api/admin/notification-deliveries')).status).toBe(403);
+    });
+
+    it('lets administrators alone read the delivery tables under row-level security, and no one but the system write them', async () => {
+      const client = await stack.db.connect();
+      try {
+        const as = async (roles: string, kind: string, sql: string) => {
+          await client.query('BEGIN');
+          await client.query('SET LOCAL ROLE sanzhang_app');
+          await client.query(
+            `SELECT set_config('app.scope_kind', $1, true), set_config('app.roles', $2, true)`,
+            [kind, roles],
+          );
+          try {
+            return await client.query(sql);
+          } finally {
+            await client.query('ROLLBACK');
+          }
+        };
+        const count =
+          'SELECT (SELECT count(*) FROM notification_delivery)::int + (SELECT count(*) FROM notification_attempt)::int AS n';
+        expect((await as('admin', 'county', count)).rows[0].n).toBeGreaterThan(0);
+        expect((await as('leader', 'county', count)).rows[0].n).toBe(0);
+        expect((await as('operator', 'township', count)).rows[0].n).toBe(0);
+        const upd = await as(
+          'admin',
+          'county',
+          `UPDATE notification_delivery SET status = 'queued' WHERE status = 'sent'`,
+        );
+        expect(upd.rowCount).toBe(0);
+        await expect(
+          as(
+            'admin',
+            'county',
+            `INSERT INTO notification_preference (user_id) SELECT id FROM app_user LIMIT 1`,
+          ),
+        ).rejects.toThrow(/row-level security/);
+        await expect(as('', 'system', `DELETE FROM notification_attempt`)).rejects.toThrow(
+          /permission denied/,
+        );
+      } finally {
+        client.release();
+      }
+    });
   });
 });
