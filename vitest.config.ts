@@ -21,6 +21,17 @@ export default defineConfig({
       },
       {
         test: {
+          // Adapters against vendor stand-ins on loopback (SMTP, SMS APIs, chat robots): in-process
+          // servers only, so none of the integration project's PostgreSQL and Temporal.
+          name: 'loopback',
+          sequence: { groupOrder: 1 },
+          include: ['tests/loopback/**/*.test.ts'],
+          pool: 'forks',
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
           // The workflows on a real Temporal dev server, their activities mocked: no PostgreSQL, no api.
           name: 'workflow',
           sequence: { groupOrder: 1 },

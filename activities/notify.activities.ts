@@ -12,7 +12,7 @@ import { SYSTEM_SCOPE, inScope } from '#db/scope.js';
 import type { NotificationFacts } from '#domain/notify-schemas.js';
 import { inboxOnly, type DeliveryConfig } from './notify/delivery-config.js';
 import { deliveryRows, enqueueDeliveries, type ContactRecipient } from './notify/enqueue.js';
-import { plainRender } from './notify/plain-render.js';
+import { templateRender } from './notify/render.js';
 
 export interface Notification {
   /** Stable across retries: e.g. alert:<project>:<kind>:<period>:<arm>:<step>. */
@@ -125,7 +125,8 @@ export function createNotifyActivities({
   delivery?: DeliveryConfig;
 }) {
   const all = channels ?? [inboxChannel(orm, audit)];
-  const cfg = delivery ?? inboxOnly(plainRender(''));
+  const cfg =
+    delivery ?? inboxOnly(templateRender({ publicUrl: '', smsTemplates: { deadline: null, text: null } }));
   return {
     async notify(n: Notification): Promise<{ recipients: number; queued: number }> {
       const a = n.audience;

@@ -11,6 +11,40 @@ import { parseRateLimit } from '#domain/notifications/rate-limit.js';
 const clockTime = (what: string) =>
   z.string().refine((v) => parseClockTime(v) !== null, { error: `${what}: HH:MM or HH:MM:SS` });
 const rate = z.string().refine((v) => parseRateLimit(v) !== null, { error: 'sends/seconds, e.g. 20/60' });
+import { SEVERITIES } from '#domain/notify-schemas.js';
+import type { ChannelsConfig } from '#activities/notify/channels/config.js';
+
+/** One chat robot of DINGTALK_ROBOTS / WECOM_ROBOTS. */
+function robotSchema<D extends boolean>(dingtalk: D) {
+  const base = {
+    name: z.string().regex(/^[\w.-]{1,64}$/, { error: 'letters, digits, _ . - (at most 64)' }),
+    webhook: z.url({ protocol: /^https?$/, error: "the robot's webhook URL (http or https)" }),
+    /** Org unit codes whose notifications it carries; empty or absent: all. */
+    orgUnits: z.array(z.string().min(1)).default([]),
+    minSeverity: z.enum(SEVERITIES).default('info'),
+  };
+  // DingTalk's 加签 secret (SEC…); without it the robot must be guarded by keywords or an IP allow-list.
+  return dingtalk ? z.strictObject({ ...base, secret: z.string().min(1).optional() }) : z.strictObject(base);
+}
+
+/** A JSON array in one variable: a parse error names the variable, a bad item its index and field. */
+function jsonArray<T extends z.ZodType>(item: T) {
+  return z
+    .string()
+    .transform((raw, ctx) => {
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: `not JSON: ${(e as Error).message}` });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z.array(item).refine((list) => new Set(list.map((r: any) => r.name)).size === list.length, {
+        error: 'robot names must be unique',
+      }),
+    );
+}
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -67,6 +101,34 @@ const schema = z.object({
   DEADLINE_DAY_COUNT: z.enum(['calendar', 'working']).default('calendar'),
   DEADLINE_DAY_SECONDS: z.coerce.number().min(0.05).max(86_400).default(86_400),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+
+  // ── notifications: channels ─────────────────────────────────────────────────────────────────
+  /** The console's absolute base URL, for the links in e-mails, SMS and robot messages. */
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3000'),
+  /** smtp://user:pass@host:587 (STARTTLS when offered) or smtps://host:465; unset: no e-mail. */
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'smtp://… or smtps://…' }).optional(),
+  SMTP_FROM: z.string().optional(),
+  SMS_VENDOR: z.enum(['none', 'aliyun', 'tencent']).default('none'),
+  ALIYUN_SMS_ACCESS_KEY_ID: z.string().optional(),
+  ALIYUN_SMS_ACCESS_KEY_SECRET: z.string().optional(),
+  /** A host (HTTPS) or a full http(s)://host:port URL (a test stand-in). */
+  ALIYUN_SMS_ENDPOINT: z.string().default('dysmsapi.aliyuncs.com'),
+  ALIYUN_SMS_SIGN_NAME: z.string().optional(),
+  TENCENT_SMS_SECRET_ID: z.string().optional(),
+  TENCENT_SMS_SECRET_KEY: z.string().optional(),
+  TENCENT_SMS_ENDPOINT: z.string().default('sms.tencentcloudapi.com'),
+  TENCENT_SMS_REGION: z.string().default('ap-guangzhou'),
+  TENCENT_SMS_SDK_APP_ID: z.string().optional(),
+  TENCENT_SMS_SIGN_NAME: z.string().optional(),
+  /** The vendor's template code (Aliyun SMS_…) or id (Tencent, digits) for deadline alerts. */
+  SMS_TEMPLATE_DEADLINE: z.string().optional(),
+  /** …and for free-text notices (one variable: the title). Unset: notices are not sent by SMS. */
+  SMS_TEMPLATE_TEXT: z.string().optional(),
+  DINGTALK_ROBOTS: jsonArray(robotSchema(true)).default([]),
+  WECOM_ROBOTS: jsonArray(robotSchema(false)).default([]),
+  /** A JSON line per outbound message in a file: a development channel that always works. */
+  NOTIFY_OUTBOX: z.enum(['on', 'off']).default('on'),
+  NOTIFY_OUTBOX_FILE: z.string().optional(),
   // ── notifications: delivery ──
   /** off: the worker queues deliveries but sends none (another process's dispatcher does). */
   NOTIFY_DISPATCHER: z.enum(['on', 'off']).default('on'),
@@ -117,6 +179,34 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
         path: ['ARCHIVE_STORAGE'],
       },
     )
+    .refine((e) => !e.SMTP_URL || e.SMTP_FROM, { error: 'SMTP_URL needs SMTP_FROM', path: ['SMTP_FROM'] })
+    .refine(
+      (e) =>
+        e.SMS_VENDOR !== 'aliyun' ||
+        (e.ALIYUN_SMS_ACCESS_KEY_ID && e.ALIYUN_SMS_ACCESS_KEY_SECRET && e.ALIYUN_SMS_SIGN_NAME),
+      {
+        error:
+          'SMS_VENDOR=aliyun needs ALIYUN_SMS_ACCESS_KEY_ID, ALIYUN_SMS_ACCESS_KEY_SECRET and ALIYUN_SMS_SIGN_NAME',
+        path: ['SMS_VENDOR'],
+      },
+    )
+    .refine(
+      (e) =>
+        e.SMS_VENDOR !== 'tencent' ||
+        (e.TENCENT_SMS_SECRET_ID &&
+          e.TENCENT_SMS_SECRET_KEY &&
+          e.TENCENT_SMS_SDK_APP_ID &&
+          e.TENCENT_SMS_SIGN_NAME),
+      {
+        error:
+          'SMS_VENDOR=tencent needs TENCENT_SMS_SECRET_ID, TENCENT_SMS_SECRET_KEY, TENCENT_SMS_SDK_APP_ID and TENCENT_SMS_SIGN_NAME',
+        path: ['SMS_VENDOR'],
+      },
+    )
+    .refine((e) => e.SMS_VENDOR === 'none' || e.SMS_TEMPLATE_DEADLINE, {
+      error: 'an SMS vendor needs SMS_TEMPLATE_DEADLINE',
+      path: ['SMS_TEMPLATE_DEADLINE'],
+    })
     .safeParse(cleaned);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
@@ -168,5 +258,45 @@ export function deliverySettings(env: Env) {
               ? null
               : rates.robot,
     },
+  };
+}
+
+/** The outbound channels' configuration (docs/notifications.md), a plain object the adapters are built from. */
+export function channelsConfig(env: Env): ChannelsConfig {
+  const sms: ChannelsConfig['sms'] =
+    env.SMS_VENDOR === 'aliyun'
+      ? {
+          vendor: 'aliyun',
+          accessKeyId: env.ALIYUN_SMS_ACCESS_KEY_ID!,
+          accessKeySecret: env.ALIYUN_SMS_ACCESS_KEY_SECRET!,
+          endpoint: env.ALIYUN_SMS_ENDPOINT,
+          signName: env.ALIYUN_SMS_SIGN_NAME!,
+        }
+      : env.SMS_VENDOR === 'tencent'
+        ? {
+            vendor: 'tencent',
+            secretId: env.TENCENT_SMS_SECRET_ID!,
+            secretKey: env.TENCENT_SMS_SECRET_KEY!,
+            endpoint: env.TENCENT_SMS_ENDPOINT,
+            region: env.TENCENT_SMS_REGION,
+            sdkAppId: env.TENCENT_SMS_SDK_APP_ID!,
+            signName: env.TENCENT_SMS_SIGN_NAME!,
+          }
+        : null;
+  const robot = (r: Env['WECOM_ROBOTS'][number] & { secret?: string }) => ({
+    ...r,
+    secret: r.secret ?? null,
+  });
+  return {
+    publicUrl: env.PUBLIC_URL.replace(/\/+$/, ''),
+    email: env.SMTP_URL ? { url: env.SMTP_URL, from: env.SMTP_FROM! } : null,
+    sms,
+    smsTemplates: { deadline: env.SMS_TEMPLATE_DEADLINE ?? null, text: env.SMS_TEMPLATE_TEXT ?? null },
+    dingtalk: env.DINGTALK_ROBOTS.map(robot),
+    wecom: env.WECOM_ROBOTS.map(robot),
+    outbox:
+      env.NOTIFY_OUTBOX === 'on'
+        ? { file: path.resolve(env.NOTIFY_OUTBOX_FILE ?? path.join(env.dataDir, 'outbox.jsonl')) }
+        : null,
   };
 }

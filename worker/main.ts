@@ -4,9 +4,10 @@ import { createAuditLog } from '#db/audit.js';
 import { checkpointFile, ormQuery, startAuditCheckpoints } from '#db/audit-checkpoint.js';
 import { initORM } from '#db/orm.js';
 import { loadAuditKey } from '#platform/audit-key.js';
-import { deadlineConfig, loadEnv } from '#platform/env.js';
+import { channelsConfig, deadlineConfig, loadEnv } from '#platform/env.js';
 import { createLogger } from '#platform/log.js';
-import { plainRender } from '#activities/notify/plain-render.js';
+import { outboundAdapters } from '#activities/notify/channels/index.js';
+import { templateRender } from '#activities/notify/render.js';
 import { startDispatcher } from './dispatcher.js';
 import { startHeartbeat } from './heartbeat.js';
 import { notificationSetup } from './notifications.js';
@@ -22,12 +23,26 @@ async function main() {
   const orm = await initORM(env.DATABASE_URL);
   const auditKey = loadAuditKey(env);
   const workflowBundle = await bundleWorkflows();
+  const channels = channelsConfig(env);
   const notifications = notificationSetup({
     env,
     orm,
-    adapters: [],
-    robots: [],
-    render: plainRender(process.env.PUBLIC_URL ?? ''),
+    adapters: Object.values(outboundAdapters(channels)),
+    robots: [
+      ...channels.dingtalk.map((r) => ({
+        channel: 'dingtalk' as const,
+        name: r.name,
+        units: r.orgUnits,
+        minSeverity: r.minSeverity,
+      })),
+      ...channels.wecom.map((r) => ({
+        channel: 'wecom' as const,
+        name: r.name,
+        units: r.orgUnits,
+        minSeverity: r.minSeverity,
+      })),
+    ],
+    render: templateRender(channels),
     log,
   });
   const { worker, connection } = await createWorker({

@@ -25,7 +25,7 @@ import { DEFAULT_DEADLINE_CONFIG, type DeadlineConfig } from '#domain/deadlines.
 import type { NotificationChannel } from '#activities/notify.activities.js';
 import type { ChannelAdapter } from '#activities/notify/channel.js';
 import type { DeliveryConfig } from '#activities/notify/delivery-config.js';
-import { plainRender } from '#activities/notify/plain-render.js';
+import { templateRender } from '#activities/notify/render.js';
 import { startDispatcher, type Dispatcher, type DispatcherOptions } from '#worker/dispatcher.js';
 import { withDatabase } from './global-setup.js';
 import { TEST_AUDIT_KEY, TEST_PASSWORD } from './constants.js';
@@ -80,8 +80,10 @@ export interface TestStackOptions {
   };
 }
 
-/** The console's address the test messages link to. */
+/** The console's address the test messages link to, and the SMS templates they use. */
 export const TEST_PUBLIC_URL = 'http://console.test';
+export const TEST_SMS_TEMPLATES = { deadline: 'SMS_480000001', text: 'SMS_480000002' };
+export const testRender = templateRender({ publicUrl: TEST_PUBLIC_URL, smsTemplates: TEST_SMS_TEMPLATES });
 
 function testDelivery(n: NonNullable<TestStackOptions['notifications']>): DeliveryConfig {
   const has = (c: string) => n.adapters.some((a) => a.channel === c);
@@ -94,7 +96,7 @@ function testDelivery(n: NonNullable<TestStackOptions['notifications']>): Delive
     criticalBypassQuiet: true,
     digestAt: 8 * 3600,
     timeZone: 'Asia/Shanghai',
-    render: plainRender(TEST_PUBLIC_URL),
+    render: testRender,
     ...n.delivery,
   };
 }
