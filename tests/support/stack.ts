@@ -38,6 +38,8 @@ export interface TestStack {
   dataDir: string;
   /** Fills a project's ledgers and required archives up to 竣工 (what 验收 asks for). */
   completeFile: (id: string, opts?: { withoutArchives?: readonly string[] }) => Promise<void>;
+  /** The file's own database (for a worker started as a separate process). */
+  databaseUrl: string;
   orm: Orm;
   audit: AuditLog;
   auditKey: Buffer;
@@ -66,6 +68,8 @@ export interface TestStackOptions {
   deadlines?: Partial<DeadlineConfig>;
   /** How long a request waits for a step (the api's STEP_TIMEOUT_SECONDS, in ms). */
   stepTimeoutMs?: number;
+  /** false: no worker in this process (a test runs worker/main.ts as a child to kill it). */
+  inProcessWorker?: boolean;
   /** The worker's notification channels (the inbox alone when not given). */
   channels?: (deps: { orm: Orm; audit: AuditLog }) => NotificationChannel[];
   /**
@@ -163,6 +167,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
   const stopWorker = async () => {
     await stack.dispatcher?.stop();
     stack.dispatcher = undefined;
+    if (!worker) return;
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await running;
     await heartbeat?.stop();
@@ -201,6 +206,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     completeFile: (id, opts) => files.complete(id, 'completed', opts),
     routes,
     dataDir,
+    databaseUrl: url,
     orm,
     audit,
     auditKey,
@@ -221,7 +227,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
-  await startWorker();
+  if (opts.inProcessWorker !== false) await startWorker();
   return stack;
 }
 
