@@ -98,7 +98,12 @@ describe('authorization matrix', () => {
       `SELECT DISTINCT action FROM audit_log WHERE actor_id = ANY($1::uuid[]) ORDER BY action`,
       [ids],
     );
-    // Their own sessions and their own 2FA enrolment attempt are the only writes they make.
-    expect(audited.rows.map((r) => r.action).every((a: string) => a.startsWith('auth.'))).toBe(true);
+    // Their own sessions, their own 2FA enrolment attempt and their own notification settings
+    // (contact details and preferences) are the only writes they make.
+    expect(
+      audited.rows
+        .map((r) => r.action)
+        .every((a: string) => a.startsWith('auth.') || a === 'notification.settings'),
+    ).toBe(true);
   });
 });
