@@ -3,6 +3,7 @@ import type { Orm } from '#db/orm.js';
 import { DEFAULT_DEADLINE_CONFIG, type DeadlineConfig } from '#domain/deadlines.js';
 import { createDeadlineActivities } from './deadline.activities.js';
 import { createNotifyActivities, type NotificationChannel } from './notify.activities.js';
+import type { DeliveryConfig } from './notify/delivery-config.js';
 import { createProjectActivities } from './project.activities.js';
 
 /** Every activity the worker registers, built from explicit dependencies. */
@@ -11,6 +12,7 @@ export function createActivities(deps: {
   audit: AuditLog;
   deadlines?: DeadlineConfig;
   channels?: NotificationChannel[];
+  delivery?: DeliveryConfig;
 }) {
   return {
     ...createProjectActivities(deps),
@@ -23,6 +25,7 @@ export function createActivities(deps: {
       orm: deps.orm,
       audit: deps.audit,
       ...(deps.channels ? { channels: deps.channels } : {}),
+      ...(deps.delivery ? { delivery: deps.delivery } : {}),
     }),
   };
 }

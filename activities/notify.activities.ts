@@ -1,13 +1,18 @@
 /**
  * The one notification interface the workflows call. A notification names its audience (units,
- * county level, administrators), not people: recipients are resolved here, then every configured
- * channel delivers it. Today the only channel is the in-app inbox; e-mail, SMS and chat channels
- * implement `NotificationChannel` and are added to the list.
- * Idempotent: each channel keys its deliveries on (notification key, recipient).
+ * county level, administrators), not people: recipients are resolved here, the in-app inbox is
+ * written, and every outside delivery (e-mail, SMS, chat robots, the outbox) is queued for the
+ * dispatcher (`activities/notify/dispatcher.ts`), which sends them off the workflow task slots.
+ * Idempotent: the inbox keys its rows on (notification key, recipient), the queue on
+ * (notification key, recipient, channel).
  */
 import type { AuditLog } from '#db/audit.js';
 import type { Orm } from '#db/orm.js';
-import { SYSTEM_SCOPE, withScopedEm } from '#db/scope.js';
+import { SYSTEM_SCOPE, inScope, withScopedEm } from '#db/scope.js';
+import type { NotificationFacts } from '#domain/notify-schemas.js';
+import { inboxOnly, type DeliveryConfig } from './notify/delivery-config.js';
+import { deliveryRows, enqueueDeliveries, type ContactRecipient } from './notify/enqueue.js';
+import { templateRender } from './notify/render.js';
 
 export interface Notification {
   /** Stable across retries: e.g. alert:<project>:<kind>:<period>:<arm>:<step>. */
@@ -17,6 +22,11 @@ export interface Notification {
   severity: 'info' | 'warning' | 'critical';
   title: string;
   body: string;
+  /**
+   * What it is about, as data: outside channels render it per language and channel. Absent in
+   * notifications scheduled before it existed; they are rendered from title and body.
+   */
+  facts?: NotificationFacts;
   audience: {
     unitIds: string[];
     /** Only the units' operator accounts (else every account of the units: query accounts too). */
@@ -69,39 +79,104 @@ export function inboxChannel(orm: Orm, audit: AuditLog): NotificationChannel {
   };
 }
 
+/**
+ * Today's audience rule decides the inbox; outside channels also reach the main leader (单位主要负责人)
+ * of every unit addressed once a deadline is overdue (warning and above).
+ */
+const RECIPIENTS_SQL = `
+  WITH addressed AS (
+    SELECT u.id, u.username, u.email, u.phone,
+      ((o.id = ANY(ARRAY[?]::uuid[]) AND (NOT ? OR EXISTS
+          (SELECT 1 FROM user_role r WHERE r.user_id = u.id AND r.role = 'operator')))
+        OR (? AND EXISTS (SELECT 1 FROM user_role r WHERE r.user_id = u.id AND r.role = 'admin'))
+        OR (? AND (o.kind IN ('county', 'office') OR EXISTS
+          (SELECT 1 FROM user_role r WHERE r.user_id = u.id AND r.role IN ('leader', 'supervisor'))))) AS inbox,
+      (u.unit_head AND o.id = ANY(ARRAY[?]::uuid[]) AND ? <> 'info') AS head
+    FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id
+    WHERE NOT u.disabled)
+  SELECT a.id, a.username, a.email, a.phone, a.inbox,
+         COALESCE(p.email_on, true) AS email_on, COALESCE(p.sms_on, true) AS sms_on,
+         COALESCE(p.digest, false) AS digest, COALESCE(p.locale, 'zh-CN') AS locale
+    FROM addressed a LEFT JOIN notification_preference p ON p.user_id = a.id
+   WHERE a.inbox OR a.head
+   ORDER BY a.username`;
+
+interface RecipientRow {
+  id: string;
+  username: string;
+  email: string | null;
+  phone: string | null;
+  inbox: boolean;
+  email_on: boolean;
+  sms_on: boolean;
+  digest: boolean;
+  locale: 'zh-CN' | 'en';
+}
+
 export function createNotifyActivities({
   orm,
   audit,
   channels,
+  delivery,
 }: {
   orm: Orm;
   audit: AuditLog;
   channels?: NotificationChannel[];
+  /** Outside channels; none (the inbox alone) when not given. */
+  delivery?: DeliveryConfig;
 }) {
   const all = channels ?? [inboxChannel(orm, audit)];
+  const cfg =
+    delivery ?? inboxOnly(templateRender({ publicUrl: '', smsTemplates: { deadline: null, text: null } }));
   return {
-    async notify(n: Notification): Promise<{ recipients: number }> {
+    async notify(n: Notification): Promise<{ recipients: number; queued: number }> {
       const a = n.audience;
-      const recipients = await orm.em.fork().execute<{ id: string; username: string }[]>(
-        `SELECT DISTINCT u.id, u.username FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id
-          WHERE NOT u.disabled AND (
-            (o.id = ANY(ARRAY[?]::uuid[]) AND (NOT ? OR EXISTS
-               (SELECT 1 FROM user_role r WHERE r.user_id = u.id AND r.role = 'operator')))
-            OR (? AND EXISTS (SELECT 1 FROM user_role r WHERE r.user_id = u.id AND r.role = 'admin'))
-            OR (? AND (o.kind IN ('county', 'office') OR EXISTS
-               (SELECT 1 FROM user_role r WHERE r.user_id = u.id AND r.role IN ('leader', 'supervisor')))))`,
-        [
-          a.unitIds.length ? a.unitIds : ['00000000-0000-0000-0000-000000000000'],
-          a.operatorsOnly,
-          a.admins,
-          a.countyLevel,
-        ],
-        'all',
+      const units = a.unitIds.length ? a.unitIds : ['00000000-0000-0000-0000-000000000000'];
+      const [rows, codes] = await inScope(orm, SYSTEM_SCOPE, (tx) =>
+        tx.batch([
+          {
+            sql: RECIPIENTS_SQL,
+            params: [units, a.operatorsOnly, a.admins, a.countyLevel, units, n.severity],
+          },
+          { sql: `SELECT code FROM org_unit WHERE id = ANY(ARRAY[?]::uuid[])`, params: [units] },
+        ]),
       );
+      const people = rows as RecipientRow[];
       const at = new Date().toISOString();
-      const list = recipients.map((r) => ({ userId: r.id, username: r.username }));
+      const list = people.filter((r) => r.inbox).map((r) => ({ userId: r.id, username: r.username }));
       for (const c of all) await c.deliver(n, list, at);
-      return { recipients: list.length };
+      const contacts: ContactRecipient[] = people.map((r) => ({
+        userId: r.id,
+        username: r.username,
+        email: r.email,
+        phone: r.phone,
+        emailOn: r.email_on,
+        smsOn: r.sms_on,
+        digest: r.digest,
+        locale: r.locale,
+      }));
+      const facts: NotificationFacts = n.facts ?? {
+        kind: 'text',
+        title: n.title,
+        body: n.body,
+        path: n.projectId ? `/projects/${n.projectId}` : null,
+      };
+      const queued = await enqueueDeliveries(
+        orm,
+        deliveryRows(
+          {
+            key: n.key,
+            projectId: n.projectId,
+            severity: n.severity,
+            facts,
+            unitCodes: (codes as { code: string }[]).map((c) => c.code),
+          },
+          contacts,
+          cfg,
+          Date.parse(at),
+        ),
+      );
+      return { recipients: list.length, queued };
     },
   };
 }

@@ -18,6 +18,7 @@ import { Migration20261127000000_audit_chains } from './migrations/Migration2026
 import { Migration20261201000000_totp_replay } from './migrations/Migration20261201000000_totp_replay.js';
 import { Migration20261201100000_request_identity } from './migrations/Migration20261201100000_request_identity.js';
 import { Migration20261201130000_money_ceiling } from './migrations/Migration20261201130000_money_ceiling.js';
+import { Migration20261202000000_notification_delivery } from './migrations/Migration20261202000000_notification_delivery.js';
 import { Migration20261202100000_inbox_scope } from './migrations/Migration20261202100000_inbox_scope.js';
 import { Migration20261202200000_bulletin } from './migrations/Migration20261202200000_bulletin.js';
 
@@ -32,6 +33,10 @@ export const MIGRATIONS = [
   { name: 'Migration20261201000000_totp_replay', class: Migration20261201000000_totp_replay },
   { name: 'Migration20261201100000_request_identity', class: Migration20261201100000_request_identity },
   { name: 'Migration20261201130000_money_ceiling', class: Migration20261201130000_money_ceiling },
+  {
+    name: 'Migration20261202000000_notification_delivery',
+    class: Migration20261202000000_notification_delivery,
+  },
   { name: 'Migration20261202100000_inbox_scope', class: Migration20261202100000_inbox_scope },
   { name: 'Migration20261202200000_bulletin', class: Migration20261202200000_bulletin },
 ];

@@ -5,6 +5,12 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { DeadlineConfig } from '#domain/deadlines.js';
+import { parseClockTime, parseQuietWindow } from '#domain/notifications/delivery-time.js';
+import { parseRateLimit } from '#domain/notifications/rate-limit.js';
+
+const clockTime = (what: string) =>
+  z.string().refine((v) => parseClockTime(v) !== null, { error: `${what}: HH:MM or HH:MM:SS` });
+const rate = z.string().refine((v) => parseRateLimit(v) !== null, { error: 'sends/seconds, e.g. 20/60' });
 import { SEVERITIES } from '#domain/notify-schemas.js';
 import type { ChannelsConfig } from '#activities/notify/channels/config.js';
 
@@ -123,6 +129,40 @@ const schema = z.object({
   /** A JSON line per outbound message in a file: a development channel that always works. */
   NOTIFY_OUTBOX: z.enum(['on', 'off']).default('on'),
   NOTIFY_OUTBOX_FILE: z.string().optional(),
+  // ── notifications: delivery ──
+  /** off: the worker queues deliveries but sends none (another process's dispatcher does). */
+  NOTIFY_DISPATCHER: z.enum(['on', 'off']).default('on'),
+  /** SMS quiet hours (held until the window ends, never dropped); `off`: none. */
+  NOTIFY_QUIET_HOURS: z
+    .string()
+    .refine((v) => v === 'off' || parseQuietWindow(v) !== null, { error: 'HH:MM-HH:MM or off' })
+    .default('22:00-07:00'),
+  NOTIFY_TIMEZONE: z
+    .string()
+    .refine(
+      (v) => {
+        try {
+          new Intl.DateTimeFormat('en-US', { timeZone: v });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { error: 'an IANA time zone, e.g. Asia/Shanghai' },
+    )
+    .default('Asia/Shanghai'),
+  NOTIFY_CRITICAL_BYPASS_QUIET: z.enum(['on', 'off']).default('on'),
+  NOTIFY_DIGEST_AT: clockTime('NOTIFY_DIGEST_AT').default('08:00'),
+  NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  NOTIFY_RETRY_BASE_SECONDS: z.coerce.number().min(0.01).max(86_400).default(30),
+  NOTIFY_RETRY_MAX_SECONDS: z.coerce.number().min(0.01).max(86_400).default(3600),
+  NOTIFY_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(120),
+  NOTIFY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  NOTIFY_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
+  NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  NOTIFY_RATE_ROBOT: rate.default('20/60'),
+  NOTIFY_RATE_SMS: rate.default('50/1'),
+  NOTIFY_RATE_EMAIL: rate.default('20/1'),
 });
 
 export type Env = z.infer<typeof schema> & { dataDir: string };
@@ -184,6 +224,40 @@ export function deadlineConfig(env: Env): DeadlineConfig {
     grace1Days: env.DEADLINE_GRACE1_DAYS,
     grace2Days: env.DEADLINE_GRACE2_DAYS,
     dayCount: env.DEADLINE_DAY_COUNT,
+  };
+}
+
+/** The delivery settings the notify activity and the dispatcher share (docs/notifications.md). */
+export function deliverySettings(env: Env) {
+  const rates = {
+    robot: parseRateLimit(env.NOTIFY_RATE_ROBOT)!,
+    sms: parseRateLimit(env.NOTIFY_RATE_SMS)!,
+    email: parseRateLimit(env.NOTIFY_RATE_EMAIL)!,
+  };
+  return {
+    quiet: env.NOTIFY_QUIET_HOURS === 'off' ? null : parseQuietWindow(env.NOTIFY_QUIET_HOURS),
+    timeZone: env.NOTIFY_TIMEZONE,
+    criticalBypassQuiet: env.NOTIFY_CRITICAL_BYPASS_QUIET === 'on',
+    digestAt: parseClockTime(env.NOTIFY_DIGEST_AT)!,
+    dispatcher: {
+      enabled: env.NOTIFY_DISPATCHER === 'on',
+      maxAttempts: env.NOTIFY_MAX_ATTEMPTS,
+      retryBaseMs: env.NOTIFY_RETRY_BASE_SECONDS * 1000,
+      retryMaxMs: env.NOTIFY_RETRY_MAX_SECONDS * 1000,
+      leaseMs: env.NOTIFY_LEASE_SECONDS * 1000,
+      pollMs: env.NOTIFY_POLL_MS,
+      batchSize: env.NOTIFY_BATCH_SIZE,
+      concurrency: env.NOTIFY_CONCURRENCY,
+      /** Robots each have their own bucket; SMS per vendor account; e-mail per server. */
+      rateLimit: (channel: string) =>
+        channel === 'sms'
+          ? rates.sms
+          : channel === 'email'
+            ? rates.email
+            : channel === 'outbox'
+              ? null
+              : rates.robot,
+    },
   };
 }
 

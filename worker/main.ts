@@ -4,9 +4,13 @@ import { createAuditLog } from '#db/audit.js';
 import { checkpointFile, ormQuery, startAuditCheckpoints } from '#db/audit-checkpoint.js';
 import { initORM } from '#db/orm.js';
 import { loadAuditKey } from '#platform/audit-key.js';
-import { deadlineConfig, loadEnv } from '#platform/env.js';
+import { channelsConfig, deadlineConfig, loadEnv } from '#platform/env.js';
 import { createLogger } from '#platform/log.js';
+import { outboundAdapters } from '#activities/notify/channels/index.js';
+import { templateRender } from '#activities/notify/render.js';
+import { startDispatcher } from './dispatcher.js';
 import { startHeartbeat } from './heartbeat.js';
+import { notificationSetup } from './notifications.js';
 import { bundleWorkflows, createWorker } from './worker.js';
 
 const log = createLogger('worker');
@@ -19,6 +23,28 @@ async function main() {
   const orm = await initORM(env.DATABASE_URL);
   const auditKey = loadAuditKey(env);
   const workflowBundle = await bundleWorkflows();
+  const channels = channelsConfig(env);
+  const notifications = notificationSetup({
+    env,
+    orm,
+    adapters: Object.values(outboundAdapters(channels)),
+    robots: [
+      ...channels.dingtalk.map((r) => ({
+        channel: 'dingtalk' as const,
+        name: r.name,
+        units: r.orgUnits,
+        minSeverity: r.minSeverity,
+      })),
+      ...channels.wecom.map((r) => ({
+        channel: 'wecom' as const,
+        name: r.name,
+        units: r.orgUnits,
+        minSeverity: r.minSeverity,
+      })),
+    ],
+    render: templateRender(channels),
+    log,
+  });
   const { worker, connection } = await createWorker({
     address: env.TEMPORAL_ADDRESS,
     namespace: env.TEMPORAL_NAMESPACE,
@@ -27,6 +53,7 @@ async function main() {
     audit: createAuditLog(auditKey),
     workflowBundle,
     deadlines: deadlineConfig(env),
+    delivery: notifications.delivery,
   });
   // The SDK shuts the worker down gracefully on SIGINT/SIGTERM (finishing in-flight tasks).
   log.info(`polling task queue "${env.TEMPORAL_TASK_QUEUE}" on ${env.TEMPORAL_ADDRESS}`);
@@ -43,7 +70,10 @@ async function main() {
         })
       : undefined;
   const heartbeat = startHeartbeat({ worker, orm, taskQueue: env.TEMPORAL_TASK_QUEUE, log });
+  // Outside deliveries, off the workflow task slots; on SIGTERM it finishes the sends in flight.
+  const dispatcher = notifications.dispatcher ? startDispatcher(notifications.dispatcher) : undefined;
   await worker.run();
+  await dispatcher?.stop();
   await heartbeat.stop();
   await checkpoints?.stop();
   await connection.close();

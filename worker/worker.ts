@@ -8,6 +8,7 @@ import { createActivities } from '#activities/index.js';
 import type { AuditLog } from '#db/audit.js';
 import type { Orm } from '#db/orm.js';
 import type { NotificationChannel } from '#activities/notify.activities.js';
+import type { DeliveryConfig } from '#activities/notify/delivery-config.js';
 import type { DeadlineConfig } from '#domain/deadlines.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -38,6 +39,8 @@ export async function createWorker(opts: {
   deadlines?: DeadlineConfig;
   /** Where notifications go; the in-app inbox when not given. */
   channels?: NotificationChannel[];
+  /** Which outside deliveries the notify activity queues; none when not given. */
+  delivery?: DeliveryConfig;
 }): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: opts.address });
   const worker = await Worker.create({
@@ -50,6 +53,7 @@ export async function createWorker(opts: {
       audit: opts.audit,
       ...(opts.deadlines ? { deadlines: opts.deadlines } : {}),
       ...(opts.channels ? { channels: opts.channels } : {}),
+      ...(opts.delivery ? { delivery: opts.delivery } : {}),
     }),
     ...(opts.identity ? { identity: opts.identity } : {}),
   });

@@ -180,6 +180,20 @@ function alertNotification(
         ? `项目「${p.name}」(${p.code}) 的期限 ${due.dueDate} 即将到期。`
         : `项目「${p.name}」(${p.code}) ${what}，期限 ${due.dueDate}，已逾期 ${s.daysLate} 天。`) +
       (passed.length ? `此前已到期的${passed.join('、')}一并记录，不再单独通知。` : ''),
+    // The same, as data: outside channels render it per language (an activity input only, the
+    // commands the workflow issues are unchanged).
+    facts: {
+      kind: 'deadline',
+      projectId,
+      projectCode: p.code,
+      projectName: p.name,
+      deadline: due.kind,
+      period: due.period,
+      dueDate: due.dueDate,
+      step: s.step,
+      daysLate: s.daysLate,
+      earlierSteps: batch.slice(0, -1).map((b) => b.step),
+    },
     audience: {
       unitIds: s.step === 'reminder' ? [responsibleUnitId] : [p.departmentId, p.ownerUnitId],
       operatorsOnly: s.step === 'reminder',

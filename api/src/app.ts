@@ -23,6 +23,11 @@ import { createInboxRepository } from './modules/inbox/repository.js';
 import { inboxRoutes } from './modules/inbox/routes.js';
 import { createInboxService } from './modules/inbox/service.js';
 import { orgRoutes } from './modules/orgs/org.routes.js';
+import { createNotificationRepository } from './modules/notifications/repository.js';
+import { notificationRoutes } from './modules/notifications/routes.js';
+import { createNotificationService } from './modules/notifications/service.js';
+import { templateRender } from '#activities/notify/render.js';
+import type { Render } from '#activities/notify/delivery-config.js';
 import { createOrgService } from './modules/orgs/org.service.js';
 import { createStatsRepository } from './modules/stats/repository.js';
 import { statsRoutes } from './modules/stats/routes.js';
@@ -81,6 +86,15 @@ export interface AppDeps {
    * X-Forwarded-For can neither pick its rate-limit address nor forge the audited one.
    */
   trustProxy?: string;
+  /** What the notification admin pages show: the renderer of previews and the channels' state. */
+  notifications?: {
+    render?: Render;
+    channels?: () => {
+      name: 'inbox' | 'email' | 'sms' | 'dingtalk' | 'wecom' | 'outbox';
+      live: boolean;
+      detail: string;
+    }[];
+  };
 }
 
 /** TRUST_PROXY as Express's `trust proxy` takes it: `off`, a hop count, or addresses/subnets. */
@@ -134,6 +148,20 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     ...bulletinModule(deps, files),
     ...statsRoutes(createStatsService({ repo: createStatsRepository(deps.orm) })),
     ...inboxRoutes(createInboxService({ repo: createInboxRepository(deps.orm), audit: deps.audit })),
+    ...notificationRoutes(
+      createNotificationService({
+        repo: createNotificationRepository(deps.orm, deps.audit),
+        render:
+          deps.notifications?.render ??
+          templateRender({ publicUrl: '', smsTemplates: { deadline: null, text: null } }),
+        channels:
+          deps.notifications?.channels ??
+          (() => [
+            { name: 'inbox', live: true, detail: 'in-app' },
+            { name: 'outbox', live: false, detail: 'off' },
+          ]),
+      }),
+    ),
   ];
   const openapi = buildOpenApi(
     [

@@ -5,10 +5,12 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createAuditLog } from '#db/audit.js';
 import { initORM } from '#db/orm.js';
 import { loadAuditKey } from '#platform/audit-key.js';
-import { loadEnv } from '#platform/env.js';
+import { channelsConfig, loadEnv } from '#platform/env.js';
 import { createLogger } from '#platform/log.js';
 import { createApp } from './app.js';
 import { archiveStorageFromEnv } from './modules/archives/storage-from-env.js';
+import { channelStatus } from '#activities/notify/channels/index.js';
+import { templateRender } from '#activities/notify/render.js';
 
 const log = createLogger('api');
 
@@ -22,6 +24,7 @@ async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const channels = channelsConfig(env);
   const { app } = createApp({
     orm,
     audit: createAuditLog(loadAuditKey(env)),
@@ -42,6 +45,10 @@ async function main() {
     archiveStorage: archiveStorageFromEnv(env),
     archiveMaxBytes: env.ARCHIVE_MAX_BYTES,
     trustProxy: env.TRUST_PROXY,
+    notifications: {
+      render: templateRender(channels),
+      channels: () => [{ name: 'inbox', live: true, detail: 'in-app' }, ...channelStatus(channels)],
+    },
   });
   const server = app.listen(env.PORT, env.HOST, () => {
     log.info(`listening on http://${env.HOST}:${env.PORT}`);

@@ -24,6 +24,11 @@ export interface AppUser {
   /** The last TOTP time step accepted (bigint, as the driver's string). */
   totpLastStep: Opt<string | null>;
   passwordChangedAt: Opt<Date>;
+  /** Where outside notifications go (format checked by the database too). */
+  email: Opt<string | null>;
+  phone: Opt<string | null>;
+  /** 单位主要负责人: also receives the unit's overdue alerts. */
+  unitHead: Opt<boolean>;
   createdAt: Opt<Date>;
   updatedAt: Opt<Date>;
 }
@@ -51,6 +56,9 @@ export const AppUserSchema = new EntitySchema<AppUser>({
     totpEnabled: { type: 'boolean', defaultRaw: 'false' },
     totpLastStep: { type: 'bigint', nullable: true },
     passwordChangedAt: { type: 'Date', defaultRaw: 'now()' },
+    email: { type: 'text', nullable: true },
+    phone: { type: 'text', nullable: true },
+    unitHead: { type: 'boolean', defaultRaw: 'false' },
     createdAt: { type: 'Date', defaultRaw: 'now()' },
     updatedAt: { type: 'Date', defaultRaw: 'now()' },
   },

@@ -98,9 +98,10 @@ describe('authorization matrix', () => {
       `SELECT DISTINCT action FROM audit_log WHERE actor_id = ANY($1::uuid[]) ORDER BY action`,
       [ids],
     );
-    // Their own sessions, their own 2FA enrolment attempt and the record of what they have read
-    // (notices, messages) are the only writes they make.
-    const own = (a: string) => a.startsWith('auth.') || a === 'notice.read' || a === 'message.read';
+    // Their own sessions, their own 2FA enrolment attempt, the record of what they have read
+    // (notices, messages) and their own notification settings are the only writes they make.
+    const own = (a: string) =>
+      a.startsWith('auth.') || a === 'notice.read' || a === 'message.read' || a === 'notification.settings';
     expect(audited.rows.map((r) => r.action).filter((a: string) => !own(a))).toEqual([]);
   });
 });

@@ -23,6 +23,10 @@ import { startHeartbeat } from '#worker/heartbeat.js';
 import { createWorker } from '#worker/worker.js';
 import { DEFAULT_DEADLINE_CONFIG, type DeadlineConfig } from '#domain/deadlines.js';
 import type { NotificationChannel } from '#activities/notify.activities.js';
+import type { ChannelAdapter } from '#activities/notify/channel.js';
+import type { DeliveryConfig } from '#activities/notify/delivery-config.js';
+import { templateRender } from '#activities/notify/render.js';
+import { startDispatcher, type Dispatcher, type DispatcherOptions } from '#worker/dispatcher.js';
 import { withDatabase } from './global-setup.js';
 import { TEST_AUDIT_KEY, TEST_PASSWORD } from './constants.js';
 
@@ -34,6 +38,8 @@ export interface TestStack {
   dataDir: string;
   /** Fills a project's ledgers and required archives up to 竣工 (what 验收 asks for). */
   completeFile: (id: string, opts?: { withoutArchives?: readonly string[] }) => Promise<void>;
+  /** The file's own database (for a worker started as a separate process). */
+  databaseUrl: string;
   orm: Orm;
   audit: AuditLog;
   auditKey: Buffer;
@@ -41,6 +47,8 @@ export interface TestStack {
   client: Client;
   taskQueue: string;
   worker: Worker;
+  /** The running notification dispatcher, when the stack was given `notifications`. */
+  dispatcher: Dispatcher | undefined;
   /** Stops the worker only (to test restarts); `startWorker` brings a new one up. */
   stopWorker(): Promise<void>;
   startWorker(): Promise<void>;
@@ -60,8 +68,41 @@ export interface TestStackOptions {
   deadlines?: Partial<DeadlineConfig>;
   /** How long a request waits for a step (the api's STEP_TIMEOUT_SECONDS, in ms). */
   stepTimeoutMs?: number;
+  /** false: no worker in this process (a test runs worker/main.ts as a child to kill it). */
+  inProcessWorker?: boolean;
   /** The worker's notification channels (the inbox alone when not given). */
   channels?: (deps: { orm: Orm; audit: AuditLog }) => NotificationChannel[];
+  /**
+   * Outside deliveries: the notify activity queues them for the adapters' channels (and
+   * `delivery`'s robots), and a dispatcher in this process sends them, started and stopped with
+   * the worker, as worker/main.ts runs it.
+   */
+  notifications?: {
+    adapters: ChannelAdapter[];
+    delivery?: Partial<DeliveryConfig>;
+    dispatcher?: Partial<Omit<DispatcherOptions, 'orm' | 'adapters'>>;
+  };
+}
+
+/** The console's address the test messages link to, and the SMS templates they use. */
+export const TEST_PUBLIC_URL = 'http://console.test';
+export const TEST_SMS_TEMPLATES = { deadline: 'SMS_480000001', text: 'SMS_480000002' };
+export const testRender = templateRender({ publicUrl: TEST_PUBLIC_URL, smsTemplates: TEST_SMS_TEMPLATES });
+
+function testDelivery(n: NonNullable<TestStackOptions['notifications']>): DeliveryConfig {
+  const has = (c: string) => n.adapters.some((a) => a.channel === c);
+  return {
+    email: has('email'),
+    sms: has('sms'),
+    robots: [],
+    outbox: has('outbox'),
+    quiet: null,
+    criticalBypassQuiet: true,
+    digestAt: 8 * 3600,
+    timeZone: 'Asia/Shanghai',
+    render: testRender,
+    ...n.delivery,
+  };
 }
 
 export async function startTestStack(opts: TestStackOptions = {}): Promise<TestStack> {
@@ -103,15 +144,30 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
       workflowBundle: { codePath: inject('workflowBundlePath') },
       deadlines,
       ...(opts.channels ? { channels: opts.channels({ orm, audit }) } : {}),
+      ...(opts.notifications ? { delivery: testDelivery(opts.notifications) } : {}),
     });
     worker = created.worker;
     running = worker.run();
+    if (opts.notifications)
+      stack.dispatcher = startDispatcher({
+        pollMs: 100,
+        retryBaseMs: 200,
+        retryMaxMs: 2000,
+        leaseMs: 5000,
+        ...opts.notifications.dispatcher,
+        orm,
+        adapters: opts.notifications.adapters,
+        log: createLogger('test-dispatcher', 'error'),
+      });
     // As worker/main.ts does: the api's /readyz looks for it.
     heartbeat = startHeartbeat({ worker, orm, taskQueue });
     closeWorkerConnection = () => created.connection.close();
     stack.worker = worker;
   };
   const stopWorker = async () => {
+    await stack.dispatcher?.stop();
+    stack.dispatcher = undefined;
+    if (!worker) return;
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await running;
     await heartbeat?.stop();
@@ -150,6 +206,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     completeFile: (id, opts) => files.complete(id, 'completed', opts),
     routes,
     dataDir,
+    databaseUrl: url,
     orm,
     audit,
     auditKey,
@@ -157,6 +214,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     client,
     taskQueue,
     worker,
+    dispatcher: undefined,
     stopWorker,
     startWorker,
     stop: async () => {
@@ -169,7 +227,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
-  await startWorker();
+  if (opts.inProcessWorker !== false) await startWorker();
   return stack;
 }
 

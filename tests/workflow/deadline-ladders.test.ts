@@ -146,6 +146,15 @@ describe('deadline ladders (workflow, mocked activities)', () => {
       expect(n!.body).toContain('已逾期 3 天');
       expect(n!.body).toContain('到期提醒、逾期预警、上报县级一并记录');
       expect(n!.audience.countyLevel).toBe(true);
+      // The same as data, for the outside channels' templates.
+      expect(n!.facts).toMatchObject({
+        kind: 'deadline',
+        projectCode: project.code,
+        deadline: 'start',
+        step: 'interview',
+        daysLate: 3,
+        earlierSteps: ['reminder', 'overdue', 'escalated'],
+      });
       expect((await handle.query(getProjectStateQuery)).overdue).toEqual(['start']);
       // The next step takes the seq after the four alerts.
       expect(await step(handle, 'approveDesign')).toEqual({ stage: 'designApproved', seq: 5 });

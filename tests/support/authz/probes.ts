@@ -81,6 +81,37 @@ export const PROBES: Record<string, Probe> = {
     }),
   },
   'post /api/projects/:id/transitions': { perObject: true, request: () => ({ path: '' }) }, // expanded per action below
+  'get /api/admin/notification-deliveries': {
+    perObject: false,
+    request: () => ({ path: '/api/admin/notification-deliveries?status=unknown' }),
+  },
+  'get /api/admin/notification-deliveries/:id': {
+    perObject: false,
+    request: (c) => ({ path: `/api/admin/notification-deliveries/${c.deliveryId}` }),
+  },
+  'post /api/admin/notification-deliveries/:id/resend': {
+    perObject: false,
+    request: (c) => ({ path: `/api/admin/notification-deliveries/${c.deliveryId}/resend` }),
+  },
+  'get /api/admin/notification-channels': {
+    perObject: false,
+    request: () => ({ path: '/api/admin/notification-channels' }),
+  },
+  'get /api/admin/notification-templates/preview': {
+    perObject: false,
+    request: () => ({ path: '/api/admin/notification-templates/preview?deadline=progress&step=escalated' }),
+  },
+  'get /api/me/notification-settings': {
+    perObject: false,
+    request: () => ({ path: '/api/me/notification-settings' }),
+  },
+  'put /api/me/notification-settings': {
+    perObject: false,
+    request: () => ({
+      path: '/api/me/notification-settings',
+      body: { email: null, phone: '13900001111', channels: { email: true, sms: false }, digest: false },
+    }),
+  },
   'get /api/admin/users': { perObject: false, request: () => ({ path: '/api/admin/users' }) },
   'post /api/admin/users': {
     perObject: false,

@@ -17,6 +17,8 @@ export interface MatrixContext {
   adminSecret: string;
   /** An account the admin probes may reset and disable without disturbing the matrix. */
   targetUserId: string;
+  /** A delivery the dispatcher lost track of (`unknown`): the administrator may resend it once. */
+  deliveryId: string;
   /** One archive document of each project (uploaded by its village operator). */
   archives: { A: string; B: string };
   /** An import job and the account that started it (only that account may read it). */
@@ -228,11 +230,18 @@ export async function startMatrixStack(): Promise<MatrixContext> {
     upload('mbz-ljc', projects.B.id),
     matrixBulletin(stack),
   ]);
+  const { rows: delivery } = await stack.db.query(
+    `INSERT INTO notification_delivery (notification_key, recipient, channel, address, severity, locale, title,
+            message, status, not_before, attempts, last_error_code)
+     VALUES ('matrix:1', 'matrix-robot', 'dingtalk', 'matrix-robot', 'warning', 'zh-CN', '矩阵', '{}', 'unknown',
+            now(), 1, 'INTERRUPTED') RETURNING id`,
+  );
   return {
     stack,
     projects,
     adminSecret,
     targetUserId,
+    deliveryId: delivery[0].id as string,
     archives: { A: archiveA, B: archiveB },
     importJob: { id: jobId, owner: 'swj.op' },
     checklist: checklist.body.items as unknown[],
