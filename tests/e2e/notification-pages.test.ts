@@ -72,17 +72,17 @@ describe('通知设置 on the account page', () => {
         } else if (!phone) {
           const own = await Session.login(stack.baseUrl, 'xqz.op');
           // The console refuses a channel without its address, and a malformed address, before asking.
-          await card.locator('[data-test=notify-email] input').fill('');
+          await card.locator('input[data-test=notify-email]').fill('');
           if (!(await card.locator('[data-test=notify-channel-email] input').isChecked()))
             await card.locator('[data-test=notify-channel-email]').click();
           await card.locator('[data-test=notify-save]').click();
           await card.getByText('选择电子邮件渠道须先填写电子邮箱').waitFor();
-          await card.locator('[data-test=notify-email] input').fill('not-an-address');
+          await card.locator('input[data-test=notify-email]').fill('not-an-address');
           await card.locator('[data-test=notify-save]').click();
           await card.getByText('电子邮箱格式不正确').waitFor();
 
-          await card.locator('[data-test=notify-email] input').fill('xqz.op@example.cn');
-          await card.locator('[data-test=notify-phone] input').fill('13800138000');
+          await card.locator('input[data-test=notify-email]').fill('xqz.op@example.cn');
+          await card.locator('input[data-test=notify-phone]').fill('13800138000');
           if (!(await card.locator('[data-test=notify-channel-sms] input').isChecked()))
             await card.locator('[data-test=notify-channel-sms]').click();
           if (
@@ -100,7 +100,7 @@ describe('通知设置 on the account page', () => {
           });
           await page.reload();
           await expect
-            .poll(() => card.locator('[data-test=notify-phone] input').inputValue())
+            .poll(() => card.locator('input[data-test=notify-phone]').inputValue())
             .toBe('13800138000');
         }
         if (phone) await fitsPhone(page);
