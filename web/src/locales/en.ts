@@ -239,7 +239,7 @@ const en: typeof zh = {
       other: 'Other',
     },
     readState: 'Read',
-    allStates: 'All',
+    allStates: 'Read or unread',
     onlyUnread: 'Unread only',
     read: 'Read',
     unread: 'Unread',

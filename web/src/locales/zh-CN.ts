@@ -237,7 +237,7 @@ export default {
     allCategories: '全部类别',
     categories: { notice: '通知', announcement: '公告', meeting: '会议', briefing: '通报', other: '其他' },
     readState: '阅读状态',
-    allStates: '全部',
+    allStates: '全部阅读状态',
     onlyUnread: '仅未读',
     read: '已读',
     unread: '未读',
