@@ -12,7 +12,7 @@ import { loadAuditKey } from '#platform/audit-key.js';
 import { loadEnv } from '#platform/env.js';
 import { createLogger } from '#platform/log.js';
 import { bundleWorkflows, createWorker } from '#worker/worker.js';
-import { markDemoSeeded, seedDemoProjects, seedOrgsAndUsers } from './lib/demo-seed.js';
+import { markDemoSeeded, seedDemoBulletin, seedDemoProjects, seedOrgsAndUsers } from './lib/demo-seed.js';
 import { describeError } from './lib/seed-retry.js';
 
 const log = createLogger('seed');
@@ -46,6 +46,7 @@ async function main() {
       audit,
       storage: archiveStorageFromEnv(env),
     });
+    await seedDemoBulletin({ orm, audit, log, storage: archiveStorageFromEnv(env) });
     await markDemoSeeded(orm);
   });
   await connection.close();

@@ -25,7 +25,13 @@ import { buildConsoleIfStale } from './lib/console-build.js';
 import { PROJECT_ROOT, ensureTemporalCli } from '#platform/temporal-cli.js';
 import { ensureSearchAttributes, startTemporalDevServer } from '#platform/temporal-server.js';
 import { startNodeChild } from './lib/children.js';
-import { isDemoSeeded, markDemoSeeded, seedDemoProjects, seedOrgsAndUsers } from './lib/demo-seed.js';
+import {
+  isDemoSeeded,
+  markDemoSeeded,
+  seedDemoBulletin,
+  seedDemoProjects,
+  seedOrgsAndUsers,
+} from './lib/demo-seed.js';
 import { describeError } from './lib/seed-retry.js';
 import { stackFilePath, stopLeftovers, writeStackFile, type StackFile } from '#platform/stack-file.js';
 import { supervise } from './lib/supervisor.js';
@@ -209,6 +215,7 @@ async function main() {
           small: env.DEMO_SEED === 'small',
           storage: archiveStorageFromEnv(env),
         });
+        await seedDemoBulletin({ orm, audit, log, storage: archiveStorageFromEnv(env) });
       } catch (err) {
         if (shuttingDown) return;
         log.error(

@@ -1,7 +1,7 @@
 /**
  * Seeds the demo county: org units and accounts straight into PostgreSQL, then projects through
  * the same service the api uses (scripts/lib/demo-projects.ts: each demo project is a real workflow
- * with a real history). Safe to run again: existing units, accounts and steps are kept, missing
+ * with a real history), then the notices, policies and a thread (scripts/lib/demo-bulletin.ts). Safe to run again: existing units, accounts and steps are kept, missing
  * ones are added.
  */
 import type { AuditLog } from '#db/audit.js';
@@ -11,6 +11,7 @@ import { DEMO_UNITS } from '#db/seed/demo-county.js';
 import { hashPassword } from '#api/modules/auth/password.js';
 
 export { seedDemoProjects } from './demo-projects.js';
+export { seedDemoBulletin } from './demo-bulletin.js';
 
 const SEEDED_KEY = 'demo_seed';
 const SYSTEM = { id: null, username: 'system' };

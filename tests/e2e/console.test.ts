@@ -209,7 +209,7 @@ describe('in English', () => {
         ['/', '[data-test=figures]'],
         ['/projects', '[data-test=table] .project-row'],
         [`/projects/${code}`, '[data-test=history-item]'],
-        ['/notices', '[data-test=placeholder]'],
+        ['/notices', '[data-test=search-form]'],
       ];
       for (const [url, ready] of pages) {
         await page.goto(url);

@@ -3,7 +3,17 @@ import { setRestrictionHandler } from './api/client';
 import { useSessionStore } from './stores/session';
 
 /** Every page is its own chunk: the first load carries only the shell. */
-const placeholder = () => import('./pages/PlaceholderPage.vue');
+const bulletin = {
+  notices: () => import('./pages/bulletin/NoticeListPage.vue'),
+  notice: () => import('./pages/bulletin/NoticePage.vue'),
+  noticeForm: () => import('./pages/bulletin/NoticeFormPage.vue'),
+  policies: () => import('./pages/bulletin/PolicyListPage.vue'),
+  policy: () => import('./pages/bulletin/PolicyPage.vue'),
+  policyForm: () => import('./pages/bulletin/PolicyFormPage.vue'),
+  threads: () => import('./pages/bulletin/ThreadListPage.vue'),
+  thread: () => import('./pages/bulletin/ThreadPage.vue'),
+  threadForm: () => import('./pages/bulletin/ThreadFormPage.vue'),
+};
 
 /** The page that lifts each restriction (a restricted session may do nothing else). */
 const RESTRICTION_PAGE = { passwordChange: 'password-change', totpSetup: 'totp-setup' } as const;
@@ -50,10 +60,17 @@ export const router = createRouter({
         },
         { path: 'account', name: 'account', component: () => import('./pages/AccountPage.vue') },
         { path: 'inbox', name: 'inbox', component: () => import('./pages/InboxPage.vue') },
-        // Filled in as their issues land (notices, policies, messages).
-        { path: 'notices', name: 'notices', component: placeholder, props: { feature: 'nav.notices' } },
-        { path: 'policies', name: 'policies', component: placeholder, props: { feature: 'nav.policies' } },
-        { path: 'messages', name: 'messages', component: placeholder, props: { feature: 'nav.messages' } },
+        // 通知公告, 政策法规, 网络寻呼 (docs/bulletin.md); the forms' own rights are the api's to enforce.
+        { path: 'notices', name: 'notices', component: bulletin.notices },
+        { path: 'notices/new', name: 'notice-new', component: bulletin.noticeForm },
+        { path: 'notices/:id', name: 'notice', component: bulletin.notice, props: true },
+        { path: 'policies', name: 'policies', component: bulletin.policies },
+        { path: 'policies/new', name: 'policy-new', component: bulletin.policyForm },
+        { path: 'policies/:id', name: 'policy', component: bulletin.policy, props: true },
+        { path: 'policies/:id/edit', name: 'policy-edit', component: bulletin.policyForm, props: true },
+        { path: 'messages', name: 'messages', component: bulletin.threads },
+        { path: 'messages/new', name: 'thread-new', component: bulletin.threadForm },
+        { path: 'messages/:id', name: 'thread', component: bulletin.thread, props: true },
         {
           path: 'admin',
           component: () => import('./layouts/AdminLayout.vue'),

@@ -38,6 +38,22 @@ import type {
   templatePreviewQuerySchema,
   templatePreviewSchema,
 } from '@domain/notify-schemas';
+import type {
+  AttachmentDto,
+  CreateNoticeInput,
+  CreatePolicyInput,
+  CreateThreadInput,
+  NoticeDto,
+  NoticeListQuery,
+  noticeListSchema,
+  NoticeReceiptsDto,
+  PolicyDto,
+  PolicyListQuery,
+  policyListSchema,
+  PostMessageInput,
+  ThreadDto,
+  threadListSchema,
+} from '@domain/bulletin-schemas';
 
 export type OrgListDto = z.infer<typeof orgListSchema>;
 export type OrgUnitDto = OrgListDto['items'][number];
@@ -318,6 +334,52 @@ const notifyApi = {
     request<TemplatePreviewDto>('GET', `/api/admin/notification-templates/preview${qs(q)}`),
 };
 
+// ── 通知公告, 政策法规, 网络寻呼 (docs/bulletin.md) ─────────────────────────────────────────────
+
+export type { AttachmentDto, NoticeDto, NoticeReceiptsDto, PolicyDto, ThreadDto };
+export type NoticeListDto = z.infer<typeof noticeListSchema>;
+export type NoticeSummaryDto = NoticeListDto['items'][number];
+export type PolicyListDto = z.infer<typeof policyListSchema>;
+export type PolicySummaryDto = PolicyListDto['items'][number];
+export type ThreadListDto = z.infer<typeof threadListSchema>;
+export type ThreadSummaryDto = ThreadListDto['items'][number];
+export type MessageDto = ThreadDto['messages'][number];
+/** Where a stored attachment is downloaded from: under its notice, policy or thread. */
+export type AttachmentOwner = 'notices' | 'policies' | 'threads';
+
+const noticePath = (id: string) => `/api/notices/${encodeURIComponent(id)}`;
+const policyPath = (id: string) => `/api/policies/${encodeURIComponent(id)}`;
+const threadPath = (id: string) => `/api/threads/${encodeURIComponent(id)}`;
+
+const bulletinApi = {
+  /** Uploaded first; the notice, policy or message then names its id in `attachmentIds`. */
+  uploadAttachment: (file: Blob, fileName: string) =>
+    upload<AttachmentDto>(`/api/bulletin-attachments${qs({ fileName })}`, file, fileName),
+  /** A link target: the browser downloads the file (the api re-checks its SHA-256 first). */
+  attachmentUrl: (owner: AttachmentOwner, ownerId: string, attachmentId: string) =>
+    `/api/${owner}/${encodeURIComponent(ownerId)}/attachments/${encodeURIComponent(attachmentId)}`,
+
+  notices: (q: Partial<NoticeListQuery>) => request<NoticeListDto>('GET', `/api/notices${qs(q)}`),
+  notice: (id: string) => request<NoticeDto>('GET', noticePath(id)),
+  publishNotice: (input: CreateNoticeInput) => request<NoticeDto>('POST', '/api/notices', input),
+  /** Records the first time this account opened the notice (later calls keep that time). */
+  markNoticeRead: (id: string) => request<{ readAt: string }>('POST', `${noticePath(id)}/read`),
+  noticeReceipts: (id: string) => request<NoticeReceiptsDto>('GET', `${noticePath(id)}/receipts`),
+
+  policies: (q: Partial<PolicyListQuery>) => request<PolicyListDto>('GET', `/api/policies${qs(q)}`),
+  policy: (id: string) => request<PolicyDto>('GET', policyPath(id)),
+  createPolicy: (input: CreatePolicyInput) => request<PolicyDto>('POST', '/api/policies', input),
+  /** Replaces every field; attachments named are added to those it has. */
+  updatePolicy: (id: string, input: CreatePolicyInput) => request<PolicyDto>('PUT', policyPath(id), input),
+
+  threads: (q: { page?: number; pageSize?: number }) => request<ThreadListDto>('GET', `/api/threads${qs(q)}`),
+  thread: (id: string) => request<ThreadDto>('GET', threadPath(id)),
+  createThread: (input: CreateThreadInput) => request<ThreadDto>('POST', '/api/threads', input),
+  postMessage: (id: string, input: PostMessageInput) =>
+    request<ThreadDto>('POST', `${threadPath(id)}/messages`, input),
+  markThreadRead: (id: string) => request<{ marked: number }>('POST', `${threadPath(id)}/read`),
+};
+
 export const api = {
   login: (username: string, password: string, totp?: string) =>
     request<MeDto>('POST', '/api/auth/login', { username, password, ...(totp ? { totp } : {}) }),
@@ -356,4 +418,5 @@ export const api = {
 
   ...projectPageApi,
   ...notifyApi,
+  ...bulletinApi,
 };
