@@ -618,7 +618,7 @@ const en: typeof zh = {
       emailInvalid: 'Not a valid e-mail address',
       phoneInvalid: 'A mobile number has 11 digits (+86 allowed)',
       locale: 'Language of outside messages',
-      locales: { 'zh-CN': 'Chinese (中文)', en: 'English' },
+      locales: { 'zh-CN': 'Chinese', en: 'English' },
     },
     channels: {
       inbox: 'Inbox',
