@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { DEADLINE_KINDS, LADDER_STEPS } from './deadlines.js';
-import { safeString } from './schemas.js';
+import { contactEmailSchema, mobilePhoneSchema, safeString } from './schemas.js';
 
 /** What a notification is about, as data (rendered by `domain/notifications/templates.ts`). */
 export const notificationFactsSchema = z.discriminatedUnion('kind', [
@@ -66,24 +66,27 @@ export const inboxUnreadSchema = z.object({ unread: z.number().int() });
 
 // ── a user's own settings ────────────────────────────────────────────────────────────────────
 
-const email = safeString()
-  .trim()
-  .max(254)
-  .pipe(z.email({ error: '电子邮箱格式不正确' }));
-/** A mainland mobile number: 11 digits starting with 1, optionally +86. */
-const phone = safeString()
-  .trim()
-  .regex(/^(\+86)?1\d{10}$/, { error: '手机号应为 11 位数字（可带 +86）' });
+export const NOTIFY_LOCALES = ['zh-CN', 'en'] as const;
 
 export const notificationSettingsSchema = z.object({
-  email: email.nullable(),
-  phone: phone.nullable(),
+  email: contactEmailSchema.nullable(),
+  phone: mobilePhoneSchema.nullable(),
   /** Which outside channels this user wants (the inbox always gets everything). */
   channels: z.object({ email: z.boolean(), sms: z.boolean() }),
   /** Reminders (not overdue, escalation or 约谈) by e-mail once a day instead of one by one. */
   digest: z.boolean(),
+  /** The language of this user's outside messages (the inbox shows what the activity wrote). */
+  locale: z.enum(NOTIFY_LOCALES),
 });
 export type NotificationSettingsDto = z.infer<typeof notificationSettingsSchema>;
+/**
+ * What a PUT takes: `locale` may be left out (a client written before it existed keeps the
+ * language already chosen).
+ */
+export const notificationSettingsInputSchema = notificationSettingsSchema.extend({
+  locale: z.enum(NOTIFY_LOCALES).optional(),
+});
+export type NotificationSettingsInput = z.infer<typeof notificationSettingsInputSchema>;
 
 // ── the administrator's view ─────────────────────────────────────────────────────────────────
 

@@ -391,6 +391,21 @@ export const orgCodeSchema = z
   .trim()
   .regex(/^[a-z0-9][a-z0-9-]{1,39}$/, { error: '单位代码只能由小写字母、数字和连字符组成（2–40 位）' });
 
+/**
+ * Where an account's outside notifications go (the database checks the same formats). The messages
+ * carry both languages: a schema's own message wins over the caller's zod locale.
+ */
+export const contactEmailSchema = safeString()
+  .trim()
+  .max(254)
+  .pipe(z.email({ error: '电子邮箱格式不正确 (not a valid e-mail address)' }));
+/** A mainland mobile number: 11 digits starting with 1, optionally +86. */
+export const mobilePhoneSchema = safeString()
+  .trim()
+  .regex(/^(\+86)?1\d{10}$/, {
+    error: '手机号应为 11 位数字，可带 +86 (a mobile number: 11 digits, optionally +86)',
+  });
+
 export const adminUserSchema = z.object({
   id: z.uuid(),
   username: z.string(),
@@ -401,6 +416,10 @@ export const adminUserSchema = z.object({
   locked: z.boolean(),
   mustChangePassword: z.boolean(),
   totpEnabled: z.boolean(),
+  email: z.string().nullable(),
+  phone: z.string().nullable(),
+  /** 单位主要负责人: also receives the unit's overdue alerts by the outside channels. */
+  unitHead: z.boolean(),
 });
 export type AdminUserDto = z.infer<typeof adminUserSchema>;
 export const adminUserListSchema = z.object({ items: z.array(adminUserSchema) });
@@ -410,12 +429,19 @@ export const createUserSchema = z.object({
   displayName: text(50),
   orgUnitCode: orgCodeSchema,
   roles: z.array(z.enum(ROLES)).min(1).max(5),
+  email: contactEmailSchema.nullable().optional(),
+  phone: mobilePhoneSchema.nullable().optional(),
+  unitHead: z.boolean().optional(),
 });
+/** Only what is sent changes; `null` clears an e-mail address or a mobile number. */
 export const updateUserSchema = z
   .object({
     displayName: text(50).optional(),
     orgUnitCode: orgCodeSchema.optional(),
     roles: z.array(z.enum(ROLES)).min(1).max(5).optional(),
+    email: contactEmailSchema.nullable().optional(),
+    phone: mobilePhoneSchema.nullable().optional(),
+    unitHead: z.boolean().optional(),
   })
   .refine((v) => Object.keys(v).length > 0, { error: '没有要修改的内容 (nothing to change)' });
 /** A temporary password is shown once; the account must change it at the next login. */

@@ -106,6 +106,15 @@ describe('an administrator', () => {
 
       await dialog.locator('[data-test=role-leader]').click();
       await dialog.locator('[data-test=role-operator]').click();
+      // Where its notifications go: a malformed address is refused beside the field, nothing sent.
+      await dialog.locator('input[name=email]').fill('wang.wu@');
+      await dialog.locator('[data-test=user-submit]').click();
+      await expect
+        .poll(() => dialog.locator('[data-test=field-email] .el-form-item__error').innerText())
+        .toContain('电子邮箱格式不正确');
+      await dialog.locator('input[name=email]').fill('wang.wu@mbz.example.cn');
+      await dialog.locator('input[name=phone]').fill('13900000099');
+      await dialog.locator('[data-test=user-unit-head]').click();
       await dialog.locator('[data-test=user-submit]').click();
       const shown = page.locator('[data-test=temp-password]');
       await shown.waitFor();
@@ -119,16 +128,28 @@ describe('an administrator', () => {
       await expect
         .poll(() => page.locator('[data-test=user-table] .user-row', { hasText: NEW_USER }).innerText())
         .toContain('待改密码');
+      const row = await page.locator('[data-test=user-table] .user-row', { hasText: NEW_USER }).innerText();
+      expect(row).toContain('wang.wu@mbz.example.cn');
+      expect(row).toContain('13900000099');
+      expect(row).toContain('单位主要负责人');
     } finally {
       await context.close();
     }
     const { rows } = await stack.db.query(
-      `SELECT u.must_change_password, o.code, array_agg(r.role) AS roles FROM app_user u
+      `SELECT u.must_change_password, o.code, array_agg(r.role) AS roles, u.email, u.phone, u.unit_head
+         FROM app_user u
          JOIN org_unit o ON o.id = u.org_unit_id JOIN user_role r ON r.user_id = u.id
         WHERE u.username = $1 GROUP BY u.id, o.code`,
       [NEW_USER],
     );
-    expect(rows[0]).toEqual({ must_change_password: true, code: 'mbz', roles: ['operator'] });
+    expect(rows[0]).toEqual({
+      must_change_password: true,
+      code: 'mbz',
+      roles: ['operator'],
+      email: 'wang.wu@mbz.example.cn',
+      phone: '13900000099',
+      unit_head: true,
+    });
   });
 });
 

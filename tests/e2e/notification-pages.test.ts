@@ -58,7 +58,7 @@ afterAll(async () => {
 });
 
 describe('通知设置 on the account page', () => {
-  it('saves e-mail, phone, channels and digest as the api keeps them, or says the server has none', async () => {
+  it('saves e-mail, phone, channels, digest and the message language as the api keeps them, or says the server has none', async () => {
     for (const phone of [false, true]) {
       const { context, page } = await newPage(browser, stack.baseUrl, phone ? { phone } : { viewport: WIDE });
       try {
@@ -72,23 +72,25 @@ describe('通知设置 on the account page', () => {
         } else if (!phone) {
           const own = await Session.login(stack.baseUrl, 'xqz.op');
           // The console refuses a channel without its address, and a malformed address, before asking.
-          await card.locator('input[data-test=notify-email]').fill('');
+          await card.locator('[data-test=notify-email]').fill('');
           if (!(await card.locator('[data-test=notify-channel-email] input').isChecked()))
             await card.locator('[data-test=notify-channel-email]').click();
           await card.locator('[data-test=notify-save]').click();
           await card.getByText('选择电子邮件渠道须先填写电子邮箱').waitFor();
-          await card.locator('input[data-test=notify-email]').fill('not-an-address');
+          await card.locator('[data-test=notify-email]').fill('not-an-address');
           await card.locator('[data-test=notify-save]').click();
           await card.getByText('电子邮箱格式不正确').waitFor();
 
-          await card.locator('input[data-test=notify-email]').fill('xqz.op@example.cn');
-          await card.locator('input[data-test=notify-phone]').fill('13800138000');
+          await card.locator('[data-test=notify-email]').fill('xqz.op@example.cn');
+          await card.locator('[data-test=notify-phone]').fill('13800138000');
           if (!(await card.locator('[data-test=notify-channel-sms] input').isChecked()))
             await card.locator('[data-test=notify-channel-sms]').click();
           if (
             !(await card.locator('[data-test=notify-digest]').getAttribute('class'))!.includes('is-checked')
           )
             await card.locator('[data-test=notify-digest]').click();
+          await card.locator('[data-test=notify-locale] .el-select__wrapper').click();
+          await page.locator('.el-select-dropdown__item:visible', { hasText: '英文（English）' }).click();
           await card.locator('[data-test=notify-save]').click();
           await page.getByText('通知设置已保存').waitFor();
           const kept = await own.get('/api/me/notification-settings');
@@ -97,11 +99,10 @@ describe('通知设置 on the account page', () => {
             phone: '13800138000',
             channels: { email: true, sms: true },
             digest: true,
+            locale: 'en',
           });
           await page.reload();
-          await expect
-            .poll(() => card.locator('input[data-test=notify-phone]').inputValue())
-            .toBe('13800138000');
+          await expect.poll(() => card.locator('[data-test=notify-phone]').inputValue()).toBe('13800138000');
         }
         if (phone) await fitsPhone(page);
         await shot(page, `account-settings-${phone ? 'phone' : 'desktop'}`);

@@ -445,6 +445,108 @@ describe('administration', () => {
     expect(JSON.stringify(audit)).not.toMatch(/argon2/);
   });
 
+  it('sets and clears an account’s e-mail, mobile number and unit-head flag on create and edit, audited; refuses a bad one naming the field', async () => {
+    await stack.db.query(`DELETE FROM login_attempt`);
+    const admin = await adminLogin();
+    const created = await admin.post('/api/admin/users', {
+      username: 'xqz.head',
+      displayName: '王主任',
+      orgUnitCode: 'xqz',
+      roles: ['viewer'],
+      email: ' head@xqz.example.cn ',
+      phone: '+8613900000001',
+      unitHead: true,
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body.user).toMatchObject({
+      email: 'head@xqz.example.cn',
+      phone: '+8613900000001',
+      unitHead: true,
+    });
+    const id: string = created.body.user.id;
+    const row = async () =>
+      (await stack.db.query(`SELECT email, phone, unit_head FROM app_user WHERE id = $1`, [id])).rows[0];
+    expect(await row()).toEqual({ email: 'head@xqz.example.cn', phone: '+8613900000001', unit_head: true });
+    // Without the new fields an account has none of them (older clients keep working).
+    const plain = await admin.post('/api/admin/users', {
+      username: 'xqz.plain',
+      displayName: '赵五',
+      orgUnitCode: 'xqz',
+      roles: ['viewer'],
+    });
+    expect(plain.body.user).toMatchObject({ email: null, phone: null, unitHead: false });
+
+    // An edit changes only what it sends; null clears.
+    const edited = await admin.request('PATCH', `/api/admin/users/${id}`, {
+      phone: '13900000002',
+      email: null,
+    });
+    expect(edited.status, JSON.stringify(edited.body)).toBe(200);
+    expect(edited.body).toMatchObject({
+      email: null,
+      phone: '13900000002',
+      unitHead: true,
+      displayName: '王主任',
+    });
+    const demoted = await admin.request('PATCH', `/api/admin/users/${id}`, { unitHead: false });
+    expect(demoted.body).toMatchObject({ phone: '13900000002', unitHead: false });
+    expect(await row()).toEqual({ email: null, phone: '13900000002', unit_head: false });
+    const listed = (await admin.get('/api/admin/users?q=xqz.head')).body.items;
+    expect(listed).toEqual([expect.objectContaining({ username: 'xqz.head', phone: '13900000002' })]);
+
+    const audit = (
+      await stack.db.query(
+        `SELECT action, before, after FROM audit_log WHERE entity = 'user' AND entity_id = $1 ORDER BY id`,
+        [id],
+      )
+    ).rows;
+    expect(audit.map((a) => a.action)).toEqual([
+      'admin.user.create',
+      'admin.user.update',
+      'admin.user.update',
+    ]);
+    expect(audit[0].after).toMatchObject({ email: 'head@xqz.example.cn', unitHead: true });
+    expect(audit[1].before).toMatchObject({ email: 'head@xqz.example.cn', phone: '+8613900000001' });
+    expect(audit[1].after).toMatchObject({ email: null, phone: '13900000002' });
+    expect(audit[2]).toMatchObject({ before: { unitHead: true }, after: { unitHead: false } });
+
+    // Bad contact facts: 422 naming the field, in Chinese by default and in English on request;
+    // nothing is written.
+    const auditCount = async () =>
+      (await stack.db.query(`SELECT count(*)::int AS n FROM audit_log WHERE entity = 'user'`)).rows[0].n;
+    const n = await auditCount();
+    const badPhone = await admin.request('PATCH', `/api/admin/users/${id}`, { phone: '12345' });
+    expect(badPhone.status).toBe(422);
+    expect(badPhone.body.error.code).toBe('VALIDATION_FAILED');
+    expect(badPhone.body.error.details).toEqual([
+      { path: 'body.phone', message: expect.stringContaining('手机号') },
+    ]);
+    expect(badPhone.body.error.message).toContain('请求内容不合法');
+    const badEmail = await admin.request(
+      'POST',
+      '/api/admin/users',
+      {
+        username: 'xqz.bad',
+        displayName: 'x',
+        orgUnitCode: 'xqz',
+        roles: ['viewer'],
+        email: 'not-an-address',
+      },
+      { 'accept-language': 'en' },
+    );
+    expect(badEmail.status).toBe(422);
+    expect(badEmail.body.error.details).toEqual([
+      { path: 'body.email', message: expect.stringContaining('not a valid e-mail address') },
+    ]);
+    expect(badEmail.body.error.message).toMatch(/^invalid body: body\.email/);
+    const badHead = await admin.request('PATCH', `/api/admin/users/${id}`, { unitHead: 'yes' });
+    expect(badHead.status).toBe(422);
+    expect(badHead.body.error.details[0].path).toBe('body.unitHead');
+    expect(await row()).toEqual({ email: null, phone: '13900000002', unit_head: false });
+    expect(await auditCount()).toBe(n);
+    expect((await stack.db.query(`SELECT 1 FROM app_user WHERE username = 'xqz.bad'`)).rowCount).toBe(0);
+  });
+
   it('refuses administration to everyone but administrators', async () => {
     await stack.db.query(`DELETE FROM login_attempt`);
     for (const u of ['leader', 'supervisor', 'swj.op']) {

@@ -353,6 +353,87 @@ describe('notification delivery', () => {
     expect(attempts).toEqual([{ outcome: 'unknown', finished_at: null }]);
   });
 
+  it('holds the reminders of a user who chose the digest until the digest time and sends them as one e-mail; overdue alerts and a user without the digest are not held', async () => {
+    await settled();
+    const supervisor = await Session.login(stack.baseUrl, 'supervisor');
+    const chose = await supervisor.request('PUT', '/api/me/notification-settings', {
+      email: 'supervisor@example.cn',
+      phone: PHONES.supervisor,
+      channels: { email: true, sms: true },
+      digest: true,
+    });
+    expect(chose.status, JSON.stringify(chose.body)).toBe(200);
+    // The digest time (NOTIFY_DIGEST_AT) a few seconds from now, on a whole second, in the zone.
+    const digestMs = Math.ceil((Date.now() + 6000) / 1000) * 1000;
+    const sut = createNotifyActivities({
+      orm: stack.orm,
+      audit: stack.audit,
+      delivery: config({ sms: false, digestAt: localSeconds(digestMs, 'Asia/Shanghai') }),
+    });
+    const mailsBefore = smtp.mails.length;
+    const toCounty = (n: Notification): Notification => ({
+      ...n,
+      audience: { unitIds: [], operatorsOnly: false, admins: true, countyLevel: true },
+    });
+    const reminders = ['digest:r1', 'digest:r2', 'digest:r3'];
+    for (const key of reminders) await sut.notify(toCounty(alert(key, 'info')));
+    await sut.notify(toCounty(alert('digest:overdue', 'warning')));
+    const email = async () =>
+      (
+        await stack.db.query(
+          `SELECT d.*, u.username FROM notification_delivery d JOIN app_user u ON u.id = d.user_id
+            WHERE d.notification_key LIKE 'digest:%' AND d.channel = 'email' ORDER BY d.notification_key`,
+        )
+      ).rows;
+    const queued = await email();
+    const held = queued.filter((d) => d.username === 'supervisor' && reminders.includes(d.notification_key));
+    expect(held).toHaveLength(3);
+    for (const d of held) expect(d).toMatchObject({ digest: true, status: 'queued' });
+    for (const d of held) expect(d.not_before.getTime()).toBe(digestMs);
+    const notHeld = queued.filter((d) => !held.includes(d));
+    expect(notHeld.map((d) => `${d.username} ${d.notification_key}`).sort()).toEqual([
+      'admin digest:overdue',
+      'admin digest:r1',
+      'admin digest:r2',
+      'admin digest:r3',
+      'supervisor digest:overdue',
+    ]);
+    for (const d of notHeld) expect(d.digest).toBe(false);
+
+    // Before the digest time: the overdue alert reached the digest user, the other user had every
+    // reminder one by one, and nothing of the held reminders went out.
+    await eventually(async () => (await email()).filter((d) => d.status === 'sent').length === 5);
+    const newMails = () => smtp.mails.slice(mailsBefore);
+    const to = (addr: string) => newMails().filter((m) => m.envelope.to.includes(addr));
+    expect(Date.now()).toBeLessThan(digestMs);
+    expect(to('supervisor@example.cn')).toHaveLength(1);
+    expect(to('supervisor@example.cn')[0]!.subject).toContain('逾期预警');
+    expect(to('admin@example.cn')).toHaveLength(4);
+    for (const d of notHeld) expect(mailsOf(d.id), d.notification_key).toHaveLength(1);
+    for (const d of held) expect((await email()).find((r) => r.id === d.id).status).toBe('queued');
+
+    // At the digest time: one e-mail listing the three reminders, and no other.
+    const sent = await eventually(async () => {
+      const r = (await email()).filter((d) => held.some((h) => h.id === d.id));
+      return r.every((d) => d.status === 'sent') && r;
+    }, 30_000);
+    for (const d of sent) expect(d.sent_at.getTime()).toBeGreaterThanOrEqual(digestMs);
+    await new Promise((r) => setTimeout(r, 500)); // a second e-mail would have arrived by now
+    const digestMails = to('supervisor@example.cn').filter((m) => !m.subject.includes('逾期预警'));
+    expect(digestMails).toHaveLength(1);
+    const mail = digestMails[0]!;
+    expect(mail.subject).toBe('每日提醒：共 3 条');
+    for (const d of held) {
+      expect(mail.text).toContain(d.title);
+      expect(mail.text).toContain(d.notification_key); // the project's name in each reminder
+    }
+    // One send for the three rows: one attempt each, the same vendor id, the Message-ID of one of them.
+    expect(new Set(sent.map((d) => d.vendor_id)).size).toBe(1);
+    expect(sent.every((d) => d.attempts === 1)).toBe(true);
+    expect(held.filter((d) => mail.messageId.includes(d.id))).toHaveLength(1);
+    expect(to('admin@example.cn')).toHaveLength(4);
+  });
+
   describe("the administrator's delivery log and a user's own settings", () => {
     let admin: Session;
     beforeAll(async () => {
@@ -417,12 +498,14 @@ describe('notification delivery', () => {
         phone: null,
         channels: { email: true, sms: true },
         digest: false,
+        locale: 'zh-CN',
       });
       const body = {
         email: 'mbz@example.cn',
         phone: '+8613912345678',
         channels: { email: true, sms: false },
         digest: true,
+        locale: 'en',
       };
       const put = await me.request('PUT', '/api/me/notification-settings', body);
       expect(put.status, JSON.stringify(put.body)).toBe(200);
@@ -432,6 +515,21 @@ describe('notification delivery', () => {
         `SELECT a.action FROM audit_log a JOIN app_user u ON u.id::text = a.entity_id WHERE u.username = 'mbz.op' AND a.action = 'notification.settings'`,
       );
       expect(rows).toHaveLength(1);
+      // A PUT without locale (a client from before it existed) keeps the language chosen.
+      const { locale: _kept, ...withoutLocale } = body;
+      const older = await me.request('PUT', '/api/me/notification-settings', {
+        ...withoutLocale,
+        digest: false,
+      });
+      expect(older.status, JSON.stringify(older.body)).toBe(200);
+      expect(older.body).toEqual({ ...body, digest: false });
+      const { rows: pref } = await stack.db.query(
+        `SELECT p.locale, p.digest FROM notification_preference p JOIN app_user u ON u.id = p.user_id WHERE u.username = 'mbz.op'`,
+      );
+      expect(pref).toEqual([{ locale: 'en', digest: false }]);
+      const badLocale = await me.request('PUT', '/api/me/notification-settings', { ...body, locale: 'fr' });
+      expect(badLocale.status).toBe(422);
+      expect(badLocale.body.error.details[0].path).toBe('body.locale');
       const bad = await me.request('PUT', '/api/me/notification-settings', { ...body, phone: '12345' });
       expect(bad.status).toBe(422);
       expect(JSON.stringify(bad.body.error)).toContain('phone');
@@ -445,6 +543,94 @@ describe('notification delivery', () => {
       expect(JSON.stringify(badEn.body.error)).toContain('email');
       // Administrators only for the log.
       expect((await me.get('/api/admin/notification-deliveries')).status).toBe(403);
+    });
+
+    it('sends a unit head (set by an administrator) the warnings of the unit by e-mail, not its reminders; a viewer who is not the head gets neither', async () => {
+      await settled();
+      const created = await admin.post('/api/admin/users', {
+        username: 'xqz.head',
+        displayName: '王主任',
+        orgUnitCode: 'xqz',
+        roles: ['viewer'],
+        email: 'xqz.head@example.cn',
+        unitHead: true,
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      const { rows: units } = await stack.db.query(`SELECT id FROM org_unit WHERE code = 'xqz'`);
+      const sut = createNotifyActivities({
+        orm: stack.orm,
+        audit: stack.audit,
+        delivery: config({ sms: false }),
+      });
+      // The unit's operators are addressed (as a reminder addresses them); from a warning on the
+      // outside channels also reach the unit head.
+      const toUnit = (n: Notification): Notification => ({
+        ...n,
+        audience: { unitIds: [units[0].id], operatorsOnly: true, admins: false, countyLevel: false },
+      });
+      await sut.notify(toUnit(alert('head:overdue', 'warning')));
+      await sut.notify(toUnit(alert('head:reminder', 'info')));
+      const rows = await eventually(async () => {
+        const r = (
+          await stack.db.query(
+            `SELECT d.*, u.username FROM notification_delivery d JOIN app_user u ON u.id = d.user_id
+              WHERE d.notification_key LIKE 'head:%' ORDER BY d.notification_key, u.username`,
+          )
+        ).rows;
+        return r.length > 0 && r.every((d) => d.status === 'sent') && r;
+      });
+      expect(rows.map((d) => `${d.notification_key} ${d.username}`)).toEqual([
+        'head:overdue xqz.head',
+        'head:overdue xqz.op',
+        'head:reminder xqz.op',
+      ]);
+      const headMail = mailsOf(rows[0].id);
+      expect(headMail).toHaveLength(1);
+      expect(headMail[0]!.envelope.to).toEqual(['xqz.head@example.cn']);
+      expect(headMail[0]!.subject).toContain('逾期预警');
+      const viewer = smtp.mails.filter(
+        (m) => m.envelope.to.includes('xqz.view@example.cn') && rows.some((d) => m.messageId.includes(d.id)),
+      );
+      expect(viewer).toHaveLength(0);
+      // The inbox follows the audience alone: the head is a viewer, not addressed.
+      const { rows: inbox } = await stack.db.query(
+        `SELECT u.username FROM inbox_message m JOIN app_user u ON u.id = m.user_id WHERE m.key = 'head:overdue'`,
+      );
+      expect(inbox.map((r) => r.username)).toEqual(['xqz.op']);
+    });
+
+    it('renders the outside messages of a user who chose English in English', async () => {
+      await settled();
+      const me = await Session.login(stack.baseUrl, 'swj.op');
+      const put = await me.request('PUT', '/api/me/notification-settings', {
+        email: 'swj.op@example.cn',
+        phone: null,
+        channels: { email: true, sms: false },
+        digest: false,
+        locale: 'en',
+      });
+      expect(put.status, JSON.stringify(put.body)).toBe(200);
+      const { rows: units } = await stack.db.query(`SELECT id FROM org_unit WHERE code = 'swj'`);
+      const sut = createNotifyActivities({ orm: stack.orm, audit: stack.audit, delivery: config({}) });
+      await sut.notify({
+        ...alert('locale:en', 'warning'),
+        audience: { unitIds: [units[0].id], operatorsOnly: true, admins: false, countyLevel: false },
+      });
+      const row = await eventually(async () => {
+        const r = (
+          await stack.db.query(
+            `SELECT * FROM notification_delivery WHERE notification_key = 'locale:en' AND channel = 'email'`,
+          )
+        ).rows[0];
+        return r?.status === 'sent' && r;
+      });
+      expect(row.locale).toBe('en');
+      const [mail] = mailsOf(row.id);
+      expect(mail!.subject).toMatch(/^\[Overdue/);
+      expect(mail!.subject).not.toContain('逾期预警');
+      expect(mail!.text).toContain('locale:en');
+      // Reset for the tests after this one: the demo account reads in Chinese again.
+      await me.request('PUT', '/api/me/notification-settings', { ...put.body, locale: 'zh-CN' });
     });
 
     it('lets administrators alone read the delivery tables under row-level security, and no one but the system write them', async () => {

@@ -385,6 +385,10 @@ const en: typeof zh = {
       disableConfirm: 'Disable "{name}"? The account can no longer log in; its logins end now.',
       enable: 'Enable',
       enableConfirm: 'Enable "{name}"? The account can log in again.',
+      unitHead: 'Unit head',
+      unitHeadHint: "When on, this account also gets its unit's overdue alerts by e-mail and SMS.",
+      contact: 'Contact',
+      noContact: 'None',
     },
     temp: {
       title: 'Temporary password',
@@ -707,6 +711,8 @@ const en: typeof zh = {
       phoneNeeded: 'Enter a mobile number to receive SMS',
       emailInvalid: 'Not a valid e-mail address',
       phoneInvalid: 'A mobile number has 11 digits (+86 allowed)',
+      locale: 'Language of outside messages',
+      locales: { 'zh-CN': 'Chinese', en: 'English' },
     },
     channels: {
       inbox: 'Inbox',

@@ -380,6 +380,10 @@ export default {
       disableConfirm: '停用“{name}”？该账号将不能登录，已有的登录立即退出。',
       enable: '启用',
       enableConfirm: '启用“{name}”？该账号将可以再次登录。',
+      unitHead: '单位主要负责人',
+      unitHeadHint: '开启后，该账号所在单位的项目逾期时，也通过电子邮件、短信收到预警。',
+      contact: '联系方式',
+      noContact: '未填写',
     },
     temp: {
       title: '临时密码',
@@ -695,6 +699,8 @@ export default {
       phoneNeeded: '选择短信渠道须先填写手机号',
       emailInvalid: '电子邮箱格式不正确',
       phoneInvalid: '手机号应为 11 位数字（可带 +86）',
+      locale: '外部消息语言',
+      locales: { 'zh-CN': '中文', en: '英文（English）' },
     },
     channels: {
       inbox: '站内消息',

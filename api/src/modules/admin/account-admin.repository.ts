@@ -29,6 +29,13 @@ export function findAccounts(em: EntityManager, where: { id: string } | { q?: st
 
 export type AdminAccount = Awaited<ReturnType<typeof findAccounts>>[number];
 
+/** Where outside notifications reach the account, and whether it is its unit's main leader. */
+interface Contact {
+  email: string | null;
+  phone: string | null;
+  unitHead: boolean;
+}
+
 export async function usernameTaken(em: EntityManager, username: string): Promise<boolean> {
   return (await em.count(AppUserSchema, { username })) > 0;
 }
@@ -36,7 +43,7 @@ export async function usernameTaken(em: EntityManager, username: string): Promis
 /** A new account that must change its (temporary) password at first login. */
 export async function insertAccount(
   em: EntityManager,
-  input: { username: string; displayName: string; unit: OrgUnit; passwordHash: string },
+  input: { username: string; displayName: string; unit: OrgUnit; passwordHash: string } & Contact,
 ): Promise<string> {
   const user = em.create(AppUserSchema, {
     username: input.username,
@@ -44,6 +51,9 @@ export async function insertAccount(
     orgUnit: input.unit,
     passwordHash: input.passwordHash,
     mustChangePassword: true,
+    email: input.email,
+    phone: input.phone,
+    unitHead: input.unitHead,
   });
   await em.flush();
   return user.id;
@@ -52,12 +62,19 @@ export async function insertAccount(
 export async function updateAccount(
   em: EntityManager,
   id: string,
-  input: { displayName: string; unit: OrgUnit },
+  input: { displayName: string; unit: OrgUnit } & Contact,
 ): Promise<void> {
   await em.nativeUpdate(
     AppUserSchema,
     { id },
-    { displayName: input.displayName, orgUnit: input.unit, updatedAt: sql.now() },
+    {
+      displayName: input.displayName,
+      orgUnit: input.unit,
+      email: input.email,
+      phone: input.phone,
+      unitHead: input.unitHead,
+      updatedAt: sql.now(),
+    },
   );
 }
 

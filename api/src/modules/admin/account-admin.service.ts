@@ -58,7 +58,17 @@ function toDto(u: accounts.AdminAccount): AdminUserDto {
     locked: u.locked,
     mustChangePassword: u.mustChangePassword,
     totpEnabled: u.totpEnabled,
+    email: u.email ?? null,
+    phone: u.phone ?? null,
+    unitHead: u.unitHead,
   };
+}
+
+/** Contact facts an administrator may set on create and edit; undefined leaves one as it is. */
+interface ContactInput {
+  email?: string | null;
+  phone?: string | null;
+  unitHead?: boolean;
 }
 
 export function createAccountAdminService(deps: { orm: Orm; audit: AuditLog }) {
@@ -118,7 +128,7 @@ export function createAccountAdminService(deps: { orm: Orm; audit: AuditLog }) {
 
     async createUser(
       admin: SessionUser,
-      input: { username: string; displayName: string; orgUnitCode: string; roles: Role[] },
+      input: { username: string; displayName: string; orgUnitCode: string; roles: Role[] } & ContactInput,
       ip?: string,
     ) {
       const password = temporaryPassword();
@@ -132,6 +142,9 @@ export function createAccountAdminService(deps: { orm: Orm; audit: AuditLog }) {
           displayName: input.displayName,
           unit,
           passwordHash,
+          email: input.email ?? null,
+          phone: input.phone ?? null,
+          unitHead: input.unitHead ?? false,
         });
         await accounts.setRoles(em, id, input.roles);
         const created = await one(em, id);
@@ -152,7 +165,7 @@ export function createAccountAdminService(deps: { orm: Orm; audit: AuditLog }) {
     async updateUser(
       admin: SessionUser,
       id: string,
-      input: { displayName?: string; orgUnitCode?: string; roles?: Role[] },
+      input: { displayName?: string; orgUnitCode?: string; roles?: Role[] } & ContactInput,
       ip?: string,
     ) {
       return changeUser(admin, id, 'admin.user.update', ip, async (em, before) => {
@@ -163,7 +176,13 @@ export function createAccountAdminService(deps: { orm: Orm; audit: AuditLog }) {
           );
         }
         const unit = await unitFor(em, input.orgUnitCode ?? before.orgUnit.code, input.roles ?? before.roles);
-        await accounts.updateAccount(em, id, { displayName: input.displayName ?? before.displayName, unit });
+        await accounts.updateAccount(em, id, {
+          displayName: input.displayName ?? before.displayName,
+          unit,
+          email: input.email === undefined ? before.email : input.email,
+          phone: input.phone === undefined ? before.phone : input.phone,
+          unitHead: input.unitHead ?? before.unitHead,
+        });
         if (input.roles) await accounts.setRoles(em, id, input.roles);
         // A change of unit or roles changes what the account may see: end its sessions.
         if (input.roles || input.orgUnitCode) await endSessionsOf(em, id);

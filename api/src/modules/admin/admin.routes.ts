@@ -32,7 +32,8 @@ export function adminRoutes(admin: AccountAdminService, orgs: OrgService): Route
       ...common,
       method: 'post',
       path: '/api/admin/users',
-      summary: '新建账号 (returns a temporary password once; it must be changed at first login)',
+      summary:
+        '新建账号 (returns a temporary password once; it must be changed at first login; optional e-mail, mobile number, unit head)',
       body: createUserSchema,
       response: userWithPasswordSchema,
       successStatus: 201,
@@ -43,7 +44,8 @@ export function adminRoutes(admin: AccountAdminService, orgs: OrgService): Route
       ...common,
       method: 'patch',
       path: '/api/admin/users/:id',
-      summary: '修改账号 (name, unit, roles; a change of unit or roles ends its sessions)',
+      summary:
+        '修改账号 (name, unit, roles, e-mail, mobile number, unit head; a change of unit or roles ends its sessions)',
       body: updateUserSchema,
       response: adminUserSchema,
       errors: [401, 403, 404, 409, 422],

@@ -111,10 +111,11 @@ export function createNotificationRepository(orm: Orm, audit: AuditLog) {
             email_on: boolean;
             sms_on: boolean;
             digest: boolean;
+            locale: 'zh-CN' | 'en';
           }[]
         >(
           `SELECT u.email, u.phone, COALESCE(p.email_on, true) AS email_on, COALESCE(p.sms_on, true) AS sms_on,
-                  COALESCE(p.digest, false) AS digest
+                  COALESCE(p.digest, false) AS digest, COALESCE(p.locale, 'zh-CN') AS locale
              FROM app_user u LEFT JOIN notification_preference p ON p.user_id = u.id WHERE u.id = ?`,
           [userId],
         ),
@@ -124,12 +125,20 @@ export function createNotificationRepository(orm: Orm, audit: AuditLog) {
 
     async saveSettings(
       userId: string,
-      s: { email: string | null; phone: string | null; emailOn: boolean; smsOn: boolean; digest: boolean },
+      s: {
+        email: string | null;
+        phone: string | null;
+        emailOn: boolean;
+        smsOn: boolean;
+        digest: boolean;
+        /** null keeps the language already chosen (zh-CN for a new row). */
+        locale: 'zh-CN' | 'en' | null;
+      },
       entry: (before: unknown) => AuditEntry,
     ): Promise<void> {
       await inScope(orm, SYSTEM_SCOPE, async (tx) => {
         const [before] = await tx.execute(
-          `SELECT u.email, u.phone, p.email_on, p.sms_on, p.digest
+          `SELECT u.email, u.phone, p.email_on, p.sms_on, p.digest, p.locale
              FROM app_user u LEFT JOIN notification_preference p ON p.user_id = u.id WHERE u.id = ? FOR UPDATE OF u`,
           [userId],
         );
@@ -139,10 +148,12 @@ export function createNotificationRepository(orm: Orm, audit: AuditLog) {
             params: [s.email, s.phone, userId],
           },
           {
-            sql: `INSERT INTO notification_preference (user_id, email_on, sms_on, digest) VALUES (?, ?, ?, ?)
+            sql: `INSERT INTO notification_preference (user_id, email_on, sms_on, digest, locale)
+                  VALUES (?, ?, ?, ?, COALESCE(?, 'zh-CN'))
                   ON CONFLICT (user_id) DO UPDATE SET email_on = EXCLUDED.email_on, sms_on = EXCLUDED.sms_on,
-                     digest = EXCLUDED.digest, updated_at = now()`,
-            params: [userId, s.emailOn, s.smsOn, s.digest],
+                     digest = EXCLUDED.digest, locale = COALESCE(?, notification_preference.locale),
+                     updated_at = now()`,
+            params: [userId, s.emailOn, s.smsOn, s.digest, s.locale, s.locale],
           },
         ]);
         await audit.append(tx, entry(before));

@@ -14,6 +14,7 @@ import type {
   deliveryListSchema,
   deliveryQuerySchema,
   deliverySchema,
+  notificationSettingsInputSchema,
   notificationSettingsSchema,
   templatePreviewQuerySchema,
   templatePreviewSchema,
@@ -144,12 +145,13 @@ export function createNotificationService(deps: {
         phone: s.phone,
         channels: { email: s.email_on, sms: s.sms_on },
         digest: s.digest,
+        locale: s.locale,
       };
     },
 
     async saveSettings(
       user: SessionUser,
-      body: z.infer<typeof notificationSettingsSchema>,
+      body: z.infer<typeof notificationSettingsInputSchema>,
       ip: string | undefined,
     ): Promise<z.infer<typeof notificationSettingsSchema>> {
       await repo.saveSettings(
@@ -160,6 +162,7 @@ export function createNotificationService(deps: {
           emailOn: body.channels.email,
           smsOn: body.channels.sms,
           digest: body.digest,
+          locale: body.locale ?? null,
         },
         (before) => ({
           actor: actorOf(user),
