@@ -80,8 +80,11 @@ export function inboxChannel(orm: Orm, audit: AuditLog): NotificationChannel {
 }
 
 /**
- * Today's audience rule decides the inbox; outside channels also reach the main leader (单位主要负责人)
- * of every unit addressed once a deadline is overdue (warning and above).
+ * The audience rule decides the inbox: every addressed account reads it there. E-mail, SMS and the
+ * like go to those who act on an alert, the operators, administrators, county leaders and the
+ * supervision office, and not to query-only accounts (a paid SMS to someone who cannot act is
+ * noise); and also to the main leader (单位主要负责人) of every unit addressed once a deadline is
+ * overdue (warning and above).
  */
 const RECIPIENTS_SQL = `
   WITH addressed AS (
@@ -91,10 +94,11 @@ const RECIPIENTS_SQL = `
         OR (? AND EXISTS (SELECT 1 FROM user_role r WHERE r.user_id = u.id AND r.role = 'admin'))
         OR (? AND (o.kind IN ('county', 'office') OR EXISTS
           (SELECT 1 FROM user_role r WHERE r.user_id = u.id AND r.role IN ('leader', 'supervisor'))))) AS inbox,
-      (u.unit_head AND o.id = ANY(ARRAY[?]::uuid[]) AND ? <> 'info') AS head
+      (u.unit_head AND o.id = ANY(ARRAY[?]::uuid[]) AND ? <> 'info') AS head,
+      EXISTS (SELECT 1 FROM user_role r WHERE r.user_id = u.id AND r.role <> 'viewer') AS acts
     FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id
     WHERE NOT u.disabled)
-  SELECT a.id, a.username, a.email, a.phone, a.inbox,
+  SELECT a.id, a.username, a.email, a.phone, a.inbox, (a.inbox AND a.acts) OR a.head AS outside,
          COALESCE(p.email_on, true) AS email_on, COALESCE(p.sms_on, true) AS sms_on,
          COALESCE(p.digest, false) AS digest, COALESCE(p.locale, 'zh-CN') AS locale
     FROM addressed a LEFT JOIN notification_preference p ON p.user_id = a.id
@@ -107,6 +111,8 @@ interface RecipientRow {
   email: string | null;
   phone: string | null;
   inbox: boolean;
+  /** Reached outside the console: an account that acts on alerts (not query-only), or a unit head. */
+  outside: boolean;
   email_on: boolean;
   sms_on: boolean;
   digest: boolean;
@@ -145,16 +151,18 @@ export function createNotifyActivities({
       const at = new Date().toISOString();
       const list = people.filter((r) => r.inbox).map((r) => ({ userId: r.id, username: r.username }));
       for (const c of all) await c.deliver(n, list, at);
-      const contacts: ContactRecipient[] = people.map((r) => ({
-        userId: r.id,
-        username: r.username,
-        email: r.email,
-        phone: r.phone,
-        emailOn: r.email_on,
-        smsOn: r.sms_on,
-        digest: r.digest,
-        locale: r.locale,
-      }));
+      const contacts: ContactRecipient[] = people
+        .filter((r) => r.outside)
+        .map((r) => ({
+          userId: r.id,
+          username: r.username,
+          email: r.email,
+          phone: r.phone,
+          emailOn: r.email_on,
+          smsOn: r.sms_on,
+          digest: r.digest,
+          locale: r.locale,
+        }));
       const facts: NotificationFacts = n.facts ?? {
         kind: 'text',
         title: n.title,
