@@ -24,7 +24,8 @@ export default defineConfig({
           // Adapters against vendor stand-ins on loopback (SMTP, SMS APIs, chat robots): in-process
           // servers only, so none of the integration project's PostgreSQL and Temporal.
           name: 'loopback',
-          sequence: { groupOrder: 1 },
+          // With the unit tests: projects that share a group must share maxWorkers.
+          sequence: { groupOrder: 0 },
           include: ['tests/loopback/**/*.test.ts'],
           pool: 'forks',
           testTimeout: 30_000,
