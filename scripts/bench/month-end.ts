@@ -46,7 +46,7 @@ import { monthEndClock } from './lib/month-end-clock.js';
 const PROJECTS = Number(process.argv[2] ?? process.env.BENCH_PROJECTS ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 12);
 /** The setup's pace on a busy 2-core machine, to size the clock's day (BENCH_DAY_SECONDS overrides). */
-const SETUP_MS_PER_PROJECT = Number(process.env.BENCH_SETUP_MS_PER_PROJECT ?? 250);
+const SETUP_MS_PER_PROJECT = Number(process.env.BENCH_SETUP_MS_PER_PROJECT ?? 700);
 const REMINDER_DAYS = 7; // the production default
 const RATES = {
   NOTIFY_RATE_EMAIL: process.env.NOTIFY_RATE_EMAIL ?? '20/1',
@@ -70,11 +70,19 @@ function quantiles(xs: number[]) {
   return { n: s.length, p50: q(0.5), p95: q(0.95), max: s.length ? s[s.length - 1]! : NaN };
 }
 
+const stops: (() => Promise<void>)[] = [];
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sanzhang-month-end-'));
+async function cleanUp() {
+  for (const stop of stops.splice(0).reverse()) await stop().catch((e: unknown) => console.error(e));
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+// Interrupted, it still stops its PostgreSQL, Temporal server and worker.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
+
 async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sanzhang-month-end-'));
   fs.chmodSync(tmp, 0o755);
-  const stops: (() => Promise<void>)[] = [];
   try {
     const pg = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg'), database: 'bench', log });
     stops.push(pg.stop);
@@ -392,8 +400,7 @@ async function main() {
       );
     if (duplicates > 0 || missing > 0) process.exitCode = 1;
   } finally {
-    for (const stop of stops.reverse()) await stop().catch((e: unknown) => console.error(e));
-    fs.rmSync(tmp, { recursive: true, force: true });
+    await cleanUp();
   }
 }
 
