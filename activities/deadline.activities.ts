@@ -164,7 +164,8 @@ export function createDeadlineActivities({
       clock?: LadderClock;
       nowMs: number;
     }): Promise<{ enabled: boolean; clock: LadderClock; ladders: LadderPlan[] }> {
-      const clock = args.clock ?? { dayMs: config.dayMs, originMs: args.nowMs };
+      // A project's clock is set once, by its first plan, and kept in the workflow's state.
+      const clock = args.clock ?? { dayMs: config.dayMs, originMs: config.sharedOriginMs ?? args.nowMs };
       if (!config.enabled) return { enabled: false, clock, ladders: [] };
       return {
         enabled: true,

@@ -81,6 +81,13 @@ export interface DeadlineConfig {
   grace2Days: number;
   /** Count periods in calendar days, or in working days (public holidays and 调休 make-up days). */
   dayCount: 'calendar' | 'working';
+  /**
+   * With a shortened day, the instant every new clock counts as 00:00 of its China date, instead of
+   * the instant a project's deadlines are first planned. Real days need none: their clock is the
+   * calendar, shared by every project. A shortened day with a shared origin lets many projects
+   * reach the same ladder date at the same instant (the month-end benchmark).
+   */
+  sharedOriginMs?: number;
 }
 
 export const DEFAULT_DEADLINE_CONFIG: DeadlineConfig = {

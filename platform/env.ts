@@ -100,6 +100,8 @@ const schema = z.object({
   DEADLINE_GRACE2_DAYS: z.coerce.number().int().min(1).max(365).default(15),
   DEADLINE_DAY_COUNT: z.enum(['calendar', 'working']).default('calendar'),
   DEADLINE_DAY_SECONDS: z.coerce.number().min(0.05).max(86_400).default(86_400),
+  /** An ISO instant: the shared origin of shortened-day ladder clocks (demos, benchmarks). */
+  DEADLINE_CLOCK_ORIGIN: z.iso.datetime({ offset: true }).optional(),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
 
   // ── notifications: channels ─────────────────────────────────────────────────────────────────
@@ -224,6 +226,7 @@ export function deadlineConfig(env: Env): DeadlineConfig {
     grace1Days: env.DEADLINE_GRACE1_DAYS,
     grace2Days: env.DEADLINE_GRACE2_DAYS,
     dayCount: env.DEADLINE_DAY_COUNT,
+    ...(env.DEADLINE_CLOCK_ORIGIN ? { sharedOriginMs: Date.parse(env.DEADLINE_CLOCK_ORIGIN) } : {}),
   };
 }
 

@@ -86,13 +86,30 @@ export function startDispatcher(opts: DispatcherOptions): Dispatcher {
             o.log?.warn(
               `${adapter.channel} delivery ${r.id}: interrupted during the vendor call, now unknown`,
             );
-        const rows = await claimDue(o.orm, adapter.channel, o.batchSize, o.leaseMs, owner);
+        // Claim no more than the rate limits let go now: a queue of thousands (month end) must
+        // not be claimed and put back over and over while it waits for its slots.
+        const room = limiter.room(Date.now());
+        if (room.free === 0) {
+          await sleep(Math.max(1, Math.min(room.nextFreeMs - Date.now(), o.pollMs)));
+          continue;
+        }
+        const rows = await claimDue(
+          o.orm,
+          adapter.channel,
+          Math.min(o.batchSize, room.free),
+          o.leaseMs,
+          owner,
+        );
         failing = false;
         if (rows.length === 0) {
           await sleep(o.pollMs);
           continue;
         }
-        await runJobs(adapter, limiter, jobsOf(rows));
+        const sent = await runJobs(adapter, limiter, jobsOf(rows));
+        // Every row claimed waits for a full bucket (a robot's, while another's rows are due):
+        // look again when a slot frees, not at once.
+        if (sent === 0)
+          await sleep(Math.max(1, Math.min(limiter.room(Date.now()).nextFreeMs - Date.now(), o.pollMs)));
       } catch (err) {
         // The database is down or refused: say it once per outage, keep trying.
         if (!failing) o.log?.error(`${adapter.channel} dispatcher: ${errorText(err)}`);
@@ -118,8 +135,15 @@ export function startDispatcher(opts: DispatcherOptions): Dispatcher {
     return jobs;
   }
 
-  async function runJobs(adapter: ChannelAdapter, limiter: RateLimiter, jobs: QueuedDelivery[][]) {
+  /** Sends what the rate limits allow; the rest goes back in one statement per full bucket. */
+  async function runJobs(
+    adapter: ChannelAdapter,
+    limiter: RateLimiter,
+    jobs: QueuedDelivery[][],
+  ): Promise<number> {
     let next = 0;
+    let sent = 0;
+    const held = new Map<string, { until: number; ids: string[] }>();
     const worker = async () => {
       while (next < jobs.length) {
         const job = jobs[next++]!;
@@ -127,12 +151,20 @@ export function startDispatcher(opts: DispatcherOptions): Dispatcher {
           await release(o.orm, ids(job), owner, null);
           continue;
         }
-        const wait = limiter.take(adapter.bucketOf(job[0]!.address), Date.now());
-        if (wait > 0) await release(o.orm, ids(job), owner, new Date(Date.now() + wait));
-        else await sendJob(adapter, job);
+        const bucket = adapter.bucketOf(job[0]!.address);
+        const full = held.get(bucket);
+        const wait = full ? 0 : limiter.take(bucket, Date.now());
+        if (full) full.ids.push(...ids(job));
+        else if (wait > 0) held.set(bucket, { until: Date.now() + wait, ids: ids(job) });
+        else {
+          sent++;
+          await sendJob(adapter, job);
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(o.concurrency, jobs.length) }, worker));
+    for (const h of held.values()) await release(o.orm, h.ids, owner, new Date(h.until));
+    return sent;
   }
 
   async function sendJob(adapter: ChannelAdapter, job: QueuedDelivery[]) {

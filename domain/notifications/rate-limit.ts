@@ -30,6 +30,24 @@ export class RateLimiter {
     this.sent.set(bucket, times);
     return 0;
   }
+
+  /**
+   * Over every limited bucket a send was taken from: how many sends all of them together could take
+   * now (Infinity when none is known yet), and when the first full one frees a slot.
+   */
+  room(nowMs: number): { free: number; nextFreeMs: number } {
+    let free = this.sent.size ? 0 : Infinity;
+    let nextFreeMs = Infinity;
+    for (const [bucket, all] of this.sent) {
+      const rule = this.limitOf(bucket);
+      if (!rule) continue;
+      const times = all.filter((t) => t > nowMs - rule.windowMs);
+      this.sent.set(bucket, times);
+      if (times.length < rule.limit) free += rule.limit - times.length;
+      else nextFreeMs = Math.min(nextFreeMs, times[times.length - rule.limit]! + rule.windowMs);
+    }
+    return { free, nextFreeMs };
+  }
 }
 
 /** `20/60` → 20 sends per 60 s (seconds may be fractional: `5/2.5`); null when malformed. */

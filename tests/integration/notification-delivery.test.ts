@@ -291,6 +291,17 @@ describe('notification delivery', () => {
         robots: [{ channel: 'dingtalk', name: 'county-robot', units: [], minSeverity: 'info' }],
       }),
     });
+    // Every time a claimed row goes back to the queue unsent (a month-end storm's thousands must
+    // not be claimed and put back over and over while they wait for their slots).
+    await stack.db.query(`
+      CREATE TABLE test_put_back (id uuid NOT NULL);
+      CREATE FUNCTION test_log_put_back() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+        BEGIN
+          IF OLD.status = 'sending' AND NEW.status = 'queued' THEN INSERT INTO test_put_back VALUES (NEW.id); END IF;
+          RETURN NEW;
+        END $$;
+      CREATE TRIGGER test_put_back AFTER UPDATE ON notification_delivery
+        FOR EACH ROW EXECUTE FUNCTION test_log_put_back();`);
     const t0 = Date.now();
     for (let i = 0; i < 25; i++) await sut.notify(alert(`robot:${String(i).padStart(2, '0')}`, 'info'));
     const rows = await eventually(async () => {
@@ -313,6 +324,15 @@ describe('notification delivery', () => {
     const times = started.map((r) => r.started_at.getTime() as number);
     for (let i = 5; i < times.length; i++) expect(times[i]! - times[i - 5]!).toBeGreaterThanOrEqual(1750);
     expect(times[24]! - t0).toBeGreaterThanOrEqual(8000);
+    // Claimed only as fast as the robot takes them: a row is put back at most once (the first
+    // claim, before the dispatcher knew the bucket), never once per window it waits.
+    const { rows: putBack } = await stack.db.query(
+      `SELECT id, count(*)::int AS n FROM test_put_back GROUP BY id ORDER BY n DESC`,
+    );
+    await stack.db.query(`DROP TRIGGER test_put_back ON notification_delivery;
+      DROP FUNCTION test_log_put_back(); DROP TABLE test_put_back;`);
+    expect(putBack.length).toBeLessThanOrEqual(20);
+    expect(putBack[0]?.n ?? 0).toBeLessThanOrEqual(1);
   });
 
   it('queues nothing twice when the activity runs again (a retry, a replay)', async () => {

@@ -72,6 +72,28 @@ describe('deadline ladder dates', () => {
     expect(new Date(overdue.atMs).toISOString()).toBe('2025-10-08T16:00:00.000Z');
   });
 
+  it('a shared origin gives projects planned at different instants one clock; a set clock is kept', async () => {
+    const origin = Date.parse('2026-12-01T02:00:00Z'); // 10:00 in China: 00:00 of 2026-12-01 on the clock
+    const sut = createDeadlineActivities({
+      orm: undefined as unknown as Orm,
+      audit: undefined as never,
+      config: { ...DEFAULT_DEADLINE_CONFIG, dayMs: 1000, reminderDays: 7, sharedOriginMs: origin },
+    });
+    const spec = { kind: 'progress' as const, period: '2026-12', dueDate: '2026-12-31' };
+    const early = await sut.planDeadlines({ specs: [spec], nowMs: origin + 1234 });
+    const late = await sut.planDeadlines({ specs: [spec], nowMs: origin + 98_765 });
+    expect(early.clock).toEqual({ dayMs: 1000, originMs: origin });
+    expect(late.ladders).toEqual(early.ladders);
+    // The reminder on the 24th: 23 clock days after the origin, for both.
+    expect(late.ladders[0]!.steps[0]).toMatchObject({
+      step: 'reminder',
+      date: '2026-12-24',
+      atMs: origin + 23_000,
+    });
+    const own = { dayMs: 1000, originMs: origin - 5000 };
+    expect((await sut.planDeadlines({ specs: [spec], clock: own, nowMs: origin })).clock).toBe(own);
+  });
+
   it('a shortened day maps dates onto seconds from the moment the clock was set', () => {
     const clock = { dayMs: 1000, originMs: Date.parse('2026-11-25T07:00:00Z') }; // 15:00 in China
     expect(instantOf('2026-11-25', clock)).toBe(clock.originMs);
