@@ -12,7 +12,7 @@ import { SYSTEM_SCOPE, inScope, withScopedEm } from '#db/scope.js';
 import type { NotificationFacts } from '#domain/notify-schemas.js';
 import { inboxOnly, type DeliveryConfig } from './notify/delivery-config.js';
 import { deliveryRows, enqueueDeliveries, type ContactRecipient } from './notify/enqueue.js';
-import { templateRender } from './notify/render.js';
+import { unconfiguredRender } from './notify/render.js';
 
 export interface Notification {
   /** Stable across retries: e.g. alert:<project>:<kind>:<period>:<arm>:<step>. */
@@ -132,8 +132,7 @@ export function createNotifyActivities({
   delivery?: DeliveryConfig;
 }) {
   const all = channels ?? [inboxChannel(orm, audit)];
-  const cfg =
-    delivery ?? inboxOnly(templateRender({ publicUrl: '', smsTemplates: { deadline: null, text: null } }));
+  const cfg = delivery ?? inboxOnly(unconfiguredRender);
   return {
     async notify(n: Notification): Promise<{ recipients: number; queued: number }> {
       const a = n.audience;

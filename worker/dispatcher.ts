@@ -76,6 +76,10 @@ export function startDispatcher(opts: DispatcherOptions): Dispatcher {
       wakers.add(done);
     });
 
+  /** Sleeps until a rate-limit slot frees, but never longer than a poll. */
+  const untilSlot = (limiter: RateLimiter) =>
+    sleep(Math.max(1, Math.min(limiter.room(Date.now()).nextFreeMs - Date.now(), o.pollMs)));
+
   const loops = o.adapters.map(async (adapter) => {
     const limiter = new RateLimiter((bucket) => o.rateLimit?.(adapter.channel, bucket) ?? null);
     let failing = false;
@@ -90,7 +94,7 @@ export function startDispatcher(opts: DispatcherOptions): Dispatcher {
         // not be claimed and put back over and over while it waits for its slots.
         const room = limiter.room(Date.now());
         if (room.free === 0) {
-          await sleep(Math.max(1, Math.min(room.nextFreeMs - Date.now(), o.pollMs)));
+          await untilSlot(limiter);
           continue;
         }
         const rows = await claimDue(
@@ -108,8 +112,7 @@ export function startDispatcher(opts: DispatcherOptions): Dispatcher {
         const sent = await runJobs(adapter, limiter, jobsOf(rows));
         // Every row claimed waits for a full bucket (a robot's, while another's rows are due):
         // look again when a slot frees, not at once.
-        if (sent === 0)
-          await sleep(Math.max(1, Math.min(limiter.room(Date.now()).nextFreeMs - Date.now(), o.pollMs)));
+        if (sent === 0) await untilSlot(limiter);
       } catch (err) {
         // The database is down or refused: say it once per outage, keep trying.
         if (!failing) o.log?.error(`${adapter.channel} dispatcher: ${errorText(err)}`);

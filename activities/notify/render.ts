@@ -10,3 +10,9 @@ export function templateRender(cfg: Pick<ChannelsConfig, 'publicUrl' | 'smsTempl
   return (facts, locale) =>
     renderNotification(facts, locale, { baseUrl: cfg.publicUrl, smsTemplates: cfg.smsTemplates });
 }
+
+/** Links relative to the console and no SMS templates: what a process with no channels configured renders. */
+export const unconfiguredRender: Render = templateRender({
+  publicUrl: '',
+  smsTemplates: { deadline: null, text: null },
+});

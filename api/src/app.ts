@@ -26,7 +26,7 @@ import { orgRoutes } from './modules/orgs/org.routes.js';
 import { createNotificationRepository } from './modules/notifications/repository.js';
 import { notificationRoutes } from './modules/notifications/routes.js';
 import { createNotificationService } from './modules/notifications/service.js';
-import { templateRender } from '#activities/notify/render.js';
+import { unconfiguredRender } from '#activities/notify/render.js';
 import type { Render } from '#activities/notify/delivery-config.js';
 import { createOrgService } from './modules/orgs/org.service.js';
 import { createStatsRepository } from './modules/stats/repository.js';
@@ -151,9 +151,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     ...notificationRoutes(
       createNotificationService({
         repo: createNotificationRepository(deps.orm, deps.audit),
-        render:
-          deps.notifications?.render ??
-          templateRender({ publicUrl: '', smsTemplates: { deadline: null, text: null } }),
+        render: deps.notifications?.render ?? unconfiguredRender,
         channels:
           deps.notifications?.channels ??
           (() => [
