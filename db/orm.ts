@@ -21,6 +21,7 @@ import { Migration20261201130000_money_ceiling } from './migrations/Migration202
 import { Migration20261202000000_notification_delivery } from './migrations/Migration20261202000000_notification_delivery.js';
 import { Migration20261202100000_inbox_scope } from './migrations/Migration20261202100000_inbox_scope.js';
 import { Migration20261202200000_bulletin } from './migrations/Migration20261202200000_bulletin.js';
+import { Migration20261203000000_supervision_core } from './migrations/Migration20261203000000_supervision_core.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -39,6 +40,10 @@ export const MIGRATIONS = [
   },
   { name: 'Migration20261202100000_inbox_scope', class: Migration20261202100000_inbox_scope },
   { name: 'Migration20261202200000_bulletin', class: Migration20261202200000_bulletin },
+  {
+    name: 'Migration20261203000000_supervision_core',
+    class: Migration20261203000000_supervision_core,
+  },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */
