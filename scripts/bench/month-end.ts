@@ -4,7 +4,7 @@
  * none twice and none missing, and what the storm does to workflow task latency meanwhile.
  *
  *   npm run bench:month-end -- [projects=1000]
- *   BENCH_DAY_SECONDS=20 BENCH_CONCURRENCY=12 npm run bench:month-end -- 10000
+ *   npm run bench:month-end -- 10000          (BENCH_SETUP=steps|carried, BENCH_DAY_SECONDS, BENCH_CONCURRENCY)
  *
  * The stack is its own: embedded PostgreSQL, a Temporal dev server, the worker in its own process
  * (its dispatcher inside it, as `npm start` runs it) sending e-mail to an SMTP stand-in and SMS to
@@ -27,6 +27,7 @@ import { createProjectService } from '#api/modules/projects/service.js';
 import { createAuditLog } from '#db/audit.js';
 import { initORM, migrateAsOwner } from '#db/orm.js';
 import { lastDayOfMonth, nextMonth } from '#domain/deadlines.js';
+import { projectWorkflowId, type NewProjectRecord } from '#domain/project-records.js';
 import { parseRateLimit } from '#domain/notifications/rate-limit.js';
 import { loadAuditKey } from '#platform/audit-key.js';
 import { createLogger } from '#platform/log.js';
@@ -41,12 +42,22 @@ import { seedOrgsAndUsers } from '../lib/demo-seed.js';
 import { eachLimited } from '../lib/each-limited.js';
 import { callerFor } from '../lib/project-file.js';
 import { cpuByProcess, peakRssMb } from './lib/proc-cpu.js';
+import { setUpCarried } from './lib/month-end-carried.js';
 import { monthEndClock } from './lib/month-end-clock.js';
 
 const PROJECTS = Number(process.argv[2] ?? process.env.BENCH_PROJECTS ?? 1000);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 12);
+/**
+ * `steps` walks every project to 实施中 through its workflow; `carried` records the same rows with
+ * the workflow's activities and starts each workflow as a run continued at 实施中
+ * (lib/month-end-carried.ts). The storm itself is the same either way.
+ */
+const SETUP = process.env.BENCH_SETUP ?? (PROJECTS > 2000 ? 'carried' : 'steps');
+if (SETUP !== 'steps' && SETUP !== 'carried') throw new Error('BENCH_SETUP is steps or carried');
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? (SETUP === 'carried' ? 16 : 12));
 /** The setup's pace on a busy 2-core machine, to size the clock's day (BENCH_DAY_SECONDS overrides). */
-const SETUP_MS_PER_PROJECT = Number(process.env.BENCH_SETUP_MS_PER_PROJECT ?? 700);
+const SETUP_MS_PER_PROJECT = Number(
+  process.env.BENCH_SETUP_MS_PER_PROJECT ?? (SETUP === 'carried' ? 80 : 700),
+);
 const REMINDER_DAYS = 7; // the production default
 const RATES = {
   NOTIFY_RATE_EMAIL: process.env.NOTIFY_RATE_EMAIL ?? '20/1',
@@ -133,7 +144,7 @@ async function main() {
       for (const r of aliyun.requests.splice(0)) if (r.action === 'SendSms') note(r.params.OutId);
     };
 
-    // The shared clock: now is 00:00 of next month's 1st; the setup must end before the reminder.
+    // The shared clock: now is 00:00 of a day of next month; the setup must end before the reminder.
     const probeClock = monthEndClock(Date.now(), 1000, REMINDER_DAYS);
     const emailRate = parseRateLimit(RATES.NOTIFY_RATE_EMAIL)!;
     const drainEstimateMs = ((PROJECTS * emailRate.windowMs) / emailRate.limit) * 1.2;
@@ -147,7 +158,10 @@ async function main() {
             2000,
           ) / 100,
         ) * 100;
-    const c = monthEndClock(Date.now(), dayMs, REMINDER_DAYS);
+    // As many clock days of setup as its estimate needs (a long day would otherwise make the
+    // setup wait out the whole month before the storm).
+    const setupMs = PROJECTS * SETUP_MS_PER_PROJECT + 60_000;
+    const c = monthEndClock(Date.now(), dayMs, REMINDER_DAYS, Math.ceil((setupMs * 1.3) / dayMs) + 2);
     const iso = (ms: number) => new Date(ms).toISOString();
 
     const worker = await startNodeChild({
@@ -194,6 +208,13 @@ async function main() {
     let m = c.month;
     const later: string[] = [];
     for (let i = 0; i < 9; i++) later.push(lastDayOfMonth((m = nextMonth(m))));
+    // Planned dates after the month: only its progress ladder runs during the storm.
+    const plannedDates = {
+      start: later[0]!,
+      completion: later[3]!,
+      acceptance: later[5]!,
+      reimbursement: later[8]!,
+    };
     const register = (code: string, township: (typeof TOWNSHIPS)[number]) =>
       service.create(dept, {
         code,
@@ -207,17 +228,11 @@ async function main() {
         approvalDocumentNo: `城扶发〔${year}〕1号`,
         budgetFen: 1_000_000,
         fundSources: [{ kind: 'countySpecial', amountFen: 1_000_000 }],
-        // Planned dates after the month: only its progress ladder runs during the storm.
-        plannedDates: {
-          start: later[0]!,
-          completion: later[3]!,
-          acceptance: later[5]!,
-          reimbursement: later[8]!,
-        },
+        plannedDates,
       });
 
     console.log(
-      `month-end benchmark: ${PROJECTS} projects, ${os.cpus().length} CPUs, load ${os
+      `month-end benchmark: ${PROJECTS} projects (setup: ${SETUP}), ${os.cpus().length} CPUs, load ${os
         .loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')}`,
@@ -230,40 +245,89 @@ async function main() {
     await register('ME-PROBE', TOWNSHIPS[0]);
     const probe = client.workflow.getHandle('project-ME-PROBE');
     const setupStart = Date.now();
-    let walked = 0;
-    await eachLimited(
-      Array.from({ length: PROJECTS }, (_, i) => i),
-      CONCURRENCY,
-      async (i) => {
-        const township = TOWNSHIPS[i % TOWNSHIPS.length]!;
-        const code = `ME-${i}`;
-        const owner = owners.get(township[0])!;
-        await register(code, township);
-        await service.transition(dept, code, {
-          action: 'approveDesign',
-          documentNo: `设计批复 ${i}`,
-          approvedOn: first,
-          documents: [],
-        });
-        await service.transition(owner, code, {
-          action: 'fixImplementation',
-          method: 'selfBuild',
-          recordNo: `纪要 ${i}`,
-          documents: [],
-        });
-        await service.transition(owner, code, { action: 'start', startedOn: first, documents: [] });
-        if (++walked % Math.max(1, Math.floor(PROJECTS / 10)) === 0)
-          console.log(`  set up ${walked}/${PROJECTS} in ${((Date.now() - setupStart) / 1000).toFixed(0)} s`);
-      },
-    );
-    const setupMs = Date.now() - setupStart;
+    const progress = (n: number) => {
+      if (n % Math.max(1, Math.floor(PROJECTS / 10)) === 0)
+        console.log(`  set up ${n}/${PROJECTS} in ${((Date.now() - setupStart) / 1000).toFixed(0)} s`);
+    };
+    if (SETUP === 'carried') {
+      const orgRows = await orm.em
+        .fork()
+        .execute<{ id: string; code: string }[]>(`SELECT id, code FROM org_unit`, [], 'all');
+      const orgId = new Map(orgRows.map((o) => [o.code, o.id]));
+      await setUpCarried(
+        {
+          orm,
+          audit,
+          client,
+          taskQueue: queue,
+          clock: c.clock,
+          month: c.month,
+          concurrency: CONCURRENCY,
+          deptActor: dept.actor,
+          ownerActor: (code) => owners.get(code as (typeof TOWNSHIPS)[number][0])!.actor,
+          onProgress: progress,
+        },
+        Array.from({ length: PROJECTS }, (_, i): NewProjectRecord => {
+          const [township, village] = TOWNSHIPS[i % TOWNSHIPS.length]!;
+          const code = `ME-${i}`;
+          return {
+            id: crypto.randomUUID(),
+            code,
+            workflowId: projectWorkflowId(code),
+            name: `月末基准项目 ${code}`,
+            year,
+            type: '饮水安全',
+            nature: 'new',
+            departmentId: orgId.get('swj')!,
+            departmentCode: 'swj',
+            ownerUnitId: orgId.get(township)!,
+            ownerUnitCode: township,
+            villageIds: [orgId.get(village)!],
+            villageCodes: [village],
+            townshipCodes: [township],
+            location: null,
+            approvalDocumentNo: `城扶发〔${year}〕1号`,
+            budgetFen: 1_000_000,
+            fundSources: [{ kind: 'countySpecial', amountFen: 1_000_000, documentNo: null }],
+            plannedDates,
+          };
+        }),
+      );
+    } else {
+      let walked = 0;
+      await eachLimited(
+        Array.from({ length: PROJECTS }, (_, i) => i),
+        CONCURRENCY,
+        async (i) => {
+          const township = TOWNSHIPS[i % TOWNSHIPS.length]!;
+          const code = `ME-${i}`;
+          const owner = owners.get(township[0])!;
+          await register(code, township);
+          await service.transition(dept, code, {
+            action: 'approveDesign',
+            documentNo: `设计批复 ${i}`,
+            approvedOn: first,
+            documents: [],
+          });
+          await service.transition(owner, code, {
+            action: 'fixImplementation',
+            method: 'selfBuild',
+            recordNo: `纪要 ${i}`,
+            documents: [],
+          });
+          await service.transition(owner, code, { action: 'start', startedOn: first, documents: [] });
+          progress(++walked);
+        },
+      );
+    }
+    const setupTook = Date.now() - setupStart;
     const room = c.dueMs - Date.now();
     console.log(
-      `  setup: ${PROJECTS} projects registered and started in ${(setupMs / 1000).toFixed(0)} s; ${(room / 1000).toFixed(0)} s left before the storm`,
+      `  setup: ${PROJECTS} projects registered and started in ${(setupTook / 1000).toFixed(0)} s; ${(room / 1000).toFixed(0)} s left before the storm`,
     );
     if (room < Math.max(2 * dayMs, 5000))
       throw new Error(
-        `the setup ran into the storm: rerun with BENCH_DAY_SECONDS ≥ ${Math.ceil((setupMs * 1.3) / c.setupDays / 1000)}`,
+        `the setup ran into the storm: rerun with BENCH_SETUP_MS_PER_PROJECT ≥ ${Math.ceil((setupTook * 1.3) / PROJECTS)}`,
       );
 
     // The probe, from now to the end: idle before the due instant, the storm after it.

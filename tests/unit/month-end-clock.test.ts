@@ -27,4 +27,19 @@ describe('monthEndClock', () => {
     expect(instantOf(overdue!.date, c.clock)).toBe(c.monthEndMs);
     expect(c.monthEndMs - c.dueMs).toBe(8 * dayMs);
   });
+
+  it('puts now a given number of days before the storm, never before the 1st', () => {
+    const now = Date.parse('2026-12-01T07:00:00Z');
+    const dayMs = 90_000;
+    const c = monthEndClock(now, dayMs, 7, 5);
+    expect(c.setupDays).toBe(5);
+    expect(clockDate(c.clock, now)).toBe('2027-01-19');
+    expect(c.reminderDate).toBe('2027-01-24');
+    expect(c.dueMs).toBe(now + 5 * dayMs);
+    expect(c.monthEndMs - c.dueMs).toBe(8 * dayMs);
+    // More days than the month has before its reminder: now is the 1st, as without the option.
+    const whole = monthEndClock(now, dayMs, 7, 40);
+    expect(clockDate(whole.clock, now)).toBe('2027-01-01');
+    expect(whole.setupDays).toBe(23);
+  });
 });
