@@ -26,7 +26,7 @@ import { createProjectRepository } from '#api/modules/projects/repository.js';
 import { createProjectService } from '#api/modules/projects/service.js';
 import { createAuditLog } from '#db/audit.js';
 import { initORM, migrateAsOwner } from '#db/orm.js';
-import { lastDayOfMonth, nextMonth } from '#domain/deadlines.js';
+import { clockDate, lastDayOfMonth, nextMonth } from '#domain/deadlines.js';
 import { projectWorkflowId, type NewProjectRecord } from '#domain/project-records.js';
 import { parseRateLimit } from '#domain/notifications/rate-limit.js';
 import { loadAuditKey } from '#platform/audit-key.js';
@@ -238,7 +238,7 @@ async function main() {
         .join(' ')}`,
     );
     console.log(
-      `  clock: a day is ${dayMs / 1000} s; now is ${first}; the ${c.month} progress reminder (${c.reminderDate}) comes due at ${iso(c.dueMs)}, in ${((c.dueMs - Date.now()) / 1000).toFixed(0)} s`,
+      `  clock: a day is ${dayMs / 1000} s; now is ${clockDate(c.clock, Date.now())}; the ${c.month} progress reminder (${c.reminderDate}) comes due at ${iso(c.dueMs)}, in ${((c.dueMs - Date.now()) / 1000).toFixed(0)} s`,
     );
 
     // The probe project: registered, never started, on the same worker.
