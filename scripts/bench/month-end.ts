@@ -331,14 +331,19 @@ async function main() {
       );
 
     // The probe, from now to the end: idle before the due instant, the storm after it.
-    const probes: { at: number; ms: number }[] = [];
+    // A query no worker answered in time (the server gives up after its own timeout) is kept as
+    // a timeout, its wait counted as a lower bound of the latency.
+    const probes: { at: number; ms: number; timedOut: boolean }[] = [];
     let probing = true;
     const probeLoop = (async () => {
       while (probing) {
         const t = Date.now();
         const s = performance.now();
-        await probe.query(getProjectStateQuery);
-        probes.push({ at: t, ms: performance.now() - s });
+        const timedOut = await probe.query(getProjectStateQuery).then(
+          () => false,
+          () => true,
+        );
+        probes.push({ at: t, ms: performance.now() - s, timedOut });
         await sleep(Math.max(0, 500 - (Date.now() - t)));
       }
     })();
@@ -405,17 +410,15 @@ async function main() {
     const f = (n: number) => n.toFixed(1);
     const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     const missing = expectedIds ? expectedIds.filter((id) => !firstSeen.has(id)).length : expected;
-    const idle = quantiles(probes.filter((p) => p.at >= idleFrom && p.at < c.dueMs).map((p) => p.ms));
-    const wfPhase = quantiles(
-      probes.filter((p) => p.at >= c.dueMs && p.at < (workflowsDoneAt ?? Infinity)).map((p) => p.ms),
-    );
-    const drainPhase = quantiles(
-      probes
-        .filter((p) => p.at >= (workflowsDoneAt ?? Infinity) && p.at <= (doneAt ?? Infinity))
-        .map((p) => p.ms),
-    );
-    const lat = (q: ReturnType<typeof quantiles>) =>
-      `p50 ${f(q.p50)} ms  p95 ${f(q.p95)} ms  max ${f(q.max)} ms  (n=${q.n})`;
+    const phase = (from: number, to: number) => {
+      const ps = probes.filter((p) => p.at >= from && p.at < to);
+      return { ...quantiles(ps.map((p) => p.ms)), timedOut: ps.filter((p) => p.timedOut).length };
+    };
+    const idle = phase(idleFrom, c.dueMs);
+    const wfPhase = phase(c.dueMs, workflowsDoneAt ?? Infinity);
+    const drainPhase = phase(workflowsDoneAt ?? Infinity, (doneAt ?? Infinity) + 1);
+    const lat = (q: ReturnType<typeof phase>) =>
+      `p50 ${f(q.p50)} ms  p95 ${f(q.p95)} ms  max ${f(q.max)} ms  (n=${q.n}${q.timedOut ? `, ${q.timedOut} timed out` : ''})`;
     const cpu = (from: Record<string, number>, to: Record<string, number>, ms: number) =>
       Object.keys(to)
         .map(
