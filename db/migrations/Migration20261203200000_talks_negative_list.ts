@@ -54,9 +54,7 @@ export class Migration20261203200000_talks_negative_list extends Migration {
       ADD CONSTRAINT negative_list_entry_lift CHECK ((lifted_at IS NULL) = (lift_reason IS NULL)),
       ADD CONSTRAINT negative_list_entry_notice_once UNIQUE (notice_id, notice_arm),
       ADD CONSTRAINT negative_list_entry_interview_once UNIQUE (interview_record_id, org_unit_id);`);
-    this.addSql(
-      `CREATE INDEX negative_list_listed_idx ON negative_list_entry (listed_on, org_unit_id);`,
-    );
+    this.addSql(`CREATE INDEX negative_list_listed_idx ON negative_list_entry (listed_on, org_unit_id);`);
     // Listed facts never change; an entry is lifted once, and a lifted entry stays as it was lifted.
     this.addSql(`
       CREATE FUNCTION negative_list_entry_guard() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -144,7 +142,8 @@ export class Migration20261203200000_talks_negative_list extends Migration {
         linked_at timestamptz NOT NULL DEFAULT now(),
         CHECK (num_nonnulls(interview_record_id, negative_entry_id) = 1)
       );`);
-    this.addSql(`CREATE INDEX supervision_attachment_record_idx ON supervision_attachment (interview_record_id)
+    this
+      .addSql(`CREATE INDEX supervision_attachment_record_idx ON supervision_attachment (interview_record_id)
       WHERE interview_record_id IS NOT NULL;`);
     this.addSql(`CREATE INDEX supervision_attachment_entry_idx ON supervision_attachment (negative_entry_id)
       WHERE negative_entry_id IS NOT NULL;`);
@@ -188,7 +187,8 @@ export class Migration20261203200000_talks_negative_list extends Migration {
     });
     this.addSql(`GRANT SELECT, INSERT ON negative_list_publication, negative_list_publication_entry,
       supervision_attachment TO sanzhang_app;`);
-    this.addSql(`REVOKE UPDATE, DELETE, TRUNCATE ON negative_list_publication, negative_list_publication_entry,
+    this
+      .addSql(`REVOKE UPDATE, DELETE, TRUNCATE ON negative_list_publication, negative_list_publication_entry,
       supervision_attachment FROM sanzhang_app;`);
     this.addSql(`REVOKE DELETE, TRUNCATE ON interview_record, interview_subject FROM sanzhang_app;`);
   }
@@ -196,8 +196,12 @@ export class Migration20261203200000_talks_negative_list extends Migration {
   override async down(): Promise<void> {
     this.addSql(`DROP POLICY bulletin_attachment_supervision_kept ON bulletin_attachment;
       DROP POLICY bulletin_attachment_supervision_read ON bulletin_attachment;`);
-    this.addSql(`DROP TABLE supervision_attachment, negative_list_publication_entry, negative_list_publication;`);
-    this.addSql(`DROP FUNCTION app_is_supervision_attachment(uuid), app_can_read_supervision_attachment(uuid);`);
+    this.addSql(
+      `DROP TABLE supervision_attachment, negative_list_publication_entry, negative_list_publication;`,
+    );
+    this.addSql(
+      `DROP FUNCTION app_is_supervision_attachment(uuid), app_can_read_supervision_attachment(uuid);`,
+    );
     this.addSql(`DROP TRIGGER negative_list_entry_no_delete ON negative_list_entry;
       DROP TRIGGER negative_list_entry_guard ON negative_list_entry; DROP FUNCTION negative_list_entry_guard();`);
     this.addSql(`DROP POLICY negative_list_entry_office_update ON negative_list_entry;
@@ -207,12 +211,15 @@ export class Migration20261203200000_talks_negative_list extends Migration {
       USING (app_can_read_project(project_id));`);
     this.addSql(`DROP FUNCTION app_can_read_negative_entry(bigint);`);
     this.addSql(`DELETE FROM negative_list_entry WHERE source <> 'projectLadder';`);
-    this.addSql(`ALTER TABLE negative_list_entry DROP COLUMN source, DROP COLUMN notice_id, DROP COLUMN notice_arm,
+    this
+      .addSql(`ALTER TABLE negative_list_entry DROP COLUMN source, DROP COLUMN notice_id, DROP COLUMN notice_arm,
       DROP COLUMN interview_record_id, DROP COLUMN leader_name, DROP COLUMN listed_on, DROP COLUMN listed_by,
       DROP COLUMN lifted_at, DROP COLUMN lifted_by, DROP COLUMN lift_reason,
       ALTER COLUMN project_id SET NOT NULL, ALTER COLUMN alert_id SET NOT NULL;`);
     for (const table of ['interview_record', 'interview_subject'])
-      this.addSql(`DROP TRIGGER ${table}_append_only ON ${table}; DROP TRIGGER ${table}_no_truncate ON ${table};`);
+      this.addSql(
+        `DROP TRIGGER ${table}_append_only ON ${table}; DROP TRIGGER ${table}_no_truncate ON ${table};`,
+      );
     this.addSql(`ALTER TABLE interview_record DROP COLUMN corrects_id, DROP COLUMN project_id;`);
   }
 }

@@ -90,7 +90,11 @@ export function negativeEntryManual(e: {
 }
 
 /** Lifts an entry still listed; RETURNING nothing when it was lifted already (or is not visible). */
-export function negativeEntryLift(e: { entryId: string | number; by: string | null; reason: string }): Statement {
+export function negativeEntryLift(e: {
+  entryId: string | number;
+  by: string | null;
+  reason: string;
+}): Statement {
   return {
     sql: `UPDATE negative_list_entry SET lifted_at = now(), lifted_by = ?, lift_reason = ?
            WHERE id = ? AND lifted_at IS NULL RETURNING id, lifted_at`,

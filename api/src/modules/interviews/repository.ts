@@ -210,14 +210,18 @@ export function createInterviewRepository(orm: Orm) {
     },
 
     /** Flags, open ones by default; a unit sees only its own. */
-    async flags(who: Principal, opts: { status: 'open' | 'closed' | 'all'; unitCode?: string; ids?: number[] }) {
+    async flags(
+      who: Principal,
+      opts: { status: 'open' | 'closed' | 'all'; unitCode?: string; ids?: number[] },
+    ) {
       const where: string[] = [];
       const params: unknown[] = [];
       if (!isCountyWide(who)) {
         where.push('f.org_unit_id = ?');
         params.push(who.orgUnitId);
       }
-      if (opts.status !== 'all') where.push(opts.status === 'open' ? 'f.record_id IS NULL' : 'f.record_id IS NOT NULL');
+      if (opts.status !== 'all')
+        where.push(opts.status === 'open' ? 'f.record_id IS NULL' : 'f.record_id IS NOT NULL');
       if (opts.unitCode) {
         where.push('o.code = ?');
         params.push(opts.unitCode);

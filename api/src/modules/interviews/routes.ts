@@ -72,4 +72,3 @@ export function interviewRoutes(service: InterviewService): RouteDef[] {
     }),
   ];
 }
-

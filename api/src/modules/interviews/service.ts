@@ -85,9 +85,11 @@ export function createInterviewService(deps: {
       const f = flags.find((x) => Number(x.id) === id);
       if (!f) throw invalid('body.flagIds', `约谈标记不存在 (no interview flag ${id})`);
       if (f.record_id)
-        throw new AppError('CONFLICT', `约谈标记 ${id} 已由另一份约谈记录办结 (flag ${id} is closed already)`, [
-          { path: 'body.flagIds', message: 'closed' },
-        ]);
+        throw new AppError(
+          'CONFLICT',
+          `约谈标记 ${id} 已由另一份约谈记录办结 (flag ${id} is closed already)`,
+          [{ path: 'body.flagIds', message: 'closed' }],
+        );
       if (![...unitOf.values()].includes(f.org_unit_id))
         throw invalid(
           'body.flagIds',
@@ -148,9 +150,11 @@ export function createInterviewService(deps: {
           for (const flagId of flagIds) {
             const [closed] = await executeAll(tx, [interviewFlagClose({ flagId, recordId: id, at })]);
             if ((closed as unknown[]).length === 0)
-              throw new AppError('CONFLICT', `约谈标记 ${flagId} 已由另一份约谈记录办结 (flag closed already)`, [
-                { path: 'body.flagIds', message: 'closed' },
-              ]);
+              throw new AppError(
+                'CONFLICT',
+                `约谈标记 ${flagId} 已由另一份约谈记录办结 (flag closed already)`,
+                [{ path: 'body.flagIds', message: 'closed' }],
+              );
             await deps.audit.append(tx, {
               actor: { id: caller.actor.id, username: caller.actor.username },
               via: 'api',
@@ -196,7 +200,13 @@ export function createInterviewService(deps: {
             action: 'interview.record',
             entity: 'interview_record',
             entityId: id,
-            after: { ...input, agreed: undefined, agreedLength: input.agreed.length, projectId, negativeEntries: listed },
+            after: {
+              ...input,
+              agreed: undefined,
+              agreedLength: input.agreed.length,
+              projectId,
+              negativeEntries: listed,
+            },
           });
         });
       } catch (err) {

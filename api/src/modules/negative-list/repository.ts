@@ -77,7 +77,8 @@ export function createNegativeListRepository(orm: Orm) {
       const cond = visible(who);
       const where = [cond.sql];
       const params: unknown[] = [...cond.params];
-      if (q.status !== 'all') where.push(q.status === 'listed' ? 'e.lifted_at IS NULL' : 'e.lifted_at IS NOT NULL');
+      if (q.status !== 'all')
+        where.push(q.status === 'listed' ? 'e.lifted_at IS NULL' : 'e.lifted_at IS NOT NULL');
       if (q.unitCode) {
         where.push('o.code = ?');
         params.push(q.unitCode);
@@ -115,7 +116,9 @@ export function createNegativeListRepository(orm: Orm) {
     },
 
     async unit(who: Principal, code: string) {
-      const [rows] = await read(who, [{ sql: 'SELECT id, code, name, kind FROM org_unit WHERE code = ?', params: [code] }]);
+      const [rows] = await read(who, [
+        { sql: 'SELECT id, code, name, kind FROM org_unit WHERE code = ?', params: [code] },
+      ]);
       return (rows as { id: string; code: string; name: string; kind: string }[])[0];
     },
 
@@ -134,7 +137,12 @@ export function createNegativeListRepository(orm: Orm) {
                   FROM negative_list_publication p LEFT JOIN app_user u ON u.id = p.published_by ORDER BY p.month DESC`,
         },
       ]);
-      return rows as { month: string; published_at: string | Date; published_by: string | null; entry_count: number }[];
+      return rows as {
+        month: string;
+        published_at: string | Date;
+        published_by: string | null;
+        entry_count: number;
+      }[];
     },
 
     /** A published month and its entries (a unit sees its own rows of it). */
@@ -153,7 +161,14 @@ export function createNegativeListRepository(orm: Orm) {
           params: isCountyWide(who) ? [month] : [month, who.orgUnitId],
         },
       ]);
-      const h = (head as { month: string; published_at: string | Date; published_by: string | null; entry_count: number }[])[0];
+      const h = (
+        head as {
+          month: string;
+          published_at: string | Date;
+          published_by: string | null;
+          entry_count: number;
+        }[]
+      )[0];
       if (!h) return undefined;
       return { head: h, entries: entries as Record<string, string | null>[] };
     },

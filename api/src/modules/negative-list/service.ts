@@ -4,14 +4,15 @@
  * and publishes a month's list, which is then never changed (the database refuses it).
  */
 import { AppError } from '#domain/errors.js';
-import {
-  isSupervisionOffice,
-  type NegativeListQuery,
-} from '#domain/talks-schemas.js';
+import { isSupervisionOffice, type NegativeListQuery } from '#domain/talks-schemas.js';
 import type { AuditLog } from '#db/audit.js';
 import type { Orm } from '#db/orm.js';
 import { executeAll, scopedEm, scopeOf } from '#db/scope.js';
-import { negativeEntryLift, negativeEntryManual, negativeListPublish } from '#db/writes/negative-list-entry.js';
+import {
+  negativeEntryLift,
+  negativeEntryManual,
+  negativeListPublish,
+} from '#db/writes/negative-list-entry.js';
 import { invalid, mapDbError, type Caller } from '../../http.js';
 import type { AttachmentService } from '../attachments/service.js';
 import { linkAttachments, officeOnly } from '../interviews/service.js';
@@ -98,11 +99,17 @@ export function createNegativeListService(deps: {
       const found = await repo.get(caller, id);
       if (!found) throw notFound(id);
       if (found.row.lifted_at)
-        throw new AppError('CONFLICT', `该条目已于 ${new Date(found.row.lifted_at).toISOString()} 移出 (lifted already)`);
+        throw new AppError(
+          'CONFLICT',
+          `该条目已于 ${new Date(found.row.lifted_at).toISOString()} 移出 (lifted already)`,
+        );
       try {
         await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
-          const [rows] = await executeAll(tx, [negativeEntryLift({ entryId: id, by: caller.actor.id, reason: input.reason })]);
-          if ((rows as unknown[]).length === 0) throw new AppError('CONFLICT', '该条目已移出 (lifted already)');
+          const [rows] = await executeAll(tx, [
+            negativeEntryLift({ entryId: id, by: caller.actor.id, reason: input.reason }),
+          ]);
+          if ((rows as unknown[]).length === 0)
+            throw new AppError('CONFLICT', '该条目已移出 (lifted already)');
           await linkAttachments(tx, caller, input.attachmentIds, { entry: id });
           await deps.audit.append(tx, {
             actor: actorOf(caller),
@@ -142,7 +149,8 @@ export function createNegativeListService(deps: {
 
     async publication(caller: Caller, month: string) {
       const found = await repo.publication(caller, month);
-      if (!found) throw new AppError('NOT_FOUND', `${month} 的负面清单尚未发布 (month ${month} not published)`);
+      if (!found)
+        throw new AppError('NOT_FOUND', `${month} 的负面清单尚未发布 (month ${month} not published)`);
       const { head, entries } = found;
       return {
         month: head.month,
@@ -186,9 +194,11 @@ export function createNegativeListService(deps: {
       } catch (err) {
         const e = err as { code?: string };
         if (e?.code === '23505')
-          throw new AppError('CONFLICT', `${month} 的负面清单已发布，不能更改 (month ${month} is published already)`, [
-            { path: 'body.month', message: 'published' },
-          ]);
+          throw new AppError(
+            'CONFLICT',
+            `${month} 的负面清单已发布，不能更改 (month ${month} is published already)`,
+            [{ path: 'body.month', message: 'published' }],
+          );
         if (err instanceof AppError) throw err;
         mapDbError(err);
       }
