@@ -104,7 +104,8 @@ export function negativeEntryLift(e: {
 
 /**
  * Publishes month `month` (YYYY-MM): the header and a snapshot of every entry in force at some
- * time in that month, in one statement, so the count and the rows agree. A month published
+ * time in that month (a lift after the month is not part of it), in one statement, so the count
+ * and the rows agree. A month published
  * before conflicts on the header's key (23505), and nothing is written.
  */
 export function negativeListPublish(p: { month: string; by: string | null; unitId: string }): Statement {
@@ -113,11 +114,13 @@ export function negativeListPublish(p: { month: string; by: string | null; unitI
     sql: `WITH inforce AS (
             SELECT e.id, e.org_unit_id, o.name AS unit_name, e.leader_name, e.project_id, pr.name AS project_name,
                    e.source, e.reason, e.listed_on,
-                   (e.lifted_at AT TIME ZONE 'Asia/Shanghai')::date AS lifted_on, e.lift_reason
+                   CASE WHEN lifted.on < next.on THEN lifted.on END AS lifted_on,
+                   CASE WHEN lifted.on < next.on THEN e.lift_reason END AS lift_reason
               FROM negative_list_entry e JOIN org_unit o ON o.id = e.org_unit_id
               LEFT JOIN project pr ON pr.id = e.project_id
-             WHERE e.listed_on < (${from} + interval '1 month')::date
-               AND (e.lifted_at IS NULL OR (e.lifted_at AT TIME ZONE 'Asia/Shanghai')::date >= ${from})),
+              CROSS JOIN LATERAL (SELECT (${from} + interval '1 month')::date AS on) next
+              CROSS JOIN LATERAL (SELECT (e.lifted_at AT TIME ZONE 'Asia/Shanghai')::date AS on) lifted
+             WHERE e.listed_on < next.on AND (lifted.on IS NULL OR lifted.on >= ${from})),
           head AS (
             INSERT INTO negative_list_publication (month, published_by, publisher_unit_id, entry_count)
             SELECT ?, ?, ?, count(*) FROM inforce RETURNING month)
