@@ -25,9 +25,9 @@ let ljc: Session; // 罗江村
 beforeAll(async () => {
   stack = await startTestStack({ deadlines: FAST_LADDERS });
   const login = (u: string) => Session.login(stack.baseUrl, u);
-  [office, officeOp, leader, xqz, mbz, btc, ljc] = await Promise.all(
+  [office, officeOp, leader, xqz, mbz, btc, ljc] = (await Promise.all(
     ['supervisor', 'zxjdb.op', 'leader', 'xqz.op', 'mbz.op', 'xqz-btc.op', 'mbz-ljc.op'].map(login),
-  );
+  )) as Session[] as [Session, Session, Session, Session, Session, Session, Session];
 });
 afterAll(async () => {
   await stack?.stop();

@@ -19,9 +19,9 @@ let ljc: Session;
 beforeAll(async () => {
   stack = await startTestStack();
   const login = (u: string) => Session.login(stack.baseUrl, u);
-  [office, leader, mbz, xqz, ljc] = await Promise.all(
+  [office, leader, mbz, xqz, ljc] = (await Promise.all(
     ['supervisor', 'leader', 'mbz.op', 'xqz.op', 'mbz-ljc.op'].map(login),
-  );
+  )) as Session[] as [Session, Session, Session, Session, Session];
 });
 afterAll(async () => {
   await stack?.stop();
