@@ -131,8 +131,8 @@ export const createNegativeEntrySchema = z.object({
   unitCode: orgCodeSchema,
   /** The project (code or id), if the entry is about one. */
   project: z.string().trim().min(1).max(64).optional(),
-  /** The unit's principal leader at the time (主要负责人). */
-  leaderName: text(50),
+  /** The unit's principal leader at the time (主要负责人); by default its account marked so. */
+  leaderName: text(50).optional(),
   reason: text(2000),
   listedOn: isoDate,
 });

@@ -42,7 +42,11 @@ export class Migration20261203200000_talks_negative_list extends Migration {
       ADD COLUMN lifted_at timestamptz,
       ADD COLUMN lifted_by uuid REFERENCES app_user (id),
       ADD COLUMN lift_reason text CHECK (length(lift_reason) BETWEEN 1 AND 2000);`);
-    this.addSql(`UPDATE negative_list_entry SET listed_on = (listed_at AT TIME ZONE 'Asia/Shanghai')::date;`);
+    // Entries listed before: their date in the county, and the unit's head account as its leader.
+    this
+      .addSql(`UPDATE negative_list_entry e SET listed_on = (e.listed_at AT TIME ZONE 'Asia/Shanghai')::date,
+      leader_name = COALESCE((SELECT left(h.display_name, 50) FROM app_user h WHERE h.org_unit_id = e.org_unit_id
+        AND h.unit_head AND NOT h.disabled ORDER BY h.created_at, h.id LIMIT 1), '');`);
     this.addSql(`ALTER TABLE negative_list_entry ALTER COLUMN listed_on SET NOT NULL,
       ALTER COLUMN source DROP DEFAULT,
       ADD CONSTRAINT negative_list_entry_alert_source CHECK ((source = 'projectLadder') = (alert_id IS NOT NULL)),

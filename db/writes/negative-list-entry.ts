@@ -8,6 +8,9 @@
 import type { Statement } from '../scope.js';
 
 const LISTED_ON = `(?::timestamptz AT TIME ZONE 'Asia/Shanghai')::date`;
+/** The unit's principal leader at the time: its account marked 单位主要负责人 (blank if none). */
+const UNIT_HEAD = `COALESCE((SELECT left(h.display_name, 50) FROM app_user h WHERE h.org_unit_id = ?::uuid AND h.unit_head
+    AND NOT h.disabled ORDER BY h.created_at, h.id LIMIT 1), '')`;
 
 /** The entry of a project ladder's 约谈 alert, in the same transaction as the alert. */
 export function negativeEntryFromAlert(e: {
@@ -18,9 +21,9 @@ export function negativeEntryFromAlert(e: {
   listedAt: Date | string;
 }): Statement {
   return {
-    sql: `INSERT INTO negative_list_entry (source, org_unit_id, project_id, alert_id, reason, listed_at, listed_on)
-          VALUES ('projectLadder', ?, ?, ?, ?, ?, ${LISTED_ON}) ON CONFLICT (alert_id) DO NOTHING RETURNING id`,
-    params: [e.unitId, e.projectId, e.alertId, e.reason, e.listedAt, e.listedAt],
+    sql: `INSERT INTO negative_list_entry (source, org_unit_id, project_id, alert_id, reason, listed_at, listed_on, leader_name)
+          VALUES ('projectLadder', ?, ?, ?, ?, ?, ${LISTED_ON}, ${UNIT_HEAD}) ON CONFLICT (alert_id) DO NOTHING RETURNING id`,
+    params: [e.unitId, e.projectId, e.alertId, e.reason, e.listedAt, e.listedAt, e.unitId],
   };
 }
 
@@ -38,10 +41,11 @@ export function negativeEntryFromNotice(e: {
   listedAt: Date | string;
 }): Statement {
   return {
-    sql: `INSERT INTO negative_list_entry (source, org_unit_id, project_id, notice_id, notice_arm, reason, listed_at, listed_on)
-          VALUES ('rectification', ?, ?, ?, ?, ?, ?, ${LISTED_ON})
+    sql: `INSERT INTO negative_list_entry (source, org_unit_id, project_id, notice_id, notice_arm, reason, listed_at,
+            listed_on, leader_name)
+          VALUES ('rectification', ?, ?, ?, ?, ?, ?, ${LISTED_ON}, ${UNIT_HEAD})
           ON CONFLICT (notice_id, notice_arm) DO NOTHING RETURNING id`,
-    params: [e.unitId, e.projectId ?? null, e.noticeId, e.arm, e.reason, e.listedAt, e.listedAt],
+    params: [e.unitId, e.projectId ?? null, e.noticeId, e.arm, e.reason, e.listedAt, e.listedAt, e.unitId],
   };
 }
 
@@ -73,19 +77,22 @@ export function negativeEntryFromInterview(e: {
   };
 }
 
-/** An entry the supervision office lists by hand, dated `listedOn` (a county date). */
+/**
+ * An entry the supervision office lists by hand, dated `listedOn` (a county date); without a
+ * leader's name, the unit's head account's.
+ */
 export function negativeEntryManual(e: {
   unitId: string;
   projectId: string | null;
-  leaderName: string;
+  leaderName: string | undefined;
   reason: string;
   listedOn: string;
   listedBy: string | null;
 }): Statement {
   return {
     sql: `INSERT INTO negative_list_entry (source, org_unit_id, project_id, leader_name, reason, listed_at, listed_on, listed_by)
-          VALUES ('manual', ?, ?, ?, ?, now(), ?::date, ?) RETURNING id`,
-    params: [e.unitId, e.projectId, e.leaderName, e.reason, e.listedOn, e.listedBy],
+          VALUES ('manual', ?, ?, COALESCE(?, ${UNIT_HEAD}), ?, now(), ?::date, ?) RETURNING id`,
+    params: [e.unitId, e.projectId, e.leaderName ?? null, e.unitId, e.reason, e.listedOn, e.listedBy],
   };
 }
 

@@ -62,8 +62,18 @@ describe('negative list', () => {
     expect(await ids(leader)).toEqual(expect.arrayContaining([mbzEntry, xqzEntry]));
     expect(await ids(mbz)).toContain(mbzEntry);
     expect(await ids(mbz)).not.toContain(xqzEntry);
-    expect(await ids(ljc)).toEqual([]);
     expect((await mbz.post('/api/negative-list', entry())).status).toBe(403);
+    // Without a leader's name: the unit's account marked 单位主要负责人.
+    await stack.db.query(`UPDATE app_user SET unit_head = true WHERE username = 'mbz-ljc.op'`);
+    const byHead = await office.post(
+      '/api/negative-list',
+      entry({ unitCode: 'mbz-ljc', leaderName: undefined }),
+    );
+    expect(byHead.status, JSON.stringify(byHead.body)).toBe(201);
+    expect(byHead.body.leaderName).toBe('罗江村操作员');
+    expect((await ljc.get('/api/negative-list')).body.items.map((e: { id: number }) => e.id)).toEqual([
+      byHead.body.id,
+    ]);
     expect(
       await count(
         `SELECT count(*)::int AS n FROM audit_log WHERE action = 'negative_list.add' AND entity_id = $1`,

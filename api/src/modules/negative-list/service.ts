@@ -51,7 +51,7 @@ export function createNegativeListService(deps: {
 
     async add(
       caller: Caller,
-      input: { unitCode: string; project?: string; leaderName: string; reason: string; listedOn: string },
+      input: { unitCode: string; project?: string; leaderName?: string; reason: string; listedOn: string },
     ) {
       if (!isSupervisionOffice(caller)) throw officeOnly();
       const unit = await repo.unit(caller, input.unitCode);
