@@ -48,7 +48,6 @@ export class Migration20261203200000_talks_negative_list extends Migration {
       leader_name = COALESCE((SELECT left(h.display_name, 50) FROM app_user h WHERE h.org_unit_id = e.org_unit_id
         AND h.unit_head AND NOT h.disabled ORDER BY h.created_at, h.id LIMIT 1), '');`);
     this.addSql(`ALTER TABLE negative_list_entry ALTER COLUMN listed_on SET NOT NULL,
-      ALTER COLUMN source DROP DEFAULT,
       ADD CONSTRAINT negative_list_entry_alert_source CHECK ((source = 'projectLadder') = (alert_id IS NOT NULL)),
       ADD CONSTRAINT negative_list_entry_notice_source
         CHECK ((source = 'rectification') = (notice_id IS NOT NULL AND notice_arm IS NOT NULL)),
@@ -75,6 +74,16 @@ export class Migration20261203200000_talks_negative_list extends Migration {
         END IF;
         RETURN NEW;
       END $$;`);
+    // A writer that names only the original columns (a ladder's entry, as before) still gets its
+    // county date; the source defaults to the project ladder for the same reason.
+    this.addSql(`
+      CREATE FUNCTION negative_list_entry_listed_on() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        NEW.listed_on := COALESCE(NEW.listed_on, (NEW.listed_at AT TIME ZONE 'Asia/Shanghai')::date);
+        RETURN NEW;
+      END $$;`);
+    this.addSql(`CREATE TRIGGER negative_list_entry_listed_on BEFORE INSERT ON negative_list_entry
+      FOR EACH ROW EXECUTE FUNCTION negative_list_entry_listed_on();`);
     this.addSql(`CREATE TRIGGER negative_list_entry_guard BEFORE UPDATE ON negative_list_entry
       FOR EACH ROW EXECUTE FUNCTION negative_list_entry_guard();`);
     this.addSql(`CREATE TRIGGER negative_list_entry_no_delete BEFORE DELETE ON negative_list_entry
@@ -206,6 +215,8 @@ export class Migration20261203200000_talks_negative_list extends Migration {
     this.addSql(
       `DROP FUNCTION app_is_supervision_attachment(uuid), app_can_read_supervision_attachment(uuid);`,
     );
+    this.addSql(`DROP TRIGGER negative_list_entry_listed_on ON negative_list_entry;
+      DROP FUNCTION negative_list_entry_listed_on();`);
     this.addSql(`DROP TRIGGER negative_list_entry_no_delete ON negative_list_entry;
       DROP TRIGGER negative_list_entry_guard ON negative_list_entry; DROP FUNCTION negative_list_entry_guard();`);
     this.addSql(`DROP POLICY negative_list_entry_office_update ON negative_list_entry;
