@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { isCountyWide, type Principal } from './access.js';
 import { attachmentSchema } from './bulletin-schemas.js';
 import { isSupervisionOffice } from './rectification-schemas.js';
-import { isoDate, orgCodeSchema, orgRefSchema, safeString } from './schemas.js';
+import { DATE_MAX, DATE_MIN, isoDate, orgCodeSchema, orgRefSchema, safeString } from './schemas.js';
 
 const text = (max: number) => safeString().trim().min(1).max(max);
 const attachmentIds = z.array(z.uuid()).max(20).default([]);
@@ -36,7 +36,11 @@ export const createInterviewSchema = z
   .object({
     kind: z.enum(INTERVIEW_KINDS),
     /** When the talk was held (ISO date-time with offset). */
-    heldAt: z.iso.datetime({ offset: true, error: '时间格式应为 ISO 8601（含时区）' }),
+    heldAt: z.iso
+      .datetime({ offset: true, error: '时间格式应为 ISO 8601（含时区）' })
+      .refine((d) => d.slice(0, 10) >= DATE_MIN && d.slice(0, 10) <= DATE_MAX, {
+        error: `时间须在 ${DATE_MIN} 至 ${DATE_MAX} 之间`,
+      }),
     location: safeString().trim().max(200).default(''),
     /** Who talked: names and posts, as written in the record. */
     interviewers: text(500),
@@ -46,7 +50,7 @@ export const createInterviewSchema = z
     agreed: text(5000),
     followUpDue: isoDate.optional(),
     /** The open 约谈 flags this talk deals with; each is closed by this record. */
-    flagIds: z.array(z.coerce.number().int().min(1)).max(20).default([]),
+    flagIds: z.array(z.number().int().min(1).max(Number.MAX_SAFE_INTEGER)).max(20).default([]),
     /** A project the talk is about (its code or id), when not given by a flag. */
     project: z.string().trim().min(1).max(64).optional(),
     /** The record this one corrects (records are never changed; a correction is a new record). */
@@ -125,7 +129,9 @@ export const interviewFlagListSchema = z.object({ items: z.array(interviewFlagSc
 
 // ── 负面清单 ─────────────────────────────────────────────────────────────────────────────────
 export const NEGATIVE_SOURCES = ['projectLadder', 'rectification', 'interview', 'manual'] as const;
-export const monthSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: '月份格式应为 YYYY-MM' });
+export const monthSchema = z
+  .string()
+  .regex(/^(20\d\d|2100)-(0[1-9]|1[0-2])$/, { error: '月份格式应为 YYYY-MM（2000–2100 年）' });
 
 export const createNegativeEntrySchema = z.object({
   unitCode: orgCodeSchema,

@@ -124,7 +124,7 @@ export function createInterviewRepository(orm: Orm) {
 
     /** A project by id or code, if the caller may read it. */
     async project(who: Principal, ref: string) {
-      const byId = /^[0-9a-f-]{36}$/i.test(ref);
+      const byId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(ref);
       const [rows] = await read(who, [
         { sql: `SELECT id FROM project WHERE ${byId ? 'id = ?::uuid' : 'code = ?'}`, params: [ref] },
       ]);

@@ -123,7 +123,7 @@ export function createNegativeListRepository(orm: Orm) {
     },
 
     async project(who: Principal, ref: string) {
-      const byId = /^[0-9a-f-]{36}$/i.test(ref);
+      const byId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(ref);
       const [rows] = await read(who, [
         { sql: `SELECT id FROM project WHERE ${byId ? 'id = ?::uuid' : 'code = ?'}`, params: [ref] },
       ]);
