@@ -130,10 +130,7 @@ describe('约谈 and the negative list', () => {
       );
       expect(rows).toEqual([{ lift_reason: '已开工，经复查属实' }]);
 
-      await page
-        .locator('input[data-test=publish-month], [data-test=publish-month] input')
-        .first()
-        .fill('2026-10');
+      await page.locator('[data-test=publish-month] input').first().fill('2026-10');
       await page.keyboard.press('Enter');
       await page.locator('[data-test=publish]').click();
       await page.locator('.el-message-box__btns .el-button--primary').click();
