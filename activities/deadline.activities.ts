@@ -3,15 +3,17 @@
  * workflow code) and writing each fired step. `recordAlert` (and `recordAlerts`, several steps at
  * once) is idempotent by the step's identity in its ladder: the history row carries it as its
  * request id (`alert:<kind>:<period>:<arm>:<step>`), the alert is keyed on (project, kind, period,
- * arm, step), the negative-list entry on the alert, all in one transaction that does nothing for
+ * arm, step), the negative-list entry and the 约谈 flag on the alert, all in one transaction that does nothing for
  * a step already recorded. A seq taken by another request is reported back (`conflict`), never
  * taken for this step.
  */
+import { interviewFlagFromAlert } from '#db/writes/interview-flag.js';
+import { negativeEntryFromAlert } from '#db/writes/negative-list-entry.js';
 import { historyInsert } from '#db/writes/project-history.js';
 import chineseDays from 'chinese-days';
 import type { AuditLog } from '#db/audit.js';
 import type { Orm } from '#db/orm.js';
-import { SYSTEM_SCOPE, inScope, type Tx } from '#db/scope.js';
+import { SYSTEM_SCOPE, executeAll, inScope, type Tx } from '#db/scope.js';
 import {
   planLadder,
   type DeadlineConfig,
@@ -112,18 +114,24 @@ export function createDeadlineActivities({
       at: a.at,
     });
     if (alertId && a.step === 'interview') {
-      await em.execute(
-        `INSERT INTO negative_list_entry (org_unit_id, project_id, alert_id, reason, listed_at)
-         VALUES (?, ?, ?, ?, ?) ON CONFLICT (alert_id) DO NOTHING`,
-        [
-          a.responsibleUnitId,
-          a.projectId,
+      // The negative-list entry and the 约谈 flag the office must deal with, with the alert.
+      const reason = `${DEADLINE_LABELS[a.kind].zh}${a.period ? `（${a.period}）` : ''}，期限 ${a.dueDate}，逾期 ${a.daysLate} 天，约谈主要负责人`;
+      await executeAll(em, [
+        negativeEntryFromAlert({
           alertId,
-          `${DEADLINE_LABELS[a.kind].zh}${a.period ? `（${a.period}）` : ''}，期限 ${a.dueDate}，逾期 ${a.daysLate} 天，约谈主要负责人`,
-          a.at,
-        ],
-        'run',
-      );
+          unitId: a.responsibleUnitId,
+          projectId: a.projectId,
+          reason,
+          listedAt: a.at,
+        }),
+        interviewFlagFromAlert({
+          alertId,
+          unitId: a.responsibleUnitId,
+          projectId: a.projectId,
+          reason,
+          raisedAt: new Date(a.at),
+        }),
+      ]);
     }
     return { status: 'recorded' };
   }

@@ -22,6 +22,7 @@ import { Migration20261202000000_notification_delivery } from './migrations/Migr
 import { Migration20261202100000_inbox_scope } from './migrations/Migration20261202100000_inbox_scope.js';
 import { Migration20261202200000_bulletin } from './migrations/Migration20261202200000_bulletin.js';
 import { Migration20261203000000_supervision_core } from './migrations/Migration20261203000000_supervision_core.js';
+import { Migration20261203200000_talks_negative_list } from './migrations/Migration20261203200000_talks_negative_list.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -43,6 +44,10 @@ export const MIGRATIONS = [
   {
     name: 'Migration20261203000000_supervision_core',
     class: Migration20261203000000_supervision_core,
+  },
+  {
+    name: 'Migration20261203200000_talks_negative_list',
+    class: Migration20261203200000_talks_negative_list,
   },
 ];
 

@@ -55,6 +55,13 @@ import { createAttachmentService } from './modules/attachments/service.js';
 import { createMessageRepository } from './modules/messages/repository.js';
 import { messageRoutes } from './modules/messages/routes.js';
 import { createMessageService } from './modules/messages/service.js';
+import { assessmentRoutes, createAssessmentService } from './modules/assessment/routes.js';
+import { createInterviewRepository } from './modules/interviews/repository.js';
+import { interviewRoutes } from './modules/interviews/routes.js';
+import { createInterviewService } from './modules/interviews/service.js';
+import { createNegativeListRepository } from './modules/negative-list/repository.js';
+import { negativeListRoutes } from './modules/negative-list/routes.js';
+import { createNegativeListService } from './modules/negative-list/service.js';
 import { createNoticeRepository } from './modules/notices/repository.js';
 import { noticeRoutes } from './modules/notices/routes.js';
 import { createNoticeService } from './modules/notices/service.js';
@@ -146,6 +153,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     ...projectRoutes(projects),
     ...ledgerModule(deps, projectRepo, projects, files),
     ...bulletinModule(deps, files),
+    ...talksModule(deps, files),
     ...statsRoutes(createStatsService({ repo: createStatsRepository(deps.orm) })),
     ...inboxRoutes(createInboxService({ repo: createInboxRepository(deps.orm), audit: deps.audit })),
     ...notificationRoutes(
@@ -304,6 +312,25 @@ function bulletinModule(deps: AppDeps, files: StoredFiles): RouteDef[] {
     ...noticeRoutes(createNoticeService({ ...common, repo: createNoticeRepository(deps.orm) })),
     ...policyRoutes(createPolicyService({ ...common, repo: createPolicyRepository(deps.orm) })),
     ...messageRoutes(createMessageService({ ...common, repo: createMessageRepository(deps.orm) })),
+  ];
+}
+
+/** 约谈 records and flags, the negative list and a unit's annual assessment. */
+function talksModule(deps: AppDeps, files: StoredFiles): RouteDef[] {
+  const attachments = createAttachmentService({
+    orm: deps.orm,
+    repo: createAttachmentRepository(deps.orm),
+    audit: deps.audit,
+    log: deps.log,
+    ...files,
+  });
+  const common = { orm: deps.orm, audit: deps.audit, attachments };
+  return [
+    ...interviewRoutes(createInterviewService({ ...common, repo: createInterviewRepository(deps.orm) })),
+    ...negativeListRoutes(
+      createNegativeListService({ ...common, repo: createNegativeListRepository(deps.orm) }),
+    ),
+    ...assessmentRoutes(createAssessmentService(deps.orm)),
   ];
 }
 

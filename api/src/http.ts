@@ -107,6 +107,14 @@ export type Access =
   /** One thread: the accounts of its participant units; `thread.write` also not a query account. */
   | 'thread.read'
   | 'thread.write'
+  /** The supervision office's own writes (talks, the negative list): an office's supervisor or operator. */
+  | 'supervision.office'
+  /** One 约谈 record: county-wide accounts and the units of the people talked to (else 404). */
+  | 'interview.read'
+  /** One negative-list entry: county-wide accounts, the unit listed, readers of its project (else 404). */
+  | 'negativeEntry.read'
+  /** A unit's annual assessment: county-wide accounts and the unit itself (else 404). */
+  | 'unit.assessment'
   | 'admin';
 
 export interface RouteContext<B, Q> {

@@ -74,6 +74,14 @@ describe('authorization matrix', () => {
       { username: 'jtj.op', code: 'jtj' },
       { username: 'swj.op', code: 'swj' },
     ]);
+    // Talks, negative-list entries and published months came only from the supervision office.
+    const outsiders = await stack.db.query(
+      `SELECT u.username FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id
+        WHERE o.kind <> 'office' AND (EXISTS (SELECT 1 FROM interview_record r WHERE r.created_by = u.id)
+          OR EXISTS (SELECT 1 FROM negative_list_entry e WHERE e.listed_by = u.id OR e.lifted_by = u.id)
+          OR EXISTS (SELECT 1 FROM negative_list_publication m WHERE m.published_by = u.id))`,
+    );
+    expect(outsiders.rows).toEqual([]);
   });
 
   it('lets no query account change anything', async () => {

@@ -15,6 +15,16 @@ const bulletin = {
   threadForm: () => import('./pages/bulletin/ThreadFormPage.vue'),
 };
 
+/** 约谈 records, flags, the negative list and the annual assessment (docs/supervision.md). */
+const talks = {
+  list: () => import('./pages/supervision/TalkListPage.vue'),
+  form: () => import('./pages/supervision/TalkFormPage.vue'),
+  talk: () => import('./pages/supervision/TalkPage.vue'),
+  flags: () => import('./pages/supervision/InterviewFlagsPage.vue'),
+  negative: () => import('./pages/supervision/NegativeListPage.vue'),
+  assessment: () => import('./pages/supervision/AnnualAssessmentPage.vue'),
+};
+
 /** The page that lifts each restriction (a restricted session may do nothing else). */
 const RESTRICTION_PAGE = { passwordChange: 'password-change', totpSetup: 'totp-setup' } as const;
 
@@ -71,6 +81,13 @@ export const router = createRouter({
         { path: 'messages', name: 'messages', component: bulletin.threads },
         { path: 'messages/new', name: 'thread-new', component: bulletin.threadForm },
         { path: 'messages/:id', name: 'thread', component: bulletin.thread, props: true },
+        // The supervision office's talks and negative list; every account reads what is in its scope.
+        { path: 'supervision/talks', name: 'talks', component: talks.list },
+        { path: 'supervision/talks/new', name: 'talk-new', component: talks.form },
+        { path: 'supervision/talks/:id', name: 'talk', component: talks.talk, props: true },
+        { path: 'supervision/talk-flags', name: 'talk-flags', component: talks.flags },
+        { path: 'supervision/negative-list', name: 'negative-list', component: talks.negative },
+        { path: 'supervision/assessment', name: 'annual-assessment', component: talks.assessment },
         {
           path: 'admin',
           component: () => import('./layouts/AdminLayout.vue'),

@@ -54,6 +54,20 @@ import type {
   ThreadDto,
   threadListSchema,
 } from '@domain/bulletin-schemas';
+import type {
+  annualAssessmentSchema,
+  createInterviewSchema,
+  createNegativeEntrySchema,
+  interviewDetailSchema,
+  interviewFlagSchema,
+  interviewListSchema,
+  negativeEntrySchema,
+  negativeListSchema,
+  publicationDetailSchema,
+  publicationSchema,
+  InterviewListQuery,
+  NegativeListQuery,
+} from '@domain/talks-schemas';
 
 export type OrgListDto = z.infer<typeof orgListSchema>;
 export type OrgUnitDto = OrgListDto['items'][number];
@@ -380,6 +394,47 @@ const bulletinApi = {
   markThreadRead: (id: string) => request<{ marked: number }>('POST', `${threadPath(id)}/read`),
 };
 
+// ── 约谈 records, the negative list, the annual assessment (docs/supervision.md) ──────────────
+export type InterviewListDto = z.infer<typeof interviewListSchema>;
+export type InterviewSummaryDto = InterviewListDto['items'][number];
+export type InterviewDetailDto = z.infer<typeof interviewDetailSchema>;
+export type InterviewFlagDto = z.infer<typeof interviewFlagSchema>;
+export type CreateInterviewBody = z.input<typeof createInterviewSchema>;
+export type NegativeEntryDto = z.infer<typeof negativeEntrySchema>;
+export type NegativeListDto = z.infer<typeof negativeListSchema>;
+export type PublicationDto = z.infer<typeof publicationSchema>;
+export type PublicationDetailDto = z.infer<typeof publicationDetailSchema>;
+export type AnnualAssessmentDto = z.infer<typeof annualAssessmentSchema>;
+
+const talksApi = {
+  interviews: (q: Partial<InterviewListQuery>) => request<InterviewListDto>('GET', `/api/interviews${qs(q)}`),
+  interview: (id: string) => request<InterviewDetailDto>('GET', `/api/interviews/${encodeURIComponent(id)}`),
+  createInterview: (input: CreateInterviewBody) =>
+    request<InterviewDetailDto>('POST', '/api/interviews', input),
+  interviewAttachmentUrl: (id: string, attachmentId: string) =>
+    `/api/interviews/${encodeURIComponent(id)}/attachments/${encodeURIComponent(attachmentId)}`,
+  interviewFlags: (q: { status?: 'open' | 'closed' | 'all'; unitCode?: string } = {}) =>
+    request<{ items: InterviewFlagDto[] }>('GET', `/api/interview-flags${qs(q)}`),
+  negativeList: (q: Partial<NegativeListQuery>) =>
+    request<NegativeListDto>('GET', `/api/negative-list${qs(q)}`),
+  addNegativeEntry: (input: z.input<typeof createNegativeEntrySchema>) =>
+    request<NegativeEntryDto>('POST', '/api/negative-list', input),
+  liftNegativeEntry: (id: number, input: { reason: string; attachmentIds: string[] }) =>
+    request<NegativeEntryDto>('POST', `/api/negative-list/${id}/lift`, input),
+  negativeEvidenceUrl: (id: number, attachmentId: string) =>
+    `/api/negative-list/${id}/attachments/${encodeURIComponent(attachmentId)}`,
+  publications: () => request<{ items: PublicationDto[] }>('GET', '/api/negative-list/publications'),
+  publication: (month: string) =>
+    request<PublicationDetailDto>('GET', `/api/negative-list/publications/${encodeURIComponent(month)}`),
+  publishMonth: (month: string) =>
+    request<PublicationDetailDto>('POST', '/api/negative-list/publications', { month }),
+  annualAssessment: (code: string, year: number) =>
+    request<AnnualAssessmentDto>(
+      'GET',
+      `/api/units/${encodeURIComponent(code)}/annual-assessment${qs({ year })}`,
+    ),
+};
+
 export const api = {
   login: (username: string, password: string, totp?: string) =>
     request<MeDto>('POST', '/api/auth/login', { username, password, ...(totp ? { totp } : {}) }),
@@ -419,4 +474,5 @@ export const api = {
   ...projectPageApi,
   ...notifyApi,
   ...bulletinApi,
+  ...talksApi,
 };

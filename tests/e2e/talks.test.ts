@@ -1,0 +1,159 @@
+/**
+ * 约谈 and the negative list in the browser against the real api: a project ladder's 约谈 step
+ * raises a flag; the supervision office opens it, records the talk from it (unit and reason
+ * pre-filled) and the flag leaves the open list; the office lifts the ladder's negative-list entry
+ * with a reason and publishes the month; the township reads its year on a phone.
+ *
+ * With E2E_SHOTS_DIR set, each page is photographed at 1440 × 900 or 375 × 812 into it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { addDays } from '#domain/deadlines.js';
+import { aProject } from '../support/builders.js';
+import { eventually } from '../support/eventually.js';
+import { FAST_LADDERS, today } from '../support/ladders.js';
+import { Session, startTestStack, type TestStack } from '../support/stack.js';
+import { horizontalOverflow, launchBrowser, login, newPage } from './support/browser.js';
+
+let stack: TestStack;
+let browser: Browser;
+let projectName = '';
+
+beforeAll(async () => {
+  [stack, browser] = await Promise.all([
+    startTestStack({ webDist: inject('webDist'), deadlines: FAST_LADDERS }),
+    launchBrowser(),
+  ]);
+  // A project whose start is two (one-second) days ahead: its ladder reaches 约谈 in seconds.
+  const t = today();
+  const body = aProject({
+    plannedDates: {
+      start: addDays(t, 2),
+      completion: addDays(t, 300),
+      acceptance: addDays(t, 400),
+      reimbursement: addDays(t, 500),
+    },
+  });
+  projectName = body.name;
+  const res = await (await Session.login(stack.baseUrl, 'swj.op')).post('/api/projects', body);
+  expect(res.status).toBe(201);
+  await eventually(
+    async () =>
+      (
+        await stack.db.query(
+          `SELECT 1 FROM interview_flag f JOIN project p ON p.id = f.project_id WHERE p.code = $1`,
+          [res.body.code],
+        )
+      ).rows.length > 0,
+    60_000,
+  );
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+const SHOTS = process.env.E2E_SHOTS_DIR;
+if (SHOTS) fs.mkdirSync(SHOTS, { recursive: true });
+async function shot(page: Page, name: string) {
+  if (!SHOTS) return;
+  const phone = (page.viewportSize()?.width ?? 0) < 768;
+  await page.waitForTimeout(400);
+  await page.screenshot({
+    path: path.join(SHOTS, `${name}-${phone ? 'phone' : 'desktop'}.png`),
+    fullPage: true,
+  });
+}
+async function open(username: string, phone = false) {
+  const { context, page } = await newPage(browser, stack.baseUrl, { phone });
+  if (!phone) await page.setViewportSize({ width: 1440, height: 900 });
+  await login(page, username);
+  return { context, page };
+}
+
+describe('约谈 and the negative list', () => {
+  it('the office records the talk from the open flag; the flag closes', async () => {
+    const { context, page } = await open('supervisor');
+    try {
+      await page.goto('/supervision/talk-flags');
+      const row = page.locator('[data-test=flags] .el-table__row', { hasText: projectName });
+      await row.waitFor();
+      await shot(page, 'talk-flags');
+      await row.locator('[data-test=flag-record]').click();
+      await page.locator('[data-test=from-flag]').waitFor();
+      // Pre-filled from the flag: the unit talked to and the reason.
+      await expect
+        .poll(() => page.locator('[data-test=field-reason] textarea').inputValue())
+        .toContain('约谈');
+      expect(await page.locator('[data-test=subject] .el-select').innerText()).toContain('修齐镇');
+      await page.locator('[data-test=subject] input').nth(1).fill('张建国');
+      await page.locator('[data-test=subject] input').nth(2).fill('修齐镇镇长');
+      await page.locator('[data-test=field-interviewers] input').fill('县专项监督办主任 李明');
+      await page.locator('[data-test=field-location] input').fill('县专项监督办会议室');
+      await page.locator('[data-test=field-agreed] textarea').fill('十日内开工，每周报告进度。');
+      await shot(page, 'talk-form');
+      await page.locator('[data-test=submit]').click();
+      await page.locator('[data-test=talk]').waitFor();
+      expect(await page.locator('[data-test=talk-subject]').innerText()).toContain('张建国');
+      await shot(page, 'talk');
+
+      await page.goto('/supervision/talk-flags');
+      await page.locator('[data-test=flags]').waitFor();
+      await page.waitForLoadState('networkidle');
+      expect(await page.locator('[data-test=flags] .el-table__row', { hasText: projectName }).count()).toBe(
+        0,
+      );
+      await page.goto('/supervision/talks');
+      await page.locator('[data-test=talks] .el-table__row', { hasText: '张建国' }).waitFor();
+      await shot(page, 'talks');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('the office lifts the ladder’s entry with a reason and publishes last month', async () => {
+    const { context, page } = await open('supervisor');
+    try {
+      await page.goto('/supervision/negative-list');
+      const row = page.locator('[data-test=negative-list] .el-table__row', { hasText: projectName });
+      await row.waitFor();
+      await shot(page, 'negative-list');
+      await row.locator('[data-test=negative-lift]').click();
+      await page.locator('[data-test=lift-reason] textarea').fill('已开工，经复查属实');
+      await shot(page, 'negative-lift');
+      await page.locator('[data-test=lift-save]').click();
+      await expect.poll(() => row.count()).toBe(0);
+      const { rows } = await stack.db.query(
+        `SELECT lift_reason FROM negative_list_entry WHERE lifted_at IS NOT NULL AND source = 'projectLadder'`,
+      );
+      expect(rows).toEqual([{ lift_reason: '已开工，经复查属实' }]);
+
+      await page.locator('[data-test=publish-month] input').first().fill('2026-10');
+      await page.keyboard.press('Enter');
+      await page.locator('[data-test=publish]').click();
+      await page.locator('.el-message-box__btns .el-button--primary').click();
+      await page.locator('[data-test=published-month]').waitFor();
+      await shot(page, 'negative-published');
+      expect(
+        (await stack.db.query(`SELECT month FROM negative_list_publication`)).rows.map((r) => r.month),
+      ).toEqual(['2026-10']);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('the township reads its year on a phone', async () => {
+    const { context, page } = await open('xqz.op', true);
+    try {
+      await page.goto('/supervision/assessment?year=2026');
+      await page.locator('[data-test=assessment-summary]').waitFor();
+      expect(await page.locator('[data-test=assessment-summary]').innerText()).toMatch(/1\s*约谈/);
+      expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
+      await shot(page, 'annual-assessment');
+    } finally {
+      await context.close();
+    }
+  });
+});
