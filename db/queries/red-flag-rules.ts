@@ -146,7 +146,7 @@ export function ruleQueries(c: RedFlagConfig, today: string): Record<RedFlagRule
       SELECT 'project:' || p.id || '|since:' || g.since AS subject, p.year, p.owner_unit_id AS unit_id,
              ARRAY[p.id] AS project_ids,
              jsonb_build_object('project', p.code, 'since', g.since, 'lastVisit', g.last_visit,
-               'startedOn', g.started_on, 'months', ${int(c.visitGapMonths)}, 'asOf', ${date(today)}) AS facts,
+               'startedOn', g.started_on, 'months', ${int(c.visitGapMonths)}) AS facts,
              jsonb_build_array(jsonb_build_object('project', p.code, 'name', p.name, 'stage', p.stage,
                'startedOn', g.started_on, 'lastVisit', g.last_visit, 'visits', g.visits)) AS rows
         FROM project p
