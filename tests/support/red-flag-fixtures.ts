@@ -151,3 +151,87 @@ export function fixtures(stack: TestStack) {
     },
   };
 }
+
+/**
+ * For each rule, projects whose ledger rows raise it and a near-miss that does not (by name:
+ * `split` and `splitNear`, `pay`, `settle`, `photo`, `share` and `shareFew`/`shareLow`, `visit`).
+ */
+export async function buildRuleFixtures(f: ReturnType<typeof fixtures>): Promise<Record<string, Fixture[]>> {
+  const made: Record<string, Fixture[]> = {};
+  const W = { dept: 'swj', owner: 'mbz' };
+  // 拆分项目规避招标: two of 390 万元 for 石城村 (band 320–400 万元); the near-miss has one
+  // inside the band and one just below it.
+  made.split = [
+    await f.project({ ...W, village: 'mbz-scc', year: 2031, budgetFen: 390_0000_00 }),
+    await f.project({ ...W, village: 'mbz-scc', year: 2031, budgetFen: 320_0000_00 }),
+  ];
+  made.splitNear = [
+    await f.project({ dept: 'jtj', owner: 'mbz', village: 'mbz-hpc', year: 2031, budgetFen: 390_0000_00 }),
+    await f.project({ dept: 'jtj', owner: 'mbz', village: 'mbz-hpc', year: 2031, budgetFen: 319_9999_99 }),
+  ];
+
+  // Paid before the contract and 开工; the near-miss is paid on the day of 开工, after signing.
+  const early = await f.project({ dept: 'nyw', owner: 'xqz', village: 'xqz-dhc' });
+  const onTime = await f.project({ dept: 'nyw', owner: 'xqz', village: 'xqz-dhc' });
+  for (const p of [early, onTime]) {
+    await f.start(p, '2026-05-10');
+    await f.implementation(p, { contractSignedOn: '2026-05-01', contractAmountFen: 20_000_000 });
+  }
+  await f.pay(early, '2026-04-20', 1_000_000, 'RF-EARLY-1');
+  await f.pay(onTime, '2026-05-10', 1_000_000, 'RF-ONTIME-1');
+  made.pay = [early, onTime];
+
+  // Settled above the contract (1.5 万元 against 1 万元); the near-miss settles exactly it.
+  const over = await f.project({ dept: 'fpb', owner: 'xqz', village: 'xqz-cxc' });
+  const exact = await f.project({ dept: 'fpb', owner: 'xqz', village: 'xqz-cxc' });
+  for (const [p, contract] of [
+    [over, 1_000_000],
+    [exact, 1_500_000],
+  ] as const) {
+    await f.start(p, '2026-03-01');
+    await f.implementation(p, { contractSignedOn: '2026-02-20', contractAmountFen: contract });
+    await f.pay(p, '2026-06-01', 1_500_000, `RF-SETTLE-${contract}`);
+    await f.settle(p, 1_500_000);
+  }
+  made.settle = [over, exact];
+
+  // One photo for two projects; one photo for two visits of a project; the near-miss files one
+  // photo twice for the same visit.
+  const [a, b, c, d] = await Promise.all(
+    [0, 1, 2, 3].map(() => f.project({ dept: 'lyj', owner: 'xqz', village: 'xqz-ppc' })),
+  );
+  const shared = photo('shared');
+  await f.file(a!, shared);
+  await f.file(b!, shared);
+  const twice = photo('two-visits');
+  await f.file(c!, twice, await f.visit(c!, 'xqz-ppc', '2026-06-01'));
+  await f.file(c!, twice, await f.visit(c!, 'xqz-ppc', '2026-07-01'));
+  const same = photo('same-visit');
+  const v = await f.visit(d!, 'xqz-ppc', '2026-06-01');
+  await f.file(d!, same, v);
+  await f.file(d!, same, v);
+  made.photo = [a!, b!, c!, d!];
+
+  // 巴山镇 2032: contractor 1 holds 3 of 4 (75%). 明通镇 2032: contractor 3 holds 2 of 2 (too
+  // few); 明通镇 2033: contractors 5 and 6 hold 3 of 7 each (42.9%, under half).
+  const town = async (village: string, owner: string, year: number, contractors: number[]) => {
+    const out: Fixture[] = [];
+    for (const n of contractors) {
+      const p = await f.project({ dept: 'zjw', owner, village, year });
+      await f.contractor(p, n);
+      out.push(p);
+    }
+    return out;
+  };
+  made.share = await town('bsz-psc', 'bsz', 2032, [1, 1, 1, 2]);
+  made.shareFew = await town('mtz-spc', 'mtz', 2032, [3, 3]);
+  made.shareLow = await town('mtz-gmc', 'mtz', 2033, [5, 5, 5, 6, 6, 6, 7]);
+
+  // 实施中 for five months: no visit at all; the near-miss was visited ten days ago.
+  const idle = await f.project({ dept: 'swj', owner: 'bsz', village: 'bsz-xhc' });
+  const watched = await f.project({ dept: 'swj', owner: 'bsz', village: 'bsz-xhc' });
+  for (const p of [idle, watched]) await f.start(p, daysAgo(150));
+  await f.visit(watched, 'bsz-xhc', daysAgo(10));
+  made.visit = [idle, watched];
+  return made;
+}
