@@ -4,6 +4,8 @@
  * notice a flag suggests (the shape `issueRectificationSchema` takes, for the console to prefill).
  */
 import { z } from 'zod';
+import { isCountyWide, type Principal } from './access.js';
+import { isSupervisionOffice } from './rectification-schemas.js';
 import { orgCodeSchema, orgRefSchema, safeString } from './schemas.js';
 
 export const RED_FLAG_RULES = [
@@ -19,6 +21,14 @@ export type RedFlagRule = (typeof RED_FLAG_RULES)[number];
 /** open: found by the latest scan; cleared: no longer found; converted: a notice names it. */
 export const RED_FLAG_STATUSES = ['open', 'cleared', 'dismissed', 'converted'] as const;
 export type RedFlagStatus = (typeof RED_FLAG_STATUSES)[number];
+
+// ── who may ───────────────────────────────────────────────────────────────────────────────────
+/** County-wide accounts, and every unit the flag concerns (its projects' units and its addressee). */
+export function canReadRedFlag(p: Principal, unitIds: readonly string[]): boolean {
+  return isCountyWide(p) || unitIds.includes(p.orgUnitId);
+}
+/** Scans and dismissals: the supervision office. */
+export const canReviewRedFlags = (p: Principal): boolean => isSupervisionOffice(p);
 
 // ── configuration ─────────────────────────────────────────────────────────────────────────────
 export interface RedFlagConfig {

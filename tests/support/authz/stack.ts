@@ -10,6 +10,7 @@ import { TEST_PASSWORD } from '../constants.js';
 import { Session, startTestStack, type TestStack } from '../stack.js';
 import { freshTotp } from '../totp.js';
 import { matrixBulletin, type BulletinContext } from './bulletin.js';
+import { matrixRedFlags, type RedFlagContext } from './red-flags.js';
 
 export interface MatrixContext {
   stack: TestStack;
@@ -29,6 +30,8 @@ export interface MatrixContext {
   bulletin: BulletinContext;
   /** An inbox message and the account it is for (only that account may mark it). */
   inboxMessage: { id: string; owner: string };
+  /** A red flag of each project, and the units it concerns. */
+  redFlags: RedFlagContext;
 }
 
 export interface Account {
@@ -230,6 +233,7 @@ export async function startMatrixStack(): Promise<MatrixContext> {
     upload('mbz-ljc', projects.B.id),
     matrixBulletin(stack),
   ]);
+  const redFlags = await matrixRedFlags(stack, projects);
   const { rows: delivery } = await stack.db.query(
     `INSERT INTO notification_delivery (notification_key, recipient, channel, address, severity, locale, title,
             message, status, not_before, attempts, last_error_code)
@@ -247,5 +251,6 @@ export async function startMatrixStack(): Promise<MatrixContext> {
     checklist: checklist.body.items as unknown[],
     bulletin,
     inboxMessage: { id: message.rows[0].id as string, owner: 'xqz.op' },
+    redFlags,
   };
 }

@@ -22,7 +22,8 @@ export function redFlagRoutes(service: RedFlagService): RouteDef[] {
       summary:
         '风险红旗 (risk red flags: all for county-wide accounts, else those concerning your unit; filters rule/status/unit/year)',
       tags: ['supervision'],
-      access: 'redFlag.read',
+      // Every account may ask; the answer holds only the flags it may read.
+      access: 'authenticated',
       query: redFlagListQuerySchema,
       response: redFlagListSchema,
       errors: [401, 422],

@@ -5,6 +5,7 @@
  */
 import { AppError } from '#domain/errors.js';
 import {
+  canReviewRedFlags,
   explain,
   suggestNotice,
   type RedFlagConfig,
@@ -13,7 +14,6 @@ import {
   type RedFlagRule,
   type RedFlagStatus,
 } from '#domain/red-flags.js';
-import { isSupervisionOffice } from '#domain/rectification-schemas.js';
 import type { AuditLog } from '#db/audit.js';
 import type { Orm } from '#db/orm.js';
 import { scanRedFlags } from '#db/queries/red-flag-scan.js';
@@ -88,7 +88,7 @@ export function createRedFlagService(deps: {
     },
 
     async dismiss(caller: Caller, id: number, reason: string): Promise<RedFlagDetail> {
-      if (!isSupervisionOffice(caller)) throw officeOnly();
+      if (!canReviewRedFlags(caller)) throw officeOnly();
       const before = await get(caller, id);
       if (before.status === 'dismissed')
         throw new AppError('CONFLICT', '该风险红旗已被排除 (the red flag is already dismissed)', {
@@ -121,7 +121,7 @@ export function createRedFlagService(deps: {
     },
 
     async scan(caller: Caller) {
-      if (!isSupervisionOffice(caller)) throw officeOnly();
+      if (!canReviewRedFlags(caller)) throw officeOnly();
       return scanRedFlags({
         orm: deps.orm,
         audit: deps.audit,
