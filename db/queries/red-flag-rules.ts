@@ -143,21 +143,21 @@ export function ruleQueries(c: RedFlagConfig, today: string): Record<RedFlagRule
     // 实施中 with no supervision visit for N months (since the last visit, or since 开工). A new gap
     // after a new visit is a new flag: the subject carries the day the gap began.
     noSiteVisit: `
+      WITH u AS (SELECT p.id FROM project p WHERE p.stage = 'underway'),
+      lv AS (SELECT v.project_id, max(v.visited_on) AS last_visit, count(*) AS visits
+               FROM supervision_visit v JOIN u ON u.id = v.project_id GROUP BY v.project_id),
+      st AS (SELECT h.project_id, min(${STARTED_ON}) AS started_on
+               FROM project_history h JOIN u ON u.id = h.project_id WHERE h.action = 'start' GROUP BY h.project_id),
+      g AS (SELECT u.id, COALESCE(lv.last_visit, st.started_on) AS since, lv.last_visit,
+                   COALESCE(lv.visits, 0) AS visits, st.started_on
+              FROM u LEFT JOIN lv ON lv.project_id = u.id LEFT JOIN st ON st.project_id = u.id)
       SELECT 'project:' || p.id || '|since:' || g.since AS subject, p.year, p.owner_unit_id AS unit_id,
              ARRAY[p.id] AS project_ids,
              jsonb_build_object('project', p.code, 'since', g.since, 'lastVisit', g.last_visit,
                'startedOn', g.started_on, 'months', ${int(c.visitGapMonths)}) AS facts,
              jsonb_build_array(jsonb_build_object('project', p.code, 'name', p.name, 'stage', p.stage,
                'startedOn', g.started_on, 'lastVisit', g.last_visit, 'visits', g.visits)) AS rows
-        FROM project p
-        CROSS JOIN LATERAL (
-          SELECT (SELECT max(v.visited_on) FROM supervision_visit v WHERE v.project_id = p.id) AS last_visit,
-                 (SELECT count(*) FROM supervision_visit v WHERE v.project_id = p.id) AS visits,
-                 (SELECT min(${STARTED_ON}) FROM project_history h
-                   WHERE h.project_id = p.id AND h.action = 'start') AS started_on) s
-        CROSS JOIN LATERAL (SELECT COALESCE(s.last_visit, s.started_on) AS since, s.last_visit, s.visits,
-                                   s.started_on) g
-       WHERE p.stage = 'underway'
-         AND g.since <= (${date(today)} - make_interval(months => ${int(c.visitGapMonths)}))::date`,
+        FROM g JOIN project p ON p.id = g.id
+       WHERE g.since <= (${date(today)} - make_interval(months => ${int(c.visitGapMonths)}))::date`,
   };
 }
