@@ -39,10 +39,13 @@ export function redFlagScanStatement(rule: RedFlagRule, found: string): Statemen
             OR (r.year, r.unit_id, r.unit_ids, r.project_ids, r.evidence)
                IS DISTINCT FROM (EXCLUDED.year, EXCLUDED.unit_id, EXCLUDED.unit_ids, EXCLUDED.project_ids, EXCLUDED.evidence)
         RETURNING r.id, (r.xmax = 0) AS inserted),
+      -- The open flags no longer found, as a set difference: hashed or sorted, never a scan of
+      -- the found rows per flag (an anti-join the planner may run as a nested loop on a CTE).
       gone AS (
         UPDATE red_flag r SET cleared_at = now()
-         WHERE r.rule = '${rule}' AND r.cleared_at IS NULL
-           AND NOT EXISTS (SELECT 1 FROM found f WHERE f.subject = r.subject)
+          FROM (SELECT subject FROM red_flag WHERE rule = '${rule}' AND cleared_at IS NULL
+                EXCEPT SELECT subject FROM found) g
+         WHERE r.rule = '${rule}' AND r.subject = g.subject
         RETURNING r.id)
       SELECT (SELECT count(*)::int FROM found) AS found,
              (SELECT count(*)::int FROM up WHERE inserted) AS raised,

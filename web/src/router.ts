@@ -72,6 +72,11 @@ export const router = createRouter({
         { path: 'messages/new', name: 'thread-new', component: bulletin.threadForm },
         { path: 'messages/:id', name: 'thread', component: bulletin.thread, props: true },
         {
+          path: 'supervision/red-flags',
+          name: 'red-flags',
+          component: () => import('./pages/supervision/RedFlagsPage.vue'),
+        },
+        {
           path: 'admin',
           component: () => import('./layouts/AdminLayout.vue'),
           meta: { admin: true },
