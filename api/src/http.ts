@@ -115,6 +115,9 @@ export type Access =
   | 'negativeEntry.read'
   /** A unit's annual assessment: county-wide accounts and the unit itself (else 404). */
   | 'unit.assessment'
+  /** Risk red flags: county-wide accounts and the units a flag concerns read; the supervision office writes. */
+  | 'redFlag.read'
+  | 'redFlag.write'
   | 'admin';
 
 export interface RouteContext<B, Q> {

@@ -89,6 +89,11 @@ export const router = createRouter({
         { path: 'supervision/negative-list', name: 'negative-list', component: talks.negative },
         { path: 'supervision/assessment', name: 'annual-assessment', component: talks.assessment },
         {
+          path: 'supervision/red-flags',
+          name: 'red-flags',
+          component: () => import('./pages/supervision/RedFlagsPage.vue'),
+        },
+        {
           path: 'admin',
           component: () => import('./layouts/AdminLayout.vue'),
           meta: { admin: true },

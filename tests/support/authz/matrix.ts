@@ -18,6 +18,7 @@ import {
 import type { Action } from '#domain/lifecycle.js';
 import { Session } from '../stack.js';
 import { bulletinExpectation } from './bulletin.js';
+import { redFlagExpectation } from './red-flags.js';
 import { talksExpectation } from './talks.js';
 import { PROBES, STEP_BODIES, type Probe } from './probes.js';
 import { CONCURRENCY, allProjects, mapLimit, type Account, type MatrixContext, type Obj } from './stack.js';
@@ -265,7 +266,9 @@ export async function runAuthzMatrix(
           }
           default: {
             const allowed =
-              bulletinExpectation(r.access, p, ctx.bulletin, obj) ?? talksExpectation(r.access, p, ctx, obj);
+              bulletinExpectation(r.access, p, ctx.bulletin, obj) ??
+              talksExpectation(r.access, p, ctx, obj) ??
+              redFlagExpectation(r.access, p, ctx.redFlags, obj);
             if (!allowed) throw new Error(`no expectation for access ${r.access}`);
             check({ ...m, expected: allowed.join('|') }, res.status, allowed.includes(res.status));
           }

@@ -8,6 +8,7 @@ import type { Action } from '#domain/lifecycle.js';
 import { aProject } from '../builders.js';
 import { BULLETIN_PROBES } from './bulletin.js';
 import { TALKS_PROBES } from './talks.js';
+import { RED_FLAG_PROBES } from './red-flags.js';
 import { PNG, type MatrixContext, type Obj } from './stack.js';
 
 export interface Probe {
@@ -302,6 +303,8 @@ Object.assign(PROBES, {
 // ── 通知公告, 政策法规, 网络寻呼 ──
 Object.assign(PROBES, BULLETIN_PROBES);
 Object.assign(PROBES, TALKS_PROBES);
+// ── risk red flags ──
+Object.assign(PROBES, RED_FLAG_PROBES);
 // ── the in-app inbox: each account's own messages ──
 Object.assign(PROBES, {
   'get /api/inbox': { perObject: false, request: () => ({ path: '/api/inbox?pageSize=5' }) },

@@ -11,6 +11,7 @@ import { Session, startTestStack, type TestStack } from '../stack.js';
 import { freshTotp } from '../totp.js';
 import { matrixBulletin, type BulletinContext } from './bulletin.js';
 import { matrixTalks, type TalksContext } from './talks.js';
+import { matrixRedFlags, type RedFlagContext } from './red-flags.js';
 
 export interface MatrixContext {
   stack: TestStack;
@@ -32,6 +33,8 @@ export interface MatrixContext {
   talks: TalksContext;
   /** An inbox message and the account it is for (only that account may mark it). */
   inboxMessage: { id: string; owner: string };
+  /** A red flag of each project, and the units it concerns. */
+  redFlags: RedFlagContext;
 }
 
 export interface Account {
@@ -234,6 +237,7 @@ export async function startMatrixStack(): Promise<MatrixContext> {
     matrixBulletin(stack),
     matrixTalks(stack, projects),
   ]);
+  const redFlags = await matrixRedFlags(stack, projects);
   const { rows: delivery } = await stack.db.query(
     `INSERT INTO notification_delivery (notification_key, recipient, channel, address, severity, locale, title,
             message, status, not_before, attempts, last_error_code)
@@ -252,5 +256,6 @@ export async function startMatrixStack(): Promise<MatrixContext> {
     bulletin,
     talks,
     inboxMessage: { id: message.rows[0].id as string, owner: 'xqz.op' },
+    redFlags,
   };
 }

@@ -160,7 +160,7 @@ async function send(method: string, url: string, body: unknown): Promise<Respons
   }
 }
 
-async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
+export async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
   const res = await send(method, url, body);
   if (res.status === 204) return undefined as T;
   const data: unknown = await res.json().catch(() => null);
