@@ -41,7 +41,13 @@ export function createRankingActivities(deps: { orm: Orm; audit: AuditLog }) {
           );
           if ((exists[0]?.n ?? 0) > 0) return { month: input.month, created: false };
           const report = await computeRankingReport(tx, input.month, input.at);
-          const { created } = await storeRankingReport(tx, deps.audit, report, input.trigger, input.workflowId);
+          const { created } = await storeRankingReport(
+            tx,
+            deps.audit,
+            report,
+            input.trigger,
+            input.workflowId,
+          );
           return { month: input.month, created };
         }),
       );

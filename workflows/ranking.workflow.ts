@@ -13,11 +13,7 @@ import {
   WorkflowIdReusePolicy,
   defineSearchAttributeKey,
 } from '@temporalio/common';
-import {
-  executeChild,
-  proxyActivities,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createRankingActivities } from '#activities/ranking.activities.js';
 import { rankingMonthFor } from '#domain/ranking/report.js';
 
@@ -59,7 +55,8 @@ const scheduledStart = defineSearchAttributeKey('TemporalScheduledStartTime', Se
 /** Started by the Schedule; `trigger` tells a backfill from the regular run (set by who starts it). */
 export async function monthlyRankingTick(): Promise<MonthlyRankingResult & { ran: boolean }> {
   const at = workflowInfo().typedSearchAttributes.get(scheduledStart);
-  if (!at) throw ApplicationFailure.nonRetryable('not started by the ranking schedule', 'RankingNotScheduled');
+  if (!at)
+    throw ApplicationFailure.nonRetryable('not started by the ranking schedule', 'RankingNotScheduled');
   const month = rankingMonthFor(at.getTime());
   // A scheduled time more than a day before this run started is a backfill (or a late catch-up).
   const late = workflowInfo().startTime.getTime() - at.getTime() > 86_400_000;

@@ -42,7 +42,9 @@ export class Migration20261203400000_ranking extends Migration {
       this.addSql(`CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON ${table}
         FOR EACH STATEMENT EXECUTE FUNCTION forbid_change();`);
       this.addSql(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;`);
-      this.addSql(`CREATE POLICY ${table}_insert ON ${table} FOR INSERT WITH CHECK (app_scope_kind() = 'system');`);
+      this.addSql(
+        `CREATE POLICY ${table}_insert ON ${table} FOR INSERT WITH CHECK (app_scope_kind() = 'system');`,
+      );
       this.addSql(`GRANT SELECT, INSERT ON ${table} TO sanzhang_app;`);
       this.addSql(`REVOKE UPDATE, DELETE, TRUNCATE ON ${table} FROM sanzhang_app;`);
     }

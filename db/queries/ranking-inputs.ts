@@ -94,7 +94,10 @@ export interface UnitInputRow {
 }
 
 /** Every unit of the group's kind, with its facts (units without projects have zeros). */
-export function rankingInputsStatement(group: RankingGroup, b: MonthBounds): { sql: string; params: unknown[] } {
+export function rankingInputsStatement(
+  group: RankingGroup,
+  b: MonthBounds,
+): { sql: string; params: unknown[] } {
   const sql = `WITH ${projectFactsCte(group, '')},
   agg AS (
     SELECT unit_id, count(*) AS projects, sum(budget_fen) AS budget_fen, sum(disbursed_fen) AS disbursed_fen,

@@ -22,7 +22,9 @@ export function centiToString(centi: number | bigint): string {
 
 /** num ÷ den to 4 decimals, rounded half up. */
 export function rateString(num: bigint, den: bigint): string {
-  const s = divRoundHalfUp(num * 10000n, den).toString().padStart(5, '0');
+  const s = divRoundHalfUp(num * 10000n, den)
+    .toString()
+    .padStart(5, '0');
   return `${s.slice(0, -4)}.${s.slice(-4)}`;
 }
 
@@ -32,7 +34,10 @@ function product(factors: readonly Factor[], inputs: Record<RankingInputKey, str
   return p;
 }
 
-export function scoreIndicator(ind: IndicatorConfig, inputs: Record<RankingInputKey, string>): IndicatorResult {
+export function scoreIndicator(
+  ind: IndicatorConfig,
+  inputs: Record<RankingInputKey, string>,
+): IndicatorResult {
   const num = product(ind.num, inputs);
   const den = product(ind.den, inputs);
   const w = BigInt(ind.weight) * 100n;
