@@ -16,6 +16,11 @@ import {
 import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createRankingActivities } from '#activities/ranking.activities.js';
 import { rankingMonthFor } from '#domain/ranking/report.js';
+import {
+  rankingWorkflowId,
+  type MonthlyRankingInput,
+  type MonthlyRankingResult,
+} from '#domain/ranking/run.js';
 
 type RankingActivities = ReturnType<typeof createRankingActivities>;
 
@@ -24,22 +29,6 @@ const { computeMonthlyRanking } = proxyActivities<RankingActivities>({
   startToCloseTimeout: '10 minutes',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
-
-export type RankingTriggerKind = 'schedule' | 'manual' | 'backfill';
-
-export interface MonthlyRankingInput {
-  month: string;
-  trigger: RankingTriggerKind;
-}
-
-export interface MonthlyRankingResult {
-  month: string;
-  created: boolean;
-}
-
-export function rankingWorkflowId(month: string): string {
-  return `ranking-${month}`;
-}
 
 export async function monthlyRanking(input: MonthlyRankingInput): Promise<MonthlyRankingResult> {
   return computeMonthlyRanking({

@@ -107,6 +107,12 @@ export type Access =
   /** One thread: the accounts of its participant units; `thread.write` also not a query account. */
   | 'thread.read'
   | 'thread.write'
+  /** The monthly ranking's full reports: county-wide accounts. */
+  | 'ranking.read'
+  /** One unit's ranking rows and drill-down: county-wide accounts and the unit itself. */
+  | 'ranking.unit'
+  /** Triggering and backfilling the monthly ranking: the supervision office. */
+  | 'ranking.run'
   | 'admin';
 
 export interface RouteContext<B, Q> {

@@ -16,7 +16,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RankingReport, RankingRow } from '#domain/ranking/report.js';
 import { verifyRankingReport } from '#domain/ranking/verify.js';
-import { monthlyRanking, rankingWorkflowId } from '#workflows/ranking.workflow.js';
+import { rankingWorkflowId } from '#domain/ranking/run.js';
+import { monthlyRanking } from '#workflows/ranking.workflow.js';
 import { seedRankingFixture } from '../support/ranking-fixture.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
