@@ -71,6 +71,12 @@ export const router = createRouter({
         { path: 'messages', name: 'messages', component: bulletin.threads },
         { path: 'messages/new', name: 'thread-new', component: bulletin.threadForm },
         { path: 'messages/:id', name: 'thread', component: bulletin.thread, props: true },
+        // 月度考核排名 (docs/supervision.md): county-wide accounts; the api refuses anyone else.
+        {
+          path: 'supervision/ranking',
+          name: 'supervision-ranking',
+          component: () => import('./pages/supervision/RankingPage.vue'),
+        },
         {
           path: 'admin',
           component: () => import('./layouts/AdminLayout.vue'),
