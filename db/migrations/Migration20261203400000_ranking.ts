@@ -1,4 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
+import { rankingInputsSql } from '../queries/ranking-inputs.js';
 
 /**
  * The monthly ranking (月度考核排名, docs/supervision.md): one report per month, stored once and
@@ -48,6 +49,23 @@ export class Migration20261203400000_ranking extends Migration {
       this.addSql(`GRANT SELECT, INSERT ON ${table} TO sanzhang_app;`);
       this.addSql(`REVOKE UPDATE, DELETE, TRUNCATE ON ${table} FROM sanzhang_app;`);
     }
+    // The month's aggregate, run as the tables' owner (no per-row RLS calls), for the system scope
+    // only: its text is db/queries/ranking-inputs.ts's, as of this migration.
+    for (const group of ['department', 'township'] as const) {
+      this.addSql(`
+        CREATE FUNCTION ranking_inputs_${group}(p_year int, p_month text, p_start date, p_cutoff date)
+          RETURNS SETOF json LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $fn$
+        BEGIN
+          IF app_scope_kind() IS DISTINCT FROM 'system' THEN
+            RAISE EXCEPTION 'ranking_inputs: system scope only' USING ERRCODE = 'insufficient_privilege';
+          END IF;
+          RETURN QUERY SELECT row_to_json(x) FROM (${rankingInputsSql(group)}) x;
+        END $fn$;`);
+      this.addSql(`REVOKE EXECUTE ON FUNCTION ranking_inputs_${group}(int, text, date, date) FROM PUBLIC;`);
+      this.addSql(
+        `GRANT EXECUTE ON FUNCTION ranking_inputs_${group}(int, text, date, date) TO sanzhang_app;`,
+      );
+    }
     this.addSql(`CREATE POLICY ranking_report_read ON ranking_report FOR SELECT
       USING (app_scope_kind() IN ('system', 'county'));`);
     this.addSql(`CREATE POLICY ranking_entry_read ON ranking_entry FOR SELECT
@@ -56,5 +74,8 @@ export class Migration20261203400000_ranking extends Migration {
 
   override async down(): Promise<void> {
     this.addSql(`DROP TABLE ranking_entry, ranking_report;`);
+    this.addSql(
+      `DROP FUNCTION ranking_inputs_department(int, text, date, date), ranking_inputs_township(int, text, date, date);`,
+    );
   }
 }

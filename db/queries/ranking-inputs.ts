@@ -93,12 +93,28 @@ export interface UnitInputRow {
   inputs: Record<RankingInputKey, string>;
 }
 
+/**
+ * The aggregate's text with the month as $1 (year), $2 (month), $3 (period start), $4 (cutoff): the
+ * body of the SECURITY DEFINER functions `ranking_inputs_department` / `ranking_inputs_township`
+ * (migration Migration20261203400000_ranking). They run it as the tables' owner, without the
+ * per-row row-level-security calls that made it many times slower over 100,000 projects; they
+ * refuse any scope but the system's. A change to this text needs a migration that re-creates them.
+ */
+export function rankingInputsSql(group: RankingGroup): string {
+  let n = 0;
+  return rankingInputsText(group).replace(/\?/g, () => `$${++n}`);
+}
+
 /** Every unit of the group's kind, with its facts (units without projects have zeros). */
 export function rankingInputsStatement(
   group: RankingGroup,
   b: MonthBounds,
 ): { sql: string; params: unknown[] } {
-  const sql = `WITH ${projectFactsCte(group, '')},
+  return { sql: rankingInputsText(group), params: params(b) };
+}
+
+function rankingInputsText(group: RankingGroup): string {
+  return `WITH ${projectFactsCte(group, '')},
   agg AS (
     SELECT unit_id, count(*) AS projects, sum(budget_fen) AS budget_fen, sum(disbursed_fen) AS disbursed_fen,
            count(*) FILTER (WHERE due_start) AS due_start,
@@ -156,7 +172,6 @@ export function rankingInputsStatement(
     LEFT JOIN nl ON nl.unit_id = o.id
    WHERE o.kind = '${group}'
    ORDER BY o.code`;
-  return { sql, params: params(b) };
 }
 
 type Raw = Record<string, string>;
@@ -193,10 +208,18 @@ export function toUnitInputs(r: Raw): UnitInputRow {
   };
 }
 
+/** The aggregate through its owner-run function (system scope only). */
+export function rankingInputsCall(group: RankingGroup, b: MonthBounds): { sql: string; params: unknown[] } {
+  return {
+    sql: `SELECT r FROM ranking_inputs_${group}(?::int, ?::text, ?::date, ?::date) r`,
+    params: params(b),
+  };
+}
+
 export async function rankingInputs(sql: Sql, group: RankingGroup, b: MonthBounds): Promise<UnitInputRow[]> {
-  const st = rankingInputsStatement(group, b);
-  const rows = await sql.execute<Raw[]>(st.sql, st.params);
-  return rows.map(toUnitInputs);
+  const st = rankingInputsCall(group, b);
+  const rows = await sql.execute<{ r: Raw }[]>(st.sql, st.params);
+  return rows.map((x) => toUnitInputs(x.r));
 }
 
 /** One project behind a unit's figures. */

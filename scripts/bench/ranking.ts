@@ -10,7 +10,7 @@
 import pg from 'pg';
 import { createRankingActivities } from '#activities/ranking.activities.js';
 import { computeRankingReport, monthBounds } from '#db/ranking/compute.js';
-import { rankingInputsStatement } from '#db/queries/ranking-inputs.js';
+import { rankingInputsCall, rankingInputsStatement } from '#db/queries/ranking-inputs.js';
 import { SYSTEM_SCOPE, inScope } from '#db/scope.js';
 import { verifyRankingReport } from '#domain/ranking/verify.js';
 import { openBenchDb } from './lib/bench-db.js';
@@ -98,7 +98,17 @@ async function main() {
     );
 
     const b = monthBounds(MONTH);
-    const statements = (['department', 'township'] as const).map((g) => rankingInputsStatement(g, b));
+    const statements = (['department', 'township'] as const).map((g) => rankingInputsCall(g, b));
+    if (process.env.BENCH_EXPLAIN) {
+      const plan = await inScope(db.orm, SYSTEM_SCOPE, (tx) =>
+        tx.execute<{ 'QUERY PLAN': string }[]>(
+          `EXPLAIN (ANALYZE, BUFFERS) ${rankingInputsStatement('department', b).sql}`,
+          rankingInputsStatement('department', b).params,
+        ),
+      );
+      console.log(plan.map((r) => r['QUERY PLAN']).join('\n'));
+      return;
+    }
     const sqlAlone = () =>
       inScope(db.orm, SYSTEM_SCOPE, async (tx) => {
         for (const st of statements) await tx.execute(st.sql, st.params);

@@ -309,6 +309,10 @@ describe('monthly ranking over the fixture county', () => {
       /append-only/,
     );
     await expect(stack.db.query(`DELETE FROM ranking_entry`)).rejects.toThrow(/append-only/);
+    // The owner-run aggregate answers the system scope only (here: no scope at all).
+    await expect(
+      stack.db.query(`SELECT * FROM ranking_inputs_department(2026, '2026-06', '2026-06-01', '2026-07-01')`),
+    ).rejects.toThrow(/system scope only/);
   });
 
   it('the verify script recomputes every rank from the stored reports alone, and catches a tampered one', async () => {
