@@ -35,9 +35,8 @@ describe('考核排名', () => {
     await login(page, 'supervisor');
     await page.goto('/supervision/ranking');
     await page.locator('[data-test=ranking-table]').waitFor();
-    await expect
-      .poll(() => page.locator('.el-select__selected-item').first().innerText())
-      .toContain('2026-06');
+    // The newest month is shown: June, whose cutoff is July 1st.
+    await expect.poll(() => page.locator('.meta').innerText()).toContain('2026-07-01');
     await page.locator('.el-tabs__item', { hasText: '乡镇（街道）' }).click();
     const xqz = page.locator('.el-table__body-wrapper tr', { hasText: '修齐镇' }).first();
     await expect.poll(() => xqz.innerText()).toContain('66.14');
