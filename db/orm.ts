@@ -24,6 +24,7 @@ import { Migration20261202200000_bulletin } from './migrations/Migration20261202
 import { Migration20261203000000_supervision_core } from './migrations/Migration20261203000000_supervision_core.js';
 import { Migration20261203200000_talks_negative_list } from './migrations/Migration20261203200000_talks_negative_list.js';
 import { Migration20261203300000_red_flags } from './migrations/Migration20261203300000_red_flags.js';
+import { Migration20261203400000_ranking } from './migrations/Migration20261203400000_ranking.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -51,6 +52,7 @@ export const MIGRATIONS = [
     class: Migration20261203200000_talks_negative_list,
   },
   { name: 'Migration20261203300000_red_flags', class: Migration20261203300000_red_flags },
+  { name: 'Migration20261203400000_ranking', class: Migration20261203400000_ranking },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */

@@ -30,6 +30,8 @@ import { unconfiguredRender } from '#activities/notify/render.js';
 import type { Render } from '#activities/notify/delivery-config.js';
 import { createOrgService } from './modules/orgs/org.service.js';
 import { createStatsRepository } from './modules/stats/repository.js';
+import { rankingRoutes } from './modules/ranking/routes.js';
+import { createRankingService } from './modules/ranking/service.js';
 import { statsRoutes } from './modules/stats/routes.js';
 import { createStatsService } from './modules/stats/service.js';
 import { createProjectRepository } from './modules/projects/repository.js';
@@ -161,6 +163,9 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     ...bulletinModule(deps, files),
     ...talksModule(deps, files),
     ...statsRoutes(createStatsService({ repo: createStatsRepository(deps.orm) })),
+    ...rankingRoutes(
+      createRankingService({ orm: deps.orm, audit: deps.audit, temporal: deps.temporal, taskQueue: deps.taskQueue }),
+    ),
     ...inboxRoutes(createInboxService({ repo: createInboxRepository(deps.orm), audit: deps.audit })),
     ...redFlagRoutes(
       createRedFlagService({

@@ -118,6 +118,12 @@ export type Access =
   /** Risk red flags: county-wide accounts and the units a flag concerns read; the supervision office writes. */
   | 'redFlag.read'
   | 'redFlag.write'
+  /** The monthly ranking's full reports: county-wide accounts. */
+  | 'ranking.read'
+  /** One unit's ranking rows and drill-down: county-wide accounts and the unit itself. */
+  | 'ranking.unit'
+  /** Triggering and backfilling the monthly ranking: the supervision office. */
+  | 'ranking.run'
   | 'admin';
 
 export interface RouteContext<B, Q> {

@@ -93,6 +93,12 @@ export const router = createRouter({
           name: 'red-flags',
           component: () => import('./pages/supervision/RedFlagsPage.vue'),
         },
+        // 月度考核排名 (docs/supervision.md): county-wide accounts; the api refuses anyone else.
+        {
+          path: 'supervision/ranking',
+          name: 'supervision-ranking',
+          component: () => import('./pages/supervision/RankingPage.vue'),
+        },
         {
           path: 'admin',
           component: () => import('./layouts/AdminLayout.vue'),

@@ -14,6 +14,8 @@ import { seedOrgsAndUsers } from '../../lib/demo-seed.js';
 
 export interface BenchDb {
   orm: Orm;
+  /** The database's URL (its owner: bulk loads, ANALYZE). */
+  url: string;
   audit: AuditLog;
   /** Org unit ids by code. */
   orgs: Map<string, string>;
@@ -41,6 +43,7 @@ export async function openBenchDb(name: string): Promise<BenchDb> {
     .execute<{ code: string; id: string }[]>('SELECT code, id FROM org_unit', [], 'all');
   return {
     orm,
+    url,
     audit,
     orgs: new Map(rows.map((r) => [r.code, r.id])),
     close: async () => {

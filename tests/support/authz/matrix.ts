@@ -21,6 +21,7 @@ import { bulletinExpectation } from './bulletin.js';
 import { redFlagExpectation } from './red-flags.js';
 import { talksExpectation } from './talks.js';
 import { PROBES, STEP_BODIES, type Probe } from './probes.js';
+import { rankingExpectation } from './ranking.js';
 import { CONCURRENCY, allProjects, mapLimit, type Account, type MatrixContext, type Obj } from './stack.js';
 
 const OK = [200, 201, 204];
@@ -268,7 +269,8 @@ export async function runAuthzMatrix(
             const allowed =
               bulletinExpectation(r.access, p, ctx.bulletin, obj) ??
               talksExpectation(r.access, p, ctx, obj) ??
-              redFlagExpectation(r.access, p, ctx.redFlags, obj);
+              redFlagExpectation(r.access, p, ctx.redFlags, obj) ??
+              rankingExpectation(r.access, p, ctx, obj);
             if (!allowed) throw new Error(`no expectation for access ${r.access}`);
             check({ ...m, expected: allowed.join('|') }, res.status, allowed.includes(res.status));
           }

@@ -9,6 +9,7 @@ import { aProject } from '../builders.js';
 import { BULLETIN_PROBES } from './bulletin.js';
 import { TALKS_PROBES } from './talks.js';
 import { RED_FLAG_PROBES } from './red-flags.js';
+import { RANKING_PROBES } from './ranking.js';
 import { PNG, type MatrixContext, type Obj } from './stack.js';
 
 export interface Probe {
@@ -305,6 +306,8 @@ Object.assign(PROBES, BULLETIN_PROBES);
 Object.assign(PROBES, TALKS_PROBES);
 // ── risk red flags ──
 Object.assign(PROBES, RED_FLAG_PROBES);
+// ── the monthly ranking ──
+Object.assign(PROBES, RANKING_PROBES);
 // ── the in-app inbox: each account's own messages ──
 Object.assign(PROBES, {
   'get /api/inbox': { perObject: false, request: () => ({ path: '/api/inbox?pageSize=5' }) },

@@ -23,6 +23,8 @@ import type {
 } from '@domain/schemas';
 import type { ArchiveDocumentDto, ArchiveRequirement, projectArchivesSchema } from '@domain/archives';
 import type { DetailTable } from '@domain/detail-table';
+import type { RankingMonthSummary, RankingReport, RankingRow } from '@domain/ranking/report';
+import type { rankingUnitSchema } from '@domain/ranking/schemas';
 import type { LEDGER_WRITES, LedgerWritePath } from '@domain/ledgers/writes';
 import type { LedgersDto } from '@domain/ledgers/outputs';
 import type { AlertDto } from '@domain/schemas';
@@ -77,6 +79,9 @@ export type CreateUserInput = z.input<typeof createUserSchema>;
 export type UpdateUserInput = z.input<typeof updateUserSchema>;
 export type CreateOrgUnitInput = z.input<typeof createOrgUnitSchema>;
 export type { AdminUserDto };
+
+export type { RankingMonthSummary, RankingReport, RankingRow };
+export type RankingUnitDto = z.infer<typeof rankingUnitSchema>;
 
 export interface ErrorDetail {
   path: string;
@@ -435,6 +440,28 @@ const talksApi = {
     ),
 };
 
+// ── the monthly ranking (月度考核排名) ──
+const rankingApi = {
+  rankingMonths: () => request<{ items: RankingMonthSummary[] }>('GET', '/api/ranking/months'),
+  rankingReport: (month: string) =>
+    request<RankingReport>('GET', `/api/ranking/months/${encodeURIComponent(month)}`),
+  rankingUnit: (month: string, unitId: string) =>
+    request<RankingUnitDto>(
+      'GET',
+      `/api/ranking/months/${encodeURIComponent(month)}/units/${encodeURIComponent(unitId)}`,
+    ),
+  /** No month: the month just over; a month: a backfill (the supervision office). */
+  rankingRun: (month?: string) =>
+    request<{ month: string; created: boolean; workflowId: string }>(
+      'POST',
+      '/api/ranking/runs',
+      month ? { month } : {},
+    ),
+  /** A link target: the browser downloads the file with the session cookie. */
+  rankingExportUrl: (month: string, format: 'xlsx' | 'pdf') =>
+    `/api/ranking/months/${encodeURIComponent(month)}/export${qs({ format })}`,
+};
+
 export const api = {
   login: (username: string, password: string, totp?: string) =>
     request<MeDto>('POST', '/api/auth/login', { username, password, ...(totp ? { totp } : {}) }),
@@ -475,4 +502,5 @@ export const api = {
   ...notifyApi,
   ...bulletinApi,
   ...talksApi,
+  ...rankingApi,
 };

@@ -1,0 +1,62 @@
+/**
+ * 考核排名 in the browser against the real api: over the fixture county with May and June ranked,
+ * the supervisor sees June's township table with movement arrows (修齐镇 down one, 庙坝镇 up one),
+ * opens 修齐镇's drill-down with the projects behind its figures, and the export links point at
+ * the month; screenshots of both views are written for a look.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { seedRankingFixture } from '../support/ranking-fixture.js';
+import { Session, startTestStack, type TestStack } from '../support/stack.js';
+import { launchBrowser, login, newPage } from './support/browser.js';
+
+let stack: TestStack;
+let browser: Browser;
+const shots = fs.mkdtempSync(path.join(os.tmpdir(), 'ranking-shots-'));
+
+beforeAll(async () => {
+  [stack, browser] = await Promise.all([startTestStack({ webDist: inject('webDist') }), launchBrowser()]);
+  await seedRankingFixture(stack.db);
+  const office = await Session.login(stack.baseUrl, 'supervisor');
+  for (const month of ['2026-05', '2026-06'])
+    expect((await office.post('/api/ranking/runs', { month })).status).toBe(200);
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+describe('考核排名', () => {
+  it('shows the townships with movement and drills down to the projects behind a figure', async () => {
+    const { page, context } = await newPage(browser, stack.baseUrl);
+    await login(page, 'supervisor');
+    await page.goto('/supervision/ranking');
+    await page.locator('[data-test=ranking-table]').waitFor();
+    // The newest month is shown: June, whose cutoff is July 1st.
+    await expect.poll(() => page.locator('.meta').innerText()).toContain('2026-07-01');
+    await page.locator('.el-tabs__item', { hasText: '乡镇（街道）' }).click();
+    const xqz = page.locator('.el-table__body-wrapper tr', { hasText: '修齐镇' }).first();
+    await expect.poll(() => xqz.innerText()).toContain('66.14');
+    expect(await xqz.innerText()).toContain('↓ 1');
+    expect(
+      await page.locator('.el-table__body-wrapper tr', { hasText: '庙坝镇' }).first().innerText(),
+    ).toContain('↑ 1');
+    expect(await page.locator('a[href*="/api/ranking/months/2026-06/export?format=pdf"]').count()).toBe(1);
+    await page.screenshot({ path: path.join(shots, 'ranking-townships.png'), fullPage: true });
+    console.log(`screenshots in ${shots}`);
+
+    await page
+      .locator('.el-table__fixed-right tr, .el-table__body-wrapper tr', { hasText: '修齐镇' })
+      .getByText('明细')
+      .first()
+      .click();
+    const drawer = page.locator('.el-drawer');
+    await expect.poll(() => drawer.innerText()).toContain('RK-P4');
+    expect(await drawer.innerText()).toContain('RK-P2');
+    await page.screenshot({ path: path.join(shots, 'ranking-drill.png') });
+    await context.close();
+  });
+});
