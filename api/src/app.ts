@@ -61,6 +61,9 @@ import { createNoticeService } from './modules/notices/service.js';
 import { createPolicyRepository } from './modules/policies/repository.js';
 import { policyRoutes } from './modules/policies/routes.js';
 import { createPolicyService } from './modules/policies/service.js';
+import { createRectificationRepository } from './modules/rectifications/repository.js';
+import { rectificationRoutes } from './modules/rectifications/routes.js';
+import { createRectificationService } from './modules/rectifications/service.js';
 
 export interface AppDeps {
   orm: Orm;
@@ -147,6 +150,15 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     ...ledgerModule(deps, projectRepo, projects, files),
     ...bulletinModule(deps, files),
     ...statsRoutes(createStatsService({ repo: createStatsRepository(deps.orm) })),
+    ...rectificationRoutes(
+      createRectificationService({
+        repo: createRectificationRepository(deps.orm),
+        temporal: deps.temporal,
+        taskQueue: deps.taskQueue,
+        orm: deps.orm,
+        stepTimeoutMs: deps.stepTimeoutMs,
+      }),
+    ),
     ...inboxRoutes(createInboxService({ repo: createInboxRepository(deps.orm), audit: deps.audit })),
     ...notificationRoutes(
       createNotificationService({

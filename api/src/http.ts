@@ -107,6 +107,12 @@ export type Access =
   /** One thread: the accounts of its participant units; `thread.write` also not a query account. */
   | 'thread.read'
   | 'thread.write'
+  /** Rectification notices: county-wide accounts and the unit addressed read them. */
+  | 'rectification.read'
+  /** Issuing, verdicts and withdrawal: the supervision office (`isSupervisionOffice`). */
+  | 'rectification.issue'
+  /** Answering: an operator of the unit addressed (`canAnswerRectification`). */
+  | 'rectification.answer'
   | 'admin';
 
 export interface RouteContext<B, Q> {
