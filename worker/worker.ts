@@ -56,7 +56,9 @@ export async function createWorker(opts: {
       ...(opts.deadlines ? { deadlines: opts.deadlines } : {}),
       ...(opts.channels ? { channels: opts.channels } : {}),
       ...(opts.delivery ? { delivery: opts.delivery } : {}),
-      ...(opts.rectificationSerialPrefix ? { rectificationSerialPrefix: opts.rectificationSerialPrefix } : {}),
+      ...(opts.rectificationSerialPrefix
+        ? { rectificationSerialPrefix: opts.rectificationSerialPrefix }
+        : {}),
     }),
     ...(opts.identity ? { identity: opts.identity } : {}),
   });

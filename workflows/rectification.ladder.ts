@@ -93,7 +93,11 @@ export function nextWake(state: RectificationState): number | undefined {
  * One message per batch. A reminder goes to the operators of the unit addressed; from overdue
  * on, to the whole unit and the issuing office; escalation and 约谈 to county level too.
  */
-function stepNotification(state: RectificationState, records: LadderStepRecord[], flagArm: string): Notification {
+function stepNotification(
+  state: RectificationState,
+  records: LadderStepRecord[],
+  flagArm: string,
+): Notification {
   const n = state.notice;
   const r = records[0]!;
   const seqs = records.map((x) => x.seq);

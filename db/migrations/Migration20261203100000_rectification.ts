@@ -80,7 +80,9 @@ export class Migration20261203100000_rectification extends Migration {
     }
     for (const table of ['rectification_event', 'rectification_ladder_step']) {
       this.addSql(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;`);
-      this.addSql(`CREATE POLICY ${table}_read ON ${table} FOR SELECT USING (app_can_read_rectification(notice_id));`);
+      this.addSql(
+        `CREATE POLICY ${table}_read ON ${table} FOR SELECT USING (app_can_read_rectification(notice_id));`,
+      );
       this.addSql(
         `CREATE POLICY ${table}_insert ON ${table} FOR INSERT WITH CHECK (app_scope_kind() = 'system');`,
       );
@@ -98,7 +100,9 @@ export class Migration20261203100000_rectification extends Migration {
       USING (app_scope_kind() = 'system') WITH CHECK (app_scope_kind() = 'system');`);
 
     // Records: the application never changes or deletes them once written.
-    this.addSql(`REVOKE UPDATE, DELETE, TRUNCATE ON rectification_event, rectification_ladder_step FROM sanzhang_app;`);
+    this.addSql(
+      `REVOKE UPDATE, DELETE, TRUNCATE ON rectification_event, rectification_ladder_step FROM sanzhang_app;`,
+    );
     this.addSql(`REVOKE DELETE, TRUNCATE ON rectification_serial FROM sanzhang_app;`);
   }
 

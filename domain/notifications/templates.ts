@@ -100,12 +100,16 @@ function renderRectification(
   const zh = locale === 'zh-CN';
   const pick = (b: Bilingual) => (zh ? b.zh : b.en);
   const step = pick(LADDER_STEP_LABELS[f.step]);
-  const problems = zh ? `问题 ${f.problems.join('、')}` : `problem${f.problems.length > 1 ? 's' : ''} ${f.problems.join(', ')}`;
+  const problems = zh
+    ? `问题 ${f.problems.join('、')}`
+    : `problem${f.problems.length > 1 ? 's' : ''} ${f.problems.join(', ')}`;
   const status = daysPhrase(f.daysLate, zh);
   const consequence = NOTICE_CONSEQUENCES[f.step];
   const link = `${opts.baseUrl}/rectifications/${f.noticeId}`;
   const subject = truncateChars(
-    zh ? `【${step}】${f.serial}：${f.title}，${status}` : `[${capitalise(step)}] ${f.serial}: ${f.title}, ${status}`,
+    zh
+      ? `【${step}】${f.serial}：${f.title}，${status}`
+      : `[${capitalise(step)}] ${f.serial}: ${f.title}, ${status}`,
     SUBJECT_MAX_CHARS,
   );
   const todo = zh
@@ -138,7 +142,9 @@ function renderRectification(
   const sms = opts.smsTemplates.text
     ? {
         templateCode: opts.smsTemplates.text,
-        params: { title: smsParam(`${LADDER_STEP_LABELS[f.step].zh}${f.serial}${daysPhrase(f.daysLate, true)}`) },
+        params: {
+          title: smsParam(`${LADDER_STEP_LABELS[f.step].zh}${f.serial}${daysPhrase(f.daysLate, true)}`),
+        },
       }
     : null;
   return {

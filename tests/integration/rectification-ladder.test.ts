@@ -18,7 +18,10 @@ let unit: Session;
 
 beforeAll(async () => {
   stack = await startTestStack({ deadlines: FAST_LADDERS });
-  [office, unit] = await Promise.all([Session.login(stack.baseUrl, 'supervisor'), Session.login(stack.baseUrl, 'xqz.op')]);
+  [office, unit] = await Promise.all([
+    Session.login(stack.baseUrl, 'supervisor'),
+    Session.login(stack.baseUrl, 'xqz.op'),
+  ]);
   await aProjectOfXqz(stack);
 });
 afterAll(async () => {
@@ -41,7 +44,9 @@ describe('rectification ladder', () => {
     // Problem 1 is due in 2 days and never answered in time; problem 2 (60 days) is answered at once.
     const n = await issue(office, aNotice([2, 60]));
     const [p1, p2] = n.problems;
-    expect((await unit.post(`/api/rectifications/${n.id}/problems/${p2!.id}/answer`, { action: '已整改' })).status).toBe(200);
+    expect(
+      (await unit.post(`/api/rectifications/${n.id}/problems/${p2!.id}/answer`, { action: '已整改' })).status,
+    ).toBe(200);
     const steps = await eventually(async () => {
       const r = await ladderRows(stack, n.id);
       return r.length === 4 && r;
@@ -57,28 +62,56 @@ describe('rectification ladder', () => {
       `SELECT f.id::text AS id, f.source, f.notice_arm, o.code, f.record_id FROM interview_flag f JOIN org_unit o ON o.id = f.org_unit_id WHERE f.notice_id = $1`,
       [n.id],
     );
-    expect(flags).toEqual([{ id: steps[3]!.interview_flag_id, source: 'rectification', notice_arm: '1.1', code: 'xqz', record_id: null }]);
+    expect(flags).toEqual([
+      {
+        id: steps[3]!.interview_flag_id,
+        source: 'rectification',
+        notice_arm: '1.1',
+        code: 'xqz',
+        record_id: null,
+      },
+    ]);
 
     // Who heard what: the unit's operator every step; its query account from overdue on; the
     // issuing office from overdue on; county leaders from escalation on; another unit nothing.
     await eventually(async () => (await inbox('xqz.op', n.serial)).length === 4);
-    expect(await inbox('xqz.op', n.serial)).toEqual(['【到期提醒】', '【逾期预警】', '【上报县级】', '【约谈标记】']);
+    expect(await inbox('xqz.op', n.serial)).toEqual([
+      '【到期提醒】',
+      '【逾期预警】',
+      '【上报县级】',
+      '【约谈标记】',
+    ]);
     expect(await inbox('xqz.view', n.serial)).toEqual(['【逾期预警】', '【上报县级】', '【约谈标记】']);
     expect(await inbox('zxjdb.op', n.serial)).toEqual(['【逾期预警】', '【上报县级】', '【约谈标记】']);
     expect(await inbox('leader', n.serial)).toEqual(['【上报县级】', '【约谈标记】']);
     expect(await inbox('mbz.op', n.serial)).toEqual([]);
 
     const open = await office.get(`/api/rectifications/${n.id}`);
-    expect(open.body).toMatchObject({ status: 'open', ladderStep: 'interview', daysOverdue: 3, openProblems: 2 });
+    expect(open.body).toMatchObject({
+      status: 'open',
+      ladderStep: 'interview',
+      daysOverdue: 3,
+      openProblems: 2,
+    });
     const overdue = await office.get('/api/rectifications?overdue=true');
     expect(overdue.body.items.map((i: { id: string }) => i.id)).toContain(n.id);
 
     // The late answer stops the ladder; accepting both closes the notice, not on time.
-    expect((await unit.post(`/api/rectifications/${n.id}/problems/${p1!.id}/answer`, { action: '已补办' })).status).toBe(200);
+    expect(
+      (await unit.post(`/api/rectifications/${n.id}/problems/${p1!.id}/answer`, { action: '已补办' })).status,
+    ).toBe(200);
     for (const p of [p1!, p2!])
-      expect((await office.post(`/api/rectifications/${n.id}/problems/${p.id}/verdict`, { verdict: 'accept' })).status).toBe(200);
+      expect(
+        (await office.post(`/api/rectifications/${n.id}/problems/${p.id}/verdict`, { verdict: 'accept' }))
+          .status,
+      ).toBe(200);
     const closed = await office.get(`/api/rectifications/${n.id}`);
-    expect(closed.body).toMatchObject({ status: 'closed', closedOnTime: false, ladderStep: null, daysOverdue: 0 });
+    expect(closed.body).toMatchObject({
+      status: 'closed',
+      closedOnTime: false,
+      ladderStep: null,
+      daysOverdue: 0,
+    });
     const { rows: late } = await stack.db.query(
       `SELECT on_time FROM rectification_event WHERE notice_id = $1 AND kind = 'answer' ORDER BY id`,
       [n.id],
@@ -90,7 +123,9 @@ describe('rectification ladder', () => {
     const n = await issue(office, aNotice([3]));
     const p = n.problems[0]!;
     await eventually(async () => (await ladderRows(stack, n.id)).length === 1); // the reminder
-    expect((await unit.post(`/api/rectifications/${n.id}/problems/${p.id}/answer`, { action: '已整改' })).status).toBe(200);
+    expect(
+      (await unit.post(`/api/rectifications/${n.id}/problems/${p.id}/answer`, { action: '已整改' })).status,
+    ).toBe(200);
     const back = await office.post(`/api/rectifications/${n.id}/problems/${p.id}/verdict`, {
       verdict: 'sendBack',
       reasons: '照片不清晰',
@@ -103,7 +138,10 @@ describe('rectification ladder', () => {
       return r.some((s) => s.arm === 2 && s.step === 'overdue') && r;
     });
     expect(rows.filter((s) => s.arm === 1).map((s) => s.step)).toEqual(['reminder']);
-    expect((await unit.post(`/api/rectifications/${n.id}/problems/${p.id}/answer`, { action: '已重新拍照' })).status).toBe(200);
+    expect(
+      (await unit.post(`/api/rectifications/${n.id}/problems/${p.id}/answer`, { action: '已重新拍照' }))
+        .status,
+    ).toBe(200);
     await new Promise((r) => setTimeout(r, 3 * DAY_MS));
     const after = await ladderRows(stack, n.id);
     expect(after.filter((s) => s.arm === 2).map((s) => s.step)).toEqual(['reminder', 'overdue']);
@@ -124,11 +162,23 @@ describe('rectification ladder', () => {
     );
     expect(audit[0].n).toBe(4);
     await eventually(async () => (await inbox('xqz.op', n.serial)).length === 4);
-    expect(await inbox('xqz.op', n.serial)).toEqual(['【到期提醒】', '【逾期预警】', '【上报县级】', '【约谈标记】']);
+    expect(await inbox('xqz.op', n.serial)).toEqual([
+      '【到期提醒】',
+      '【逾期预警】',
+      '【上报县级】',
+      '【约谈标记】',
+    ]);
 
     // And a retried write is harmless: the same steps written again add no row, flag or audit row.
-    const sut = createRectificationActivities({ orm: stack.orm, audit: stack.audit, deadlines: DEFAULT_DEADLINE_CONFIG });
-    const { rows: unitRow } = await stack.db.query(`SELECT org_unit_id FROM rectification_notice WHERE id = $1`, [n.id]);
+    const sut = createRectificationActivities({
+      orm: stack.orm,
+      audit: stack.audit,
+      deadlines: DEFAULT_DEADLINE_CONFIG,
+    });
+    const { rows: unitRow } = await stack.db.query(
+      `SELECT org_unit_id FROM rectification_notice WHERE id = $1`,
+      [n.id],
+    );
     const again = await sut.recordRectificationSteps({
       serial: n.serial,
       flagArm: '1.1',
@@ -146,7 +196,10 @@ describe('rectification ladder', () => {
       })),
     });
     expect(again.recorded).toBe(0);
-    const { rows: flags } = await stack.db.query(`SELECT count(*)::int AS n FROM interview_flag WHERE notice_id = $1`, [n.id]);
+    const { rows: flags } = await stack.db.query(
+      `SELECT count(*)::int AS n FROM interview_flag WHERE notice_id = $1`,
+      [n.id],
+    );
     expect(flags[0].n).toBe(1);
   });
 });

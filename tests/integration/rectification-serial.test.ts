@@ -24,10 +24,16 @@ afterAll(async () => {
 });
 
 async function numbers(): Promise<{ year: number; numbers: number[]; last: number }> {
-  const { rows } = await stack.db.query(`SELECT year, number FROM rectification_notice ORDER BY year, number`);
+  const { rows } = await stack.db.query(
+    `SELECT year, number FROM rectification_notice ORDER BY year, number`,
+  );
   const { rows: counter } = await stack.db.query(`SELECT year, last_number FROM rectification_serial`);
   expect(counter).toHaveLength(1);
-  return { year: counter[0].year, numbers: rows.map((r) => r.number as number), last: counter[0].last_number };
+  return {
+    year: counter[0].year,
+    numbers: rows.map((r) => r.number as number),
+    last: counter[0].last_number,
+  };
 }
 
 describe('rectification serial numbers', () => {

@@ -16,7 +16,10 @@ let unit: Session;
 
 beforeAll(async () => {
   stack = await startTestStack({ deadlines: FAST_LADDERS });
-  [office, unit] = await Promise.all([Session.login(stack.baseUrl, 'supervisor'), Session.login(stack.baseUrl, 'xqz.op')]);
+  [office, unit] = await Promise.all([
+    Session.login(stack.baseUrl, 'supervisor'),
+    Session.login(stack.baseUrl, 'xqz.op'),
+  ]);
   await aProjectOfXqz(stack);
 });
 afterAll(async () => {
@@ -44,7 +47,12 @@ describe('rectification notices', () => {
     const photo = await uploadEvidence(unit);
     const [p1, p2] = n.problems;
     const key = { 'idempotency-key': `answer-${n.id}` };
-    const a1 = await unit.request('POST', path(n.id, p1!.id, 'answer'), { action: '已补拨资金并补录台账', evidenceIds: [photo] }, key);
+    const a1 = await unit.request(
+      'POST',
+      path(n.id, p1!.id, 'answer'),
+      { action: '已补拨资金并补录台账', evidenceIds: [photo] },
+      key,
+    );
     expect(a1.status, JSON.stringify(a1.body)).toBe(200);
     expect(a1.body.problems[0].status).toBe('answered');
     expect(a1.body.problems[0].events[0]).toMatchObject({ kind: 'answer', text: '已补拨资金并补录台账' });
@@ -52,7 +60,12 @@ describe('rectification notices', () => {
       { id: photo, fileName: 'photo.png', sha256: expect.stringMatching(/^[0-9a-f]{64}$/), sizeBytes: 70 },
     ]);
     // The same request again (a client that did not hear the answer): answered, not done twice.
-    const again = await unit.request('POST', path(n.id, p1!.id, 'answer'), { action: '已补拨资金并补录台账', evidenceIds: [photo] }, key);
+    const again = await unit.request(
+      'POST',
+      path(n.id, p1!.id, 'answer'),
+      { action: '已补拨资金并补录台账', evidenceIds: [photo] },
+      key,
+    );
     expect(again.status).toBe(200);
     expect(again.body.problems[0].events).toHaveLength(1);
     // The photo is now evidence: it cannot be used again.
@@ -64,10 +77,17 @@ describe('rectification notices', () => {
     // Only the office judges; only the unit answers.
     expect((await unit.post(path(n.id, p1!.id, 'verdict'), { verdict: 'accept' })).status).toBe(403);
     expect((await office.post(path(n.id, p1!.id, 'answer'), { action: 'x' })).status).toBe(403);
-    expect((await office.post(path(n.id, p1!.id, 'verdict'), { verdict: 'accept', comment: '属实' })).status).toBe(200);
+    expect(
+      (await office.post(path(n.id, p1!.id, 'verdict'), { verdict: 'accept', comment: '属实' })).status,
+    ).toBe(200);
     const done = await office.post(path(n.id, p2!.id, 'verdict'), { verdict: 'accept' });
     expect(done.status).toBe(200);
-    expect(done.body).toMatchObject({ status: 'closed', closedOnTime: true, openProblems: 0, ladderStep: null });
+    expect(done.body).toMatchObject({
+      status: 'closed',
+      closedOnTime: true,
+      openProblems: 0,
+      ladderStep: null,
+    });
     expect(done.body.problems.map((p: { status: string }) => p.status)).toEqual(['accepted', 'accepted']);
     // A closed notice takes no more verdicts; its workflow has ended.
     expect((await office.post(path(n.id, p2!.id, 'verdict'), { verdict: 'accept' })).status).toBe(409);
@@ -105,7 +125,11 @@ describe('rectification notices', () => {
     expect(sent.status).toBe('sentBack');
     expect(sent.firstDueDate).toBe(addDays(today(), 60)); // never moves
     expect(sent.dueDate).toBe(addDays(today(), 10)); // the new term, from the verdict's day
-    expect(sent.events.at(-1)).toMatchObject({ kind: 'sendBack', text: '佐证材料不足，缺少拨付凭证', dueDate: sent.dueDate });
+    expect(sent.events.at(-1)).toMatchObject({
+      kind: 'sendBack',
+      text: '佐证材料不足，缺少拨付凭证',
+      dueDate: sent.dueDate,
+    });
     const { rows } = await stack.db.query(`SELECT arm FROM rectification_problem WHERE id = $1`, [p.id]);
     expect(rows[0].arm).toBe(2);
     // A sent-back problem cannot be judged again before the unit answers.
@@ -125,11 +149,17 @@ describe('rectification notices', () => {
   it('is withdrawn with a reason: its problems are withdrawn and nothing more is taken', async () => {
     const n = await issue(office, aNotice([60, 60]));
     expect((await unit.post(path(n.id, n.problems[0]!.id, 'answer'), { action: '已整改' })).status).toBe(200);
-    expect((await office.post(path(n.id, n.problems[0]!.id, 'verdict'), { verdict: 'accept' })).status).toBe(200);
+    expect((await office.post(path(n.id, n.problems[0]!.id, 'verdict'), { verdict: 'accept' })).status).toBe(
+      200,
+    );
     expect((await unit.post(`${path(n.id)}/withdraw`, { reason: '误发' })).status).toBe(403);
     const w = await office.post(`${path(n.id)}/withdraw`, { reason: '问题已由县审计局另案处理' });
     expect(w.status, JSON.stringify(w.body)).toBe(200);
-    expect(w.body).toMatchObject({ status: 'withdrawn', withdrawnReason: '问题已由县审计局另案处理', closedOnTime: null });
+    expect(w.body).toMatchObject({
+      status: 'withdrawn',
+      withdrawnReason: '问题已由县审计局另案处理',
+      closedOnTime: null,
+    });
     // An accepted problem stays accepted; the rest are withdrawn.
     expect(w.body.problems.map((p: { status: string }) => p.status)).toEqual(['accepted', 'withdrawn']);
     expect((await unit.post(path(n.id, n.problems[1]!.id, 'answer'), { action: 'x' })).status).toBe(409);
@@ -152,7 +182,9 @@ describe('rectification notices', () => {
     });
     expect(noProject.status).toBe(422);
     expect(noProject.body.error.message).toContain('body.problems.0.project');
-    const en = await office.request('POST', '/api/rectifications', aNotice([5], { title: '' }), { 'accept-language': 'en' });
+    const en = await office.request('POST', '/api/rectifications', aNotice([5], { title: '' }), {
+      'accept-language': 'en',
+    });
     expect(en.status).toBe(422);
     expect(en.body.error.message).toContain('body.title');
     expect((await unit.post('/api/rectifications', aNotice([5]))).status).toBe(403);
@@ -162,7 +194,10 @@ describe('rectification notices', () => {
     const n = await issue(office, aNotice([60]));
     expect((await unit.post(path(n.id, 999999, 'answer'), { action: 'x' })).status).toBe(404);
     expect((await unit.post(`${path(n.id)}/problems/abc/answer`, { action: 'x' })).status).toBe(422);
-    const verdict = await office.post(path(n.id, n.problems[0]!.id, 'verdict'), { verdict: 'sendBack', reasons: '不足' });
+    const verdict = await office.post(path(n.id, n.problems[0]!.id, 'verdict'), {
+      verdict: 'sendBack',
+      reasons: '不足',
+    });
     expect(verdict.status).toBe(422);
     expect(verdict.body.error.message).toContain('body.deadlineDays');
   });

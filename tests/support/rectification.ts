@@ -63,7 +63,13 @@ export async function ladderRows(stack: TestStack, noticeId: string) {
       WHERE s.notice_id = $1 ORDER BY s.raised_at, p.seq, array_position(ARRAY['reminder','overdue','escalated','interview'], s.step)`,
     [noticeId],
   );
-  return rows as { seq: number; arm: number; step: string; days_late: number; interview_flag_id: string | null }[];
+  return rows as {
+    seq: number;
+    arm: number;
+    step: string;
+    days_late: number;
+    interview_flag_id: string | null;
+  }[];
 }
 
 export async function workflowStatus(stack: TestStack, serial: string): Promise<string> {

@@ -23,7 +23,9 @@ const UNITS: Record<Obj, string> = { A: 'xqz', B: 'mbz' };
 const noticeBody = (unitCode: string, project?: string) => ({
   unitCode,
   title: '矩阵整改通知',
-  problems: [{ ...(project ? { project } : {}), description: '矩阵问题', basis: '矩阵依据', deadlineDays: 60 }],
+  problems: [
+    { ...(project ? { project } : {}), description: '矩阵问题', basis: '矩阵依据', deadlineDays: 60 },
+  ],
 });
 
 export async function matrixRectification(
@@ -43,10 +45,16 @@ export async function matrixRectification(
 const of = (c: unknown, o: Obj) => (c as Ctx).rectification[o];
 
 export const RECTIFICATION_PROBES: Record<string, Probe> = {
-  'get /api/rectifications': { perObject: true, request: () => ({ path: '/api/rectifications?pageSize=100' }) },
+  'get /api/rectifications': {
+    perObject: true,
+    request: () => ({ path: '/api/rectifications?pageSize=100' }),
+  },
   'post /api/rectifications': {
     perObject: false,
-    request: (_c, _o, n) => ({ path: '/api/rectifications', body: { ...noticeBody('xqz'), title: `矩阵签发${n}` } }),
+    request: (_c, _o, n) => ({
+      path: '/api/rectifications',
+      body: { ...noticeBody('xqz'), title: `矩阵签发${n}` },
+    }),
   },
   'get /api/rectifications/:id': {
     perObject: true,
@@ -72,7 +80,10 @@ export const RECTIFICATION_PROBES: Record<string, Probe> = {
   },
   'post /api/rectifications/:id/withdraw': {
     perObject: true,
-    request: (c, o) => ({ path: `/api/rectifications/${of(c, o).id}/withdraw`, body: { reason: '矩阵撤回' } }),
+    request: (c, o) => ({
+      path: `/api/rectifications/${of(c, o).id}/withdraw`,
+      body: { reason: '矩阵撤回' },
+    }),
   },
 };
 

@@ -41,7 +41,8 @@ function fonts() {
   return parsed;
 }
 
-const cnDate = (d: string) => `${Number(d.slice(0, 4))}年${Number(d.slice(5, 7))}月${Number(d.slice(8, 10))}日`;
+const cnDate = (d: string) =>
+  `${Number(d.slice(0, 4))}年${Number(d.slice(5, 7))}月${Number(d.slice(8, 10))}日`;
 
 /** One row of the table, cells wrapped; a row that would run off the page starts a new one. */
 function row(doc: Doc, y: number, cells: string[], head: boolean): number {
@@ -85,11 +86,26 @@ export async function rectificationPdf(n: Detail): Promise<Buffer> {
 
   // 红头: the issuing office in red, the serial, and the red line.
   doc.font('cjk-bold').fontSize(26).fillColor(RED).text(n.issuer.name, M, M, { width: W, align: 'center' });
-  doc.font('cjk').fontSize(12).fillColor('black').text(n.serial, M, M + 48, { width: W, align: 'center' });
-  doc.moveTo(M, M + 70).lineTo(M + W, M + 70).lineWidth(2).stroke(RED);
+  doc
+    .font('cjk')
+    .fontSize(12)
+    .fillColor('black')
+    .text(n.serial, M, M + 48, { width: W, align: 'center' });
+  doc
+    .moveTo(M, M + 70)
+    .lineTo(M + W, M + 70)
+    .lineWidth(2)
+    .stroke(RED);
 
-  doc.font('cjk-bold').fontSize(18).fillColor('black').text('整改通知书', M, M + 86, { width: W, align: 'center' });
-  doc.font('cjk').fontSize(12).text(n.title, M, M + 114, { width: W, align: 'center' });
+  doc
+    .font('cjk-bold')
+    .fontSize(18)
+    .fillColor('black')
+    .text('整改通知书', M, M + 86, { width: W, align: 'center' });
+  doc
+    .font('cjk')
+    .fontSize(12)
+    .text(n.title, M, M + 114, { width: W, align: 'center' });
 
   let y = M + 146;
   doc.font('cjk').fontSize(12).text(`${n.unit.name}：`, M, y);
@@ -128,16 +144,30 @@ export async function rectificationPdf(n: Detail): Promise<Buffer> {
     .fillColor('black')
     .text(`整改期限：最迟于 ${cnDate(n.dueDate)} 前完成全部整改并书面答复。`, M, y, { width: W });
   y = doc.y + 6;
-  if (n.status === 'withdrawn')
-    (doc.fillColor(RED).text(`本通知书已撤回：${n.withdrawnReason ?? ''}`, M, y, { width: W }), (y = doc.y + 6));
-  else if (n.status === 'closed')
-    (doc.text(`本通知书已办结${n.closedOnTime ? '（按期整改）' : '（逾期整改）'}。`, M, y, { width: W }), (y = doc.y + 6));
+  const state =
+    n.status === 'withdrawn'
+      ? `本通知书已撤回：${n.withdrawnReason ?? ''}`
+      : n.status === 'closed'
+        ? `本通知书已办结${n.closedOnTime ? '（按期整改）' : '（逾期整改）'}。`
+        : null;
+  if (state) {
+    doc.fillColor(n.status === 'withdrawn' ? RED : 'black').text(state, M, y, { width: W });
+    y = doc.y + 6;
+  }
 
   // Seal area (盖章处): the issuer and the date, right-aligned, with the seal's place marked.
   const sealX = M + W - 170;
   const sealY = y + 24;
-  doc.circle(sealX + 85, sealY + 30, 42).lineWidth(1).dash(3, { space: 3 }).stroke(RED).undash();
-  doc.fillColor(RED).fontSize(9).text('（印章）', sealX, sealY + 25, { width: 170, align: 'center' });
+  doc
+    .circle(sealX + 85, sealY + 30, 42)
+    .lineWidth(1)
+    .dash(3, { space: 3 })
+    .stroke(RED)
+    .undash();
+  doc
+    .fillColor(RED)
+    .fontSize(9)
+    .text('（印章）', sealX, sealY + 25, { width: 170, align: 'center' });
   doc
     .fillColor('black')
     .fontSize(12)

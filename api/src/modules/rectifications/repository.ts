@@ -69,9 +69,16 @@ export function createRectificationRepository(orm: Orm) {
       const v = visible(who);
       const where = [v.sql];
       const params: unknown[] = [...v.params];
-      if (q.status) (where.push('n.status = ?'), params.push(q.status));
-      if (q.unitCode) (where.push('o.code = ?'), params.push(q.unitCode));
-      if (q.year) (where.push('n.year = ?'), params.push(q.year));
+      const filters: [string, unknown][] = [
+        ['n.status = ?', q.status],
+        ['o.code = ?', q.unitCode],
+        ['n.year = ?', q.year],
+      ];
+      for (const [cond, value] of filters) {
+        if (value === undefined) continue;
+        where.push(cond);
+        params.push(value);
+      }
       const sql = `SELECT * FROM (${SUMMARY} WHERE ${where.join(' AND ')}) x
         ${q.overdue === 'true' ? 'WHERE x.days_overdue > 0' : q.overdue === 'false' ? 'WHERE x.days_overdue = 0' : ''}`;
       const [rows, count] = await queryInScope(orm, scopeOf(who), [
@@ -88,12 +95,18 @@ export function createRectificationRepository(orm: Orm) {
     },
 
     /** The notice with its problems and their exchange; undefined when not the caller's to see. */
-    async detail(who: Principal, id: string): Promise<(Detail & { unitId: string; workflowId: string }) | undefined> {
+    async detail(
+      who: Principal,
+      id: string,
+    ): Promise<(Detail & { unitId: string; workflowId: string }) | undefined> {
       const v = visible(who);
       const [notices, problems, events] = await queryInScope(orm, scopeOf(who), [
         {
-          sql: `${SUMMARY.replace('SELECT n.id,', `SELECT n.id, n.year, n.number, n.closed_at, n.closed_on_time,
-                  n.withdrawn_reason, n.source_red_flag_id, i.code AS issuer_code, i.name AS issuer_name,`)}
+          sql: `${SUMMARY.replace(
+            'SELECT n.id,',
+            `SELECT n.id, n.year, n.number, n.closed_at, n.closed_on_time,
+                  n.withdrawn_reason, n.source_red_flag_id, i.code AS issuer_code, i.name AS issuer_name,`,
+          )}
                 JOIN org_unit i ON i.id = n.issuer_unit_id WHERE n.id = ? AND ${v.sql}`,
           params: [id, ...v.params],
         },
@@ -148,9 +161,9 @@ export function createRectificationRepository(orm: Orm) {
               by: e.actor_name as string,
               text: e.text as string,
               dueDate: (e.due_date as string | null) ?? null,
-              evidence: (e.evidence as { id: string; fileName: string; sha256: string; sizeBytes: number }[]).map(
-                (a) => ({ ...a, sizeBytes: Number(a.sizeBytes) }),
-              ),
+              evidence: (
+                e.evidence as { id: string; fileName: string; sha256: string; sizeBytes: number }[]
+              ).map((a) => ({ ...a, sizeBytes: Number(a.sizeBytes) })),
             })),
         })),
       };
@@ -159,7 +172,10 @@ export function createRectificationRepository(orm: Orm) {
     /** Whether an exchange request was recorded already (a client's retry with the same key). */
     async recorded(who: Principal, noticeId: string, requestId: string): Promise<boolean> {
       const [rows] = await queryInScope(orm, scopeOf(who), [
-        { sql: `SELECT 1 FROM rectification_event WHERE notice_id = ? AND request_id = ?`, params: [noticeId, requestId] },
+        {
+          sql: `SELECT 1 FROM rectification_event WHERE notice_id = ? AND request_id = ?`,
+          params: [noticeId, requestId],
+        },
       ]);
       return (rows as unknown[]).length > 0;
     },
@@ -189,7 +205,10 @@ export function createRectificationRepository(orm: Orm) {
         },
       ]);
       const out = new Map<string, string>();
-      for (const r of rows as { id: string; code: string }[]) (out.set(r.id, r.id), out.set(r.code, r.id));
+      for (const r of rows as { id: string; code: string }[]) {
+        out.set(r.id, r.id);
+        out.set(r.code, r.id);
+      }
       return out;
     },
 

@@ -13,7 +13,9 @@ import { callerOf, defineRoute, type RouteDef } from '../../http.js';
 import { rectificationPdf } from './pdf.js';
 import type { RectificationService } from './service.js';
 
-const problemIdParam = z.string().regex(/^[1-9]\d{0,15}$/, { error: '问题编号应为正整数 (a positive integer)' });
+const problemIdParam = z
+  .string()
+  .regex(/^[1-9]\d{0,15}$/, { error: '问题编号应为正整数 (a positive integer)' });
 const exchange = { id: uuidParam, problemId: problemIdParam };
 
 export function rectificationRoutes(service: RectificationService): RouteDef[] {
@@ -35,7 +37,8 @@ export function rectificationRoutes(service: RectificationService): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/rectifications',
-      summary: '签发整改通知书 (supervision office: takes the year’s next serial number and starts the notice’s workflow)',
+      summary:
+        '签发整改通知书 (supervision office: takes the year’s next serial number and starts the notice’s workflow)',
       tags: ['rectifications'],
       access: 'rectification.issue',
       body: issueRectificationSchema,
@@ -59,7 +62,8 @@ export function rectificationRoutes(service: RectificationService): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/rectifications/:id/pdf',
-      summary: '打印整改通知书 (PDF laid out as an official document: red header, serial, addressee, problems, seal area)',
+      summary:
+        '打印整改通知书 (PDF laid out as an official document: red header, serial, addressee, problems, seal area)',
       tags: ['rectifications'],
       access: 'rectification.read',
       params: { id: uuidParam },
@@ -81,7 +85,8 @@ export function rectificationRoutes(service: RectificationService): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/rectifications/:id/problems/:problemId/answer',
-      summary: '答复整改问题 (an operator of the unit addressed: what was done, and evidence uploaded first as attachments)',
+      summary:
+        '答复整改问题 (an operator of the unit addressed: what was done, and evidence uploaded first as attachments)',
       tags: ['rectifications'],
       access: 'rectification.answer',
       params: exchange,

@@ -50,7 +50,10 @@ export function createRectificationService(deps: {
   async function found(who: Caller, id: string) {
     const n = await repo.detail(who, id);
     if (!n)
-      throw new AppError('NOT_FOUND', `整改通知书不存在或不在您的权限范围内 (rectification notice ${id} not found)`);
+      throw new AppError(
+        'NOT_FOUND',
+        `整改通知书不存在或不在您的权限范围内 (rectification notice ${id} not found)`,
+      );
     return n;
   }
   async function detail(who: Caller, id: string): Promise<Detail> {
@@ -68,12 +71,15 @@ export function createRectificationService(deps: {
     if (n.status !== 'open')
       throw new AppError(
         'TRANSITION_NOT_ALLOWED',
-        n.status === 'closed' ? '整改通知书已办结 (the notice is closed)' : '整改通知书已撤回 (the notice is withdrawn)',
+        n.status === 'closed'
+          ? '整改通知书已办结 (the notice is closed)'
+          : '整改通知书已撤回 (the notice is withdrawn)',
       );
   }
   function problemOf(n: Detail, problemId: string) {
     const p = n.problems.find((x) => String(x.id) === problemId);
-    if (!p) throw new AppError('NOT_FOUND', `整改通知书没有这个问题 (no problem ${problemId} in this notice)`);
+    if (!p)
+      throw new AppError('NOT_FOUND', `整改通知书没有这个问题 (no problem ${problemId} in this notice)`);
     return p;
   }
   /** A retried exchange (same key) is answered with the notice as it is, not carried out again. */
@@ -82,7 +88,10 @@ export function createRectificationService(deps: {
     if (!(await claim(deps.orm, idem))) await earlier(deps.orm, idem);
     return repo.recorded(caller, id, updateIdOf(idem));
   }
-  async function update(workflowId: string, call: (h: ReturnType<Client['workflow']['getHandle']>) => Promise<unknown>) {
+  async function update(
+    workflowId: string,
+    call: (h: ReturnType<Client['workflow']['getHandle']>) => Promise<unknown>,
+  ) {
     try {
       await bound(() => call(temporal.workflow.getHandle(workflowId)));
     } catch (err) {
@@ -100,7 +109,10 @@ export function createRectificationService(deps: {
       officeOnly(caller);
       const unit = await repo.orgByCode(caller, input.unitCode);
       if (!unit || !ADDRESSEE_KINDS.includes(unit.kind))
-        throw invalid('body.unitCode', `不是部门、乡镇或村（社区）: ${input.unitCode} (not a unit a notice can be addressed to)`);
+        throw invalid(
+          'body.unitCode',
+          `不是部门、乡镇或村（社区）: ${input.unitCode} (not a unit a notice can be addressed to)`,
+        );
       const refs = input.problems.flatMap((p) => (p.project ? [p.project] : []));
       const projects = await repo.projects(caller, refs);
       input.problems.forEach((p, i) => {
@@ -145,10 +157,16 @@ export function createRectificationService(deps: {
           temporal.workflow.executeUpdateWithStart(issuedUpdate, { startWorkflowOperation: start }),
         );
       } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError || causedBy(err, WorkflowExecutionAlreadyStartedError)) {
+        if (
+          err instanceof WorkflowExecutionAlreadyStartedError ||
+          causedBy(err, WorkflowExecutionAlreadyStartedError)
+        ) {
           const done = await repo.issuedBy(caller, requestId);
           if (done) return detail(caller, done);
-          throw new AppError('CONFLICT', '该请求已处理，未签发整改通知书 (this request was handled and issued nothing)');
+          throw new AppError(
+            'CONFLICT',
+            '该请求已处理，未签发整改通知书 (this request was handled and issued nothing)',
+          );
         }
         throw stepFailure(err);
       }
@@ -164,12 +182,18 @@ export function createRectificationService(deps: {
     ): Promise<Detail> {
       const n = await found(caller, id);
       if (!canAnswerRectification(caller, { unitId: n.unitId }))
-        throw new AppError('FORBIDDEN', '只有被通知单位的操作员可以答复 (only an operator of the unit addressed may answer)');
+        throw new AppError(
+          'FORBIDDEN',
+          '只有被通知单位的操作员可以答复 (only an operator of the unit addressed may answer)',
+        );
       const p = problemOf(n, problemId);
       if (await alreadyDone(caller, id, idem)) return detail(caller, id);
       stillOpen(n);
       if (p.status !== 'open' && p.status !== 'sentBack')
-        throw new AppError('TRANSITION_NOT_ALLOWED', '该问题当前不能答复 (the problem is not waiting for an answer)');
+        throw new AppError(
+          'TRANSITION_NOT_ALLOWED',
+          '该问题当前不能答复 (the problem is not waiting for an answer)',
+        );
       const ids = [...new Set(input.evidenceIds)];
       const unused = await repo.unusedUploads({ ...caller, userId: caller.actor.id! }, ids);
       const bad = ids.findIndex((x) => !unused.has(x));
@@ -201,7 +225,10 @@ export function createRectificationService(deps: {
       if (await alreadyDone(caller, id, idem)) return detail(caller, id);
       stillOpen(n);
       if (p.status !== 'answered')
-        throw new AppError('TRANSITION_NOT_ALLOWED', '该问题尚未答复或已审核 (the problem is not awaiting a verdict)');
+        throw new AppError(
+          'TRANSITION_NOT_ALLOWED',
+          '该问题尚未答复或已审核 (the problem is not awaiting a verdict)',
+        );
       const requestId = updateIdOf(idem);
       const base = { requestId, actor: caller.actor, problemId: p.id };
       await update(n.workflowId, (h) =>
@@ -224,7 +251,10 @@ export function createRectificationService(deps: {
       stillOpen(n);
       const requestId = updateIdOf(idem);
       await update(n.workflowId, (h) =>
-        h.executeUpdate(withdrawUpdate, { updateId: requestId, args: [{ requestId, actor: caller.actor, reason }] }),
+        h.executeUpdate(withdrawUpdate, {
+          updateId: requestId,
+          args: [{ requestId, actor: caller.actor, reason }],
+        }),
       );
       return detail(caller, id);
     },
