@@ -138,12 +138,13 @@ function renderRectification(
     consequence ? pick(consequence) : undefined,
     todo,
   ];
-  // The SMS goes through the free-text template: a notice's serial is the title the unit knows.
+  // The SMS goes through the free-text template: the step and the serial the unit knows (a
+  // template variable holds 20 characters, so how late is left to the console).
   const sms = opts.smsTemplates.text
     ? {
         templateCode: opts.smsTemplates.text,
         params: {
-          title: smsParam(`${LADDER_STEP_LABELS[f.step].zh}${f.serial}${daysPhrase(f.daysLate, true)}`),
+          title: smsParam(`${LADDER_STEP_LABELS[f.step].zh}${f.serial}`),
         },
       }
     : null;
