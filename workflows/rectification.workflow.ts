@@ -61,14 +61,13 @@ export async function rectificationWorkflow(input: RectificationWorkflowInput): 
       exclusive(lock, async () => {
         const p = answerable(state, req.problemId);
         const onTime = today() <= p.term.dueDate;
-        const out = await written(() =>
+        await written(() =>
           rectify.recordAnswer({ ...req, noticeId: notice.id, arm: p.term.arm, onTime, at: nowIso() }),
         );
-        if (out.status === 'recorded') {
-          p.status = 'answered';
-          if (!onTime) p.late = true;
-          run.dirty = true; // its ladder stops
-        }
+        // Recorded now or by an earlier attempt of the same activity: the state follows either way.
+        p.status = 'answered';
+        if (!onTime) p.late = true;
+        run.dirty = true; // its ladder stops
         return { status: p.status };
       }),
     { validator: (req) => void answerable(state, req?.problemId) },
@@ -91,7 +90,7 @@ export async function rectificationWorkflow(input: RectificationWorkflowInput): 
             : null;
         const last =
           req.verdict === 'accept' && state.problems.every((q) => q === p || q.status === 'accepted');
-        const out = await written(() =>
+        await written(() =>
           rectify.recordVerdict({
             ...req,
             noticeId: notice.id,
@@ -101,15 +100,14 @@ export async function rectificationWorkflow(input: RectificationWorkflowInput): 
             close: last ? { onTime: closedOnTime(state.problems) } : null,
           }),
         );
-        if (out.status === 'recorded') {
-          if (newTerm) {
-            p.status = 'sentBack';
-            p.term = newTerm;
-            p.fired = 0;
-          } else p.status = 'accepted';
-          if (last) state.status = 'closed';
-          run.dirty = true;
-        }
+        // Recorded now or by an earlier attempt of the same activity: the state follows either way.
+        if (newTerm) {
+          p.status = 'sentBack';
+          p.term = newTerm;
+          p.fired = 0;
+        } else p.status = 'accepted';
+        if (last) state.status = 'closed';
+        run.dirty = true;
         return { status: p.status };
       }),
     { validator: (req) => void verifiable(state, req?.problemId) },
@@ -120,14 +118,11 @@ export async function rectificationWorkflow(input: RectificationWorkflowInput): 
     (req) =>
       exclusive(lock, async () => {
         open(state);
-        const out = await written(() =>
-          rectify.recordWithdrawal({ ...req, noticeId: notice.id, at: nowIso() }),
-        );
-        if (out.status === 'recorded') {
-          state.status = 'withdrawn';
-          for (const p of state.problems) if (p.status !== 'accepted') p.status = 'withdrawn';
-          run.dirty = true;
-        }
+        await written(() => rectify.recordWithdrawal({ ...req, noticeId: notice.id, at: nowIso() }));
+        // Recorded now or by an earlier attempt of the same activity: the state follows either way.
+        state.status = 'withdrawn';
+        for (const p of state.problems) if (p.status !== 'accepted') p.status = 'withdrawn';
+        run.dirty = true;
         return { status: state.status };
       }),
     { validator: (_req) => open(state) },

@@ -9,7 +9,7 @@ import { createRectificationActivities } from '#activities/rectification.activit
 import { DEFAULT_DEADLINE_CONFIG } from '#domain/deadlines.js';
 import { eventually } from '../support/eventually.js';
 import { FAST_LADDERS, LADDER_DAY_MS as DAY_MS } from '../support/ladders.js';
-import { aNotice, aProjectOfXqz, issue, ladderRows } from '../support/rectification.js';
+import { aNotice, aProjectOfXqz, issue, spreadSerials, ladderRows } from '../support/rectification.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -22,7 +22,7 @@ beforeAll(async () => {
     Session.login(stack.baseUrl, 'supervisor'),
     Session.login(stack.baseUrl, 'xqz.op'),
   ]);
-  await aProjectOfXqz(stack);
+  await Promise.all([aProjectOfXqz(stack), spreadSerials(stack)]);
 });
 afterAll(async () => {
   await stack?.stop();

@@ -4,25 +4,31 @@
  * printable notice (PDF) carries the serial, the addressee and the problems.
  */
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aNotice, aProjectOfXqz, issue } from '../support/rectification.js';
+import { rectificationIssueWorkflowId } from '#domain/rectification-records.js';
+import { rectificationIssueWorkflow } from '#workflows/rectification-issue.workflow.js';
+import { aNotice, aProjectOfXqz, issue, spreadSerials } from '../support/rectification.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
 let office: Session;
+/** The last number taken before the tests: each file's notices have numbers of their own. */
+let offset: number;
 
 beforeAll(async () => {
   stack = await startTestStack();
   office = await Session.login(stack.baseUrl, 'supervisor');
-  await aProjectOfXqz(stack);
+  [, { offset }] = await Promise.all([aProjectOfXqz(stack), spreadSerials(stack)]);
 });
 afterAll(async () => {
   await stack?.stop();
 });
 
+/** The numbers taken in this database (after the offset), and the counter. */
 async function numbers(): Promise<{ year: number; numbers: number[]; last: number }> {
   const { rows } = await stack.db.query(
     `SELECT year, number FROM rectification_notice ORDER BY year, number`,
@@ -50,10 +56,10 @@ describe('rectification serial numbers', () => {
     const { year, numbers: taken, last } = await numbers();
     expect(taken).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(last).toBe(20);
-    expect(serials.sort()).toEqual(taken.map((k) => `城口监督整改〔${year}〕${k}号`).sort());
+    expect(serials.sort()).toEqual(taken.map((k) => `城口监督整改〔${year}〕${k + offset}号`).sort());
     // Each has its own workflow, named by year and number.
-    const n7 = results.find((r) => r.body.serial === `城口监督整改〔${year}〕7号`)!;
-    const d = await stack.client.workflow.getHandle(`rectification-${year}-7`).describe();
+    const n7 = results.find((r) => r.body.serial === `城口监督整改〔${year}〕${offset + 7}号`)!;
+    const d = await stack.client.workflow.getHandle(`rectification-${year}-${offset + 7}`).describe();
     expect(d.status.name).toBe('RUNNING');
     expect((await office.get(`/api/rectifications/${n7.body.id}`)).body.serial).toBe(n7.body.serial);
   });
@@ -72,6 +78,45 @@ describe('rectification serial numbers', () => {
     // The key names one request: another body under it is refused.
     const reused = await office.request('POST', '/api/rectifications', aNotice([31]), key);
     expect(reused.status).toBe(422);
+  });
+
+  it('issues the notice even when nobody waits for the answer (an api that died after asking)', async () => {
+    // The issuer started as the api starts it, and then left alone: no Update, no caller.
+    const requestId = `orphan-${randomUUID()}`;
+    const { rows } = await stack.db.query(
+      `SELECT (SELECT id FROM org_unit WHERE code = 'xqz') AS unit, (SELECT id FROM org_unit WHERE code = 'zxjdb') AS office`,
+    );
+    const handle = await stack.client.workflow.start(rectificationIssueWorkflow, {
+      workflowId: rectificationIssueWorkflowId(requestId),
+      taskQueue: stack.taskQueue,
+      args: [
+        {
+          request: {
+            requestId,
+            actor: { id: null, username: 'supervisor', name: '督查员' },
+            issuerUnitId: rows[0].office,
+            unitId: rows[0].unit,
+            title: '无人等待的签发',
+            dayCount: 'working',
+            redFlagId: 42,
+            problems: [{ projectId: null, description: '问题', basis: '依据', deadlineDays: 5 }],
+          },
+        },
+      ],
+    });
+    const issued = await handle.result();
+    const { rows: notice } = await stack.db.query(
+      `SELECT serial, number, source_red_flag_id FROM rectification_notice WHERE request_id = $1`,
+      [requestId],
+    );
+    expect(notice).toEqual([
+      { serial: issued.serial, number: (await numbers()).last, source_red_flag_id: '42' },
+    ]);
+    const child = await stack.client.workflow.getHandle(issued.workflowId).describe();
+    expect(child.status.name).toBe('RUNNING');
+    expect((await numbers()).numbers).toEqual(
+      Array.from({ length: (await numbers()).last }, (_, i) => i + 1),
+    );
   });
 
   it('prints the notice as an official document: serial, addressee, problems, basis and deadline', async () => {

@@ -5,9 +5,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '#domain/deadlines.js';
+import { queryInScope, scopeOf } from '#db/scope.js';
 import { eventually } from '../support/eventually.js';
 import { FAST_LADDERS, today } from '../support/ladders.js';
-import { aNotice, aProjectOfXqz, issue, uploadEvidence, workflowStatus } from '../support/rectification.js';
+import {
+  aNotice,
+  aProjectOfXqz,
+  issue,
+  spreadSerials,
+  uploadEvidence,
+  workflowStatus,
+} from '../support/rectification.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -20,7 +28,7 @@ beforeAll(async () => {
     Session.login(stack.baseUrl, 'supervisor'),
     Session.login(stack.baseUrl, 'xqz.op'),
   ]);
-  await aProjectOfXqz(stack);
+  await Promise.all([aProjectOfXqz(stack), spreadSerials(stack)]);
 });
 afterAll(async () => {
   await stack?.stop();
@@ -167,6 +175,53 @@ describe('rectification notices', () => {
     await eventually(async () => (await workflowStatus(stack, n.serial)) === 'COMPLETED');
     const list = await office.get('/api/rectifications?status=withdrawn');
     expect(list.body.items.map((i: { id: string }) => i.id)).toContain(n.id);
+  });
+
+  it('shows the exchange, its ladder steps and its evidence to the unit and county level alone (row-level security)', async () => {
+    const n = await issue(office, aNotice([60]));
+    const photo = await uploadEvidence(unit);
+    const p = n.problems[0]!;
+    expect(
+      (await unit.post(path(n.id, p.id, 'answer'), { action: '已整改', evidenceIds: [photo] })).status,
+    ).toBe(200);
+    const { rows: accounts } = await stack.db.query(
+      `SELECT u.username, o.id AS unit, o.kind, array_agg(r.role) AS roles FROM app_user u
+         JOIN org_unit o ON o.id = u.org_unit_id JOIN user_role r ON r.user_id = u.id
+        WHERE u.username = ANY($1) GROUP BY u.username, o.id, o.kind`,
+      [['xqz.view', 'leader', 'mbz.op', 'swj.op']],
+    );
+    const seen: Record<string, number[]> = {};
+    for (const a of accounts) {
+      const rows = await queryInScope(
+        stack.orm,
+        scopeOf({ orgUnitId: a.unit, orgKind: a.kind, roles: a.roles }),
+        [
+          { sql: `SELECT 1 FROM rectification_notice WHERE id = ?`, params: [n.id] },
+          { sql: `SELECT 1 FROM rectification_event WHERE notice_id = ?`, params: [n.id] },
+          { sql: `SELECT 1 FROM bulletin_attachment WHERE id = ?`, params: [photo] },
+        ],
+      );
+      seen[a.username] = rows.map((r) => r.length);
+    }
+    expect(seen).toEqual({
+      'xqz.view': [1, 1, 1],
+      leader: [1, 1, 1],
+      'mbz.op': [0, 0, 0],
+      'swj.op': [0, 0, 0],
+    });
+    // No account writes them directly: only the system scope (the activities) may.
+    const write = queryInScope(
+      stack.orm,
+      scopeOf({ orgUnitId: accounts[0].unit, orgKind: 'township', roles: ['operator'] }),
+      [
+        {
+          sql: `INSERT INTO rectification_event (notice_id, problem_id, arm, kind, request_id, actor_name, text, on_time, at)
+              VALUES (?, ?, 1, 'answer', 'forged', 'x', 'x', true, now())`,
+          params: [n.id, p.id],
+        },
+      ],
+    );
+    await expect(write).rejects.toThrow(/row-level security/);
   });
 
   it('answers bad input with 422 naming the field, and refuses everyone but the office', async () => {

@@ -4,6 +4,7 @@
  */
 import { expect } from 'vitest';
 import { aProject } from './builders.js';
+import { today } from './ladders.js';
 import { Session, type TestStack } from './stack.js';
 
 /** A one-pixel PNG: the photo of what was done. */
@@ -13,6 +14,22 @@ export const PHOTO = Uint8Array.from(
     'base64',
   ),
 );
+
+/**
+ * Starts this database's serial numbers at a random point of the year, as a county that has
+ * issued that many notices already. Workflow ids are `rectification-<year>-<number>`, and every
+ * test file shares one Temporal server: two databases counting from 1 would name the same
+ * workflows. Returns the last number taken (the next notice gets it + 1).
+ */
+export async function spreadSerials(stack: TestStack): Promise<{ year: number; offset: number }> {
+  const year = Number(today().slice(0, 4));
+  const offset = 1000 * (1 + Math.floor(Math.random() * 1_000_000));
+  await stack.db.query(
+    `INSERT INTO rectification_serial (year, last_number) VALUES ($1, $2) ON CONFLICT (year) DO NOTHING`,
+    [year, offset],
+  );
+  return { year, offset };
+}
 
 /** A project of 县水务局 built by 修齐镇: what the notices are about. */
 export async function aProjectOfXqz(stack: TestStack): Promise<string> {

@@ -6,6 +6,7 @@
 import { expect } from 'vitest';
 import { isCountyWide, type Principal } from '#domain/access.js';
 import { canAnswerRectification, isSupervisionOffice } from '#domain/rectification-schemas.js';
+import { spreadSerials } from '../rectification.js';
 import { Session, type TestStack } from '../stack.js';
 import type { Probe } from './probes.js';
 import type { Obj } from './stack.js';
@@ -33,6 +34,7 @@ export async function matrixRectification(
   projects: Record<Obj, { id: string }>,
 ): Promise<RectificationContext> {
   const office = await Session.login(stack.baseUrl, 'supervisor');
+  await spreadSerials(stack);
   const side = async (o: Obj): Promise<Side> => {
     const res = await office.post('/api/rectifications', noticeBody(UNITS[o], projects[o].id));
     expect(res.status, JSON.stringify(res.body)).toBe(201);
