@@ -7,13 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '#domain/deadlines.js';
 import { queryInScope, scopeOf } from '#db/scope.js';
 import { eventually } from '../support/eventually.js';
-import { FAST_LADDERS, today } from '../support/ladders.js';
+import { today } from '../support/ladders.js';
 import {
   aNotice,
   aProjectOfXqz,
   issue,
+  replayAndRecord,
   spreadSerials,
   uploadEvidence,
+  workflowIdOf,
   workflowStatus,
 } from '../support/rectification.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
@@ -23,7 +25,8 @@ let office: Session;
 let unit: Session;
 
 beforeAll(async () => {
-  stack = await startTestStack({ deadlines: FAST_LADDERS });
+  // Real days: the terms here run for weeks, and a send-back counts from today.
+  stack = await startTestStack({ deadlines: { enabled: true } });
   [office, unit] = await Promise.all([
     Session.login(stack.baseUrl, 'supervisor'),
     Session.login(stack.baseUrl, 'xqz.op'),
@@ -152,6 +155,13 @@ describe('rectification notices', () => {
       'answer',
       'accept',
     ]);
+    // Its history (and its issuer's) replays against today's code.
+    await eventually(async () => (await workflowStatus(stack, n.serial)) === 'COMPLETED');
+    await replayAndRecord(stack, workflowIdOf(n.serial), 'rectification-send-back');
+    const { rows: req } = await stack.db.query(`SELECT request_id FROM rectification_notice WHERE id = $1`, [
+      n.id,
+    ]);
+    await replayAndRecord(stack, `rectification-issue-${req[0].request_id}`, 'rectification-issue');
   });
 
   it('is withdrawn with a reason: its problems are withdrawn and nothing more is taken', async () => {

@@ -2,7 +2,12 @@
  * What the rectification notice tests share: a notice to 修齐镇 (xqz) with given terms, an evidence
  * upload, and the rows the workflow and its activities write.
  */
-import { expect } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { Worker } from '@temporalio/worker';
+import { expect, inject } from 'vitest';
 import { aProject } from './builders.js';
 import { today } from './ladders.js';
 import { Session, type TestStack } from './stack.js';
@@ -89,8 +94,27 @@ export async function ladderRows(stack: TestStack, noticeId: string) {
   }[];
 }
 
-export async function workflowStatus(stack: TestStack, serial: string): Promise<string> {
+export function workflowIdOf(serial: string): string {
   const m = /〔(\d{4})〕(\d+)号$/.exec(serial)!;
-  const d = await stack.client.workflow.getHandle(`rectification-${m[1]}-${m[2]}`).describe();
-  return d.status.name;
+  return `rectification-${m[1]}-${m[2]}`;
 }
+
+export async function workflowStatus(stack: TestStack, serial: string): Promise<string> {
+  return (await stack.client.workflow.getHandle(workflowIdOf(serial)).describe()).status.name;
+}
+
+/**
+ * The history of a notice's workflow (or its issuer's) replays against today's code; with
+ * RECORD_HISTORIES=1 it is kept as a fixture the replay test replays from then on.
+ */
+export async function replayAndRecord(stack: TestStack, workflowId: string, fixture: string): Promise<void> {
+  const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+  await Worker.runReplayHistory(
+    { workflowBundle: { codePath: inject('workflowBundlePath') } },
+    history,
+    workflowId,
+  );
+  if (process.env.RECORD_HISTORIES === '1')
+    fs.writeFileSync(path.join(FIXTURES, `${fixture}.json`), historyToJSON(history));
+}
+const FIXTURES = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
