@@ -110,7 +110,7 @@ describe('rectification serial numbers', () => {
       [requestId],
     );
     expect(notice).toEqual([
-      { serial: issued.serial, number: (await numbers()).last, source_red_flag_id: '42' },
+      { serial: issued.serial, number: offset + (await numbers()).last, source_red_flag_id: '42' },
     ]);
     const child = await stack.client.workflow.getHandle(issued.workflowId).describe();
     expect(child.status.name).toBe('RUNNING');
