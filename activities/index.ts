@@ -6,6 +6,7 @@ import { createNotifyActivities, type NotificationChannel } from './notify.activ
 import type { DeliveryConfig } from './notify/delivery-config.js';
 import { createProjectActivities } from './project.activities.js';
 import { createRankingActivities } from './ranking.activities.js';
+import { createRectificationActivities } from './rectification.activities.js';
 
 /** Every activity the worker registers, built from explicit dependencies. */
 export function createActivities(deps: {
@@ -14,6 +15,8 @@ export function createActivities(deps: {
   deadlines?: DeadlineConfig;
   channels?: NotificationChannel[];
   delivery?: DeliveryConfig;
+  /** RECTIFICATION_SERIAL_PREFIX (城口监督整改 when not given). */
+  rectificationSerialPrefix?: string;
 }) {
   return {
     ...createProjectActivities(deps),
@@ -23,6 +26,12 @@ export function createActivities(deps: {
       config: deps.deadlines ?? DEFAULT_DEADLINE_CONFIG,
     }),
     ...createRankingActivities({ orm: deps.orm, audit: deps.audit }),
+    ...createRectificationActivities({
+      orm: deps.orm,
+      audit: deps.audit,
+      deadlines: deps.deadlines ?? DEFAULT_DEADLINE_CONFIG,
+      ...(deps.rectificationSerialPrefix ? { serialPrefix: deps.rectificationSerialPrefix } : {}),
+    }),
     ...createNotifyActivities({
       orm: deps.orm,
       audit: deps.audit,

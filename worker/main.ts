@@ -57,6 +57,7 @@ async function main() {
     workflowBundle,
     deadlines: deadlineConfig(env),
     delivery: notifications.delivery,
+    rectificationSerialPrefix: env.RECTIFICATION_SERIAL_PREFIX,
   });
   if (env.RANKING_SCHEDULE === 'on') {
     // Every worker ensures the monthly ranking's schedule (worker/ranking-schedule.ts). A failure

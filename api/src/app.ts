@@ -74,6 +74,9 @@ import { createRedFlagRepository } from './modules/red-flags/repository.js';
 import { redFlagRoutes } from './modules/red-flags/routes.js';
 import { createRedFlagService } from './modules/red-flags/service.js';
 import { DEFAULT_RED_FLAG_CONFIG, type RedFlagConfig } from '#domain/red-flags.js';
+import { createRectificationRepository } from './modules/rectifications/repository.js';
+import { rectificationRoutes } from './modules/rectifications/routes.js';
+import { createRectificationService } from './modules/rectifications/service.js';
 
 export interface AppDeps {
   orm: Orm;
@@ -164,7 +167,21 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     ...talksModule(deps, files),
     ...statsRoutes(createStatsService({ repo: createStatsRepository(deps.orm) })),
     ...rankingRoutes(
-      createRankingService({ orm: deps.orm, audit: deps.audit, temporal: deps.temporal, taskQueue: deps.taskQueue }),
+      createRankingService({
+        orm: deps.orm,
+        audit: deps.audit,
+        temporal: deps.temporal,
+        taskQueue: deps.taskQueue,
+      }),
+    ),
+    ...rectificationRoutes(
+      createRectificationService({
+        repo: createRectificationRepository(deps.orm),
+        temporal: deps.temporal,
+        taskQueue: deps.taskQueue,
+        orm: deps.orm,
+        stepTimeoutMs: deps.stepTimeoutMs,
+      }),
     ),
     ...inboxRoutes(createInboxService({ repo: createInboxRepository(deps.orm), audit: deps.audit })),
     ...redFlagRoutes(

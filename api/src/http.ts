@@ -124,6 +124,12 @@ export type Access =
   | 'ranking.unit'
   /** Triggering and backfilling the monthly ranking: the supervision office. */
   | 'ranking.run'
+  /** Rectification notices: county-wide accounts and the unit addressed read them. */
+  | 'rectification.read'
+  /** Issuing, verdicts and withdrawal: the supervision office (`isSupervisionOffice`). */
+  | 'rectification.issue'
+  /** Answering: an operator of the unit addressed (`canAnswerRectification`). */
+  | 'rectification.answer'
   | 'admin';
 
 export interface RouteContext<B, Q> {

@@ -22,6 +22,7 @@ import { redFlagExpectation } from './red-flags.js';
 import { talksExpectation } from './talks.js';
 import { PROBES, STEP_BODIES, type Probe } from './probes.js';
 import { rankingExpectation } from './ranking.js';
+import { rectificationCheck } from './rectification.js';
 import { CONCURRENCY, allProjects, mapLimit, type Account, type MatrixContext, type Obj } from './stack.js';
 
 const OK = [200, 201, 204];
@@ -263,6 +264,13 @@ export async function runAuthzMatrix(
             const owner = probe.owner?.(ctx) ?? ctx.importJob.owner;
             const expected = acc.username === owner ? 200 : 404;
             check({ ...m, expected: String(expected) }, res.status, res.status === expected);
+            break;
+          }
+          case 'rectification.read':
+          case 'rectification.issue':
+          case 'rectification.answer': {
+            const { expected, ok } = rectificationCheck(key, p, ctx, obj, res);
+            check({ ...m, object: obj, expected }, res.status, ok);
             break;
           }
           default: {

@@ -10,6 +10,7 @@ import { BULLETIN_PROBES } from './bulletin.js';
 import { TALKS_PROBES } from './talks.js';
 import { RED_FLAG_PROBES } from './red-flags.js';
 import { RANKING_PROBES } from './ranking.js';
+import { RECTIFICATION_PROBES } from './rectification.js';
 import { PNG, type MatrixContext, type Obj } from './stack.js';
 
 export interface Probe {
@@ -302,12 +303,7 @@ Object.assign(PROBES, {
 } satisfies Record<string, Probe>);
 
 // ── 通知公告, 政策法规, 网络寻呼 ──
-Object.assign(PROBES, BULLETIN_PROBES);
-Object.assign(PROBES, TALKS_PROBES);
-// ── risk red flags ──
-Object.assign(PROBES, RED_FLAG_PROBES);
-// ── the monthly ranking ──
-Object.assign(PROBES, RANKING_PROBES);
+Object.assign(PROBES, BULLETIN_PROBES, RECTIFICATION_PROBES, TALKS_PROBES, RED_FLAG_PROBES, RANKING_PROBES);
 // ── the in-app inbox: each account's own messages ──
 Object.assign(PROBES, {
   'get /api/inbox': { perObject: false, request: () => ({ path: '/api/inbox?pageSize=5' }) },

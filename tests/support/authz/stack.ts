@@ -12,6 +12,7 @@ import { freshTotp } from '../totp.js';
 import { matrixBulletin, type BulletinContext } from './bulletin.js';
 import { matrixTalks, type TalksContext } from './talks.js';
 import { matrixRedFlags, type RedFlagContext } from './red-flags.js';
+import { matrixRectification, type RectificationContext } from './rectification.js';
 
 export interface MatrixContext {
   stack: TestStack;
@@ -35,6 +36,8 @@ export interface MatrixContext {
   inboxMessage: { id: string; owner: string };
   /** A red flag of each project, and the units it concerns. */
   redFlags: RedFlagContext;
+  /** A rectification notice on each side of the pair (A to 修齐镇, B to 庙坝镇). */
+  rectification: RectificationContext;
 }
 
 export interface Account {
@@ -230,12 +233,13 @@ export async function startMatrixStack(): Promise<MatrixContext> {
        FROM app_user u WHERE u.username = 'xqz.op' RETURNING id::text AS id`,
     [projects.A.id],
   );
-  const [targetUserId, archiveA, archiveB, bulletin, talks] = await Promise.all([
+  const [targetUserId, archiveA, archiveB, bulletin, talks, rectification] = await Promise.all([
     matrixTarget(admin),
     upload('xqz-btc', projects.A.id),
     upload('mbz-ljc', projects.B.id),
     matrixBulletin(stack),
     matrixTalks(stack, projects),
+    matrixRectification(stack, projects),
   ]);
   const redFlags = await matrixRedFlags(stack, projects);
   const { rows: delivery } = await stack.db.query(
@@ -257,5 +261,6 @@ export async function startMatrixStack(): Promise<MatrixContext> {
     talks,
     inboxMessage: { id: message.rows[0].id as string, owner: 'xqz.op' },
     redFlags,
+    rectification,
   };
 }

@@ -1,0 +1,184 @@
+/**
+ * Issuing a rectification notice: the activity that takes the year's next serial number and
+ * writes the notice in one transaction (idempotent by the issuing request), and the planning of a
+ * problem's term (its due date and ladder). Planning lives in activities, not workflow code,
+ * because it reads configuration and the holiday calendar; a recorded result keeps replays
+ * deterministic.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AuditLog } from '#db/audit.js';
+import type { Orm } from '#db/orm.js';
+import { SYSTEM_SCOPE, executeAll, inScope, type Tx } from '#db/scope.js';
+import { noticeInsert, noticeProjectsInsert, problemInsert, serialTake } from '#db/writes/rectification.js';
+import { cstDate, type DeadlineConfig, type IsWorkday, type LadderClock } from '#domain/deadlines.js';
+import {
+  DEFAULT_SERIAL_PREFIX,
+  rectificationSerial,
+  rectificationWorkflowId,
+  termDueDate,
+  termLadder,
+  type DayCount,
+  type IssueRectificationRequest,
+  type IssuedRectification,
+  type ProblemTerm,
+} from '#domain/rectification-records.js';
+import { chineseWorkday } from './deadline.activities.js';
+import { permanentFailuresFinal } from './write-errors.js';
+
+export interface RectificationActivityDeps {
+  orm: Orm;
+  audit: AuditLog;
+  /** The ladder's tiers and day length (the project ladders' DEADLINE_* settings). */
+  deadlines: DeadlineConfig;
+  /** RECTIFICATION_SERIAL_PREFIX */
+  serialPrefix?: string;
+  isWorkday?: IsWorkday;
+}
+
+export function createRectificationIssueActivities(deps: RectificationActivityDeps) {
+  const { orm, audit, deadlines: cfg } = deps;
+  const isWorkday = deps.isWorkday ?? chineseWorkday;
+  const prefix = deps.serialPrefix ?? DEFAULT_SERIAL_PREFIX;
+
+  function term(
+    arm: number,
+    from: string,
+    days: number,
+    dayCount: DayCount,
+    clock: LadderClock,
+  ): ProblemTerm {
+    const dueDate = termDueDate(from, days, dayCount, isWorkday);
+    return { arm, dueDate, steps: termLadder(from, dueDate, cfg, dayCount, clock, isWorkday) };
+  }
+
+  /** The notice a request issued earlier, as the workflow starts from it. */
+  async function issuedBefore(tx: Tx, requestId: string): Promise<IssuedRectification | undefined> {
+    const [notices, problems] = await tx.batch([
+      {
+        sql: `SELECT id, year, number, serial, org_unit_id, issuer_unit_id, title, day_count,
+                to_char(issued_on, 'YYYY-MM-DD') AS issued_on, issued_at
+              FROM rectification_notice WHERE request_id = ?`,
+        params: [requestId],
+      },
+      {
+        sql: `SELECT p.id::int AS id, p.seq, p.deadline_days FROM rectification_problem p
+              JOIN rectification_notice n ON n.id = p.notice_id WHERE n.request_id = ? ORDER BY p.seq`,
+        params: [requestId],
+      },
+    ]);
+    const n = (notices as Record<string, unknown>[])[0];
+    if (!n) return undefined;
+    const clock = clockAt(new Date(n.issued_at as string).getTime());
+    const dayCount = n.day_count as DayCount;
+    const issuedOn = n.issued_on as string;
+    return {
+      id: n.id as string,
+      year: n.year as number,
+      number: n.number as number,
+      serial: n.serial as string,
+      workflowId: rectificationWorkflowId(n.year as number, n.number as number),
+      unitId: n.org_unit_id as string,
+      issuerUnitId: n.issuer_unit_id as string,
+      title: n.title as string,
+      dayCount,
+      issuedOn,
+      clock,
+      laddersOn: cfg.enabled,
+      problems: (problems as { id: number; seq: number; deadline_days: number }[]).map((p) => ({
+        id: p.id,
+        seq: p.seq,
+        term: term(1, issuedOn, p.deadline_days, dayCount, clock),
+      })),
+    };
+  }
+
+  const clockAt = (ms: number): LadderClock => ({ dayMs: cfg.dayMs, originMs: cfg.sharedOriginMs ?? ms });
+
+  return {
+    /**
+     * Takes the year's next serial number and writes the notice, its problems and projects in one
+     * transaction: the number exists exactly when the notice does.
+     */
+    async issueRectification(req: IssueRectificationRequest): Promise<IssuedRectification> {
+      return permanentFailuresFinal('整改通知书未能签发 (the notice could not be issued)', () =>
+        inScope(orm, SYSTEM_SCOPE, async (tx) => {
+          const before = await issuedBefore(tx, req.requestId);
+          if (before) return before;
+          const nowMs = Date.now();
+          const at = new Date(nowMs).toISOString();
+          const issuedOn = cstDate(nowMs);
+          const year = Number(issuedOn.slice(0, 4));
+          const [taken] = await executeAll(tx, [serialTake(year)]);
+          const number = (taken as { last_number: number }[])[0]!.last_number;
+          const serial = rectificationSerial(prefix, year, number);
+          const clock = clockAt(nowMs);
+          const terms = req.problems.map((p) => term(1, issuedOn, p.deadlineDays, req.dayCount, clock));
+          const dueDate = terms.map((t) => t.dueDate).reduce((a, b) => (a > b ? a : b));
+          const id = randomUUID();
+          const projectIds = [...new Set(req.problems.flatMap((p) => (p.projectId ? [p.projectId] : [])))];
+          const results = await executeAll(tx, [
+            noticeInsert({
+              id,
+              year,
+              number,
+              serial,
+              unitId: req.unitId,
+              issuerUnitId: req.issuerUnitId,
+              issuedBy: req.actor.id,
+              title: req.title,
+              dayCount: req.dayCount,
+              issuedAt: at,
+              issuedOn,
+              dueDate,
+              redFlagId: req.redFlagId,
+              requestId: req.requestId,
+            }),
+            ...req.problems.map((p, i) =>
+              problemInsert({ noticeId: id, seq: i + 1, ...p, dueDate: terms[i]!.dueDate }),
+            ),
+            ...(projectIds.length ? [noticeProjectsInsert(id, projectIds)] : []),
+          ]);
+          await audit.append(tx, {
+            actor: { id: req.actor.id, username: req.actor.username },
+            via: 'activity',
+            action: 'rectification.issue',
+            entity: 'rectification_notice',
+            entityId: id,
+            after: { serial, unitId: req.unitId, title: req.title, dueDate, problems: req.problems.length },
+            at,
+          });
+          return {
+            id,
+            year,
+            number,
+            serial,
+            workflowId: rectificationWorkflowId(year, number),
+            unitId: req.unitId,
+            issuerUnitId: req.issuerUnitId,
+            title: req.title,
+            dayCount: req.dayCount,
+            issuedOn,
+            clock,
+            laddersOn: cfg.enabled,
+            problems: req.problems.map((_, i) => ({
+              id: Number((results[1 + i] as { id: string }[])[0]!.id),
+              seq: i + 1,
+              term: terms[i]!,
+            })),
+          };
+        }),
+      );
+    },
+
+    /** A send-back's new term, counted from the day of the verdict on the notice's clock. */
+    async planRectificationTerm(args: {
+      arm: number;
+      from: string;
+      days: number;
+      dayCount: DayCount;
+      clock: LadderClock;
+    }): Promise<ProblemTerm> {
+      return term(args.arm, args.from, args.days, args.dayCount, args.clock);
+    },
+  };
+}
