@@ -7,6 +7,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { SYSTEM_SCOPE, executeAll, inScope, type Tx } from '#db/scope.js';
 import { interviewFlagFromNotice } from '#db/writes/interview-flag.js';
+import { negativeEntryFromNotice } from '#db/writes/negative-list-entry.js';
 import { eventInsert, evidenceClaim, ladderStepInsert } from '#db/writes/rectification.js';
 import { LADDER_STEP_LABELS } from '#domain/deadlines.js';
 import { STEP_REJECTED } from '#domain/project-records.js';
@@ -212,13 +213,22 @@ export function createRectificationActivities(deps: RectificationActivityDeps) {
           if (!first) return { recorded };
           if (args.steps.some((s) => s.step === 'interview')) {
             const seqs = args.steps.map((s) => `问题${s.seq}`).join('、');
+            const reason = `${args.serial} ${seqs}逾期未整改，期限 ${first.dueDate}，逾期 ${first.daysLate} 天，约谈主要负责人`;
+            // As on a project ladder, the 约谈 step also puts the unit on the negative list.
             const [raised] = await executeAll(tx, [
               interviewFlagFromNotice({
                 noticeId: first.noticeId,
                 arm: args.flagArm,
                 unitId: first.unitId,
-                reason: `${args.serial} ${seqs}逾期未整改，期限 ${first.dueDate}，逾期 ${first.daysLate} 天，约谈主要负责人`,
+                reason,
                 raisedAt: new Date(first.at),
+              }),
+              negativeEntryFromNotice({
+                noticeId: first.noticeId,
+                arm: args.flagArm,
+                unitId: first.unitId,
+                reason,
+                listedAt: new Date(first.at),
               }),
             ]);
             flagId = (raised as { id: string }[])[0]?.id ?? null;

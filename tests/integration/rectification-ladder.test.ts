@@ -80,6 +80,12 @@ describe('rectification ladder', () => {
         record_id: null,
       },
     ]);
+    // …and the unit is on the negative list, once, naming the notice and the term.
+    const { rows: listed } = await stack.db.query(
+      `SELECT e.source, e.notice_arm, o.code FROM negative_list_entry e JOIN org_unit o ON o.id = e.org_unit_id WHERE e.notice_id = $1`,
+      [n.id],
+    );
+    expect(listed).toEqual([{ source: 'rectification', notice_arm: '1.1', code: 'xqz' }]);
 
     // Who heard what: the unit's operator every step; its query account from overdue on; the
     // issuing office from overdue on; county leaders from escalation on; another unit nothing.
@@ -209,9 +215,10 @@ describe('rectification ladder', () => {
     });
     expect(again.recorded).toBe(0);
     const { rows: flags } = await stack.db.query(
-      `SELECT count(*)::int AS n FROM interview_flag WHERE notice_id = $1`,
+      `SELECT (SELECT count(*)::int FROM interview_flag WHERE notice_id = $1) AS n,
+              (SELECT count(*)::int FROM negative_list_entry WHERE notice_id = $1) AS listed`,
       [n.id],
     );
-    expect(flags[0].n).toBe(1);
+    expect(flags[0]).toEqual({ n: 1, listed: 1 });
   });
 });
