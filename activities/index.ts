@@ -5,6 +5,7 @@ import { createDeadlineActivities } from './deadline.activities.js';
 import { createNotifyActivities, type NotificationChannel } from './notify.activities.js';
 import type { DeliveryConfig } from './notify/delivery-config.js';
 import { createProjectActivities } from './project.activities.js';
+import { createRankingActivities } from './ranking.activities.js';
 
 /** Every activity the worker registers, built from explicit dependencies. */
 export function createActivities(deps: {
@@ -21,6 +22,7 @@ export function createActivities(deps: {
       audit: deps.audit,
       config: deps.deadlines ?? DEFAULT_DEADLINE_CONFIG,
     }),
+    ...createRankingActivities({ orm: deps.orm, audit: deps.audit }),
     ...createNotifyActivities({
       orm: deps.orm,
       audit: deps.audit,

@@ -103,6 +103,14 @@ const schema = z.object({
   /** An ISO instant: the shared origin of shortened-day ladder clocks (demos, benchmarks). */
   DEADLINE_CLOCK_ORIGIN: z.iso.datetime({ offset: true }).optional(),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** The monthly ranking's Schedule, created (or brought up to date) by every worker at start. */
+  RANKING_SCHEDULE: z.enum(['on', 'off']).default('on'),
+  RANKING_SCHEDULE_ID: z
+    .string()
+    .regex(/^[\w.-]{1,100}$/, { error: 'letters, digits, _ . - (at most 100)' })
+    .default('monthly-ranking'),
+  /** How late a missed run (the cluster or every worker down on the 1st) still starts. */
+  RANKING_CATCHUP_DAYS: z.coerce.number().int().min(1).max(365).default(7),
 
   // ── notifications: channels ─────────────────────────────────────────────────────────────────
   /** The console's absolute base URL, for the links in e-mails, SMS and robot messages. */

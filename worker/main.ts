@@ -1,5 +1,6 @@
 /** Entrypoint of the worker process (started by `npm start`, or on its own in production). */
 import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
 import { createAuditLog } from '#db/audit.js';
 import { checkpointFile, ormQuery, startAuditCheckpoints } from '#db/audit-checkpoint.js';
 import { initORM } from '#db/orm.js';
@@ -11,6 +12,7 @@ import { templateRender } from '#activities/notify/render.js';
 import { startDispatcher } from './dispatcher.js';
 import { startHeartbeat } from './heartbeat.js';
 import { notificationSetup } from './notifications.js';
+import { ensureRankingSchedule } from './ranking-schedule.js';
 import { bundleWorkflows, createWorker } from './worker.js';
 
 const log = createLogger('worker');
@@ -55,6 +57,24 @@ async function main() {
     deadlines: deadlineConfig(env),
     delivery: notifications.delivery,
   });
+  if (env.RANKING_SCHEDULE === 'on') {
+    // Every worker ensures the monthly ranking's schedule (worker/ranking-schedule.ts). A failure
+    // is logged, not fatal: the projects' workflows need this worker more than the ranking does.
+    const clientConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+    try {
+      const client = new Client({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE });
+      const what = await ensureRankingSchedule(client, {
+        scheduleId: env.RANKING_SCHEDULE_ID,
+        taskQueue: env.TEMPORAL_TASK_QUEUE,
+        catchupDays: env.RANKING_CATCHUP_DAYS,
+      });
+      log.info(`ranking schedule "${env.RANKING_SCHEDULE_ID}" ${what}`);
+    } catch (err) {
+      log.error(`ranking schedule: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      await clientConnection.close();
+    }
+  }
   // The SDK shuts the worker down gracefully on SIGINT/SIGTERM (finishing in-flight tasks).
   log.info(`polling task queue "${env.TEMPORAL_TASK_QUEUE}" on ${env.TEMPORAL_ADDRESS}`);
   process.send?.({ type: 'ready' });

@@ -81,3 +81,19 @@ export function nextMonthOf(month: RankingMonth): RankingMonth {
   const [y, m] = month.split('-').map(Number) as [number, number];
   return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
 }
+
+/** China keeps UTC+8 all year (no daylight saving), so Asia/Shanghai is a fixed offset. */
+const SHANGHAI_OFFSET_MS = 8 * 3600_000;
+
+/** The month a run at `instantMs` reports on: the month before, in Asia/Shanghai. */
+export function rankingMonthFor(instantMs: number): RankingMonth {
+  const local = new Date(instantMs + SHANGHAI_OFFSET_MS);
+  const month = `${local.getUTCFullYear()}-${String(local.getUTCMonth() + 1).padStart(2, '0')}`;
+  return previousMonthOf(month);
+}
+
+/** The instant a month is over: its cutoff at 00:00 Asia/Shanghai. */
+export function monthCutoffInstant(month: RankingMonth): number {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return Date.UTC(y, m, 1) - SHANGHAI_OFFSET_MS;
+}
