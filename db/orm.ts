@@ -23,6 +23,7 @@ import { Migration20261202100000_inbox_scope } from './migrations/Migration20261
 import { Migration20261202200000_bulletin } from './migrations/Migration20261202200000_bulletin.js';
 import { Migration20261203000000_supervision_core } from './migrations/Migration20261203000000_supervision_core.js';
 import { Migration20261203400000_ranking } from './migrations/Migration20261203400000_ranking.js';
+import { Migration20261203500000_circular } from './migrations/Migration20261203500000_circular.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -46,6 +47,7 @@ export const MIGRATIONS = [
     class: Migration20261203000000_supervision_core,
   },
   { name: 'Migration20261203400000_ranking', class: Migration20261203400000_ranking },
+  { name: 'Migration20261203500000_circular', class: Migration20261203500000_circular },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */
