@@ -55,6 +55,9 @@ import { createAttachmentService } from './modules/attachments/service.js';
 import { createMessageRepository } from './modules/messages/repository.js';
 import { messageRoutes } from './modules/messages/routes.js';
 import { createMessageService } from './modules/messages/service.js';
+import { createCircularRepository } from './modules/circulars/repository.js';
+import { circularRoutes } from './modules/circulars/routes.js';
+import { createCircularService } from './modules/circulars/service.js';
 import { createNoticeRepository } from './modules/notices/repository.js';
 import { noticeRoutes } from './modules/notices/routes.js';
 import { createNoticeService } from './modules/notices/service.js';
@@ -146,6 +149,9 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     ...projectRoutes(projects),
     ...ledgerModule(deps, projectRepo, projects, files),
     ...bulletinModule(deps, files),
+    ...circularRoutes(
+      createCircularService({ orm: deps.orm, repo: createCircularRepository(deps.orm), audit: deps.audit }),
+    ),
     ...statsRoutes(createStatsService({ repo: createStatsRepository(deps.orm) })),
     ...inboxRoutes(createInboxService({ repo: createInboxRepository(deps.orm), audit: deps.audit })),
     ...notificationRoutes(

@@ -107,6 +107,10 @@ export type Access =
   /** One thread: the accounts of its participant units; `thread.write` also not a query account. */
   | 'thread.read'
   | 'thread.write'
+  /** 月通报 writes: the supervision office (an office unit's supervisor or operator). */
+  | 'circular.write'
+  /** One circular: county-wide accounts read drafts too; every account a published one (else 404). */
+  | 'circular.read'
   | 'admin';
 
 export interface RouteContext<B, Q> {

@@ -108,6 +108,8 @@ export const circularSchema = circularSummarySchema.extend({
   generatedBy: person,
   editedBy: person,
   publishedBy: person,
+  /** The office that published it (or generated the draft), as the document names it. */
+  issuer: z.string(),
   canWrite: z.boolean(),
 });
 export type CircularDto = z.infer<typeof circularSchema>;
