@@ -18,6 +18,7 @@ import {
 import type { Action } from '#domain/lifecycle.js';
 import { Session } from '../stack.js';
 import { bulletinExpectation } from './bulletin.js';
+import { circularExpectation } from './circulars.js';
 import { PROBES, STEP_BODIES, type Probe } from './probes.js';
 import { CONCURRENCY, allProjects, mapLimit, type Account, type MatrixContext, type Obj } from './stack.js';
 
@@ -263,7 +264,8 @@ export async function runAuthzMatrix(
             break;
           }
           default: {
-            const allowed = bulletinExpectation(r.access, p, ctx.bulletin, obj);
+            const allowed =
+              bulletinExpectation(r.access, p, ctx.bulletin, obj) ?? circularExpectation(r.access, p, obj);
             if (!allowed) throw new Error(`no expectation for access ${r.access}`);
             check({ ...m, expected: allowed.join('|') }, res.status, allowed.includes(res.status));
           }

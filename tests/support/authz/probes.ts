@@ -7,6 +7,7 @@
 import type { Action } from '#domain/lifecycle.js';
 import { aProject } from '../builders.js';
 import { BULLETIN_PROBES } from './bulletin.js';
+import { CIRCULAR_PROBES } from './circulars.js';
 import { PNG, type MatrixContext, type Obj } from './stack.js';
 
 export interface Probe {
@@ -300,6 +301,8 @@ Object.assign(PROBES, {
 
 // ── 通知公告, 政策法规, 网络寻呼 ──
 Object.assign(PROBES, BULLETIN_PROBES);
+// ── 月通报 ──
+Object.assign(PROBES, CIRCULAR_PROBES);
 // ── the in-app inbox: each account's own messages ──
 Object.assign(PROBES, {
   'get /api/inbox': { perObject: false, request: () => ({ path: '/api/inbox?pageSize=5' }) },

@@ -10,6 +10,7 @@ import { TEST_PASSWORD } from '../constants.js';
 import { Session, startTestStack, type TestStack } from '../stack.js';
 import { freshTotp } from '../totp.js';
 import { matrixBulletin, type BulletinContext } from './bulletin.js';
+import { matrixCirculars, type CircularContext } from './circulars.js';
 
 export interface MatrixContext {
   stack: TestStack;
@@ -27,6 +28,8 @@ export interface MatrixContext {
   checklist: unknown[];
   /** A notice and a thread on each side of the pair, a policy, an attachment of each. */
   bulletin: BulletinContext;
+  /** A published circular (A) and a draft (B). */
+  circulars: CircularContext;
   /** An inbox message and the account it is for (only that account may mark it). */
   inboxMessage: { id: string; owner: string };
 }
@@ -224,11 +227,12 @@ export async function startMatrixStack(): Promise<MatrixContext> {
        FROM app_user u WHERE u.username = 'xqz.op' RETURNING id::text AS id`,
     [projects.A.id],
   );
-  const [targetUserId, archiveA, archiveB, bulletin] = await Promise.all([
+  const [targetUserId, archiveA, archiveB, bulletin, circulars] = await Promise.all([
     matrixTarget(admin),
     upload('xqz-btc', projects.A.id),
     upload('mbz-ljc', projects.B.id),
     matrixBulletin(stack),
+    matrixCirculars(stack),
   ]);
   const { rows: delivery } = await stack.db.query(
     `INSERT INTO notification_delivery (notification_key, recipient, channel, address, severity, locale, title,
@@ -246,6 +250,7 @@ export async function startMatrixStack(): Promise<MatrixContext> {
     importJob: { id: jobId, owner: 'swj.op' },
     checklist: checklist.body.items as unknown[],
     bulletin,
+    circulars,
     inboxMessage: { id: message.rows[0].id as string, owner: 'xqz.op' },
   };
 }
