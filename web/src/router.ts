@@ -71,6 +71,18 @@ export const router = createRouter({
         { path: 'messages', name: 'messages', component: bulletin.threads },
         { path: 'messages/new', name: 'thread-new', component: bulletin.threadForm },
         { path: 'messages/:id', name: 'thread', component: bulletin.thread, props: true },
+        // 月通报 (docs/supervision.md): every account reads the published ones; the api decides the rest.
+        {
+          path: 'supervision/circulars',
+          name: 'circulars',
+          component: () => import('./pages/supervision/CircularListPage.vue'),
+        },
+        {
+          path: 'supervision/circulars/:id',
+          name: 'circular',
+          component: () => import('./pages/supervision/CircularPage.vue'),
+          props: true,
+        },
         {
           path: 'admin',
           component: () => import('./layouts/AdminLayout.vue'),
