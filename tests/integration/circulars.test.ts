@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inScope, type DbScope } from '#db/scope.js';
 import { aProject } from '../support/builders.js';
 import { storeFixtureRanking } from '../support/circular-fixture.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
@@ -275,5 +276,43 @@ describe('the monthly circular', () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'circular-')), 'd.pdf');
     fs.writeFileSync(file, draftPdf.bytes);
     expect(execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' })).toContain('草稿');
+  });
+
+  it('holds the same rules in PostgreSQL with the application out of the way', async () => {
+    const village: DbScope = { kind: 'village', unitId: await unitId('xqz-btc'), roles: ['operator'] };
+    const leaderScope: DbScope = { kind: 'county', unitId: await unitId('ck'), roles: ['leader'] };
+    const officeScope: DbScope = {
+      kind: 'county',
+      unitId: await unitId('zxjdb'),
+      roles: ['supervisor', 'operator'],
+    };
+    const statuses = (scope: DbScope) =>
+      inScope(stack.orm, scope, (tx) =>
+        tx.execute<{ status: string }[]>(`SELECT status FROM circular ORDER BY edition`),
+      ).then((rows) => rows.map((r) => r.status));
+    expect(await statuses(village)).toEqual(['published']);
+    expect(await statuses(leaderScope)).toEqual(['published', 'draft']);
+    // Only the office writes, and only drafts: the published row is not even visible to its UPDATE.
+    const retitle = (scope: DbScope, status: string) =>
+      inScope(stack.orm, scope, (tx) =>
+        tx.execute(`UPDATE circular SET title = '改' WHERE status = ?`, [status], 'run'),
+      ).then((r) => r.affectedRows);
+    expect(await retitle(village, 'draft')).toBe(0);
+    expect(await retitle(leaderScope, 'draft')).toBe(0);
+    expect(await retitle(officeScope, 'published')).toBe(0);
+    await expect(
+      inScope(stack.orm, village, (tx) =>
+        tx.execute(
+          `INSERT INTO circular (month, edition, title, sections, ranking_month, ranking_config_version, generated_from, generated_at)
+           VALUES ('2026-11', 9, 'x', '[]', '2026-11', '2026.1', '{}', now())`,
+          [],
+          'run',
+        ),
+      ),
+    ).rejects.toThrow(/row-level security/);
+    await expect(
+      inScope(stack.orm, officeScope, (tx) => tx.execute(`DELETE FROM circular`, [], 'run')),
+    ).rejects.toThrow(/permission denied/);
+    expect(await count(`circular WHERE title = '改'`)).toBe(0);
   });
 });

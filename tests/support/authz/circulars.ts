@@ -45,7 +45,7 @@ export const CIRCULAR_PROBES: Record<string, Probe> = {
   'get /api/circulars/:id': { perObject: true, request: (c, o) => ({ path: `/api/circulars/${ids(c, o)}` }) },
   'get /api/circulars/:id/export': {
     perObject: true,
-    request: (c, o) => ({ path: `/api/circulars/${ids(c, o)}/export?format=pdf` }),
+    request: (c, o) => ({ path: `/api/circulars/${ids(c, o)}/export?format=docx` }),
   },
   // An edit of the draft at its first revision: applied, or stale after another probe's write.
   'put /api/circulars/:id': {

@@ -136,7 +136,8 @@ export function createCircularService(deps: { orm: Orm; repo: CircularRepository
         interviews: facts.talks.length,
       };
       const id = await write(caller, async (tx) => {
-        await tx.execute(circularMonthLock(month).sql, circularMonthLock(month).params);
+        const lock = circularMonthLock(month);
+        await tx.execute(lock.sql, lock.params);
         const q = circularDraftOf(month);
         const [at] = await tx.execute<{ draft_id: string | null; next_edition: number }[]>(q.sql, q.params);
         const userId = caller.actor.id ?? null;
