@@ -56,18 +56,18 @@ describe('the monthly circular in the console', () => {
     await page.locator('[data-test=generate]').click();
 
     await page.locator('[data-test=editor]').waitFor();
-    await expect.poll(() => page.locator('[data-test=title] input').inputValue()).toBe(TITLE);
-    const ranking = await page.locator('[data-test=section-ranking] textarea').inputValue();
+    await expect.poll(() => page.locator('[data-test=title]').inputValue()).toBe(TITLE);
+    const ranking = await page.locator('[data-test=section-ranking]').inputValue();
     expect(ranking).toContain('第1名县水务局（96.40分，较上月上升1位）');
     await shot(page, 'circular-draft');
 
-    await page.locator('[data-test=section-overview] textarea').fill(EDITED);
+    await page.locator('[data-test=section-overview]').fill(EDITED);
     await page.locator('[data-test=save]').click();
     await expect.poll(async () => (await row())[0]?.revision).toBe(2);
     expect((await row())[0].sections[0].body).toBe(EDITED);
 
     // An emptied part is refused beside its text area, and nothing is saved.
-    await page.locator('[data-test=section-overdue] textarea').fill('');
+    await page.locator('[data-test=section-overdue]').fill('');
     await page.locator('[data-test=save]').click();
     await page.locator('[data-test=error-overdue]').waitFor();
     expect((await row())[0].revision).toBe(2);
