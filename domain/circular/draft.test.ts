@@ -206,7 +206,7 @@ describe('the monthly circular draft', () => {
     expect(section(quiet, 'ranking').body).toContain('第1名县水务局（95.20分）');
     expect(section(quiet, 'overdue').body).toBe('截至通报生成时，全县无逾期项目。');
     expect(section(quiet, 'rectification').body).toBe(
-      '（一）整改通知。本月未下发整改通知书。本月无办结的整改通知书；上述通知书中尚有0份未办结。\n（二）约谈。本月未开展约谈。',
+      '（一）整改通知。本月未下发整改通知书，也无办结的整改通知书。\n（二）约谈。本月未开展约谈。',
     );
     expect(section(quiet, 'requirements').body).toContain('（三）严守项目时限。');
   });

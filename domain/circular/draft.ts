@@ -228,7 +228,11 @@ function rectification(notices: readonly MonthNotice[], talks: readonly MonthTal
         `涉及${talkUnits.join('、')}共${talkUnits.length}个单位。约谈事由：` +
         talks.map((t) => `${dateText(t.heldOn)}，${t.reason}`).join('；') +
         '。';
-  return [`${noticeText}${closedText}；上述通知书中尚有${open}份未办结。`, talkText].join('\n');
+  const noticeLine =
+    notices.length === 0
+      ? '（一）整改通知。本月未下发整改通知书，也无办结的整改通知书。'
+      : `${noticeText}${closedText}；上述通知书中尚有${open}份未办结。`;
+  return [noticeLine, talkText].join('\n');
 }
 
 function requirements(f: CircularFacts): string {
