@@ -26,6 +26,7 @@ import { Migration20261203100000_rectification } from './migrations/Migration202
 import { Migration20261203200000_talks_negative_list } from './migrations/Migration20261203200000_talks_negative_list.js';
 import { Migration20261203300000_red_flags } from './migrations/Migration20261203300000_red_flags.js';
 import { Migration20261203400000_ranking } from './migrations/Migration20261203400000_ranking.js';
+import { Migration20261203500000_circular } from './migrations/Migration20261203500000_circular.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -55,6 +56,7 @@ export const MIGRATIONS = [
   },
   { name: 'Migration20261203300000_red_flags', class: Migration20261203300000_red_flags },
   { name: 'Migration20261203400000_ranking', class: Migration20261203400000_ranking },
+  { name: 'Migration20261203500000_circular', class: Migration20261203500000_circular },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */

@@ -64,6 +64,9 @@ import { createInterviewService } from './modules/interviews/service.js';
 import { createNegativeListRepository } from './modules/negative-list/repository.js';
 import { negativeListRoutes } from './modules/negative-list/routes.js';
 import { createNegativeListService } from './modules/negative-list/service.js';
+import { createCircularRepository } from './modules/circulars/repository.js';
+import { circularRoutes } from './modules/circulars/routes.js';
+import { createCircularService } from './modules/circulars/service.js';
 import { createNoticeRepository } from './modules/notices/repository.js';
 import { noticeRoutes } from './modules/notices/routes.js';
 import { createNoticeService } from './modules/notices/service.js';
@@ -165,6 +168,9 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     ...ledgerModule(deps, projectRepo, projects, files),
     ...bulletinModule(deps, files),
     ...talksModule(deps, files),
+    ...circularRoutes(
+      createCircularService({ orm: deps.orm, repo: createCircularRepository(deps.orm), audit: deps.audit }),
+    ),
     ...statsRoutes(createStatsService({ repo: createStatsRepository(deps.orm) })),
     ...rankingRoutes(
       createRankingService({

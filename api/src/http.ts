@@ -130,6 +130,10 @@ export type Access =
   | 'rectification.issue'
   /** Answering: an operator of the unit addressed (`canAnswerRectification`). */
   | 'rectification.answer'
+  /** 月通报 writes: the supervision office (an office unit's supervisor or operator). */
+  | 'circular.write'
+  /** One circular: county-wide accounts read drafts too; every account a published one (else 404). */
+  | 'circular.read'
   | 'admin';
 
 export interface RouteContext<B, Q> {

@@ -99,6 +99,18 @@ export const router = createRouter({
           name: 'supervision-ranking',
           component: () => import('./pages/supervision/RankingPage.vue'),
         },
+        // 月通报 (docs/supervision.md): every account reads the published ones; the api decides the rest.
+        {
+          path: 'supervision/circulars',
+          name: 'circulars',
+          component: () => import('./pages/supervision/CircularListPage.vue'),
+        },
+        {
+          path: 'supervision/circulars/:id',
+          name: 'circular',
+          component: () => import('./pages/supervision/CircularPage.vue'),
+          props: true,
+        },
         {
           path: 'admin',
           component: () => import('./layouts/AdminLayout.vue'),

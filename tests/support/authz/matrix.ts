@@ -20,6 +20,7 @@ import { Session } from '../stack.js';
 import { bulletinExpectation } from './bulletin.js';
 import { redFlagExpectation } from './red-flags.js';
 import { talksExpectation } from './talks.js';
+import { circularExpectation } from './circulars.js';
 import { PROBES, STEP_BODIES, type Probe } from './probes.js';
 import { rankingExpectation } from './ranking.js';
 import { rectificationCheck } from './rectification.js';
@@ -278,7 +279,8 @@ export async function runAuthzMatrix(
               bulletinExpectation(r.access, p, ctx.bulletin, obj) ??
               talksExpectation(r.access, p, ctx, obj) ??
               redFlagExpectation(r.access, p, ctx.redFlags, obj) ??
-              rankingExpectation(r.access, p, ctx, obj);
+              rankingExpectation(r.access, p, ctx, obj) ??
+              circularExpectation(r.access, p, obj);
             if (!allowed) throw new Error(`no expectation for access ${r.access}`);
             check({ ...m, expected: allowed.join('|') }, res.status, allowed.includes(res.status));
           }

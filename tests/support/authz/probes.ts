@@ -11,6 +11,7 @@ import { TALKS_PROBES } from './talks.js';
 import { RED_FLAG_PROBES } from './red-flags.js';
 import { RANKING_PROBES } from './ranking.js';
 import { RECTIFICATION_PROBES } from './rectification.js';
+import { CIRCULAR_PROBES } from './circulars.js';
 import { PNG, type MatrixContext, type Obj } from './stack.js';
 
 export interface Probe {
@@ -303,7 +304,15 @@ Object.assign(PROBES, {
 } satisfies Record<string, Probe>);
 
 // ── 通知公告, 政策法规, 网络寻呼 ──
-Object.assign(PROBES, BULLETIN_PROBES, RECTIFICATION_PROBES, TALKS_PROBES, RED_FLAG_PROBES, RANKING_PROBES);
+Object.assign(
+  PROBES,
+  BULLETIN_PROBES,
+  RECTIFICATION_PROBES,
+  TALKS_PROBES,
+  RED_FLAG_PROBES,
+  RANKING_PROBES,
+  CIRCULAR_PROBES,
+);
 // ── the in-app inbox: each account's own messages ──
 Object.assign(PROBES, {
   'get /api/inbox': { perObject: false, request: () => ({ path: '/api/inbox?pageSize=5' }) },

@@ -13,6 +13,7 @@ import { matrixBulletin, type BulletinContext } from './bulletin.js';
 import { matrixTalks, type TalksContext } from './talks.js';
 import { matrixRedFlags, type RedFlagContext } from './red-flags.js';
 import { matrixRectification, type RectificationContext } from './rectification.js';
+import { matrixCirculars, type CircularContext } from './circulars.js';
 
 export interface MatrixContext {
   stack: TestStack;
@@ -32,6 +33,8 @@ export interface MatrixContext {
   bulletin: BulletinContext;
   /** A talk and negative-list entries on each side of the pair, and a published month. */
   talks: TalksContext;
+  /** A published circular (A) and a draft (B). */
+  circulars: CircularContext;
   /** An inbox message and the account it is for (only that account may mark it). */
   inboxMessage: { id: string; owner: string };
   /** A red flag of each project, and the units it concerns. */
@@ -233,13 +236,14 @@ export async function startMatrixStack(): Promise<MatrixContext> {
        FROM app_user u WHERE u.username = 'xqz.op' RETURNING id::text AS id`,
     [projects.A.id],
   );
-  const [targetUserId, archiveA, archiveB, bulletin, talks, rectification] = await Promise.all([
+  const [targetUserId, archiveA, archiveB, bulletin, talks, rectification, circulars] = await Promise.all([
     matrixTarget(admin),
     upload('xqz-btc', projects.A.id),
     upload('mbz-ljc', projects.B.id),
     matrixBulletin(stack),
     matrixTalks(stack, projects),
     matrixRectification(stack, projects),
+    matrixCirculars(stack),
   ]);
   const redFlags = await matrixRedFlags(stack, projects);
   const { rows: delivery } = await stack.db.query(
@@ -259,6 +263,7 @@ export async function startMatrixStack(): Promise<MatrixContext> {
     checklist: checklist.body.items as unknown[],
     bulletin,
     talks,
+    circulars,
     inboxMessage: { id: message.rows[0].id as string, owner: 'xqz.op' },
     redFlags,
     rectification,

@@ -70,7 +70,7 @@ const w = (f: number | null) => (f === null ? '—' : formatWanYuan(f));
  * glyph cache warm (parsing the CJK collection per document costs more than the whole page).
  */
 let parsed: { regular: fontkit.Font; bold: fontkit.Font } | null = null;
-function fonts() {
+export function fonts() {
   if (!parsed) {
     let f: ReturnType<typeof cjkFonts>;
     try {
