@@ -15,6 +15,15 @@ const bulletin = {
   threadForm: () => import('./pages/bulletin/ThreadFormPage.vue'),
 };
 
+/** 监督: rectification notices (docs/supervision.md); the api decides who sees which notice. */
+const supervision = {
+  layout: () => import('./layouts/SupervisionLayout.vue'),
+  rectifications: () => import('./pages/supervision/RectificationListPage.vue'),
+  rectificationForm: () => import('./pages/supervision/RectificationFormPage.vue'),
+  rectification: () => import('./pages/supervision/RectificationPage.vue'),
+  rectificationAnswer: () => import('./pages/supervision/RectificationAnswerPage.vue'),
+};
+
 /** The page that lifts each restriction (a restricted session may do nothing else). */
 const RESTRICTION_PAGE = { passwordChange: 'password-change', totpSetup: 'totp-setup' } as const;
 
@@ -71,6 +80,32 @@ export const router = createRouter({
         { path: 'messages', name: 'messages', component: bulletin.threads },
         { path: 'messages/new', name: 'thread-new', component: bulletin.threadForm },
         { path: 'messages/:id', name: 'thread', component: bulletin.thread, props: true },
+        {
+          path: 'supervision',
+          component: supervision.layout,
+          children: [
+            { path: '', name: 'supervision', redirect: { name: 'rectifications' } },
+            { path: 'rectifications', name: 'rectifications', component: supervision.rectifications },
+            {
+              path: 'rectifications/new',
+              name: 'rectification-new',
+              component: supervision.rectificationForm,
+            },
+            {
+              path: 'rectifications/:id',
+              name: 'rectification',
+              component: supervision.rectification,
+              props: true,
+            },
+            {
+              // The unit's answer, laid out for a phone with its camera.
+              path: 'rectifications/:id/answer',
+              name: 'rectification-answer',
+              component: supervision.rectificationAnswer,
+              props: true,
+            },
+          ],
+        },
         {
           path: 'admin',
           component: () => import('./layouts/AdminLayout.vue'),

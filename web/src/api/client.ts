@@ -146,7 +146,8 @@ async function send(method: string, url: string, body: unknown): Promise<Respons
   }
 }
 
-async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
+/** Exported for the area clients beside this file (api/rectifications.ts), not for components. */
+export async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
   const res = await send(method, url, body);
   if (res.status === 204) return undefined as T;
   const data: unknown = await res.json().catch(() => null);
@@ -218,7 +219,7 @@ async function upload<T>(url: string, file: Blob, fileName: string): Promise<T> 
   return data as T;
 }
 
-function qs(params: Record<string, unknown>): string {
+export function qs(params: Record<string, unknown>): string {
   const s = new URLSearchParams();
   for (const [k, v] of Object.entries(params))
     if (v !== undefined && v !== null && v !== '') s.set(k, String(v));
