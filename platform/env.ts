@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { DeadlineConfig } from '#domain/deadlines.js';
+import type { RedFlagConfig } from '#domain/red-flags.js';
 import { parseClockTime, parseQuietWindow } from '#domain/notifications/delivery-time.js';
 import { parseRateLimit } from '#domain/notifications/rate-limit.js';
 
@@ -103,6 +104,18 @@ const schema = z.object({
   /** An ISO instant: the shared origin of shortened-day ladder clocks (demos, benchmarks). */
   DEADLINE_CLOCK_ORIGIN: z.iso.datetime({ offset: true }).optional(),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+
+  // ── risk red flags (docs/supervision.md#risk-red-flags) ────────────────────────────────────
+  /** 依法必须招标的限额, in 分 (default 400 万元). */
+  TENDER_THRESHOLD_FEN: z.coerce.number().int().min(1).max(1e12).default(400_0000_00),
+  /** "Just under" the threshold: at least this share of it (0 < ratio < 1). */
+  RED_FLAG_TENDER_BAND: z.coerce.number().gt(0).lt(1).default(0.8),
+  RED_FLAG_SPLIT_MIN_PROJECTS: z.coerce.number().int().min(2).max(100).default(2),
+  RED_FLAG_CONTRACTOR_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
+  RED_FLAG_CONTRACTOR_MIN_PROJECTS: z.coerce.number().int().min(1).max(1000).default(3),
+  RED_FLAG_VISIT_MONTHS: z.coerce.number().int().min(1).max(60).default(2),
+  /** How often the worker scans (minutes); 0: only when the office asks. */
+  RED_FLAG_SCAN_MINUTES: z.coerce.number().int().min(0).max(10_080).default(360),
 
   // ── notifications: channels ─────────────────────────────────────────────────────────────────
   /** The console's absolute base URL, for the links in e-mails, SMS and robot messages. */
@@ -227,6 +240,18 @@ export function deadlineConfig(env: Env): DeadlineConfig {
     grace2Days: env.DEADLINE_GRACE2_DAYS,
     dayCount: env.DEADLINE_DAY_COUNT,
     ...(env.DEADLINE_CLOCK_ORIGIN ? { sharedOriginMs: Date.parse(env.DEADLINE_CLOCK_ORIGIN) } : {}),
+  };
+}
+
+/** The red flag rules' settings, read by the api (scans on demand) and the worker (periodic scans). */
+export function redFlagConfig(env: Env): RedFlagConfig {
+  return {
+    tenderThresholdFen: env.TENDER_THRESHOLD_FEN,
+    tenderBand: env.RED_FLAG_TENDER_BAND,
+    splitMinProjects: env.RED_FLAG_SPLIT_MIN_PROJECTS,
+    contractorShare: env.RED_FLAG_CONTRACTOR_SHARE,
+    contractorMinProjects: env.RED_FLAG_CONTRACTOR_MIN_PROJECTS,
+    visitGapMonths: env.RED_FLAG_VISIT_MONTHS,
   };
 }
 

@@ -3,8 +3,9 @@ import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { createAuditLog } from '#db/audit.js';
 import { checkpointFile, ormQuery, startAuditCheckpoints } from '#db/audit-checkpoint.js';
 import { initORM } from '#db/orm.js';
+import { startRedFlagScans } from '#db/queries/red-flag-scan.js';
 import { loadAuditKey } from '#platform/audit-key.js';
-import { channelsConfig, deadlineConfig, loadEnv } from '#platform/env.js';
+import { channelsConfig, deadlineConfig, loadEnv, redFlagConfig } from '#platform/env.js';
 import { createLogger } from '#platform/log.js';
 import { outboundAdapters } from '#activities/notify/channels/index.js';
 import { templateRender } from '#activities/notify/render.js';
@@ -70,11 +71,23 @@ async function main() {
         })
       : undefined;
   const heartbeat = startHeartbeat({ worker, orm, taskQueue: env.TEMPORAL_TASK_QUEUE, log });
+  // Risk red flags, rescanned in the background; each scan is idempotent (docs/supervision.md).
+  const redFlags =
+    env.RED_FLAG_SCAN_MINUTES > 0
+      ? startRedFlagScans({
+          orm,
+          audit: createAuditLog(auditKey),
+          config: redFlagConfig(env),
+          intervalMs: env.RED_FLAG_SCAN_MINUTES * 60_000,
+          log,
+        })
+      : undefined;
   // Outside deliveries, off the workflow task slots; on SIGTERM it finishes the sends in flight.
   const dispatcher = notifications.dispatcher ? startDispatcher(notifications.dispatcher) : undefined;
   await worker.run();
   await dispatcher?.stop();
   await heartbeat.stop();
+  await redFlags?.stop();
   await checkpoints?.stop();
   await connection.close();
   await orm.close();

@@ -61,6 +61,10 @@ import { createNoticeService } from './modules/notices/service.js';
 import { createPolicyRepository } from './modules/policies/repository.js';
 import { policyRoutes } from './modules/policies/routes.js';
 import { createPolicyService } from './modules/policies/service.js';
+import { createRedFlagRepository } from './modules/red-flags/repository.js';
+import { redFlagRoutes } from './modules/red-flags/routes.js';
+import { createRedFlagService } from './modules/red-flags/service.js';
+import { DEFAULT_RED_FLAG_CONFIG, type RedFlagConfig } from '#domain/red-flags.js';
 
 export interface AppDeps {
   orm: Orm;
@@ -86,6 +90,8 @@ export interface AppDeps {
    * X-Forwarded-For can neither pick its rate-limit address nor forge the audited one.
    */
   trustProxy?: string;
+  /** The red flag rules' settings (TENDER_THRESHOLD_FEN, RED_FLAG_*); the defaults when absent. */
+  redFlags?: RedFlagConfig;
   /** What the notification admin pages show: the renderer of previews and the channels' state. */
   notifications?: {
     render?: Render;
@@ -148,6 +154,14 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     ...bulletinModule(deps, files),
     ...statsRoutes(createStatsService({ repo: createStatsRepository(deps.orm) })),
     ...inboxRoutes(createInboxService({ repo: createInboxRepository(deps.orm), audit: deps.audit })),
+    ...redFlagRoutes(
+      createRedFlagService({
+        orm: deps.orm,
+        repo: createRedFlagRepository(deps.orm),
+        audit: deps.audit,
+        config: deps.redFlags ?? DEFAULT_RED_FLAG_CONFIG,
+      }),
+    ),
     ...notificationRoutes(
       createNotificationService({
         repo: createNotificationRepository(deps.orm, deps.audit),

@@ -107,6 +107,9 @@ export type Access =
   /** One thread: the accounts of its participant units; `thread.write` also not a query account. */
   | 'thread.read'
   | 'thread.write'
+  /** Risk red flags: county-wide accounts and the units a flag concerns read; the supervision office writes. */
+  | 'redFlag.read'
+  | 'redFlag.write'
   | 'admin';
 
 export interface RouteContext<B, Q> {

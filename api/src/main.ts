@@ -5,7 +5,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createAuditLog } from '#db/audit.js';
 import { initORM } from '#db/orm.js';
 import { loadAuditKey } from '#platform/audit-key.js';
-import { channelsConfig, loadEnv } from '#platform/env.js';
+import { channelsConfig, loadEnv, redFlagConfig } from '#platform/env.js';
 import { createLogger } from '#platform/log.js';
 import { createApp } from './app.js';
 import { archiveStorageFromEnv } from './modules/archives/storage-from-env.js';
@@ -45,6 +45,7 @@ async function main() {
     archiveStorage: archiveStorageFromEnv(env),
     archiveMaxBytes: env.ARCHIVE_MAX_BYTES,
     trustProxy: env.TRUST_PROXY,
+    redFlags: redFlagConfig(env),
     notifications: {
       render: templateRender(channels),
       channels: () => [{ name: 'inbox', live: true, detail: 'in-app' }, ...channelStatus(channels)],
