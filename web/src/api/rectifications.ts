@@ -11,6 +11,7 @@ import type {
   rectificationListSchema,
   verifyProblemSchema,
 } from '@domain/rectification-schemas';
+import type { RedFlagDetail } from '@domain/red-flags';
 import { qs, request } from './client';
 
 export type RectificationDetailDto = z.infer<typeof rectificationDetailSchema>;
@@ -24,19 +25,8 @@ export type AnswerProblemInput = z.input<typeof answerProblemSchema>;
 export type VerifyProblemInput = z.input<typeof verifyProblemSchema>;
 export type { IssueRectificationInput };
 
-/**
- * What a risk red flag proposes as a notice (GET /api/red-flags/:id, `suggestion`): the form starts
- * from it, and the notice names the flag in `redFlagId`.
- */
-export interface RedFlagSuggestionDto {
-  unitCode: string;
-  title: string;
-  problems: { project?: string | null; description: string; basis: string; deadlineDays: number }[];
-}
-export interface RedFlagDto {
-  id: number;
-  suggestion: RedFlagSuggestionDto;
-}
+/** A red flag with the notice it proposes (`suggestion`): the issue form starts from it. */
+export type RedFlagDto = RedFlagDetail;
 
 const path = (id: string) => `/api/rectifications/${encodeURIComponent(id)}`;
 const problemPath = (id: string, problemId: number) => `${path(id)}/problems/${problemId}`;
