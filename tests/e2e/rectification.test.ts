@@ -16,9 +16,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { aProject } from '../support/builders.js';
-import { Session, startTestStack, type TestStack } from '../support/stack.js';
-import { walkTo } from '../support/walk.js';
+import { daysAgo, fixtures } from '../support/red-flag-fixtures.js';
+import { startTestStack, type TestStack } from '../support/stack.js';
 import { horizontalOverflow, launchBrowser, login, newPage } from './support/browser.js';
 
 let stack: TestStack;
@@ -29,26 +28,18 @@ let suggestion: { title: string; problems: { project?: string; basis: string }[]
 
 beforeAll(async () => {
   [stack, browser] = await Promise.all([startTestStack({ webDist: inject('webDist') }), launchBrowser()]);
-  const signIn = (u: string) => Session.login(stack.baseUrl, u);
-  const [swj, mbz, supervisor] = await Promise.all([
-    signIn('swj.op'),
-    signIn('mbz.op'),
-    signIn('supervisor'),
-  ]);
-  // Started on 2026-04-02 (the walk's start date) and never visited since: more than two months.
-  const created = await swj.post(
-    '/api/projects',
-    aProject({ name: '罗江村人饮管网延伸工程', ownerUnitCode: 'mbz', villageCodes: ['mbz-ljc'] }),
-  );
-  expect(created.status).toBe(201);
-  project = { id: created.body.id, code: created.body.code };
-  await walkTo({ dept: swj, owner: mbz }, project.id, 'underway');
+  const f = fixtures(stack);
+  // Started 90 days ago and never visited since: more than the two months the rule allows.
+  const p = await f.project({ dept: 'swj', owner: 'mbz', village: 'mbz-ljc' });
+  await f.start(p, daysAgo(90));
+  project = { id: p.id, code: p.code };
+  const supervisor = await f.login('supervisor');
 
   expect((await supervisor.post('/api/red-flags/scan', {})).status).toBe(200);
   const flags = await supervisor.get('/api/red-flags?rule=noSiteVisit&unitCode=mbz');
   expect(flags.status).toBe(200);
-  const flag = (flags.body.items as { id: number; projects: { code: string }[] }[]).find((f) =>
-    f.projects.some((p) => p.code === project.code),
+  const flag = (flags.body.items as { id: number; projects: { code: string }[] }[]).find((raised) =>
+    raised.projects.some((concerned) => concerned.code === project.code),
   );
   expect(flag).toBeDefined();
   flagId = flag!.id;
