@@ -5,6 +5,7 @@ import { createDeadlineActivities } from './deadline.activities.js';
 import { createNotifyActivities, type NotificationChannel } from './notify.activities.js';
 import type { DeliveryConfig } from './notify/delivery-config.js';
 import { createProjectActivities } from './project.activities.js';
+import { createRectificationActivities } from './rectification.activities.js';
 
 /** Every activity the worker registers, built from explicit dependencies. */
 export function createActivities(deps: {
@@ -13,6 +14,8 @@ export function createActivities(deps: {
   deadlines?: DeadlineConfig;
   channels?: NotificationChannel[];
   delivery?: DeliveryConfig;
+  /** RECTIFICATION_SERIAL_PREFIX (城口监督整改 when not given). */
+  rectificationSerialPrefix?: string;
 }) {
   return {
     ...createProjectActivities(deps),
@@ -20,6 +23,12 @@ export function createActivities(deps: {
       orm: deps.orm,
       audit: deps.audit,
       config: deps.deadlines ?? DEFAULT_DEADLINE_CONFIG,
+    }),
+    ...createRectificationActivities({
+      orm: deps.orm,
+      audit: deps.audit,
+      deadlines: deps.deadlines ?? DEFAULT_DEADLINE_CONFIG,
+      ...(deps.rectificationSerialPrefix ? { serialPrefix: deps.rectificationSerialPrefix } : {}),
     }),
     ...createNotifyActivities({
       orm: deps.orm,

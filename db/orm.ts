@@ -22,6 +22,7 @@ import { Migration20261202000000_notification_delivery } from './migrations/Migr
 import { Migration20261202100000_inbox_scope } from './migrations/Migration20261202100000_inbox_scope.js';
 import { Migration20261202200000_bulletin } from './migrations/Migration20261202200000_bulletin.js';
 import { Migration20261203000000_supervision_core } from './migrations/Migration20261203000000_supervision_core.js';
+import { Migration20261203100000_rectification } from './migrations/Migration20261203100000_rectification.js';
 import { Migration20261203300000_red_flags } from './migrations/Migration20261203300000_red_flags.js';
 
 export const MIGRATIONS = [
@@ -45,6 +46,7 @@ export const MIGRATIONS = [
     name: 'Migration20261203000000_supervision_core',
     class: Migration20261203000000_supervision_core,
   },
+  { name: 'Migration20261203100000_rectification', class: Migration20261203100000_rectification },
   { name: 'Migration20261203300000_red_flags', class: Migration20261203300000_red_flags },
 ];
 

@@ -24,6 +24,18 @@ export const notificationFactsSchema = z.discriminatedUnion('kind', [
     /** Earlier steps of the same ladder that came due together and are announced by this one. */
     earlierSteps: z.array(z.enum(LADDER_STEPS)),
   }),
+  /** A step of a rectification notice's ladder (整改通知书): its problems are late or nearly so. */
+  z.object({
+    kind: z.literal('rectification'),
+    noticeId: z.uuid(),
+    serial: z.string(),
+    title: z.string(),
+    step: z.enum(LADDER_STEPS),
+    dueDate: z.string(),
+    daysLate: z.number().int(),
+    /** The numbers (序号) of the problems this step is about. */
+    problems: z.array(z.number().int()),
+  }),
   /** Free text written by a person (a notice, a message between units). */
   z.object({ kind: z.literal('text'), title: z.string(), body: z.string(), path: z.string().nullable() }),
 ]);

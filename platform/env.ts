@@ -103,6 +103,14 @@ const schema = z.object({
   DEADLINE_DAY_SECONDS: z.coerce.number().min(0.05).max(86_400).default(86_400),
   /** An ISO instant: the shared origin of shortened-day ladder clocks (demos, benchmarks). */
   DEADLINE_CLOCK_ORIGIN: z.iso.datetime({ offset: true }).optional(),
+  /** The serial's prefix of rectification notices: 城口监督整改〔2026〕7号. */
+  RECTIFICATION_SERIAL_PREFIX: z
+    .string()
+    .trim()
+    .min(1)
+    .max(20)
+    .regex(/^[^\s〔〕]+$/, { error: 'no spaces or 〔〕 brackets' })
+    .default('城口监督整改'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
 
   // ── risk red flags (docs/supervision.md#risk-red-flags) ────────────────────────────────────

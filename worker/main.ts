@@ -55,6 +55,7 @@ async function main() {
     workflowBundle,
     deadlines: deadlineConfig(env),
     delivery: notifications.delivery,
+    rectificationSerialPrefix: env.RECTIFICATION_SERIAL_PREFIX,
   });
   // The SDK shuts the worker down gracefully on SIGINT/SIGTERM (finishing in-flight tasks).
   log.info(`polling task queue "${env.TEMPORAL_TASK_QUEUE}" on ${env.TEMPORAL_ADDRESS}`);

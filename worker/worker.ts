@@ -41,6 +41,8 @@ export async function createWorker(opts: {
   channels?: NotificationChannel[];
   /** Which outside deliveries the notify activity queues; none when not given. */
   delivery?: DeliveryConfig;
+  /** RECTIFICATION_SERIAL_PREFIX */
+  rectificationSerialPrefix?: string;
 }): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: opts.address });
   const worker = await Worker.create({
@@ -54,6 +56,7 @@ export async function createWorker(opts: {
       ...(opts.deadlines ? { deadlines: opts.deadlines } : {}),
       ...(opts.channels ? { channels: opts.channels } : {}),
       ...(opts.delivery ? { delivery: opts.delivery } : {}),
+      ...(opts.rectificationSerialPrefix ? { rectificationSerialPrefix: opts.rectificationSerialPrefix } : {}),
     }),
     ...(opts.identity ? { identity: opts.identity } : {}),
   });

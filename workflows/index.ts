@@ -1,2 +1,4 @@
 // The workflow bundle's entry: every workflow type the worker registers.
 export { projectWorkflow } from './project.workflow.js';
+export { rectificationWorkflow } from './rectification.workflow.js';
+export { rectificationIssueWorkflow } from './rectification-issue.workflow.js';

@@ -65,6 +65,9 @@ import { createRedFlagRepository } from './modules/red-flags/repository.js';
 import { redFlagRoutes } from './modules/red-flags/routes.js';
 import { createRedFlagService } from './modules/red-flags/service.js';
 import { DEFAULT_RED_FLAG_CONFIG, type RedFlagConfig } from '#domain/red-flags.js';
+import { createRectificationRepository } from './modules/rectifications/repository.js';
+import { rectificationRoutes } from './modules/rectifications/routes.js';
+import { createRectificationService } from './modules/rectifications/service.js';
 
 export interface AppDeps {
   orm: Orm;
@@ -153,6 +156,15 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     ...ledgerModule(deps, projectRepo, projects, files),
     ...bulletinModule(deps, files),
     ...statsRoutes(createStatsService({ repo: createStatsRepository(deps.orm) })),
+    ...rectificationRoutes(
+      createRectificationService({
+        repo: createRectificationRepository(deps.orm),
+        temporal: deps.temporal,
+        taskQueue: deps.taskQueue,
+        orm: deps.orm,
+        stepTimeoutMs: deps.stepTimeoutMs,
+      }),
+    ),
     ...inboxRoutes(createInboxService({ repo: createInboxRepository(deps.orm), audit: deps.audit })),
     ...redFlagRoutes(
       createRedFlagService({

@@ -110,6 +110,12 @@ export type Access =
   /** Risk red flags: county-wide accounts and the units a flag concerns read; the supervision office writes. */
   | 'redFlag.read'
   | 'redFlag.write'
+  /** Rectification notices: county-wide accounts and the unit addressed read them. */
+  | 'rectification.read'
+  /** Issuing, verdicts and withdrawal: the supervision office (`isSupervisionOffice`). */
+  | 'rectification.issue'
+  /** Answering: an operator of the unit addressed (`canAnswerRectification`). */
+  | 'rectification.answer'
   | 'admin';
 
 export interface RouteContext<B, Q> {

@@ -75,7 +75,79 @@ export function renderNotification(
   locale: NotificationLocale,
   opts: RenderOptions,
 ): RenderedNotification {
-  return facts.kind === 'deadline' ? renderDeadline(facts, locale, opts) : renderText(facts, locale, opts);
+  if (facts.kind === 'deadline') return renderDeadline(facts, locale, opts);
+  if (facts.kind === 'rectification') return renderRectification(facts, locale, opts);
+  return renderText(facts, locale, opts);
+}
+
+type RectificationFacts = Extract<NotificationFacts, { kind: 'rectification' }>;
+
+/** What a notice's later ladder steps mean for the unit addressed. */
+const NOTICE_CONSEQUENCES: Partial<Record<LadderStep, Bilingual>> = {
+  escalated: { zh: '此事项已上报县级督办。', en: 'This has been escalated to the county.' },
+  interview: {
+    zh: '已标记约谈单位主要负责人。',
+    en: "The unit's leaders are flagged for an admonition talk.",
+  },
+};
+
+/** A step of a rectification notice's ladder: which problems, by when, how late. */
+function renderRectification(
+  f: RectificationFacts,
+  locale: NotificationLocale,
+  opts: RenderOptions,
+): RenderedNotification {
+  const zh = locale === 'zh-CN';
+  const pick = (b: Bilingual) => (zh ? b.zh : b.en);
+  const step = pick(LADDER_STEP_LABELS[f.step]);
+  const problems = zh ? `问题 ${f.problems.join('、')}` : `problem${f.problems.length > 1 ? 's' : ''} ${f.problems.join(', ')}`;
+  const status = daysPhrase(f.daysLate, zh);
+  const consequence = NOTICE_CONSEQUENCES[f.step];
+  const link = `${opts.baseUrl}/rectifications/${f.noticeId}`;
+  const subject = truncateChars(
+    zh ? `【${step}】${f.serial}：${f.title}，${status}` : `[${capitalise(step)}] ${f.serial}: ${f.title}, ${status}`,
+    SUBJECT_MAX_CHARS,
+  );
+  const todo = zh
+    ? '请按整改通知书要求完成整改，并在系统中逐项答复、上传佐证材料。'
+    : 'Please rectify as the notice requires, and answer each problem with evidence in the console.';
+  const lines = zh
+    ? [
+        `整改通知书：${f.serial}「${f.title}」`,
+        `事项：${problems}，整改期限 ${f.dueDate}`,
+        `状态：${step}，${status}`,
+        consequence?.zh,
+        todo,
+        `查看详情：${link}`,
+      ]
+    : [
+        `Rectification notice: ${f.serial} "${f.title}"`,
+        `Issue: ${problems}, due ${f.dueDate}`,
+        `Status: ${step}, ${status}`,
+        consequence?.en,
+        todo,
+        `Details: ${link}`,
+      ];
+  const md = [
+    `### ${zh ? `【${step}】` : `[${capitalise(step)}] `}${escapeMd(f.serial)}`,
+    `**${escapeMd(f.title)}**${zh ? '，' : ', '}${escapeMd(problems)}${zh ? '，' : ', '}${status}`,
+    consequence ? pick(consequence) : undefined,
+    todo,
+  ];
+  // The SMS goes through the free-text template: a notice's serial is the title the unit knows.
+  const sms = opts.smsTemplates.text
+    ? {
+        templateCode: opts.smsTemplates.text,
+        params: { title: smsParam(`${LADDER_STEP_LABELS[f.step].zh}${f.serial}${daysPhrase(f.daysLate, true)}`) },
+      }
+    : null;
+  return {
+    subject,
+    text: lines.filter(Boolean).join('\n'),
+    markdown: truncateUtf8(md.filter(Boolean).join('\n\n'), WECOM_MARKDOWN_MAX_BYTES),
+    link,
+    sms,
+  };
 }
 
 type DeadlineFacts = Extract<NotificationFacts, { kind: 'deadline' }>;

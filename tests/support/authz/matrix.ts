@@ -19,6 +19,7 @@ import type { Action } from '#domain/lifecycle.js';
 import { Session } from '../stack.js';
 import { bulletinExpectation } from './bulletin.js';
 import { PROBES, STEP_BODIES, type Probe } from './probes.js';
+import { rectificationCheck } from './rectification.js';
 import { CONCURRENCY, allProjects, mapLimit, type Account, type MatrixContext, type Obj } from './stack.js';
 
 const OK = [200, 201, 204];
@@ -260,6 +261,13 @@ export async function runAuthzMatrix(
             const owner = probe.owner?.(ctx) ?? ctx.importJob.owner;
             const expected = acc.username === owner ? 200 : 404;
             check({ ...m, expected: String(expected) }, res.status, res.status === expected);
+            break;
+          }
+          case 'rectification.read':
+          case 'rectification.issue':
+          case 'rectification.answer': {
+            const { expected, ok } = rectificationCheck(key, p, ctx, obj, res);
+            check({ ...m, object: obj, expected }, res.status, ok);
             break;
           }
           default: {

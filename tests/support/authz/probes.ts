@@ -7,6 +7,7 @@
 import type { Action } from '#domain/lifecycle.js';
 import { aProject } from '../builders.js';
 import { BULLETIN_PROBES } from './bulletin.js';
+import { RECTIFICATION_PROBES } from './rectification.js';
 import { PNG, type MatrixContext, type Obj } from './stack.js';
 
 export interface Probe {
@@ -299,7 +300,7 @@ Object.assign(PROBES, {
 } satisfies Record<string, Probe>);
 
 // ── 通知公告, 政策法规, 网络寻呼 ──
-Object.assign(PROBES, BULLETIN_PROBES);
+Object.assign(PROBES, BULLETIN_PROBES, RECTIFICATION_PROBES);
 // ── the in-app inbox: each account's own messages ──
 Object.assign(PROBES, {
   'get /api/inbox': { perObject: false, request: () => ({ path: '/api/inbox?pageSize=5' }) },

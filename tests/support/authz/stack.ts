@@ -10,6 +10,7 @@ import { TEST_PASSWORD } from '../constants.js';
 import { Session, startTestStack, type TestStack } from '../stack.js';
 import { freshTotp } from '../totp.js';
 import { matrixBulletin, type BulletinContext } from './bulletin.js';
+import { matrixRectification, type RectificationContext } from './rectification.js';
 
 export interface MatrixContext {
   stack: TestStack;
@@ -29,6 +30,8 @@ export interface MatrixContext {
   bulletin: BulletinContext;
   /** An inbox message and the account it is for (only that account may mark it). */
   inboxMessage: { id: string; owner: string };
+  /** A rectification notice on each side of the pair (A to 修齐镇, B to 庙坝镇). */
+  rectification: RectificationContext;
 }
 
 export interface Account {
@@ -224,11 +227,12 @@ export async function startMatrixStack(): Promise<MatrixContext> {
        FROM app_user u WHERE u.username = 'xqz.op' RETURNING id::text AS id`,
     [projects.A.id],
   );
-  const [targetUserId, archiveA, archiveB, bulletin] = await Promise.all([
+  const [targetUserId, archiveA, archiveB, bulletin, rectification] = await Promise.all([
     matrixTarget(admin),
     upload('xqz-btc', projects.A.id),
     upload('mbz-ljc', projects.B.id),
     matrixBulletin(stack),
+    matrixRectification(stack, projects),
   ]);
   const { rows: delivery } = await stack.db.query(
     `INSERT INTO notification_delivery (notification_key, recipient, channel, address, severity, locale, title,
@@ -247,5 +251,6 @@ export async function startMatrixStack(): Promise<MatrixContext> {
     checklist: checklist.body.items as unknown[],
     bulletin,
     inboxMessage: { id: message.rows[0].id as string, owner: 'xqz.op' },
+    rectification,
   };
 }

@@ -1,0 +1,152 @@
+/**
+ * The deadline ladder of a rectification notice on the real stack, with a one-second "day": an
+ * unanswered problem climbs reminder → overdue → escalated to county → 约谈 flag in order, to the
+ * right people; answering stops it; a late answer closes the notice not on time; a worker stopped
+ * in the middle of the ladder and started again neither duplicates nor misses a step.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRectificationActivities } from '#activities/rectification.activities.js';
+import { DEFAULT_DEADLINE_CONFIG } from '#domain/deadlines.js';
+import { eventually } from '../support/eventually.js';
+import { FAST_LADDERS, LADDER_DAY_MS as DAY_MS } from '../support/ladders.js';
+import { aNotice, aProjectOfXqz, issue, ladderRows } from '../support/rectification.js';
+import { Session, startTestStack, type TestStack } from '../support/stack.js';
+
+let stack: TestStack;
+let office: Session;
+let unit: Session;
+
+beforeAll(async () => {
+  stack = await startTestStack({ deadlines: FAST_LADDERS });
+  [office, unit] = await Promise.all([Session.login(stack.baseUrl, 'supervisor'), Session.login(stack.baseUrl, 'xqz.op')]);
+  await aProjectOfXqz(stack);
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const ALL = ['reminder', 'overdue', 'escalated', 'interview'];
+
+async function inbox(username: string, serial: string): Promise<string[]> {
+  const { rows } = await stack.db.query(
+    `SELECT m.title FROM inbox_message m JOIN app_user u ON u.id = m.user_id
+      WHERE u.username = $1 AND m.category = 'rectification' AND m.title LIKE '%' || $2 || '%' ORDER BY m.id`,
+    [username, serial],
+  );
+  return rows.map((r) => (r.title as string).slice(0, 6));
+}
+
+describe('rectification ladder', () => {
+  it('climbs reminder → overdue → escalated → 约谈 in order, to the right people; a late answer closes it not on time', async () => {
+    // Problem 1 is due in 2 days and never answered in time; problem 2 (60 days) is answered at once.
+    const n = await issue(office, aNotice([2, 60]));
+    const [p1, p2] = n.problems;
+    expect((await unit.post(`/api/rectifications/${n.id}/problems/${p2!.id}/answer`, { action: '已整改' })).status).toBe(200);
+    const steps = await eventually(async () => {
+      const r = await ladderRows(stack, n.id);
+      return r.length === 4 && r;
+    });
+    expect(steps.map((s) => [s.seq, s.arm, s.step, s.days_late])).toEqual([
+      [1, 1, 'reminder', 0],
+      [1, 1, 'overdue', 1],
+      [1, 1, 'escalated', 2],
+      [1, 1, 'interview', 3],
+    ]);
+    // The 约谈 flag, raised with the step, names the notice and the problem's term.
+    const { rows: flags } = await stack.db.query(
+      `SELECT f.id::text AS id, f.source, f.notice_arm, o.code, f.record_id FROM interview_flag f JOIN org_unit o ON o.id = f.org_unit_id WHERE f.notice_id = $1`,
+      [n.id],
+    );
+    expect(flags).toEqual([{ id: steps[3]!.interview_flag_id, source: 'rectification', notice_arm: '1.1', code: 'xqz', record_id: null }]);
+
+    // Who heard what: the unit's operator every step; its query account from overdue on; the
+    // issuing office from overdue on; county leaders from escalation on; another unit nothing.
+    await eventually(async () => (await inbox('xqz.op', n.serial)).length === 4);
+    expect(await inbox('xqz.op', n.serial)).toEqual(['【到期提醒】', '【逾期预警】', '【上报县级】', '【约谈标记】']);
+    expect(await inbox('xqz.view', n.serial)).toEqual(['【逾期预警】', '【上报县级】', '【约谈标记】']);
+    expect(await inbox('zxjdb.op', n.serial)).toEqual(['【逾期预警】', '【上报县级】', '【约谈标记】']);
+    expect(await inbox('leader', n.serial)).toEqual(['【上报县级】', '【约谈标记】']);
+    expect(await inbox('mbz.op', n.serial)).toEqual([]);
+
+    const open = await office.get(`/api/rectifications/${n.id}`);
+    expect(open.body).toMatchObject({ status: 'open', ladderStep: 'interview', daysOverdue: 3, openProblems: 2 });
+    const overdue = await office.get('/api/rectifications?overdue=true');
+    expect(overdue.body.items.map((i: { id: string }) => i.id)).toContain(n.id);
+
+    // The late answer stops the ladder; accepting both closes the notice, not on time.
+    expect((await unit.post(`/api/rectifications/${n.id}/problems/${p1!.id}/answer`, { action: '已补办' })).status).toBe(200);
+    for (const p of [p1!, p2!])
+      expect((await office.post(`/api/rectifications/${n.id}/problems/${p.id}/verdict`, { verdict: 'accept' })).status).toBe(200);
+    const closed = await office.get(`/api/rectifications/${n.id}`);
+    expect(closed.body).toMatchObject({ status: 'closed', closedOnTime: false, ladderStep: null, daysOverdue: 0 });
+    const { rows: late } = await stack.db.query(
+      `SELECT on_time FROM rectification_event WHERE notice_id = $1 AND kind = 'answer' ORDER BY id`,
+      [n.id],
+    );
+    expect(late.map((r) => r.on_time)).toEqual([true, false]);
+  });
+
+  it('stops the ladder of a problem answered in time, and arms a new one when it is sent back', async () => {
+    const n = await issue(office, aNotice([3]));
+    const p = n.problems[0]!;
+    await eventually(async () => (await ladderRows(stack, n.id)).length === 1); // the reminder
+    expect((await unit.post(`/api/rectifications/${n.id}/problems/${p.id}/answer`, { action: '已整改' })).status).toBe(200);
+    const back = await office.post(`/api/rectifications/${n.id}/problems/${p.id}/verdict`, {
+      verdict: 'sendBack',
+      reasons: '照片不清晰',
+      deadlineDays: 2,
+    });
+    expect(back.status).toBe(200);
+    // The new term (arm 2) climbs on its own; the first one stopped at its reminder.
+    const rows = await eventually(async () => {
+      const r = await ladderRows(stack, n.id);
+      return r.some((s) => s.arm === 2 && s.step === 'overdue') && r;
+    });
+    expect(rows.filter((s) => s.arm === 1).map((s) => s.step)).toEqual(['reminder']);
+    expect((await unit.post(`/api/rectifications/${n.id}/problems/${p.id}/answer`, { action: '已重新拍照' })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 3 * DAY_MS));
+    const after = await ladderRows(stack, n.id);
+    expect(after.filter((s) => s.arm === 2).map((s) => s.step)).toEqual(['reminder', 'overdue']);
+  });
+
+  it('survives a worker restart in the middle of the ladder: no duplicate step, no missed step', async () => {
+    const n = await issue(office, aNotice([2]));
+    await eventually(async () => (await ladderRows(stack, n.id)).some((s) => s.step === 'overdue'));
+    await stack.stopWorker();
+    await new Promise((r) => setTimeout(r, 3 * DAY_MS)); // escalated and 约谈 come due while it is down
+    await stack.startWorker();
+    await eventually(async () => (await ladderRows(stack, n.id)).length >= 4);
+    await new Promise((r) => setTimeout(r, DAY_MS));
+    expect((await ladderRows(stack, n.id)).map((s) => s.step)).toEqual(ALL);
+    const { rows: audit } = await stack.db.query(
+      `SELECT count(*)::int AS n FROM audit_log WHERE entity_id = $1 AND action LIKE 'rectification.ladder.%'`,
+      [n.id],
+    );
+    expect(audit[0].n).toBe(4);
+    await eventually(async () => (await inbox('xqz.op', n.serial)).length === 4);
+    expect(await inbox('xqz.op', n.serial)).toEqual(['【到期提醒】', '【逾期预警】', '【上报县级】', '【约谈标记】']);
+
+    // And a retried write is harmless: the same steps written again add no row, flag or audit row.
+    const sut = createRectificationActivities({ orm: stack.orm, audit: stack.audit, deadlines: DEFAULT_DEADLINE_CONFIG });
+    const { rows: unitRow } = await stack.db.query(`SELECT org_unit_id FROM rectification_notice WHERE id = $1`, [n.id]);
+    const again = await sut.recordRectificationSteps({
+      serial: n.serial,
+      flagArm: '1.1',
+      steps: ['escalated', 'interview'].map((step) => ({
+        noticeId: n.id,
+        problemId: n.problems[0]!.id,
+        seq: 1,
+        arm: 1,
+        step: step as 'escalated' | 'interview',
+        dueDate: n.problems[0]!.dueDate,
+        stepDate: n.problems[0]!.dueDate,
+        daysLate: 3,
+        unitId: unitRow[0].org_unit_id,
+        at: new Date().toISOString(),
+      })),
+    });
+    expect(again.recorded).toBe(0);
+    const { rows: flags } = await stack.db.query(`SELECT count(*)::int AS n FROM interview_flag WHERE notice_id = $1`, [n.id]);
+    expect(flags[0].n).toBe(1);
+  });
+});
