@@ -134,15 +134,15 @@ describe('a rectification notice from a red flag to its close', () => {
       expect(await page.locator('[data-test=field-unitCode]').innerText()).toContain('庙坝镇');
       const rows = page.locator('[data-test=problem-row]');
       expect(await rows.count()).toBe(suggestion.problems.length);
-      expect(await rows.first().locator('[data-test=p-project] input').inputValue()).toBe(project.code);
-      expect(await rows.first().locator('[data-test=p-basis] textarea').inputValue()).toBe(
+      expect(await rows.first().locator('[data-test=p-project]').inputValue()).toBe(project.code);
+      expect(await rows.first().locator('[data-test=p-basis]').inputValue()).toBe(
         suggestion.problems[0]!.basis,
       );
 
       // A second problem typed by hand, first without its basis: said beside the field, nothing issued.
       await page.locator('[data-test=problem-add]').click();
       const second = rows.nth(1);
-      await second.locator('[data-test=p-description] textarea').fill(SECOND_PROBLEM.description);
+      await second.locator('[data-test=p-description]').fill(SECOND_PROBLEM.description);
       await second.locator('[data-test=p-days] input').fill('10');
       await page.locator('[data-test=submit]').click();
       await expect
@@ -150,7 +150,7 @@ describe('a rectification notice from a red flag to its close', () => {
         .toBe('必填');
       expect((await stack.db.query('SELECT 1 FROM rectification_notice')).rowCount).toBe(0);
 
-      await second.locator('[data-test=p-basis] textarea').fill(SECOND_PROBLEM.basis);
+      await second.locator('[data-test=p-basis]').fill(SECOND_PROBLEM.basis);
       await shot(page, 'form');
       await page.locator('[data-test=submit]').click();
       await page.locator('[data-test=rect-sheet]').waitFor();
@@ -204,7 +204,7 @@ describe('a rectification notice from a red flag to its close', () => {
       expect((await problems(noticeId)).map((p) => p.status)).toEqual(['open', 'open']);
 
       await first
-        .locator('[data-test=answer-action] textarea')
+        .locator('[data-test=answer-action]')
         .fill('已安排镇村干部于 11 月 28 日现场检查管网，检查记录和照片已录入建设地点台账。');
       await input.setInputFiles({ name: 'IMG_0101.png', mimeType: 'image/png', buffer: photos[0]! });
       await first.locator('[data-test=photo-thumb]').waitFor();
@@ -217,7 +217,7 @@ describe('a rectification notice from a red flag to its close', () => {
 
       const second = problemOn(page, 2, 'answer-problem');
       await second
-        .locator('[data-test=answer-action] textarea')
+        .locator('[data-test=answer-action]')
         .fill('已补报 5 月至 11 月建设进度，今后每月 5 日前填报。');
       await second.locator('[data-test=answer-submit]').click();
       await page.locator('[data-test=all-answered]').waitFor();
@@ -253,9 +253,7 @@ describe('a rectification notice from a red flag to its close', () => {
       await dialog.locator('[data-test=verdict-submit]').click();
       await expect.poll(() => dialog.locator('.el-form-item__error').innerText()).toBe('必填');
       expect((await problems(noticeId))[0]!.status).toBe('answered');
-      await dialog
-        .locator('[data-test=v-reasons] textarea')
-        .fill('照片未反映管网现状，请补充管网沿线现场照片。');
+      await dialog.locator('[data-test=v-reasons]').fill('照片未反映管网现状，请补充管网沿线现场照片。');
       await shot(page, 'send-back');
       await dialog.locator('[data-test=verdict-submit]').click();
       await first.locator('[data-test=event-sendBack]').waitFor();
@@ -284,7 +282,7 @@ describe('a rectification notice from a red flag to its close', () => {
         .poll(() => first.locator('[data-test=sent-back-reasons]').innerText())
         .toContain('请补充管网沿线现场照片');
       expect(await page.locator('[data-test=answer-problem]').count()).toBe(1);
-      await first.locator('[data-test=answer-action] textarea').fill('已补拍管网沿线 3 处现场照片。');
+      await first.locator('[data-test=answer-action]').fill('已补拍管网沿线 3 处现场照片。');
       await first
         .locator('[data-test=photo-input]')
         .setInputFiles({ name: 'IMG_0102.png', mimeType: 'image/png', buffer: photos[1]! });
