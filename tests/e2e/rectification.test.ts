@@ -69,6 +69,9 @@ async function open(username: string, phone = false) {
   return { context, page };
 }
 
+/** A condition the page reaches after an api round trip (slow on a busy machine). */
+const eventually = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 20_000 });
+
 async function fitsPhone(page: Page) {
   expect((await horizontalOverflow(page)).scrollWidth, page.url()).toBeLessThanOrEqual(375);
 }
@@ -130,7 +133,7 @@ describe('a rectification notice from a red flag to its close', () => {
       await page.goto(`/supervision/rectifications/new?redFlag=${flagId}`);
       await page.locator('[data-test=from-red-flag]').waitFor();
       const title = page.locator('[data-test=field-title] input');
-      await expect.poll(() => title.inputValue()).toBe(suggestion.title);
+      await eventually(() => title.inputValue()).toBe(suggestion.title);
       expect(await page.locator('[data-test=field-unitCode]').innerText()).toContain('庙坝镇');
       const rows = page.locator('[data-test=problem-row]');
       expect(await rows.count()).toBe(suggestion.problems.length);
@@ -145,9 +148,9 @@ describe('a rectification notice from a red flag to its close', () => {
       await second.locator('[data-test=p-description]').fill(SECOND_PROBLEM.description);
       await second.locator('[data-test=p-days] input').fill('10');
       await page.locator('[data-test=submit]').click();
-      await expect
-        .poll(() => second.locator('.el-form-item.is-error .el-form-item__error').innerText())
-        .toBe('必填');
+      await eventually(() => second.locator('.el-form-item.is-error .el-form-item__error').innerText()).toBe(
+        '必填',
+      );
       expect((await stack.db.query('SELECT 1 FROM rectification_notice')).rowCount).toBe(0);
 
       await second.locator('[data-test=p-basis]').fill(SECOND_PROBLEM.basis);
@@ -192,7 +195,7 @@ describe('a rectification notice from a red flag to its close', () => {
       await fitsPhone(page);
       await shot(page, 'home');
       await card.locator('[data-test=home-answer]').click();
-      await expect.poll(() => page.locator('[data-test=answer-problem]').count()).toBe(2);
+      await eventually(() => page.locator('[data-test=answer-problem]').count()).toBe(2);
 
       const first = problemOn(page, 1, 'answer-problem');
       const input = first.locator('[data-test=photo-input]');
@@ -200,7 +203,7 @@ describe('a rectification notice from a red flag to its close', () => {
       expect(await input.getAttribute('capture')).toBe('environment');
       // Nothing said of what was done: refused beside the field, nothing sent.
       await first.locator('[data-test=answer-submit]').click();
-      await expect.poll(() => first.locator('.err').innerText()).toBe('必填');
+      await eventually(() => first.locator('.err').innerText()).toBe('必填');
       expect((await problems(noticeId)).map((p) => p.status)).toEqual(['open', 'open']);
 
       await first
@@ -213,7 +216,7 @@ describe('a rectification notice from a red flag to its close', () => {
       const box = (await first.locator('[data-test=answer-submit]').boundingBox())!;
       expect(box.height).toBeGreaterThanOrEqual(40);
       await first.locator('[data-test=answer-submit]').click();
-      await expect.poll(() => page.locator('[data-test=answer-problem]').count()).toBe(1);
+      await eventually(() => page.locator('[data-test=answer-problem]').count()).toBe(1);
 
       const second = problemOn(page, 2, 'answer-problem');
       await second
@@ -224,9 +227,10 @@ describe('a rectification notice from a red flag to its close', () => {
       await fitsPhone(page);
       await shot(page, 'answered');
 
-      await expect
-        .poll(async () => (await problems(noticeId)).map((p) => p.status))
-        .toEqual(['answered', 'answered']);
+      await eventually(async () => (await problems(noticeId)).map((p) => p.status)).toEqual([
+        'answered',
+        'answered',
+      ]);
       // The photo is the evidence of the first answer, with the hash of the bytes the phone sent.
       const detail = await page.request.get(`/api/rectifications/${noticeId}`);
       const body = await detail.json();
@@ -251,7 +255,7 @@ describe('a rectification notice from a red flag to its close', () => {
       await dialog.locator('[data-test=v-days] input').fill('5');
       // No reasons: refused in the dialog, nothing changed.
       await dialog.locator('[data-test=verdict-submit]').click();
-      await expect.poll(() => dialog.locator('.el-form-item__error').innerText()).toBe('必填');
+      await eventually(() => dialog.locator('.el-form-item__error').innerText()).toBe('必填');
       expect((await problems(noticeId))[0]!.status).toBe('answered');
       await dialog.locator('[data-test=v-reasons]').fill('照片未反映管网现状，请补充管网沿线现场照片。');
       await shot(page, 'send-back');
@@ -278,9 +282,9 @@ describe('a rectification notice from a red flag to its close', () => {
     try {
       await page.goto(`/supervision/rectifications/${noticeId}/answer`);
       const first = problemOn(page, 1, 'answer-problem');
-      await expect
-        .poll(() => first.locator('[data-test=sent-back-reasons]').innerText())
-        .toContain('请补充管网沿线现场照片');
+      await eventually(() => first.locator('[data-test=sent-back-reasons]').innerText()).toContain(
+        '请补充管网沿线现场照片',
+      );
       expect(await page.locator('[data-test=answer-problem]').count()).toBe(1);
       await first.locator('[data-test=answer-action]').fill('已补拍管网沿线 3 处现场照片。');
       await first
@@ -291,7 +295,7 @@ describe('a rectification notice from a red flag to its close', () => {
       await shot(page, 'answer-again');
       await first.locator('[data-test=answer-submit]').click();
       await page.locator('[data-test=all-answered]').waitFor();
-      await expect.poll(async () => (await problems(noticeId))[0]!.status).toBe('answered');
+      await eventually(async () => (await problems(noticeId))[0]!.status).toBe('answered');
     } finally {
       await context.close();
     }
@@ -302,7 +306,7 @@ describe('a rectification notice from a red flag to its close', () => {
     try {
       await page.goto(`/supervision/rectifications/${noticeId}`);
       const first = problemOn(page, 1);
-      await expect.poll(() => first.locator('[data-test=evidence-photo]').count()).toBe(2);
+      await eventually(() => first.locator('[data-test=evidence-photo]').count()).toBe(2);
       await first.locator('[data-test=accept]').click();
       await page.locator('[data-test=verdict-dialog] [data-test=verdict-submit]').click();
       await page.locator('[data-test=closed]').waitFor();
@@ -316,7 +320,7 @@ describe('a rectification notice from a red flag to its close', () => {
 
       await page.goto('/supervision/rectifications');
       const row = page.locator('.el-table__row', { hasText: suggestion.title });
-      await expect.poll(() => row.locator('[data-test=rect-status]').innerText()).toBe('已办结');
+      await eventually(() => row.locator('[data-test=rect-status]').innerText()).toBe('已办结');
       await shot(page, 'list');
     } finally {
       await context.close();
