@@ -339,3 +339,57 @@ describe('a rectification notice from a red flag to its close', () => {
     }
   });
 });
+
+describe('a notice issued by hand and withdrawn', () => {
+  it('the supervisor issues one to 修齐镇 from the list, then withdraws it with a reason; a blank reason is refused', async () => {
+    const { context, page } = await open('supervisor');
+    try {
+      await page.goto('/supervision/rectifications');
+      await page.locator('[data-test=rect-new]').click();
+      await page.locator('[data-test=unit-select]').click();
+      await page.keyboard.type('修齐');
+      await page.locator('.el-select-dropdown__item:visible', { hasText: '修齐镇' }).first().click();
+      await page.locator('[data-test=field-dayCount] label', { hasText: '按自然日' }).click();
+      await page.locator('[data-test=field-title] input').fill('关于修齐镇项目公示不规范问题的整改通知');
+      const row = page.locator('[data-test=problem-row]').first();
+      await row
+        .locator('[data-test=p-description]')
+        .fill('白台村山坪塘整治项目未在村务公开栏公示资金使用情况。');
+      await row
+        .locator('[data-test=p-basis]')
+        .fill('《关于加强财政衔接推进乡村振兴补助资金项目公告公示的通知》');
+      await page.locator('[data-test=submit]').click();
+      await page.locator('[data-test=rect-sheet]').waitFor();
+      const id = new URL(page.url()).pathname.split('/').pop()!;
+      expect(await page.locator('[data-test=rect-sheet]').innerText()).toContain('按自然日');
+
+      await page.locator('[data-test=withdraw]').click();
+      const dialog = page.locator('[data-test=withdraw-dialog]');
+      await dialog.locator('[data-test=withdraw-submit]').click();
+      await eventually(() => dialog.locator('.el-form-item__error').innerText()).toBe('必填');
+      const before = await stack.db.query(`SELECT status FROM rectification_notice WHERE id = $1`, [id]);
+      expect(before.rows).toEqual([{ status: 'open' }]);
+
+      await dialog.locator('[data-test=w-reason]').fill('经核实该项目已于上月完成公示，通知书下发有误。');
+      await dialog.locator('[data-test=withdraw-submit]').click();
+      await eventually(() => page.locator('[data-test=withdrawn]').innerText()).toContain('通知书下发有误');
+      const { rows } = await stack.db.query(
+        `SELECT n.status, n.withdrawn_reason, n.day_count, u.code FROM rectification_notice n
+           JOIN org_unit u ON u.id = n.org_unit_id WHERE n.id = $1`,
+        [id],
+      );
+      expect(rows).toEqual([
+        {
+          status: 'withdrawn',
+          withdrawn_reason: '经核实该项目已于上月完成公示，通知书下发有误。',
+          day_count: 'calendar',
+          code: 'xqz',
+        },
+      ]);
+      expect(await page.locator('[data-test=withdraw]').count()).toBe(0);
+      await shot(page, 'withdrawn');
+    } finally {
+      await context.close();
+    }
+  });
+});
