@@ -105,7 +105,7 @@ function renderRectification(
     : `problem${f.problems.length > 1 ? 's' : ''} ${f.problems.join(', ')}`;
   const status = daysPhrase(f.daysLate, zh);
   const consequence = NOTICE_CONSEQUENCES[f.step];
-  const link = `${opts.baseUrl}/rectifications/${f.noticeId}`;
+  const link = `${opts.baseUrl}/supervision/rectifications/${f.noticeId}`;
   const subject = truncateChars(
     zh
       ? `【${step}】${f.serial}：${f.title}，${status}`

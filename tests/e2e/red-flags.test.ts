@@ -51,7 +51,7 @@ describe('red flags page', () => {
     expect(await drawer.locator('[data-test=evidence]').innerText()).toContain('15,000.00');
     const link = await drawer.locator('[data-test=to-notice]').getAttribute('href');
     const id = new URL(page.url()).searchParams.get('flag');
-    expect(link).toBe(`/supervision/notices/new?redFlag=${id}`);
+    expect(link).toBe(`/supervision/rectifications/new?redFlag=${id}`);
     await shot(page, 'red-flags-drawer');
 
     await drawer.locator('[data-test=dismiss]').click();

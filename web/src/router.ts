@@ -15,14 +15,26 @@ const bulletin = {
   threadForm: () => import('./pages/bulletin/ThreadFormPage.vue'),
 };
 
-/** 约谈 records, flags, the negative list and the annual assessment (docs/supervision.md). */
-const talks = {
+/** The supervision office's other pages: talks, flags, the negative list, a unit's year, red flags, the ranking and the circular. */
+const supervisionPages = {
   list: () => import('./pages/supervision/TalkListPage.vue'),
   form: () => import('./pages/supervision/TalkFormPage.vue'),
   talk: () => import('./pages/supervision/TalkPage.vue'),
   flags: () => import('./pages/supervision/InterviewFlagsPage.vue'),
   negative: () => import('./pages/supervision/NegativeListPage.vue'),
   assessment: () => import('./pages/supervision/AnnualAssessmentPage.vue'),
+  redFlags: () => import('./pages/supervision/RedFlagsPage.vue'),
+  ranking: () => import('./pages/supervision/RankingPage.vue'),
+  circulars: () => import('./pages/supervision/CircularListPage.vue'),
+  circular: () => import('./pages/supervision/CircularPage.vue'),
+};
+/** 监督: rectification notices (docs/supervision.md); the api decides who sees which notice. */
+const supervision = {
+  layout: () => import('./layouts/SupervisionLayout.vue'),
+  rectifications: () => import('./pages/supervision/RectificationListPage.vue'),
+  rectificationForm: () => import('./pages/supervision/RectificationFormPage.vue'),
+  rectification: () => import('./pages/supervision/RectificationPage.vue'),
+  rectificationAnswer: () => import('./pages/supervision/RectificationAnswerPage.vue'),
 };
 
 /** The page that lifts each restriction (a restricted session may do nothing else). */
@@ -81,35 +93,44 @@ export const router = createRouter({
         { path: 'messages', name: 'messages', component: bulletin.threads },
         { path: 'messages/new', name: 'thread-new', component: bulletin.threadForm },
         { path: 'messages/:id', name: 'thread', component: bulletin.thread, props: true },
-        // The supervision office's talks and negative list; every account reads what is in its scope.
-        { path: 'supervision/talks', name: 'talks', component: talks.list },
-        { path: 'supervision/talks/new', name: 'talk-new', component: talks.form },
-        { path: 'supervision/talks/:id', name: 'talk', component: talks.talk, props: true },
-        { path: 'supervision/talk-flags', name: 'talk-flags', component: talks.flags },
-        { path: 'supervision/negative-list', name: 'negative-list', component: talks.negative },
-        { path: 'supervision/assessment', name: 'annual-assessment', component: talks.assessment },
         {
-          path: 'supervision/red-flags',
-          name: 'red-flags',
-          component: () => import('./pages/supervision/RedFlagsPage.vue'),
-        },
-        // 月度考核排名 (docs/supervision.md): county-wide accounts; the api refuses anyone else.
-        {
-          path: 'supervision/ranking',
-          name: 'supervision-ranking',
-          component: () => import('./pages/supervision/RankingPage.vue'),
-        },
-        // 月通报 (docs/supervision.md): every account reads the published ones; the api decides the rest.
-        {
-          path: 'supervision/circulars',
-          name: 'circulars',
-          component: () => import('./pages/supervision/CircularListPage.vue'),
-        },
-        {
-          path: 'supervision/circulars/:id',
-          name: 'circular',
-          component: () => import('./pages/supervision/CircularPage.vue'),
-          props: true,
+          path: 'supervision',
+          component: supervision.layout,
+          children: [
+            { path: '', name: 'supervision', redirect: { name: 'rectifications' } },
+            { path: 'rectifications', name: 'rectifications', component: supervision.rectifications },
+            {
+              path: 'rectifications/new',
+              name: 'rectification-new',
+              component: supervision.rectificationForm,
+            },
+            {
+              path: 'rectifications/:id',
+              name: 'rectification',
+              component: supervision.rectification,
+              props: true,
+            },
+            {
+              // The unit's answer, laid out for a phone with its camera.
+              path: 'rectifications/:id/answer',
+              name: 'rectification-answer',
+              component: supervision.rectificationAnswer,
+              props: true,
+            },
+            // Talks, flags, the negative list and a unit's year; every account reads what is in its scope.
+            { path: 'talks', name: 'talks', component: supervisionPages.list },
+            { path: 'talks/new', name: 'talk-new', component: supervisionPages.form },
+            { path: 'talks/:id', name: 'talk', component: supervisionPages.talk, props: true },
+            { path: 'talk-flags', name: 'talk-flags', component: supervisionPages.flags },
+            { path: 'negative-list', name: 'negative-list', component: supervisionPages.negative },
+            { path: 'assessment', name: 'annual-assessment', component: supervisionPages.assessment },
+            { path: 'red-flags', name: 'red-flags', component: supervisionPages.redFlags },
+            // 月度考核排名: county-wide accounts; the api refuses anyone else.
+            { path: 'ranking', name: 'supervision-ranking', component: supervisionPages.ranking },
+            // 月通报: every account reads the published ones; the api decides the rest.
+            { path: 'circulars', name: 'circulars', component: supervisionPages.circulars },
+            { path: 'circulars/:id', name: 'circular', component: supervisionPages.circular, props: true },
+          ],
         },
         {
           path: 'admin',
