@@ -59,7 +59,9 @@ describe('rectification rules', () => {
     expect(zh.subject).toBe('【上报县级】城口监督整改〔2026〕7号：关于资金管理问题的整改通知，已逾期 8 天');
     expect(zh.text).toContain('问题 1、3，整改期限 2026-11-30');
     expect(zh.text).toContain('此事项已上报县级督办。');
-    expect(zh.link).toBe('https://console.test/supervision/rectifications/00000000-0000-4000-8000-000000000001');
+    expect(zh.link).toBe(
+      'https://console.test/supervision/rectifications/00000000-0000-4000-8000-000000000001',
+    );
     expect(zh.sms).toEqual({
       templateCode: 'SMS_2',
       params: { title: '上报县级城口监督整改〔2026〕7号' },
