@@ -228,5 +228,14 @@ export const annualAssessmentSchema = z.object({
   talks: z.array(interviewSummarySchema),
   negativeEntries: z.array(negativeEntrySchema),
   /** The twelve months' ranks (filled from the monthly ranking reports). */
-  ranks: z.array(z.object({ month: z.string(), rank: z.number().int().nullable() })),
+  ranks: z.array(
+    z.object({
+      month: z.string(),
+      rank: z.number().int().nullable(),
+      /** The month's total score, 2 decimals; null without a stored report for the unit. */
+      total: z.string().nullable(),
+      /** Places moved since the month before (positive: up). */
+      movement: z.number().int().nullable(),
+    }),
+  ),
 });

@@ -19,7 +19,7 @@ import { verifyRankingReport } from '#domain/ranking/verify.js';
 import { rankingWorkflowId } from '#domain/ranking/run.js';
 import { monthlyRanking } from '#workflows/ranking.workflow.js';
 import { seedRankingFixture } from '../support/ranking-fixture.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
+import { Session, startTestStack, type TestStack } from '../support/stack.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -313,6 +313,18 @@ describe('monthly ranking over the fixture county', () => {
     await expect(
       stack.db.query(`SELECT * FROM ranking_inputs_department(2026, '2026-06', '2026-06-01', '2026-07-01')`),
     ).rejects.toThrow(/system scope only/);
+  });
+
+  it("a unit's annual assessment shows its stored monthly ranks, and nothing for months without a report", async () => {
+    const leader = await Session.login(stack.baseUrl, 'leader');
+    const res = await leader.get('/api/units/mbz/annual-assessment?year=2026');
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const month = (m: string) => (res.body.ranks as { month: string }[]).find((r) => r.month === m);
+    // June as computed by hand above (69.41, up from 2nd in May); May: 2nd with 64.90, no May base.
+    expect(month('2026-06')).toEqual({ month: '2026-06', rank: 1, total: '69.41', movement: 1 });
+    expect(month('2026-05')).toEqual({ month: '2026-05', rank: 2, total: '64.90', movement: null });
+    expect(month('2026-07')).toEqual({ month: '2026-07', rank: null, total: null, movement: null });
+    expect(res.body.ranks).toHaveLength(12);
   });
 
   it('the verify script recomputes every rank from the stored reports alone, and catches a tampered one', async () => {

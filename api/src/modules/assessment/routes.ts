@@ -34,7 +34,7 @@ export function createAssessmentService(orm: Orm) {
         throw new AppError('NOT_FOUND', `单位不存在或不在您的权限范围内 (unit ${code} not found)`);
       const from = `${year}-01-01`;
       const to = `${year + 1}-01-01`;
-      const [notices, talks, entries] = await queryInScope(orm, scope, [
+      const [notices, talks, entries, ranked] = await queryInScope(orm, scope, [
         {
           sql: `SELECT id, serial, title, to_char(issued_on, 'YYYY-MM-DD') AS issued_on,
                        to_char(due_date, 'YYYY-MM-DD') AS due_date, status, closed_on_time
@@ -55,7 +55,18 @@ export function createAssessmentService(orm: Orm) {
                  ORDER BY e.listed_on, e.id`,
           params: [unit.id, from, to],
         },
+        {
+          // The stored monthly reports (one row per month the unit was in a group).
+          sql: `SELECT month, rank, total_centi, movement FROM ranking_entry
+                 WHERE org_unit_id = ? AND month >= ? AND month <= ?`,
+          params: [unit.id, `${year}-01`, `${year}-12`],
+        },
       ]);
+      const byMonth = new Map(
+        (
+          ranked as { month: string; rank: number | null; total_centi: number; movement: number | null }[]
+        ).map((r) => [r.month, r]),
+      );
       const n = notices as NoticeRow[];
       const e = entries as EntryRow[];
       return {
@@ -80,11 +91,17 @@ export function createAssessmentService(orm: Orm) {
         })),
         talks: (talks as InterviewRow[]).map(interviewSummary),
         negativeEntries: e.map((x) => entryDto(x)),
-        // The monthly ranking's reports fill these in; until then every month is unranked.
-        ranks: Array.from({ length: 12 }, (_, k) => ({
-          month: `${year}-${String(k + 1).padStart(2, '0')}`,
-          rank: null,
-        })),
+        // A month without a stored report, or in which the unit was not ranked, has no rank.
+        ranks: Array.from({ length: 12 }, (_, k) => {
+          const month = `${year}-${String(k + 1).padStart(2, '0')}`;
+          const r = byMonth.get(month);
+          return {
+            month,
+            rank: r?.rank ?? null,
+            total: r ? (r.total_centi / 100).toFixed(2) : null,
+            movement: r?.movement ?? null,
+          };
+        }),
       };
     },
   };
