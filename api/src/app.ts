@@ -186,6 +186,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
         temporal: deps.temporal,
         taskQueue: deps.taskQueue,
         orm: deps.orm,
+        attachments: attachmentService(deps, files),
         stepTimeoutMs: deps.stepTimeoutMs,
       }),
     ),
@@ -339,15 +340,20 @@ interface StoredFiles {
   maxBytes: number;
 }
 
-/** 通知公告, 政策法规 and 网络寻呼, and the attachments they share. */
-function bulletinModule(deps: AppDeps, files: StoredFiles): RouteDef[] {
-  const attachments = createAttachmentService({
+/** Uploaded files (bulletin attachments), shared by the modules that claim them. */
+function attachmentService(deps: AppDeps, files: StoredFiles) {
+  return createAttachmentService({
     orm: deps.orm,
     repo: createAttachmentRepository(deps.orm),
     audit: deps.audit,
     log: deps.log,
     ...files,
   });
+}
+
+/** 通知公告, 政策法规 and 网络寻呼, and the attachments they share. */
+function bulletinModule(deps: AppDeps, files: StoredFiles): RouteDef[] {
+  const attachments = attachmentService(deps, files);
   const common = { orm: deps.orm, audit: deps.audit, attachments };
   return [
     ...attachmentRoutes(attachments, files.maxBytes),
@@ -359,13 +365,7 @@ function bulletinModule(deps: AppDeps, files: StoredFiles): RouteDef[] {
 
 /** 约谈 records and flags, the negative list and a unit's annual assessment. */
 function talksModule(deps: AppDeps, files: StoredFiles): RouteDef[] {
-  const attachments = createAttachmentService({
-    orm: deps.orm,
-    repo: createAttachmentRepository(deps.orm),
-    audit: deps.audit,
-    log: deps.log,
-    ...files,
-  });
+  const attachments = attachmentService(deps, files);
   const common = { orm: deps.orm, audit: deps.audit, attachments };
   return [
     ...interviewRoutes(createInterviewService({ ...common, repo: createInterviewRepository(deps.orm) })),

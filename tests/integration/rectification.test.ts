@@ -3,6 +3,7 @@
  * by the unit with evidence, verified (accepted, or sent back with a new term), closed on time or
  * not, withdrawn; each exchange an Update of the notice's workflow, written once.
  */
+import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '#domain/deadlines.js';
 import { queryInScope, scopeOf } from '#db/scope.js';
@@ -12,6 +13,7 @@ import {
   aNotice,
   aProjectOfXqz,
   issue,
+  PHOTO,
   replayAndRecord,
   spreadSerials,
   uploadEvidence,
@@ -232,6 +234,19 @@ describe('rectification notices', () => {
       ],
     );
     await expect(write).rejects.toThrow(/row-level security/);
+
+    // The evidence file itself: to those who read the notice, its bytes as uploaded; else 404.
+    const file = `/api/rectifications/${n.id}/evidence/${photo}`;
+    const got = await unit.download(file);
+    expect(got.status).toBe(200);
+    expect(Buffer.compare(got.bytes, Buffer.from(PHOTO))).toBe(0);
+    expect(got.headers.get('x-content-sha256')).toBe(crypto.createHash('sha256').update(PHOTO).digest('hex'));
+    expect((await office.download(file)).status).toBe(200);
+    const other = await Session.login(stack.baseUrl, 'mbz.op');
+    expect((await other.download(file)).status).toBe(404);
+    // A file that is not this notice's evidence is not served under it.
+    const stray = await uploadEvidence(unit);
+    expect((await unit.download(`/api/rectifications/${n.id}/evidence/${stray}`)).status).toBe(404);
   });
 
   it('answers bad input with 422 naming the field, and refuses everyone but the office', async () => {

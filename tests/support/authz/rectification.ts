@@ -6,7 +6,7 @@
 import { expect } from 'vitest';
 import { isCountyWide, type Principal } from '#domain/access.js';
 import { canAnswerRectification, isSupervisionOffice } from '#domain/rectification-schemas.js';
-import { spreadSerials } from '../rectification.js';
+import { spreadSerials, uploadEvidence } from '../rectification.js';
 import { Session, type TestStack } from '../stack.js';
 import type { Probe } from './probes.js';
 import type { Obj } from './stack.js';
@@ -15,6 +15,8 @@ interface Side {
   id: string;
   unitId: string;
   problemId: number;
+  /** A photo the unit answered with. */
+  evidenceId: string;
 }
 export type RectificationContext = Record<Obj, Side>;
 type Ctx = { rectification: RectificationContext };
@@ -39,7 +41,15 @@ export async function matrixRectification(
     const res = await office.post('/api/rectifications', noticeBody(UNITS[o], projects[o].id));
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     const { rows } = await stack.db.query(`SELECT id FROM org_unit WHERE code = $1`, [UNITS[o]]);
-    return { id: res.body.id, unitId: rows[0].id, problemId: res.body.problems[0].id };
+    const problemId = res.body.problems[0].id as number;
+    const unit = await Session.login(stack.baseUrl, `${UNITS[o]}.op`);
+    const evidenceId = await uploadEvidence(unit);
+    const answered = await unit.post(`/api/rectifications/${res.body.id}/problems/${problemId}/answer`, {
+      action: '矩阵整改',
+      evidenceIds: [evidenceId],
+    });
+    expect(answered.status, JSON.stringify(answered.body)).toBe(200);
+    return { id: res.body.id, unitId: rows[0].id, problemId, evidenceId };
   };
   return { A: await side('A'), B: await side('B') };
 }
@@ -65,6 +75,10 @@ export const RECTIFICATION_PROBES: Record<string, Probe> = {
   'get /api/rectifications/:id/pdf': {
     perObject: true,
     request: (c, o) => ({ path: `/api/rectifications/${of(c, o).id}/pdf` }),
+  },
+  'get /api/rectifications/:id/evidence/:evidenceId': {
+    perObject: true,
+    request: (c, o) => ({ path: `/api/rectifications/${of(c, o).id}/evidence/${of(c, o).evidenceId}` }),
   },
   'post /api/rectifications/:id/problems/:problemId/answer': {
     perObject: true,
@@ -118,6 +132,7 @@ export function rectificationCheck(
       return expect(office ? [201] : [403]);
     case 'get /api/rectifications/:id':
     case 'get /api/rectifications/:id/pdf':
+    case 'get /api/rectifications/:id/evidence/:evidenceId':
       return expect(readable ? [200] : [404]);
     case 'post /api/rectifications/:id/problems/:problemId/answer':
       return expect(!readable ? [404] : canAnswerRectification(p, { unitId: n.unitId }) ? [200, 409] : [403]);

@@ -10,6 +10,7 @@ import {
 } from '#domain/rectification-schemas.js';
 import { uuidParam } from '#domain/schemas.js';
 import { callerOf, defineRoute, type RouteDef } from '../../http.js';
+import { sendAttachment } from '../attachments/routes.js';
 import { rectificationPdf } from './pdf.js';
 import type { RectificationService } from './service.js';
 
@@ -58,6 +59,17 @@ export function rectificationRoutes(service: RectificationService): RouteDef[] {
       response: rectificationDetailSchema,
       errors: [401, 404],
       handler: async ({ user, params }) => service.detail(callerOf(user!), params.id!),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/rectifications/:id/evidence/:evidenceId',
+      summary: '下载整改佐证材料 (the SHA-256 is checked again; a tampered file is refused with 409)',
+      tags: ['rectifications'],
+      access: 'rectification.read',
+      params: { id: uuidParam, evidenceId: uuidParam },
+      errors: [401, 404, 409],
+      handler: async ({ user, params, res }) =>
+        sendAttachment(res, await service.evidence(callerOf(user!), params.id!, params.evidenceId!)),
     }),
     defineRoute({
       method: 'get',

@@ -11,6 +11,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import type { z } from 'zod';
+import type { AttachmentService } from '../attachments/service.js';
 import { AppError } from '#domain/errors.js';
 import {
   canAnswerRectification,
@@ -42,6 +43,8 @@ export function createRectificationService(deps: {
   temporal: Client;
   taskQueue: string;
   orm: Orm;
+  /** Evidence files are bulletin attachments claimed by an answer; downloads go through their checks. */
+  attachments: AttachmentService;
   stepTimeoutMs?: number;
 }) {
   const { repo, temporal } = deps;
@@ -257,6 +260,14 @@ export function createRectificationService(deps: {
         }),
       );
       return detail(caller, id);
+    },
+
+    /** One evidence file of the notice's exchange, its SHA-256 checked again on the way out. */
+    async evidence(who: Caller, id: string, evidenceId: string) {
+      const n = await found(who, id);
+      const known = n.problems.some((p) => p.events.some((e) => e.evidence.some((x) => x.id === evidenceId)));
+      if (!known) throw new AppError('NOT_FOUND', `佐证材料不存在 (evidence ${evidenceId} not found)`);
+      return deps.attachments.download(who, evidenceId, () => true);
     },
   };
 }
