@@ -130,7 +130,19 @@ describe('a rectification notice from a red flag to its close', () => {
       await page.locator('[data-test=search-form]').waitFor();
       await shot(page, 'list-empty');
 
-      await page.goto(`/supervision/rectifications/new?redFlag=${flagId}`);
+      // From the red flags tab: the flag's rows, then 转为整改通知 opens the form filled from it.
+      await page.locator('[data-test=supervision-tabs] a', { hasText: '风险红旗' }).click();
+      await page
+        .locator('[data-test=table] .el-table__row', { hasText: project.code })
+        .first()
+        .locator('[data-test=flag-open]')
+        .click();
+      const drawer = page.locator('[data-test=red-flag-drawer]');
+      await drawer.locator('[data-test=drawer-explanation]').waitFor();
+      await shot(page, 'red-flag');
+      await drawer.locator('[data-test=to-notice]').click();
+      await page.waitForURL((u) => u.pathname === '/supervision/rectifications/new');
+      expect(new URL(page.url()).searchParams.get('redFlag')).toBe(String(flagId));
       await page.locator('[data-test=from-red-flag]').waitFor();
       const title = page.locator('[data-test=field-title] input');
       await eventually(() => title.inputValue()).toBe(suggestion.title);
