@@ -183,7 +183,8 @@ function plainValueFor(
     case 'array':
       return fc.array(valueFor(s.items, known, hostility, name.replace(/s$/, ''), depth + 1), {
         minLength: s.minItems ?? 0,
-        maxLength: Math.min(s.maxItems ?? 3, 3),
+        // At most three items, unless the schema asks for more (a circular's five sections).
+        maxLength: Math.max(s.minItems ?? 0, Math.min(s.maxItems ?? 3, 3)),
       });
     case 'object':
     case undefined: {

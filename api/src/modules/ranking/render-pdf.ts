@@ -3,34 +3,15 @@
  * indicator's points, total and movement, then the indicators' formulas and weights. Chinese is
  * rendered with the platform's CJK font (platform/cjk-font.ts), as the detail table is.
  */
-import * as fontkit from 'fontkit';
 import PDFDocument from 'pdfkit';
-import { AppError } from '#domain/errors.js';
+import { fonts } from '../ledgers/render-pdf.js';
 import type { RankingReport } from '#domain/ranking/report.js';
-import { CjkFontMissingError, cjkFonts } from '#platform/cjk-font.js';
 import { GROUP_LABEL, movementText } from './render-xlsx.js';
 
 const PAGE_W = 841.89;
 const M = 28;
 const W = PAGE_W - 2 * M;
 const ROW = 15;
-
-let parsed: { regular: fontkit.Font; bold: fontkit.Font } | null = null;
-function fonts() {
-  if (!parsed) {
-    let f: ReturnType<typeof cjkFonts>;
-    try {
-      f = cjkFonts();
-    } catch (err) {
-      if (err instanceof CjkFontMissingError) throw new AppError('UNAVAILABLE', err.message);
-      throw err;
-    }
-    const open = (x: { data: Buffer; face?: string }) => fontkit.create(x.data, x.face) as fontkit.Font;
-    const regular = open(f.regular);
-    parsed = { regular, bold: f.bold === f.regular ? regular : open(f.bold) };
-  }
-  return parsed;
-}
 
 type Doc = InstanceType<typeof PDFDocument>;
 

@@ -4,13 +4,11 @@
  * and deadline, the overall deadline, and the seal area. Chinese is rendered with the embedded
  * CJK font (platform/cjk-font.ts), subset to the glyphs used.
  */
-import * as fontkit from 'fontkit';
 import PDFDocument from 'pdfkit';
+import { fonts } from '../ledgers/render-pdf.js';
 import type { z } from 'zod';
 import { cstDate } from '#domain/deadlines.js';
-import { AppError } from '#domain/errors.js';
 import type { rectificationDetailSchema } from '#domain/rectification-schemas.js';
-import { CjkFontMissingError, cjkFonts } from '#platform/cjk-font.js';
 
 type Detail = z.infer<typeof rectificationDetailSchema>;
 type Doc = InstanceType<typeof PDFDocument>;
@@ -23,23 +21,6 @@ const RED = '#c00000';
 /** Columns of the problems table: 序号, 项目, 存在问题, 整改依据, 时限, 截止日期. */
 const COLS = [0.6, 1.6, 3.4, 2.6, 0.9, 1.4];
 const HEAD = ['序号', '项目', '存在问题', '整改依据', '时限', '截止日期'];
-
-let parsed: { regular: fontkit.Font; bold: fontkit.Font } | null = null;
-function fonts() {
-  if (!parsed) {
-    let f: ReturnType<typeof cjkFonts>;
-    try {
-      f = cjkFonts();
-    } catch (err) {
-      if (err instanceof CjkFontMissingError) throw new AppError('UNAVAILABLE', err.message);
-      throw err;
-    }
-    const open = (x: { data: Buffer; face?: string }) => fontkit.create(x.data, x.face) as fontkit.Font;
-    const regular = open(f.regular);
-    parsed = { regular, bold: f.bold === f.regular ? regular : open(f.bold) };
-  }
-  return parsed;
-}
 
 const cnDate = (d: string) =>
   `${Number(d.slice(0, 4))}年${Number(d.slice(5, 7))}月${Number(d.slice(8, 10))}日`;
