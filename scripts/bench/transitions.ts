@@ -15,29 +15,19 @@
  * live together, so that the two are measured the same way.
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import inspector from 'node:inspector';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import crypto from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { createAuditLog } from '#db/audit.js';
-import { initORM, migrateAsOwner } from '#db/orm.js';
 import { ACTION_LEVEL } from '#domain/access.js';
 import { MAIN_PATH, type Action } from '#domain/lifecycle.js';
 import { createLogger } from '#platform/log.js';
-import { ensureDatabase, startEmbeddedPostgres } from '#platform/postgres.js';
-import { ensureTemporalCli } from '#platform/temporal-cli.js';
-import { startTemporalDevServer } from '#platform/temporal-server.js';
-import { seedOrgsAndUsers } from '../lib/demo-seed.js';
 import { createFileCompleter } from '../lib/project-file.js';
 import { createFsArchiveStorage } from '#api/modules/archives/storage.js';
-import { loadAuditKey } from '#platform/audit-key.js';
-import { freePort } from '#platform/ports.js';
-import { startNodeChild, type Child } from '../lib/children.js';
 import { eachLimited } from '../lib/each-limited.js';
+import { Http } from './lib/http-client.js';
+import { startBenchStack } from './lib/stack.js';
 import { floorDoneSignal, floorStepUpdate, floorWorkflow } from './floor.workflow.js';
 
 const PROJECTS = Number(process.argv[2] ?? process.env.BENCH_PROJECTS ?? 40);
@@ -70,61 +60,6 @@ function body(action: Action): Record<string, unknown> {
       return { action };
     default:
       throw new Error(action);
-  }
-}
-
-/**
- * A logged-in client on node:http with kept-alive connections: fetch (undici) costs this process
- * about twice the CPU per request, and this process shares the machine with what it measures.
- */
-class Http {
-  private cookie = '';
-  private readonly agent = new http.Agent({ keepAlive: true });
-  constructor(private readonly base: string) {}
-  async post(p: string, b: unknown): Promise<{ status: number; body: any }> {
-    try {
-      return await this.send(p, b);
-    } catch (err) {
-      // The server closed a kept-alive connection just as it was reused (idle past its
-      // keep-alive timeout): the request never reached it, so sending it again is safe.
-      if ((err as { reused?: boolean }).reused) return this.send(p, b);
-      throw err;
-    }
-  }
-  private send(p: string, b: unknown): Promise<{ status: number; body: any }> {
-    const payload = Buffer.from(JSON.stringify(b));
-    return new Promise((resolve, reject) => {
-      const req = http.request(
-        this.base + p,
-        {
-          method: 'POST',
-          agent: this.agent,
-          headers: {
-            'content-type': 'application/json',
-            'content-length': payload.length,
-            ...(this.cookie ? { cookie: this.cookie } : {}),
-          },
-        },
-        (res) => {
-          const c = res.headers['set-cookie']?.[0];
-          if (c) this.cookie = c.split(';')[0]!;
-          const chunks: Buffer[] = [];
-          res.on('data', (d: Buffer) => chunks.push(d));
-          res.on('end', () => {
-            try {
-              resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-            } catch (err) {
-              reject(err instanceof Error ? err : new Error(String(err)));
-            }
-          });
-          res.on('error', reject);
-        },
-      );
-      req.on('error', (err: NodeJS.ErrnoException) =>
-        reject(Object.assign(err, { reused: req.reusedSocket && err.code === 'ECONNRESET' })),
-      );
-      req.end(payload);
-    });
   }
 }
 
@@ -207,80 +142,20 @@ function stats(latencies: number[], wallMs: number) {
 
 async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sanzhang-bench-'));
-  fs.chmodSync(tmp, 0o755);
-  const stops: (() => Promise<void>)[] = [];
+  const stack = await startBenchStack({
+    name: 'bench',
+    password: PASSWORD,
+    log,
+    env: { FLOOR_TASK_QUEUE: `bench-${process.pid}-floor` },
+    extraChildren: { 'floor worker': './floor-worker.ts' },
+    // BENCH_CHILD_PROFILES=dir: CPU profiles of every thread of each child (api, worker and
+    // its workflow thread, floor worker) during the first timed round (see profileChildren).
+    execArgv: process.env.BENCH_CHILD_PROFILES
+      ? ['--import', fileURLToPath(new URL('./lib/profile-hook.mjs', import.meta.url))]
+      : [],
+  });
   try {
-    let dbUrl = process.env.DATABASE_URL;
-    if (!dbUrl) {
-      const pg = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg'), database: 'bench', log });
-      stops.push(pg.stop);
-      dbUrl = pg.url;
-    } else {
-      const u = new URL(dbUrl);
-      u.pathname = `/sanzhang_bench_${process.pid}`;
-      dbUrl = u.toString();
-      await ensureDatabase(dbUrl);
-    }
-    await migrateAsOwner(dbUrl);
-    const orm = await initORM(dbUrl, { overrides: { pool: { min: 2, max: 20 } } });
-    stops.push(() => orm.close());
-    const auditKey = crypto.randomBytes(32).toString('hex');
-    const audit = createAuditLog(loadAuditKey({ AUDIT_KEY: auditKey, dataDir: tmp }));
-    await seedOrgsAndUsers(orm, PASSWORD, audit);
-
-    let address = process.env.TEMPORAL_ADDRESS;
-    if (!address) {
-      const server = await startTemporalDevServer({
-        cli: await ensureTemporalCli(log),
-        log,
-        namespace: 'default',
-        ui: false,
-      });
-      stops.push(server.stop);
-      address = server.address;
-    }
-    const connection = await Connection.connect({ address });
-    stops.push(() => connection.close());
-    const client = new Client({ connection, namespace: 'default' });
-    const queue = `bench-${process.pid}`;
-
-    // The production topology: the worker and the api each in their own process (as `npm start`
-    // runs them), the floor's worker in a third; this process only drives them.
-    const children: Record<string, Child> = {};
-    const childEnv = {
-      ...process.env,
-      DATABASE_URL: dbUrl,
-      TEMPORAL_ADDRESS: address,
-      TEMPORAL_TASK_QUEUE: queue,
-      FLOOR_TASK_QUEUE: `${queue}-floor`,
-      DATA_DIR: tmp,
-      AUDIT_KEY: auditKey,
-      LOGIN_IP_LIMIT_PER_MINUTE: '100000',
-      LOG_LEVEL: 'warn',
-      NODE_ENV: 'production',
-    };
-    const start = async (name: string, entry: string, env: NodeJS.ProcessEnv = childEnv) => {
-      children[name] = await startNodeChild({
-        name,
-        entry: fileURLToPath(new URL(entry, import.meta.url)),
-        env: { ...env, BENCH_CHILD_NAME: name },
-        log,
-        // BENCH_CHILD_PROFILES=dir: CPU profiles of every thread of each child (api, worker and
-        // its workflow thread, floor worker) during the first timed round (see profileChildren).
-        execArgv: process.env.BENCH_CHILD_PROFILES
-          ? ['--import', fileURLToPath(new URL('./lib/profile-hook.mjs', import.meta.url))]
-          : [],
-        onUnexpectedExit: (n, code) => console.error(`${n} exited unexpectedly (${code})`),
-      });
-      stops.push(() => children[name]!.stop());
-    };
-    const apiPort = await freePort();
-    await Promise.all([
-      start('worker', '../../worker/main.ts'),
-      start('floor worker', './floor-worker.ts'),
-      start('api', '../../api/src/main.ts', { ...childEnv, PORT: String(apiPort), HOST: '127.0.0.1' }),
-    ]);
+    const { orm, audit, client, queue, children, tmp } = stack;
     /** Starts or stops the children's profilers (BENCH_CHILD_PROFILES; lib/profile-hook.mjs). */
     const profileChildren = (action: 'start' | 'stop', label: string) => {
       if (!process.env.BENCH_CHILD_PROFILES) return;
@@ -288,9 +163,8 @@ async function main() {
     };
     cpuLabels.set(process.pid, 'bench client');
     for (const [name, c] of Object.entries(children)) cpuLabels.set(c.process.pid!, name);
-    const base = `http://127.0.0.1:${apiPort}`;
-    const dept = new Http(base);
-    const owner = new Http(base);
+    const dept = new Http(stack.base);
+    const owner = new Http(stack.base);
     await dept.post('/api/auth/login', { username: 'swj.op', password: PASSWORD });
     await owner.post('/api/auth/login', { username: 'xqz.op', password: PASSWORD });
 
@@ -453,8 +327,7 @@ async function main() {
       `  ratio platform/floor: p50 ${(app1.p50 / floor.p50).toFixed(2)}  p95 ${(app1.p95 / floor.p95).toFixed(2)}  throughput ${(floor.perSecond / app1.perSecond).toFixed(2)}`,
     );
   } finally {
-    for (const stop of stops.reverse()) await stop().catch((e: unknown) => console.error(e));
-    fs.rmSync(tmp, { recursive: true, force: true });
+    await stack.stop();
   }
 }
 

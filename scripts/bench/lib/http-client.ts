@@ -1,0 +1,87 @@
+/**
+ * A logged-in client on node:http with kept-alive connections: fetch (undici) costs the benchmark
+ * process about twice the CPU per request, and that process shares the machine with what it
+ * measures. Answers are parsed as JSON when they are JSON; other bodies are counted, not kept.
+ */
+import http from 'node:http';
+
+export interface HttpAnswer {
+  status: number;
+  body: any;
+  bytes: number;
+}
+
+export class Http {
+  private cookie = '';
+  private readonly agent = new http.Agent({ keepAlive: true });
+  constructor(private readonly base: string) {}
+
+  post(p: string, b: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+    return this.retried('POST', p, Buffer.from(JSON.stringify(b)), headers);
+  }
+
+  get(p: string): Promise<HttpAnswer> {
+    return this.retried('GET', p, undefined, {});
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private async retried(method: string, p: string, payload: Buffer | undefined, headers: Record<string, string>) {
+    try {
+      return await this.send(method, p, payload, headers);
+    } catch (err) {
+      // The server closed a kept-alive connection just as it was reused (idle past its
+      // keep-alive timeout): the request never reached it, so sending it again is safe.
+      if ((err as { reused?: boolean }).reused) return this.send(method, p, payload, headers);
+      throw err;
+    }
+  }
+
+  private send(
+    method: string,
+    p: string,
+    payload: Buffer | undefined,
+    headers: Record<string, string>,
+  ): Promise<HttpAnswer> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        this.base + p,
+        {
+          method,
+          agent: this.agent,
+          headers: {
+            ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
+            ...(this.cookie ? { cookie: this.cookie } : {}),
+            ...headers,
+          },
+        },
+        (res) => {
+          const c = res.headers['set-cookie']?.[0];
+          if (c) this.cookie = c.split(';')[0]!;
+          const json = (res.headers['content-type'] ?? '').includes('json');
+          const chunks: Buffer[] = [];
+          let bytes = 0;
+          res.on('data', (d: Buffer) => {
+            bytes += d.length;
+            if (json) chunks.push(d);
+          });
+          res.on('end', () => {
+            try {
+              const text = Buffer.concat(chunks).toString('utf8');
+              resolve({ status: res.statusCode!, body: json && text ? JSON.parse(text) : undefined, bytes });
+            } catch (err) {
+              reject(err instanceof Error ? err : new Error(String(err)));
+            }
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', (err: NodeJS.ErrnoException) =>
+        reject(Object.assign(err, { reused: req.reusedSocket && err.code === 'ECONNRESET' })),
+      );
+      req.end(payload);
+    });
+  }
+}
