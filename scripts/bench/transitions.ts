@@ -28,6 +28,7 @@ import { createFsArchiveStorage } from '#api/modules/archives/storage.js';
 import { eachLimited } from '../lib/each-limited.js';
 import { Http } from './lib/http-client.js';
 import { startBenchStack } from './lib/stack.js';
+import { stepBody as body } from './lib/step-bodies.js';
 import { floorDoneSignal, floorStepUpdate, floorWorkflow } from './floor.workflow.js';
 
 const PROJECTS = Number(process.argv[2] ?? process.env.BENCH_PROJECTS ?? 40);
@@ -36,32 +37,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PASSWORD = 'Bench-Passw0rd!';
 
 const log = createLogger('bench', 'warn');
-
-function body(action: Action): Record<string, unknown> {
-  switch (action) {
-    case 'approveDesign':
-      return { action, documentNo: 'B-1', approvedOn: '2027-03-10', documents: [{ title: '设计批复' }] };
-    case 'fixImplementation':
-      return { action, method: 'selfBuild', recordNo: '纪要 1 号' };
-    case 'start':
-      return { action, startedOn: '2027-04-02', documents: [{ title: '开工报告' }] };
-    case 'reportProgress':
-      return { action, month: '2027-05', percent: 50, narrative: '过半' };
-    case 'complete':
-      return { action, completedOn: '2027-08-01', documents: [{ title: '竣工报告' }] };
-    case 'inspect':
-      return { action, passed: true, inspectedOn: '2027-09-01' };
-    case 'reimburse':
-      // Σ disbursed by the file completer up to 竣工 (half the budget): 报账 settles exactly that.
-      return { action, settledOn: '2027-10-01', settledAmountFen: 500_000 };
-    case 'handOver':
-      return { action, caretaker: '村委会', duty: '巡查', handedOverOn: '2027-10-10' };
-    case 'close':
-      return { action };
-    default:
-      throw new Error(action);
-  }
-}
 
 /**
  * CPU time (ms) used so far by this process and every process under it (PostgreSQL, the Temporal

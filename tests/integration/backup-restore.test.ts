@@ -64,7 +64,7 @@ afterAll(async () => {
 
 describe('backup and restore', () => {
   const backupDir = () => path.join(tmp, 'backup');
-  let ids: string[] = [];
+  const ids: string[] = [];
 
   it('backs up projects with history, ledgers, archive files and audit checkpoints', async () => {
     for (const stage of ['accepted', 'underway'] as const) {
@@ -129,14 +129,16 @@ describe('backup and restore', () => {
         `SELECT * FROM archive_document ORDER BY id`,
         `SELECT * FROM audit_log ORDER BY id DESC LIMIT 20`,
       ];
-      for (const sql of exact) expect((await restored.query(sql)).rows).toEqual((await stack.db.query(sql)).rows);
+      for (const sql of exact)
+        expect((await restored.query(sql)).rows).toEqual((await stack.db.query(sql)).rows);
       // The sequences continue past the restored rows.
       const next = `SELECT nextval('audit_log_id_seq')::text AS n`;
       const max = (await restored.query(`SELECT max(id)::text AS m FROM audit_log`)).rows[0].m;
       expect(BigInt((await restored.query(next)).rows[0].n)).toBeGreaterThan(BigInt(max));
 
       // The file bytes, against the original storage and the database's own SHA-256.
-      const docs = (await restored.query<{ storage_key: string }>(`SELECT storage_key FROM archive_document`)).rows;
+      const docs = (await restored.query<{ storage_key: string }>(`SELECT storage_key FROM archive_document`))
+        .rows;
       const source = createFsArchiveStorage(path.join(stack.dataDir, 'archives'));
       for (const d of docs) expect(await storage.get(d.storage_key)).toEqual(await source.get(d.storage_key));
 

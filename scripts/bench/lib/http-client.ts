@@ -28,7 +28,12 @@ export class Http {
     this.agent.destroy();
   }
 
-  private async retried(method: string, p: string, payload: Buffer | undefined, headers: Record<string, string>) {
+  private async retried(
+    method: string,
+    p: string,
+    payload: Buffer | undefined,
+    headers: Record<string, string>,
+  ) {
     try {
       return await this.send(method, p, payload, headers);
     } catch (err) {

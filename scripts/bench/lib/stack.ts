@@ -128,7 +128,18 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
       ...Object.entries(opts.extraChildren ?? {}).map(([n, e]) => start(n, e)),
       start('api', '../../api/src/main.ts', { ...childEnv, PORT: String(apiPort), HOST: '127.0.0.1' }),
     ]);
-    return { tmp, dbUrl, orm, audit, client, queue, base: `http://127.0.0.1:${apiPort}`, children, stops, stop };
+    return {
+      tmp,
+      dbUrl,
+      orm,
+      audit,
+      client,
+      queue,
+      base: `http://127.0.0.1:${apiPort}`,
+      children,
+      stops,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

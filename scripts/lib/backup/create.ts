@@ -52,7 +52,10 @@ export async function createBackup(opts: BackupOptions): Promise<Manifest> {
   if (fs.existsSync(cpSource)) {
     const text = fs.readFileSync(cpSource);
     fs.writeFileSync(path.join(opts.out, CHECKPOINT_FILE), text);
-    const lines = text.toString('utf8').split('\n').filter((l) => l.trim()).length;
+    const lines = text
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.trim()).length;
     checkpoints = { file: CHECKPOINT_FILE, sha256: sha256(text), lines };
   }
 
@@ -133,7 +136,9 @@ async function dumpTable(client: pg.Client, name: string, opts: BackupOptions): 
   const file = path.join(opts.out, rel);
   const batch = opts.batch ?? 2000;
   let rows = 0;
-  await client.query(`DECLARE backup_cur NO SCROLL CURSOR FOR SELECT to_jsonb(t)::text AS j FROM ${quoteIdent(name)} t`);
+  await client.query(
+    `DECLARE backup_cur NO SCROLL CURSOR FOR SELECT to_jsonb(t)::text AS j FROM ${quoteIdent(name)} t`,
+  );
   async function* lines() {
     for (;;) {
       const { rows: got } = await client.query<{ j: string }>(`FETCH ${batch} FROM backup_cur`);
