@@ -118,6 +118,8 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
         env: { ...env, BENCH_CHILD_NAME: name },
         log,
         execArgv: opts.execArgv ?? [],
+        // Bundling the workflows takes minutes on a busy shared machine; a benchmark waits for it.
+        readyTimeoutMs: 600_000,
         onUnexpectedExit: (n, code) => console.error(`${n} exited unexpectedly (${code})`),
       });
       stops.push(() => children[name]!.stop());

@@ -110,11 +110,14 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
 
 /** Accounts and audit rows: a database that was only migrated has neither. */
 async function heldRows(client: pg.Client): Promise<number> {
-  const { rows } = await client.query<{ n: string | null }>(
-    `SELECT CASE WHEN to_regclass('public.audit_log') IS NULL THEN 0
-            ELSE (SELECT count(*) FROM audit_log) + (SELECT count(*) FROM app_user) END AS n`,
+  const { rows: found } = await client.query<{ t: string | null }>(
+    `SELECT to_regclass('public.audit_log') AS t`,
   );
-  return Number(rows[0]!.n ?? 0);
+  if (!found[0]!.t) return 0;
+  const { rows } = await client.query<{ n: string }>(
+    `SELECT (SELECT count(*) FROM audit_log) + (SELECT count(*) FROM app_user) AS n`,
+  );
+  return Number(rows[0]!.n);
 }
 
 /** The table's lines, `batch` rows a statement, each row rebuilt by PostgreSQL from its JSON. */
