@@ -41,7 +41,7 @@ const SECONDS = arg('seconds', 'LOAD_SECONDS', 300);
 /** The mean pause between a user's requests (uniform between half and one and a half of it). */
 const THINK_MS = arg('think-ms', 'LOAD_THINK_MS', 1000);
 /** Projects with a complete file, walked step by step by the operators during the run. */
-const WALK = arg('walk-projects', 'LOAD_WALK_PROJECTS', Math.max(24, Math.ceil(USERS * 0.6)));
+const WALK = arg('walk-projects', 'LOAD_WALK_PROJECTS', Math.max(24, Math.ceil(USERS * 0.2)));
 const PASSWORD = 'Bench-Passw0rd!';
 const log = createLogger('load', 'warn');
 
