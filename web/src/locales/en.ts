@@ -333,8 +333,11 @@ const en: typeof zh = {
     forcedTitle: 'Set up two-factor authentication',
     forcedIntro:
       'Administrators must use two-factor authentication. Once it is on, each login asks for the code your authenticator app shows, besides the password.',
-    step1: 'Install an authenticator app on your phone (e.g. Microsoft Authenticator, Google Authenticator).',
-    step2: 'In the app choose "enter a setup key" and type this key (time-based):',
+    step1:
+      'Install an authenticator app on your phone (e.g. Tencent Authenticator, the Alibaba Cloud app, Microsoft Authenticator, Google Authenticator).',
+    scan: 'In the app choose "scan a QR code" and scan this code:',
+    qrAlt: 'QR code of the two-factor secret',
+    step2: 'If you cannot scan, choose "enter a setup key" in the app and type this key (time-based):',
     step3: 'Enter the 6-digit code the app shows to turn it on.',
     uri: 'Or use the otpauth link (some apps import it)',
     confirm: 'Verify and turn on',
