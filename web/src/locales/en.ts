@@ -372,6 +372,10 @@ const en: typeof zh = {
     saved: 'Saved',
     confirmTitle: 'Please confirm',
     users: {
+      searchLabel: 'Username or name',
+      allRoles: 'All roles',
+      allStates: 'All states',
+      allUnits: 'All units',
       title: 'Accounts',
       search: 'Search username or name',
       count: '{n} accounts',

@@ -369,6 +369,10 @@ export default {
     saved: '已保存',
     confirmTitle: '请确认',
     users: {
+      searchLabel: '用户名或姓名',
+      allRoles: '全部角色',
+      allStates: '全部状态',
+      allUnits: '全部单位',
       title: '账号管理',
       search: '搜索用户名或姓名',
       count: '共 {n} 个账号',
