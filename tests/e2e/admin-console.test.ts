@@ -265,6 +265,9 @@ describe('api errors', () => {
       ['409 step', s, 'POST', `/api/projects/${waiting[0]}/transitions`, { action: 'close', note: 'x' }],
       ['401 login', anon, 'POST', '/api/auth/login', { username: 'xqz.op', password: 'wrong-password' }],
     ];
+    // And every route that needs a session, asked without one.
+    for (const r of stack.routes.filter((x) => x.access !== 'public'))
+      cases.push([`401 ${r.method}`, anon, r.method.toUpperCase(), r.path.replace(/:[A-Za-z]+/g, 'x')]);
     for (const [what, who, method, url, body] of cases)
       for (const lang of ['zh-CN', 'en'] as const) {
         const res = await who.request(method, url, body, { 'accept-language': lang });
