@@ -136,7 +136,7 @@ describe('the administrator', () => {
       await page.locator('button[type=submit]').click();
       const qr = page.locator('[data-test=totp-qr]');
       await qr.waitFor();
-      await expect.poll(() => qr.evaluate('el => el.complete && el.naturalWidth')).toBeGreaterThan(0);
+      await page.waitForFunction("document.querySelector('[data-test=totp-qr]').complete");
       expect(await page.locator('[data-test=totp-enrol]').innerText()).toContain('腾讯身份验证器');
       await shot(page, 'totp');
 
@@ -207,7 +207,11 @@ describe('in zh-CN', () => {
   it('no visible text on the main pages is English', async () => {
     const { context, page } = await newPage(browser, stack.baseUrl, { viewport: WIDE });
     try {
-      await login(page, 'leader');
+      try {
+        await login(page, 'leader');
+      } catch (err) {
+        throw new Error(`${String(err)}\n${page.url()}\n${await page.locator('body').innerText()}`);
+      }
       const found: string[] = [];
       for (const url of [
         '/',
