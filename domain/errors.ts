@@ -23,16 +23,53 @@ export const ERROR_STATUS = {
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+/** A message in the two languages the api answers in (the caller's Accept-Language chooses). */
+export interface Bilingual {
+  zh: string;
+  en: string;
+}
+
+const HAN = /\p{Script=Han}/u;
+const LATIN = /[A-Za-z]/;
+
+/**
+ * The house form "中文说明 (English explanation)" as its two languages: the last parenthesised part
+ * (one level of parentheses may nest inside it) is the English when it has Latin letters and what
+ * precedes it has Chinese. Anything else is one message, the same in both.
+ */
+export function splitBilingual(message: string): Bilingual {
+  const m = /^([\s\S]*\S)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*$/.exec(message);
+  if (
+    m &&
+    HAN.test(m[1]!) &&
+    LATIN.test(m[2]!) &&
+    !HAN.test(m[2]!.replace(/「[^」]*」|“[^”]*”|"[^"]*"/g, ''))
+  )
+    return { zh: m[1]!, en: m[2]! };
+  return { zh: message, en: message };
+}
+
+/** One line for the logs: "中文 (English)", or the one text when both languages say the same. */
+const houseForm = (m: Bilingual) => (m.zh === m.en ? m.zh : `${m.zh} (${m.en})`);
+
 export class AppError extends Error {
   readonly status: number;
+  /** The message in each language; `message` keeps the house form "中文 (English)" for the logs. */
+  readonly text: Bilingual;
   constructor(
     readonly code: ErrorCode,
-    message: string,
+    message: string | Bilingual,
     readonly details?: unknown,
   ) {
-    super(message);
+    super(typeof message === 'string' ? message : houseForm(message));
     this.name = 'AppError';
     this.status = ERROR_STATUS[code];
+    this.text = typeof message === 'string' ? splitBilingual(message) : message;
+  }
+
+  /** The message in the caller's language. */
+  messageIn(lang: 'zh-CN' | 'en'): string {
+    return lang === 'en' ? this.text.en : this.text.zh;
   }
 }
 

@@ -312,6 +312,8 @@ export const projectListQuerySchema = z.object({
   q: z.string().trim().max(100).optional(),
   /** Projects drawing on this fund source (console-dash). */
   fundSource: z.enum(FUND_SOURCE_KINDS).optional(),
+  /** `mine`: projects whose next step is the caller's unit's (待我办理, the workbench's list in full). */
+  waiting: z.enum(['mine']).optional(),
   /** Sort column (whitelisted) and direction; without `sort`: newest year first, then by code. */
   sort: z.enum(PROJECT_SORT_COLUMNS).optional(),
   order: z.enum(['asc', 'desc']).optional(),

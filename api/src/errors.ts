@@ -1,10 +1,12 @@
 /**
- * The one error handler: typed AppErrors keep their code and status; malformed JSON is a 400;
+ * The one error handler: typed AppErrors keep their code and status and speak the caller's
+ * language (Accept-Language, as the console sends it); malformed JSON is a 400;
  * anything else is logged with its stack and answered with a generic 500 that reveals nothing.
  */
 import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '#domain/errors.js';
 import type { Logger } from '#platform/log.js';
+import { localeOf } from './validation.js';
 
 export function errorHandler(log: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
@@ -35,7 +37,8 @@ export function errorHandler(log: Logger) {
     res.status(appError.status).json({
       error: {
         code: appError.code,
-        message: appError.message,
+        // In the caller's language; a message still in the house form "中文 (English)" is split.
+        message: appError.messageIn(localeOf(req)),
         ...(appError.details !== undefined ? { details: appError.details } : {}),
       },
     });

@@ -7,7 +7,7 @@ import type { Request } from 'express';
 import type { z } from 'zod';
 import zodEn from 'zod/v4/locales/en.js';
 import zodZh from 'zod/v4/locales/zh-CN.js';
-import { AppError } from '#domain/errors.js';
+import { AppError, splitBilingual } from '#domain/errors.js';
 import { textProblem } from '#domain/schemas.js';
 
 export type Lang = 'zh-CN' | 'en';
@@ -47,11 +47,9 @@ const MESSAGES = {
 } as const;
 
 function refuse(where: string, issues: Issue[], lang: Lang): never {
-  throw new AppError(
-    'VALIDATION_FAILED',
-    `${MESSAGES[lang].invalid(where.split('.')[0]!)}: ${issues.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
-    issues,
-  );
+  const text = `${MESSAGES[lang].invalid(where.split('.')[0]!)}: ${issues.map((d) => `${d.path}: ${d.message}`).join('; ')}`;
+  // Already in the caller's language: the same text whichever way it is read.
+  throw new AppError('VALIDATION_FAILED', { zh: text, en: text }, issues);
 }
 
 /**
@@ -84,7 +82,11 @@ export function parseOr422<T>(schema: z.ZodType<T>, value: unknown, where: strin
   if (parsed.success) return parsed.data;
   refuse(
     where,
-    parsed.error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message })),
+    // A schema's own message in the house form "中文 (English)" is given in the caller's language.
+    parsed.error.issues.map((i) => ({
+      path: [where, ...i.path.map(String)].join('.'),
+      message: splitBilingual(i.message)[lang === 'en' ? 'en' : 'zh'],
+    })),
     lang,
   );
 }

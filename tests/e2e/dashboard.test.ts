@@ -86,11 +86,13 @@ describe('the county leader’s dashboard', () => {
       expect(perUnit).toEqual(db.overdueByUnit);
       expect(Object.keys(perUnit).length).toBeGreaterThanOrEqual(2);
 
-      // County-wide: the charts are drawn; the ranking says it is not there yet, with no number.
+      // County-wide: the charts are drawn; the ranking card leads to the published ranking.
       for (const chart of ['chart-source', 'chart-disbursement', 'chart-overdue-unit'])
         await page.locator(`[data-test=${chart}] canvas`).waitFor();
-      const ranking = await text('[data-test=pending-ranking]');
-      expect(ranking).not.toMatch(/\d/);
+      expect(await page.locator('[data-test=ranking-link]').getAttribute('href')).toBe(
+        '/supervision/ranking',
+      );
+      expect(await page.locator('.pending, [data-test^=pending-]').count()).toBe(0);
       expect(await page.locator('[data-test=waiting]').count()).toBe(0);
     } finally {
       await context.close();

@@ -21,6 +21,14 @@ const en: typeof zh = {
       'Open your authenticator app (e.g. Microsoft Authenticator, Google Authenticator) and enter the 6 digits it shows for this account.',
     totpFormat: 'The code is 6 digits',
   },
+  layout: {
+    menu: 'Menu',
+    openMenu: 'Open the menu',
+    toggleMenu: 'Hide or show the menu',
+    detail: 'Details',
+    seeding:
+      'The demo county is still being seeded ({done} of {total} projects): lists and figures are incomplete until it finishes; this notice then goes away.',
+  },
   nav: {
     dashboard: 'Workbench',
     projects: 'Projects',
@@ -76,6 +84,7 @@ const en: typeof zh = {
     waitingHint:
       'Projects whose next step is your unit’s (adjustment and cancellation aside), longest waiting first',
     waitingViewer: 'Your unit’s operator account takes these steps; your account can look.',
+    waitingAll: 'See all {total} ›',
     listMore: 'Showing the first {n} of {total}',
     byStage: 'Projects by stage',
     moneyBySource: 'Budget and disbursement by fund source (10k yuan)',
@@ -90,10 +99,9 @@ const en: typeof zh = {
     progressHint: 'Projects under way with no monthly progress entry for {month}',
     progressEmpty: 'Every project under way has its progress for this month',
     ranking: 'Monthly ranking',
-    rankingHint: 'The monthly ranking is published once supervision is live; no estimate is shown here.',
-    pending: 'Coming',
-    pendingHint: 'Shown once "{feature}" is live; no estimate is shown here.',
-    visits: 'Supervision visits (with photos)',
+    rankingHint:
+      'The monthly ranking of townships and departments is published by the supervision office each month.',
+    rankingLink: 'See the ranking ›',
     noData: 'No data',
   },
   projects: {
@@ -333,8 +341,11 @@ const en: typeof zh = {
     forcedTitle: 'Set up two-factor authentication',
     forcedIntro:
       'Administrators must use two-factor authentication. Once it is on, each login asks for the code your authenticator app shows, besides the password.',
-    step1: 'Install an authenticator app on your phone (e.g. Microsoft Authenticator, Google Authenticator).',
-    step2: 'In the app choose "enter a setup key" and type this key (time-based):',
+    step1:
+      'Install an authenticator app on your phone (e.g. Tencent Authenticator, the Alibaba Cloud app, Microsoft Authenticator, Google Authenticator).',
+    scan: 'In the app choose "scan a QR code" and scan this code:',
+    qrAlt: 'QR code of the two-factor secret',
+    step2: 'If you cannot scan, choose "enter a setup key" in the app and type this key (time-based):',
     step3: 'Enter the 6-digit code the app shows to turn it on.',
     uri: 'Or use the otpauth link (some apps import it)',
     confirm: 'Verify and turn on',
@@ -361,6 +372,10 @@ const en: typeof zh = {
     saved: 'Saved',
     confirmTitle: 'Please confirm',
     users: {
+      searchLabel: 'Username or name',
+      allRoles: 'All roles',
+      allStates: 'All states',
+      allUnits: 'All units',
       title: 'Accounts',
       search: 'Search username or name',
       count: '{n} accounts',
@@ -417,6 +432,7 @@ const en: typeof zh = {
   },
   // ── project list: sorting, filters, export; overdue kinds (console-dash) ──
   projectList: {
+    waitingMine: 'Waiting on my unit only',
     allOverdue: 'Any (overdue)',
     overdueAny: 'Anything overdue',
     allFundSources: 'All fund sources',

@@ -27,6 +27,14 @@ export default {
       '请打开身份验证器应用（如 Microsoft Authenticator、Google 身份验证器），输入本账号当前显示的 6 位数字。',
     totpFormat: '动态口令为 6 位数字',
   },
+  layout: {
+    menu: '菜单',
+    openMenu: '打开菜单',
+    toggleMenu: '收起或展开菜单',
+    detail: '详情',
+    seeding:
+      '演示县数据正在生成（已完成 {done} / {total} 个项目），列表和统计暂不完整，完成后此提示自动消失。',
+  },
   nav: {
     dashboard: '工作台',
     projects: '项目列表',
@@ -80,6 +88,7 @@ export default {
     waitingEmpty: '目前没有等待本单位办理的步骤',
     waitingHint: '下一步由本单位办理的项目（调项、终止除外），等待最久的在前',
     waitingViewer: '这些步骤由本单位的操作账号办理，您的账号只能查看。',
+    waitingAll: '查看全部 {total} 个 ›',
     listMore: '仅显示前 {n} 个，共 {total} 个',
     byStage: '各阶段项目数',
     moneyBySource: '各资金来源的预算与拨付（万元）',
@@ -94,10 +103,8 @@ export default {
     progressHint: '实施中的项目本月（{month}）尚无月度进度记录',
     progressEmpty: '实施中的项目本月都已录入进度',
     ranking: '本月排名',
-    rankingHint: '月度排名将在督查功能上线后按月发布；此处不显示任何估算数字。',
-    pending: '待建设',
-    pendingHint: '该数据将在“{feature}”上线后显示，此处不显示任何估算数字。',
-    visits: '监督走访（拍照记录）',
+    rankingHint: '各乡镇、部门的月度考核排名由专项监督办按月发布。',
+    rankingLink: '查看考核排名 ›',
     noData: '暂无数据',
   },
   projects: {
@@ -331,8 +338,11 @@ export default {
     forcedTitle: '启用双因素认证',
     forcedIntro:
       '系统管理员必须使用双因素认证（动态口令）。启用后，每次登录除密码外还需输入身份验证器应用显示的动态口令。',
-    step1: '在手机上安装身份验证器应用（如 Microsoft Authenticator、Google 身份验证器）。',
-    step2: '在应用中选择“手动输入密钥”，输入下面的密钥（类型：基于时间）：',
+    step1:
+      '在手机上安装身份验证器应用（如 腾讯身份验证器、阿里云 App、Microsoft Authenticator、Google 身份验证器）。',
+    scan: '在应用中选择“扫描二维码”，扫描下面的二维码：',
+    qrAlt: '双因素认证密钥二维码',
+    step2: '无法扫码时，在应用中选择“手动输入密钥”，输入下面的密钥（类型：基于时间）：',
     step3: '输入应用显示的 6 位动态口令，完成启用。',
     uri: '也可使用 otpauth 链接（部分应用支持粘贴导入）',
     confirm: '验证并启用',
@@ -359,6 +369,10 @@ export default {
     saved: '已保存',
     confirmTitle: '请确认',
     users: {
+      searchLabel: '用户名或姓名',
+      allRoles: '全部角色',
+      allStates: '全部状态',
+      allUnits: '全部单位',
       title: '账号管理',
       search: '搜索用户名或姓名',
       count: '共 {n} 个账号',
@@ -411,6 +425,7 @@ export default {
   },
   // ── project list: sorting, filters, export; overdue kinds (console-dash) ──
   projectList: {
+    waitingMine: '只看待我办理',
     allOverdue: '全部（逾期情况）',
     overdueAny: '有逾期事项',
     allFundSources: '全部资金来源',

@@ -34,9 +34,15 @@ const ROLE_UNIT_KINDS: Record<Role, OrgKind[]> = {
   viewer: ['county', 'office', 'department', 'township', 'village'],
 };
 
-/** 16 characters from four classes: meets the policy, must be changed at first login. */
+/**
+ * Read out over the phone, typed by someone else: four groups of four joined by hyphens, drawn
+ * from letters and digits no one mistakes for another (no 0/O, 1/l/I, 2/Z, 5/S, 8/B, and no
+ * lowercase letter whose capital looks the same). Upper, lower, digit and the hyphen meet the
+ * policy; about 85 bits; must be changed at first login.
+ */
+export const TEMPORARY_PASSWORD_SETS = ['ACDEFGHJKLMNPQRTUVWXY', 'abdefghmnqrt', '23456789'];
 export function temporaryPassword(): string {
-  const sets = ['ABCDEFGHJKLMNPQRSTUVWXYZ', 'abcdefghijkmnpqrstuvwxyz', '23456789', '@#%+=!?'];
+  const sets = TEMPORARY_PASSWORD_SETS;
   const all = sets.join('');
   const chars = sets.map((s) => s[crypto.randomInt(s.length)]!);
   while (chars.length < 16) chars.push(all[crypto.randomInt(all.length)]!);
@@ -44,7 +50,7 @@ export function temporaryPassword(): string {
     const j = crypto.randomInt(i + 1);
     [chars[i], chars[j]] = [chars[j]!, chars[i]!];
   }
-  return chars.join('');
+  return chars.join('').replace(/(.{4})(?=.)/g, '$1-');
 }
 
 function toDto(u: accounts.AdminAccount): AdminUserDto {

@@ -5,9 +5,9 @@
  * Long because the list, the detail, the export and the step's lookups share one scope condition
  * and one set of columns; split it by read (list and export, detail) when it grows further.
  */
-import { isCountyWide, type Principal, type ProjectScope } from '#domain/access.js';
+import { ACTION_LEVEL, isCountyWide, type Principal, type ProjectScope } from '#domain/access.js';
 import { AppError } from '#domain/errors.js';
-import { allowedActions, STAGES, type Stage } from '#domain/lifecycle.js';
+import { allowedActions, STAGES, type Action, type Stage } from '#domain/lifecycle.js';
 import { fenFromDb } from '#domain/money.js';
 import type {
   AlertDto,
@@ -133,6 +133,23 @@ export function scopeCondition(who: Principal): { sql: string; params: unknown[]
   }
 }
 
+/** The steps of the main path; 调项 and 终止 are always open to the department and wait on no one. */
+const SIDE_PATHS: readonly Action[] = ['adjust', 'cancel'];
+/** The main-path steps of `stage` that `level` takes: what a project there waits for from it. */
+export const stepsOf = (stage: Stage, level: 'department' | 'ownerUnit') =>
+  allowedActions(stage).filter((a) => !SIDE_PATHS.includes(a) && ACTION_LEVEL[a] === level);
+const DEPARTMENT_STAGES = STAGES.filter((s) => stepsOf(s, 'department').length > 0);
+const OWNER_STAGES = STAGES.filter((s) => stepsOf(s, 'ownerUnit').length > 0);
+
+/** Projects whose next main-path step is the caller's unit's (待我办理): as governing department, or as owner unit. */
+export function waitingCondition(who: Principal): { sql: string; params: unknown[] } {
+  return {
+    sql: `((p.department_id = ? AND p.stage = ANY(ARRAY[?]::text[]))
+           OR (p.owner_unit_id = ? AND p.stage = ANY(ARRAY[?]::text[])))`,
+    params: [who.orgUnitId, DEPARTMENT_STAGES, who.orgUnitId, OWNER_STAGES],
+  };
+}
+
 /** The list's filters as one SQL condition on `p`, `d` (department) and `o` (owner unit). */
 function listCondition(who: Principal, q: ProjectExportQuery): { cond: string; params: unknown[] } {
   const scope = scopeCondition(who);
@@ -164,6 +181,11 @@ function listCondition(who: Principal, q: ProjectExportQuery): { cond: string; p
     where.push(`EXISTS (SELECT 1 FROM alert a WHERE a.project_id = p.id AND a.status = 'active'
                  AND a.step <> 'reminder'${q.overdue === 'any' ? '' : ' AND a.kind = ?'})`);
     if (q.overdue !== 'any') params.push(q.overdue);
+  }
+  if (q.waiting === 'mine') {
+    const w = waitingCondition(who);
+    where.push(w.sql);
+    params.push(...w.params);
   }
   if (q.fundSource) {
     where.push('EXISTS (SELECT 1 FROM project_fund_source s WHERE s.project_id = p.id AND s.kind = ?)');

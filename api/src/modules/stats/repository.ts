@@ -5,8 +5,8 @@
  * looks at one dashboard"). Nothing is loaded row by row into the api: the answer's size does not
  * grow with the county, except the two short lists (first items only, with their totals).
  */
-import { ACTION_LEVEL, type Principal } from '#domain/access.js';
-import { allowedActions, STAGES, type Action, type Stage } from '#domain/lifecycle.js';
+import type { Principal } from '#domain/access.js';
+import { allowedActions, STAGES, type Stage } from '#domain/lifecycle.js';
 import {
   type DashboardQuery,
   type DashboardStatsDto,
@@ -15,18 +15,12 @@ import {
 } from '#domain/schemas.js';
 import type { Orm } from '#db/orm.js';
 import { inScope, scopeOf } from '#db/scope.js';
-import { scopeCondition } from '../projects/repository.js';
+import { scopeCondition, waitingCondition } from '../projects/repository.js';
 
 /** How many projects the two lists (waiting steps, missing progress) show; their totals count all. */
 export const DASHBOARD_LIST_LIMIT = 20;
 
-/** The steps of the main path; 调项 and 终止 are always open to the department and wait on no one. */
-const SIDE_PATHS: readonly Action[] = ['adjust', 'cancel'];
-/** The main-path steps of `stage` that `level` takes: what a project there waits for from it. */
-export const stepsOf = (stage: Stage, level: 'department' | 'ownerUnit') =>
-  allowedActions(stage).filter((a) => !SIDE_PATHS.includes(a) && ACTION_LEVEL[a] === level);
-const DEPARTMENT_STAGES = STAGES.filter((s) => stepsOf(s, 'department').length > 0);
-const OWNER_STAGES = STAGES.filter((s) => stepsOf(s, 'ownerUnit').length > 0);
+export { stepsOf } from '../projects/repository.js';
 /** Stages in which a monthly progress entry is expected (those where it may be reported). */
 export const PROGRESS_STAGES = STAGES.filter((s) => allowedActions(s).includes('reportProgress'));
 
@@ -129,9 +123,9 @@ export function createStatsRepository(orm: Orm) {
         );
 
         // Steps waiting on the caller's unit: as governing department, or as owner unit.
-        const waitingCond = `${sc.sql} AND ((p.department_id = ? AND p.stage = ANY(ARRAY[?]::text[]))
-                                 OR (p.owner_unit_id = ? AND p.stage = ANY(ARRAY[?]::text[])))`;
-        const waitingParams = [...sc.params, who.orgUnitId, DEPARTMENT_STAGES, who.orgUnitId, OWNER_STAGES];
+        const w = waitingCondition(who);
+        const waitingCond = `${sc.sql} AND ${w.sql}`;
+        const waitingParams = [...sc.params, ...w.params];
         const [waitingTotal] = await q<{ n: number }>(
           `SELECT count(*)::int AS n FROM project p WHERE ${waitingCond}`,
           waitingParams,
