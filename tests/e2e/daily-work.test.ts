@@ -163,12 +163,14 @@ describe('the leader and lateness', () => {
 });
 
 describe('a step someone else took first', () => {
-  it('is explained in Chinese, with who moved the project and to what, and the page shows the new stage', async () => {
-    const xqz = await Session.login(stack.baseUrl, 'xqz.op');
-    for (const [viewport, name] of [
-      [WIDE, 'refused-1440'],
-      [undefined, 'refused-375'],
-    ] as const) {
+  // One test per screen size, each with its own project: under load one alone takes a minute or two.
+  it.each([
+    ['refused-1440', WIDE],
+    ['refused-375', undefined],
+  ] as const)(
+    'is explained in Chinese, with who moved the project and to what, and the page shows the new stage (%s)',
+    async (name, viewport) => {
+      const xqz = await Session.login(stack.baseUrl, 'xqz.op');
       const { context, page } = await newPage(
         browser,
         stack.baseUrl,
@@ -214,8 +216,8 @@ describe('a step someone else took first', () => {
       } finally {
         await context.close();
       }
-    }
-  });
+    },
+  );
 });
 
 describe('a village operator on a phone', () => {
