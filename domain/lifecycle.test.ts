@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   ACTIONS,
+  ACTION_LABELS,
+  STAGE_LABELS,
   STAGES,
   TERMINAL_STAGES,
   allowedActions,
@@ -65,5 +67,27 @@ describe('the transition table', () => {
       expect(new Set(allowedActions(s)), s).toEqual(new Set(expected[s]));
       for (const a of ACTIONS) expect(checkTransition(s, a).ok, `${s} × ${a}`).toBe(expected[s].includes(a));
     }
+  });
+});
+
+describe('stage and step labels', () => {
+  // A stage tag beside a step button must not read the same: "设计审批" was both.
+  it('never share a word-for-word label, in either language', () => {
+    for (const lang of ['zh', 'en'] as const) {
+      const stages = new Set(STAGES.map((s) => STAGE_LABELS[s][lang]));
+      const steps = ACTIONS.map((a) => ACTION_LABELS[a][lang]);
+      expect(steps.filter((l) => stages.has(l))).toEqual([]);
+      expect(stages.size).toBe(STAGES.length);
+      expect(new Set(steps).size).toBe(ACTIONS.length);
+    }
+  });
+
+  it('word a stage as a state reached and a step as something to do', () => {
+    expect(STAGE_LABELS.designApproved.zh).toBe('已通过设计审批');
+    expect(ACTION_LABELS.approveDesign.zh).toBe('办理设计审批');
+    for (const s of ['completed', 'accepted', 'reimbursed'] as const)
+      expect(STAGE_LABELS[s].zh).toMatch(/^已/);
+    for (const a of ['complete', 'inspect', 'reimburse'] as const)
+      expect(ACTION_LABELS[a].zh).toMatch(/^办理/);
   });
 });

@@ -18,16 +18,20 @@ export const STAGES = [
 ] as const;
 export type Stage = (typeof STAGES)[number];
 
+/**
+ * A stage is a state reached, worded as one ("已通过设计审批"); an action is a step to take, worded
+ * as one ("办理设计审批"): the two never share a label, so a tag on screen is never ambiguous.
+ */
 export const STAGE_LABELS: Record<Stage, { zh: string; en: string }> = {
-  approved: { zh: '立项', en: 'Approved' },
-  designApproved: { zh: '设计审批', en: 'Design approved' },
-  methodFixed: { zh: '实施方式', en: 'Method fixed' },
+  approved: { zh: '已立项', en: 'Registered' },
+  designApproved: { zh: '已通过设计审批', en: 'Design approved' },
+  methodFixed: { zh: '已确定实施方式', en: 'Method fixed' },
   underway: { zh: '实施中', en: 'Under way' },
-  completed: { zh: '竣工', en: 'Completed' },
+  completed: { zh: '已竣工', en: 'Completed' },
   rectifying: { zh: '整改中', en: 'Rectifying' },
-  accepted: { zh: '验收', en: 'Accepted' },
-  reimbursed: { zh: '报账', en: 'Reimbursed' },
-  afterCare: { zh: '管护', en: 'After-care' },
+  accepted: { zh: '已验收', en: 'Accepted' },
+  reimbursed: { zh: '已报账', en: 'Reimbursed' },
+  afterCare: { zh: '管护中', en: 'In after-care' },
   closed: { zh: '已关闭', en: 'Closed' },
   cancelled: { zh: '已终止', en: 'Cancelled' },
 };
@@ -53,17 +57,17 @@ export type Action = (typeof ACTIONS)[number];
 export const MAIN_PATH: readonly Action[] = ACTIONS.filter((a) => a !== 'adjust' && a !== 'cancel');
 
 export const ACTION_LABELS: Record<Action, { zh: string; en: string }> = {
-  approveDesign: { zh: '设计审批', en: 'Approve design' },
-  fixImplementation: { zh: '确定实施方式', en: 'Fix implementation method' },
+  approveDesign: { zh: '办理设计审批', en: 'Approve the design' },
+  fixImplementation: { zh: '确定实施方式', en: 'Fix the implementation method' },
   start: { zh: '开工', en: 'Start construction' },
   reportProgress: { zh: '录入月度进度', en: 'Report monthly progress' },
-  complete: { zh: '竣工', en: 'Complete' },
-  inspect: { zh: '验收', en: 'Inspect' },
-  reimburse: { zh: '报账', en: 'Reimburse' },
+  complete: { zh: '办理竣工', en: 'Record completion' },
+  inspect: { zh: '办理验收', en: 'Carry out acceptance' },
+  reimburse: { zh: '办理报账', en: 'Settle the accounts' },
   handOver: { zh: '移交管护', en: 'Hand over to after-care' },
-  close: { zh: '关闭', en: 'Close' },
+  close: { zh: '关闭项目', en: 'Close the project' },
   adjust: { zh: '调项', en: 'Adjust' },
-  cancel: { zh: '终止', en: 'Cancel' },
+  cancel: { zh: '终止项目', en: 'Cancel the project' },
 };
 
 /** Which stages each action may be taken from. Actions absent from a stage's row are refused. */

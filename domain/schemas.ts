@@ -277,8 +277,26 @@ export const projectSchema = z.object({
   allowedActions: z.array(actionSchema),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** In the list only: the project's latest overdue deadline as of today, null when none is overdue. */
+  overdue: z
+    .object({
+      kind: z.enum(['start', 'completion', 'acceptance', 'reimbursement', 'progress']),
+      /** The month of a missing progress entry (YYYY-MM); '' for a planned date. */
+      period: z.string(),
+      dueDate: isoDate,
+      /** The ladder's level now: overdue, escalated to the county, or 约谈. */
+      step: z.enum(['reminder', 'overdue', 'escalated', 'interview']),
+      /** Calendar days from the due date to today in China. */
+      daysLate: z.number().int(),
+      responsibleUnit: orgRefSchema,
+      /** How many of the project's deadlines are overdue now. */
+      ladders: z.number().int(),
+    })
+    .nullable()
+    .optional(),
 });
 export type ProjectDto = z.infer<typeof projectSchema>;
+export type ProjectOverdueDto = NonNullable<ProjectDto['overdue']>;
 
 export const projectDetailSchema = projectSchema.extend({ history: z.array(historyEntrySchema) });
 export type ProjectDetailDto = z.infer<typeof projectDetailSchema>;
@@ -295,6 +313,8 @@ export const PROJECT_SORT_COLUMNS = [
   'plannedCompletion',
   'progress',
   'updated',
+  // today's days late of the project's latest overdue deadline
+  'daysLate',
 ] as const;
 export type ProjectSortColumn = (typeof PROJECT_SORT_COLUMNS)[number];
 export const OVERDUE_KINDS = ['start', 'completion', 'acceptance', 'reimbursement', 'progress'] as const;
@@ -314,6 +334,10 @@ export const projectListQuerySchema = z.object({
   fundSource: z.enum(FUND_SOURCE_KINDS).optional(),
   /** `mine`: projects whose next step is the caller's unit's (待我办理, the workbench's list in full). */
   waiting: z.enum(['mine']).optional(),
+  /** Projects with an overdue deadline this unit (a code) answers for; with `overdue`, of that kind. */
+  overdueUnit: z.string().max(40).optional(),
+  /** Projects with a deadline ladder at this level now (提醒/逾期/上报/约谈), of `overdueUnit` and `overdue` if given. */
+  ladder: z.enum(['reminder', 'overdue', 'escalated', 'interview']).optional(),
   /** Sort column (whitelisted) and direction; without `sort`: newest year first, then by code. */
   sort: z.enum(PROJECT_SORT_COLUMNS).optional(),
   order: z.enum(['asc', 'desc']).optional(),
@@ -462,7 +486,10 @@ export const alertSchema = z.object({
   step: z.enum(['reminder', 'overdue', 'escalated', 'interview']),
   dueDate: isoDate,
   stepDate: isoDate,
+  /** Days late on the day this step fired. */
   daysLate: z.number().int(),
+  /** Days late today while the alert is active (up to the day it closed once closed); a reminder's own figure. */
+  daysLateNow: z.number().int(),
   status: z.enum(['active', 'resolved', 'superseded', 'cancelled']),
   responsibleUnit: orgRefSchema,
   raisedAt: z.string(),
@@ -529,7 +556,8 @@ export const dashboardStatsSchema = z.object({
     total: count,
     projects: count,
     byKind: z.array(z.object({ kind: z.enum(OVERDUE_KINDS), count })),
-    byUnit: z.array(z.object({ unit: orgRefSchema, count })),
+    /** `count` overdue deadlines per unit, over `projects` projects (the list's total for that unit). */
+    byUnit: z.array(z.object({ unit: orgRefSchema, count, projects: count })),
   }),
   /** Projects whose next step belongs to the caller's unit (side paths 调项/终止 aside). */
   waiting: z.object({

@@ -92,7 +92,7 @@ describe('a township operator advances a project', () => {
       await expect.poll(() => page.locator('.title [data-test=stage]').innerText()).toBe('实施中');
       const latest = page.locator('[data-test=history-item]').first();
       expect(await latest.innerText()).toContain(
-        '修齐镇操作员办理了「开工」，阶段由「实施方式」变为「实施中」',
+        '修齐镇操作员办理了「开工」，阶段由「已确定实施方式」变为「实施中」',
       );
       expect(await latest.locator('[data-test=history-doc]').innerText()).toBe(
         '《开工报告》（修齐府发〔2026〕8号）',
@@ -131,7 +131,7 @@ describe('a township operator advances a project', () => {
       const count = await historyCount(code);
       await page.locator('[data-test=submit]').click();
       await expect
-        .poll(() => page.locator('[data-test=form-error]').innerText())
+        .poll(() => page.locator('[data-test=step-refused]').innerText())
         .toContain('不能执行「开工」');
       expect(await historyCount(code)).toBe(count);
     } finally {

@@ -79,7 +79,7 @@ describe('GET /api/projects/:id/detail-table', () => {
       code: project.code,
       department: '县水务局',
       ownerUnit: '修齐镇',
-      stageLabel: '立项',
+      stageLabel: '已立项',
     });
     expect(t.funds.budgetFen).toBe(86_500_010);
     expect(t.funds.byKind).toMatchObject({

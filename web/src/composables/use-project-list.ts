@@ -18,6 +18,8 @@ export type ProjectFilters = Pick<
   | 'waiting'
   | 'sort'
   | 'order'
+  | 'overdueUnit'
+  | 'ladder'
 > & {
   year?: number;
 };
@@ -32,10 +34,14 @@ export const FILTER_KEYS = [
   'overdue',
   'fundSource',
   'waiting',
+  'overdueUnit',
+  'ladder',
   'q',
   'sort',
   'order',
 ] as const;
+/** The deadline ladder's levels, lowest first (the api's `ladder` filter). */
+export const LADDER_LEVELS = ['reminder', 'overdue', 'escalated', 'interview'] as const;
 // The lists behind the selects: the labels' keys (the contract's constants would bring zod along).
 export const FUND_SOURCES = Object.keys(zhCN.fundSources) as NonNullable<ProjectFilters['fundSource']>[];
 export const OVERDUE_KINDS = Object.keys(zhCN.overdueKinds) as OverdueKind[];
@@ -50,6 +56,7 @@ export const SORTS: { key: ProjectSortColumn; label: string }[] = [
   { key: 'plannedCompletion', label: 'projectList.plannedCompletion' },
   { key: 'progress', label: 'projects.progress' },
   { key: 'updated', label: 'projectList.updated' },
+  { key: 'daysLate', label: 'lateness.daysLate' },
 ];
 export const PAGE_SIZES = [20, 50, 100];
 
@@ -77,6 +84,8 @@ function fromQuery(query: LocationQuery) {
       overdue: oneOf(['any', ...OVERDUE_KINDS] as const, str('overdue')),
       fundSource: oneOf(FUND_SOURCES, str('fundSource')),
       waiting: oneOf(['mine'] as const, str('waiting')),
+      overdueUnit: str('overdueUnit'),
+      ladder: oneOf(LADDER_LEVELS, str('ladder')),
       q: str('q'),
       sort: sortOf(str('sort')),
       order: oneOf(['asc', 'desc'] as const, str('order')),

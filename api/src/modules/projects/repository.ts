@@ -32,6 +32,7 @@ import {
   type Tx,
 } from '#db/scope.js';
 import { OrgUnitSchema } from '#db/entities/org-unit.entity.js';
+import { ALERT_DAYS_LATE_NOW, DAYS_LATE_SORT_SQL, ladderCondition } from './overdue.js';
 import { ProjectSchema } from '#db/entities/project.entity.js';
 
 interface ProjectRow {
@@ -187,6 +188,11 @@ function listCondition(who: Principal, q: ProjectExportQuery): { cond: string; p
     where.push(w.sql);
     params.push(...w.params);
   }
+  const ladder = ladderCondition(q);
+  if (ladder) {
+    where.push(ladder.sql);
+    params.push(...ladder.params);
+  }
   if (q.fundSource) {
     where.push('EXISTS (SELECT 1 FROM project_fund_source s WHERE s.project_id = p.id AND s.kind = ?)');
     params.push(q.fundSource);
@@ -213,6 +219,7 @@ const SORT_SQL: Record<ProjectSortColumn, string> = {
   plannedCompletion: 'p.planned_completion',
   progress: 'p.progress_percent',
   updated: 'p.updated_at',
+  daysLate: DAYS_LATE_SORT_SQL,
 };
 
 function orderBy(q: Pick<ProjectExportQuery, 'sort' | 'order'>): string {
@@ -446,6 +453,7 @@ export function createProjectRepository(orm: Orm) {
             due_date: string;
             step_date: string;
             days_late: number;
+            days_late_now: number;
             status: AlertDto['status'];
             unit_code: string;
             unit_name: string;
@@ -455,6 +463,7 @@ export function createProjectRepository(orm: Orm) {
         >(
           `SELECT a.kind, a.period, a.step, to_char(a.due_date, 'YYYY-MM-DD') AS due_date,
                 to_char(a.step_date, 'YYYY-MM-DD') AS step_date, a.days_late, a.status,
+                ${ALERT_DAYS_LATE_NOW} AS days_late_now,
                 o.code AS unit_code, o.name AS unit_name, a.raised_at, a.closed_at
            FROM alert a JOIN org_unit o ON o.id = a.responsible_unit_id
           WHERE a.project_id = ? ORDER BY a.history_seq DESC`,
@@ -469,6 +478,7 @@ export function createProjectRepository(orm: Orm) {
         dueDate: r.due_date,
         stepDate: r.step_date,
         daysLate: r.days_late,
+        daysLateNow: r.days_late_now,
         status: r.status,
         responsibleUnit: { code: r.unit_code, name: r.unit_name },
         raisedAt: iso(r.raised_at),

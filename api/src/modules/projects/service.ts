@@ -30,6 +30,8 @@ import { registeredUpdate, transitionUpdates } from '#workflows/project.messages
 import { projectWorkflow } from '#workflows/project.workflow.js';
 import type { Response } from 'express';
 import { streamProjectsXlsx } from './export.js';
+import { overdueFacts } from './overdue.js';
+import { stageMovedRefusal } from './refusal.js';
 import { assertSettlementMatches } from './settlement-check.js';
 import type { ProjectRepository } from './repository.js';
 import { claim, earlier, updateIdOf, type IdempotentRequest } from '../../idempotency.js';
@@ -55,7 +57,15 @@ export function createProjectService(deps: {
   return {
     async list(who: Principal, q: ProjectListQuery): Promise<{ items: ProjectDto[]; total: number }> {
       const { items, total } = await repo.list(who, q);
-      return { items: items.map(({ scope: _s, ...dto }) => dto), total };
+      const overdue = await overdueFacts(
+        deps.orm,
+        who,
+        items.map((p) => p.id),
+      );
+      return {
+        items: items.map(({ scope: _s, ...dto }) => ({ ...dto, overdue: overdue.get(dto.id) ?? null })),
+        total,
+      };
     },
 
     /** The filtered list as an xlsx file, streamed to `res` (console-dash). */
@@ -243,7 +253,13 @@ export function createProjectService(deps: {
         if (err instanceof WorkflowNotFoundError) {
           throw new AppError('TRANSITION_NOT_ALLOWED', '项目流程已结束 (the project workflow is closed)');
         }
-        throw stepFailure(err);
+        const failure = stepFailure(err);
+        // The stage moved on (most often: someone else took this step first): say who and to what.
+        if (failure instanceof AppError && failure.code === 'TRANSITION_NOT_ALLOWED') {
+          const now = await detail(caller, p.id);
+          if (!isAllowed(now.stage, input.action)) throw stageMovedRefusal(now, input.action);
+        }
+        throw failure;
       }
       return detail(caller, p.id);
     },

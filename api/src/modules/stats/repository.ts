@@ -34,7 +34,7 @@ export interface DashboardFigures {
   paid: { kind: FundSourceKind; fen: string }[];
   overdue: { total: number; projects: number };
   byKind: { kind: OverdueKind; n: number }[];
-  byUnit: { code: string; name: string; n: number }[];
+  byUnit: { code: string; name: string; n: number; projects: number }[];
   waiting: {
     total: number;
     rows: {
@@ -116,8 +116,8 @@ export function createStatsRepository(orm: Orm) {
           `SELECT l.kind, count(DISTINCT (l.project_id, l.period))::int AS n FROM (${ladders}) l GROUP BY l.kind`,
           sc.params,
         );
-        const byUnit = await q<{ code: string; name: string; n: number }>(
-          `SELECT o.code, o.name, count(*)::int AS n FROM (${ladders}) l JOIN org_unit o ON o.id = l.responsible_unit_id
+        const byUnit = await q<{ code: string; name: string; n: number; projects: number }>(
+          `SELECT o.code, o.name, count(*)::int AS n, count(DISTINCT l.project_id)::int AS projects FROM (${ladders}) l JOIN org_unit o ON o.id = l.responsible_unit_id
             GROUP BY o.code, o.name ORDER BY n DESC, o.code`,
           sc.params,
         );

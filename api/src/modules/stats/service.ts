@@ -69,7 +69,11 @@ export function createStatsService(deps: { repo: StatsRepository }) {
           total: f.overdue.total,
           projects: f.overdue.projects,
           byKind: OVERDUE_KINDS.map((kind) => ({ kind, count: kindCount.get(kind) ?? 0 })),
-          byUnit: f.byUnit.map((r) => ({ unit: { code: r.code, name: r.name }, count: r.n })),
+          byUnit: f.byUnit.map((r) => ({
+            unit: { code: r.code, name: r.name },
+            count: r.n,
+            projects: r.projects,
+          })),
         },
         waiting: {
           total: f.waiting.total,

@@ -1,0 +1,270 @@
+/**
+ * The console as county staff use it every day, in Chromium against the whole stack with the demo
+ * county's real deadline ladders: the leader reaches the five most overdue projects from the
+ * dashboard in two clicks and reads today's days late and who answers for each; a step someone
+ * else took first is refused in Chinese with who moved the project and to what, and the page
+ * shows the new stage; a village operator records a visit from the home page on a phone.
+ * Screenshots at 1440 and 375 px go to $SHOTS_DIR (default: a temporary directory) to look at.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { daysBetween } from '#domain/deadlines.js';
+import { aProject } from '../support/builders.js';
+import { seedSmallCounty } from '../support/dashboard-figures.js';
+import { today } from '../support/ladders.js';
+import { Session, startTestStack, type TestStack } from '../support/stack.js';
+import { horizontalOverflow, launchBrowser, login, newPage } from './support/browser.js';
+
+const WIDE = { width: 1440, height: 900 };
+const SHOTS = process.env.SHOTS_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'daily-shots-'));
+
+let stack: TestStack;
+let browser: Browser;
+let swj: Session;
+
+beforeAll(async () => {
+  [stack, browser] = await Promise.all([
+    startTestStack({ webDist: inject('webDist'), deadlines: { enabled: true } }),
+    launchBrowser(),
+  ]);
+  await seedSmallCounty(stack);
+  swj = await Session.login(stack.baseUrl, 'swj.op');
+}, 240_000);
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+
+/** The projects' latest overdue deadline from the raw alert rows: [code, days late today, units]. */
+async function mostOverdue(): Promise<{ code: string; days: number; units: string[] }[]> {
+  const { rows } = await stack.db.query(
+    `SELECT p.code, to_char(a.due_date, 'YYYY-MM-DD') AS due, max(a.days_late) AS fired, o.name AS unit
+       FROM alert a JOIN project p ON p.id = a.project_id JOIN org_unit o ON o.id = a.responsible_unit_id
+      WHERE a.status = 'active' AND a.step <> 'reminder' GROUP BY p.code, a.kind, a.period, a.arm, 2, o.name`,
+  );
+  const worst = new Map<string, { days: number; units: string[] }>();
+  for (const r of rows) {
+    const days = Math.max(r.fired, daysBetween(r.due, today()));
+    const w = worst.get(r.code);
+    if (!w || days > w.days) worst.set(r.code, { days, units: [r.unit] });
+    else if (days === w.days) w.units.push(r.unit);
+  }
+  return [...worst]
+    .map(([code, w]) => ({ code, ...w }))
+    .sort((a, b) => b.days - a.days || (a.code < b.code ? 1 : -1));
+}
+
+/** A project of 县水务局 owned by `owner`, taken through the api to 已确定实施方式 (ready to start). */
+async function readyToStart(
+  name: string,
+  owner: Session,
+  villages?: { ownerUnitCode: string; villageCodes: string[] },
+) {
+  const created = await swj.post('/api/projects', aProject({ name, ...villages }));
+  expect(created.status).toBe(201);
+  const code: string = created.body.code;
+  const design = await swj.post(`/api/projects/${code}/transitions`, {
+    action: 'approveDesign',
+    documentNo: '城水审〔2026〕11号',
+    approvedOn: '2026-03-10',
+  });
+  expect(design.status).toBe(200);
+  const method = await owner.post(`/api/projects/${code}/transitions`, {
+    action: 'fixImplementation',
+    method: 'selfBuild',
+  });
+  expect(method.body.stage).toBe('methodFixed');
+  return code;
+}
+
+describe('the leader and lateness', () => {
+  it('finds the five most overdue projects, with today’s days late and the responsible unit, in two clicks', async () => {
+    const want = (await mostOverdue()).slice(0, 5);
+    expect(want.length).toBe(5);
+    const { context, page } = await newPage(browser, stack.baseUrl, { viewport: WIDE });
+    try {
+      await login(page, 'leader');
+      await page.locator('[data-test=overdue-unit-row]').first().waitFor();
+      // Each unit's row says how many projects its deadlines are: the number the list will show.
+      const unitRow = page.locator('[data-test=overdue-unit-row]').first();
+      const projectsText = await unitRow.locator('[data-test=overdue-unit-projects]').innerText();
+      await shot(page, 'dashboard-1440');
+      // Click 1: the dashboard's link; that is all (the login's submit is the other click).
+      await page.locator('[data-test=most-overdue]').click();
+      await page.locator('[data-test=overdue-days]').first().waitFor();
+      const rows = page.locator('[data-test=table] .project-row');
+      await expect
+        .poll(() => rows.locator('td:first-child').allInnerTexts())
+        .toEqual(expect.arrayContaining(want.map((w) => w.code)));
+      for (let i = 0; i < 5; i++) {
+        const row = rows.nth(i);
+        expect(await row.locator('td:first-child').innerText()).toBe(want[i]!.code);
+        expect(await row.locator('[data-test=overdue-days]').innerText()).toBe(`${want[i]!.days} 天`);
+        expect(want[i]!.units).toContain(await row.locator('[data-test=overdue-unit]').innerText());
+        expect(['逾期', '已上报县级', '约谈']).toContain(
+          await row.locator('[data-test=overdue-level]').innerText(),
+        );
+      }
+      await shot(page, 'most-overdue-1440');
+
+      // A unit's row opens its own overdue projects, as many as the row said.
+      await page.goBack();
+      await unitRow.locator('a').click();
+      await page.locator('[data-test=overdue-days]').first().waitFor();
+      const n = Number(/\d+/.exec(projectsText)![0]);
+      await expect.poll(() => page.locator('[data-test=total]').innerText()).toBe(`共 ${n} 个项目`);
+
+      // The 预警 tab of the most overdue project: today's days late beside the days when each step fired.
+      await page.goto(`/projects/${want[0]!.code}?tab=alerts`);
+      const days = page.locator('[data-test=alerts] [data-test=alert-days]');
+      await days.first().waitFor();
+      expect(await days.allInnerTexts()).toContain(String(want[0]!.days));
+      await shot(page, 'alerts-1440');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('on a 375 px phone: the list’s cards and the 预警 tab say the same, without clipping or sideways scrolling', async () => {
+    const [top] = await mostOverdue();
+    const { context, page } = await newPage(browser, stack.baseUrl, { phone: true });
+    try {
+      await login(page, 'leader');
+      await page.locator('[data-test=most-overdue]').click();
+      const card = page.locator('[data-test=project-card]').first();
+      await expect
+        .poll(() => card.locator('[data-test=card-overdue]').innerText())
+        .toContain(`今日逾期 ${top!.days} 天`);
+      expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
+      await shot(page, 'most-overdue-375');
+
+      await page.goto(`/projects/${top!.code}?tab=alerts`);
+      const alertCard = page.locator('[data-test=alert-card]').first();
+      await alertCard.waitFor();
+      expect(await page.locator('[data-test=alert-days]').allInnerTexts()).toContain(`${top!.days} 天`);
+      // Every alert card lies inside the screen: nothing is clipped.
+      for (const box of await page
+        .locator('[data-test=alert-card]')
+        .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().right)))
+        expect(box).toBeLessThanOrEqual(375);
+      expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
+      await alertCard.scrollIntoViewIfNeeded();
+      await shot(page, 'alerts-375');
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('a step someone else took first', () => {
+  // One test per screen size, each with its own project: under load one alone takes a minute or two.
+  it.each([
+    ['refused-1440', WIDE],
+    ['refused-375', undefined],
+  ] as const)(
+    'is explained in Chinese, with who moved the project and to what, and the page shows the new stage (%s)',
+    async (name, viewport) => {
+      const xqz = await Session.login(stack.baseUrl, 'xqz.op');
+      const { context, page } = await newPage(
+        browser,
+        stack.baseUrl,
+        viewport ? { viewport } : { phone: true },
+      );
+      try {
+        const code = await readyToStart(`枇杷村便道（并发开工说明 ${name}）`, xqz);
+        await login(page, 'xqz.op');
+        await page.goto(`/projects/${code}`);
+        await page.locator('[data-test=action-start]').click();
+        // Empty date: red and required; filling it takes the red away before any submit.
+        await page.locator('[data-test=submit]').click();
+        const err = page.locator('[data-test=field-startedOn] .el-form-item__error');
+        await expect.poll(() => err.innerText()).toBe('必填');
+        const input = page.locator('[data-test=field-startedOn] input');
+        await input.fill('2026-04-03');
+        await input.press('Enter');
+        await expect.poll(() => err.count()).toBe(0);
+        expect(await page.locator('[data-test=form-error]').count()).toBe(0);
+
+        // Someone else starts it first.
+        const first = await xqz.post(`/api/projects/${code}/transitions`, {
+          action: 'start',
+          startedOn: '2026-04-01',
+        });
+        expect(first.status).toBe(200);
+        await page.locator('[data-test=submit]').click();
+        const refused = page.locator('[data-test=step-refused]');
+        await expect.poll(() => refused.innerText()).toContain('修齐镇操作员已于');
+        const text = await refused.innerText();
+        expect(text).toContain('当前阶段「实施中」不能执行「开工」');
+        expect(text).toContain('阶段由「已确定实施方式」变为「实施中」');
+        // The page is the project as it is now: the new stage, and no start button any more.
+        await expect.poll(() => page.locator('.title [data-test=stage]').innerText()).toBe('实施中');
+        expect(await page.locator('[data-test=action-start]').count()).toBe(0);
+        expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(viewport ? WIDE.width : 375);
+        await shot(page, name);
+      } finally {
+        await context.close();
+      }
+    },
+  );
+});
+
+describe('a village operator on a phone', () => {
+  it('records a visit from the home page, and the success banner stays with the visit form only', async () => {
+    const mbz = await Session.login(stack.baseUrl, 'mbz.op');
+    const code = await readyToStart('罗江村机耕道（村里走访）', mbz, {
+      ownerUnitCode: 'mbz',
+      villageCodes: ['mbz-ljc'],
+    });
+    expect(
+      (await mbz.post(`/api/projects/${code}/transitions`, { action: 'start', startedOn: '2026-04-01' }))
+        .status,
+    ).toBe(200);
+
+    const { context, page } = await newPage(browser, stack.baseUrl, { phone: true });
+    try {
+      await login(page, 'mbz-ljc.op');
+      const due = page.locator('[data-test=village-visit-due]', { hasText: '罗江村机耕道' });
+      await due.waitFor();
+      // No 待我办理 0 on a village's home: its work is on site.
+      expect(await page.locator('[data-test=fig-waiting]').count()).toBe(0);
+      expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
+      await shot(page, 'village-home-375');
+
+      await due.locator('[data-test=record-visit]').click();
+      await page.locator('[data-test=visit-form]').waitFor();
+      await page.locator('[data-test=visit-date]').fill('2026-05-06');
+      await page.locator('[data-test=visit-supervisor]').fill('李村干');
+      await page.locator('[data-test=visit-findings]').fill('路基已成型，排水沟在砌');
+      await page.locator('[data-test=field-submit]').click();
+      await expect.poll(() => page.locator('[data-test=field-sent]').innerText()).not.toBe('');
+      await shot(page, 'village-visit-sent-375');
+      // Another flow's form is not the visit just sent: the banner goes with it.
+      await page.locator('[data-test=flow-notice]').click();
+      await expect.poll(() => page.locator('[data-test=field-sent]').count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+    const { rows } = await stack.db.query(
+      `SELECT v.supervisor, v.visited_on::text AS on FROM supervision_visit v JOIN project p ON p.id = v.project_id
+        WHERE p.code = $1`,
+      [code],
+    );
+    expect(rows).toEqual([{ supervisor: '李村干', on: '2026-05-06' }]);
+
+    const wide = await newPage(browser, stack.baseUrl, { viewport: WIDE });
+    try {
+      await login(wide.page, 'mbz-ljc.op');
+      await wide.page.locator('[data-test=village-visit-due]').first().waitFor();
+      await shot(wide.page, 'village-home-1440');
+    } finally {
+      await wide.context.close();
+    }
+  });
+});
