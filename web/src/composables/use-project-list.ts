@@ -84,6 +84,8 @@ export function useProjectList() {
   const state = computed(() => fromQuery(route.query));
   const items = ref<ProjectDto[]>([]);
   const total = ref(0);
+  /** The server counted no further than `total` (10,000): there are more. */
+  const totalCapped = ref(false);
   const loading = ref(false);
   const error = ref('');
 
@@ -112,6 +114,7 @@ export function useProjectList() {
       if (mine !== seq) return;
       items.value = res.items;
       total.value = res.total;
+      totalCapped.value = res.totalCapped === true;
     } catch (err) {
       if (mine === seq) error.value = err instanceof Error ? err.message : t('errors.load');
     } finally {
@@ -136,5 +139,5 @@ export function useProjectList() {
       : undefined,
   );
 
-  return { state, items, total, loading, error, setQuery, resetQuery, exportUrl, onSortChange, tableSort };
+  return { state, items, total, totalCapped, loading, error, setQuery, resetQuery, exportUrl, onSortChange, tableSort };
 }

@@ -114,6 +114,7 @@ const en: typeof zh = {
     progress: 'Progress',
     allStages: 'All stages',
     total: '{n} projects',
+    totalCapped: '{n}+ projects',
     empty: 'No matching projects',
     reset: 'Clear filters',
   },

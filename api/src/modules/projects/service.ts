@@ -53,9 +53,12 @@ export function createProjectService(deps: {
   }
 
   return {
-    async list(who: Principal, q: ProjectListQuery): Promise<{ items: ProjectDto[]; total: number }> {
-      const { items, total } = await repo.list(who, q);
-      return { items: items.map(({ scope: _s, ...dto }) => dto), total };
+    async list(
+      who: Principal,
+      q: ProjectListQuery,
+    ): Promise<{ items: ProjectDto[]; total: number; totalCapped: boolean }> {
+      const { items, total, totalCapped } = await repo.list(who, q);
+      return { items: items.map(({ scope: _s, ...dto }) => dto), total, totalCapped };
     },
 
     /** The filtered list as an xlsx file, streamed to `res` (console-dash). */
