@@ -34,14 +34,15 @@ const WIDE = `(SELECT app_scope_kind()) IN ('system', 'county')`;
  *
  * - `project.readers` holds the project's reader tokens: one per (scope kind, unit) that may read it,
  *   `app_reader_token(kind, unit)`, and the county-wide token. A transaction's scope has one token
- *   (`app_readers()`); a project is visible when the two overlap, a GIN-indexed condition. The kind
+ *   (`app_readers()`); a project is visible when the two overlap, a GIN-indexed condition whose
+ *   selectivity the planner can estimate from the column's statistics. The kind
  *   is inside the token, so a township unit named as a project's department gains nothing, exactly
  *   as before.
  * - The tokens are written by triggers on the writes that decide them: the project's department and
  *   owner unit, its villages (调项 replaces them) and a village's township (org_unit.parent_id). No
  *   writer can set them: any UPDATE naming `readers` gets them recomputed.
  * - County-wide transactions run as the role `sanzhang_wide` (a member of `sanzhang_app`, so the same
- *   grants), which alone gets `project_read_county`: a constant check, so a county-wide read plans
+ *   grants), which alone gets `project_read_wide`: a constant check, so a county-wide read plans
  *   like the owner's. The unit roles get only the token overlap, which the planner turns into an
  *   index condition. A county-wide scope set without the role still reads everything, by token.
  * - A project's own rows (history, ledgers, alerts, …) are visible when their project is:
@@ -128,11 +129,20 @@ export class Migration20261204000000_readers extends Migration {
       FOR EACH ROW WHEN (OLD.parent_id IS DISTINCT FROM NEW.parent_id) EXECUTE FUNCTION org_unit_parent_readers();`);
     this.addSql(`UPDATE project SET readers = '{}';`);
     this.addSql(`CREATE INDEX project_readers_idx ON project USING gin (readers);`);
+    // The list's default order and its budget sort, so a page is an index range, not a sort of the scope.
+    this.addSql(`CREATE INDEX project_year_code_idx ON project (year DESC, code);`);
+    this.addSql(`CREATE INDEX project_budget_code_idx ON project (budget_fen, code);`);
 
     // ── the policies ─────────────────────────────────────────────────────────────────────────
     this.addSql(`DROP POLICY project_read ON project;`);
-    this.addSql(`CREATE POLICY project_read_county ON project FOR SELECT TO sanzhang_wide USING (${WIDE});`);
-    this.addSql(`CREATE POLICY project_read_unit ON project FOR SELECT USING (readers && (SELECT app_readers()));`);
+    // Named to sort after project_read_unit: PostgreSQL ORs permissive policies in reverse name order
+    // (seen in the plans), so the constant is tested first and the token overlap never runs for a
+    // county-wide read.
+    this.addSql(`CREATE POLICY project_read_wide ON project FOR SELECT TO sanzhang_wide USING (${WIDE});`);
+    // No initplan here: the planner folds a stable call to estimate, so it sees how many projects the
+    // token matches (a village's few: the GIN index; a large township's: the order's index); as an
+    // index condition it is computed once per scan.
+    this.addSql(`CREATE POLICY project_read_unit ON project FOR SELECT USING (readers && app_readers());`);
     for (const table of PROJECT_CHILD_TABLES) {
       this.addSql(`DROP POLICY ${table}_read ON ${table};`);
       this.addSql(`CREATE POLICY ${table}_read ON ${table} FOR SELECT
@@ -193,13 +203,14 @@ export class Migration20261204000000_readers extends Migration {
         `CREATE POLICY ${table}_read ON ${table} FOR SELECT USING (app_can_read_project(project_id));`,
       );
     }
-    this.addSql(`DROP POLICY project_read_unit ON project; DROP POLICY project_read_county ON project;`);
+    this.addSql(`DROP POLICY project_read_unit ON project; DROP POLICY project_read_wide ON project;`);
     this.addSql(`CREATE POLICY project_read ON project FOR SELECT USING (app_can_read_project(id));`);
     this.addSql(`DROP TRIGGER org_unit_parent_readers ON org_unit; DROP FUNCTION org_unit_parent_readers();`);
     for (const op of ['insert', 'update', 'delete'])
       this.addSql(`DROP TRIGGER project_village_${op}_readers ON project_village;
         DROP FUNCTION project_village_${op}_readers();`);
     this.addSql(`DROP TRIGGER project_readers ON project; DROP FUNCTION project_set_readers();`);
+    this.addSql(`DROP INDEX project_budget_code_idx, project_year_code_idx;`);
     this.addSql(`ALTER TABLE project DROP COLUMN readers;`);
     this.addSql(`DROP FUNCTION app_project_readers(uuid, uuid, uuid), app_readers(), app_reader_token(text, uuid);`);
   }

@@ -71,31 +71,35 @@ const CASES: Case[] = [
   },
 ];
 
+/** Where the pooled connections' texts go while a capture runs (null: nowhere). */
+let sink: string[] | null = null;
+
 /** Every SQL text the orm's pooled connections send while `fn` runs (placeholders already inlined). */
 async function capture(orm: Orm, fn: () => Promise<unknown>): Promise<string[]> {
   const client = (orm.em.getConnection().getKnex() as unknown as { client: { acquireConnection: () => Promise<any> } })
     .client;
-  const texts: string[] = [];
   const original = client.acquireConnection.bind(client);
   client.acquireConnection = async () => {
     const conn = await original();
     if (!conn.__captured) {
       const query = conn.query.bind(conn);
       conn.query = (text: unknown, ...rest: unknown[]) => {
-        if (typeof text === 'string' && conn.__capturing) texts.push(text);
+        if (typeof text === 'string') sink?.push(text);
         return query(text, ...rest);
       };
       conn.__captured = true;
     }
-    conn.__capturing = true;
     return conn;
   };
+  const texts: string[] = [];
+  sink = texts;
   try {
     await fn();
   } finally {
+    sink = null;
     client.acquireConnection = original;
   }
-  // Each text sent once, in order; a ROLLBACK of an error path is not part of the read.
+  // A ROLLBACK of an error path is not part of the read.
   return texts.filter((t) => t !== 'ROLLBACK');
 }
 
@@ -131,16 +135,14 @@ async function main() {
   const db = await openReadsDb();
   const stops: (() => Promise<void>)[] = [() => db.close()];
   try {
-    const have = Number(
-      (await db.orm.em.fork().execute<{ n: string }[]>(`SELECT count(*) AS n FROM project`, [], 'all'))[0]!.n,
-    );
-    if (have < PROJECTS) await generateProjects(db.url, PROJECTS - have, { log: (l) => console.log(l) });
     const owner = new pg.Client({ connectionString: db.url });
     const app = new pg.Client({ connectionString: db.url });
     await owner.connect();
     await app.connect();
     await app.query(`SET ROLE ${APP_ROLE}`);
     stops.push(() => owner.end(), () => app.end());
+    const have = (await owner.query(`SELECT count(*)::int AS n FROM project`)).rows[0].n as number;
+    if (have < PROJECTS) await generateProjects(db.url, PROJECTS - have, { log: (l) => console.log(l) });
     const total = (await owner.query('SELECT count(*)::int AS n FROM project')).rows[0].n as number;
 
     const port = await freePort();
