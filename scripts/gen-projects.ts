@@ -19,7 +19,8 @@ try {
   // As the owner: the application role sees no project without a scope.
   const c = new pg.Client({ connectionString: db.url });
   await c.connect();
-  const have = (await c.query(`SELECT count(*) AS n FROM project WHERE code LIKE 'BR-%'`)).rows[0].n as string;
+  const have = (await c.query(`SELECT count(*) AS n FROM project WHERE code LIKE 'BR-%'`)).rows[0]
+    .n as string;
   await c.end();
   const t = performance.now();
   if (Number(have) >= N) console.log(`${have} projects already generated`);

@@ -98,7 +98,8 @@ export class Migration20261204000000_readers extends Migration {
         NEW.readers := app_project_readers(NEW.id, NEW.department_id, NEW.owner_unit_id);
         RETURN NEW;
       END $$;`);
-    this.addSql(`CREATE TRIGGER project_readers BEFORE INSERT OR UPDATE OF department_id, owner_unit_id, readers
+    this
+      .addSql(`CREATE TRIGGER project_readers BEFORE INSERT OR UPDATE OF department_id, owner_unit_id, readers
       ON project FOR EACH ROW EXECUTE FUNCTION project_set_readers();`);
     // A project's villages changed (created, 调项): naming the column recomputes it (trigger above).
     for (const [op, table] of [
@@ -212,6 +213,8 @@ export class Migration20261204000000_readers extends Migration {
     this.addSql(`DROP TRIGGER project_readers ON project; DROP FUNCTION project_set_readers();`);
     this.addSql(`DROP INDEX project_budget_code_idx, project_year_code_idx;`);
     this.addSql(`ALTER TABLE project DROP COLUMN readers;`);
-    this.addSql(`DROP FUNCTION app_project_readers(uuid, uuid, uuid), app_readers(), app_reader_token(text, uuid);`);
+    this.addSql(
+      `DROP FUNCTION app_project_readers(uuid, uuid, uuid), app_readers(), app_reader_token(text, uuid);`,
+    );
   }
 }

@@ -39,12 +39,16 @@ interface Case {
   /** The same read through the api's repository, in this process (its SQL is captured). */
   run: (repo: Repos, who: Principal) => Promise<unknown>;
 }
-type Repos = { projects: ReturnType<typeof createProjectRepository>; stats: ReturnType<typeof createStatsRepository> };
+type Repos = {
+  projects: ReturnType<typeof createProjectRepository>;
+  stats: ReturnType<typeof createStatsRepository>;
+};
 
 const list = (name: string, qs: string): Case => ({
   name,
   url: `/api/projects${qs}`,
-  run: (r, who) => r.projects.list(who, projectListQuerySchema.parse(Object.fromEntries(new URLSearchParams(qs)))),
+  run: (r, who) =>
+    r.projects.list(who, projectListQuerySchema.parse(Object.fromEntries(new URLSearchParams(qs)))),
 });
 const CASES: Case[] = [
   list('list', ''),
@@ -76,8 +80,9 @@ let sink: string[] | null = null;
 
 /** Every SQL text the orm's pooled connections send while `fn` runs (placeholders already inlined). */
 async function capture(orm: Orm, fn: () => Promise<unknown>): Promise<string[]> {
-  const client = (orm.em.getConnection().getKnex() as unknown as { client: { acquireConnection: () => Promise<any> } })
-    .client;
+  const client = (
+    orm.em.getConnection().getKnex() as unknown as { client: { acquireConnection: () => Promise<any> } }
+  ).client;
   const original = client.acquireConnection.bind(client);
   client.acquireConnection = async () => {
     const conn = await original();
@@ -140,7 +145,10 @@ async function main() {
     await owner.connect();
     await app.connect();
     await app.query(`SET ROLE ${APP_ROLE}`);
-    stops.push(() => owner.end(), () => app.end());
+    stops.push(
+      () => owner.end(),
+      () => app.end(),
+    );
     const have = (await owner.query(`SELECT count(*)::int AS n FROM project`)).rows[0].n as number;
     if (have < PROJECTS) await generateProjects(db.url, PROJECTS - have, { log: (l) => console.log(l) });
     const total = (await owner.query('SELECT count(*)::int AS n FROM project')).rows[0].n as number;
@@ -169,7 +177,10 @@ async function main() {
     const base = `http://127.0.0.1:${port}`;
     const repos: Repos = { projects: createProjectRepository(db.orm), stats: createStatsRepository(db.orm) };
 
-    const load = os.loadavg().map((x) => x.toFixed(1)).join(' ');
+    const load = os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ');
     console.log(`${total} projects; ${RUNS} runs each; load average ${load}; ${os.cpus().length} cpus`);
     console.log(
       'case'.padEnd(20) +
@@ -200,7 +211,9 @@ async function main() {
         };
         if (process.env.BENCH_EXPLAIN) {
           for (const t of texts.filter((x) => /SELECT/.test(x) && !/^BEGIN/.test(x)))
-            console.log((await owner.query(`EXPLAIN ANALYZE ${t}`)).rows.map((r) => r['QUERY PLAN']).join('\n'));
+            console.log(
+              (await owner.query(`EXPLAIN ANALYZE ${t}`)).rows.map((r) => r['QUERY PLAN']).join('\n'),
+            );
         }
         const http = await timeIt(async () => {
           const res = await fetch(base + c.url, { headers: { cookie } });
@@ -221,7 +234,12 @@ async function main() {
         );
       }
     }
-    console.log(`load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    console.log(
+      `load average at the end ${os
+        .loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}`,
+    );
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   }

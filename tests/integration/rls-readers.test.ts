@@ -91,7 +91,10 @@ beforeAll(async () => {
         `INSERT INTO project_fund_source (project_id, position, kind, amount_fen) VALUES ($1, 0, 'countySpecial', 1000)`,
         [id],
       );
-      for (const v of [villages[i % villages.length]!, villages[(i * 5 + 2) % villages.length]!].slice(0, i % 3))
+      for (const v of [villages[i % villages.length]!, villages[(i * 5 + 2) % villages.length]!].slice(
+        0,
+        i % 3,
+      ))
         await client.query(
           'INSERT INTO project_village (project_id, village_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
           [id, v.id],
@@ -176,7 +179,10 @@ async function compare(scope: DbScope): Promise<void> {
       [`RLSR-${tag}-%`],
     );
     expect(new Set(seen.map((r) => r.id)), label).toEqual(expected);
-    expect(seen.every((r) => r.can), label).toBe(true);
+    expect(
+      seen.every((r) => r.can),
+      label,
+    ).toBe(true);
     for (const table of CHILD_TABLES) {
       const rows = await tx.execute<{ project_id: string }[]>(
         `SELECT project_id FROM ${table} WHERE project_id IN (SELECT id FROM project WHERE code LIKE ?)
@@ -233,9 +239,10 @@ describe('token row-level security', () => {
       );
     });
     // A village moves to another township (an administrative change, by the owner).
-    await stack.db.query(`UPDATE org_unit SET parent_id = (SELECT id FROM org_unit WHERE code = 'mbz') WHERE code = $1`, [
-      `t-${tag}-a`,
-    ]);
+    await stack.db.query(
+      `UPDATE org_unit SET parent_id = (SELECT id FROM org_unit WHERE code = 'mbz') WHERE code = $1`,
+      [`t-${tag}-a`],
+    );
     // And nobody can write the tokens themselves: they are recomputed.
     await stack.db.query(`UPDATE project SET readers = '{}' WHERE id = $1`, [projects[4]!.id]);
     for (const scope of scopes()) await compare(scope);

@@ -14,7 +14,10 @@ import { createLogger } from '#platform/log.js';
 const log = createLogger('api');
 const env = loadEnv();
 const orm = await initORM(env.DATABASE_URL!);
-const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }), namespace: 'default' });
+const temporal = new Client({
+  connection: Connection.lazy({ address: '127.0.0.1:1' }),
+  namespace: 'default',
+});
 const { app } = createApp({
   orm,
   audit: createAuditLog(loadAuditKey(env)),
@@ -28,6 +31,5 @@ const { app } = createApp({
   login: { maxFailures: 100, lockMinutes: 1, ipLimitPerMinute: 1000 },
   dataDir: env.dataDir,
   redFlags: redFlagConfig(env),
-
 });
 app.listen(env.PORT, '127.0.0.1', () => process.send?.({ type: 'ready' }));

@@ -139,5 +139,17 @@ export function useProjectList() {
       : undefined,
   );
 
-  return { state, items, total, totalCapped, loading, error, setQuery, resetQuery, exportUrl, onSortChange, tableSort };
+  return {
+    state,
+    items,
+    total,
+    totalCapped,
+    loading,
+    error,
+    setQuery,
+    resetQuery,
+    exportUrl,
+    onSortChange,
+    tableSort,
+  };
 }
