@@ -22,8 +22,8 @@ const PROJECT_CHILD_TABLES = [
   'archive_document',
 ];
 
-/** County-wide scopes, as an initplan: evaluated once per statement, not once per row. */
-const WIDE = `(SELECT app_scope_kind()) IN ('system', 'county')`;
+/** County-wide scopes, as an initplan: evaluated once per statement; each row tests a boolean. */
+const WIDE = `(SELECT app_scope_kind() IN ('system', 'county'))`;
 
 /**
  * Row-level security the planner can use (docs/security.md, "Row-level security at scale").
