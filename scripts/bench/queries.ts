@@ -7,7 +7,7 @@
  *
  *   BENCH_PROJECTS=100000 npm run bench:queries     (generates what is missing first)
  *   DATABASE_URL=… or BENCH_PGDATA=<dir>: the database to use (scripts/bench/lib/reads-db.ts)
- *   BENCH_RUNS=15 BENCH_ONLY=list,dashboard BENCH_EXPLAIN=1 (prints the owner's and RLS plans)
+ *   BENCH_RUNS=15 BENCH_ONLY=list,dashboard BENCH_ACCOUNTS=leader BENCH_EXPLAIN=1 (prints the plans)
  * Targets at 1,000,000 projects: list p95 ≤ 30 ms, dashboard ≤ 300 ms, ratio ≤ 1.5.
  */
 import { randomBytes } from 'node:crypto';
@@ -30,7 +30,7 @@ import { BENCH_PASSWORD, openReadsDb } from './lib/reads-db.js';
 const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const ONLY = process.env.BENCH_ONLY?.split(',');
-const ACCOUNTS = ['leader', 'mbz.op', 'mbz-ljc.op'];
+const ACCOUNTS = process.env.BENCH_ACCOUNTS?.split(',') ?? ['leader', 'mbz.op', 'mbz-ljc.op'];
 
 interface Case {
   name: string;
@@ -124,6 +124,25 @@ async function timeIt(fn: () => Promise<unknown>, runs: number): Promise<number[
   return out;
 }
 
+/** Each SELECT of a read explained under RLS and as the owner, in its own transaction's scope. */
+async function explain(texts: string[], app: pg.Client, owner: pg.Client): Promise<void> {
+  const begin = texts[0]!.split(';\n').slice(0, 2).join(';\n');
+  const selects = texts
+    .flatMap((t) => t.split(';\n'))
+    .filter((x) => /^\s*SELECT/.test(x) && !x.includes('set_config'));
+  for (const [name, conn] of [
+    ['RLS', app],
+    ['owner', owner],
+  ] as const) {
+    await conn.query(begin);
+    for (const sql of selects) {
+      const plan = (await conn.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`)).rows.map((r) => r['QUERY PLAN']);
+      console.log(`── ${name}: ${sql.replace(/\s+/g, ' ').slice(0, 100)}\n${plan.join('\n')}`);
+    }
+    await conn.query('ROLLBACK');
+  }
+}
+
 async function login(base: string, username: string): Promise<string> {
   const res = await fetch(`${base}/api/auth/login`, {
     method: 'POST',
@@ -209,12 +228,7 @@ async function main() {
         const replay = (conn: pg.Client) => async () => {
           for (const t of texts) await conn.query(t);
         };
-        if (process.env.BENCH_EXPLAIN) {
-          for (const t of texts.filter((x) => /SELECT/.test(x) && !/^BEGIN/.test(x)))
-            console.log(
-              (await owner.query(`EXPLAIN ANALYZE ${t}`)).rows.map((r) => r['QUERY PLAN']).join('\n'),
-            );
-        }
+        if (process.env.BENCH_EXPLAIN) await explain(texts, app, owner);
         const http = await timeIt(async () => {
           const res = await fetch(base + c.url, { headers: { cookie } });
           await res.arrayBuffer();
