@@ -10,7 +10,7 @@
 import crypto from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isCountyWide, type Principal } from '#domain/access.js';
-import type { Orm } from './orm.js';
+import { APP_ROLE, type Orm } from './orm.js';
 import { executeAll, executor, type Row, type ScopedSql, type Statement, type Tx } from './tx.js';
 
 export { executeAll, type Statement, type Tx } from './tx.js';
@@ -25,6 +25,9 @@ export type DbScope =
       /** The account whose own rows (inbox messages) the transaction sees; none: no such rows. */
       userId?: string;
     };
+
+/** The role of county-wide transactions: `sanzhang_app`'s grants, and a constant project read policy. */
+export const WIDE_ROLE = 'sanzhang_wide';
 
 /** Activities, seeding and maintenance act as the system, never as a borrowed user session. */
 export const SYSTEM_SCOPE: DbScope = { kind: 'system' };
@@ -63,7 +66,11 @@ function scopeSettings(scope: DbScope): { kind: string; unit: string; roles: str
  */
 function setScopeStatement(scope: DbScope): string {
   const { kind, unit, roles, user } = scopeSettings(scope);
-  return `SELECT set_config('app.scope_kind', '${kind}', true), set_config('app.unit_id', '${unit}', true), set_config('app.roles', '${roles}', true), set_config('app.user_id', '${user}', true)`;
+  // County-wide scopes read as the role whose project policy is a constant (see the readers
+  // migration); a connection of the owner (maintenance) keeps its role.
+  const role = kind === 'system' || kind === 'county' ? WIDE_ROLE : APP_ROLE;
+  const setRole = `set_config('role', CASE WHEN current_user IN ('${APP_ROLE}', '${WIDE_ROLE}') THEN '${role}' ELSE current_setting('role') END, true)`;
+  return `SELECT ${setRole}, set_config('app.scope_kind', '${kind}', true), set_config('app.unit_id', '${unit}', true), set_config('app.roles', '${roles}', true), set_config('app.user_id', '${user}', true)`;
 }
 
 /** A pooled pg connection as knex hands it out (the pool has already switched it to the app role). */

@@ -348,7 +348,9 @@ export type ProjectListQuery = z.infer<typeof projectListQuerySchema>;
 
 export const projectListSchema = z.object({
   items: z.array(projectSchema),
+  /** Exact up to 10,000; past that 10,000 and `totalCapped` (the list says "10,000+"). */
   total: z.number().int(),
+  totalCapped: z.boolean().optional(),
   page: z.number().int(),
   pageSize: z.number().int(),
 });

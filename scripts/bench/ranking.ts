@@ -14,59 +14,28 @@ import { rankingInputsCall, rankingInputsStatement } from '#db/queries/ranking-i
 import { SYSTEM_SCOPE, inScope } from '#db/scope.js';
 import { verifyRankingReport } from '#domain/ranking/verify.js';
 import { openBenchDb } from './lib/bench-db.js';
+import { generateProjects } from './lib/gen-projects.js';
 
 const PROJECTS = Number(process.argv[2] ?? process.env.BENCH_PROJECTS ?? 100_000);
 const MONTH = '2026-06';
 const RUNS = 5;
-const STAGES = `ARRAY['approved','designApproved','methodFixed','underway','completed','accepted','reimbursed','afterCare']`;
 
+/** The county's projects (scripts/bench/lib/gen-projects.ts), and 1,000 rectification notices. */
 async function generate(url: string): Promise<void> {
+  await generateProjects(url, PROJECTS);
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
-    await c.query('BEGIN');
-    await c.query(`CREATE TEMP TABLE gen ON COMMIT DROP AS
-      SELECT i, gen_random_uuid() AS id, 1 + (i * 7919) % 8 AS reached,
-             (1000000 + (i % 97) * 10000)::bigint AS budget,
-             date '2026-01-20' + (i % 150) AS start_on,
-             (SELECT array_agg(id ORDER BY code) FROM org_unit WHERE kind = 'department') AS depts,
-             (SELECT array_agg(id ORDER BY code) FROM org_unit WHERE kind = 'township') AS towns
-        FROM generate_series(1, ${PROJECTS}) i`);
-    await c.query(`INSERT INTO project (id, code, workflow_id, name, year, type, nature, department_id, owner_unit_id,
-        approval_document_no, budget_fen, stage, planned_start, planned_completion, planned_acceptance,
-        planned_reimbursement, created_at, updated_at)
-      SELECT id, 'BR-' || i, 'project-BR-' || i, '基准项目' || i, 2026, '交通', 'new',
-             depts[1 + i % cardinality(depts)], towns[1 + (i / 7) % cardinality(towns)], '基准〔2026〕1号', budget,
-             (${STAGES})[reached], start_on, start_on + 90, start_on + 120, start_on + 150,
-             timestamptz '2026-01-05 09:00+08', timestamptz '2026-01-05 09:00+08'
-        FROM gen`);
-    await c.query(`INSERT INTO project_fund_source (project_id, position, kind, amount_fen)
-      SELECT id, 0, 'countySpecial', budget FROM gen`);
-    await c.query(`INSERT INTO project_history (project_id, seq, action, from_stage, to_stage, actor_name, at, request_id)
-      SELECT g.id, s, CASE WHEN s = 0 THEN 'create' ELSE 'step' END,
-             CASE WHEN s = 0 THEN NULL ELSE (${STAGES})[s] END, (${STAGES})[s + 1], '基准',
-             timestamptz '2026-01-05 09:00+08' + s * interval '19 days', 'bench-' || s
-        FROM gen g CROSS JOIN LATERAL generate_series(0, g.reached - 1) s`);
-    await c.query(`INSERT INTO disbursement (project_id, source_position, paid_on, amount_fen, payee, voucher_no, approver)
-      SELECT id, 0, date '2026-02-01' + (i % 140) + k * 20, budget / 5, '施工方', 'BV-' || i || '-' || k, '审批人'
-        FROM gen CROSS JOIN generate_series(0, 1) k WHERE reached >= 3`);
-    await c.query(`INSERT INTO monthly_progress (project_id, month, percent, narrative, created_at)
-      SELECT id, m, 40, '进度', (m || '-25 10:00+08')::timestamptz + (i % 10) * interval '1 day'
-        FROM gen CROSS JOIN unnest(ARRAY['2026-04','2026-05','2026-06']) m WHERE reached = 4`);
-    await c.query(`INSERT INTO supervision_visit (project_id, village_id, visited_on, supervisor, findings, created_at)
-      SELECT id, (SELECT id FROM org_unit WHERE kind = 'village' ORDER BY code LIMIT 1),
-             date '2026-06-03' + (i % 20), '义务监督员', '正常', timestamptz '2026-06-28 10:00+08'
-        FROM gen WHERE reached = 4 AND i % 3 <> 0`);
     await c.query(`INSERT INTO rectification_notice (year, number, serial, org_unit_id, issuer_unit_id, title, day_count,
         issued_at, issued_on, due_date, status, closed_at, closed_on_time)
-      SELECT 2026, n, '基准整改〔2026〕' || n || '号', (SELECT towns[1 + n % cardinality(towns)] FROM gen LIMIT 1),
+      SELECT 2026, n, '基准整改〔2026〕' || n || '号', towns[1 + n % cardinality(towns)],
              (SELECT id FROM org_unit WHERE code = 'zxjdb'), '整改', 'calendar',
              timestamptz '2026-03-01 10:00+08' + n * interval '2 hours', date '2026-03-01' + n / 12,
              date '2026-03-15' + n / 12, CASE WHEN n % 4 = 0 THEN 'open' ELSE 'closed' END,
              CASE WHEN n % 4 = 0 THEN NULL ELSE timestamptz '2026-03-10 10:00+08' + n * interval '2 hours' END,
              CASE WHEN n % 4 = 0 THEN NULL ELSE n % 3 <> 0 END
-        FROM generate_series(1, 1000) n`);
-    await c.query('COMMIT');
+        FROM generate_series(1, 1000) n,
+             (SELECT array_agg(id ORDER BY code) AS towns FROM org_unit WHERE kind = 'township') t`);
     await c.query('ANALYZE');
   } finally {
     await c.end();

@@ -104,6 +104,8 @@ export function useProjectList() {
   const state = computed(() => fromQuery(route.query));
   const items = ref<ProjectDto[]>([]);
   const total = ref(0);
+  /** The server counted no further than `total` (10,000): there are more. */
+  const totalCapped = ref(false);
   const loading = ref(false);
   const error = ref('');
 
@@ -132,6 +134,7 @@ export function useProjectList() {
       if (mine !== seq) return;
       items.value = res.items;
       total.value = res.total;
+      totalCapped.value = res.totalCapped === true;
     } catch (err) {
       if (mine === seq) error.value = err instanceof Error ? err.message : t('errors.load');
     } finally {
@@ -156,5 +159,17 @@ export function useProjectList() {
       : undefined,
   );
 
-  return { state, items, total, loading, error, setQuery, resetQuery, exportUrl, onSortChange, tableSort };
+  return {
+    state,
+    items,
+    total,
+    totalCapped,
+    loading,
+    error,
+    setQuery,
+    resetQuery,
+    exportUrl,
+    onSortChange,
+    tableSort,
+  };
 }

@@ -122,6 +122,7 @@ const en: typeof zh = {
     progress: 'Progress',
     allStages: 'All stages',
     total: '{n} projects',
+    totalCapped: '{n}+ projects',
     empty: 'No matching projects',
     reset: 'Clear filters',
   },

@@ -125,6 +125,7 @@ export default {
     progress: '进度',
     allStages: '全部阶段',
     total: '共 {n} 个项目',
+    totalCapped: '{n}+ 个项目',
     empty: '没有符合条件的项目',
     reset: '清除筛选',
   },

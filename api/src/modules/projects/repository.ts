@@ -101,6 +101,9 @@ const SELECT = `
     JOIN org_unit d ON d.id = p.department_id
     JOIN org_unit o ON o.id = p.owner_unit_id`;
 
+/** The list's total is exact up to this many projects; past it the list says "10,000+" (totalCapped). */
+export const LIST_TOTAL_CAP = 10_000;
+
 type FoundProject = ProjectDto & { scope: ProjectScope; workflowId: string };
 
 /** The driver may hand timestamps back as Date or as text, depending on type parsers. */
@@ -295,12 +298,16 @@ export function createProjectRepository(orm: Orm) {
     return rows![0] as R | undefined;
   }
 
-  /** How many projects the list condition matches (the list's total, the export's guard). */
-  function countStatement(cond: string, params: unknown[]): Statement {
+  /**
+   * How many projects the list condition matches, counted up to `cap + 1` only (the list's total,
+   * the export's guard): an exact count of a whole county's million projects costs more than the
+   * page itself, and nobody reads past the first ten thousand by paging.
+   */
+  function countStatement(cond: string, params: unknown[], cap: number): Statement {
     return {
-      sql: `SELECT count(*) AS total FROM project p JOIN org_unit d ON d.id = p.department_id
-         JOIN org_unit o ON o.id = p.owner_unit_id WHERE ${cond}`,
-      params,
+      sql: `SELECT count(*) AS total FROM (SELECT 1 FROM project p JOIN org_unit d ON d.id = p.department_id
+         JOIN org_unit o ON o.id = p.owner_unit_id WHERE ${cond} LIMIT ?) n`,
+      params: [...params, cap + 1],
     };
   }
 
@@ -326,19 +333,21 @@ export function createProjectRepository(orm: Orm) {
     async list(
       who: Principal,
       q: ProjectListQuery,
-    ): Promise<{ items: (ProjectDto & { scope: ProjectScope })[]; total: number }> {
+    ): Promise<{ items: (ProjectDto & { scope: ProjectScope })[]; total: number; totalCapped: boolean }> {
       const { cond, params } = listCondition(who, q);
       // The count and the page in one round trip, from one transaction.
       const [count, rows] = await queryInScope(orm, scopeOf(who), [
-        countStatement(cond, params),
+        countStatement(cond, params, LIST_TOTAL_CAP),
         {
           sql: `${SELECT} WHERE ${cond} ORDER BY ${orderBy(q)} LIMIT ? OFFSET ?`,
           params: [...params, q.pageSize, (q.page - 1) * q.pageSize],
         },
       ]);
+      const counted = Number((count![0] as { total: string }).total);
       return {
         items: (rows as ProjectRow[]).map(toDto),
-        total: Number((count![0] as { total: string }).total),
+        total: Math.min(counted, LIST_TOTAL_CAP),
+        totalCapped: counted > LIST_TOTAL_CAP,
       };
     },
 
@@ -358,13 +367,13 @@ export function createProjectRepository(orm: Orm) {
     ): Promise<number> {
       const { cond, params } = listCondition(who, q);
       return inScope(orm, scopeOf(who), async (conn) => {
-        const [count] = await executeAll(conn, [countStatement(cond, params)]);
+        const [count] = await executeAll(conn, [countStatement(cond, params, opts.max)]);
         const total = Number((count![0] as { total: string }).total);
         if (total > opts.max)
           throw new AppError(
             'VALIDATION_FAILED',
-            `导出最多 ${opts.max} 个项目，当前筛选结果为 ${total} 个，请缩小筛选范围 (at most ${opts.max} projects per export; narrow the filters)`,
-            [{ path: 'query', message: `${total} > ${opts.max}` }],
+            `导出最多 ${opts.max} 个项目，当前筛选结果超过 ${opts.max} 个，请缩小筛选范围 (at most ${opts.max} projects per export; narrow the filters)`,
+            [{ path: 'query', message: `more than ${opts.max}` }],
           );
         await conn.execute(
           `DECLARE project_export NO SCROLL CURSOR FOR ${SELECT} WHERE ${cond} ORDER BY ${orderBy(q)}`,

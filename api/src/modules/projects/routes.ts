@@ -22,8 +22,8 @@ export function projectRoutes(service: ProjectService): RouteDef[] {
       response: projectListSchema,
       errors: [401, 422],
       handler: async ({ user, query }) => {
-        const { items, total } = await service.list(callerOf(user!), query);
-        return { items, total, page: query.page, pageSize: query.pageSize };
+        const { items, total, totalCapped } = await service.list(callerOf(user!), query);
+        return { items, total, totalCapped, page: query.page, pageSize: query.pageSize };
       },
     }),
     // Before /api/projects/:id, which would otherwise take "export" for an id.

@@ -55,8 +55,11 @@ export function createProjectService(deps: {
   }
 
   return {
-    async list(who: Principal, q: ProjectListQuery): Promise<{ items: ProjectDto[]; total: number }> {
-      const { items, total } = await repo.list(who, q);
+    async list(
+      who: Principal,
+      q: ProjectListQuery,
+    ): Promise<{ items: ProjectDto[]; total: number; totalCapped: boolean }> {
+      const { items, total, totalCapped } = await repo.list(who, q);
       const overdue = await overdueFacts(
         deps.orm,
         who,
@@ -65,6 +68,7 @@ export function createProjectService(deps: {
       return {
         items: items.map(({ scope: _s, ...dto }) => ({ ...dto, overdue: overdue.get(dto.id) ?? null })),
         total,
+        totalCapped,
       };
     },
 

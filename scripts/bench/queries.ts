@@ -1,0 +1,265 @@
+/**
+ * `npm run bench:queries`: the list, the dashboard and an export over a large county, for a
+ * county leader, a township and a village account: p50/p95 through the api (HTTP to a real api
+ * process, scripts/bench/lib/reads-api.ts) beside the very SQL the api sent, replayed in the same
+ * run as the application role under row-level security and as the owner (no RLS), and the ratios.
+ * The SQL is captured by running the api's own repositories once in this process.
+ *
+ *   BENCH_PROJECTS=100000 npm run bench:queries     (generates what is missing first)
+ *   DATABASE_URL=… or BENCH_PGDATA=<dir>: the database to use (scripts/bench/lib/reads-db.ts)
+ *   BENCH_RUNS=15 BENCH_ONLY=list,dashboard BENCH_ACCOUNTS=leader BENCH_EXPLAIN=1 (prints the plans)
+ * Targets at 1,000,000 projects: list p95 ≤ 30 ms, dashboard ≤ 300 ms, ratio ≤ 1.5.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { createProjectRepository } from '#api/modules/projects/repository.js';
+import { createStatsRepository } from '#api/modules/stats/repository.js';
+import type { Principal } from '#domain/access.js';
+import { projectExportQuerySchema, projectListQuerySchema } from '#domain/schemas.js';
+import { APP_ROLE, type Orm } from '#db/orm.js';
+import { createLogger } from '#platform/log.js';
+import { freePort } from '#platform/ports.js';
+import { startNodeChild } from '../lib/children.js';
+import { generateProjects } from './lib/gen-projects.js';
+import { BENCH_PASSWORD, openReadsDb } from './lib/reads-db.js';
+
+const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 100_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const ONLY = process.env.BENCH_ONLY?.split(',');
+const ACCOUNTS = process.env.BENCH_ACCOUNTS?.split(',') ?? ['leader', 'mbz.op', 'mbz-ljc.op'];
+
+interface Case {
+  name: string;
+  /** The api path and query. */
+  url: string;
+  /** The same read through the api's repository, in this process (its SQL is captured). */
+  run: (repo: Repos, who: Principal) => Promise<unknown>;
+}
+type Repos = {
+  projects: ReturnType<typeof createProjectRepository>;
+  stats: ReturnType<typeof createStatsRepository>;
+};
+
+const list = (name: string, qs: string): Case => ({
+  name,
+  url: `/api/projects${qs}`,
+  run: (r, who) =>
+    r.projects.list(who, projectListQuerySchema.parse(Object.fromEntries(new URLSearchParams(qs)))),
+});
+const CASES: Case[] = [
+  list('list', ''),
+  list('list page 50', '?page=50'),
+  list('list filters', '?stage=underway&department=jtj'),
+  list('list q', '?q=' + encodeURIComponent('基准项目1234')),
+  list('list sort budget', '?sort=budget&order=desc'),
+  list('list overdue', '?overdue=any'),
+  {
+    name: 'dashboard',
+    url: '/api/stats/dashboard',
+    run: (r, who) => r.stats.figures(who, {}, '2026-06'),
+  },
+  {
+    name: 'export',
+    url: '/api/projects/export?stage=underway&department=jtj',
+    run: (r, who) =>
+      r.projects.eachBatch(
+        who,
+        projectExportQuerySchema.parse({ stage: 'underway', department: 'jtj' }),
+        { batch: 500, max: 100_000 },
+        async () => {},
+      ),
+  },
+];
+
+/** Where the pooled connections' texts go while a capture runs (null: nowhere). */
+let sink: string[] | null = null;
+
+/** Every SQL text the orm's pooled connections send while `fn` runs (placeholders already inlined). */
+async function capture(orm: Orm, fn: () => Promise<unknown>): Promise<string[]> {
+  const client = (
+    orm.em.getConnection().getKnex() as unknown as { client: { acquireConnection: () => Promise<any> } }
+  ).client;
+  const original = client.acquireConnection.bind(client);
+  client.acquireConnection = async () => {
+    const conn = await original();
+    if (!conn.__captured) {
+      const query = conn.query.bind(conn);
+      conn.query = (text: unknown, ...rest: unknown[]) => {
+        if (typeof text === 'string') sink?.push(text);
+        return query(text, ...rest);
+      };
+      conn.__captured = true;
+    }
+    return conn;
+  };
+  const texts: string[] = [];
+  sink = texts;
+  try {
+    await fn();
+  } finally {
+    sink = null;
+    client.acquireConnection = original;
+  }
+  // A ROLLBACK of an error path is not part of the read.
+  return texts.filter((t) => t !== 'ROLLBACK');
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+
+async function timeIt(fn: () => Promise<unknown>, runs: number): Promise<number[]> {
+  await fn(); // warm-up: caches, plans
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await fn();
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+/** Each SELECT of a read explained under RLS and as the owner, in its own transaction's scope. */
+async function explain(texts: string[], app: pg.Client, owner: pg.Client): Promise<void> {
+  const begin = texts[0]!.split(';\n').slice(0, 2).join(';\n');
+  const selects = texts
+    .flatMap((t) => t.split(';\n'))
+    .filter((x) => /^\s*SELECT/.test(x) && !x.includes('set_config'));
+  for (const [name, conn] of [
+    ['RLS', app],
+    ['owner', owner],
+  ] as const) {
+    await conn.query(begin);
+    for (const sql of selects) {
+      const plan = (await conn.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`)).rows.map((r) => r['QUERY PLAN']);
+      console.log(`── ${name}: ${sql.replace(/\s+/g, ' ').slice(0, 100)}\n${plan.join('\n')}`);
+    }
+    await conn.query('ROLLBACK');
+  }
+}
+
+async function login(base: string, username: string): Promise<string> {
+  const res = await fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: BENCH_PASSWORD }),
+  });
+  const cookie = res.headers.get('set-cookie')?.split(';')[0];
+  if (res.status !== 200 || !cookie) throw new Error(`login ${username}: ${res.status} ${await res.text()}`);
+  return cookie;
+}
+
+async function main() {
+  const log = createLogger('bench', 'warn');
+  const db = await openReadsDb();
+  const stops: (() => Promise<void>)[] = [() => db.close()];
+  try {
+    const owner = new pg.Client({ connectionString: db.url });
+    const app = new pg.Client({ connectionString: db.url });
+    await owner.connect();
+    await app.connect();
+    await app.query(`SET ROLE ${APP_ROLE}`);
+    stops.push(
+      () => owner.end(),
+      () => app.end(),
+    );
+    const have = (await owner.query(`SELECT count(*)::int AS n FROM project`)).rows[0].n as number;
+    if (have < PROJECTS) await generateProjects(db.url, PROJECTS - have, { log: (l) => console.log(l) });
+    const total = (await owner.query('SELECT count(*)::int AS n FROM project')).rows[0].n as number;
+
+    const port = await freePort();
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-queries-'));
+    const api = await startNodeChild({
+      name: 'api',
+      entry: fileURLToPath(new URL('./lib/reads-api.ts', import.meta.url)),
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        TEMPORAL_ADDRESS: '127.0.0.1:1',
+        PORT: String(port),
+        DATA_DIR: tmp,
+        AUDIT_KEY: randomBytes(32).toString('base64'),
+        LOG_LEVEL: 'warn',
+        NODE_ENV: 'production',
+      },
+      log,
+    });
+    stops.push(async () => {
+      await api.stop();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    });
+    const base = `http://127.0.0.1:${port}`;
+    const repos: Repos = { projects: createProjectRepository(db.orm), stats: createStatsRepository(db.orm) };
+
+    const load = os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ');
+    console.log(`${total} projects; ${RUNS} runs each; load average ${load}; ${os.cpus().length} cpus`);
+    console.log(
+      'case'.padEnd(20) +
+        'account'.padEnd(12) +
+        'api p50/p95 ms'.padStart(18) +
+        'RLS SQL p50/p95'.padStart(18) +
+        'owner SQL p50/p95'.padStart(20) +
+        'api/owner'.padStart(11) +
+        'RLS/owner'.padStart(11),
+    );
+    for (const username of ACCOUNTS) {
+      const cookie = await login(base, username);
+      const u = (
+        await owner.query(
+          `SELECT u.id, u.org_unit_id, o.kind, array_agg(r.role) AS roles FROM app_user u
+             JOIN org_unit o ON o.id = u.org_unit_id JOIN user_role r ON r.user_id = u.id
+            WHERE u.username = $1 GROUP BY u.id, o.kind`,
+          [username],
+        )
+      ).rows[0];
+      const who: Principal = { orgUnitId: u.org_unit_id, orgKind: u.kind, roles: u.roles, userId: u.id };
+      for (const c of CASES) {
+        if (ONLY && !ONLY.some((o) => c.name.startsWith(o))) continue;
+        const texts = await capture(db.orm, () => c.run(repos, who));
+        const runs = c.name === 'dashboard' || c.name === 'export' ? Math.max(5, Math.ceil(RUNS / 3)) : RUNS;
+        const replay = (conn: pg.Client) => async () => {
+          for (const t of texts) await conn.query(t);
+        };
+        if (process.env.BENCH_EXPLAIN) await explain(texts, app, owner);
+        const http = await timeIt(async () => {
+          const res = await fetch(base + c.url, { headers: { cookie } });
+          await res.arrayBuffer();
+          if (res.status !== 200) throw new Error(`${c.url}: ${res.status}`);
+        }, runs);
+        const rls = await timeIt(replay(app), runs);
+        const own = await timeIt(replay(owner), runs);
+        const f = (xs: number[]) => `${pct(xs, 50).toFixed(0)}/${pct(xs, 95).toFixed(0)}`;
+        console.log(
+          c.name.padEnd(20) +
+            username.padEnd(12) +
+            f(http).padStart(18) +
+            f(rls).padStart(18) +
+            f(own).padStart(20) +
+            (pct(http, 95) / pct(own, 95)).toFixed(2).padStart(11) +
+            (pct(rls, 95) / pct(own, 95)).toFixed(2).padStart(11),
+        );
+      }
+    }
+    console.log(
+      `load average at the end ${os
+        .loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}`,
+    );
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
