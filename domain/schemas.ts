@@ -312,6 +312,8 @@ export const projectListQuerySchema = z.object({
   q: z.string().trim().max(100).optional(),
   /** Projects drawing on this fund source (console-dash). */
   fundSource: z.enum(FUND_SOURCE_KINDS).optional(),
+  /** Projects of this type (项目类型), exactly as registered: the statistics' drill-down by type. */
+  type: z.string().trim().max(50).optional(),
   /** Sort column (whitelisted) and direction; without `sort`: newest year first, then by code. */
   sort: z.enum(PROJECT_SORT_COLUMNS).optional(),
   order: z.enum(['asc', 'desc']).optional(),

@@ -8,7 +8,7 @@ import zhCN from '../locales/zh-CN';
 
 export type ProjectFilters = Pick<
   ProjectListQuery,
-  'q' | 'stage' | 'department' | 'township' | 'village' | 'overdue' | 'fundSource' | 'sort' | 'order'
+  'q' | 'stage' | 'department' | 'township' | 'village' | 'overdue' | 'fundSource' | 'type' | 'sort' | 'order'
 > & {
   year?: number;
 };
@@ -22,6 +22,7 @@ export const FILTER_KEYS = [
   'stage',
   'overdue',
   'fundSource',
+  'type',
   'q',
   'sort',
   'order',
@@ -66,6 +67,7 @@ function fromQuery(query: LocationQuery) {
       stage: stage && (STAGES as readonly string[]).includes(stage) ? (stage as Stage) : undefined,
       overdue: oneOf(['any', ...OVERDUE_KINDS] as const, str('overdue')),
       fundSource: oneOf(FUND_SOURCES, str('fundSource')),
+      type: str('type'),
       q: str('q'),
       sort: sortOf(str('sort')),
       order: oneOf(['asc', 'desc'] as const, str('order')),
