@@ -74,9 +74,9 @@ describe('统计分析', () => {
     await page.locator('[data-test=stat-chart] canvas').waitFor();
     expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
     await page.screenshot({ path: path.join(shots, 'statistics-phone.png'), fullPage: true });
-    // 交通 × 县级财政专项: P3's county money, 300.00 万元.
+    // 交通 × 县级财政专项: P3's county money, 3,000,000 分 = 3.00 万元.
     const cell = page.locator('[data-test=stat-cell][data-row=交通][data-column=countySpecial]');
-    expect(await cell.innerText()).toBe('300.00');
+    expect(await cell.innerText()).toBe('3.00');
     await cell.click();
     await page.waitForURL(/\/projects\?/);
     await expect.poll(() => page.locator('[data-test=project-card]').count()).toBe(1);
