@@ -42,12 +42,16 @@ describe('统计分析', () => {
     await page.locator('.nav a', { hasText: '统计分析' }).click();
     await page.locator('[data-test=stat-table]').waitFor();
     // By township alone first (the default): 修齐镇 counts P2, P3 and P6.
-    await expect.poll(() => page.locator('[data-test=stat-total]').innerText()).toContain('53.33%');
+    await expect
+      .poll(() => page.locator('[data-test=stat-total]').innerText(), { timeout: 20_000 })
+      .toContain('53.33%');
 
     await choose(page, 'stat-columns', '阶段');
-    await expect.poll(() => new URL(page.url()).searchParams.get('columns')).toBe('stage');
+    await expect
+      .poll(() => new URL(page.url()).searchParams.get('columns'), { timeout: 20_000 })
+      .toBe('stage');
     const cell = page.locator('[data-test=stat-cell][data-row=xqz][data-column=underway]');
-    await expect.poll(() => cell.innerText()).toBe('1');
+    await expect.poll(() => cell.innerText(), { timeout: 20_000 }).toBe('1');
     expect(await page.locator('[data-test=stat-cell][data-row=mbz][data-column=underway]').innerText()).toBe(
       '2',
     );
@@ -59,7 +63,9 @@ describe('统计分析', () => {
     const q = new URL(page.url()).searchParams;
     expect(q.get('township')).toBe('xqz');
     expect(q.get('stage')).toBe('underway');
-    await expect.poll(() => page.locator('[data-test=total]').innerText()).toContain('1');
+    await expect
+      .poll(() => page.locator('[data-test=total]').innerText(), { timeout: 20_000 })
+      .toBe('共 1 个项目');
     const codes = await page.locator('.project-row td:first-child').allInnerTexts();
     expect(codes.map((c) => c.trim())).toEqual(['ST-P3']);
     await context.close();
@@ -79,7 +85,8 @@ describe('统计分析', () => {
     expect(await cell.innerText()).toBe('3.00');
     await cell.click();
     await page.waitForURL(/\/projects\?/);
-    await expect.poll(() => page.locator('[data-test=project-card]').count()).toBe(1);
+    await page.locator('[data-test=project-card]').first().waitFor();
+    expect(await page.locator('[data-test=project-card]').count()).toBe(1);
     expect(await page.locator('[data-test=project-card]').innerText()).toContain('ST-P3');
     expect(await page.locator('[data-test=f-type]').innerText()).toContain('交通');
     await context.close();
