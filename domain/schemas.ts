@@ -338,6 +338,8 @@ export const projectListQuerySchema = z.object({
   overdueUnit: z.string().max(40).optional(),
   /** Projects with a deadline ladder at this level now (提醒/逾期/上报/约谈), of `overdueUnit` and `overdue` if given. */
   ladder: z.enum(['reminder', 'overdue', 'escalated', 'interview']).optional(),
+  /** Projects of this type (项目类型), exactly as registered: the statistics' drill-down by type. */
+  type: z.string().trim().max(50).optional(),
   /** Sort column (whitelisted) and direction; without `sort`: newest year first, then by code. */
   sort: z.enum(PROJECT_SORT_COLUMNS).optional(),
   order: z.enum(['asc', 'desc']).optional(),

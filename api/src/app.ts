@@ -34,6 +34,9 @@ import { rankingRoutes } from './modules/ranking/routes.js';
 import { createRankingService } from './modules/ranking/service.js';
 import { statsRoutes } from './modules/stats/routes.js';
 import { createStatsService } from './modules/stats/service.js';
+import { createStatisticsRepository } from './modules/statistics/repository.js';
+import { statisticsRoutes } from './modules/statistics/routes.js';
+import { createStatisticsService } from './modules/statistics/service.js';
 import { createProjectRepository } from './modules/projects/repository.js';
 import { projectRoutes } from './modules/projects/routes.js';
 import { createProjectService } from './modules/projects/service.js';
@@ -172,6 +175,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
       createCircularService({ orm: deps.orm, repo: createCircularRepository(deps.orm), audit: deps.audit }),
     ),
     ...statsRoutes(createStatsService({ repo: createStatsRepository(deps.orm) })),
+    ...statisticsRoutes(createStatisticsService({ repo: createStatisticsRepository(deps.orm) })),
     ...rankingRoutes(
       createRankingService({
         orm: deps.orm,

@@ -67,6 +67,8 @@ export const router = createRouter({
       children: [
         { path: '', name: 'dashboard', component: () => import('./pages/DashboardPage.vue') },
         { path: 'projects', name: 'projects', component: () => import('./pages/ProjectListPage.vue') },
+        // 统计分析: every account reads the figures of its own scope (the api decides which).
+        { path: 'statistics', name: 'statistics', component: () => import('./pages/StatisticsPage.vue') },
         {
           path: 'projects/:id',
           name: 'project',

@@ -24,6 +24,7 @@ import { circularExpectation } from './circulars.js';
 import { PROBES, STEP_BODIES, type Probe } from './probes.js';
 import { rankingExpectation } from './ranking.js';
 import { rectificationCheck } from './rectification.js';
+import { STATISTICS_FILES, statisticsFigures } from './statistics.js';
 import { CONCURRENCY, allProjects, mapLimit, type Account, type MatrixContext, type Obj } from './stack.js';
 
 const OK = [200, 201, 204];
@@ -156,7 +157,10 @@ export async function runAuthzMatrix(
         const req = probe.request(ctx, obj, ++seq);
         const session = acc.session;
         // The export answers with a file: its bytes are read below, its status like any other.
-        const file = key === 'get /api/projects/export' ? await session.download(req.path) : undefined;
+        const file =
+          key === 'get /api/projects/export' || STATISTICS_FILES.includes(key)
+            ? await session.download(req.path)
+            : undefined;
         const res = file
           ? { status: file.status, body: file.json, headers: file.headers }
           : await send(session, r.method, req);
@@ -252,8 +256,10 @@ export async function runAuthzMatrix(
           case 'scope.read': {
             // Figures over exactly the projects the account may read: nothing more, nothing less.
             const want = await expectedFigures(ctx, p);
-            const got = res.body?.projects?.total;
-            const gotBudget = res.body?.money?.budgetFen;
+            // The dashboard's shape, or the statistics' total (JSON or its export's total line).
+            const figures = await statisticsFigures(res.body, res.status === 200 ? file?.bytes : undefined);
+            const got = figures?.projects?.total;
+            const gotBudget = figures?.money?.budgetFen;
             check(
               { ...m, expected: `200, ${want.total} projects, ${want.budgetFen} fen` },
               res.status,

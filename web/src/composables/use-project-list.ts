@@ -20,6 +20,7 @@ export type ProjectFilters = Pick<
   | 'order'
   | 'overdueUnit'
   | 'ladder'
+  | 'type'
 > & {
   year?: number;
 };
@@ -36,6 +37,7 @@ export const FILTER_KEYS = [
   'waiting',
   'overdueUnit',
   'ladder',
+  'type',
   'q',
   'sort',
   'order',
@@ -86,6 +88,7 @@ function fromQuery(query: LocationQuery) {
       waiting: oneOf(['mine'] as const, str('waiting')),
       overdueUnit: str('overdueUnit'),
       ladder: oneOf(LADDER_LEVELS, str('ladder')),
+      type: str('type'),
       q: str('q'),
       sort: sortOf(str('sort')),
       order: oneOf(['asc', 'desc'] as const, str('order')),

@@ -40,6 +40,7 @@ const en: typeof zh = {
     admin: 'Administration',
     redFlags: 'Red flags',
     supervision: 'Supervision',
+    statistics: 'Statistics',
   },
   scope: {
     unit: 'Unit',
@@ -1149,6 +1150,36 @@ const en: typeof zh = {
     otherProjects: 'Other projects in the village: {n}',
     recordVisit: 'Record a visit',
     postNotice: 'Record a notice',
+  },
+  statistics: {
+    title: 'Statistics',
+    export: 'Export to Excel',
+    rows: 'Rows',
+    columns: 'Columns',
+    noColumns: 'No columns',
+    show: 'Show',
+    total: 'Total',
+    chart: '{metric} (chart)',
+    note: 'Money in 10,000 yuan, summed exactly in fen by the database, cancelled projects left out; allocated is the fund sources linked to a fund document, disbursed the department ledger’s payments. Click a figure for its projects.',
+    manyValues:
+      'A project may lie in several townships or villages or draw on several fund sources, so the values may add up to more than the total (fund-source money is split by source and adds up exactly).',
+    dims: {
+      year: 'Year',
+      department: 'Department',
+      township: 'Township',
+      village: 'Village',
+      fundSource: 'Fund source',
+      type: 'Project type',
+      stage: 'Stage',
+    },
+    metrics: {
+      projects: 'Projects',
+      budgetFen: 'Budget (10k yuan)',
+      allocatedFen: 'Allocated (10k yuan)',
+      disbursedFen: 'Disbursed (10k yuan)',
+      disbursedBasisPoints: 'Disbursement rate',
+      overdueProjects: 'Overdue projects',
+    },
   },
 };
 export default en;

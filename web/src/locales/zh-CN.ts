@@ -46,6 +46,7 @@ export default {
     admin: '系统管理',
     redFlags: '风险红旗',
     supervision: '监督',
+    statistics: '统计分析',
   },
   scope: {
     unit: '单位',
@@ -1128,5 +1129,35 @@ export default {
     otherProjects: '本村其他项目：{n} 个',
     recordVisit: '记录走访',
     postNotice: '记录公示',
+  },
+  statistics: {
+    title: '统计分析',
+    export: '导出 Excel',
+    rows: '行',
+    columns: '列',
+    noColumns: '不分列',
+    show: '显示',
+    total: '合计',
+    chart: '{metric}（图）',
+    note: '金额单位万元，由数据库按分精确汇总，不含已终止项目；已下达为已关联资金文件的资金来源，已拨付为主管部门台账的拨付记录。点击数字查看对应项目。',
+    manyValues:
+      '一个项目可位于多个乡镇、村或有多个资金来源，各项之和可大于合计（资金来源的金额按来源拆分，其和等于合计）。',
+    dims: {
+      year: '年度',
+      department: '主管部门',
+      township: '乡镇',
+      village: '村',
+      fundSource: '资金来源',
+      type: '项目类型',
+      stage: '阶段',
+    },
+    metrics: {
+      projects: '项目个数',
+      budgetFen: '批复预算（万元）',
+      allocatedFen: '已下达（万元）',
+      disbursedFen: '已拨付（万元）',
+      disbursedBasisPoints: '拨付率',
+      overdueProjects: '逾期项目',
+    },
   },
 };

@@ -200,6 +200,10 @@ function listCondition(who: Principal, q: ProjectExportQuery): { cond: string; p
     where.push('EXISTS (SELECT 1 FROM project_fund_source s WHERE s.project_id = p.id AND s.kind = ?)');
     params.push(q.fundSource);
   }
+  if (q.type) {
+    where.push('p.type = ?');
+    params.push(q.type);
+  }
   if (q.q) {
     where.push(`(p.name ILIKE ? OR p.code ILIKE ?)`);
     const like = `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
