@@ -10,6 +10,7 @@
  *
  *   npm run bench:transitions -- [projects=40]
  *   BENCH_PROJECTS=40 BENCH_ROUNDS=3 TEMPORAL_CLI_PATH=… npm run bench:transitions
+ *   BENCH_TEMPORAL=postgres npm run bench:transitions -- 40   (the production topology's Temporal)
  *
  * Long because both sides of the comparison (platform and floor), their processes and the report
  * live together, so that the two are measured the same way.
@@ -31,6 +32,7 @@ import { createLogger } from '#platform/log.js';
 import { ensureDatabase, startEmbeddedPostgres } from '#platform/postgres.js';
 import { ensureTemporalCli } from '#platform/temporal-cli.js';
 import { startTemporalDevServer } from '#platform/temporal-server.js';
+import { requireTemporalServer, startTemporalOnPostgres } from '#platform/temporal-postgres.js';
 import { seedOrgsAndUsers } from '../lib/demo-seed.js';
 import { createFileCompleter } from '../lib/project-file.js';
 import { createFsArchiveStorage } from '#api/modules/archives/storage.js';
@@ -44,6 +46,14 @@ const PROJECTS = Number(process.argv[2] ?? process.env.BENCH_PROJECTS ?? 40);
 /** Timed rounds, each with fresh projects (one more round before them warms up, uncounted). */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PASSWORD = 'Bench-Passw0rd!';
+/**
+ * Which Temporal: `dev` (the CLI's dev server on SQLite, as `npm start` runs it; the default) or
+ * `postgres` (the production topology's server on PostgreSQL, deploy/temporal; built beforehand
+ * by `npm run temporal:server`). TEMPORAL_ADDRESS, when set, names a running server instead.
+ */
+const TOPOLOGY = process.env.BENCH_TEMPORAL ?? 'dev';
+if (TOPOLOGY !== 'dev' && TOPOLOGY !== 'postgres')
+  throw new Error(`BENCH_TEMPORAL=${TOPOLOGY}: dev or postgres`);
 
 const log = createLogger('bench', 'warn');
 
@@ -230,7 +240,23 @@ async function main() {
     await seedOrgsAndUsers(orm, PASSWORD, audit);
 
     let address = process.env.TEMPORAL_ADDRESS;
-    if (!address) {
+    if (TOPOLOGY === 'postgres') {
+      // The production topology's server, on the benchmark's PostgreSQL (as compose shares one).
+      const u = new URL(dbUrl);
+      const server = await startTemporalOnPostgres({
+        bin: requireTemporalServer(),
+        db: {
+          host: u.hostname,
+          port: Number(u.port || 5432),
+          user: decodeURIComponent(u.username),
+          password: decodeURIComponent(u.password),
+        },
+        log,
+        namespace: 'default',
+      });
+      stops.push(server.stop);
+      address = server.address;
+    } else if (!address) {
       const server = await startTemporalDevServer({
         cli: await ensureTemporalCli(log),
         log,
@@ -427,8 +453,14 @@ async function main() {
     const floor = stats(floorLat, floorMs);
     await Promise.all(floorHandles.map((h) => h.signal(floorDoneSignal)));
     const f = (n: number) => n.toFixed(1);
+    const temporalKind =
+      TOPOLOGY === 'postgres'
+        ? 'server on PostgreSQL (deploy/temporal)'
+        : process.env.TEMPORAL_ADDRESS
+          ? `at ${process.env.TEMPORAL_ADDRESS}`
+          : 'dev server (SQLite)';
     console.log(
-      `transitions benchmark: ${PROJECTS} concurrent projects × ${MAIN_PATH.length} steps × ${ROUNDS} rounds (after one warm-up round), ${os.cpus().length} CPUs`,
+      `transitions benchmark: ${PROJECTS} concurrent projects × ${MAIN_PATH.length} steps × ${ROUNDS} rounds (after one warm-up round), ${os.cpus().length} CPUs, Temporal ${temporalKind}`,
     );
     console.log(
       `  platform (HTTP → Update → activity → PostgreSQL → detail): p50 ${f(app1.p50)} ms  p95 ${f(app1.p95)} ms  ${f(app1.perSecond)} transitions/s  (n=${app1.n})`,
