@@ -8,6 +8,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -175,9 +176,35 @@ export const TEMPORAL_PORT_VARS = [
 ] as const;
 export type TemporalPorts = Record<(typeof TEMPORAL_PORT_VARS)[number], number>;
 
+/** Whether `port` can be listened on at 127.0.0.1 now. */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A free port below 32768: the server keeps membership ports in a PostgreSQL `smallint`
+ * (cluster_membership.rpc_port), and the kernel's own picks lie above it.
+ */
+async function freeLowPort(taken: Set<number>): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (!taken.has(port) && (await canListen(port))) return port;
+  }
+  throw new Error('no free port between 20000 and 32000 on 127.0.0.1');
+}
+
 export async function freeTemporalPorts(): Promise<TemporalPorts> {
   const ports = {} as TemporalPorts;
-  for (const v of TEMPORAL_PORT_VARS) ports[v] = await freePort();
+  const taken = new Set<number>();
+  for (const v of TEMPORAL_PORT_VARS) {
+    ports[v] = v.endsWith('_MEMBERSHIP_PORT') ? await freeLowPort(taken) : await freePort();
+    taken.add(ports[v]);
+  }
   return ports;
 }
 
@@ -247,29 +274,35 @@ export async function startTemporalOnPostgres(opts: {
       child.kill('SIGTERM');
     });
   try {
-    const connection = await waitFor(
-      'Temporal server on PostgreSQL',
-      async () => {
-        if (exited) throw new Error(`the process ${exited}: ${tail.join(' | ')}`);
+    // Not waitFor: a server that exits while starting must fail the start at once.
+    const deadline = Date.now() + 120_000;
+    let connection: Connection | undefined;
+    while (!connection) {
+      if (exited) throw new Error(`the Temporal server ${exited} while starting: ${tail.join(' | ')}`);
+      try {
         const conn = await Connection.connect({ address, connectTimeout: 1000 });
         try {
           await conn.workflowService.describeNamespace({ namespace: 'temporal-system' });
-          return conn;
+          connection = conn;
         } catch (err) {
           await conn.close();
           throw err;
         }
-      },
-      { timeoutMs: 120_000, intervalMs: 500 },
-    );
+      } catch (err) {
+        if (Date.now() > deadline)
+          throw new Error(`the Temporal server on PostgreSQL did not answer in 120 s: ${String(err)}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    const ready: Connection = connection;
     try {
-      await ensureNamespace(connection, opts.namespace);
-      await waitFor('the namespace', () => ensureSearchAttributes(connection, opts.namespace), {
+      await ensureNamespace(ready, opts.namespace);
+      await waitFor('the namespace', () => ensureSearchAttributes(ready, opts.namespace), {
         timeoutMs: 60_000,
         intervalMs: 1000,
       });
     } finally {
-      await connection.close();
+      await ready.close();
     }
   } catch (err) {
     await stop();
