@@ -137,7 +137,8 @@ describe(`production topology: Temporal on PostgreSQL, two workers, two api repl
     // The audit trail: one row per step, at the step's seq, and the whole chain verifies.
     const audit = await stack.query<{ entity_id: string; action: string; seq: number }>(
       `SELECT entity_id, action, (after->>'seq')::int AS seq FROM audit_log
-        WHERE entity = 'project' AND entity_id = ANY($1::text[]) AND action <> 'project.create' ORDER BY id`,
+        WHERE entity = 'project' AND entity_id = ANY($1::text[]) AND action LIKE 'project.%'
+          AND action <> 'project.create' ORDER BY id`,
       [projectIds],
     );
     const badAudit: string[] = [];

@@ -117,12 +117,13 @@ export async function startTopologyStack(): Promise<TopologyStack> {
       LOG_LEVEL: 'error',
       NODE_ENV: 'production',
     });
-    const start = async (replica: Replica, readyTimeoutMs = 180_000) => {
+    const start = async (replica: Replica, readyTimeoutMs = 600_000) => {
       children[replica] = await startNodeChild({
         name: replica,
         entry: path.join(PROJECT_ROOT, replica.startsWith('worker') ? 'worker/main.ts' : 'api/src/main.ts'),
         env: envOf(replica),
         log,
+        // A worker bundles the workflows as it starts: minutes on a machine loaded by others.
         readyTimeoutMs,
         // Exits are the test's doing; anything else shows up as failed requests.
         onUnexpectedExit: () => undefined,
@@ -163,8 +164,7 @@ export async function startTopologyStack(): Promise<TopologyStack> {
         child.process.kill('SIGKILL');
         return child.exited;
       },
-      // A worker bundles the workflows as it starts: minutes on a machine loaded by others.
-      restart: (replica) => start(replica, 600_000),
+      restart: (replica) => start(replica),
       async reconcile(codes) {
         return reconcile({ orm, client: await client(), taskQueue, codes, concurrency: 8 });
       },
