@@ -298,6 +298,8 @@ async function main() {
           ? ['--import', fileURLToPath(new URL('./lib/profile-hook.mjs', import.meta.url))]
           : [],
         onUnexpectedExit: (n, code) => console.error(`${n} exited unexpectedly (${code})`),
+        // A worker bundles the workflows as it starts: minutes when the machine is busy.
+        readyTimeoutMs: 600_000,
       });
       stops.push(() => children[name]!.stop());
     };
