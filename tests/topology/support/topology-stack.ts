@@ -14,6 +14,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createFsArchiveStorage } from '#api/modules/archives/storage.js';
 import { createAuditLog, type AuditLog } from '#db/audit.js';
 import { initORM, migrateAsOwner, type Orm } from '#db/orm.js';
+import { loadAuditKey } from '#platform/audit-key.js';
 import { createLogger } from '#platform/log.js';
 import { freePort } from '#platform/ports.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '#platform/postgres.js';
@@ -60,7 +61,9 @@ export async function startTopologyStack(): Promise<TopologyStack> {
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sanzhang-topology-'));
   fs.chmodSync(dataDir, 0o755); // PostgreSQL runs as its own user when we are root
-  const auditKey = crypto.randomBytes(32);
+  // The children read AUDIT_KEY as they would in production (its UTF-8 bytes): so does this process.
+  const auditKeyText = crypto.randomBytes(32).toString('hex');
+  const auditKey = loadAuditKey({ AUDIT_KEY: auditKeyText, dataDir });
   const taskQueue = 'projects';
   const closers: (() => Promise<void>)[] = [];
   const children: Partial<Record<Replica, Child>> = {};
@@ -108,7 +111,7 @@ export async function startTopologyStack(): Promise<TopologyStack> {
       TEMPORAL_NAMESPACE: 'default',
       TEMPORAL_TASK_QUEUE: taskQueue,
       DATA_DIR: dataDir,
-      AUDIT_KEY: auditKey.toString('hex'),
+      AUDIT_KEY: auditKeyText,
       HOST: '127.0.0.1',
       ...(replica.startsWith('api') ? { PORT: String(apiPorts[replica as 'api-1' | 'api-2']) } : {}),
       LOGIN_IP_LIMIT_PER_MINUTE: '100000',
