@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '#domain/search-attributes.js';
 import type { Logger } from './log.js';
@@ -143,4 +144,35 @@ export async function ensureSearchAttributes(
     namespace,
     searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, TYPE_ENUM[type]!])),
   });
+}
+
+/** gRPC status codes the namespace calls answer with. */
+const NOT_FOUND = 5;
+const ALREADY_EXISTS = 6;
+const grpcCode = (err: unknown) => (err as { code?: number }).code;
+
+/**
+ * Registers the namespace when the server lacks it: a server of our own on PostgreSQL starts with
+ * none (the dev server and the auto-setup image create theirs). Closed workflows are kept 30 days.
+ */
+export async function ensureNamespace(
+  connection: Pick<Connection, 'workflowService'>,
+  namespace: string,
+  retentionDays = 30,
+): Promise<'exists' | 'registered'> {
+  try {
+    await connection.workflowService.describeNamespace({ namespace });
+    return 'exists';
+  } catch (err) {
+    if (grpcCode(err) !== NOT_FOUND) throw err;
+  }
+  try {
+    await connection.workflowService.registerNamespace({
+      namespace,
+      workflowExecutionRetentionPeriod: msToTs(`${retentionDays} days`),
+    });
+  } catch (err) {
+    if (grpcCode(err) !== ALREADY_EXISTS) throw err;
+  }
+  return 'registered';
 }

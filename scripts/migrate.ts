@@ -1,12 +1,13 @@
 /**
  * `npm run migrate`: applies database migrations to DATABASE_URL and, when TEMPORAL_ADDRESS is
- * set, registers our search attributes on the namespace. Run once per deployment (compose does).
+ * set, registers the namespace (when the server lacks it) and our search attributes on it. Run once
+ * per deployment (compose does).
  */
 import { Connection } from '@temporalio/client';
 import { migrateAsOwner } from '#db/orm.js';
 import { loadEnv } from '#platform/env.js';
 import { createLogger } from '#platform/log.js';
-import { ensureSearchAttributes } from '#platform/temporal-server.js';
+import { ensureNamespace, ensureSearchAttributes } from '#platform/temporal-server.js';
 import { waitFor } from '#platform/ports.js';
 
 const log = createLogger('migrate');
@@ -26,6 +27,11 @@ async function main() {
       () => Connection.connect({ address: env.TEMPORAL_ADDRESS! }),
       { timeoutMs: 180_000, intervalMs: 2000 },
     );
+    const ns = await waitFor('Temporal', () => ensureNamespace(connection, env.TEMPORAL_NAMESPACE), {
+      timeoutMs: 180_000,
+      intervalMs: 2000,
+    });
+    if (ns === 'registered') log.info(`namespace ${env.TEMPORAL_NAMESPACE} registered`);
     await waitFor('Temporal namespace', () => ensureSearchAttributes(connection, env.TEMPORAL_NAMESPACE), {
       timeoutMs: 180_000,
       intervalMs: 2000,

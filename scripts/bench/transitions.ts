@@ -10,6 +10,7 @@
  *
  *   npm run bench:transitions -- [projects=40]
  *   BENCH_PROJECTS=40 BENCH_ROUNDS=3 TEMPORAL_CLI_PATH=… npm run bench:transitions
+ *   BENCH_TEMPORAL=postgres npm run bench:transitions -- 40   (the production topology's Temporal)
  *
  * Long because both sides of the comparison (platform and floor), their processes and the report
  * live together, so that the two are measured the same way.
@@ -35,6 +36,14 @@ const PROJECTS = Number(process.argv[2] ?? process.env.BENCH_PROJECTS ?? 40);
 /** Timed rounds, each with fresh projects (one more round before them warms up, uncounted). */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PASSWORD = 'Bench-Passw0rd!';
+/**
+ * Which Temporal: `dev` (the CLI's dev server on SQLite, as `npm start` runs it; the default) or
+ * `postgres` (the production topology's server on PostgreSQL, deploy/temporal; built beforehand
+ * by `npm run temporal:server`). TEMPORAL_ADDRESS, when set, names a running server instead.
+ */
+const TOPOLOGY = (process.env.BENCH_TEMPORAL ?? 'dev') as 'dev' | 'postgres';
+if (TOPOLOGY !== 'dev' && TOPOLOGY !== 'postgres')
+  throw new Error(`BENCH_TEMPORAL=${TOPOLOGY}: dev or postgres`);
 
 const log = createLogger('bench', 'warn');
 
@@ -123,6 +132,7 @@ async function main() {
     log,
     env: { FLOOR_TASK_QUEUE: `bench-${process.pid}-floor` },
     extraChildren: { 'floor worker': './floor-worker.ts' },
+    temporal: TOPOLOGY,
     // BENCH_CHILD_PROFILES=dir: CPU profiles of every thread of each child (api, worker and
     // its workflow thread, floor worker) during the first timed round (see profileChildren).
     execArgv: process.env.BENCH_CHILD_PROFILES
@@ -276,8 +286,14 @@ async function main() {
     const floor = stats(floorLat, floorMs);
     await Promise.all(floorHandles.map((h) => h.signal(floorDoneSignal)));
     const f = (n: number) => n.toFixed(1);
+    const temporalKind =
+      TOPOLOGY === 'postgres'
+        ? 'server on PostgreSQL (deploy/temporal)'
+        : process.env.TEMPORAL_ADDRESS
+          ? `at ${process.env.TEMPORAL_ADDRESS}`
+          : 'dev server (SQLite)';
     console.log(
-      `transitions benchmark: ${PROJECTS} concurrent projects × ${MAIN_PATH.length} steps × ${ROUNDS} rounds (after one warm-up round), ${os.cpus().length} CPUs`,
+      `transitions benchmark: ${PROJECTS} concurrent projects × ${MAIN_PATH.length} steps × ${ROUNDS} rounds (after one warm-up round), ${os.cpus().length} CPUs, Temporal ${temporalKind}`,
     );
     console.log(
       `  platform (HTTP → Update → activity → PostgreSQL → detail): p50 ${f(app1.p50)} ms  p95 ${f(app1.p95)} ms  ${f(app1.perSecond)} transitions/s  (n=${app1.n})`,

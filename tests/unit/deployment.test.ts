@@ -15,9 +15,12 @@ describe('docker-compose.yml', () => {
       expect.arrayContaining(['postgres', 'temporal', 'temporal-ui', 'api', 'worker']),
     );
     const t = compose.services.temporal;
-    expect(t.environment.DB).toBe('postgres12');
+    // Its schemas set up first, in that postgres (deploy/temporal; platform/temporal-postgres.test.ts).
     expect(t.environment.POSTGRES_SEEDS).toBe('postgres');
-    expect(Object.keys(t.depends_on)).toContain('postgres');
+    expect(Object.keys(t.depends_on)).toContain('temporal-schema');
+    const schema = compose.services['temporal-schema'];
+    expect(schema.environment.POSTGRES_SEEDS).toBe('postgres');
+    expect(Object.keys(schema.depends_on)).toContain('postgres');
     expect(compose.services['temporal-ui'].environment.TEMPORAL_ADDRESS).toBe('temporal:7233');
   });
 
@@ -64,9 +67,9 @@ describe('docker-compose.yml', () => {
     expect(volumeOf('migrate')).toBe(volumeOf('api'));
   });
 
-  it('restarts every long-running service, and never the one-shot migration', () => {
+  it('restarts every long-running service, and never the one-shot migrations', () => {
     for (const [name, s] of Object.entries<any>(compose.services)) {
-      if (name === 'migrate') expect(s.restart, name).toBe('no');
+      if (name === 'migrate' || name === 'temporal-schema') expect(s.restart, name).toBe('no');
       else expect(['always', 'unless-stopped', 'on-failure'], name).toContain(s.restart);
     }
   });

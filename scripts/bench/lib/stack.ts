@@ -19,6 +19,7 @@ import { freePort } from '#platform/ports.js';
 import { ensureDatabase, startEmbeddedPostgres } from '#platform/postgres.js';
 import { ensureTemporalCli } from '#platform/temporal-cli.js';
 import { startTemporalDevServer } from '#platform/temporal-server.js';
+import { requireTemporalServer, startTemporalOnPostgres } from '#platform/temporal-postgres.js';
 import { startNodeChild, type Child } from '../../lib/children.js';
 import { seedOrgsAndUsers } from '../../lib/demo-seed.js';
 
@@ -50,6 +51,8 @@ export interface BenchStackOptions {
   /** Extra node flags for each child (a profiler hook). */
   execArgv?: string[];
   ormPool?: { min: number; max: number };
+  /** `postgres`: the production topology's Temporal server (deploy/temporal) on this PostgreSQL. */
+  temporal?: 'dev' | 'postgres';
 }
 
 const here = (rel: string) => fileURLToPath(new URL(rel, new URL('../', import.meta.url)));
@@ -83,7 +86,23 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     await seedOrgsAndUsers(orm, opts.password, audit);
 
     let address = process.env.TEMPORAL_ADDRESS;
-    if (!address) {
+    if (opts.temporal === 'postgres') {
+      // The production topology's server, on the benchmark's PostgreSQL (as compose shares one).
+      const u = new URL(dbUrl);
+      const server = await startTemporalOnPostgres({
+        bin: requireTemporalServer(),
+        db: {
+          host: u.hostname,
+          port: Number(u.port || 5432),
+          user: decodeURIComponent(u.username),
+          password: decodeURIComponent(u.password),
+        },
+        log,
+        namespace: 'default',
+      });
+      stops.push(server.stop);
+      address = server.address;
+    } else if (!address) {
       const server = await startTemporalDevServer({
         cli: await ensureTemporalCli(log),
         log,
