@@ -53,7 +53,8 @@ export interface ComplaintActivityDeps {
   isWorkday?: IsWorkday;
 }
 
-export const receiptHash = (receipt: string) => crypto.createHash('sha256').update(receipt).digest();
+/** The SHA-256 of a receipt, in hex: what the lookup finds a complaint by. */
+export const receiptHash = (receipt: string) => crypto.createHash('sha256').update(receipt).digest('hex');
 
 const system = { id: null, username: 'system' };
 
@@ -156,6 +157,7 @@ export function createComplaintActivities(deps: ComplaintActivityDeps) {
               receipt: s.receipt,
               receiptHash: receiptHash(s.receipt),
               requestId: s.requestId,
+              requestHash: s.requestHash,
               subjectKind: s.subject.kind,
               subjectCode: s.subject.code,
               projectId: s.subject.kind === 'project' ? found.id : null,
@@ -180,7 +182,7 @@ export function createComplaintActivities(deps: ComplaintActivityDeps) {
               step: 'submit',
               requestId: s.requestId,
               actorId: null,
-              actorName: s.reporter.anonymous ? '匿名' : '实名',
+              actorName: '举报人',
               unitId: null,
               text: null,
               at: s.at,

@@ -133,6 +133,8 @@ export interface ComplaintSubmission {
   receipt: string;
   /** The request that submitted it (its Idempotency-Key, or a fresh id). */
   requestId: string;
+  /** SHA-256 of what the request asked: a key sent again with another complaint is refused. */
+  requestHash: string;
   subject: { kind: 'project' | 'village'; code: string };
   category: string;
   description: string;

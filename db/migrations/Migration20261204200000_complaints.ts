@@ -20,6 +20,8 @@ export class Migration20261204200000_complaints extends Migration {
         receipt_hash bytea NOT NULL UNIQUE,
         -- the request that submitted it: a retried submission writes nothing twice
         request_id text NOT NULL UNIQUE,
+        -- what that request asked (SHA-256): the same key sent with another complaint is refused
+        request_hash text NOT NULL CHECK (request_hash ~ '^[0-9a-f]{64}$'),
         subject_kind text NOT NULL CHECK (subject_kind IN ('project', 'village')),
         subject_code text NOT NULL,
         project_id uuid REFERENCES project (id),

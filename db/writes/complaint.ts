@@ -7,8 +7,10 @@ import type { Statement } from '../tx.js';
 
 export function complaintInsert(c: {
   receipt: string;
-  receiptHash: Buffer;
+  /** hex */
+  receiptHash: string;
   requestId: string;
+  requestHash: string;
   subjectKind: string;
   subjectCode: string;
   projectId: string | null;
@@ -21,15 +23,16 @@ export function complaintInsert(c: {
   slaDue: string | null;
 }): Statement {
   return {
-    sql: `INSERT INTO complaint (receipt, receipt_hash, request_id, subject_kind, subject_code, project_id,
+    sql: `INSERT INTO complaint (receipt, receipt_hash, request_id, request_hash, subject_kind, subject_code, project_id,
             village_id, subject_unit_id, category, description, status, submitted_at, submitted_on,
             sla_phase, sla_due_date)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?, ?)
+          VALUES (?, decode(?, 'hex'), ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?, ?)
           ON CONFLICT DO NOTHING RETURNING id`,
     params: [
       c.receipt,
       c.receiptHash,
       c.requestId,
+      c.requestHash,
       c.subjectKind,
       c.subjectCode,
       c.projectId,
