@@ -12,6 +12,7 @@ import { RED_FLAG_PROBES } from './red-flags.js';
 import { RANKING_PROBES } from './ranking.js';
 import { RECTIFICATION_PROBES } from './rectification.js';
 import { CIRCULAR_PROBES } from './circulars.js';
+import { COMPLAINT_PROBES } from './complaints.js';
 import { PNG, type MatrixContext, type Obj } from './stack.js';
 
 export interface Probe {
@@ -312,6 +313,7 @@ Object.assign(
   RED_FLAG_PROBES,
   RANKING_PROBES,
   CIRCULAR_PROBES,
+  COMPLAINT_PROBES,
 );
 // ── the in-app inbox: each account's own messages ──
 Object.assign(PROBES, {
