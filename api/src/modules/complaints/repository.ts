@@ -51,9 +51,13 @@ export function createComplaintRepository(orm: Orm) {
     async list(who: Principal, q: ComplaintListQuery): Promise<{ items: ComplaintItem[]; total: number }> {
       const where: string[] = [];
       const params: unknown[] = [];
-      if (q.status) where.push('c.status = ?') && params.push(q.status);
-      if (q.category) where.push('c.category = ?') && params.push(q.category);
-      if (q.unitCode) where.push('u.code = ?') && params.push(q.unitCode);
+      const add = (sql: string, value: unknown) => {
+        where.push(sql);
+        params.push(value);
+      };
+      if (q.status) add('c.status = ?', q.status);
+      if (q.category) add('c.category = ?', q.category);
+      if (q.unitCode) add('u.code = ?', q.unitCode);
       if (q.overdue === 'true') where.push('c.sla_step IS NOT NULL');
       if (q.overdue === 'false') where.push('c.sla_step IS NULL');
       const cond = where.length ? `WHERE ${where.join(' AND ')}` : '';
