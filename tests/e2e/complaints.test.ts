@@ -84,7 +84,10 @@ describe('a villager’s complaint', () => {
     const before = net.bytes();
     const t0 = Date.now();
     await page.locator('button[type=submit]').click();
-    await page.locator('[data-receipt]').waitFor({ timeout: 60_000 });
+    // The receipt, or the form again with the refusal: a refusal fails with its own words.
+    await page.locator('[data-receipt], [role=alert]').first().waitFor({ timeout: 90_000 });
+    if (await page.locator('[role=alert]').count())
+      throw new Error(`refused: ${await page.locator('[role=alert]').first().textContent()}`);
     const submitMs = Date.now() - t0;
     receipt = ((await page.locator('[data-receipt]').textContent()) ?? '').trim();
     expect(receipt).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
