@@ -7,6 +7,8 @@ import type { DeliveryConfig } from './notify/delivery-config.js';
 import { createProjectActivities } from './project.activities.js';
 import { createRankingActivities } from './ranking.activities.js';
 import { createRectificationActivities } from './rectification.activities.js';
+import { createComplaintActivities } from './complaint.activities.js';
+import type { ComplaintSlaConfig } from '#domain/complaint-records.js';
 
 /** Every activity the worker registers, built from explicit dependencies. */
 export function createActivities(deps: {
@@ -17,6 +19,8 @@ export function createActivities(deps: {
   delivery?: DeliveryConfig;
   /** RECTIFICATION_SERIAL_PREFIX (城口监督整改 when not given). */
   rectificationSerialPrefix?: string;
+  /** COMPLAINT_* time limits (the defaults when not given). */
+  complaintSla?: ComplaintSlaConfig;
 }) {
   return {
     ...createProjectActivities(deps),
@@ -31,6 +35,12 @@ export function createActivities(deps: {
       audit: deps.audit,
       deadlines: deps.deadlines ?? DEFAULT_DEADLINE_CONFIG,
       ...(deps.rectificationSerialPrefix ? { serialPrefix: deps.rectificationSerialPrefix } : {}),
+    }),
+    ...createComplaintActivities({
+      orm: deps.orm,
+      audit: deps.audit,
+      deadlines: deps.deadlines ?? DEFAULT_DEADLINE_CONFIG,
+      ...(deps.complaintSla ? { sla: deps.complaintSla } : {}),
     }),
     ...createNotifyActivities({
       orm: deps.orm,

@@ -18,7 +18,7 @@ export interface Notification {
   /** Stable across retries: e.g. alert:<project>:<kind>:<period>:<arm>:<step>. */
   key: string;
   projectId: string | null;
-  category: 'deadline' | 'rectification';
+  category: 'deadline' | 'rectification' | 'complaint';
   severity: 'info' | 'warning' | 'critical';
   title: string;
   body: string;

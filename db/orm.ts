@@ -28,6 +28,7 @@ import { Migration20261203300000_red_flags } from './migrations/Migration2026120
 import { Migration20261203400000_ranking } from './migrations/Migration20261203400000_ranking.js';
 import { Migration20261203500000_circular } from './migrations/Migration20261203500000_circular.js';
 import { Migration20261204000000_readers } from './migrations/Migration20261204000000_readers.js';
+import { Migration20261204200000_complaints } from './migrations/Migration20261204200000_complaints.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -59,6 +60,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261203400000_ranking', class: Migration20261203400000_ranking },
   { name: 'Migration20261203500000_circular', class: Migration20261203500000_circular },
   { name: 'Migration20261204000000_readers', class: Migration20261204000000_readers },
+  { name: 'Migration20261204200000_complaints', class: Migration20261204200000_complaints },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */

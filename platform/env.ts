@@ -2,6 +2,7 @@
  * One typed configuration object, read once from environment variables, each with a safe
  * default. Every variable is listed in docs/configuration.md. Invalid values stop the process with a clear line.
  */
+import type { ComplaintSlaConfig } from '#domain/complaint-records.js';
 import path from 'node:path';
 import { z } from 'zod';
 import type { DeadlineConfig } from '#domain/deadlines.js';
@@ -103,6 +104,13 @@ const schema = z.object({
   DEADLINE_DAY_SECONDS: z.coerce.number().min(0.05).max(86_400).default(86_400),
   /** An ISO instant: the shared origin of shortened-day ladder clocks (demos, benchmarks). */
   DEADLINE_CLOCK_ORIGIN: z.iso.datetime({ offset: true }).optional(),
+  /** Complaints' time limits (docs/complaints.md), in DEADLINE_DAY_SECONDS-long days. */
+  COMPLAINT_ACK_DAYS: z.coerce.number().int().min(1).max(365).default(2),
+  COMPLAINT_ASSIGN_DAYS: z.coerce.number().int().min(1).max(365).default(3),
+  COMPLAINT_ANSWER_DAYS: z.coerce.number().int().min(1).max(365).default(15),
+  COMPLAINT_ESCALATE_DAYS: z.coerce.number().int().min(1).max(365).default(3),
+  COMPLAINT_DAY_COUNT: z.enum(['calendar', 'working']).default('working'),
+  COMPLAINT_REOPEN_DAYS: z.coerce.number().int().min(0).max(365).default(30),
   /** The serial's prefix of rectification notices: 城口监督整改〔2026〕7号. */
   RECTIFICATION_SERIAL_PREFIX: z
     .string()
@@ -256,6 +264,18 @@ export function deadlineConfig(env: Env): DeadlineConfig {
     grace2Days: env.DEADLINE_GRACE2_DAYS,
     dayCount: env.DEADLINE_DAY_COUNT,
     ...(env.DEADLINE_CLOCK_ORIGIN ? { sharedOriginMs: Date.parse(env.DEADLINE_CLOCK_ORIGIN) } : {}),
+  };
+}
+
+/** Complaints' time limits, read by the worker's planning activity. */
+export function complaintSlaConfig(env: Env): ComplaintSlaConfig {
+  return {
+    acknowledgeDays: env.COMPLAINT_ACK_DAYS,
+    assignDays: env.COMPLAINT_ASSIGN_DAYS,
+    answerDays: env.COMPLAINT_ANSWER_DAYS,
+    escalateDays: env.COMPLAINT_ESCALATE_DAYS,
+    dayCount: env.COMPLAINT_DAY_COUNT,
+    reopenDays: env.COMPLAINT_REOPEN_DAYS,
   };
 }
 

@@ -6,7 +6,7 @@ import { checkpointFile, ormQuery, startAuditCheckpoints } from '#db/audit-check
 import { initORM } from '#db/orm.js';
 import { startRedFlagScans } from '#db/queries/red-flag-scan.js';
 import { loadAuditKey } from '#platform/audit-key.js';
-import { channelsConfig, deadlineConfig, loadEnv, redFlagConfig } from '#platform/env.js';
+import { channelsConfig, complaintSlaConfig, deadlineConfig, loadEnv, redFlagConfig } from '#platform/env.js';
 import { createLogger } from '#platform/log.js';
 import { outboundAdapters } from '#activities/notify/channels/index.js';
 import { templateRender } from '#activities/notify/render.js';
@@ -58,6 +58,7 @@ async function main() {
     deadlines: deadlineConfig(env),
     delivery: notifications.delivery,
     rectificationSerialPrefix: env.RECTIFICATION_SERIAL_PREFIX,
+    complaintSla: complaintSlaConfig(env),
   });
   if (env.RANKING_SCHEDULE === 'on') {
     // Every worker ensures the monthly ranking's schedule (worker/ranking-schedule.ts). A failure

@@ -10,6 +10,7 @@ import type { Orm } from '#db/orm.js';
 import type { NotificationChannel } from '#activities/notify.activities.js';
 import type { DeliveryConfig } from '#activities/notify/delivery-config.js';
 import type { DeadlineConfig } from '#domain/deadlines.js';
+import type { ComplaintSlaConfig } from '#domain/complaint-records.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -43,6 +44,8 @@ export async function createWorker(opts: {
   delivery?: DeliveryConfig;
   /** RECTIFICATION_SERIAL_PREFIX */
   rectificationSerialPrefix?: string;
+  /** COMPLAINT_* time limits */
+  complaintSla?: ComplaintSlaConfig;
 }): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: opts.address });
   const worker = await Worker.create({
@@ -59,6 +62,7 @@ export async function createWorker(opts: {
       ...(opts.rectificationSerialPrefix
         ? { rectificationSerialPrefix: opts.rectificationSerialPrefix }
         : {}),
+      ...(opts.complaintSla ? { complaintSla: opts.complaintSla } : {}),
     }),
     ...(opts.identity ? { identity: opts.identity } : {}),
   });

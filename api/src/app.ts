@@ -83,6 +83,9 @@ import { DEFAULT_RED_FLAG_CONFIG, type RedFlagConfig } from '#domain/red-flags.j
 import { createRectificationRepository } from './modules/rectifications/repository.js';
 import { rectificationRoutes } from './modules/rectifications/routes.js';
 import { createRectificationService } from './modules/rectifications/service.js';
+import { complaintModule } from './modules/complaints/module.js';
+import type { ComplaintLimits } from '#domain/complaint-schemas.js';
+import { publicRouter } from './public/router.js';
 
 export interface AppDeps {
   orm: Orm;
@@ -110,6 +113,11 @@ export interface AppDeps {
   trustProxy?: string;
   /** The red flag rules' settings (TENDER_THRESHOLD_FEN, RED_FLAG_*); the defaults when absent. */
   redFlags?: RedFlagConfig;
+  /**
+   * Complaints: the public routes' limits (DEFAULT_COMPLAINT_LIMITS when absent) and the key of
+   * receipts and form tokens (derived from the audit key by main.ts; a fresh one when absent).
+   */
+  complaints?: { limits?: Partial<ComplaintLimits>; secret?: Buffer };
   /** What the notification admin pages show: the renderer of previews and the channels' state. */
   notifications?: {
     render?: Render;
@@ -154,6 +162,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
       deps.archiveStorage ??
       createFsArchiveStorage(path.join(path.resolve(deps.dataDir ?? 'data'), 'archives')),
   };
+  const complaints = complaintModule(deps, files, attachmentService(deps, files));
   const routes: RouteDef[] = [
     ...healthRoutes({
       orm: deps.orm,
@@ -194,6 +203,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
         stepTimeoutMs: deps.stepTimeoutMs,
       }),
     ),
+    ...complaints.routes,
     ...inboxRoutes(createInboxService({ repo: createInboxRepository(deps.orm), audit: deps.audit })),
     ...redFlagRoutes(
       createRedFlagService({
@@ -219,6 +229,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
   const openapi = buildOpenApi(
     [
       ...routes,
+      ...complaints.publicRoutes,
       defineRoute({
         method: 'get',
         path: '/api/openapi.json',
@@ -263,6 +274,8 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
+  // The public side (no session) reads its own bodies and guards its own writes.
+  app.use(publicRouter({ complaints: complaints.publicRouter }));
   app.use(express.json({ limit: '1mb' }));
   app.use(cookieParser());
   app.use(csrfGuard);

@@ -134,6 +134,12 @@ export type Access =
   | 'circular.write'
   /** One circular: county-wide accounts read drafts too; every account a published one (else 404). */
   | 'circular.read'
+  /** Complaints: county-wide accounts read every one, the unit assigned its own (else 404). */
+  | 'complaint.read'
+  /** Acknowledging, assigning, answering, closing, reopening: the supervision office. */
+  | 'complaint.office'
+  /** Handling: an operator of the unit assigned (`canHandleComplaint`). */
+  | 'complaint.handle'
   | 'admin';
 
 export interface RouteContext<B, Q> {

@@ -1,4 +1,5 @@
 /** Entrypoint of the api process: serves the API and the built console on PORT. */
+import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -25,9 +26,13 @@ async function main() {
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
   const channels = channelsConfig(env);
+  const auditKey = loadAuditKey(env);
   const { app } = createApp({
     orm,
-    audit: createAuditLog(loadAuditKey(env)),
+    audit: createAuditLog(auditKey),
+    // Receipts must stay the same across restarts (a retried submission finds its complaint):
+    // keyed by a key derived from the audit key, which every deployment keeps.
+    complaints: { secret: crypto.createHmac('sha256', auditKey).update('complaint-receipts').digest() },
     temporal,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,

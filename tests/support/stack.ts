@@ -22,6 +22,8 @@ import { createLogger } from '#platform/log.js';
 import { startHeartbeat } from '#worker/heartbeat.js';
 import { createWorker } from '#worker/worker.js';
 import { DEFAULT_DEADLINE_CONFIG, type DeadlineConfig } from '#domain/deadlines.js';
+import type { ComplaintSlaConfig } from '#domain/complaint-records.js';
+import type { ComplaintLimits } from '#domain/complaint-schemas.js';
 import type { NotificationChannel } from '#activities/notify.activities.js';
 import type { ChannelAdapter } from '#activities/notify/channel.js';
 import type { DeliveryConfig } from '#activities/notify/delivery-config.js';
@@ -68,6 +70,8 @@ export interface TestStackOptions {
   deadlines?: Partial<DeadlineConfig>;
   /** How long a request waits for a step (the api's STEP_TIMEOUT_SECONDS, in ms). */
   stepTimeoutMs?: number;
+  /** Complaints: the public routes' limits and the time limits (docs/complaints.md). */
+  complaints?: { limits?: Partial<ComplaintLimits>; sla?: ComplaintSlaConfig };
   /** false: no worker in this process (a test runs worker/main.ts as a child to kill it). */
   inProcessWorker?: boolean;
   /** The worker's notification channels (the inbox alone when not given). */
@@ -143,6 +147,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
       audit,
       workflowBundle: { codePath: inject('workflowBundlePath') },
       deadlines,
+      ...(opts.complaints?.sla ? { complaintSla: opts.complaints.sla } : {}),
       ...(opts.channels ? { channels: opts.channels({ orm, audit }) } : {}),
       ...(opts.notifications ? { delivery: testDelivery(opts.notifications) } : {}),
     });
@@ -189,6 +194,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     cookieSecure: 'off',
     webDist: opts.webDist,
     dataDir,
+    ...(opts.complaints?.limits ? { complaints: { limits: opts.complaints.limits } } : {}),
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

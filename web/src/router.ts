@@ -35,6 +35,8 @@ const supervision = {
   rectificationForm: () => import('./pages/supervision/RectificationFormPage.vue'),
   rectification: () => import('./pages/supervision/RectificationPage.vue'),
   rectificationAnswer: () => import('./pages/supervision/RectificationAnswerPage.vue'),
+  complaints: () => import('./pages/supervision/ComplaintListPage.vue'),
+  complaint: () => import('./pages/supervision/ComplaintPage.vue'),
 };
 
 /** The page that lifts each restriction (a restricted session may do nothing else). */
@@ -119,6 +121,9 @@ export const router = createRouter({
               component: supervision.rectificationAnswer,
               props: true,
             },
+            // 监督举报 (docs/complaints.md): the office every complaint, a unit those assigned to it.
+            { path: 'complaints', name: 'complaints', component: supervision.complaints },
+            { path: 'complaints/:id', name: 'complaint', component: supervision.complaint, props: true },
             // Talks, flags, the negative list and a unit's year; every account reads what is in its scope.
             { path: 'talks', name: 'talks', component: supervisionPages.list },
             { path: 'talks/new', name: 'talk-new', component: supervisionPages.form },

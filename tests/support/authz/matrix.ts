@@ -25,6 +25,7 @@ import { PROBES, STEP_BODIES, type Probe } from './probes.js';
 import { rankingExpectation } from './ranking.js';
 import { rectificationCheck } from './rectification.js';
 import { STATISTICS_FILES, statisticsFigures } from './statistics.js';
+import { complaintCheck } from './complaints.js';
 import { CONCURRENCY, allProjects, mapLimit, type Account, type MatrixContext, type Obj } from './stack.js';
 
 const OK = [200, 201, 204];
@@ -277,6 +278,13 @@ export async function runAuthzMatrix(
           case 'rectification.issue':
           case 'rectification.answer': {
             const { expected, ok } = rectificationCheck(key, p, ctx, obj, res);
+            check({ ...m, object: obj, expected }, res.status, ok);
+            break;
+          }
+          case 'complaint.read':
+          case 'complaint.office':
+          case 'complaint.handle': {
+            const { expected, ok } = complaintCheck(key, r.access, p, ctx, obj, res);
             check({ ...m, object: obj, expected }, res.status, ok);
             break;
           }

@@ -13,6 +13,7 @@ import { RANKING_PROBES } from './ranking.js';
 import { RECTIFICATION_PROBES } from './rectification.js';
 import { CIRCULAR_PROBES } from './circulars.js';
 import { STATISTICS_PROBES } from './statistics.js';
+import { COMPLAINT_PROBES } from './complaints.js';
 import { PNG, type MatrixContext, type Obj } from './stack.js';
 
 export interface Probe {
@@ -314,6 +315,7 @@ Object.assign(
   RANKING_PROBES,
   CIRCULAR_PROBES,
   STATISTICS_PROBES,
+  COMPLAINT_PROBES,
 );
 // ── the in-app inbox: each account's own messages ──
 Object.assign(PROBES, {

@@ -13,6 +13,7 @@ import { matrixBulletin, type BulletinContext } from './bulletin.js';
 import { matrixTalks, type TalksContext } from './talks.js';
 import { matrixRedFlags, type RedFlagContext } from './red-flags.js';
 import { matrixRectification, type RectificationContext } from './rectification.js';
+import { matrixComplaints, type ComplaintContext } from './complaints.js';
 import { matrixCirculars, type CircularContext } from './circulars.js';
 
 export interface MatrixContext {
@@ -41,6 +42,8 @@ export interface MatrixContext {
   redFlags: RedFlagContext;
   /** A rectification notice on each side of the pair (A to 修齐镇, B to 庙坝镇). */
   rectification: RectificationContext;
+  /** A complaint on each side of the pair (A assigned to 修齐镇, B to 庙坝镇), handled. */
+  complaints: ComplaintContext;
 }
 
 export interface Account {
@@ -246,6 +249,7 @@ export async function startMatrixStack(): Promise<MatrixContext> {
     matrixCirculars(stack),
   ]);
   const redFlags = await matrixRedFlags(stack, projects);
+  const complaints = await matrixComplaints(stack);
   const { rows: delivery } = await stack.db.query(
     `INSERT INTO notification_delivery (notification_key, recipient, channel, address, severity, locale, title,
             message, status, not_before, attempts, last_error_code)
@@ -267,5 +271,6 @@ export async function startMatrixStack(): Promise<MatrixContext> {
     inboxMessage: { id: message.rows[0].id as string, owner: 'xqz.op' },
     redFlags,
     rectification,
+    complaints,
   };
 }

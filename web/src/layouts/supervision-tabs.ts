@@ -4,6 +4,7 @@
  */
 export const SUPERVISION_TABS: { route: string; label: string }[] = [
   { route: 'rectifications', label: 'rect.title' },
+  { route: 'complaints', label: 'complaints.title' },
   { route: 'red-flags', label: 'nav.redFlags' },
   { route: 'talk-flags', label: 'talks.nav.flags' },
   { route: 'talks', label: 'talks.nav.talks' },

@@ -1,0 +1,288 @@
+/**
+ * The public side of complaints (no session): the form and the lookup as HTML pages that work
+ * without JavaScript, and the same as JSON under /public/api/complaints. Mounted on the public
+ * router, before the console's session and CSRF middleware, so it guards its own writes: a POST
+ * whose Origin is another site's is refused (a cross-site page cannot file complaints in a
+ * visitor's name), every POST counts against its client's rate limit, and submissions pass the
+ * honeypot and the form token (service.ts).
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
+import {
+  complaintLookupSchema,
+  lookupComplaintSchema,
+  submitComplaintSchema,
+  submittedComplaintSchema,
+} from '#domain/complaint-schemas.js';
+import { AppError } from '#domain/errors.js';
+import type { Orm } from '#db/orm.js';
+import {
+  complaintFormPage,
+  complaintLookupPage,
+  complaintReceiptPage,
+  langOf,
+  tooManyMessage,
+  type FormValues,
+} from '../../public/complaint-pages.js';
+import { defineRoute, invalid, mountRoutes, type RouteDef } from '../../http.js';
+import { IDEMPOTENCY_HEADER } from '../../idempotency.js';
+import { checkInputShape, parseOr422 } from '../../validation.js';
+import { parseMultipart } from './multipart.js';
+import { windowLimiter } from './rate-limit.js';
+import type { ComplaintService, UploadedPhoto } from './service.js';
+
+/** The fields of a multipart form, as the submission schema reads them, and its photos. */
+function formOf(parts: ReturnType<typeof parseMultipart>): {
+  fields: Record<string, unknown>;
+  photos: UploadedPhoto[];
+} {
+  const fields: Record<string, unknown> = {};
+  const photos: UploadedPhoto[] = [];
+  for (const p of parts) {
+    if (p.fileName !== undefined) {
+      if (p.name !== 'photos') throw invalid(`body.${p.name}`, '此处不能上传文件 (no file expected here)');
+      if (p.data.length === 0 && p.fileName === '') continue; // the file input left empty
+      photos.push({ field: 'photos', data: p.data });
+      continue;
+    }
+    const v = p.data.toString('utf8');
+    if (p.name === 'anonymous') fields.anonymous = !['', '0', 'false', 'off'].includes(v);
+    else if (v.trim() !== '') fields[p.name] = v;
+  }
+  // An HTML checkbox left unticked sends nothing: not anonymous.
+  if (fields.anonymous === undefined) fields.anonymous = false;
+  return { fields, photos };
+}
+
+/** The request's submission, from JSON or multipart bytes. */
+function submissionOf(req: Request) {
+  const body = req.body as Buffer;
+  let fields: Record<string, unknown>;
+  let photos: UploadedPhoto[] = [];
+  if (req.is('multipart/form-data')) {
+    ({ fields, photos } = formOf(parseMultipart(body, req.get('content-type') ?? '', 40)));
+  } else if (req.is('application/json')) {
+    try {
+      fields = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      throw new AppError('BAD_REQUEST', '请求体不是合法的 JSON (malformed JSON body)');
+    }
+  } else
+    throw new AppError(
+      'BAD_REQUEST',
+      '请求体须为 multipart/form-data 或 application/json (send multipart/form-data or JSON)',
+    );
+  checkInputShape(fields, 'body', 'zh-CN');
+  return { input: parseOr422(submitComplaintSchema, fields, 'body'), photos, fields };
+}
+
+/** The Idempotency-Key of a public request, checked as everywhere (1–128 of A–Z a–z 0–9 . _ : ~ -). */
+function keyOf(req: Request): string | undefined {
+  const raw = req.headers[IDEMPOTENCY_HEADER];
+  if (raw === undefined) return undefined;
+  const key = Array.isArray(raw) ? raw.join(',') : raw;
+  if (!/^[A-Za-z0-9._:~-]{1,128}$/.test(key))
+    throw new AppError('VALIDATION_FAILED', 'Idempotency-Key 格式不对 (invalid Idempotency-Key)', [
+      { path: 'headers.idempotency-key', message: '1–128 characters of A–Z a–z 0–9 . _ : ~ -' },
+    ]);
+  return key;
+}
+
+function sameOrigin(req: Request, _res: Response, next: NextFunction) {
+  const origin = req.get('origin');
+  if (origin) {
+    let ok = false;
+    try {
+      ok = new URL(origin).origin === new URL(`${req.protocol}://${req.get('host') ?? ''}`).origin;
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new AppError('FORBIDDEN', '跨站请求被拒绝 (cross-site request refused)');
+  }
+  next();
+}
+
+export interface ComplaintPublicDeps {
+  service: ComplaintService;
+  orm: Orm;
+}
+
+/**
+ * The JSON routes, declared as every route is (zod schemas, access rule, OpenAPI), and the
+ * per-client limits they share with the HTML pages.
+ */
+export function complaintPublicApi(deps: ComplaintPublicDeps) {
+  const { service } = deps;
+  const limits = service.limits;
+  const submitLimit = windowLimiter(limits.submitPerHour, 3_600_000);
+  const lookupLimit = windowLimiter(limits.lookupPerMinute, 60_000);
+  const defs: RouteDef[] = [
+    defineRoute({
+      method: 'get',
+      path: '/public/api/complaints/form-token',
+      summary:
+        '举报表单令牌 (a submission must carry one, sent back no sooner than a person could fill the form)',
+      tags: ['complaints (public)'],
+      access: 'public',
+      response: z.object({ formToken: z.string() }),
+      handler: async () => ({ formToken: service.formToken() }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/public/api/complaints',
+      summary:
+        '提交举报 (anyone, no login: JSON, or multipart/form-data with up to 3 photos in `photos`; answers the receipt)',
+      tags: ['complaints (public)'],
+      access: 'public',
+      rawBody: {
+        contentTypes: ['multipart/form-data', 'application/json'],
+        maxBytes: limits.maxPhotos * limits.maxPhotoBytes + 256 * 1024,
+      },
+      response: submittedComplaintSchema,
+      successStatus: 201,
+      errors: [400, 403, 413, 422, 429, 503, 504],
+      idempotency: 'handler',
+      handler: async ({ req }) => {
+        submitLimit.take(req.ip ?? 'unknown');
+        const { input, photos } = submissionOf(req);
+        return service.submit(input, photos, keyOf(req));
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/public/api/complaints/lookup',
+      summary: '凭回执号查询 (status and the public answer; a wrong receipt answers as an unknown one)',
+      tags: ['complaints (public)'],
+      access: 'public',
+      body: lookupComplaintSchema,
+      response: complaintLookupSchema,
+      errors: [404, 422, 429],
+      idempotency: 'handler',
+      handler: async ({ req, body }) => {
+        lookupLimit.take(req.ip ?? 'unknown');
+        return service.lookup(body.receipt);
+      },
+    }),
+  ];
+  return { defs, submitLimit, lookupLimit };
+}
+
+/**
+ * The public complaint routes as one router, for the public router to mount: the JSON api and
+ * the HTML pages (GET/POST /public/complaints/new, GET/POST /public/complaints/lookup).
+ */
+export function complaintPublicRoutes(
+  deps: ComplaintPublicDeps,
+  api: ReturnType<typeof complaintPublicApi> = complaintPublicApi(deps),
+): express.Router {
+  const { service } = deps;
+  const { defs, submitLimit, lookupLimit } = api;
+  const router = express.Router();
+  router.use(
+    ['/public/complaints', '/public/api/complaints'],
+    (req: Request, res: Response, next: NextFunction) => {
+      // What a reporter sent or learnt is kept by no cache; nothing here may be framed.
+      res.setHeader('Cache-Control', 'no-store');
+      if (req.method === 'POST') return sameOrigin(req, res, next);
+      next();
+    },
+  );
+  router.use('/public/api/complaints/lookup', express.json({ limit: '8kb' }));
+  mountRoutes(router, defs, { orm: deps.orm });
+
+  const page = (res: Response, status: number, html: string) =>
+    res.status(status).type('text/html; charset=utf-8').send(html);
+
+  router.get('/public/complaints/new', async (req: Request, res: Response) => {
+    const lang = langOf(req.query);
+    const subject = await subjectOf(req.query as Record<string, unknown>, lang);
+    page(
+      res,
+      subject || !hasSubject(req.query) ? 200 : 404,
+      complaintFormPage({
+        lang,
+        ...(subject ? { subject } : {}),
+        formToken: service.formToken(),
+        limits: service.limits,
+      }),
+    );
+  });
+
+  const raw = express.raw({
+    type: () => true,
+    limit: service.limits.maxPhotos * service.limits.maxPhotoBytes + 256 * 1024,
+  });
+  router.post('/public/complaints/new', raw, async (req: Request, res: Response) => {
+    const lang = langOf(req.query);
+    let values: FormValues = {};
+    let subject: Awaited<ReturnType<typeof subjectOf>>;
+    try {
+      submitLimit.take(req.ip ?? 'unknown');
+      const parts = formOf(parseMultipart(req.body as Buffer, req.get('content-type') ?? '', 40));
+      values = parts.fields as FormValues;
+      subject = await subjectOf(parts.fields, lang);
+      checkInputShape(parts.fields, 'body', 'zh-CN');
+      const input = parseOr422(submitComplaintSchema, parts.fields, 'body');
+      const done = await service.submit(input, parts.photos, keyOf(req));
+      page(res, 201, complaintReceiptPage(lang, done.receiptDisplay));
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      page(
+        res,
+        err.status,
+        complaintFormPage({
+          lang,
+          ...(subject! ? { subject: subject! } : {}),
+          formToken: service.formToken(),
+          limits: service.limits,
+          values,
+          errors: [err.code === 'RATE_LIMITED' ? tooManyMessage(lang) : err.message],
+        }),
+      );
+    }
+  });
+
+  router.get('/public/complaints/lookup', (req: Request, res: Response) => {
+    page(res, 200, complaintLookupPage({ lang: langOf(req.query) }));
+  });
+  router.post(
+    '/public/complaints/lookup',
+    express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 5 }),
+    async (req: Request, res: Response) => {
+      const lang = langOf(req.query);
+      try {
+        lookupLimit.take(req.ip ?? 'unknown');
+        const receipt = String((req.body as { receipt?: unknown })?.receipt ?? '').slice(0, 40);
+        page(res, 200, complaintLookupPage({ lang, result: await service.lookup(receipt) }));
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        if (err.code === 'NOT_FOUND') return page(res, 404, complaintLookupPage({ lang, notFound: true }));
+        page(
+          res,
+          err.status,
+          complaintLookupPage({
+            lang,
+            message: err.code === 'RATE_LIMITED' ? tooManyMessage(lang) : err.message,
+          }),
+        );
+      }
+    },
+  );
+
+  function hasSubject(q: unknown) {
+    const o = q as Record<string, unknown>;
+    return o.project !== undefined || o.village !== undefined;
+  }
+  async function subjectOf(q: Record<string, unknown>, lang: 'zh-CN' | 'en') {
+    const kind =
+      typeof q.project === 'string' ? 'project' : typeof q.village === 'string' ? 'village' : undefined;
+    if (!kind) return undefined;
+    const code = String(q[kind]).slice(0, 40);
+    if (!/^[A-Za-z0-9][A-Za-z0-9-]{1,39}$/.test(code)) return undefined;
+    const label = await service.subjectLabel(kind, code, lang);
+    return label
+      ? ({ kind, code, label } as { kind: 'project' | 'village'; code: string; label: string })
+      : undefined;
+  }
+  return router;
+}

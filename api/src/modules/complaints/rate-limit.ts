@@ -1,0 +1,28 @@
+/**
+ * Per-client rate limits for the public complaint routes, with no outside service: a fixed window
+ * per client address (Express's `req.ip`, which follows TRUST_PROXY, so a client cannot pick its
+ * own address with X-Forwarded-For). Kept in this process's memory: a restart forgets it, and
+ * several api processes each count their own share — enough against one pushy client.
+ */
+import { AppError } from '#domain/errors.js';
+
+export function windowLimiter(limit: number, windowMs: number, now: () => number = Date.now) {
+  const hits = new Map<string, { start: number; count: number }>();
+  return {
+    /** Counts one request of `client`; refuses with 429 once the window's share is used up. */
+    take(client: string): void {
+      const t = now();
+      if (hits.size > 50_000) for (const [k, v] of hits) if (t - v.start >= windowMs) hits.delete(k);
+      const h = hits.get(client);
+      if (!h || t - h.start >= windowMs) {
+        hits.set(client, { start: t, count: 1 });
+        return;
+      }
+      h.count += 1;
+      if (h.count > limit)
+        throw new AppError('RATE_LIMITED', '请求过于频繁，请稍后再试 (too many requests; try again later)', {
+          retryAfterSeconds: Math.ceil((h.start + windowMs - t) / 1000),
+        });
+    },
+  };
+}

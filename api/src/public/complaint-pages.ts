@@ -1,0 +1,215 @@
+/**
+ * The public complaint pages: the form (a plain HTML form, multipart, no JavaScript needed), the
+ * receipt, and the lookup. The form says exactly who will see what before anything is sent.
+ */
+import {
+  COMPLAINT_CATEGORIES,
+  COMPLAINT_CATEGORY_LABELS,
+  type ComplaintLimits,
+  type complaintLookupSchema,
+} from '#domain/complaint-schemas.js';
+import type { ComplaintStatus } from '#domain/complaint-records.js';
+import type { z } from 'zod';
+import { escapeHtml as e, renderPage } from './layout.js';
+
+export type Lang = 'zh-CN' | 'en';
+export const langOf = (query: unknown): Lang =>
+  (query as { lang?: unknown })?.lang === 'en' ? 'en' : 'zh-CN';
+
+const STATUS: Record<ComplaintStatus, { zh: string; en: string }> = {
+  submitted: { zh: '已提交，等待受理', en: 'submitted, awaiting acknowledgement' },
+  acknowledged: { zh: '已受理', en: 'acknowledged' },
+  assigned: { zh: '已交办承办单位', en: 'assigned to a unit' },
+  handled: { zh: '承办单位已办理，等待审核', en: 'handled by the unit, under review' },
+  answered: { zh: '已答复', en: 'answered' },
+  closed: { zh: '已办结', en: 'closed' },
+  reopened: { zh: '重新办理中', en: 'reopened, being handled again' },
+};
+
+const T = {
+  'zh-CN': {
+    title: '我要举报',
+    lookupTitle: '查询举报办理情况',
+    about: (s: string) => `举报对象：${s}`,
+    who: '谁能看到什么',
+    disclosure: [
+      '<b>您的姓名和电话</b>（实名举报时）：只有县专项监督办能看到；承办单位、乡镇和村<b>看不到</b>，通知和办理记录中也不会出现。',
+      '<b>举报内容和照片</b>：县专项监督办、县领导和被交办的承办单位（部门、乡镇或村）能看到。如果不想让承办单位知道您是谁，请不要在内容或照片里写出或拍到您的姓名、电话、住址或面孔。',
+      '<b>回执号</b>：提交后显示，只有您知道。凭回执号任何人都能查到办理状态和监督办的公开答复，看不到您的身份；请抄下并妥善保管，遗失无法找回。',
+      '<b>公开答复</b>：监督办对您的答复，凭回执号可查，不含您的身份。',
+      '防止滥用：我们按网络地址限制提交次数，网络地址只在服务器内存中短暂计数，不与举报一起保存。',
+    ],
+    category: '问题类别',
+    description: '举报内容',
+    descriptionHint: '请写清时间、地点和具体问题（至少 5 个字）。',
+    photos: (n: number, mb: number) => `照片（可选，最多 ${n} 张，每张不超过 ${mb} MB，JPEG/PNG/WebP）`,
+    anonymous: '匿名举报（不留姓名和电话）',
+    name: '姓名（实名举报时必填）',
+    phone: '联系电话（可选，便于监督办核实情况）',
+    website: '网址（请留空）',
+    submit: '提交举报',
+    noSubject: '请从项目或村的公示页面进入举报（链接中须带 project 或 village）。',
+    receiptTitle: '举报已提交',
+    receiptLead: '请抄下您的回执号，凭它查询办理进度和答复：',
+    receiptKeep: '回执号只显示这一次，遗失后无法找回。',
+    lookupLink: '查询办理情况',
+    receipt: '回执号',
+    lookup: '查询',
+    notFound: '未找到该回执号对应的举报，请核对后重试。',
+    status: '办理状态',
+    submittedAt: '提交时间',
+    answer: '监督办公开答复',
+    noAnswer: '尚未答复',
+    errors: '请修改以下问题后重新提交：',
+    tooMany: '请求过于频繁，请稍后再试。',
+  },
+  en: {
+    title: 'Report a problem',
+    lookupTitle: 'Look up a report',
+    about: (s: string) => `About: ${s}`,
+    who: 'Who will see what',
+    disclosure: [
+      '<b>Your name and phone</b> (if you give them): only the county supervision office sees them; the unit handling the report, the township and the village <b>never</b> do, nor do the messages and records they read.',
+      '<b>What you write and your photos</b>: the supervision office, county leaders and the unit the report is assigned to (a department, township or village). If the unit must not learn who you are, leave your name, phone, address and face out of the text and the photos.',
+      '<b>Your receipt code</b>: shown once after you send the report, known only to you. Anyone holding it can see the status and the office’s public answer, never your identity. Write it down: a lost code cannot be recovered.',
+      '<b>The public answer</b>: the office’s answer to you, visible with the receipt code, without your identity.',
+      'Against abuse we limit submissions per network address; the address is counted briefly in the server’s memory and never stored with the report.',
+    ],
+    category: 'Kind of problem',
+    description: 'What happened',
+    descriptionHint: 'When, where and what (at least 5 characters).',
+    photos: (n: number, mb: number) => `Photos (optional, up to ${n}, ${mb} MB each, JPEG/PNG/WebP)`,
+    anonymous: 'Report anonymously (no name, no phone)',
+    name: 'Name (required unless anonymous)',
+    phone: 'Phone (optional, so the office can check facts with you)',
+    website: 'Website (leave empty)',
+    submit: 'Send the report',
+    noSubject: 'Open this form from a project’s or a village’s page (the link names the project or village).',
+    receiptTitle: 'Report sent',
+    receiptLead: 'Write down your receipt code; you will need it to follow the report:',
+    receiptKeep: 'The code is shown only this once and cannot be recovered.',
+    lookupLink: 'Look up a report',
+    receipt: 'Receipt code',
+    lookup: 'Look up',
+    notFound: 'No report has this receipt code. Check it and try again.',
+    status: 'Status',
+    submittedAt: 'Sent',
+    answer: 'The office’s public answer',
+    noAnswer: 'Not answered yet',
+    errors: 'Please correct the following and send again:',
+    tooMany: 'Too many requests; please try again later.',
+  },
+};
+
+const q = (lang: Lang) => (lang === 'en' ? '?lang=en' : '');
+const crumbs = (lang: Lang) => [{ href: `/public/${q(lang)}`, label: lang === 'en' ? 'Home' : '首页' }];
+
+export interface FormValues {
+  project?: string;
+  village?: string;
+  category?: string;
+  description?: string;
+  anonymous?: boolean;
+  name?: string;
+  phone?: string;
+}
+
+export function complaintFormPage(opts: {
+  lang: Lang;
+  subject?: { kind: 'project' | 'village'; code: string; label: string };
+  formToken: string;
+  limits: ComplaintLimits;
+  values?: FormValues;
+  errors?: string[];
+}): string {
+  const t = T[opts.lang];
+  const v = opts.values ?? {};
+  const s = opts.subject;
+  const errors = opts.errors?.length
+    ? `<div class="card error" role="alert"><p>${t.errors}</p><ul>${opts.errors.map((x) => `<li>${e(x)}</li>`).join('')}</ul></div>`
+    : '';
+  const who = `<div class="card"><h2>${t.who}</h2><ul>${t.disclosure.map((d) => `<li>${d}</li>`).join('')}</ul></div>`;
+  if (!s)
+    return renderPage({
+      lang: opts.lang,
+      title: t.title,
+      breadcrumbs: crumbs(opts.lang),
+      body: `${errors}<div class="card"><p>${t.noSubject}</p></div>${who}`,
+    });
+  const categories = COMPLAINT_CATEGORIES.map(
+    (c) =>
+      `<option value="${c}"${v.category === c ? ' selected' : ''}>${e(COMPLAINT_CATEGORY_LABELS[c][opts.lang === 'en' ? 'en' : 'zh'])}</option>`,
+  ).join('');
+  const anonymous = v.anonymous ?? true;
+  const mb = Math.floor(opts.limits.maxPhotoBytes / 1048576);
+  const body = `${errors}
+<form class="card" method="post" action="/public/complaints/new${q(opts.lang)}" enctype="multipart/form-data">
+<p><b>${e(t.about(s.label))}</b></p>
+<input type="hidden" name="${s.kind}" value="${e(s.code)}">
+<input type="hidden" name="formToken" value="${e(opts.formToken)}">
+<label for="category">${t.category}</label>
+<select id="category" name="category" required>${categories}</select>
+<label for="description">${t.description}</label>
+<textarea id="description" name="description" required minlength="5" maxlength="2000">${e(v.description ?? '')}</textarea>
+<div class="hint">${t.descriptionHint}</div>
+<label for="photos">${t.photos(opts.limits.maxPhotos, mb)}</label>
+<input id="photos" type="file" name="photos" accept="image/jpeg,image/png,image/webp" multiple>
+<label><input type="checkbox" name="anonymous" value="1"${anonymous ? ' checked' : ''}> ${t.anonymous}</label>
+<label for="name">${t.name}</label>
+<input id="name" type="text" name="name" maxlength="50" autocomplete="name" value="${e(v.name ?? '')}">
+<label for="phone">${t.phone}</label>
+<input id="phone" type="tel" name="phone" maxlength="20" autocomplete="tel" value="${e(v.phone ?? '')}">
+<div class="hp" aria-hidden="true"><label for="website">${t.website}</label><input id="website" type="text" name="website" tabindex="-1" autocomplete="off"></div>
+<button type="submit">${t.submit}</button>
+</form>${who}
+<p><a href="/public/complaints/lookup${q(opts.lang)}">${t.lookupLink}</a></p>`;
+  return renderPage({ lang: opts.lang, title: t.title, breadcrumbs: crumbs(opts.lang), body });
+}
+
+export function complaintReceiptPage(lang: Lang, receiptDisplay: string): string {
+  const t = T[lang];
+  return renderPage({
+    lang,
+    title: t.receiptTitle,
+    breadcrumbs: crumbs(lang),
+    body: `<div class="card"><p>${t.receiptLead}</p><p class="receipt" data-receipt>${e(receiptDisplay)}</p>
+<p class="hint">${t.receiptKeep}</p></div>
+<p><a href="/public/complaints/lookup${q(lang)}">${t.lookupLink}</a></p>`,
+  });
+}
+
+export function complaintLookupPage(opts: {
+  lang: Lang;
+  result?: z.infer<typeof complaintLookupSchema>;
+  notFound?: boolean;
+  message?: string;
+}): string {
+  const t = T[opts.lang];
+  const zh = opts.lang !== 'en';
+  const r = opts.result;
+  const result = r
+    ? `<div class="card" data-result><table>
+<tr><th>${t.receipt}</th><td>${e(r.receiptDisplay)}</td></tr>
+<tr><th>${t.status}</th><td data-status="${r.status}">${e(STATUS[r.status][zh ? 'zh' : 'en'])}</td></tr>
+<tr><th>${t.about('').replace(/[：:]\s*$/, '')}</th><td>${e(`${r.subject.code} ${r.subject.name ?? ''}`)}</td></tr>
+<tr><th>${t.category}</th><td>${e(COMPLAINT_CATEGORY_LABELS[r.category][zh ? 'zh' : 'en'])}</td></tr>
+<tr><th>${t.submittedAt}</th><td>${e(r.submittedAt.slice(0, 10))}</td></tr>
+<tr><th>${t.answer}</th><td data-answer>${r.publicAnswer ? e(r.publicAnswer) : t.noAnswer}</td></tr>
+</table></div>`
+    : opts.notFound
+      ? `<div class="card error" role="alert">${t.notFound}</div>`
+      : opts.message
+        ? `<div class="card error" role="alert">${e(opts.message)}</div>`
+        : '';
+  return renderPage({
+    lang: opts.lang,
+    title: t.lookupTitle,
+    breadcrumbs: crumbs(opts.lang),
+    body: `${result}<form class="card" method="post" action="/public/complaints/lookup${q(opts.lang)}">
+<label for="receipt">${t.receipt}</label>
+<input id="receipt" type="text" name="receipt" required maxlength="40" autocomplete="off" placeholder="XXXX-XXXX-XXXX">
+<button type="submit">${t.lookup}</button></form>`,
+  });
+}
+
+export const tooManyMessage = (lang: Lang) => T[lang].tooMany;

@@ -1,0 +1,276 @@
+/**
+ * Complaints on the real stack (PostgreSQL, Temporal, the worker): the whole life of a complaint
+ * with a reopening, the receipt lookup (a wrong receipt answers exactly as an unknown one, in the
+ * same time), the reporter's identity kept from the handling unit in every answer it can get,
+ * and a retried submission that stays one complaint.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { complaintWorkflowId, normalizeReceipt, receiptCheck } from '#domain/complaint-records.js';
+import { aProjectOfXqz, uploadEvidence } from '../support/rectification.js';
+import {
+  PHOTO,
+  REPORTER,
+  idOfNewest,
+  lookup,
+  step,
+  submitJson,
+  submitMultipart,
+} from '../support/complaints.js';
+import { Session, startTestStack, type TestStack } from '../support/stack.js';
+
+let stack: TestStack;
+let office: Session;
+let unit: Session;
+let leader: Session;
+let project: string;
+
+beforeAll(async () => {
+  stack = await startTestStack({
+    complaints: { limits: { minFillMs: 0, submitPerHour: 1000, lookupPerMinute: 10_000 } },
+  });
+  [office, unit, leader] = await Promise.all([
+    Session.login(stack.baseUrl, 'supervisor'),
+    Session.login(stack.baseUrl, 'xqz.op'),
+    Session.login(stack.baseUrl, 'leader'),
+  ]);
+  project = await aProjectOfXqz(stack);
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function events(id: string): Promise<string[]> {
+  const { rows } = await stack.db.query(
+    `SELECT step FROM complaint_event WHERE complaint_id = $1 ORDER BY id`,
+    [id],
+  );
+  return rows.map((r) => r.step as string);
+}
+
+describe('a complaint’s life', () => {
+  let id: string;
+  let receipt: string;
+
+  it('is submitted with a photo, named; the office sees who reported, the unit and a leader do not', async () => {
+    const res = await submitMultipart(stack.baseUrl, { project, anonymous: false, ...REPORTER }, [
+      { bytes: PHOTO, type: 'image/png', name: 'road.png' },
+    ]);
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    receipt = res.body.receipt;
+    expect(receipt).toMatch(/^[0-9A-HJKMNP-TV-Z]{12}$/);
+    expect(res.body.receiptDisplay).toBe(`${receipt.slice(0, 4)}-${receipt.slice(4, 8)}-${receipt.slice(8)}`);
+    expect(receiptCheck(receipt.slice(0, 11))).toBe(receipt[11]);
+    id = await idOfNewest(office);
+    const seen = await office.get(`/api/complaints/${id}`);
+    expect(seen.status).toBe(200);
+    expect(seen.body).toMatchObject({
+      status: 'submitted',
+      receipt,
+      reporter: { anonymous: false, ...REPORTER },
+      subject: { kind: 'project', code: project },
+      subjectUnit: { code: 'xqz' },
+      photos: [{ contentType: 'image/png', sizeBytes: PHOTO.length }],
+    });
+    const photo = await office.download(`/api/complaints/${id}/photos/${seen.body.photos[0].id}`);
+    expect(photo.status).toBe(200);
+    expect(Buffer.compare(photo.bytes, Buffer.from(PHOTO))).toBe(0);
+    const read = await leader.get(`/api/complaints/${id}`);
+    expect(read.status).toBe(200);
+    expect(read.body.reporter).toBeUndefined();
+    expect(read.body.receipt).toBeUndefined();
+    // Not yet assigned: the unit cannot see it at all.
+    expect((await unit.get(`/api/complaints/${id}`)).status).toBe(404);
+    const desc = await stack.client.workflow.getHandle(complaintWorkflowId(receipt)).describe();
+    expect(desc.status.name).toBe('RUNNING');
+  });
+
+  it('goes acknowledged → assigned → handled → answered → closed, each step refused out of turn', async () => {
+    expect((await office.post(`/api/complaints/${id}/answer`, { answer: '太早' })).status).toBe(409);
+    expect((await step(office, id, 'acknowledge')).status).toBe('acknowledged');
+    expect((await unit.post(`/api/complaints/${id}/handle`, { action: 'x' })).status).toBe(404);
+    const bad = await office.post(`/api/complaints/${id}/assign`, { unitCode: 'zxjdb' });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.details[0].path).toBe('body.unitCode');
+    expect((await step(office, id, 'assign', { unitCode: 'xqz', note: '请修齐镇核查' })).unit.code).toBe(
+      'xqz',
+    );
+    // The unit now reads it, but may not take the office's steps.
+    expect((await unit.post(`/api/complaints/${id}/answer`, { answer: '自己答复' })).status).toBe(403);
+    const evidence = await uploadEvidence(unit);
+    const handled = await step(unit, id, 'handle', {
+      action: '已组织返工，路面重新硬化',
+      evidenceIds: [evidence],
+    });
+    expect(handled.status).toBe('handled');
+    expect(handled.events.at(-1).evidence).toEqual([expect.objectContaining({ id: evidence })]);
+    expect((await unit.download(`/api/complaints/${id}/evidence/${evidence}`)).status).toBe(200);
+    // The same evidence cannot be claimed twice.
+    expect((await step(office, id, 'answer', { answer: '经核查，问题属实，已责令返工。' })).status).toBe(
+      'answered',
+    );
+    expect((await step(office, id, 'close')).status).toBe('closed');
+    expect(await events(id)).toEqual(['submit', 'acknowledge', 'assign', 'handle', 'answer', 'close']);
+  });
+
+  it('shows the status and the public answer to whoever holds the receipt, however it is typed', async () => {
+    const typed = `${receipt.slice(0, 4).toLowerCase()} ${receipt.slice(4, 8)}-${receipt.slice(8)}`;
+    const res = await lookup(stack.baseUrl, typed);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      receiptDisplay: expect.any(String),
+      status: 'closed',
+      subject: { kind: 'project', code: project, name: expect.any(String) },
+      category: 'funds',
+      submittedAt: expect.any(String),
+      answeredAt: expect.any(String),
+      closedAt: expect.any(String),
+      publicAnswer: '经核查，问题属实，已责令返工。',
+    });
+    expect(res.text).not.toContain(REPORTER.name);
+    expect(res.text).not.toContain(REPORTER.phone);
+  });
+
+  it('is reopened back to the unit, handled again and closed again', async () => {
+    expect((await step(office, id, 'reopen', { reason: '群众反映返工后仍有裂缝' })).status).toBe('reopened');
+    expect((await lookup(stack.baseUrl, receipt)).body.status).toBe('reopened');
+    expect((await step(unit, id, 'handle', { action: '再次返工并请第三方检测' })).status).toBe('handled');
+    expect((await step(office, id, 'answer', { answer: '已再次返工并检测合格。' })).status).toBe('answered');
+    const closed = await step(office, id, 'close');
+    expect(closed).toMatchObject({ status: 'closed', reopenCount: 1 });
+    expect(await events(id)).toEqual([
+      'submit',
+      'acknowledge',
+      'assign',
+      'handle',
+      'answer',
+      'close',
+      'reopen',
+      'handle',
+      'answer',
+      'close',
+    ]);
+    expect((await lookup(stack.baseUrl, receipt)).body.publicAnswer).toBe('已再次返工并检测合格。');
+  });
+
+  it('never shows the unit who reported: not in any answer it can get, nor in its messages', async () => {
+    const routes = stack.routes.filter((r) => r.path.startsWith('/api/complaints') && r.method === 'get');
+    const detail = await unit.get(`/api/complaints/${id}`);
+    const texts: string[] = [];
+    for (const r of routes) {
+      const path = r.path
+        .replace(':id', id)
+        .replace(':photoId', detail.body.photos[0].id)
+        .replace(':evidenceId', detail.body.events.find((e: any) => e.evidence.length).evidence[0].id);
+      const res = await unit.download(path);
+      expect(res.status, path).toBe(200);
+      texts.push(res.bytes.toString('latin1'), path);
+    }
+    expect(texts.length).toBe(routes.length * 2);
+    // Every write route's answer to the unit too (a refusal is an answer as well).
+    for (const r of stack.routes.filter((x) => x.path.startsWith('/api/complaints') && x.method === 'post')) {
+      const res = await unit.post(r.path.replace(':id', id), {
+        action: '再看',
+        answer: 'x',
+        reason: 'x',
+        unitCode: 'xqz',
+      });
+      texts.push(JSON.stringify(res.body));
+    }
+    const { rows } = await stack.db.query(
+      `SELECT m.title || m.body AS t FROM inbox_message m JOIN app_user u ON u.id = m.user_id JOIN org_unit o ON o.id = u.org_unit_id
+        WHERE o.code = 'xqz'`,
+    );
+    texts.push(...rows.map((r) => r.t as string));
+    const { rows: audit } = await stack.db.query(
+      `SELECT after::text AS t FROM audit_log WHERE entity = 'complaint'`,
+    );
+    expect(audit.length).toBeGreaterThan(5);
+    texts.push(...audit.map((r) => r.t as string));
+    const all = texts.join('\n');
+    const utf8 = Buffer.from(all, 'latin1').toString('utf8');
+    for (const secret of [REPORTER.name, REPORTER.phone, receipt]) {
+      expect(all.includes(secret) || utf8.includes(secret), secret).toBe(false);
+    }
+    // The office's own answer does carry them: the assertion above can fail.
+    const officeText = JSON.stringify((await office.get(`/api/complaints/${id}`)).body);
+    expect(officeText).toContain(REPORTER.phone);
+  });
+});
+
+describe('the receipt lookup', () => {
+  it('answers a wrong receipt exactly as an unknown one: status, body and time', async () => {
+    const real = (await submitJson(stack.baseUrl, { village: 'xqz-btc' })).body.receipt as string;
+    // Unknown: well formed, its check symbol right, no such complaint. Wrong: the real one with
+    // one symbol changed (its check symbol no longer matches).
+    const data = real.slice(0, 10) + (real[10] === '2' ? '3' : '2');
+    const unknown = data + receiptCheck(data);
+    const wrong = real.slice(0, 11) + (real[11] === 'Z' ? 'Y' : 'Z');
+    const a = await lookup(stack.baseUrl, unknown);
+    const b = await lookup(stack.baseUrl, wrong);
+    expect([a.status, b.status]).toEqual([404, 404]);
+    expect(a.text).toBe(b.text);
+    expect(normalizeReceipt(wrong)).not.toBe(real);
+    const time = async (r: string) => {
+      const t0 = process.hrtime.bigint();
+      await lookup(stack.baseUrl, r);
+      return Number(process.hrtime.bigint() - t0) / 1e6;
+    };
+    const tu: number[] = [];
+    const tw: number[] = [];
+    // Warmed up first, then interleaved in alternating order, so that load on the machine falls on both alike.
+    for (let i = 0; i < 5; i++) await Promise.all([time(unknown), time(wrong)]);
+    for (let i = 0; i < 30; i++) {
+      if (i % 2) {
+        tu.push(await time(unknown));
+        tw.push(await time(wrong));
+      } else {
+        tw.push(await time(wrong));
+        tu.push(await time(unknown));
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+    const [mu, mw] = [median(tu), median(tw)];
+    console.log(`lookup median: unknown ${mu.toFixed(2)} ms, wrong ${mw.toFixed(2)} ms (30 each)`);
+    expect(Math.abs(mu - mw)).toBeLessThan(Math.max(1.5, 0.25 * Math.max(mu, mw)));
+  });
+});
+
+describe('a retried submission', () => {
+  it('with the same Idempotency-Key, sequential or concurrent, is one complaint', async () => {
+    const key = `retry-${Date.now()}`;
+    const fields = { village: 'xqz-ppc', anonymous: true, description: '同一份举报重发三次' };
+    const first = await submitMultipart(
+      stack.baseUrl,
+      fields,
+      [{ bytes: PHOTO, type: 'image/png', name: 'a.png' }],
+      {
+        'idempotency-key': key,
+      },
+    );
+    expect(first.status).toBe(201);
+    const again = await Promise.all(
+      [1, 2, 3].map(() =>
+        submitMultipart(stack.baseUrl, fields, [{ bytes: PHOTO, type: 'image/png', name: 'a.png' }], {
+          'idempotency-key': key,
+        }),
+      ),
+    );
+    for (const r of again) expect(r.body.receipt).toBe(first.body.receipt);
+    const { rows } = await stack.db.query(
+      `SELECT count(*)::int AS n, count(DISTINCT p.id)::int AS photos FROM complaint c
+         LEFT JOIN complaint_photo p ON p.complaint_id = c.id WHERE c.description = $1`,
+      [fields.description],
+    );
+    expect(rows[0]).toEqual({ n: 1, photos: 1 });
+    // The same key with another complaint is refused, naming the header.
+    const other = await submitJson(
+      stack.baseUrl,
+      { village: 'xqz-ppc', description: '另一份举报' },
+      {
+        'idempotency-key': key,
+      },
+    );
+    expect(other.status).toBe(422);
+    expect(other.body.error.details[0].path).toBe('headers.idempotency-key');
+  });
+});
