@@ -27,6 +27,7 @@ import { Migration20261203200000_talks_negative_list } from './migrations/Migrat
 import { Migration20261203300000_red_flags } from './migrations/Migration20261203300000_red_flags.js';
 import { Migration20261203400000_ranking } from './migrations/Migration20261203400000_ranking.js';
 import { Migration20261203500000_circular } from './migrations/Migration20261203500000_circular.js';
+import { Migration20261204300000_public_portal } from './migrations/Migration20261204300000_public_portal.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -57,6 +58,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261203300000_red_flags', class: Migration20261203300000_red_flags },
   { name: 'Migration20261203400000_ranking', class: Migration20261203400000_ranking },
   { name: 'Migration20261203500000_circular', class: Migration20261203500000_circular },
+  { name: 'Migration20261204300000_public_portal', class: Migration20261204300000_public_portal },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */

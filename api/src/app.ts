@@ -80,6 +80,8 @@ import { DEFAULT_RED_FLAG_CONFIG, type RedFlagConfig } from '#domain/red-flags.j
 import { createRectificationRepository } from './modules/rectifications/repository.js';
 import { rectificationRoutes } from './modules/rectifications/routes.js';
 import { createRectificationService } from './modules/rectifications/service.js';
+import { createPublicRouter } from './public/router.js';
+import { posterRoutes } from './modules/posters/routes.js';
 
 export interface AppDeps {
   orm: Orm;
@@ -105,6 +107,8 @@ export interface AppDeps {
    * X-Forwarded-For can neither pick its rate-limit address nor forge the audited one.
    */
   trustProxy?: string;
+  /** The public portal and the notice-board posters (PUBLIC_BASE_URL, COMPLAINT_PHONE, PUBLIC_RATE_LIMIT_PER_MINUTE). */
+  portal?: { baseUrl: string; complaintPhone: string; ratePerMinute: number };
   /** The red flag rules' settings (TENDER_THRESHOLD_FEN, RED_FLAG_*); the defaults when absent. */
   redFlags?: RedFlagConfig;
   /** What the notification admin pages show: the renderer of previews and the channels' state. */
@@ -212,6 +216,14 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
       }),
     ),
   ];
+  const portal = deps.portal ?? {
+    baseUrl: 'http://127.0.0.1:3000',
+    complaintPhone: '12317',
+    ratePerMinute: 120,
+  };
+  routes.push(...posterRoutes({ projects: projectRepo, orm: deps.orm, ...portal }));
+  const publicSite = createPublicRouter({ orm: deps.orm, storage: files.storage, ...portal });
+  routes.push(...publicSite.routes);
   const openapi = buildOpenApi(
     [
       ...routes,
@@ -259,13 +271,19 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
+  // The public portal: no session, no cookies read; before the console's middleware.
+  app.use(publicSite.router);
   app.use(express.json({ limit: '1mb' }));
   app.use(cookieParser());
   app.use(csrfGuard);
   app.use(sessionMiddleware(deps.orm, deps.session));
 
   const router = express.Router();
-  mountRoutes(router, routes, { orm: deps.orm });
+  mountRoutes(
+    router,
+    routes.filter((r) => !publicSite.routes.includes(r)),
+    { orm: deps.orm },
+  );
   app.use(router);
 
   app.use(['/api', '/public'], (req: Request) => {

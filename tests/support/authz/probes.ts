@@ -12,6 +12,7 @@ import { RED_FLAG_PROBES } from './red-flags.js';
 import { RANKING_PROBES } from './ranking.js';
 import { RECTIFICATION_PROBES } from './rectification.js';
 import { CIRCULAR_PROBES } from './circulars.js';
+import { PORTAL_PROBES } from './portal.js';
 import { PNG, type MatrixContext, type Obj } from './stack.js';
 
 export interface Probe {
@@ -313,6 +314,8 @@ Object.assign(
   RANKING_PROBES,
   CIRCULAR_PROBES,
 );
+// ── the public portal and the notice-board posters ──
+Object.assign(PROBES, PORTAL_PROBES);
 // ── the in-app inbox: each account's own messages ──
 Object.assign(PROBES, {
   'get /api/inbox': { perObject: false, request: () => ({ path: '/api/inbox?pageSize=5' }) },

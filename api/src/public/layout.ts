@@ -1,0 +1,51 @@
+/**
+ * The public pages' shell: server-rendered HTML, Chinese first, readable without JavaScript (the
+ * pages carry none), one inline stylesheet so a phone on a slow link needs a single request.
+ */
+export type PublicLang = 'zh-CN' | 'en';
+
+export function escapeHtml(s: string): string {
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+const CSS = `*{box-sizing:border-box}body{margin:0;font:16px/1.6 -apple-system,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;color:#1d2633;background:#f4f6f9}
+header{background:#1f3a68;color:#fff;padding:10px 16px}header a{color:#fff;text-decoration:none;font-weight:600}
+main{max-width:960px;margin:0 auto;padding:12px 16px 40px}nav.crumbs{font-size:14px;margin:4px 0 8px;color:#5b6778}nav.crumbs a{color:#1f5fbf}
+h1{font-size:22px;line-height:1.3;margin:8px 0 12px}h2{font-size:18px;margin:20px 0 8px;border-left:4px solid #1f3a68;padding-left:8px}
+section,.card{background:#fff;border-radius:8px;padding:12px 14px;margin:10px 0;box-shadow:0 1px 2px rgba(0,0,0,.06)}
+dl{display:grid;grid-template-columns:7.5em 1fr;gap:4px 10px;margin:0}dt{color:#5b6778}dd{margin:0;word-break:break-all}
+table{width:100%;border-collapse:collapse;font-size:14px}th,td{padding:6px 4px;border-bottom:1px solid #e4e8ee;text-align:left;vertical-align:top}
+td.n,th.n{text-align:right;white-space:nowrap}.bar{height:8px;background:#e4e8ee;border-radius:4px;overflow:hidden}.bar i{display:block;height:100%;background:#2e8b57}
+.money{font-size:20px;font-weight:700;color:#1f3a68}.muted{color:#5b6778;font-size:14px}.warn{color:#b3261e}
+a.btn{display:inline-block;background:#b3261e;color:#fff;padding:10px 18px;border-radius:6px;text-decoration:none;font-weight:600;margin:6px 0}
+ul.list{list-style:none;padding:0;margin:0}ul.list li{padding:8px 0;border-bottom:1px solid #e4e8ee}ul.list a{color:#1f5fbf;text-decoration:none;font-weight:600}
+footer{text-align:center;color:#5b6778;font-size:13px;padding:16px}@media(min-width:900px){dl{grid-template-columns:10em 1fr}}`;
+
+export interface PageOptions {
+  lang: PublicLang;
+  title: string;
+  body: string;
+  breadcrumbs?: { href: string; label: string }[];
+}
+
+export function renderPage(opts: PageOptions): string {
+  const zh = opts.lang === 'zh-CN';
+  const crumbs = opts.breadcrumbs?.length
+    ? `<nav class="crumbs">${opts.breadcrumbs
+        .map((b) => `<a href="${escapeHtml(b.href)}">${escapeHtml(b.label)}</a>`)
+        .join(' › ')}</nav>`
+    : '';
+  return `<!doctype html>
+<html lang="${zh ? 'zh-CN' : 'en'}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${escapeHtml(opts.title)}</title><style>${CSS}</style></head>
+<body><header><a href="/public/${zh ? '' : '?lang=en'}">${zh ? '扶贫项目资金公开' : 'Public project funds'}</a></header>
+<main>${crumbs}${opts.body}</main>
+<footer>${zh ? '本页信息依法公开，个人信息已隐去。' : 'Published by law; personal data withheld.'} · <a href="?lang=${zh ? 'en' : 'zh-CN'}">${zh ? 'English' : '中文'}</a></footer>
+</body></html>`;
+}
