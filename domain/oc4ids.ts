@@ -116,12 +116,17 @@ export function oc4idsProject(p: PublicProject, o: Pick<PackageOptions, 'baseUrl
       milestone('acceptance', '验收 (acceptance)', p.plannedAcceptance, p.actualDates.accepted),
       milestone('reimbursement', '报账 (reimbursement)', p.plannedReimbursement, p.actualDates.reimbursed),
     ],
-    transactions: p.disbursements.map((d) => ({
-      id: d.id,
-      date: at(d.paidOn),
-      value: value(d.amountFen),
-      payer: FUNDERS[d.sourceKind],
-    })),
+    // The schema wants at least one transaction when the field is there: none paid, none sent.
+    ...(p.disbursements.length
+      ? {
+          transactions: p.disbursements.map((d) => ({
+            id: d.id,
+            date: at(d.paidOn),
+            value: value(d.amountFen),
+            payer: FUNDERS[d.sourceKind],
+          })),
+        }
+      : {}),
     documents: [
       {
         id: 'page',
