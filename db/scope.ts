@@ -18,6 +18,8 @@ export { executeAll, type Statement, type Tx } from './tx.js';
 /** Whose rows a transaction sees: row-level security's view of a principal, or the system's. */
 export type DbScope =
   | { kind: 'system' }
+  /** The public portal: no row-level security policy admits it; it reads through public_* functions only. */
+  | { kind: 'public' }
   | {
       kind: 'county' | 'department' | 'township' | 'village' | 'none';
       unitId: Principal['orgUnitId'];
@@ -32,7 +34,13 @@ export const WIDE_ROLE = 'sanzhang_wide';
 /** Activities, seeding and maintenance act as the system, never as a borrowed user session. */
 export const SYSTEM_SCOPE: DbScope = { kind: 'system' };
 
-export function scopeOf(p: Principal): DbScope {
+/** The public portal's scope (docs/portal.md). */
+export const PUBLIC_SCOPE: DbScope = { kind: 'public' };
+
+/** A principal's scope: neither the system's nor the public's. */
+export type PrincipalScope = Exclude<DbScope, { kind: 'system' | 'public' }>;
+
+export function scopeOf(p: Principal): PrincipalScope {
   const kind = isCountyWide(p)
     ? 'county'
     : p.orgKind === 'department' || p.orgKind === 'township' || p.orgKind === 'village'
@@ -41,15 +49,16 @@ export function scopeOf(p: Principal): DbScope {
   return { kind, unitId: p.orgUnitId, roles: p.roles, userId: p.userId };
 }
 
-const SCOPE_KINDS = new Set(['system', 'county', 'department', 'township', 'village', 'none']);
+const SCOPE_KINDS = new Set(['system', 'public', 'county', 'department', 'township', 'village', 'none']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ROLE = /^[a-z]+$/;
 
 /** The four settings row-level security reads, checked: they are inlined into SQL text. */
 function scopeSettings(scope: DbScope): { kind: string; unit: string; roles: string; user: string } {
-  const unit = scope.kind === 'system' ? '' : scope.unitId;
-  const roles = scope.kind === 'system' ? '' : scope.roles.join(',');
-  const user = scope.kind === 'system' ? '' : (scope.userId ?? '');
+  const bare = scope.kind === 'system' || scope.kind === 'public';
+  const unit = bare ? '' : scope.unitId;
+  const roles = bare ? '' : scope.roles.join(',');
+  const user = bare ? '' : (scope.userId ?? '');
   if (
     !SCOPE_KINDS.has(scope.kind) ||
     (unit && !UUID.test(unit)) ||

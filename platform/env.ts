@@ -95,6 +95,19 @@ const schema = z.object({
     .string()
     .regex(/^(off|\d+|[\w.:/]+(\s*,\s*[\w.:/]+)*)$/, { error: 'off, a hop count, or addresses/subnets' })
     .default('off'),
+  /** The public portal's address as printed on posters (QR codes) and in open data. */
+  PUBLIC_BASE_URL: z
+    .url({ protocol: /^https?$/ })
+    .transform((u) => u.replace(/\/+$/, ''))
+    .default('http://127.0.0.1:3000'),
+  /** The supervision hotline on every public project page and poster (12317: the national one). */
+  COMPLAINT_PHONE: z
+    .string()
+    .trim()
+    .regex(/^[0-9-]{3,20}$/)
+    .default('12317'),
+  /** Requests per minute each client address may send to /public. */
+  PUBLIC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   DEADLINE_ALERTS: z.enum(['on', 'off']).default('on'),
   DEADLINE_REMINDER_DAYS: z.coerce.number().int().min(0).max(365).default(7),

@@ -85,7 +85,8 @@ import { rectificationRoutes } from './modules/rectifications/routes.js';
 import { createRectificationService } from './modules/rectifications/service.js';
 import { complaintModule } from './modules/complaints/module.js';
 import type { ComplaintLimits } from '#domain/complaint-schemas.js';
-import { publicRouter } from './public/router.js';
+import { createPublicRouter } from './public/router.js';
+import { posterRoutes } from './modules/posters/routes.js';
 
 export interface AppDeps {
   orm: Orm;
@@ -111,6 +112,8 @@ export interface AppDeps {
    * X-Forwarded-For can neither pick its rate-limit address nor forge the audited one.
    */
   trustProxy?: string;
+  /** The public portal and the notice-board posters (PUBLIC_BASE_URL, COMPLAINT_PHONE, PUBLIC_RATE_LIMIT_PER_MINUTE). */
+  portal?: { baseUrl: string; complaintPhone: string; ratePerMinute: number };
   /** The red flag rules' settings (TENDER_THRESHOLD_FEN, RED_FLAG_*); the defaults when absent. */
   redFlags?: RedFlagConfig;
   /**
@@ -226,6 +229,19 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
       }),
     ),
   ];
+  const portal = deps.portal ?? {
+    baseUrl: 'http://127.0.0.1:3000',
+    complaintPhone: '12317',
+    ratePerMinute: 120,
+  };
+  routes.push(...posterRoutes({ projects: projectRepo, orm: deps.orm, ...portal }));
+  const publicSite = createPublicRouter({
+    orm: deps.orm,
+    storage: files.storage,
+    ...portal,
+    parts: [complaints.publicRouter],
+  });
+  routes.push(...publicSite.routes);
   const openapi = buildOpenApi(
     [
       ...routes,
@@ -274,15 +290,20 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  // The public side (no session) reads its own bodies and guards its own writes.
-  app.use(publicRouter({ complaints: complaints.publicRouter }));
+  // The public side: no session, no cookies read; before the console's middleware. Complaints
+  // read their own bodies and guard their own writes.
+  app.use(publicSite.router);
   app.use(express.json({ limit: '1mb' }));
   app.use(cookieParser());
   app.use(csrfGuard);
   app.use(sessionMiddleware(deps.orm, deps.session));
 
   const router = express.Router();
-  mountRoutes(router, routes, { orm: deps.orm });
+  mountRoutes(
+    router,
+    routes.filter((r) => !publicSite.routes.includes(r)),
+    { orm: deps.orm },
+  );
   app.use(router);
 
   app.use(['/api', '/public'], (req: Request) => {

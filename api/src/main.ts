@@ -50,6 +50,11 @@ async function main() {
     archiveStorage: archiveStorageFromEnv(env),
     archiveMaxBytes: env.ARCHIVE_MAX_BYTES,
     trustProxy: env.TRUST_PROXY,
+    portal: {
+      baseUrl: env.PUBLIC_BASE_URL,
+      complaintPhone: env.COMPLAINT_PHONE,
+      ratePerMinute: env.PUBLIC_RATE_LIMIT_PER_MINUTE,
+    },
     redFlags: redFlagConfig(env),
     notifications: {
       render: templateRender(channels),

@@ -168,7 +168,7 @@ function scopes(): DbScope[] {
 
 /** What the scope sees through row-level security, and what the old rule says it should. */
 async function compare(scope: DbScope): Promise<void> {
-  const unit = scope.kind === 'system' ? null : scope.unitId;
+  const unit = scope.kind === 'system' || scope.kind === 'public' ? null : scope.unitId;
   const expected = new Set(
     (await stack.db.query<{ id: string }>(OLD_RULE, [scope.kind, unit])).rows.map((r) => r.id),
   );

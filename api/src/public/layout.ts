@@ -1,37 +1,55 @@
 /**
- * The shell of the public pages (/public/…): server-rendered HTML, readable without JavaScript,
- * Chinese first (`?lang=en` for English). Kept minimal here; the portal's pages share it.
+ * The public pages' shell: server-rendered HTML, Chinese first, readable without JavaScript (the
+ * pages carry none), one inline stylesheet so a phone on a slow link needs a single request.
  */
+export type PublicLang = 'zh-CN' | 'en';
+
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
-const STYLE = `
-*{box-sizing:border-box}body{margin:0;font:16px/1.6 system-ui,-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;color:#1f2329;background:#f5f6f7}
-header{background:#b71c1c;color:#fff;padding:12px 16px}header a{color:#fff;text-decoration:none}
-main{max-width:720px;margin:0 auto;padding:16px}nav.crumbs{font-size:14px;margin-bottom:8px}
-.card{background:#fff;border-radius:8px;padding:16px;margin-bottom:16px;box-shadow:0 1px 2px rgba(0,0,0,.06)}
+const CSS = `*{box-sizing:border-box}body{margin:0;font:16px/1.6 -apple-system,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;color:#1d2633;background:#f4f6f9}
+header{background:#1f3a68;color:#fff;padding:10px 16px}header a{color:#fff;text-decoration:none;font-weight:600}
+main{max-width:960px;margin:0 auto;padding:12px 16px 40px}nav.crumbs{font-size:14px;margin:4px 0 8px;color:#5b6778}nav.crumbs a{color:#1f5fbf}
+h1{font-size:22px;line-height:1.3;margin:8px 0 12px}h2{font-size:18px;margin:20px 0 8px;border-left:4px solid #1f3a68;padding-left:8px}
+section,.card{background:#fff;border-radius:8px;padding:12px 14px;margin:10px 0;box-shadow:0 1px 2px rgba(0,0,0,.06)}
+dl{display:grid;grid-template-columns:7.5em 1fr;gap:4px 10px;margin:0}dt{color:#5b6778}dd{margin:0;word-break:break-all}
+table{width:100%;border-collapse:collapse;font-size:14px}th,td{padding:6px 4px;border-bottom:1px solid #e4e8ee;text-align:left;vertical-align:top}
+td.n,th.n{text-align:right;white-space:nowrap}.bar{height:8px;background:#e4e8ee;border-radius:4px;overflow:hidden}.bar i{display:block;height:100%;background:#2e8b57}
+.money{font-size:20px;font-weight:700;color:#1f3a68}.muted{color:#5b6778;font-size:14px}.warn{color:#b3261e}
+a.btn{display:inline-block;background:#b3261e;color:#fff;padding:10px 18px;border-radius:6px;text-decoration:none;font-weight:600;margin:6px 0}
+ul.list{list-style:none;padding:0;margin:0}ul.list li{padding:8px 0;border-bottom:1px solid #e4e8ee}ul.list a{color:#1f5fbf;text-decoration:none;font-weight:600}
 label{display:block;font-weight:600;margin:12px 0 4px}input[type=text],input[type=tel],select,textarea{width:100%;padding:10px;font-size:16px;border:1px solid #c9cdd4;border-radius:6px}
-textarea{min-height:120px}button{background:#b71c1c;color:#fff;border:0;border-radius:6px;padding:12px 20px;font-size:16px;width:100%;margin-top:16px}
-.hint{color:#646a73;font-size:14px}.error{color:#b71c1c;font-weight:600}.receipt{font:700 28px/1.3 ui-monospace,Menlo,monospace;letter-spacing:2px;text-align:center;padding:12px;border:2px dashed #b71c1c;border-radius:8px}
-.hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:6px 4px;border-bottom:1px solid #eee;vertical-align:top}
-footer{text-align:center;color:#8f959e;font-size:13px;padding:24px}`;
+textarea{min-height:120px}button{background:#b3261e;color:#fff;border:0;border-radius:6px;padding:12px 20px;font-size:16px;width:100%;margin-top:16px}
+.hint{color:#5b6778;font-size:14px}.error{color:#b3261e;font-weight:600}.receipt{font:700 28px/1.3 ui-monospace,Menlo,monospace;letter-spacing:2px;text-align:center;padding:12px;border:2px dashed #b3261e;border-radius:8px}
+.hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
+footer{text-align:center;color:#5b6778;font-size:13px;padding:16px}@media(min-width:900px){dl{grid-template-columns:10em 1fr}}`;
 
-export function renderPage(opts: {
-  lang: 'zh-CN' | 'en';
+export interface PageOptions {
+  lang: PublicLang;
   title: string;
   body: string;
   breadcrumbs?: { href: string; label: string }[];
-}): string {
+}
+
+export function renderPage(opts: PageOptions): string {
+  const zh = opts.lang === 'zh-CN';
   const crumbs = opts.breadcrumbs?.length
     ? `<nav class="crumbs">${opts.breadcrumbs
         .map((b) => `<a href="${escapeHtml(b.href)}">${escapeHtml(b.label)}</a>`)
         .join(' › ')}</nav>`
     : '';
-  const site = opts.lang === 'en' ? 'Project funds supervision' : '三账一表 · 项目资金监管';
-  return `<!doctype html><html lang="${opts.lang}"><head><meta charset="utf-8">
+  return `<!doctype html>
+<html lang="${zh ? 'zh-CN' : 'en'}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(opts.title)} · ${site}</title><style>${STYLE}</style></head>
-<body><header><a href="/public/${opts.lang === 'en' ? '?lang=en' : ''}">${site}</a></header>
-<main>${crumbs}<h1>${escapeHtml(opts.title)}</h1>${opts.body}</main><footer>${site}</footer></body></html>`;
+<title>${escapeHtml(opts.title)}</title><style>${CSS}</style></head>
+<body><header><a href="/public/${zh ? '' : '?lang=en'}">${zh ? '扶贫项目资金公开' : 'Public project funds'}</a></header>
+<main>${crumbs}${opts.body}</main>
+<footer>${zh ? '本页信息依法公开，个人信息已隐去。' : 'Published by law; personal data withheld.'} · <a href="?lang=${zh ? 'en' : 'zh-CN'}">${zh ? 'English' : '中文'}</a></footer>
+</body></html>`;
 }

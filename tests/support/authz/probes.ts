@@ -14,6 +14,7 @@ import { RECTIFICATION_PROBES } from './rectification.js';
 import { CIRCULAR_PROBES } from './circulars.js';
 import { STATISTICS_PROBES } from './statistics.js';
 import { COMPLAINT_PROBES } from './complaints.js';
+import { PORTAL_PROBES } from './portal.js';
 import { PNG, type MatrixContext, type Obj } from './stack.js';
 
 export interface Probe {
@@ -317,6 +318,8 @@ Object.assign(
   STATISTICS_PROBES,
   COMPLAINT_PROBES,
 );
+// ── the public portal and the notice-board posters ──
+Object.assign(PROBES, PORTAL_PROBES);
 // ── the in-app inbox: each account's own messages ──
 Object.assign(PROBES, {
   'get /api/inbox': { perObject: false, request: () => ({ path: '/api/inbox?pageSize=5' }) },

@@ -317,6 +317,8 @@ const projectPageApi = {
   detailTable: (id: string) => request<DetailTable>('GET', `${projectPath(id)}/detail-table`),
   /** A link target, not a fetch: the browser downloads the file with the session cookie. */
   detailTableUrl: (id: string, format: 'xlsx' | 'pdf') => `${projectPath(id)}/detail-table${qs({ format })}`,
+  /** The project's notice-board poster (A3 PDF with the QR code of its public page). */
+  posterUrl: (id: string) => `${projectPath(id)}/poster.pdf`,
 };
 
 // ── notifications: the inbox, one's own delivery settings, the administrator's view ─────────────

@@ -632,6 +632,7 @@ const en: typeof zh = {
   detail: {
     xlsx: 'Download Excel',
     pdf: 'Download PDF',
+    poster: 'Print the notice-board poster (A3, QR code)',
     generatedAt: 'Generated {at}',
     project: 'Project',
     funds: 'Funds (yuan)',

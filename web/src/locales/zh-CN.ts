@@ -622,6 +622,7 @@ export default {
   detail: {
     xlsx: '下载 Excel',
     pdf: '下载 PDF',
+    poster: '打印公示牌（A3，含二维码）',
     generatedAt: '生成于 {at}',
     project: '项目概况',
     funds: '资金（元）',

@@ -65,7 +65,7 @@ export function createStatisticsService(deps: { repo: StatisticsRepository }) {
       const { rows: _r, columns: _c, ...filter } = q;
       const scope = scopeOf(who);
       return {
-        scope: { kind: scope.kind === 'system' ? 'county' : scope.kind, unit },
+        scope: { kind: scope.kind, unit },
         filter: Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)) as Record<
           string,
           string | number

@@ -161,7 +161,7 @@ export function createStatsRepository(orm: Orm) {
         );
 
         return {
-          scopeKind: scope.kind === 'system' ? 'county' : scope.kind,
+          scopeKind: scope.kind,
           unit: { code: unit?.code ?? '', name: unit?.name ?? '' },
           years: years.map((r) => r.year),
           stages,

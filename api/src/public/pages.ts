@@ -1,0 +1,191 @@
+/**
+ * The public pages: county → township → village → project. Pure functions of the public records
+ * (domain/public-schemas.ts), so nothing but the allow-listed fields can be shown.
+ */
+import { IMPLEMENTATION_METHOD_LABELS, STAGE_LABELS } from '#domain/lifecycle.js';
+import { formatYuan } from '#domain/money.js';
+import { FUND_SOURCE_LABELS, PROJECT_NATURE_LABELS } from '#domain/schemas.js';
+import { MIN_NOTICE_DAYS, type PublicProject, type PublicProjectSummary } from '#domain/public-schemas.js';
+import { escapeHtml as e, renderPage, type PublicLang } from './layout.js';
+import type { PublicUnit } from './repository.js';
+
+const tr = (lang: PublicLang, zh: string, en: string) => (lang === 'zh-CN' ? zh : en);
+const yuan = (fen: number | bigint) => `${formatYuan(fen)} 元`;
+const q = (lang: PublicLang) => (lang === 'en' ? '?lang=en' : '');
+const stage = (lang: PublicLang, s: PublicProjectSummary['stage']) =>
+  STAGE_LABELS[s][lang === 'en' ? 'en' : 'zh'];
+
+function totals(ps: PublicProjectSummary[]) {
+  let budget = 0n;
+  let paid = 0n;
+  for (const p of ps) {
+    budget += BigInt(p.budgetFen);
+    paid += BigInt(p.disbursedFen);
+  }
+  return { budget, paid };
+}
+
+function moneyCard(lang: PublicLang, ps: PublicProjectSummary[]): string {
+  const t = totals(ps);
+  return `<section><dl><dt>${tr(lang, '项目数', 'Projects')}</dt><dd>${ps.length}</dd>
+<dt>${tr(lang, '资金总额', 'Budget')}</dt><dd class="money">${yuan(t.budget)}</dd>
+<dt>${tr(lang, '已拨付', 'Disbursed')}</dt><dd>${yuan(t.paid)}</dd></dl></section>`;
+}
+
+function projectList(lang: PublicLang, ps: PublicProjectSummary[]): string {
+  if (!ps.length) return `<p class="muted">${tr(lang, '暂无项目', 'No projects')}</p>`;
+  return `<ul class="list">${ps
+    .map(
+      (p) => `<li><a href="/public/projects/${e(p.code)}${q(lang)}">${e(p.name)}</a><br>
+<span class="muted">${e(p.code)} · ${e(stage(lang, p.stage))} · ${p.progressPercent}% · ${yuan(p.budgetFen)}</span></li>`,
+    )
+    .join('')}</ul>`;
+}
+
+export function countyPage(lang: PublicLang, units: PublicUnit[], ps: PublicProjectSummary[]): string {
+  const county = units.find((u) => u.kind === 'county');
+  const townships = units.filter((u) => u.kind === 'township');
+  const rows = townships
+    .map((t) => {
+      const mine = ps.filter((p) => p.township?.code === t.code);
+      const s = totals(mine);
+      return `<tr><td><a href="/public/townships/${e(t.code)}${q(lang)}">${e(t.name)}</a></td><td class="n">${mine.length}</td><td class="n">${formatYuan(s.budget)}</td><td class="n">${formatYuan(s.paid)}</td></tr>`;
+    })
+    .join('');
+  const name = county?.name ?? '';
+  return renderPage({
+    lang,
+    title: `${name}${tr(lang, '扶贫项目资金公开', ' — public project funds')}`,
+    body: `<h1>${e(name)}${tr(lang, ' 扶贫项目资金公开', ': public project funds')}</h1>${moneyCard(lang, ps)}
+<section><h2>${tr(lang, '乡镇', 'Townships')}</h2><table><tr><th>${tr(lang, '乡镇', 'Township')}</th><th class="n">${tr(lang, '项目', 'Projects')}</th><th class="n">${tr(lang, '资金（元）', 'Budget (CNY)')}</th><th class="n">${tr(lang, '已拨付（元）', 'Paid (CNY)')}</th></tr>${rows}</table></section>
+<p class="muted"><a href="/public/data/projects.csv">${tr(lang, '下载项目数据 (CSV)', 'Projects (CSV)')}</a> · <a href="/public/oc4ids/packages/${new Date().getFullYear()}">OC4IDS</a> · <a href="/public/changes">${tr(lang, '变更记录', 'Change feed')}</a></p>`,
+  });
+}
+
+export function townshipPage(
+  lang: PublicLang,
+  township: PublicUnit,
+  villages: PublicUnit[],
+  ps: PublicProjectSummary[],
+): string {
+  const list = villages
+    .map((v) => {
+      const n = ps.filter((p) => p.villages.some((x) => x.code === v.code)).length;
+      return `<li><a href="/public/villages/${e(v.code)}${q(lang)}">${e(v.name)}</a> <span class="muted">${n} ${tr(lang, '个项目', 'projects')}</span></li>`;
+    })
+    .join('');
+  return renderPage({
+    lang,
+    title: township.name,
+    breadcrumbs: [{ href: `/public/${q(lang)}`, label: tr(lang, '全县', 'County') }],
+    body: `<h1>${e(township.name)}</h1>${moneyCard(lang, ps)}
+<section><h2>${tr(lang, '村', 'Villages')}</h2><ul class="list">${list}</ul></section>
+<section><h2>${tr(lang, '项目', 'Projects')}</h2>${projectList(lang, ps)}</section>`,
+  });
+}
+
+export function villagePage(
+  lang: PublicLang,
+  village: PublicUnit,
+  township: PublicUnit | undefined,
+  ps: PublicProjectSummary[],
+): string {
+  return renderPage({
+    lang,
+    title: village.name,
+    breadcrumbs: [
+      { href: `/public/${q(lang)}`, label: tr(lang, '全县', 'County') },
+      ...(township ? [{ href: `/public/townships/${township.code}${q(lang)}`, label: township.name }] : []),
+    ],
+    body: `<h1>${e(village.name)}</h1>${moneyCard(lang, ps)}
+<section><h2>${tr(lang, '项目', 'Projects')}</h2>${projectList(lang, ps)}</section>
+<p><a class="btn" href="/public/complaints/new?village=${e(village.code)}">${tr(lang, '我要举报', 'Report a problem')}</a></p>`,
+  });
+}
+
+const date = (d: string | null) => d ?? '—';
+
+export function projectPage(lang: PublicLang, p: PublicProject, complaintPhone: string): string {
+  const v = p.villages[0];
+  const crumbs = [
+    { href: `/public/${q(lang)}`, label: tr(lang, '全县', 'County') },
+    ...(p.township
+      ? [{ href: `/public/townships/${p.township.code}${q(lang)}`, label: p.township.name }]
+      : []),
+    ...(v ? [{ href: `/public/villages/${v.code}${q(lang)}`, label: v.name }] : []),
+  ];
+  const cancelled = p.stage === 'cancelled';
+  const sources = p.fundSources
+    .map(
+      (s) =>
+        `<tr><td>${e(FUND_SOURCE_LABELS[s.kind])}${s.documentNo ? `<br><span class="muted">${e(s.documentNo)}</span>` : ''}</td><td class="n">${formatYuan(s.amountFen)}</td><td class="n">${formatYuan(s.disbursedFen)}</td></tr>`,
+    )
+    .join('');
+  const dates: [string, string, string | null][] = [
+    [tr(lang, '开工', 'Start'), p.plannedStart, p.actualDates.underway],
+    [tr(lang, '竣工', 'Completion'), p.plannedCompletion, p.actualDates.completed],
+    [tr(lang, '验收', 'Acceptance'), p.plannedAcceptance, p.actualDates.accepted],
+    [tr(lang, '报账', 'Reimbursement'), p.plannedReimbursement, p.actualDates.reimbursed],
+  ];
+  const impl = p.implementation;
+  const notices = p.notices.length
+    ? p.notices
+        .map(
+          (n) => `<div class="card"><b>${e(n.village)} · ${e(n.place)}</b><br>
+<span>${n.postedFrom} ${tr(lang, '至', 'to')} ${n.postedTo}（${n.days} ${tr(lang, '天', 'days')}）</span>${
+            n.meetsMinimum
+              ? ''
+              : ` <span class="warn">${tr(lang, `少于 ${MIN_NOTICE_DAYS} 天`, `under ${MIN_NOTICE_DAYS} days`)}</span>`
+          }
+<p>${e(n.content)}</p>${n.announcedAmountFen === null ? '' : `<span class="muted">${tr(lang, '公示金额', 'Amount')} ${yuan(n.announcedAmountFen)}</span>`}</div>`,
+        )
+        .join('')
+    : `<p class="muted">${tr(lang, '暂无公示记录', 'No notices yet')}</p>`;
+  const photos = p.photos.length
+    ? `<ul class="list">${p.photos
+        .map(
+          (ph) =>
+            `<li><a href="/public/photos/${e(ph.id)}">${tr(lang, '照片', 'Photo')} ${ph.uploadedOn}</a></li>`,
+        )
+        .join('')}</ul>`
+    : `<p class="muted">${tr(lang, '暂无照片', 'No photos yet')}</p>`;
+  const body = `<h1>${e(p.name)}</h1>
+<p class="muted">${e(p.code)} · ${e(p.type)} · ${e(PROJECT_NATURE_LABELS[p.nature as keyof typeof PROJECT_NATURE_LABELS] ?? p.nature)} · ${p.year}</p>
+${cancelled ? `<p class="warn">${tr(lang, `本项目已于 ${date(p.actualDates.cancelled)} 终止`, `Cancelled on ${date(p.actualDates.cancelled)}`)}</p>` : ''}
+<section><dl>
+<dt>${tr(lang, '资金总额', 'Budget')}</dt><dd class="money">${yuan(p.budgetFen)}</dd>
+<dt>${tr(lang, '已拨付', 'Disbursed')}</dt><dd id="disbursed">${yuan(p.disbursedFen)}</dd>
+<dt>${tr(lang, '当前阶段', 'Stage')}</dt><dd>${e(stage(lang, p.stage))}</dd>
+<dt>${tr(lang, '进度', 'Progress')}</dt><dd>${p.progressPercent}%<div class="bar"><i style="width:${p.progressPercent}%"></i></div></dd>
+<dt>${tr(lang, '主管部门', 'Department')}</dt><dd>${e(p.department.name)}</dd>
+<dt>${tr(lang, '项目业主', 'Owner')}</dt><dd>${e(p.ownerUnit.name)}</dd>
+<dt>${tr(lang, '建设地点', 'Location')}</dt><dd>${e(p.villages.map((x) => x.name).join('、'))}${p.location ? ` ${e(p.location)}` : ''}</dd>
+<dt>${tr(lang, '立项文号', 'Approval')}</dt><dd>${e(p.approvalDocumentNo)}</dd>
+${p.constructionContent ? `<dt>${tr(lang, '建设内容', 'Scope')}</dt><dd>${e(p.constructionContent)}</dd>` : ''}
+</dl></section>
+<h2>${tr(lang, '资金来源', 'Funding by source')}</h2><section><table><tr><th>${tr(lang, '来源', 'Source')}</th><th class="n">${tr(lang, '金额（元）', 'Amount')}</th><th class="n">${tr(lang, '已拨付（元）', 'Paid')}</th></tr>${sources}</table>
+${p.settlement ? `<p class="muted">${tr(lang, '结算', 'Settled')} ${p.settlement.settledOn}：${yuan(p.settlement.settledAmountFen)}</p>` : ''}</section>
+<h2>${tr(lang, '时间', 'Dates')}</h2><section><table><tr><th></th><th>${tr(lang, '计划', 'Planned')}</th><th>${tr(lang, '实际', 'Actual')}</th></tr>${dates
+    .map(([l, pl, ac]) => `<tr><td>${l}</td><td>${pl}</td><td>${date(ac)}</td></tr>`)
+    .join('')}</table></section>
+<h2>${tr(lang, '实施', 'Implementation')}</h2><section><dl>
+<dt>${tr(lang, '实施方式', 'Method')}</dt><dd>${impl ? e(IMPLEMENTATION_METHOD_LABELS[impl.method]) : '—'}</dd>
+<dt>${tr(lang, '施工单位', 'Contractor')}</dt><dd>${impl?.contractorName ? e(impl.contractorName) : '—'}</dd>
+${impl?.contractAmountFen != null ? `<dt>${tr(lang, '合同金额', 'Contract')}</dt><dd>${yuan(impl.contractAmountFen)}</dd>` : ''}
+<dt>${tr(lang, '管护主体', 'After-care')}</dt><dd>${p.afterCare ? `${e(p.afterCare.owner)}：${e(p.afterCare.duty)}` : '—'}</dd>
+</dl></section>
+<h2>${tr(lang, '公告公示', 'Public notices')}</h2>${notices}
+<h2>${tr(lang, '现场照片', 'Photos')}</h2><section>${photos}</section>
+<section><p>${tr(lang, '发现问题？监督举报电话', 'Seen a problem? Hotline')} <b>${e(complaintPhone)}</b></p>
+<a class="btn" id="report" href="/public/complaints/new?project=${encodeURIComponent(p.code)}">${tr(lang, '我要举报', 'Report a problem')}</a></section>
+<p class="muted"><a href="/public/oc4ids/projects/${e(p.code)}">OC4IDS (JSON)</a> · <a href="/public/data/transactions.csv?project=${encodeURIComponent(p.code)}">${tr(lang, '拨付明细 (CSV)', 'Payments (CSV)')}</a></p>`;
+  return renderPage({ lang, title: `${p.name} · ${p.code}`, breadcrumbs: crumbs, body });
+}
+
+export function notFoundPage(lang: PublicLang): string {
+  return renderPage({
+    lang,
+    title: tr(lang, '未找到', 'Not found'),
+    body: `<h1>${tr(lang, '未找到该页面', 'Page not found')}</h1><p><a href="/public/">${tr(lang, '返回首页', 'Home')}</a></p>`,
+  });
+}
