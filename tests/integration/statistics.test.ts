@@ -80,7 +80,7 @@ describe('statistics over the fixture', () => {
       'closed',
       'cancelled',
     ]);
-    expect(b.columns.members[0].label).toBe('立项');
+    expect(b.columns.members[0].label).toBe('已立项');
     expect(byKey(b.columns.members)).toEqual({
       approved: fig(1, 700_000, 0, 0, 0, 0),
       underway: fig(2, 5_500_000, 5_000_000, 2_000_000, 3636, 2),

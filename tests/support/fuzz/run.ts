@@ -90,6 +90,7 @@ export async function runFuzz(
     let status: number | string;
     let text = '';
     let json: any = null;
+    let headers: Record<string, unknown> = {};
     const started = Date.now();
     try {
       const res = await rawRequest(
@@ -102,7 +103,7 @@ export async function runFuzz(
         },
         120_000,
       );
-      ({ status, text, json } = res);
+      ({ status, text, json, headers } = res);
       const ms = Date.now() - started;
       if (ms > SLOW_MS) report.slow.push({ request: describeRequest(r), ms });
     } catch (err) {
@@ -118,6 +119,7 @@ export async function runFuzz(
       report.failures.push({ request: describeRequest(r), status, answer: text.slice(0, 300) });
     } else if (
       status >= 400 &&
+      !htmlPageError(r.path, headers) &&
       (typeof json?.error?.code !== 'string' || typeof json?.error?.message !== 'string')
     ) {
       report.failures.push({
@@ -189,4 +191,14 @@ export function formatReport(r: FuzzReport): string {
       .map((w) => `  WROTE ${w.status} ${w.request}: ${w.changes.join(', ')}`),
   ];
   return lines.join('\n');
+}
+
+/**
+ * The public portal's pages are read in a browser, so their refusals (an unknown project, a bad
+ * `lang`) are pages too; its data routes (JSON, CSV, photos, the feed) answer JSON errors like the api.
+ */
+function htmlPageError(path: string, headers: Record<string, unknown>): boolean {
+  const page =
+    /^\/public(\/|$)/.test(path) && !/^\/public\/(api|changes|oc4ids|data|photos)(\/|$|\?)/.test(path);
+  return page && String(headers['content-type'] ?? '').startsWith('text/html');
 }
