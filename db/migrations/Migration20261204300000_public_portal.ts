@@ -75,9 +75,15 @@ export class Migration20261204300000_public_portal extends Migration {
                 'contractAmountFen', i.contract_amount_fen::text,
                 'contractSignedOn', to_char(i.contract_signed_on, 'YYYY-MM-DD'))
               FROM implementation_record i WHERE i.project_id = p.id),
-          -- The first time each stage was reached: the actual dates beside the planned ones.
+          -- The first time each stage was reached: the actual dates beside the planned ones. A step
+          -- that carries its own date (started, completed, inspected on…) is dated by it, not by
+          -- when it was recorded: a start entered a week late still started on its day.
           'reached', (SELECT COALESCE(jsonb_object_agg(h.to_stage, h.first_at), '{}') FROM (
-                SELECT to_stage, to_char(min(at) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS first_at
+                SELECT to_stage, to_char(min(COALESCE(
+                         (payload->>'approvedOn')::date, (payload->>'startedOn')::date,
+                         (payload->>'completedOn')::date, (payload->>'inspectedOn')::date,
+                         (payload->>'settledOn')::date, (payload->>'handedOverOn')::date,
+                         (at AT TIME ZONE 'Asia/Shanghai')::date)), 'YYYY-MM-DD') AS first_at
                   FROM project_history WHERE project_id = p.id AND (from_stage IS DISTINCT FROM to_stage)
                  GROUP BY to_stage) h),
           'notices', (SELECT COALESCE(jsonb_agg(jsonb_build_object(

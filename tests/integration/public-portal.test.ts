@@ -300,6 +300,10 @@ describe('OC4IDS', () => {
       }
     }
     const done = byCode.get(codes.afterCare.code)!;
+    // Actual dates are the steps' own (tests/support/walk.ts), not the day they were recorded.
+    const doneDetail = (await anon.get(`/public/api/projects/${codes.afterCare.code}`)).body;
+    expect(doneDetail.actualDates.underway).toBe('2026-04-02');
+    expect(doneDetail.actualDates.completed).toBe('2026-09-10');
     expect(done.milestones.find((m: any) => m.id === 'start').dateMet.slice(0, 10)).toBe(
       (await anon.get(`/public/api/projects/${codes.afterCare.code}`)).body.actualDates.underway,
     );
