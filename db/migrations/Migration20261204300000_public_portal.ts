@@ -75,6 +75,10 @@ export class Migration20261204300000_public_portal extends Migration {
                 'contractAmountFen', i.contract_amount_fen::text,
                 'contractSignedOn', to_char(i.contract_signed_on, 'YYYY-MM-DD'))
               FROM implementation_record i WHERE i.project_id = p.id),
+          -- Without the ledger's record, the method the 实施方式 step fixed (its contractor is free
+          -- text and may name a person: only the record's, with a credit code, is shown).
+          'stepMethod', (SELECT h.payload->>'method' FROM project_history h
+              WHERE h.project_id = p.id AND h.action = 'fixImplementation' ORDER BY h.at DESC LIMIT 1),
           -- The first time each stage was reached: the actual dates beside the planned ones. A step
           -- that carries its own date (started, completed, inspected on…) is dated by it, not by
           -- when it was recorded: a start entered a week late still started on its day.

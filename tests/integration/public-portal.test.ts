@@ -304,6 +304,13 @@ describe('OC4IDS', () => {
     const doneDetail = (await anon.get(`/public/api/projects/${codes.afterCare.code}`)).body;
     expect(doneDetail.actualDates.underway).toBe('2026-04-02');
     expect(doneDetail.actualDates.completed).toBe('2026-09-10');
+    // The method fixed by the 实施方式 step (tests/support/walk.ts) shows without a ledger record of it.
+    expect((await anon.get(`/public/api/projects/${codes.underway.code}`)).body.implementation).toEqual({
+      method: 'selfBuild',
+      contractorName: null,
+      contractAmountFen: null,
+      contractSignedOn: null,
+    });
     expect(done.milestones.find((m: any) => m.id === 'start').dateMet.slice(0, 10)).toBe(
       (await anon.get(`/public/api/projects/${codes.afterCare.code}`)).body.actualDates.underway,
     );

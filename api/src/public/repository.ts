@@ -99,7 +99,9 @@ function detail(base: PublicProjectSummary, d: Record<string, any>): PublicProje
           contractAmountFen: impl.contractAmountFen === null ? null : fenFromDb(s(impl.contractAmountFen)),
           contractSignedOn: opt(impl.contractSignedOn),
         }
-      : null,
+      : d.stepMethod
+        ? { method: d.stepMethod, contractorName: null, contractAmountFen: null, contractSignedOn: null }
+        : null,
     notices: (d.notices as Row[]).map((n) => {
       const days = noticeDays(s(n.postedFrom), s(n.postedTo));
       return {
