@@ -134,7 +134,7 @@ export function complaintFormPage(opts: {
       lang: opts.lang,
       title: t.title,
       breadcrumbs: crumbs(opts.lang),
-      body: `${errors}<div class="card"><p>${t.noSubject}</p></div>${who}`,
+      body: `<h1>${t.title}</h1>${errors}<div class="card"><p>${t.noSubject}</p></div>${who}`,
     });
   const categories = COMPLAINT_CATEGORIES.map(
     (c) =>
@@ -142,7 +142,7 @@ export function complaintFormPage(opts: {
   ).join('');
   const anonymous = v.anonymous ?? true;
   const mb = Math.floor(opts.limits.maxPhotoBytes / 1048576);
-  const body = `${errors}
+  const body = `<h1>${t.title}</h1>${errors}
 <form class="card" method="post" action="/public/complaints/new${q(opts.lang)}" enctype="multipart/form-data">
 <p><b>${e(t.about(s.label))}</b></p>
 <input type="hidden" name="${s.kind}" value="${e(s.code)}">
@@ -172,7 +172,7 @@ export function complaintReceiptPage(lang: Lang, receiptDisplay: string): string
     lang,
     title: t.receiptTitle,
     breadcrumbs: crumbs(lang),
-    body: `<div class="card"><p>${t.receiptLead}</p><p class="receipt" data-receipt>${e(receiptDisplay)}</p>
+    body: `<h1>${t.receiptTitle}</h1><div class="card"><p>${t.receiptLead}</p><p class="receipt" data-receipt>${e(receiptDisplay)}</p>
 <p class="hint">${t.receiptKeep}</p></div>
 <p><a href="/public/complaints/lookup${q(lang)}">${t.lookupLink}</a></p>`,
   });
@@ -205,7 +205,7 @@ export function complaintLookupPage(opts: {
     lang: opts.lang,
     title: t.lookupTitle,
     breadcrumbs: crumbs(opts.lang),
-    body: `${result}<form class="card" method="post" action="/public/complaints/lookup${q(opts.lang)}">
+    body: `<h1>${t.lookupTitle}</h1>${result}<form class="card" method="post" action="/public/complaints/lookup${q(opts.lang)}">
 <label for="receipt">${t.receipt}</label>
 <input id="receipt" type="text" name="receipt" required maxlength="40" autocomplete="off" placeholder="XXXX-XXXX-XXXX">
 <button type="submit">${t.lookup}</button></form>`,

@@ -88,18 +88,23 @@ function keyOf(req: Request): string | undefined {
   return key;
 }
 
-function sameOrigin(req: Request, _res: Response, next: NextFunction) {
+/**
+ * Refuses a POST sent from another site's page. A page served with `Referrer-Policy: no-referrer`
+ * makes Chromium send `Origin: null` even on its own form posts; then Sec-Fetch-Site, which a
+ * page cannot set, says whether the post came from this site.
+ */
+function checkSameOrigin(req: Request): void {
   const origin = req.get('origin');
-  if (origin) {
-    let ok = false;
+  if (!origin) return;
+  let ok = false;
+  if (origin === 'null') ok = req.get('sec-fetch-site') === 'same-origin';
+  else
     try {
       ok = new URL(origin).origin === new URL(`${req.protocol}://${req.get('host') ?? ''}`).origin;
     } catch {
       ok = false;
     }
-    if (!ok) throw new AppError('FORBIDDEN', '跨站请求被拒绝 (cross-site request refused)');
-  }
-  next();
+  if (!ok) throw new AppError('FORBIDDEN', '跨站请求被拒绝 (cross-site request refused)');
 }
 
 export interface ComplaintPublicDeps {
@@ -181,9 +186,13 @@ export function complaintPublicRoutes(
   router.use(
     ['/public/complaints', '/public/api/complaints'],
     (req: Request, res: Response, next: NextFunction) => {
-      // What a reporter sent or learnt is kept by no cache; nothing here may be framed.
+      // What a reporter sent or learnt is kept by no cache; nothing here may be framed. The
+      // pages' own posts carry their origin (not `null`, as under the default no-referrer), and
+      // no address leaves for another site.
       res.setHeader('Cache-Control', 'no-store');
-      if (req.method === 'POST') return sameOrigin(req, res, next);
+      res.setHeader('Referrer-Policy', 'same-origin');
+      // The JSON api refuses a cross-site post here; the HTML pages in their handlers, as a page.
+      if (req.method === 'POST' && req.baseUrl === '/public/api/complaints') checkSameOrigin(req);
       next();
     },
   );
@@ -217,6 +226,7 @@ export function complaintPublicRoutes(
     let values: FormValues = {};
     let subject: Awaited<ReturnType<typeof subjectOf>>;
     try {
+      checkSameOrigin(req);
       submitLimit.take(req.ip ?? 'unknown');
       const parts = formOf(parseMultipart(req.body as Buffer, req.get('content-type') ?? '', 40));
       values = parts.fields as FormValues;
@@ -251,6 +261,7 @@ export function complaintPublicRoutes(
     async (req: Request, res: Response) => {
       const lang = langOf(req.query);
       try {
+        checkSameOrigin(req);
         lookupLimit.take(req.ip ?? 'unknown');
         const receipt = String((req.body as { receipt?: unknown })?.receipt ?? '').slice(0, 40);
         page(res, 200, complaintLookupPage({ lang, result: await service.lookup(receipt) }));
