@@ -63,7 +63,7 @@ describe('a step someone else took first', () => {
     }).format(new Date(startedAt));
     expect(second.body.error.message).toMatch(
       new RegExp(
-        `^当前阶段「实施中」不能执行「开工」：修齐镇操作员已于 ${when} 办理「开工」，阶段由「已确定实施方式」变为「实施中」 \\(`,
+        `^当前阶段「实施中」不能执行「开工」：修齐镇操作员已于 ${when} 办理「开工」，阶段由「已确定实施方式」变为「实施中」$`,
       ),
     );
     expect(second.body.error.details).toEqual({

@@ -41,8 +41,11 @@ export function stageMovedRefusal(project: ProjectDetailDto, action: Action): Ap
   const by = ACTION_LABELS[moved.action];
   return new AppError(
     'TRANSITION_NOT_ALLOWED',
-    `${base}：${moved.actorName}已于 ${when} 办理「${by.zh}」，阶段由「${STAGE_LABELS[moved.fromStage].zh}」变为「${now.zh}」 ` +
-      `(${english}: ${moved.actorName} took "${by.en}" at ${when}, moving it from "${STAGE_LABELS[moved.fromStage].en}" to "${now.en}")`,
+    {
+      zh: `${base}：${moved.actorName}已于 ${when} 办理「${by.zh}」，阶段由「${STAGE_LABELS[moved.fromStage].zh}」变为「${now.zh}」`,
+      // The account's name is data, in whatever script it was registered: quoted, as user input is.
+      en: `${english}: “${moved.actorName}” took "${by.en}" at ${when}, moving it from "${STAGE_LABELS[moved.fromStage].en}" to "${now.en}"`,
+    },
     {
       stage,
       lastStep: {
