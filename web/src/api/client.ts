@@ -313,6 +313,8 @@ const projectPageApi = {
     upload<ArchiveDocumentDto>(`${projectPath(id)}/archives${qs({ ...q, fileName })}`, file, fileName),
   /** The file after the api re-checked its SHA-256 (409 ARCHIVE_INTEGRITY_FAILED when it does not match). */
   archiveFile: (archiveId: string) => requestBlob(`/api/archives/${encodeURIComponent(archiveId)}`),
+  /** A link target: the browser downloads the file (the api re-checks its SHA-256 first). */
+  archiveUrl: (archiveId: string) => `/api/archives/${encodeURIComponent(archiveId)}`,
   alerts: (id: string) => request<{ items: AlertDto[] }>('GET', `${projectPath(id)}/alerts`),
   detailTable: (id: string) => request<DetailTable>('GET', `${projectPath(id)}/detail-table`),
   /** A link target, not a fetch: the browser downloads the file with the session cookie. */
