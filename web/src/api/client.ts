@@ -396,7 +396,8 @@ const bulletinApi = {
   /** Replaces every field; attachments named are added to those it has. */
   updatePolicy: (id: string, input: CreatePolicyInput) => request<PolicyDto>('PUT', policyPath(id), input),
 
-  threads: (q: { page?: number; pageSize?: number }) => request<ThreadListDto>('GET', `/api/threads${qs(q)}`),
+  threads: (q: { q?: string; page?: number; pageSize?: number }) =>
+    request<ThreadListDto>('GET', `/api/threads${qs(q)}`),
   thread: (id: string) => request<ThreadDto>('GET', threadPath(id)),
   createThread: (input: CreateThreadInput) => request<ThreadDto>('POST', '/api/threads', input),
   postMessage: (id: string, input: PostMessageInput) =>

@@ -128,7 +128,6 @@ export default {
     total: '共 {n} 个项目',
     totalCapped: '{n}+ 个项目',
     empty: '没有符合条件的项目',
-    reset: '清除筛选',
   },
   project: {
     back: '返回列表',
@@ -224,12 +223,20 @@ export default {
       plannedReimbursement: '计划报账',
     },
   },
-  bulletin: {
+  // What every list shares: its search form, its pages, its 操作 column.
+  list: {
     search: '搜索',
     reset: '重置',
+    more: '展开（另有 {n} 项）',
+    fewer: '收起',
     total: '共 {n} 条',
     actions: '操作',
     view: '查看',
+    keyword: '关键词',
+    year: '年度',
+    allYears: '全部年度',
+  },
+  bulletin: {
     edit: '编辑',
     backTo: '返回{list}',
     attachments: '附件',
@@ -308,6 +315,7 @@ export default {
     unread: '未读',
     unreadCount: '未读消息 {n} 条',
     lastMessageAt: '最新消息',
+    searchHint: '主题中的词',
     empty: '暂无会话',
     new: '新',
     reply: '回复',
@@ -366,7 +374,6 @@ export default {
     disable: '停用双因素认证',
   },
   admin: {
-    actions: '操作',
     save: '保存',
     saved: '已保存',
     confirmTitle: '请确认',
@@ -427,7 +434,13 @@ export default {
   },
   // ── project list: sorting, filters, export; overdue kinds (console-dash) ──
   projectList: {
-    waitingMine: '只看待我办理',
+    keyword: '项目',
+    township: '乡镇',
+    village: '村（社区）',
+    waiting: '待办',
+    allProjects: '全部项目',
+    order: '顺序',
+    waitingMine: '待我办理',
     allOverdue: '全部（逾期情况）',
     overdueAny: '有逾期事项',
     allFundSources: '全部资金来源',
@@ -460,6 +473,7 @@ export default {
     month: '月份',
     title: '标题',
     state: '状态',
+    allStates: '全部状态',
     updated: '更新时间',
     edition: '{month} 第{n}版',
     status: { draft: '草稿', published: '已发布' },
@@ -774,7 +788,6 @@ export default {
     allRead: '已全部标为已读',
     empty: '暂无消息',
     noUnread: '没有未读消息',
-    filter: { all: '全部', unread: '未读' },
     severity: { info: '提醒', warning: '预警', critical: '严重' },
   },
   // ── notifications: one's own settings, and the administrator's delivery log, channels, templates ──
@@ -812,8 +825,10 @@ export default {
     deliveries: {
       tab: '通知发送记录',
       channel: '渠道',
+      allChannels: '全部渠道',
       status: '状态',
-      search: '搜索通知编号、标题或地址',
+      allStatuses: '全部状态',
+      search: '通知编号、标题或地址',
       none: '没有发送记录',
       created: '创建时间',
       recipient: '接收人',
@@ -863,6 +878,9 @@ export default {
     kinds: { individual: '个别约谈', collective: '集体约谈' },
     kind: '类型',
     allKinds: '全部类型',
+    allUnits: '全部单位',
+    wordsHint: '约谈原因、约谈人或被约谈人姓名',
+    flagStatusLabel: '约谈情况',
     unitFilter: '单位',
     words: '关键词',
     record: '记录约谈',
@@ -895,6 +913,8 @@ export default {
     openRecord: '查看约谈记录',
   },
   negative: {
+    state: '状态',
+    allSources: '全部来源',
     current: '在列条目',
     lifted: '已移出',
     all: '全部',
