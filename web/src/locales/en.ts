@@ -778,18 +778,6 @@ const en: typeof zh = {
     overdueDays: 'Days overdue',
     progress: 'Progress on time',
     visit: 'Visit on time',
-    stages: {
-      approved: 'Approved',
-      designApproved: 'Design approved',
-      methodFixed: 'Method fixed',
-      underway: 'Under way',
-      completed: 'Completed',
-      rectifying: 'Rectifying',
-      accepted: 'Accepted',
-      reimbursed: 'Reimbursed',
-      afterCare: 'After-care',
-      closed: 'Closed',
-    },
   },
   inbox: {
     title: 'Inbox',

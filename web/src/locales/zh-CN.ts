@@ -764,18 +764,6 @@ export default {
     overdueDays: '逾期天数',
     progress: '进度按时',
     visit: '监督按时',
-    stages: {
-      approved: '立项',
-      designApproved: '设计审批',
-      methodFixed: '实施方式',
-      underway: '实施中',
-      completed: '竣工',
-      rectifying: '整改中',
-      accepted: '验收',
-      reimbursed: '报账',
-      afterCare: '管护',
-      closed: '已关闭',
-    },
   },
   inbox: {
     title: '站内消息',
