@@ -188,7 +188,8 @@ const en: typeof zh = {
     attachments: 'Attachments (files)',
     attachItem: 'Checklist item',
     attachNoItem: 'No checklist item',
-    attachFiled: 'Uploaded when chosen, its SHA-256 checked and kept, into this project’s archive at “{stage}”',
+    attachFiled:
+      'Uploaded when chosen, its SHA-256 checked and kept, into this project’s archive at “{stage}”',
     yes: 'Passed',
     no: 'Failed',
     adjustDates: 'Also change the planned dates',
@@ -224,6 +225,7 @@ const en: typeof zh = {
     search: 'Search',
     reset: 'Reset',
     more: 'More ({n})',
+    moreChosen: 'More ({n}, {chosen} chosen)',
     fewer: 'Fewer',
     total: '{n} in all',
     actions: 'Actions',

@@ -228,6 +228,7 @@ export default {
     search: '搜索',
     reset: '重置',
     more: '展开（另有 {n} 项）',
+    moreChosen: '展开（另有 {n} 项，已选 {chosen} 项）',
     fewer: '收起',
     total: '共 {n} 条',
     actions: '操作',
