@@ -12,6 +12,9 @@ import en from '../../web/src/locales/en.js';
 import { aProject } from '../support/builders.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 import { horizontalOverflow, launchBrowser, login, newPage } from './support/browser.js';
+import { shooter } from './support/shots.js';
+
+const shot = shooter('console');
 
 let stack: TestStack;
 let browser: Browser;
@@ -98,6 +101,7 @@ describe('a township operator advances a project', () => {
       await expect
         .poll(() => page.locator('[data-test=attachment-chosen]').innerText())
         .toContain(`SHA-256 ${sha256(START_REPORT).slice(0, 8)}`);
+      await shot(page, 'step-attachment');
       await page.locator('[data-test=submit]').click();
 
       await expect.poll(() => page.locator('.title [data-test=stage]').innerText()).toBe('实施中');
@@ -111,6 +115,7 @@ describe('a township operator advances a project', () => {
       const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
       expect(download.suggestedFilename()).toBe('开工报告.pdf');
       expect(sha256(fs.readFileSync(await download.path()))).toBe(sha256(START_REPORT));
+      await shot(page, 'step-history');
     } finally {
       await context.close();
     }
