@@ -38,7 +38,10 @@ function valueAt(values: object, key: string): { found: boolean; value?: unknown
   return { found: true, value: v };
 }
 const filled = (v: unknown) =>
-  v !== undefined && v !== null && (typeof v !== 'string' || v.trim() !== '') && !(Array.isArray(v) && !v.length);
+  v !== undefined &&
+  v !== null &&
+  (typeof v !== 'string' || v.trim() !== '') &&
+  !(Array.isArray(v) && !v.length);
 
 export function useSchemaForm(opts: SchemaFormOptions) {
   const { t, locale } = useI18n();
