@@ -208,7 +208,11 @@ export const createThreadSchema = z.object({
 export type CreateThreadInput = z.infer<typeof createThreadSchema>;
 export const postMessageSchema = z.object({ body: text(20_000), attachmentIds });
 export type PostMessageInput = z.infer<typeof postMessageSchema>;
-export const threadListQuerySchema = z.object({ ...page });
+export const threadListQuerySchema = z.object({
+  ...page,
+  /** Words of the subject (any case). */
+  q: safeString().trim().max(100).optional(),
+});
 
 export const threadSummarySchema = z.object({
   id: z.uuid(),

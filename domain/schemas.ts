@@ -135,7 +135,21 @@ export const createProjectSchema = z
 export type CreateProjectInput = z.infer<typeof createProjectSchema>;
 
 export const documentRefSchema = z.object({ title: text(200), number: optionalText(100) });
-const documents = z.array(documentRefSchema).max(50).default([]);
+/** The most files one step may attach. */
+export const STEP_ARCHIVES_MAX = 20;
+/**
+ * What a step carries besides its fields: the papers it rests on, by title and number, and the
+ * files attached to it: archive documents of the same project, uploaded first through the archive
+ * upload (their SHA-256 recorded there), named here by id.
+ */
+const papers = {
+  documents: z.array(documentRefSchema).max(50).default([]),
+  archiveIds: z
+    .array(z.uuid())
+    .max(STEP_ARCHIVES_MAX)
+    .refine((ids) => new Set(ids).size === ids.length, { error: '附件重复 (the same file twice)' })
+    .optional(),
+};
 
 /** Each action carries its own fields; `action` selects the shape. */
 export const transitionSchema = z.discriminatedUnion('action', [
@@ -144,7 +158,7 @@ export const transitionSchema = z.discriminatedUnion('action', [
     documentNo: text(100),
     approvedOn: isoDate,
     note: optionalText(1000),
-    documents,
+    ...papers,
   }),
   z.object({
     action: z.literal('fixImplementation'),
@@ -153,39 +167,39 @@ export const transitionSchema = z.discriminatedUnion('action', [
     contractor: optionalText(200),
     contractAmountFen: fen.optional(),
     note: optionalText(1000),
-    documents,
+    ...papers,
   }),
-  z.object({ action: z.literal('start'), startedOn: isoDate, note: optionalText(1000), documents }),
+  z.object({ action: z.literal('start'), startedOn: isoDate, note: optionalText(1000), ...papers }),
   z.object({
     action: z.literal('reportProgress'),
     month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: '月份格式应为 YYYY-MM' }),
     percent: z.number().int().min(0).max(100),
     narrative: text(2000),
-    documents,
+    ...papers,
   }),
-  z.object({ action: z.literal('complete'), completedOn: isoDate, note: optionalText(1000), documents }),
+  z.object({ action: z.literal('complete'), completedOn: isoDate, note: optionalText(1000), ...papers }),
   z.object({
     action: z.literal('inspect'),
     passed: z.boolean(),
     inspectedOn: isoDate,
     findings: optionalText(2000),
-    documents,
+    ...papers,
   }),
   z.object({
     action: z.literal('reimburse'),
     settledOn: isoDate,
     settledAmountFen: fen,
     note: optionalText(1000),
-    documents,
+    ...papers,
   }),
   z.object({
     action: z.literal('handOver'),
     caretaker: text(200),
     duty: text(1000),
     handedOverOn: isoDate,
-    documents,
+    ...papers,
   }),
-  z.object({ action: z.literal('close'), note: optionalText(1000), documents }),
+  z.object({ action: z.literal('close'), note: optionalText(1000), ...papers }),
   z
     .object({
       action: z.literal('adjust'),
@@ -199,7 +213,7 @@ export const transitionSchema = z.discriminatedUnion('action', [
       fundSources: z.array(fundSourceInputSchema).min(1).max(20).optional(),
       villageCodes: z.array(text(40)).min(1).max(50).optional(),
       plannedDates: plannedDatesSchema.optional(),
-      documents,
+      ...papers,
     })
     .superRefine((a, ctx) => {
       const changes = ['name', 'location', 'budgetFen', 'villageCodes', 'plannedDates'] as const;
@@ -230,7 +244,7 @@ export const transitionSchema = z.discriminatedUnion('action', [
         });
       }
     }),
-  z.object({ action: z.literal('cancel'), documentNo: text(100), reason: text(1000), documents }),
+  z.object({ action: z.literal('cancel'), documentNo: text(100), reason: text(1000), ...papers }),
 ]);
 export type TransitionInput = z.infer<typeof transitionSchema>;
 

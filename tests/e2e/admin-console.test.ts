@@ -3,9 +3,8 @@
  * on a phone); a township operator reaches the 25th project waiting on it; the administrator enrols
  * two-factor authentication by scanning the QR code (decoded here from a screenshot) and logs in
  * with a code from it; the demo notices follow the api; no English on the main pages in zh-CN.
+ * Screenshots at 1440 and 375 px (support/shots.ts) are for a person to look at.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import jsqr from 'jsqr';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -14,7 +13,8 @@ import { aProject } from '../support/builders.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 import { freshTotp } from '../support/totp.js';
 import { loginActors, walkTo } from '../support/walk.js';
-import { horizontalOverflow, launchBrowser, login, newPage } from './support/browser.js';
+import { horizontalOverflow, launchBrowser, login, newPage, PHONE } from './support/browser.js';
+import { shooter } from './support/shots.js';
 
 let stack: TestStack;
 let browser: Browser;
@@ -46,15 +46,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const SHOTS = process.env.E2E_SHOTS_DIR;
-if (SHOTS) fs.mkdirSync(SHOTS, { recursive: true });
-/** A photograph of the page as it is, for a person to look at (only with E2E_SHOTS_DIR). */
-async function shot(page: Page, name: string) {
-  if (!SHOTS) return;
-  await page.waitForTimeout(400);
-  const width = page.viewportSize()?.width ?? 0;
-  await page.screenshot({ path: path.join(SHOTS, `admin-console-${name}-${width}.png`), fullPage: true });
-}
+const shot = shooter('admin-console');
 
 describe('a township operator', () => {
   it('reaches the 25th project waiting on 修齐镇 from the workbench, through the list’s pages', async () => {
@@ -105,6 +97,15 @@ describe('a township operator', () => {
       await expect.poll(() => drawer.isVisible()).toBe(false);
       expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
       await shot(page, 'projects');
+
+      // The 25th waiting project on the phone: the second page of 待我办理's list.
+      await page.goto('/');
+      await page.locator('[data-test=waiting-all]').click();
+      await page.locator('[data-test=pager] .el-pager li', { hasText: /^2$/ }).click();
+      const card25 = page.locator('[data-test=project-card]').nth(4);
+      await expect.poll(() => card25.innerText()).toContain(waiting[24]!);
+      expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
+      await shot(page, 'waiting-list-page-2');
     } finally {
       await context.close();
     }
@@ -139,6 +140,11 @@ describe('the administrator', () => {
       await page.waitForFunction("document.querySelector('[data-test=totp-qr]').complete");
       expect(await page.locator('[data-test=totp-enrol]').innerText()).toContain('腾讯身份验证器');
       await shot(page, 'totp');
+      // The same page on a phone: enrolment happens once, so the window narrows, not a new page.
+      await page.setViewportSize(PHONE);
+      await expect.poll(async () => (await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
+      await shot(page, 'totp');
+      await page.setViewportSize(WIDE);
 
       // What a phone's camera would read: the screenshot of the code, decoded.
       const { data, width, height } = await pixelsOf(page, await qr.screenshot());

@@ -85,7 +85,7 @@ describe('the monthly circular in the console', () => {
     const village = await newPage(browser, stack.baseUrl, { phone: true });
     await login(village.page, 'xqz-btc.op');
     await village.page.goto(`${stack.baseUrl}/supervision/circulars`);
-    const card = village.page.locator('[data-test=circular-cards] .card').first();
+    const card = village.page.locator('[data-test=circular-card]').first();
     await card.waitFor();
     expect(await card.innerText()).toContain(TITLE);
     expect((await horizontalOverflow(village.page)).scrollWidth).toBeLessThanOrEqual(375);

@@ -1,8 +1,10 @@
 /**
  * The console in a real browser (Debian's chromium) against the real api, PostgreSQL and Temporal:
- * a township operator advances a project with a document; the phone layout does not overflow;
+ * a township operator advances a project with a file attached; the phone layout does not overflow;
  * the English console shows no raw i18n keys; each user sees exactly the steps they may take.
  */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -10,6 +12,9 @@ import en from '../../web/src/locales/en.js';
 import { aProject } from '../support/builders.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 import { horizontalOverflow, launchBrowser, login, newPage } from './support/browser.js';
+import { shooter } from './support/shots.js';
+
+const shot = shooter('console');
 
 let stack: TestStack;
 let browser: Browser;
@@ -59,8 +64,12 @@ async function fillDate(page: Page, field: string, value: string) {
   await input.press('Enter');
 }
 
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+/** A real (tiny) PDF: the api checks the declared type against the file's leading bytes. */
+const START_REPORT = Buffer.from('%PDF-1.4\n% 开工报告\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+
 describe('a township operator advances a project', () => {
-  it('starts construction with the start report attached, through the form', async () => {
+  it('starts construction with the start report attached as a file, which downloads with the same SHA-256', async () => {
     const code = await projectReadyToStart('白台村饮水工程（浏览器开工）');
     const { context, page } = await newPage(browser, stack.baseUrl);
     try {
@@ -83,10 +92,16 @@ describe('a township operator advances a project', () => {
       expect(await historyCount(code)).toBe(before);
 
       await fillDate(page, 'startedOn', '2026-04-02');
-      await page.locator('[data-test=add-document]').click();
-      const row = page.locator('[data-test=document-row]').first();
-      await row.locator('input').nth(0).fill('开工报告');
-      await row.locator('input').nth(1).fill('修齐府发〔2026〕8号');
+      // The file fills the checklist's 开工报告; it is uploaded as soon as it is chosen.
+      await page.locator('[data-test=attachment-item]').click();
+      await page.locator('.el-select-dropdown__item', { hasText: '开工报告' }).click();
+      await page
+        .locator('[data-test=attachment-input]')
+        .setInputFiles({ name: '开工报告.pdf', mimeType: 'application/pdf', buffer: START_REPORT });
+      await expect
+        .poll(() => page.locator('[data-test=attachment-chosen]').innerText())
+        .toContain(`SHA-256 ${sha256(START_REPORT).slice(0, 8)}`);
+      await shot(page, 'step-attachment');
       await page.locator('[data-test=submit]').click();
 
       await expect.poll(() => page.locator('.title [data-test=stage]').innerText()).toBe('实施中');
@@ -94,9 +109,13 @@ describe('a township operator advances a project', () => {
       expect(await latest.innerText()).toContain(
         '修齐镇操作员办理了「开工」，阶段由「已确定实施方式」变为「实施中」',
       );
-      expect(await latest.locator('[data-test=history-doc]').innerText()).toBe(
-        '《开工报告》（修齐府发〔2026〕8号）',
-      );
+      // The step's file, from the history: the bytes uploaded, checked again by the api on the way out.
+      const link = latest.locator('[data-test=history-archive]');
+      await expect.poll(() => link.innerText()).toBe('开工报告.pdf');
+      const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+      expect(download.suggestedFilename()).toBe('开工报告.pdf');
+      expect(sha256(fs.readFileSync(await download.path()))).toBe(sha256(START_REPORT));
+      await shot(page, 'step-history');
     } finally {
       await context.close();
     }
@@ -108,10 +127,20 @@ describe('a township operator advances a project', () => {
     );
     expect(rows[0].stage).toBe('underway');
     expect(rows[0].action).toBe('start');
-    expect(rows[0].payload).toMatchObject({
-      startedOn: '2026-04-02',
-      documents: [{ title: '开工报告', number: '修齐府发〔2026〕8号' }],
-    });
+    expect(rows[0].payload).toMatchObject({ startedOn: '2026-04-02', archiveIds: [expect.any(String)] });
+    const archive = await stack.db.query(
+      'SELECT ledger, stage, item, file_name, sha256 FROM archive_document WHERE id = $1',
+      [rows[0].payload.archiveIds[0]],
+    );
+    expect(archive.rows).toEqual([
+      {
+        ledger: 'implementing',
+        stage: 'underway',
+        item: 'startReport',
+        file_name: '开工报告.pdf',
+        sha256: sha256(START_REPORT),
+      },
+    ]);
   });
 
   it('shows the server refusal when the step was taken meanwhile (409), and writes nothing twice', async () => {
@@ -183,8 +212,7 @@ describe('on a phone (375 × 812)', () => {
       await page.locator('[data-test=history-item]').first().waitFor();
       expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
       await page.locator('[data-test=action-start]').click();
-      await page.locator('[data-test=add-document]').click();
-      await page.locator('[data-test=document-row]').waitFor();
+      await page.locator('[data-test=attachment-add]').waitFor();
       expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
     } finally {
       await context.close();

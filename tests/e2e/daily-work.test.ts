@@ -4,12 +4,9 @@
  * dashboard in two clicks and reads today's days late and who answers for each; a step someone
  * else took first is refused in Chinese with who moved the project and to what, and the page
  * shows the new stage; a village operator records a visit from the home page on a phone.
- * Screenshots at 1440 and 375 px go to $SHOTS_DIR (default: a temporary directory) to look at.
+ * Screenshots at 1440 and 375 px of each (support/shots.ts) are for a person to look at.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { daysBetween } from '#domain/deadlines.js';
 import { aProject } from '../support/builders.js';
@@ -17,9 +14,10 @@ import { seedSmallCounty } from '../support/dashboard-figures.js';
 import { today } from '../support/ladders.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 import { horizontalOverflow, launchBrowser, login, newPage } from './support/browser.js';
+import { shooter } from './support/shots.js';
 
 const WIDE = { width: 1440, height: 900 };
-const SHOTS = process.env.SHOTS_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'daily-shots-'));
+const shot = shooter('daily-work');
 
 let stack: TestStack;
 let browser: Browser;
@@ -37,9 +35,6 @@ afterAll(async () => {
   await browser?.close();
   await stack?.stop();
 });
-
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 
 /** The projects' latest overdue deadline from the raw alert rows: [code, days late today, units]. */
 async function mostOverdue(): Promise<{ code: string; days: number; units: string[] }[]> {
@@ -94,7 +89,7 @@ describe('the leader and lateness', () => {
       // Each unit's row says how many projects its deadlines are: the number the list will show.
       const unitRow = page.locator('[data-test=overdue-unit-row]').first();
       const projectsText = await unitRow.locator('[data-test=overdue-unit-projects]').innerText();
-      await shot(page, 'dashboard-1440');
+      await shot(page, 'dashboard');
       // Click 1: the dashboard's link; that is all (the login's submit is the other click).
       await page.locator('[data-test=most-overdue]').click();
       await page.locator('[data-test=overdue-days]').first().waitFor();
@@ -111,7 +106,7 @@ describe('the leader and lateness', () => {
           await row.locator('[data-test=overdue-level]').innerText(),
         );
       }
-      await shot(page, 'most-overdue-1440');
+      await shot(page, 'most-overdue');
 
       // A unit's row opens its own overdue projects, as many as the row said.
       await page.goBack();
@@ -125,7 +120,7 @@ describe('the leader and lateness', () => {
       const days = page.locator('[data-test=alerts] [data-test=alert-days]');
       await days.first().waitFor();
       expect(await days.allInnerTexts()).toContain(String(want[0]!.days));
-      await shot(page, 'alerts-1440');
+      await shot(page, 'alerts');
     } finally {
       await context.close();
     }
@@ -142,7 +137,7 @@ describe('the leader and lateness', () => {
         .poll(() => card.locator('[data-test=card-overdue]').innerText())
         .toContain(`今日逾期 ${top!.days} 天`);
       expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
-      await shot(page, 'most-overdue-375');
+      await shot(page, 'most-overdue');
 
       await page.goto(`/projects/${top!.code}?tab=alerts`);
       const alertCard = page.locator('[data-test=alert-card]').first();
@@ -155,7 +150,7 @@ describe('the leader and lateness', () => {
         expect(box).toBeLessThanOrEqual(375);
       expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
       await alertCard.scrollIntoViewIfNeeded();
-      await shot(page, 'alerts-375');
+      await shot(page, 'alerts');
     } finally {
       await context.close();
     }
@@ -165,8 +160,8 @@ describe('the leader and lateness', () => {
 describe('a step someone else took first', () => {
   // One test per screen size, each with its own project: under load one alone takes a minute or two.
   it.each([
-    ['refused-1440', WIDE],
-    ['refused-375', undefined],
+    ['1440', WIDE],
+    ['375', undefined],
   ] as const)(
     'is explained in Chinese, with who moved the project and to what, and the page shows the new stage (%s)',
     async (name, viewport) => {
@@ -207,7 +202,7 @@ describe('a step someone else took first', () => {
         await expect.poll(() => page.locator('.title [data-test=stage]').innerText()).toBe('实施中');
         expect(await page.locator('[data-test=action-start]').count()).toBe(0);
         expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(viewport ? WIDE.width : 375);
-        await shot(page, name);
+        await shot(page, 'refused');
       } finally {
         await context.close();
       }
@@ -235,7 +230,7 @@ describe('a village operator on a phone', () => {
       // No 待我办理 0 on a village's home: its work is on site.
       expect(await page.locator('[data-test=fig-waiting]').count()).toBe(0);
       expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
-      await shot(page, 'village-home-375');
+      await shot(page, 'village-home');
 
       await due.locator('[data-test=record-visit]').click();
       await page.locator('[data-test=visit-form]').waitFor();
@@ -244,7 +239,7 @@ describe('a village operator on a phone', () => {
       await page.locator('[data-test=visit-findings]').fill('路基已成型，排水沟在砌');
       await page.locator('[data-test=field-submit]').click();
       await expect.poll(() => page.locator('[data-test=field-sent]').innerText()).not.toBe('');
-      await shot(page, 'village-visit-sent-375');
+      await shot(page, 'village-visit-sent');
       // Another flow's form is not the visit just sent: the banner goes with it.
       await page.locator('[data-test=flow-notice]').click();
       await expect.poll(() => page.locator('[data-test=field-sent]').count()).toBe(0);
@@ -262,7 +257,7 @@ describe('a village operator on a phone', () => {
     try {
       await login(wide.page, 'mbz-ljc.op');
       await wide.page.locator('[data-test=village-visit-due]').first().waitFor();
-      await shot(wide.page, 'village-home-1440');
+      await shot(wide.page, 'village-home');
     } finally {
       await wide.context.close();
     }

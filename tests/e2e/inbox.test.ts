@@ -118,7 +118,9 @@ describe('the inbox in the console', () => {
       await shot(page, 'inbox-desktop');
 
       // Unread only: three, kept in the URL.
-      await page.locator('[data-test=inbox-filter]').getByText('未读', { exact: true }).click();
+      await page.locator('[data-test=f-unread]').click();
+      await page.locator('.el-select-dropdown__item', { hasText: '仅未读' }).click();
+      await page.locator('[data-test=search]').click();
       await page.waitForURL('**/inbox?unread=true');
       await expect.poll(() => items.count()).toBe(3);
 

@@ -57,6 +57,18 @@ describe('考核排名', () => {
     await expect.poll(() => drawer.innerText()).toContain('RK-P4');
     expect(await drawer.innerText()).toContain('RK-P2');
     await page.screenshot({ path: path.join(shots, 'ranking-drill.png') });
+
+    // 庙坝镇's projects: the stage each had reached, in the words the rest of the console uses.
+    await page.keyboard.press('Escape');
+    await expect.poll(() => drawer.isVisible()).toBe(false);
+    await page
+      .locator('.el-table__fixed-right tr, .el-table__body-wrapper tr', { hasText: '庙坝镇' })
+      .getByText('明细')
+      .first()
+      .click();
+    const p1 = drawer.locator('tr', { hasText: 'RK-P1' });
+    await expect.poll(() => p1.innerText()).toContain('已验收');
+    expect(await drawer.locator('tr', { hasText: 'RK-P3' }).innerText()).toContain('已确定实施方式');
     await context.close();
   });
 });

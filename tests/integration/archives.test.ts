@@ -2,7 +2,7 @@
  * Archive documents: type and size checked on upload, SHA-256 recorded and checked again on every
  * download (a file changed on disk is refused), the configurable checklist, and the acceptance gate.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -190,6 +190,41 @@ describe('archive documents', () => {
     expect(
       (await admin.request('PUT', '/api/archive-requirements', { items: current.body.items })).status,
     ).toBe(200);
+  });
+});
+
+describe('files attached to a step', () => {
+  it('are archive documents of the same project, named by id in the step’s record', async () => {
+    const [p, other] = await Promise.all([newProject(), newProject()]);
+    const upload = (id: string) =>
+      dept.upload(
+        `/api/projects/${id}/archives?ledger=department&stage=designApproved&item=designApproval&fileName=${encodeURIComponent('设计批复.pdf')}`,
+        PDF,
+        'application/pdf',
+        '设计批复.pdf',
+      );
+    const [mine, theirs] = await Promise.all([upload(p.id), upload(other.id)]);
+    expect([mine.status, theirs.status]).toEqual([201, 201]);
+    const step = { action: 'approveDesign', documentNo: '城水审〔2026〕12号', approvedOn: '2026-03-10' };
+    const url = `/api/projects/${p.id}/transitions`;
+
+    const foreign = await dept.post(url, { ...step, archiveIds: [mine.body.id, theirs.body.id] });
+    expect(foreign.status).toBe(422);
+    expect(foreign.body.error.details).toEqual([expect.objectContaining({ path: 'body.archiveIds.1' })]);
+    const missing = await dept.post(url, { ...step, archiveIds: [randomUUID()] });
+    expect(missing.status).toBe(422);
+    const twice = await dept.post(url, { ...step, archiveIds: [mine.body.id, mine.body.id] });
+    expect(twice.status).toBe(422);
+    expect((await dept.get(`/api/projects/${p.id}`)).body.stage).toBe('approved');
+
+    const taken = await dept.post(url, { ...step, archiveIds: [mine.body.id] });
+    expect(taken.status, JSON.stringify(taken.body)).toBe(200);
+    const entry = taken.body.history.find((h: { action: string }) => h.action === 'approveDesign');
+    expect(entry.payload.archiveIds).toEqual([mine.body.id]);
+    // The file the step names is the one stored, whoever in scope reads it.
+    const file = await town.download(`/api/archives/${mine.body.id}`);
+    expect(file.status).toBe(200);
+    expect(createHash('sha256').update(file.bytes).digest('hex')).toBe(mine.body.sha256);
   });
 });
 

@@ -367,6 +367,12 @@ describe('网络寻呼', () => {
     expect(back.body.messages[1]).toMatchObject({ body: '已完成管网铺设80%。', read: false });
     expect(back.body.messages[1].attachments[0].fileName).toBe('进度表.pdf');
     expect((await swj.get('/api/threads')).body.items[0]).toMatchObject({ id: threadId, unread: 1 });
+    // Searched by words of the subject; the unread count stays the unit's whole.
+    const found = await swj.get(`/api/threads?q=${encodeURIComponent('人饮工程')}`);
+    expect(found.body).toMatchObject({ total: 1, unread: 1 });
+    expect(found.body.items.map((t: { id: string }) => t.id)).toEqual([threadId]);
+    const none = await swj.get(`/api/threads?q=${encodeURIComponent('100%_')}`);
+    expect(none.body).toMatchObject({ total: 0, items: [] });
     const dl = await swj.download(`/api/threads/${threadId}/attachments/${file}`);
     expect(dl.bytes.equals(PDF)).toBe(true);
     expect(await auditRows('message.post', threadId)).toBe(1);

@@ -16,7 +16,7 @@ import type { Principal } from '#domain/access.js';
 import type { Orm } from '#db/orm.js';
 import { inScope, scopeOf } from '#db/scope.js';
 import { createLogger } from '#platform/log.js';
-import { seedDemoProjects } from '#scripts/lib/demo-seed.js';
+import { markDemoSeeded, seedDemoProjects } from '#scripts/lib/demo-seed.js';
 import { aProject } from './builders.js';
 import { Session, type TestStack } from './stack.js';
 
@@ -33,6 +33,8 @@ export async function seedSmallCounty(stack: TestStack): Promise<void> {
     // CK2026-005 → D1a2b3c-005: unique on the shared Temporal server (the seed-demo test uses CK2026-…).
     codeOf: (code) => `D${suffix}-${code.slice(-3)}`,
   });
+  // Done, as `npm start`'s seed says when it is: else the console announces a seed still running.
+  await markDemoSeeded(stack.orm);
   await alertsSettled(stack);
 }
 

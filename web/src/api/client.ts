@@ -313,6 +313,8 @@ const projectPageApi = {
     upload<ArchiveDocumentDto>(`${projectPath(id)}/archives${qs({ ...q, fileName })}`, file, fileName),
   /** The file after the api re-checked its SHA-256 (409 ARCHIVE_INTEGRITY_FAILED when it does not match). */
   archiveFile: (archiveId: string) => requestBlob(`/api/archives/${encodeURIComponent(archiveId)}`),
+  /** A link target: the browser downloads the file (the api re-checks its SHA-256 first). */
+  archiveUrl: (archiveId: string) => `/api/archives/${encodeURIComponent(archiveId)}`,
   alerts: (id: string) => request<{ items: AlertDto[] }>('GET', `${projectPath(id)}/alerts`),
   detailTable: (id: string) => request<DetailTable>('GET', `${projectPath(id)}/detail-table`),
   /** A link target, not a fetch: the browser downloads the file with the session cookie. */
@@ -394,7 +396,8 @@ const bulletinApi = {
   /** Replaces every field; attachments named are added to those it has. */
   updatePolicy: (id: string, input: CreatePolicyInput) => request<PolicyDto>('PUT', policyPath(id), input),
 
-  threads: (q: { page?: number; pageSize?: number }) => request<ThreadListDto>('GET', `/api/threads${qs(q)}`),
+  threads: (q: { q?: string; page?: number; pageSize?: number }) =>
+    request<ThreadListDto>('GET', `/api/threads${qs(q)}`),
   thread: (id: string) => request<ThreadDto>('GET', threadPath(id)),
   createThread: (input: CreateThreadInput) => request<ThreadDto>('POST', '/api/threads', input),
   postMessage: (id: string, input: PostMessageInput) =>

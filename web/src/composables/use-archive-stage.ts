@@ -1,6 +1,7 @@
+import { ACTION_LEVEL } from '@domain/access';
 import { ARCHIVE_STAGES } from '@domain/archives';
-import type { Stage } from '@domain/lifecycle';
-import type { ArchiveRequirement } from '../api/client';
+import { nextStage, type Action, type Stage } from '@domain/lifecycle';
+import type { ArchiveRequirement, LedgerKind } from '../api/client';
 
 export type ArchiveStage = ArchiveRequirement['stage'];
 export const ARCHIVE_STAGE_ORDER: readonly ArchiveStage[] = ARCHIVE_STAGES;
@@ -29,4 +30,20 @@ export function photoFiling(
 ): { stage: ArchiveStage; item?: string } {
   const req = requirements.find((r) => r.item === item && r.ledger === 'site');
   return req ? { stage: req.stage, item: req.item } : { stage: archiveStageOf(stage) };
+}
+
+/**
+ * Where the files attached to a step are filed: in the ledger of the level that takes the step
+ * (a department's, or the owner unit's implementing ledger), at the stage the step leads to, so
+ * the checklist of that stage can count them (设计及预算批复 with 设计审批, 开工报告 with 开工).
+ */
+export function stepFiling(
+  stage: Stage,
+  action: Action,
+  passed: boolean,
+): { ledger: Extract<LedgerKind, 'department' | 'implementing'>; stage: ArchiveStage } {
+  return {
+    ledger: ACTION_LEVEL[action] === 'department' ? 'department' : 'implementing',
+    stage: archiveStageOf(nextStage(stage, action, { passed })),
+  };
 }

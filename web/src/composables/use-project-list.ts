@@ -4,7 +4,9 @@ import { useRoute, useRouter, type LocationQuery } from 'vue-router';
 import { STAGES, type Stage } from '@domain/lifecycle';
 import type { OverdueKind, ProjectDto, ProjectListQuery, ProjectSortColumn } from '@domain/schemas';
 import { api } from '../api/client';
+import type { SearchValues } from '../components/search-fields';
 import zhCN from '../locales/zh-CN';
+import { DEFAULT_PAGE_SIZE, pageOf, pageSizeOf } from './use-list-page';
 
 export type ProjectFilters = Pick<
   ProjectListQuery,
@@ -60,7 +62,6 @@ export const SORTS: { key: ProjectSortColumn; label: string }[] = [
   { key: 'updated', label: 'projectList.updated' },
   { key: 'daysLate', label: 'lateness.daysLate' },
 ];
-export const PAGE_SIZES = [20, 50, 100];
 
 const oneOf = <T extends string>(list: readonly T[], v: string | undefined): T | undefined =>
   v !== undefined && (list as readonly string[]).includes(v) ? (v as T) : undefined;
@@ -75,7 +76,6 @@ function fromQuery(query: LocationQuery) {
   const str = (k: string) => (typeof query[k] === 'string' && query[k] ? (query[k] as string) : undefined);
   const year = Number(str('year'));
   const stage = str('stage');
-  const pageSize = Number(str('pageSize'));
   return {
     filters: {
       year: Number.isInteger(year) && year > 0 ? year : undefined,
@@ -93,8 +93,8 @@ function fromQuery(query: LocationQuery) {
       sort: sortOf(str('sort')),
       order: oneOf(['asc', 'desc'] as const, str('order')),
     } satisfies ProjectFilters,
-    page: Math.max(1, Number(str('page')) || 1),
-    pageSize: PAGE_SIZES.includes(pageSize) ? pageSize : 20,
+    page: pageOf(str('page')),
+    pageSize: pageSizeOf(str('pageSize')),
   };
 }
 
@@ -121,8 +121,19 @@ export function useProjectList() {
       if (v !== undefined && v !== '' && v !== null) next[k] = String(v);
     }
     if (merged.page > 1) next.page = String(merged.page);
-    if (merged.pageSize !== 20) next.pageSize = String(merged.pageSize);
+    if (merged.pageSize !== DEFAULT_PAGE_SIZE) next.pageSize = String(merged.pageSize);
     void router.replace({ query: next });
+  }
+  /**
+   * 搜索: the search form's values, read as the URL's would be (so they are checked the same way),
+   * from page 1. The project type is not in the form (it comes with a statistics link): it stays.
+   */
+  function search(values: SearchValues) {
+    const query: LocationQuery = {};
+    for (const [k, v] of Object.entries({ ...values, type: state.value.filters.type })) if (v) query[k] = v;
+    const { filters } = fromQuery(query);
+    const order = filters.sort && filters.order === 'desc' ? 'desc' : undefined;
+    setQuery({ ...filters, order, page: 1 });
   }
   const resetQuery = () => void router.replace({ query: {} });
 
@@ -170,6 +181,7 @@ export function useProjectList() {
     loading,
     error,
     setQuery,
+    search,
     resetQuery,
     exportUrl,
     onSortChange,

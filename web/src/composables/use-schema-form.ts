@@ -19,7 +19,29 @@ export interface SchemaFormOptions {
   keys: 'full' | 'first';
   /** Server details for other names are not shown beside a field (they stay in the form error). */
   knows?: (key: string) => boolean;
+  /**
+   * The form's values, by the same names as its errors: a field's error goes as soon as the field
+   * is filled (and the summary above the form with the last of them), instead of staying red until
+   * the next submit. The error described what was there when it was sent.
+   */
+  values?: object;
 }
+
+/** The value under an error's name: a flat key first (`plannedDates.start`), else the path. */
+function valueAt(values: object, key: string): { found: boolean; value?: unknown } {
+  if (key in values) return { found: true, value: (values as Record<string, unknown>)[key] };
+  let v: unknown = values;
+  for (const part of key.split('.')) {
+    if (v === null || typeof v !== 'object' || !(part in v)) return { found: false };
+    v = (v as Record<string, unknown>)[part];
+  }
+  return { found: true, value: v };
+}
+const filled = (v: unknown) =>
+  v !== undefined &&
+  v !== null &&
+  (typeof v !== 'string' || v.trim() !== '') &&
+  !(Array.isArray(v) && !v.length);
 
 export function useSchemaForm(opts: SchemaFormOptions) {
   const { t, locale } = useI18n();
@@ -94,6 +116,24 @@ export function useSchemaForm(opts: SchemaFormOptions) {
       busy.value = false;
     }
   }
+
+  const values = opts.values;
+  if (values)
+    watch(
+      () => values,
+      () => {
+        const left = Object.fromEntries(
+          Object.entries(errors.value).filter(([key]) => {
+            const at = valueAt(values, key);
+            return !at.found || !filled(at.value);
+          }),
+        );
+        if (Object.keys(left).length === Object.keys(errors.value).length) return;
+        errors.value = left;
+        if (!Object.keys(left).length) formError.value = '';
+      },
+      { deep: true },
+    );
 
   const errorOf = (key: string) => errors.value[key] ?? '';
   return { errors, formError, busy, errorOf, putYuan, submit };

@@ -67,19 +67,25 @@ export function createMessageRepository(orm: Orm) {
       return rows as { id: string; code: string }[];
     },
 
-    /** The caller's unit's threads, newest message first, with the caller's unread counts. */
-    async list(who: Who, page: number, pageSize: number) {
+    /**
+     * The caller's unit's threads (those whose subject holds `q`, if given), newest message first,
+     * with the total and the caller's unread count over all its threads.
+     */
+    async list(who: Who, page: number, pageSize: number, q?: string) {
+      // strpos, not LIKE: the words are taken as they are, % and _ included.
+      const words = q ? [q, q] : [null, null];
+      const matching = `${MEMBER} AND (?::text IS NULL OR strpos(lower(t.subject), lower(?::text)) > 0)`;
       const [rows, counts] = await read(who, [
         {
-          sql: `${THREAD} WHERE ${MEMBER} ORDER BY t.last_message_at DESC, t.id LIMIT ? OFFSET ?`,
-          params: [who.userId, who.userId, who.orgUnitId, pageSize, (page - 1) * pageSize],
+          sql: `${THREAD} WHERE ${matching} ORDER BY t.last_message_at DESC, t.id LIMIT ? OFFSET ?`,
+          params: [who.userId, who.userId, who.orgUnitId, ...words, pageSize, (page - 1) * pageSize],
         },
         {
-          sql: `SELECT (SELECT count(*)::int FROM message_thread t WHERE ${MEMBER}) AS total,
+          sql: `SELECT (SELECT count(*)::int FROM message_thread t WHERE ${matching}) AS total,
                   (SELECT count(*)::int FROM message m JOIN message_thread t ON t.id = m.thread_id
                     WHERE ${MEMBER} AND m.author_id IS DISTINCT FROM ?::uuid
                       AND NOT EXISTS (SELECT 1 FROM message_receipt r WHERE r.message_id = m.id AND r.user_id = ?::uuid)) AS unread`,
-          params: [who.orgUnitId, who.orgUnitId, who.userId, who.userId],
+          params: [who.orgUnitId, ...words, who.orgUnitId, who.userId, who.userId],
         },
       ]);
       const c = (counts as { total: number; unread: number }[])[0]!;

@@ -16,13 +16,14 @@ export function messageRoutes(service: MessageService): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/threads',
-      summary: '网络寻呼 (threads your unit takes part in, newest message first, with your unread counts)',
+      summary:
+        '网络寻呼 (threads your unit takes part in, newest message first, with your unread counts; q: words of the subject)',
       tags: ['messages'],
       access: 'authenticated',
       query: threadListQuerySchema,
       response: threadListSchema,
       errors: [401, 422],
-      handler: async ({ user, query }) => service.list(callerOf(user!), query.page, query.pageSize),
+      handler: async ({ user, query }) => service.list(callerOf(user!), query.page, query.pageSize, query.q),
     }),
     defineRoute({
       method: 'post',

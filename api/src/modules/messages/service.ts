@@ -45,8 +45,8 @@ export function createMessageService(deps: {
   return {
     get,
 
-    async list(caller: Caller, page: number, pageSize: number) {
-      const { rows, total, unread } = await repo.list(who(caller), page, pageSize);
+    async list(caller: Caller, page: number, pageSize: number, q?: string) {
+      const { rows, total, unread } = await repo.list(who(caller), page, pageSize, q || undefined);
       return { items: rows.map(threadSummary), total, unread, page, pageSize };
     },
 

@@ -33,6 +33,7 @@ import { streamProjectsXlsx } from './export.js';
 import { overdueFacts } from './overdue.js';
 import { stageMovedRefusal } from './refusal.js';
 import { assertSettlementMatches } from './settlement-check.js';
+import { assertStepArchives } from './step-archives.js';
 import type { ProjectRepository } from './repository.js';
 import { claim, earlier, updateIdOf, type IdempotentRequest } from '../../idempotency.js';
 import { projectNotFound, type Caller } from '../../http.js';
@@ -235,6 +236,7 @@ export function createProjectService(deps: {
             problems,
           );
       }
+      await assertStepArchives(deps.orm, caller, p.id, input.archiveIds);
       // A retried request: the key names one request only, and a step recorded under it (in this
       // run or an earlier one of the workflow) is answered, not taken again.
       const updateId = updateIdOf(idem);
