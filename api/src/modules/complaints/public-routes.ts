@@ -25,7 +25,7 @@ import {
   type FormValues,
 } from '../../public/complaint-pages.js';
 import { defineRoute, invalid, mountRoutes, type RouteDef } from '../../http.js';
-import { IDEMPOTENCY_HEADER } from '../../idempotency.js';
+import { IDEMPOTENCY_HEADER, KEY_RULE } from '../../idempotency.js';
 import { checkInputShape, parseOr422 } from '../../validation.js';
 import { parseMultipart } from './multipart.js';
 import { windowLimiter } from './rate-limit.js';
@@ -83,7 +83,7 @@ function keyOf(req: Request): string | undefined {
   const key = Array.isArray(raw) ? raw.join(',') : raw;
   if (!/^[A-Za-z0-9._:~-]{1,128}$/.test(key))
     throw new AppError('VALIDATION_FAILED', 'Idempotency-Key 格式不对 (invalid Idempotency-Key)', [
-      { path: 'headers.idempotency-key', message: '1–128 characters of A–Z a–z 0–9 . _ : ~ -' },
+      { path: 'headers.idempotency-key', message: KEY_RULE },
     ]);
   return key;
 }
