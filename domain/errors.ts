@@ -56,10 +56,10 @@ export function textIn(message: string | Bilingual, lang: 'zh-CN' | 'en'): strin
 }
 
 /**
- * The language a schema's own messages are given in while a parse runs. zod asks for a refused
- * schema's message synchronously, inside `safeParse`; the api parses in `parsingIn(lang, …)`, so a
- * request's refusals come in its caller's language, concurrent requests notwithstanding (nothing
- * else runs during a synchronous parse). Outside a parse (the console), Chinese.
+ * The language a schema's own messages are given in while a parse runs. zod words a refusal's
+ * issues synchronously, when its `error` is first read; the api parses and reads them in
+ * `parsingIn(lang, …)`, so a request's refusals come in its caller's language, concurrent requests
+ * notwithstanding (nothing else runs meanwhile). Outside (the console's own checks), Chinese.
  */
 let schemaLanguage: 'zh-CN' | 'en' = 'zh-CN';
 

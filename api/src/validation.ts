@@ -78,13 +78,17 @@ export function checkInputShape(value: unknown, where: string, lang: Lang): void
 
 /** Parses with the schema, or throws a 422 naming every failing field in the caller's language. */
 export function parseOr422<T>(schema: z.ZodType<T>, value: unknown, where: string, lang: Lang = 'zh-CN'): T {
-  const parsed = parsingIn(lang, () => schema.safeParse(value, { error: LOCALES[lang] }));
+  // zod words its issues when `error` is first read: inside parsingIn, so that a schema's own
+  // messages (schemaMessage) come in the caller's language.
+  const parsed = parsingIn(lang, () => {
+    const r = schema.safeParse(value, { error: LOCALES[lang] });
+    return r.success ? r : { success: false as const, issues: r.error.issues };
+  });
   if (parsed.success) return parsed.data;
   refuse(
     where,
-    // A schema's own message came in the caller's language (parsingIn); one still in the house
-    // form "中文 (English)" is split.
-    parsed.error.issues.map((i) => ({
+    // One still in the house form "中文 (English)" is split.
+    parsed.issues.map((i) => ({
       path: [where, ...i.path.map(String)].join('.'),
       message: splitBilingual(i.message)[lang === 'en' ? 'en' : 'zh'],
     })),

@@ -26,7 +26,7 @@ import {
 } from '../../public/complaint-pages.js';
 import { defineRoute, invalid, mountRoutes, type RouteDef } from '../../http.js';
 import { IDEMPOTENCY_HEADER, KEY_RULE } from '../../idempotency.js';
-import { checkInputShape, parseOr422 } from '../../validation.js';
+import { checkInputShape, localeOf, parseOr422 } from '../../validation.js';
 import { parseMultipart } from './multipart.js';
 import { windowLimiter } from './rate-limit.js';
 import type { ComplaintService, UploadedPhoto } from './service.js';
@@ -72,8 +72,9 @@ function submissionOf(req: Request) {
       'BAD_REQUEST',
       '请求体须为 multipart/form-data 或 application/json (send multipart/form-data or JSON)',
     );
-  checkInputShape(fields, 'body', 'zh-CN');
-  return { input: parseOr422(submitComplaintSchema, fields, 'body'), photos, fields };
+  const lang = localeOf(req);
+  checkInputShape(fields, 'body', lang);
+  return { input: parseOr422(submitComplaintSchema, fields, 'body', lang), photos, fields };
 }
 
 /** The Idempotency-Key of a public request, checked as everywhere (1–128 of A–Z a–z 0–9 . _ : ~ -). */
