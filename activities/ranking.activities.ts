@@ -30,9 +30,15 @@ export function createRankingActivities(deps: { orm: Orm; audit: AuditLog }) {
   return {
     async computeMonthlyRanking(input: RankingRunInput): Promise<RankingRunResult> {
       if (!MONTH_PATTERN.test(input.month))
-        throw ApplicationFailure.nonRetryable(`not a month: ${input.month}`, 'RankingMonthInvalid');
+        throw ApplicationFailure.nonRetryable(
+          `不是有效的月份 (not a month: ${input.month})`,
+          'RankingMonthInvalid',
+        );
       if (monthCutoffInstant(input.month) > Date.parse(input.at))
-        throw ApplicationFailure.nonRetryable(`${input.month} is not over yet`, 'RankingMonthNotOver');
+        throw ApplicationFailure.nonRetryable(
+          `${input.month} 尚未结束 (${input.month} is not over yet)`,
+          'RankingMonthNotOver',
+        );
       return permanentFailuresFinal('ranking', () =>
         inScope(deps.orm, SYSTEM_SCOPE, async (tx) => {
           const exists = await tx.execute<{ n: number }[]>(

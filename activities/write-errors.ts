@@ -36,7 +36,7 @@ export async function permanentFailuresFinal<T>(what: string, fn: () => Promise<
     if (isPermanentDbError(err) || err instanceof RangeError || err instanceof TypeError) {
       const e = err as { message?: string; code?: string; constraint?: string };
       throw ApplicationFailure.nonRetryable(
-        `${what}: ${e.constraint ? `${e.constraint}: ` : ''}${e.message ?? String(err)}`,
+        `数据库拒绝写入 (refused by the database: ${what}: ${e.constraint ? `${e.constraint}: ` : ''}${e.message ?? String(err)})`,
         STEP_REJECTED,
         { code: e.code ?? null, constraint: e.constraint ?? null },
       );

@@ -3,6 +3,7 @@
  * type and leading bytes must agree), and the configurable checklist of documents each stage requires.
  */
 import { z } from 'zod';
+import type { Bilingual } from './errors.js';
 import { LEDGERS } from './ledgers/kinds.js';
 import { STAGES, type Stage } from './lifecycle.js';
 import { safeString } from './schemas.js';
@@ -13,27 +14,38 @@ export const ARCHIVE_STAGES = STAGES.filter(
 );
 
 const ZIP = [0x50, 0x4b, 0x03, 0x04];
-/** Allowed types and the bytes each file of that type starts with. */
-export const ARCHIVE_TYPES: Record<string, { label: string; magic: number[] }> = {
-  'application/pdf': { label: 'PDF', magic: [0x25, 0x50, 0x44, 0x46, 0x2d] },
-  'image/jpeg': { label: 'JPEG 照片', magic: [0xff, 0xd8, 0xff] },
-  'image/png': { label: 'PNG 图片', magic: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] },
+/** Allowed types, named in each language, and the bytes each file of that type starts with. */
+export const ARCHIVE_TYPES: Record<string, { label: Bilingual; magic: number[] }> = {
+  'application/pdf': { label: { zh: 'PDF 文件', en: 'PDF' }, magic: [0x25, 0x50, 0x44, 0x46, 0x2d] },
+  'image/jpeg': { label: { zh: 'JPEG 照片', en: 'JPEG photo' }, magic: [0xff, 0xd8, 0xff] },
+  'image/png': {
+    label: { zh: 'PNG 图片', en: 'PNG image' },
+    magic: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+  },
   'application/vnd.openxmlformats-officedocument.wordprocessingml.document': {
-    label: 'Word (docx)',
+    label: { zh: 'Word 文档 (docx)', en: 'Word (docx)' },
     magic: ZIP,
   },
-  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { label: 'Excel (xlsx)', magic: ZIP },
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': {
+    label: { zh: 'Excel 表格 (xlsx)', en: 'Excel (xlsx)' },
+    magic: ZIP,
+  },
 };
 
 /** null when the bytes are of the declared type, else why not. */
-export function checkArchiveType(contentType: string, bytes: Uint8Array): string | null {
+export function checkArchiveType(contentType: string, bytes: Uint8Array): Bilingual | null {
   const t = ARCHIVE_TYPES[contentType];
+  const labels = Object.values(ARCHIVE_TYPES).map((x) => x.label);
   if (!t)
-    return `不支持的文件类型 ${contentType}（允许：${Object.values(ARCHIVE_TYPES)
-      .map((x) => x.label)
-      .join('、')}）`;
+    return {
+      zh: `不支持的文件类型 ${contentType}（允许：${labels.map((l) => l.zh).join('、')}）`,
+      en: `unsupported file type ${contentType} (allowed: ${labels.map((l) => l.en).join(', ')})`,
+    };
   if (bytes.length < t.magic.length || t.magic.some((b, i) => bytes[i] !== b))
-    return `文件内容不是声明的类型 ${t.label} (content does not match ${contentType})`;
+    return {
+      zh: `文件内容不是声明的类型 ${t.label.zh}`,
+      en: `the content is not what ${contentType} declares (${t.label.en})`,
+    };
   return null;
 }
 

@@ -13,6 +13,7 @@ import {
   PROJECT_YEAR_MIN,
   safeString,
 } from './schemas.js';
+import { schemaMessage } from './errors.js';
 
 const text = (max: number) => safeString().trim().min(1).max(max);
 const page = {
@@ -91,7 +92,7 @@ export const createNoticeSchema = z
   })
   .refine((n) => n.unitCodes.length + n.unitKinds.length > 0, {
     path: ['unitCodes'],
-    error: '请选择接收单位 (choose at least one unit or kind of unit)',
+    error: schemaMessage({ zh: '请选择接收单位', en: 'choose at least one unit or kind of unit' }),
   });
 export type CreateNoticeInput = z.infer<typeof createNoticeSchema>;
 

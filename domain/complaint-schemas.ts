@@ -9,6 +9,7 @@ import type { Principal } from './access.js';
 import { COMPLAINT_STATUSES, SLA_PHASES } from './complaint-records.js';
 import { isSupervisionOffice } from './rectification-schemas.js';
 import { orgCodeSchema, projectCodeSchema, safeString } from './schemas.js';
+import { schemaMessage } from './errors.js';
 
 export { isSupervisionOffice };
 
@@ -50,13 +51,17 @@ export const submitComplaintSchema = z
     project: projectCodeSchema.optional(),
     village: orgCodeSchema.optional(),
     category: z.enum(COMPLAINT_CATEGORIES),
-    description: text(2000).min(5, { error: '请至少写 5 个字 (at least 5 characters)' }),
+    description: text(2000).min(5, {
+      error: schemaMessage({ zh: '请至少写 5 个字', en: 'at least 5 characters' }),
+    }),
     anonymous: z.boolean().default(true),
     name: safeString().trim().min(1).max(50).optional(),
     phone: z
       .string()
       .trim()
-      .regex(/^[0-9+ -]{5,20}$/, { error: '电话号码格式不对 (not a phone number)' })
+      .regex(/^[0-9+ -]{5,20}$/, {
+        error: schemaMessage({ zh: '电话号码格式不对', en: 'not a phone number' }),
+      })
       .optional(),
     website: z.string().max(200).optional(),
     formToken: z.string().max(200),

@@ -27,7 +27,7 @@ export const LADDER_STEP_LABELS: Record<LadderStep, { zh: string; en: string }> 
   reminder: { zh: '到期提醒', en: 'reminder' },
   overdue: { zh: '逾期预警', en: 'overdue' },
   escalated: { zh: '上报县级', en: 'escalated to county' },
-  interview: { zh: '约谈标记', en: 'admonition talk (约谈)' },
+  interview: { zh: '约谈标记', en: 'admonition talk' },
 };
 
 /** Who answers for each deadline: 谁当业主谁负责 for the works, 谁主管谁负责 for acceptance and money. */

@@ -29,4 +29,28 @@ describe('an error message in two languages', () => {
     const old = new AppError('FORBIDDEN', '无权执行此操作 (not allowed)');
     expect([old.messageIn('zh-CN'), old.messageIn('en')]).toEqual(['无权执行此操作', 'not allowed']);
   });
+
+  it("gives each field's message in the language asked, from a pair or from the house form", () => {
+    const sut = new AppError('VALIDATION_FAILED', { zh: '请求内容不合法', en: 'invalid request' }, [
+      { path: 'body.a', message: { zh: '不能为空', en: 'must not be empty' } },
+      { path: 'body.b', message: '金额须大于 0 (must be greater than 0)' },
+      { path: 'body.c', message: 'already in one language' },
+      { other: 'kept as it is' },
+    ]);
+    expect(sut.detailsIn('en')).toEqual([
+      { path: 'body.a', message: 'must not be empty' },
+      { path: 'body.b', message: 'must be greater than 0' },
+      { path: 'body.c', message: 'already in one language' },
+      { other: 'kept as it is' },
+    ]);
+    expect((sut.detailsIn('zh-CN') as { message?: string }[]).map((d) => d.message)).toEqual([
+      '不能为空',
+      '金额须大于 0',
+      'already in one language',
+      undefined,
+    ]);
+    expect(new AppError('CONFLICT', 'x', { totpRequired: true }).detailsIn('en')).toEqual({
+      totpRequired: true,
+    });
+  });
 });

@@ -49,8 +49,52 @@ export function splitBilingual(message: string): Bilingual {
   return { zh: message, en: message };
 }
 
+/** A message in the caller's language, from a pair or from a string in the house form. */
+export function textIn(message: string | Bilingual, lang: 'zh-CN' | 'en'): string {
+  const m = typeof message === 'string' ? splitBilingual(message) : message;
+  return lang === 'en' ? m.en : m.zh;
+}
+
+/**
+ * The language a schema's own messages are given in while a parse runs. zod words a refusal's
+ * issues synchronously, when its `error` is first read; the api parses and reads them in
+ * `parsingIn(lang, …)`, so a request's refusals come in its caller's language, concurrent requests
+ * notwithstanding (nothing else runs meanwhile). Outside (the console's own checks), Chinese.
+ */
+let schemaLanguage: 'zh-CN' | 'en' = 'zh-CN';
+
+/** Runs a synchronous parse with schema messages in `lang`. */
+export function parsingIn<T>(lang: 'zh-CN' | 'en', parse: () => T): T {
+  const was = schemaLanguage;
+  schemaLanguage = lang;
+  try {
+    return parse();
+  } finally {
+    schemaLanguage = was;
+  }
+}
+
+/** A schema's message in both languages, as zod's `error` option: said in the parse's language. */
+export const schemaMessage = (m: Bilingual) => (): string => textIn(m, schemaLanguage);
+
+/** The same for an issue a refinement adds itself (`ctx.addIssue({ message })`). */
+export const schemaText = (m: Bilingual): string => textIn(m, schemaLanguage);
+
+/** A refusal naming the field at fault (`body.amountFen`), shown beside that field. */
+export interface FieldError {
+  path: string;
+  message: string | Bilingual;
+}
+
 /** One line for the logs: "中文 (English)", or the one text when both languages say the same. */
 const houseForm = (m: Bilingual) => (m.zh === m.en ? m.zh : `${m.zh} (${m.en})`);
+
+const isText = (m: unknown): m is string | Bilingual =>
+  typeof m === 'string' ||
+  (typeof m === 'object' &&
+    m !== null &&
+    typeof (m as Bilingual).zh === 'string' &&
+    typeof (m as Bilingual).en === 'string');
 
 export class AppError extends Error {
   readonly status: number;
@@ -70,6 +114,16 @@ export class AppError extends Error {
   /** The message in the caller's language. */
   messageIn(lang: 'zh-CN' | 'en'): string {
     return lang === 'en' ? this.text.en : this.text.zh;
+  }
+
+  /** The details with each field's message in the caller's language (other details as they are). */
+  detailsIn(lang: 'zh-CN' | 'en'): unknown {
+    if (!Array.isArray(this.details)) return this.details;
+    return this.details.map((d: unknown) =>
+      d && typeof d === 'object' && 'message' in d && isText(d.message)
+        ? { ...d, message: textIn(d.message, lang) }
+        : d,
+    );
   }
 }
 

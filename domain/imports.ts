@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { LedgerKind } from './ledgers/kinds.js';
 import { parseYuan } from './money.js';
 import { DATE_MAX, DATE_MIN, safeString } from './schemas.js';
+import { schemaMessage, schemaText } from './errors.js';
 
 export const IMPORT_KINDS = ['disbursements', 'progress', 'visits'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
@@ -64,27 +65,40 @@ export const IMPORT_DEFS: Record<
 const cell = (max: number) =>
   safeString()
     .trim()
-    .min(1, { error: '不能为空' })
-    .max(max, { error: `不能超过 ${max} 字` });
+    .min(1, { error: schemaMessage({ zh: '不能为空', en: 'must not be empty' }) })
+    .max(max, { error: schemaMessage({ zh: `不能超过 ${max} 字`, en: `at most ${max} characters` }) });
 const date = z
   .string()
   .trim()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: '日期格式应为 YYYY-MM-DD' })
+  .regex(/^\d{4}-\d{2}-\d{2}$/, {
+    error: schemaMessage({ zh: '日期格式应为 YYYY-MM-DD', en: 'a date as YYYY-MM-DD' }),
+  })
   .refine(
     (s) =>
       !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s),
     {
-      error: '不是有效日期',
+      error: schemaMessage({ zh: '不是有效日期', en: 'not a valid date' }),
     },
   )
-  .refine((s) => s >= DATE_MIN && s <= DATE_MAX, { error: `日期须在 ${DATE_MIN} 至 ${DATE_MAX} 之间` });
+  .refine((s) => s >= DATE_MIN && s <= DATE_MAX, {
+    error: schemaMessage({
+      zh: `日期须在 ${DATE_MIN} 至 ${DATE_MAX} 之间`,
+      en: `a date from ${DATE_MIN} to ${DATE_MAX}`,
+    }),
+  });
 const yuan = z
   .string()
   .trim()
   .transform((s, ctx) => {
     const f = parseYuan(s);
     if (f === null || f <= 0) {
-      ctx.addIssue({ code: 'custom', message: `金额「${s}」无效：应为大于 0 的元金额，最多两位小数` });
+      ctx.addIssue({
+        code: 'custom',
+        message: schemaText({
+          zh: `金额「${s}」无效：应为大于 0 的元金额，最多两位小数`,
+          en: `amount 「${s}」 is not valid: yuan greater than 0, at most two decimals`,
+        }),
+      });
       return z.NEVER;
     }
     return f;
@@ -106,11 +120,15 @@ export const IMPORT_ROW_SCHEMAS = {
     month: z
       .string()
       .trim()
-      .regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: '月份格式应为 YYYY-MM' }),
+      .regex(/^\d{4}-(0[1-9]|1[0-2])$/, {
+        error: schemaMessage({ zh: '月份格式应为 YYYY-MM', en: 'a month as YYYY-MM' }),
+      }),
     percent: z
       .string()
       .trim()
-      .regex(/^(100|\d{1,2})$/, { error: '进度应为 0–100 的整数' })
+      .regex(/^(100|\d{1,2})$/, {
+        error: schemaMessage({ zh: '进度应为 0–100 的整数', en: 'progress is a whole number from 0 to 100' }),
+      })
       .transform(Number),
     narrative: cell(2000),
   }),

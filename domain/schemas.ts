@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { ACTIONS, IMPLEMENTATION_METHODS, STAGES } from './lifecycle.js';
 import { fenSumEquals, MAX_FEN } from './money.js';
+import { schemaMessage, schemaText } from './errors.js';
 
 /**
  * Why a string cannot be kept as sent: a NUL (PostgreSQL's text cannot hold it) or a lone UTF-16
@@ -20,7 +21,14 @@ export function textProblem(s: string): 'nul' | 'surrogate' | null {
 }
 /** A string PostgreSQL keeps exactly (the api checks every request string too; imports rely on this). */
 export const safeString = () =>
-  z.string().refine((s) => textProblem(s) === null, { error: '不能包含空字符或不成对的代理字符' });
+  z
+    .string()
+    .refine((s) => textProblem(s) === null, {
+      error: schemaMessage({
+        zh: '不能包含空字符或不成对的代理字符',
+        en: 'must not contain NUL or a lone surrogate',
+      }),
+    });
 
 /**
  * The dates the platform takes: from 1990 (older approval documents are still filed) to 2100 (the
@@ -29,15 +37,29 @@ export const safeString = () =>
 export const DATE_MIN = '1990-01-01';
 export const DATE_MAX = '2100-12-31';
 export const isoDate = z.iso
-  .date({ error: '日期格式应为 YYYY-MM-DD' })
-  .refine((d) => d >= DATE_MIN && d <= DATE_MAX, { error: `日期须在 ${DATE_MIN} 至 ${DATE_MAX} 之间` });
+  .date({ error: schemaMessage({ zh: '日期格式应为 YYYY-MM-DD', en: 'a date as YYYY-MM-DD' }) })
+  .refine((d) => d >= DATE_MIN && d <= DATE_MAX, {
+    error: schemaMessage({
+      zh: `日期须在 ${DATE_MIN} 至 ${DATE_MAX} 之间`,
+      en: `a date from ${DATE_MIN} to ${DATE_MAX}`,
+    }),
+  });
 
 /** An amount in 分: a JSON integer from 0 to MAX_FEN (100 亿元), so that any sum of them is exact. */
 export const fen = z
-  .number({ error: '金额应为整数（单位：分）' })
-  .int({ error: '金额应为整数（单位：分）' })
-  .nonnegative({ error: '金额不能为负' })
-  .max(MAX_FEN, { error: '金额不能超过 100 亿元（10^12 分）' });
+  .number({
+    error: schemaMessage({ zh: '金额应为整数（单位：分）', en: 'the amount is a whole number of fen' }),
+  })
+  .int({
+    error: schemaMessage({ zh: '金额应为整数（单位：分）', en: 'the amount is a whole number of fen' }),
+  })
+  .nonnegative({ error: schemaMessage({ zh: '金额不能为负', en: 'the amount must not be negative' }) })
+  .max(MAX_FEN, {
+    error: schemaMessage({
+      zh: '金额不能超过 100 亿元（10^12 分）',
+      en: 'at most 10 billion yuan (10^12 fen)',
+    }),
+  });
 
 /**
  * A sum of amounts over many projects (the dashboard's totals): a decimal string of 分, exact at
@@ -84,19 +106,29 @@ export const plannedDatesSchema = z
     reimbursement: isoDate,
   })
   .refine((d) => d.start <= d.completion && d.completion <= d.acceptance && d.acceptance <= d.reimbursement, {
-    error: '计划日期须按 开工 ≤ 竣工 ≤ 验收 ≤ 报账 排列',
+    error: schemaMessage({
+      zh: '计划日期须按 开工 ≤ 竣工 ≤ 验收 ≤ 报账 排列',
+      en: 'planned dates must run start ≤ completion ≤ acceptance ≤ reimbursement',
+    }),
   });
 export type PlannedDates = z.infer<typeof plannedDatesSchema>;
 
 export const fundSourceInputSchema = z.object({
   kind: z.enum(FUND_SOURCE_KINDS),
-  amountFen: fen.refine((n) => n > 0, { error: '资金来源金额须大于 0' }),
+  amountFen: fen.refine((n) => n > 0, {
+    error: schemaMessage({ zh: '资金来源金额须大于 0', en: 'a fund source’s amount must be greater than 0' }),
+  }),
   documentNo: optionalText(100),
 });
 
 export const projectCodeSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9-]{2,39}$/, { error: '项目编号只能由字母、数字和连字符组成（3–40 位）' });
+  .regex(/^[A-Za-z0-9][A-Za-z0-9-]{2,39}$/, {
+    error: schemaMessage({
+      zh: '项目编号只能由字母、数字和连字符组成（3–40 位）',
+      en: 'a project code is 3–40 letters, digits and hyphens',
+    }),
+  });
 
 /** The bounds of a project's year (立项年度): at creation and in the dashboard's filter. */
 export const PROJECT_YEAR_MIN = 2000;
@@ -114,7 +146,9 @@ export const createProjectSchema = z
     villageCodes: z.array(text(40)).min(1).max(50),
     location: optionalText(200),
     approvalDocumentNo: text(100),
-    budgetFen: fen.refine((n) => n > 0, { error: '预算须大于 0' }),
+    budgetFen: fen.refine((n) => n > 0, {
+      error: schemaMessage({ zh: '预算须大于 0', en: 'the budget must be greater than 0' }),
+    }),
     fundSources: z.array(fundSourceInputSchema).min(1).max(20),
     plannedDates: plannedDatesSchema,
   })
@@ -128,7 +162,10 @@ export const createProjectSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['fundSources'],
-        message: '各资金来源之和须等于批复预算 (sum of fund sources must equal the approved budget)',
+        message: schemaText({
+          zh: '各资金来源之和须等于批复预算',
+          en: 'sum of fund sources must equal the approved budget',
+        }),
       });
     }
   });
@@ -172,7 +209,11 @@ export const transitionSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('start'), startedOn: isoDate, note: optionalText(1000), ...papers }),
   z.object({
     action: z.literal('reportProgress'),
-    month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: '月份格式应为 YYYY-MM' }),
+    month: z
+      .string()
+      .regex(/^\d{4}-(0[1-9]|1[0-2])$/, {
+        error: schemaMessage({ zh: '月份格式应为 YYYY-MM', en: 'a month as YYYY-MM' }),
+      }),
     percent: z.number().int().min(0).max(100),
     narrative: text(2000),
     ...papers,
@@ -209,7 +250,11 @@ export const transitionSchema = z.discriminatedUnion('action', [
       // What changes (content, budget, site, dates); only the fields given change.
       name: text(200).optional(),
       location: optionalText(200),
-      budgetFen: fen.refine((n) => n > 0, { error: '预算须大于 0' }).optional(),
+      budgetFen: fen
+        .refine((n) => n > 0, {
+          error: schemaMessage({ zh: '预算须大于 0', en: 'the budget must be greater than 0' }),
+        })
+        .optional(),
       fundSources: z.array(fundSourceInputSchema).min(1).max(20).optional(),
       villageCodes: z.array(text(40)).min(1).max(50).optional(),
       plannedDates: plannedDatesSchema.optional(),
@@ -221,14 +266,20 @@ export const transitionSchema = z.discriminatedUnion('action', [
         ctx.addIssue({
           code: 'custom',
           path: [],
-          message: '调项须至少变更一项：内容、预算、地点或计划日期 (an adjustment must change something)',
+          message: schemaText({
+            zh: '调项须至少变更一项：内容、预算、地点或计划日期',
+            en: 'an adjustment must change something',
+          }),
         });
       }
       if ((a.budgetFen === undefined) !== (a.fundSources === undefined)) {
         ctx.addIssue({
           code: 'custom',
           path: ['fundSources'],
-          message: '调整预算须同时给出资金来源 (budgetFen and fundSources change together)',
+          message: schemaText({
+            zh: '调整预算须同时给出资金来源',
+            en: 'budgetFen and fundSources change together',
+          }),
         });
       } else if (
         a.budgetFen !== undefined &&
@@ -240,7 +291,10 @@ export const transitionSchema = z.discriminatedUnion('action', [
         ctx.addIssue({
           code: 'custom',
           path: ['fundSources'],
-          message: '各资金来源之和须等于批复预算 (sum of fund sources must equal the approved budget)',
+          message: schemaText({
+            zh: '各资金来源之和须等于批复预算',
+            en: 'sum of fund sources must equal the approved budget',
+          }),
         });
       }
     }),
@@ -378,7 +432,7 @@ export const loginSchema = z.object({
   /** The 6-digit code of the authenticator app, for accounts with two-factor authentication. */
   totp: z
     .string()
-    .regex(/^\d{6}$/, { error: '动态口令为 6 位数字' })
+    .regex(/^\d{6}$/, { error: schemaMessage({ zh: '动态口令为 6 位数字', en: 'a code of 6 digits' }) })
     .optional(),
 });
 
@@ -388,7 +442,9 @@ export const changePasswordSchema = z.object({
 });
 
 export const totpCodeSchema = z.object({
-  code: z.string().regex(/^\d{6}$/, { error: '动态口令为 6 位数字' }),
+  code: z
+    .string()
+    .regex(/^\d{6}$/, { error: schemaMessage({ zh: '动态口令为 6 位数字', en: 'a code of 6 digits' }) }),
 });
 export const totpSetupSchema = z.object({ secret: z.string(), otpauthUri: z.string() });
 
@@ -428,12 +484,20 @@ export const usernameSchema = z
   .trim()
   .toLowerCase()
   .regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, {
-    error: '用户名只能由小写字母、数字、点、下划线和连字符组成（2–64 位）',
+    error: schemaMessage({
+      zh: '用户名只能由小写字母、数字、点、下划线和连字符组成（2–64 位）',
+      en: 'a username is 2–64 lower-case letters, digits, dots, underscores and hyphens',
+    }),
   });
 export const orgCodeSchema = z
   .string()
   .trim()
-  .regex(/^[a-z0-9][a-z0-9-]{1,39}$/, { error: '单位代码只能由小写字母、数字和连字符组成（2–40 位）' });
+  .regex(/^[a-z0-9][a-z0-9-]{1,39}$/, {
+    error: schemaMessage({
+      zh: '单位代码只能由小写字母、数字和连字符组成（2–40 位）',
+      en: 'a unit code is 2–40 lower-case letters, digits and hyphens',
+    }),
+  });
 
 /**
  * Where an account's outside notifications go (the database checks the same formats). The messages
@@ -442,12 +506,15 @@ export const orgCodeSchema = z
 export const contactEmailSchema = safeString()
   .trim()
   .max(254)
-  .pipe(z.email({ error: '电子邮箱格式不正确 (not a valid e-mail address)' }));
+  .pipe(z.email({ error: schemaMessage({ zh: '电子邮箱格式不正确', en: 'not a valid e-mail address' }) }));
 /** A mainland mobile number: 11 digits starting with 1, optionally +86. */
 export const mobilePhoneSchema = safeString()
   .trim()
   .regex(/^(\+86)?1\d{10}$/, {
-    error: '手机号应为 11 位数字，可带 +86 (a mobile number: 11 digits, optionally +86)',
+    error: schemaMessage({
+      zh: '手机号应为 11 位数字，可带 +86',
+      en: 'a mobile number: 11 digits, optionally +86',
+    }),
   });
 
 export const adminUserSchema = z.object({
@@ -487,7 +554,9 @@ export const updateUserSchema = z
     phone: mobilePhoneSchema.nullable().optional(),
     unitHead: z.boolean().optional(),
   })
-  .refine((v) => Object.keys(v).length > 0, { error: '没有要修改的内容 (nothing to change)' });
+  .refine((v) => Object.keys(v).length > 0, {
+    error: schemaMessage({ zh: '没有要修改的内容', en: 'nothing to change' }),
+  });
 /** A temporary password is shown once; the account must change it at the next login. */
 export const userWithPasswordSchema = z.object({ user: adminUserSchema, temporaryPassword: z.string() });
 
@@ -612,7 +681,15 @@ export const projectRefSchema = z.union([z.guid(), projectCodeSchema]);
 export function paramSchemaFor(routePath: string, name: string): z.ZodType<string> {
   if (name === 'id') return routePath.startsWith('/api/projects/:id') ? projectRefSchema : uuidParam;
   if (name === 'code') return orgCodeSchema;
-  if (name === 'position') return z.string().regex(/^\d{1,2}$/, { error: '资金来源序号应为非负整数' });
+  if (name === 'position')
+    return z
+      .string()
+      .regex(/^\d{1,2}$/, {
+        error: schemaMessage({
+          zh: '资金来源序号应为非负整数',
+          en: 'a fund source position: an integer ≥ 0',
+        }),
+      });
   if (name === 'level') return z.enum(['department', 'implementing', 'site']);
   return z.string().max(200);
 }

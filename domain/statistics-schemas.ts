@@ -12,6 +12,7 @@ import {
   orgRefSchema,
   stageSchema,
 } from './schemas.js';
+import { schemaText } from './errors.js';
 
 /**
  * The dimensions, each named as the project list's filter of the same value, so a cell's keys are
@@ -50,7 +51,10 @@ export const statisticsQuerySchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['columns'],
-        message: '行与列须为不同维度 (rows and columns must be different dimensions)',
+        message: schemaText({
+          zh: '行与列须为不同维度',
+          en: 'rows and columns must be different dimensions',
+        }),
       });
   });
 export type StatisticsQuery = z.infer<typeof statisticsQuerySchema>;

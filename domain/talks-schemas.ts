@@ -8,6 +8,7 @@ import { isCountyWide, type Principal } from './access.js';
 import { attachmentSchema } from './bulletin-schemas.js';
 import { isSupervisionOffice } from './rectification-schemas.js';
 import { DATE_MAX, DATE_MIN, isoDate, orgCodeSchema, orgRefSchema, safeString } from './schemas.js';
+import { schemaMessage, schemaText } from './errors.js';
 
 const text = (max: number) => safeString().trim().min(1).max(max);
 const attachmentIds = z.array(z.uuid()).max(20).default([]);
@@ -37,9 +38,18 @@ export const createInterviewSchema = z
     kind: z.enum(INTERVIEW_KINDS),
     /** When the talk was held (ISO date-time with offset). */
     heldAt: z.iso
-      .datetime({ offset: true, error: '时间格式应为 ISO 8601（含时区）' })
+      .datetime({
+        offset: true,
+        error: schemaMessage({
+          zh: '时间格式应为 ISO 8601（含时区）',
+          en: 'a time in ISO 8601 with its offset',
+        }),
+      })
       .refine((d) => d.slice(0, 10) >= DATE_MIN && d.slice(0, 10) <= DATE_MAX, {
-        error: `时间须在 ${DATE_MIN} 至 ${DATE_MAX} 之间`,
+        error: schemaMessage({
+          zh: `时间须在 ${DATE_MIN} 至 ${DATE_MAX} 之间`,
+          en: `a time from ${DATE_MIN} to ${DATE_MAX}`,
+        }),
       }),
     location: safeString().trim().max(200).default(''),
     /** Who talked: names and posts, as written in the record. */
@@ -64,7 +74,10 @@ export const createInterviewSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['subjects'],
-        message: '个别约谈应只有一名被约谈人 (an individual talk has exactly one subject)',
+        message: schemaText({
+          zh: '个别约谈应只有一名被约谈人',
+          en: 'an individual talk has exactly one subject',
+        }),
       });
   });
 export type CreateInterviewInput = z.infer<typeof createInterviewSchema>;
@@ -131,7 +144,9 @@ export const interviewFlagListSchema = z.object({ items: z.array(interviewFlagSc
 export const NEGATIVE_SOURCES = ['projectLadder', 'rectification', 'interview', 'manual'] as const;
 export const monthSchema = z
   .string()
-  .regex(/^(20\d\d|2100)-(0[1-9]|1[0-2])$/, { error: '月份格式应为 YYYY-MM（2000–2100 年）' });
+  .regex(/^(20\d\d|2100)-(0[1-9]|1[0-2])$/, {
+    error: schemaMessage({ zh: '月份格式应为 YYYY-MM（2000–2100 年）', en: 'a month as YYYY-MM, 2000–2100' }),
+  });
 
 export const createNegativeEntrySchema = z.object({
   unitCode: orgCodeSchema,

@@ -5,6 +5,7 @@
  * Read once and cached: the collection is ~20 MB and parsing is lazy.
  */
 import fs from 'node:fs';
+import type { Bilingual } from '#domain/errors.js';
 
 const REGULAR = [
   '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc',
@@ -26,11 +27,19 @@ export interface CjkFont {
 let cached: { regular: CjkFont; bold: CjkFont } | null = null;
 
 export class CjkFontMissingError extends Error {
+  /** What to do, in each language: the api shows it to the person who asked for a PDF. */
+  readonly text: Bilingual;
   constructor(tried: string[]) {
-    super(
-      `没有找到中文字体 (no CJK font found; tried ${tried.join(', ')}). ` +
+    const text = {
+      zh:
+        `没有找到中文字体（已查找 ${tried.join(', ')}）。` +
+        '请安装 Debian 软件包 fonts-noto-cjk（apt-get install fonts-noto-cjk），或将 CJK_FONT_PATH 设为一个 .ttc/.otf/.ttf 字体。',
+      en:
+        `No CJK font found (tried ${tried.join(', ')}). ` +
         'Install the Debian package fonts-noto-cjk (apt-get install fonts-noto-cjk) or set CJK_FONT_PATH to a .ttc/.otf/.ttf font.',
-    );
+    };
+    super(`${text.zh}\n${text.en}`);
+    this.text = text;
     this.name = 'CjkFontMissingError';
   }
 }

@@ -47,7 +47,7 @@ function refusedWrite(err: unknown): ApplicationFailure {
       ...(cause.details ?? []),
     );
   return ApplicationFailure.nonRetryable(
-    `步骤未能记录 (the step could not be recorded): ${String((cause as Error)?.message ?? cause)}`,
+    `步骤未能记录 (the step could not be recorded: ${String((cause as Error)?.message ?? cause)})`,
     STEP_REJECTED,
   );
 }

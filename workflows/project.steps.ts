@@ -111,7 +111,7 @@ export function registerStepHandlers(run: ProjectRun): void {
         validator: (req) => {
           if (req?.input?.action !== action) {
             throw ApplicationFailure.nonRetryable(
-              `request is for ${String(req?.input?.action)}, not ${action}`,
+              `请求的步骤与所调用的不符 (the request is for ${String(req?.input?.action)}, not ${action})`,
               TRANSITION_NOT_ALLOWED,
             );
           }

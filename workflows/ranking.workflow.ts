@@ -45,7 +45,10 @@ const scheduledStart = defineSearchAttributeKey('TemporalScheduledStartTime', Se
 export async function monthlyRankingTick(): Promise<MonthlyRankingResult & { ran: boolean }> {
   const at = workflowInfo().typedSearchAttributes.get(scheduledStart);
   if (!at)
-    throw ApplicationFailure.nonRetryable('not started by the ranking schedule', 'RankingNotScheduled');
+    throw ApplicationFailure.nonRetryable(
+      '不是由考核排名计划启动的 (not started by the ranking schedule)',
+      'RankingNotScheduled',
+    );
   const month = rankingMonthFor(at.getTime());
   // A scheduled time more than a day before this run started is a backfill (or a late catch-up).
   const late = workflowInfo().startTime.getTime() - at.getTime() > 86_400_000;

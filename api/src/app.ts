@@ -307,7 +307,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
   app.use(router);
 
   app.use(['/api', '/public'], (req: Request) => {
-    throw new AppError('NOT_FOUND', `没有这个接口 (no route ${req.method} ${req.originalUrl})`);
+    throw new AppError('NOT_FOUND', `没有这个接口 (no route “${req.method} ${req.originalUrl}”)`);
   });
 
   if (deps.webDist && fs.existsSync(path.join(deps.webDist, 'index.html'))) {

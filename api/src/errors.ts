@@ -34,12 +34,14 @@ export function errorHandler(log: Logger) {
       appError = new AppError('INTERNAL', '服务器内部错误，请稍后重试 (internal error)');
     }
     if (res.headersSent) return;
+    const lang = localeOf(req);
     res.status(appError.status).json({
       error: {
         code: appError.code,
-        // In the caller's language; a message still in the house form "中文 (English)" is split.
-        message: appError.messageIn(localeOf(req)),
-        ...(appError.details !== undefined ? { details: appError.details } : {}),
+        // In the caller's language, and so is each field's message in the details; a message
+        // still in the house form "中文 (English)" is split.
+        message: appError.messageIn(lang),
+        ...(appError.details !== undefined ? { details: appError.detailsIn(lang) } : {}),
       },
     });
   };

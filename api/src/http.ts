@@ -6,7 +6,7 @@
  */
 import express, { type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
-import { AppError } from '#domain/errors.js';
+import { AppError, textIn, type Bilingual, type FieldError } from '#domain/errors.js';
 import { paramSchemaFor } from '#domain/schemas.js';
 import { checkInputShape, localeOf, parseOr422, type Lang } from './validation.js';
 import type { SessionUser } from './modules/auth/session.js';
@@ -39,25 +39,60 @@ export function projectNotFound(idOrCode: string): AppError {
   return new AppError('NOT_FOUND', `项目不存在或不在您的权限范围内 (project ${idOrCode} not found)`);
 }
 
-/** A request the schemas let through but a rule refuses, naming the field at fault. */
-export function invalid(path: string, message: string): AppError {
-  return new AppError('VALIDATION_FAILED', `请求内容不合法: ${path}: ${message}`, [{ path, message }]);
+/**
+ * A request the schemas let through but a rule refuses, naming the field at fault; the message in
+ * both languages (a `{ zh, en }` pair, or the house form "中文 (English)").
+ */
+export function invalid(path: string, message: string | Bilingual): AppError {
+  return invalidFields([{ path, message }]);
+}
+
+/** Several fields refused at once, each named with its message, all in the caller's language. */
+export function invalidFields(problems: FieldError[]): AppError {
+  const list = (lang: 'zh-CN' | 'en') =>
+    problems.map((p) => `${p.path}: ${textIn(p.message, lang)}`).join('; ');
+  return new AppError(
+    'VALIDATION_FAILED',
+    { zh: `请求内容不合法: ${list('zh-CN')}`, en: `invalid request: ${list('en')}` },
+    problems,
+  );
 }
 
 /** Maps a database refusal to the api's error: constraints are the backstop of the domain checks. */
 export function mapDbError(err: unknown): never {
   const e = err as { code?: string; constraint?: string; message?: string; detail?: string };
-  if (e?.code === '23514' || e?.code === '23502' || e?.code === '22P02' || e?.code === '22001')
+  if (e?.code === '23514' || e?.code === '23502' || e?.code === '22P02' || e?.code === '22001') {
+    const rule = e.constraint ?? e.code;
     throw new AppError(
       'VALIDATION_FAILED',
-      `数据库约束拒绝 (${e.constraint ?? e.code}): ${firstLine(e.message)}`,
-      [{ path: 'body', message: e.constraint ?? e.code }],
+      {
+        zh: `数据库约束拒绝（${rule}）：${firstLine(e.message)}`,
+        en: `refused by a database constraint (${rule}): ${firstLine(e.message)}`,
+      },
+      [
+        {
+          path: 'body',
+          message: { zh: `违反数据库约束 ${rule}`, en: `breaks the database constraint ${rule}` },
+        },
+      ],
     );
+  }
   if (e?.code === '23505')
     throw new AppError('CONFLICT', `记录已存在 (duplicate: ${e.constraint ?? 'unique'})`, [
-      { path: 'body', message: e.detail ?? e.constraint },
+      // The key's value is data, in whatever script it was written: quoted.
+      {
+        path: 'body',
+        message: {
+          zh: `记录已存在：${e.detail ?? e.constraint}`,
+          en: `duplicate: “${e.detail ?? e.constraint}”`,
+        },
+      },
     ]);
-  if (e?.code === '23503') throw new AppError('VALIDATION_FAILED', `引用的记录不存在 (${e.constraint})`);
+  if (e?.code === '23503')
+    throw new AppError('VALIDATION_FAILED', {
+      zh: `引用的记录不存在（${e.constraint}）`,
+      en: `a record it refers to does not exist (${e.constraint})`,
+    });
   throw err;
 }
 function firstLine(s?: string) {
@@ -209,7 +244,7 @@ export function mountRoutes(router: Router, routes: readonly RouteDef[], deps: {
       const user = req.user ?? null;
       if (r.rawBody && (!Buffer.isBuffer(req.body) || req.body.length === 0))
         throw new AppError('VALIDATION_FAILED', '请上传文件内容 (the request body must carry the file)', [
-          { path: 'body', message: 'empty' },
+          { path: 'body', message: { zh: '没有文件内容', en: 'empty' } },
         ]);
       const lang: Lang = localeOf(req);
       // Every string of the request, once, whatever the route: no NUL, no lone surrogate, no

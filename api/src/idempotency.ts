@@ -22,6 +22,11 @@ import { executeAll, queryUnscoped, type Statement, type Tx } from '#db/scope.js
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 const KEY = /^[A-Za-z0-9._:~-]{1,128}$/;
 const CLAIM_TAKEOVER_MS = 120_000;
+/** What a key may be, as the refusal of one says it beside the header. */
+export const KEY_RULE = {
+  zh: '1–128 个字母、数字或 . _ : ~ -',
+  en: '1–128 characters of A–Z a–z 0–9 . _ : ~ -',
+};
 
 export interface IdempotentRequest {
   userId: string;
@@ -45,7 +50,7 @@ export function idempotencyOf(
     throw new AppError(
       'VALIDATION_FAILED',
       'Idempotency-Key 应为 1–128 个字母、数字或 ._:~- (invalid Idempotency-Key)',
-      [{ path: 'headers.idempotency-key', message: '1–128 characters of A–Z a–z 0–9 . _ : ~ -' }],
+      [{ path: 'headers.idempotency-key', message: KEY_RULE }],
     );
   if (!userId) return undefined; // public routes (login) are not replayed
   const body = Buffer.isBuffer(req.body) ? req.body : Buffer.from(JSON.stringify(req.body ?? null));
@@ -91,7 +96,12 @@ export function sameRequest(row: { route: string; request_hash: string }, idem: 
     throw new AppError(
       'IDEMPOTENCY_KEY_REUSED',
       '该 Idempotency-Key 已用于另一个请求，请为新请求使用新的键 (this Idempotency-Key was used for another request)',
-      [{ path: 'headers.idempotency-key', message: 'used for another request' }],
+      [
+        {
+          path: 'headers.idempotency-key',
+          message: { zh: '已用于另一个请求', en: 'used for another request' },
+        },
+      ],
     );
 }
 

@@ -7,7 +7,7 @@ import type { Request } from 'express';
 import type { z } from 'zod';
 import zodEn from 'zod/v4/locales/en.js';
 import zodZh from 'zod/v4/locales/zh-CN.js';
-import { AppError, splitBilingual } from '#domain/errors.js';
+import { AppError, parsingIn, splitBilingual } from '#domain/errors.js';
 import { textProblem } from '#domain/schemas.js';
 
 export type Lang = 'zh-CN' | 'en';
@@ -33,7 +33,7 @@ interface Issue {
 
 const MESSAGES = {
   'zh-CN': {
-    nul: '不能包含空字符 (NUL)',
+    nul: '不能包含空字符（NUL）',
     surrogate: '含有不成对的代理字符，不是合法的 Unicode 文本',
     deep: `嵌套层数超过 ${MAX_DEPTH} 层`,
     invalid: (where: string) => `请求内容不合法（${where}）`,
@@ -78,12 +78,17 @@ export function checkInputShape(value: unknown, where: string, lang: Lang): void
 
 /** Parses with the schema, or throws a 422 naming every failing field in the caller's language. */
 export function parseOr422<T>(schema: z.ZodType<T>, value: unknown, where: string, lang: Lang = 'zh-CN'): T {
-  const parsed = schema.safeParse(value, { error: LOCALES[lang] });
+  // zod words its issues when `error` is first read: inside parsingIn, so that a schema's own
+  // messages (schemaMessage) come in the caller's language.
+  const parsed = parsingIn(lang, () => {
+    const r = schema.safeParse(value, { error: LOCALES[lang] });
+    return r.success ? r : { success: false as const, issues: r.error.issues };
+  });
   if (parsed.success) return parsed.data;
   refuse(
     where,
-    // A schema's own message in the house form "中文 (English)" is given in the caller's language.
-    parsed.error.issues.map((i) => ({
+    // One still in the house form "中文 (English)" is split.
+    parsed.issues.map((i) => ({
       path: [where, ...i.path.map(String)].join('.'),
       message: splitBilingual(i.message)[lang === 'en' ? 'en' : 'zh'],
     })),

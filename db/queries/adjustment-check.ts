@@ -4,13 +4,14 @@
  * allocating more than it provides. The database refuses both at commit as well (deferred
  * triggers); asking first names the source and the amounts, and leaves no trace in the workflow.
  */
+import type { Bilingual } from '#domain/errors.js';
 import { FUND_SOURCE_LABELS, type FundSourceKind } from '#domain/schemas.js';
 import { fenFromDb, formatYuan } from '#domain/money.js';
 import type { Sql } from '../tx.js';
 
 export interface SourceProblem {
   path: string;
-  message: string;
+  message: Bilingual;
 }
 
 export async function adjustmentSourceProblems(
@@ -43,24 +44,39 @@ export async function adjustmentSourceProblems(
   for (const r of rows) {
     const paid = fenFromDb(r.paid_fen);
     const label = `资金来源 ${r.position + 1}（${FUND_SOURCE_LABELS[r.kind]}）`;
+    const source = `fund source ${r.position + 1} (${r.kind})`;
     const path = `body.fundSources.${r.position}`;
     const n = next[r.position];
     if (!n) {
-      if (paid > 0) problems.push({ path, message: `${label}已拨付 ${formatYuan(paid)} 元，不能删除` });
+      if (paid > 0)
+        problems.push({
+          path,
+          message: {
+            zh: `${label}已拨付 ${formatYuan(paid)} 元，不能删除`,
+            en: `${source} has paid out ${formatYuan(paid)} yuan and cannot be removed`,
+          },
+        });
       continue;
     }
     if (n.amountFen < paid)
       problems.push({
         path: `${path}.amountFen`,
-        message: `${label}调整为 ${formatYuan(n.amountFen)} 元，低于已拨付的 ${formatYuan(paid)} 元`,
+        message: {
+          zh: `${label}调整为 ${formatYuan(n.amountFen)} 元，低于已拨付的 ${formatYuan(paid)} 元`,
+          en: `${source} would be ${formatYuan(n.amountFen)} yuan, less than the ${formatYuan(paid)} yuan paid from it`,
+        },
       });
     if (r.document_no && r.document_fen && r.document_allocated_fen) {
       const after = fenFromDb(r.document_allocated_fen) - fenFromDb(r.amount_fen) + n.amountFen;
       const available = fenFromDb(r.document_fen);
+      // The document number is the issuer's own (often Chinese, 城水审〔2026〕8号): quoted in English.
       if (after > available)
         problems.push({
           path: `${path}.amountFen`,
-          message: `${label}关联的资金文件 ${r.document_no} 共 ${formatYuan(available)} 元，调整后将分配 ${formatYuan(after)} 元`,
+          message: {
+            zh: `${label}关联的资金文件 ${r.document_no} 共 ${formatYuan(available)} 元，调整后将分配 ${formatYuan(after)} 元`,
+            en: `the fund document 「${r.document_no}」 of ${source} provides ${formatYuan(available)} yuan; after the change it would allocate ${formatYuan(after)} yuan`,
+          },
         });
     }
   }

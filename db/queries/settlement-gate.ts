@@ -6,12 +6,13 @@
  * settlement exists and only ever appended, so the figures read here cannot fall under the amount
  * checked between this read and the Update.
  */
+import type { Bilingual } from '#domain/errors.js';
 import { checkSettlement } from '#domain/ledgers/money-checks.js';
 import { fenFromDb, type Fen } from '#domain/money.js';
 import type { Sql } from '../tx.js';
 
 export type SettlementGate =
-  { ok: true } | { ok: false; message: string; settledAmountFen: Fen; disbursedFen: Fen; budgetFen: Fen };
+  { ok: true } | { ok: false; message: Bilingual; settledAmountFen: Fen; disbursedFen: Fen; budgetFen: Fen };
 
 export async function settlementGate(
   tx: Sql,

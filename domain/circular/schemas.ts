@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { isCountyWide, type Principal } from '../access.js';
 import { safeString } from '../schemas.js';
 import { MONTH_PATTERN } from '../ranking/report.js';
+import { schemaMessage, schemaText } from '../errors.js';
 
 /** The five parts of a 月通报, in order. */
 export const CIRCULAR_SECTION_KEYS = [
@@ -38,7 +39,9 @@ export function canReadCircular(p: Principal, c: { status: CircularStatus }): bo
 
 const monthSchema = z
   .string()
-  .regex(MONTH_PATTERN, { error: '月份格式应为 YYYY-MM (month must be YYYY-MM)' });
+  .regex(MONTH_PATTERN, {
+    error: schemaMessage({ zh: '月份格式应为 YYYY-MM', en: 'month must be YYYY-MM' }),
+  });
 const body = (max: number) => safeString().trim().min(1).max(max);
 
 export const generateCircularSchema = z.object({ month: monthSchema });
@@ -69,7 +72,7 @@ export const editCircularSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['sections', i, 'key'],
-          message: `应为 ${CIRCULAR_SECTION_KEYS[i]} (sections keep their order)`,
+          message: schemaText({ zh: `应为 ${CIRCULAR_SECTION_KEYS[i]}`, en: `sections keep their order` }),
         });
     });
   });

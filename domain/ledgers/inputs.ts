@@ -3,16 +3,28 @@ import { z } from 'zod';
 import { IMPLEMENTATION_METHODS } from '../lifecycle.js';
 import { fen, isoDate, safeString, smallInt } from '../schemas.js';
 import { isValidUscc } from '../uscc.js';
+import { schemaMessage, schemaText } from '../errors.js';
 
 const text = (max: number) => safeString().trim().min(1).max(max);
 const optionalText = (max: number) => safeString().trim().max(max).optional();
-const positiveFen = fen.refine((n) => n > 0, { error: '金额须大于 0' });
-export const monthSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: '月份格式应为 YYYY-MM' });
+const positiveFen = fen.refine((n) => n > 0, {
+  error: schemaMessage({ zh: '金额须大于 0', en: 'the amount must be greater than 0' }),
+});
+export const monthSchema = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, {
+    error: schemaMessage({ zh: '月份格式应为 YYYY-MM', en: 'a month as YYYY-MM' }),
+  });
 export const usccSchema = z
   .string()
   .trim()
   .toUpperCase()
-  .refine(isValidUscc, { error: '统一社会信用代码无效（校验位不符，GB 32100-2015）' });
+  .refine(isValidUscc, {
+    error: schemaMessage({
+      zh: '统一社会信用代码无效（校验位不符，GB 32100-2015）',
+      en: 'not a valid unified social credit code (its check character is wrong, GB 32100-2015)',
+    }),
+  });
 
 export const fundDocumentInputSchema = z.object({
   documentNo: text(100),
@@ -68,7 +80,14 @@ export const implementationInputSchema = z
   })
   .superRefine((v, ctx) => {
     if (v.contractorName && !v.contractorUscc)
-      ctx.addIssue({ code: 'custom', path: ['contractorUscc'], message: '承包单位须填写统一社会信用代码' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['contractorUscc'],
+        message: schemaText({
+          zh: '承包单位须填写统一社会信用代码',
+          en: 'the contractor’s unified social credit code is required',
+        }),
+      });
   });
 
 export const progressInputSchema = z.object({
@@ -105,7 +124,13 @@ export const noticeInputSchema = z
     objectionCount: smallInt().default(0),
     objections: optionalText(2000),
   })
-  .refine((n) => n.postedFrom <= n.postedTo, { error: '公示结束日期不能早于开始日期', path: ['postedTo'] });
+  .refine((n) => n.postedFrom <= n.postedTo, {
+    error: schemaMessage({
+      zh: '公示结束日期不能早于开始日期',
+      en: 'the notice cannot end before it starts',
+    }),
+    path: ['postedTo'],
+  });
 
 export const opinionInputSchema = z.object({
   gatheredOn: isoDate,
@@ -122,9 +147,23 @@ export const beneficiaryInputSchema = z
   })
   .superRefine((b, ctx) => {
     if (b.poorHouseholds > b.households)
-      ctx.addIssue({ code: 'custom', path: ['poorHouseholds'], message: '建档立卡贫困户数不能超过受益户数' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['poorHouseholds'],
+        message: schemaText({
+          zh: '建档立卡贫困户数不能超过受益户数',
+          en: 'registered poor households cannot outnumber beneficiary households',
+        }),
+      });
     if (b.people < b.households)
-      ctx.addIssue({ code: 'custom', path: ['people'], message: '受益人数不能少于受益户数' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['people'],
+        message: schemaText({
+          zh: '受益人数不能少于受益户数',
+          en: 'beneficiaries cannot be fewer than beneficiary households',
+        }),
+      });
   });
 
 export const afterCareInputSchema = z.object({ owner: text(200), duty: text(1000) });

@@ -169,7 +169,7 @@ export const RANKING_CONFIG: RankingConfig = {
     },
     {
       key: 'interviews',
-      label: { zh: '约谈扣分', en: '约谈 deduction' },
+      label: { zh: '约谈扣分', en: 'admonition-talk deduction' },
       formula: { zh: '每约谈一次扣 2.5 分，扣完为止', en: '2.5 points per talk, down to 0' },
       scale: 'deduction',
       num: ['interviews'],

@@ -2,14 +2,21 @@
 import { z } from 'zod';
 import { RANKING_INPUTS } from './config.js';
 import { MONTH_PATTERN } from './report.js';
+import { schemaMessage } from '../errors.js';
 
-export const monthParam = z.string().regex(MONTH_PATTERN, { error: '月份格式应为 YYYY-MM（2000–2099 年）' });
+export const monthParam = z
+  .string()
+  .regex(MONTH_PATTERN, {
+    error: schemaMessage({ zh: '月份格式应为 YYYY-MM（2000–2099 年）', en: 'a month as YYYY-MM, 2000–2099' }),
+  });
 
 /** No month: the month just over (the previous month, Asia/Shanghai); a month: that one (backfill). */
 export const rankingRunBodySchema = z.strictObject({ month: monthParam.optional() });
 
 export const rankingExportQuerySchema = z.object({
-  format: z.enum(['xlsx', 'pdf'], { error: '导出格式应为 xlsx 或 pdf' }),
+  format: z.enum(['xlsx', 'pdf'], {
+    error: schemaMessage({ zh: '导出格式应为 xlsx 或 pdf', en: 'the format is xlsx or pdf' }),
+  }),
 });
 
 const digits = z.string().regex(/^\d+$/);

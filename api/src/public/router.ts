@@ -290,7 +290,7 @@ export function publicRouteDefs(
           throw new AppError(
             'VALIDATION_FAILED',
             '请求内容不合法: query.since: 不是本站给出的游标 (not a cursor of this feed)',
-            [{ path: 'query.since', message: 'invalid cursor' }],
+            [{ path: 'query.since', message: { zh: '不是本站给出的游标', en: 'invalid cursor' } }],
           );
         json(req, res, await repo.changes(cursor, query?.limit ?? 100));
       },

@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AppError } from '#domain/errors.js';
+import { AppError, type Bilingual } from '#domain/errors.js';
 import type { AdminUserDto, OrgKind, Role } from '#domain/schemas.js';
 import type { AuditLog } from '#db/audit.js';
 import type { OrgUnit } from '#db/entities/org-unit.entity.js';
@@ -17,12 +17,12 @@ import { actorOf, type SessionUser } from '../auth/session.js';
 import { findOrgUnit } from '../orgs/org-unit.repository.js';
 import * as accounts from './account-admin.repository.js';
 
-const ROLE_LABELS: Record<Role, string> = {
-  admin: '系统管理员',
-  leader: '县领导',
-  supervisor: '督查',
-  operator: '操作账号',
-  viewer: '查询账号',
+const ROLE_LABELS: Record<Role, Bilingual> = {
+  admin: { zh: '系统管理员', en: 'administrator' },
+  leader: { zh: '县领导', en: 'county leader' },
+  supervisor: { zh: '督查', en: 'supervisor' },
+  operator: { zh: '操作账号', en: 'operator' },
+  viewer: { zh: '查询账号', en: 'query account' },
 };
 
 /** Which unit kinds may carry which roles: county-wide roles belong to the county and its offices. */
@@ -89,16 +89,30 @@ export function createAccountAdminService(deps: { orm: Orm; audit: AuditLog }) {
   /** The unit an account is to belong to, if it exists and may carry these roles. */
   async function unitFor(em: EntityManager, code: string, roles: Role[]): Promise<OrgUnit> {
     const unit = await findOrgUnit(em, code);
-    if (!unit)
-      throw new AppError('VALIDATION_FAILED', `单位不存在: ${code}`, [
-        { path: 'body.orgUnitCode', message: `单位不存在: ${code}` },
-      ]);
+    if (!unit) {
+      const message = { zh: `单位不存在: ${code}`, en: `no unit “${code}”` };
+      throw new AppError('VALIDATION_FAILED', message, [{ path: 'body.orgUnitCode', message }]);
+    }
     const wrong = roles.filter((r) => !ROLE_UNIT_KINDS[r].includes(unit.kind));
     if (wrong.length) {
-      const names = wrong.map((r) => ROLE_LABELS[r]).join('、');
-      throw new AppError('VALIDATION_FAILED', `角色与单位不符: ${names} 不能授予 ${code}`, [
-        { path: 'body.roles', message: `${names} 只能授予县级单位或县直办公室` },
-      ]);
+      const zh = wrong.map((r) => ROLE_LABELS[r].zh).join('、');
+      const en = wrong.map((r) => ROLE_LABELS[r].en).join(', ');
+      throw new AppError(
+        'VALIDATION_FAILED',
+        {
+          zh: `角色与单位不符: ${zh} 不能授予 ${code}`,
+          en: `roles do not fit the unit: ${en} cannot be given in ${code}`,
+        },
+        [
+          {
+            path: 'body.roles',
+            message: {
+              zh: `${zh} 只能授予县级单位或县直办公室`,
+              en: `${en}: only in the county or a county office`,
+            },
+          },
+        ],
+      );
     }
     return unit;
   }
@@ -142,7 +156,10 @@ export function createAccountAdminService(deps: { orm: Orm; audit: AuditLog }) {
       const user = await withEm(orm, async (em) => {
         const unit = await unitFor(em, input.orgUnitCode, input.roles);
         if (await accounts.usernameTaken(em, input.username))
-          throw new AppError('CONFLICT', `用户名已存在: ${input.username}`);
+          throw new AppError('CONFLICT', {
+            zh: `用户名已存在: ${input.username}`,
+            en: `the username “${input.username}” is taken`,
+          });
         const id = await accounts.insertAccount(em, {
           username: input.username,
           displayName: input.displayName,

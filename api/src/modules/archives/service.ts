@@ -78,11 +78,22 @@ export function createArchiveService(deps: {
       checkUpload(contentType, bytes, deps.maxBytes);
       if (q.item) {
         const req = (await repo.requirements()).find((r) => r.stage === q.stage && r.item === q.item);
-        if (!req) throw invalid('query.item', `建档清单中「${q.stage}」阶段没有此项: ${q.item}`);
-        if (req.ledger !== q.ledger) throw invalid('query.ledger', `清单项 ${q.item} 属于${req.ledger}台账`);
+        if (!req)
+          throw invalid('query.item', {
+            zh: `建档清单中「${q.stage}」阶段没有此项: ${q.item}`,
+            en: `the checklist has no item ${q.item} at stage ${q.stage}`,
+          });
+        if (req.ledger !== q.ledger)
+          throw invalid('query.ledger', {
+            zh: `清单项 ${q.item} 属于${req.ledger}台账`,
+            en: `checklist item ${q.item} belongs to the ${req.ledger} ledger`,
+          });
       }
       if (q.entryId && !(await repo.entryExists(caller, q.ledger, q.entryId, p.id)))
-        throw invalid('query.entryId', '台账记录不存在或不属于该台账');
+        throw invalid('query.entryId', {
+          zh: '台账记录不存在或不属于该台账',
+          en: 'no such ledger entry in this ledger',
+        });
       const id = randomUUID();
       const key = `${p.id}/${id}`;
       // Bytes first, then the row: a row never points at nothing. An orphan file (row insert failed)

@@ -60,23 +60,30 @@ export function createAccountService(deps: { orm: Orm; audit: AuditLog; session:
       const current = await passwordHashOf(orm.em.fork(), user.id);
       if (!(await verifyPassword(current, input.currentPassword))) {
         throw new AppError('VALIDATION_FAILED', '当前密码不正确 (current password is wrong)', [
-          { path: 'body.currentPassword', message: '当前密码不正确' },
+          {
+            path: 'body.currentPassword',
+            message: { zh: '当前密码不正确', en: 'the current password is wrong' },
+          },
         ]);
       }
       const problems = passwordProblems(input.newPassword, user.username);
       const recent = await recentPasswordHashes(orm.em.fork(), user.id, PASSWORD_HISTORY_DEPTH);
       for (const h of [current, ...recent]) {
         if (await verifyPassword(h, input.newPassword)) {
-          problems.push(
-            `不能与最近 ${PASSWORD_HISTORY_DEPTH} 次使用过的密码相同 (must differ from recent passwords)`,
-          );
+          problems.push({
+            zh: `不能与最近 ${PASSWORD_HISTORY_DEPTH} 次使用过的密码相同`,
+            en: `must differ from the last ${PASSWORD_HISTORY_DEPTH} passwords`,
+          });
           break;
         }
       }
       if (problems.length) {
         throw new AppError(
           'VALIDATION_FAILED',
-          `新密码不符合要求: ${problems.join('; ')}`,
+          {
+            zh: `新密码不符合要求: ${problems.map((p) => p.zh).join('; ')}`,
+            en: `the new password does not meet the policy: ${problems.map((p) => p.en).join('; ')}`,
+          },
           problems.map((message) => ({ path: 'body.newPassword', message })),
         );
       }

@@ -19,10 +19,16 @@ const ALREADY_ON = '已启用双因素认证 (two-factor authentication is alrea
 const codeRefused = (reason: 'wrong' | 'reused') =>
   reason === 'wrong'
     ? new AppError('VALIDATION_FAILED', '动态口令错误 (wrong code)', [
-        { path: 'body.code', message: '动态口令错误' },
+        { path: 'body.code', message: { zh: '动态口令错误', en: 'wrong code' } },
       ])
     : new AppError('VALIDATION_FAILED', TOTP_REUSED, [
-        { path: 'body.code', message: '动态口令已使用过，请等待下一个口令' },
+        {
+          path: 'body.code',
+          message: {
+            zh: '动态口令已使用过，请等待下一个口令',
+            en: 'code already used; wait for the next one',
+          },
+        },
       ]);
 
 export function createTotpService(deps: {

@@ -122,7 +122,7 @@ export function createCircularService(deps: { orm: Orm; repo: CircularRepository
         throw new AppError(
           'CONFLICT',
           `${month} 的月度考核排名尚未生成，不能起草通报 (no ranking is stored for ${month} yet)`,
-          [{ path: 'body.month', message: 'no ranking report' }],
+          [{ path: 'body.month', message: { zh: '该月尚无考核排名', en: 'no ranking report' } }],
         );
       const facts = await repo.facts(caller, report);
       const text = draftCircular({ report, ...facts });

@@ -17,9 +17,9 @@ const CRLF = Buffer.from('\r\n');
 const HEADER_END = Buffer.from('\r\n\r\n');
 
 function malformed(why: string): AppError {
-  return new AppError('BAD_REQUEST', `表单数据格式错误 (malformed multipart body: ${why})`, [
-    { path: 'body', message: why },
-  ]);
+  // `why` is the parser's technical word for the fault, the same in both languages.
+  const message = { zh: `表单数据格式错误（${why}）`, en: `malformed multipart body: ${why}` };
+  return new AppError('BAD_REQUEST', message, [{ path: 'body', message }]);
 }
 
 export function boundaryOf(contentType: string): string | undefined {

@@ -25,8 +25,8 @@ import {
   type FormValues,
 } from '../../public/complaint-pages.js';
 import { defineRoute, invalid, mountRoutes, type RouteDef } from '../../http.js';
-import { IDEMPOTENCY_HEADER } from '../../idempotency.js';
-import { checkInputShape, parseOr422 } from '../../validation.js';
+import { IDEMPOTENCY_HEADER, KEY_RULE } from '../../idempotency.js';
+import { checkInputShape, localeOf, parseOr422 } from '../../validation.js';
 import { parseMultipart } from './multipart.js';
 import { windowLimiter } from './rate-limit.js';
 import type { ComplaintService, UploadedPhoto } from './service.js';
@@ -72,8 +72,9 @@ function submissionOf(req: Request) {
       'BAD_REQUEST',
       '请求体须为 multipart/form-data 或 application/json (send multipart/form-data or JSON)',
     );
-  checkInputShape(fields, 'body', 'zh-CN');
-  return { input: parseOr422(submitComplaintSchema, fields, 'body'), photos, fields };
+  const lang = localeOf(req);
+  checkInputShape(fields, 'body', lang);
+  return { input: parseOr422(submitComplaintSchema, fields, 'body', lang), photos, fields };
 }
 
 /** The Idempotency-Key of a public request, checked as everywhere (1–128 of A–Z a–z 0–9 . _ : ~ -). */
@@ -83,7 +84,7 @@ function keyOf(req: Request): string | undefined {
   const key = Array.isArray(raw) ? raw.join(',') : raw;
   if (!/^[A-Za-z0-9._:~-]{1,128}$/.test(key))
     throw new AppError('VALIDATION_FAILED', 'Idempotency-Key 格式不对 (invalid Idempotency-Key)', [
-      { path: 'headers.idempotency-key', message: '1–128 characters of A–Z a–z 0–9 . _ : ~ -' },
+      { path: 'headers.idempotency-key', message: KEY_RULE },
     ]);
   return key;
 }

@@ -190,7 +190,15 @@ export function createComplaintService(deps: {
           throw new AppError(
             'PAYLOAD_TOO_LARGE',
             `${path}: 照片不能超过 ${Math.floor(limits.maxPhotoBytes / 1048576)} MB (photo too large)`,
-            [{ path, message: `larger than ${limits.maxPhotoBytes} bytes` }],
+            [
+              {
+                path,
+                message: {
+                  zh: `超过 ${limits.maxPhotoBytes} 字节`,
+                  en: `larger than ${limits.maxPhotoBytes} bytes`,
+                },
+              },
+            ],
           );
         const mime = imageTypeOf(p.data);
         if (!mime) throw invalid(path, '只能上传 JPEG、PNG 或 WebP 照片 (only JPEG, PNG or WebP images)');
@@ -227,7 +235,12 @@ export function createComplaintService(deps: {
           throw new AppError(
             'IDEMPOTENCY_KEY_REUSED',
             '该请求键已用于另一份举报 (this Idempotency-Key or form was used for another complaint)',
-            [{ path: 'headers.idempotency-key', message: 'used for another complaint' }],
+            [
+              {
+                path: 'headers.idempotency-key',
+                message: { zh: '已用于另一份举报', en: 'used for another complaint' },
+              },
+            ],
           );
         return { receipt: r.receipt, receiptDisplay: formatReceipt(r.receipt), status: r.status as never };
       };

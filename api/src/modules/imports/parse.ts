@@ -4,7 +4,7 @@
  * dates as YYYY-MM-DD. CSV may be UTF-8 (with or without BOM) or GB18030, as Chinese Excel saves it.
  */
 import ExcelJS from 'exceljs';
-import { AppError } from '#domain/errors.js';
+import { AppError, type Bilingual } from '#domain/errors.js';
 import type { ImportColumn } from '#domain/imports.js';
 
 export interface ParsedRow {
@@ -14,7 +14,7 @@ export interface ParsedRow {
 
 const XLSX_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 
-function badFile(message: string): AppError {
+function badFile(message: Bilingual): AppError {
   return new AppError('VALIDATION_FAILED', message, [{ path: 'body', message }]);
 }
 
@@ -45,13 +45,16 @@ function headerMap(cells: string[], columns: ImportColumn[]): Map<number, string
 
 function toRows(table: { row: number; cells: string[] }[], columns: ImportColumn[]): ParsedRow[] {
   const headerAt = table.findIndex((r) => headerMap(r.cells, columns) !== null);
-  if (headerAt < 0)
-    throw badFile(
-      `找不到表头：需要列 ${columns
-        .filter((c) => c.required)
-        .map((c) => `「${c.header}」`)
-        .join('')}`,
-    );
+  if (headerAt < 0) {
+    const needed = columns
+      .filter((c) => c.required)
+      .map((c) => `「${c.header}」`)
+      .join('');
+    throw badFile({
+      zh: `找不到表头：需要列 ${needed}`,
+      en: `no header row found: the columns ${needed} are needed`,
+    });
+  }
   const map = headerMap(table[headerAt]!.cells, columns)!;
   const rows: ParsedRow[] = [];
   for (const r of table.slice(headerAt + 1)) {
@@ -73,7 +76,7 @@ export async function parseLedgerFile(
     try {
       await wb.xlsx.load(bytes as unknown as ArrayBuffer);
     } catch {
-      throw badFile('无法读取 xlsx 文件 (not a readable xlsx file)');
+      throw badFile({ zh: '无法读取 xlsx 文件', en: 'not a readable xlsx file' });
     }
     const sheets = [wb.getWorksheet(preferredSheet), ...wb.worksheets].filter(
       (s): s is ExcelJS.Worksheet => !!s,

@@ -56,9 +56,19 @@ export function importRoutes(
       handler: async ({ user, params, query, res }) => {
         const level = LEDGERS.find((l) => l === params.level);
         if (!level)
-          throw new AppError('VALIDATION_FAILED', `台账层级应为 ${LEDGERS.join(' / ')}`, [
-            { path: 'params.level', message: 'department | implementing | site' },
-          ]);
+          throw new AppError(
+            'VALIDATION_FAILED',
+            {
+              zh: `台账层级应为 ${LEDGERS.join(' / ')}`,
+              en: `the ledger level must be ${LEDGERS.join(' / ')}`,
+            },
+            [
+              {
+                path: 'params.level',
+                message: { zh: `应为 ${LEDGERS.join(' | ')}`, en: `one of ${LEDGERS.join(' | ')}` },
+              },
+            ],
+          );
         const body = await exportLedgerXlsx(exportDeps, callerOf(user!), level, query.year);
         const file = `${LEDGER_LABELS[level]}${query.year ? `-${query.year}` : ''}.xlsx`;
         res
@@ -87,7 +97,7 @@ function fileNameOf(header: string | undefined): string {
     throw new AppError(
       'VALIDATION_FAILED',
       '文件名不合法 (X-File-Name: malformed percent-encoding or text)',
-      [{ path: 'headers.x-file-name', message: '文件名不合法' }],
+      [{ path: 'headers.x-file-name', message: { zh: '文件名不合法', en: 'malformed file name' } }],
     );
   return name;
 }

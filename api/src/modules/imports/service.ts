@@ -314,7 +314,12 @@ export function createImportService(deps: {
       if (!q.wait) return status(id);
       await job;
       const s = await status(id);
-      if (s.status !== 'succeeded') throw new AppError('VALIDATION_FAILED', s.message ?? '导入未执行', s);
+      if (s.status !== 'succeeded')
+        throw new AppError(
+          'VALIDATION_FAILED',
+          s.message ?? '导入未执行 (the import was not carried out)',
+          s,
+        );
       return s;
     },
 

@@ -48,6 +48,9 @@ export async function linkAttachments(
     );
 }
 
+/** Beside the flags field: a flag another record has closed. */
+const FLAG_CLOSED = { zh: '已办结', en: 'closed' };
+
 export function createInterviewService(deps: {
   orm: Orm;
   repo: InterviewRepository;
@@ -88,7 +91,7 @@ export function createInterviewService(deps: {
         throw new AppError(
           'CONFLICT',
           `约谈标记 ${id} 已由另一份约谈记录办结 (flag ${id} is closed already)`,
-          [{ path: 'body.flagIds', message: 'closed' }],
+          [{ path: 'body.flagIds', message: FLAG_CLOSED }],
         );
       if (![...unitOf.values()].includes(f.org_unit_id))
         throw invalid(
@@ -153,7 +156,7 @@ export function createInterviewService(deps: {
               throw new AppError(
                 'CONFLICT',
                 `约谈标记 ${flagId} 已由另一份约谈记录办结 (flag closed already)`,
-                [{ path: 'body.flagIds', message: 'closed' }],
+                [{ path: 'body.flagIds', message: FLAG_CLOSED }],
               );
             await deps.audit.append(tx, {
               actor: { id: caller.actor.id, username: caller.actor.username },

@@ -77,7 +77,7 @@ export function fonts() {
       f = cjkFonts();
     } catch (err) {
       // Say what to install, not "internal error": this is the deployment's fix to make.
-      if (err instanceof CjkFontMissingError) throw new AppError('UNAVAILABLE', err.message);
+      if (err instanceof CjkFontMissingError) throw new AppError('UNAVAILABLE', err.text);
       throw err;
     }
     const open = (x: { data: Buffer; face?: string }) => fontkit.create(x.data, x.face) as fontkit.Font;

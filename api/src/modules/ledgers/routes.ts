@@ -73,9 +73,11 @@ export function ledgerRoutes(service: LedgerService, writes: LedgerWrites): Rout
       handler: async ({ user, params, body }) => {
         const position = Number(params.position);
         if (!Number.isInteger(position) || position < 0)
-          throw new AppError('VALIDATION_FAILED', '资金来源序号应为非负整数', [
-            { path: 'params.position', message: 'integer ≥ 0' },
-          ]);
+          throw new AppError(
+            'VALIDATION_FAILED',
+            { zh: '资金来源序号应为非负整数', en: 'the fund source position must be an integer ≥ 0' },
+            [{ path: 'params.position', message: { zh: '应为非负整数', en: 'an integer ≥ 0' } }],
+          );
         return writes.linkFundSource(callerOf(user!), params.id!, position, body.fundDocumentNo);
       },
     }),

@@ -175,16 +175,28 @@ function buildWriters<R>(deps: LedgerWriteDeps, answer: (caller: Caller, done: D
     linkFundSource: (caller: Caller, idOrCode: string, position: number, documentNo: string) =>
       write(caller, idOrCode, 'department', 'linkFundSource', { position, documentNo }, async (tx, p) => {
         const source = p.fundSources[position];
-        if (!source) throw invalid('params.position', `没有第 ${position} 项资金来源`);
+        if (!source)
+          throw invalid('params.position', {
+            zh: `没有第 ${position} 项资金来源`,
+            en: `the project has no fund source ${position}`,
+          });
+        // The document number is the issuer's own (often Chinese, 城水审〔2026〕8号): quoted in English.
         const doc = await lockFundDocument(tx, documentNo, { projectId: p.id, position });
-        if (!doc) throw invalid('body.fundDocumentNo', `资金文件不存在: ${documentNo}`);
+        if (!doc)
+          throw invalid('body.fundDocumentNo', {
+            zh: `资金文件不存在: ${documentNo}`,
+            en: `no fund document 「${documentNo}」`,
+          });
         if (doc.departmentId !== p.scope.departmentId)
-          throw invalid('body.fundDocumentNo', '该资金文件不属于本项目的主管部门');
+          throw invalid('body.fundDocumentNo', {
+            zh: '该资金文件不属于本项目的主管部门',
+            en: "the fund document is not the project's department's",
+          });
         if (sumFen([doc.allocatedFen, source.amountFen]) > doc.amountFen)
-          throw invalid(
-            'body.fundDocumentNo',
-            `资金文件 ${documentNo} 下达 ${doc.amountFen} 分，已安排 ${doc.allocatedFen} 分，不足以安排本项 ${source.amountFen} 分`,
-          );
+          throw invalid('body.fundDocumentNo', {
+            zh: `资金文件 ${documentNo} 下达 ${doc.amountFen} 分，已安排 ${doc.allocatedFen} 分，不足以安排本项 ${source.amountFen} 分`,
+            en: `the fund document 「${documentNo}」 provides ${doc.amountFen} fen, ${doc.allocatedFen} fen of it already allocated: not enough for ${source.amountFen} fen`,
+          });
         await run(
           tx,
           fundSourceLinkUpdate({ projectId: p.id, position, fundDocumentId: doc.id, documentNo }),
@@ -383,7 +395,11 @@ function transactionOf(deps: LedgerWriteDeps) {
 /** The village of a site entry: one of the project's villages, and the writer's own. */
 function ownVillage(p: FoundProject, caller: Caller, villageCode: string): string {
   const i = p.villages.findIndex((v) => v.code === villageCode);
-  if (i < 0) throw invalid('body.villageCode', `不是本项目的建设地点: ${villageCode}`);
+  if (i < 0)
+    throw invalid('body.villageCode', {
+      zh: `不是本项目的建设地点: ${villageCode}`,
+      en: `not a village of this project: ${villageCode}`,
+    });
   const villageId = p.scope.villageIds[i]!;
   if (villageId !== caller.orgUnitId)
     throw new AppError('FORBIDDEN', '只能填写本村的建设地点台账 (only your own village)');

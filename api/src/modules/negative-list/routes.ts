@@ -14,9 +14,14 @@ import { uuidParam } from '#domain/schemas.js';
 import { callerOf, defineRoute, type RouteDef } from '../../http.js';
 import { sendAttachment } from '../attachments/routes.js';
 import type { NegativeListService } from './service.js';
+import { schemaMessage } from '#domain/errors.js';
 
 /** A negative-list entry's id in a path (a bigserial). */
-const entryId = z.string().regex(/^[1-9]\d{0,17}$/, { error: '条目编号应为正整数' });
+const entryId = z
+  .string()
+  .regex(/^[1-9]\d{0,17}$/, {
+    error: schemaMessage({ zh: '条目编号应为正整数', en: 'an entry number: a positive integer' }),
+  });
 
 export function negativeListRoutes(service: NegativeListService): RouteDef[] {
   return [

@@ -197,7 +197,7 @@ export function createNegativeListService(deps: {
           throw new AppError(
             'CONFLICT',
             `${month} 的负面清单已发布，不能更改 (month ${month} is published already)`,
-            [{ path: 'body.month', message: 'published' }],
+            [{ path: 'body.month', message: { zh: '已发布', en: 'published' } }],
           );
         if (err instanceof AppError) throw err;
         mapDbError(err);

@@ -51,21 +51,35 @@ export function createOrgService(deps: { orm: Orm; audit: AuditLog }) {
     ) {
       return withEm(orm, async (em) => {
         if (await findOrgUnit(em, input.code))
-          throw new AppError('CONFLICT', `单位代码已存在: ${input.code}`);
+          throw new AppError('CONFLICT', {
+            zh: `单位代码已存在: ${input.code}`,
+            en: `the unit code “${input.code}” is taken`,
+          });
         let parent: OrgUnit | null = null;
         if (input.parentCode) {
           parent = await findOrgUnit(em, input.parentCode);
           if (!parent || !PARENT_KIND[input.kind].includes(parent.kind)) {
-            throw new AppError('VALIDATION_FAILED', `上级单位不合适: ${input.parentCode}`, [
+            const kinds = PARENT_KIND[input.kind].join('/');
+            throw new AppError(
+              'VALIDATION_FAILED',
               {
-                path: 'body.parentCode',
-                message: `${input.kind} 的上级须为 ${PARENT_KIND[input.kind].join('/') || '无'}`,
+                zh: `上级单位不合适: ${input.parentCode}`,
+                en: `not a fitting parent unit: ${input.parentCode}`,
               },
-            ]);
+              [
+                {
+                  path: 'body.parentCode',
+                  message: {
+                    zh: `${input.kind} 的上级须为 ${kinds || '无'}`,
+                    en: `the parent of a ${input.kind} must be ${kinds || 'none'}`,
+                  },
+                },
+              ],
+            );
           }
         } else if (PARENT_KIND[input.kind].length) {
           throw new AppError('VALIDATION_FAILED', '缺少上级单位 (parentCode required)', [
-            { path: 'body.parentCode', message: '缺少上级单位' },
+            { path: 'body.parentCode', message: { zh: '缺少上级单位', en: 'a parent unit is required' } },
           ]);
         }
         await addOrgUnit(em, { code: input.code, name: input.name, kind: input.kind, parent });
@@ -86,7 +100,7 @@ export function createOrgService(deps: { orm: Orm; audit: AuditLog }) {
     async rename(admin: SessionUser, code: string, name: string, ip?: string): Promise<OrgUnitDto> {
       return withEm(orm, async (em) => {
         const unit = await findOrgUnitWithParent(em, code);
-        if (!unit) throw new AppError('NOT_FOUND', `单位不存在: ${code}`);
+        if (!unit) throw new AppError('NOT_FOUND', { zh: `单位不存在: ${code}`, en: `no unit “${code}”` });
         // The audited record keeps the shape it has always had in the trail.
         const before = {
           code: unit.code,

@@ -5,7 +5,7 @@
  * 404 as if it had none.
  */
 import { z } from 'zod';
-import { AppError } from '#domain/errors.js';
+import { AppError, schemaMessage } from '#domain/errors.js';
 import type { Orm } from '#db/orm.js';
 import { callerOf, defineRoute, projectNotFound, type RouteDef } from '../../http.js';
 import type { createProjectRepository } from '../projects/repository.js';
@@ -68,7 +68,7 @@ export function posterRoutes(deps: PosterDeps): RouteDef[] {
           year: z.coerce.number().int().min(2000).max(2100).optional(),
         })
         .refine((q) => (q.township === undefined) !== (q.village === undefined), {
-          error: '请指定乡镇或村之一 (give exactly one of township and village)',
+          error: schemaMessage({ zh: '请指定乡镇或村之一', en: 'give exactly one of township and village' }),
           path: ['township'],
         }),
       errors: [401, 404, 422],
@@ -84,8 +84,11 @@ export function posterRoutes(deps: PosterDeps): RouteDef[] {
         if (total > MAX_POSTERS)
           throw new AppError(
             'VALIDATION_FAILED',
-            `一次最多打印 ${MAX_POSTERS} 张 (at most ${MAX_POSTERS} posters at once): ${total}`,
-            [{ path: 'query', message: 'too many projects' }],
+            {
+              zh: `一次最多打印 ${MAX_POSTERS} 张，当前筛选结果 ${total} 个项目`,
+              en: `at most ${MAX_POSTERS} posters at once; the filters select ${total} projects`,
+            },
+            [{ path: 'query', message: { zh: '项目过多', en: 'too many projects' } }],
           );
         if (!items.length)
           throw new AppError('NOT_FOUND', '范围内没有项目 (no projects in your scope there)');

@@ -377,7 +377,7 @@ export function createProjectRepository(orm: Orm) {
           throw new AppError(
             'VALIDATION_FAILED',
             `导出最多 ${opts.max} 个项目，当前筛选结果超过 ${opts.max} 个，请缩小筛选范围 (at most ${opts.max} projects per export; narrow the filters)`,
-            [{ path: 'query', message: `more than ${opts.max}` }],
+            [{ path: 'query', message: { zh: `超过 ${opts.max} 个`, en: `more than ${opts.max}` } }],
           );
         await conn.execute(
           `DECLARE project_export NO SCROLL CURSOR FOR ${SELECT} WHERE ${cond} ORDER BY ${orderBy(q)}`,

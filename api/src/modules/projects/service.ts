@@ -11,7 +11,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ACTION_LEVEL, canCreateProject, canTakeAction, type Principal } from '#domain/access.js';
-import { AppError } from '#domain/errors.js';
+import { AppError, type FieldError } from '#domain/errors.js';
 import { ACTION_LABELS, isAllowed } from '#domain/lifecycle.js';
 import { ledgerAcceptanceGate } from '#db/queries/ledger-gate.js';
 import { adjustmentSourceProblems } from '#db/queries/adjustment-check.js';
@@ -36,7 +36,7 @@ import { assertSettlementMatches } from './settlement-check.js';
 import { assertStepArchives } from './step-archives.js';
 import type { ProjectRepository } from './repository.js';
 import { claim, earlier, updateIdOf, type IdempotentRequest } from '../../idempotency.js';
-import { projectNotFound, type Caller } from '../../http.js';
+import { invalidFields, projectNotFound, type Caller } from '../../http.js';
 import { boundedStep, stepFailure } from './step-call.js';
 
 export function createProjectService(deps: {
@@ -87,28 +87,33 @@ export function createProjectService(deps: {
 
     async create(caller: Caller, input: CreateProjectInput): Promise<ProjectDetailDto> {
       const orgs = await repo.orgsByCode([input.departmentCode, input.ownerUnitCode, ...input.villageCodes]);
-      const problems: { path: string; message: string }[] = [];
+      const problems: FieldError[] = [];
       const dept = orgs.get(input.departmentCode);
       if (dept?.kind !== 'department')
-        problems.push({ path: 'body.departmentCode', message: `不是主管部门: ${input.departmentCode}` });
+        problems.push({
+          path: 'body.departmentCode',
+          message: {
+            zh: `不是主管部门: ${input.departmentCode}`,
+            en: `not a department: ${input.departmentCode}`,
+          },
+        });
       const owner = orgs.get(input.ownerUnitCode);
       if (!owner || (owner.kind !== 'township' && owner.kind !== 'department')) {
-        problems.push({ path: 'body.ownerUnitCode', message: `不是乡镇或部门: ${input.ownerUnitCode}` });
+        problems.push({
+          path: 'body.ownerUnitCode',
+          message: {
+            zh: `不是乡镇或部门: ${input.ownerUnitCode}`,
+            en: `not a township or department: ${input.ownerUnitCode}`,
+          },
+        });
       }
       input.villageCodes.forEach((c, i) => {
-        if (orgs.get(c)?.kind !== 'village')
-          problems.push({ path: `body.villageCodes.${i}`, message: `不是村（社区）: ${c}` });
+        if (orgs.get(c)?.kind !== 'village') problems.push(notAVillage(`body.villageCodes.${i}`, c));
       });
       if (new Set(input.villageCodes).size !== input.villageCodes.length) {
         problems.push({ path: 'body.villageCodes', message: '建设地点重复 (duplicate village)' });
       }
-      if (problems.length) {
-        throw new AppError(
-          'VALIDATION_FAILED',
-          `请求内容不合法: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
-          problems,
-        );
-      }
+      if (problems.length) throw invalidFields(problems);
       // Both layers must agree: the domain rule here, and the database's own check beneath it.
       if (!canCreateProject(caller, dept!.id) || !(await repo.mayCreateFor(caller, dept!.id))) {
         throw new AppError(
@@ -117,7 +122,7 @@ export function createProjectService(deps: {
         );
       }
       const code = input.code ?? (await repo.nextCode(input.year));
-      if (await repo.codeExists(code)) throw new AppError('CONFLICT', `项目编号已存在: ${code}`);
+      if (await repo.codeExists(code)) throw codeTaken(code);
 
       const record: NewProjectRecord = {
         id: randomUUID(),
@@ -160,7 +165,7 @@ export function createProjectService(deps: {
           err instanceof WorkflowExecutionAlreadyStartedError ||
           hasCause(err, WorkflowExecutionAlreadyStartedError)
         ) {
-          throw new AppError('CONFLICT', `项目编号已存在: ${code}`);
+          throw codeTaken(code);
         }
         throw err;
       }
@@ -190,19 +195,13 @@ export function createProjectService(deps: {
       let resolved: TransitionRequest['resolved'];
       if (input.action === 'adjust' && input.villageCodes) {
         const orgs = await repo.orgsByCode(input.villageCodes);
-        const bad = input.villageCodes
+        const bad: FieldError[] = input.villageCodes
           .map((c, i) => ({ c, i }))
           .filter(({ c }) => orgs.get(c)?.kind !== 'village')
-          .map(({ c, i }) => ({ path: `body.villageCodes.${i}`, message: `不是村（社区）: ${c}` }));
+          .map(({ c, i }) => notAVillage(`body.villageCodes.${i}`, c));
         if (new Set(input.villageCodes).size !== input.villageCodes.length)
           bad.push({ path: 'body.villageCodes', message: '建设地点重复 (duplicate village)' });
-        if (bad.length) {
-          throw new AppError(
-            'VALIDATION_FAILED',
-            `请求内容不合法: ${bad.map((b) => `${b.path}: ${b.message}`).join('; ')}`,
-            bad,
-          );
-        }
+        if (bad.length) throw invalidFields(bad);
         resolved = {
           villageIds: input.villageCodes.map((c) => orgs.get(c)!.id),
           townshipCodes: await repo.codesOf(input.villageCodes.map((c) => orgs.get(c)!.parentId)),
@@ -217,9 +216,13 @@ export function createProjectService(deps: {
         // In the caller's scope: the gate reads what the caller may read (it can read this project).
         const gate = await inScope(deps.orm, scopeOf(caller), (em) => ledgerAcceptanceGate(em, p.id));
         if (!gate.ok) {
+          // The labels are Chinese (an archive item's is the county's own wording): English names the keys.
           throw new AppError(
             'TRANSITION_NOT_ALLOWED',
-            `建档资料不完善，不予验收 (acceptance refused, missing: ${gate.missing.map((m) => m.label).join('、')})`,
+            {
+              zh: `建档资料不完善，不予验收，缺少：${gate.missing.map((m) => m.label).join('、')}`,
+              en: `acceptance refused, missing: ${gate.missing.map((m) => `${m.ledger}:${m.item}`).join(', ')}`,
+            },
             { missing: gate.missing },
           );
         }
@@ -232,7 +235,10 @@ export function createProjectService(deps: {
         if (problems.length)
           throw new AppError(
             'CONFLICT',
-            `调项不予办理：${problems.map((x) => x.message).join('；')} (the adjustment conflicts with money already paid or allocated)`,
+            {
+              zh: `调项不予办理：${problems.map((x) => x.message.zh).join('；')}`,
+              en: `the adjustment conflicts with money already paid or allocated: ${problems.map((x) => x.message.en).join('; ')}`,
+            },
             problems,
           );
       }
@@ -271,6 +277,14 @@ export function createProjectService(deps: {
     },
   };
 }
+
+const codeTaken = (code: string) =>
+  new AppError('CONFLICT', { zh: `项目编号已存在: ${code}`, en: `the project code “${code}” is taken` });
+
+const notAVillage = (path: string, code: string): FieldError => ({
+  path,
+  message: { zh: `不是村（社区）: ${code}`, en: `not a village: ${code}` },
+});
 
 function hasCause(err: unknown, type: new (...args: never[]) => Error): boolean {
   let e: unknown = err;

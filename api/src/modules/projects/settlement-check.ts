@@ -18,10 +18,15 @@ export async function assertSettlementMatches(
   // In the caller's scope: it may read this project, hence its disbursements.
   const gate = await inScope(orm, scopeOf(caller), (em) => settlementGate(em, projectId, settledAmountFen));
   if (gate.ok) return;
+  const [settled, disbursed, budget] = [gate.settledAmountFen, gate.disbursedFen, gate.budgetFen].map(
+    formatYuan,
+  );
   throw new AppError(
     'TRANSITION_NOT_ALLOWED',
-    `报账金额须等于累计拨付且不超过批复预算：报账 ${formatYuan(gate.settledAmountFen)} 元，` +
-      `累计拨付 ${formatYuan(gate.disbursedFen)} 元，批复预算 ${formatYuan(gate.budgetFen)} 元 (${gate.message})`,
+    {
+      zh: `报账金额须等于累计拨付且不超过批复预算：报账 ${settled} 元，累计拨付 ${disbursed} 元，批复预算 ${budget} 元（${gate.message.zh}）`,
+      en: `the settled amount must equal the amount disbursed and stay within the approved budget: settled ${settled} yuan, disbursed ${disbursed} yuan, budget ${budget} yuan (${gate.message.en})`,
+    },
     {
       path: 'body.settledAmountFen',
       settledAmountFen: gate.settledAmountFen,

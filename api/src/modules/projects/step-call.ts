@@ -11,7 +11,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { AppError, TRANSITION_NOT_ALLOWED } from '#domain/errors.js';
+import { AppError, splitBilingual, TRANSITION_NOT_ALLOWED } from '#domain/errors.js';
 import { STEP_REJECTED } from '#domain/project-records.js';
 
 class StepTimeout extends Error {}
@@ -42,8 +42,14 @@ export function stepFailure(err: unknown): unknown {
   const cause: unknown = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
   if (cause instanceof ApplicationFailure) {
     if (cause.type === TRANSITION_NOT_ALLOWED) return new AppError('TRANSITION_NOT_ALLOWED', cause.message);
-    if (cause.type === STEP_REJECTED)
-      return new AppError('STEP_REJECTED', `数据未被接受，步骤未记录 (${cause.message})`);
+    if (cause.type === STEP_REJECTED) {
+      // The refusal's own words: the house form, or the database's (English) verdict on the data.
+      const why = splitBilingual(cause.message);
+      return new AppError('STEP_REJECTED', {
+        zh: `数据未被接受，步骤未记录：${why.zh}`,
+        en: `the data was not accepted; the step was not recorded: ${why.en}`,
+      });
+    }
   }
   if (err instanceof StepTimeout || err instanceof WorkflowUpdateRPCTimeoutOrCancelledError)
     return new AppError(

@@ -109,7 +109,7 @@ export function createRankingService(deps: {
         throw new AppError(
           'VALIDATION_FAILED',
           `${month} 尚未结束，不能生成考核排名 (the month is not over)`,
-          [{ path: 'body.month', message: 'a month that is over' }],
+          [{ path: 'body.month', message: { zh: '须为已结束的月份', en: 'a month that is over' } }],
         );
       const trigger = month === latest ? 'manual' : 'backfill';
       const result = await runRankingMonth(deps.temporal, deps.taskQueue, month, trigger);

@@ -13,10 +13,11 @@ import { callerOf, defineRoute, type RouteDef } from '../../http.js';
 import { sendAttachment } from '../attachments/routes.js';
 import { rectificationPdf } from './pdf.js';
 import type { RectificationService } from './service.js';
+import { schemaMessage } from '#domain/errors.js';
 
 const problemIdParam = z
   .string()
-  .regex(/^[1-9]\d{0,15}$/, { error: '问题编号应为正整数 (a positive integer)' });
+  .regex(/^[1-9]\d{0,15}$/, { error: schemaMessage({ zh: '问题编号应为正整数', en: 'a positive integer' }) });
 const exchange = { id: uuidParam, problemId: problemIdParam };
 
 export function rectificationRoutes(service: RectificationService): RouteDef[] {
