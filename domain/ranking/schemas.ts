@@ -1,6 +1,5 @@
 /** The monthly ranking's API contract (api/src/modules/ranking): params, bodies and answers. */
 import { z } from 'zod';
-import { RANKING_INPUTS } from './config.js';
 import { MONTH_PATTERN } from './report.js';
 
 export const monthParam = z.string().regex(MONTH_PATTERN, { error: '月份格式应为 YYYY-MM（2000–2099 年）' });
@@ -26,7 +25,8 @@ export const rankingRowSchema = z.object({
   unitId: z.string(),
   unitCode: z.string(),
   unitName: z.string(),
-  inputs: z.record(z.enum(RANKING_INPUTS), digits),
+  // Today's inputs (RANKING_INPUTS), or an older config version's in a report computed with it.
+  inputs: z.record(z.string(), digits),
   indicators: z.array(indicatorResultSchema),
   totalCenti: z.number().int(),
   total: z.string(),
