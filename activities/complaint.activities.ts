@@ -5,6 +5,10 @@
  * Planning a time limit lives here, not in workflow code, because it reads the configuration and
  * the holiday calendar; a recorded result keeps replays deterministic.
  * Audit rows never carry the reporter's name or phone: who reported is in complaint_reporter only.
+ * What no retry can cure fails at once, non-retryable: a request that is malformed (validation),
+ * names a row that does not exist, or asks for a step the complaint's recorded status does not
+ * allow (the workflow and the table disagree: a retry would find the same). Retried are only
+ * failures of the moment (connections, deadlocks), and the writes are idempotent for them.
  */
 import crypto from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
@@ -22,6 +26,9 @@ import {
 } from '#db/writes/complaint.js';
 import {
   DEFAULT_COMPLAINT_SLA,
+  SLA_PHASES,
+  STEP_FROM,
+  STEP_TO,
   type ComplaintSlaConfig,
   type ComplaintStatus,
   type ComplaintStepRequest,
@@ -39,6 +46,7 @@ import {
   type IsWorkday,
   type LadderClock,
 } from '#domain/deadlines.js';
+import { TRANSITION_NOT_ALLOWED } from '#domain/errors.js';
 import { STEP_REJECTED } from '#domain/project-records.js';
 import { chineseWorkday } from './deadline.activities.js';
 import { permanentFailuresFinal } from './write-errors.js';
@@ -53,10 +61,29 @@ export interface ComplaintActivityDeps {
   isWorkday?: IsWorkday;
 }
 
+/** The kinds of unit a complaint is assigned to (the api checks the same first). */
+const ASSIGNABLE_KINDS = ['department', 'township', 'village'];
+
 /** The SHA-256 of a receipt, in hex: what the lookup finds a complaint by. */
 export const receiptHash = (receipt: string) => crypto.createHash('sha256').update(receipt).digest('hex');
 
 const system = { id: null, username: 'system' };
+
+/** A request no retry can make good: the data is refused (the api answers 422). */
+function rejected(message: string): never {
+  throw ApplicationFailure.nonRetryable(message, STEP_REJECTED);
+}
+
+const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+
+/** The time-limit plan's inputs, checked: planning is pure, so a bad input fails the same every time. */
+function checkPlanInput(a: { phase: string; arm: number; from: string; clock: LadderClock }): void {
+  if (!(SLA_PHASES as readonly string[]).includes(a.phase))
+    rejected(`未知的办理时限 (unknown time limit ${a.phase})`);
+  if (!Number.isSafeInteger(a.arm) || a.arm < 1) rejected(`时限轮次不合法 (arm ${a.arm})`);
+  if (!DATE.test(a.from) || Number.isNaN(Date.parse(a.from))) rejected(`日期不合法 (date ${a.from})`);
+  if (!(a.clock?.dayMs > 0) || !Number.isFinite(a.clock.originMs)) rejected('时钟不合法 (invalid clock)');
+}
 
 export function createComplaintActivities(deps: ComplaintActivityDeps) {
   const { orm, audit, deadlines: cfg } = deps;
@@ -210,11 +237,13 @@ export function createComplaintActivities(deps: ComplaintActivityDeps) {
 
     /** A phase's time limit from a date on the complaint's clock. */
     async planComplaintSla(a: { phase: SlaPhase; arm: number; from: string; clock: LadderClock }) {
+      checkPlanInput(a);
       return plan(a.phase, a.arm, a.from, a.clock);
     },
 
     /** Until when a closed complaint may be reopened (an instant on its clock). */
     async planComplaintReopen(a: { clock: LadderClock }): Promise<number> {
+      if (!(a.clock?.dayMs > 0)) rejected('时钟不合法 (invalid clock)');
       return Date.now() + sla.reopenDays * a.clock.dayMs;
     },
 
@@ -227,6 +256,9 @@ export function createComplaintActivities(deps: ComplaintActivityDeps) {
         at: string;
       },
     ): Promise<{ status: 'recorded' | 'duplicate' }> {
+      if (!STEP_FROM[r.step] || STEP_TO[r.step] !== r.to)
+        rejected(`未知的办理步骤 (step ${r.step} to ${r.to})`);
+      if (r.step === 'assign' && !r.unitId) rejected('请指定承办单位 (a unit is required)');
       return permanentFailuresFinal('办理步骤未能记录 (the step could not be recorded)', () =>
         inScope(orm, SYSTEM_SCOPE, async (tx) => {
           const [rows] = await executeAll(tx, [
@@ -243,10 +275,19 @@ export function createComplaintActivities(deps: ComplaintActivityDeps) {
           ]);
           const eventId = (rows as { id: string }[])[0]?.id;
           if (!eventId) return { status: 'duplicate' as const };
-          await executeAll(tx, [
+          if (r.step === 'assign') {
+            const [unit] = await executeAll(tx, [
+              { sql: `SELECT kind FROM org_unit WHERE id = ?`, params: [r.unitId] },
+            ]);
+            const kind = (unit as { kind: string }[])[0]?.kind;
+            if (!kind || !ASSIGNABLE_KINDS.includes(kind))
+              rejected(`不是部门、乡镇或村（社区） (unit ${r.unitId} cannot be assigned a complaint)`);
+          }
+          const [updated] = await executeAll(tx, [
             complaintStepUpdate({
               complaintId: r.complaintId,
               step: r.step,
+              from: STEP_FROM[r.step],
               to: r.to,
               unitId: r.unitId ?? null,
               text: r.text ?? null,
@@ -255,6 +296,16 @@ export function createComplaintActivities(deps: ComplaintActivityDeps) {
               slaDue: r.term?.dueDate ?? null,
             }),
           ]);
+          if ((updated as unknown[]).length === 0) {
+            // The event's foreign key found the complaint: its recorded status refuses the step.
+            const [now] = await executeAll(tx, [
+              { sql: `SELECT status FROM complaint WHERE id = ?`, params: [r.complaintId] },
+            ]);
+            throw ApplicationFailure.nonRetryable(
+              `举报当前状态（${(now as { status: string }[])[0]?.status}）不能执行此步骤 (step ${r.step} is not allowed from it)`,
+              TRANSITION_NOT_ALLOWED,
+            );
+          }
           const ids = [...new Set(r.evidenceIds ?? [])];
           if (ids.length) {
             const [claimed] = await executeAll(tx, [

@@ -1,10 +1,14 @@
 /**
  * The activities a complaint's workflow calls. Writes are short and idempotent: retried until they
- * land, except data PostgreSQL refuses (STEP_REJECTED), which fails the request at once.
+ * land, except what no retry can cure — data refused (STEP_REJECTED: malformed, a missing row,
+ * PostgreSQL's constraints) or a step the recorded status refuses (TRANSITION_NOT_ALLOWED) — which
+ * fails the request at once. The activities throw those non-retryable; the types are named here too,
+ * so that one thrown without the flag is not retried either.
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { createComplaintActivities } from '#activities/complaint.activities.js';
 import type { createNotifyActivities } from '#activities/notify.activities.js';
+import { TRANSITION_NOT_ALLOWED } from '#domain/errors.js';
 import { STEP_REJECTED } from '#domain/project-records.js';
 
 type ComplaintActivities = ReturnType<typeof createComplaintActivities>;
@@ -16,7 +20,7 @@ export const complain = proxyActivities<ComplaintActivities>({
     initialInterval: '200 ms',
     backoffCoefficient: 2,
     maximumInterval: '10 seconds',
-    nonRetryableErrorTypes: [STEP_REJECTED],
+    nonRetryableErrorTypes: [STEP_REJECTED, TRANSITION_NOT_ALLOWED],
   },
 });
 

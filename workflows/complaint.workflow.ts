@@ -67,18 +67,22 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
         const keep = phase === 'answer' && s.term?.phase === 'answer' && req.step === 'handle';
         const term =
           phase && !keep
-            ? await complain.planComplaintSla({
-                phase,
-                arm: s.term?.phase === phase ? s.term.arm + 1 : 1,
-                from,
-                clock: s.complaint.clock,
-              })
+            ? await refusedAsUpdate(() =>
+                complain.planComplaintSla({
+                  phase,
+                  arm: s.term?.phase === phase ? s.term.arm + 1 : 1,
+                  from,
+                  clock: s.complaint.clock,
+                }),
+              )
             : keep
               ? s.term
               : null;
         const reopenUntilMs =
-          to === 'closed' ? await complain.planComplaintReopen({ clock: s.complaint.clock }) : null;
-        await written(() =>
+          to === 'closed'
+            ? await refusedAsUpdate(() => complain.planComplaintReopen({ clock: s.complaint.clock }))
+            : null;
+        await refusedAsUpdate(() =>
           complain.recordComplaintStep({
             ...req,
             complaintId: s.complaint.id,
@@ -231,10 +235,13 @@ function slaNotification(
   };
 }
 
-/** A write's refusal (data PostgreSQL or the claim refuses) as the Update's, never a failed task. */
-async function written<T>(write: () => Promise<T>): Promise<T> {
+/**
+ * An activity's refusal (data refused by PostgreSQL, the claim or the activity's checks, a status
+ * the table does not allow) as the Update's, with its type kept, never a failed task.
+ */
+async function refusedAsUpdate<T>(call: () => Promise<T>): Promise<T> {
   try {
-    return await write();
+    return await call();
   } catch (err) {
     const cause = err instanceof ActivityFailure ? err.cause : err;
     if (cause instanceof ApplicationFailure)

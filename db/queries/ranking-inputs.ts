@@ -204,9 +204,35 @@ export function toUnitInputs(r: Raw): UnitInputRow {
       noticesClosedOnTime: r.notices_closed_on_time!,
       interviews: r.interviews!,
       negativeListEntries: r.negative_list_entries!,
-      complaintsResolved: '0',
-      complaints: '0',
+      complaintsOverdue: '0', // from complaintsOverdueStatement, added by rankingInputs
     },
+  };
+}
+
+/**
+ * Complaints' answer time limits gone overdue in the month while the unit assigned still owed
+ * its handling (docs/supervision.md): the `overdue` steps of the answer phase raised in the month
+ * (complaint_sla_step, one per complaint and arm, with the unit assigned at the time), less those
+ * the unit had already handled — a `handle` event since the step's assignment or reopening (the
+ * latest one before the step) — since then the wait is the office's. A village's count is its
+ * township's. Answers (unit id, count) for departments and townships. Run in the system scope:
+ * complaints are few next to projects, so their tables' row-level security costs little.
+ */
+export function complaintsOverdueStatement(b: MonthBounds): { sql: string; params: unknown[] } {
+  return {
+    sql: `SELECT CASE WHEN u.kind = 'village' THEN u.parent_id ELSE u.id END AS unit_id, count(*)::text AS n
+            FROM complaint_sla_step s JOIN org_unit u ON u.id = s.unit_id
+           WHERE s.phase = 'answer' AND s.step = 'overdue'
+             AND s.raised_at >= (?::date::timestamp AT TIME ZONE 'Asia/Shanghai')
+             AND s.raised_at < (?::date::timestamp AT TIME ZONE 'Asia/Shanghai')
+             AND NOT EXISTS (
+               SELECT 1 FROM complaint_event h
+                WHERE h.complaint_id = s.complaint_id AND h.step = 'handle' AND h.at <= s.raised_at
+                  AND h.at >= (SELECT max(e.at) FROM complaint_event e
+                                WHERE e.complaint_id = s.complaint_id AND e.step IN ('assign', 'reopen')
+                                  AND e.at <= s.raised_at))
+           GROUP BY 1`,
+    params: [b.periodStart, b.cutoff],
   };
 }
 
@@ -221,7 +247,15 @@ export function rankingInputsCall(group: RankingGroup, b: MonthBounds): { sql: s
 export async function rankingInputs(sql: Sql, group: RankingGroup, b: MonthBounds): Promise<UnitInputRow[]> {
   const st = rankingInputsCall(group, b);
   const rows = await sql.execute<{ r: Raw }[]>(st.sql, st.params);
-  return rows.map((x) => toUnitInputs(x.r));
+  const c = complaintsOverdueStatement(b);
+  const overdue = new Map(
+    (await sql.execute<{ unit_id: string; n: string }[]>(c.sql, c.params)).map((x) => [x.unit_id, x.n]),
+  );
+  return rows.map((x) => {
+    const unit = toUnitInputs(x.r);
+    unit.inputs.complaintsOverdue = overdue.get(unit.unitId) ?? '0';
+    return unit;
+  });
 }
 
 /** One project behind a unit's figures. */

@@ -87,10 +87,14 @@ export function complaintEventInsert(e: {
   };
 }
 
-/** The status and the columns of the step, with the time limit that runs from now on. */
+/**
+ * The status and the columns of the step, with the time limit that runs from now on; only from a
+ * status the step may be taken from (`from`): no row comes back otherwise.
+ */
 export function complaintStepUpdate(s: {
   complaintId: string;
   step: string;
+  from: readonly string[];
   to: string;
   unitId: string | null;
   text: string | null;
@@ -126,7 +130,10 @@ export function complaintStepUpdate(s: {
     params.push(s.text);
   }
   if (s.step === 'reopen') sets.push('reopen_count = reopen_count + 1', 'closed_at = NULL');
-  return { sql: `UPDATE complaint SET ${sets.join(', ')} WHERE id = ?`, params: [...params, s.complaintId] };
+  return {
+    sql: `UPDATE complaint SET ${sets.join(', ')} WHERE id = ? AND status = ANY(ARRAY[?]::text[]) RETURNING id`,
+    params: [...params, s.complaintId, s.from],
+  };
 }
 
 /** Claims the unit's unused uploads as the evidence of a handling. */

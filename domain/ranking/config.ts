@@ -2,11 +2,12 @@
  * The monthly ranking's configuration (月度考核排名): every indicator's formula, scale and weight.
  * It is published inside every report (domain/ranking/report.ts), so a rank can be recomputed from
  * the report alone (domain/ranking/score.ts, scripts/ranking-verify.ts). Changing anything here is
- * a new `version`: a stored report keeps the config it was computed with.
+ * a new `version`: a stored report keeps the config it was computed with, and the inputs its
+ * config names (2026.1 named `complaintsResolved` and `complaints`, always 0, since dropped).
  *
  * The indicators follow the spirit of 财政部等《衔接推进乡村振兴补助资金绩效评价及考核办法》:
  * spending against the time-elapsed target, progress of the works, timely ledgers, rectification,
- * and deductions for talks and the negative list.
+ * and deductions for talks, the negative list and complaints left unhandled past their time limit.
  */
 
 /** The facts one unit's row is scored from; all integers, sent as decimal strings. */
@@ -31,8 +32,9 @@ export const RANKING_INPUTS = [
   'noticesClosedOnTime', // … closed on time before the cutoff
   'interviews', // 约谈 records held in the month with someone of the unit
   'negativeListEntries', // negative-list entries of the unit listed in the month
-  'complaintsResolved', // not yet available: always 0
-  'complaints', // not yet available: always 0
+  // complaints' answer time limits gone overdue in the month while the unit assigned (or, for a
+  // township, one of its villages) still owed its handling; one per complaint and arm
+  'complaintsOverdue',
 ] as const;
 export type RankingInputKey = (typeof RANKING_INPUTS)[number];
 
@@ -75,7 +77,9 @@ export interface RankingConfig {
 }
 
 export const RANKING_CONFIG: RankingConfig = {
-  version: '2026.1',
+  // 2026.2: complaints count (投诉办理, 5 points), taken from 报账率 (10 → 5), whose lateness the
+  // overdue indicators already count (a planned reimbursement date passed is an overdue project).
+  version: '2026.2',
   timezone: 'Asia/Shanghai',
   minProjects: 1,
   ties: 'shared',
@@ -117,7 +121,7 @@ export const RANKING_CONFIG: RankingConfig = {
       scale: 'ratio',
       num: ['reimbursed'],
       den: ['dueReimbursement'],
-      weight: 10,
+      weight: 5,
     },
     {
       key: 'overdueProjects',
@@ -189,12 +193,16 @@ export const RANKING_CONFIG: RankingConfig = {
     },
     {
       key: 'complaints',
-      label: { zh: '投诉办结', en: 'Complaints resolved' },
-      formula: { zh: '暂无投诉数据（权重 0）', en: 'not yet available (weight 0)' },
-      scale: 'unavailable',
-      num: ['complaintsResolved'],
-      den: ['complaints'],
-      weight: 0,
+      label: { zh: '投诉办理', en: 'Complaints handled in time' },
+      formula: {
+        zh: '交办本单位（乡镇含所辖村）的举报，当月办理答复逾期且逾期时仍待本单位办理的，每件扣 1 分，扣完为止',
+        en: '1 point per complaint assigned to the unit (a township: or its villages) whose answer time limit went overdue in the month while the unit still owed its handling, down to 0',
+      },
+      scale: 'deduction',
+      num: ['complaintsOverdue'],
+      den: [1],
+      weight: 5,
+      perItemCenti: 100,
     },
   ],
 };

@@ -1,6 +1,5 @@
 /** The monthly ranking's API contract (api/src/modules/ranking): params, bodies and answers. */
 import { z } from 'zod';
-import { RANKING_INPUTS } from './config.js';
 import { MONTH_PATTERN } from './report.js';
 import { schemaMessage } from '../errors.js';
 
@@ -33,7 +32,8 @@ export const rankingRowSchema = z.object({
   unitId: z.string(),
   unitCode: z.string(),
   unitName: z.string(),
-  inputs: z.record(z.enum(RANKING_INPUTS), digits),
+  // Today's inputs (RANKING_INPUTS), or an older config version's in a report computed with it.
+  inputs: z.record(z.string(), digits),
   indicators: z.array(indicatorResultSchema),
   totalCenti: z.number().int(),
   total: z.string(),

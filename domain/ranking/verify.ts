@@ -3,17 +3,29 @@
  * Every indicator's num/den/points, each total, the order, every rank and movement must come out
  * identical; the differences are returned as lines naming the month, group, unit and field.
  */
-import { RANKING_INPUTS } from './config.js';
+import type { RankingInputKey } from './config.js';
 import { RANKING_GROUPS, type RankingReport } from './report.js';
 import { rankGroup } from './score.js';
 
+/**
+ * The inputs a report's own config names (and `projects`, which decides who is ranked): a report
+ * of an older config version carries that version's inputs, not today's.
+ */
+function inputsNamed(report: RankingReport): string[] {
+  const named = new Set<string>(['projects']);
+  for (const ind of report.config.indicators)
+    for (const f of [...ind.num, ...ind.den]) if (typeof f === 'string') named.add(f);
+  return [...named];
+}
+
 export function verifyRankingReport(report: RankingReport): string[] {
   const problems: string[] = [];
+  const named = inputsNamed(report);
   for (const g of RANKING_GROUPS) {
     const stored = report.groups[g] ?? [];
     for (const r of stored)
-      for (const k of RANKING_INPUTS)
-        if (!/^\d+$/.test(String(r.inputs[k])))
+      for (const k of named)
+        if (!/^\d+$/.test(String(r.inputs[k as RankingInputKey])))
           problems.push(`${report.month} ${g} ${r.unitCode}: input ${k} is not a non-negative integer`);
     if (problems.length) continue;
     const previous = new Map(stored.map((r) => [r.unitId, r.previousRank]));

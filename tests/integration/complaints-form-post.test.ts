@@ -19,7 +19,12 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function browserPost(token: string, headers: Record<string, string>) {
+/** Posts the form to `action` (the English form's is `/public/complaints/new?lang=en`: the project is in the body). */
+async function browserPost(
+  token: string,
+  headers: Record<string, string>,
+  action = `/public/complaints/new?project=${project}`,
+) {
   const form = new FormData();
   form.append('project', project);
   form.append('formToken', token);
@@ -33,7 +38,7 @@ async function browserPost(token: string, headers: Record<string, string>) {
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), 20_000);
   try {
-    const res = await fetch(`${stack.baseUrl}/public/complaints/new?project=${project}`, {
+    const res = await fetch(`${stack.baseUrl}${action}`, {
       method: 'POST',
       body: form,
       headers,
@@ -78,5 +83,36 @@ describe('the public complaint form, posted as a browser posts it', () => {
       expect(res.type).toMatch(/^text\/html/);
       expect(res.text).toMatch(/role="alert"[\s\S]*跨站请求被拒绝/);
     }
+  });
+});
+
+/** The footer's link to the page in the other language, as the browser resolves it. */
+function languageLink(html: string, from: string | URL): URL {
+  const href = /<footer>[\s\S]*?<a href="([^"]+)"/.exec(html)![1]!.replace(/&amp;/g, '&');
+  return new URL(href, from);
+}
+
+describe('the form’s language link', () => {
+  it('keeps the project the form is about, both ways and on the page of a refused post', async () => {
+    const zhUrl = `${stack.baseUrl}/public/complaints/new?project=${project}`;
+    const enUrl = languageLink(await (await fetch(zhUrl)).text(), zhUrl);
+    expect(Object.fromEntries(enUrl.searchParams)).toEqual({ project, lang: 'en' });
+    const en = await fetch(enUrl);
+    const enHtml = await en.text();
+    expect(en.status).toBe(200);
+    expect(enHtml).toContain('<h1>Report a problem</h1>');
+    expect(enHtml).toContain(`name="project" value="${project}"`);
+    expect(Object.fromEntries(languageLink(enHtml, enUrl).searchParams)).toEqual({ project, lang: 'zh-CN' });
+
+    // Refused, the English form comes back from its action, whose address names no project.
+    const origin = { Origin: new URL(stack.baseUrl).origin, 'Sec-Fetch-Site': 'same-origin' };
+    const refused = await browserPost('not-a-token', origin, '/public/complaints/new?lang=en');
+    expect(refused.status).toBe(422);
+    expect(refused.text).toMatch(/role="alert"/);
+    const back = languageLink(refused.text, `${stack.baseUrl}/public/complaints/new?lang=en`);
+    expect(Object.fromEntries(back.searchParams)).toEqual({ project, lang: 'zh-CN' });
+    const zh = await (await fetch(back)).text();
+    expect(zh).toContain('<h1>我要举报</h1>');
+    expect(zh).toContain(`name="project" value="${project}"`);
   });
 });

@@ -7,9 +7,6 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import ajvDraft04 from 'ajv-draft-04';
-import ajvFormats from 'ajv-formats';
-import jsqr from 'jsqr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatYuan, parseYuan } from '#domain/money.js';
 import {
@@ -21,6 +18,8 @@ import {
 } from '#domain/public-schemas.js';
 import { projectUrl } from '#api/modules/posters/render-poster.js';
 import { aProject } from '../support/builders.js';
+import { oc4idsPackageValidator } from '../support/oc4ids.js';
+import { posterQrText } from '../support/poster-qr.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 import { loginActors, take, walkTo, type Actors } from '../support/walk.js';
 
@@ -242,15 +241,7 @@ describe('the allow-list', () => {
 
 describe('OC4IDS', () => {
   it('validates against the 0.9 package schema, and its amounts and dates equal the ledgers', async () => {
-    const dir = '/work/shared/data/oc4ids';
-    const shared = fs.existsSync(dir) ? dir : path.resolve('shared/data/oc4ids');
-    // CommonJS packages: their classes and functions are the `default` of what the import gives.
-    const ajv = new ajvDraft04.default({ allErrors: true, strict: false });
-    ajvFormats.default(ajv);
-    ajv.addSchema(JSON.parse(fs.readFileSync(path.join(shared, 'project-schema.json'), 'utf8')));
-    const validate = ajv.compile(
-      JSON.parse(fs.readFileSync(path.join(shared, 'project-package-schema.json'), 'utf8')),
-    );
+    const validate = oc4idsPackageValidator();
     const res = await anon.get('/public/oc4ids/packages/2026');
     expect(res.status).toBe(200);
     expect(validate(res.body), JSON.stringify(validate.errors?.slice(0, 5))).toBe(true);
@@ -395,11 +386,12 @@ describe('posters', () => {
       expect(text).toContain(s);
     expect(text).not.toContain('王小明');
     expect(execFileSync('pdfinfo', [file], { encoding: 'utf8' })).toMatch(/Page size:\s+841\.89 x 1190\.55/);
-    execFileSync('pdftoppm', ['-r', '60', '-gray', file, path.join(tmp, 'page')]);
-    const ppm = fs.readdirSync(tmp).find((f) => f.startsWith('page'))!;
-    const { width, height, rgba } = readPgm(fs.readFileSync(path.join(tmp, ppm)));
-    const found = jsqr.default(rgba, width, height);
-    expect(found?.data).toBe(projectUrl('http://127.0.0.1:3000', codes.afterCare.code));
+    // The portal's address is this stack's (PUBLIC_BASE_URL): the decoded URL opens the project's page.
+    const url = posterQrText(res.bytes);
+    expect(url).toBe(projectUrl(stack.baseUrl, codes.afterCare.code));
+    const opened = await fetch(url!);
+    expect(opened.status).toBe(200);
+    expect(await opened.text()).toContain(`<p class="muted">${codes.afterCare.code} ·`);
   });
 
   it('prints a township in one PDF, one page each, only for accounts of its scope', async () => {
@@ -427,18 +419,3 @@ describe('rate limit', () => {
     expect(status).toBe(429);
   });
 });
-
-/** A binary PGM (P5) from pdftoppm -gray as the RGBA jsQR reads. */
-function readPgm(buf: Buffer): { width: number; height: number; rgba: Uint8ClampedArray } {
-  const header = buf.subarray(0, 64).toString('latin1');
-  const m = /^P5\s+(\d+)\s+(\d+)\s+(\d+)\s/.exec(header)!;
-  const width = Number(m[1]);
-  const height = Number(m[2]);
-  const px = buf.subarray(m[0].length);
-  const rgba = new Uint8ClampedArray(width * height * 4);
-  for (let i = 0; i < width * height; i++) {
-    rgba[i * 4] = rgba[i * 4 + 1] = rgba[i * 4 + 2] = px[i]!;
-    rgba[i * 4 + 3] = 255;
-  }
-  return { width, height, rgba };
-}

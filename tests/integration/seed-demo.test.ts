@@ -1,4 +1,7 @@
-/** `npm run seed:demo` against an external database and Temporal (what compose users run). */
+/**
+ * `npm run seed:demo` against an external database and Temporal (what compose users run), and the
+ * demo county it seeds as open data: its OC4IDS package validates and equals its ledgers.
+ */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,8 +11,13 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { createPublicRepository } from '#api/public/repository.js';
 import { DEMO_PROJECTS, DEMO_UNITS } from '#db/seed/demo-county.js';
+import { initORM } from '#db/orm.js';
+import { parseYuan } from '#domain/money.js';
+import { OC4IDS_STATUS, oc4idsPackage } from '#domain/oc4ids.js';
 import { withDatabase } from '../support/global-setup.js';
+import { oc4idsPackageValidator } from '../support/oc4ids.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -80,4 +88,61 @@ describe('npm run seed:demo', () => {
       expect(await counts()).toEqual(first);
     },
   );
+
+  it('publishes the demo county as an OC4IDS package that validates, its amounts and dates equal to the ledgers', async () => {
+    const orm = await initORM(url);
+    try {
+      // What /public/oc4ids/packages/:year serves, for every year of the county at once.
+      const projects = await createPublicRepository(orm).projectsInFull({});
+      const pkg = oc4idsPackage(projects, {
+        baseUrl: 'http://127.0.0.1:3000',
+        idPrefix: 'ck',
+        publisher: '城口县',
+        uri: 'http://127.0.0.1:3000/public/oc4ids/packages/2026',
+        publishedDate: new Date().toISOString(),
+      });
+      const validate = oc4idsPackageValidator();
+      expect(validate(pkg), JSON.stringify(validate.errors?.slice(0, 5))).toBe(true);
+      expect(pkg.projects).toHaveLength(DEMO_PROJECTS.length);
+
+      // The ledgers, straight from their tables.
+      const { rows } = await pool.query(
+        `SELECT p.code, p.stage, p.budget_fen::text AS budget,
+                to_char(p.planned_start, 'YYYY-MM-DD') AS start, to_char(p.planned_completion, 'YYYY-MM-DD') AS completion,
+                to_char(p.planned_acceptance, 'YYYY-MM-DD') AS acceptance,
+                to_char(p.planned_reimbursement, 'YYYY-MM-DD') AS reimbursement,
+                (SELECT array_agg(s.amount_fen::text ORDER BY s.position) FROM project_fund_source s WHERE s.project_id = p.id) AS sources,
+                (SELECT array_agg(to_char(d.paid_on, 'YYYY-MM-DD') || ' ' || d.amount_fen ORDER BY d.paid_on, d.amount_fen)
+                   FROM disbursement d WHERE d.project_id = p.id) AS paid
+           FROM project p`,
+      );
+      const ledgers = new Map(rows.map((r) => [r.code as string, r]));
+      const fen = (n: number) => String(parseYuan(String(n)));
+      let paid = 0;
+      for (const o of pkg.projects) {
+        const l = ledgers.get(o.identifiers[0]!.id)!;
+        expect(o.status, l.code).toBe(OC4IDS_STATUS[l.stage as keyof typeof OC4IDS_STATUS]);
+        expect(fen(o.budget.amount.amount), l.code).toBe(l.budget);
+        expect(o.budget.budgetBreakdowns[0]!.budgetBreakdown.map((b) => fen(b.amount.amount))).toEqual(
+          l.sources,
+        );
+        const dates = Object.fromEntries(o.milestones.map((m) => [m.id, m.dueDate.slice(0, 10)]));
+        expect(dates, l.code).toEqual({
+          start: l.start,
+          completion: l.completion,
+          acceptance: l.acceptance,
+          reimbursement: l.reimbursement,
+        });
+        const transactions = (o.transactions ?? []).map(
+          (t) => `${t.date.slice(0, 10)} ${fen(t.value.amount)}`,
+        );
+        expect(transactions.sort(), l.code).toEqual([...(l.paid ?? [])].sort());
+        paid += transactions.length;
+      }
+      // Payments were compared, not an empty list with another.
+      expect(paid).toBeGreaterThan(0);
+    } finally {
+      await orm.close();
+    }
+  });
 });

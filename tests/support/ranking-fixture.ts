@@ -282,3 +282,119 @@ export async function seedRankingFixture(db: pg.Pool): Promise<void> {
     c.release();
   }
 }
+
+/**
+ * Complaints for the ranking's 投诉办理 (config 2026.2), each a receipt, the unit it went to and its
+ * events and time-limit steps at given instants (local, +08:00). What counts for a unit's month: an
+ * answer-phase `overdue` step raised in the month while the unit still owed its handling (no
+ * `handle` since the latest assignment or reopening before the step); a village's is its township's.
+ */
+interface FixtureComplaint {
+  subject: ['project', string] | ['village', string];
+  events: [step: 'assign' | 'handle' | 'answer' | 'reopen', unit: string | null, at: string][];
+  /** [phase, arm, step, unit (assigned at the time, answer phase only), raised at] */
+  steps: ['acknowledge' | 'assign' | 'answer', number, 'overdue' | 'escalated', string | null, string][];
+  status: 'assigned' | 'handled' | 'answered' | 'reopened';
+}
+
+export const FIXTURE_COMPLAINTS: FixtureComplaint[] = [
+  // C1: jtj had not handled it when its limit passed in June → jtj, June.
+  {
+    subject: ['project', 'RK-P3'],
+    events: [['assign', 'jtj', '2026-06-01T10:00:00']],
+    steps: [['answer', 1, 'overdue', 'jtj', '2026-06-20T00:00:00']],
+    status: 'assigned',
+  },
+  // C2: jtj handled it in May; the limit passed in June while the office owed the answer → nobody.
+  {
+    subject: ['project', 'RK-P4'],
+    events: [
+      ['assign', 'jtj', '2026-05-10T10:00:00'],
+      ['handle', 'jtj', '2026-05-20T10:00:00'],
+    ],
+    steps: [['answer', 1, 'overdue', 'jtj', '2026-06-02T00:00:00']],
+    status: 'handled',
+  },
+  // C3: assigned to 白台村, not handled → its township xqz, June.
+  {
+    subject: ['village', 'xqz-btc'],
+    events: [['assign', 'xqz-btc', '2026-06-03T10:00:00']],
+    steps: [['answer', 1, 'overdue', 'xqz-btc', '2026-06-25T00:00:00']],
+    status: 'assigned',
+  },
+  // C4: xqz's limit passed on July 1st, 00:30 in Shanghai (June 30th in UTC) → July, not June.
+  {
+    subject: ['village', 'xqz-ppc'],
+    events: [['assign', 'xqz', '2026-06-10T10:00:00']],
+    steps: [['answer', 1, 'overdue', 'xqz', '2026-07-01T00:30:00']],
+    status: 'assigned',
+  },
+  // C5: handled in April, reopened in May, not handled again by its second limit → xqz, June
+  // (the April handling answered the first assignment, not the reopening).
+  {
+    subject: ['project', 'RK-P2'],
+    events: [
+      ['assign', 'xqz', '2026-04-01T10:00:00'],
+      ['handle', 'xqz', '2026-04-05T10:00:00'],
+      ['answer', null, '2026-04-10T10:00:00'],
+      ['reopen', null, '2026-05-20T10:00:00'],
+    ],
+    steps: [['answer', 2, 'overdue', 'xqz', '2026-06-15T00:00:00']],
+    status: 'reopened',
+  },
+  // C6: jtj overdue in May (May's, not June's), escalated in June (escalation is not counted again);
+  // and the office's own lateness to assign (no unit) counts against nobody.
+  {
+    subject: ['project', 'RK-P3'],
+    events: [['assign', 'jtj', '2026-05-08T10:00:00']],
+    steps: [
+      ['assign', 1, 'overdue', null, '2026-05-07T00:00:00'],
+      ['answer', 1, 'overdue', 'jtj', '2026-05-28T00:00:00'],
+      ['answer', 1, 'escalated', 'jtj', '2026-06-02T00:00:00'],
+    ],
+    status: 'assigned',
+  },
+];
+
+export async function seedRankingComplaints(db: pg.Pool): Promise<void> {
+  const c = await db.connect();
+  try {
+    await c.query('BEGIN');
+    const unit = async (code: string) =>
+      (await c.query<{ id: string }>('SELECT id FROM org_unit WHERE code = $1', [code])).rows[0]!.id;
+    for (const [i, f] of FIXTURE_COMPLAINTS.entries()) {
+      const receipt = `RKC0000000${String(i + 1).padStart(2, '0')}`;
+      const [kind, code] = f.subject;
+      const submitted = t(f.events[0]![2].slice(0, 10));
+      const { rows } = await c.query<{ id: string }>(
+        `INSERT INTO complaint (receipt, receipt_hash, request_id, request_hash, subject_kind, subject_code, project_id,
+           village_id, category, description, status, unit_id, submitted_at, submitted_on)
+         VALUES ($1, sha256(convert_to($1, 'UTF8')), $1, encode(sha256(convert_to($1, 'UTF8')), 'hex'), $2, $3,
+           (SELECT id FROM project WHERE code = $3 AND $2 = 'project'),
+           (SELECT id FROM org_unit WHERE code = $3 AND $2 = 'village'),
+           'quality', '排名测试举报', $4, $6, $5::timestamptz - interval '1 day', ($5::timestamptz - interval '1 day')::date)
+         RETURNING id`,
+        [receipt, kind, code, f.status, submitted, await unit(f.events[0]![1]!)],
+      );
+      const id = rows[0]!.id;
+      for (const [seq, [step, u, at]] of f.events.entries())
+        await c.query(
+          `INSERT INTO complaint_event (complaint_id, step, request_id, actor_name, unit_id, at)
+           VALUES ($1, $2, $3, '测试', $4, $5)`,
+          [id, step, `${receipt}-${seq}`, u && (await unit(u)), t(at)],
+        );
+      for (const [phase, arm, step, u, at] of f.steps)
+        await c.query(
+          `INSERT INTO complaint_sla_step (complaint_id, phase, arm, step, due_date, step_date, days_late, unit_id, raised_at)
+           VALUES ($1, $2, $3, $4, ($5::timestamptz)::date - 1, ($5::timestamptz)::date, 1, $6, $5)`,
+          [id, phase, arm, step, t(at), u && (await unit(u))],
+        );
+    }
+    await c.query('COMMIT');
+  } catch (err) {
+    await c.query('ROLLBACK');
+    throw err;
+  } finally {
+    c.release();
+  }
+}

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import pg from 'pg';
@@ -72,6 +72,8 @@ export interface TestStackOptions {
   stepTimeoutMs?: number;
   /** Complaints: the public routes' limits and the time limits (docs/complaints.md). */
   complaints?: { limits?: Partial<ComplaintLimits>; sla?: ComplaintSlaConfig };
+  /** Requests per client per minute to /public (PUBLIC_RATE_LIMIT_PER_MINUTE; 120 when absent). */
+  publicRatePerMinute?: number;
   /** false: no worker in this process (a test runs worker/main.ts as a child to kill it). */
   inProcessWorker?: boolean;
   /** The worker's notification channels (the inbox alone when not given). */
@@ -181,6 +183,15 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
 
   const log = createLogger('test-api', 'warn');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `sanzhang-data-${suffix}-`));
+  // Listening before the app exists, so the portal's own address (PUBLIC_BASE_URL: posters' QR
+  // codes, open data) is this server's: a URL decoded from a poster opens here.
+  const server: Server = http.createServer();
+  // Idle keep-alive sockets are closed by the client (fetch: after 4 s), not by the server too: in
+  // one process, a synchronous stretch of a test (a schema compiled) holds both timers up, and a
+  // request sent as the server's fires was reset (ECONNRESET).
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
   const { app, routes } = createApp({
     orm,
     audit,
@@ -194,12 +205,14 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     cookieSecure: 'off',
     webDist: opts.webDist,
     dataDir,
+    portal: {
+      baseUrl: `http://127.0.0.1:${port}`,
+      complaintPhone: '12317',
+      ratePerMinute: opts.publicRatePerMinute ?? 120,
+    },
     ...(opts.complaints?.limits ? { complaints: { limits: opts.complaints.limits } } : {}),
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const port = (server.address() as AddressInfo).port;
+  server.on('request', app);
 
   const files = createFileCompleter({
     orm,

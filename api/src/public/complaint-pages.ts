@@ -163,7 +163,14 @@ export function complaintFormPage(opts: {
 <button type="submit">${t.submit}</button>
 </form>${who}
 <p><a href="/public/complaints/lookup${q(opts.lang)}">${t.lookupLink}</a></p>`;
-  return renderPage({ lang: opts.lang, title: t.title, breadcrumbs: crumbs(opts.lang), body });
+  return renderPage({
+    lang: opts.lang,
+    title: t.title,
+    breadcrumbs: crumbs(opts.lang),
+    body,
+    // The subject is the page: switching the language keeps it (also on a refusal, posted to an address without it).
+    query: { [s.kind]: s.code },
+  });
 }
 
 export function complaintReceiptPage(lang: Lang, receiptDisplay: string): string {

@@ -35,6 +35,17 @@ export interface PageOptions {
   title: string;
   body: string;
   breadcrumbs?: { href: string; label: string }[];
+  /**
+   * The query parameters that make this page what it is (the complaint form's `project` or
+   * `village`): the other language's link carries them, or it would open another page.
+   */
+  query?: Record<string, string>;
+}
+
+/** This page in the other language: its own query with `lang` switched. */
+function otherLanguageHref(opts: PageOptions): string {
+  const params = new URLSearchParams({ ...opts.query, lang: opts.lang === 'zh-CN' ? 'en' : 'zh-CN' });
+  return `?${params.toString()}`;
 }
 
 export function renderPage(opts: PageOptions): string {
@@ -50,6 +61,6 @@ export function renderPage(opts: PageOptions): string {
 <title>${escapeHtml(opts.title)}</title><style>${CSS}</style></head>
 <body><header><a href="/public/${zh ? '' : '?lang=en'}">${zh ? '扶贫项目资金公开' : 'Public project funds'}</a></header>
 <main>${crumbs}${opts.body}</main>
-<footer>${zh ? '本页信息依法公开，个人信息已隐去。' : 'Published by law; personal data withheld.'} · <a href="?lang=${zh ? 'en' : 'zh-CN'}">${zh ? 'English' : '中文'}</a></footer>
+<footer>${zh ? '本页信息依法公开，个人信息已隐去。' : 'Published by law; personal data withheld.'} · <a href="${escapeHtml(otherLanguageHref(opts))}" hreflang="${zh ? 'en' : 'zh-CN'}">${zh ? 'English' : '中文'}</a></footer>
 </body></html>`;
 }

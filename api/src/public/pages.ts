@@ -153,7 +153,7 @@ export function projectPage(lang: PublicLang, p: PublicProject, complaintPhone: 
 <p class="muted">${e(p.code)} · ${e(p.type)} · ${e(PROJECT_NATURE_LABELS[p.nature as keyof typeof PROJECT_NATURE_LABELS] ?? p.nature)} · ${p.year}</p>
 ${cancelled ? `<p class="warn">${tr(lang, `本项目已于 ${date(p.actualDates.cancelled)} 终止`, `Cancelled on ${date(p.actualDates.cancelled)}`)}</p>` : ''}
 <section><dl>
-<dt>${tr(lang, '资金总额', 'Budget')}</dt><dd class="money">${yuan(p.budgetFen)}</dd>
+<dt>${tr(lang, '资金总额', 'Budget')}</dt><dd class="money" id="budget">${yuan(p.budgetFen)}</dd>
 <dt>${tr(lang, '已拨付', 'Disbursed')}</dt><dd id="disbursed">${yuan(p.disbursedFen)}</dd>
 <dt>${tr(lang, '当前阶段', 'Stage')}</dt><dd>${e(stage(lang, p.stage))}</dd>
 <dt>${tr(lang, '进度', 'Progress')}</dt><dd>${p.progressPercent}%<div class="bar"><i style="width:${p.progressPercent}%"></i></div></dd>
@@ -163,7 +163,7 @@ ${cancelled ? `<p class="warn">${tr(lang, `本项目已于 ${date(p.actualDates.
 <dt>${tr(lang, '立项文号', 'Approval')}</dt><dd>${e(p.approvalDocumentNo)}</dd>
 ${p.constructionContent ? `<dt>${tr(lang, '建设内容', 'Scope')}</dt><dd>${e(p.constructionContent)}</dd>` : ''}
 </dl></section>
-<h2>${tr(lang, '资金来源', 'Funding by source')}</h2><section><table><tr><th>${tr(lang, '来源', 'Source')}</th><th class="n">${tr(lang, '金额（元）', 'Amount')}</th><th class="n">${tr(lang, '已拨付（元）', 'Paid')}</th></tr>${sources}</table>
+<h2>${tr(lang, '资金来源', 'Funding by source')}</h2><section><table id="sources"><tr><th>${tr(lang, '来源', 'Source')}</th><th class="n">${tr(lang, '金额（元）', 'Amount')}</th><th class="n">${tr(lang, '已拨付（元）', 'Paid')}</th></tr>${sources}</table>
 ${p.settlement ? `<p class="muted">${tr(lang, '结算', 'Settled')} ${p.settlement.settledOn}：${yuan(p.settlement.settledAmountFen)}</p>` : ''}</section>
 <h2>${tr(lang, '时间', 'Dates')}</h2><section><table><tr><th></th><th>${tr(lang, '计划', 'Planned')}</th><th>${tr(lang, '实际', 'Actual')}</th></tr>${dates
     .map(([l, pl, ac]) => `<tr><td>${l}</td><td>${pl}</td><td>${date(ac)}</td></tr>`)

@@ -17,6 +17,7 @@ import {
   publicProjectSummarySchema,
   publicUnitCodeParam,
   type PublicProject,
+  type PublicProjectSummary,
 } from '#domain/public-schemas.js';
 import { STAGE_LABELS } from '#domain/lifecycle.js';
 import type { Orm } from '#db/orm.js';
@@ -31,6 +32,7 @@ import {
   FEED_START,
   type ListFilter,
   type PublicRepository,
+  type PublicUnit,
 } from './repository.js';
 
 export interface PublicDeps {
@@ -151,6 +153,31 @@ export function publicRouteDefs(
     };
   };
   const full = (f: ListFilter) => repo.projectsInFull(f);
+  /** A township's or a village's page: the unit found by kind and code (else the 404 page), and its projects. */
+  const unitRoute = (
+    kind: 'township' | 'village',
+    summary: string,
+    render: (lang: PublicLang, unit: PublicUnit, units: PublicUnit[], ps: PublicProjectSummary[]) => string,
+  ) =>
+    defineRoute({
+      method: 'get',
+      path: `/public/${kind}s/:code`,
+      summary,
+      tags: ['public'],
+      access: 'public',
+      params: unitCode,
+      query: pageQuery,
+      handler: async ({ req, res, params, query }) => {
+        const lang = langOf(query);
+        const units = await repo.units();
+        const unit = units.find((u) => u.kind === kind && u.code === params.code);
+        if (!unit) return html(req, res, notFoundPage(lang), 404);
+        const ps = await repo.projects(
+          kind === 'township' ? { township: unit.code } : { village: unit.code },
+        );
+        html(req, res, render(lang, unit, units, ps));
+      },
+    });
   return [
     defineRoute({
       method: 'get',
@@ -164,56 +191,22 @@ export function publicRouteDefs(
         html(req, res, countyPage(langOf(query), units, ps));
       },
     }),
-    defineRoute({
-      method: 'get',
-      path: '/public/townships/:code',
-      summary: '公开：乡镇 (public: a township, HTML)',
-      tags: ['public'],
-      access: 'public',
-      params: unitCode,
-      query: pageQuery,
-      handler: async ({ req, res, params, query }) => {
-        const units = await repo.units();
-        const t = units.find((u) => u.kind === 'township' && u.code === params.code);
-        if (!t) return html(req, res, notFoundPage(langOf(query)), 404);
-        const ps = await repo.projects({ township: t.code });
-        html(
-          req,
-          res,
-          townshipPage(
-            langOf(query),
-            t,
-            units.filter((u) => u.parent === t.code),
-            ps,
-          ),
-        );
-      },
-    }),
-    defineRoute({
-      method: 'get',
-      path: '/public/villages/:code',
-      summary: '公开：村 (public: a village, HTML)',
-      tags: ['public'],
-      access: 'public',
-      params: unitCode,
-      query: pageQuery,
-      handler: async ({ req, res, params, query }) => {
-        const units = await repo.units();
-        const v = units.find((u) => u.kind === 'village' && u.code === params.code);
-        if (!v) return html(req, res, notFoundPage(langOf(query)), 404);
-        const ps = await repo.projects({ village: v.code });
-        html(
-          req,
-          res,
-          villagePage(
-            langOf(query),
-            v,
-            units.find((u) => u.code === v.parent),
-            ps,
-          ),
-        );
-      },
-    }),
+    unitRoute('township', '公开：乡镇 (public: a township, HTML)', (lang, township, units, ps) =>
+      townshipPage(
+        lang,
+        township,
+        units.filter((u) => u.parent === township.code),
+        ps,
+      ),
+    ),
+    unitRoute('village', '公开：村 (public: a village, HTML)', (lang, village, units, ps) =>
+      villagePage(
+        lang,
+        village,
+        units.find((u) => u.code === village.parent),
+        ps,
+      ),
+    ),
     defineRoute({
       method: 'get',
       path: '/public/projects/:code',

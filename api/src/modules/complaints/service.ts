@@ -288,15 +288,21 @@ export function createComplaintService(deps: {
       return answer(after);
     },
 
-    /** The public's view of one receipt; a wrong or unknown receipt is one and the same 404. */
+    /**
+     * The public's view of one receipt; a wrong or unknown receipt is one and the same 404. Every
+     * input takes the same steps whatever an earlier one found: the check symbol, the query by the
+     * hash, the constant-time comparison (with a dummy when no row came back), then one decision.
+     * Nothing returns early, so the time taken says nothing about which check failed.
+     */
     async lookup(input: string): Promise<Lookup> {
       const receipt = normalizeReceipt(input);
+      const valid = receiptValid(receipt);
       const hash = crypto.createHash('sha256').update(receipt).digest('hex');
       const row = await repo.lookup(hash);
       const given = Buffer.alloc(12, 0x30);
       given.write(receipt.slice(0, 12), 'latin1');
       const same = crypto.timingSafeEqual(row ? Buffer.from(row.receipt, 'latin1') : DUMMY_RECEIPT, given);
-      if (!row || !same || !receiptValid(receipt))
+      if (!(row && same && valid))
         throw new AppError('NOT_FOUND', '未找到该回执号对应的举报 (no complaint with this receipt)');
       const { receipt: r, ...rest } = row;
       return { receiptDisplay: formatReceipt(r), ...rest };
