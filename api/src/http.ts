@@ -36,7 +36,7 @@ export function callerOf(u: SessionUser): Caller {
  * outside the scope exists is not the caller's to learn.
  */
 export function projectNotFound(idOrCode: string): AppError {
-  return new AppError('NOT_FOUND', `项目不存在或不在您的权限范围内 (project ${idOrCode} not found)`);
+  return new AppError('NOT_FOUND', `项目不存在或不在您的权限范围内 (project “${idOrCode}” not found)`);
 }
 
 /**

@@ -251,4 +251,29 @@ describe('validation messages in the caller’s language', () => {
     );
     expect(zh.json.error.message).toMatch(/^请求内容不合法/);
   });
+
+  it("gives a schema's own message and a rule's refusal of a field in the language asked, data quoted", async () => {
+    // budgetFen 0: the schema's own "预算须大于 0"; a Chinese village code: the service's own refusal.
+    const body = { ...aProject(), budgetFen: 0, villageCodes: ['罗江村'] };
+    const en = await send('POST', '/api/projects', dept, body, { 'accept-language': 'en' });
+    refused(en, 422, 'body.budgetFen');
+    expect(en.json.error.details).toContainEqual({
+      path: 'body.budgetFen',
+      message: 'the budget must be greater than 0',
+    });
+    const zh = await send('POST', '/api/projects', dept, body, { 'accept-language': 'zh-CN' });
+    expect(zh.json.error.details).toContainEqual({ path: 'body.budgetFen', message: '预算须大于 0' });
+
+    const rule = { ...aProject(), villageCodes: ['罗江村'] };
+    const enRule = await send('POST', '/api/projects', dept, rule, { 'accept-language': 'en' });
+    refused(enRule, 422, 'body.villageCodes.0');
+    expect(enRule.json.error).toMatchObject({
+      message: 'invalid request: body.villageCodes.0: not a village: “罗江村”',
+      details: [{ path: 'body.villageCodes.0', message: 'not a village: “罗江村”' }],
+    });
+    const zhRule = await send('POST', '/api/projects', dept, rule);
+    expect(zhRule.json.error.details).toEqual([
+      { path: 'body.villageCodes.0', message: '不是村（社区）: 罗江村' },
+    ]);
+  });
 });

@@ -1,8 +1,9 @@
 /**
  * The route fuzzer: requests generated from the OpenAPI document to every operation of the route
  * table, as several kinds of account and as no one, many of them hostile (see tests/support/fuzz).
- * No answer may be ≥ 500, every refusal is a JSON error, and no refused request may add a row to
- * any table or move an audit chain's head. `npm test` sends a few hundred; `npm run test:fuzz`
+ * No answer may be ≥ 500, every refusal is a JSON error in the language the request asked for
+ * (Accept-Language alternates between Chinese and English), and no refused request may add a row
+ * to any table or move an audit chain's head. `npm test` sends a few hundred; `npm run test:fuzz`
  * sends 10,000 (FUZZ_RUNS, FUZZ_SEED to repeat a run).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -56,7 +57,7 @@ afterAll(async () => {
 });
 
 it(
-  `answers ${RUNS} generated requests to every route below 500, and no refusal writes`,
+  `answers ${RUNS} generated requests to every route below 500, refusals in the language asked, and no refusal writes`,
   async () => {
     const dept = await Session.login(stack.baseUrl, 'swj.op');
     const projects = [];
@@ -89,6 +90,8 @@ it(
     expect(report.requests).toBe(RUNS);
     expect(Object.keys(report.byRoute).length).toBe(Math.min(ops.length, RUNS));
     expect(report.failures).toEqual([]);
+    // Each JSON error in the language asked for (they alternate): its message and its fields' messages.
+    expect(report.wrongLanguage).toEqual([]);
     expect(report.writesByRefusals).toEqual([]);
     // The run reached the handlers: plenty of requests were refused by validation, some accepted.
     expect(report.byStatus['422'] ?? 0).toBeGreaterThan(RUNS / 20);

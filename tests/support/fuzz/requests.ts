@@ -20,9 +20,22 @@ export interface Operation {
   public: boolean;
 }
 
+export type Lang = 'zh-CN' | 'en';
+
+/**
+ * Accept-Language headers by the language each asks for (the api answers in English when the
+ * header prefers it to Chinese, otherwise in Chinese: no header, `*` and unknown languages too).
+ */
+export const LANGUAGE_HEADERS: Record<Lang, string[]> = {
+  'zh-CN': ['zh-CN', '', '*', 'xx;q=abc', 'zh-CN,zh;q=0.9,en;q=0.8', 'zh'],
+  en: ['en', 'en-GB,en;q=0.9', 'en-US,en;q=0.9,zh-CN;q=0.8', 'EN'],
+};
+
 export interface FuzzRequest {
   op: Operation;
   account: string;
+  /** The language the request asks for: every JSON error must answer in it. */
+  lang: Lang;
   method: string;
   path: string;
   headers: Record<string, string>;
@@ -167,11 +180,12 @@ function jsonBody(schema: JsonSchema | undefined, known: Known, hostility: numbe
   );
 }
 
-/** Requests to one operation, as any of the accounts. */
+/** Requests to one operation, as any of the accounts, asking for `lang` in one of its headers. */
 export function requestArbitrary(
   op: Operation,
   accounts: string[],
   known: Known,
+  lang: Lang,
   hostility = 0.08,
 ): fc.Arbitrary<FuzzRequest> {
   return fc
@@ -213,7 +227,7 @@ export function requestArbitrary(
           ),
         },
       ),
-      language: fc.constantFrom('zh-CN', 'en', 'en-GB,en;q=0.9', '*', 'xx;q=abc', ''),
+      language: fc.constantFrom(...LANGUAGE_HEADERS[lang]),
     })
     .map(({ account, params, query, body, encoding, contentType, language }): FuzzRequest => {
       let path = op.path;
@@ -244,6 +258,7 @@ export function requestArbitrary(
         }
         note += `, Content-Encoding ${encoding}`;
       }
-      return { op, account, method: op.method, path: path + query, headers, body: bytes, note };
+      note += `, Accept-Language ${language || 'none'}`;
+      return { op, account, lang, method: op.method, path: path + query, headers, body: bytes, note };
     });
 }

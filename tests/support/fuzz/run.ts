@@ -1,12 +1,13 @@
 /**
  * Runs generated requests one at a time against a test stack and keeps the books: the status of
- * every answer, every answer ≥ 500 or without a JSON error, and every refused request after which
- * a table's row count or an audit chain's head had moved.
+ * every answer, every answer ≥ 500 or without a JSON error, every JSON error not in the language
+ * the request asked for, and every refused request after which a table's row count or an audit
+ * chain's head had moved.
  */
 import fc from 'fast-check';
 import type { TestStack } from '../stack.js';
 import { rawLogin, rawRequest } from '../raw-http.js';
-import { requestArbitrary, type FuzzRequest, type Operation } from './requests.js';
+import { requestArbitrary, type FuzzRequest, type Lang, type Operation } from './requests.js';
 import { changes, snapshotQuery, takeSnapshot, type Snapshot } from './snapshot.js';
 import type { Known } from './values.js';
 
@@ -17,6 +18,11 @@ export interface FuzzReport {
   byRoute: Record<string, Record<string, number>>;
   /** Answers ≥ 500, hangs, and refusals that are not `{error:{code,message}}`. */
   failures: { request: string; status: number | string; answer: string }[];
+  /**
+   * JSON errors whose message, or a field's message in the details, is not in the language asked
+   * for: Chinese for zh-CN, none for en (data quoted in 「…」 “…” "…" excepted).
+   */
+  wrongLanguage: { request: string; status: number; texts: string[] }[];
   /** Refused requests after which the database had changed. */
   writesByRefusals: { request: string; status: number; changes: string[] }[];
   /** Answers slower than SLOW_MS (a hang is a failure: no answer within two minutes). */
@@ -38,6 +44,19 @@ const TRACED_REFUSALS: Record<string, string[]> = {
   // which the 422 names (`details.id`) and GET /api/ledger-imports/:id shows. Nothing is imported.
   'POST /api/ledger-imports': ['ledger_import'],
 };
+
+const HAN = /\p{Script=Han}/u;
+const QUOTED = /「[^」]*」|“[^”]*”|"[^"]*"/g;
+
+/** The texts of a JSON error that are not in `lang`: its message and each field's message. */
+export function wrongLanguageTexts(error: { message?: unknown; details?: unknown }, lang: Lang): string[] {
+  const texts = [error.message];
+  if (Array.isArray(error.details))
+    for (const d of error.details) if (d && typeof d === 'object' && 'message' in d) texts.push(d.message);
+  return texts
+    .map((t) => String(t))
+    .filter((t) => (lang === 'en' ? HAN.test(t.replace(QUOTED, '')) : !HAN.test(t)));
+}
 
 /** An answer slower than this is listed (not failed): the first PDF parses the CJK font, on a busy machine. */
 const SLOW_MS = 10_000;
@@ -61,14 +80,19 @@ export async function runFuzz(
   const cookies = new Map<string, string>(Object.entries(opts.sessions ?? {}));
   for (const a of opts.accounts)
     if (a !== 'anonymous' && !cookies.has(a)) cookies.set(a, await rawLogin(stack.baseUrl, a));
-  // Every operation in turn (round robin), so that even a short run reaches every route.
+  // Every operation in turn (round robin), so that even a short run reaches every route; the
+  // language asked for alternates, from one request to the next and from one round to the next.
   const per = Math.ceil(opts.runs / opts.ops.length);
-  const samples = opts.ops.map((op, i) =>
-    fc.sample(requestArbitrary(op, opts.accounts, opts.known), { numRuns: per, seed: opts.seed + i }),
-  );
+  const sample = (lang: Lang) =>
+    opts.ops.map((op, i) =>
+      fc.sample(requestArbitrary(op, opts.accounts, opts.known, lang), { numRuns: per, seed: opts.seed + i }),
+    );
+  const samples = { 'zh-CN': sample('zh-CN'), en: sample('en') };
   const requests: FuzzRequest[] = [];
   for (let k = 0; k < per; k++)
-    for (const s of samples) if (requests.length < opts.runs) requests.push(s[k]!);
+    opts.ops.forEach((_, i) => {
+      if (requests.length < opts.runs) requests.push(samples[(k + i) % 2 ? 'en' : 'zh-CN'][i]![k]!);
+    });
   const countsSql = await snapshotQuery(stack.db);
   const first = await takeSnapshot(stack.db, countsSql);
   const report: FuzzReport = {
@@ -77,6 +101,7 @@ export async function runFuzz(
     byStatus: {},
     byRoute: {},
     failures: [],
+    wrongLanguage: [],
     writesByRefusals: [],
     slow: [],
     acceptedWrites: 0,
@@ -127,6 +152,14 @@ export async function runFuzz(
         status,
         answer: `not a JSON error: ${text.slice(0, 200)}`,
       });
+    } else if (status >= 400 && json?.error) {
+      const texts = wrongLanguageTexts(json.error, r.lang);
+      if (texts.length)
+        report.wrongLanguage.push({
+          request: `${describeRequest(r)} (asked ${r.lang})`,
+          status,
+          texts: texts.map((t) => t.slice(0, 300)),
+        });
     }
 
     let after = await takeSnapshot(stack.db, countsSql);
@@ -170,7 +203,7 @@ export function formatReport(r: FuzzReport): string {
       .sort()
       .map(([s, n]) => `${s}: ${n}`)
       .join(', ')}`,
-    `  answers ≥ 500 or malformed: ${r.failures.length}; refused requests that wrote: ${r.writesByRefusals.length}; slower than ${SLOW_MS / 1000} s: ${r.slow.length}`,
+    `  answers ≥ 500 or malformed: ${r.failures.length}; errors not in the language asked: ${r.wrongLanguage.length}; refused requests that wrote: ${r.writesByRefusals.length}; slower than ${SLOW_MS / 1000} s: ${r.slow.length}`,
     '  rows per table, before → after:',
     ...Object.keys({ ...r.countsBefore, ...r.countsAfter })
       .sort()
@@ -186,6 +219,9 @@ export function formatReport(r: FuzzReport): string {
             .join(' ')}`,
       ),
     ...r.failures.slice(0, 30).map((f) => `  FAIL ${f.status} ${f.request}\n       ${f.answer}`),
+    ...r.wrongLanguage
+      .slice(0, 30)
+      .map((w) => `  LANGUAGE ${w.status} ${w.request}\n       ${w.texts.join('\n       ')}`),
     ...r.writesByRefusals
       .slice(0, 30)
       .map((w) => `  WROTE ${w.status} ${w.request}: ${w.changes.join(', ')}`),

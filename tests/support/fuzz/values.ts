@@ -42,6 +42,8 @@ export const HOSTILE_STRINGS = [
   'x\udfffy',
   '\udc00\ud800',
   '𝌆',
+  // Chinese text where a code is expected: an English refusal that repeats it must quote it.
+  '罗江村',
   '',
   ' ',
   'x'.repeat(5000),

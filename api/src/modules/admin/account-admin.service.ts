@@ -82,7 +82,7 @@ export function createAccountAdminService(deps: { orm: Orm; audit: AuditLog }) {
 
   async function one(em: EntityManager, id: string): Promise<AdminUserDto> {
     const [u] = /^[0-9a-f-]{36}$/i.test(id) ? await accounts.findAccounts(em, { id }) : [];
-    if (!u) throw new AppError('NOT_FOUND', `账号不存在 (no user ${id})`);
+    if (!u) throw new AppError('NOT_FOUND', `账号不存在 (no user “${id}”)`);
     return toDto(u);
   }
 

@@ -31,7 +31,7 @@ export function createAssessmentService(orm: Orm) {
       const unit = (units as { id: string; code: string; name: string; kind: string }[])[0];
       // Another unit's year answers as one that does not exist.
       if (!unit || !canReadAssessment(caller, unit.id))
-        throw new AppError('NOT_FOUND', `单位不存在或不在您的权限范围内 (unit ${code} not found)`);
+        throw new AppError('NOT_FOUND', `单位不存在或不在您的权限范围内 (unit “${code}” not found)`);
       const from = `${year}-01-01`;
       const to = `${year + 1}-01-01`;
       const [notices, talks, entries, ranked] = await queryInScope(orm, scope, [

@@ -80,13 +80,13 @@ export function createInterviewService(deps: {
     const unitOf = new Map(units.map((u) => [u.code, u.id]));
     input.subjects.forEach((s, k) => {
       if (!unitOf.has(s.unitCode))
-        throw invalid(`body.subjects.${k}.unitCode`, `单位不存在 (no unit ${s.unitCode})`);
+        throw invalid(`body.subjects.${k}.unitCode`, `单位不存在 (no unit “${s.unitCode}”)`);
     });
     const flagIds = [...new Set(input.flagIds)];
     const flags = flagIds.length ? await repo.flags(caller, { status: 'all', ids: flagIds }) : [];
     for (const id of flagIds) {
       const f = flags.find((x) => Number(x.id) === id);
-      if (!f) throw invalid('body.flagIds', `约谈标记不存在 (no interview flag ${id})`);
+      if (!f) throw invalid('body.flagIds', `约谈标记不存在 (no interview flag “${id}”)`);
       if (f.record_id)
         throw new AppError(
           'CONFLICT',
@@ -102,11 +102,11 @@ export function createInterviewService(deps: {
     let projectId = flags.find((f) => f.project_id)?.project_id ?? null;
     if (input.project) {
       const p = await repo.project(caller, input.project);
-      if (!p) throw invalid('body.project', `项目不存在 (no project ${input.project})`);
+      if (!p) throw invalid('body.project', `项目不存在 (no project “${input.project}”)`);
       projectId = p.id;
     }
     if (input.correctsId && !(await repo.exists(caller, input.correctsId)))
-      throw invalid('body.correctsId', `被更正的约谈记录不存在 (no record ${input.correctsId})`);
+      throw invalid('body.correctsId', `被更正的约谈记录不存在 (no record “${input.correctsId}”)`);
     return { unitOf, flagIds, projectId };
   }
 

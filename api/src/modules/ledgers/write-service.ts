@@ -398,7 +398,7 @@ function ownVillage(p: FoundProject, caller: Caller, villageCode: string): strin
   if (i < 0)
     throw invalid('body.villageCode', {
       zh: `不是本项目的建设地点: ${villageCode}`,
-      en: `not a village of this project: ${villageCode}`,
+      en: `not a village of this project: “${villageCode}”`,
     });
   const villageId = p.scope.villageIds[i]!;
   if (villageId !== caller.orgUnitId)

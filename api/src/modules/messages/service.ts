@@ -54,7 +54,7 @@ export function createMessageService(deps: {
       if (!canWriteMessages(caller)) throw readOnly();
       const units = await repo.units(caller, input.unitCodes);
       const unknown = input.unitCodes.find((c) => !units.some((u) => u.code === c));
-      if (unknown) throw invalid('body.unitCodes', `单位不存在 (no unit ${unknown})`);
+      if (unknown) throw invalid('body.unitCodes', `单位不存在 (no unit “${unknown}”)`);
       const others = units.filter((u) => u.id !== caller.orgUnitId);
       if (others.length === 0)
         throw invalid('body.unitCodes', '请选择至少一个其他单位 (choose another unit)');

@@ -55,11 +55,11 @@ export function createNegativeListService(deps: {
     ) {
       if (!isSupervisionOffice(caller)) throw officeOnly();
       const unit = await repo.unit(caller, input.unitCode);
-      if (!unit) throw invalid('body.unitCode', `单位不存在 (no unit ${input.unitCode})`);
+      if (!unit) throw invalid('body.unitCode', `单位不存在 (no unit “${input.unitCode}”)`);
       let projectId: string | null = null;
       if (input.project) {
         const p = await repo.project(caller, input.project);
-        if (!p) throw invalid('body.project', `项目不存在 (no project ${input.project})`);
+        if (!p) throw invalid('body.project', `项目不存在 (no project “${input.project}”)`);
         projectId = p.id;
       }
       if (input.listedOn > new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10))

@@ -69,7 +69,7 @@ export function createNoticeService(deps: {
         );
       const units = await repo.units(caller, input.unitCodes, input.unitKinds);
       const unknown = input.unitCodes.find((c) => !units.some((u) => u.code === c));
-      if (unknown) throw invalid('body.unitCodes', `单位不存在 (no unit ${unknown})`);
+      if (unknown) throw invalid('body.unitCodes', `单位不存在 (no unit “${unknown}”)`);
       const id = randomUUID();
       try {
         await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {

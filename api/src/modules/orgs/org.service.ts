@@ -64,7 +64,7 @@ export function createOrgService(deps: { orm: Orm; audit: AuditLog }) {
               'VALIDATION_FAILED',
               {
                 zh: `上级单位不合适: ${input.parentCode}`,
-                en: `not a fitting parent unit: ${input.parentCode}`,
+                en: `not a fitting parent unit: “${input.parentCode}”`,
               },
               [
                 {

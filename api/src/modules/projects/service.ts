@@ -94,7 +94,7 @@ export function createProjectService(deps: {
           path: 'body.departmentCode',
           message: {
             zh: `不是主管部门: ${input.departmentCode}`,
-            en: `not a department: ${input.departmentCode}`,
+            en: `not a department: “${input.departmentCode}”`,
           },
         });
       const owner = orgs.get(input.ownerUnitCode);
@@ -103,7 +103,7 @@ export function createProjectService(deps: {
           path: 'body.ownerUnitCode',
           message: {
             zh: `不是乡镇或部门: ${input.ownerUnitCode}`,
-            en: `not a township or department: ${input.ownerUnitCode}`,
+            en: `not a township or department: “${input.ownerUnitCode}”`,
           },
         });
       }
@@ -283,7 +283,7 @@ const codeTaken = (code: string) =>
 
 const notAVillage = (path: string, code: string): FieldError => ({
   path,
-  message: { zh: `不是村（社区）: ${code}`, en: `not a village: ${code}` },
+  message: { zh: `不是村（社区）: ${code}`, en: `not a village: “${code}”` },
 });
 
 function hasCause(err: unknown, type: new (...args: never[]) => Error): boolean {

@@ -120,7 +120,7 @@ export function createRectificationService(deps: {
       const projects = await repo.projects(caller, refs);
       input.problems.forEach((p, i) => {
         if (p.project && !projects.has(p.project))
-          throw invalid(`body.problems.${i}.project`, `项目不存在 (no project ${p.project})`);
+          throw invalid(`body.problems.${i}.project`, `项目不存在 (no project “${p.project}”)`);
       });
       const requestId = updateIdOf(idem);
       if (idem) {

@@ -82,7 +82,7 @@ export function createRedFlagService(deps: {
 
     async list(caller: Caller, q: RedFlagListQuery) {
       if (q.unitCode && !(await repo.unitExists(caller, q.unitCode)))
-        throw invalid('query.unitCode', `单位不存在 (no unit ${q.unitCode})`);
+        throw invalid('query.unitCode', `单位不存在 (no unit “${q.unitCode}”)`);
       const { rows, total } = await repo.list(caller, q);
       return { items: rows.map(summary), total, page: q.page, pageSize: q.pageSize };
     },
