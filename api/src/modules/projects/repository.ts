@@ -142,14 +142,18 @@ const SIDE_PATHS: readonly Action[] = ['adjust', 'cancel'];
 /** The main-path steps of `stage` that `level` takes: what a project there waits for from it. */
 export const stepsOf = (stage: Stage, level: 'department' | 'ownerUnit') =>
   allowedActions(stage).filter((a) => !SIDE_PATHS.includes(a) && ACTION_LEVEL[a] === level);
-const DEPARTMENT_STAGES = STAGES.filter((s) => stepsOf(s, 'department').length > 0);
-const OWNER_STAGES = STAGES.filter((s) => stepsOf(s, 'ownerUnit').length > 0);
+/** The stages in which a project waits on its governing department, and on its owner unit. */
+export const DEPARTMENT_STAGES = STAGES.filter((s) => stepsOf(s, 'department').length > 0);
+export const OWNER_STAGES = STAGES.filter((s) => stepsOf(s, 'ownerUnit').length > 0);
 
-/** Projects whose next main-path step is the caller's unit's (待我办理): as governing department, or as owner unit. */
-export function waitingCondition(who: Principal): { sql: string; params: unknown[] } {
+/**
+ * Projects whose next main-path step is the caller's unit's (待我办理): as governing department, or
+ * as owner unit; over `p`, or over a rollup group with `alias` (it has the same columns).
+ */
+export function waitingCondition(who: Principal, alias = 'p'): { sql: string; params: unknown[] } {
   return {
-    sql: `((p.department_id = ? AND p.stage = ANY(ARRAY[?]::text[]))
-           OR (p.owner_unit_id = ? AND p.stage = ANY(ARRAY[?]::text[])))`,
+    sql: `((${alias}.department_id = ? AND ${alias}.stage = ANY(ARRAY[?]::text[]))
+           OR (${alias}.owner_unit_id = ? AND ${alias}.stage = ANY(ARRAY[?]::text[])))`,
     params: [who.orgUnitId, DEPARTMENT_STAGES, who.orgUnitId, OWNER_STAGES],
   };
 }
