@@ -13,7 +13,7 @@ const STAGES = `ARRAY['approved','designApproved','methodFixed','underway','comp
 function statements(from: number, to: number): string[] {
   return [
     `CREATE TEMP TABLE gen ON COMMIT DROP AS
-      SELECT i, gen_random_uuid() AS id, 1 + (i * 7919) % 8 AS reached,
+      SELECT i, gen_random_uuid() AS id, (1 + (i::bigint * 7919) % 8)::int AS reached,
              (1000000 + (i % 97) * 10000)::bigint AS budget,
              date '2026-01-20' + (i % 150) AS start_on,
              depts[1 + i % cardinality(depts)] AS dept, towns[1 + (i / 7) % cardinality(towns)] AS town
@@ -64,6 +64,18 @@ function statements(from: number, to: number): string[] {
   ];
 }
 
+/** Projects `from`..`to` (1-based, inclusive) in one transaction of the client's. */
+export async function generateRange(c: pg.ClientBase, from: number, to: number): Promise<void> {
+  await c.query('BEGIN');
+  try {
+    for (const sql of statements(from, to)) await c.query(sql);
+    await c.query('COMMIT');
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
 /**
  * Adds `count` projects after those already generated (their codes go on from BR-<n+1>), in
  * batches of `batch`, each its own transaction; then ANALYZE. Answers the total generated.
@@ -83,9 +95,7 @@ export async function generateProjects(
     for (let from = have + 1; from <= have + count; from += batch) {
       const to = Math.min(from + batch - 1, have + count);
       const t = performance.now();
-      await c.query('BEGIN');
-      for (const sql of statements(from, to)) await c.query(sql);
-      await c.query('COMMIT');
+      await generateRange(c, from, to);
       opts.log?.(`projects ${from}–${to} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     }
     await c.query('VACUUM ANALYZE');
