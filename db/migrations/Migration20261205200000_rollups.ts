@@ -108,31 +108,34 @@ export class Migration20261205200000_rollups extends Migration {
       CREATE TYPE project_rollup_entry AS (project_id uuid, sig uuid, year integer, department_id uuid,
         owner_unit_id uuid, type text, stage text, village_ids uuid[], source_kinds text[], overdue integer,
         budget_fen bigint, allocated_fen bigint, disbursed_fen bigint, facts project_rollup_fact[]);`);
-    // Set-based (a batch of a generator's 100,000 projects is one call): every CTE reads its table
-    // once for all the ids, then joins by project. The same rules as the detail's readers:
+    // Set-based (a batch of a generator's 100,000 projects is one call): the ids are a relation
+    // joined to each table by its project index, never a test against the array — a parameter
+    // array is not hashed, and a sequential scan testing each row against 100,000 ids never ends.
+    // The same rules as the detail's readers:
     // allocated = sources linked to a fund document; overdue = an active step past the reminder;
     // a progress entry = a monthly_progress row or a reportProgress step, for its month.
     this.addSql(`
       CREATE FUNCTION project_rollup_entries(ids uuid[]) RETURNS SETOF project_rollup_entry
         LANGUAGE sql STABLE SET search_path = public, pg_temp AS $$
-        WITH p AS (
+        WITH wanted AS MATERIALIZED (SELECT DISTINCT i.id FROM unnest(ids) AS i (id)),
+        p AS (
           SELECT p.id, p.year, p.department_id, p.owner_unit_id, p.type, p.stage,
                  COALESCE((SELECT array_agg(pv.village_id ORDER BY pv.village_id) FROM project_village pv
                             WHERE pv.project_id = p.id), '{}') AS village_ids
-            FROM project p WHERE p.id = ANY (ids)
+            FROM wanted w JOIN project p ON p.id = w.id
         ),
         paid AS (
           SELECT b.project_id, b.source_position, sum(b.amount_fen) AS fen
-            FROM disbursement b WHERE b.project_id = ANY (ids) GROUP BY 1, 2
+            FROM wanted w JOIN disbursement b ON b.project_id = w.id GROUP BY 1, 2
         ),
         src AS (
           SELECT s.project_id, s.kind,
                  sum(CASE WHEN p.stage = 'cancelled' THEN 0 ELSE s.amount_fen END) AS budget,
                  sum(CASE WHEN p.stage = 'cancelled' OR s.fund_document_id IS NULL THEN 0 ELSE s.amount_fen END) AS allocated,
                  sum(CASE WHEN p.stage = 'cancelled' THEN 0 ELSE COALESCE(b.fen, 0) END) AS disbursed
-            FROM project_fund_source s JOIN p ON p.id = s.project_id
+            FROM p JOIN project_fund_source s ON s.project_id = p.id
             LEFT JOIN paid b ON b.project_id = s.project_id AND b.source_position = s.position
-           WHERE s.project_id = ANY (ids) GROUP BY 1, 2
+           GROUP BY 1, 2
         ),
         kinds AS (
           SELECT project_id, array_agg(kind ORDER BY kind) AS kinds, sum(budget) AS budget,
@@ -140,15 +143,16 @@ export class Migration20261205200000_rollups extends Migration {
             FROM src GROUP BY project_id
         ),
         ladder AS (
-          SELECT DISTINCT a.project_id, a.kind, a.period, a.responsible_unit_id FROM alert a
-           WHERE a.project_id = ANY (ids) AND a.status = 'active' AND a.step <> 'reminder'
+          SELECT DISTINCT a.project_id, a.kind, a.period, a.responsible_unit_id
+            FROM wanted w JOIN alert a ON a.project_id = w.id
+           WHERE a.status = 'active' AND a.step <> 'reminder'
         ),
         late AS (SELECT DISTINCT project_id FROM ladder),
         month AS (
-          SELECT m.project_id, m.month FROM monthly_progress m WHERE m.project_id = ANY (ids)
+          SELECT m.project_id, m.month FROM wanted w JOIN monthly_progress m ON m.project_id = w.id
           UNION
-          SELECT h.project_id, h.payload->>'month' FROM project_history h
-           WHERE h.project_id = ANY (ids) AND h.action = 'reportProgress' AND h.payload->>'month' IS NOT NULL
+          SELECT h.project_id, h.payload->>'month' FROM wanted w JOIN project_history h ON h.project_id = w.id
+           WHERE h.action = 'reportProgress' AND h.payload->>'month' IS NOT NULL
         ),
         fact AS (
           SELECT s.project_id, ROW('source', s.kind, 1, (l.project_id IS NOT NULL)::int, 0,
@@ -202,9 +206,11 @@ export class Migration20261205200000_rollups extends Migration {
       BEGIN
         -- One transaction per project at a time: a later one waits here, and its figures below are
         -- read after the earlier one committed (each statement of this function sees that).
-        PERFORM 1 FROM project_rollup_member m WHERE m.project_id = ANY (ids) ORDER BY m.project_id FOR UPDATE;
+        PERFORM 1 FROM project_rollup_member m WHERE m.project_id IN (SELECT unnest(ids))
+          ORDER BY m.project_id FOR UPDATE OF m;
         SELECT COALESCE(array_agg(e), '{}') INTO fresh FROM project_rollup_entries(ids) e;
-        SELECT COALESCE(array_agg(m), '{}') INTO stale FROM project_rollup_member m WHERE m.project_id = ANY (ids);
+        SELECT COALESCE(array_agg(m), '{}') INTO stale FROM project_rollup_member m
+         WHERE m.project_id IN (SELECT unnest(ids));
 
         -- Groups in key order, in one statement: every transaction locks them in the same order.
         INSERT INTO project_rollup AS r (sig, year, department_id, owner_unit_id, type, stage, village_ids,
@@ -259,7 +265,7 @@ export class Migration20261205200000_rollups extends Migration {
                budget_fen = EXCLUDED.budget_fen, allocated_fen = EXCLUDED.allocated_fen,
                disbursed_fen = EXCLUDED.disbursed_fen, facts = EXCLUDED.facts;
         -- A project that is gone takes its figures with it.
-        DELETE FROM project_rollup_member m WHERE m.project_id = ANY (ids)
+        DELETE FROM project_rollup_member m WHERE m.project_id IN (SELECT unnest(ids))
            AND NOT EXISTS (SELECT 1 FROM unnest(fresh) e WHERE e.project_id = m.project_id);
       END $$;`);
     this.addSql(
