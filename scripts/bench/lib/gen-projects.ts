@@ -52,7 +52,8 @@ function statements(from: number, to: number): string[] {
              date '2026-06-03' + (i % 20), '义务监督员', '正常', timestamptz '2026-06-28 10:00+08'
         FROM gen g WHERE reached = 4 AND i % 3 <> 0`,
     // Projects not yet completed past their planned completion: a reminder, then an active overdue
-    // step (and an escalation for every fifth), owed by the owner unit.
+    // step (and an escalation for every fifth), owed by the owner unit. A quarter of them: chosen by
+    // i / 8, which says nothing of the stage (i mod 8 decides it; i mod 4 would pick none under way).
     `INSERT INTO alert (project_id, kind, arm, step, due_date, step_date, days_late, responsible_unit_id, status,
         history_seq, raised_at, closed_at)
       SELECT g.id, 'completion', 1, st.step, g.start_on + 90, g.start_on + 90 + st.late, st.late, g.town,
@@ -60,7 +61,7 @@ function statements(from: number, to: number): string[] {
              (g.start_on + 90 + st.late)::timestamptz,
              CASE WHEN st.step = 'reminder' THEN (g.start_on + 91)::timestamptz END
         FROM gen g CROSS JOIN (VALUES ('reminder', 0), ('overdue', 1), ('escalated', 15)) st (step, late)
-       WHERE g.reached BETWEEN 2 AND 4 AND g.i % 4 = 0 AND (st.step <> 'escalated' OR g.i % 5 = 0)`,
+       WHERE g.reached BETWEEN 2 AND 4 AND (g.i / 8) % 4 = 0 AND (st.step <> 'escalated' OR g.i % 5 = 0)`,
   ];
 }
 
