@@ -30,6 +30,7 @@ import { Migration20261203500000_circular } from './migrations/Migration20261203
 import { Migration20261204000000_readers } from './migrations/Migration20261204000000_readers.js';
 import { Migration20261204200000_complaints } from './migrations/Migration20261204200000_complaints.js';
 import { Migration20261204300000_public_portal } from './migrations/Migration20261204300000_public_portal.js';
+import { Migration20261205200000_rollups } from './migrations/Migration20261205200000_rollups.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -63,6 +64,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261204000000_readers', class: Migration20261204000000_readers },
   { name: 'Migration20261204200000_complaints', class: Migration20261204200000_complaints },
   { name: 'Migration20261204300000_public_portal', class: Migration20261204300000_public_portal },
+  { name: 'Migration20261205200000_rollups', class: Migration20261205200000_rollups },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */

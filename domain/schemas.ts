@@ -413,6 +413,13 @@ export const projectListQuerySchema = z.object({
   order: z.enum(['asc', 'desc']).optional(),
   page: z.coerce.number().int().min(1).default(1),
   pageSize: z.coerce.number().int().min(1).max(200).default(20),
+  /**
+   * Keyset paging: the page after the project whose `nextCursor` this is (or before the one whose
+   * `prevCursor`), in the same sort; one index range however deep, where `page` skips rows. With
+   * a cursor `page` only names the page (the api echoes it).
+   */
+  after: z.string().max(400).optional(),
+  before: z.string().max(400).optional(),
 });
 export type ProjectListQuery = z.infer<typeof projectListQuerySchema>;
 
@@ -423,6 +430,10 @@ export const projectListSchema = z.object({
   totalCapped: z.boolean().optional(),
   page: z.number().int(),
   pageSize: z.number().int(),
+  /** `after` for the next page, null when this is the last (opaque: pass it back as it is). */
+  nextCursor: z.string().nullable().optional(),
+  /** `before` for the previous page, null on the first. */
+  prevCursor: z.string().nullable().optional(),
 });
 export type ProjectListDto = z.infer<typeof projectListSchema>;
 
@@ -587,7 +598,12 @@ export const alertListSchema = z.object({ items: z.array(alertSchema) });
 
 // ── county dashboard and list export (console-dash) ─────────────────────────────────────────
 /** The list's filters and sort without paging: the xlsx export of the same list. */
-export const projectExportQuerySchema = projectListQuerySchema.omit({ page: true, pageSize: true });
+export const projectExportQuerySchema = projectListQuerySchema.omit({
+  page: true,
+  pageSize: true,
+  after: true,
+  before: true,
+});
 export type ProjectExportQuery = z.infer<typeof projectExportQuerySchema>;
 
 /**

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:queries`: the list, the dashboard and an export over a large county, for a
+ * `npm run bench:queries`: the list, the dashboard, the statistics and an export over a large county, for a
  * county leader, a township and a village account: p50/p95 through the api (HTTP to a real api
  * process, scripts/bench/lib/reads-api.ts) beside the very SQL the api sent, replayed in the same
  * run as the application role under row-level security and as the owner (no RLS), and the ratios.
@@ -17,9 +17,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createProjectRepository } from '#api/modules/projects/repository.js';
+import { createStatisticsRepository } from '#api/modules/statistics/repository.js';
 import { createStatsRepository } from '#api/modules/stats/repository.js';
+import { countyMonth } from '#api/modules/stats/service.js';
 import type { Principal } from '#domain/access.js';
 import { projectExportQuerySchema, projectListQuerySchema } from '#domain/schemas.js';
+import { statisticsQuerySchema } from '#domain/statistics-schemas.js';
 import { APP_ROLE, type Orm } from '#db/orm.js';
 import { createLogger } from '#platform/log.js';
 import { freePort } from '#platform/ports.js';
@@ -35,36 +38,47 @@ const ACCOUNTS = process.env.BENCH_ACCOUNTS?.split(',') ?? ['leader', 'mbz.op', 
 interface Case {
   name: string;
   /** The api path and query. */
-  url: string;
+  url: (ctx: Ctx) => string;
   /** The same read through the api's repository, in this process (its SQL is captured). */
-  run: (repo: Repos, who: Principal) => Promise<unknown>;
+  run: (repo: Repos, who: Principal, ctx: Ctx) => Promise<unknown>;
 }
 type Repos = {
   projects: ReturnType<typeof createProjectRepository>;
   stats: ReturnType<typeof createStatsRepository>;
+  statistics: ReturnType<typeof createStatisticsRepository>;
 };
+/** Per account: the cursor after its list's page `deepPage` (500 of 20 rows, or its last but one). */
+type Ctx = { deep: string; deepPage: number };
 
-const list = (name: string, qs: string): Case => ({
+const list = (name: string, qs: (ctx: Ctx) => string): Case => ({
   name,
-  url: `/api/projects${qs}`,
-  run: (r, who) =>
-    r.projects.list(who, projectListQuerySchema.parse(Object.fromEntries(new URLSearchParams(qs)))),
+  url: (ctx) => `/api/projects${qs(ctx)}`,
+  run: (r, who, ctx) =>
+    r.projects.list(who, projectListQuerySchema.parse(Object.fromEntries(new URLSearchParams(qs(ctx))))),
 });
 const CASES: Case[] = [
-  list('list', ''),
-  list('list page 50', '?page=50'),
-  list('list filters', '?stage=underway&department=jtj'),
-  list('list q', '?q=' + encodeURIComponent('基准项目1234')),
-  list('list sort budget', '?sort=budget&order=desc'),
-  list('list overdue', '?overdue=any'),
+  list('list', () => ''),
+  list('list page 50', () => '?page=50'),
+  list('list deep page', (ctx) => `?page=${ctx.deepPage + 1}`),
+  list('list deep after', (ctx) => `?after=${ctx.deep}`),
+  list('list filters', () => '?stage=underway&department=jtj'),
+  list('list q', () => '?q=' + encodeURIComponent('基准项目1234')),
+  list('list sort budget', () => '?sort=budget&order=desc'),
+  list('list overdue', () => '?overdue=any'),
   {
     name: 'dashboard',
-    url: '/api/stats/dashboard',
-    run: (r, who) => r.stats.figures(who, {}, '2026-06'),
+    url: () => '/api/stats/dashboard',
+    run: (r, who) => r.stats.figures(who, {}, countyMonth()),
+  },
+  {
+    name: 'statistics',
+    url: () => '/api/statistics?rows=township&columns=stage',
+    run: (r, who) =>
+      r.statistics.figures(who, statisticsQuerySchema.parse({ rows: 'township', columns: 'stage' })),
   },
   {
     name: 'export',
-    url: '/api/projects/export?stage=underway&department=jtj',
+    url: () => '/api/projects/export?stage=underway&department=jtj',
     run: (r, who) =>
       r.projects.eachBatch(
         who,
@@ -194,7 +208,11 @@ async function main() {
       fs.rmSync(tmp, { recursive: true, force: true });
     });
     const base = `http://127.0.0.1:${port}`;
-    const repos: Repos = { projects: createProjectRepository(db.orm), stats: createStatsRepository(db.orm) };
+    const repos: Repos = {
+      projects: createProjectRepository(db.orm),
+      stats: createStatsRepository(db.orm),
+      statistics: createStatisticsRepository(db.orm),
+    };
 
     const load = os
       .loadavg()
@@ -221,18 +239,24 @@ async function main() {
         )
       ).rows[0];
       const who: Principal = { orgUnitId: u.org_unit_id, orgKind: u.kind, roles: u.roles, userId: u.id };
+      // As deep as the pager goes (page 500 of 20, the 10,000 the total counts to), or the last page.
+      const first = await repos.projects.list(who, projectListQuerySchema.parse({}));
+      const deepPage = Math.max(1, Math.min(500, Math.floor((first.total - 1) / 20)));
+      const deep = await repos.projects.list(who, projectListQuerySchema.parse({ page: deepPage }));
+      const ctx: Ctx = { deep: deep.nextCursor ?? '', deepPage };
       for (const c of CASES) {
         if (ONLY && !ONLY.some((o) => c.name.startsWith(o))) continue;
-        const texts = await capture(db.orm, () => c.run(repos, who));
-        const runs = c.name === 'dashboard' || c.name === 'export' ? Math.max(5, Math.ceil(RUNS / 3)) : RUNS;
+        if (c.name === 'list deep after' && !ctx.deep) continue; // a list of one page
+        const texts = await capture(db.orm, () => c.run(repos, who, ctx));
+        const runs = c.name === 'export' ? Math.max(5, Math.ceil(RUNS / 3)) : RUNS;
         const replay = (conn: pg.Client) => async () => {
           for (const t of texts) await conn.query(t);
         };
         if (process.env.BENCH_EXPLAIN) await explain(texts, app, owner);
         const http = await timeIt(async () => {
-          const res = await fetch(base + c.url, { headers: { cookie } });
+          const res = await fetch(base + c.url(ctx), { headers: { cookie } });
           await res.arrayBuffer();
-          if (res.status !== 200) throw new Error(`${c.url}: ${res.status}`);
+          if (res.status !== 200) throw new Error(`${c.url(ctx)}: ${res.status}`);
         }, runs);
         const rls = await timeIt(replay(app), runs);
         const own = await timeIt(replay(owner), runs);

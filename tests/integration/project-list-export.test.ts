@@ -87,6 +87,93 @@ describe('sorting', () => {
   });
 });
 
+describe('keyset paging (after / before)', () => {
+  const SORTS = [
+    '',
+    'sort=code',
+    'sort=name&order=desc',
+    'sort=year',
+    'sort=budget&order=desc',
+    'sort=stage',
+    'sort=plannedStart',
+    'sort=plannedCompletion&order=desc',
+    'sort=progress',
+    'sort=updated&order=desc',
+    'sort=daysLate&order=desc',
+  ];
+  const list = (qs: string) => leader.get(`/api/projects?${qs}&pageSize=3`);
+
+  it.each(SORTS)(
+    '%s: forward by nextCursor and back by prevCursor, the same pages as by number, none missed or twice',
+    async (qs) => {
+      const all = codes((await leader.get(`/api/projects?${qs}&pageSize=200`)).body);
+      expect(all.length).toBeGreaterThan(6);
+      let res = await list(qs);
+      expect(res.body.prevCursor).toBeNull();
+      const forward: string[][] = [];
+      for (;;) {
+        expect(res.status).toBe(200);
+        expect(res.body.total).toBe(all.length);
+        forward.push(codes(res.body));
+        if (!res.body.nextCursor) break;
+        res = await list(`${qs}&page=${forward.length + 1}&after=${res.body.nextCursor}`);
+        expect(res.body.page).toBe(forward.length + 1);
+        expect(res.body.prevCursor).toEqual(expect.any(String));
+      }
+      expect(forward.flat()).toEqual(all);
+      for (const [i, page] of forward.entries())
+        expect(codes((await list(`${qs}&page=${i + 1}`)).body)).toEqual(page);
+      const backward = [codes(res.body)];
+      while (res.body.prevCursor) {
+        res = await list(`${qs}&before=${res.body.prevCursor}`);
+        expect(res.body.nextCursor).toEqual(expect.any(String));
+        backward.unshift(codes(res.body));
+      }
+      expect(backward).toEqual(forward);
+    },
+  );
+
+  it('keeps the filters: a township walks its own projects only', async () => {
+    const xqz = await Session.login(stack.baseUrl, 'xqz.view');
+    const all = codes((await xqz.get('/api/projects?stage=underway&pageSize=200')).body);
+    const seen: string[] = [];
+    let res = await xqz.get('/api/projects?stage=underway&pageSize=1');
+    for (;;) {
+      seen.push(...codes(res.body));
+      if (!res.body.nextCursor) break;
+      res = await xqz.get(`/api/projects?stage=underway&pageSize=1&after=${res.body.nextCursor}`);
+    }
+    expect(seen).toEqual(all);
+    expect(all.length).toBeGreaterThan(0);
+  });
+
+  const encode = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  it.each([
+    ['after=not-a-cursor', 'query.after'],
+    [`after=${encode(['', '-2026'])}`, 'query.after'], // a key short
+    [`after=${encode(['', 'x', 'CK'])}`, 'query.after'], // not an integer
+    [`after=${encode(['', '-99999999999', 'CK'])}`, 'query.after'], // out of range
+    [`before=${encode(['updated.desc', 'yesterday', 'CK'])}&sort=updated&order=desc`, 'query.before'],
+    [`after=${encode(['budget.desc', '100', 'CK'])}&sort=budget`, 'query.after'], // another sort's
+    [`after=${encode(['', '-2026', 'CK'])}&before=${encode(['', '-2026', 'CK'])}`, 'query.before'],
+  ])('refuses %s with a 422 naming %s', async (qs, path) => {
+    const res = await leader.get(`/api/projects?${qs}`);
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    expect(res.body.error.details.map((d: { path: string }) => d.path)).toContain(path);
+  });
+
+  it('takes a well-formed cursor of no project as a place in the order', async () => {
+    const all = codes((await leader.get('/api/projects?sort=code&pageSize=200')).body);
+    const res = await leader.get(
+      `/api/projects?sort=code&pageSize=200&after=${encode(['code.asc', all[2]])}`,
+    );
+    expect(codes(res.body)).toEqual(all.slice(3));
+    const none = await leader.get(`/api/projects?sort=code&after=${encode(['code.asc', 'zzzzzzzz'])}`);
+    expect(none.body).toMatchObject({ items: [], nextCursor: null, prevCursor: null });
+  });
+});
+
 describe('filters', () => {
   it('by fund source: the projects drawing on it', async () => {
     const res = await leader.get('/api/projects?fundSource=social&sort=code&pageSize=200');

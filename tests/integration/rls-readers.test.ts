@@ -3,7 +3,8 @@
  * and every unit — including units of the "wrong" kind for the scope, and projects whose department
  * or owner is an odd unit — row-level security shows exactly the projects, and the project rows of
  * every child table, that the old `app_can_read_project` rule gives, computed here as the owner from
- * the columns themselves. Again after the units change: villages replaced (调项), owner changed, a
+ * the columns themselves; and the rollups' groups and figure rows exactly those of the same rule
+ * over each group's units. Again after the units change: villages replaced (调项), owner changed, a
  * village moved to another township, a project's villages removed.
  */
 import { randomBytes } from 'node:crypto';
@@ -35,6 +36,18 @@ const OLD_RULE = `
        SELECT 1 FROM project_village pv JOIN org_unit v ON v.id = pv.village_id
         WHERE pv.project_id = p.id AND v.parent_id = $2)
      WHEN $1 = 'village' THEN EXISTS (SELECT 1 FROM project_village pv WHERE pv.project_id = p.id AND pv.village_id = $2)
+     ELSE false END`;
+
+/** The same rule over a rollup group's units (every project of a group has exactly these). */
+const OLD_RULE_GROUPS = `
+  SELECT r.sig FROM project_rollup r
+   WHERE CASE
+     WHEN $1 IN ('system', 'county') THEN true
+     WHEN $2::uuid IS NULL THEN false
+     WHEN $1 = 'department' THEN r.department_id = $2 OR r.owner_unit_id = $2
+     WHEN $1 = 'township' THEN r.owner_unit_id = $2 OR EXISTS (
+       SELECT 1 FROM org_unit v WHERE v.id = ANY (r.village_ids) AND v.parent_id = $2)
+     WHEN $1 = 'village' THEN $2 = ANY (r.village_ids)
      ELSE false END`;
 
 let stack: TestStack;
@@ -199,6 +212,34 @@ async function compare(scope: DbScope): Promise<void> {
       expect(rows.filter((r) => r.project_id !== null).length, `${label} ${table}`).toBe(want);
     }
   });
+  // The rollups: exactly the groups (and their figure rows) whose units the rule admits, and a
+  // project's group exactly when the project.
+  const groups = new Set(
+    (await stack.db.query<{ sig: string }>(OLD_RULE_GROUPS, [scope.kind, unit])).rows.map((r) => r.sig),
+  );
+  const figureGroups = (
+    await stack.db.query<{ sig: string }>('SELECT DISTINCT sig FROM project_rollup_figure')
+  ).rows
+    .map((r) => r.sig)
+    .filter((sig) => groups.has(sig));
+  await inScope(stack.orm, scope, async (tx) => {
+    const seen = await tx.execute<{ sig: string }[]>('SELECT sig FROM project_rollup');
+    expect(new Set(seen.map((r) => r.sig)), `${label} project_rollup`).toEqual(groups);
+    const figures = await tx.execute<{ sig: string }[]>('SELECT DISTINCT sig FROM project_rollup_figure');
+    expect(new Set(figures.map((r) => r.sig)), `${label} project_rollup_figure`).toEqual(
+      new Set(figureGroups),
+    );
+  });
+  const members = (
+    await stack.db.query<{ project_id: string; sig: string }>(
+      `SELECT m.project_id, m.sig FROM project_rollup_member m JOIN project p ON p.id = m.project_id
+        WHERE p.code LIKE $1`,
+      [`RLSR-${tag}-%`],
+    )
+  ).rows;
+  expect(members.length).toBe(40);
+  for (const m of members)
+    expect(groups.has(m.sig), `${label} group of a project`).toBe(expected.has(m.project_id));
   // The step's check still answers by the same rule for a project outside the scope.
   const outside = (
     await stack.db.query<{ id: string }>(`SELECT id FROM project WHERE code LIKE $1`, [`RLSR-${tag}-%`])

@@ -79,7 +79,7 @@ export async function addProjectOfYear(
 }
 
 /** Ladders fire from the workflows, not from the writer: wait until the alert table stops changing. */
-async function alertsSettled(stack: TestStack): Promise<void> {
+export async function alertsSettled(stack: TestStack): Promise<void> {
   let last = -1;
   for (let stable = 0; stable < 3;) {
     await new Promise((r) => setTimeout(r, 700));

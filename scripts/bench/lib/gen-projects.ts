@@ -13,7 +13,7 @@ const STAGES = `ARRAY['approved','designApproved','methodFixed','underway','comp
 function statements(from: number, to: number): string[] {
   return [
     `CREATE TEMP TABLE gen ON COMMIT DROP AS
-      SELECT i, gen_random_uuid() AS id, 1 + (i * 7919) % 8 AS reached,
+      SELECT i, gen_random_uuid() AS id, (1 + (i::bigint * 7919) % 8)::int AS reached,
              (1000000 + (i % 97) * 10000)::bigint AS budget,
              date '2026-01-20' + (i % 150) AS start_on,
              depts[1 + i % cardinality(depts)] AS dept, towns[1 + (i / 7) % cardinality(towns)] AS town
@@ -52,7 +52,8 @@ function statements(from: number, to: number): string[] {
              date '2026-06-03' + (i % 20), '义务监督员', '正常', timestamptz '2026-06-28 10:00+08'
         FROM gen g WHERE reached = 4 AND i % 3 <> 0`,
     // Projects not yet completed past their planned completion: a reminder, then an active overdue
-    // step (and an escalation for every fifth), owed by the owner unit.
+    // step (and an escalation for every fifth), owed by the owner unit. A quarter of them: chosen by
+    // i / 8, which says nothing of the stage (i mod 8 decides it; i mod 4 would pick none under way).
     `INSERT INTO alert (project_id, kind, arm, step, due_date, step_date, days_late, responsible_unit_id, status,
         history_seq, raised_at, closed_at)
       SELECT g.id, 'completion', 1, st.step, g.start_on + 90, g.start_on + 90 + st.late, st.late, g.town,
@@ -60,8 +61,20 @@ function statements(from: number, to: number): string[] {
              (g.start_on + 90 + st.late)::timestamptz,
              CASE WHEN st.step = 'reminder' THEN (g.start_on + 91)::timestamptz END
         FROM gen g CROSS JOIN (VALUES ('reminder', 0), ('overdue', 1), ('escalated', 15)) st (step, late)
-       WHERE g.reached BETWEEN 2 AND 4 AND g.i % 4 = 0 AND (st.step <> 'escalated' OR g.i % 5 = 0)`,
+       WHERE g.reached BETWEEN 2 AND 4 AND (g.i / 8) % 4 = 0 AND (st.step <> 'escalated' OR g.i % 5 = 0)`,
   ];
+}
+
+/** Projects `from`..`to` (1-based, inclusive) in one transaction of the client's. */
+export async function generateRange(c: pg.ClientBase, from: number, to: number): Promise<void> {
+  await c.query('BEGIN');
+  try {
+    for (const sql of statements(from, to)) await c.query(sql);
+    await c.query('COMMIT');
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
 }
 
 /**
@@ -83,9 +96,7 @@ export async function generateProjects(
     for (let from = have + 1; from <= have + count; from += batch) {
       const to = Math.min(from + batch - 1, have + count);
       const t = performance.now();
-      await c.query('BEGIN');
-      for (const sql of statements(from, to)) await c.query(sql);
-      await c.query('COMMIT');
+      await generateRange(c, from, to);
       opts.log?.(`projects ${from}–${to} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     }
     await c.query('VACUUM ANALYZE');

@@ -137,6 +137,9 @@ export function useProjectList() {
   }
   const resetQuery = () => void router.replace({ query: {} });
 
+  /** The cursors beside the page shown: the next or previous page is then one index range (keyset). */
+  let beside: { of: string; page: number; next?: string | null; prev?: string | null } | undefined;
+
   let seq = 0;
   async function load() {
     const mine = ++seq;
@@ -144,8 +147,17 @@ export function useProjectList() {
     error.value = '';
     try {
       const { filters, page, pageSize } = state.value;
-      const res = await api.listProjects({ ...filters, page, pageSize });
+      const of = JSON.stringify([filters, pageSize]);
+      const near = beside?.of === of ? beside : undefined;
+      const cursor =
+        near && page === near.page + 1 && near.next
+          ? { after: near.next }
+          : near && page === near.page - 1 && near.prev
+            ? { before: near.prev }
+            : {};
+      const res = await api.listProjects({ ...filters, page, pageSize, ...cursor });
       if (mine !== seq) return;
+      beside = { of, page, next: res.nextCursor, prev: res.prevCursor };
       items.value = res.items;
       total.value = res.total;
       totalCapped.value = res.totalCapped === true;

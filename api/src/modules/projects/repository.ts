@@ -16,7 +16,6 @@ import type {
   ProjectDto,
   ProjectExportQuery,
   ProjectListQuery,
-  ProjectSortColumn,
   OrgKind,
 } from '#domain/schemas.js';
 import { QueryOrder } from '@mikro-orm/core';
@@ -32,7 +31,9 @@ import {
   type Tx,
 } from '#db/scope.js';
 import { OrgUnitSchema } from '#db/entities/org-unit.entity.js';
-import { ALERT_DAYS_LATE_NOW, DAYS_LATE_SORT_SQL, ladderCondition } from './overdue.js';
+import { ALERT_DAYS_LATE_NOW, ladderCondition } from './overdue.js';
+import { cursorCondition, encodeCursor, listOrder, orderSql, sortKeyColumn } from './keyset.js';
+import { groupCondition } from '../stats/rollup.js';
 import { ProjectSchema } from '#db/entities/project.entity.js';
 
 interface ProjectRow {
@@ -142,14 +143,18 @@ const SIDE_PATHS: readonly Action[] = ['adjust', 'cancel'];
 /** The main-path steps of `stage` that `level` takes: what a project there waits for from it. */
 export const stepsOf = (stage: Stage, level: 'department' | 'ownerUnit') =>
   allowedActions(stage).filter((a) => !SIDE_PATHS.includes(a) && ACTION_LEVEL[a] === level);
-const DEPARTMENT_STAGES = STAGES.filter((s) => stepsOf(s, 'department').length > 0);
-const OWNER_STAGES = STAGES.filter((s) => stepsOf(s, 'ownerUnit').length > 0);
+/** The stages in which a project waits on its governing department, and on its owner unit. */
+export const DEPARTMENT_STAGES = STAGES.filter((s) => stepsOf(s, 'department').length > 0);
+export const OWNER_STAGES = STAGES.filter((s) => stepsOf(s, 'ownerUnit').length > 0);
 
-/** Projects whose next main-path step is the caller's unit's (待我办理): as governing department, or as owner unit. */
-export function waitingCondition(who: Principal): { sql: string; params: unknown[] } {
+/**
+ * Projects whose next main-path step is the caller's unit's (待我办理): as governing department, or
+ * as owner unit; over `p`, or over a rollup group with `alias` (it has the same columns).
+ */
+export function waitingCondition(who: Principal, alias = 'p'): { sql: string; params: unknown[] } {
   return {
-    sql: `((p.department_id = ? AND p.stage = ANY(ARRAY[?]::text[]))
-           OR (p.owner_unit_id = ? AND p.stage = ANY(ARRAY[?]::text[])))`,
+    sql: `((${alias}.department_id = ? AND ${alias}.stage = ANY(ARRAY[?]::text[]))
+           OR (${alias}.owner_unit_id = ? AND ${alias}.stage = ANY(ARRAY[?]::text[])))`,
     params: [who.orgUnitId, DEPARTMENT_STAGES, who.orgUnitId, OWNER_STAGES],
   };
 }
@@ -213,26 +218,37 @@ function listCondition(who: Principal, q: ProjectExportQuery): { cond: string; p
 }
 
 /**
- * Sort columns map to fixed SQL (never the caller's text); stages sort in lifecycle order, not
- * alphabetically. The code breaks ties so pages never overlap.
+ * The list's total from the rollups, up to `cap + 1` (as `countStatement` counts it): the sum of the
+ * matching groups' projects, a few thousand rows whatever the county's size, where counting the
+ * projects themselves reads up to `cap` of them. Null when a filter is not a group's (a text search,
+ * a ladder level, one kind of a unit's deadlines): then the projects are counted.
  */
-const SORT_SQL: Record<ProjectSortColumn, string> = {
-  code: 'p.code',
-  name: 'p.name',
-  year: 'p.year',
-  budget: 'p.budget_fen',
-  stage: `array_position(ARRAY[${STAGES.map((st) => `'${st}'`).join(', ')}]::text[], p.stage)`,
-  plannedStart: 'p.planned_start',
-  plannedCompletion: 'p.planned_completion',
-  progress: 'p.progress_percent',
-  updated: 'p.updated_at',
-  daysLate: DAYS_LATE_SORT_SQL,
-};
-
-function orderBy(q: Pick<ProjectExportQuery, 'sort' | 'order'>): string {
-  if (!q.sort) return 'p.year DESC, p.code';
-  const dir = q.order === 'desc' ? 'DESC' : 'ASC';
-  return q.sort === 'code' ? `p.code ${dir}` : `${SORT_SQL[q.sort]} ${dir}, p.code ${dir}`;
+function groupCountStatement(who: Principal, q: ProjectExportQuery, cap: number): Statement | null {
+  if (q.q || q.ladder || (q.overdueUnit && q.overdue && q.overdue !== 'any')) return null;
+  const groups = groupCondition(who, q);
+  let measure = 'r.projects';
+  let figure = '';
+  const figureParams: unknown[] = [];
+  if (q.overdueUnit) {
+    // Projects with a deadline overdue that this unit answers for (the dashboard's link).
+    measure = 'f.projects';
+    figure = `JOIN project_rollup_figure f ON f.sig = r.sig AND f.facet = 'overdueUnit'
+                AND f.key = (SELECT u.id::text FROM org_unit u WHERE u.code = ?)`;
+    figureParams.push(q.overdueUnit);
+  } else if (q.overdue === 'any') measure = 'r.overdue_projects';
+  else if (q.overdue) {
+    measure = 'f.projects';
+    figure = `JOIN project_rollup_figure f ON f.sig = r.sig AND f.facet = 'overdueKind' AND f.key = ?`;
+    figureParams.push(q.overdue);
+  }
+  const waiting = q.waiting === 'mine' ? waitingCondition(who, 'r') : { sql: 'TRUE', params: [] };
+  return {
+    sql: `SELECT LEAST(COALESCE(sum(${measure}), 0), ?)::int AS total
+            FROM project_rollup r JOIN org_unit d ON d.id = r.department_id JOIN org_unit o ON o.id = r.owner_unit_id
+            ${figure}
+           WHERE ${groups.sql} AND ${waiting.sql}`,
+    params: [cap + 1, ...figureParams, ...groups.params, ...waiting.params],
+  };
 }
 
 /**
@@ -334,24 +350,67 @@ export function createProjectRepository(orm: Orm) {
   }
 
   return {
+    /**
+     * A page of the list and its total (exact up to LIST_TOTAL_CAP), by page number (`OFFSET`) or
+     * after/before a cursor (keyset: one index range however deep); with the cursors of the pages
+     * on either side.
+     */
     async list(
       who: Principal,
       q: ProjectListQuery,
-    ): Promise<{ items: (ProjectDto & { scope: ProjectScope })[]; total: number; totalCapped: boolean }> {
+    ): Promise<{
+      items: (ProjectDto & { scope: ProjectScope })[];
+      total: number;
+      totalCapped: boolean;
+      nextCursor: string | null;
+      prevCursor: string | null;
+    }> {
+      if (q.after !== undefined && q.before !== undefined)
+        throw new AppError('VALIDATION_FAILED', '翻页位置只能给一个 (give after or before, not both)', [
+          { path: 'query.before', message: '翻页位置只能给一个' },
+        ]);
       const { cond, params } = listCondition(who, q);
+      const order = listOrder(q);
+      const cursor =
+        q.after !== undefined
+          ? cursorCondition(order, 'after', q.after)
+          : q.before !== undefined
+            ? cursorCondition(order, 'before', q.before)
+            : null;
+      const backwards = q.before !== undefined;
+      // One row more than the page: whether a page follows (precedes, read backwards) it.
+      const page = cursor
+        ? {
+            sql: `${SELECT.replace('SELECT p.id,', `SELECT ${sortKeyColumn(order)}, p.id,`)} WHERE ${cond} AND ${cursor.sql}
+                  ORDER BY ${orderSql(order, backwards)} LIMIT ?`,
+            params: [...params, ...cursor.params, q.pageSize + 1],
+          }
+        : {
+            sql: `${SELECT.replace('SELECT p.id,', `SELECT ${sortKeyColumn(order)}, p.id,`)} WHERE ${cond}
+                  ORDER BY ${orderSql(order)} LIMIT ? OFFSET ?`,
+            params: [...params, q.pageSize + 1, (q.page - 1) * q.pageSize],
+          };
       // The count and the page in one round trip, from one transaction.
-      const [count, rows] = await queryInScope(orm, scopeOf(who), [
-        countStatement(cond, params, LIST_TOTAL_CAP),
-        {
-          sql: `${SELECT} WHERE ${cond} ORDER BY ${orderBy(q)} LIMIT ? OFFSET ?`,
-          params: [...params, q.pageSize, (q.page - 1) * q.pageSize],
-        },
+      const [count, fetched] = await queryInScope(orm, scopeOf(who), [
+        groupCountStatement(who, q, LIST_TOTAL_CAP) ?? countStatement(cond, params, LIST_TOTAL_CAP),
+        page,
       ]);
+      const rows = fetched as (ProjectRow & { sort_key: unknown[] })[];
+      const more = rows.length > q.pageSize;
+      const shown = rows.slice(0, q.pageSize);
+      if (backwards) shown.reverse();
+      const first = shown[0];
+      const last = shown[shown.length - 1];
       const counted = Number((count![0] as { total: string }).total);
       return {
-        items: (rows as ProjectRow[]).map(toDto),
+        items: shown.map(toDto),
         total: Math.min(counted, LIST_TOTAL_CAP),
         totalCapped: counted > LIST_TOTAL_CAP,
+        nextCursor: last && (backwards || more) ? encodeCursor(order, last.sort_key) : null,
+        prevCursor:
+          first && (backwards ? more : cursor !== null || q.page > 1)
+            ? encodeCursor(order, first.sort_key)
+            : null,
       };
     },
 
@@ -371,7 +430,9 @@ export function createProjectRepository(orm: Orm) {
     ): Promise<number> {
       const { cond, params } = listCondition(who, q);
       return inScope(orm, scopeOf(who), async (conn) => {
-        const [count] = await executeAll(conn, [countStatement(cond, params, opts.max)]);
+        const [count] = await executeAll(conn, [
+          groupCountStatement(who, q, opts.max) ?? countStatement(cond, params, opts.max),
+        ]);
         const total = Number((count![0] as { total: string }).total);
         if (total > opts.max)
           throw new AppError(
@@ -380,7 +441,7 @@ export function createProjectRepository(orm: Orm) {
             [{ path: 'query', message: { zh: `超过 ${opts.max} 个`, en: `more than ${opts.max}` } }],
           );
         await conn.execute(
-          `DECLARE project_export NO SCROLL CURSOR FOR ${SELECT} WHERE ${cond} ORDER BY ${orderBy(q)}`,
+          `DECLARE project_export NO SCROLL CURSOR FOR ${SELECT} WHERE ${cond} ORDER BY ${orderSql(listOrder(q))}`,
           params,
           'run',
         );

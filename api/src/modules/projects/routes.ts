@@ -15,15 +15,27 @@ export function projectRoutes(service: ProjectService): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/projects',
-      summary: '项目列表 (projects within your scope; filters and paging)',
+      summary:
+        '项目列表 (projects within your scope; filters, sort, paging by `page` or by the cursors `after`/`before` the answer gives as `nextCursor`/`prevCursor`)',
       tags: ['projects'],
       access: 'project.read',
       query: projectListQuerySchema,
       response: projectListSchema,
       errors: [401, 422],
       handler: async ({ user, query }) => {
-        const { items, total, totalCapped } = await service.list(callerOf(user!), query);
-        return { items, total, totalCapped, page: query.page, pageSize: query.pageSize };
+        const { items, total, totalCapped, nextCursor, prevCursor } = await service.list(
+          callerOf(user!),
+          query,
+        );
+        return {
+          items,
+          total,
+          totalCapped,
+          page: query.page,
+          pageSize: query.pageSize,
+          nextCursor,
+          prevCursor,
+        };
       },
     }),
     // Before /api/projects/:id, which would otherwise take "export" for an id.

@@ -59,8 +59,14 @@ export function createProjectService(deps: {
     async list(
       who: Principal,
       q: ProjectListQuery,
-    ): Promise<{ items: ProjectDto[]; total: number; totalCapped: boolean }> {
-      const { items, total, totalCapped } = await repo.list(who, q);
+    ): Promise<{
+      items: ProjectDto[];
+      total: number;
+      totalCapped: boolean;
+      nextCursor: string | null;
+      prevCursor: string | null;
+    }> {
+      const { items, total, totalCapped, nextCursor, prevCursor } = await repo.list(who, q);
       const overdue = await overdueFacts(
         deps.orm,
         who,
@@ -70,6 +76,8 @@ export function createProjectService(deps: {
         items: items.map(({ scope: _s, ...dto }) => ({ ...dto, overdue: overdue.get(dto.id) ?? null })),
         total,
         totalCapped,
+        nextCursor,
+        prevCursor,
       };
     },
 
