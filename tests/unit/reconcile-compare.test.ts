@@ -121,3 +121,20 @@ describe('compareProject by request id', () => {
     ]);
   });
 });
+
+describe('compareProject without a workflow', () => {
+  const missing: WorkflowView = { ...view([]), found: false, running: false, stage: null };
+
+  it('names a project that is not finished and has no workflow', () => {
+    expect(kinds(compareProject(project, [row(0, 'create', undefined, 'create')], missing, true))).toEqual([
+      'no-workflow',
+    ]);
+  });
+
+  it('takes a closed or cancelled project without a workflow as finished (its history outlived by retention)', () => {
+    for (const stage of ['closed', 'cancelled'])
+      expect(
+        compareProject({ ...project, stage }, [row(0, 'create', undefined, 'create')], missing, true),
+      ).toEqual([]);
+  });
+});

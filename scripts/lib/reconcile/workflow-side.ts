@@ -72,6 +72,14 @@ async function fetchRuns(
   return runs.reverse();
 }
 
+/**
+ * The server does not know the workflow. `fetchHistory` passes the server's gRPC NOT_FOUND on as it
+ * is (a ServiceError with code 5), not as the WorkflowNotFoundError other calls throw.
+ */
+function notFound(err: unknown): boolean {
+  return err instanceof WorkflowNotFoundError || (err as { code?: unknown } | null)?.code === 5;
+}
+
 export async function readWorkflow(client: Client, workflowId: string): Promise<WorkflowView> {
   const view: WorkflowView = {
     workflowId,
@@ -87,7 +95,7 @@ export async function readWorkflow(client: Client, workflowId: string): Promise<
   try {
     runs = await fetchRuns(client, workflowId);
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return { ...view, found: false };
+    if (notFound(err)) return { ...view, found: false };
     throw err;
   }
   view.runs = runs.length;
