@@ -128,6 +128,8 @@ export function compareProject(
   }
   for (const row of rows) {
     if (SYSTEM_ACTIONS.has(row.action) || matched.has(row)) continue;
+    // Written before the workflow was started again from the database: they are its state.
+    if (wf.recreated && row.seq <= wf.recreated.seq) continue;
     // What a person would recognise the row by: a report's narrative, an adjustment's reason.
     const narrative = row.payload.narrative ?? row.payload.reason;
     diff(

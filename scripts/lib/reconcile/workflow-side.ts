@@ -41,6 +41,11 @@ export interface WorkflowView {
   stage: Stage | null;
   /** The sequence number of the last successful step. */
   lastStepSeq: number;
+  /**
+   * Started again from PostgreSQL (`npm run recreate-workflows`): the history rows up to `seq`
+   * were written before this workflow and no Update of it accounts for them.
+   */
+  recreated?: { seq: number; stageSeq: number };
 }
 
 const REGISTERED = 'registered';
@@ -111,6 +116,10 @@ export async function readWorkflow(client: Client, workflowId: string): Promise<
         if (input?.state) {
           view.stage = input.state.stage;
           view.created ||= input.state.recorded;
+          if (i === 0 && input.recreated) {
+            view.recreated = { seq: input.state.seq, stageSeq: input.recreated.stageSeq };
+            view.lastStepSeq = input.recreated.stageSeq;
+          }
         } else if (i === 0) {
           view.stage = 'approved';
         }
