@@ -29,6 +29,7 @@ import {
   SLA_PHASES,
   STEP_FROM,
   STEP_TO,
+  complaintTerm,
   type ComplaintSlaConfig,
   type ComplaintStatus,
   type ComplaintStepRequest,
@@ -39,8 +40,6 @@ import {
 } from '#domain/complaint-records.js';
 import {
   clockDate,
-  daysBetween,
-  instantOf,
   shiftDays,
   type DeadlineConfig,
   type IsWorkday,
@@ -85,11 +84,54 @@ function checkPlanInput(a: { phase: string; arm: number; from: string; clock: La
   if (!(a.clock?.dayMs > 0) || !Number.isFinite(a.clock.originMs)) rejected('时钟不合法 (invalid clock)');
 }
 
+/** The clock of a complaint submitted at `ms`: the shortened day of tests counts from it. */
+const clockOf = (cfg: DeadlineConfig, ms: number): LadderClock => ({
+  dayMs: cfg.dayMs,
+  originMs: cfg.sharedOriginMs ?? ms,
+});
+
+/**
+ * A written complaint as its workflow carries it (what the submission's activity answers, and
+ * what a workflow started again from PostgreSQL starts from), or undefined when there is none.
+ */
+export async function submittedComplaint(
+  tx: Tx,
+  receipt: string,
+  cfg: DeadlineConfig,
+): Promise<SubmittedComplaint | undefined> {
+  const [rows, offices] = await tx.batch([
+    {
+      sql: `SELECT c.id, c.receipt, c.subject_unit_id, c.subject_kind, c.subject_code, c.submitted_at,
+              to_char(c.submitted_on, 'YYYY-MM-DD') AS submitted_on,
+              COALESCE(p.name, v.name) AS subject_name
+            FROM complaint c LEFT JOIN project p ON p.id = c.project_id
+            LEFT JOIN org_unit v ON v.id = c.village_id WHERE c.receipt = ?`,
+      params: [receipt],
+    },
+    { sql: `SELECT id FROM org_unit WHERE kind = 'office' ORDER BY code`, params: [] },
+  ]);
+  const c = (rows as Record<string, string>[])[0];
+  if (!c) return undefined;
+  return {
+    id: c.id!,
+    receipt: c.receipt!,
+    subjectUnitId: c.subject_unit_id ?? null,
+    subjectLabel:
+      c.subject_kind === 'project'
+        ? `项目 ${c.subject_code} ${c.subject_name ?? ''}`.trim()
+        : `村 ${c.subject_name ?? c.subject_code}`,
+    officeUnitIds: (offices as { id: string }[]).map((o) => o.id),
+    clock: clockOf(cfg, new Date(c.submitted_at!).getTime()),
+    submittedOn: c.submitted_on!,
+    slaOn: cfg.enabled,
+  };
+}
+
 export function createComplaintActivities(deps: ComplaintActivityDeps) {
   const { orm, audit, deadlines: cfg } = deps;
   const sla = deps.sla ?? DEFAULT_COMPLAINT_SLA;
   const isWorkday = deps.isWorkday ?? chineseWorkday;
-  const clockAt = (ms: number): LadderClock => ({ dayMs: cfg.dayMs, originMs: cfg.sharedOriginMs ?? ms });
+  const clockAt = (ms: number) => clockOf(cfg, ms);
   const phaseDays: Record<SlaPhase, number> = {
     acknowledge: sla.acknowledgeDays,
     assign: sla.assignDays,
@@ -98,57 +140,10 @@ export function createComplaintActivities(deps: ComplaintActivityDeps) {
 
   function plan(phase: SlaPhase, arm: number, from: string, clock: LadderClock): SlaTerm {
     const dueDate = shiftDays(from, phaseDays[phase], sla.dayCount, isWorkday);
-    const overdue = shiftDays(dueDate, 1, sla.dayCount, isWorkday);
-    const escalated = shiftDays(overdue, sla.escalateDays, sla.dayCount, isWorkday);
-    return {
-      phase,
-      arm,
-      dueDate,
-      steps: [
-        {
-          step: 'overdue',
-          date: overdue,
-          atMs: instantOf(overdue, clock),
-          daysLate: daysBetween(dueDate, overdue),
-        },
-        {
-          step: 'escalated',
-          date: escalated,
-          atMs: instantOf(escalated, clock),
-          daysLate: daysBetween(dueDate, escalated),
-        },
-      ],
-    };
+    return complaintTerm({ phase, arm, dueDate }, sla, clock, isWorkday);
   }
 
-  async function written(tx: Tx, receipt: string): Promise<SubmittedComplaint | undefined> {
-    const [rows, offices] = await tx.batch([
-      {
-        sql: `SELECT c.id, c.receipt, c.subject_unit_id, c.subject_kind, c.subject_code, c.submitted_at,
-                to_char(c.submitted_on, 'YYYY-MM-DD') AS submitted_on,
-                COALESCE(p.name, v.name) AS subject_name
-              FROM complaint c LEFT JOIN project p ON p.id = c.project_id
-              LEFT JOIN org_unit v ON v.id = c.village_id WHERE c.receipt = ?`,
-        params: [receipt],
-      },
-      { sql: `SELECT id FROM org_unit WHERE kind = 'office' ORDER BY code`, params: [] },
-    ]);
-    const c = (rows as Record<string, string>[])[0];
-    if (!c) return undefined;
-    return {
-      id: c.id!,
-      receipt: c.receipt!,
-      subjectUnitId: c.subject_unit_id ?? null,
-      subjectLabel:
-        c.subject_kind === 'project'
-          ? `项目 ${c.subject_code} ${c.subject_name ?? ''}`.trim()
-          : `村 ${c.subject_name ?? c.subject_code}`,
-      officeUnitIds: (offices as { id: string }[]).map((o) => o.id),
-      clock: clockAt(new Date(c.submitted_at!).getTime()),
-      submittedOn: c.submitted_on!,
-      slaOn: cfg.enabled,
-    };
-  }
+  const written = (tx: Tx, receipt: string) => submittedComplaint(tx, receipt, cfg);
 
   return {
     /**

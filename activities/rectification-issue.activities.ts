@@ -35,6 +35,67 @@ export interface RectificationActivityDeps {
   isWorkday?: IsWorkday;
 }
 
+/** A notice's clock, set at its issue: the shortened day of tests counts from it. */
+export const noticeClock = (cfg: DeadlineConfig, ms: number): LadderClock => ({
+  dayMs: cfg.dayMs,
+  originMs: cfg.sharedOriginMs ?? ms,
+});
+
+/**
+ * A written notice as its workflow starts from it, each problem with its first term: the one an
+ * issuing request wrote (a retried issue), or the one with this id (a workflow started again from
+ * PostgreSQL, which then puts each problem's current term in its state). Undefined when none.
+ */
+export async function issuedNotice(
+  tx: Tx,
+  by: { requestId: string } | { noticeId: string },
+  deps: { deadlines: DeadlineConfig; isWorkday: IsWorkday },
+): Promise<IssuedRectification | undefined> {
+  const where = 'requestId' in by ? 'n.request_id = ?' : 'n.id = ?::uuid';
+  const key = 'requestId' in by ? by.requestId : by.noticeId;
+  const [notices, problems] = await tx.batch([
+    {
+      sql: `SELECT n.id, n.year, n.number, n.serial, n.org_unit_id, n.issuer_unit_id, n.title, n.day_count,
+              to_char(n.issued_on, 'YYYY-MM-DD') AS issued_on, n.issued_at
+            FROM rectification_notice n WHERE ${where}`,
+      params: [key],
+    },
+    {
+      sql: `SELECT p.id::int AS id, p.seq, p.deadline_days FROM rectification_problem p
+            JOIN rectification_notice n ON n.id = p.notice_id WHERE ${where} ORDER BY p.seq`,
+      params: [key],
+    },
+  ]);
+  const n = (notices as Record<string, unknown>[])[0];
+  if (!n) return undefined;
+  const cfg = deps.deadlines;
+  const clock = noticeClock(cfg, new Date(n.issued_at as string).getTime());
+  const dayCount = n.day_count as DayCount;
+  const issuedOn = n.issued_on as string;
+  return {
+    id: n.id as string,
+    year: n.year as number,
+    number: n.number as number,
+    serial: n.serial as string,
+    workflowId: rectificationWorkflowId(n.year as number, n.number as number),
+    unitId: n.org_unit_id as string,
+    issuerUnitId: n.issuer_unit_id as string,
+    title: n.title as string,
+    dayCount,
+    issuedOn,
+    clock,
+    laddersOn: cfg.enabled,
+    problems: (problems as { id: number; seq: number; deadline_days: number }[]).map((p) => {
+      const dueDate = termDueDate(issuedOn, p.deadline_days, dayCount, deps.isWorkday);
+      return {
+        id: p.id,
+        seq: p.seq,
+        term: { arm: 1, dueDate, steps: termLadder(issuedOn, dueDate, cfg, dayCount, clock, deps.isWorkday) },
+      };
+    }),
+  };
+}
+
 export function createRectificationIssueActivities(deps: RectificationActivityDeps) {
   const { orm, audit, deadlines: cfg } = deps;
   const isWorkday = deps.isWorkday ?? chineseWorkday;
@@ -51,48 +112,10 @@ export function createRectificationIssueActivities(deps: RectificationActivityDe
     return { arm, dueDate, steps: termLadder(from, dueDate, cfg, dayCount, clock, isWorkday) };
   }
 
-  /** The notice a request issued earlier, as the workflow starts from it. */
-  async function issuedBefore(tx: Tx, requestId: string): Promise<IssuedRectification | undefined> {
-    const [notices, problems] = await tx.batch([
-      {
-        sql: `SELECT id, year, number, serial, org_unit_id, issuer_unit_id, title, day_count,
-                to_char(issued_on, 'YYYY-MM-DD') AS issued_on, issued_at
-              FROM rectification_notice WHERE request_id = ?`,
-        params: [requestId],
-      },
-      {
-        sql: `SELECT p.id::int AS id, p.seq, p.deadline_days FROM rectification_problem p
-              JOIN rectification_notice n ON n.id = p.notice_id WHERE n.request_id = ? ORDER BY p.seq`,
-        params: [requestId],
-      },
-    ]);
-    const n = (notices as Record<string, unknown>[])[0];
-    if (!n) return undefined;
-    const clock = clockAt(new Date(n.issued_at as string).getTime());
-    const dayCount = n.day_count as DayCount;
-    const issuedOn = n.issued_on as string;
-    return {
-      id: n.id as string,
-      year: n.year as number,
-      number: n.number as number,
-      serial: n.serial as string,
-      workflowId: rectificationWorkflowId(n.year as number, n.number as number),
-      unitId: n.org_unit_id as string,
-      issuerUnitId: n.issuer_unit_id as string,
-      title: n.title as string,
-      dayCount,
-      issuedOn,
-      clock,
-      laddersOn: cfg.enabled,
-      problems: (problems as { id: number; seq: number; deadline_days: number }[]).map((p) => ({
-        id: p.id,
-        seq: p.seq,
-        term: term(1, issuedOn, p.deadline_days, dayCount, clock),
-      })),
-    };
-  }
+  const issuedBefore = (tx: Tx, requestId: string) =>
+    issuedNotice(tx, { requestId }, { deadlines: cfg, isWorkday });
 
-  const clockAt = (ms: number): LadderClock => ({ dayMs: cfg.dayMs, originMs: cfg.sharedOriginMs ?? ms });
+  const clockAt = (ms: number) => noticeClock(cfg, ms);
 
   return {
     /**

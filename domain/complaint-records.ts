@@ -2,7 +2,7 @@
  * Complaints (监督举报): the receipt code, the states and steps, and what a complaint's workflow
  * carries. Pure: no Node, Temporal or database imports (the workflow imports this module).
  */
-import type { LadderClock } from './deadlines.js';
+import { daysBetween, instantOf, shiftDays, type IsWorkday, type LadderClock } from './deadlines.js';
 
 /**
  * The receipt alphabet: Crockford's base 32 (no I, L, O, U), so a receipt read aloud or copied
@@ -126,6 +126,38 @@ export interface SlaTerm {
   arm: number;
   dueDate: string;
   steps: { step: SlaStep; date: string; atMs: number; daysLate: number }[];
+}
+
+/**
+ * A phase's clock from its due date: overdue on the first (working) day after it, escalated to
+ * county level `escalateDays` later. The submission and each step plan it from the day the phase
+ * began; a workflow started again from PostgreSQL plans it from the due date on record.
+ */
+export function complaintTerm(
+  t: { phase: SlaPhase; arm: number; dueDate: string },
+  sla: ComplaintSlaConfig,
+  clock: LadderClock,
+  isWorkday: IsWorkday,
+): SlaTerm {
+  const overdue = shiftDays(t.dueDate, 1, sla.dayCount, isWorkday);
+  const escalated = shiftDays(overdue, sla.escalateDays, sla.dayCount, isWorkday);
+  return {
+    ...t,
+    steps: [
+      {
+        step: 'overdue',
+        date: overdue,
+        atMs: instantOf(overdue, clock),
+        daysLate: daysBetween(t.dueDate, overdue),
+      },
+      {
+        step: 'escalated',
+        date: escalated,
+        atMs: instantOf(escalated, clock),
+        daysLate: daysBetween(t.dueDate, escalated),
+      },
+    ],
+  };
 }
 
 /** What the submission hands the workflow; the reporter's identity is not in it (only in its table). */

@@ -15,7 +15,12 @@ import { Connection } from '@temporalio/client';
 import type { Logger } from './log.js';
 import { freePort, waitFor } from './ports.js';
 import { PROJECT_ROOT } from './temporal-cli.js';
-import { ensureNamespace, ensureSearchAttributes, type RunningTemporal } from './temporal-server.js';
+import {
+  ensureNamespace,
+  ensureSearchAttributes,
+  waitForFrontend,
+  type RunningTemporal,
+} from './temporal-server.js';
 
 export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
 const PACKAGES = { server: 'go.temporal.io/server/cmd/server', sql: 'go.temporal.io/server/cmd/tools/sql' };
@@ -274,27 +279,16 @@ export async function startTemporalOnPostgres(opts: {
       child.kill('SIGTERM');
     });
   try {
-    // Not waitFor: a server that exits while starting must fail the start at once.
-    const deadline = Date.now() + 120_000;
-    let connection: Connection | undefined;
-    while (!connection) {
-      if (exited) throw new Error(`the Temporal server ${exited} while starting: ${tail.join(' | ')}`);
-      try {
-        const conn = await Connection.connect({ address, connectTimeout: 1000 });
-        try {
-          await conn.workflowService.describeNamespace({ namespace: 'temporal-system' });
-          connection = conn;
-        } catch (err) {
-          await conn.close();
-          throw err;
-        }
-      } catch (err) {
-        if (Date.now() > deadline)
-          throw new Error(`the Temporal server on PostgreSQL did not answer in 120 s: ${String(err)}`);
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    }
-    const ready: Connection = connection;
+    await waitForFrontend({
+      what: 'the Temporal server on PostgreSQL',
+      address,
+      // The server's own namespace: ours may not exist yet (it is registered below).
+      namespace: 'temporal-system',
+      exited: () => exited && `${exited} while starting: ${tail.join(' | ')}`,
+      timeoutMs: 120_000,
+      intervalMs: 500,
+    });
+    const ready = await Connection.connect({ address, connectTimeout: 5000 });
     try {
       await ensureNamespace(ready, opts.namespace);
       await waitFor('the namespace', () => ensureSearchAttributes(ready, opts.namespace), {

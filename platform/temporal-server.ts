@@ -8,7 +8,7 @@ import { msToTs } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '#domain/search-attributes.js';
 import type { Logger } from './log.js';
-import { freePort, waitFor } from './ports.js';
+import { freePort } from './ports.js';
 
 export interface RunningTemporal {
   address: string;
@@ -20,6 +20,40 @@ export interface RunningTemporal {
   /** Resolves with how the server ended ("code 1", "signal SIGKILL"), asked to or not. */
   exited: Promise<string>;
   stop(): Promise<void>;
+}
+
+/**
+ * Waits until a Temporal frontend we started answers for `namespace`: a connection and a
+ * DescribeNamespace, tried every `intervalMs` until `timeoutMs`. A server that exits while
+ * starting fails the wait at once (`exited` names how), instead of when the time is up.
+ */
+export async function waitForFrontend(opts: {
+  what: string;
+  address: string;
+  namespace: string;
+  /** Why the server can no longer answer (it exited), or undefined while it runs. */
+  exited: () => string | undefined;
+  timeoutMs: number;
+  intervalMs: number;
+}): Promise<void> {
+  const deadline = Date.now() + opts.timeoutMs;
+  for (;;) {
+    const gone = opts.exited();
+    if (gone) throw new Error(`${opts.what} ${gone}`);
+    try {
+      const conn = await Connection.connect({ address: opts.address, connectTimeout: 1000 });
+      try {
+        await conn.workflowService.describeNamespace({ namespace: opts.namespace });
+        return;
+      } finally {
+        await conn.close();
+      }
+    } catch (err) {
+      if (Date.now() > deadline)
+        throw new Error(`${opts.what} did not answer in ${Math.round(opts.timeoutMs / 1000)} s: ${String(err)}`);
+    }
+    await new Promise((r) => setTimeout(r, opts.intervalMs));
+  }
 }
 
 export async function startTemporalDevServer(opts: {
@@ -78,19 +112,14 @@ export async function startTemporalDevServer(opts: {
 
   const address = `127.0.0.1:${port}`;
   try {
-    await waitFor(
-      'Temporal dev server',
-      async () => {
-        if (exited) throw new Error(`the process ${exited}: ${tail.join(' | ')}`);
-        const conn = await Connection.connect({ address, connectTimeout: 1000 });
-        try {
-          await conn.workflowService.describeNamespace({ namespace: opts.namespace });
-        } finally {
-          await conn.close();
-        }
-      },
-      { timeoutMs: 90_000, intervalMs: 300 },
-    );
+    await waitForFrontend({
+      what: 'the Temporal dev server',
+      address,
+      namespace: opts.namespace,
+      exited: () => exited && `the process ${exited}: ${tail.join(' | ')}`,
+      timeoutMs: 90_000,
+      intervalMs: 300,
+    });
   } catch (err) {
     process.removeListener('exit', onExit);
     child.kill('SIGKILL');

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     });
     process.stdout.write(
       `restored the snapshot of ${r.manifest.createdAt}: ${r.rows} rows in ${r.manifest.tables.length} tables, ${r.files} archive files${r.movedCheckpoints ? `; the checkpoints file that was there is now ${r.movedCheckpoints}` : ''}\n` +
-        `next: npm run audit:verify, then start the stack and npm run reconcile (docs/operations.md)\n`,
+        `next: npm run audit:verify, then start the stack; on a new Temporal, npm run recreate-workflows; then npm run reconcile (docs/operations.md)\n`,
     );
   } finally {
     await db.stop();

@@ -5,6 +5,7 @@
  */
 import { log, patched, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Notification } from '#activities/notify.activities.js';
+import { overdueKinds } from '#domain/deadline-state.js';
 import type { Stage } from '#domain/lifecycle.js';
 import {
   DEADLINE_LABELS,
@@ -27,7 +28,6 @@ import {
   type ActiveLadder,
   type AlertRecord,
   type CloseAlerts,
-  type DeadlineState,
   type NewProjectRecord,
   type ProjectState,
   type TransitionRecord,
@@ -270,11 +270,8 @@ export function ladderChangeOf(
   return { close, drop, rearm, reported };
 }
 
-/** Kinds whose ladder has passed its due date (fired overdue or later). */
-export function overdueKinds(d: DeadlineState): DeadlineKind[] {
-  const kinds = new Set(d.ladders.filter((l) => l.fired >= 2).map((l) => l.kind));
-  return [...kinds].sort();
-}
+// Shared with the rebuilding of a ladder state from PostgreSQL (domain/deadline-state.ts).
+export { overdueKinds };
 
 export function sameSet(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x) => b.includes(x));

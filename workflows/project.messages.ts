@@ -25,6 +25,13 @@ export interface ProjectWorkflowInput {
    * the state survives a new run.
    */
   historyLimit?: number;
+  /**
+   * Set when the workflow was started again from PostgreSQL (`npm run recreate-workflows`, after a
+   * restore into an empty Temporal), with `state` read from there: the history rows up to
+   * `state.seq` were written before this workflow, `stageSeq` is its last step's. The workflow
+   * ignores it; the reconciliation reads it (it is carried on by continue-as-new with the rest).
+   */
+  recreated?: { at: string; stageSeq: number };
 }
 
 /** Resolves once the project row exists; used with Update-with-Start so POST returns a real row. */

@@ -3,25 +3,39 @@
  * uploaded archive files, audit rows, a checkpoint of the audit chains), backed up, restored into
  * a new empty database and an empty archive directory. There the reconciliation with the same
  * Temporal finds nothing, the audit chain verifies against the restored checkpoints, and the data
- * equals the original. A backup edited after the fact is refused before anything is written, and
- * so is a target that already holds data.
+ * equals the original. Restored into a new environment (an empty database and a Temporal namespace
+ * of its own), the unfinished projects', complaints' and notices' workflows are started again from
+ * the database, their next steps work through the api, and a second run starts nothing. A backup
+ * edited after the fact is refused before anything is written, and so is a target that already
+ * holds data.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createFsArchiveStorage } from '#api/modules/archives/storage.js';
 import { verifyAuditTable, type AuditRow } from '#db/audit.js';
 import { checkpointAuditChains, checkpointFile, ormQuery, readCheckpoints } from '#db/audit-checkpoint.js';
 import { initORM, type Orm } from '#db/orm.js';
+import { DEFAULT_COMPLAINT_SLA } from '#domain/complaint-records.js';
+import { DEFAULT_DEADLINE_CONFIG, addDays } from '#domain/deadlines.js';
 import type { Logger } from '#platform/log.js';
+import { waitFor } from '#platform/ports.js';
+import { ensureNamespace, ensureSearchAttributes } from '#platform/temporal-server.js';
 import { createBackup } from '#scripts/lib/backup/create.js';
 import { restoreBackup } from '#scripts/lib/backup/restore.js';
 import { reconcile } from '#scripts/lib/reconcile/index.js';
+import { recreateWorkflows } from '#scripts/lib/recreate/index.js';
 import { aProject } from '../support/builders.js';
+import { submitJson } from '../support/complaints.js';
+import { eventually } from '../support/eventually.js';
 import { withDatabase } from '../support/global-setup.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
+import { today } from '../support/ladders.js';
+import { aNotice, issue, spreadSerials } from '../support/rectification.js';
+import { Session, startTestStack, type TestStack } from '../support/stack.js';
 import { loginActors, take, walkTo, type Actors } from '../support/walk.js';
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} } as unknown as Logger;
@@ -49,7 +63,9 @@ async function counts(db: pg.Pool | pg.Client): Promise<Record<string, number>> 
 }
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startTestStack({
+    complaints: { limits: { minFillMs: 0, submitPerHour: 1000, lookupPerMinute: 10_000 } },
+  });
   actors = await loginActors(stack);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sanzhang-backup-test-'));
 });
@@ -67,12 +83,26 @@ describe('backup and restore', () => {
   const ids: string[] = [];
 
   it('backs up projects with history, ledgers, archive files and audit checkpoints', async () => {
-    for (const stage of ['accepted', 'underway'] as const) {
-      const res = await actors.dept.post('/api/projects', aProject());
+    // The one under way is late for its completion (ten days ago), its later dates still ahead.
+    const late = {
+      start: addDays(today(), -100),
+      completion: addDays(today(), -10),
+      acceptance: addDays(today(), 60),
+      reimbursement: addDays(today(), 90),
+    };
+    for (const stage of ['accepted', 'underway', 'cancelled'] as const) {
+      const res = await actors.dept.post(
+        '/api/projects',
+        aProject(stage === 'underway' ? { plannedDates: late } : {}),
+      );
       expect(res.status).toBe(201);
       await walkTo(actors, res.body.id, stage);
       ids.push(res.body.id);
     }
+    // A complaint and a rectification notice, each waiting for its next step.
+    expect((await submitJson(stack.baseUrl, { village: 'xqz-btc' })).status).toBe(201);
+    await spreadSerials(stack);
+    await issue(await Session.login(stack.baseUrl, 'supervisor'), aNotice([30]));
     // The second, under way, reports progress: a step after the first project's file was filled.
     expect((await take(actors, ids[1]!, 'reportProgress', { month: '2026-05' })).status).toBe(200);
     const written = await checkpointAuditChains({
@@ -93,7 +123,7 @@ describe('backup and restore', () => {
     });
     const original = await counts(stack.db);
     expect(Object.fromEntries(m.tables.map((t) => [t.name, t.rows]))).toEqual(original);
-    expect(original.project).toBe(2);
+    expect(original.project).toBe(3);
     expect(original.disbursement).toBeGreaterThan(0);
     expect(original.archive_document).toBeGreaterThan(0);
     expect(m.files.length).toBe(original.archive_document);
@@ -158,11 +188,134 @@ describe('backup and restore', () => {
       // reconcile: the restored database against the workflows, which the same Temporal still holds.
       orm = await initORM(url);
       const rec = await reconcile({ orm, client: stack.client, taskQueue: stack.taskQueue, concurrency: 4 });
-      expect(rec.projects).toBe(2);
+      expect(rec.projects).toBe(3);
       expect(rec.differences).toEqual([]);
     } finally {
       await orm?.close();
       await restored.end();
+    }
+  });
+
+  it('restored into a new environment: the workflows are started again from the database, the next steps work, a second run starts nothing', async () => {
+    const url = await emptyDatabase();
+    const dataDir = path.join(tmp, 'new-environment');
+    await restoreBackup({
+      dir: backupDir(),
+      databaseUrl: url,
+      dataDir,
+      storage: createFsArchiveStorage(path.join(dataDir, 'archives')),
+      auditKey: stack.auditKey,
+    });
+    // A Temporal that never saw these workflows: a namespace of its own, set up as `npm run migrate` does.
+    const namespace = `restored-${randomBytes(4).toString('hex')}`;
+    const admin = await Connection.connect({ address: inject('temporalAddress') });
+    try {
+      await ensureNamespace(admin, namespace);
+      await waitFor('the namespace', () => ensureSearchAttributes(admin, namespace), { intervalMs: 500 });
+    } finally {
+      await admin.close();
+    }
+    // Ladders on, with real days: the restored environment chases deadlines.
+    const deadlines = { ...DEFAULT_DEADLINE_CONFIG, enabled: true };
+    const env = await startTestStack({ databaseUrl: url, namespace, deadlines });
+    try {
+      const [accepted, underway, cancelled] = ids as [string, string, string];
+      // Before: every unfinished project lacks its workflow (the cancelled one is finished).
+      const before = await reconcile({ orm: env.orm, client: env.client, taskQueue: env.taskQueue });
+      expect(before.differences.map((d) => d.kind)).toEqual(['no-workflow', 'no-workflow']);
+      const sut = () =>
+        recreateWorkflows({
+          orm: env.orm,
+          client: env.client,
+          taskQueue: env.taskQueue,
+          deadlines,
+          complaintSla: DEFAULT_COMPLAINT_SLA,
+        });
+      const first = await sut();
+      expect(first.tallies).toEqual({
+        projects: { unfinished: 2, started: 2, running: 0, closed: 0 },
+        rectifications: { unfinished: 1, started: 1, running: 0, closed: 0 },
+        complaints: { unfinished: 1, started: 1, running: 0, closed: 0 },
+      });
+      const workflowOf = async (table: string, id: string) => {
+        const q = {
+          project: `SELECT workflow_id AS w FROM project WHERE id = $1`,
+          complaint: `SELECT 'complaint-' || receipt AS w FROM complaint WHERE id = $1`,
+          rectification_notice: `SELECT 'rectification-' || year || '-' || number AS w FROM rectification_notice WHERE id = $1`,
+        }[table]!;
+        return (await env.db.query<{ w: string }>(q, [id])).rows[0]!.w;
+      };
+      const status = async (workflowId: string) =>
+        (await env.client.workflow.getHandle(workflowId).describe()).status.name;
+      for (const id of [accepted, underway])
+        expect(await status(await workflowOf('project', id))).toBe('RUNNING');
+      // A cancelled project is finished: nothing to start.
+      await expect(status(await workflowOf('project', cancelled))).rejects.toBeInstanceOf(
+        WorkflowNotFoundError,
+      );
+
+      // The late completion's ladder, planned again from the stored date: its steps due by now
+      // (reminder, overdue, escalated to county) recorded at once, at the first arming.
+      const completionAlerts = async () =>
+        (
+          await env.db.query(
+            `SELECT arm, step, status FROM alert WHERE project_id = $1 AND kind = 'completion' ORDER BY history_seq`,
+            [underway],
+          )
+        ).rows;
+      await eventually(async () => (await completionAlerts()).length === 3);
+      expect(await completionAlerts()).toEqual([
+        { arm: 1, step: 'reminder', status: 'active' },
+        { arm: 1, step: 'overdue', status: 'active' },
+        { arm: 1, step: 'escalated', status: 'active' },
+      ]);
+
+      // The next step of each, through the api of the new environment.
+      const restoredActors = await loginActors(env);
+      const done = await take(restoredActors, underway, 'complete');
+      expect(done.status, JSON.stringify(done.body)).toBe(200);
+      expect(done.body.stage).toBe('completed');
+      expect((await completionAlerts()).map((a) => a.status)).toEqual(['resolved', 'resolved', 'resolved']);
+      const paid = await take(restoredActors, accepted, 'reimburse');
+      expect(paid.status, JSON.stringify(paid.body)).toBe(200);
+      const office = await Session.login(env.baseUrl, 'supervisor');
+      const complaintId = (await env.db.query<{ id: string }>(`SELECT id FROM complaint`)).rows[0]!.id;
+      const ack = await office.post(`/api/complaints/${complaintId}/acknowledge`, {});
+      expect(ack.status, JSON.stringify(ack.body)).toBe(200);
+      const notice = (
+        await env.db.query<{ id: string; problem: number }>(
+          `SELECT n.id, p.id::int AS problem FROM rectification_notice n JOIN rectification_problem p ON p.notice_id = n.id`,
+        )
+      ).rows[0]!;
+      const unit = await Session.login(env.baseUrl, 'xqz.op');
+      const answer = await unit.post(`/api/rectifications/${notice.id}/problems/${notice.problem}/answer`, {
+        action: '已补拨资金并补录台账',
+      });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      expect(await status(await workflowOf('complaint', complaintId))).toBe('RUNNING');
+      expect(await status(await workflowOf('rectification_notice', notice.id))).toBe('RUNNING');
+
+      // Again: every workflow is running, nothing is started twice, no alert recorded twice.
+      const second = await sut();
+      expect(second.tallies).toEqual({
+        projects: { unfinished: 2, started: 0, running: 2, closed: 0 },
+        rectifications: { unfinished: 1, started: 0, running: 1, closed: 0 },
+        complaints: { unfinished: 1, started: 0, running: 1, closed: 0 },
+      });
+      expect(await completionAlerts()).toHaveLength(3);
+
+      // The new environment agrees with itself: reconcile (the rows before the restart are the
+      // re-created workflows' state, the cancelled project is finished) and the audit chain.
+      const rec = await reconcile({ orm: env.orm, client: env.client, taskQueue: env.taskQueue });
+      expect(rec.differences).toEqual([]);
+      expect(rec.projects).toBe(3);
+      const chain = await verifyAuditTable(
+        async (sql, params) => (await env.db.query<AuditRow>(sql, params)).rows,
+        env.auditKey,
+      );
+      expect(chain.problems).toEqual([]);
+    } finally {
+      await env.stop();
     }
   });
 

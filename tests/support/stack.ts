@@ -76,6 +76,10 @@ export interface TestStackOptions {
   publicRatePerMinute?: number;
   /** false: no worker in this process (a test runs worker/main.ts as a child to kill it). */
   inProcessWorker?: boolean;
+  /** A database to use as it is (a restored one) instead of a fresh clone of the template. */
+  databaseUrl?: string;
+  /** The Temporal namespace of the worker and the api (registered beforehand); `default` otherwise. */
+  namespace?: string;
   /** The worker's notification channels (the inbox alone when not given). */
   channels?: (deps: { orm: Orm; audit: AuditLog }) => NotificationChannel[];
   /**
@@ -118,13 +122,16 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     runtimeInstalled = true;
   }
   const suffix = randomBytes(4).toString('hex');
-  const dbName = `sanzhang_t_${suffix}`;
-  const baseUrl = inject('postgresUrl');
-  const admin = new pg.Client({ connectionString: withDatabase(baseUrl, 'postgres') });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName} TEMPLATE ${inject('templateDb')}`);
-  await admin.end();
-  const url = withDatabase(baseUrl, dbName);
+  let url = opts.databaseUrl;
+  if (!url) {
+    const dbName = `sanzhang_t_${suffix}`;
+    const baseUrl = inject('postgresUrl');
+    const admin = new pg.Client({ connectionString: withDatabase(baseUrl, 'postgres') });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${dbName} TEMPLATE ${inject('templateDb')}`);
+    await admin.end();
+    url = withDatabase(baseUrl, dbName);
+  }
   const orm = await initORM(url);
   const auditKey = Buffer.from(TEST_AUDIT_KEY);
   const audit = createAuditLog(auditKey);
@@ -133,7 +140,8 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
   const address = inject('temporalAddress');
   // The api's client on the native connection, as in production (api/src/main.ts).
   const connection = await NativeConnection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
+  const namespace = opts.namespace ?? 'default';
+  const client = new Client({ connection, namespace });
   const taskQueue = `test-${suffix}`;
 
   let worker!: Worker;
@@ -143,7 +151,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
   const startWorker = async () => {
     const created = await createWorker({
       address,
-      namespace: 'default',
+      namespace,
       taskQueue,
       orm,
       audit,
@@ -198,7 +206,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     login: opts.login,
     stepTimeoutMs: opts.stepTimeoutMs,
     temporal: client,
-    namespace: 'default',
+    namespace,
     taskQueue,
     log,
     session: { idleMinutes: 30, absoluteHours: 12 },

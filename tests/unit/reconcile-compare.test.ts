@@ -121,3 +121,50 @@ describe('compareProject by request id', () => {
     ]);
   });
 });
+
+describe('compareProject without a workflow, or with one started again from the database', () => {
+  const missing: WorkflowView = { ...view([]), found: false, running: false, stage: null };
+
+  it('names a project that is not finished and has no workflow', () => {
+    expect(kinds(compareProject(project, [row(0, 'create', undefined, 'create')], missing, true))).toEqual([
+      'no-workflow',
+    ]);
+  });
+
+  it('takes a closed or cancelled project without a workflow as finished (its history outlived by retention)', () => {
+    for (const stage of ['closed', 'cancelled'])
+      expect(
+        compareProject({ ...project, stage }, [row(0, 'create', undefined, 'create')], missing, true),
+      ).toEqual([]);
+  });
+
+  it('accounts for the rows written before a workflow was started again, and checks the steps after', () => {
+    const rows = [
+      row(0, 'create', undefined, 'create'),
+      row(4, 'u/4', 'a'),
+      row(5, 'alert:completion::2:reminder', undefined, 'alert'),
+      row(6, 'u/6', 'b'),
+    ];
+    const recreated: WorkflowView = {
+      ...view([step('u/6', 6, 'b')]),
+      recreated: { seq: 5, stageSeq: 4 },
+    };
+    expect(compareProject({ ...project, stageSeq: 6 }, rows, recreated, true)).toEqual([]);
+    // A row after the restart that no Update accounts for is still named.
+    const extra = [...rows, row(7, 'u/7', 'c')];
+    expect(kinds(compareProject({ ...project, stageSeq: 7 }, extra, recreated, true))).toEqual([
+      'extra-row',
+      'stage-seq',
+    ]);
+    // Without a step since, stage_seq is the one the workflow was started with.
+    const before = rows.slice(0, 3);
+    expect(
+      compareProject(
+        { ...project, stageSeq: 4 },
+        before,
+        { ...view([]), recreated: { seq: 5, stageSeq: 4 }, lastStepSeq: 4 },
+        true,
+      ),
+    ).toEqual([]);
+  });
+});

@@ -9,6 +9,7 @@
  * creation, deadline alerts) are not steps and are checked only for the creation.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { TERMINAL_STAGES, type Stage } from '#domain/lifecycle.js';
 import type { PgHistoryRow, PgProject } from './postgres-side.js';
 import type { WorkflowStep, WorkflowView } from './workflow-side.js';
 
@@ -70,7 +71,11 @@ export function compareProject(
   const out: Difference[] = [];
   const diff = (kind: DifferenceKind, details: string) => out.push({ code: project.code, kind, details });
   if (!wf.found) {
-    diff('no-workflow', `workflow ${project.workflowId} not found`);
+    // Only a workflow reaches a terminal stage (its activity writes it): one closed or cancelled
+    // was finished, and its history is gone after the namespace's retention period (or was never
+    // in a Temporal restored without it). Any other project needs its workflow.
+    if (!TERMINAL_STAGES.includes(project.stage as Stage))
+      diff('no-workflow', `workflow ${project.workflowId} not found`);
     return out;
   }
   const bySeq = new Map(rows.map((r) => [r.seq, r]));
@@ -123,6 +128,8 @@ export function compareProject(
   }
   for (const row of rows) {
     if (SYSTEM_ACTIONS.has(row.action) || matched.has(row)) continue;
+    // Written before the workflow was started again from the database: they are its state.
+    if (wf.recreated && row.seq <= wf.recreated.seq) continue;
     // What a person would recognise the row by: a report's narrative, an adjustment's reason.
     const narrative = row.payload.narrative ?? row.payload.reason;
     diff(

@@ -41,6 +41,11 @@ export interface WorkflowView {
   stage: Stage | null;
   /** The sequence number of the last successful step. */
   lastStepSeq: number;
+  /**
+   * Started again from PostgreSQL (`npm run recreate-workflows`): the history rows up to `seq`
+   * were written before this workflow and no Update of it accounts for them.
+   */
+  recreated?: { seq: number; stageSeq: number };
 }
 
 const REGISTERED = 'registered';
@@ -72,6 +77,14 @@ async function fetchRuns(
   return runs.reverse();
 }
 
+/**
+ * The server does not know the workflow. `fetchHistory` passes the server's gRPC NOT_FOUND on as it
+ * is (a ServiceError with code 5), not as the WorkflowNotFoundError other calls throw.
+ */
+function notFound(err: unknown): boolean {
+  return err instanceof WorkflowNotFoundError || (err as { code?: unknown } | null)?.code === 5;
+}
+
 export async function readWorkflow(client: Client, workflowId: string): Promise<WorkflowView> {
   const view: WorkflowView = {
     workflowId,
@@ -87,7 +100,7 @@ export async function readWorkflow(client: Client, workflowId: string): Promise<
   try {
     runs = await fetchRuns(client, workflowId);
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return { ...view, found: false };
+    if (notFound(err)) return { ...view, found: false };
     throw err;
   }
   view.runs = runs.length;
@@ -103,6 +116,10 @@ export async function readWorkflow(client: Client, workflowId: string): Promise<
         if (input?.state) {
           view.stage = input.state.stage;
           view.created ||= input.state.recorded;
+          if (i === 0 && input.recreated) {
+            view.recreated = { seq: input.state.seq, stageSeq: input.recreated.stageSeq };
+            view.lastStepSeq = input.recreated.stageSeq;
+          }
         } else if (i === 0) {
           view.stage = 'approved';
         }
