@@ -21,14 +21,12 @@ export function textProblem(s: string): 'nul' | 'surrogate' | null {
 }
 /** A string PostgreSQL keeps exactly (the api checks every request string too; imports rely on this). */
 export const safeString = () =>
-  z
-    .string()
-    .refine((s) => textProblem(s) === null, {
-      error: schemaMessage({
-        zh: '不能包含空字符或不成对的代理字符',
-        en: 'must not contain NUL or a lone surrogate',
-      }),
-    });
+  z.string().refine((s) => textProblem(s) === null, {
+    error: schemaMessage({
+      zh: '不能包含空字符或不成对的代理字符',
+      en: 'must not contain NUL or a lone surrogate',
+    }),
+  });
 
 /**
  * The dates the platform takes: from 1990 (older approval documents are still filed) to 2100 (the
@@ -121,14 +119,12 @@ export const fundSourceInputSchema = z.object({
   documentNo: optionalText(100),
 });
 
-export const projectCodeSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9-]{2,39}$/, {
-    error: schemaMessage({
-      zh: '项目编号只能由字母、数字和连字符组成（3–40 位）',
-      en: 'a project code is 3–40 letters, digits and hyphens',
-    }),
-  });
+export const projectCodeSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{2,39}$/, {
+  error: schemaMessage({
+    zh: '项目编号只能由字母、数字和连字符组成（3–40 位）',
+    en: 'a project code is 3–40 letters, digits and hyphens',
+  }),
+});
 
 /** The bounds of a project's year (立项年度): at creation and in the dashboard's filter. */
 export const PROJECT_YEAR_MIN = 2000;
@@ -209,11 +205,9 @@ export const transitionSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('start'), startedOn: isoDate, note: optionalText(1000), ...papers }),
   z.object({
     action: z.literal('reportProgress'),
-    month: z
-      .string()
-      .regex(/^\d{4}-(0[1-9]|1[0-2])$/, {
-        error: schemaMessage({ zh: '月份格式应为 YYYY-MM', en: 'a month as YYYY-MM' }),
-      }),
+    month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, {
+      error: schemaMessage({ zh: '月份格式应为 YYYY-MM', en: 'a month as YYYY-MM' }),
+    }),
     percent: z.number().int().min(0).max(100),
     narrative: text(2000),
     ...papers,
@@ -698,14 +692,12 @@ export function paramSchemaFor(routePath: string, name: string): z.ZodType<strin
   if (name === 'id') return routePath.startsWith('/api/projects/:id') ? projectRefSchema : uuidParam;
   if (name === 'code') return orgCodeSchema;
   if (name === 'position')
-    return z
-      .string()
-      .regex(/^\d{1,2}$/, {
-        error: schemaMessage({
-          zh: '资金来源序号应为非负整数',
-          en: 'a fund source position: an integer ≥ 0',
-        }),
-      });
+    return z.string().regex(/^\d{1,2}$/, {
+      error: schemaMessage({
+        zh: '资金来源序号应为非负整数',
+        en: 'a fund source position: an integer ≥ 0',
+      }),
+    });
   if (name === 'level') return z.enum(['department', 'implementing', 'site']);
   return z.string().max(200);
 }

@@ -142,11 +142,9 @@ export const interviewFlagListSchema = z.object({ items: z.array(interviewFlagSc
 
 // ── 负面清单 ─────────────────────────────────────────────────────────────────────────────────
 export const NEGATIVE_SOURCES = ['projectLadder', 'rectification', 'interview', 'manual'] as const;
-export const monthSchema = z
-  .string()
-  .regex(/^(20\d\d|2100)-(0[1-9]|1[0-2])$/, {
-    error: schemaMessage({ zh: '月份格式应为 YYYY-MM（2000–2100 年）', en: 'a month as YYYY-MM, 2000–2100' }),
-  });
+export const monthSchema = z.string().regex(/^(20\d\d|2100)-(0[1-9]|1[0-2])$/, {
+  error: schemaMessage({ zh: '月份格式应为 YYYY-MM（2000–2100 年）', en: 'a month as YYYY-MM, 2000–2100' }),
+});
 
 export const createNegativeEntrySchema = z.object({
   unitCode: orgCodeSchema,

@@ -50,7 +50,9 @@ export async function waitForFrontend(opts: {
       }
     } catch (err) {
       if (Date.now() > deadline)
-        throw new Error(`${opts.what} did not answer in ${Math.round(opts.timeoutMs / 1000)} s: ${String(err)}`);
+        throw new Error(
+          `${opts.what} did not answer in ${Math.round(opts.timeoutMs / 1000)} s: ${String(err)}`,
+        );
     }
     await new Promise((r) => setTimeout(r, opts.intervalMs));
   }

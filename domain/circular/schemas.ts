@@ -37,11 +37,9 @@ export function canReadCircular(p: Principal, c: { status: CircularStatus }): bo
   return isCountyWide(p) || c.status === 'published';
 }
 
-const monthSchema = z
-  .string()
-  .regex(MONTH_PATTERN, {
-    error: schemaMessage({ zh: '月份格式应为 YYYY-MM', en: 'month must be YYYY-MM' }),
-  });
+const monthSchema = z.string().regex(MONTH_PATTERN, {
+  error: schemaMessage({ zh: '月份格式应为 YYYY-MM', en: 'month must be YYYY-MM' }),
+});
 const body = (max: number) => safeString().trim().min(1).max(max);
 
 export const generateCircularSchema = z.object({ month: monthSchema });

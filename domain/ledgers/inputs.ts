@@ -10,11 +10,9 @@ const optionalText = (max: number) => safeString().trim().max(max).optional();
 const positiveFen = fen.refine((n) => n > 0, {
   error: schemaMessage({ zh: '金额须大于 0', en: 'the amount must be greater than 0' }),
 });
-export const monthSchema = z
-  .string()
-  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, {
-    error: schemaMessage({ zh: '月份格式应为 YYYY-MM', en: 'a month as YYYY-MM' }),
-  });
+export const monthSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, {
+  error: schemaMessage({ zh: '月份格式应为 YYYY-MM', en: 'a month as YYYY-MM' }),
+});
 export const usccSchema = z
   .string()
   .trim()

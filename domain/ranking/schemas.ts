@@ -3,11 +3,9 @@ import { z } from 'zod';
 import { MONTH_PATTERN } from './report.js';
 import { schemaMessage } from '../errors.js';
 
-export const monthParam = z
-  .string()
-  .regex(MONTH_PATTERN, {
-    error: schemaMessage({ zh: '月份格式应为 YYYY-MM（2000–2099 年）', en: 'a month as YYYY-MM, 2000–2099' }),
-  });
+export const monthParam = z.string().regex(MONTH_PATTERN, {
+  error: schemaMessage({ zh: '月份格式应为 YYYY-MM（2000–2099 年）', en: 'a month as YYYY-MM, 2000–2099' }),
+});
 
 /** No month: the month just over (the previous month, Asia/Shanghai); a month: that one (backfill). */
 export const rankingRunBodySchema = z.strictObject({ month: monthParam.optional() });

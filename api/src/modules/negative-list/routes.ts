@@ -17,11 +17,9 @@ import type { NegativeListService } from './service.js';
 import { schemaMessage } from '#domain/errors.js';
 
 /** A negative-list entry's id in a path (a bigserial). */
-const entryId = z
-  .string()
-  .regex(/^[1-9]\d{0,17}$/, {
-    error: schemaMessage({ zh: '条目编号应为正整数', en: 'an entry number: a positive integer' }),
-  });
+const entryId = z.string().regex(/^[1-9]\d{0,17}$/, {
+  error: schemaMessage({ zh: '条目编号应为正整数', en: 'an entry number: a positive integer' }),
+});
 
 export function negativeListRoutes(service: NegativeListService): RouteDef[] {
   return [

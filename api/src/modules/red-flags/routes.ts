@@ -11,11 +11,9 @@ import type { RedFlagService } from './service.js';
 import { schemaMessage } from '#domain/errors.js';
 
 /** A flag's id: a positive integer (the table's bigserial). */
-const flagId = z
-  .string()
-  .regex(/^[1-9][0-9]{0,14}$/, {
-    error: schemaMessage({ zh: '风险红旗编号应为正整数', en: 'a positive integer' }),
-  });
+const flagId = z.string().regex(/^[1-9][0-9]{0,14}$/, {
+  error: schemaMessage({ zh: '风险红旗编号应为正整数', en: 'a positive integer' }),
+});
 
 export function redFlagRoutes(service: RedFlagService): RouteDef[] {
   return [
