@@ -1,10 +1,12 @@
 /**
  * Writing a step (or a ladder's alerts) at the next history seq, with the two answers a write can
- * get besides `recorded`: the same request was recorded before (`duplicate`), or the seq is held
- * by a row of a request the workflow does not know (`conflict`, a write whose run was lost).
+ * get besides `recorded`: the same request was recorded before (`duplicate`: by this write's own
+ * earlier attempt, or in an earlier run), or the seq is held by a row of a request the workflow
+ * does not know (`conflict`, a write whose run was lost).
  */
-import { ActivityFailure, ApplicationFailure, log } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, log, patched } from '@temporalio/workflow';
 import { STEP_REJECTED, type StepOutcome } from '#domain/project-records.js';
+import { OWN_WRITE_RETRIED_PATCH } from './project.patches.js';
 
 /** How often a write moves past seqs taken by rows the workflow does not know before giving up. */
 const MAX_SEQ_CONFLICTS = 3;
@@ -26,7 +28,12 @@ export async function writeDurably(
       throw refusedWrite(err);
     }
     if (outcome.status === 'recorded') return { status: 'recorded', seq };
-    if (outcome.status === 'duplicate') return outcome;
+    if (outcome.status === 'duplicate') {
+      // At the very seq this write asked for: an earlier attempt of this same activity wrote it
+      // and its worker died before reporting it. The write is this run's, as if just recorded.
+      if (outcome.seq === seq && patched(OWN_WRITE_RETRIED_PATCH)) return { status: 'recorded', seq };
+      return outcome;
+    }
     if (conflicts >= MAX_SEQ_CONFLICTS)
       throw ApplicationFailure.nonRetryable(
         `项目历史序号冲突，请运行 npm run reconcile (history seq ${seq} is taken)`,

@@ -52,3 +52,11 @@ export const LADDER_CATCH_UP_PATCH = 'ladder-catch-up';
  * the new way from their next step on; histories recorded before it replay as they were.
  */
 export const DURABLE_STEPS_PATCH = 'durable-steps';
+/**
+ * A step's write found already recorded at the very seq it asked for is taken as recorded: the
+ * same activity's earlier attempt wrote it and its worker died before reporting it (the server
+ * then retried the activity elsewhere). The step used to be answered as a duplicate without the
+ * run taking it, so the project stayed at its old stage in the workflow (the next step refused)
+ * while PostgreSQL had moved on. Histories recorded before it replay with the old answer.
+ */
+export const OWN_WRITE_RETRIED_PATCH = 'own-write-retried';

@@ -1,12 +1,17 @@
 /**
  * The stage steps of the project workflow with mocked activities: what a refused step leaves
- * behind (nothing), how a refused write and a retried request are answered, and that concurrent
- * steps are written one at a time at consecutive seqs.
+ * behind (nothing), how a refused write and a retried request are answered, that a write retried
+ * after its worker died is taken, and that concurrent steps are written one at a time at
+ * consecutive seqs.
  */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TRANSITION_NOT_ALLOWED } from '#domain/errors.js';
 import { STEP_REJECTED } from '#domain/project-records.js';
 import { getProjectStateQuery, transitionUpdates } from '#workflows/project.messages.js';
@@ -112,6 +117,41 @@ describe('stage steps (workflow, mocked activities)', () => {
       });
       expect(answer).toEqual({ stage: 'designApproved', seq: 3 });
       expect(await handle.query(getProjectStateQuery)).toMatchObject({ stage: 'approved', seq: 0 });
+    });
+  });
+
+  it('takes a step whose write an earlier attempt recorded before its worker died: the run moves on', async () => {
+    const sut = mockActivities(NO_LADDERS);
+    const { recordTransition } = sut.activities;
+    sut.activities.recordTransition = async (r) => {
+      if (r.action === 'approveDesign') {
+        // The retried attempt finds the row the first one wrote, at the seq it was asked to write.
+        sut.calls.transitions.push(r);
+        return { status: 'duplicate', seq: r.seq, stage: r.toStage };
+      }
+      return recordTransition(r);
+    };
+    await withWorker(env, sut.activities, async (taskQueue) => {
+      const handle = await startProject(env, taskQueue, aProjectRecord(dueIn(LATER)));
+      expect(await step(handle, 'approveDesign')).toEqual({ stage: 'designApproved', seq: 1 });
+      expect(await handle.query(getProjectStateQuery)).toMatchObject({ stage: 'designApproved', seq: 1 });
+      expect(await step(handle, 'fixImplementation')).toEqual({ stage: 'methodFixed', seq: 2 });
+      expect(sut.calls.transitions.map((t) => [t.action, t.seq])).toEqual([
+        ['approveDesign', 1],
+        ['fixImplementation', 2],
+      ]);
+      // The history replays against today's code; kept as the patch's fixture with RECORD_HISTORIES=1.
+      const history = await handle.fetchHistory();
+      await Worker.runReplayHistory(
+        { workflowBundle: { codePath: inject('workflowBundlePath') } },
+        history,
+        handle.workflowId,
+      );
+      if (process.env.RECORD_HISTORIES === '1')
+        fs.writeFileSync(
+          fileURLToPath(new URL('../fixtures/histories/project-own-write-retried.json', import.meta.url)),
+          historyToJSON(history),
+        );
     });
   });
 
