@@ -82,8 +82,8 @@ const PARSES: Record<KeyType, (v: string) => boolean> = {
 };
 
 function refused(param: 'after' | 'before', zh: string, en: string): AppError {
-  return new AppError('VALIDATION_FAILED', `翻页位置${zh} (${param}: ${en})`, [
-    { path: `query.${param}`, message: `翻页位置${zh}` },
+  return new AppError('VALIDATION_FAILED', { zh: `翻页位置${zh}`, en: `${param}: ${en}` }, [
+    { path: `query.${param}`, message: { zh: `翻页位置${zh}`, en: `${param}: ${en}` } },
   ]);
 }
 

@@ -367,7 +367,10 @@ export function createProjectRepository(orm: Orm) {
     }> {
       if (q.after !== undefined && q.before !== undefined)
         throw new AppError('VALIDATION_FAILED', '翻页位置只能给一个 (give after or before, not both)', [
-          { path: 'query.before', message: '翻页位置只能给一个' },
+          {
+            path: 'query.before',
+            message: { zh: '翻页位置只能给一个', en: 'give after or before, not both' },
+          },
         ]);
       const { cond, params } = listCondition(who, q);
       const order = listOrder(q);

@@ -5,9 +5,9 @@
  * refused and leaves no trace. Archive documents are append-only, so a file found here stays.
  */
 import type { Principal } from '#domain/access.js';
-import { AppError } from '#domain/errors.js';
 import type { Orm } from '#db/orm.js';
 import { queryInScope, scopeOf } from '#db/scope.js';
+import { invalidFields } from '../../http.js';
 
 export async function assertStepArchives(
   orm: Orm,
@@ -31,10 +31,5 @@ export async function assertStepArchives(
       path: `body.archiveIds.${i}`,
       message: '不是本项目的档案资料 (not an archive document of this project)',
     }));
-  if (bad.length)
-    throw new AppError(
-      'VALIDATION_FAILED',
-      `请求内容不合法: ${bad.map((b) => `${b.path}: ${b.message}`).join('; ')}`,
-      bad,
-    );
+  if (bad.length) throw invalidFields(bad);
 }
