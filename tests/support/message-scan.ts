@@ -415,6 +415,11 @@ export function scanMessages(opts: {
     }
     if (isStringy(x) || ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x)) {
       const all = texts(x);
+      const params = substitutedParameters(x);
+      // A parameter named for the side (`${zh}`), or every parameter of a side built from
+      // parameters alone (`${param}: ${en}`), is that side's text: what the calls pass is checked.
+      const followed = all.every(opaque) ? params : params.filter((p) => p.name.getText() === side);
+      for (const p of followed) followSide(p, side, seen);
       if (!all.every(opaque)) {
         for (const t of all) {
           const problem = sideProblem(t, side);
@@ -422,9 +427,41 @@ export function scanMessages(opts: {
         }
         return;
       }
+      if (followed.length) return;
+    }
+    if (ts.isIdentifier(x)) {
+      const d = declarationOf(x);
+      if (d && ts.isParameter(d)) return followSide(d, side, seen);
     }
     if (allowed(x)) return;
     report(x, `cannot tell the language of this ${side === 'zh' ? 'Chinese' : 'English'} text`);
+  }
+
+  /** The parameters a template or concatenation substitutes whole (`${zh}`, not `${x.zh}`). */
+  function substitutedParameters(x: ts.Expression): ts.ParameterDeclaration[] {
+    const parts = ts.isTemplateExpression(x)
+      ? x.templateSpans.map((s) => s.expression)
+      : ts.isBinaryExpression(x)
+        ? [x.left, x.right]
+        : [];
+    return parts.flatMap((e) => {
+      const d = ts.isIdentifier(unwrap(e)) ? declarationOf(unwrap(e)) : undefined;
+      return d && ts.isParameter(d) ? [d] : [];
+    });
+  }
+
+  /** A side's text taken from a parameter: each call's argument, in that language. */
+  function followSide(p: ts.ParameterDeclaration, side: 'zh' | 'en', seen: Set<ts.Node>) {
+    const fn = p.parent;
+    const i = fn.parameters.indexOf(p);
+    const calls = callsOf(fn);
+    if (p.dotDotDotToken || !calls.length)
+      return report(p, 'a message parameter whose callers the scan cannot find');
+    count('followed to a call');
+    for (const c of calls) {
+      const arg = c.arguments?.[i];
+      if (arg) checkLeaf(arg, side, seen);
+    }
   }
 
   function returnsOf(body: ts.Block): ts.Expression[] {

@@ -141,6 +141,11 @@ const LABEL = { zh: '项目', en: 'project' };
 function wrapped(message: string) {
   return new AppError('VALIDATION_FAILED', message);
 }
+function paired(zh: string, en: string) {
+  return new AppError('VALIDATION_FAILED', { zh: \`翻页位置\${zh}\`, en: \`cursor: \${en}\` });
+}
+export const fine = paired('无法识别', 'not a cursor');
+export const swapped = paired('not a cursor', '无法识别'); // BAD: each side through a parameter
 export const plantedSchema = z.string().min(2, { error: '至少两个字' }); // BAD: a zod message
 export const plantedRefine = z.string().refine((s) => s !== 'x', 'must not be x'); // BAD: a zod message as a string
 export const plantedIssue = z.string().superRefine((s, ctx) => {
