@@ -59,7 +59,11 @@ async function chooseUnits(page: Page, names: string[]) {
     await field.locator('.el-select__wrapper').click();
     await page.keyboard.type(name);
     await page.locator('.el-select-dropdown__item:visible', { hasText: name }).first().click();
+    // The picker keeps the typed words after a choice: one Escape clears them, the next closes the
+    // list (left open, it covers the buttons once the field's error has gone).
     await page.keyboard.press('Escape');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('.el-select-dropdown:visible').count()).toBe(0);
   }
 }
 
