@@ -31,6 +31,7 @@ import { Migration20261204000000_readers } from './migrations/Migration202612040
 import { Migration20261204200000_complaints } from './migrations/Migration20261204200000_complaints.js';
 import { Migration20261204300000_public_portal } from './migrations/Migration20261204300000_public_portal.js';
 import { Migration20261205200000_rollups } from './migrations/Migration20261205200000_rollups.js';
+import { Migration20261206000000_list_key } from './migrations/Migration20261206000000_list_key.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -65,6 +66,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261204200000_complaints', class: Migration20261204200000_complaints },
   { name: 'Migration20261204300000_public_portal', class: Migration20261204300000_public_portal },
   { name: 'Migration20261205200000_rollups', class: Migration20261205200000_rollups },
+  { name: 'Migration20261206000000_list_key', class: Migration20261206000000_list_key },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */

@@ -3,7 +3,9 @@
  * project, so it is one index range however deep it lies, where `OFFSET` reads and drops every
  * row before it. Every sort is a list of keys in one direction, the code last (codes are unique,
  * so the order is total and pages never overlap); the default order, newest year first, is the
- * ascending key (-year, code), which project_list_order_idx holds.
+ * ascending key (list_year_key, code), list_year_key being -year as a stored column, which
+ * project_list_key_idx holds. Keys compared by a cursor are plain columns where an index serves the
+ * order: under row-level security only a leakproof condition may become an index condition.
  *
  * A cursor is the sort it belongs to and the project's key values, as text, base64url-encoded:
  * opaque to the caller, checked here before any of it reaches SQL (a value that does not parse as
@@ -51,7 +53,7 @@ export interface ListOrder {
 }
 
 export function listOrder(q: Pick<ProjectListQuery, 'sort' | 'order'>): ListOrder {
-  if (!q.sort) return { keys: [{ sql: '(-p.year)', type: 'int' }, CODE], dir: 'ASC', name: '' };
+  if (!q.sort) return { keys: [{ sql: 'p.list_year_key', type: 'int' }, CODE], dir: 'ASC', name: '' };
   const dir = q.order === 'desc' ? 'DESC' : 'ASC';
   const keys = q.sort === 'code' ? [CODE] : [SORT_KEYS[q.sort], CODE];
   return { keys, dir, name: `${q.sort}.${dir.toLowerCase()}` };

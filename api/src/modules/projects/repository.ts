@@ -172,12 +172,14 @@ function listCondition(who: Principal, q: ProjectExportQuery): { cond: string; p
     where.push('p.stage = ?');
     params.push(q.stage);
   }
+  // Units by code as scalar subqueries (one lookup, then a plain column test) rather than through
+  // the joined units: the page's keys are then read from \`project\` alone (see the list's page).
   if (q.department) {
-    where.push('d.code = ?');
+    where.push('p.department_id = (SELECT id FROM org_unit WHERE code = ?)');
     params.push(q.department);
   }
   if (q.township) {
-    where.push(`(o.code = ? OR EXISTS (SELECT 1 FROM project_village pv JOIN org_unit v ON v.id = pv.village_id
+    where.push(`(p.owner_unit_id = (SELECT id FROM org_unit WHERE code = ?) OR EXISTS (SELECT 1 FROM project_village pv JOIN org_unit v ON v.id = pv.village_id
                   JOIN org_unit t ON t.id = v.parent_id WHERE pv.project_id = p.id AND t.code = ?))`);
     params.push(q.township, q.township);
   }
@@ -381,18 +383,28 @@ export function createProjectRepository(orm: Orm) {
             ? cursorCondition(order, 'before', q.before)
             : null;
       const backwards = q.before !== undefined;
-      // One row more than the page: whether a page follows (precedes, read backwards) it.
-      const page = cursor
+      // One row more than the page: whether a page follows (precedes, read backwards) it. The page's
+      // ids are chosen from \`project\` alone, first (a deferred join): the keys' index yields them
+      // in order and stops at the page, whatever the planner guesses of a cursor's selectivity (it
+      // rates a row comparison by its first key, and every project of a year shares it), and the
+      // villages and fund sources are built for the page's rows only, not for every row an OFFSET
+      // skips.
+      const choose = cursor
         ? {
-            sql: `${SELECT.replace('SELECT p.id,', `SELECT ${sortKeyColumn(order)}, p.id,`)} WHERE ${cond} AND ${cursor.sql}
-                  ORDER BY ${orderSql(order, backwards)} LIMIT ?`,
+            sql: `SELECT p.id FROM project p WHERE ${cond} AND ${cursor.sql}
+                   ORDER BY ${orderSql(order, backwards)} LIMIT ?`,
             params: [...params, ...cursor.params, q.pageSize + 1],
           }
         : {
-            sql: `${SELECT.replace('SELECT p.id,', `SELECT ${sortKeyColumn(order)}, p.id,`)} WHERE ${cond}
-                  ORDER BY ${orderSql(order)} LIMIT ? OFFSET ?`,
+            sql: `SELECT p.id FROM project p WHERE ${cond} ORDER BY ${orderSql(order)} LIMIT ? OFFSET ?`,
             params: [...params, q.pageSize + 1, (q.page - 1) * q.pageSize],
           };
+      const page = {
+        sql: `WITH page AS MATERIALIZED (${choose.sql})
+              ${SELECT.replace('SELECT p.id,', `SELECT ${sortKeyColumn(order)}, p.id,`)}
+               WHERE p.id IN (SELECT id FROM page) ORDER BY ${orderSql(order, backwards)}`,
+        params: choose.params,
+      };
       // The count and the page in one round trip, from one transaction.
       const [count, fetched] = await queryInScope(orm, scopeOf(who), [
         groupCountStatement(who, q, LIST_TOTAL_CAP) ?? countStatement(cond, params, LIST_TOTAL_CAP),
