@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { splitBilingual } from '#domain/errors.js';
+import { LEDGER_ITEMS } from '#domain/ledgers/completeness.js';
+import { LEDGER_LABELS, LEDGER_LABELS_EN, LEDGERS } from '#domain/ledgers/kinds.js';
 import { ACTIONS, checkTransition, STAGES } from '#domain/lifecycle.js';
 import { ROOT, scanMessages, type Allowance, type NotApi } from '../support/message-scan.js';
 
@@ -91,6 +93,16 @@ const ALLOWANCES: Allowance[] = [
     file: 'api/src/modules/imports/service.ts',
     expr: 'e.message',
     why: 'a bad row’s message as stored: a { zh, en } pair from the row checks (checked where built) or the row schema',
+  },
+  {
+    file: 'db/queries/ledger-gate.ts',
+    expr: '`${c.label}：${m.label}`',
+    why: 'a ledger and its item by their Chinese labels (checked below)',
+  },
+  {
+    file: 'db/queries/ledger-gate.ts',
+    expr: '`${LEDGER_LABELS_EN[c.ledger]}: ${LEDGER_ITEMS.find((r) => r.item === m.item)?.en ?? m.item}`',
+    why: 'a ledger and its item by their English labels (checked below)',
   },
   {
     file: 'workflows/project.steps.ts',
@@ -208,6 +220,17 @@ describe('api error messages', () => {
         expect(m.zh, `${stage} ${action}`).toMatch(HAN);
         expect(m.en.replace(/「[^」]*」|“[^”]*”|"[^"]*"/g, ''), `${stage} ${action}`).not.toMatch(HAN);
       }
+  });
+
+  it('the acceptance gate names each ledger and item in Chinese and in English', () => {
+    for (const l of LEDGERS) {
+      expect(LEDGER_LABELS[l], l).toMatch(HAN);
+      expect(LEDGER_LABELS_EN[l], l).not.toMatch(HAN);
+    }
+    for (const r of LEDGER_ITEMS) {
+      expect(r.label, r.item).toMatch(HAN);
+      expect(r.en, r.item).not.toMatch(HAN);
+    }
   });
 
   it('give Chinese to a zh-CN caller and none to an en caller, wherever they are produced', () => {
