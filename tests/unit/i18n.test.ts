@@ -104,4 +104,21 @@ describe('no hard-coded UI text', () => {
     const offenders = code.filter((f) => HAN.test(f.code)).map((f) => f.file);
     expect(offenders).toEqual([]);
   });
+
+  it('no English words in a template’s text or its literal labels, placeholders and titles', () => {
+    // Names that are the same in both languages.
+    const SAME = new Set(['SHA-256']);
+    const offenders: string[] = [];
+    for (const f of code.filter((c) => c.file.endsWith('.vue'))) {
+      const template = /<template>([\s\S]*)<\/template>/.exec(f.code)?.[1] ?? '';
+      const bare = template.replace(/\{\{[\s\S]*?\}\}/g, ' ');
+      const texts = [...bare.matchAll(/>([^<>]+)</g)].map((m) => m[1]!.trim());
+      const attrs = [
+        ...bare.matchAll(/\s(?:placeholder|title|label|aria-label|alt|content|description|text)="([^"]*)"/g),
+      ].map((m) => m[1]!.trim());
+      for (const t of [...texts, ...attrs])
+        if (/[A-Za-z]{2,}/.test(t) && !SAME.has(t.replace(/\s*…$/, ''))) offenders.push(`${f.file}: ${t}`);
+    }
+    expect(offenders).toEqual([]);
+  });
 });
