@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -5,6 +6,8 @@ export default defineConfig({
     reporters: ['default', './tests/support/summary-reporter.ts'],
     projects: [
       {
+        // The console's own unit tests import the shared domain as the console's build does.
+        resolve: { alias: { '@domain': fileURLToPath(new URL('./domain', import.meta.url)) } },
         test: {
           name: 'unit',
           sequence: { groupOrder: 0 },
@@ -14,6 +17,7 @@ export default defineConfig({
             'platform/**/*.test.ts',
             'tests/replay/**/*.test.ts',
             'tests/unit/**/*.test.ts',
+            'web/src/**/*.test.ts',
           ],
           pool: 'forks',
           testTimeout: 60_000,

@@ -53,4 +53,20 @@ describe('an error message in two languages', () => {
       totpRequired: true,
     });
   });
+
+  it('says a { zh, en } pair anywhere in the details in the language asked, and nothing else', () => {
+    const sut = new AppError(
+      'TRANSITION_NOT_ALLOWED',
+      { zh: '不予验收', en: 'refused' },
+      {
+        missing: [{ item: 'afterCare', label: { zh: '管护主体', en: 'After-care owner' } }],
+        kept: { zh: '三个键', en: 'three keys', note: 1 },
+      },
+    );
+    expect(sut.detailsIn('en')).toEqual({
+      missing: [{ item: 'afterCare', label: 'After-care owner' }],
+      kept: { zh: '三个键', en: 'three keys', note: 1 },
+    });
+    expect(sut.detailsIn('zh-CN')).toMatchObject({ missing: [{ label: '管护主体' }] });
+  });
 });

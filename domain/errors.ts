@@ -96,6 +96,21 @@ const isText = (m: unknown): m is string | Bilingual =>
     typeof (m as Bilingual).zh === 'string' &&
     typeof (m as Bilingual).en === 'string');
 
+/** Exactly a `{ zh, en }` pair: no other keys, both strings. */
+const isPair = (v: object): v is Bilingual => {
+  const keys = Object.keys(v);
+  return keys.length === 2 && isText(v) && typeof v !== 'string';
+};
+
+/** A value with every `{ zh, en }` pair in it said in `lang` (plain arrays and objects only, as JSON holds). */
+function saidIn(v: unknown, lang: 'zh-CN' | 'en', depth = 0): unknown {
+  if (v === null || typeof v !== 'object' || depth > 8) return v;
+  if (Array.isArray(v)) return v.map((x) => saidIn(x, lang, depth + 1));
+  if (Object.getPrototypeOf(v) !== Object.prototype) return v;
+  if (isPair(v)) return lang === 'en' ? v.en : v.zh;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, saidIn(x, lang, depth + 1)]));
+}
+
 export class AppError extends Error {
   readonly status: number;
   /** The message in each language; `message` keeps the house form "中文 (English)" for the logs. */
@@ -116,13 +131,16 @@ export class AppError extends Error {
     return lang === 'en' ? this.text.en : this.text.zh;
   }
 
-  /** The details with each field's message in the caller's language (other details as they are). */
+  /**
+   * The details in the caller's language: each field's message (a pair or the house form), and
+   * any `{ zh, en }` pair deeper in them (the acceptance gate's missing items' labels).
+   */
   detailsIn(lang: 'zh-CN' | 'en'): unknown {
-    if (!Array.isArray(this.details)) return this.details;
+    if (!Array.isArray(this.details)) return saidIn(this.details, lang);
     return this.details.map((d: unknown) =>
       d && typeof d === 'object' && 'message' in d && isText(d.message)
-        ? { ...d, message: textIn(d.message, lang) }
-        : d,
+        ? { ...(saidIn(d, lang) as object), message: textIn(d.message, lang) }
+        : saidIn(d, lang),
     );
   }
 }

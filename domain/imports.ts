@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { LedgerKind } from './ledgers/kinds.js';
 import { parseYuan } from './money.js';
 import { DATE_MAX, DATE_MIN, safeString } from './schemas.js';
-import { schemaMessage, schemaText } from './errors.js';
+import { schemaMessage, schemaText, type Bilingual } from './errors.js';
 
 export const IMPORT_KINDS = ['disbursements', 'progress', 'visits'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
@@ -144,8 +144,17 @@ export const IMPORT_ROW_SCHEMAS = {
 export interface ImportRowError {
   /** Row number in the file (the header is row 1 of its sheet, or its own line in a CSV). */
   row: number;
+  /** The column's header, as the file names it. */
   column: string | null;
   message: string;
+}
+
+/**
+ * A bad row as its import keeps it: the report is read later, by a caller of either language, so
+ * its message is kept in both (a plain string is one kept before, said as it is).
+ */
+export interface StoredImportRowError extends Omit<ImportRowError, 'message'> {
+  message: Bilingual | string;
 }
 
 export const importQuerySchema = z.object({

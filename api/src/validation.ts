@@ -5,14 +5,11 @@
  */
 import type { Request } from 'express';
 import type { z } from 'zod';
-import zodEn from 'zod/v4/locales/en.js';
-import zodZh from 'zod/v4/locales/zh-CN.js';
-import { AppError, parsingIn, splitBilingual } from '#domain/errors.js';
+import { AppError } from '#domain/errors.js';
+import { parseIn, type Lang } from '#domain/parse-in.js';
 import { textProblem } from '#domain/schemas.js';
 
-export type Lang = 'zh-CN' | 'en';
-
-const LOCALES = { 'zh-CN': zodZh().localeError, en: zodEn().localeError } as const;
+export type { Lang };
 
 /**
  * The caller's language: English when Accept-Language prefers it to Chinese, otherwise zh-CN (also
@@ -78,20 +75,11 @@ export function checkInputShape(value: unknown, where: string, lang: Lang): void
 
 /** Parses with the schema, or throws a 422 naming every failing field in the caller's language. */
 export function parseOr422<T>(schema: z.ZodType<T>, value: unknown, where: string, lang: Lang = 'zh-CN'): T {
-  // zod words its issues when `error` is first read: inside parsingIn, so that a schema's own
-  // messages (schemaMessage) come in the caller's language.
-  const parsed = parsingIn(lang, () => {
-    const r = schema.safeParse(value, { error: LOCALES[lang] });
-    return r.success ? r : { success: false as const, issues: r.error.issues };
-  });
+  const parsed = parseIn(schema, value, lang);
   if (parsed.success) return parsed.data;
   refuse(
     where,
-    // One still in the house form "中文 (English)" is split.
-    parsed.issues.map((i) => ({
-      path: [where, ...i.path.map(String)].join('.'),
-      message: splitBilingual(i.message)[lang === 'en' ? 'en' : 'zh'],
-    })),
+    parsed.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message })),
     lang,
   );
 }

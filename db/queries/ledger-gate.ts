@@ -5,7 +5,9 @@
  * the `inspect` Update, and the refusal lists every gap.
  */
 import { PROGRESS_ORDER, STAGE_LABELS, stageRank, type Stage } from '#domain/lifecycle.js';
-import { ledgerCompleteness } from '#domain/ledgers/completeness.js';
+import type { Bilingual } from '#domain/errors.js';
+import { LEDGER_ITEMS, ledgerCompleteness } from '#domain/ledgers/completeness.js';
+import { LEDGER_LABELS_EN } from '#domain/ledgers/kinds.js';
 import { fenFromDb } from '#domain/money.js';
 import type { Sql } from '../tx.js';
 import { loadLedgerData } from './ledger-data.js';
@@ -14,7 +16,8 @@ export interface GateMissing {
   /** 'department' | 'implementing' | 'site' for a ledger item, 'archive' for a checklist document. */
   ledger: string;
   item: string;
-  label: string;
+  /** Said in the caller's language (AppError.detailsIn): an archive item's own label is the county's wording, quoted in English. */
+  label: Bilingual;
 }
 
 export async function ledgerAcceptanceGate(
@@ -36,7 +39,11 @@ export async function ledgerAcceptanceGate(
     'all',
   );
   const p = rows[0];
-  if (!p) return { ok: false, missing: [{ ledger: 'project', item: 'project', label: '项目不存在' }] };
+  if (!p)
+    return {
+      ok: false,
+      missing: [{ ledger: 'project', item: 'project', label: { zh: '项目不存在', en: 'no such project' } }],
+    };
   const data = await loadLedgerData(tx, {
     id: p.id,
     code: p.code,
@@ -46,7 +53,14 @@ export async function ledgerAcceptanceGate(
     approvalDocumentNo: p.approval_document_no,
   });
   const missing: GateMissing[] = ledgerCompleteness(data, 'completed').flatMap((c) =>
-    c.missing.map((m) => ({ ledger: c.ledger, item: m.item, label: `${c.label}：${m.label}` })),
+    c.missing.map((m) => ({
+      ledger: c.ledger,
+      item: m.item,
+      label: {
+        zh: `${c.label}：${m.label}`,
+        en: `${LEDGER_LABELS_EN[c.ledger]}: ${LEDGER_ITEMS.find((r) => r.item === m.item)?.en ?? m.item}`,
+      },
+    })),
   );
   const docs = await tx.execute<{ stage: Stage; item: string; label: string; present: boolean }[]>(
     `SELECT r.stage, r.item, r.label,
@@ -61,7 +75,10 @@ export async function ledgerAcceptanceGate(
       missing.push({
         ledger: 'archive',
         item: `${d.stage}.${d.item}`,
-        label: `档案资料（${STAGE_LABELS[d.stage].zh}）：${d.label}`,
+        label: {
+          zh: `档案资料（${STAGE_LABELS[d.stage].zh}）：${d.label}`,
+          en: `Archive documents (${STAGE_LABELS[d.stage].en}): 「${d.label}」`,
+        },
       });
   }
   return { ok: missing.length === 0, missing };

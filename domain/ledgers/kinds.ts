@@ -13,6 +13,11 @@ export const LEDGER_LABELS: Record<LedgerKind, string> = {
   implementing: '实施单位项目台账',
   site: '建设地点项目台账',
 };
+export const LEDGER_LABELS_EN: Record<LedgerKind, string> = {
+  department: 'Department ledger',
+  implementing: 'Implementing-unit ledger',
+  site: 'Site ledger',
+};
 
 /** Methods let out to a contractor; self-build and work-for-relief have none. */
 export const CONTRACTED_METHODS: readonly ImplementationMethod[] = [

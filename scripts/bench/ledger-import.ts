@@ -64,6 +64,7 @@ async function main() {
       { kind: 'disbursements', mode: 'all', wait: true },
       'bench.xlsx',
       file,
+      'zh-CN',
     );
     const total = performance.now() - t1;
     console.log(`${ROWS}-row xlsx (${(file.length / 1024).toFixed(0)} KiB)`);

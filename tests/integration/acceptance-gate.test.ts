@@ -77,6 +77,19 @@ describe('the acceptance gate', () => {
       'archive:completed.supervisionPhoto',
     ]);
     expect(res.body.error.message).toContain('竣工报告');
+    // Each gap's label in the caller's language: Chinese by default, English when asked.
+    const labels = (r: { body: any }) =>
+      (r.body.error.details.missing as { label: string }[]).map((m) => m.label);
+    expect(labels(res)).toContain('实施单位项目台账：集体决策记录');
+    expect(labels(res)).toContain('档案资料（已竣工）：竣工报告');
+    const en = await take(actors, p.id, 'inspect', { passed: true, headers: { 'Accept-Language': 'en' } });
+    expect(en.status).toBe(409);
+    expect(labels(en)).toHaveLength(labels(res).length);
+    expect(labels(en)).toContain('Implementing-unit ledger: Collective decision');
+    // An archive item's label is the county's own wording: quoted.
+    expect(labels(en)).toContain('Archive documents (Completed): 「竣工报告」');
+    for (const said of [en.body.error.message, ...labels(en)])
+      expect(said.replace(/「[^」]*」/g, ''), said).not.toMatch(/\p{Script=Han}/u);
     // A failed inspection is refused just the same: the inspection cannot take place.
     expect((await take(actors, p.id, 'inspect', { passed: false })).status).toBe(409);
     expect(await snapshot(p)).toEqual(before);

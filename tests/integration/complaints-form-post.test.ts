@@ -8,11 +8,14 @@ import { PHOTO } from '../support/complaints.js';
 import { aProjectOfXqz } from '../support/rectification.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
+const HAN = /\p{Script=Han}/u;
+
 let stack: TestStack;
 let project: string;
 
 beforeAll(async () => {
-  stack = await startTestStack({ complaints: { limits: { minFillMs: 200 } } });
+  // More posts than one client may send in an hour by default: each test posts several.
+  stack = await startTestStack({ complaints: { limits: { minFillMs: 200, submitPerHour: 50 } } });
   project = await aProjectOfXqz(stack);
 });
 afterAll(async () => {
@@ -24,12 +27,13 @@ async function browserPost(
   token: string,
   headers: Record<string, string>,
   action = `/public/complaints/new?project=${project}`,
+  description = '村道硬化路面铺设不足设计厚度，已经开裂。',
 ) {
   const form = new FormData();
   form.append('project', project);
   form.append('formToken', token);
   form.append('category', 'quality');
-  form.append('description', '村道硬化路面铺设不足设计厚度，已经开裂。');
+  form.append('description', description);
   form.append('photos', new Blob([PHOTO], { type: 'image/png' }), 'road.png');
   form.append('anonymous', '1');
   form.append('name', '');
@@ -114,5 +118,51 @@ describe('the form’s language link', () => {
     const zh = await (await fetch(back)).text();
     expect(zh).toContain('<h1>我要举报</h1>');
     expect(zh).toContain(`name="project" value="${project}"`);
+  });
+});
+
+/** The words of a form page's refusal alert, without its markup. */
+function alertText(html: string): string {
+  const alert = /<div class="card error" role="alert">([\s\S]*?)<\/div>/.exec(html);
+  expect(alert, html.slice(0, 400)).not.toBeNull();
+  return alert![1]!.replace(/<[^>]+>/g, ' ');
+}
+
+describe('a refused post, in the form’s language', () => {
+  it('says what is wrong only in English on the English form, only in Chinese on the Chinese one', async () => {
+    const origin = { Origin: new URL(stack.baseUrl).origin, 'Sec-Fetch-Site': 'same-origin' };
+    for (const lang of ['en', 'zh-CN'] as const) {
+      const action = `/public/complaints/new?project=${project}${lang === 'en' ? '&lang=en' : ''}`;
+      // A description the schema's own rule refuses, and a form token the service refuses.
+      const short = await browserPost(await freshToken(), origin, action, '太短');
+      const forged = await browserPost('not-a-token', origin, action);
+      expect([short.status, forged.status]).toEqual([422, 422]);
+      const said = [alertText(short.text), alertText(forged.text)];
+      if (lang === 'en') {
+        expect(said[0]).toContain('What happened: at least 5 characters');
+        expect(said[1]).toContain('the form is invalid or expired');
+        for (const s of said) expect(s).not.toMatch(HAN);
+      } else {
+        expect(said[0]).toContain('举报内容：请至少写 5 个字');
+        expect(said[1]).toContain('表单已失效');
+        for (const s of said) expect(s).not.toMatch(/[A-Za-z]/);
+      }
+    }
+  });
+});
+
+describe('a refused lookup, in the page’s language', () => {
+  it('says it only in English on the English page, only in Chinese on the Chinese one', async () => {
+    for (const lang of ['en', 'zh-CN'] as const) {
+      const res = await fetch(`${stack.baseUrl}/public/complaints/lookup${lang === 'en' ? '?lang=en' : ''}`, {
+        method: 'POST',
+        headers: { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' },
+        body: new URLSearchParams({ receipt: 'ABCD-EFGH-JKLM' }),
+      });
+      expect(res.status).toBe(403);
+      const said = alertText(await res.text());
+      if (lang === 'en') expect(said).toBe('cross-site request refused');
+      else expect(said).toBe('跨站请求被拒绝');
+    }
   });
 });

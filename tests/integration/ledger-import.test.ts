@@ -9,6 +9,7 @@ import { recordImportProjects } from '#scripts/lib/import-projects.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const HAN = /\p{Script=Han}/u;
 let stack: TestStack;
 let dept: Session;
 const codes: string[] = [];
@@ -87,6 +88,46 @@ describe('ledger import', () => {
     expect(report.errors[1].message).toContain('NO-SUCH-PROJECT');
     expect(report.errors[2].message).toMatch(/超过下达的 100,000.00 元/);
     expect(await count()).toEqual(before);
+  });
+
+  it('keeps a refused file’s report in both languages: each reader reads it in theirs', async () => {
+    const data = rows('LANG').slice(0, 4);
+    data[0]![3] = 12.345; // the row schema's own message
+    data[1]![0] = 'NO-SUCH-PROJECT'; // the import's own check
+    data[2]![4] = ''; // a blank cell
+    data[3]![1] = '没有这种资金'; // a fund source the project does not have
+    const en = await dept.upload(
+      '/api/ledger-imports?kind=disbursements&wait=true',
+      await xlsx(data),
+      XLSX,
+      'lang.xlsx',
+      { 'Accept-Language': 'en' },
+    );
+    expect(en.status).toBe(422);
+    const report = en.body.error.details;
+    expect(report.errors.map((e: any) => e.row)).toEqual([2, 3, 4, 5]);
+    const id = report.id as string;
+    const read = async (lang: string) =>
+      (await dept.request('GET', `/api/ledger-imports/${id}`, undefined, { 'Accept-Language': lang })).body;
+    const zh = await read('zh-CN');
+    for (const [said, lang] of [
+      [[en.body.error.message, report.message, ...report.errors.map((e: any) => e.message)], 'en'],
+      [[(await read('en')).message, ...(await read('en')).errors.map((e: any) => e.message)], 'en'],
+      [[zh.message, ...zh.errors.map((e: any) => e.message)], 'zh-CN'],
+    ] as [string[], string][])
+      for (const m of said)
+        if (lang === 'en') expect(m.replace(/「[^」]*」|“[^”]*”/g, ''), m).not.toMatch(HAN);
+        else expect(m, m).toMatch(HAN);
+    expect(report.errors[0].message).toContain('12.345');
+    expect(report.errors[1].message).toMatch(/no such project in your scope: 「NO-SUCH-PROJECT」/);
+    expect(report.errors[2].message).toBe('must not be empty');
+    expect(report.errors[3].message).toBe('the project has no fund source 「没有这种资金」');
+    expect(zh.errors.map((e: any) => e.message)).toEqual([
+      expect.stringContaining('12.345'),
+      '项目不存在或不在您的权限范围内: NO-SUCH-PROJECT',
+      '不能为空',
+      '该项目没有资金来源「没有这种资金」',
+    ]);
   });
 
   it('imports a valid 5,000-row xlsx in one go, exact to the fen', async () => {

@@ -303,13 +303,20 @@ export class Session {
   }
 
   /** Sends raw bytes (a file upload: archives, ledger imports). */
-  async upload(path: string, bytes: Uint8Array, contentType: string, fileName: string) {
+  async upload(
+    path: string,
+    bytes: Uint8Array,
+    contentType: string,
+    fileName: string,
+    headers: Record<string, string> = {},
+  ) {
     const res = await fetch(this.baseUrl + path, {
       method: 'POST',
       headers: {
         'content-type': contentType,
         'x-file-name': encodeURIComponent(fileName),
         cookie: this.cookie,
+        ...headers,
       },
       body: bytes,
     });

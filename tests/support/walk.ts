@@ -109,11 +109,17 @@ export async function take(
   actors: Actors,
   id: string,
   action: Action,
-  opts: { passed?: boolean; month?: string; body?: Record<string, unknown> } = {},
+  opts: {
+    passed?: boolean;
+    month?: string;
+    body?: Record<string, unknown>;
+    headers?: Record<string, string>;
+  } = {},
 ) {
   return actorFor(actors, action).post(
     `/api/projects/${id}/transitions`,
     opts.body ?? (await liveStepBody(actors, id, action, opts)),
+    opts.headers,
   );
 }
 

@@ -62,6 +62,13 @@ const T = {
     noAnswer: '尚未答复',
     errors: '请修改以下问题后重新提交：',
     tooMany: '请求过于频繁，请稍后再试。',
+    fields: {
+      category: '问题类别',
+      description: '举报内容',
+      photos: '照片',
+      name: '姓名',
+      phone: '联系电话',
+    },
   },
   en: {
     title: 'Report a problem',
@@ -98,6 +105,13 @@ const T = {
     noAnswer: 'Not answered yet',
     errors: 'Please correct the following and send again:',
     tooMany: 'Too many requests; please try again later.',
+    fields: {
+      category: 'Kind of problem',
+      description: 'What happened',
+      photos: 'Photos',
+      name: 'Name',
+      phone: 'Phone',
+    },
   },
 };
 
@@ -220,3 +234,13 @@ export function complaintLookupPage(opts: {
 }
 
 export const tooManyMessage = (lang: Lang) => T[lang].tooMany;
+
+/**
+ * A refused field of the form as its page says it: by the field's label when it has one
+ * (`body.description` is 举报内容), the message alone for the hidden ones (the form token).
+ */
+export function fieldRefusal(lang: Lang, path: string, message: string): string {
+  const labels: Record<string, string> = T[lang].fields;
+  const label = labels[path.split('.')[1] ?? ''];
+  return label ? `${label}${lang === 'en' ? ': ' : '：'}${message}` : message;
+}

@@ -4,6 +4,7 @@
  * components never call fetch themselves.
  */
 import type { z } from 'zod';
+import { i18n } from '../i18n';
 import type {
   AdminUserDto,
   createOrgUnitSchema,
@@ -118,6 +119,13 @@ export function setRestrictionHandler(fn: (restriction: string) => void) {
   onRestricted = fn;
 }
 
+/**
+ * An answer that is not the api's JSON error (a proxy's 502 page, a lost connection) said in the
+ * console's language: the status text or the browser's own words would be English either way.
+ */
+const httpFailure = (status: number) => i18n.global.t('errors.http', { status });
+const networkFailure = () => new Error(i18n.global.t('errors.network'));
+
 /** The console's language (set on <html> by i18n.ts), so that the api's messages come in it. */
 function language(): Record<string, string> {
   const lang = typeof document !== 'undefined' ? document.documentElement.lang : '';
@@ -158,8 +166,8 @@ async function send(method: string, url: string, body: unknown): Promise<Respons
         continue;
       }
       return res;
-    } catch (err) {
-      if (i >= attempts) throw err;
+    } catch {
+      if (i >= attempts) throw networkFailure();
       await new Promise((r) => setTimeout(r, 500 * i));
     }
   }
@@ -181,7 +189,7 @@ export async function request<T>(method: string, url: string, body?: unknown): P
     throw new ApiError(
       res.status,
       err?.code ?? 'HTTP_' + res.status,
-      err?.message ?? res.statusText,
+      err?.message ?? httpFailure(res.status),
       Array.isArray(details) ? (details as ErrorDetail[]) : undefined,
       info,
     );
@@ -191,7 +199,9 @@ export async function request<T>(method: string, url: string, body?: unknown): P
 
 /** A file from the api: its bytes as a Blob, or the api's JSON error as an ApiError. */
 async function requestBlob(url: string): Promise<Blob> {
-  const res = await fetch(url, { credentials: 'same-origin', headers: language() });
+  const res = await fetch(url, { credentials: 'same-origin', headers: language() }).catch(() => {
+    throw networkFailure();
+  });
   if (!res.ok) {
     const data = (await res.json().catch(() => null)) as {
       error?: { code?: string; message?: string; details?: unknown };
@@ -200,7 +210,7 @@ async function requestBlob(url: string): Promise<Blob> {
     throw new ApiError(
       res.status,
       data?.error?.code ?? 'HTTP_' + res.status,
-      data?.error?.message ?? res.statusText,
+      data?.error?.message ?? httpFailure(res.status),
       undefined,
       details && typeof details === 'object' && !Array.isArray(details)
         ? (details as Record<string, unknown>)
@@ -224,6 +234,8 @@ async function upload<T>(url: string, file: Blob, fileName: string): Promise<T> 
       'x-file-name': encodeURIComponent(fileName),
     },
     body: file,
+  }).catch(() => {
+    throw networkFailure();
   });
   const data: unknown = await res.json().catch(() => null);
   if (!res.ok) {
@@ -231,7 +243,7 @@ async function upload<T>(url: string, file: Blob, fileName: string): Promise<T> 
     throw new ApiError(
       res.status,
       err?.code ?? 'HTTP_' + res.status,
-      err?.message ?? res.statusText,
+      err?.message ?? httpFailure(res.status),
       Array.isArray(err?.details) ? (err.details as ErrorDetail[]) : undefined,
     );
   }

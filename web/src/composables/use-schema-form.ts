@@ -5,10 +5,9 @@
  */
 import { ref, watch } from 'vue';
 import { useI18n } from 'vue-i18n';
-import { config as zodConfig, type ZodType } from 'zod';
-import zodEn from 'zod/v4/locales/en.js';
-import zodZh from 'zod/v4/locales/zh-CN.js';
+import type { ZodType } from 'zod';
 import { parseYuan } from '@domain/money';
+import { parseIn } from '@domain/parse-in';
 import { ApiError } from '../api/client';
 
 export interface SchemaFormOptions {
@@ -45,8 +44,6 @@ const filled = (v: unknown) =>
 
 export function useSchemaForm(opts: SchemaFormOptions) {
   const { t, locale } = useI18n();
-  // The shared schema's messages in the UI's language (its custom messages are Chinese already).
-  watch(locale, (l) => zodConfig(l === 'en' ? zodEn() : zodZh()), { immediate: true });
 
   const errors = ref<Record<string, string>>({});
   const formError = ref('');
@@ -88,10 +85,10 @@ export function useSchemaForm(opts: SchemaFormOptions) {
     errors.value = {};
     formError.value = '';
     const { body, problems } = built;
-    const parsed = schema.safeParse(body);
+    // The shared schema's messages, its own pairs included, in the UI's language, as the api says them.
+    const parsed = parseIn(schema, body, locale.value === 'en' ? 'en' : 'zh-CN');
     if (!parsed.success) {
-      for (const issue of parsed.error.issues)
-        problems[keyOf(issue.path.map(String))] ??= friendly(issue, body);
+      for (const issue of parsed.issues) problems[keyOf(issue.path.map(String))] ??= friendly(issue, body);
     }
     if (Object.keys(problems).length || !parsed.success) {
       errors.value = problems;

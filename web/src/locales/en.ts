@@ -508,7 +508,12 @@ const en: typeof zh = {
     downloadPdf: 'Download PDF',
     downloadDocx: 'Download Word',
   },
-  errors: { generic: 'Failed', load: 'Could not load; please try again' },
+  errors: {
+    generic: 'Failed',
+    load: 'Could not load; please try again',
+    http: 'The server did not answer as expected (HTTP {status}); please try again',
+    network: 'The server could not be reached; check the connection and try again',
+  },
   // ── project page: ledgers, detail table, archives, alerts, on-site flows (console-page) ──
   ledger: {
     names: { department: 'Department ledger', implementing: 'Implementing-unit ledger', site: 'Site ledger' },

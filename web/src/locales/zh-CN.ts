@@ -498,7 +498,12 @@ export default {
     downloadPdf: '下载 PDF',
     downloadDocx: '下载 Word',
   },
-  errors: { generic: '操作失败', load: '加载失败，请稍后重试' },
+  errors: {
+    generic: '操作失败',
+    load: '加载失败，请稍后重试',
+    http: '服务器未能正常应答（HTTP {status}），请稍后重试',
+    network: '无法连接服务器，请检查网络后重试',
+  },
   // ── project page: ledgers, detail table, archives, alerts, on-site flows (console-page) ──
   ledger: {
     names: { department: '主管部门台账', implementing: '实施单位台账', site: '建设地点台账' },

@@ -20,6 +20,7 @@ import {
   complaintFormPage,
   complaintLookupPage,
   complaintReceiptPage,
+  fieldRefusal,
   langOf,
   tooManyMessage,
   type FormValues,
@@ -106,6 +107,21 @@ function checkSameOrigin(req: Request): void {
       ok = false;
     }
   if (!ok) throw new AppError('FORBIDDEN', '跨站请求被拒绝 (cross-site request refused)');
+}
+
+/**
+ * What the form page says of a refused post, in the page's language: each refused field by its
+ * label (a villager reads 举报内容, not body.description), else the refusal's own message.
+ */
+function refusalLines(err: AppError, lang: 'zh-CN' | 'en'): string[] {
+  if (err.code === 'RATE_LIMITED') return [tooManyMessage(lang)];
+  const fields = err.code === 'VALIDATION_FAILED' && Array.isArray(err.details) ? err.detailsIn(lang) : [];
+  const lines = (fields as { path?: unknown; message?: unknown }[]).flatMap((d) =>
+    typeof d.path === 'string' && typeof d.message === 'string'
+      ? [fieldRefusal(lang, d.path, d.message)]
+      : [],
+  );
+  return lines.length ? lines : [err.messageIn(lang)];
 }
 
 export interface ComplaintPublicDeps {
@@ -232,8 +248,8 @@ export function complaintPublicRoutes(
       const parts = formOf(parseMultipart(req.body as Buffer, req.get('content-type') ?? '', 40));
       values = parts.fields as FormValues;
       subject = await subjectOf(parts.fields, lang);
-      checkInputShape(parts.fields, 'body', 'zh-CN');
-      const input = parseOr422(submitComplaintSchema, parts.fields, 'body');
+      checkInputShape(parts.fields, 'body', lang);
+      const input = parseOr422(submitComplaintSchema, parts.fields, 'body', lang);
       const done = await service.submit(input, parts.photos, keyOf(req));
       page(res, 201, complaintReceiptPage(lang, done.receiptDisplay));
     } catch (err) {
@@ -247,7 +263,7 @@ export function complaintPublicRoutes(
           formToken: service.formToken(),
           limits: service.limits,
           values,
-          errors: [err.code === 'RATE_LIMITED' ? tooManyMessage(lang) : err.message],
+          errors: refusalLines(err, lang),
         }),
       );
     }
@@ -274,7 +290,7 @@ export function complaintPublicRoutes(
           err.status,
           complaintLookupPage({
             lang,
-            message: err.code === 'RATE_LIMITED' ? tooManyMessage(lang) : err.message,
+            message: err.code === 'RATE_LIMITED' ? tooManyMessage(lang) : err.messageIn(lang),
           }),
         );
       }

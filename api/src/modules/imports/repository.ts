@@ -4,7 +4,7 @@
  * import's own transaction is still open; the recorded money is read in the importer's scope.
  */
 import type { Principal } from '#domain/access.js';
-import type { ImportKind, ImportRowError, ImportStatus } from '#domain/imports.js';
+import type { ImportKind, ImportStatus, StoredImportRowError } from '#domain/imports.js';
 import { fenFromDb, type Fen } from '#domain/money.js';
 import type { Orm } from '#db/orm.js';
 import { scopedEm, scopeOf, systemEm } from '#db/scope.js';
@@ -17,7 +17,8 @@ export interface ImportRow {
   total_rows: number;
   processed_rows: number;
   imported_rows: number;
-  errors: ImportRowError[];
+  errors: StoredImportRowError[];
+  /** In the house form "中文 (English)", said in the reader's language. */
   message: string | null;
   created_by: string | null;
   created_at: string;
@@ -30,7 +31,7 @@ export interface ImportProgress {
   total_rows?: number;
   processed_rows?: number;
   imported_rows?: number;
-  errors?: ImportRowError[];
+  errors?: StoredImportRowError[];
   message?: string;
   finished_at?: string;
 }
@@ -49,7 +50,7 @@ export function createImportRepository(orm: Orm) {
   return {
     async create(job: { id: string; kind: ImportKind; fileName: string; actorId: string | null }) {
       await system().execute(
-        `INSERT INTO ledger_import (id, kind, file_name, status, created_by, message) VALUES (?, ?, ?, 'running', ?, '正在读取文件')`,
+        `INSERT INTO ledger_import (id, kind, file_name, status, created_by, message) VALUES (?, ?, ?, 'running', ?, '正在读取文件 (reading the file)')`,
         [job.id, job.kind, job.fileName, job.actorId],
         'run',
       );

@@ -4,6 +4,7 @@ import { LEDGER_LABELS, LEDGERS } from '#domain/ledgers/kinds.js';
 import { AppError } from '#domain/errors.js';
 import { textProblem } from '#domain/schemas.js';
 import { callerOf, defineRoute, type RouteDef } from '../../http.js';
+import { localeOf } from '../../validation.js';
 import type { LedgerService } from '../ledgers/service.js';
 import type { ProjectService } from '../projects/service.js';
 import { exportLedgerXlsx } from './ledger-export.js';
@@ -29,7 +30,7 @@ export function importRoutes(
       errors: [401, 403, 413, 422],
       handler: async ({ user, query, req, res }) => {
         const name = fileNameOf(req.get('x-file-name'));
-        const s = await service.start(callerOf(user!), query, name, req.body as Buffer);
+        const s = await service.start(callerOf(user!), query, name, req.body as Buffer, localeOf(req));
         res.status(query.wait ? 200 : 202).json(s);
         return undefined;
       },
@@ -42,7 +43,7 @@ export function importRoutes(
       access: 'own',
       response: importStatusSchema,
       errors: [401, 404],
-      handler: async ({ user, params }) => service.status(params.id!, callerOf(user!)),
+      handler: async ({ user, params, req }) => service.status(params.id!, localeOf(req), callerOf(user!)),
     }),
     defineRoute({
       method: 'get',

@@ -8,15 +8,16 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { canWriteLedger } from '#domain/access.js';
-import { AppError } from '#domain/errors.js';
+import { AppError, textIn, type Bilingual } from '#domain/errors.js';
 import {
   IMPORT_DEFS,
   IMPORT_ROW_SCHEMAS,
   type ImportKind,
-  type ImportRowError,
   type ImportStatus,
+  type StoredImportRowError,
 } from '#domain/imports.js';
 import { formatYuan, sumFen } from '#domain/money.js';
+import { parseInBoth, type Lang } from '#domain/parse-in.js';
 import { FUND_SOURCE_LABELS, type FundSourceKind } from '#domain/schemas.js';
 import type { AuditLog } from '#db/audit.js';
 import type { Orm } from '#db/orm.js';
@@ -29,7 +30,7 @@ import type { Logger } from '#platform/log.js';
 import { mapDbError, type Caller } from '../../http.js';
 import type { ProjectRepository } from '../projects/repository.js';
 import { parseLedgerFile, type ParsedRow } from './parse.js';
-import type { ImportProgress, ImportRepository } from './repository.js';
+import type { ImportProgress, ImportRepository, ImportRow } from './repository.js';
 
 const PROGRESS_EVERY = 250;
 const CHUNK = 500;
@@ -56,11 +57,16 @@ export function createImportService(deps: {
   const running = new Map<string, Promise<void>>();
   const setProgress = (id: string, fields: ImportProgress) => repo.setProgress(id, fields);
 
-  async function status(id: string, caller?: Caller): Promise<ImportStatus> {
+  /** An import's job, its report and messages in the reader's language. */
+  async function status(id: string, lang: Lang, caller?: Caller): Promise<ImportStatus> {
     const r = await repo.find(id);
     // An import is its author's: others do not learn that it exists.
     if (!r || (caller && r.created_by !== caller.actor.id))
       throw new AppError('NOT_FOUND', `导入任务不存在 (import ${id} not found)`);
+    return statusIn(r, lang);
+  }
+
+  function statusIn(r: ImportRow, lang: Lang): ImportStatus {
     const total = Math.max(r.total_rows, 1);
     const done = r.status === 'running' ? r.processed_rows + r.imported_rows : 2 * total;
     return {
@@ -72,8 +78,8 @@ export function createImportService(deps: {
       processedRows: r.processed_rows,
       progressPercent: Math.min(100, Math.floor((done * 100) / (2 * total))),
       importedRows: r.status === 'succeeded' ? r.imported_rows : 0,
-      errors: r.errors,
-      message: r.message,
+      errors: r.errors.map((e) => ({ ...e, message: textIn(e.message, lang) })),
+      message: r.message === null ? null : textIn(r.message, lang),
       createdAt: new Date(r.created_at).toISOString(),
       finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
     };
@@ -85,11 +91,12 @@ export function createImportService(deps: {
     caller: Caller,
     kind: ImportKind,
     parsed: ParsedRow[],
-  ): Promise<{ good: GoodRow[]; errors: ImportRowError[] }> {
+  ): Promise<{ good: GoodRow[]; errors: StoredImportRowError[] }> {
     const def = IMPORT_DEFS[kind];
     const header = (key: string) => def.columns.find((c) => c.key === key)?.header ?? key;
-    const errors: ImportRowError[] = [];
-    const fail = (row: number, column: string | null, message: string) =>
+    const errors: StoredImportRowError[] = [];
+    // Kept in both languages: whoever reads the report later reads it in theirs.
+    const fail = (row: number, column: string | null, message: Bilingual) =>
       errors.push({ row, column, message });
 
     const codes = [...new Set(parsed.map((r) => r.cells.projectCode).filter(Boolean))] as string[];
@@ -106,24 +113,34 @@ export function createImportService(deps: {
     const good: GoodRow[] = [];
     for (const [i, r] of parsed.entries()) {
       if (i > 0 && i % PROGRESS_EVERY === 0) await setProgress(id, { processed_rows: i });
-      const shape = IMPORT_ROW_SCHEMAS[kind].safeParse(r.cells);
+      // One kind's schema; its row is read by that kind below.
+      const shape = parseInBoth<RowOf<ImportKind>>(IMPORT_ROW_SCHEMAS[kind], r.cells);
       if (!shape.success) {
-        for (const issue of shape.error.issues)
+        for (const issue of shape.issues)
           fail(r.row, issue.path.length ? header(String(issue.path[0])) : null, issue.message);
         continue;
       }
       const v = shape.data;
       const project = found.get(v.projectCode);
       if (!project) {
-        fail(r.row, header('projectCode'), `项目不存在或不在您的权限范围内: ${v.projectCode}`);
+        fail(r.row, header('projectCode'), {
+          zh: `项目不存在或不在您的权限范围内: ${v.projectCode}`,
+          en: `no such project in your scope: 「${v.projectCode}」`,
+        });
         continue;
       }
       if (!canWriteLedger(caller, project.scope, def.ledger)) {
-        fail(r.row, header('projectCode'), `您无权填写该项目的${def.label} (${v.projectCode})`);
+        fail(r.row, header('projectCode'), {
+          zh: `您无权填写该项目的${def.label} (${v.projectCode})`,
+          en: `you may not write this project’s ${IMPORT_LEDGER_EN[kind]}: 「${v.projectCode}」`,
+        });
         continue;
       }
       if (project.stage === 'cancelled') {
-        fail(r.row, header('projectCode'), `项目已终止: ${v.projectCode}`);
+        fail(r.row, header('projectCode'), {
+          zh: `项目已终止: ${v.projectCode}`,
+          en: `the project is cancelled: 「${v.projectCode}」`,
+        });
         continue;
       }
       // Each branch reads the row by its own kind's schema, the one `shape` was parsed with.
@@ -131,28 +148,33 @@ export function createImportService(deps: {
       if (kind === 'disbursements') {
         const d = v as RowOf<'disbursements'>;
         const position = resolveSource(project, d.source);
-        if (typeof position === 'string') {
+        if (typeof position !== 'number') {
           fail(r.row, header('source'), position);
           continue;
         }
         if (settled.has(project.id)) {
-          fail(r.row, header('projectCode'), '项目已报账结算，不能再拨付');
+          fail(r.row, header('projectCode'), {
+            zh: '项目已报账结算，不能再拨付',
+            en: 'the project is settled: no more disbursements',
+          });
           continue;
         }
         const vk = `${project.id}/${d.voucherNo}`;
         if (vouchers.has(vk)) {
-          fail(r.row, header('voucherNo'), `凭证号重复: ${d.voucherNo}`);
+          fail(r.row, header('voucherNo'), {
+            zh: `凭证号重复: ${d.voucherNo}`,
+            en: `voucher number used already: 「${d.voucherNo}」`,
+          });
           continue;
         }
         const key = `${project.id}/${position}`;
         const after = sumFen([paid.get(key) ?? 0, d.amount]);
         const limit = allocated.get(key)!;
         if (after > limit) {
-          fail(
-            r.row,
-            header('amount'),
-            `该资金来源累计拨付将达 ${formatYuan(after)} 元，超过下达的 ${formatYuan(limit)} 元`,
-          );
+          fail(r.row, header('amount'), {
+            zh: `该资金来源累计拨付将达 ${formatYuan(after)} 元，超过下达的 ${formatYuan(limit)} 元`,
+            en: `the fund source’s disbursements would reach ${formatYuan(after)} yuan, more than the ${formatYuan(limit)} yuan it provides`,
+          });
           continue;
         }
         paid.set(key, after);
@@ -176,7 +198,10 @@ export function createImportService(deps: {
         const m = v as RowOf<'progress'>;
         const mk = `${project.id}/${m.month}`;
         if (months.has(mk)) {
-          fail(r.row, header('month'), `同一项目同一月份重复: ${m.month}`);
+          fail(r.row, header('month'), {
+            zh: `同一项目同一月份重复: ${m.month}`,
+            en: `the same project and month twice: ${m.month}`,
+          });
           continue;
         }
         months.add(mk);
@@ -190,7 +215,10 @@ export function createImportService(deps: {
         const w = v as RowOf<'visits'>;
         const vi = project.villages.findIndex((x) => x.code === w.villageCode);
         if (vi < 0 || project.scope.villageIds[vi] !== caller.orgUnitId) {
-          fail(r.row, header('villageCode'), `不是本村的建设地点: ${w.villageCode}`);
+          fail(r.row, header('villageCode'), {
+            zh: `不是本村的建设地点: ${w.villageCode}`,
+            en: `not a site of your village: 「${w.villageCode}」`,
+          });
           continue;
         }
         good.push({
@@ -252,7 +280,7 @@ export function createImportService(deps: {
       if (parsed.length === 0) {
         await setProgress(id, {
           status: 'rejected',
-          message: '文件中没有数据行',
+          message: '文件中没有数据行 (the file has no data rows)',
           finished_at: new Date().toISOString(),
         });
         return;
@@ -278,8 +306,8 @@ export function createImportService(deps: {
         imported_rows: good.length,
         errors: errors.slice(0, MAX_ERRORS),
         message: errors.length
-          ? `导入 ${good.length} 行，跳过 ${errors.length} 个错误`
-          : `导入 ${good.length} 行`,
+          ? `导入 ${good.length} 行，跳过 ${errors.length} 个错误 (${good.length} rows imported, ${errors.length} errors skipped)`
+          : `导入 ${good.length} 行 (${good.length} rows imported)`,
         finished_at: new Date().toISOString(),
       });
     } catch (err) {
@@ -304,6 +332,7 @@ export function createImportService(deps: {
       q: { kind: ImportKind; mode: 'all' | 'valid'; wait: boolean },
       fileName: string,
       bytes: Buffer,
+      lang: Lang,
     ): Promise<ImportStatus> {
       if (!caller.roles.includes('operator'))
         throw new AppError('FORBIDDEN', '只有操作账号可以导入台账 (operators only)');
@@ -311,13 +340,14 @@ export function createImportService(deps: {
       await repo.create({ id, kind: q.kind, fileName: fileName.slice(0, 200), actorId: caller.actor.id });
       const job = run(id, caller, q.kind, q.mode, bytes).finally(() => running.delete(id));
       running.set(id, job);
-      if (!q.wait) return status(id);
+      if (!q.wait) return status(id, lang);
       await job;
-      const s = await status(id);
+      const r = (await repo.find(id))!;
+      const s = statusIn(r, lang);
       if (s.status !== 'succeeded')
         throw new AppError(
           'VALIDATION_FAILED',
-          s.message ?? '导入未执行 (the import was not carried out)',
+          r.message ?? '导入未执行 (the import was not carried out)',
           s,
         );
       return s;
@@ -332,19 +362,34 @@ export function createImportService(deps: {
 
 export type ImportService = ReturnType<typeof createImportService>;
 
-function resolveSource(p: Project, text: string): number | string {
+/** The ledger an import kind writes, for an English row message (IMPORT_DEFS' label is Chinese). */
+const IMPORT_LEDGER_EN: Record<ImportKind, string> = {
+  disbursements: 'disbursement ledger',
+  progress: 'monthly progress ledger',
+  visits: 'volunteer supervision ledger',
+};
+
+/** The position of the fund source a row names (its number or its kind), or why there is none. */
+function resolveSource(p: Project, text: string): number | Bilingual {
   if (/^\d+$/.test(text)) {
     const n = Number(text) - 1;
     return p.fundSources[n]
       ? n
-      : `资金来源序号 ${text} 不存在（该项目有 ${p.fundSources.length} 个资金来源）`;
+      : {
+          zh: `资金来源序号 ${text} 不存在（该项目有 ${p.fundSources.length} 个资金来源）`,
+          en: `no fund source number ${text} (the project has ${p.fundSources.length})`,
+        };
   }
   const matches = p.fundSources
     .map((s, i) => ({ s, i }))
     .filter(({ s }) => FUND_SOURCE_LABELS[s.kind as FundSourceKind] === text || s.kind === text);
   if (matches.length === 1) return matches[0]!.i;
-  if (matches.length > 1) return `该项目有多个「${text}」，请填写资金来源序号`;
-  return `该项目没有资金来源「${text}」`;
+  if (matches.length > 1)
+    return {
+      zh: `该项目有多个「${text}」，请填写资金来源序号`,
+      en: `the project has several 「${text}」: give the fund source’s number`,
+    };
+  return { zh: `该项目没有资金来源「${text}」`, en: `the project has no fund source 「${text}」` };
 }
 
 /** One INSERT for a chunk of an import's rows (all of one kind), from the rows' own table module. */

@@ -224,12 +224,12 @@ export function createProjectService(deps: {
         // In the caller's scope: the gate reads what the caller may read (it can read this project).
         const gate = await inScope(deps.orm, scopeOf(caller), (em) => ledgerAcceptanceGate(em, p.id));
         if (!gate.ok) {
-          // The labels are Chinese (an archive item's is the county's own wording): English names the keys.
+          // Each gap's label is a pair, said in the caller's language here and in the details.
           throw new AppError(
             'TRANSITION_NOT_ALLOWED',
             {
-              zh: `建档资料不完善，不予验收，缺少：${gate.missing.map((m) => m.label).join('、')}`,
-              en: `acceptance refused, missing: ${gate.missing.map((m) => `${m.ledger}:${m.item}`).join(', ')}`,
+              zh: `建档资料不完善，不予验收，缺少：${gate.missing.map((m) => m.label.zh).join('、')}`,
+              en: `acceptance refused, missing: ${gate.missing.map((m) => m.label.en).join('; ')}`,
             },
             { missing: gate.missing },
           );
