@@ -402,6 +402,16 @@ export const projectListQuerySchema = z.object({
   ladder: z.enum(['reminder', 'overdue', 'escalated', 'interview']).optional(),
   /** Projects of this type (项目类型), exactly as registered: the statistics' drill-down by type. */
   type: z.string().trim().max(50).optional(),
+  /**
+   * Projects under way with no progress entry for this month (YYYY-MM): the workbench's
+   * 本月未录入进度 in full, the same condition as its count.
+   */
+  progressMissing: z
+    .string()
+    .regex(/^\d{4}-(0[1-9]|1[0-2])$/, {
+      error: schemaMessage({ zh: '月份格式应为 YYYY-MM', en: 'a month as YYYY-MM' }),
+    })
+    .optional(),
   /** Sort column (whitelisted) and direction; without `sort`: newest year first, then by code. */
   sort: z.enum(PROJECT_SORT_COLUMNS).optional(),
   order: z.enum(['asc', 'desc']).optional(),

@@ -157,6 +157,67 @@ describe('an administrator', () => {
   });
 });
 
+describe('the account list', () => {
+  /** Accounts of a unit and the units beneath it, of one role if given, as the database holds them. */
+  async function dbCount(unit?: string, role?: string): Promise<number> {
+    const { rows } = await stack.db.query(
+      `SELECT count(*)::int AS n FROM app_user u JOIN org_unit o ON o.id = u.org_unit_id
+         LEFT JOIN org_unit up ON up.id = o.parent_id
+        WHERE ($1::text IS NULL OR o.code = $1 OR up.code = $1)
+          AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM user_role r WHERE r.user_id = u.id AND r.role = $2))`,
+      [unit ?? null, role ?? null],
+    );
+    return rows[0].n;
+  }
+  const shownCount = async (page: Page) =>
+    Number((await page.locator('[data-test=user-count]').innerText()).match(/\d+/)![0]);
+  const query = (page: Page) => Object.fromEntries(new URL(page.url()).searchParams);
+
+  it('keeps its unit, role and page in the URL, with 搜索 and 重置, as every list does', async () => {
+    expect(adminSecret).not.toBe('');
+    const { context, page } = await newPage(browser, stack.baseUrl);
+    try {
+      await adminLogin(page);
+      await page.goto('/admin/users');
+      await page.locator('[data-test=user-table] .user-row').first().waitFor();
+      const all = await dbCount();
+      expect(all).toBeGreaterThan(20);
+      await expect.poll(() => shownCount(page)).toBe(all);
+
+      // A unit in the tree: the township and its villages' accounts.
+      await page.locator('[data-test=user-units] .el-tree-node__label', { hasText: /^庙坝镇$/ }).click();
+      await expect.poll(() => query(page)).toEqual({ unit: 'mbz' });
+      await expect.poll(() => shownCount(page)).toBe(await dbCount('mbz'));
+
+      // A role from the search form, applied by 搜索: the unit stays.
+      await page.locator('[data-test=f-role]').click();
+      await page.locator('.el-select-dropdown__item:visible', { hasText: '操作账号' }).click();
+      await page.locator('[data-test=search]').click();
+      await expect.poll(() => query(page)).toEqual({ unit: 'mbz', role: 'operator' });
+      const operators = await dbCount('mbz', 'operator');
+      expect(operators).toBeGreaterThan(0);
+      expect(operators).toBeLessThan(await dbCount('mbz'));
+      await expect.poll(() => shownCount(page)).toBe(operators);
+
+      // A reload (or a link) shows the same list.
+      await page.reload();
+      await page.locator('[data-test=user-table] .user-row').first().waitFor();
+      await expect.poll(() => shownCount(page)).toBe(operators);
+      expect(await page.locator('[data-test=f-role]').innerText()).toContain('操作账号');
+
+      // 重置 empties every filter; the pager's second page is in the URL too.
+      await page.locator('[data-test=reset]').click();
+      await expect.poll(() => query(page)).toEqual({});
+      await expect.poll(() => shownCount(page)).toBe(all);
+      await page.locator('[data-test=pager] .el-pager li', { hasText: /^2$/ }).click();
+      await expect.poll(() => query(page)).toEqual({ page: '2' });
+      expect(await page.locator('[data-test=user-table] .user-row').count()).toBe(Math.min(all - 20, 20));
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 describe('a new account', () => {
   it('must change its temporary password first; a weak one is refused beside the field', async () => {
     expect(temporaryPassword).not.toBe('');

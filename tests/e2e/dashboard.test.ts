@@ -98,6 +98,41 @@ describe('the county leader’s dashboard', () => {
       await context.close();
     }
   });
+
+  it('leads from 本月未录入进度 to exactly its projects in the list, of the year chosen too', async () => {
+    const { context, page } = await newPage(browser, stack.baseUrl);
+    try {
+      await login(page, 'leader');
+      for (const year of [undefined, 2026]) {
+        await page.goto(year ? `/?year=${year}` : '/');
+        await page.locator('[data-test=fig-budget]').waitFor();
+        const db = await dbFigures(stack.db, 'leader', year ? { year } : {});
+        expect(db.progressMissing).toBeGreaterThan(0);
+        await settles(async () =>
+          Number(await page.locator('[data-test=fig-progress-missing]').innerText()),
+        ).toBe(db.progressMissing);
+        const card = page.locator('[data-test=progress-missing]');
+        const shown = await card.locator('[data-test=progress-missing-item] .r-code').allInnerTexts();
+        const link = card.locator('[data-test=progress-missing-all]');
+        expect((await link.innerText()).trim()).toBe(`查看全部 ${db.progressMissing} 个 ›`);
+        await link.click();
+        await page.waitForURL(/\/projects\?/);
+        const url = new URL(page.url()).searchParams;
+        expect(url.get('progressMissing')).toMatch(/^\d{4}-\d{2}$/);
+        expect(url.get('year')).toBe(year ? String(year) : null);
+        await settles(async () => (await page.locator('[data-test=total]').innerText()).trim()).toBe(
+          `共 ${db.progressMissing} 个项目`,
+        );
+        await page.locator('[data-test=f-progress-missing]').waitFor();
+        const codes = await page.locator('[data-test=table] .project-row td:first-child').allInnerTexts();
+        // The small county misses fewer than a page: the card and the list show the same projects.
+        expect(db.progressMissing).toBeLessThanOrEqual(20);
+        expect([...codes].sort()).toEqual([...shown].sort());
+      }
+    } finally {
+      await context.close();
+    }
+  });
 });
 
 describe('a township’s dashboard', () => {
@@ -247,6 +282,66 @@ describe('the dashboard of one year', () => {
 });
 
 describe('the project list', () => {
+  /** Sideways scroll of the page and of the table's own body, at the page's viewport. */
+  const sideways = (page: Page) =>
+    page.evaluate<{ doc: number; inner: number; body: number; bodyClient: number }>(`(() => {
+      const wrap = document.querySelector('[data-test=table] .el-table__body-wrapper .el-scrollbar__wrap');
+      return {
+        doc: document.scrollingElement.scrollWidth,
+        inner: window.innerWidth,
+        body: wrap.scrollWidth,
+        bodyClient: wrap.clientWidth,
+      };
+    })()`);
+
+  it('fits a 1440 × 900 desktop with its lateness columns: neither the page nor the table scrolls sideways; a phone has cards', async () => {
+    const { context, page } = await newPage(browser, stack.baseUrl, {
+      viewport: { width: 1440, height: 900 },
+    });
+    try {
+      await login(page, 'leader');
+      // The whole list, and the late view the dashboard's overdue links open.
+      for (const path of ['/projects', '/projects?overdue=any&sort=daysLate&order=desc']) {
+        await page.goto(path);
+        await page.locator('[data-test=table] .project-row').first().waitFor();
+        await page.locator('[data-test=total]').waitFor();
+        const m = await sideways(page);
+        expect(m.inner, path).toBe(1440);
+        expect(m.doc, path).toBeLessThanOrEqual(m.inner);
+        expect(m.body, path).toBeLessThanOrEqual(m.bodyClient);
+        const headers = (await page.locator('[data-test=table] th').allInnerTexts()).map((h) => h.trim());
+        expect(headers, path).toEqual(
+          expect.arrayContaining([
+            '逾期情况',
+            '今日逾期天数',
+            '预警级别',
+            '责任单位',
+            '批复预算（万元）',
+            '操作',
+          ]),
+        );
+      }
+      // The late view is sorted by days late: its first row shows them, its unit and its level.
+      const first = page.locator('[data-test=table] .project-row').first();
+      expect(await first.locator('[data-test=overdue-days]').innerText()).toMatch(/^\d+ 天$/);
+      expect(await first.locator('[data-test=overdue-unit]').innerText()).not.toBe('');
+      expect(await first.locator('[data-test=overdue-level]').innerText()).not.toBe('');
+    } finally {
+      await context.close();
+    }
+
+    const phone = await newPage(browser, stack.baseUrl, { phone: true });
+    try {
+      await login(phone.page, 'leader');
+      await phone.page.goto('/projects');
+      await phone.page.locator('[data-test=cards] [data-test=project-card]').first().waitFor();
+      expect(await phone.page.locator('[data-test=table]').count()).toBe(0);
+      expect((await horizontalOverflow(phone.page)).scrollWidth).toBeLessThanOrEqual(375);
+    } finally {
+      await phone.context.close();
+    }
+  });
+
   it('sorts by a header click through the URL and exports exactly the filtered, sorted list', async () => {
     const { context, page } = await newPage(browser, stack.baseUrl);
     try {

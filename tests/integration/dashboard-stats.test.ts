@@ -239,3 +239,66 @@ describe('dashboard figures of one year (?year=)', () => {
     },
   );
 });
+
+describe('本月未录入进度 in full: the project list filtered with progressMissing=<month>', () => {
+  const accounts = ['leader', 'swj.op', 'xqz.view', 'xqz-btc.view', 'mbz.op'];
+  // One login per account: the file's earlier tests have used up much of the login rate.
+  const sessions = new Map<string, Promise<Session>>();
+  const as = (username: string) => {
+    if (!sessions.has(username)) sessions.set(username, Session.login(stack.baseUrl, username));
+    return sessions.get(username)!;
+  };
+
+  it.each(accounts)(
+    'for %s holds exactly the card’s projects, of every year and of each year',
+    async (username) => {
+      const s = await as(username);
+      for (const year of [undefined, ...(await dbYears(stack.db, username))]) {
+        const y = year === undefined ? '' : `&year=${year}`;
+        const card = (await s.get(`/api/stats/dashboard?${y.slice(1)}`)).body;
+        const res = await s.get(
+          `/api/projects?progressMissing=${card.month}${y}&sort=code&order=asc&pageSize=200`,
+        );
+        expect(res.status).toBe(200);
+        expect(res.body.total, `${username} ${year}`).toBe(card.progressMissing.total);
+        expect(res.body.items.length).toBe(card.progressMissing.total);
+        // The card shows the first projects in code order: the list's first page starts with them.
+        const codes = res.body.items.map((p: { code: string }) => p.code);
+        expect(codes.slice(0, card.progressMissing.items.length)).toEqual(
+          card.progressMissing.items.map((p: { code: string }) => p.code),
+        );
+      }
+    },
+  );
+
+  it('lists only projects under way, none with the month’s entry', async () => {
+    const s = await as('leader');
+    const { month, progressMissing } = (await s.get('/api/stats/dashboard')).body;
+    expect(progressMissing.total).toBeGreaterThan(0);
+    const listed = (await s.get(`/api/projects?progressMissing=${month}&pageSize=200`)).body.items;
+    const { rows } = await stack.db.query(
+      `SELECT p.code FROM project p JOIN monthly_progress m ON m.project_id = p.id WHERE m.month = $1`,
+      [month],
+    );
+    const entered = new Set(rows.map((r) => r.code));
+    for (const p of listed) {
+      expect(['underway', 'rectifying'], p.code).toContain(p.stage);
+      expect(entered.has(p.code), p.code).toBe(false);
+    }
+  });
+
+  it.each(['2026-13', '2026-1', 'abc', '2026-12-01'])(
+    'refuses progressMissing=%j with 422 naming the parameter, in the caller’s language',
+    async (month) => {
+      const s = await as('leader');
+      const path = `/api/projects?progressMissing=${encodeURIComponent(month)}`;
+      const zh = await s.get(path);
+      expect(zh.status).toBe(422);
+      expect(zh.body.error.details.map((d: { path: string }) => d.path)).toEqual(['query.progressMissing']);
+      expect(zh.body.error.details[0].message).toMatch(/\p{Script=Han}/u);
+      const en = await s.request('GET', path, undefined, { 'accept-language': 'en' });
+      expect(en.status).toBe(422);
+      expect(en.body.error.details[0].message).not.toMatch(/\p{Script=Han}/u);
+    },
+  );
+});

@@ -1,8 +1,7 @@
-import { computed, ref, watch } from 'vue';
-import { useI18n } from 'vue-i18n';
+import { computed, watch } from 'vue';
 import { useRoute, useRouter } from 'vue-router';
-import type { DashboardStatsDto } from '@domain/schemas';
 import { api } from '../api/client';
+import { useLoader } from './use-list-page';
 
 /** The year select's value for "every year" (no `?year=` in the URL). */
 export const ALL_YEARS = 0;
@@ -13,13 +12,8 @@ export const ALL_YEARS = 0;
  * judges the range. Every figure comes from GET /api/stats/dashboard over the caller's scope.
  */
 export function useDashboardStats() {
-  const { t } = useI18n();
   const route = useRoute();
   const router = useRouter();
-
-  const stats = ref<DashboardStatsDto | null>(null);
-  const loading = ref(true);
-  const error = ref('');
 
   const year = computed(() => {
     const v = route.query.year;
@@ -34,28 +28,18 @@ export function useDashboardStats() {
     void router.replace({ query });
   }
 
-  let seq = 0;
-  async function load() {
-    const mine = ++seq;
-    loading.value = true;
-    error.value = '';
-    try {
-      const res = await api.dashboardStats({ year: year.value });
-      if (mine === seq) stats.value = res;
-    } catch (err) {
-      if (mine !== seq) return;
-      // No figures rather than another year's under the year now chosen.
-      stats.value = null;
-      error.value = err instanceof Error ? err.message : t('errors.load');
-    } finally {
-      if (mine === seq) loading.value = false;
-    }
-  }
+  // No figures rather than another year's under the year now chosen.
+  const {
+    data: stats,
+    loading,
+    error,
+    reload,
+  } = useLoader(() => api.dashboardStats({ year: year.value }), { clearOnError: true });
   // Not while leaving: a link to the list changes the query before this page is gone.
   watch(
     year,
     () => {
-      if (route.name === 'dashboard') void load();
+      if (route.name === 'dashboard') void reload();
     },
     { immediate: true },
   );

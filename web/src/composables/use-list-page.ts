@@ -60,8 +60,13 @@ export interface ListQueryState<K extends string> {
   pageSize: number;
 }
 
-/** An answer loaded again on demand; a slower answer to an older request is dropped. */
-function useLoader<R>(fetch: () => Promise<R>) {
+/**
+ * An answer loaded again on demand; a slower answer to an older request is dropped. Every page
+ * loads its data through this: the lists below, the dashboard's figures, the statistics.
+ * `clearOnError`: a failed load shows no answer rather than the last one (figures of another year
+ * under the year now chosen would mislead); a list keeps its rows.
+ */
+export function useLoader<R>(fetch: () => Promise<R>, opts: { clearOnError?: boolean } = {}) {
   const { t } = useI18n();
   const data = ref<R | null>(null) as Ref<R | null>;
   const loading = ref(false);
@@ -75,7 +80,9 @@ function useLoader<R>(fetch: () => Promise<R>) {
       const res = await fetch();
       if (mine === seq) data.value = res;
     } catch (err) {
-      if (mine === seq) error.value = err instanceof Error ? err.message : t('errors.load');
+      if (mine !== seq) return;
+      if (opts.clearOnError) data.value = null;
+      error.value = err instanceof Error ? err.message : t('errors.load');
     } finally {
       if (mine === seq) loading.value = false;
     }

@@ -23,6 +23,7 @@ export type ProjectFilters = Pick<
   | 'overdueUnit'
   | 'ladder'
   | 'type'
+  | 'progressMissing'
 > & {
   year?: number;
 };
@@ -40,6 +41,7 @@ export const FILTER_KEYS = [
   'overdueUnit',
   'ladder',
   'type',
+  'progressMissing',
   'q',
   'sort',
   'order',
@@ -89,6 +91,9 @@ function fromQuery(query: LocationQuery) {
       overdueUnit: str('overdueUnit'),
       ladder: oneOf(LADDER_LEVELS, str('ladder')),
       type: str('type'),
+      progressMissing: /^\d{4}-(0[1-9]|1[0-2])$/.test(str('progressMissing') ?? '')
+        ? str('progressMissing')
+        : undefined,
       q: str('q'),
       sort: sortOf(str('sort')),
       order: oneOf(['asc', 'desc'] as const, str('order')),
@@ -126,11 +131,13 @@ export function useProjectList() {
   }
   /**
    * 搜索: the search form's values, read as the URL's would be (so they are checked the same way),
-   * from page 1. The project type is not in the form (it comes with a statistics link): it stays.
+   * from page 1. The project type and the month missing its progress are not in the form (each
+   * comes with a link, from the statistics or the workbench): they stay.
    */
   function search(values: SearchValues) {
     const query: LocationQuery = {};
-    for (const [k, v] of Object.entries({ ...values, type: state.value.filters.type })) if (v) query[k] = v;
+    const { type, progressMissing } = state.value.filters;
+    for (const [k, v] of Object.entries({ ...values, type, progressMissing })) if (v) query[k] = v;
     const { filters } = fromQuery(query);
     const order = filters.sort && filters.order === 'desc' ? 'desc' : undefined;
     setQuery({ ...filters, order, page: 1 });

@@ -1,9 +1,9 @@
-import { computed, ref, watch } from 'vue';
-import { useI18n } from 'vue-i18n';
+import { computed, watch } from 'vue';
 import { useRoute, useRouter, type LocationQuery, type RouteLocationRaw } from 'vue-router';
 import { STAGES, type Stage } from '@domain/lifecycle';
 import type { StatDimension, StatFigures } from '@domain/statistics-schemas';
-import { statisticsApi, type StatisticsDto, type StatisticsQuery } from '../api/statistics';
+import { statisticsApi, type StatisticsQuery } from '../api/statistics';
+import { useLoader } from './use-list-page';
 import { FUND_SOURCES } from './use-project-list';
 import { useLabels } from './use-labels';
 
@@ -59,15 +59,11 @@ function fromQuery(q: LocationQuery) {
  * from GET /api/statistics; each cell links to the project list with its keys added to the filters.
  */
 export function useStatistics() {
-  const { t } = useI18n();
   const route = useRoute();
   const router = useRouter();
   const labels = useLabels();
 
   const state = computed(() => fromQuery(route.query));
-  const stats = ref<StatisticsDto | null>(null);
-  const loading = ref(true);
-  const error = ref('');
   const request = computed<StatisticsQuery>(() => ({
     rows: state.value.rows,
     columns: state.value.columns,
@@ -84,27 +80,17 @@ export function useStatistics() {
     void router.replace({ query: next });
   }
 
-  let seq = 0;
-  async function load() {
-    const mine = ++seq;
-    loading.value = true;
-    error.value = '';
-    try {
-      const res = await statisticsApi.crossTab(request.value);
-      if (mine === seq) stats.value = res;
-    } catch (err) {
-      if (mine !== seq) return;
-      stats.value = null;
-      error.value = err instanceof Error ? err.message : t('errors.load');
-    } finally {
-      if (mine === seq) loading.value = false;
-    }
-  }
+  const {
+    data: stats,
+    loading,
+    error,
+    reload,
+  } = useLoader(() => statisticsApi.crossTab(request.value), { clearOnError: true });
   // Not while leaving: a cell's link changes the query before this page is gone.
   watch(
     () => JSON.stringify(request.value),
     () => {
-      if (route.name === 'statistics') void load();
+      if (route.name === 'statistics') void reload();
     },
     { immediate: true },
   );

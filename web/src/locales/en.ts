@@ -87,6 +87,7 @@ const en: typeof zh = {
     waitingViewer: 'Your unit’s operator account takes these steps; your account can look.',
     waitingAll: 'See all {total} ›',
     listMore: 'Showing the first {n} of {total}',
+    progressAll: 'See all {total} ›',
     byStage: 'Projects by stage',
     moneyBySource: 'Budget and disbursement by fund source (10k yuan)',
     budget: 'Budget',
@@ -462,6 +463,7 @@ const en: typeof zh = {
     defaultSort: 'Default (newest year, then code)',
     asc: 'Ascending',
     desc: 'Descending',
+    progressMissing: 'No progress entry for {month}',
   },
   overdueKinds: {
     start: 'Not started on time',

@@ -91,6 +91,7 @@ export default {
     waitingViewer: '这些步骤由本单位的操作账号办理，您的账号只能查看。',
     waitingAll: '查看全部 {total} 个 ›',
     listMore: '仅显示前 {n} 个，共 {total} 个',
+    progressAll: '查看全部 {total} 个 ›',
     byStage: '各阶段项目数',
     moneyBySource: '各资金来源的预算与拨付（万元）',
     budget: '批复预算',
@@ -454,6 +455,7 @@ export default {
     defaultSort: '默认（年度倒序、项目编号）',
     asc: '升序',
     desc: '降序',
+    progressMissing: '未录入 {month} 月度进度',
   },
   overdueKinds: {
     start: '逾期未开工',

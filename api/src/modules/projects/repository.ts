@@ -147,6 +147,22 @@ export const stepsOf = (stage: Stage, level: 'department' | 'ownerUnit') =>
 export const DEPARTMENT_STAGES = STAGES.filter((s) => stepsOf(s, 'department').length > 0);
 export const OWNER_STAGES = STAGES.filter((s) => stepsOf(s, 'ownerUnit').length > 0);
 
+/** Stages in which a monthly progress entry is expected (those where it may be reported). */
+export const PROGRESS_STAGES = STAGES.filter((s) => allowedActions(s).includes('reportProgress'));
+
+/**
+ * No progress entry for `month` on `p` (neither a monthly_progress row nor a reportProgress step):
+ * the workbench's 本月未录入进度, its list and the project list's filter alike.
+ */
+export function noProgressCondition(month: string, alias = 'p'): { sql: string; params: unknown[] } {
+  return {
+    sql: `NOT EXISTS (SELECT 1 FROM monthly_progress m WHERE m.project_id = ${alias}.id AND m.month = ?)
+          AND NOT EXISTS (SELECT 1 FROM project_history h WHERE h.project_id = ${alias}.id
+                           AND h.action = 'reportProgress' AND h.payload->>'month' = ?)`,
+    params: [month, month],
+  };
+}
+
 /**
  * Projects whose next main-path step is the caller's unit's (待我办理): as governing department, or
  * as owner unit; over `p`, or over a rollup group with `alias` (it has the same columns).
@@ -198,6 +214,11 @@ function listCondition(who: Principal, q: ProjectExportQuery): { cond: string; p
     where.push(w.sql);
     params.push(...w.params);
   }
+  if (q.progressMissing) {
+    const missing = noProgressCondition(q.progressMissing);
+    where.push(`p.stage = ANY(ARRAY[?]::text[]) AND ${missing.sql}`);
+    params.push(PROGRESS_STAGES, ...missing.params);
+  }
   const ladder = ladderCondition(q);
   if (ladder) {
     where.push(ladder.sql);
@@ -226,7 +247,8 @@ function listCondition(who: Principal, q: ProjectExportQuery): { cond: string; p
  * a ladder level, one kind of a unit's deadlines): then the projects are counted.
  */
 function groupCountStatement(who: Principal, q: ProjectExportQuery, cap: number): Statement | null {
-  if (q.q || q.ladder || (q.overdueUnit && q.overdue && q.overdue !== 'any')) return null;
+  if (q.q || q.ladder || q.progressMissing || (q.overdueUnit && q.overdue && q.overdue !== 'any'))
+    return null;
   const groups = groupCondition(who, q);
   let measure = 'r.projects';
   let figure = '';

@@ -8,7 +8,7 @@
  */
 import type { Principal } from '#domain/access.js';
 import type { Statement } from '#db/scope.js';
-import { DEPARTMENT_STAGES, OWNER_STAGES } from '../projects/repository.js';
+import { DEPARTMENT_STAGES, noProgressCondition, OWNER_STAGES } from '../projects/repository.js';
 
 type Sql = { sql: string; params: unknown[] };
 
@@ -44,12 +44,10 @@ export function missingProgressList(
 ): Statement {
   const params: unknown[] = [];
   const parts = stages.map((stage) => {
-    params.push(stage, ...scope.params, month, month, limit);
+    const missing = noProgressCondition(month);
+    params.push(stage, ...scope.params, ...missing.params, limit);
     return `(SELECT p.code, p.name, p.owner_unit_id FROM project p
-              WHERE p.stage = ? AND ${scope.sql}
-                AND NOT EXISTS (SELECT 1 FROM monthly_progress m WHERE m.project_id = p.id AND m.month = ?)
-                AND NOT EXISTS (SELECT 1 FROM project_history h WHERE h.project_id = p.id
-                                 AND h.action = 'reportProgress' AND h.payload->>'month' = ?)
+              WHERE p.stage = ? AND ${scope.sql} AND ${missing.sql}
               ORDER BY p.code LIMIT ?)`;
   });
   return {

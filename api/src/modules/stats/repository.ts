@@ -7,7 +7,7 @@
  * projects and a province of a million; the two short lists are index ranges (./lists.ts).
  */
 import type { Principal } from '#domain/access.js';
-import { allowedActions, STAGES, type Stage } from '#domain/lifecycle.js';
+import type { Stage } from '#domain/lifecycle.js';
 import {
   type DashboardQuery,
   type DashboardStatsDto,
@@ -16,16 +16,14 @@ import {
 } from '#domain/schemas.js';
 import type { Orm } from '#db/orm.js';
 import { executeAll, inScope, scopeOf } from '#db/scope.js';
-import { scopeCondition, waitingCondition } from '../projects/repository.js';
+import { PROGRESS_STAGES, scopeCondition, waitingCondition } from '../projects/repository.js';
 import { missingProgressList, waitingList } from './lists.js';
 import { rollupScopeCondition } from './rollup.js';
 
 /** How many projects the two lists (waiting steps, missing progress) show; their totals count all. */
 export const DASHBOARD_LIST_LIMIT = 20;
 
-export { stepsOf } from '../projects/repository.js';
-/** Stages in which a monthly progress entry is expected (those where it may be reported). */
-export const PROGRESS_STAGES = STAGES.filter((s) => allowedActions(s).includes('reportProgress'));
+export { PROGRESS_STAGES, stepsOf } from '../projects/repository.js';
 
 /** The dashboard's figures as PostgreSQL gives them (money as decimal text), before they are shaped. */
 export interface DashboardFigures {
