@@ -383,6 +383,15 @@ export const OVERDUE_KINDS = ['start', 'completion', 'acceptance', 'reimbursemen
 export type OverdueKind = (typeof OVERDUE_KINDS)[number];
 // ── end console-dash ──
 
+/**
+ * The longest cursor the list takes back. A cursor carries the sort key of a project, by `name` the
+ * whole name, base64url-encoded JSON: a 200-character name the api registers is up to 1,200 bytes
+ * of JSON (6 for an escaped control character), 1,600 characters of cursor. The bound also takes
+ * a name of 2,000 Chinese characters written around the api (8,000 characters of cursor), and
+ * stays inside the 16 KB of request head Node accepts.
+ */
+export const PROJECT_CURSOR_MAX = 12_000;
+
 export const projectListQuerySchema = z.object({
   year: z.coerce.number().int().min(PROJECT_YEAR_MIN).max(PROJECT_YEAR_MAX).optional(),
   department: z.string().max(40).optional(),
@@ -422,8 +431,8 @@ export const projectListQuerySchema = z.object({
    * `prevCursor`), in the same sort; one index range however deep, where `page` skips rows. With
    * a cursor `page` only names the page (the api echoes it).
    */
-  after: z.string().max(400).optional(),
-  before: z.string().max(400).optional(),
+  after: z.string().max(PROJECT_CURSOR_MAX).optional(),
+  before: z.string().max(PROJECT_CURSOR_MAX).optional(),
 });
 export type ProjectListQuery = z.infer<typeof projectListQuerySchema>;
 

@@ -60,6 +60,11 @@ export class StepLock {
     this.busy = false;
   }
 
+  /** Whether a step or a ladder's alert holds the lock now (its write may be under way). */
+  get held(): boolean {
+    return this.busy;
+  }
+
   async locked(fn: () => Promise<void>): Promise<void> {
     await this.acquire();
     try {

@@ -1,6 +1,7 @@
 /**
- * The stage steps of a project: one Update per action, with a synchronous validator (a refused
- * step leaves nothing in history or database), written under the step lock at the next seq.
+ * The stage steps of a project: one Update per action, with a synchronous validator (a step refused
+ * while no other is in flight leaves nothing in history or database), written under the step lock
+ * at the next seq.
  */
 import {
   ApplicationFailure,
@@ -121,8 +122,14 @@ export function registerStepHandlers(run: ProjectRun): void {
               TRANSITION_NOT_ALLOWED,
             );
           }
+          // While another step is being written, the stage it leads to is not the workflow's yet,
+          // though its row may be in PostgreSQL: a write retried after its worker died is answered
+          // from that row (a client's retry), and the client sends the next step at once. So the
+          // stage decides only when nothing is in flight; otherwise the handler judges the step
+          // against the stage the earlier one left, once the lock is its own.
           const check = checkTransition(state.stage, action, outcomeOf(req));
-          if (!check.ok) throw ApplicationFailure.nonRetryable(check.reason, TRANSITION_NOT_ALLOWED);
+          if (!check.ok && !run.lock.held)
+            throw ApplicationFailure.nonRetryable(check.reason, TRANSITION_NOT_ALLOWED);
         },
       },
     );

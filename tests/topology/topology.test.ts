@@ -171,7 +171,10 @@ describe(`production topology: Temporal on PostgreSQL, two workers, two api repl
       return n.count === PROJECTS;
     });
     console.log(
-      `   checked in ${((performance.now() - t0) / 1000).toFixed(1)} s (setup of the projects included)`,
+      [
+        `   once each: ${history.length} history rows (${PROJECTS} × ${expected.length}), ${audit.length} step audit rows, ${rec.steps} steps reconciled with the workflow histories`,
+        `   checked in ${((performance.now() - t0) / 1000).toFixed(1)} s (setup of the projects included)`,
+      ].join('\n'),
     );
   });
 });

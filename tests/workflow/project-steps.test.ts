@@ -155,6 +155,44 @@ describe('stage steps (workflow, mocked activities)', () => {
     });
   });
 
+  it('takes the next step sent while the one before is still being written, judged by the stage that one leaves', async () => {
+    // A write retried after its worker died: its row is in PostgreSQL already, so the client's
+    // retry of the request is answered from it and the client sends the next step while the run
+    // still waits for the retried write to report.
+    const sut = mockActivities(NO_LADDERS);
+    const { recordTransition } = sut.activities;
+    let reportStart: () => void = () => undefined;
+    const startWriting = new Promise<void>((writing) => {
+      sut.activities.recordTransition = async (r) => {
+        if (r.action !== 'start') return recordTransition(r);
+        writing();
+        await new Promise<void>((res) => (reportStart = res));
+        return recordTransition(r);
+      };
+    });
+    await withWorker(env, sut.activities, async (taskQueue) => {
+      const handle = await startProject(env, taskQueue, aProjectRecord(dueIn(LATER)));
+      for (const action of ['approveDesign', 'fixImplementation'] as const) await step(handle, action);
+      const started = step(handle, 'start');
+      await startWriting;
+      const progress = step(handle, 'reportProgress', { month: '2026-05', percent: 30 });
+      // 验收 is allowed neither before nor after 开工: refused once the run knows the stage.
+      const inspect = refusal(step(handle, 'inspect', { passed: true }));
+      // Neither is answered while 开工 is in flight: they wait for it.
+      await new Promise((r) => setTimeout(r, 500));
+      reportStart();
+      expect(await started).toEqual({ stage: 'underway', seq: 3 });
+      expect(await progress).toEqual({ stage: 'underway', seq: 4 });
+      expect((await inspect).type).toBe(TRANSITION_NOT_ALLOWED);
+      expect(sut.calls.transitions.map((t) => [t.action, t.seq])).toEqual([
+        ['approveDesign', 1],
+        ['fixImplementation', 2],
+        ['start', 3],
+        ['reportProgress', 4],
+      ]);
+    });
+  });
+
   it('writes concurrent steps one at a time, at consecutive seqs, none lost', async () => {
     const sut = mockActivities(NO_LADDERS);
     const { recordTransition } = sut.activities;
