@@ -143,7 +143,7 @@ async function explain(texts: string[], app: pg.Client, owner: pg.Client): Promi
   const begin = texts[0]!.split(';\n').slice(0, 2).join(';\n');
   const selects = texts
     .flatMap((t) => t.split(';\n'))
-    .filter((x) => /^\s*SELECT/.test(x) && !x.includes('set_config'));
+    .filter((x) => /^\s*(SELECT|WITH)/.test(x) && !x.includes('set_config'));
   for (const [name, conn] of [
     ['RLS', app],
     ['owner', owner],
