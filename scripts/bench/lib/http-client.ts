@@ -13,7 +13,8 @@ export interface HttpAnswer {
 
 export class Http {
   private cookie = '';
-  private readonly agent = new http.Agent({ keepAlive: true });
+  // Idle sockets are dropped before the server's keep-alive timeout (Node's is 5 s) would close them.
+  private readonly agent = new http.Agent({ keepAlive: true, timeout: 4_000 });
   constructor(private readonly base: string) {}
 
   post(p: string, b: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
@@ -34,13 +35,15 @@ export class Http {
     payload: Buffer | undefined,
     headers: Record<string, string>,
   ) {
-    try {
-      return await this.send(method, p, payload, headers);
-    } catch (err) {
-      // The server closed a kept-alive connection just as it was reused (idle past its
-      // keep-alive timeout): the request never reached it, so sending it again is safe.
-      if ((err as { reused?: boolean }).reused) return this.send(method, p, payload, headers);
-      throw err;
+    // The server closed a kept-alive connection just as it was reused (idle past its keep-alive
+    // timeout): the request never reached it, so sending it again is safe. After a pause every
+    // pooled socket may be stale, so each is tried in turn, then a new one.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.send(method, p, payload, headers);
+      } catch (err) {
+        if (!(err as { reused?: boolean }).reused || attempt >= 16) throw err;
+      }
     }
   }
 
