@@ -32,6 +32,7 @@ import { Migration20261204200000_complaints } from './migrations/Migration202612
 import { Migration20261204300000_public_portal } from './migrations/Migration20261204300000_public_portal.js';
 import { Migration20261205200000_rollups } from './migrations/Migration20261205200000_rollups.js';
 import { Migration20261206000000_list_key } from './migrations/Migration20261206000000_list_key.js';
+import { Migration20261206100000_project_search } from './migrations/Migration20261206100000_project_search.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -67,6 +68,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261204300000_public_portal', class: Migration20261204300000_public_portal },
   { name: 'Migration20261205200000_rollups', class: Migration20261205200000_rollups },
   { name: 'Migration20261206000000_list_key', class: Migration20261206000000_list_key },
+  { name: 'Migration20261206100000_project_search', class: Migration20261206100000_project_search },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */

@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { overdueFacts } from '#api/modules/projects/overdue.js';
 import { createProjectRepository } from '#api/modules/projects/repository.js';
 import { createStatisticsRepository } from '#api/modules/statistics/repository.js';
 import { createStatsRepository } from '#api/modules/stats/repository.js';
@@ -43,6 +44,7 @@ interface Case {
   run: (repo: Repos, who: Principal, ctx: Ctx) => Promise<unknown>;
 }
 type Repos = {
+  orm: Orm;
   projects: ReturnType<typeof createProjectRepository>;
   stats: ReturnType<typeof createStatsRepository>;
   statistics: ReturnType<typeof createStatisticsRepository>;
@@ -50,11 +52,21 @@ type Repos = {
 /** Per account: the cursor after its list's page `deepPage` (500 of 20 rows, or its last but one). */
 type Ctx = { deep: string; deepPage: number };
 
+// The page and then its projects' overdue facts, the two round trips the api's list makes.
 const list = (name: string, qs: (ctx: Ctx) => string): Case => ({
   name,
   url: (ctx) => `/api/projects${qs(ctx)}`,
-  run: (r, who, ctx) =>
-    r.projects.list(who, projectListQuerySchema.parse(Object.fromEntries(new URLSearchParams(qs(ctx))))),
+  run: async (r, who, ctx) => {
+    const page = await r.projects.list(
+      who,
+      projectListQuerySchema.parse(Object.fromEntries(new URLSearchParams(qs(ctx)))),
+    );
+    await overdueFacts(
+      r.orm,
+      who,
+      page.items.map((p) => p.id),
+    );
+  },
 });
 const CASES: Case[] = [
   list('list', () => ''),
@@ -209,6 +221,7 @@ async function main() {
     });
     const base = `http://127.0.0.1:${port}`;
     const repos: Repos = {
+      orm: db.orm,
       projects: createProjectRepository(db.orm),
       stats: createStatsRepository(db.orm),
       statistics: createStatisticsRepository(db.orm),

@@ -196,6 +196,11 @@ async function compare(scope: DbScope): Promise<void> {
       seen.every((r) => r.can),
       label,
     ).toBe(true);
+    // The list's text search runs as the owner and must admit by the same rule.
+    const found = await tx.execute<{ id: string }[]>(`SELECT app_project_search(?) AS id`, [
+      `%RLSR-${tag}-%`,
+    ]);
+    expect(new Set(found.map((r) => r.id)), `${label} search`).toEqual(expected);
     for (const table of CHILD_TABLES) {
       const rows = await tx.execute<{ project_id: string }[]>(
         `SELECT project_id FROM ${table} WHERE project_id IN (SELECT id FROM project WHERE code LIKE ?)
