@@ -401,7 +401,10 @@ export function createProjectRepository(orm: Orm) {
             message: { zh: '翻页位置只能给一个', en: 'give after or before, not both' },
           },
         ]);
-      const { cond, params } = listCondition(who, q);
+      // The filters and the scope apart: the page is chosen by the filters beneath the policies, and
+      // the scope is tested as it is built (see below); the count takes both.
+      const filters = listCondition(who, q, false);
+      const scope = scopeCondition(who);
       const order = listOrder(q);
       const cursor =
         q.after !== undefined
@@ -420,8 +423,6 @@ export function createProjectRepository(orm: Orm) {
       // independent filters, expected a hundredth of the rows a village reads, and sorted them all
       // instead of walking the order's index (197 ms against 4 at a million). Nothing outside the
       // scope can come out either way.
-      const filters = listCondition(who, q, false);
-      const scope = scopeCondition(who);
       const choose = cursor
         ? {
             sql: `SELECT p.id FROM project p WHERE ${filters.cond} AND ${cursor.sql}
@@ -440,7 +441,12 @@ export function createProjectRepository(orm: Orm) {
       };
       // The count and the page in one round trip, from one transaction.
       const [count, fetched] = await queryInScope(orm, scopeOf(who), [
-        groupCountStatement(who, q, LIST_TOTAL_CAP) ?? countStatement(cond, params, LIST_TOTAL_CAP),
+        groupCountStatement(who, q, LIST_TOTAL_CAP) ??
+          countStatement(
+            `${scope.sql} AND ${filters.cond}`,
+            [...scope.params, ...filters.params],
+            LIST_TOTAL_CAP,
+          ),
         page,
       ]);
       const rows = fetched as (ProjectRow & { sort_key: unknown[] })[];
