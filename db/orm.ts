@@ -33,6 +33,7 @@ import { Migration20261204300000_public_portal } from './migrations/Migration202
 import { Migration20261205200000_rollups } from './migrations/Migration20261205200000_rollups.js';
 import { Migration20261206000000_list_key } from './migrations/Migration20261206000000_list_key.js';
 import { Migration20261206100000_project_search } from './migrations/Migration20261206100000_project_search.js';
+import { Migration20261207000000_list_readers } from './migrations/Migration20261207000000_list_readers.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -69,6 +70,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261205200000_rollups', class: Migration20261205200000_rollups },
   { name: 'Migration20261206000000_list_key', class: Migration20261206000000_list_key },
   { name: 'Migration20261206100000_project_search', class: Migration20261206100000_project_search },
+  { name: 'Migration20261207000000_list_readers', class: Migration20261207000000_list_readers },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */

@@ -1,19 +1,27 @@
 /**
- * The project list's keyset pages stay index ranges under row-level security. Beneath a policy,
+ * The project list's pages stay index ranges under row-level security, read by cursor or by number. Beneath a policy,
  * PostgreSQL tests a condition before the policy's only if it is leakproof, and only such a
  * condition can become an index condition; the default order's key was once `(-year)` (unary minus
  * is not leakproof), so the page after a cursor read and sorted every project in scope: 30 s at a
  * million. Sequential scans are switched off here so that the plan shows what the index may be
  * given, whatever the table's size.
+ *
+ * A page by number of a unit's list read the county's order and dropped the projects of other
+ * units one by one before skipping its own (page 500 of a village: 330 ms at a million); it reads
+ * the unit's own ordered range now, so what it reads of \`project\` is the page alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cursorCondition, encodeCursor, listOrder, orderSql } from '#api/modules/projects/keyset.js';
-import { inScope, type DbScope } from '#db/scope.js';
+import { listStatements } from '#api/modules/projects/repository.js';
+import type { Principal } from '#domain/access.js';
+import { projectListQuerySchema } from '#domain/schemas.js';
+import { inScope, scopeOf, type DbScope } from '#db/scope.js';
 import { generateRange } from '#scripts/bench/lib/gen-projects.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
 const scopes: Record<string, DbScope> = {};
+const principals: Record<string, Principal> = {};
 beforeAll(async () => {
   stack = await startTestStack();
   const client = await stack.db.connect();
@@ -27,6 +35,16 @@ beforeAll(async () => {
     (await stack.db.query<{ id: string }>(`SELECT id FROM org_unit WHERE code = $1`, [code])).rows[0]!.id;
   scopes.county = { kind: 'county', unitId: await unit('ck'), roles: ['leader'] };
   scopes.township = { kind: 'township', unitId: await unit('mbz'), roles: ['operator'] };
+  // The village of the most generated projects, and its township.
+  const village = (
+    await stack.db.query<{ code: string }>(
+      `SELECT v.code FROM project_village pv JOIN org_unit v ON v.id = pv.village_id
+        GROUP BY v.code ORDER BY count(*) DESC, v.code LIMIT 1`,
+    )
+  ).rows[0]!.code;
+  principals.village = { orgUnitId: await unit(village), orgKind: 'village', roles: ['operator'] };
+  principals.township = { orgUnitId: await unit('mbz'), orgKind: 'township', roles: ['operator'] };
+  principals.department = { orgUnitId: await unit('jtj'), orgKind: 'department', roles: ['operator'] };
 }, 240_000);
 afterAll(async () => {
   await stack?.stop();
@@ -59,6 +77,61 @@ describe('the project list by cursor', () => {
       const plan = await planAfter(scopes[who]!, { sort: 'budget', order: 'desc' }, [1_500_000, 'BR-200']);
       expect(plan).toMatch(/Index Cond: \(ROW\(budget_fen, code\) < ROW\(/);
       expect(plan).not.toMatch(/\bSort\b/);
+    });
+  }
+});
+
+interface PlanNode {
+  'Subplan Name'?: string;
+  'Relation Name'?: string;
+  'Actual Rows': number;
+  'Actual Loops': number;
+  'Rows Removed by Filter'?: number;
+  'Rows Removed by Index Recheck'?: number;
+  Plans?: PlanNode[];
+}
+
+/** Rows of \`project\` the plan read: those it kept and those it dropped, over every loop. */
+function projectRowsRead(node: PlanNode): number {
+  const own =
+    node['Relation Name'] === 'project'
+      ? (node['Actual Rows'] +
+          (node['Rows Removed by Filter'] ?? 0) +
+          (node['Rows Removed by Index Recheck'] ?? 0)) *
+        node['Actual Loops']
+      : 0;
+  return own + (node.Plans ?? []).reduce((n, c) => n + projectRowsRead(c), 0);
+}
+
+/** The plan of the statement's \`page\` CTE, where the page's ids are chosen. */
+function choicePlan(node: PlanNode): PlanNode | undefined {
+  if (node['Subplan Name'] === 'CTE page') return node;
+  for (const c of node.Plans ?? []) {
+    const found = choicePlan(c);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+describe('the project list by page number', () => {
+  for (const who of ['village', 'township', 'department']) {
+    it(`chooses a page deep in a ${who} account's list reading no more projects than the page`, async () => {
+      const q = projectListQuerySchema.parse({ page: 3, pageSize: 4 });
+      const { page } = listStatements(principals[who]!, q);
+      const [plan, rows] = await inScope(stack.orm, scopeOf(principals[who]!), async (tx) => {
+        await tx.execute('SET LOCAL enable_seqscan = off');
+        await tx.execute('SET LOCAL enable_bitmapscan = off');
+        const explained = await tx.execute<{ 'QUERY PLAN': [{ Plan: PlanNode }] }[]>(
+          `EXPLAIN (ANALYZE, FORMAT JSON) ${page.sql}`,
+          page.params,
+        );
+        return [
+          explained[0]!['QUERY PLAN'][0].Plan,
+          await tx.execute<{ id: string }[]>(page.sql, page.params),
+        ];
+      });
+      expect(rows.length, 'a full page and one more').toBe(5);
+      expect(projectRowsRead(choicePlan(plan)!)).toBeLessThanOrEqual(5);
     });
   }
 });

@@ -3,9 +3,10 @@
  * and every unit — including units of the "wrong" kind for the scope, and projects whose department
  * or owner is an odd unit — row-level security shows exactly the projects, and the project rows of
  * every child table, that the old `app_can_read_project` rule gives, computed here as the owner from
- * the columns themselves; and the rollups' groups and figure rows exactly those of the same rule
- * over each group's units. Again after the units change: villages replaced (调项), owner changed, a
- * village moved to another township, a project's villages removed.
+ * the columns themselves; so do the list's search and its pages by number (in the list's order);
+ * and the rollups' groups and figure rows are exactly those of the same rule over each group's
+ * units. Again after the units change: villages replaced (调项), owner changed, a village moved to
+ * another township, a project's villages removed, a project's year changed.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,9 +96,9 @@ beforeAll(async () => {
           `INSERT INTO project (id, code, workflow_id, name, year, type, nature, department_id, owner_unit_id,
              approval_document_no, budget_fen, stage, planned_start, planned_completion, planned_acceptance,
              planned_reimbursement)
-           VALUES (gen_random_uuid(), $1, $1, '行级安全等价', 2026, '交通', 'new', $2, $3, '测试', 1000, 'underway',
+           VALUES (gen_random_uuid(), $1, $1, '行级安全等价', $4, '交通', 'new', $2, $3, '测试', 1000, 'underway',
              '2026-03-01', '2026-06-01', '2026-07-01', '2026-08-01') RETURNING id`,
-          [`RLSR-${tag}-${i}`, dept.id, owner.id],
+          [`RLSR-${tag}-${i}`, dept.id, owner.id, 2026 - (i % 3)],
         )
       ).rows[0].id as string;
       await client.query(
@@ -186,6 +187,13 @@ async function compare(scope: DbScope): Promise<void> {
     (await stack.db.query<{ id: string }>(OLD_RULE, [scope.kind, unit])).rows.map((r) => r.id),
   );
   const label = `${scope.kind} ${units.find((u) => u.id === unit)?.code ?? ''}`;
+  const inOrder = (
+    await stack.db.query<{ id: string }>(
+      `SELECT id FROM project WHERE code LIKE $1 ORDER BY year DESC, code`,
+      [`RLSR-${tag}-%`],
+    )
+  ).rows.map((r) => r.id);
+  const all = new Set(inOrder);
   await inScope(stack.orm, scope, async (tx) => {
     const seen = await tx.execute<{ id: string; can: boolean }[]>(
       `SELECT id, app_can_read_project(id) AS can FROM project WHERE code LIKE ?`,
@@ -201,6 +209,13 @@ async function compare(scope: DbScope): Promise<void> {
       `%RLSR-${tag}-%`,
     ]);
     expect(new Set(found.map((r) => r.id)), `${label} search`).toEqual(expected);
+    // So must the list's pages by number, in the list's order (its ordered ranges per reader).
+    const paged = (await tx.execute<{ id: string }[]>(`SELECT app_project_page(0, 1000000) AS id`)).map(
+      (r) => r.id,
+    );
+    const ours = paged.filter((id) => all.has(id));
+    expect(new Set(ours), `${label} pages`).toEqual(expected);
+    expect(ours, `${label} pages' order`).toEqual(inOrder.filter((id) => expected.has(id)));
     for (const table of CHILD_TABLES) {
       const rows = await tx.execute<{ project_id: string }[]>(
         `SELECT project_id FROM ${table} WHERE project_id IN (SELECT id FROM project WHERE code LIKE ?)
@@ -262,7 +277,7 @@ describe('token row-level security', () => {
     for (const scope of scopes()) await compare(scope);
   }, 300_000);
 
-  it('follows unit changes: villages replaced, owner changed, a village moved, villages removed', async () => {
+  it('follows unit changes: villages replaced, owner changed, a village moved, villages removed, a year changed', async () => {
     const projects = (
       await stack.db.query<{ id: string }>(`SELECT id FROM project WHERE code LIKE $1 ORDER BY code`, [
         `RLSR-${tag}-%`,
@@ -283,6 +298,7 @@ describe('token row-level security', () => {
         [`t-${tag}`, projects[3]!.id],
         'run',
       );
+      await tx.execute('UPDATE project SET year = 2019 WHERE id = ?', [projects[5]!.id], 'run');
     });
     // A village moves to another township (an administrative change, by the owner).
     await stack.db.query(

@@ -8,10 +8,7 @@
  * China (never fewer than the ladder itself counted, which matters only for a shortened test day).
  */
 import { LADDER_STEPS, type LadderStep } from '#domain/deadlines.js';
-import type { Principal } from '#domain/access.js';
 import type { ProjectListQuery, ProjectOverdueDto } from '#domain/schemas.js';
-import type { Orm } from '#db/orm.js';
-import { queryInScope, scopeOf } from '#db/scope.js';
 
 /** Today's date on the county's clock, in SQL. */
 const TODAY = `(now() AT TIME ZONE 'Asia/Shanghai')::date`;
@@ -73,50 +70,39 @@ export function ladderCondition(
 }
 
 /**
- * Each listed project's latest overdue ladder (the most days late; the higher level on a tie), and
- * how many of its ladders are overdue; projects with none are absent from the map. One statement
- * for the page, in the caller's scope (row-level security covers the alerts too).
+ * The project \`p\`'s latest overdue ladder (the most days late; the higher level on a tie) and how
+ * many of its ladders are overdue, as one JSON column of the list's page (null: none overdue), so
+ * the page and its lateness are one statement; row-level security covers the alerts too.
  */
-export async function overdueFacts(
-  orm: Orm,
-  who: Principal,
-  projectIds: string[],
-): Promise<Map<string, ProjectOverdueDto>> {
-  if (projectIds.length === 0) return new Map();
-  const [rows] = await queryInScope(orm, scopeOf(who), [
-    {
-      sql: `SELECT DISTINCT ON (l.project_id) l.project_id, l.kind, l.period,
-                   to_char(l.due_date, 'YYYY-MM-DD') AS due_date, l.level, l.days,
-                   o.code AS unit_code, o.name AS unit_name,
-                   count(*) OVER (PARTITION BY l.project_id)::int AS ladders
-              FROM project p CROSS JOIN LATERAL (${LADDERS_OF_P}) l
-              JOIN org_unit o ON o.id = l.responsible_unit_id
-             WHERE p.id = ANY(ARRAY[?]::uuid[]) AND l.level > 1
-             ORDER BY l.project_id, l.days DESC, l.level DESC, l.kind`,
-      params: [projectIds],
-    },
-  ]);
-  const facts = new Map<string, ProjectOverdueDto>();
-  for (const r of rows as {
-    project_id: string;
-    kind: ProjectOverdueDto['kind'];
-    period: string;
-    due_date: string;
-    level: number;
-    days: number;
-    unit_code: string;
-    unit_name: string;
-    ladders: number;
-  }[]) {
-    facts.set(r.project_id, {
-      kind: r.kind,
-      period: r.period,
-      dueDate: r.due_date,
-      step: LADDER_STEPS[r.level - 1]!,
-      daysLate: r.days,
-      responsibleUnit: { code: r.unit_code, name: r.unit_name },
-      ladders: r.ladders,
-    });
-  }
-  return facts;
+export const OVERDUE_OF_P = `(SELECT json_build_object('kind', x.kind, 'period', x.period,
+      'due_date', to_char(x.due_date, 'YYYY-MM-DD'), 'level', x.level, 'days', x.days,
+      'unit_code', o.code, 'unit_name', o.name, 'ladders', x.ladders)
+    FROM (SELECT l.*, count(*) OVER () AS ladders FROM (${LADDERS_OF_P}) l WHERE l.level > 1) x
+    JOIN org_unit o ON o.id = x.responsible_unit_id
+   ORDER BY x.days DESC, x.level DESC, x.kind LIMIT 1)`;
+
+/** The column \`OVERDUE_OF_P\` as the list shows it. */
+export interface OverdueRow {
+  kind: ProjectOverdueDto['kind'];
+  period: string;
+  due_date: string;
+  level: number;
+  days: number;
+  unit_code: string;
+  unit_name: string;
+  ladders: number;
+}
+
+export function overdueOf(r: OverdueRow | null): ProjectOverdueDto | null {
+  return r
+    ? {
+        kind: r.kind,
+        period: r.period,
+        dueDate: r.due_date,
+        step: LADDER_STEPS[r.level - 1]!,
+        daysLate: r.days,
+        responsibleUnit: { code: r.unit_code, name: r.unit_name },
+        ladders: r.ladders,
+      }
+    : null;
 }

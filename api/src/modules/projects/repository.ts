@@ -31,7 +31,7 @@ import {
   type Tx,
 } from '#db/scope.js';
 import { OrgUnitSchema } from '#db/entities/org-unit.entity.js';
-import { ALERT_DAYS_LATE_NOW, ladderCondition } from './overdue.js';
+import { ALERT_DAYS_LATE_NOW, OVERDUE_OF_P, ladderCondition, overdueOf, type OverdueRow } from './overdue.js';
 import { cursorCondition, encodeCursor, listOrder, orderSql, sortKeyColumn } from './keyset.js';
 import { groupCondition } from '../stats/rollup.js';
 import { ProjectSchema } from '#db/entities/project.entity.js';
@@ -180,7 +180,7 @@ function listCondition(
   who: Principal,
   q: ProjectExportQuery,
   scoped = true,
-): { cond: string; params: unknown[] } {
+): { cond: string; params: unknown[]; filtered: boolean } {
   const scope = scoped ? scopeCondition(who) : { sql: 'TRUE', params: [] };
   const where: string[] = [scope.sql];
   const params: unknown[] = [...scope.params];
@@ -242,7 +242,7 @@ function listCondition(
     where.push(`p.id IN (SELECT app_project_search(?))`);
     params.push(`%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   }
-  return { cond: where.join(' AND '), params };
+  return { cond: where.join(' AND '), params, filtered: where.length > 1 };
 }
 
 /**
@@ -278,6 +278,76 @@ function groupCountStatement(who: Principal, q: ProjectExportQuery, cap: number)
            WHERE ${groups.sql} AND ${waiting.sql}`,
     params: [cap + 1, ...figureParams, ...groups.params, ...waiting.params],
   };
+}
+
+/**
+ * How many projects the list condition matches, counted up to `cap + 1` only (the list's total,
+ * the export's guard): an exact count of a whole county's million projects costs more than the
+ * page itself, and nobody reads past the first ten thousand by paging.
+ */
+function countStatement(cond: string, params: unknown[], cap: number): Statement {
+  return {
+    sql: `SELECT count(*) AS total FROM (SELECT 1 FROM project p JOIN org_unit d ON d.id = p.department_id
+       JOIN org_unit o ON o.id = p.owner_unit_id WHERE ${cond} LIMIT ?) n`,
+    params: [...params, cap + 1],
+  };
+}
+
+/**
+ * The list's two statements, its total and its page (one row more than the page: whether another
+ * follows), and what the page's cursors are made of.
+ */
+export function listStatements(who: Principal, q: ProjectListQuery) {
+  // The filters and the scope apart: the page is chosen by the filters beneath the policies, and
+  // the scope is tested as it is built (see below); the count takes both.
+  const filters = listCondition(who, q, false);
+  const scope = scopeCondition(who);
+  const order = listOrder(q);
+  const cursor =
+    q.after !== undefined
+      ? cursorCondition(order, 'after', q.after)
+      : q.before !== undefined
+        ? cursorCondition(order, 'before', q.before)
+        : null;
+  const backwards = q.before !== undefined;
+  // One row more than the page: whether a page follows (precedes, read backwards) it. The page's
+  // ids are chosen from `project` alone, first (a deferred join): the keys' index yields them
+  // in order and stops at the page, whatever the planner guesses of a cursor's selectivity (it
+  // rates a row comparison by its first key, and every project of a year shares it), and the
+  // villages and fund sources are built for the page's rows only, not for every row an OFFSET
+  // skips. They are chosen beneath the policies alone; the scope's own condition is tested as
+  // the page is built: in the choice, the planner took the two statements of one fact for two
+  // independent filters, expected a hundredth of the rows a village reads, and sorted them all
+  // instead of walking the order's index (197 ms against 4 at a million). Nothing outside the
+  // scope can come out either way. A page by number of the default order with no filter (the
+  // list as it opens and as its pager walks it) is chosen from the reader's own ordered range
+  // (app_project_page, the list_readers migration): its OFFSET skips only the scope's rows, where
+  // the order's index holds the whole county's (page 500 of a village: 330 ms at a million).
+  const choose = cursor
+    ? {
+        sql: `SELECT p.id FROM project p WHERE ${filters.cond} AND ${cursor.sql}
+               ORDER BY ${orderSql(order, backwards)} LIMIT ?`,
+        params: [...filters.params, ...cursor.params, q.pageSize + 1],
+      }
+    : !filters.filtered && !q.sort
+      ? {
+          sql: `SELECT app_project_page(?, ?) AS id`,
+          params: [(q.page - 1) * q.pageSize, q.pageSize + 1],
+        }
+      : {
+          sql: `SELECT p.id FROM project p WHERE ${filters.cond} ORDER BY ${orderSql(order)} LIMIT ? OFFSET ?`,
+          params: [...filters.params, q.pageSize + 1, (q.page - 1) * q.pageSize],
+        };
+  const page = {
+    sql: `WITH page AS MATERIALIZED (${choose.sql})
+          ${SELECT.replace('SELECT p.id,', `SELECT ${sortKeyColumn(order)}, ${OVERDUE_OF_P} AS overdue, p.id,`)}
+           WHERE p.id IN (SELECT id FROM page) AND ${scope.sql} ORDER BY ${orderSql(order, backwards)}`,
+    params: [...choose.params, ...scope.params],
+  };
+  const count =
+    groupCountStatement(who, q, LIST_TOTAL_CAP) ??
+    countStatement(`${scope.sql} AND ${filters.cond}`, [...scope.params, ...filters.params], LIST_TOTAL_CAP);
+  return { count, page, order, cursor, backwards };
 }
 
 /**
@@ -347,19 +417,6 @@ export function createProjectRepository(orm: Orm) {
     return rows![0] as R | undefined;
   }
 
-  /**
-   * How many projects the list condition matches, counted up to `cap + 1` only (the list's total,
-   * the export's guard): an exact count of a whole county's million projects costs more than the
-   * page itself, and nobody reads past the first ten thousand by paging.
-   */
-  function countStatement(cond: string, params: unknown[], cap: number): Statement {
-    return {
-      sql: `SELECT count(*) AS total FROM (SELECT 1 FROM project p JOIN org_unit d ON d.id = p.department_id
-         JOIN org_unit o ON o.id = p.owner_unit_id WHERE ${cond} LIMIT ?) n`,
-      params: [...params, cap + 1],
-    };
-  }
-
   async function findIn(conn: Tx, who: Principal, idOrCode: string): Promise<FoundProject | null> {
     const st = oneStatement(who, idOrCode);
     const [row] = await conn.execute<(ProjectRow & { workflow_id: string })[]>(st.sql, st.params, 'all');
@@ -380,9 +437,9 @@ export function createProjectRepository(orm: Orm) {
 
   return {
     /**
-     * A page of the list and its total (exact up to LIST_TOTAL_CAP), by page number (`OFFSET`) or
-     * after/before a cursor (keyset: one index range however deep); with the cursors of the pages
-     * on either side.
+     * A page of the list with its projects' lateness, and its total (exact up to LIST_TOTAL_CAP), by
+     * page number (`OFFSET`) or after/before a cursor (keyset: one index range however deep); with
+     * the cursors of the pages on either side.
      */
     async list(
       who: Principal,
@@ -401,63 +458,18 @@ export function createProjectRepository(orm: Orm) {
             message: { zh: '翻页位置只能给一个', en: 'give after or before, not both' },
           },
         ]);
-      // The filters and the scope apart: the page is chosen by the filters beneath the policies, and
-      // the scope is tested as it is built (see below); the count takes both.
-      const filters = listCondition(who, q, false);
-      const scope = scopeCondition(who);
-      const order = listOrder(q);
-      const cursor =
-        q.after !== undefined
-          ? cursorCondition(order, 'after', q.after)
-          : q.before !== undefined
-            ? cursorCondition(order, 'before', q.before)
-            : null;
-      const backwards = q.before !== undefined;
-      // One row more than the page: whether a page follows (precedes, read backwards) it. The page's
-      // ids are chosen from `project` alone, first (a deferred join): the keys' index yields them
-      // in order and stops at the page, whatever the planner guesses of a cursor's selectivity (it
-      // rates a row comparison by its first key, and every project of a year shares it), and the
-      // villages and fund sources are built for the page's rows only, not for every row an OFFSET
-      // skips. They are chosen beneath the policies alone; the scope's own condition is tested as
-      // the page is built: in the choice, the planner took the two statements of one fact for two
-      // independent filters, expected a hundredth of the rows a village reads, and sorted them all
-      // instead of walking the order's index (197 ms against 4 at a million). Nothing outside the
-      // scope can come out either way.
-      const choose = cursor
-        ? {
-            sql: `SELECT p.id FROM project p WHERE ${filters.cond} AND ${cursor.sql}
-                   ORDER BY ${orderSql(order, backwards)} LIMIT ?`,
-            params: [...filters.params, ...cursor.params, q.pageSize + 1],
-          }
-        : {
-            sql: `SELECT p.id FROM project p WHERE ${filters.cond} ORDER BY ${orderSql(order)} LIMIT ? OFFSET ?`,
-            params: [...filters.params, q.pageSize + 1, (q.page - 1) * q.pageSize],
-          };
-      const page = {
-        sql: `WITH page AS MATERIALIZED (${choose.sql})
-              ${SELECT.replace('SELECT p.id,', `SELECT ${sortKeyColumn(order)}, p.id,`)}
-               WHERE p.id IN (SELECT id FROM page) AND ${scope.sql} ORDER BY ${orderSql(order, backwards)}`,
-        params: [...choose.params, ...scope.params],
-      };
+      const { count, page, order, cursor, backwards } = listStatements(who, q);
       // The count and the page in one round trip, from one transaction.
-      const [count, fetched] = await queryInScope(orm, scopeOf(who), [
-        groupCountStatement(who, q, LIST_TOTAL_CAP) ??
-          countStatement(
-            `${scope.sql} AND ${filters.cond}`,
-            [...scope.params, ...filters.params],
-            LIST_TOTAL_CAP,
-          ),
-        page,
-      ]);
-      const rows = fetched as (ProjectRow & { sort_key: unknown[] })[];
+      const [total, fetched] = await queryInScope(orm, scopeOf(who), [count, page]);
+      const rows = fetched as (ProjectRow & { sort_key: unknown[]; overdue: OverdueRow | null })[];
       const more = rows.length > q.pageSize;
       const shown = rows.slice(0, q.pageSize);
       if (backwards) shown.reverse();
       const first = shown[0];
       const last = shown[shown.length - 1];
-      const counted = Number((count![0] as { total: string }).total);
+      const counted = Number((total![0] as { total: string }).total);
       return {
-        items: shown.map(toDto),
+        items: shown.map((r) => ({ ...toDto(r), overdue: overdueOf(r.overdue) })),
         total: Math.min(counted, LIST_TOTAL_CAP),
         totalCapped: counted > LIST_TOTAL_CAP,
         nextCursor: last && (backwards || more) ? encodeCursor(order, last.sort_key) : null,

@@ -30,7 +30,6 @@ import { registeredUpdate, transitionUpdates } from '#workflows/project.messages
 import { projectWorkflow } from '#workflows/project.workflow.js';
 import type { Response } from 'express';
 import { streamProjectsXlsx } from './export.js';
-import { overdueFacts } from './overdue.js';
 import { stageMovedRefusal } from './refusal.js';
 import { assertSettlementMatches } from './settlement-check.js';
 import { assertStepArchives } from './step-archives.js';
@@ -67,13 +66,8 @@ export function createProjectService(deps: {
       prevCursor: string | null;
     }> {
       const { items, total, totalCapped, nextCursor, prevCursor } = await repo.list(who, q);
-      const overdue = await overdueFacts(
-        deps.orm,
-        who,
-        items.map((p) => p.id),
-      );
       return {
-        items: items.map(({ scope: _s, ...dto }) => ({ ...dto, overdue: overdue.get(dto.id) ?? null })),
+        items: items.map(({ scope: _s, ...dto }) => dto),
         total,
         totalCapped,
         nextCursor,
