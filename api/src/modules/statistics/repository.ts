@@ -59,21 +59,6 @@ function dimensionSql(d: StatDimension, alias: string): { key: string; label: st
 
 export function createStatisticsRepository(orm: Orm) {
   return {
-    /** The caller's unit (what the answer says it covers). */
-    async unit(who: Principal): Promise<{ code: string; name: string }> {
-      return inScope(orm, scopeOf(who), async (conn) => {
-        const [u] = (await conn.execute(
-          'SELECT code, name FROM org_unit WHERE id = ?',
-          [who.orgUnitId],
-          'all',
-        )) as {
-          code: string;
-          name: string;
-        }[];
-        return { code: u?.code ?? '', name: u?.name ?? '' };
-      });
-    },
-
     /** Cells, row totals, column totals and the total over the caller's scope and the filters. */
     async figures(who: Principal, q: StatisticsQuery): Promise<StatRow[]> {
       const f = groupCondition(who, q);

@@ -1,7 +1,11 @@
 import { statisticsQuerySchema, statisticsSchema } from '#domain/statistics-schemas.js';
 import { callerOf, defineRoute, type RouteDef } from '../../http.js';
+import type { SessionUser } from '../auth/session.js';
 import { statisticsXlsx } from './render-xlsx.js';
 import type { StatisticsService } from './service.js';
+
+/** The caller's unit as the statistics name it (from the session: no read of its own). */
+const unitOf = (u: SessionUser) => ({ code: u.orgUnit.code, name: u.orgUnit.name });
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -17,7 +21,7 @@ export function statisticsRoutes(service: StatisticsService): RouteDef[] {
       query: statisticsQuerySchema,
       response: statisticsSchema,
       errors: [401, 422],
-      handler: async ({ user, query }) => service.crossTab(callerOf(user!), query),
+      handler: async ({ user, query }) => service.crossTab(callerOf(user!), query, unitOf(user!)),
     }),
     defineRoute({
       method: 'get',
@@ -28,7 +32,7 @@ export function statisticsRoutes(service: StatisticsService): RouteDef[] {
       query: statisticsQuerySchema,
       errors: [401, 422],
       handler: async ({ user, query, res }) => {
-        const body = await statisticsXlsx(await service.crossTab(callerOf(user!), query));
+        const body = await statisticsXlsx(await service.crossTab(callerOf(user!), query, unitOf(user!)));
         res
           .status(200)
           .type(XLSX)

@@ -47,8 +47,13 @@ function orderOf(d: StatDimension): (a: string, b: string) => number {
 
 export function createStatisticsService(deps: { repo: StatisticsRepository }) {
   return {
-    async crossTab(who: Principal, q: StatisticsQuery): Promise<StatisticsDto> {
-      const [unit, rows] = await Promise.all([deps.repo.unit(who), deps.repo.figures(who, q)]);
+    /** The figures; \`unit\` is the caller's own, as its session names it. */
+    async crossTab(
+      who: Principal,
+      q: StatisticsQuery,
+      unit: { code: string; name: string },
+    ): Promise<StatisticsDto> {
+      const rows = await deps.repo.figures(who, q);
       const axis = (d: StatDimension, part: 'row' | 'column') => {
         const order = orderOf(d);
         const members = rows
