@@ -94,35 +94,62 @@ const CASES: Case[] = [
 
 /** Where the pooled connections' texts go while a capture runs (null: nowhere). */
 let sink: string[] | null = null;
+/** Every statement the pooled connections have prepared, by name: `PREPARE name AS …`. */
+const preparedTexts = new Map<string, string>();
+const PREPARE = /PREPARE (sz_[0-9a-f]{24}) AS [\s\S]*?(?=;\nEXECUTE \1\b)/g;
 
-/** Every SQL text the orm's pooled connections send while `fn` runs (placeholders already inlined). */
-async function capture(orm: Orm, fn: () => Promise<unknown>): Promise<string[]> {
+/**
+ * Watches the orm's pooled connections: what they prepare, always (a statement is prepared once
+ * per connection, maybe before the capture of a read that then only executes it), and every text
+ * they send while a capture runs (placeholders already inlined).
+ */
+function watch(orm: Orm): void {
   const client = (
     orm.em.getConnection().getKnex() as unknown as { client: { acquireConnection: () => Promise<any> } }
   ).client;
   const original = client.acquireConnection.bind(client);
   client.acquireConnection = async () => {
     const conn = await original();
-    if (!conn.__captured) {
+    if (!conn.__watched) {
       const query = conn.query.bind(conn);
       conn.query = (text: unknown, ...rest: unknown[]) => {
-        if (typeof text === 'string') sink?.push(text);
+        if (typeof text === 'string') {
+          for (const m of text.matchAll(PREPARE)) preparedTexts.set(m[1]!, m[0]);
+          sink?.push(text);
+        }
         return query(text, ...rest);
       };
-      conn.__captured = true;
+      conn.__watched = true;
     }
     return conn;
   };
+}
+
+async function capture(fn: () => Promise<unknown>): Promise<string[]> {
   const texts: string[] = [];
   sink = texts;
   try {
     await fn();
   } finally {
     sink = null;
-    client.acquireConnection = original;
   }
   // A ROLLBACK of an error path is not part of the read.
   return texts.filter((t) => t !== 'ROLLBACK');
+}
+
+/**
+ * A captured text as this connection must send it: a statement it has already prepared only
+ * executed, one it has not prepared yet prepared first, as the api's pooled connections do.
+ */
+function forConnection(text: string, held: Set<string>): string {
+  const bare = text.replace(PREPARE, '').replace(/(^|;\n);\n(EXECUTE )/g, '$1$2');
+  const prefix: string[] = [];
+  for (const m of bare.matchAll(/EXECUTE (sz_[0-9a-f]{24})/g))
+    if (!held.has(m[1]!)) {
+      held.add(m[1]!);
+      prefix.push(preparedTexts.get(m[1]!)!);
+    }
+  return [...prefix, bare].join(';\n');
 }
 
 /** The nearest-rank percentile: of 20 runs, p95 is the 19th; of 10 or fewer it is the slowest. */
@@ -142,20 +169,31 @@ async function timeIt(fn: () => Promise<unknown>, runs: number): Promise<number[
   return out;
 }
 
+/** The statements each replaying connection has prepared. */
+const heldOn = new WeakMap<pg.Client, Set<string>>();
+const heldOf = (c: pg.Client) => heldOn.get(c) ?? heldOn.set(c, new Set()).get(c)!;
+
 /** Each SELECT of a read explained under RLS and as the owner, in its own transaction's scope. */
 async function explain(texts: string[], app: pg.Client, owner: pg.Client): Promise<void> {
   const begin = texts[0]!.split(';\n').slice(0, 2).join(';\n');
-  const selects = texts
-    .flatMap((t) => t.split(';\n'))
-    .filter((x) => /^\s*(SELECT|WITH)/.test(x) && !x.includes('set_config'));
+  const reads = texts
+    .flatMap((t) => forConnection(t, new Set(preparedTexts.keys())).split(';\n'))
+    .filter((x) => /^\s*(SELECT|WITH|EXECUTE)/.test(x) && !x.includes('set_config'));
   for (const [name, conn] of [
     ['RLS', app],
     ['owner', owner],
   ] as const) {
     await conn.query(begin);
-    for (const sql of selects) {
+    for (const sql of reads) {
+      const held = heldOf(conn);
+      const statement = /^\s*EXECUTE (sz_[0-9a-f]{24})/.exec(sql)?.[1];
+      if (statement && !held.has(statement)) {
+        await conn.query(preparedTexts.get(statement)!);
+        held.add(statement);
+      }
       const plan = (await conn.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`)).rows.map((r) => r['QUERY PLAN']);
-      console.log(`── ${name}: ${sql.replace(/\s+/g, ' ').slice(0, 100)}\n${plan.join('\n')}`);
+      const shown = statement ? preparedTexts.get(statement)! : sql;
+      console.log(`── ${name}: ${shown.replace(/\s+/g, ' ').slice(0, 100)}\n${plan.join('\n')}`);
     }
     await conn.query('ROLLBACK');
   }
@@ -218,6 +256,7 @@ async function main() {
       stats: createStatsRepository(db.orm),
       statistics: createStatisticsRepository(db.orm),
     };
+    watch(db.orm);
 
     const load = os
       .loadavg()
@@ -252,10 +291,10 @@ async function main() {
       for (const c of CASES) {
         if (ONLY && !ONLY.some((o) => c.name.startsWith(o))) continue;
         if (c.name === 'list deep after' && !ctx.deep) continue; // a list of one page
-        const texts = await capture(db.orm, () => c.run(repos, who, ctx));
+        const texts = await capture(() => c.run(repos, who, ctx));
         const runs = c.name === 'export' ? Math.max(5, Math.ceil(RUNS / 3)) : RUNS;
         const replay = (conn: pg.Client) => async () => {
-          for (const t of texts) await conn.query(t);
+          for (const t of texts) await conn.query(forConnection(t, heldOf(conn)));
         };
         if (process.env.BENCH_EXPLAIN) await explain(texts, app, owner);
         const http = await timeIt(async () => {
