@@ -1,0 +1,54 @@
+/**
+ * Which of the project list's statements are prepared (planned once per connection): those whose
+ * one plan serves every value, never one with a filter, whose best plan depends on the value (a rare
+ * stage wants an index on stage, a common one the order's index). A generic plan chosen for a
+ * common value and then reused for a rare one would read the whole county for a page.
+ */
+import { describe, expect, it } from 'vitest';
+import { encodeCursor, listOrder } from '#api/modules/projects/keyset.js';
+import { listStatements } from '#api/modules/projects/repository.js';
+import type { Principal } from '#domain/access.js';
+import { projectListQuerySchema } from '#domain/schemas.js';
+
+const village: Principal = {
+  orgUnitId: '7c4f9f0e-1d2b-4c3a-9e8f-0a1b2c3d4e5f',
+  orgKind: 'village',
+  roles: ['operator'],
+};
+const leader: Principal = {
+  orgUnitId: '1c4f9f0e-1d2b-4c3a-9e8f-0a1b2c3d4e5f',
+  orgKind: 'county',
+  roles: ['leader'],
+};
+const statements = (who: Principal, q: Record<string, string>) =>
+  listStatements(who, projectListQuerySchema.parse(q));
+
+describe("the project list's prepared statements", () => {
+  const after = encodeCursor(listOrder({}), [-2026, 'BR-1']);
+  for (const [name, q] of [
+    ['the first page', {}],
+    ['a page by number', { page: '50' }],
+    ['a page after a cursor', { after }],
+    ['a sorted page', { sort: 'budget', order: 'desc' }],
+  ] as const)
+    it(`prepares ${name}, its count too`, () => {
+      for (const who of [village, leader]) {
+        const { page, count } = statements(who, q);
+        expect(page.prepare, `${who.orgKind} page`).toBe(true);
+        expect(count.prepare, `${who.orgKind} count`).toBe(true);
+      }
+    });
+
+  for (const [name, q] of [
+    ['a stage', { stage: 'underway' }],
+    ['a department', { department: 'jtj' }],
+    ['a text search', { q: '道路' }],
+    ['an overdue kind', { overdue: 'completion' }],
+    ['a year with a cursor', { year: '2026', after }],
+  ] as const)
+    it(`plans every read filtered by ${name}`, () => {
+      const { page, count } = statements(village, q);
+      expect(page.prepare).toBe(false);
+      expect(count.prepare).toBe(false);
+    });
+});
