@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateRange } from '#scripts/bench/lib/gen-projects.js';
+import { listReaderDifferences } from '../support/list-reader-check.js';
 import { rollupDifferences } from '../support/rollup-check.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
@@ -45,5 +46,6 @@ describe('gen:projects', () => {
     );
     expect(rollup.rows[0]).toEqual({ n: 64, late: late.rows[0].n });
     expect(await rollupDifferences(stack.db)).toEqual([]);
+    expect(await listReaderDifferences(stack.db)).toEqual([]);
   }, 120_000);
 });

@@ -17,6 +17,7 @@ import { statisticsQuerySchema } from '#domain/statistics-schemas.js';
 import { callerFor } from '#scripts/lib/project-file.js';
 import { aProject } from '../support/builders.js';
 import { alertsSettled, dbFigures } from '../support/dashboard-figures.js';
+import { listReaderDifferences } from '../support/list-reader-check.js';
 import { rollupDifferences } from '../support/rollup-check.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 import { statisticsFromDetail } from '../support/statistics-detail.js';
@@ -194,6 +195,7 @@ describe('rollups after a burst of writes through the api', () => {
 
     const before = await rollupDifferences(stack.db);
     expect(before).toEqual([]);
+    expect(await listReaderDifferences(stack.db)).toEqual([]);
     const county = await dbFigures(stack.db, 'leader');
     expect(county.total).toBe(12);
     expect(county.overdueTotal).toBeGreaterThan(0);
@@ -213,6 +215,7 @@ describe('rollups after a burst of writes through the api', () => {
       `UPDATE org_unit SET parent_id = (SELECT id FROM org_unit WHERE code = 'mtz') WHERE code = 'xqz-ppc'`,
     );
     expect(await rollupDifferences(stack.db)).toEqual([]);
+    expect(await listReaderDifferences(stack.db)).toEqual([]);
 
     for (const username of await accounts()) {
       const s = await Session.login(stack.baseUrl, username);
