@@ -1,6 +1,7 @@
 /**
  * Which of the project list's statements are prepared (planned once per connection): those whose
- * one plan serves every value, never one with a filter, whose best plan depends on the value (a rare
+ * one plan serves every value (the page dressing the chosen projects always), never a choice or a
+ * count with a filter, whose best plan depends on the value (a rare
  * stage wants an index on stage, a common one the order's index). A generic plan chosen for a
  * common value and then reused for a rare one would read the whole county for a page.
  */
@@ -31,10 +32,10 @@ describe("the project list's prepared statements", () => {
     ['a page after a cursor', { after }],
     ['a sorted page', { sort: 'budget', order: 'desc' }],
   ] as const)
-    it(`prepares ${name}, its count too`, () => {
+    it(`prepares the choice of ${name}, its count too`, () => {
       for (const who of [village, leader]) {
-        const { page, count } = statements(who, q);
-        expect(page.prepare, `${who.orgKind} page`).toBe(true);
+        const { choose, count } = statements(who, q);
+        expect(choose.prepare, `${who.orgKind} choice`).toBe(true);
         expect(count.prepare, `${who.orgKind} count`).toBe(true);
       }
     });
@@ -46,9 +47,10 @@ describe("the project list's prepared statements", () => {
     ['an overdue kind', { overdue: 'completion' }],
     ['a year with a cursor', { year: '2026', after }],
   ] as const)
-    it(`plans every read filtered by ${name}`, () => {
-      const { page, count } = statements(village, q);
-      expect(page.prepare).toBe(false);
+    it(`plans the choice filtered by ${name} every time, but not the page it dresses`, () => {
+      const { choose, count, dress } = statements(village, q);
+      expect(choose.prepare).toBe(false);
       expect(count.prepare).toBe(false);
+      expect(dress(['7c4f9f0e-1d2b-4c3a-9e8f-0a1b2c3d4e5f']).prepare).toBe(true);
     });
 });

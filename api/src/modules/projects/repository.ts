@@ -338,24 +338,33 @@ export function listStatements(who: Principal, q: ProjectListQuery) {
           sql: `SELECT p.id FROM project p WHERE ${filters.cond} ORDER BY ${orderSql(order)} LIMIT ? OFFSET ?`,
           params: [...filters.params, q.pageSize + 1, (q.page - 1) * q.pageSize],
         };
-  const page = {
-    sql: `WITH page AS MATERIALIZED (${choose.sql})
-          ${SELECT.replace('SELECT p.id,', `SELECT ${sortKeyColumn(order)}, ${OVERDUE_OF_P} AS overdue, p.id,`)}
-           WHERE p.id IN (SELECT id FROM page) AND ${scope.sql} ORDER BY ${orderSql(order, backwards)}`,
-    params: [...choose.params, ...scope.params],
-  };
+  // The page itself: the chosen projects with their units, villages, fund sources and lateness, in
+  // the order. A statement of its own, prepared: planning it under the policies costs more than
+  // running it (13 of 15 ms for a township's first page at a million projects, every subquery
+  // carrying its table's policy), and it is the same whatever was chosen.
+  const dress = (ids: string[]): Statement => ({
+    sql: `${SELECT.replace('SELECT p.id,', `SELECT ${sortKeyColumn(order)}, ${OVERDUE_OF_P} AS overdue, p.id,`)}
+           WHERE p.id = ANY(?::uuid[]) AND ${scope.sql} ORDER BY ${orderSql(order, backwards)}`,
+    params: [`{${ids.join(',')}}`, ...scope.params],
+    prepare: true,
+  });
   const count =
     groupCountStatement(who, q, LIST_TOTAL_CAP) ??
     countStatement(`${scope.sql} AND ${filters.cond}`, [...scope.params, ...filters.params], LIST_TOTAL_CAP);
-  return { count: prepared(count, filters), page: prepared(page, filters), order, cursor, backwards };
+  return {
+    count: prepared(count, filters),
+    choose: prepared(choose, filters),
+    dress,
+    order,
+    cursor,
+    backwards,
+  };
 }
 
 /**
- * Planning the page under the policies costs more than running it (13 of 15 ms for a township's
- * first page at a million projects: every subquery carries its table's policy), so the list's
- * statements are prepared, planned once per connection, where one plan serves every value: without
- * a filter, whose selectivity would differ from value to value (a rare stage wants another plan
- * than a common one). Arrays cannot be parameters of a prepared statement.
+ * The count and the choice are prepared (planned once per connection) where one plan serves every
+ * value: without a filter, whose selectivity would differ from value to value (a rare stage wants
+ * another plan than a common one). Arrays cannot be parameters of a prepared statement.
  */
 function prepared(st: Statement, filters: { filtered: boolean }): Statement {
   return { ...st, prepare: !filters.filtered && !(st.params ?? []).some(Array.isArray) };
@@ -469,9 +478,13 @@ export function createProjectRepository(orm: Orm) {
             message: { zh: '翻页位置只能给一个', en: 'give after or before, not both' },
           },
         ]);
-      const { count, page, order, cursor, backwards } = listStatements(who, q);
-      // The count and the page in one round trip, from one transaction.
-      const [total, fetched] = await queryInScope(orm, scopeOf(who), [count, page]);
+      const { count, choose, dress, order, cursor, backwards } = listStatements(who, q);
+      // The count and the choice in one round trip, the page in a second, in one transaction.
+      const [total, fetched] = await inScope(orm, scopeOf(who), async (tx) => {
+        const [counted, chosen] = await tx.batch([count, choose]);
+        const ids = (chosen as { id: string }[]).map((r) => r.id);
+        return [counted, ids.length ? (await tx.batch([dress(ids)], { commit: true }))[0]! : []];
+      });
       const rows = fetched as (ProjectRow & { sort_key: unknown[]; overdue: OverdueRow | null })[];
       const more = rows.length > q.pageSize;
       const shown = rows.slice(0, q.pageSize);
