@@ -92,8 +92,15 @@ interface KnexClient {
 }
 type PgResult = { rows: Row[]; rowCount: number | null };
 
-/** Which prepared statements each pooled connection holds (they outlive transactions). */
+/** Which prepared statements each pooled connection holds (they outlive transactions), oldest use first. */
 const preparedOn = new WeakMap<object, Set<string>>();
+
+/**
+ * How many a connection keeps. A plan of the project list's page holds ~0.5 MB in its backend, and
+ * the page has a statement per sort, direction and scope kind: unbounded, ten connections could
+ * hold gigabytes for sorts nobody uses any more.
+ */
+export const PREPARED_PER_CONNECTION = 48;
 
 /**
  * Runs `fn` in one transaction of the caller's scope. The transaction is driven straight on a
@@ -138,13 +145,24 @@ async function onPooledConnection<T>(
     if (!st.prepare) return { text: platform.formatQuery(st.sql, params), results: 1 };
     const name = `sz_${crypto.createHash('sha1').update(st.sql).digest('hex').slice(0, 24)}`;
     const args = params.length ? platform.formatQuery(`(${params.map(() => '?').join(', ')})`, params) : '';
-    if (held.has(name)) return { text: `EXECUTE ${name}${args}`, results: 1 };
+    if (held.has(name)) {
+      // The most recently used last: what is evicted is what has gone unused longest.
+      held.delete(name);
+      held.add(name);
+      return { text: `EXECUTE ${name}${args}`, results: 1 };
+    }
     let n = 0;
     const body = st.sql.replace(/\?/g, () => `$${++n}`);
     if (n !== params.length || params.some(Array.isArray))
       throw new Error(`cannot prepare a statement with ${n} placeholders for ${params.length} values`);
+    let evict = '';
+    if (held.size >= PREPARED_PER_CONNECTION) {
+      const oldest = held.values().next().value!;
+      held.delete(oldest);
+      evict = `DEALLOCATE ${oldest};\n`;
+    }
     held.add(name);
-    return { text: `PREPARE ${name} AS ${body};\nEXECUTE ${name}${args}`, results: 2 };
+    return { text: `${evict}PREPARE ${name} AS ${body};\nEXECUTE ${name}${args}`, results: evict ? 3 : 2 };
   };
   /** Sends the statements (BEGIN first if not yet sent) and answers each one's result. */
   const run = (statements: readonly Statement[], commit = false): Promise<PgResult[]> => {

@@ -142,7 +142,10 @@ async function capture(fn: () => Promise<unknown>): Promise<string[]> {
  * executed, one it has not prepared yet prepared first, as the api's pooled connections do.
  */
 function forConnection(text: string, held: Set<string>): string {
-  const bare = text.replace(PREPARE, '').replace(/(^|;\n);\n(EXECUTE )/g, '$1$2');
+  const bare = text
+    .replace(/DEALLOCATE sz_[0-9a-f]{24};\n/g, '')
+    .replace(PREPARE, '')
+    .replace(/(^|;\n);\n(EXECUTE )/g, '$1$2');
   const prefix: string[] = [];
   for (const m of bare.matchAll(/EXECUTE (sz_[0-9a-f]{24})/g))
     if (!held.has(m[1]!)) {

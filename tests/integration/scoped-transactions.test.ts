@@ -4,7 +4,14 @@
  * recover from a failure on the same pooled connection.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYSTEM_SCOPE, executeAll, inScope, queryInScope, queryUnscoped } from '#db/scope.js';
+import {
+  PREPARED_PER_CONNECTION,
+  SYSTEM_SCOPE,
+  executeAll,
+  inScope,
+  queryInScope,
+  queryUnscoped,
+} from '#db/scope.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -73,6 +80,27 @@ describe('scoped transactions', () => {
       ]);
       expect(prepared).toEqual([{ n: (i % 10) * 3 }]);
       expect(notReached).toEqual([{ n: (i % 10) + 1 }]);
+    }
+  });
+
+  it('keeps at most PREPARED_PER_CONNECTION statements on a connection, preparing again what it evicted', async () => {
+    // Statements prepared one after another on whichever connections the pool gives (enough for
+    // every one of them to pass the cap), each answering right whether it was prepared, reused or
+    // prepared again after its eviction; and what the connection holds counted in the same batch.
+    const kept = { sql: 'SELECT ?::int + 1000 AS n', prepare: true };
+    const held = {
+      sql: `SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE 'sz%'`,
+    };
+    const rounds = PREPARED_PER_CONNECTION * 12;
+    for (let i = 0; i < rounds; i++) {
+      const [fresh, again, count] = await queryInScope(stack.orm, SYSTEM_SCOPE, [
+        { sql: `SELECT ?::int + ${i} AS n`, params: [1], prepare: true },
+        { ...kept, params: [i] },
+        held,
+      ]);
+      expect(fresh).toEqual([{ n: i + 1 }]);
+      expect(again).toEqual([{ n: i + 1000 }]);
+      expect((count as { n: number }[])[0]!.n).toBeLessThanOrEqual(PREPARED_PER_CONNECTION);
     }
   });
 
