@@ -294,8 +294,9 @@ function countStatement(cond: string, params: unknown[], cap: number): Statement
 }
 
 /**
- * The list's two statements, its total and its page (one row more than the page: whether another
- * follows), and what the page's cursors are made of.
+ * The list's statements: its total (\`count\`), the choice of the page's ids (\`choose\`, one row
+ * more than the page: whether another follows) and the page built around them (\`dress\`); and
+ * what the page's cursors are made of.
  */
 export function listStatements(who: Principal, q: ProjectListQuery) {
   // The filters and the scope apart: the page is chosen by the filters beneath the policies, and
@@ -310,8 +311,7 @@ export function listStatements(who: Principal, q: ProjectListQuery) {
         ? cursorCondition(order, 'before', q.before)
         : null;
   const backwards = q.before !== undefined;
-  // One row more than the page: whether a page follows (precedes, read backwards) it. The page's
-  // ids are chosen from `project` alone, first (a deferred join): the keys' index yields them
+  // The page's ids are chosen from `project` alone, first (a deferred join): the keys' index yields them
   // in order and stops at the page, whatever the planner guesses of a cursor's selectivity (it
   // rates a row comparison by its first key, and every project of a year shares it), and the
   // villages and fund sources are built for the page's rows only, not for every row an OFFSET
@@ -480,7 +480,7 @@ export function createProjectRepository(orm: Orm) {
         ]);
       const { count, choose, dress, order, cursor, backwards } = listStatements(who, q);
       // The count and the choice in one round trip, the page in a second, in one transaction.
-      const [total, fetched] = await inScope(orm, scopeOf(who), async (tx) => {
+      const [totalRows, fetched] = await inScope(orm, scopeOf(who), async (tx) => {
         const [counted, chosen] = await tx.batch([count, choose]);
         const ids = (chosen as { id: string }[]).map((r) => r.id);
         return [counted, ids.length ? (await tx.batch([dress(ids)], { commit: true }))[0]! : []];
@@ -491,7 +491,7 @@ export function createProjectRepository(orm: Orm) {
       if (backwards) shown.reverse();
       const first = shown[0];
       const last = shown[shown.length - 1];
-      const counted = Number((total![0] as { total: string }).total);
+      const counted = Number((totalRows![0] as { total: string }).total);
       return {
         items: shown.map((r) => ({ ...toDto(r), overdue: overdueOf(r.overdue) })),
         total: Math.min(counted, LIST_TOTAL_CAP),
