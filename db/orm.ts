@@ -34,6 +34,7 @@ import { Migration20261205200000_rollups } from './migrations/Migration202612052
 import { Migration20261206000000_list_key } from './migrations/Migration20261206000000_list_key.js';
 import { Migration20261206100000_project_search } from './migrations/Migration20261206100000_project_search.js';
 import { Migration20261207000000_list_readers } from './migrations/Migration20261207000000_list_readers.js';
+import { Migration20261208000000_search_grams } from './migrations/Migration20261208000000_search_grams.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -71,6 +72,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261206000000_list_key', class: Migration20261206000000_list_key },
   { name: 'Migration20261206100000_project_search', class: Migration20261206100000_project_search },
   { name: 'Migration20261207000000_list_readers', class: Migration20261207000000_list_readers },
+  { name: 'Migration20261208000000_search_grams', class: Migration20261208000000_search_grams },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */

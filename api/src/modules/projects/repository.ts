@@ -237,10 +237,10 @@ function listCondition(
     params.push(q.type);
   }
   if (q.q) {
-    // A part of the name or the code, matched where the trigram indexes serve it (see the
-    // project_search migration: beneath the policies ILIKE could use no index).
+    // A part of the name or the code, matched where an index serves it (see the project_search
+    // and search_grams migrations: beneath the policies ILIKE could use no index).
     where.push(`p.id IN (SELECT app_project_search(?))`);
-    params.push(`%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    params.push(q.q);
   }
   return { cond: where.join(' AND '), params, filtered: where.length > 1 };
 }
