@@ -112,6 +112,32 @@ describe.each([
   });
 });
 
+describe.each([
+  ['the county', () => county],
+  ['a township', () => township],
+])("a text search's total for %s", (_who, who) => {
+  // A search's page carries its total (one search a read): every page, and one past the last,
+  // must say how many the search finds in the caller's scope, as a list without a search does.
+  it.each(['白台村', '机耕道', 'no-such-project-anywhere'])('%s', async (term) => {
+    const qs = `q=${encodeURIComponent(term)}`;
+    const all = (await who().get(`/api/projects?${qs}&pageSize=200`)).body as ListBody & { total: number };
+    expect(all.total).toBe(all.items.length);
+    if (term === '白台村') expect(all.total).toBeGreaterThan(2 * PAGE);
+    const pages = Math.max(1, Math.ceil(all.total / PAGE));
+    for (const page of [1, 2, pages, pages + 1, 50]) {
+      const body = (await list(who(), `${qs}&page=${page}`)) as ListBody & { total: number; totalCapped: boolean };
+      expect(body.total, `page ${page}`).toBe(all.total);
+      expect(body.totalCapped).toBe(false);
+      expect(codes(body)).toEqual(all.items.slice((page - 1) * PAGE, page * PAGE).map((i) => i.code));
+    }
+    const first = await list(who(), qs);
+    if (first.nextCursor) {
+      const after = (await list(who(), `${qs}&after=${first.nextCursor}`)) as ListBody & { total: number };
+      expect(after.total).toBe(all.total);
+    }
+  });
+});
+
 describe('keyset paging while the list changes', () => {
   let percent = 50;
   it.each([

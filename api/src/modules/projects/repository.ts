@@ -323,21 +323,10 @@ export function listStatements(who: Principal, q: ProjectListQuery) {
   // list as it opens and as its pager walks it) is chosen from the reader's own ordered range
   // (app_project_page, the list_readers migration): its OFFSET skips only the scope's rows, where
   // the order's index holds the whole county's (page 500 of a village: 330 ms at a million).
-  const choose = cursor
-    ? {
-        sql: `SELECT p.id FROM project p WHERE ${filters.cond} AND ${cursor.sql}
-               ORDER BY ${orderSql(order, backwards)} LIMIT ?`,
-        params: [...filters.params, ...cursor.params, q.pageSize + 1],
-      }
-    : !filters.filtered && !q.sort
-      ? {
-          sql: `SELECT app_project_page(?, ?) AS id`,
-          params: [(q.page - 1) * q.pageSize, q.pageSize + 1],
-        }
-      : {
-          sql: `SELECT p.id FROM project p WHERE ${filters.cond} ORDER BY ${orderSql(order)} LIMIT ? OFFSET ?`,
-          params: [...filters.params, q.pageSize + 1, (q.page - 1) * q.pageSize],
-        };
+  // A text search's page by number carries its total (a window over the matches): the search
+  // is the read's cost (the trigram index), and a count of its own would run it a second time.
+  const searchTotal = Boolean(q.q) && !cursor;
+  const choose = chooseStatement(q, { filters, scope, order, cursor, backwards, searchTotal });
   // The page itself: the chosen projects with their units, villages, fund sources and lateness, in
   // the order. A statement of its own, prepared: planning it under the policies costs more than
   // running it (13 of 15 ms for a township's first page at a million projects, every subquery
@@ -353,11 +342,48 @@ export function listStatements(who: Principal, q: ProjectListQuery) {
     countStatement(`${scope.sql} AND ${filters.cond}`, [...scope.params, ...filters.params], LIST_TOTAL_CAP);
   return {
     count: prepared(count, filters),
+    /** Whether the choice's rows carry the total (then the count is needed only past the last page). */
+    searchTotal,
     choose: prepared(choose, filters),
     dress,
     order,
     cursor,
     backwards,
+  };
+}
+
+/** The statement choosing a page's ids (one more than the page: whether another follows); see listStatements. */
+function chooseStatement(
+  q: ProjectListQuery,
+  c: {
+    filters: { cond: string; params: unknown[]; filtered: boolean };
+    scope: { sql: string; params: unknown[] };
+    order: ReturnType<typeof listOrder>;
+    cursor: ReturnType<typeof cursorCondition> | null;
+    backwards: boolean;
+    searchTotal: boolean;
+  },
+): Statement {
+  const { filters, scope, order, cursor } = c;
+  const page = [q.pageSize + 1, (q.page - 1) * q.pageSize];
+  if (c.searchTotal)
+    // The scope's condition stands beside the filters here, as the count would have had it.
+    return {
+      sql: `SELECT p.id, count(*) OVER () AS total FROM project p WHERE ${scope.sql} AND ${filters.cond}
+             ORDER BY ${orderSql(order)} LIMIT ? OFFSET ?`,
+      params: [...scope.params, ...filters.params, ...page],
+    };
+  if (cursor)
+    return {
+      sql: `SELECT p.id FROM project p WHERE ${filters.cond} AND ${cursor.sql}
+             ORDER BY ${orderSql(order, c.backwards)} LIMIT ?`,
+      params: [...filters.params, ...cursor.params, q.pageSize + 1],
+    };
+  if (!filters.filtered && !q.sort)
+    return { sql: `SELECT app_project_page(?, ?) AS id`, params: [page[1], page[0]] };
+  return {
+    sql: `SELECT p.id FROM project p WHERE ${filters.cond} ORDER BY ${orderSql(order)} LIMIT ? OFFSET ?`,
+    params: [...filters.params, ...page],
   };
 }
 
@@ -478,11 +504,18 @@ export function createProjectRepository(orm: Orm) {
             message: { zh: '翻页位置只能给一个', en: 'give after or before, not both' },
           },
         ]);
-      const { count, choose, dress, order, cursor, backwards } = listStatements(who, q);
+      const { count, searchTotal, choose, dress, order, cursor, backwards } = listStatements(who, q);
       // The count and the choice in one round trip, the page in a second, in one transaction.
       const [totalRows, fetched] = await inScope(orm, scopeOf(who), async (tx) => {
-        const [counted, chosen] = await tx.batch([count, choose]);
-        const ids = (chosen as { id: string }[]).map((r) => r.id);
+        const [first, second] = await tx.batch(searchTotal ? [choose] : [count, choose]);
+        const chosen = (searchTotal ? first : second) as { id: string; total?: string }[];
+        // A search's rows carry its total; past its last page none does: counted then.
+        const counted = !searchTotal
+          ? first!
+          : chosen.length
+            ? [{ total: chosen[0]!.total }]
+            : (await tx.batch([count]))[0]!;
+        const ids = chosen.map((r) => r.id);
         return [counted, ids.length ? (await tx.batch([dress(ids)], { commit: true }))[0]! : []];
       });
       const rows = fetched as (ProjectRow & { sort_key: unknown[]; overdue: OverdueRow | null })[];
