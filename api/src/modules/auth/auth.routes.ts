@@ -8,7 +8,7 @@ import {
 } from '#domain/schemas.js';
 import { defineRoute, type RouteDef } from '../../http.js';
 import type { AuthService } from './auth.service.js';
-import { SESSION_COOKIE } from './session.js';
+import { meOf, SESSION_COOKIE } from './session.js';
 
 export function authRoutes(deps: {
   auth: AuthService;
@@ -65,7 +65,7 @@ export function authRoutes(deps: {
       allowRestricted: true,
       response: meSchema,
       errors: [401],
-      handler: async ({ user }) => auth.me(user!.id),
+      handler: async ({ user }) => meOf(user!),
     }),
     defineRoute({
       method: 'post',

@@ -65,6 +65,25 @@ export function restrictionOf(a: Pick<MeDto, 'mustChangePassword' | 'roles' | 't
       : null;
 }
 
+/**
+ * What `/api/auth/me` answers, from the session's own lookup: the console asks on every start,
+ * and the row every request reads already holds it all (no second read of the account).
+ */
+export function meOf(u: SessionUser): MeDto {
+  const { id, username, displayName, roles, mustChangePassword, totpEnabled, restriction } = u;
+  const { code, name, kind } = u.orgUnit;
+  return {
+    id,
+    username,
+    displayName,
+    orgUnit: { code, name, kind },
+    roles,
+    mustChangePassword,
+    totpEnabled,
+    restriction,
+  };
+}
+
 /** The account as the audit trail names it. */
 export function actorOf(u: SessionUser): AuditEntry['actor'] {
   return { id: u.id, username: u.username, unit: u.orgUnit.code };
