@@ -15,7 +15,11 @@ export class Http {
   private cookie = '';
   // Idle sockets are dropped before the server's keep-alive timeout (Node's is 5 s) would close them.
   private readonly agent = new http.Agent({ keepAlive: true, timeout: 4_000 });
-  constructor(private readonly base: string) {}
+  /** `parse: false`: JSON answers are counted, not parsed (a benchmark timing the server alone). */
+  constructor(
+    private readonly base: string,
+    private readonly opts: { parse?: boolean } = {},
+  ) {}
 
   post(p: string, b: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
     return this.retried('POST', p, Buffer.from(JSON.stringify(b)), headers);
@@ -68,7 +72,7 @@ export class Http {
         (res) => {
           const c = res.headers['set-cookie']?.[0];
           if (c) this.cookie = c.split(';')[0]!;
-          const json = (res.headers['content-type'] ?? '').includes('json');
+          const json = this.opts.parse !== false && (res.headers['content-type'] ?? '').includes('json');
           const chunks: Buffer[] = [];
           let bytes = 0;
           res.on('data', (d: Buffer) => {
