@@ -73,6 +73,8 @@ const CASES: Case[] = [
   list('list q', () => '?q=' + encodeURIComponent('基准项目1234')),
   // A word of two characters (a village's name), found in no generated name: no trigram serves it.
   list('list q 2 chars', () => '?q=' + encodeURIComponent('罗江')),
+  // A word in every generated name (工程 in a real county's): the first matches in the order only.
+  list('list q everywhere', () => '?q=' + encodeURIComponent('基准')),
   list('list sort budget', () => '?sort=budget&order=desc'),
   list('list overdue', () => '?overdue=any'),
   {

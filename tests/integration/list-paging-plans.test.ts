@@ -141,10 +141,36 @@ describe("the list's text search", () => {
         const counted = `SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0)::int AS n
                            FROM pg_stat_xact_user_tables WHERE relname = 'project'`;
         const before = (await tx.execute<{ n: number }[]>(counted))[0]!.n;
-        const ids = await tx.execute<{ id: string }[]>(`SELECT app_project_search(?) AS id`, [term]);
+        const ids = await tx.execute<{ id: string }[]>(`SELECT app_project_search(?, NULL) AS id`, [term]);
         return [ids, (await tx.execute<{ n: number }[]>(counted))[0]!.n - before];
       });
       expect(ids).toHaveLength(found);
       expect(read).toBeLessThanOrEqual(found);
     });
+});
+
+describe("the list's text search up to a cap", () => {
+  // The list in its default order asks for its first matches only: a term in most projects walks
+  // the order's index, a rarer one is fetched through its index and sorted; either way the answer
+  // is the first matches in the order among what the scope may read.
+  for (const who of ['county', 'township'])
+    for (const [term, cap] of [
+      ['基准', 10], // in every generated name: the walk
+      ['基准', 1], // the walk for the township too (its estimate is a quarter of the county's)
+      ['目1', 200], // 111 of 400: the index
+      ['目12', 5], // three characters: the trigrams, then the first five
+      ['罗江', 10],
+    ] as const)
+      it(`answers the first ${cap} matches of “${term}” in the order, for a ${who} account`, async () => {
+        const [got, expected] = await inScope(stack.orm, scopes[who]!, async (tx) => [
+          await tx.execute<{ id: string }[]>(`SELECT app_project_search(?, ?) AS id`, [term, cap]),
+          await tx.execute<{ id: string }[]>(
+            `SELECT p.id FROM project p WHERE p.name ILIKE ? OR p.code ILIKE ?
+              ORDER BY p.list_year_key, p.code LIMIT ?`,
+            [`%${term}%`, `%${term}%`, cap],
+          ),
+        ]);
+        expect(new Set(got.map((r) => r.id))).toEqual(new Set(expected.map((r) => r.id)));
+        if (term !== '罗江') expect(got.length).toBeGreaterThan(0);
+      });
 });

@@ -206,11 +206,15 @@ async function compare(scope: DbScope): Promise<void> {
     ).toBe(true);
     // The list's text search runs as the owner and must admit by the same rule, whichever index
     // serves the term: trigrams from three characters, the characters and pairs below.
-    for (const term of [`RLSR-${tag}-`, 'rl', 'S']) {
-      const found = await tx.execute<{ id: string }[]>(`SELECT app_project_search(?) AS id`, [term]);
-      const ours = found.map((r) => r.id).filter((id) => all.has(id));
-      expect(new Set(ours), `${label} search “${term}”`).toEqual(expected);
-    }
+    for (const term of [`RLSR-${tag}-`, 'rl', 'S'])
+      for (const cap of [null, 1_000_000]) {
+        const found = await tx.execute<{ id: string }[]>(`SELECT app_project_search(?, ?::int) AS id`, [
+          term,
+          cap,
+        ]);
+        const ours = found.map((r) => r.id).filter((id) => all.has(id));
+        expect(new Set(ours), `${label} search “${term}” up to ${cap}`).toEqual(expected);
+      }
     // So must the list's pages by number, in the list's order (its ordered ranges per reader).
     const paged = (await tx.execute<{ id: string }[]>(`SELECT app_project_page(0, 1000000) AS id`)).map(
       (r) => r.id,

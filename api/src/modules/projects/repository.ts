@@ -175,11 +175,16 @@ export function waitingCondition(who: Principal, alias = 'p'): { sql: string; pa
   };
 }
 
-/** The list's filters as one SQL condition on `p`, the caller's scope among them unless `scoped` is false. */
+/**
+ * The list's filters as one SQL condition on `p`, the caller's scope among them unless `scoped` is
+ * false. `searchCap`: a text search matches at most that many projects, the first in the default
+ * order (the list in that order shows no more); null: every match (another order, the export).
+ */
 function listCondition(
   who: Principal,
   q: ProjectExportQuery,
   scoped = true,
+  searchCap: number | null = null,
 ): { cond: string; params: unknown[]; filtered: boolean } {
   const scope = scoped ? scopeCondition(who) : { sql: 'TRUE', params: [] };
   const where: string[] = [scope.sql];
@@ -239,8 +244,8 @@ function listCondition(
   if (q.q) {
     // A part of the name or the code, matched where an index serves it (see the project_search
     // and search_grams migrations: beneath the policies ILIKE could use no index).
-    where.push(`p.id IN (SELECT app_project_search(?))`);
-    params.push(q.q);
+    where.push(`p.id IN (SELECT app_project_search(?, ?::int))`);
+    params.push(q.q, searchCap);
   }
   return { cond: where.join(' AND '), params, filtered: where.length > 1 };
 }
@@ -301,7 +306,8 @@ function countStatement(cond: string, params: unknown[], cap: number): Statement
 export function listStatements(who: Principal, q: ProjectListQuery) {
   // The filters and the scope apart: the page is chosen by the filters beneath the policies, and
   // the scope is tested as it is built (see below); the count takes both.
-  const filters = listCondition(who, q, false);
+  // A search in the default order needs no more matches than the total counts to.
+  const filters = listCondition(who, q, false, q.sort ? null : LIST_TOTAL_CAP + 1);
   const scope = scopeCondition(who);
   const order = listOrder(q);
   const cursor =
