@@ -400,6 +400,10 @@ export const projectListQuerySchema = z.object({
   stage: stageSchema.optional(),
   /** Projects with an active overdue alert (逾期): `any`, or one deadline kind. */
   overdue: z.enum(['any', 'start', 'completion', 'acceptance', 'reimbursement', 'progress']).optional(),
+  /**
+   * A part of the name or the code, any case. In the default order a search lists its first 10,000
+   * matches (the total then says `totalCapped`); sorted, or exported, every match.
+   */
   q: z.string().trim().max(100).optional(),
   /** Projects drawing on this fund source (console-dash). */
   fundSource: z.enum(FUND_SOURCE_KINDS).optional(),
