@@ -125,7 +125,10 @@ describe.each([
     if (term === '白台村') expect(all.total).toBeGreaterThan(2 * PAGE);
     const pages = Math.max(1, Math.ceil(all.total / PAGE));
     for (const page of [1, 2, pages, pages + 1, 50]) {
-      const body = (await list(who(), `${qs}&page=${page}`)) as ListBody & { total: number; totalCapped: boolean };
+      const body = (await list(who(), `${qs}&page=${page}`)) as ListBody & {
+        total: number;
+        totalCapped: boolean;
+      };
       expect(body.total, `page ${page}`).toBe(all.total);
       expect(body.totalCapped).toBe(false);
       expect(codes(body)).toEqual(all.items.slice((page - 1) * PAGE, page * PAGE).map((i) => i.code));
