@@ -6,12 +6,12 @@
  */
 import type { ZodType } from 'zod';
 import zodEn from 'zod/v4/locales/en.js';
-import zodZh from 'zod/v4/locales/zh-CN.js';
 import { parsingIn, textIn, type Bilingual } from './errors.js';
+import { zhError } from './zod-zh.js';
 
 export type Lang = 'zh-CN' | 'en';
 
-const LOCALES = { 'zh-CN': zodZh().localeError, en: zodEn().localeError } as const;
+const LOCALES = { 'zh-CN': zhError, en: zodEn().localeError } as const;
 
 /** One refusal of a parse: zod's code, the path to the field, and what it says. */
 export interface SaidIssue<M = string> {
