@@ -65,6 +65,11 @@ const schema = z.object({
   /** How long a request waits for a step's answer before 504 (the step is then done once or not at all). */
   STEP_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).default(12),
+  /**
+   * How long the api answers reads from a session kept in memory before looking it up again; any
+   * change to the account or session drops it at once (api/src/modules/auth/session-cache.ts). 0: off.
+   */
+  SESSION_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   COOKIE_SECURE: z.enum(['auto', 'on', 'off']).default('auto'),
   AUDIT_KEY: z.string().min(32).optional(),
   /** How often the worker appends a signed checkpoint of the audit chains to DATA_DIR (0: never). */

@@ -17,7 +17,8 @@ import { adminRoutes } from './modules/admin/admin.routes.js';
 import { createAccountAdminService } from './modules/admin/account-admin.service.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { createAuthService, type LoginPolicy } from './modules/auth/auth.service.js';
-import { sessionMiddleware } from './modules/auth/session.js';
+import { sessionMiddleware, type SessionUser } from './modules/auth/session.js';
+import type { SessionCache } from './modules/auth/session-cache.js';
 import { healthRoutes } from './modules/health/routes.js';
 import { createInboxRepository } from './modules/inbox/repository.js';
 import { inboxRoutes } from './modules/inbox/routes.js';
@@ -96,6 +97,8 @@ export interface AppDeps {
   taskQueue: string;
   log: Logger;
   session: { idleMinutes: number; absoluteHours: number };
+  /** Sessions kept in memory between requests (session-cache.ts); none: each request looks its own up. */
+  sessionCache?: SessionCache<SessionUser>;
   /** How long a request waits for a step's answer (STEP_TIMEOUT_SECONDS). */
   stepTimeoutMs?: number;
   cookieSecure: 'auto' | 'on' | 'off';
@@ -296,7 +299,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
   app.use(express.json({ limit: '1mb' }));
   app.use(cookieParser());
   app.use(csrfGuard);
-  app.use(sessionMiddleware(deps.orm, deps.session));
+  app.use(sessionMiddleware(deps.orm, deps.session, deps.sessionCache));
 
   const router = express.Router();
   mountRoutes(

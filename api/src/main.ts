@@ -9,6 +9,8 @@ import { loadAuditKey } from '#platform/audit-key.js';
 import { channelsConfig, loadEnv, redFlagConfig } from '#platform/env.js';
 import { createLogger } from '#platform/log.js';
 import { createApp } from './app.js';
+import type { SessionUser } from './modules/auth/session.js';
+import { startSessionCache } from './modules/auth/session-cache.js';
 import { archiveStorageFromEnv } from './modules/archives/storage-from-env.js';
 import { channelStatus } from '#activities/notify/channels/index.js';
 import { templateRender } from '#activities/notify/render.js';
@@ -27,8 +29,17 @@ async function main() {
   const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
   const channels = channelsConfig(env);
   const auditKey = loadAuditKey(env);
+  const sessionCache =
+    env.SESSION_CACHE_SECONDS > 0
+      ? startSessionCache<SessionUser>({
+          url: env.DATABASE_URL,
+          log,
+          ttlMs: env.SESSION_CACHE_SECONDS * 1000,
+        })
+      : undefined;
   const { app } = createApp({
     orm,
+    sessionCache,
     audit: createAuditLog(auditKey),
     // Receipts must stay the same across restarts (a retried submission finds its complaint):
     // keyed by a key derived from the audit key, which every deployment keeps.
@@ -76,6 +87,7 @@ async function main() {
     log.info('stopping');
     server.close(async () => {
       await connection.close();
+      await sessionCache?.close();
       await orm.close();
       process.exit(0);
     });

@@ -15,6 +15,8 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import pg from 'pg';
 import { inject } from 'vitest';
 import { createApp } from '#api/app.js';
+import type { SessionUser } from '#api/modules/auth/session.js';
+import { startSessionCache } from '#api/modules/auth/session-cache.js';
 import type { RouteDef } from '#api/http.js';
 import { createAuditLog, type AuditLog } from '#db/audit.js';
 import { initORM, type Orm } from '#db/orm.js';
@@ -200,8 +202,11 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
+  // As the api runs: reads answered from sessions kept in memory, dropped on every change.
+  const sessionCache = startSessionCache<SessionUser>({ url, log });
   const { app, routes } = createApp({
     orm,
+    sessionCache,
     audit,
     login: opts.login,
     stepTimeoutMs: opts.stepTimeoutMs,
@@ -249,6 +254,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
       await new Promise((r) => server.close(r));
       await stopWorker();
       await connection.close();
+      await sessionCache.close();
       await db.end();
       await orm.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -268,6 +274,13 @@ export class Session {
     const res = await s.post('/api/auth/login', { username, password });
     if (res.status !== 200)
       throw new Error(`login ${username} failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return s;
+  }
+
+  /** The same logged-in session, sent to another api (a second replica). */
+  on(baseUrl: string): Session {
+    const s = new Session(baseUrl);
+    s.cookie = this.cookie;
     return s;
   }
 

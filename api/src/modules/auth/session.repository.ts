@@ -23,6 +23,10 @@ export interface SessionRow {
   idle_expired: boolean;
   /** Last seen over a minute ago: time to record this request. */
   touch: boolean;
+  /** Epoch ms on the database's clock: when last seen, when the session ends, and now. */
+  last_seen_ms: number;
+  expires_ms: number;
+  now_ms: number;
 }
 
 /** The account behind a live session, with its idle state (sessions carry no row-level security). */
@@ -37,7 +41,10 @@ export async function findSessionUser(
               o.id AS org_id, o.code AS org_code, o.name AS org_name, o.kind AS org_kind,
               COALESCE((SELECT array_agg(r.role ORDER BY r.role) FROM user_role r WHERE r.user_id = u.id), '{}') AS roles,
               s.last_seen_at < now() - make_interval(mins => ?) AS idle_expired,
-              s.last_seen_at < now() - interval '1 minute' AS touch
+              s.last_seen_at < now() - interval '1 minute' AS touch,
+              (extract(epoch FROM s.last_seen_at) * 1000)::float8 AS last_seen_ms,
+              (extract(epoch FROM s.expires_at) * 1000)::float8 AS expires_ms,
+              (extract(epoch FROM now()) * 1000)::float8 AS now_ms
          FROM user_session s JOIN app_user u ON u.id = s.user_id JOIN org_unit o ON o.id = u.org_unit_id
         WHERE s.id = ? AND s.expires_at > now() AND NOT u.disabled`,
       params: [idleMinutes, id],

@@ -9,6 +9,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { MeDto } from '#domain/schemas.js';
 import type { AuditEntry } from '#db/audit.js';
 import type { Orm } from '#db/orm.js';
+import type { SessionCache } from './session-cache.js';
 import { destroySession, findSessionUser, insertSession, touchSession } from './session.repository.js';
 
 /** The logged-in account behind a request: what `/api/auth/me` answers, plus the ids the api needs. */
@@ -89,12 +90,41 @@ export function actorOf(u: SessionUser): AuditEntry['actor'] {
   return { id: u.id, username: u.username, unit: u.orgUnit.code };
 }
 
-/** Loads the user behind the session cookie, if any and still valid, into `req.user`. */
-export function sessionMiddleware(orm: Orm, policy: SessionPolicy) {
-  return async (req: Request, _res: Response, next: NextFunction) => {
+/** Requests that may change an account or a session: they leave this process's kept sessions behind. */
+const ACCOUNT_WRITE = /^\/api\/(auth|admin)\//;
+
+/**
+ * Loads the user behind the session cookie, if any and still valid, into `req.user`. With a
+ * `cache` (session-cache.ts), reads are answered from it; every other request looks its session up
+ * in the database, and one that may change accounts (under /api/auth or /api/admin) clears the
+ * cache before its answer leaves, so this process's next request sees the change even before the
+ * database's notification arrives.
+ */
+export function sessionMiddleware(orm: Orm, policy: SessionPolicy, cache?: SessionCache<SessionUser>) {
+  const idleMs = policy.idleMinutes * 60_000;
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const read = req.method === 'GET' || req.method === 'HEAD';
+    if (cache && !read && ACCOUNT_WRITE.test(req.path)) {
+      const end = res.end.bind(res) as (...args: unknown[]) => Response;
+      res.end = ((...args: unknown[]) => {
+        cache.clear();
+        return end(...args);
+      }) as Response['end'];
+    }
     const token: unknown = req.cookies?.[SESSION_COOKIE];
     if (typeof token !== 'string' || token.length < 20 || token.length > 100) return next();
     const id = tokenHash(token);
+    const now = Date.now();
+    const kept = read ? cache?.get(id, now, idleMs) : undefined;
+    if (kept) {
+      if (now - kept.lastSeen >= TOUCH_MS) {
+        kept.lastSeen = now;
+        await touchSession(orm, id);
+      }
+      req.user = kept.user;
+      return next();
+    }
+    const epoch = cache?.epoch();
     const row = await findSessionUser(orm, id, policy.idleMinutes);
     if (!row) return next();
     if (row.idle_expired) {
@@ -112,6 +142,20 @@ export function sessionMiddleware(orm: Orm, policy: SessionPolicy) {
       totpEnabled: row.totp_enabled,
     };
     req.user = { ...user, restriction: restrictionOf(user), sessionId: id };
+    if (cache && epoch !== undefined) {
+      // The database's clock, moved onto this process's.
+      const skew = Date.now() - row.now_ms;
+      cache.put(epoch, id, {
+        user: req.user,
+        userId: row.user_id,
+        lastSeen: row.touch ? Date.now() : row.last_seen_ms + skew,
+        expiresAt: row.expires_ms + skew,
+        keptAt: Date.now(),
+      });
+    }
     next();
   };
 }
+
+/** How stale `last_seen_at` may grow before a request records itself (the lookup's `touch`). */
+const TOUCH_MS = 60_000;

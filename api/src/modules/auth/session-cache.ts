@@ -1,0 +1,159 @@
+/**
+ * Sessions kept in memory, so a read costs one round trip to PostgreSQL instead of two (the
+ * session's lookup, then the read). A kept session is dropped the moment anything that decides its
+ * rights changes, whichever process or person wrote it: the triggers of the session-notify
+ * migration announce every such change on channel `app_session`, and this cache listens.
+ *
+ * Safety first, speed second:
+ * - it answers only while its listening connection is up (and has been since the entry was
+ *   kept); down, every request looks its session up as before, and the cache refills only
+ *   after LISTEN is back;
+ * - an entry lives at most `ttlMs` even if no notification came (a connection that died
+ *   without a word);
+ * - a lookup that began before a notification is not kept (its row may be from before the change);
+ * - only reads (GET, HEAD) are answered from it: a write always checks its session in the
+ *   database (api/src/modules/auth/session.ts).
+ */
+import pg from 'pg';
+import type { Logger } from '#platform/log.js';
+
+export const SESSION_CHANNEL = 'app_session';
+/** The listening connection's application_name, as pg_stat_activity shows it. */
+export const LISTENER_NAME = 'sanzhang-session-cache';
+
+export interface CachedSession<U> {
+  user: U;
+  userId: string;
+  /** Local clock, ms: when this process last knew the session to be used, and when it ends. */
+  lastSeen: number;
+  expiresAt: number;
+  keptAt: number;
+}
+
+export interface SessionCache<U> {
+  /** The kept session if it is still good to answer from (live, young, neither idle nor expired). */
+  get(id: string, now: number, idleMs: number): CachedSession<U> | undefined;
+  /** A token to take before a lookup and give back to `put`: changes in between void the lookup. */
+  epoch(): number;
+  put(epoch: number, id: string, entry: CachedSession<U>): void;
+  /** Forgets every kept session (this process changed an account, say). */
+  clear(): void;
+  readonly live: boolean;
+  readonly size: number;
+  close(): Promise<void>;
+}
+
+export interface SessionCacheOptions {
+  url: string;
+  log: Logger;
+  /** The longest an entry is answered from without a fresh lookup. */
+  ttlMs?: number;
+  max?: number;
+  /** How often the listening connection is checked, and how soon it is opened again after a loss. */
+  pingMs?: number;
+}
+
+/** Starts listening; the cache answers nothing until LISTEN has succeeded. Never throws. */
+export function startSessionCache<U>(opts: SessionCacheOptions): SessionCache<U> {
+  const ttl = opts.ttlMs ?? 30_000;
+  const max = opts.max ?? 10_000;
+  const pingMs = opts.pingMs ?? 5_000;
+  const entries = new Map<string, CachedSession<U>>();
+  let epoch = 0;
+  let live = false;
+  let closed = false;
+  let client: pg.Client | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  const clear = () => {
+    epoch++;
+    entries.clear();
+  };
+  const down = (why: string) => {
+    if (live) opts.log.warn(`session cache off until its listener is back: ${why}`);
+    live = false;
+    clear();
+    const c = client;
+    client = undefined;
+    c?.end().catch(() => undefined);
+  };
+  const onNotice = (msg: pg.Notification) => {
+    if (msg.channel !== SESSION_CHANNEL) return;
+    epoch++;
+    if (msg.payload === '*' || !msg.payload) return entries.clear();
+    for (const [id, e] of entries) if (e.userId === msg.payload) entries.delete(id);
+  };
+  const connect = async () => {
+    const c = new pg.Client({ connectionString: opts.url, keepAlive: true, application_name: LISTENER_NAME });
+    c.on('error', (err) => down(err.message));
+    c.on('end', () => client === c && down('connection ended'));
+    c.on('notification', onNotice);
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${SESSION_CHANNEL}`);
+    } catch (err) {
+      await c.end().catch(() => undefined);
+      throw err;
+    }
+    if (closed) return void (await c.end());
+    client = c;
+    clear(); // nothing kept before LISTEN may be trusted
+    live = true;
+  };
+  /** Every `pingMs`: reconnect if down, otherwise check the connection still answers. */
+  const tick = async () => {
+    try {
+      if (!client) await connect();
+      else {
+        const c = client;
+        let t: NodeJS.Timeout | undefined;
+        await Promise.race([
+          c.query('SELECT 1'),
+          new Promise(
+            (_, reject) => (t = setTimeout(() => reject(new Error('no answer to a ping')), pingMs)),
+          ),
+        ]).finally(() => clearTimeout(t));
+      }
+    } catch (err) {
+      down(err instanceof Error ? err.message : String(err));
+    }
+    if (!closed) timer = setTimeout(() => void tick(), pingMs).unref();
+  };
+  void tick();
+
+  return {
+    get(id, now, idleMs) {
+      if (!live) return undefined;
+      const e = entries.get(id);
+      if (!e) return undefined;
+      if (now - e.keptAt >= ttl || now >= e.expiresAt || now - e.lastSeen >= idleMs) {
+        entries.delete(id);
+        return undefined;
+      }
+      return e;
+    },
+    epoch: () => epoch,
+    put(at, id, entry) {
+      if (!live || at !== epoch) return;
+      entries.delete(id);
+      if (entries.size >= max) entries.delete(entries.keys().next().value!);
+      entries.set(id, entry);
+    },
+    clear,
+    get live() {
+      return live;
+    },
+    get size() {
+      return entries.size;
+    },
+    async close() {
+      closed = true;
+      clearTimeout(timer);
+      live = false;
+      clear();
+      const c = client;
+      client = undefined;
+      await c?.end().catch(() => undefined);
+    },
+  };
+}
