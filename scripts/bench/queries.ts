@@ -4,11 +4,13 @@
  * process, scripts/bench/lib/reads-api.ts) beside the very SQL the api sent, replayed in the same
  * run as the application role under row-level security and as the owner (no RLS), and the ratios
  * (p95): the api's over its own SQL, and that SQL's under row-level security over the owner's.
- * The SQL is captured by running the api's own repositories once in this process.
+ * The SQL is captured by running the api's own repositories once in this process. The three take
+ * turns, run by run, so the machine's busy moments fall on all of them.
  *
  *   BENCH_PROJECTS=100000 npm run bench:queries     (generates what is missing first)
  *   DATABASE_URL=… or BENCH_PGDATA=<dir>: the database to use (scripts/bench/lib/reads-db.ts)
  *   BENCH_RUNS=20 BENCH_ONLY=list,dashboard BENCH_ACCOUNTS=leader BENCH_EXPLAIN=1 (prints the plans)
+ *   SESSION_CACHE_SECONDS=0: the api looks every request's session up (as with its cache off)
  * Targets at 1,000,000 projects: list p95 ≤ 30 ms, dashboard ≤ 300 ms, ratio ≤ 1.5.
  */
 import { randomBytes } from 'node:crypto';
@@ -170,15 +172,21 @@ const pct = (xs: number[], p: number) => {
   return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)]!;
 };
 
-async function timeIt(fn: () => Promise<unknown>, runs: number): Promise<number[]> {
+/**
+ * Times each of `fns` `runs` times, taking turns (a run of each, in an order that rotates), so a
+ * moment when the machine is busy lands on every column alike rather than on whichever ran then.
+ */
+async function timeTogether(fns: (() => Promise<unknown>)[], runs: number): Promise<number[][]> {
   // Warm-up: caches, plans, and the api's JIT (the first account's reads otherwise pay for it).
-  for (let i = 0; i < 3; i++) await fn();
-  const out: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await fn();
-    out.push(performance.now() - t);
-  }
+  for (const fn of fns) for (let i = 0; i < 3; i++) await fn();
+  const out = fns.map(() => [] as number[]);
+  for (let i = 0; i < runs; i++)
+    for (let k = 0; k < fns.length; k++) {
+      const j = (i + k) % fns.length;
+      const t = performance.now();
+      await fns[j]!();
+      out[j]!.push(performance.now() - t);
+    }
   return out;
 }
 
@@ -308,12 +316,16 @@ async function main() {
           for (const t of texts) await conn.query(forConnection(t, heldOf(conn)));
         };
         if (process.env.BENCH_EXPLAIN && texts.length) await explain(texts, app, owner);
-        const http = await timeIt(async () => {
-          const res = await client.get(c.url(ctx));
-          if (res.status !== 200) throw new Error(`${c.url(ctx)}: ${res.status}`);
-        }, runs);
-        const rls = await timeIt(replay(app), runs);
-        const own = await timeIt(replay(owner), runs);
+        const [http = [], rls = [], own = []] = await timeTogether(
+          [
+            async () => {
+              const res = await client.get(c.url(ctx));
+              if (res.status !== 200) throw new Error(`${c.url(ctx)}: ${res.status}`);
+            },
+            ...(texts.length ? [replay(app), replay(owner)] : []),
+          ],
+          runs,
+        );
         // Tenths below 100 ms: a read of 3 ms is not the same as one of 3.4.
         const ms = (x: number) => x.toFixed(x < 100 ? 1 : 0);
         const f = (xs: number[]) => `${ms(pct(xs, 50))}/${ms(pct(xs, 95))}`;
