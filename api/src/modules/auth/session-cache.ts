@@ -5,9 +5,9 @@
  * migration announce every such change on channel `app_session`, and this cache listens.
  *
  * Safety first, speed second:
- * - it answers only while its listening connection is up (and has been since the entry was
- *   kept); down, every request looks its session up as before, and the cache refills only
- *   after LISTEN is back;
+ * - it answers only while notifications are seen to arrive (its own ping, sent every few
+ *   seconds through the database, comes back); otherwise every request looks its session up as
+ *   before, and the cache refills only once a ping has come back again;
  * - an entry lives at most `ttlMs` even if no notification came (a connection that died
  *   without a word);
  * - a lookup that began before a notification is not kept (its row may be from before the change);
@@ -20,6 +20,8 @@ import type { Logger } from '#platform/log.js';
 export const SESSION_CHANNEL = 'app_session';
 /** The listening connection's application_name, as pg_stat_activity shows it. */
 export const LISTENER_NAME = 'sanzhang-session-cache';
+/** Payloads of the cache's own pings on the channel (account ids are uuids: never confused). */
+const PING = 'ping:';
 
 export interface CachedSession<U> {
   user: U;
@@ -53,7 +55,7 @@ export interface SessionCacheOptions {
   pingMs?: number;
 }
 
-/** Starts listening; the cache answers nothing until LISTEN has succeeded. Never throws. */
+/** Starts listening; the cache answers nothing until its first ping has come back. Never throws. */
 export function startSessionCache<U>(opts: SessionCacheOptions): SessionCache<U> {
   const ttl = opts.ttlMs ?? 30_000;
   const max = opts.max ?? 10_000;
@@ -77,8 +79,21 @@ export function startSessionCache<U>(opts: SessionCacheOptions): SessionCache<U>
     client = undefined;
     c?.end().catch(() => undefined);
   };
+  /** The ping sent on the channel and not yet heard back, if any. */
+  let awaited: string | undefined;
+  let pings = 0;
   const onNotice = (msg: pg.Notification) => {
     if (msg.channel !== SESSION_CHANNEL) return;
+    if (msg.payload === awaited) {
+      awaited = undefined;
+      // Notifications are heard: from now on, what is kept can be dropped in time.
+      if (!live) {
+        clear();
+        live = true;
+      }
+      return;
+    }
+    if (msg.payload?.startsWith(PING)) return; // another process's ping
     epoch++;
     if (msg.payload === '*' || !msg.payload) return entries.clear();
     for (const [id, e] of entries) if (e.userId === msg.payload) entries.delete(id);
@@ -97,24 +112,23 @@ export function startSessionCache<U>(opts: SessionCacheOptions): SessionCache<U>
     }
     if (closed) return void (await c.end());
     client = c;
-    clear(); // nothing kept before LISTEN may be trusted
-    live = true;
   };
-  /** Every `pingMs`: reconnect if down, otherwise check the connection still answers. */
+  /**
+   * Every `pingMs`: (re)connect if down; otherwise the last ping must have come back, through the
+   * database, as a notification. That proves the whole path a revocation takes, not just a live
+   * socket: a connection that went quiet, or a pooler in front of PostgreSQL that does not carry
+   * notifications (PgBouncer's transaction mode), keeps the cache off. A new ping goes out.
+   */
   const tick = async () => {
     try {
+      if (client && awaited) throw new Error('its ping did not come back as a notification');
       if (!client) await connect();
-      else {
-        const c = client;
-        let t: NodeJS.Timeout | undefined;
-        await Promise.race([
-          c.query('SELECT 1'),
-          new Promise(
-            (_, reject) => (t = setTimeout(() => reject(new Error('no answer to a ping')), pingMs)),
-          ),
-        ]).finally(() => clearTimeout(t));
+      if (client) {
+        awaited = `${PING}${process.pid}:${++pings}`;
+        await client.query(`SELECT pg_notify($1, $2)`, [SESSION_CHANNEL, awaited]);
       }
     } catch (err) {
+      awaited = undefined;
       down(err instanceof Error ? err.message : String(err));
     }
     if (!closed) timer = setTimeout(() => void tick(), pingMs).unref();
