@@ -10,7 +10,7 @@ import { channelsConfig, loadEnv, redFlagConfig } from '#platform/env.js';
 import { createLogger } from '#platform/log.js';
 import { createApp } from './app.js';
 import type { SessionUser } from './modules/auth/session.js';
-import { startSessionCache } from './modules/auth/session-cache.js';
+import { sessionCacheFromEnv } from './modules/auth/session-cache.js';
 import { archiveStorageFromEnv } from './modules/archives/storage-from-env.js';
 import { channelStatus } from '#activities/notify/channels/index.js';
 import { templateRender } from '#activities/notify/render.js';
@@ -29,14 +29,7 @@ async function main() {
   const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
   const channels = channelsConfig(env);
   const auditKey = loadAuditKey(env);
-  const sessionCache =
-    env.SESSION_CACHE_SECONDS > 0
-      ? startSessionCache<SessionUser>({
-          url: env.DATABASE_URL,
-          log,
-          ttlMs: env.SESSION_CACHE_SECONDS * 1000,
-        })
-      : undefined;
+  const sessionCache = sessionCacheFromEnv<SessionUser>(env, log);
   const { app } = createApp({
     orm,
     sessionCache,

@@ -6,7 +6,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '#api/app.js';
 import type { SessionUser } from '#api/modules/auth/session.js';
-import { startSessionCache } from '#api/modules/auth/session-cache.js';
+import { sessionCacheFromEnv } from '#api/modules/auth/session-cache.js';
 import { createAuditLog } from '#db/audit.js';
 import { initORM } from '#db/orm.js';
 import { loadAuditKey } from '#platform/audit-key.js';
@@ -22,14 +22,7 @@ const temporal = new Client({
 });
 const { app } = createApp({
   orm,
-  sessionCache:
-    env.SESSION_CACHE_SECONDS > 0
-      ? startSessionCache<SessionUser>({
-          url: env.DATABASE_URL!,
-          log,
-          ttlMs: env.SESSION_CACHE_SECONDS * 1000,
-        })
-      : undefined,
+  sessionCache: sessionCacheFromEnv<SessionUser>(env, log),
   audit: createAuditLog(loadAuditKey(env)),
   temporal,
   namespace: 'default',

@@ -55,6 +55,15 @@ export interface SessionCacheOptions {
   pingMs?: number;
 }
 
+/** The api's cache as its environment sets it (SESSION_CACHE_SECONDS; 0: none), on DATABASE_URL. */
+export function sessionCacheFromEnv<U>(
+  env: { SESSION_CACHE_SECONDS: number; DATABASE_URL?: string },
+  log: Logger,
+): SessionCache<U> | undefined {
+  if (env.SESSION_CACHE_SECONDS <= 0 || !env.DATABASE_URL) return undefined;
+  return startSessionCache<U>({ url: env.DATABASE_URL, log, ttlMs: env.SESSION_CACHE_SECONDS * 1000 });
+}
+
 /** Starts listening; the cache answers nothing until its first ping has come back. Never throws. */
 export function startSessionCache<U>(opts: SessionCacheOptions): SessionCache<U> {
   const ttl = opts.ttlMs ?? 30_000;

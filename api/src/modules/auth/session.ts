@@ -124,7 +124,7 @@ export function sessionMiddleware(orm: Orm, policy: SessionPolicy, cache?: Sessi
       req.user = kept.user;
       return next();
     }
-    const epoch = cache?.epoch();
+    const epoch = cache?.epoch() ?? 0;
     const row = await findSessionUser(orm, id, policy.idleMinutes);
     if (!row) return next();
     if (row.idle_expired) {
@@ -142,7 +142,7 @@ export function sessionMiddleware(orm: Orm, policy: SessionPolicy, cache?: Sessi
       totpEnabled: row.totp_enabled,
     };
     req.user = { ...user, restriction: restrictionOf(user), sessionId: id };
-    if (cache && epoch !== undefined) {
+    if (cache) {
       // The database's clock, moved onto this process's.
       const skew = Date.now() - row.now_ms;
       cache.put(epoch, id, {
