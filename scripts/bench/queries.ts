@@ -2,10 +2,12 @@
  * `npm run bench:queries`: the list, the dashboard, the statistics and an export over a large county, for a
  * county leader, a township and a village account: p50/p95 through the api (HTTP to a real api
  * process, scripts/bench/lib/reads-api.ts) beside the very SQL the api sent, replayed in the same
- * run as the application role under row-level security and as the owner (no RLS), and the ratios
- * (p95): the api's over its own SQL, and that SQL's under row-level security over the owner's.
- * The SQL is captured by running the api's own repositories once in this process. The three take
- * turns, run by run, so the machine's busy moments fall on all of them.
+ * run as the application role under row-level security and as the owner (no RLS), and the same SQL
+ * behind the thinnest HTTP server (scripts/bench/lib/bare-sql-server.ts: node:http, one pg
+ * connection, nothing else), the least any api could add to it here. The ratios (p95): the api's
+ * over its own SQL, the bare server's over the same SQL, and that SQL's under row-level security
+ * over the owner's. The SQL is captured by running the api's own repositories once in this
+ * process. The four take turns, run by run, so the machine's busy moments fall on all of them.
  *
  *   BENCH_PROJECTS=100000 npm run bench:queries     (generates what is missing first)
  *   DATABASE_URL=… or BENCH_PGDATA=<dir>: the database to use (scripts/bench/lib/reads-db.ts)
@@ -33,6 +35,7 @@ import { startNodeChild } from '../lib/children.js';
 import { Http } from './lib/http-client.js';
 import { generateProjects } from './lib/gen-projects.js';
 import { BENCH_PASSWORD, openReadsDb } from './lib/reads-db.js';
+import { forConnection, PREPARE } from './lib/replay.js';
 
 const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
@@ -107,7 +110,6 @@ const CASES: Case[] = [
 let sink: string[] | null = null;
 /** Every statement the pooled connections have prepared, by name: `PREPARE name AS …`. */
 const preparedTexts = new Map<string, string>();
-const PREPARE = /PREPARE (sz_[0-9a-f]{24}) AS [\s\S]*?(?=;\nEXECUTE \1\b)/g;
 
 /**
  * Watches the orm's pooled connections: what they prepare, always (a statement is prepared once
@@ -148,24 +150,6 @@ async function capture(fn: () => Promise<unknown>): Promise<string[]> {
   return texts.filter((t) => t !== 'ROLLBACK');
 }
 
-/**
- * A captured text as this connection must send it: a statement it has already prepared only
- * executed, one it has not prepared yet prepared first, as the api's pooled connections do.
- */
-function forConnection(text: string, held: Set<string>): string {
-  const bare = text
-    .replace(/DEALLOCATE sz_[0-9a-f]{24};\n/g, '')
-    .replace(PREPARE, '')
-    .replace(/(^|;\n);\n(EXECUTE )/g, '$1$2');
-  const prefix: string[] = [];
-  for (const m of bare.matchAll(/EXECUTE (sz_[0-9a-f]{24})/g))
-    if (!held.has(m[1]!)) {
-      held.add(m[1]!);
-      prefix.push(preparedTexts.get(m[1]!)!);
-    }
-  return [...prefix, bare].join(';\n');
-}
-
 /** The nearest-rank percentile: of 20 runs, p95 is the 19th; of 10 or fewer it is the slowest. */
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -198,7 +182,7 @@ const heldOf = (c: pg.Client) => heldOn.get(c) ?? heldOn.set(c, new Set()).get(c
 async function explain(texts: string[], app: pg.Client, owner: pg.Client): Promise<void> {
   const begin = texts[0]!.split(';\n').slice(0, 2).join(';\n');
   const reads = texts
-    .flatMap((t) => forConnection(t, new Set(preparedTexts.keys())).split(';\n'))
+    .flatMap((t) => forConnection(t, new Set(preparedTexts.keys()), preparedTexts).split(';\n'))
     .filter((x) => /^\s*(SELECT|WITH|EXECUTE)/.test(x) && !x.includes('set_config'));
   for (const [name, conn] of [
     ['RLS', app],
@@ -268,6 +252,17 @@ async function main() {
       fs.rmSync(tmp, { recursive: true, force: true });
     });
     const base = `http://127.0.0.1:${port}`;
+    const barePort = await freePort();
+    const bareServer = await startNodeChild({
+      name: 'bare',
+      entry: fileURLToPath(new URL('./lib/bare-sql-server.ts', import.meta.url)),
+      env: { ...process.env, DATABASE_URL: db.url, PORT: String(barePort), NODE_ENV: 'production' },
+      log,
+    });
+    stops.push(() => bareServer.stop());
+    const bare = new Http(`http://127.0.0.1:${barePort}`, { parse: false });
+    stops.push(async () => bare.close());
+    let reads = 0;
     const repos: Repos = {
       orm: db.orm,
       projects: createProjectRepository(db.orm),
@@ -285,9 +280,11 @@ async function main() {
       'case'.padEnd(20) +
         'account'.padEnd(12) +
         'api p50/p95 ms'.padStart(18) +
+        'bare p50/p95'.padStart(16) +
         'RLS SQL p50/p95'.padStart(18) +
         'owner SQL p50/p95'.padStart(20) +
         'api/SQL'.padStart(10) +
+        'bare/SQL'.padStart(11) +
         'RLS/owner'.padStart(11),
     );
     for (const username of ACCOUNTS) {
@@ -313,15 +310,24 @@ async function main() {
         const texts = c.run ? await capture(() => c.run!(repos, who, ctx)) : [];
         const runs = c.name === 'export' ? Math.max(5, Math.ceil(RUNS / 3)) : RUNS;
         const replay = (conn: pg.Client) => async () => {
-          for (const t of texts) await conn.query(forConnection(t, heldOf(conn)));
+          for (const t of texts) await conn.query(forConnection(t, heldOf(conn), preparedTexts));
         };
         if (process.env.BENCH_EXPLAIN && texts.length) await explain(texts, app, owner);
-        const [http = [], rls = [], own = []] = await timeTogether(
+        // The bare server replays the same statements; it is told them (and every prepared text
+        // they may need) before the timing starts.
+        const barePath = texts.length ? `/reads/${++reads}` : '/';
+        if (texts.length) {
+          const put = await bare.put(barePath, { texts, prepared: [...preparedTexts] });
+          if (put.status !== 204) throw new Error(`bare server: ${put.status}`);
+        }
+        const get = (h: Http, url: string) => async () => {
+          const res = await h.get(url);
+          if (res.status !== 200) throw new Error(`${url}: ${res.status}`);
+        };
+        const [http = [], thin = [], rls = [], own = []] = await timeTogether(
           [
-            async () => {
-              const res = await client.get(c.url(ctx));
-              if (res.status !== 200) throw new Error(`${c.url(ctx)}: ${res.status}`);
-            },
+            get(client, c.url(ctx)),
+            get(bare, barePath),
             ...(texts.length ? [replay(app), replay(owner)] : []),
           ],
           runs,
@@ -330,16 +336,18 @@ async function main() {
         const ms = (x: number) => x.toFixed(x < 100 ? 1 : 0);
         const f = (xs: number[]) => `${ms(pct(xs, 50))}/${ms(pct(xs, 95))}`;
         if (!c.run) {
-          console.log(c.name.padEnd(20) + username.padEnd(12) + f(http).padStart(18));
+          console.log(c.name.padEnd(20) + username.padEnd(12) + f(http).padStart(18) + f(thin).padStart(16));
           continue;
         }
         console.log(
           c.name.padEnd(20) +
             username.padEnd(12) +
             f(http).padStart(18) +
+            f(thin).padStart(16) +
             f(rls).padStart(18) +
             f(own).padStart(20) +
             (pct(http, 95) / pct(rls, 95)).toFixed(2).padStart(10) +
+            (pct(thin, 95) / pct(rls, 95)).toFixed(2).padStart(11) +
             (pct(rls, 95) / pct(own, 95)).toFixed(2).padStart(11),
         );
       }

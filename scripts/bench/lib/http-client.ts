@@ -25,6 +25,10 @@ export class Http {
     return this.retried('POST', p, Buffer.from(JSON.stringify(b)), headers);
   }
 
+  put(p: string, b: unknown): Promise<HttpAnswer> {
+    return this.retried('PUT', p, Buffer.from(JSON.stringify(b)), {});
+  }
+
   get(p: string): Promise<HttpAnswer> {
     return this.retried('GET', p, undefined, {});
   }
