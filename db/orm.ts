@@ -36,6 +36,7 @@ import { Migration20261206100000_project_search } from './migrations/Migration20
 import { Migration20261207000000_list_readers } from './migrations/Migration20261207000000_list_readers.js';
 import { Migration20261208000000_search_grams } from './migrations/Migration20261208000000_search_grams.js';
 import { Migration20261209000000_session_notify } from './migrations/Migration20261209000000_session_notify.js';
+import { Migration20261210000000_overdue_page } from './migrations/Migration20261210000000_overdue_page.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -75,6 +76,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261207000000_list_readers', class: Migration20261207000000_list_readers },
   { name: 'Migration20261208000000_search_grams', class: Migration20261208000000_search_grams },
   { name: 'Migration20261209000000_session_notify', class: Migration20261209000000_session_notify },
+  { name: 'Migration20261210000000_overdue_page', class: Migration20261210000000_overdue_page },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */

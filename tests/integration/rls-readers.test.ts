@@ -120,9 +120,17 @@ beforeAll(async () => {
       const alert = (
         await client.query(
           `INSERT INTO alert (project_id, kind, arm, step, due_date, step_date, days_late, responsible_unit_id,
-             history_seq, raised_at) VALUES ($1, 'completion', 1, 'overdue', '2026-06-01', '2026-06-02', 1, $2, 0, now())
+             history_seq, raised_at, status, closed_at)
+           VALUES ($1, 'completion', 1, $3, '2026-06-01', '2026-06-02', 1, $2, 0, now(), $4, $5)
            RETURNING id`,
-          [id, owner.id],
+          // Overdue and active but for every fourth (a reminder) and every fourth but one (resolved).
+          [
+            id,
+            owner.id,
+            i % 4 === 3 ? 'reminder' : 'overdue',
+            i % 4 === 2 ? 'resolved' : 'active',
+            i % 4 === 2 ? new Date() : null,
+          ],
         )
       ).rows[0].id as string;
       if (i % 5 === 0)
@@ -187,12 +195,15 @@ async function compare(scope: DbScope): Promise<void> {
     (await stack.db.query<{ id: string }>(OLD_RULE, [scope.kind, unit])).rows.map((r) => r.id),
   );
   const label = `${scope.kind} ${units.find((u) => u.id === unit)?.code ?? ''}`;
-  const inOrder = (
-    await stack.db.query<{ id: string }>(
-      `SELECT id FROM project WHERE code LIKE $1 ORDER BY year DESC, code`,
+  const keyed = (
+    await stack.db.query<{ id: string; list_year_key: number; code: string; overdue: boolean }>(
+      `SELECT id, list_year_key, code, EXISTS (SELECT 1 FROM alert a WHERE a.project_id = p.id
+                AND a.status = 'active' AND a.step = 'overdue') AS overdue
+         FROM project p WHERE code LIKE $1 ORDER BY year DESC, code`,
       [`RLSR-${tag}-%`],
     )
-  ).rows.map((r) => r.id);
+  ).rows;
+  const inOrder = keyed.map((r) => r.id);
   const all = new Set(inOrder);
   await inScope(stack.orm, scope, async (tx) => {
     const seen = await tx.execute<{ id: string; can: boolean }[]>(
@@ -222,6 +233,31 @@ async function compare(scope: DbScope): Promise<void> {
     const ours = paged.filter((id) => all.has(id));
     expect(new Set(ours), `${label} pages`).toEqual(expected);
     expect(ours, `${label} pages' order`).toEqual(inOrder.filter((id) => expected.has(id)));
+    // And the overdue filter's pages, by number and from a cursor either way: the overdue projects
+    // the rule admits, in the list's order.
+    const overdue = keyed.filter((r) => r.overdue && expected.has(r.id));
+    const overduePage = async (kind: string | null, from: (typeof keyed)[number] | null, back = false) =>
+      (
+        await tx.execute<{ id: string }[]>(
+          `SELECT app_project_overdue_page(?::text, ?::int, ?::text, ?, 0, 1000000) AS id`,
+          [kind, from?.list_year_key ?? null, from?.code ?? null, back],
+        )
+      )
+        .map((r) => r.id)
+        .filter((id) => all.has(id));
+    expect(await overduePage(null, null), `${label} overdue pages`).toEqual(overdue.map((r) => r.id));
+    expect(await overduePage('completion', null), `${label} overdue pages`).toEqual(overdue.map((r) => r.id));
+    expect(await overduePage('acceptance', null), `${label} overdue pages of another kind`).toEqual([]);
+    const mid = keyed[Math.floor(keyed.length / 2)]!;
+    // Positions in the database's own order (its collation orders the codes).
+    const after = overdue.filter((r) => keyed.indexOf(r) > keyed.indexOf(mid));
+    expect(await overduePage(null, mid), `${label} overdue after a cursor`).toEqual(after.map((r) => r.id));
+    expect(await overduePage(null, mid, true), `${label} overdue before a cursor`).toEqual(
+      overdue
+        .filter((r) => r.id !== mid.id && !after.includes(r))
+        .map((r) => r.id)
+        .reverse(),
+    );
     for (const table of CHILD_TABLES) {
       const rows = await tx.execute<{ project_id: string }[]>(
         `SELECT project_id FROM ${table} WHERE project_id IN (SELECT id FROM project WHERE code LIKE ?)

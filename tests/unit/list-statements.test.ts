@@ -1,8 +1,8 @@
 /**
  * Which of the project list's statements are prepared (planned once per connection): those whose
  * one plan serves every value (the page dressing the chosen projects always), never a choice or a
- * count with a filter, whose best plan depends on the value (a rare
- * stage wants an index on stage, a common one the order's index). A generic plan chosen for a
+ * count with a filter, whose best plan depends on the value (a rare stage wants an index on stage,
+ * a common one the order's index) — but for a call of a function that plans its own text each time. A generic plan chosen for a
  * common value and then reused for a rare one would read the whole county for a page.
  */
 import { describe, expect, it } from 'vitest';
@@ -44,7 +44,7 @@ describe("the project list's prepared statements", () => {
     ['a stage', { stage: 'underway' }],
     ['a department', { department: 'jtj' }],
     ['a text search', { q: '道路' }],
-    ['an overdue kind', { overdue: 'completion' }],
+    ['an overdue kind and a stage', { overdue: 'completion', stage: 'underway' }],
     ['a year with a cursor', { year: '2026', after }],
   ] as const)
     it(`plans the choice filtered by ${name} every time, but not the page it dresses`, () => {
@@ -52,5 +52,17 @@ describe("the project list's prepared statements", () => {
       expect(choose.prepare).toBe(false);
       expect(count.prepare).toBe(false);
       expect(dress(['7c4f9f0e-1d2b-4c3a-9e8f-0a1b2c3d4e5f']).prepare).toBe(true);
+    });
+
+  // Alone, the overdue filter's choice is a call of app_project_overdue_page, which plans its own
+  // text at each call with the values: the call itself has one plan.
+  for (const q of [{ overdue: 'completion' }, { overdue: 'any', after }] as Record<string, string>[])
+    it(`prepares the call choosing the overdue filter's page (${JSON.stringify(q)}), not its count`, () => {
+      for (const who of [village, leader]) {
+        const { choose, count } = statements(who, q);
+        expect(choose.sql).toMatch(/app_project_overdue_page/);
+        expect(choose.prepare, `${who.orgKind} choice`).toBe(true);
+        expect(count.prepare, `${who.orgKind} count`).toBe(false);
+      }
     });
 });
