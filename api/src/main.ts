@@ -9,6 +9,7 @@ import { loadAuditKey } from '#platform/audit-key.js';
 import { channelsConfig, loadEnv, redFlagConfig } from '#platform/env.js';
 import { createLogger } from '#platform/log.js';
 import { createApp } from './app.js';
+import { apiServerFor } from './server.js';
 import type { SessionUser } from './modules/auth/session.js';
 import { sessionCacheFromEnv } from './modules/auth/session-cache.js';
 import { archiveStorageFromEnv } from './modules/archives/storage-from-env.js';
@@ -65,7 +66,8 @@ async function main() {
       channels: () => [{ name: 'inbox', live: true, detail: 'in-app' }, ...channelStatus(channels)],
     },
   });
-  const server = app.listen(env.PORT, env.HOST, () => {
+  const server = apiServerFor(app);
+  server.listen(env.PORT, env.HOST, () => {
     log.info(`listening on http://${env.HOST}:${env.PORT}`);
     process.send?.({ type: 'ready' });
   });

@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '#api/app.js';
+import { apiServerFor } from '#api/server.js';
 import { createLogger } from '#platform/log.js';
 import { TEST_PASSWORD } from '../support/constants.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
@@ -123,7 +124,7 @@ describe('X-Forwarded-For', () => {
       trustProxy: 'loopback',
     });
     const server = await new Promise<http.Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+      const s = apiServerFor(app).listen(0, '127.0.0.1', () => resolve(s));
     });
     try {
       const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

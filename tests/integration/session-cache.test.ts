@@ -6,10 +6,11 @@
  * the stack's api (A), a second app (B), and one that listens to another database (deaf to this
  * one's notifications: the replica that made a change must not need them).
  */
-import http, { type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '#api/app.js';
+import { apiServerFor } from '#api/server.js';
 import type { SessionUser } from '#api/modules/auth/session.js';
 import { LISTENER_NAME, startSessionCache, type SessionCache } from '#api/modules/auth/session-cache.js';
 import { createLogger } from '#platform/log.js';
@@ -42,7 +43,7 @@ async function replica(cache: SessionCache<SessionUser>): Promise<string> {
     cookieSecure: 'off',
     sessionCache: cache,
   });
-  const server = http.createServer(app);
+  const server = apiServerFor(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   servers.push(server);
   caches.push(cache);

@@ -9,12 +9,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import http, { type Server } from 'node:http';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { createApp } from '#api/app.js';
+import { createApiServer } from '#api/server.js';
 import type { SessionUser } from '#api/modules/auth/session.js';
 import { startSessionCache } from '#api/modules/auth/session-cache.js';
 import type { RouteDef } from '#api/http.js';
@@ -195,7 +195,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `sanzhang-data-${suffix}-`));
   // Listening before the app exists, so the portal's own address (PUBLIC_BASE_URL: posters' QR
   // codes, open data) is this server's: a URL decoded from a poster opens here.
-  const server: Server = http.createServer();
+  const { server, serve } = createApiServer();
   // Idle keep-alive sockets are closed by the client (fetch: after 4 s), not by the server too: in
   // one process, a synchronous stretch of a test (a schema compiled) holds both timers up, and a
   // request sent as the server's fires was reset (ECONNRESET).
@@ -225,7 +225,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     },
     ...(opts.complaints?.limits ? { complaints: { limits: opts.complaints.limits } } : {}),
   });
-  server.on('request', app);
+  serve(app);
 
   const files = createFileCompleter({
     orm,

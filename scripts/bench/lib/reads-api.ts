@@ -5,6 +5,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '#api/app.js';
+import { apiServerFor } from '#api/server.js';
 import type { SessionUser } from '#api/modules/auth/session.js';
 import { sessionCacheFromEnv } from '#api/modules/auth/session-cache.js';
 import { createAuditLog } from '#db/audit.js';
@@ -35,4 +36,4 @@ const { app } = createApp({
   dataDir: env.dataDir,
   redFlags: redFlagConfig(env),
 });
-app.listen(env.PORT, '127.0.0.1', () => process.send?.({ type: 'ready' }));
+apiServerFor(app).listen(env.PORT, '127.0.0.1', () => process.send?.({ type: 'ready' }));
