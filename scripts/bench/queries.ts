@@ -13,6 +13,7 @@
  *   DATABASE_URL=… or BENCH_PGDATA=<dir>: the database to use (scripts/bench/lib/reads-db.ts)
  *   BENCH_RUNS=20 BENCH_ONLY=list,dashboard BENCH_ACCOUNTS=leader BENCH_EXPLAIN=1 (prints the plans)
  *   SESSION_CACHE_SECONDS=0: the api looks every request's session up (as with its cache off)
+ *   BENCH_API_ARGS=--trace-gc: node flags for the api process
  * Targets at 1,000,000 projects: list p95 ≤ 30 ms, dashboard ≤ 300 ms, ratio ≤ 1.5.
  */
 import { randomBytes } from 'node:crypto';
@@ -235,6 +236,8 @@ async function main() {
     const api = await startNodeChild({
       name: 'api',
       entry: fileURLToPath(new URL('./lib/reads-api.ts', import.meta.url)),
+      // Node flags of the api process: `--trace-gc` prints its collections (docs/performance.md).
+      execArgv: process.env.BENCH_API_ARGS?.split(' ').filter(Boolean),
       env: {
         ...process.env,
         DATABASE_URL: db.url,
