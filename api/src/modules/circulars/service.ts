@@ -59,7 +59,11 @@ export function createCircularService(deps: { orm: Orm; repo: CircularRepository
     const who = (u?: string | null, n?: string | null) => (u ? { username: u, name: n ?? u } : null);
     return {
       ...summary(r),
-      sections: r.sections!.map((s) => ({ ...s, key: s.key as CircularDto['sections'][number]['key'] })),
+      sections: r.sections!.map((s) => ({
+        key: s.key as CircularDto['sections'][number]['key'],
+        heading: s.heading,
+        body: s.body,
+      })),
       generatedFrom: r.generated_from as CircularDto['generatedFrom'],
       generatedBy: who(r.generated_by_username, r.generated_by_name),
       editedBy: who(r.edited_by_username, r.edited_by_name),

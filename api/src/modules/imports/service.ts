@@ -78,7 +78,7 @@ export function createImportService(deps: {
       processedRows: r.processed_rows,
       progressPercent: Math.min(100, Math.floor((done * 100) / (2 * total))),
       importedRows: r.status === 'succeeded' ? r.imported_rows : 0,
-      errors: r.errors.map((e) => ({ ...e, message: textIn(e.message, lang) })),
+      errors: r.errors.map((e) => ({ row: e.row, column: e.column, message: textIn(e.message, lang) })),
       message: r.message === null ? null : textIn(r.message, lang),
       createdAt: new Date(r.created_at).toISOString(),
       finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,

@@ -127,7 +127,7 @@ export function createMessageRepository(orm: Orm) {
           authorUnit: { code: m.unit_code, name: m.unit_name },
           createdAt: iso(m.created_at),
           read: m.read,
-          readBy: m.read_by.map((r) => ({ ...r, readAt: iso(r.readAt) })),
+          readBy: m.read_by.map((r) => ({ name: r.name, unit: r.unit, readAt: iso(r.readAt) })),
           attachments: files.filter((a) => a.message_id === m.id).map(attachmentDto),
         })),
       };

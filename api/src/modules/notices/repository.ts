@@ -152,8 +152,14 @@ export function createNoticeRepository(orm: Orm) {
         },
       ]);
       const units = (rows as NoticeReceiptsDto['units']).map((u) => ({
-        ...u,
-        readers: u.readers.map((r) => ({ ...r, readAt: new Date(r.readAt).toISOString() })),
+        code: u.code,
+        name: u.name,
+        kind: u.kind,
+        readers: u.readers.map((r) => ({
+          name: r.name,
+          username: r.username,
+          readAt: new Date(r.readAt).toISOString(),
+        })),
       }));
       return { total: units.length, read: units.filter((u) => u.readers.length > 0).length, units };
     },

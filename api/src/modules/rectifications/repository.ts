@@ -163,7 +163,12 @@ export function createRectificationRepository(orm: Orm) {
               dueDate: (e.due_date as string | null) ?? null,
               evidence: (
                 e.evidence as { id: string; fileName: string; sha256: string; sizeBytes: number }[]
-              ).map((a) => ({ ...a, sizeBytes: Number(a.sizeBytes) })),
+              ).map((a) => ({
+                id: a.id,
+                fileName: a.fileName,
+                sha256: a.sha256,
+                sizeBytes: Number(a.sizeBytes),
+              })),
             })),
         })),
       };
