@@ -29,10 +29,8 @@ export default tseslint.config(
     },
   },
   {
-    // Objects built per row on the server: V8 (Node 20) gives an object spread followed by more
-    // properties a hidden class of its own from about the ninth call of a site on, and hidden
-    // classes live in the old space (tests/unit/list-items.test.ts). Object.assign onto a fresh
-    // object, or the properties written out, keep one class.
+    // Objects built per row on the server: a spread followed by more properties gives each its
+    // own hidden class in V8 (tests/unit/list-items.test.ts says why).
     files: ['api/**/*.ts', 'db/**/*.ts', 'activities/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
