@@ -27,6 +27,8 @@ export interface SmtpStandin {
   port: number;
   /** Mails accepted so far, in order. */
   mails: ReceivedMail[];
+  /** Connections that broke inside a mail's transaction (a sender killed mid-send: ECONNRESET). */
+  connectionErrors: Error[];
   /** Answer the next `count` RCPT TO commands with `code` (e.g. 451 temporary, 550 mailbox unavailable). */
   refuseNext(count: number, code: number, message?: string): void;
   /** Resolves when at least `count` mails have arrived (rejects after `timeoutMs`). */
@@ -36,6 +38,7 @@ export interface SmtpStandin {
 
 export async function startSmtpStandin(): Promise<SmtpStandin> {
   const mails: ReceivedMail[] = [];
+  const connectionErrors: Error[] = [];
   const refusals: { code: number; message: string }[] = [];
   const server = new SMTPServer({
     secure: false,
@@ -69,12 +72,20 @@ export async function startSmtpStandin(): Promise<SmtpStandin> {
     },
     logger: false,
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // smtp-server re-emits a connection that breaks after MAIL FROM as the server's 'error': with no
+  // listener that is an uncaught exception in the test process, whereas a real server logs it and
+  // goes on serving. Tests that kill a sending worker count on the latter.
+  server.on('error', (err) => connectionErrors.push(err));
+  await new Promise<void>((resolve, reject) => {
+    server.server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
   const { port } = server.server.address() as AddressInfo;
   return {
     url: `smtp://127.0.0.1:${port}`,
     port,
     mails,
+    connectionErrors,
     refuseNext(count, code, message = `${code} refused by the stand-in`) {
       for (let i = 0; i < count; i++) refusals.push({ code, message });
     },
