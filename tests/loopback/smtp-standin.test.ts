@@ -9,22 +9,27 @@ import { createEmailAdapter } from '#activities/notify/channels/email.js';
 import { startSmtpStandin, type SmtpStandin } from '../support/standins/smtp.js';
 import { message } from './fixtures.js';
 
-/** Speaks SMTP line by line: each command waits for the reply whose code it expects. */
+/**
+ * Speaks SMTP a command at a time: each waits for the server's final reply line and fails at once,
+ * with what the server said, if its code is not the one expected.
+ */
 async function rawSession(port: number) {
   const socket = net.connect(port, '127.0.0.1');
-  let buffered = '';
-  const waiters: { code: string; resolve: () => void }[] = [];
   socket.setEncoding('utf8');
+  let received = '';
+  let pending: { code: string; resolve: () => void; reject: (e: Error) => void } | undefined;
   socket.on('data', (chunk: string) => {
-    buffered += chunk;
-    for (const w of [...waiters])
-      if (new RegExp(`^${w.code} `, 'm').test(buffered)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        buffered = '';
-        w.resolve();
-      }
+    received += chunk;
+    const final = /^(\d{3}) .*\r\n/m.exec(received);
+    if (!final || !pending) return;
+    const { code, resolve, reject } = pending;
+    pending = undefined;
+    if (final[1] === code) resolve();
+    else reject(new Error(`expected ${code}, the stand-in said: ${received}`));
+    received = '';
   });
-  const reply = (code: string) => new Promise<void>((resolve) => waiters.push({ code, resolve }));
+  const reply = (code: string) =>
+    new Promise<void>((resolve, reject) => (pending = { code, resolve, reject }));
   await reply('220');
   return {
     socket,
