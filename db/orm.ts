@@ -37,6 +37,7 @@ import { Migration20261207000000_list_readers } from './migrations/Migration2026
 import { Migration20261208000000_search_grams } from './migrations/Migration20261208000000_search_grams.js';
 import { Migration20261209000000_session_notify } from './migrations/Migration20261209000000_session_notify.js';
 import { Migration20261210000000_overdue_page } from './migrations/Migration20261210000000_overdue_page.js';
+import { Migration20261211000000_search_common_grams } from './migrations/Migration20261211000000_search_common_grams.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -77,6 +78,10 @@ export const MIGRATIONS = [
   { name: 'Migration20261208000000_search_grams', class: Migration20261208000000_search_grams },
   { name: 'Migration20261209000000_session_notify', class: Migration20261209000000_session_notify },
   { name: 'Migration20261210000000_overdue_page', class: Migration20261210000000_overdue_page },
+  {
+    name: 'Migration20261211000000_search_common_grams',
+    class: Migration20261211000000_search_common_grams,
+  },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */

@@ -166,6 +166,7 @@ describe("the list's text search", () => {
     ['目1', 111], // 基准项目1, 10–19, 100–199
     ['z', 0],
     ['目12', 11], // three characters: the trigrams
+    ['基准项目12', 11], // the trigrams of 目12: 基准项 and 准项目 are in every project
   ] as const)
     it(`reads only the projects it finds for “${term}”`, async () => {
       const [ids, read] = await inScope(stack.orm, scopes.county!, async (tx) => {
@@ -191,6 +192,7 @@ describe("the list's text search up to a cap", () => {
       ['基准', 1], // the walk for the township too (its estimate is a quarter of the county's)
       ['目1', 200], // 111 of 400: the index
       ['目12', 5], // three characters: the trigrams, then the first five
+      ['基准项目12', 5], // the trigrams of 目12, then the term tested on what they find
       ['罗江', 10],
     ] as const)
       it(`answers the first ${cap} matches of “${term}” in the order, for a ${who} account`, async () => {
@@ -205,4 +207,66 @@ describe("the list's text search up to a cap", () => {
         expect(new Set(got.map((r) => r.id))).toEqual(new Set(expected.map((r) => r.id)));
         if (term !== '罗江') expect(got.length).toBeGreaterThan(0);
       });
+});
+
+describe('the part of a search term the trigram indexes are given', () => {
+  // A trigram in nearly every project's name (基准项 here, 工程 in a real county's) is a posting
+  // list of nearly every project, which the index intersects with the rest: at a million, 基准项目1234
+  // took 10 ms in the name index where 目1234 took 1. Which grams are common is read from the
+  // statistics of the grams index (the 400 projects are analysed before these tests).
+  const indexTerm = async (term: string) =>
+    (await stack.db.query<{ part: string }>(`SELECT app_search_index_term($1) AS part`, [term])).rows[0]!
+      .part;
+
+  it('leaves out the grams most projects hold', async () => {
+    // 基准, 准项 and 项目 are in all 400 names, 目1 in 111 of them; 12 and 23 in fewer than a tenth.
+    expect(await indexTerm('基准项目123')).toBe('目123');
+  });
+
+  it('keeps a term whose grams are all common, or none of them', async () => {
+    expect(await indexTerm('基准项目')).toBe('基准项目');
+    expect(await indexTerm('罗江村道路')).toBe('罗江村道路');
+    expect(await indexTerm('br-')).toBe('br-');
+  });
+
+  it('answers the whole term, not its part, when other names hold only the part', async () => {
+    // In one transaction, rolled back: two projects renamed so that 目123 (the part) is in their
+    // names and 基准项目123 (the term) is not, and one so that the term is, in capitals.
+    const client = await stack.db.connect();
+    try {
+      await client.query('BEGIN');
+      const some = (
+        await client.query<{ id: string }>(
+          `SELECT id FROM project WHERE name NOT LIKE '%123%' ORDER BY code LIMIT 3`,
+        )
+      ).rows.map((r) => r.id);
+      await client.query(`UPDATE project SET name = '测试目123工程' WHERE id = $1`, [some[0]]);
+      await client.query(`UPDATE project SET name = '目1234 水池' WHERE id = $1`, [some[1]]);
+      await client.query(`UPDATE project SET name = 'X基准项目123Y' WHERE id = $1`, [some[2]]);
+      await client.query(`SELECT set_config('app.scope_kind', 'system', true)`);
+      for (const [term, cap] of [
+        ['基准项目123', null],
+        ['基准项目123', 10],
+        ['x基准项目123', 10],
+      ] as const) {
+        const got = (
+          await client.query<{ id: string }>(`SELECT app_project_search($1, $2) AS id`, [term, cap])
+        ).rows;
+        const expected = (
+          await client.query<{ id: string }>(
+            `SELECT id FROM project WHERE name ILIKE $1 OR code ILIKE $1 ORDER BY list_year_key, code`,
+            [`%${term}%`],
+          )
+        ).rows;
+        expect(new Set(got.map((r) => r.id)), `${term} up to ${cap}`).toEqual(
+          new Set(expected.slice(0, cap ?? undefined).map((r) => r.id)),
+        );
+        expect(got.map((r) => r.id)).not.toContain(some[0]);
+        expect(got.map((r) => r.id)).not.toContain(some[1]);
+      }
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+  });
 });
