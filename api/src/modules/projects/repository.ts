@@ -242,8 +242,8 @@ function listCondition(
     params.push(q.type);
   }
   if (q.q) {
-    // A part of the name or the code, matched where an index serves it (see the project_search
-    // and search_grams migrations: beneath the policies ILIKE could use no index).
+    // A part of the name or the code, matched where an index serves it (see the project_search,
+    // search_grams and search_common_grams migrations: beneath the policies ILIKE could use no index).
     where.push(`p.id IN (SELECT app_project_search(?, ?::int))`);
     params.push(q.q, searchCap);
   }
