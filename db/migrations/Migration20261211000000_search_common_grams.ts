@@ -14,37 +14,42 @@ import { Migration } from '@mikro-orm/migrations';
  * (its most common elements: characters and pairs of characters, with the share of projects
  * holding each). A trigram is held by at most as many projects as the rarer of its two pairs.
  * Without statistics (a fresh database before autovacuum's first ANALYZE), the whole term is used.
+ *
+ * A term of three characters and more with no three word characters in a row (a-b) has no
+ * trigram, and the trigram index answered every project; it goes to the grams index, by its
+ * uncommon pairs of characters.
  */
 export class Migration20261211000000_search_common_grams extends Migration {
   override async up(): Promise<void> {
-    // The share above which a trigram's posting list costs more to intersect than the rows it
-    // rules out save: a tenth of the projects.
+    // The share of projects from which a gram's posting list costs more to intersect than the rows
+    // it rules out save.
+    this.addSql(
+      `CREATE FUNCTION app_search_common_share() RETURNS real LANGUAGE sql IMMUTABLE AS 'SELECT 0.1::real';`,
+    );
+    // The share of projects holding each pair of the term's characters, by position (0 for a pair
+    // the statistics do not name as common, and for all of them without statistics).
+    this.addSql(`
+      CREATE FUNCTION app_search_pair_shares(t text) RETURNS real[]
+        LANGUAGE sql STABLE SET search_path = public, pg_temp AS $$
+        SELECT array_agg(coalesce(s.most_common_elem_freqs[
+                 array_position(s.most_common_elems::text::text[], substr(t, i, 2))], 0) ORDER BY i)
+          FROM generate_series(1, char_length(t) - 1) i
+          LEFT JOIN pg_stats s ON s.schemaname = 'public' AND s.tablename = 'project_search_grams_idx'
+      $$;`);
     this.addSql(`
       CREATE FUNCTION app_search_index_term(t text) RETURNS text
         LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $$
       DECLARE
-        elems text[];
-        freqs real[];
+        shares real[] := app_search_pair_shares(t);
         n integer := char_length(t);
         run_from integer := 1;
         best_from integer := 0;
         best_len integer := 0;
-        bound real;
       BEGIN
-        IF n < 4 THEN
-          RETURN t;
-        END IF;
-        SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs INTO elems, freqs
-          FROM pg_stats s
-         WHERE s.schemaname = 'public' AND s.tablename = 'project_search_grams_idx';
-        IF elems IS NULL THEN
-          RETURN t;
-        END IF;
-        -- Trigram i is the term's characters i..i+2; a run of k uncommon trigrams is k + 2 characters.
+        -- Trigram i is the term's characters i..i+2, held by at most as many projects as the rarer
+        -- of its two pairs; a run of k uncommon trigrams is k + 2 characters.
         FOR i IN 1 .. n - 2 LOOP
-          bound := least(coalesce(freqs[array_position(elems, substr(t, i, 2))], 0),
-                         coalesce(freqs[array_position(elems, substr(t, i + 1, 2))], 0));
-          IF bound >= 0.1 THEN
+          IF least(shares[i], shares[i + 1]) >= app_search_common_share() THEN
             run_from := i + 1;
           ELSIF i - run_from + 1 > best_len THEN
             best_from := run_from;
@@ -58,15 +63,42 @@ export class Migration20261211000000_search_common_grams extends Migration {
         END IF;
         RETURN substr(t, best_from, best_len + 2);
       END $$;`);
-    this.addSql(`REVOKE ALL ON FUNCTION app_search_index_term(text) FROM PUBLIC;`);
+    // For a term of three characters and more with no three word characters in a row (a-b, 3 号):
+    // pg_trgm has no trigram of it, and the trigram index answered every project (1.1 s at a
+    // million). Its uncommon pairs go to the grams index instead (all its pairs if none is).
+    this.addSql(`
+      CREATE FUNCTION app_search_index_pairs(t text) RETURNS text[]
+        LANGUAGE sql STABLE SET search_path = public, pg_temp AS $$
+        SELECT coalesce(array_agg(DISTINCT substr(t, i::int, 2)) FILTER (WHERE share < app_search_common_share()),
+                        array_agg(DISTINCT substr(t, i::int, 2)))
+          FROM unnest(app_search_pair_shares(t)) WITH ORDINALITY x(share, i)
+      $$;`);
+    for (const fn of [
+      'app_search_common_share()',
+      'app_search_pair_shares(text)',
+      'app_search_index_term(text)',
+      'app_search_index_pairs(text)',
+    ])
+      this.addSql(`REVOKE ALL ON FUNCTION ${fn} FROM PUBLIC;`);
     this.addSql(searchFunction(true));
   }
 
   override async down(): Promise<void> {
     this.addSql(searchFunction(false));
+    this.addSql(`DROP FUNCTION app_search_index_pairs(text);`);
     this.addSql(`DROP FUNCTION app_search_index_term(text);`);
+    this.addSql(`DROP FUNCTION app_search_pair_shares(text);`);
+    this.addSql(`DROP FUNCTION app_search_common_share();`);
   }
 }
+
+/** The index condition of a term of three characters and more, as the search_grams migration made it. */
+const WHOLE_INDEX = `CASE WHEN char_length(t) >= 3 THEN '(name ILIKE $4 OR code ILIKE $4)'`;
+/** The same, given the term's uncommon part, or its uncommon pairs when no trigram serves it. */
+const REDUCED_INDEX = `CASE WHEN char_length(t) >= 3 AND t ~ '[[:alnum:]]{3}'
+                    THEN '(name ILIKE $4 OR code ILIKE $4) AND ' || plain
+                  WHEN char_length(t) >= 3 THEN 'app_search_grams(name || '' '' || code) @> '
+                    || quote_literal(app_search_index_pairs(t)::text) || '::text[] AND ' || plain`;
 
 /**
  * `app_project_search` as the search_grams migration made it (`reduced` false), or with the index
@@ -95,7 +127,7 @@ function searchFunction(reduced: boolean): string {
         -- a condition of its own index (the readers'), the planner would test the grams project by
         -- project (3.4 s for a village at a million).
         indexed := 'SELECT id, list_year_key, code, readers FROM project WHERE '
-          || CASE WHEN char_length(t) >= 3 THEN '(name ILIKE $4 OR code ILIKE $4)'${reduced ? " || ' AND ' || plain" : ''}
+          || ${reduced ? REDUCED_INDEX : WHOLE_INDEX}
                   ELSE 'app_search_grams(name || '' '' || code) @> ARRAY[$1] AND ' || plain END;
         IF cap IS NULL THEN
           RETURN QUERY EXECUTE 'SELECT id FROM (' || indexed || ' OFFSET 0) m WHERE ' || admitted

@@ -167,6 +167,8 @@ describe("the list's text search", () => {
     ['z', 0],
     ['目12', 11], // three characters: the trigrams
     ['基准项目12', 11], // the trigrams of 目12: 基准项 and 准项目 are in every project
+    ['r-1', 111], // no trigram (pg_trgm splits words at -): the pairs, BR-1, 10–19, 100–199
+    ['z-9', 0],
   ] as const)
     it(`reads only the projects it finds for “${term}”`, async () => {
       const [ids, read] = await inScope(stack.orm, scopes.county!, async (tx) => {
@@ -193,6 +195,7 @@ describe("the list's text search up to a cap", () => {
       ['目1', 200], // 111 of 400: the index
       ['目12', 5], // three characters: the trigrams, then the first five
       ['基准项目12', 5], // the trigrams of 目12, then the term tested on what they find
+      ['r-1', 5], // no trigram: the pairs
       ['罗江', 10],
     ] as const)
       it(`answers the first ${cap} matches of “${term}” in the order, for a ${who} account`, async () => {
@@ -227,6 +230,15 @@ describe('the part of a search term the trigram indexes are given', () => {
     expect(await indexTerm('基准项目')).toBe('基准项目');
     expect(await indexTerm('罗江村道路')).toBe('罗江村道路');
     expect(await indexTerm('br-')).toBe('br-');
+  });
+
+  it('gives the grams index the uncommon pairs of a term no trigram serves', async () => {
+    const pairs = async (term: string) =>
+      (
+        await stack.db.query<{ pairs: string[] }>(`SELECT app_search_index_pairs($1) AS pairs`, [term])
+      ).rows[0]!.pairs.sort();
+    expect(await pairs('r-z')).toEqual(['-z']); // r- is in every code (BR-…)
+    expect(await pairs('r-1')).toEqual(['-1', 'r-']); // both common: all of them
   });
 
   it('answers the whole term, not its part, when other names hold only the part', async () => {
