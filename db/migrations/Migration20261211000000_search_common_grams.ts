@@ -40,12 +40,18 @@ export class Migration20261211000000_search_common_grams extends Migration {
       CREATE FUNCTION app_search_index_term(t text) RETURNS text
         LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $$
       DECLARE
-        shares real[] := app_search_pair_shares(t);
+        shares real[];
         n integer := char_length(t);
         run_from integer := 1;
         best_from integer := 0;
         best_len integer := 0;
       BEGIN
+        -- No part of a term without three word characters in a row is served by a trigram (pg_trgm
+        -- splits words at the rest), nor of one of one or two characters: no statistics to read.
+        IF t !~ '[[:alnum:]]{3}' THEN
+          RETURN t;
+        END IF;
+        shares := app_search_pair_shares(t);
         -- Trigram i is the term's characters i..i+2, held by at most as many projects as the rarer
         -- of its two pairs; a run of k uncommon trigrams is k + 2 characters.
         FOR i IN 1 .. n - 2 LOOP
@@ -56,8 +62,8 @@ export class Migration20261211000000_search_common_grams extends Migration {
             best_len := i - run_from + 1;
           END IF;
         END LOOP;
-        -- A part the trigram index can serve: three word characters in a row (pg_trgm splits words
-        -- at the rest). A part without would make the index answer every project.
+        -- The part must hold three word characters in a row too: without, the index would answer
+        -- every project.
         IF best_len = 0 OR best_len = n - 2 OR substr(t, best_from, best_len + 2) !~ '[[:alnum:]]{3}' THEN
           RETURN t;
         END IF;
@@ -114,7 +120,7 @@ function searchFunction(reduced: boolean): string {
       DECLARE
         t text := lower(term);
         -- What the trigram indexes are asked for (three characters and more), as a LIKE pattern.
-        part text := ${reduced ? 'app_search_index_term(lower(term))' : 'lower(term)'};
+        part text := ${reduced ? 'app_search_index_term(t)' : 't'};
         pattern text := '%' || replace(replace(replace(part, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%';
         -- The match, cheap to test project by project (strpos takes the term as it is).
         plain text := '(strpos(lower(name), $1) > 0 OR strpos(lower(code), $1) > 0)';
