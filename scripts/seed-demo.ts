@@ -1,7 +1,8 @@
 /**
  * `npm run seed:demo`: the demo county on an external database (the embedded stack seeds itself).
  * Needs DATABASE_URL and TEMPORAL_ADDRESS; runs a worker in-process while the demo projects'
- * workflows take their steps. Safe to run twice: what exists is kept.
+ * workflows take their steps. Safe to run twice: a seed that finished is not walked again (as
+ * `npm start` does not), and one that was interrupted is finished, what exists kept.
  */
 import { archiveStorageFromEnv } from '#api/modules/archives/storage-from-env.js';
 import { Client, Connection } from '@temporalio/client';
@@ -12,7 +13,13 @@ import { loadAuditKey } from '#platform/audit-key.js';
 import { loadEnv } from '#platform/env.js';
 import { createLogger } from '#platform/log.js';
 import { bundleWorkflows, createWorker } from '#worker/worker.js';
-import { markDemoSeeded, seedDemoBulletin, seedDemoProjects, seedOrgsAndUsers } from './lib/demo-seed.js';
+import {
+  isDemoSeeded,
+  markDemoSeeded,
+  seedDemoBulletin,
+  seedDemoProjects,
+  seedOrgsAndUsers,
+} from './lib/demo-seed.js';
 import { describeError } from './lib/seed-retry.js';
 
 const log = createLogger('seed');
@@ -24,6 +31,12 @@ async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   await migrateAsOwner(env.DATABASE_URL);
   const orm = await initORM(env.DATABASE_URL);
+  if (await isDemoSeeded(orm)) {
+    // Checking every project again would bundle the workflows and start a worker for nothing.
+    log.info('the demo county is already seeded; nothing to do');
+    await orm.close();
+    return;
+  }
   const audit = createAuditLog(loadAuditKey(env));
   await seedOrgsAndUsers(orm, env.DEMO_PASSWORD, audit);
   log.info('org units and demo accounts ready');

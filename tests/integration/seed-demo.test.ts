@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 describe('npm run seed:demo', () => {
-  // The whole county through real workflows, twice: minutes on a busy 2-core machine.
+  // The whole county through real workflows: minutes on a busy 2-core machine.
   it(
     'creates the demo county on an empty external database, and a second run adds nothing',
     { timeout: 720_000 },
@@ -80,11 +80,14 @@ describe('npm run seed:demo', () => {
       expect(rows.find((r) => r.code === 'CK2026-006')!.stage).toBe('rectifying');
       expect(rows.find((r) => r.code === 'CK2026-010')!.stage).toBe('cancelled');
 
-      await run(process.execPath, ['--import', 'tsx', 'scripts/seed-demo.ts'], {
+      // A finished seed is not walked again: no workflow bundle, no worker.
+      const again = await run(process.execPath, ['--import', 'tsx', 'scripts/seed-demo.ts'], {
         cwd: ROOT,
         env,
         timeout: 360_000,
       });
+      expect(again.stdout + again.stderr).toContain('already seeded');
+      expect(again.stdout + again.stderr).not.toContain('org units and demo accounts ready');
       expect(await counts()).toEqual(first);
     },
   );
