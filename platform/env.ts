@@ -58,6 +58,8 @@ const schema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().default('projects'),
   TEMPORAL_CLI_PATH: z.string().optional(),
   TEMPORAL_UI: z.enum(['on', 'off']).default('on'),
+  /** A workflow bundle built beforehand, for the worker to load instead of bundling at start. */
+  WORKFLOW_BUNDLE: z.string().optional(),
   DEMO_PASSWORD: z.string().min(8).default('Sanzhang@2026'),
   /** on: the whole demo county (200 projects); small: its ten handcrafted projects; off: none. */
   DEMO_SEED: z.enum(['on', 'small', 'off']).default('on'),

@@ -25,7 +25,8 @@ async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const orm = await initORM(env.DATABASE_URL);
   const auditKey = loadAuditKey(env);
-  const workflowBundle = await bundleWorkflows();
+  // The launcher hands every worker it starts the bundle it built or kept (worker/bundle-cache.ts).
+  const workflowBundle = env.WORKFLOW_BUNDLE ? { codePath: env.WORKFLOW_BUNDLE } : await bundleWorkflows();
   const channels = channelsConfig(env);
   const notifications = notificationSetup({
     env,

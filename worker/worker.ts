@@ -19,7 +19,7 @@ export async function bundleWorkflows(): Promise<{ code: string }> {
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
 }
 
-const quietBundlerLogger = {
+export const quietBundlerLogger = {
   log: () => {},
   trace: () => {},
   debug: () => {},

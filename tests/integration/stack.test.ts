@@ -23,7 +23,12 @@ const running: ChildProcess[] = [];
  * Starts `npm start` and waits until it is up (`ready`), has begun seeding (`seeding`), or its
  * output matches `until`.
  */
-async function startStack(dataDir: string, port: number, until: 'ready' | 'seeding' | RegExp = 'ready') {
+async function startStack(
+  dataDir: string,
+  port: number,
+  until: 'ready' | 'seeding' | RegExp = 'ready',
+  env: Record<string, string> = {},
+) {
   if (!dataDirs.includes(dataDir)) dataDirs.push(dataDir);
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: ROOT,
@@ -38,6 +43,7 @@ async function startStack(dataDir: string, port: number, until: 'ready' | 'seedi
       // The launcher is under test, not the county: its ten handcrafted projects are enough (the
       // whole county is seeded by seed-demo.test.ts), and two full seeds side by side take minutes.
       DEMO_SEED: 'small',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group, like a terminal session: SIGINT goes to the group
@@ -129,6 +135,7 @@ describe('npm start', () => {
       const port = await freePort();
       const first = await startStack(dataDir, port);
 
+      expect(first.output()).toMatch(/workflow bundle built \(\d+\.\d s\)/);
       const html = await (await fetch(`${first.base}/projects`)).text();
       expect(html).toContain('<div id="app">');
       expect(html).toContain('三账一表');
@@ -141,10 +148,11 @@ describe('npm start', () => {
       for (const s of ['approved', 'underway', 'rectifying', 'afterCare', 'cancelled'])
         expect(stages).toContain(s);
 
-      // A second stack beside the first, with its own port and data.
+      // A second stack beside the first, with its own port and data (no demo projects: seeding
+      // is the first stack's part of this test).
       const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sanzhang-stack-'));
       fs.chmodSync(otherDir, 0o755);
-      const second = await startStack(otherDir, await freePort());
+      const second = await startStack(otherDir, await freePort(), 'ready', { DEMO_SEED: 'off' });
       expect((await fetch(`${second.base}/readyz`)).status).toBe(200);
       expect((await fetch(`${first.base}/readyz`)).status).toBe(200);
       expect(await second.stop()).toBe(0);
@@ -156,9 +164,11 @@ describe('npm start', () => {
         /api stopped[\s\S]*worker stopped[\s\S]*Temporal dev server stopped[\s\S]*PostgreSQL stopped/,
       );
 
-      // Started again on the same DATA_DIR: the same projects, no second seeding.
+      // Started again on the same DATA_DIR: the same projects, no second seeding, and the
+      // workflow bundle of the first start (nothing in it changed).
       const again = await startStack(dataDir, port);
       expect(again.output()).not.toContain('seeding the demo county');
+      expect(again.output()).toContain('workflow bundle unchanged since the last start');
       const cookie2 = await login(again.base, 'leader');
       const list2 = (await (
         await fetch(`${again.base}/api/projects?pageSize=100`, { headers: { cookie: cookie2 } })
