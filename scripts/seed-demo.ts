@@ -4,6 +4,7 @@
  * workflows take their steps. Safe to run twice: a seed that finished is not walked again (as
  * `npm start` does not), and one that was interrupted is finished, what exists kept.
  */
+import path from 'node:path';
 import { archiveStorageFromEnv } from '#api/modules/archives/storage-from-env.js';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -12,7 +13,8 @@ import { initORM, migrateAsOwner } from '#db/orm.js';
 import { loadAuditKey } from '#platform/audit-key.js';
 import { loadEnv } from '#platform/env.js';
 import { createLogger } from '#platform/log.js';
-import { bundleWorkflows, createWorker } from '#worker/worker.js';
+import { cachedWorkflowBundle } from '#worker/bundle-cache.js';
+import { createWorker } from '#worker/worker.js';
 import {
   isDemoSeeded,
   markDemoSeeded,
@@ -46,7 +48,10 @@ async function main() {
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     orm,
     audit,
-    workflowBundle: await bundleWorkflows(),
+    // The launcher's bundle file, kept while its inputs are unchanged (worker/bundle-cache.ts).
+    workflowBundle: {
+      codePath: (await cachedWorkflowBundle(path.join(env.dataDir, 'workflow-bundle.js'))).codePath,
+    },
   });
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });

@@ -43,6 +43,8 @@ function startWorkerProcess(): Promise<Child> {
       DATABASE_URL: stack.databaseUrl,
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_TASK_QUEUE: stack.taskQueue,
+      // Started again after the kill as the launcher restarts one: with the bundle made once.
+      WORKFLOW_BUNDLE: inject('workflowBundlePath'),
       DATA_DIR: dataDir,
       AUDIT_KEY: TEST_AUDIT_KEY,
       AUDIT_CHECKPOINT_SECONDS: '0',
