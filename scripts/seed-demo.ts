@@ -4,7 +4,6 @@
  * workflows take their steps. Safe to run twice: a seed that finished is not walked again (as
  * `npm start` does not), and one that was interrupted is finished, what exists kept.
  */
-import path from 'node:path';
 import { archiveStorageFromEnv } from '#api/modules/archives/storage-from-env.js';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -13,7 +12,7 @@ import { initORM, migrateAsOwner } from '#db/orm.js';
 import { loadAuditKey } from '#platform/audit-key.js';
 import { loadEnv } from '#platform/env.js';
 import { createLogger } from '#platform/log.js';
-import { cachedWorkflowBundle } from '#worker/bundle-cache.js';
+import { cachedWorkflowBundle, workflowBundleFile } from '#worker/bundle-cache.js';
 import { createWorker } from '#worker/worker.js';
 import {
   isDemoSeeded,
@@ -50,7 +49,7 @@ async function main() {
     audit,
     // The launcher's bundle file, kept while its inputs are unchanged (worker/bundle-cache.ts).
     workflowBundle: {
-      codePath: (await cachedWorkflowBundle(path.join(env.dataDir, 'workflow-bundle.js'))).codePath,
+      codePath: (await cachedWorkflowBundle(workflowBundleFile(env.dataDir))).codePath,
     },
   });
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });

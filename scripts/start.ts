@@ -36,7 +36,7 @@ import {
 import { describeError } from './lib/seed-retry.js';
 import { stackFilePath, stopLeftovers, writeStackFile, type StackFile } from '#platform/stack-file.js';
 import { supervise } from './lib/supervisor.js';
-import { cachedWorkflowBundle } from '#worker/bundle-cache.js';
+import { cachedWorkflowBundle, workflowBundleFile } from '#worker/bundle-cache.js';
 
 const log = createLogger('start');
 
@@ -80,7 +80,7 @@ async function main() {
     // Built (or kept from the last start) while PostgreSQL and Temporal come up; every worker
     // started or restarted below loads this one file instead of bundling on its own.
     const bundleStarted = Date.now();
-    const bundle = cachedWorkflowBundle(path.join(env.dataDir, 'workflow-bundle.js')).then((b) => {
+    const bundle = cachedWorkflowBundle(workflowBundleFile(env.dataDir)).then((b) => {
       const took = `${((Date.now() - bundleStarted) / 1000).toFixed(1)} s`;
       log.info(
         b.reused ? `workflow bundle unchanged since the last start` : `workflow bundle built (${took})`,

@@ -14,8 +14,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOWS_PATH, quietBundlerLogger } from './worker.js';
+import { WORKFLOWS_PATH, bundleWorkflows } from './worker.js';
 
 interface Manifest {
   bundler: string;
@@ -56,6 +55,9 @@ function writeAtomically(file: string, content: string): void {
   fs.renameSync(tmp, file);
 }
 
+/** Where a stack keeps its bundle: the launcher's workers and `seed:demo` share it. */
+export const workflowBundleFile = (dataDir: string) => path.join(dataDir, 'workflow-bundle.js');
+
 /**
  * The bundle of `workflowsPath` at `file` (a `.js` path; its manifest is `file` + `.json`), built
  * now unless the one there is still what a build would produce.
@@ -72,9 +74,8 @@ export async function cachedWorkflowBundle(
   let files: string[] = [];
   let missing: string[] = [];
   const started = Date.now();
-  const { code } = await bundleWorkflowCode({
+  const { code } = await bundleWorkflows({
     workflowsPath,
-    logger: quietBundlerLogger,
     webpackConfigHook: (config) => ({
       ...config,
       plugins: [
@@ -91,10 +92,13 @@ export async function cachedWorkflowBundle(
   });
   // The bundler's generated entry point lives in its in-memory file system, not on disk: it is
   // fixed by the bundler's version, which the manifest records.
-  const onDisk = files.filter((f) => path.isAbsolute(f) && fs.existsSync(f) && fs.statSync(f).isFile());
+  const stats = new Map(
+    files.filter(path.isAbsolute).map((f) => [f, fs.statSync(f, { throwIfNoEntry: false })]),
+  );
+  const onDisk = [...stats].filter(([, st]) => st?.isFile()).map(([f]) => f);
   // A file edited while webpack ran may be in the bundle as it was before: hashing it now would
   // vouch for content the bundle does not have. Such a bundle is used this once, not recorded.
-  const edited = onDisk.some((f) => fs.statSync(f).mtimeMs >= started);
+  const edited = onDisk.some((f) => stats.get(f)!.mtimeMs >= started);
   const manifest: Manifest = {
     bundler: BUNDLER,
     workflowsPath,

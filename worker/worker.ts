@@ -3,7 +3,13 @@
  * activities, and polls the task queue until told to stop.
  */
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
+import {
+  NativeConnection,
+  Worker,
+  bundleWorkflowCode,
+  type BundleOptions,
+  type WorkflowBundleOption,
+} from '@temporalio/worker';
 import { createActivities } from '#activities/index.js';
 import type { AuditLog } from '#db/audit.js';
 import type { Orm } from '#db/orm.js';
@@ -15,11 +21,13 @@ import type { ComplaintSlaConfig } from '#domain/complaint-records.js';
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 /** Bundles workflow code once (webpack + swc); callers reuse the result for every worker. */
-export async function bundleWorkflows(): Promise<{ code: string }> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+export async function bundleWorkflows(
+  opts: Pick<BundleOptions, 'workflowsPath' | 'webpackConfigHook'> = { workflowsPath: WORKFLOWS_PATH },
+): Promise<{ code: string }> {
+  return bundleWorkflowCode({ ...opts, logger: quietBundlerLogger });
 }
 
-export const quietBundlerLogger = {
+const quietBundlerLogger = {
   log: () => {},
   trace: () => {},
   debug: () => {},
