@@ -7,8 +7,8 @@
  * Business refusals come back as HTTP 200 with Code ≠ "OK"; the gateway's own (signature,
  * throttling, access key) as HTTP 4xx/5xx, which the SDK throws with the same `code` field.
  */
-import { Config } from '@alicloud/openapi-client';
-import Dysmsapi, { SendSmsRequest } from '@alicloud/dysmsapi20170525';
+import type Dysmsapi from '@alicloud/dysmsapi20170525';
+import { lazy } from '#platform/lazy.js';
 import { DeliveryError, type ChannelAdapter, type OutboundMessage } from '../channel.js';
 import { DEFAULT_TIMEOUT_MS, splitEndpoint, type AliyunSmsConfig } from './config.js';
 
@@ -93,29 +93,42 @@ export function aliyunVerdict(code: string, message = '', httpStatus?: number): 
   return { retryable: false };
 }
 
-// The package is CommonJS with `exports.default = Client`: Node's ESM loader hands over the module
-// object (the class is its .default), a bundler's interop (vitest) the class itself.
+// Loaded on the first SMS: the SDK and its OpenAPI client take a quarter of a second of every
+// start otherwise, in the api too (which only lists the channels).
+const loadSdk = lazy(async () => {
+  const [{ Config }, sdk] = await Promise.all([
+    import('@alicloud/openapi-client'),
+    import('@alicloud/dysmsapi20170525'),
+  ]);
+  // The package is CommonJS with `exports.default = Client`: Node's ESM loader hands over the module
+  // object (the class is its .default), a bundler's interop (vitest) the class itself.
+  const loaded: unknown = sdk.default;
+  const Client: ClientClassType =
+    typeof loaded === 'function'
+      ? (loaded as ClientClassType)
+      : (loaded as { default: ClientClassType }).default;
+  return { Config, Client, SendSmsRequest: sdk.SendSmsRequest };
+});
 type ClientClassType = typeof Dysmsapi.default;
-const loaded: unknown = Dysmsapi;
-const ClientClass: ClientClassType =
-  typeof loaded === 'function'
-    ? (loaded as ClientClassType)
-    : (loaded as { default: ClientClassType }).default;
-type SmsClient = InstanceType<typeof ClientClass>;
 
 export function createAliyunSmsAdapter(cfg: AliyunSmsConfig & { timeoutMs?: number }): ChannelAdapter {
   const { protocol, host } = splitEndpoint(cfg.endpoint);
   const timeout = cfg.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const client: SmsClient = new ClientClass(
-    new Config({
-      accessKeyId: cfg.accessKeyId,
-      accessKeySecret: cfg.accessKeySecret,
-      endpoint: host,
-      protocol,
-      readTimeout: timeout,
-      connectTimeout: timeout,
-    }) as ConstructorParameters<typeof ClientClass>[0],
-  );
+  // One client per adapter, made with the SDK on the first send.
+  const client = lazy(async () => {
+    const { Config, Client, SendSmsRequest } = await loadSdk();
+    const sms = new Client(
+      new Config({
+        accessKeyId: cfg.accessKeyId,
+        accessKeySecret: cfg.accessKeySecret,
+        endpoint: host,
+        protocol,
+        readTimeout: timeout,
+        connectTimeout: timeout,
+      }) as ConstructorParameters<ClientClassType>[0],
+    );
+    return { sms, SendSmsRequest };
+  });
   const bucket = `aliyun:${cfg.accessKeyId}`;
 
   return {
@@ -123,9 +136,10 @@ export function createAliyunSmsAdapter(cfg: AliyunSmsConfig & { timeoutMs?: numb
     bucketOf: () => bucket,
     async send(m: OutboundMessage) {
       if (!m.sms) throw new DeliveryError('no-template', 'this notification has no SMS template', false);
+      const { sms, SendSmsRequest } = await client();
       let body: { code?: string; message?: string; bizId?: string } | undefined;
       try {
-        const res = await client.sendSms(
+        const res = await sms.sendSms(
           new SendSmsRequest({
             phoneNumbers: mainlandNumber(m.address),
             signName: cfg.signName,

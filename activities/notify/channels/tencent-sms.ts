@@ -6,7 +6,7 @@
  * refused; a refusal of the whole request comes as Response.Error, which the SDK throws with
  * the same kind of code. Both go through one table.
  */
-import * as tencentSms from 'tencentcloud-sdk-nodejs-sms';
+import { lazy } from '#platform/lazy.js';
 import { DeliveryError, type ChannelAdapter, type OutboundMessage } from '../channel.js';
 import { DEFAULT_TIMEOUT_MS, splitEndpoint, type TencentSmsConfig } from './config.js';
 
@@ -76,19 +76,26 @@ export function tencentVerdict(code: string): Verdict {
   return { retryable: false };
 }
 
+// Loaded on the first SMS, not at every start of every process that imports the channels.
+const loadSdk = lazy(() => import('tencentcloud-sdk-nodejs-sms'));
+
 export function createTencentSmsAdapter(cfg: TencentSmsConfig & { timeoutMs?: number }): ChannelAdapter {
   const { protocol, host } = splitEndpoint(cfg.endpoint);
-  const client = new tencentSms.sms.v20210111.Client({
-    credential: { secretId: cfg.secretId, secretKey: cfg.secretKey },
-    region: cfg.region,
-    profile: {
-      httpProfile: {
-        endpoint: host,
-        protocol: `${protocol}://`,
-        // The SDK counts in seconds.
-        reqTimeout: Math.max(1, Math.ceil((cfg.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000)),
+  // One client per adapter, made with the SDK on the first send.
+  const client = lazy(async () => {
+    const tencentSms = await loadSdk();
+    return new tencentSms.sms.v20210111.Client({
+      credential: { secretId: cfg.secretId, secretKey: cfg.secretKey },
+      region: cfg.region,
+      profile: {
+        httpProfile: {
+          endpoint: host,
+          protocol: `${protocol}://`,
+          // The SDK counts in seconds.
+          reqTimeout: Math.max(1, Math.ceil((cfg.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000)),
+        },
       },
-    },
+    });
   });
   const bucket = `tencent:${cfg.sdkAppId}`;
 
@@ -97,9 +104,10 @@ export function createTencentSmsAdapter(cfg: TencentSmsConfig & { timeoutMs?: nu
     bucketOf: () => bucket,
     async send(m: OutboundMessage) {
       if (!m.sms) throw new DeliveryError('no-template', 'this notification has no SMS template', false);
-      let res: Awaited<ReturnType<typeof client.SendSms>>;
+      const sms = await client();
+      let res: Awaited<ReturnType<typeof sms.SendSms>>;
       try {
-        res = await client.SendSms({
+        res = await sms.SendSms({
           PhoneNumberSet: [e164(m.address)],
           SmsSdkAppId: cfg.sdkAppId,
           SignName: cfg.signName,

@@ -3,9 +3,8 @@
  * number of the issue, the title, the five parts with their headings, the issuer and date at the
  * foot. Text flows over as many A4 pages as it needs; Chinese with the embedded CJK font.
  */
-import PDFDocument from 'pdfkit';
 import type { CircularDto } from '#domain/circular/schemas.js';
-import { fonts } from '../ledgers/render-pdf.js';
+import { pdfKit } from '../../document-libs.js';
 
 const M = 64;
 const RED = '#c00000';
@@ -17,7 +16,7 @@ export function localDateText(isoInstant: string): string {
 }
 
 export async function circularPdf(c: CircularDto): Promise<Buffer> {
-  const { regular, bold } = fonts();
+  const { PDFDocument, regular, bold } = await pdfKit();
   const doc = new PDFDocument({
     size: 'A4',
     margins: { top: M, left: M, right: M, bottom: M },

@@ -3,7 +3,7 @@
  * detail tables show it, and a second sheet of its rows in the import's own columns, so that an
  * export re-imports as is.
  */
-import ExcelJS from 'exceljs';
+import { excelJs } from '../../document-libs.js';
 import { buildDetailTable, type DetailTable } from '#domain/detail-table.js';
 import { IMPORT_DEFS, type ImportKind } from '#domain/imports.js';
 import { LEDGER_LABELS, type LedgerKind } from '#domain/ledgers/kinds.js';
@@ -61,7 +61,8 @@ export async function exportLedgerXlsx(
     }
     if (page * 200 >= total) break;
   }
-  const wb = new ExcelJS.Workbook();
+  const { Workbook } = await excelJs();
+  const wb = new Workbook();
   wb.creator = '三账一表';
   addLedgerSheet(
     wb,

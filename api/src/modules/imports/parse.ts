@@ -3,7 +3,8 @@
  * numbers as their shortest exact decimal (so 12.34 stays "12.34" and money is parsed from text),
  * dates as YYYY-MM-DD. CSV may be UTF-8 (with or without BOM) or GB18030, as Chinese Excel saves it.
  */
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { excelJs } from '../../document-libs.js';
 import { AppError, type Bilingual } from '#domain/errors.js';
 import type { ImportColumn } from '#domain/imports.js';
 
@@ -72,7 +73,8 @@ export async function parseLedgerFile(
   preferredSheet: string,
 ): Promise<ParsedRow[]> {
   if (XLSX_MAGIC.every((b, i) => bytes[i] === b)) {
-    const wb = new ExcelJS.Workbook();
+    const { Workbook } = await excelJs();
+    const wb = new Workbook();
     try {
       await wb.xlsx.load(bytes as unknown as ArrayBuffer);
     } catch {

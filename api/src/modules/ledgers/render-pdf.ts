@@ -3,22 +3,17 @@
  * are laid out top to bottom; long lists are cut to their latest rows with a "另有 N 条" line, so a
  * typical project always fits on one page.
  */
-import * as fontkit from 'fontkit';
-import PDFDocument from 'pdfkit';
 import type { DetailTable } from '#domain/detail-table.js';
 import { formatWanYuan, formatYuan } from '#domain/money.js';
-import { AppError } from '#domain/errors.js';
-import { CjkFontMissingError, cjkFonts } from '#platform/cjk-font.js';
+import { pdfKit, type PdfDoc } from '../../document-libs.js';
 
 const PAGE_W = 595.28;
 const M = 32;
 const W = PAGE_W - 2 * M;
 const ROW = 14.5;
 
-type Doc = InstanceType<typeof PDFDocument>;
-
 function table(
-  doc: Doc,
+  doc: PdfDoc,
   y: number,
   widths: number[],
   rows: string[][],
@@ -53,7 +48,7 @@ function table(
   return y;
 }
 
-function section(doc: Doc, y: number, title: string): number {
+function section(doc: PdfDoc, y: number, title: string): number {
   doc
     .font('cjk-bold')
     .fontSize(10)
@@ -65,30 +60,8 @@ function section(doc: Doc, y: number, title: string): number {
 
 const w = (f: number | null) => (f === null ? '—' : formatWanYuan(f));
 
-/**
- * Parsed once per process: pdfkit accepts a fontkit font, and reusing it keeps its parsed tables and
- * glyph cache warm (parsing the CJK collection per document costs more than the whole page).
- */
-let parsed: { regular: fontkit.Font; bold: fontkit.Font } | null = null;
-export function fonts() {
-  if (!parsed) {
-    let f: ReturnType<typeof cjkFonts>;
-    try {
-      f = cjkFonts();
-    } catch (err) {
-      // Say what to install, not "internal error": this is the deployment's fix to make.
-      if (err instanceof CjkFontMissingError) throw new AppError('UNAVAILABLE', err.text);
-      throw err;
-    }
-    const open = (x: { data: Buffer; face?: string }) => fontkit.create(x.data, x.face) as fontkit.Font;
-    const regular = open(f.regular);
-    parsed = { regular, bold: f.bold === f.regular ? regular : open(f.bold) };
-  }
-  return parsed;
-}
-
 export async function detailTablePdf(t: DetailTable): Promise<Buffer> {
-  const { regular, bold } = fonts();
+  const { PDFDocument, regular, bold } = await pdfKit();
   // A small bottom margin: the page is laid out by hand, and pdfkit must not add a second one.
   const doc = new PDFDocument({
     size: 'A4',

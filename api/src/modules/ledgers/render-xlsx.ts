@@ -9,7 +9,8 @@
  * text denotes (Excel stores doubles; the shortest round-trip representation of such a number is
  * that same text, exact while amounts stay below 2^53 / 100 元).
  */
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { excelJs } from '../../document-libs.js';
 import type { DetailTable } from '#domain/detail-table.js';
 import { FUND_SOURCE_KINDS } from '#domain/schemas.js';
 import { formatYuan, sumFen, type Fen } from '#domain/money.js';
@@ -177,7 +178,8 @@ export function addLedgerSheet(
 }
 
 export async function detailTableXlsx(t: DetailTable): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  const { Workbook } = await excelJs();
+  const wb = new Workbook();
   wb.creator = '三账一表';
   wb.created = new Date(t.generatedAt);
   addLedgerSheet(

@@ -4,13 +4,12 @@
  * from the public record (`PublicProject`), so the board shows exactly what the portal shows. The
  * QR code is drawn as vector squares (crisp at any print size), generated locally.
  */
-import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import { IMPLEMENTATION_METHOD_LABELS, STAGE_LABELS } from '#domain/lifecycle.js';
 import { formatYuan } from '#domain/money.js';
 import type { PublicProject } from '#domain/public-schemas.js';
 import { FUND_SOURCE_LABELS } from '#domain/schemas.js';
-import { fonts } from '../ledgers/render-pdf.js';
+import { pdfKit, type PdfDoc } from '../../document-libs.js';
 
 const A3: [number, number] = [841.89, 1190.55];
 const M = 56;
@@ -24,9 +23,7 @@ export interface PosterOptions {
 export const projectUrl = (baseUrl: string, code: string) =>
   `${baseUrl.replace(/\/+$/, '')}/public/projects/${encodeURIComponent(code)}`;
 
-type Doc = InstanceType<typeof PDFDocument>;
-
-function qr(doc: Doc, text: string, x: number, y: number, size: number) {
+function qr(doc: PdfDoc, text: string, x: number, y: number, size: number) {
   const code = QRCode.create(text, { errorCorrectionLevel: 'M' });
   const n = code.modules.size;
   const quiet = 4; // the quiet zone every reader needs
@@ -38,7 +35,7 @@ function qr(doc: Doc, text: string, x: number, y: number, size: number) {
   doc.fill('black');
 }
 
-function rows(doc: Doc, y: number, pairs: [string, string][]): number {
+function rows(doc: PdfDoc, y: number, pairs: [string, string][]): number {
   for (const [k, v] of pairs) {
     doc.font('cjk-bold').fontSize(17).fillColor('#333333').text(k, M, y, { width: 150, lineBreak: false });
     const h = doc
@@ -52,7 +49,7 @@ function rows(doc: Doc, y: number, pairs: [string, string][]): number {
   return y;
 }
 
-function page(doc: Doc, p: PublicProject, o: PosterOptions) {
+function page(doc: PdfDoc, p: PublicProject, o: PosterOptions) {
   const url = projectUrl(o.baseUrl, p.code);
   doc.rect(0, 0, A3[0], 110).fill('#b3261e');
   doc
@@ -128,7 +125,7 @@ function page(doc: Doc, p: PublicProject, o: PosterOptions) {
 
 /** One A3 page per project, in the order given. */
 export async function posterPdf(projects: PublicProject[], o: PosterOptions): Promise<Buffer> {
-  const { regular, bold } = fonts();
+  const { PDFDocument, regular, bold } = await pdfKit();
   const doc = new PDFDocument({
     size: A3,
     margins: { top: M, left: M, right: M, bottom: 8 },

@@ -3,8 +3,7 @@
  * indicator's points, total and movement, then the indicators' formulas and weights. Chinese is
  * rendered with the platform's CJK font (platform/cjk-font.ts), as the detail table is.
  */
-import PDFDocument from 'pdfkit';
-import { fonts } from '../ledgers/render-pdf.js';
+import { pdfKit, type PdfDoc } from '../../document-libs.js';
 import type { RankingReport } from '#domain/ranking/report.js';
 import { GROUP_LABEL, movementText } from './render-xlsx.js';
 
@@ -13,9 +12,7 @@ const M = 28;
 const W = PAGE_W - 2 * M;
 const ROW = 15;
 
-type Doc = InstanceType<typeof PDFDocument>;
-
-function row(doc: Doc, y: number, widths: number[], cells: string[], head: boolean): number {
+function row(doc: PdfDoc, y: number, widths: number[], cells: string[], head: boolean): number {
   let x = M;
   if (head)
     doc
@@ -36,7 +33,7 @@ function row(doc: Doc, y: number, widths: number[], cells: string[], head: boole
 }
 
 export async function rankingPdf(report: RankingReport): Promise<Buffer> {
-  const { regular, bold } = fonts();
+  const { PDFDocument, regular, bold } = await pdfKit();
   const doc = new PDFDocument({
     size: 'A4',
     layout: 'landscape',

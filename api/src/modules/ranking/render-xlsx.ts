@@ -3,7 +3,7 @@
  * movement), and a sheet of the published config (formula, scale, weight) so the figures can be
  * checked by hand. Points are the report's fixed 2-decimal strings, written as numbers.
  */
-import ExcelJS from 'exceljs';
+import { excelJs } from '../../document-libs.js';
 import type { RankingReport, RankingRow } from '#domain/ranking/report.js';
 
 export const GROUP_LABEL = { department: '县级部门', township: '乡镇（街道）' } as const;
@@ -14,7 +14,8 @@ export function movementText(r: RankingRow): string {
 }
 
 export async function rankingXlsx(report: RankingReport): Promise<Buffer> {
-  const book = new ExcelJS.Workbook();
+  const { Workbook } = await excelJs();
+  const book = new Workbook();
   book.creator = '三账一表';
   const inds = report.config.indicators;
   for (const g of ['department', 'township'] as const) {

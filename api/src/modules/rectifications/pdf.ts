@@ -4,15 +4,12 @@
  * and deadline, the overall deadline, and the seal area. Chinese is rendered with the embedded
  * CJK font (platform/cjk-font.ts), subset to the glyphs used.
  */
-import PDFDocument from 'pdfkit';
-import { fonts } from '../ledgers/render-pdf.js';
+import { pdfKit, type PdfDoc } from '../../document-libs.js';
 import type { z } from 'zod';
 import { cstDate } from '#domain/deadlines.js';
 import type { rectificationDetailSchema } from '#domain/rectification-schemas.js';
 
 type Detail = z.infer<typeof rectificationDetailSchema>;
-type Doc = InstanceType<typeof PDFDocument>;
-
 const PAGE_W = 595.28;
 const PAGE_H = 841.89;
 const M = 56;
@@ -26,7 +23,7 @@ const cnDate = (d: string) =>
   `${Number(d.slice(0, 4))}年${Number(d.slice(5, 7))}月${Number(d.slice(8, 10))}日`;
 
 /** One row of the table, cells wrapped; a row that would run off the page starts a new one. */
-function row(doc: Doc, y: number, cells: string[], head: boolean): number {
+function row(doc: PdfDoc, y: number, cells: string[], head: boolean): number {
   const total = COLS.reduce((a, b) => a + b, 0);
   const ws = COLS.map((c) => (c / total) * W);
   doc.font(head ? 'cjk-bold' : 'cjk').fontSize(9);
@@ -50,7 +47,7 @@ function row(doc: Doc, y: number, cells: string[], head: boolean): number {
 }
 
 export async function rectificationPdf(n: Detail): Promise<Buffer> {
-  const { regular, bold } = fonts();
+  const { PDFDocument, regular, bold } = await pdfKit();
   const doc = new PDFDocument({
     size: 'A4',
     margins: { top: M, left: M, right: M, bottom: 8 },

@@ -4,7 +4,7 @@
  * the exact 元 text with two decimals (string arithmetic), and the cell holds the number that text
  * denotes while a double holds it exactly (up to 2^53 分); a larger sum is written as that text.
  */
-import ExcelJS from 'exceljs';
+import { excelJs } from '../../document-libs.js';
 import { formatYuan } from '#domain/money.js';
 import type { StatDimension, StatFigures, StatisticsDto } from '#domain/statistics-schemas.js';
 
@@ -28,7 +28,8 @@ export function yuanCell(fen: string): number | string {
 const rate = (bp: number | null) => (bp === null ? '' : bp / 100);
 
 export async function statisticsXlsx(s: StatisticsDto): Promise<Buffer> {
-  const book = new ExcelJS.Workbook();
+  const { Workbook } = await excelJs();
+  const book = new Workbook();
   book.creator = '三账一表';
   const ws = book.addWorksheet('统计分析');
   const dims = [s.rows.dimension, ...(s.columns ? [s.columns.dimension] : [])].map(

@@ -1,0 +1,49 @@
+/**
+ * The libraries that write and read documents (exceljs for workbooks, pdfkit with fontkit for
+ * PDFs), loaded by the first request that needs one and kept. Imported at start they cost about
+ * half a second of every api start and of every process that imports the app (workers, scripts,
+ * each test file), most of which never render a file.
+ */
+import type ExcelJS from 'exceljs';
+import type { Font } from 'fontkit';
+import type PDFDocument from 'pdfkit';
+import { AppError } from '#domain/errors.js';
+import { lazy } from '#platform/lazy.js';
+import { CjkFontMissingError, cjkFonts } from '#platform/cjk-font.js';
+
+export type PdfDoc = InstanceType<typeof PDFDocument>;
+
+export const excelJs: () => Promise<typeof ExcelJS> = lazy(async () => (await import('exceljs')).default);
+
+const pdfDocument = lazy(async () => (await import('pdfkit')).default);
+const fontkit = lazy(() => import('fontkit'));
+
+/**
+ * Parsed once per process: pdfkit accepts a fontkit font, and reusing it keeps its parsed tables and
+ * glyph cache warm (parsing the CJK collection per document costs more than the whole page).
+ * Not kept while the font is missing, so installing it needs no restart.
+ */
+let parsed: { regular: Font; bold: Font } | null = null;
+async function pdfFonts(): Promise<{ regular: Font; bold: Font }> {
+  if (!parsed) {
+    let f: ReturnType<typeof cjkFonts>;
+    try {
+      f = cjkFonts();
+    } catch (err) {
+      // Say what to install, not "internal error": this is the deployment's fix to make.
+      if (err instanceof CjkFontMissingError) throw new AppError('UNAVAILABLE', err.text);
+      throw err;
+    }
+    const { create } = await fontkit();
+    const open = (x: { data: Buffer; face?: string }) => create(x.data, x.face) as Font;
+    const regular = open(f.regular);
+    parsed = { regular, bold: f.bold === f.regular ? regular : open(f.bold) };
+  }
+  return parsed;
+}
+
+/** pdfkit's document class and the CJK fonts (regular, bold) to register on each document. */
+export async function pdfKit(): Promise<{ PDFDocument: typeof PDFDocument; regular: Font; bold: Font }> {
+  const [doc, fonts] = await Promise.all([pdfDocument(), pdfFonts()]);
+  return { PDFDocument: doc, ...fonts };
+}
