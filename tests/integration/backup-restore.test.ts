@@ -34,7 +34,7 @@ import { submitJson } from '../support/complaints.js';
 import { eventually } from '../support/eventually.js';
 import { withDatabase } from '../support/global-setup.js';
 import { today } from '../support/ladders.js';
-import { aNotice, issue, spreadSerials } from '../support/rectification.js';
+import { issue, noticesAbout, spreadSerials } from '../support/rectification.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 import { loginActors, take, walkTo, type Actors } from '../support/walk.js';
 
@@ -102,7 +102,7 @@ describe('backup and restore', () => {
     // A complaint and a rectification notice, each waiting for its next step.
     expect((await submitJson(stack.baseUrl, { village: 'xqz-btc' })).status).toBe(201);
     await spreadSerials(stack);
-    await issue(await Session.login(stack.baseUrl, 'supervisor'), aNotice([30]));
+    await issue(await Session.login(stack.baseUrl, 'supervisor'), noticesAbout()([30]));
     // The second, under way, reports progress: a step after the first project's file was filled.
     expect((await take(actors, ids[1]!, 'reportProgress', { month: '2026-05' })).status).toBe(200);
     const written = await checkpointAuditChains({

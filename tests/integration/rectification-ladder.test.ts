@@ -10,7 +10,8 @@ import { DEFAULT_DEADLINE_CONFIG } from '#domain/deadlines.js';
 import { eventually } from '../support/eventually.js';
 import { FAST_LADDERS, LADDER_DAY_MS as DAY_MS } from '../support/ladders.js';
 import {
-  aNotice,
+  noticesAbout,
+  type NoticeBuilder,
   aProjectOfXqz,
   issue,
   ladderRows,
@@ -22,6 +23,8 @@ import {
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
+/** Notices about this file's project of 修齐镇. */
+let aNotice: NoticeBuilder;
 let office: Session;
 let unit: Session;
 
@@ -31,7 +34,8 @@ beforeAll(async () => {
     Session.login(stack.baseUrl, 'supervisor'),
     Session.login(stack.baseUrl, 'xqz.op'),
   ]);
-  await Promise.all([aProjectOfXqz(stack), spreadSerials(stack)]);
+  const [project] = await Promise.all([aProjectOfXqz(stack), spreadSerials(stack)]);
+  aNotice = noticesAbout(project);
 });
 afterAll(async () => {
   await stack?.stop();

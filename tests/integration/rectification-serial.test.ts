@@ -11,10 +11,18 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rectificationIssueWorkflowId } from '#domain/rectification-records.js';
 import { rectificationIssueWorkflow } from '#workflows/rectification-issue.workflow.js';
-import { aNotice, aProjectOfXqz, issue, spreadSerials } from '../support/rectification.js';
+import {
+  aProjectOfXqz,
+  issue,
+  noticesAbout,
+  spreadSerials,
+  type NoticeBuilder,
+} from '../support/rectification.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
+/** Notices about this file's project of 修齐镇. */
+let aNotice: NoticeBuilder;
 let office: Session;
 /** The last number taken before the tests: each file's notices have numbers of their own. */
 let offset: number;
@@ -22,7 +30,9 @@ let offset: number;
 beforeAll(async () => {
   stack = await startTestStack();
   office = await Session.login(stack.baseUrl, 'supervisor');
-  [, { offset }] = await Promise.all([aProjectOfXqz(stack), spreadSerials(stack)]);
+  const [project, serials] = await Promise.all([aProjectOfXqz(stack), spreadSerials(stack)]);
+  aNotice = noticesAbout(project);
+  offset = serials.offset;
 });
 afterAll(async () => {
   await stack?.stop();

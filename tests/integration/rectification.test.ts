@@ -10,7 +10,8 @@ import { queryInScope, scopeOf } from '#db/scope.js';
 import { eventually } from '../support/eventually.js';
 import { today } from '../support/ladders.js';
 import {
-  aNotice,
+  noticesAbout,
+  type NoticeBuilder,
   aProjectOfXqz,
   issue,
   PHOTO,
@@ -23,6 +24,8 @@ import {
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
+/** Notices about this file's project of 修齐镇. */
+let aNotice: NoticeBuilder;
 let office: Session;
 let unit: Session;
 
@@ -33,7 +36,8 @@ beforeAll(async () => {
     Session.login(stack.baseUrl, 'supervisor'),
     Session.login(stack.baseUrl, 'xqz.op'),
   ]);
-  await Promise.all([aProjectOfXqz(stack), spreadSerials(stack)]);
+  const [project] = await Promise.all([aProjectOfXqz(stack), spreadSerials(stack)]);
+  aNotice = noticesAbout(project);
 });
 afterAll(async () => {
   await stack?.stop();

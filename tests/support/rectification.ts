@@ -36,29 +36,38 @@ export async function spreadSerials(stack: TestStack): Promise<{ year: number; o
   return { year, offset };
 }
 
-/** A project of 县水务局 built by 修齐镇: what the notices are about. */
+/** A project of 县水务局 built by 修齐镇: what the notices are about. Returns its code. */
 export async function aProjectOfXqz(stack: TestStack): Promise<string> {
   const dept = await Session.login(stack.baseUrl, 'swj.op');
   const res = await dept.post('/api/projects', aProject());
   expect(res.status, JSON.stringify(res.body)).toBe(201);
-  projectCode = res.body.code as string;
-  return projectCode;
+  return res.body.code as string;
 }
-let projectCode: string | undefined;
 
-export function aNotice(days: number[], over: Record<string, unknown> = {}) {
-  return {
+export type NoticeBuilder = (
+  days: number[],
+  over?: Record<string, unknown>,
+) => Record<string, unknown> & {
+  problems: Record<string, unknown>[];
+};
+
+/**
+ * Notices to 修齐镇 with a problem per term in `days`, each about `project` (a code) when one is
+ * given. The project is the caller's: a database holds the projects of one test file only.
+ */
+export function noticesAbout(project?: string): NoticeBuilder {
+  return (days, over = {}) => ({
     unitCode: 'xqz',
     title: '关于白台村饮水工程资金管理问题的整改通知',
     dayCount: 'calendar',
     problems: days.map((d, i) => ({
-      ...(projectCode ? { project: projectCode } : {}),
+      ...(project ? { project } : {}),
       description: `问题${i + 1}：项目资金未按进度拨付，台账记录不完整`,
       basis: '《城口县财政衔接推进乡村振兴补助资金管理办法》第十二条',
       deadlineDays: d,
     })),
     ...over,
-  };
+  });
 }
 
 export async function issue(office: Session, body: unknown) {
