@@ -268,14 +268,32 @@ export function mountRoutes(router: Router, routes: readonly RouteDef[], deps: {
           status: r.successStatus ?? 200,
           body: await run(),
         }));
-        if (!res.headersSent) res.status(out.status).json(out.body);
+        if (!res.headersSent) sendJson(res, out.status, out.body);
         return;
       }
       const result = await run();
       if (result === undefined) return;
-      res.status(r.successStatus ?? 200).json(result);
+      sendJson(res, r.successStatus ?? 200, result);
     });
   }
+}
+
+/**
+ * The answer as JSON, as `res.json` sends it but without an ETag when the answer is `no-store` (every
+ * answer under /api). Express hashes each body into an ETag so that a cache can ask whether it
+ * changed, but no cache keeps these answers. The public answers, which caches may keep, still get
+ * one.
+ */
+function sendJson(res: Response, status: number, body: unknown): void {
+  res.status(status);
+  if (res.getHeader('Cache-Control') !== 'no-store') {
+    res.json(body);
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
 }
 
 function checkAccess(r: RouteDef, user: SessionUser | null): void {

@@ -10,6 +10,7 @@ import { createApp } from '#api/app.js';
 import { apiServerFor } from '#api/server.js';
 import { createLogger } from '#platform/log.js';
 import { TEST_PASSWORD } from '../support/constants.js';
+import { rawRequest } from '../support/raw-http.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 
 const IP_LIMIT = 3;
@@ -60,6 +61,33 @@ describe('caching', () => {
     expect((await new Session(stack.baseUrl).get('/api/auth/me')).headers.get('cache-control')).toBe(
       'no-store',
     );
+  });
+
+  it('gives api answers no ETag, which no cache could use, and public answers one a cache can revalidate', async () => {
+    const leader = await Session.login(stack.baseUrl, 'leader');
+    const list = await leader.get('/api/projects');
+    expect(list.status).toBe(200);
+    expect(list.headers.get('etag')).toBeNull();
+    expect(list.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(Number(list.headers.get('content-length'))).toBe(Buffer.byteLength(JSON.stringify(list.body)));
+    const head = await rawRequest(stack.baseUrl, { method: 'HEAD', path: '/api/openapi.json' });
+    expect(head.status).toBe(200);
+    expect(head.headers.etag).toBeUndefined();
+    expect(Number(head.headers['content-length'])).toBeGreaterThan(1000);
+    expect(head.text).toBe('');
+
+    // Through node:http: fetch adds `cache-control: no-cache` to a conditional request.
+    const path = '/public/api/projects';
+    const first = await rawRequest(stack.baseUrl, { method: 'GET', path });
+    expect(first.status).toBe(200);
+    const etag = first.headers.etag;
+    expect(etag).toMatch(/^W\/"/);
+    const again = await rawRequest(stack.baseUrl, {
+      method: 'GET',
+      path,
+      headers: { 'if-none-match': etag! },
+    });
+    expect(again.status).toBe(304);
   });
 });
 
