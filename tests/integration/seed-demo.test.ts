@@ -50,11 +50,13 @@ describe('npm run seed:demo', () => {
         // The demo archive documents go here, not into the checkout's ./data.
         DATA_DIR: dataDir,
       };
-      await run(process.execPath, ['--import', 'tsx', 'scripts/seed-demo.ts'], {
-        cwd: ROOT,
-        env,
-        timeout: 360_000,
-      });
+      const seed = () =>
+        run(process.execPath, ['--import', 'tsx', 'scripts/seed-demo.ts'], {
+          cwd: ROOT,
+          env,
+          timeout: 360_000,
+        });
+      await seed();
       const counts = async () =>
         (
           await pool.query(
@@ -81,11 +83,7 @@ describe('npm run seed:demo', () => {
       expect(rows.find((r) => r.code === 'CK2026-010')!.stage).toBe('cancelled');
 
       // A finished seed is not walked again: no workflow bundle, no worker.
-      const again = await run(process.execPath, ['--import', 'tsx', 'scripts/seed-demo.ts'], {
-        cwd: ROOT,
-        env,
-        timeout: 360_000,
-      });
+      const again = await seed();
       expect(again.stdout + again.stderr).toContain('already seeded');
       expect(again.stdout + again.stderr).not.toContain('org units and demo accounts ready');
       expect(await counts()).toEqual(first);
