@@ -12,6 +12,8 @@ import { lazy } from '#platform/lazy.js';
 import { CjkFontMissingError, cjkFonts } from '#platform/cjk-font.js';
 
 export type PdfDoc = InstanceType<typeof PDFDocument>;
+/** The CJK faces each document registers as `cjk` and `cjk-bold`. */
+type CjkPdfFonts = { regular: Font; bold: Font };
 
 export const excelJs: () => Promise<typeof ExcelJS> = lazy(async () => (await import('exceljs')).default);
 
@@ -23,8 +25,8 @@ const fontkit = lazy(() => import('fontkit'));
  * glyph cache warm (parsing the CJK collection per document costs more than the whole page).
  * Not kept while the font is missing, so installing it needs no restart.
  */
-let parsed: { regular: Font; bold: Font } | null = null;
-async function pdfFonts(): Promise<{ regular: Font; bold: Font }> {
+let parsed: CjkPdfFonts | null = null;
+async function pdfFonts(): Promise<CjkPdfFonts> {
   if (!parsed) {
     let f: ReturnType<typeof cjkFonts>;
     try {
@@ -43,7 +45,7 @@ async function pdfFonts(): Promise<{ regular: Font; bold: Font }> {
 }
 
 /** pdfkit's document class and the CJK fonts (regular, bold) to register on each document. */
-export async function pdfKit(): Promise<{ PDFDocument: typeof PDFDocument; regular: Font; bold: Font }> {
+export async function pdfKit(): Promise<{ PDFDocument: typeof PDFDocument } & CjkPdfFonts> {
   const [doc, fonts] = await Promise.all([pdfDocument(), pdfFonts()]);
   return { PDFDocument: doc, ...fonts };
 }

@@ -93,6 +93,8 @@ export function aliyunVerdict(code: string, message = '', httpStatus?: number): 
   return { retryable: false };
 }
 
+type ClientClassType = typeof Dysmsapi.default;
+
 // Loaded on the first SMS: the SDK and its OpenAPI client take a quarter of a second of every
 // start otherwise, in the api too (which only lists the channels).
 const loadSdk = lazy(async () => {
@@ -109,7 +111,6 @@ const loadSdk = lazy(async () => {
       : (loaded as { default: ClientClassType }).default;
   return { Config, Client, SendSmsRequest: sdk.SendSmsRequest };
 });
-type ClientClassType = typeof Dysmsapi.default;
 
 export function createAliyunSmsAdapter(cfg: AliyunSmsConfig & { timeoutMs?: number }): ChannelAdapter {
   const { protocol, host } = splitEndpoint(cfg.endpoint);
