@@ -6,6 +6,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '#domain/errors.js';
 import type { Logger } from '#platform/log.js';
+import { sendJson } from './http.js';
 import { localeOf } from './validation.js';
 
 export function errorHandler(log: Logger) {
@@ -35,7 +36,7 @@ export function errorHandler(log: Logger) {
     }
     if (res.headersSent) return;
     const lang = localeOf(req);
-    res.status(appError.status).json({
+    sendJson(res, appError.status, {
       error: {
         code: appError.code,
         // In the caller's language, and so is each field's message in the details; a message

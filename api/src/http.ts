@@ -280,11 +280,11 @@ export function mountRoutes(router: Router, routes: readonly RouteDef[], deps: {
 
 /**
  * The answer as JSON, as `res.json` sends it but without an ETag when the answer is `no-store` (every
- * answer under /api). Express hashes each body into an ETag so that a cache can ask whether it
- * changed, but no cache keeps these answers. The public answers, which caches may keep, still get
- * one.
+ * answer under /api, refusals included). Express hashes each body into an ETag so that a cache can
+ * ask whether it changed, but no cache keeps these answers. The public answers, which caches may
+ * keep, still get one.
  */
-function sendJson(res: Response, status: number, body: unknown): void {
+export function sendJson(res: Response, status: number, body: unknown): void {
   res.status(status);
   if (res.getHeader('Cache-Control') !== 'no-store') {
     res.json(body);

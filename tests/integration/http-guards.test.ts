@@ -70,6 +70,12 @@ describe('caching', () => {
     expect(list.headers.get('etag')).toBeNull();
     expect(list.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(Number(list.headers.get('content-length'))).toBe(Buffer.byteLength(JSON.stringify(list.body)));
+    // Nor do its refusals, which come from the error handler.
+    const missing = await leader.get('/api/projects/00000000-0000-4000-8000-000000000000');
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe('NOT_FOUND');
+    expect(missing.headers.get('etag')).toBeNull();
+    expect(missing.headers.get('content-type')).toBe('application/json; charset=utf-8');
     const head = await rawRequest(stack.baseUrl, { method: 'HEAD', path: '/api/openapi.json' });
     expect(head.status).toBe(200);
     expect(head.headers.etag).toBeUndefined();

@@ -197,6 +197,7 @@ describe('ledger import', () => {
     const town = await Session.login(stack.baseUrl, 'xqz.op');
     const ok = await town.upload('/api/ledger-imports?kind=progress&wait=true', bytes, 'text/csv', 'p.csv');
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect(ok.headers.get('etag')).toBeNull(); // an api answer: no cache keeps it
     const l = await town.get(`/api/projects/${codes[1]}/ledgers`);
     expect(l.body.implementing.progress).toEqual([
       { month: '2026-05', percent: 40, narrative: '完成管沟开挖，"三通一平"完成' },

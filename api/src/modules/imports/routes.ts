@@ -3,7 +3,7 @@ import { importQuerySchema, importStatusSchema } from '#domain/imports.js';
 import { LEDGER_LABELS, LEDGERS } from '#domain/ledgers/kinds.js';
 import { AppError } from '#domain/errors.js';
 import { textProblem } from '#domain/schemas.js';
-import { callerOf, defineRoute, type RouteDef } from '../../http.js';
+import { callerOf, defineRoute, sendJson, type RouteDef } from '../../http.js';
 import { localeOf } from '../../validation.js';
 import type { LedgerService } from '../ledgers/service.js';
 import type { ProjectService } from '../projects/service.js';
@@ -31,7 +31,7 @@ export function importRoutes(
       handler: async ({ user, query, req, res }) => {
         const name = fileNameOf(req.get('x-file-name'));
         const s = await service.start(callerOf(user!), query, name, req.body as Buffer, localeOf(req));
-        res.status(query.wait ? 200 : 202).json(s);
+        sendJson(res, query.wait ? 200 : 202, s);
         return undefined;
       },
     }),
