@@ -2,10 +2,16 @@
 import type { CreateProjectInput } from '#domain/schemas.js';
 
 let n = 0;
+/**
+ * Test files run two at a time, each counting from 1, and all start their project workflows on one
+ * Temporal server where the workflow id is the code: the process id keeps two files' codes apart
+ * even when made in the same millisecond.
+ */
+const PROCESS = process.pid.toString(36).toUpperCase();
 export function aProject(overrides: Partial<CreateProjectInput> = {}): CreateProjectInput {
   n += 1;
   return {
-    code: `T${Date.now().toString(36).toUpperCase()}-${n}`,
+    code: `T${Date.now().toString(36).toUpperCase()}${PROCESS}-${n}`,
     name: `测试项目 ${n}：白台村人饮工程`,
     year: 2026,
     type: '饮水安全',
