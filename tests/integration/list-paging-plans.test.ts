@@ -12,7 +12,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cursorCondition, encodeCursor, listOrder, orderSql } from '#api/modules/projects/keyset.js';
-import { listStatements } from '#api/modules/projects/repository.js';
+import { listStatements } from '#api/modules/projects/list-statements.js';
 import type { Principal } from '#domain/access.js';
 import { projectListQuerySchema } from '#domain/schemas.js';
 import { inScope, scopeOf, type DbScope, type Statement, type Tx } from '#db/scope.js';

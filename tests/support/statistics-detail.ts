@@ -4,7 +4,7 @@
  * beneath it) summed per cell with count(DISTINCT project). Kept here to check that the rollups'
  * answers (api/src/modules/statistics/repository.ts) are the same figures.
  */
-import { scopeCondition } from '#api/modules/projects/repository.js';
+import { scopeCondition } from '#api/modules/projects/conditions.js';
 import type { StatRow } from '#api/modules/statistics/repository.js';
 import type { Principal } from '#domain/access.js';
 import type { StatDimension, StatisticsQuery } from '#domain/statistics-schemas.js';

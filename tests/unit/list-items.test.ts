@@ -6,7 +6,7 @@
  */
 import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { listItemOf } from '#api/modules/projects/repository.js';
+import { listItemOf } from '#api/modules/projects/rows.js';
 
 // V8's own test of two objects' hidden classes, compiled after the flag that allows it.
 v8.setFlagsFromString('--allow-natives-syntax');

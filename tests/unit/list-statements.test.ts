@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { encodeCursor, listOrder } from '#api/modules/projects/keyset.js';
-import { listStatements } from '#api/modules/projects/repository.js';
+import { listStatements } from '#api/modules/projects/list-statements.js';
 import type { Principal } from '#domain/access.js';
 import { projectListQuerySchema } from '#domain/schemas.js';
 

@@ -8,7 +8,7 @@
  */
 import type { Principal } from '#domain/access.js';
 import type { Statement } from '#db/scope.js';
-import { DEPARTMENT_STAGES, noProgressCondition, OWNER_STAGES } from '../projects/repository.js';
+import { DEPARTMENT_STAGES, noProgressCondition, OWNER_STAGES } from '../projects/conditions.js';
 
 type Sql = { sql: string; params: unknown[] };
 

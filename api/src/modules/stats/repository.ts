@@ -16,14 +16,12 @@ import {
 } from '#domain/schemas.js';
 import type { Orm } from '#db/orm.js';
 import { executeAll, inScope, scopeOf } from '#db/scope.js';
-import { PROGRESS_STAGES, scopeCondition, waitingCondition } from '../projects/repository.js';
+import { PROGRESS_STAGES, scopeCondition, waitingCondition } from '../projects/conditions.js';
 import { missingProgressList, waitingList } from './lists.js';
 import { rollupScopeCondition } from './rollup.js';
 
 /** How many projects the two lists (waiting steps, missing progress) show; their totals count all. */
 export const DASHBOARD_LIST_LIMIT = 20;
-
-export { PROGRESS_STAGES, stepsOf } from '../projects/repository.js';
 
 /** The dashboard's figures as PostgreSQL gives them (money as decimal text), before they are shaped. */
 export interface DashboardFigures {

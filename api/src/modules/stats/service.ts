@@ -11,7 +11,8 @@ import {
   type DashboardQuery,
   type DashboardStatsDto,
 } from '#domain/schemas.js';
-import { stepsOf, type StatsRepository } from './repository.js';
+import { stepsOf } from '../projects/conditions.js';
+import type { StatsRepository } from './repository.js';
 
 /** The current month on the county's clock. */
 export function countyMonth(now = new Date()): string {

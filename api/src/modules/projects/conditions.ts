@@ -1,0 +1,70 @@
+/**
+ * The conditions on a project that the list, the workbench and the statistics share: the caller's
+ * scope (domain/access.ts's `canReadProject` in SQL), what waits on the caller's unit, and a month's
+ * missing progress entry.
+ */
+import { ACTION_LEVEL, isCountyWide, type Principal } from '#domain/access.js';
+import { allowedActions, STAGES, type Action, type Stage } from '#domain/lifecycle.js';
+
+/**
+ * The scope of a principal as a SQL condition on `p` (the project alias): domain/access.ts's
+ * `canReadProject` in SQL. Row-level security applies the same scope beneath it
+ * (tests/integration/rls.test.ts proves that layer on its own).
+ */
+export function scopeCondition(who: Principal): { sql: string; params: unknown[] } {
+  if (isCountyWide(who)) return { sql: 'TRUE', params: [] };
+  switch (who.orgKind) {
+    case 'department':
+      return { sql: '(p.department_id = ? OR p.owner_unit_id = ?)', params: [who.orgUnitId, who.orgUnitId] };
+    case 'township':
+      return {
+        sql: `(p.owner_unit_id = ? OR EXISTS (SELECT 1 FROM project_village pv JOIN org_unit v ON v.id = pv.village_id
+                WHERE pv.project_id = p.id AND v.parent_id = ?))`,
+        params: [who.orgUnitId, who.orgUnitId],
+      };
+    case 'village':
+      return {
+        sql: 'EXISTS (SELECT 1 FROM project_village pv WHERE pv.project_id = p.id AND pv.village_id = ?)',
+        params: [who.orgUnitId],
+      };
+    default:
+      return { sql: 'FALSE', params: [] };
+  }
+}
+
+/** The steps of the main path; 调项 and 终止 are always open to the department and wait on no one. */
+const SIDE_PATHS: readonly Action[] = ['adjust', 'cancel'];
+/** The main-path steps of `stage` that `level` takes: what a project there waits for from it. */
+export const stepsOf = (stage: Stage, level: 'department' | 'ownerUnit') =>
+  allowedActions(stage).filter((a) => !SIDE_PATHS.includes(a) && ACTION_LEVEL[a] === level);
+/** The stages in which a project waits on its governing department, and on its owner unit. */
+export const DEPARTMENT_STAGES = STAGES.filter((s) => stepsOf(s, 'department').length > 0);
+export const OWNER_STAGES = STAGES.filter((s) => stepsOf(s, 'ownerUnit').length > 0);
+
+/** Stages in which a monthly progress entry is expected (those where it may be reported). */
+export const PROGRESS_STAGES = STAGES.filter((s) => allowedActions(s).includes('reportProgress'));
+
+/**
+ * No progress entry for `month` on `p` (neither a monthly_progress row nor a reportProgress step):
+ * the workbench's 本月未录入进度, its list and the project list's filter alike.
+ */
+export function noProgressCondition(month: string, alias = 'p'): { sql: string; params: unknown[] } {
+  return {
+    sql: `NOT EXISTS (SELECT 1 FROM monthly_progress m WHERE m.project_id = ${alias}.id AND m.month = ?)
+          AND NOT EXISTS (SELECT 1 FROM project_history h WHERE h.project_id = ${alias}.id
+                           AND h.action = 'reportProgress' AND h.payload->>'month' = ?)`,
+    params: [month, month],
+  };
+}
+
+/**
+ * Projects whose next main-path step is the caller's unit's (待我办理): as governing department, or
+ * as owner unit; over `p`, or over a rollup group with `alias` (it has the same columns).
+ */
+export function waitingCondition(who: Principal, alias = 'p'): { sql: string; params: unknown[] } {
+  return {
+    sql: `((${alias}.department_id = ? AND ${alias}.stage = ANY(ARRAY[?]::text[]))
+           OR (${alias}.owner_unit_id = ? AND ${alias}.stage = ANY(ARRAY[?]::text[])))`,
+    params: [who.orgUnitId, DEPARTMENT_STAGES, who.orgUnitId, OWNER_STAGES],
+  };
+}
