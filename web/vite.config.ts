@@ -1,10 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vite';
+import { precompress } from '../platform/precompress.js';
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
-  plugins: [vue()],
+  plugins: [vue(), precompress()],
   resolve: { alias: { '@domain': fileURLToPath(new URL('../domain', import.meta.url)) } },
   build: {
     outDir: 'dist',

@@ -10,6 +10,7 @@ import type { Client } from '@temporalio/client';
 import { AppError } from '#domain/errors.js';
 import type { Orm } from '#db/orm.js';
 import type { Logger } from '#platform/log.js';
+import { serveConsole } from './console-assets.js';
 import { errorHandler } from './errors.js';
 import { defineRoute, mountRoutes, type RouteDef } from './http.js';
 import type { AuditLog } from '#db/audit.js';
@@ -314,12 +315,7 @@ export function createApp(deps: AppDeps): { app: express.Express; routes: RouteD
   });
 
   if (deps.webDist && fs.existsSync(path.join(deps.webDist, 'index.html'))) {
-    const indexHtml = path.join(deps.webDist, 'index.html');
-    app.use(express.static(deps.webDist, { index: false, maxAge: '1h', immutable: false }));
-    app.get(/.*/, (_req: Request, res: Response) => {
-      res.setHeader('Cache-Control', 'no-cache');
-      res.sendFile(indexHtml);
-    });
+    serveConsole(app, deps.webDist);
   } else {
     app.get('/', (_req: Request, res: Response) => {
       res

@@ -17,6 +17,8 @@ export interface RawResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
   text: string;
+  /** The body's bytes as they came (not decoded, even when compressed). */
+  bytes: Buffer;
   /** The parsed JSON answer, or null when the answer is not JSON. */
   json: any;
 }
@@ -38,7 +40,8 @@ export function rawRequest(baseUrl: string, req: RawRequest, timeoutMs = 30_000)
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
+          const bytes = Buffer.concat(chunks);
+          const text = bytes.toString('utf8');
           let json: unknown = null;
           if ((res.headers['content-type'] ?? '').includes('json')) {
             try {
@@ -47,7 +50,7 @@ export function rawRequest(baseUrl: string, req: RawRequest, timeoutMs = 30_000)
               json = null;
             }
           }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, bytes, json });
         });
         res.on('error', reject);
       },
