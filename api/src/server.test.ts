@@ -1,8 +1,9 @@
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { apiServerFor, createApiServer } from './server.js';
+import { apiServerFor, createApiServer, KEEP_ALIVE_MS } from './server.js';
 
 const open: http.Server[] = [];
 afterEach(async () => {
@@ -58,6 +59,29 @@ describe('the api server', () => {
     });
     expect(post.status).toBe(201);
     expect(await post.json()).toEqual({ body: { 金额: 100 } });
+  });
+
+  it('keeps an idle connection open past Node’s 5 s, for a proxy that reuses it later', async () => {
+    expect(KEEP_ALIVE_MS).toBeGreaterThan(60_000);
+    const base = new URL(await listening(apiServerFor(appWithRoutes())));
+    const socket = net.connect(Number(base.port), base.hostname);
+    let received = '';
+    let closed = false;
+    socket.on('data', (d: Buffer) => (received += d.toString()));
+    socket.on('close', () => (closed = true));
+    const ask = async (n: number) => {
+      socket.write(`GET /echo?n=${n} HTTP/1.1\r\nHost: ${base.host}\r\nConnection: keep-alive\r\n\r\n`);
+      await expect.poll(() => received.split('HTTP/1.1 200').length - 1).toBe(n);
+    };
+    try {
+      await ask(1);
+      await new Promise((r) => setTimeout(r, 6_000));
+      expect(closed).toBe(false);
+      await ask(2);
+      expect(received).toContain('"n":"2"');
+    } finally {
+      socket.destroy();
+    }
   });
 
   it('listens before its app exists and serves it once given', async () => {

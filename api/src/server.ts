@@ -16,6 +16,9 @@ export interface ApiServer {
   serve(app: Express): void;
 }
 
+/** How long the api keeps an idle connection open for the next request. */
+export const KEEP_ALIVE_MS = 65_000;
+
 /** A server that may listen before its app exists (the test stack learns its port first). */
 export function createApiServer(): ApiServer {
   // Plain constructor functions, as Node's own are: the server calls `new` on them with the
@@ -36,6 +39,12 @@ export function createApiServer(): ApiServer {
     IncomingMessage: ApiRequest as unknown as typeof http.IncomingMessage,
     ServerResponse: ApiResponse as unknown as typeof http.ServerResponse,
   });
+  // An idle kept-alive connection stays open longer than a proxy in front keeps its own (nginx's
+  // upstream and cloud balancers: 60 s). With Node's 5 s the api would close a connection the proxy
+  // was about to reuse, and the request sent on it would come back to a user as 502.
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  // Longer still, as Node asks, so no header timer ends a kept-alive connection before that does.
+  server.headersTimeout = KEEP_ALIVE_MS + 1_000;
   return {
     server,
     serve(app) {
