@@ -14,6 +14,7 @@ import type { Principal } from '#domain/access.js';
 import type { Actor } from '#domain/project-records.js';
 import type { Orm } from '#db/orm.js';
 import { idempotencyOf, runOnce, type IdempotentRequest } from './idempotency.js';
+import { encodeFor } from './compress.js';
 
 /** Who is asking: the principal every scope and level rule reads, and the person the records name. */
 export interface Caller extends Principal {
@@ -279,21 +280,21 @@ export function mountRoutes(router: Router, routes: readonly RouteDef[], deps: {
 }
 
 /**
- * The answer as JSON, as `res.json` sends it but without an ETag when the answer is `no-store` (every
- * answer under /api, refusals included). Express hashes each body into an ETag so that a cache can
- * ask whether it changed, but no cache keeps these answers. The public answers, which caches may
- * keep, still get one.
+ * The answer as JSON, compressed for a client that takes it (compress.ts), and without an ETag when
+ * the answer is `no-store` (every answer under /api, refusals included): Express hashes each body
+ * into an ETag so that a cache can ask whether it changed, but no cache keeps these answers. The
+ * public answers, which caches may keep, still get one (of the bytes sent).
  */
 export function sendJson(res: Response, status: number, body: unknown): void {
   res.status(status);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  const out = encodeFor(res.req, res, Buffer.from(JSON.stringify(body) ?? '', 'utf8'));
   if (res.getHeader('Cache-Control') !== 'no-store') {
-    res.json(body);
+    res.send(out);
     return;
   }
-  const text = JSON.stringify(body);
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(text));
-  res.end(text);
+  res.setHeader('Content-Length', out.length);
+  res.end(out);
 }
 
 function checkAccess(r: RouteDef, user: SessionUser | null): void {

@@ -3,7 +3,7 @@
  * route declared in the route table with access 'public' and rate-limited per client. Reads go
  * through the public repository only (public_* functions in the database).
  */
-import zlib from 'node:zlib';
+import { encodeFor } from '../compress.js';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AppError } from '#domain/errors.js';
@@ -57,16 +57,11 @@ const dataQuery = yearQuery.extend({ project: publicProjectCodeParam.optional() 
 const code = { code: publicProjectCodeParam };
 const unitCode = { code: publicUnitCodeParam };
 
-/** Sends a body gzipped when the client takes it: the first load of a page is counted in bytes. */
+/** Sends a body compressed when the client takes it: the first load of a page is counted in bytes. */
 function send(req: Request, res: Response, type: string, body: string | Buffer, status = 200) {
   res.status(status).type(type);
-  res.setHeader('Vary', 'Accept-Encoding');
   res.setHeader('Cache-Control', 'public, max-age=60');
-  const raw = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  if (raw.length > 1024 && req.acceptsEncodings('gzip') === 'gzip') {
-    res.setHeader('Content-Encoding', 'gzip');
-    res.send(zlib.gzipSync(raw));
-  } else res.send(raw);
+  res.send(encodeFor(req, res, typeof body === 'string' ? Buffer.from(body, 'utf8') : body));
 }
 const html = (req: Request, res: Response, body: string, status = 200) =>
   send(req, res, 'text/html; charset=utf-8', body, status);
