@@ -7,12 +7,20 @@
  */
 import zlib from 'node:zlib';
 import type { Request, Response } from 'express';
+import { COMPRESS_MIN_BYTES, ENCODINGS } from '#platform/precompress.js';
 
-/** Smaller bodies fit a packet or two either way. */
-export const COMPRESS_MIN_BYTES = 1024;
+type Encoding = (typeof ENCODINGS)[number];
 
-const BROTLI = { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } };
-const GZIP = { level: 4 };
+/** The first of `offered` (in the order of preference) that the request accepts at all. */
+export function acceptedOf<E extends Encoding>(req: Request, offered: readonly E[]): E | undefined {
+  return offered.find((e) => req.acceptsEncodings(e.name) === e.name);
+}
+
+/** Fast settings: the answer is compressed as it is sent. */
+const COMPRESS: Record<Encoding['name'], (raw: Buffer) => Buffer> = {
+  br: (raw) => zlib.brotliCompressSync(raw, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } }),
+  gzip: (raw) => zlib.gzipSync(raw, { level: 4 }),
+};
 
 /**
  * `raw` as this request should get it: brotli or gzip when it is worth it and the client accepts
@@ -22,13 +30,8 @@ const GZIP = { level: 4 };
 export function encodeFor(req: Request, res: Response, raw: Buffer): Buffer {
   if (raw.length < COMPRESS_MIN_BYTES) return raw;
   res.vary('Accept-Encoding');
-  if (req.acceptsEncodings('br') === 'br') {
-    res.setHeader('Content-Encoding', 'br');
-    return zlib.brotliCompressSync(raw, BROTLI);
-  }
-  if (req.acceptsEncodings('gzip') === 'gzip') {
-    res.setHeader('Content-Encoding', 'gzip');
-    return zlib.gzipSync(raw, GZIP);
-  }
-  return raw;
+  const encoding = acceptedOf(req, ENCODINGS);
+  if (!encoding) return raw;
+  res.setHeader('Content-Encoding', encoding.name);
+  return COMPRESS[encoding.name](raw);
 }

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import express, { type Express, type Request, type Response, type NextFunction } from 'express';
 import { ENCODINGS } from '#platform/precompress.js';
+import { acceptedOf } from './compress.js';
 
 const YEAR_SECONDS = 365 * 24 * 3600;
 const ASSETS = '/assets/';
@@ -38,7 +39,7 @@ export function serveConsole(app: Express, webDist: string): void {
     if (offered.length === 0) return next();
     // The smallest copy the browser accepts at all (browsers rank none above another: they list
     // them in their own order, gzip first).
-    const variant = offered.find((e) => req.acceptsEncodings(e.name) === e.name);
+    const variant = acceptedOf(req, offered);
     if (!variant) return next();
     res.setHeader('Content-Encoding', variant.name);
     // The type of what it decodes to (send would take it from the copy's suffix otherwise).

@@ -8,7 +8,7 @@ import zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '#api/app.js';
-import { COMPRESS_MIN_BYTES } from '#api/compress.js';
+import { COMPRESS_MIN_BYTES } from '#platform/precompress.js';
 import { apiServerFor } from '#api/server.js';
 import { createLogger } from '#platform/log.js';
 import { aProject } from '../support/builders.js';
