@@ -38,6 +38,7 @@ import { Migration20261208000000_search_grams } from './migrations/Migration2026
 import { Migration20261209000000_session_notify } from './migrations/Migration20261209000000_session_notify.js';
 import { Migration20261210000000_overdue_page } from './migrations/Migration20261210000000_overdue_page.js';
 import { Migration20261211000000_search_common_grams } from './migrations/Migration20261211000000_search_common_grams.js';
+import { Migration20261212000000_import_scope } from './migrations/Migration20261212000000_import_scope.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -82,6 +83,7 @@ export const MIGRATIONS = [
     name: 'Migration20261211000000_search_common_grams',
     class: Migration20261211000000_search_common_grams,
   },
+  { name: 'Migration20261212000000_import_scope', class: Migration20261212000000_import_scope },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */

@@ -402,6 +402,74 @@ describe('row-level security alone', () => {
     expect(after[0]).toEqual({ n: all.length, read: 0 });
   });
 
+  it('shows every account only the import jobs it started, and lets no account write or delete one', async () => {
+    // Jobs of a township operator, a county leader and a department operator, written as the owner
+    // (the import service writes them as the system scope).
+    await stack.db.query(
+      `INSERT INTO ledger_import (id, kind, file_name, status, created_by)
+       SELECT gen_random_uuid(), 'disbursements', u.username || '-' || n || '.xlsx', 'succeeded', u.id
+         FROM app_user u, generate_series(1, 2) n WHERE u.username = ANY($1)`,
+      [['xqz.op', 'leader', 'swj.op']],
+    );
+    const { rows: all } = await stack.db.query<{ id: string; created_by: string }>(
+      'SELECT id::text AS id, created_by FROM ledger_import ORDER BY id',
+    );
+    expect(new Set(all.map((j) => j.created_by)).size).toBeGreaterThanOrEqual(3);
+    const refused = async (p: Principal, sql: string, params: unknown[]) => {
+      try {
+        return await writes(p, sql, params);
+      } catch (err) {
+        if (/permission denied/.test(String(err))) return 'refused';
+        throw err;
+      }
+    };
+    let withJobs = 0;
+    for (const { username, principal } of accounts) {
+      const own = all.filter((j) => j.created_by === principal.userId).map((j) => j.id);
+      const seen = await probe(principal, (tx) =>
+        tx.execute<{ id: string }[]>('SELECT id::text AS id FROM ledger_import ORDER BY id'),
+      );
+      expect(
+        seen.map((j) => j.id),
+        `${username} reads its import jobs`,
+      ).toEqual(own);
+      const target = own[0] ?? all[0]!.id;
+      expect(
+        await refused(principal, `UPDATE ledger_import SET status = 'failed' WHERE id = ?`, [target]),
+        `${username} changes an import job`,
+      ).toBe('refused');
+      expect(
+        await refused(principal, 'DELETE FROM ledger_import WHERE id = ?', [target]),
+        `${username} deletes an import job`,
+      ).toBe('refused');
+      expect(
+        await refused(
+          principal,
+          `INSERT INTO ledger_import (id, kind, file_name, status, created_by)
+           VALUES (gen_random_uuid(), 'disbursements', 'forged.xlsx', 'succeeded', ?)`,
+          [principal.userId],
+        ),
+        `${username} writes an import job`,
+      ).toBe('refused');
+      if (own.length > 0) withJobs++;
+    }
+    expect(withJobs).toBeGreaterThanOrEqual(3);
+    // The leader's unit and roles without an account see none; the system scope sees them all.
+    const leader = accounts.find((a) => a.username === 'leader')!.principal;
+    const anonymous = await probe({ ...leader, userId: undefined }, (tx) =>
+      tx.execute<{ n: number }[]>('SELECT count(*)::int AS n FROM ledger_import'),
+    );
+    expect(anonymous[0]!.n).toBe(0);
+    const system = await inScope(stack.orm, SYSTEM_SCOPE, (tx) =>
+      tx.execute<{ n: number }[]>('SELECT count(*)::int AS n FROM ledger_import'),
+    );
+    expect(system[0]!.n).toBe(all.length);
+    const { rows: after } = await stack.db.query(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE status = 'failed')::int AS failed FROM ledger_import`,
+    );
+    expect(after[0]).toEqual({ n: all.length, failed: 0 });
+  });
+
   it('shows a village only its own projects, nothing without a scope, and everything to the system scope', async () => {
     const { rows } = await stack.db.query(`SELECT o.id, o.kind FROM org_unit o WHERE o.code = 'mbz-ljc'`);
     const village = { orgUnitId: rows[0].id, orgKind: rows[0].kind, roles: ['operator' as const] };

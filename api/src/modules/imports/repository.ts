@@ -1,7 +1,8 @@
 /**
  * Import jobs (ledger_import) and what an import's rows are checked against. A job's progress is
  * written as the system, each update in its own transaction, so that pollers see it while the
- * import's own transaction is still open; the recorded money is read in the importer's scope.
+ * import's own transaction is still open; the job is polled, and the recorded money read, in the
+ * importer's scope.
  */
 import type { Principal } from '#domain/access.js';
 import type { ImportKind, ImportStatus, StoredImportRowError } from '#domain/imports.js';
@@ -65,8 +66,9 @@ export function createImportRepository(orm: Orm) {
       );
     },
 
-    async find(id: string): Promise<ImportRow | undefined> {
-      const rows = await system().execute<ImportRow[]>(
+    /** A job, as its author reads it (row-level security shows no one else's), or as the system. */
+    async find(id: string, who?: Principal): Promise<ImportRow | undefined> {
+      const rows = await (who ? scopedEm(orm, scopeOf(who)) : system()).execute<ImportRow[]>(
         `SELECT * FROM ledger_import WHERE id = ?`,
         [id],
         'all',

@@ -59,8 +59,8 @@ export function createImportService(deps: {
 
   /** An import's job, its report and messages in the reader's language. */
   async function status(id: string, lang: Lang, caller?: Caller): Promise<ImportStatus> {
-    const r = await repo.find(id);
-    // An import is its author's: others do not learn that it exists.
+    const r = await repo.find(id, caller);
+    // An import is its author's: others do not learn that it exists (row-level security says so too).
     if (!r || (caller && r.created_by !== caller.actor.id))
       throw new AppError('NOT_FOUND', `导入任务不存在 (import ${id} not found)`);
     return statusIn(r, lang);
