@@ -627,8 +627,13 @@ export type ProjectExportQuery = z.infer<typeof projectExportQuerySchema>;
  * The dashboard's filter: `year` restricts every figure to the projects of that year (the project's
  * `year` column); absent, the figures cover every year in the caller's scope.
  */
+/** The kinds of unit the dashboard can be narrowed to, each as the project list's filter of that name. */
+export const DASHBOARD_UNIT_KINDS = ['department', 'township', 'village'] as const;
+
 export const dashboardQuerySchema = z.object({
   year: z.coerce.number().int().min(PROJECT_YEAR_MIN).max(PROJECT_YEAR_MAX).optional(),
+  /** A department (as governing department), township or village, by code. */
+  unit: orgCodeSchema.optional(),
 });
 export type DashboardQuery = z.infer<typeof dashboardQuerySchema>;
 
@@ -650,7 +655,12 @@ export const dashboardStatsSchema = z.object({
   month: z.string(),
   /** The year the figures are restricted to (`?year=`), or null: every year. */
   year: z.number().int().nullable(),
-  /** The years that have projects in the caller's scope, newest first, whatever `year` is. */
+  /**
+   * The unit the figures are restricted to (`?unit=`), or null: the whole scope. Its projects are
+   * those the list's filter of its kind gives (`department=`, `township=`, `village=`).
+   */
+  unit: orgRefSchema.extend({ kind: z.enum(DASHBOARD_UNIT_KINDS) }).nullable(),
+  /** The years that have projects in the caller's scope (and `unit`), newest first, whatever `year` is. */
   years: z.array(z.number().int()),
   projects: z.object({
     total: count,

@@ -18,6 +18,9 @@ import {
 } from '../support/dashboard-figures.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { horizontalOverflow, launchBrowser, login, newPage } from './support/browser.js';
+import { shooter } from './support/shots.js';
+
+const shot = shooter('dashboard');
 
 let stack: TestStack;
 let browser: Browser;
@@ -275,6 +278,119 @@ describe('the dashboard of one year', () => {
         comparable(await dbFigures(stack.db, 'xqz.op', { year: 2026 })),
       );
       expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+/** Opens the unit selector and returns the units it offers (their names); `pick` chooses one. */
+async function unitOptions(page: Page, pick?: string): Promise<string[]> {
+  await page.locator('[data-test=unit-select] .el-select__wrapper').click();
+  const items = page.locator('.el-select-dropdown__item:visible');
+  await items.first().waitFor();
+  const offered = (await items.allInnerTexts()).map((s) => s.trim());
+  if (pick)
+    await items
+      .filter({ hasText: new RegExp(`^${pick}$`) })
+      .first()
+      .click();
+  else await page.keyboard.press('Escape');
+  return offered;
+}
+const urlUnit = (page: Page) => new URL(page.url()).searchParams.get('unit');
+const unitNamed = async (code: string) =>
+  (await stack.db.query<{ name: string }>('SELECT name FROM org_unit WHERE code = $1', [code])).rows[0]!.name;
+
+describe('the dashboard of one unit', () => {
+  it('lets the county leader narrow every figure to a township, kept in the URL and carried into the list', async () => {
+    const { context, page } = await newPage(browser, stack.baseUrl);
+    try {
+      await login(page, 'leader');
+      await page.locator('[data-test=fig-budget]').waitFor();
+      const all = await dbFigures(stack.db, 'leader');
+      await settles(() => shownFigures(page)).toEqual(comparable(all));
+      const offered = await unitOptions(page);
+      const { rows: units } = await stack.db.query<{ name: string }>(
+        `SELECT name FROM org_unit WHERE kind IN ('department', 'township', 'village')`,
+      );
+      expect(offered[0]).toBe('全部单位');
+      expect([...offered.slice(1)].sort()).toEqual(units.map((u) => u.name).sort());
+
+      const mbz = await unitNamed('mbz');
+      await unitOptions(page, mbz);
+      await settles(() => urlUnit(page)).toBe('mbz');
+      const db = await dbFigures(stack.db, 'leader', { unit: 'mbz' });
+      expect(db.total).toBeGreaterThan(0);
+      expect(db.total).toBeLessThan(all.total);
+      await settles(() => shownFigures(page)).toEqual(comparable(db));
+      expect(await page.locator('[data-test=scope-line]').innerText()).toContain(`仅${mbz}（乡镇）`);
+      await shot(page, 'unit-township');
+
+      // The most-overdue link opens the list filtered to the same township: the same projects.
+      const link = page.locator('[data-test=most-overdue]');
+      const href = new URL((await link.getAttribute('href'))!, stack.baseUrl);
+      expect(href.searchParams.get('township')).toBe('mbz');
+      const listed = (
+        await stack.db.query(
+          `SELECT count(DISTINCT p.id)::int AS n FROM project p JOIN alert a ON a.project_id = p.id
+            WHERE a.status = 'active' AND a.step IN ('overdue', 'escalated', 'interview')
+              AND (p.owner_unit_id = (SELECT id FROM org_unit WHERE code = 'mbz')
+                   OR p.id IN (SELECT pv.project_id FROM project_village pv JOIN org_unit v ON v.id = pv.village_id
+                                WHERE v.parent_id = (SELECT id FROM org_unit WHERE code = 'mbz')))`,
+        )
+      ).rows[0].n;
+      expect(listed).toBeGreaterThan(0);
+      await link.click();
+      await settles(() => page.locator('[data-test=total]').innerText()).toBe(`共 ${listed} 个项目`);
+      await page.goBack();
+      await page.locator('[data-test=fig-budget]').waitFor();
+
+      // A reload keeps the unit; 全部单位 takes it out again.
+      await page.reload();
+      await page.locator('[data-test=fig-budget]').waitFor();
+      await settles(() => shownFigures(page)).toEqual(comparable(db));
+      expect((await page.locator('[data-test=unit-select]').innerText()).trim()).toBe(mbz);
+      await unitOptions(page, '全部单位');
+      await settles(() => urlUnit(page)).toBeNull();
+      await settles(() => shownFigures(page)).toEqual(comparable(all));
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('offers a township only its own villages, on a phone, without sideways scrolling', async () => {
+    const { context, page } = await newPage(browser, stack.baseUrl, { phone: true });
+    try {
+      await login(page, 'xqz.op');
+      await page.locator('[data-test=fig-budget]').waitFor();
+      const { rows: villages } = await stack.db.query<{ code: string; name: string }>(
+        `SELECT v.code, v.name FROM org_unit v JOIN org_unit t ON t.id = v.parent_id
+          WHERE t.code = 'xqz' AND v.kind = 'village' ORDER BY v.code`,
+      );
+      expect(villages.length).toBeGreaterThanOrEqual(2);
+      const offered = await unitOptions(page);
+      expect(offered.slice(1).sort()).toEqual(villages.map((v) => v.name).sort());
+      const btc = villages.find((v) => v.code === 'xqz-btc')!;
+      await unitOptions(page, btc.name);
+      await settles(() => urlUnit(page)).toBe('xqz-btc');
+      const db = await dbFigures(stack.db, 'xqz.op', { unit: 'xqz-btc' });
+      expect(db.total).toBeGreaterThan(0);
+      await settles(() => shownFigures(page)).toEqual(comparable(db));
+      expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
+      await shot(page, 'unit-village');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows a village no unit selector', async () => {
+    const { context, page } = await newPage(browser, stack.baseUrl, { phone: true });
+    try {
+      await login(page, 'xqz-btc.view');
+      await page.locator('[data-test=fig-budget]').waitFor();
+      await page.locator('[data-test=year-select]').waitFor();
+      expect(await page.locator('[data-test=unit-select]').count()).toBe(0);
     } finally {
       await context.close();
     }

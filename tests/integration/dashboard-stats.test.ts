@@ -30,6 +30,14 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+/** One session per account for the whole file: logins are rate-limited per client address. */
+const sessions = new Map<string, Promise<Session>>();
+function loginAs(username: string): Promise<Session> {
+  let s = sessions.get(username);
+  if (!s) sessions.set(username, (s = Session.login(stack.baseUrl, username)));
+  return s;
+}
+
 /**
  * The api's answer in the shape of the database figures, for one comparison. Money totals arrive as
  * decimal strings (exact at any size); this county's are far below 2^53, so numbers compare them.
@@ -60,7 +68,7 @@ describe('dashboard figures', () => {
   const accounts = ['leader', 'xqz.view', 'xqz-btc.view', 'swj.op', 'mbz.op'];
 
   it.each(accounts)('for %s equal the database’s over exactly its scope', async (username) => {
-    const s = await Session.login(stack.baseUrl, username);
+    const s = await loginAs(username);
     const res = await s.get('/api/stats/dashboard');
     expect(res.status).toBe(200);
     expect(asFigures(res.body)).toEqual(await dbFigures(stack.db, username));
@@ -85,7 +93,7 @@ describe('dashboard figures', () => {
   });
 
   it('gives the rate as exact integer basis points (no floating point)', async () => {
-    const s = await Session.login(stack.baseUrl, 'leader');
+    const s = await loginAs('leader');
     const { body } = await s.get('/api/stats/dashboard');
     const { budgetFen, disbursedFen, disbursedBasisPoints } = body.money;
     expect(Number.isInteger(disbursedBasisPoints)).toBe(true);
@@ -102,7 +110,7 @@ describe('dashboard figures', () => {
   });
 
   it('lists the steps waiting on the caller’s unit, with the step each may take', async () => {
-    const s = await Session.login(stack.baseUrl, 'xqz.op');
+    const s = await loginAs('xqz.op');
     const { body } = await s.get('/api/stats/dashboard');
     const unit = (await stack.db.query(`SELECT id FROM org_unit WHERE code = 'xqz'`)).rows[0].id;
     // The owner unit's main-path steps: fix the method, start, complete (and report progress), hand over, close.
@@ -120,7 +128,7 @@ describe('dashboard figures', () => {
       expect(item.actions).not.toContain('cancel');
     }
     // The leader's unit governs and owns nothing.
-    const leader = await Session.login(stack.baseUrl, 'leader');
+    const leader = await loginAs('leader');
     expect((await leader.get('/api/stats/dashboard')).body.waiting).toEqual({ total: 0, items: [] });
   });
 
@@ -150,7 +158,8 @@ describe('dashboard figures', () => {
     expect(exportParams).toEqual(expect.arrayContaining(['sort', 'order', 'fundSource', 'overdue']));
     const listParams = doc.paths['/api/projects'].get.parameters.map((p: { name: string }) => p.name);
     expect(listParams).toEqual(expect.arrayContaining(['sort', 'order', 'fundSource', 'page']));
-    // The dashboard's year: an optional integer query parameter, bounded like a project's year.
+    // The dashboard's year: an optional integer query parameter, bounded like a project's year;
+    // its unit: an optional unit code.
     expect(stats.parameters).toEqual([
       expect.objectContaining({
         name: 'year',
@@ -158,7 +167,14 @@ describe('dashboard figures', () => {
         required: false,
         schema: expect.objectContaining({ type: 'integer', minimum: 2000, maximum: 2100 }),
       }),
+      expect.objectContaining({
+        name: 'unit',
+        in: 'query',
+        required: false,
+        schema: expect.objectContaining({ type: 'string' }),
+      }),
     ]);
+    expect(schema.properties.unit).toBeDefined();
     expect(Object.keys(stats.responses)).toEqual(expect.arrayContaining(['200', '401', '422']));
     expect(schema.properties.years.type).toBe('array');
   });
@@ -176,7 +192,7 @@ describe('dashboard figures of one year (?year=)', () => {
   it.each(accounts)(
     'for %s equal the database’s over that year of its scope, year by year',
     async (username) => {
-      const s = await Session.login(stack.baseUrl, username);
+      const s = await loginAs(username);
       const years = await dbYears(stack.db, username);
       expect(years.length).toBeGreaterThan(0);
       for (const year of years) {
@@ -197,7 +213,7 @@ describe('dashboard figures of one year (?year=)', () => {
   it('differ from every year’s where the scope holds several years; the years are those of the scope only', async () => {
     for (const username of ['leader', 'swj.op', 'xqz.view', 'xqz-btc.view']) {
       expect(await dbYears(stack.db, username), username).toEqual([2026, OTHER_YEAR]);
-      const s = await Session.login(stack.baseUrl, username);
+      const s = await loginAs(username);
       const all = asFigures((await s.get('/api/stats/dashboard')).body);
       const byYear = await Promise.all(
         [2026, OTHER_YEAR].map(async (y) => asFigures((await s.get(`/api/stats/dashboard?year=${y}`)).body)),
@@ -215,7 +231,7 @@ describe('dashboard figures of one year (?year=)', () => {
       expect(byYear[0]!.overdueTotal + byYear[1]!.overdueTotal).toBe(all.overdueTotal);
     }
     // 庙坝镇 has nothing of the other year: it is not offered, and asked for anyway, it counts nothing.
-    const mbz = await Session.login(stack.baseUrl, 'mbz.op');
+    const mbz = await loginAs('mbz.op');
     expect((await mbz.get('/api/stats/dashboard')).body.years).toEqual([2026]);
     const empty = (await mbz.get(`/api/stats/dashboard?year=${OTHER_YEAR}`)).body;
     expect(asFigures(empty)).toEqual(await dbFigures(stack.db, 'mbz.op', { year: OTHER_YEAR }));
@@ -231,7 +247,7 @@ describe('dashboard figures of one year (?year=)', () => {
   it.each(['abc', '2026.5', '1999', '2101', '', '-2026'])(
     'refuses year=%j with 422 naming the parameter',
     async (year) => {
-      const s = await Session.login(stack.baseUrl, 'leader');
+      const s = await loginAs('leader');
       const res = await s.get(`/api/stats/dashboard?year=${encodeURIComponent(year)}`);
       expect(res.status).toBe(422);
       expect(res.body.error.code).toBe('VALIDATION_FAILED');
@@ -240,12 +256,119 @@ describe('dashboard figures of one year (?year=)', () => {
   );
 });
 
+describe('dashboard figures of one unit (?unit=)', () => {
+  /** The departments, townships and villages of the county, with their kinds. */
+  async function units(): Promise<{ code: string; name: string; kind: string }[]> {
+    const { rows } = await stack.db.query(
+      `SELECT code, name, kind FROM org_unit WHERE kind IN ('department', 'township', 'village') ORDER BY code`,
+    );
+    return rows;
+  }
+
+  it('for the county equal the database’s over each unit’s projects, with the unit and its years named', async () => {
+    const s = await loginAs('leader');
+    let withProjects = 0;
+    for (const unit of await units()) {
+      const res = await s.get(`/api/stats/dashboard?unit=${unit.code}`);
+      expect(res.status, unit.code).toBe(200);
+      expect(res.body.unit).toEqual(unit);
+      expect(res.body.years, unit.code).toEqual(await dbYears(stack.db, 'leader', unit.code));
+      const expected = await dbFigures(stack.db, 'leader', { unit: unit.code });
+      expect(asFigures(res.body), unit.code).toEqual(expected);
+      if (expected.total > 0) withProjects++;
+    }
+    expect(withProjects).toBeGreaterThanOrEqual(6);
+    const all = await s.get('/api/stats/dashboard');
+    expect(all.body.unit).toBeNull();
+  });
+
+  it('adds up: every project has one governing department, so the departments’ figures sum to the county’s', async () => {
+    const s = await loginAs('leader');
+    const county = asFigures((await s.get('/api/stats/dashboard')).body);
+    const departments = (await units()).filter((u) => u.kind === 'department');
+    const each = await Promise.all(
+      departments.map(async (d) => asFigures((await s.get(`/api/stats/dashboard?unit=${d.code}`)).body)),
+    );
+    const sum = (f: (x: DbFigures) => number) => each.reduce((a, x) => a + f(x), 0);
+    expect(sum((x) => x.total)).toBe(county.total);
+    expect(sum((x) => x.budgetFen)).toBe(county.budgetFen);
+    expect(sum((x) => x.disbursedFen)).toBe(county.disbursedFen);
+    expect(sum((x) => x.overdueTotal)).toBe(county.overdueTotal);
+    expect(sum((x) => x.progressMissing)).toBe(county.progressMissing);
+    expect(each.filter((x) => x.total > 0).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('counts what the project list’s filter of the unit’s kind lists, so the cards’ links open the same projects', async () => {
+    const s = await loginAs('leader');
+    for (const unit of await units()) {
+      const { body } = await s.get(`/api/stats/dashboard?unit=${unit.code}`);
+      const list = await s.get(`/api/projects?${unit.kind}=${unit.code}&pageSize=1`);
+      expect(list.body.total, unit.code).toBe(body.projects.total);
+      const overdue = await s.get(`/api/projects?${unit.kind}=${unit.code}&overdue=any&pageSize=1`);
+      expect(overdue.body.total, unit.code).toBe(body.overdue.projects);
+      const missing = await s.get(
+        `/api/projects?${unit.kind}=${unit.code}&progressMissing=${body.month}&pageSize=1`,
+      );
+      expect(missing.body.total, unit.code).toBe(body.progressMissing.total);
+    }
+  });
+
+  it('stays within the caller’s scope: a township narrowed to its village, or to another township, counts only its own', async () => {
+    for (const [username, unit] of [
+      ['xqz.view', 'xqz-btc'],
+      ['xqz.view', 'mbz'],
+      ['swj.op', 'xqz'],
+      ['mbz.op', 'swj'],
+      ['xqz-btc.view', 'xqz'],
+    ] as const) {
+      const s = await loginAs(username);
+      const res = await s.get(`/api/stats/dashboard?unit=${unit}`);
+      expect(res.status, `${username} ${unit}`).toBe(200);
+      const expected = await dbFigures(stack.db, username, { unit });
+      expect(asFigures(res.body), `${username} ${unit}`).toEqual(expected);
+      expect(expected.total).toBeLessThanOrEqual((await dbFigures(stack.db, username)).total);
+      // Row-level security alone gives the same.
+      const caller = await callerFor(stack.orm, username);
+      expect(await rlsFigures(stack.orm, caller, { unit }), `${username} ${unit} (RLS)`).toEqual(expected);
+      for (const year of [2026, OTHER_YEAR]) {
+        const one = await s.get(`/api/stats/dashboard?unit=${unit}&year=${year}`);
+        expect(asFigures(one.body), `${username} ${unit} ${year}`).toEqual(
+          await dbFigures(stack.db, username, { unit, year }),
+        );
+      }
+    }
+    // A village narrowed to its own township sees what it always sees.
+    const village = await loginAs('xqz-btc.view');
+    expect(asFigures((await village.get('/api/stats/dashboard?unit=xqz')).body)).toEqual(
+      await dbFigures(stack.db, 'xqz-btc.view'),
+    );
+  });
+
+  it.each([
+    ['no such unit', 'nope'],
+    ['the county itself', null],
+    ['not a unit code', 'A B'],
+    ['empty', ''],
+  ])('refuses %s with 422 naming the parameter, in the caller’s language', async (_, code) => {
+    const county =
+      code ?? (await stack.db.query(`SELECT code FROM org_unit WHERE kind = 'county'`)).rows[0].code;
+    const s = await loginAs('leader');
+    const res = await s.request('GET', `/api/stats/dashboard?unit=${encodeURIComponent(county)}`, undefined, {
+      'accept-language': 'en',
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    expect(res.body.error.details.map((d: { path: string }) => d.path)).toEqual(['query.unit']);
+    expect(res.body.error.message).not.toMatch(/[\u4e00-\u9fff]/);
+  });
+});
+
 describe('本月未录入进度 in full: the project list filtered with progressMissing=<month>', () => {
   const accounts = ['leader', 'swj.op', 'xqz.view', 'xqz-btc.view', 'mbz.op'];
   // One login per account: the file's earlier tests have used up much of the login rate.
   const sessions = new Map<string, Promise<Session>>();
   const as = (username: string) => {
-    if (!sessions.has(username)) sessions.set(username, Session.login(stack.baseUrl, username));
+    if (!sessions.has(username)) sessions.set(username, loginAs(username));
     return sessions.get(username)!;
   };
 

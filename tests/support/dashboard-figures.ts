@@ -152,9 +152,9 @@ async function scopeSql(db: pg.Pool, username: string): Promise<ScopeSql> {
   return { cond, unit: id };
 }
 
-/** The years with projects in the account's scope, newest first. */
-export async function dbYears(db: pg.Pool, username: string): Promise<number[]> {
-  return yearsOver(asOwner(db), await scopeSql(db, username));
+/** The years with projects in the account's scope (and of `unit`), newest first. */
+export async function dbYears(db: pg.Pool, username: string, unit?: string): Promise<number[]> {
+  return yearsOver(asOwner(db), await scopeSql(db, username), unit);
 }
 
 /** The years row-level security alone shows the account. */
@@ -162,29 +162,47 @@ export function rlsYears(orm: Orm, p: Principal): Promise<number[]> {
   return yearsOver(inScopeOf(orm, p), everyVisibleRow(p));
 }
 
-async function yearsOver(query: Query, { cond, unit }: ScopeSql): Promise<number[]> {
-  const rows = await query(`SELECT DISTINCT year FROM project p WHERE ${cond} ORDER BY year DESC`, [unit]);
+async function yearsOver(query: Query, scope: ScopeSql, unit?: string): Promise<number[]> {
+  const { cond, args } = narrowed(scope, { unit });
+  const rows = await query(`SELECT DISTINCT year FROM project p WHERE ${cond} ORDER BY year DESC`, args);
   return rows.map((r) => r.year as number);
 }
 
-/** The figures over the account's scope; with `year`, over its projects of that year only. */
-export async function dbFigures(
-  db: pg.Pool,
-  username: string,
-  opts: { year?: number } = {},
-): Promise<DbFigures> {
+/**
+ * What the dashboard can be narrowed to: a year, and a unit by code, whose projects are those the
+ * project list's filter of its kind gives (a department's: those it governs).
+ */
+export interface FigureFilter {
+  year?: number;
+  unit?: string;
+}
+
+/** The figures over the account's scope; with `year` and `unit`, over its projects of those only. */
+export async function dbFigures(db: pg.Pool, username: string, opts: FigureFilter = {}): Promise<DbFigures> {
   return figuresOver(asOwner(db), await scopeSql(db, username), opts);
 }
 
 /** The same figures over what row-level security alone shows the account. */
-export function rlsFigures(orm: Orm, p: Principal, opts: { year?: number } = {}): Promise<DbFigures> {
+export function rlsFigures(orm: Orm, p: Principal, opts: FigureFilter = {}): Promise<DbFigures> {
   return figuresOver(inScopeOf(orm, p), everyVisibleRow(p), opts);
 }
 
-async function figuresOver(query: Query, scope: ScopeSql, opts: { year?: number }): Promise<DbFigures> {
-  const { unit } = scope;
-  const cond = opts.year === undefined ? scope.cond : `${scope.cond} AND p.year = $2::int`;
-  const args = opts.year === undefined ? [unit] : [unit, opts.year];
+/** The scope narrowed by the filter, as one condition on `p` and its parameters. */
+function narrowed(scope: ScopeSql, opts: FigureFilter): { cond: string; args: unknown[] } {
+  const args: unknown[] = [scope.unit];
+  const conds = [scope.cond];
+  if (opts.year !== undefined) conds.push(`p.year = $${args.push(opts.year)}::int`);
+  if (opts.unit !== undefined) {
+    const u = `(SELECT id FROM org_unit WHERE code = $${args.push(opts.unit)}::text)`;
+    conds.push(`(p.department_id = ${u} OR p.owner_unit_id = ${u} AND ${u} IN (SELECT id FROM org_unit WHERE kind = 'township')
+      OR p.id IN (SELECT pv.project_id FROM project_village pv JOIN org_unit v ON v.id = pv.village_id
+                   WHERE v.id = ${u} OR v.parent_id = ${u}))`);
+  }
+  return { cond: conds.join(' AND '), args };
+}
+
+async function figuresOver(query: Query, scope: ScopeSql, opts: FigureFilter): Promise<DbFigures> {
+  const { cond, args } = narrowed(scope, opts);
   const one = (sql: string, params: unknown[] = args) => query(sql, params);
   const stages = await one(`SELECT stage, count(*)::int AS n FROM project p WHERE ${cond} GROUP BY stage`);
   const [money] = await one(

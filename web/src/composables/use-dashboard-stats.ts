@@ -1,48 +1,106 @@
 import { computed, watch } from 'vue';
 import { useRoute, useRouter } from 'vue-router';
+import type { OrgUnitDto } from '../api/client';
 import { api } from '../api/client';
+import { useOrgsStore } from '../stores/orgs';
 import { useLoader } from './use-list-page';
 
 /** The year select's value for "every year" (no `?year=` in the URL). */
 export const ALL_YEARS = 0;
+/** The unit select's value for the whole scope (no `?unit=` in the URL). */
+export const WHOLE_SCOPE = '';
+
+/** The units the dashboard can be narrowed to, in groups of one kind each. */
+export interface UnitGroup {
+  kind: 'department' | 'township' | 'village';
+  units: OrgUnitDto[];
+}
 
 /**
- * The dashboard's figures for the year in the URL (`?year=2026`, like the list's filters: a link
- * or a reload shows the same figures). Anything that is not a year reads as every year; the api
- * judges the range. Every figure comes from GET /api/stats/dashboard over the caller's scope.
+ * The dashboard's figures for the year and unit in the URL (`?year=2026&unit=mbz`, like the list's
+ * filters: a link or a reload shows the same figures). Anything that is not a year reads as every
+ * year; the api judges the range and the unit. Every figure comes from GET /api/stats/dashboard
+ * over the caller's scope.
  */
 export function useDashboardStats() {
   const route = useRoute();
   const router = useRouter();
+  const orgs = useOrgsStore();
 
   const year = computed(() => {
     const v = route.query.year;
     return typeof v === 'string' && /^\d{4}$/.test(v) ? Number(v) : undefined;
   });
+  const unit = computed(() => {
+    const v = route.query.unit;
+    return typeof v === 'string' && v !== '' ? v : undefined;
+  });
   /** The years offered: only those the api says have projects in the caller's scope, newest first. */
   const years = computed(() => stats.value?.years ?? []);
-  function chooseYear(y: number) {
+  function choose(key: 'year' | 'unit', value: string | undefined) {
     const query = { ...route.query };
-    if (y === ALL_YEARS) delete query.year;
-    else query.year = String(y);
+    if (value === undefined) delete query[key];
+    else query[key] = value;
     void router.replace({ query });
   }
+  const chooseYear = (y: number) => choose('year', y === ALL_YEARS ? undefined : String(y));
+  const chooseUnit = (code: string) => choose('unit', code === WHOLE_SCOPE ? undefined : code);
 
-  // No figures rather than another year's under the year now chosen.
+  /**
+   * The units offered, by the caller's scope: a county-wide account any department, township or
+   * village; a department the townships and villages its projects lie in; a township its villages;
+   * a village none (the select is not shown).
+   */
+  const unitGroups = computed((): UnitGroup[] => {
+    const scope = stats.value?.scope;
+    if (!scope) return [];
+    const villages =
+      scope.kind === 'township'
+        ? orgs.villages.filter((v) => v.parentCode === scope.unit.code)
+        : orgs.villages;
+    const groups: UnitGroup[] =
+      scope.kind === 'county'
+        ? [
+            { kind: 'department', units: orgs.departments },
+            { kind: 'township', units: orgs.townships },
+            { kind: 'village', units: villages },
+          ]
+        : scope.kind === 'department'
+          ? [
+              { kind: 'township', units: orgs.townships },
+              { kind: 'village', units: villages },
+            ]
+          : scope.kind === 'township'
+            ? [{ kind: 'village', units: villages }]
+            : [];
+    return groups.filter((g) => g.units.length > 0);
+  });
+
+  /** The project list's filters for what is shown: the year, and the unit by its kind's filter. */
+  const listFilter = computed((): Record<string, string> => {
+    const s = stats.value;
+    if (!s) return {};
+    return {
+      ...(s.year ? { year: String(s.year) } : {}),
+      ...(s.unit ? { [s.unit.kind]: s.unit.code } : {}),
+    };
+  });
+
+  // No figures rather than another year's or unit's under the one now chosen.
   const {
     data: stats,
     loading,
     error,
     reload,
-  } = useLoader(() => api.dashboardStats({ year: year.value }), { clearOnError: true });
+  } = useLoader(() => api.dashboardStats({ year: year.value, unit: unit.value }), { clearOnError: true });
   // Not while leaving: a link to the list changes the query before this page is gone.
   watch(
-    year,
+    [year, unit],
     () => {
       if (route.name === 'dashboard') void reload();
     },
     { immediate: true },
   );
 
-  return { stats, loading, error, year, years, chooseYear };
+  return { stats, loading, error, year, years, chooseYear, unit, unitGroups, chooseUnit, listFilter };
 }

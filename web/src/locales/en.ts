@@ -63,6 +63,10 @@ const en: typeof zh = {
     yearSelect: 'Year of the figures',
     allYears: 'All years',
     yearOption: 'Year {year}',
+    unitSelect: 'Unit of the figures',
+    wholeScope: 'Whole scope',
+    unitKinds: { department: 'Governing department', township: 'Township', village: 'Village' },
+    unitLine: '· only {unit} ({kind})',
     scopeLine: 'Scope: {unit} ({scope}) · this month {month}',
     scopeKinds: {
       county: 'whole county',

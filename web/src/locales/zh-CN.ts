@@ -69,6 +69,10 @@ export default {
     yearSelect: '统计年度',
     allYears: '全部年度',
     yearOption: '{year} 年度',
+    unitSelect: '统计单位',
+    wholeScope: '全部单位',
+    unitKinds: { department: '主管部门', township: '乡镇', village: '村' },
+    unitLine: '· 仅{unit}（{kind}）',
     scopeLine: '统计范围：{unit}（{scope}） · 本月 {month}',
     scopeKinds: {
       county: '全县',

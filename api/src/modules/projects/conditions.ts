@@ -32,6 +32,21 @@ export function scopeCondition(who: Principal): { sql: string; params: unknown[]
   }
 }
 
+/** A unit the figures or the list are narrowed to, by the kind of its filter. */
+export interface UnitFilter {
+  kind: 'department' | 'township' | 'village';
+  id: string;
+}
+
+/**
+ * The projects of one unit as a condition on `p`, as the list's filters of its kind read it: a
+ * department's are those it governs; a township's and a village's, those of its scope.
+ */
+export function unitCondition(unit: UnitFilter): { sql: string; params: unknown[] } {
+  if (unit.kind === 'department') return { sql: 'p.department_id = ?', params: [unit.id] };
+  return scopeCondition({ orgKind: unit.kind, orgUnitId: unit.id, roles: [] });
+}
+
 /** The steps of the main path; 调项 and 终止 are always open to the department and wait on no one. */
 const SIDE_PATHS: readonly Action[] = ['adjust', 'cancel'];
 /** The main-path steps of `stage` that `level` takes: what a project there waits for from it. */

@@ -7,18 +7,26 @@
  * projects and a province of a million; the two short lists are index ranges (./lists.ts).
  */
 import type { Principal } from '#domain/access.js';
+import { AppError } from '#domain/errors.js';
 import type { Stage } from '#domain/lifecycle.js';
 import {
+  DASHBOARD_UNIT_KINDS,
   type DashboardQuery,
   type DashboardStatsDto,
   type FundSourceKind,
   type OverdueKind,
 } from '#domain/schemas.js';
 import type { Orm } from '#db/orm.js';
-import { executeAll, inScope, scopeOf } from '#db/scope.js';
-import { PROGRESS_STAGES, scopeCondition, waitingCondition } from '../projects/conditions.js';
+import { executeAll, inScope, scopeOf, type Tx } from '#db/scope.js';
+import {
+  PROGRESS_STAGES,
+  scopeCondition,
+  unitCondition,
+  waitingCondition,
+  type UnitFilter,
+} from '../projects/conditions.js';
 import { missingProgressList, waitingList } from './lists.js';
-import { rollupScopeCondition } from './rollup.js';
+import { rollupScopeCondition, rollupUnitCondition } from './rollup.js';
 
 /** How many projects the two lists (waiting steps, missing progress) show; their totals count all. */
 export const DASHBOARD_LIST_LIMIT = 20;
@@ -27,6 +35,8 @@ export const DASHBOARD_LIST_LIMIT = 20;
 export interface DashboardFigures {
   scopeKind: DashboardStatsDto['scope']['kind'];
   unit: { code: string; name: string };
+  /** The unit the figures are narrowed to, if any. */
+  filterUnit: DashboardStatsDto['unit'];
   years: number[];
   stages: { stage: Stage; n: number }[];
   budget: { kind: FundSourceKind; fen: string }[];
@@ -54,21 +64,43 @@ export interface DashboardFigures {
 type Sql = { sql: string; params: unknown[] };
 const withYear = (c: Sql, alias: string, year: number | undefined): Sql =>
   year === undefined ? c : { sql: `${c.sql} AND ${alias}.year = ?`, params: [...c.params, year] };
+const both = (a: Sql, b: Sql | null): Sql =>
+  b === null ? a : { sql: `${a.sql} AND ${b.sql}`, params: [...a.params, ...b.params] };
+
+type ChosenUnit = UnitFilter & { code: string; name: string };
+
+/** The unit of `?unit=`: a department, township or village, else a 422 naming the parameter. */
+async function chosenUnit(conn: Tx, code: string): Promise<ChosenUnit> {
+  const rows = await conn.execute<ChosenUnit[]>(
+    'SELECT id, code, name, kind FROM org_unit WHERE code = ?',
+    [code],
+    'all',
+  );
+  const unit = rows[0];
+  if (unit && (DASHBOARD_UNIT_KINDS as readonly string[]).includes(unit.kind)) return unit;
+  const message = {
+    zh: `没有代码为“${code}”的主管部门、乡镇或村`,
+    en: `unit: no department, township or village has the code “${code}”`,
+  };
+  throw new AppError('VALIDATION_FAILED', message, [{ path: 'query.unit', message }]);
+}
 
 export function createStatsRepository(orm: Orm) {
   return {
     /**
-     * The dashboard's figures over the caller's scope (narrowed to `filter.year` if given), as
-     * PostgreSQL sums and counts them; `month` is the month whose progress entries are expected.
+     * The dashboard's figures over the caller's scope (narrowed to `filter.unit` and
+     * `filter.year` if given), as PostgreSQL sums and counts them; `month` is the month whose
+     * progress entries are expected.
      */
     async figures(who: Principal, filter: DashboardQuery, month: string): Promise<DashboardFigures> {
       const scope = scopeOf(who);
-      // The caller's groups (rollups) and projects (the lists), narrowed to one year if asked.
-      const groups = rollupScopeCondition(who);
-      const rs = withYear(groups, 'r', filter.year);
-      const ps = withYear(scopeCondition(who), 'p', filter.year);
       const w = waitingCondition(who, 'r');
       return inScope(orm, scope, async (conn) => {
+        const chosen = filter.unit === undefined ? null : await chosenUnit(conn, filter.unit);
+        // The caller's groups (rollups) and projects (the lists), narrowed to the unit, then to the year.
+        const groups = both(rollupScopeCondition(who), chosen && rollupUnitCondition(chosen));
+        const rs = withYear(groups, 'r', filter.year);
+        const ps = withYear(both(scopeCondition(who), chosen && unitCondition(chosen)), 'p', filter.year);
         const [units, years, stages, money, overdue, byKind, byUnit, waiting, missing] = (await executeAll(
           conn,
           [
@@ -145,6 +177,7 @@ export function createStatsRepository(orm: Orm) {
         return {
           scopeKind: scope.kind,
           unit: { code: unit?.code ?? '', name: unit?.name ?? '' },
+          filterUnit: chosen && { code: chosen.code, name: chosen.name, kind: chosen.kind },
           years: years.map((r) => r.year),
           stages,
           budget: money.map((r) => ({ kind: r.kind, fen: r.budget })),

@@ -46,6 +46,7 @@ export function createStatsService(deps: { repo: StatsRepository }) {
         scope: { kind: f.scopeKind, unit: f.unit },
         month,
         year: filter.year ?? null,
+        unit: f.filterUnit,
         years: f.years,
         projects: {
           total: f.stages.reduce((a, r) => a + r.n, 0),
