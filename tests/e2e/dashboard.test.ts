@@ -199,16 +199,22 @@ const comparable = (db: DbFigures): Partial<DbFigures> => {
   return rest;
 };
 
-/** Opens the year selector and returns the options it offers; `pick` chooses one of them. */
-async function yearOptions(page: Page, pick?: string): Promise<string[]> {
-  await page.locator('[data-test=year-select] .el-select__wrapper').click();
+/** Opens a selector (`year-select`, `unit-select`) and returns what it offers; `pick` chooses one. */
+async function options(page: Page, select: string, pick?: string): Promise<string[]> {
+  await page.locator(`[data-test=${select}] .el-select__wrapper`).click();
   const items = page.locator('.el-select-dropdown__item:visible');
   await items.first().waitFor();
   const offered = (await items.allInnerTexts()).map((s) => s.trim());
-  if (pick) await items.filter({ hasText: pick }).first().click();
+  if (pick)
+    await items
+      .filter({ hasText: new RegExp(`^${pick}$`) })
+      .first()
+      .click();
   else await page.keyboard.press('Escape');
   return offered;
 }
+const yearOptions = (page: Page, pick?: string) => options(page, 'year-select', pick);
+const unitOptions = (page: Page, pick?: string) => options(page, 'unit-select', pick);
 /** Figures reload after a choice: wait for them longer than expect.poll's one second. */
 const settles = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000 });
 const urlYear = (page: Page) => new URL(page.url()).searchParams.get('year');
@@ -284,20 +290,6 @@ describe('the dashboard of one year', () => {
   });
 });
 
-/** Opens the unit selector and returns the units it offers (their names); `pick` chooses one. */
-async function unitOptions(page: Page, pick?: string): Promise<string[]> {
-  await page.locator('[data-test=unit-select] .el-select__wrapper').click();
-  const items = page.locator('.el-select-dropdown__item:visible');
-  await items.first().waitFor();
-  const offered = (await items.allInnerTexts()).map((s) => s.trim());
-  if (pick)
-    await items
-      .filter({ hasText: new RegExp(`^${pick}$`) })
-      .first()
-      .click();
-  else await page.keyboard.press('Escape');
-  return offered;
-}
 const urlUnit = (page: Page) => new URL(page.url()).searchParams.get('unit');
 const unitNamed = async (code: string) =>
   (await stack.db.query<{ name: string }>('SELECT name FROM org_unit WHERE code = $1', [code])).rows[0]!.name;
