@@ -12,6 +12,7 @@
  *   BENCH_PROJECTS=100000 npm run bench:queries     (generates what is missing first)
  *   DATABASE_URL=… or BENCH_PGDATA=<dir>: the database to use (scripts/bench/lib/reads-db.ts)
  *   BENCH_RUNS=20 BENCH_ONLY=list,dashboard BENCH_ACCOUNTS=leader BENCH_EXPLAIN=1 (prints the plans)
+ *   BENCH_VILLAGE=<code> (the village of the dashboard narrowed to one; mbz-ljc)
  *   SESSION_CACHE_SECONDS=0: the api looks every request's session up (as with its cache off)
  *   BENCH_API_ARGS=--trace-gc: node flags for the api process
  * Targets at 1,000,000 projects: list p95 ≤ 30 ms, dashboard ≤ 300 ms, ratio ≤ 1.5.
@@ -42,6 +43,7 @@ const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const ONLY = process.env.BENCH_ONLY?.split(',');
 const ACCOUNTS = process.env.BENCH_ACCOUNTS?.split(',') ?? ['leader', 'mbz.op', 'mbz-ljc.op'];
+const VILLAGE = process.env.BENCH_VILLAGE ?? 'mbz-ljc';
 
 interface Case {
   name: string;
@@ -87,6 +89,18 @@ const CASES: Case[] = [
     name: 'dashboard',
     url: () => '/api/stats/dashboard',
     run: (r, who) => r.stats.figures(who, {}, countyMonth()),
+  },
+  // Narrowed to a unit (the console's 统计单位): a township holding a quarter of the projects, a
+  // village holding a tenth (or BENCH_VILLAGE).
+  {
+    name: 'dashboard of a township',
+    url: () => '/api/stats/dashboard?unit=mbz',
+    run: (r, who) => r.stats.figures(who, { unit: 'mbz' }, countyMonth()),
+  },
+  {
+    name: 'dashboard of a village',
+    url: () => `/api/stats/dashboard?unit=${VILLAGE}`,
+    run: (r, who) => r.stats.figures(who, { unit: VILLAGE }, countyMonth()),
   },
   {
     name: 'statistics',

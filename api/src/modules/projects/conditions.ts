@@ -39,12 +39,18 @@ export interface UnitFilter {
 }
 
 /**
- * The projects of one unit as a condition on `p`, as the list's filters of its kind read it: a
- * department's are those it governs; a township's and a village's, those of its scope.
+ * The projects of one unit as a condition on `p` (or a rollup group `r`, which has the same
+ * columns), as the list's filters of its kind read it: a department's are those it governs; a
+ * township's and a village's, those of its scope, which is the unit's reader token among the row's
+ * (the readers migration). A test of the row's own column, not a subquery: over a county's rows a
+ * township's `EXISTS` on its villages became a hash of its 333,000 projects at a million (330 ms).
  */
-export function unitCondition(unit: UnitFilter): { sql: string; params: unknown[] } {
-  if (unit.kind === 'department') return { sql: 'p.department_id = ?', params: [unit.id] };
-  return scopeCondition({ orgKind: unit.kind, orgUnitId: unit.id, roles: [] });
+export function unitCondition(unit: UnitFilter, alias = 'p'): { sql: string; params: unknown[] } {
+  if (unit.kind === 'department') return { sql: `${alias}.department_id = ?`, params: [unit.id] };
+  return {
+    sql: `${alias}.readers @> ARRAY[app_reader_token(?, ?::uuid)]`,
+    params: [unit.kind, unit.id],
+  };
 }
 
 /** The steps of the main path; 调项 and 终止 are always open to the department and wait on no one. */

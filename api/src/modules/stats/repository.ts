@@ -17,16 +17,18 @@ import {
   type OverdueKind,
 } from '#domain/schemas.js';
 import type { Orm } from '#db/orm.js';
-import { executeAll, inScope, scopeOf, type Tx } from '#db/scope.js';
+import { executeAll, inScope, scopeOf, type Statement, type Tx } from '#db/scope.js';
 import {
+  DEPARTMENT_STAGES,
+  OWNER_STAGES,
   PROGRESS_STAGES,
   scopeCondition,
   unitCondition,
   waitingCondition,
   type UnitFilter,
 } from '../projects/conditions.js';
-import { missingProgressList, waitingList } from './lists.js';
-import { rollupScopeCondition, rollupUnitCondition } from './rollup.js';
+import { missingProgressList, waitingList, type ListRange } from './lists.js';
+import { rollupScopeCondition } from './rollup.js';
 
 /** How many projects the two lists (waiting steps, missing progress) show; their totals count all. */
 export const DASHBOARD_LIST_LIMIT = 20;
@@ -98,7 +100,7 @@ export function createStatsRepository(orm: Orm) {
       return inScope(orm, scope, async (conn) => {
         const chosen = filter.unit === undefined ? null : await chosenUnit(conn, filter.unit);
         // The caller's groups (rollups) and projects (the lists), narrowed to the unit, then to the year.
-        const groups = both(rollupScopeCondition(who), chosen && rollupUnitCondition(chosen));
+        const groups = both(rollupScopeCondition(who), chosen && unitCondition(chosen, 'r'));
         const rs = withYear(groups, 'r', filter.year);
         const ps = withYear(both(scopeCondition(who), chosen && unitCondition(chosen)), 'p', filter.year);
         const [units, years, stages, money, overdue, byKind, byUnit, waiting, missing] = (await executeAll(
@@ -141,17 +143,21 @@ export function createStatsRepository(orm: Orm) {
                    WHERE ${rs.sql} GROUP BY o.code, o.name HAVING sum(f.ladders) > 0 ORDER BY n DESC, o.code`,
               params: rs.params,
             },
-            // Steps waiting on the caller's unit: as governing department, or as owner unit.
+            // Steps waiting on the caller's unit: as governing department, or as owner unit; by
+            // stage, for the list's ranges.
             {
-              sql: `SELECT COALESCE(sum(r.projects), 0)::int AS n FROM project_rollup r WHERE ${rs.sql} AND ${w.sql}`,
-              params: [...rs.params, ...w.params],
+              sql: `SELECT r.stage, sum(r.projects)::int AS n,
+                           COALESCE(sum(r.projects) FILTER (WHERE r.department_id = ?), 0)::int AS governed,
+                           COALESCE(sum(r.projects) FILTER (WHERE r.owner_unit_id = ?), 0)::int AS owned
+                      FROM project_rollup r WHERE ${rs.sql} AND ${w.sql} GROUP BY r.stage`,
+              params: [who.orgUnitId, who.orgUnitId, ...rs.params, ...w.params],
             },
             // Under way without this month's entry: the group's projects less those with one.
             {
-              sql: `SELECT COALESCE(sum(r.projects - COALESCE(f.projects, 0)), 0)::int AS n
+              sql: `SELECT r.stage, sum(r.projects - COALESCE(f.projects, 0))::int AS n
                     FROM project_rollup r
                     LEFT JOIN project_rollup_figure f ON f.sig = r.sig AND f.facet = 'month' AND f.key = ?
-                   WHERE ${rs.sql} AND r.stage = ANY(ARRAY[?]::text[])`,
+                   WHERE ${rs.sql} AND r.stage = ANY(ARRAY[?]::text[]) GROUP BY r.stage`,
               params: [month, ...rs.params, PROGRESS_STAGES],
             },
           ],
@@ -163,16 +169,39 @@ export function createStatsRepository(orm: Orm) {
           { projects: number }[],
           { kind: OverdueKind; n: number }[],
           { code: string; name: string; n: number; projects: number }[],
-          { n: number }[],
-          { n: number }[],
+          { stage: Stage; n: number; governed: number; owned: number }[],
+          { stage: Stage; n: number }[],
         ];
-        const waitingTotal = waiting[0]?.n ?? 0;
-        const missingTotal = missing[0]?.n ?? 0;
+        const waitingTotal = waiting.reduce((a, r) => a + r.n, 0);
+        const missingTotal = missing.reduce((a, r) => a + r.n, 0);
+        const waitingOf = new Map(waiting.map((r) => [r.stage, r]));
+        const missingOf = new Map(missing.map((r) => [r.stage, r.n]));
+        const waitingRanges: ListRange[] = [
+          ...DEPARTMENT_STAGES.map((stage) => ({
+            stage,
+            column: 'department_id' as const,
+            count: waitingOf.get(stage)?.governed ?? 0,
+          })),
+          ...OWNER_STAGES.map((stage) => ({
+            stage,
+            column: 'owner_unit_id' as const,
+            count: waitingOf.get(stage)?.owned ?? 0,
+          })),
+        ];
+        const missingRanges = PROGRESS_STAGES.map((stage) => ({ stage, count: missingOf.get(stage) ?? 0 }));
         // The lists, only where there is something to list, and never more than there is.
-        const [waitingRows, missingRows] = (await executeAll(conn, [
-          waitingList(who, ps, waitingTotal > 0 ? DASHBOARD_LIST_LIMIT : 0),
-          missingProgressList(ps, PROGRESS_STAGES, month, Math.min(missingTotal, DASHBOARD_LIST_LIMIT)),
-        ])) as [DashboardFigures['waiting']['rows'], DashboardFigures['progressMissing']['rows']];
+        const lists = [
+          waitingList(who, ps, waitingRanges, DASHBOARD_LIST_LIMIT),
+          missingProgressList(ps, missingRanges, month, DASHBOARD_LIST_LIMIT),
+        ];
+        const read = await executeAll(
+          conn,
+          lists.filter((l): l is Statement => l !== null),
+        );
+        const [waitingRows, missingRows] = lists.map((l) => (l ? read.shift()! : [])) as [
+          DashboardFigures['waiting']['rows'],
+          DashboardFigures['progressMissing']['rows'],
+        ];
         const unit = units[0];
         return {
           scopeKind: scope.kind,

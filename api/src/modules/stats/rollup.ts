@@ -6,7 +6,6 @@
  * the statistics sum groups, not projects.
  */
 import { isCountyWide, type Principal } from '#domain/access.js';
-import type { UnitFilter } from '../projects/conditions.js';
 
 /**
  * The caller's scope as a condition on a group `r`: the projects repository's `scopeCondition`
@@ -29,12 +28,6 @@ export function rollupScopeCondition(who: Principal): { sql: string; params: unk
     default:
       return { sql: 'FALSE', params: [] };
   }
-}
-
-/** `unitCondition` over a group `r`: every project of a group has exactly the group's units. */
-export function rollupUnitCondition(unit: UnitFilter): { sql: string; params: unknown[] } {
-  if (unit.kind === 'department') return { sql: 'r.department_id = ?', params: [unit.id] };
-  return rollupScopeCondition({ orgKind: unit.kind, orgUnitId: unit.id, roles: [] });
 }
 
 /** The project list's filters that are a group's dimensions (GET /api/projects, the statistics). */
