@@ -4,10 +4,12 @@
  * measures. Answers are parsed as JSON when they are JSON; other bodies are counted, not kept.
  */
 import http from 'node:http';
+import zlib from 'node:zlib';
 
 export interface HttpAnswer {
   status: number;
   body: any;
+  /** The body's bytes on the wire (compressed, if it was). */
   bytes: number;
 }
 
@@ -15,10 +17,13 @@ export class Http {
   private cookie = '';
   // Idle sockets are dropped before the server's keep-alive timeout (Node's is 5 s) would close them.
   private readonly agent = new http.Agent({ keepAlive: true, timeout: 4_000 });
-  /** `parse: false`: JSON answers are counted, not parsed (a benchmark timing the server alone). */
+  /**
+   * `parse: false`: JSON answers are counted, not parsed (a benchmark timing the server alone).
+   * `compressed: true`: asks for brotli or gzip as a browser does, and decodes what comes.
+   */
   constructor(
     private readonly base: string,
-    private readonly opts: { parse?: boolean } = {},
+    private readonly opts: { parse?: boolean; compressed?: boolean } = {},
   ) {}
 
   post(p: string, b: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
@@ -70,6 +75,7 @@ export class Http {
           headers: {
             ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
             ...(this.cookie ? { cookie: this.cookie } : {}),
+            ...(this.opts.compressed ? { 'accept-encoding': 'br, gzip' } : {}),
             ...headers,
           },
         },
@@ -85,7 +91,7 @@ export class Http {
           });
           res.on('end', () => {
             try {
-              const text = Buffer.concat(chunks).toString('utf8');
+              const text = decoded(Buffer.concat(chunks), res.headers['content-encoding']).toString('utf8');
               resolve({ status: res.statusCode!, body: json && text ? JSON.parse(text) : undefined, bytes });
             } catch (err) {
               reject(err instanceof Error ? err : new Error(String(err)));
@@ -100,4 +106,10 @@ export class Http {
       req.end(payload);
     });
   }
+}
+
+function decoded(body: Buffer, encoding: string | undefined): Buffer {
+  if (encoding === 'br') return zlib.brotliDecompressSync(body);
+  if (encoding === 'gzip') return zlib.gunzipSync(body);
+  return body;
 }
