@@ -623,13 +623,15 @@ export const projectExportQuerySchema = projectListQuerySchema.omit({
 });
 export type ProjectExportQuery = z.infer<typeof projectExportQuerySchema>;
 
-/**
- * The dashboard's filter: `year` restricts every figure to the projects of that year (the project's
- * `year` column); absent, the figures cover every year in the caller's scope.
- */
 /** The kinds of unit the dashboard can be narrowed to, each as the project list's filter of that name. */
 export const DASHBOARD_UNIT_KINDS = ['department', 'township', 'village'] as const;
+export type DashboardUnitKind = (typeof DASHBOARD_UNIT_KINDS)[number];
 
+/**
+ * The dashboard's filter: `year` restricts every figure to the projects of that year (the project's
+ * `year` column), `unit` to one unit's projects; absent, the figures cover every year and the
+ * caller's whole scope.
+ */
 export const dashboardQuerySchema = z.object({
   year: z.coerce.number().int().min(PROJECT_YEAR_MIN).max(PROJECT_YEAR_MAX).optional(),
   /** A department (as governing department), township or village, by code. */

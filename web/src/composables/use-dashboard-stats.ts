@@ -1,5 +1,6 @@
 import { computed, watch } from 'vue';
 import { useRoute, useRouter } from 'vue-router';
+import type { DashboardStatsDto, DashboardUnitKind } from '@domain/schemas';
 import type { OrgUnitDto } from '../api/client';
 import { api } from '../api/client';
 import { useOrgsStore } from '../stores/orgs';
@@ -12,9 +13,22 @@ export const WHOLE_SCOPE = '';
 
 /** The units the dashboard can be narrowed to, in groups of one kind each. */
 export interface UnitGroup {
-  kind: 'department' | 'township' | 'village';
+  kind: DashboardUnitKind;
   units: OrgUnitDto[];
 }
+
+/**
+ * The kinds of unit offered, by the caller's scope: a county-wide account any department, township
+ * or village; a department the townships and villages its projects lie in; a township its own
+ * villages; a village none (the select is not shown).
+ */
+const OFFERED: Record<DashboardStatsDto['scope']['kind'], DashboardUnitKind[]> = {
+  county: ['department', 'township', 'village'],
+  department: ['township', 'village'],
+  township: ['village'],
+  village: [],
+  none: [],
+};
 
 /**
  * The dashboard's figures for the year and unit in the URL (`?year=2026&unit=mbz`, like the list's
@@ -46,34 +60,15 @@ export function useDashboardStats() {
   const chooseYear = (y: number) => choose('year', y === ALL_YEARS ? undefined : String(y));
   const chooseUnit = (code: string) => choose('unit', code === WHOLE_SCOPE ? undefined : code);
 
-  /**
-   * The units offered, by the caller's scope: a county-wide account any department, township or
-   * village; a department the townships and villages its projects lie in; a township its villages;
-   * a village none (the select is not shown).
-   */
+  /** The units offered (OFFERED), in groups of one kind; a township's villages are its own. */
   const unitGroups = computed((): UnitGroup[] => {
     const scope = stats.value?.scope;
     if (!scope) return [];
-    const villages =
-      scope.kind === 'township'
-        ? orgs.villages.filter((v) => v.parentCode === scope.unit.code)
-        : orgs.villages;
-    const groups: UnitGroup[] =
-      scope.kind === 'county'
-        ? [
-            { kind: 'department', units: orgs.departments },
-            { kind: 'township', units: orgs.townships },
-            { kind: 'village', units: villages },
-          ]
-        : scope.kind === 'department'
-          ? [
-              { kind: 'township', units: orgs.townships },
-              { kind: 'village', units: villages },
-            ]
-          : scope.kind === 'township'
-            ? [{ kind: 'village', units: villages }]
-            : [];
-    return groups.filter((g) => g.units.length > 0);
+    const unitsOf = (kind: DashboardUnitKind) =>
+      orgs.items.filter(
+        (o) => o.kind === kind && (scope.kind !== 'township' || o.parentCode === scope.unit.code),
+      );
+    return OFFERED[scope.kind].map((kind) => ({ kind, units: unitsOf(kind) })).filter((g) => g.units.length);
   });
 
   /** The project list's filters for what is shown: the year, and the unit by its kind's filter. */

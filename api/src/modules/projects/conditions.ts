@@ -5,6 +5,7 @@
  */
 import { ACTION_LEVEL, isCountyWide, type Principal } from '#domain/access.js';
 import { allowedActions, STAGES, type Action, type Stage } from '#domain/lifecycle.js';
+import type { DashboardUnitKind } from '#domain/schemas.js';
 
 /**
  * The scope of a principal as a SQL condition on `p` (the project alias): domain/access.ts's
@@ -34,7 +35,7 @@ export function scopeCondition(who: Principal): { sql: string; params: unknown[]
 
 /** A unit the figures or the list are narrowed to, by the kind of its filter. */
 export interface UnitFilter {
-  kind: 'department' | 'township' | 'village';
+  kind: DashboardUnitKind;
   id: string;
 }
 

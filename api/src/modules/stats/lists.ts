@@ -17,34 +17,35 @@ import { noProgressCondition } from '../projects/conditions.js';
 
 type Sql = { sql: string; params: unknown[] };
 
-/** A range of a list: the projects of one stage (by the unit as `column` for the waiting steps). */
+/** A range of a list: the projects of one stage. */
 export interface ListRange {
   stage: string;
-  column?: 'department_id' | 'owner_unit_id';
   /** How many projects of the scope the range holds (from the rollups). */
   count: number;
 }
+/** A range of the waiting steps: a stage of the projects the caller's unit governs, or owns. */
+export interface WaitingRange extends ListRange {
+  column: 'department_id' | 'owner_unit_id';
+}
 
-/** The ranges worth reading, each asked for at most `limit`; none: nothing to read. */
-const worthReading = (ranges: ListRange[], limit: number) =>
-  ranges
-    .filter((r) => r.count > 0 && limit > 0)
-    .map((r) => ({ stage: r.stage, column: r.column, limit: Math.min(r.count, limit) }));
+/** The ranges worth reading, each with what to ask it for (at most `limit`); none: nothing to read. */
+const worthReading = <R extends ListRange>(ranges: R[], limit: number) =>
+  ranges.filter((r) => r.count > 0 && limit > 0).map((r) => [r, Math.min(r.count, limit)] as const);
 
 /** Projects waiting on the caller's unit in `scope` (a condition on `p`), longest waiting first. */
 export function waitingList(
   who: Principal,
   scope: Sql,
-  ranges: ListRange[],
+  ranges: WaitingRange[],
   limit: number,
 ): Statement | null {
   const read = worthReading(ranges, limit);
   if (read.length === 0) return null;
   const params: unknown[] = [];
-  const parts = read.map((r) => {
-    params.push(who.orgUnitId, r.stage, ...scope.params, r.limit);
+  const parts = read.map(([r, n]) => {
+    params.push(who.orgUnitId, r.stage, ...scope.params, n);
     return `(SELECT p.code, p.name, p.stage, p.department_id, p.owner_unit_id, p.updated_at FROM project p
-              WHERE p.${r.column ?? 'owner_unit_id'} = ? AND p.stage = ? AND ${scope.sql} ORDER BY p.updated_at, p.code LIMIT ?)`;
+              WHERE p.${r.column} = ? AND p.stage = ? AND ${scope.sql} ORDER BY p.updated_at, p.code LIMIT ?)`;
   });
   // UNION, not UNION ALL: a project its unit both governs and owns may wait on it twice over.
   return {
@@ -66,9 +67,9 @@ export function missingProgressList(
   const read = worthReading(ranges, limit);
   if (read.length === 0) return null;
   const params: unknown[] = [];
-  const parts = read.map((r) => {
+  const parts = read.map(([r, n]) => {
     const missing = noProgressCondition(month);
-    params.push(r.stage, ...scope.params, ...missing.params, r.limit);
+    params.push(r.stage, ...scope.params, ...missing.params, n);
     return `(SELECT p.code, p.name, p.owner_unit_id FROM project p
               WHERE p.stage = ? AND ${scope.sql} AND ${missing.sql}
               ORDER BY p.code LIMIT ?)`;

@@ -27,7 +27,7 @@ import {
   waitingCondition,
   type UnitFilter,
 } from '../projects/conditions.js';
-import { missingProgressList, waitingList, type ListRange } from './lists.js';
+import { missingProgressList, waitingList, type WaitingRange } from './lists.js';
 import { rollupScopeCondition } from './rollup.js';
 
 /** How many projects the two lists (waiting steps, missing progress) show; their totals count all. */
@@ -176,7 +176,7 @@ export function createStatsRepository(orm: Orm) {
         const missingTotal = missing.reduce((a, r) => a + r.n, 0);
         const waitingOf = new Map(waiting.map((r) => [r.stage, r]));
         const missingOf = new Map(missing.map((r) => [r.stage, r.n]));
-        const waitingRanges: ListRange[] = [
+        const waitingRanges: WaitingRange[] = [
           ...DEPARTMENT_STAGES.map((stage) => ({
             stage,
             column: 'department_id' as const,
