@@ -16,7 +16,8 @@ import {
   seedSmallCounty,
   type DbFigures,
 } from '../support/dashboard-figures.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
+import { issue, noticesAbout, spreadSerials } from '../support/rectification.js';
+import { Session, startTestStack, type TestStack } from '../support/stack.js';
 import { horizontalOverflow, launchBrowser, login, newPage } from './support/browser.js';
 import { shooter } from './support/shots.js';
 
@@ -346,6 +347,53 @@ describe('the dashboard of one unit', () => {
       await unitOptions(page, '全部单位');
       await settles(() => urlUnit(page)).toBeNull();
       await settles(() => shownFigures(page)).toEqual(comparable(all));
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('narrows the overdue rectification notices to the unit; the card’s link lists exactly what it counted', async () => {
+    await spreadSerials(stack);
+    const office = await Session.login(stack.baseUrl, 'supervisor');
+    const notice = noticesAbout();
+    const mbzNotice = await issue(
+      office,
+      notice([10], { unitCode: 'mbz', title: '关于庙坝镇项目公示不到位的整改通知' }),
+    );
+    for (const title of ['关于修齐镇台账不完整的整改通知', '关于修齐镇进度填报滞后的整改通知'])
+      await issue(office, notice([10], { title }));
+    // Past their terms, as if issued long ago; one more, not yet due, is left out of the card.
+    await stack.db.query(`UPDATE rectification_problem SET due_date = due_date - 30`);
+    await stack.db.query(
+      `UPDATE rectification_notice
+          SET issued_at = issued_at - interval '30 days', issued_on = issued_on - 30, due_date = due_date - 30`,
+    );
+    await issue(office, notice([10], { unitCode: 'mbz', title: '关于庙坝镇管护制度未落实的整改通知' }));
+
+    const { context, page } = await newPage(browser, stack.baseUrl);
+    try {
+      await login(page, 'leader');
+      const card = page.locator('[data-test=rect-card-home]');
+      const shown = () => card.locator('[data-test=home-rect]').count();
+      const allLink = card.locator('[data-test=rect-home-all]');
+      await settles(shown).toBe(3);
+      expect((await allLink.innerText()).trim()).toBe('全部（3）');
+
+      await unitOptions(page, await unitNamed('mbz'));
+      await settles(() => urlUnit(page)).toBe('mbz');
+      await settles(shown).toBe(1);
+      expect(await card.locator('[data-test=home-rect]').innerText()).toContain(mbzNotice.serial);
+      expect((await allLink.innerText()).trim()).toBe('全部（1）');
+      await shot(page, 'unit-notices');
+
+      await allLink.click();
+      await page.waitForURL(/\/rectifications\?/);
+      const q = new URL(page.url()).searchParams;
+      expect(Object.fromEntries(q)).toEqual({ status: 'open', overdue: 'true', unitCode: 'mbz' });
+      await settles(() => page.locator('[data-test=total]').innerText()).toBe('共 1 条');
+      expect(await page.locator('[data-test=rect-row]').innerText()).toBe(
+        '关于庙坝镇项目公示不到位的整改通知',
+      );
     } finally {
       await context.close();
     }
