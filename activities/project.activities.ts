@@ -262,6 +262,8 @@ function recordedAlready(projectId: string, seq: number, requestId: string | und
               WHERE project_id = ? AND request_id = ?::text) AS mine,
             (SELECT max(seq) FROM project_history WHERE project_id = ?) AS last`,
     params: [projectId, seq, projectId, requestId ?? null, projectId],
+    // Every step sends it: planned once per connection, not once per step (about 1 ms).
+    prepare: true,
   };
 }
 

@@ -19,6 +19,73 @@ const WATCHED: readonly {
   { table: 'project_history', key: 'project_id', ops: ['INSERT'], rows: `action = 'reportProgress'` },
 ];
 
+/**
+ * A project's figures from its rows, for the projects in `ids`: the body of
+ * project_rollup_entries (a later migration keeps its plan; see rollup_entries_plan).
+ */
+export const ROLLUP_ENTRIES = `        WITH wanted AS MATERIALIZED (SELECT DISTINCT i.id FROM unnest(ids) AS i (id)),
+        p AS (
+          SELECT p.id, p.year, p.department_id, p.owner_unit_id, p.type, p.stage,
+                 COALESCE((SELECT array_agg(pv.village_id ORDER BY pv.village_id) FROM project_village pv
+                            WHERE pv.project_id = p.id), '{}') AS village_ids
+            FROM wanted w JOIN project p ON p.id = w.id
+        ),
+        paid AS (
+          SELECT b.project_id, b.source_position, sum(b.amount_fen) AS fen
+            FROM wanted w JOIN disbursement b ON b.project_id = w.id GROUP BY 1, 2
+        ),
+        src AS (
+          SELECT s.project_id, s.kind,
+                 sum(CASE WHEN p.stage = 'cancelled' THEN 0 ELSE s.amount_fen END) AS budget,
+                 sum(CASE WHEN p.stage = 'cancelled' OR s.fund_document_id IS NULL THEN 0 ELSE s.amount_fen END) AS allocated,
+                 sum(CASE WHEN p.stage = 'cancelled' THEN 0 ELSE COALESCE(b.fen, 0) END) AS disbursed
+            FROM p JOIN project_fund_source s ON s.project_id = p.id
+            LEFT JOIN paid b ON b.project_id = s.project_id AND b.source_position = s.position
+           GROUP BY 1, 2
+        ),
+        kinds AS (
+          SELECT project_id, array_agg(kind ORDER BY kind) AS kinds, sum(budget) AS budget,
+                 sum(allocated) AS allocated, sum(disbursed) AS disbursed
+            FROM src GROUP BY project_id
+        ),
+        ladder AS (
+          SELECT DISTINCT a.project_id, a.kind, a.period, a.responsible_unit_id
+            FROM wanted w JOIN alert a ON a.project_id = w.id
+           WHERE a.status = 'active' AND a.step <> 'reminder'
+        ),
+        late AS (SELECT DISTINCT project_id FROM ladder),
+        month AS (
+          SELECT m.project_id, m.month FROM wanted w JOIN monthly_progress m ON m.project_id = w.id
+          UNION
+          SELECT h.project_id, h.payload->>'month' FROM wanted w JOIN project_history h ON h.project_id = w.id
+           WHERE h.action = 'reportProgress' AND h.payload->>'month' IS NOT NULL
+        ),
+        fact AS (
+          SELECT s.project_id, ROW('source', s.kind, 1, (l.project_id IS NOT NULL)::int, 0,
+                                   s.budget::bigint, s.allocated::bigint, s.disbursed::bigint)::project_rollup_fact AS f
+            FROM src s LEFT JOIN late l ON l.project_id = s.project_id
+          UNION ALL
+          SELECT project_id, ROW('overdueKind', kind, 1, 0, count(DISTINCT period)::int, 0, 0, 0)::project_rollup_fact
+            FROM ladder GROUP BY project_id, kind
+          UNION ALL
+          SELECT project_id, ROW('overdueUnit', responsible_unit_id::text, 1, 0, count(DISTINCT (kind, period))::int,
+                                 0, 0, 0)::project_rollup_fact
+            FROM ladder GROUP BY project_id, responsible_unit_id
+          UNION ALL
+          SELECT project_id, ROW('month', month, 1, 0, 0, 0, 0, 0)::project_rollup_fact FROM month
+        ),
+        facts AS (
+          SELECT project_id, array_agg(f ORDER BY (f).facet, (f).key) AS facts FROM fact GROUP BY project_id
+        )
+        SELECT p.id,
+               md5(ROW(p.year, p.department_id, p.owner_unit_id, p.type, p.stage, p.village_ids,
+                       COALESCE(k.kinds, '{}'))::text)::uuid,
+               p.year, p.department_id, p.owner_unit_id, p.type, p.stage, p.village_ids, COALESCE(k.kinds, '{}'),
+               (l.project_id IS NOT NULL)::int, COALESCE(k.budget, 0)::bigint, COALESCE(k.allocated, 0)::bigint,
+               COALESCE(k.disbursed, 0)::bigint, COALESCE(f.facts, '{}')
+          FROM p LEFT JOIN kinds k ON k.project_id = p.id LEFT JOIN late l ON l.project_id = p.id
+          LEFT JOIN facts f ON f.project_id = p.id`;
+
 /** County-wide scopes, as an initplan (the readers migration's form). */
 const WIDE = `(SELECT app_scope_kind() IN ('system', 'county'))`;
 
@@ -117,68 +184,7 @@ export class Migration20261205200000_rollups extends Migration {
     this.addSql(`
       CREATE FUNCTION project_rollup_entries(ids uuid[]) RETURNS SETOF project_rollup_entry
         LANGUAGE sql STABLE SET search_path = public, pg_temp AS $$
-        WITH wanted AS MATERIALIZED (SELECT DISTINCT i.id FROM unnest(ids) AS i (id)),
-        p AS (
-          SELECT p.id, p.year, p.department_id, p.owner_unit_id, p.type, p.stage,
-                 COALESCE((SELECT array_agg(pv.village_id ORDER BY pv.village_id) FROM project_village pv
-                            WHERE pv.project_id = p.id), '{}') AS village_ids
-            FROM wanted w JOIN project p ON p.id = w.id
-        ),
-        paid AS (
-          SELECT b.project_id, b.source_position, sum(b.amount_fen) AS fen
-            FROM wanted w JOIN disbursement b ON b.project_id = w.id GROUP BY 1, 2
-        ),
-        src AS (
-          SELECT s.project_id, s.kind,
-                 sum(CASE WHEN p.stage = 'cancelled' THEN 0 ELSE s.amount_fen END) AS budget,
-                 sum(CASE WHEN p.stage = 'cancelled' OR s.fund_document_id IS NULL THEN 0 ELSE s.amount_fen END) AS allocated,
-                 sum(CASE WHEN p.stage = 'cancelled' THEN 0 ELSE COALESCE(b.fen, 0) END) AS disbursed
-            FROM p JOIN project_fund_source s ON s.project_id = p.id
-            LEFT JOIN paid b ON b.project_id = s.project_id AND b.source_position = s.position
-           GROUP BY 1, 2
-        ),
-        kinds AS (
-          SELECT project_id, array_agg(kind ORDER BY kind) AS kinds, sum(budget) AS budget,
-                 sum(allocated) AS allocated, sum(disbursed) AS disbursed
-            FROM src GROUP BY project_id
-        ),
-        ladder AS (
-          SELECT DISTINCT a.project_id, a.kind, a.period, a.responsible_unit_id
-            FROM wanted w JOIN alert a ON a.project_id = w.id
-           WHERE a.status = 'active' AND a.step <> 'reminder'
-        ),
-        late AS (SELECT DISTINCT project_id FROM ladder),
-        month AS (
-          SELECT m.project_id, m.month FROM wanted w JOIN monthly_progress m ON m.project_id = w.id
-          UNION
-          SELECT h.project_id, h.payload->>'month' FROM wanted w JOIN project_history h ON h.project_id = w.id
-           WHERE h.action = 'reportProgress' AND h.payload->>'month' IS NOT NULL
-        ),
-        fact AS (
-          SELECT s.project_id, ROW('source', s.kind, 1, (l.project_id IS NOT NULL)::int, 0,
-                                   s.budget::bigint, s.allocated::bigint, s.disbursed::bigint)::project_rollup_fact AS f
-            FROM src s LEFT JOIN late l ON l.project_id = s.project_id
-          UNION ALL
-          SELECT project_id, ROW('overdueKind', kind, 1, 0, count(DISTINCT period)::int, 0, 0, 0)::project_rollup_fact
-            FROM ladder GROUP BY project_id, kind
-          UNION ALL
-          SELECT project_id, ROW('overdueUnit', responsible_unit_id::text, 1, 0, count(DISTINCT (kind, period))::int,
-                                 0, 0, 0)::project_rollup_fact
-            FROM ladder GROUP BY project_id, responsible_unit_id
-          UNION ALL
-          SELECT project_id, ROW('month', month, 1, 0, 0, 0, 0, 0)::project_rollup_fact FROM month
-        ),
-        facts AS (
-          SELECT project_id, array_agg(f ORDER BY (f).facet, (f).key) AS facts FROM fact GROUP BY project_id
-        )
-        SELECT p.id,
-               md5(ROW(p.year, p.department_id, p.owner_unit_id, p.type, p.stage, p.village_ids,
-                       COALESCE(k.kinds, '{}'))::text)::uuid,
-               p.year, p.department_id, p.owner_unit_id, p.type, p.stage, p.village_ids, COALESCE(k.kinds, '{}'),
-               (l.project_id IS NOT NULL)::int, COALESCE(k.budget, 0)::bigint, COALESCE(k.allocated, 0)::bigint,
-               COALESCE(k.disbursed, 0)::bigint, COALESCE(f.facts, '{}')
-          FROM p LEFT JOIN kinds k ON k.project_id = p.id LEFT JOIN late l ON l.project_id = p.id
-          LEFT JOIN facts f ON f.project_id = p.id
+${ROLLUP_ENTRIES}
       $$;`);
 
     // A group's reader tokens: app_project_readers' rule over the group's units.

@@ -347,3 +347,24 @@ describe('rollups under concurrent transactions', () => {
     }
   }, 180_000);
 });
+
+describe('a project’s figures, one at a time or in a batch', () => {
+  it('are the same from the kept plan (a step’s few projects) and from a batch’s own plan', async () => {
+    const { rows: ids } = await stack.db.query<{ id: string }>(`SELECT id FROM project ORDER BY id`);
+    expect(ids.length).toBeGreaterThan(3);
+    const one = [];
+    for (const { id } of ids) {
+      const { rows } = await stack.db.query(`SELECT * FROM project_rollup_entries(ARRAY[$1::uuid])`, [id]);
+      one.push(...rows);
+    }
+    // Past the batch size whatever this file left: each project named more than once (it counts once).
+    const batch = Array.from({ length: Math.ceil(100 / ids.length) + 1 }, () => ids.map((r) => r.id)).flat();
+    expect(batch.length).toBeGreaterThan(64);
+    const { rows: many } = await stack.db.query(
+      `SELECT * FROM project_rollup_entries($1::uuid[]) ORDER BY project_id`,
+      [batch],
+    );
+    expect(many).toEqual(one);
+    expect(one.length).toBe(ids.length);
+  });
+});
