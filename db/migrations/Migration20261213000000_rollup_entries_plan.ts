@@ -25,7 +25,7 @@ export class Migration20261213000000_rollup_entries_plan extends Migration {
         IF cardinality(ids) <= ${SMALL} THEN
           RETURN QUERY ${ROLLUP_ENTRIES};
         ELSE
-          RETURN QUERY EXECUTE ${quote(BATCH)} USING ids;
+          RETURN QUERY EXECUTE $batch$${BATCH}$batch$ USING ids;
         END IF;
       END $fn$;`);
   }
@@ -37,9 +37,4 @@ export class Migration20261213000000_rollup_entries_plan extends Migration {
 ${ROLLUP_ENTRIES}
       $$;`);
   }
-}
-
-/** A SQL string literal. */
-function quote(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
 }
