@@ -86,6 +86,80 @@ export const ROLLUP_ENTRIES = `        WITH wanted AS MATERIALIZED (SELECT DISTI
           FROM p LEFT JOIN kinds k ON k.project_id = p.id LEFT JOIN late l ON l.project_id = p.id
           LEFT JOIN facts f ON f.project_id = p.id`;
 
+/**
+ * The body of project_rollup_apply: the projects' fresh entries against what they last added,
+ * applied to their groups as the difference (a later migration keeps the plans for a step's few
+ * projects; see rollup_apply_plan).
+ */
+export const ROLLUP_APPLY = `      DECLARE
+        fresh project_rollup_entry[];
+        stale project_rollup_member[];
+      BEGIN
+        -- One transaction per project at a time: a later one waits here, and its figures below are
+        -- read after the earlier one committed (each statement of this function sees that).
+        PERFORM 1 FROM project_rollup_member m WHERE m.project_id IN (SELECT unnest(ids))
+          ORDER BY m.project_id FOR UPDATE OF m;
+        SELECT COALESCE(array_agg(e), '{}') INTO fresh FROM project_rollup_entries(ids) e;
+        SELECT COALESCE(array_agg(m), '{}') INTO stale FROM project_rollup_member m
+         WHERE m.project_id IN (SELECT unnest(ids));
+
+        -- Groups in key order, in one statement: every transaction locks them in the same order.
+        INSERT INTO project_rollup AS r (sig, year, department_id, owner_unit_id, type, stage, village_ids,
+               source_kinds, readers, projects, overdue_projects, budget_fen, allocated_fen, disbursed_fen)
+        SELECT d.sig, COALESCE(n.year, o.year), COALESCE(n.department_id, o.department_id),
+               COALESCE(n.owner_unit_id, o.owner_unit_id), COALESCE(n.type, o.type), COALESCE(n.stage, o.stage),
+               COALESCE(n.village_ids, o.village_ids), COALESCE(n.source_kinds, o.source_kinds),
+               COALESCE(o.readers, app_group_readers(n.department_id, n.owner_unit_id, n.village_ids)),
+               d.projects, d.overdue, d.budget, d.allocated, d.disbursed
+          FROM (SELECT x.sig, sum(x.projects)::int AS projects, sum(x.overdue)::int AS overdue,
+                       sum(x.budget) AS budget, sum(x.allocated) AS allocated, sum(x.disbursed) AS disbursed
+                  FROM (SELECT e.sig, 1 AS projects, e.overdue, e.budget_fen AS budget,
+                               e.allocated_fen AS allocated, e.disbursed_fen AS disbursed FROM unnest(fresh) e
+                        UNION ALL
+                        SELECT m.sig, -1, -m.overdue, -m.budget_fen, -m.allocated_fen, -m.disbursed_fen
+                          FROM unnest(stale) m) x
+                 GROUP BY x.sig) d
+          LEFT JOIN (SELECT DISTINCT ON (e.sig) e.* FROM unnest(fresh) e ORDER BY e.sig) n ON n.sig = d.sig
+          LEFT JOIN project_rollup o ON o.sig = d.sig
+         WHERE (d.projects, d.overdue, d.budget, d.allocated, d.disbursed) <> (0, 0, 0, 0, 0)
+         ORDER BY d.sig
+        ON CONFLICT (sig) DO UPDATE SET projects = r.projects + EXCLUDED.projects,
+               overdue_projects = r.overdue_projects + EXCLUDED.overdue_projects,
+               budget_fen = r.budget_fen + EXCLUDED.budget_fen,
+               allocated_fen = r.allocated_fen + EXCLUDED.allocated_fen,
+               disbursed_fen = r.disbursed_fen + EXCLUDED.disbursed_fen;
+
+        INSERT INTO project_rollup_figure AS g (sig, facet, key, projects, overdue, ladders, budget_fen,
+               allocated_fen, disbursed_fen)
+        SELECT y.sig, y.facet, y.key, sum(y.projects)::int, sum(y.overdue)::int, sum(y.ladders)::int,
+               sum(y.budget_fen), sum(y.allocated_fen), sum(y.disbursed_fen)
+          FROM (SELECT e.sig, f.* FROM unnest(fresh) e CROSS JOIN LATERAL unnest(e.facts) f
+                UNION ALL
+                SELECT m.sig, f.facet, f.key, -f.projects, -f.overdue, -f.ladders, -f.budget_fen,
+                       -f.allocated_fen, -f.disbursed_fen
+                  FROM unnest(stale) m CROSS JOIN LATERAL unnest(m.facts) f) y
+         GROUP BY y.sig, y.facet, y.key
+        HAVING (sum(y.projects), sum(y.overdue), sum(y.ladders), sum(y.budget_fen), sum(y.allocated_fen),
+                sum(y.disbursed_fen)) <> (0, 0, 0, 0, 0, 0)
+         ORDER BY y.sig, y.facet, y.key
+        ON CONFLICT (sig, facet, key) DO UPDATE SET projects = g.projects + EXCLUDED.projects,
+               overdue = g.overdue + EXCLUDED.overdue, ladders = g.ladders + EXCLUDED.ladders,
+               budget_fen = g.budget_fen + EXCLUDED.budget_fen,
+               allocated_fen = g.allocated_fen + EXCLUDED.allocated_fen,
+               disbursed_fen = g.disbursed_fen + EXCLUDED.disbursed_fen;
+
+        INSERT INTO project_rollup_member AS m (project_id, sig, overdue, budget_fen, allocated_fen,
+               disbursed_fen, facts)
+        SELECT e.project_id, e.sig, e.overdue, e.budget_fen, e.allocated_fen, e.disbursed_fen, e.facts
+          FROM unnest(fresh) e ORDER BY e.project_id
+        ON CONFLICT (project_id) DO UPDATE SET sig = EXCLUDED.sig, overdue = EXCLUDED.overdue,
+               budget_fen = EXCLUDED.budget_fen, allocated_fen = EXCLUDED.allocated_fen,
+               disbursed_fen = EXCLUDED.disbursed_fen, facts = EXCLUDED.facts;
+        -- A project that is gone takes its figures with it.
+        DELETE FROM project_rollup_member m WHERE m.project_id IN (SELECT unnest(ids))
+           AND NOT EXISTS (SELECT 1 FROM unnest(fresh) e WHERE e.project_id = m.project_id);
+`;
+
 /** County-wide scopes, as an initplan (the readers migration's form). */
 const WIDE = `(SELECT app_scope_kind() IN ('system', 'county'))`;
 
@@ -206,74 +280,7 @@ ${ROLLUP_ENTRIES}
     this.addSql(`
       CREATE FUNCTION project_rollup_apply(ids uuid[]) RETURNS void
         LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
-      DECLARE
-        fresh project_rollup_entry[];
-        stale project_rollup_member[];
-      BEGIN
-        -- One transaction per project at a time: a later one waits here, and its figures below are
-        -- read after the earlier one committed (each statement of this function sees that).
-        PERFORM 1 FROM project_rollup_member m WHERE m.project_id IN (SELECT unnest(ids))
-          ORDER BY m.project_id FOR UPDATE OF m;
-        SELECT COALESCE(array_agg(e), '{}') INTO fresh FROM project_rollup_entries(ids) e;
-        SELECT COALESCE(array_agg(m), '{}') INTO stale FROM project_rollup_member m
-         WHERE m.project_id IN (SELECT unnest(ids));
-
-        -- Groups in key order, in one statement: every transaction locks them in the same order.
-        INSERT INTO project_rollup AS r (sig, year, department_id, owner_unit_id, type, stage, village_ids,
-               source_kinds, readers, projects, overdue_projects, budget_fen, allocated_fen, disbursed_fen)
-        SELECT d.sig, COALESCE(n.year, o.year), COALESCE(n.department_id, o.department_id),
-               COALESCE(n.owner_unit_id, o.owner_unit_id), COALESCE(n.type, o.type), COALESCE(n.stage, o.stage),
-               COALESCE(n.village_ids, o.village_ids), COALESCE(n.source_kinds, o.source_kinds),
-               COALESCE(o.readers, app_group_readers(n.department_id, n.owner_unit_id, n.village_ids)),
-               d.projects, d.overdue, d.budget, d.allocated, d.disbursed
-          FROM (SELECT x.sig, sum(x.projects)::int AS projects, sum(x.overdue)::int AS overdue,
-                       sum(x.budget) AS budget, sum(x.allocated) AS allocated, sum(x.disbursed) AS disbursed
-                  FROM (SELECT e.sig, 1 AS projects, e.overdue, e.budget_fen AS budget,
-                               e.allocated_fen AS allocated, e.disbursed_fen AS disbursed FROM unnest(fresh) e
-                        UNION ALL
-                        SELECT m.sig, -1, -m.overdue, -m.budget_fen, -m.allocated_fen, -m.disbursed_fen
-                          FROM unnest(stale) m) x
-                 GROUP BY x.sig) d
-          LEFT JOIN (SELECT DISTINCT ON (e.sig) e.* FROM unnest(fresh) e ORDER BY e.sig) n ON n.sig = d.sig
-          LEFT JOIN project_rollup o ON o.sig = d.sig
-         WHERE (d.projects, d.overdue, d.budget, d.allocated, d.disbursed) <> (0, 0, 0, 0, 0)
-         ORDER BY d.sig
-        ON CONFLICT (sig) DO UPDATE SET projects = r.projects + EXCLUDED.projects,
-               overdue_projects = r.overdue_projects + EXCLUDED.overdue_projects,
-               budget_fen = r.budget_fen + EXCLUDED.budget_fen,
-               allocated_fen = r.allocated_fen + EXCLUDED.allocated_fen,
-               disbursed_fen = r.disbursed_fen + EXCLUDED.disbursed_fen;
-
-        INSERT INTO project_rollup_figure AS g (sig, facet, key, projects, overdue, ladders, budget_fen,
-               allocated_fen, disbursed_fen)
-        SELECT y.sig, y.facet, y.key, sum(y.projects)::int, sum(y.overdue)::int, sum(y.ladders)::int,
-               sum(y.budget_fen), sum(y.allocated_fen), sum(y.disbursed_fen)
-          FROM (SELECT e.sig, f.* FROM unnest(fresh) e CROSS JOIN LATERAL unnest(e.facts) f
-                UNION ALL
-                SELECT m.sig, f.facet, f.key, -f.projects, -f.overdue, -f.ladders, -f.budget_fen,
-                       -f.allocated_fen, -f.disbursed_fen
-                  FROM unnest(stale) m CROSS JOIN LATERAL unnest(m.facts) f) y
-         GROUP BY y.sig, y.facet, y.key
-        HAVING (sum(y.projects), sum(y.overdue), sum(y.ladders), sum(y.budget_fen), sum(y.allocated_fen),
-                sum(y.disbursed_fen)) <> (0, 0, 0, 0, 0, 0)
-         ORDER BY y.sig, y.facet, y.key
-        ON CONFLICT (sig, facet, key) DO UPDATE SET projects = g.projects + EXCLUDED.projects,
-               overdue = g.overdue + EXCLUDED.overdue, ladders = g.ladders + EXCLUDED.ladders,
-               budget_fen = g.budget_fen + EXCLUDED.budget_fen,
-               allocated_fen = g.allocated_fen + EXCLUDED.allocated_fen,
-               disbursed_fen = g.disbursed_fen + EXCLUDED.disbursed_fen;
-
-        INSERT INTO project_rollup_member AS m (project_id, sig, overdue, budget_fen, allocated_fen,
-               disbursed_fen, facts)
-        SELECT e.project_id, e.sig, e.overdue, e.budget_fen, e.allocated_fen, e.disbursed_fen, e.facts
-          FROM unnest(fresh) e ORDER BY e.project_id
-        ON CONFLICT (project_id) DO UPDATE SET sig = EXCLUDED.sig, overdue = EXCLUDED.overdue,
-               budget_fen = EXCLUDED.budget_fen, allocated_fen = EXCLUDED.allocated_fen,
-               disbursed_fen = EXCLUDED.disbursed_fen, facts = EXCLUDED.facts;
-        -- A project that is gone takes its figures with it.
-        DELETE FROM project_rollup_member m WHERE m.project_id IN (SELECT unnest(ids))
-           AND NOT EXISTS (SELECT 1 FROM unnest(fresh) e WHERE e.project_id = m.project_id);
-      END $$;`);
+${ROLLUP_APPLY}      END $$;`);
     this.addSql(
       `REVOKE ALL ON FUNCTION project_rollup_apply(uuid[]), project_rollup_entries(uuid[]) FROM PUBLIC;`,
     );

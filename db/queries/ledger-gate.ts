@@ -9,8 +9,8 @@ import type { Bilingual } from '#domain/errors.js';
 import { LEDGER_ITEMS, ledgerCompleteness } from '#domain/ledgers/completeness.js';
 import { LEDGER_LABELS_EN } from '#domain/ledgers/kinds.js';
 import { fenFromDb } from '#domain/money.js';
-import type { Sql } from '../tx.js';
-import { loadLedgerData } from './ledger-data.js';
+import { executeAll, type Tx } from '../tx.js';
+import { ledgerDataOf, ledgerReads, type LedgerRows } from './ledger-data.js';
 
 export interface GateMissing {
   /** 'department' | 'implementing' | 'site' for a ledger item, 'archive' for a checklist document. */
@@ -21,37 +21,53 @@ export interface GateMissing {
 }
 
 export async function ledgerAcceptanceGate(
-  tx: Sql,
+  tx: Tx,
   projectId: string,
 ): Promise<{ ok: boolean; missing: GateMissing[] }> {
-  const rows = await tx.execute<
+  // The project, its ledgers and its archive checklist in one round trip, each statement prepared.
+  const reads = ledgerReads(projectId);
+  const [rows, ...rest] = await executeAll(tx, [
     {
-      id: string;
-      code: string;
-      name: string;
-      stage: Stage;
-      budget_fen: string;
-      approval_document_no: string;
-    }[]
-  >(
-    `SELECT id, code, name, stage, budget_fen, approval_document_no FROM project WHERE id = ?`,
-    [projectId],
-    'all',
-  );
-  const p = rows[0];
+      sql: `SELECT id, code, name, stage, budget_fen, approval_document_no FROM project WHERE id = ?`,
+      params: [projectId],
+      prepare: true,
+    },
+    ...reads,
+    {
+      sql: `SELECT r.stage, r.item, r.label,
+                   EXISTS (SELECT 1 FROM archive_document a WHERE a.project_id = ? AND a.stage = r.stage AND a.item = r.item) AS present
+              FROM archive_requirement r WHERE r.required
+             ORDER BY array_position(?::text[], r.stage), r.item`,
+      params: [projectId, `{${PROGRESS_ORDER.join(',')}}`],
+      prepare: true,
+    },
+  ]);
+  const p = rows![0] as
+    | {
+        id: string;
+        code: string;
+        name: string;
+        stage: Stage;
+        budget_fen: string;
+        approval_document_no: string;
+      }
+    | undefined;
   if (!p)
     return {
       ok: false,
       missing: [{ ledger: 'project', item: 'project', label: { zh: '项目不存在', en: 'no such project' } }],
     };
-  const data = await loadLedgerData(tx, {
-    id: p.id,
-    code: p.code,
-    name: p.name,
-    stage: p.stage,
-    budgetFen: fenFromDb(p.budget_fen),
-    approvalDocumentNo: p.approval_document_no,
-  });
+  const data = ledgerDataOf(
+    {
+      id: p.id,
+      code: p.code,
+      name: p.name,
+      stage: p.stage,
+      budgetFen: fenFromDb(p.budget_fen),
+      approvalDocumentNo: p.approval_document_no,
+    },
+    rest.slice(0, reads.length) as LedgerRows,
+  );
   const missing: GateMissing[] = ledgerCompleteness(data, 'completed').flatMap((c) =>
     c.missing.map((m) => ({
       ledger: c.ledger,
@@ -62,14 +78,7 @@ export async function ledgerAcceptanceGate(
       },
     })),
   );
-  const docs = await tx.execute<{ stage: Stage; item: string; label: string; present: boolean }[]>(
-    `SELECT r.stage, r.item, r.label,
-            EXISTS (SELECT 1 FROM archive_document a WHERE a.project_id = ? AND a.stage = r.stage AND a.item = r.item) AS present
-       FROM archive_requirement r WHERE r.required
-      ORDER BY array_position(?::text[], r.stage), r.item`,
-    [projectId, `{${PROGRESS_ORDER.join(',')}}`],
-    'all',
-  );
+  const docs = rest[reads.length] as { stage: Stage; item: string; label: string; present: boolean }[];
   for (const d of docs) {
     if (stageRank(d.stage) <= stageRank('completed') && !d.present)
       missing.push({

@@ -9,24 +9,27 @@
 import type { Bilingual } from '#domain/errors.js';
 import { checkSettlement } from '#domain/ledgers/money-checks.js';
 import { fenFromDb, type Fen } from '#domain/money.js';
-import type { Sql } from '../tx.js';
+import { executeAll, type Tx } from '../tx.js';
 
 export type SettlementGate =
   { ok: true } | { ok: false; message: Bilingual; settledAmountFen: Fen; disbursedFen: Fen; budgetFen: Fen };
 
 export async function settlementGate(
-  tx: Sql,
+  tx: Tx,
   projectId: string,
   settledAmountFen: Fen,
 ): Promise<SettlementGate> {
-  const rows = await tx.execute<{ budget_fen: string; disbursed_fen: string }[]>(
-    `SELECT p.budget_fen,
-            (SELECT COALESCE(sum(d.amount_fen), 0) FROM disbursement d WHERE d.project_id = p.id) AS disbursed_fen
-       FROM project p WHERE p.id = ?`,
-    [projectId],
-    'all',
-  );
-  const row = rows[0];
+  const [rows] = await executeAll(tx, [
+    {
+      sql: `SELECT p.budget_fen,
+                   (SELECT COALESCE(sum(d.amount_fen), 0) FROM disbursement d WHERE d.project_id = p.id) AS disbursed_fen
+              FROM project p WHERE p.id = ?`,
+      params: [projectId],
+      // Planned once per connection: under row-level security planning costs more than the read.
+      prepare: true,
+    },
+  ]);
+  const row = rows![0] as { budget_fen: string; disbursed_fen: string } | undefined;
   if (!row) throw new Error(`project ${projectId} vanished before its settlement check`);
   const budgetFen = fenFromDb(row.budget_fen);
   const disbursedFen = fenFromDb(row.disbursed_fen);

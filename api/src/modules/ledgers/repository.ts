@@ -9,8 +9,14 @@ import type { LedgerKind } from '#domain/ledgers/kinds.js';
 import { fenFromDb, type Fen } from '#domain/money.js';
 import type { ProjectDto } from '#domain/schemas.js';
 import type { Orm } from '#db/orm.js';
-import { loadLedgerData, workflowSettledFen } from '#db/queries/ledger-data.js';
-import { executeAll, inScope, scopedEm, scopeOf, type Tx } from '#db/scope.js';
+import {
+  ledgerDataOf,
+  ledgerReads,
+  workflowSettledFenOf,
+  workflowSettledRead,
+  type LedgerRows,
+} from '#db/queries/ledger-data.js';
+import { executeAll, inScope, queryInScope, scopedEm, scopeOf, type Tx } from '#db/scope.js';
 
 interface FundDocumentRow {
   id: string;
@@ -31,9 +37,13 @@ export function createLedgerRepository(orm: Orm) {
       who: Principal,
       project: Pick<ProjectDto, 'id' | 'code' | 'name' | 'stage' | 'budgetFen' | 'approvalDocumentNo'>,
     ): Promise<{ data: LedgerData; workflowSettledFen: Fen | null }> {
-      const conn = scopedEm(orm, scopeOf(who));
-      const data = await loadLedgerData(conn, project);
-      return { data, workflowSettledFen: await workflowSettledFen(conn, project.id) };
+      // One transaction, one round trip: every ledger as of the same moment.
+      const reads = ledgerReads(project.id);
+      const rows = await queryInScope(orm, scopeOf(who), [...reads, workflowSettledRead(project.id)]);
+      return {
+        data: ledgerDataOf(project, rows.slice(0, reads.length) as LedgerRows),
+        workflowSettledFen: workflowSettledFenOf(rows[reads.length] as { v: string | null }[]),
+      };
     },
 
     /** PostgreSQL's own verdict on a ledger write: the second layer beneath domain/access.ts. */
