@@ -2,7 +2,8 @@
  * Load: N simulated users of every kind of account work for S seconds against a stack of their
  * own, each within its scope, a request as soon as its last answer came and a short pause to read
  * it (a person at the console, not a request loop):
- *   county (leader, supervisor): project lists with filters, project pages, detail tables, dashboard;
+ *   county (leader, supervisor): project lists with filters, project pages, detail tables, dashboards
+ *                                (some narrowed to a unit);
  *   department operators:        the same on their department's projects, disbursements, their steps;
  *   township operators:          the same on the projects they own, adjustment records, their steps;
  *   village operators:           their village's projects, supervision visits.
@@ -112,6 +113,26 @@ function chooseOp(kind: Kind): Op {
   let r = Math.random() * entries.reduce((a, [, w]) => a + w, 0);
   for (const [op, w] of entries) if ((r -= w) < 0) return op;
   return entries[0]![0];
+}
+
+/**
+ * The dashboard as the console asks for it: a year half the time, and now and then narrowed to a
+ * unit the account may choose (统计单位: a county account any unit, a department a township or
+ * village, a township one of its villages).
+ */
+function dashboardQuery(u: User): string {
+  const q = new URLSearchParams();
+  if (Math.random() < 0.5) q.set('year', '2027');
+  const units =
+    u.kind === 'county'
+      ? [...DEPARTMENTS, ...TOWNSHIPS, ...VILLAGES.map((v) => v.code)]
+      : u.kind === 'department'
+        ? [...TOWNSHIPS, ...VILLAGES.map((v) => v.code)]
+        : u.kind === 'township'
+          ? VILLAGES.filter((v) => v.township === u.unit).map((v) => v.code)
+          : [];
+  if (units.length && Math.random() < 0.3) q.set('unit', pick(units));
+  return `/api/stats/dashboard${q.size ? `?${q}` : ''}`;
 }
 
 /** A project list as the console asks for it: a page, one or two filters, sometimes a sort. */
@@ -279,9 +300,7 @@ async function main() {
         case 'list':
           return timed('project list', [() => u.http.get(listQuery(u))]);
         case 'dashboard':
-          return timed('dashboard', [
-            () => u.http.get(`/api/stats/dashboard${Math.random() < 0.5 ? '?year=2027' : ''}`),
-          ]);
+          return timed('dashboard', [() => u.http.get(dashboardQuery(u))]);
         case 'project':
           // The project page loads these four at once.
           return timed('project page', [
