@@ -1,6 +1,6 @@
 /**
  * `npm run bench:queries`: the list, the dashboard, the statistics and an export over a large county, for a
- * county leader, a township and a village account: p50/p95 through the api (HTTP to a real api
+ * county leader, a township and two village accounts (one of a tenth of the projects, one of a few hundred): p50/p95 through the api (HTTP to a real api
  * process, scripts/bench/lib/reads-api.ts) beside the very SQL the api sent, replayed in the same
  * run as the application role under row-level security and as the owner (no RLS), and the same SQL
  * behind the thinnest HTTP server (scripts/bench/lib/bare-sql-server.ts: node:http, one pg
@@ -35,14 +35,19 @@ import { createLogger } from '#platform/log.js';
 import { freePort } from '#platform/ports.js';
 import { startNodeChild } from '../lib/children.js';
 import { Http } from './lib/http-client.js';
-import { generateProjects } from './lib/gen-projects.js';
+import { generateProjects, SPARSE_VILLAGE } from './lib/gen-projects.js';
 import { BENCH_PASSWORD, openReadsDb } from './lib/reads-db.js';
 import { forConnection, PREPARE } from './lib/replay.js';
 
 const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const ONLY = process.env.BENCH_ONLY?.split(',');
-const ACCOUNTS = process.env.BENCH_ACCOUNTS?.split(',') ?? ['leader', 'mbz.op', 'mbz-ljc.op'];
+const ACCOUNTS = process.env.BENCH_ACCOUNTS?.split(',') ?? [
+  'leader',
+  'mbz.op',
+  'mbz-ljc.op',
+  `${SPARSE_VILLAGE.code}.op`,
+];
 const VILLAGE = process.env.BENCH_VILLAGE ?? 'mbz-ljc';
 
 interface Case {
@@ -61,8 +66,11 @@ type Repos = {
   stats: ReturnType<typeof createStatsRepository>;
   statistics: ReturnType<typeof createStatisticsRepository>;
 };
-/** Per account: the cursor after its list's page `deepPage` (500 of 20 rows, or its last but one). */
-type Ctx = { deep: string; deepPage: number };
+/**
+ * Per account: the cursor after its list's page `deepPage` (500 of 20 rows, or its last but one),
+ * and the village its dashboard is narrowed to (its own, for a village's account).
+ */
+type Ctx = { deep: string; deepPage: number; village: string; budgetAfter: string };
 
 // The page with its projects' lateness: the list's one statement.
 const list = (name: string, qs: (ctx: Ctx) => string): Case => ({
@@ -84,6 +92,8 @@ const CASES: Case[] = [
   // A word in every generated name (工程 in a real county's): the first matches in the order only.
   list('list q everywhere', () => '?q=' + encodeURIComponent('基准')),
   list('list sort budget', () => '?sort=budget&order=desc'),
+  // Its next page, as the console's pager asks for it.
+  list('list sort budget after', (ctx) => `?sort=budget&order=desc&after=${ctx.budgetAfter}`),
   list('list overdue', () => '?overdue=any'),
   {
     name: 'dashboard',
@@ -91,7 +101,7 @@ const CASES: Case[] = [
     run: (r, who) => r.stats.figures(who, {}, countyMonth()),
   },
   // Narrowed to a unit (the console's 统计单位): a township holding a quarter of the projects, a
-  // village holding a tenth (or BENCH_VILLAGE).
+  // village holding a tenth (or BENCH_VILLAGE; a village's account: its own).
   {
     name: 'dashboard of a township',
     url: () => '/api/stats/dashboard?unit=mbz',
@@ -99,8 +109,8 @@ const CASES: Case[] = [
   },
   {
     name: 'dashboard of a village',
-    url: () => `/api/stats/dashboard?unit=${VILLAGE}`,
-    run: (r, who) => r.stats.figures(who, { unit: VILLAGE }, countyMonth()),
+    url: (ctx) => `/api/stats/dashboard?unit=${ctx.village}`,
+    run: (r, who, ctx) => r.stats.figures(who, { unit: ctx.village }, countyMonth()),
   },
   {
     name: 'statistics',
@@ -309,9 +319,9 @@ async function main() {
       stops.push(async () => client.close());
       const u = (
         await owner.query(
-          `SELECT u.id, u.org_unit_id, o.kind, array_agg(r.role) AS roles FROM app_user u
+          `SELECT u.id, u.org_unit_id, o.kind, o.code, array_agg(r.role) AS roles FROM app_user u
              JOIN org_unit o ON o.id = u.org_unit_id JOIN user_role r ON r.user_id = u.id
-            WHERE u.username = $1 GROUP BY u.id, o.kind`,
+            WHERE u.username = $1 GROUP BY u.id, o.kind, o.code`,
           [username],
         )
       ).rows[0];
@@ -320,10 +330,21 @@ async function main() {
       const first = await repos.projects.list(who, projectListQuerySchema.parse({}));
       const deepPage = Math.max(1, Math.min(500, Math.floor((first.total - 1) / 20)));
       const deep = await repos.projects.list(who, projectListQuerySchema.parse({ page: deepPage }));
-      const ctx: Ctx = { deep: deep.nextCursor ?? '', deepPage };
+      const village = u.kind === 'village' ? (u.code as string) : VILLAGE;
+      const byBudget = await repos.projects.list(
+        who,
+        projectListQuerySchema.parse({ sort: 'budget', order: 'desc' }),
+      );
+      const ctx: Ctx = {
+        deep: deep.nextCursor ?? '',
+        deepPage,
+        village,
+        budgetAfter: byBudget.nextCursor ?? '',
+      };
       for (const c of CASES) {
         if (ONLY && !ONLY.some((o) => c.name.startsWith(o))) continue;
         if (c.name === 'list deep after' && !ctx.deep) continue; // a list of one page
+        if (c.name === 'list sort budget after' && !ctx.budgetAfter) continue;
         const texts = c.run ? await capture(() => c.run!(repos, who, ctx)) : [];
         const runs = c.name === 'export' ? Math.max(5, Math.ceil(RUNS / 3)) : RUNS;
         const replay = (conn: pg.Client) => async () => {

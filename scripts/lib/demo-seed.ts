@@ -7,7 +7,7 @@
 import type { AuditLog } from '#db/audit.js';
 import type { Orm } from '#db/orm.js';
 import { metaPutOnce } from '#db/writes/app-meta.js';
-import { DEMO_UNITS } from '#db/seed/demo-county.js';
+import { DEMO_UNITS, type DemoUnit } from '#db/seed/demo-county.js';
 import { hashPassword } from '#api/modules/auth/password.js';
 
 export { seedDemoProjects } from './demo-projects.js';
@@ -24,16 +24,18 @@ export async function isDemoSeeded(orm: Orm): Promise<boolean> {
 /**
  * Seeding is audited like any write: actor `system`, via `cli`. `hash` defaults to the production
  * password hash; the test template passes a cheaper one (its accounts log in hundreds of times).
+ * `units` (parents first) defaults to the demo county's; each gets an operator and a viewer.
  */
 export async function seedOrgsAndUsers(
   orm: Orm,
   password: string,
   audit: AuditLog,
   hash: (password: string) => Promise<string> = hashPassword,
+  units: readonly DemoUnit[] = DEMO_UNITS,
 ): Promise<void> {
   const em = orm.em.fork();
   await em.transactional(async (tx) => {
-    for (const u of DEMO_UNITS) {
+    for (const u of units) {
       const inserted = await tx.execute(
         `INSERT INTO org_unit (code, name, kind, parent_id)
          VALUES (?, ?, ?, (SELECT id FROM org_unit WHERE code = ?)) ON CONFLICT (code) DO NOTHING RETURNING id`,
@@ -57,7 +59,7 @@ export async function seedOrgsAndUsers(
     { username: 'leader', name: '县领导', unit: 'ck', roles: ['leader'] },
     { username: 'supervisor', name: '专项监督办督查员', unit: 'zxjdb', roles: ['supervisor', 'operator'] },
   ];
-  for (const u of DEMO_UNITS) {
+  for (const u of units) {
     accounts.push({ username: `${u.code}.op`, name: `${u.name}操作员`, unit: u.code, roles: ['operator'] });
     accounts.push({ username: `${u.code}.view`, name: `${u.name}查询员`, unit: u.code, roles: ['viewer'] });
   }

@@ -2,7 +2,7 @@
  * The database of the reads benchmark, kept between runs (generating a million projects takes a
  * while): DATABASE_URL as given, or an embedded PostgreSQL in BENCH_PGDATA (default
  * $TMPDIR/sanzhang-bench-reads), database `bench_reads`. Migrated, with the demo county's units and
- * accounts (password BENCH_PASSWORD).
+ * accounts and the generator's sparse village and its accounts (password BENCH_PASSWORD).
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -11,7 +11,9 @@ import { createAuditLog } from '#db/audit.js';
 import { initORM, migrateAsOwner, type Orm } from '#db/orm.js';
 import { createLogger } from '#platform/log.js';
 import { ensureDatabase, startEmbeddedPostgres } from '#platform/postgres.js';
+import { DEMO_UNITS } from '#db/seed/demo-county.js';
 import { seedOrgsAndUsers } from '../../lib/demo-seed.js';
+import { SPARSE_VILLAGE } from './gen-projects.js';
 
 export const BENCH_PASSWORD = 'Bench-Passw0rd';
 
@@ -35,8 +37,14 @@ export async function openReadsDb(): Promise<ReadsDb> {
   await ensureDatabase(url);
   await migrateAsOwner(url);
   const orm = await initORM(url);
-  const users = await orm.em.fork().execute<{ n: string }[]>('SELECT count(*) AS n FROM app_user', [], 'all');
-  if (Number(users[0]!.n) === 0) await seedOrgsAndUsers(orm, BENCH_PASSWORD, createAuditLog(randomBytes(32)));
+  const sparse = await orm.em
+    .fork()
+    .execute('SELECT 1 FROM app_user WHERE username = ?', [`${SPARSE_VILLAGE.code}.op`], 'all');
+  if (!sparse.length) {
+    // Only what is missing is added (a database of an earlier generator lacks the sparse village).
+    const units = [...DEMO_UNITS, SPARSE_VILLAGE];
+    await seedOrgsAndUsers(orm, BENCH_PASSWORD, createAuditLog(randomBytes(32)), undefined, units);
+  }
   return {
     url,
     orm,
