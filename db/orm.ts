@@ -41,6 +41,7 @@ import { Migration20261211000000_search_common_grams } from './migrations/Migrat
 import { Migration20261212000000_import_scope } from './migrations/Migration20261212000000_import_scope.js';
 import { Migration20261213000000_rollup_entries_plan } from './migrations/Migration20261213000000_rollup_entries_plan.js';
 import { Migration20261214000000_step_plans } from './migrations/Migration20261214000000_step_plans.js';
+import { Migration20261215000000_list_cursor_page } from './migrations/Migration20261215000000_list_cursor_page.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -88,6 +89,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261212000000_import_scope', class: Migration20261212000000_import_scope },
   { name: 'Migration20261213000000_rollup_entries_plan', class: Migration20261213000000_rollup_entries_plan },
   { name: 'Migration20261214000000_step_plans', class: Migration20261214000000_step_plans },
+  { name: 'Migration20261215000000_list_cursor_page', class: Migration20261215000000_list_cursor_page },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */

@@ -233,6 +233,26 @@ async function compare(scope: DbScope): Promise<void> {
     const ours = paged.filter((id) => all.has(id));
     expect(new Set(ours), `${label} pages`).toEqual(expected);
     expect(ours, `${label} pages' order`).toEqual(inOrder.filter((id) => expected.has(id)));
+    // And from a cursor either way (the list's next and previous pages).
+    const mid = keyed[Math.floor(keyed.length / 2)]!;
+    const pageFrom = async (from: (typeof keyed)[number], back: boolean) =>
+      (
+        await tx.execute<{ id: string }[]>(
+          `SELECT app_project_page_from(?::int, ?::text, ?, 1000000) AS id`,
+          [from.list_year_key, from.code, back],
+        )
+      )
+        .map((r) => r.id)
+        .filter((id) => all.has(id));
+    const readable = keyed.filter((r) => expected.has(r.id));
+    const beyond = readable.filter((r) => keyed.indexOf(r) > keyed.indexOf(mid));
+    expect(await pageFrom(mid, false), `${label} pages after a cursor`).toEqual(beyond.map((r) => r.id));
+    expect(await pageFrom(mid, true), `${label} pages before a cursor`).toEqual(
+      readable
+        .filter((r) => r.id !== mid.id && !beyond.includes(r))
+        .map((r) => r.id)
+        .reverse(),
+    );
     // And the overdue filter's pages, by number and from a cursor either way: the overdue projects
     // the rule admits, in the list's order.
     const overdue = keyed.filter((r) => r.overdue && expected.has(r.id));
@@ -248,7 +268,6 @@ async function compare(scope: DbScope): Promise<void> {
     expect(await overduePage(null, null), `${label} overdue pages`).toEqual(overdue.map((r) => r.id));
     expect(await overduePage('completion', null), `${label} overdue pages`).toEqual(overdue.map((r) => r.id));
     expect(await overduePage('acceptance', null), `${label} overdue pages of another kind`).toEqual([]);
-    const mid = keyed[Math.floor(keyed.length / 2)]!;
     // Positions in the database's own order (its collation orders the codes).
     const after = overdue.filter((r) => keyed.indexOf(r) > keyed.indexOf(mid));
     expect(await overduePage(null, mid), `${label} overdue after a cursor`).toEqual(after.map((r) => r.id));

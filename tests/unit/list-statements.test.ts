@@ -54,6 +54,17 @@ describe("the project list's prepared statements", () => {
       expect(dress(['7c4f9f0e-1d2b-4c3a-9e8f-0a1b2c3d4e5f']).prepare).toBe(true);
     });
 
+  // Unfiltered in the default order, a page from a cursor is a call of app_project_page_from: the
+  // reader's own range, where beneath the policies a small unit's last page read the county's rest.
+  for (const q of [{ after }, { before: after }] as Record<string, string>[])
+    it(`chooses the default order's page from a cursor in the reader's range (${Object.keys(q)[0]})`, () => {
+      for (const who of [village, leader]) {
+        const { choose } = statements(who, q);
+        expect(choose.sql).toMatch(/app_project_page_from/);
+        expect(choose.params).toEqual(['-2026', 'BR-1', 'before' in q, 21]);
+      }
+    });
+
   // Alone, the overdue filter's choice is a call of app_project_overdue_page, which plans its own
   // text at each call with the values: the call itself has one plan.
   for (const q of [{ overdue: 'completion' }, { overdue: 'any', after }] as Record<string, string>[])

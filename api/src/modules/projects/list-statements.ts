@@ -235,6 +235,16 @@ function chooseStatement(
              ORDER BY ${orderSql(order)} LIMIT ? OFFSET ?`,
       params: [...scope.params, ...filters.params, ...page],
     };
+  if (cursor && !filters.filtered && !q.sort) {
+    // The default order unfiltered from a cursor: the reader's own range too (the
+    // list_cursor_page migration), where beneath the policies a small unit's last page read the
+    // county's every project after it.
+    const [key, code] = cursor.params;
+    return {
+      sql: `SELECT app_project_page_from(?::int, ?::text, ?::boolean, ?::int) AS id`,
+      params: [key, code, c.backwards, q.pageSize + 1],
+    };
+  }
   if (cursor)
     return {
       sql: `SELECT p.id FROM project p WHERE ${filters.cond} AND ${cursor.sql}
