@@ -337,11 +337,27 @@ describe('dashboard figures of one unit (?unit=)', () => {
         );
       }
     }
-    // A village narrowed to its own township sees what it always sees.
+    // A village narrowed to its own township, or to itself, sees what it always sees, lists and all.
     const village = await loginAs('xqz-btc.view');
-    expect(asFigures((await village.get('/api/stats/dashboard?unit=xqz')).body)).toEqual(
-      await dbFigures(stack.db, 'xqz-btc.view'),
+    const plain = (await village.get('/api/stats/dashboard')).body;
+    expect(asFigures(plain)).toEqual(await dbFigures(stack.db, 'xqz-btc.view'));
+    for (const unit of ['xqz', 'xqz-btc']) {
+      const narrowed = (await village.get(`/api/stats/dashboard?unit=${unit}`)).body;
+      expect(narrowed.unit.code).toBe(unit);
+      expect({ ...narrowed, unit: null }, unit).toEqual(plain);
+    }
+    // A township narrowed to its village lists what the county narrowed to it lists.
+    const { rows: villages } = await stack.db.query(
+      `SELECT v.code FROM org_unit v JOIN org_unit t ON t.id = v.parent_id WHERE t.code = 'xqz'`,
     );
+    let listed = 0;
+    for (const { code } of villages) {
+      const leader = (await (await loginAs('leader')).get(`/api/stats/dashboard?unit=${code}`)).body;
+      const township = (await (await loginAs('xqz.view')).get(`/api/stats/dashboard?unit=${code}`)).body;
+      expect(township.progressMissing, code).toEqual(leader.progressMissing);
+      listed += leader.progressMissing.items.length;
+    }
+    expect(listed).toBeGreaterThan(0);
   });
 
   it.each([

@@ -54,6 +54,34 @@ export function unitCondition(unit: UnitFilter, alias = 'p'): { sql: string; par
   };
 }
 
+/**
+ * How a chosen unit stands to the caller's own: the caller's unit itself, a village of the caller's
+ * township (`inside`), or the township of the caller's village (`around`); null for any other.
+ */
+export type UnitNesting = 'own' | 'inside' | 'around' | null;
+
+/**
+ * The caller's scope narrowed to `unit`, as one condition on `p`. Where one of the two holds every
+ * project the other does, only the narrower is stated: a township's or a village's account narrowed
+ * to its own unit or a village's to its township (the account's scope), a township's narrowed to one
+ * of its villages (the village's). Stated both, the two tests of one fact were taken by the planner
+ * for independent filters: it expected 112 of a village's 3,572 projects under way and sorted them
+ * all rather than walking the order's index to the first twenty (75 ms at 100,000 projects).
+ */
+export function narrowedScope(
+  who: Principal,
+  unit: UnitFilter | null,
+  nesting: UnitNesting,
+): { sql: string; params: unknown[] } {
+  const scope = scopeCondition(who);
+  if (!unit) return scope;
+  const ofUnits = who.orgKind === 'township' || who.orgKind === 'village';
+  if (ofUnits && !isCountyWide(who) && (nesting === 'own' || nesting === 'around')) return scope;
+  const narrow = unitCondition(unit);
+  if (isCountyWide(who) || (ofUnits && nesting === 'inside')) return narrow;
+  return { sql: `${scope.sql} AND ${narrow.sql}`, params: [...scope.params, ...narrow.params] };
+}
+
 /** The steps of the main path; 调项 and 终止 are always open to the department and wait on no one. */
 const SIDE_PATHS: readonly Action[] = ['adjust', 'cancel'];
 /** The main-path steps of `stage` that `level` takes: what a project there waits for from it. */

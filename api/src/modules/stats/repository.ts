@@ -20,12 +20,13 @@ import type { Orm } from '#db/orm.js';
 import { executeAll, inScope, scopeOf, type Statement, type Tx } from '#db/scope.js';
 import {
   DEPARTMENT_STAGES,
+  narrowedScope,
   OWNER_STAGES,
   PROGRESS_STAGES,
-  scopeCondition,
   unitCondition,
   waitingCondition,
   type UnitFilter,
+  type UnitNesting,
 } from '../projects/conditions.js';
 import { missingProgressList, waitingList, type WaitingRange } from './lists.js';
 import { rollupScopeCondition } from './rollup.js';
@@ -69,13 +70,19 @@ const withYear = (c: Sql, alias: string, year: number | undefined): Sql =>
 const both = (a: Sql, b: Sql | null): Sql =>
   b === null ? a : { sql: `${a.sql} AND ${b.sql}`, params: [...a.params, ...b.params] };
 
-type ChosenUnit = UnitFilter & { code: string; name: string };
+type ChosenUnit = UnitFilter & { code: string; name: string; nesting: UnitNesting };
 
-/** The unit of `?unit=`: a department, township or village, else a 422 naming the parameter. */
-async function chosenUnit(conn: Tx, code: string): Promise<ChosenUnit> {
+/**
+ * The unit of `?unit=` (a department, township or village, else a 422 naming the parameter), and
+ * how it stands to the caller's unit.
+ */
+async function chosenUnit(conn: Tx, code: string, who: Principal): Promise<ChosenUnit> {
   const rows = await conn.execute<ChosenUnit[]>(
-    'SELECT id, code, name, kind FROM org_unit WHERE code = ?',
-    [code],
+    `SELECT u.id, u.code, u.name, u.kind,
+            CASE WHEN u.id = c.id THEN 'own' WHEN u.parent_id = c.id THEN 'inside'
+                 WHEN u.id = c.parent_id THEN 'around' END AS nesting
+       FROM org_unit u LEFT JOIN org_unit c ON c.id = ? WHERE u.code = ?`,
+    [who.orgUnitId, code],
     'all',
   );
   const unit = rows[0];
@@ -98,11 +105,11 @@ export function createStatsRepository(orm: Orm) {
       const scope = scopeOf(who);
       const w = waitingCondition(who, 'r');
       return inScope(orm, scope, async (conn) => {
-        const chosen = filter.unit === undefined ? null : await chosenUnit(conn, filter.unit);
+        const chosen = filter.unit === undefined ? null : await chosenUnit(conn, filter.unit, who);
         // The caller's groups (rollups) and projects (the lists), narrowed to the unit, then to the year.
         const groups = both(rollupScopeCondition(who), chosen && unitCondition(chosen, 'r'));
         const rs = withYear(groups, 'r', filter.year);
-        const ps = withYear(both(scopeCondition(who), chosen && unitCondition(chosen)), 'p', filter.year);
+        const ps = withYear(narrowedScope(who, chosen, chosen?.nesting ?? null), 'p', filter.year);
         const [units, years, stages, money, overdue, byKind, byUnit, waiting, missing] = (await executeAll(
           conn,
           [

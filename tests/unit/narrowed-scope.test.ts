@@ -1,0 +1,63 @@
+/**
+ * The dashboard narrowed to a unit states the caller's scope and the unit's condition together only
+ * where neither holds the other: both stated for one fact, the planner took them for independent
+ * filters and sorted all of a village's projects under way rather than walking to the first twenty.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  narrowedScope,
+  scopeCondition,
+  unitCondition,
+  type UnitFilter,
+  type UnitNesting,
+} from '#api/modules/projects/conditions.js';
+import type { Principal } from '#domain/access.js';
+
+const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const as = (orgKind: Principal['orgKind'], roles: Principal['roles'] = ['operator']): Principal => ({
+  orgUnitId: id(1),
+  orgKind,
+  roles,
+});
+const village: UnitFilter = { kind: 'village', id: id(2) };
+const township: UnitFilter = { kind: 'township', id: id(3) };
+const department: UnitFilter = { kind: 'department', id: id(4) };
+const joined = (who: Principal, unit: UnitFilter) => {
+  const a = scopeCondition(who);
+  const b = unitCondition(unit);
+  return { sql: `${a.sql} AND ${b.sql}`, params: [...a.params, ...b.params] };
+};
+
+describe('the caller’s scope narrowed to a unit', () => {
+  it.each<[string, Principal, UnitFilter, UnitNesting]>([
+    ['a village’s account to its own village', as('village'), { ...village, id: id(1) }, 'own'],
+    ['a village’s account to its township', as('village'), township, 'around'],
+    ['a township’s account to itself', as('township'), { ...township, id: id(1) }, 'own'],
+  ])('is the scope alone for %s', (_, who, unit, nesting) => {
+    expect(narrowedScope(who, unit, nesting)).toEqual(scopeCondition(who));
+  });
+
+  it('is the village alone for a township’s account narrowed to one of its villages', () => {
+    expect(narrowedScope(as('township'), village, 'inside')).toEqual(unitCondition(village));
+  });
+
+  it('is the unit alone for a county-wide account', () => {
+    expect(narrowedScope(as('county', ['leader']), village, null)).toEqual(unitCondition(village));
+    expect(narrowedScope(as('department', ['leader']), department, 'own')).toEqual(unitCondition(department));
+  });
+
+  it.each<[string, Principal, UnitFilter, UnitNesting]>([
+    // A department's scope is what it governs or owns; narrowed to itself, what it governs.
+    ['a department’s account to itself', as('department'), { ...department, id: id(1) }, 'own'],
+    ['a department’s account to a village', as('department'), village, null],
+    ['a township’s account to another township', as('township'), township, null],
+    ['a township’s account to a department', as('township'), department, null],
+    ['a village’s account to another village', as('village'), village, null],
+  ])('states both for %s', (_, who, unit, nesting) => {
+    expect(narrowedScope(who, unit, nesting)).toEqual(joined(who, unit));
+  });
+
+  it('is the scope when nothing is chosen', () => {
+    expect(narrowedScope(as('village'), null, null)).toEqual(scopeCondition(as('village')));
+  });
+});
