@@ -42,6 +42,7 @@ import { Migration20261212000000_import_scope } from './migrations/Migration2026
 import { Migration20261213000000_rollup_entries_plan } from './migrations/Migration20261213000000_rollup_entries_plan.js';
 import { Migration20261214000000_step_plans } from './migrations/Migration20261214000000_step_plans.js';
 import { Migration20261215000000_list_cursor_page } from './migrations/Migration20261215000000_list_cursor_page.js';
+import { Migration20261216000000_reader_statistics } from './migrations/Migration20261216000000_reader_statistics.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -90,6 +91,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261213000000_rollup_entries_plan', class: Migration20261213000000_rollup_entries_plan },
   { name: 'Migration20261214000000_step_plans', class: Migration20261214000000_step_plans },
   { name: 'Migration20261215000000_list_cursor_page', class: Migration20261215000000_list_cursor_page },
+  { name: 'Migration20261216000000_reader_statistics', class: Migration20261216000000_reader_statistics },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */
