@@ -30,7 +30,6 @@ describe("the project list's prepared statements", () => {
     ['the first page', {}],
     ['a page by number', { page: '50' }],
     ['a page after a cursor', { after }],
-    ['a sorted page', { sort: 'budget', order: 'desc' }],
   ] as const)
     it(`prepares the choice of ${name}, its count too`, () => {
       for (const who of [village, leader]) {
@@ -39,6 +38,19 @@ describe("the project list's prepared statements", () => {
         expect(count.prepare, `${who.orgKind} count`).toBe(true);
       }
     });
+
+  // Sorted, a county-wide scope's plan is the same for every caller (the sort's index); a unit's
+  // depends on how many projects it holds, and connections serve one unit after another.
+  it('prepares a sorted page’s choice for a county-wide scope only, its count for both', () => {
+    for (const q of [
+      { sort: 'budget', order: 'desc' },
+      { sort: 'name', after: encodeCursor(listOrder({ sort: 'name' }), ['甲', 'BR-1']) },
+    ] as Record<string, string>[]) {
+      expect(statements(leader, q).choose.prepare, 'county').toBe(true);
+      expect(statements(village, q).choose.prepare, 'village').toBe(false);
+      for (const who of [village, leader]) expect(statements(who, q).count.prepare).toBe(true);
+    }
+  });
 
   for (const [name, q] of [
     ['a stage', { stage: 'underway' }],

@@ -2,7 +2,7 @@
  * The list's and the export's SQL: the filters as one condition, the total (from the rollups where
  * the filters are a group's, else counted up to a cap), and the page's choice and dressing.
  */
-import type { Principal } from '#domain/access.js';
+import { isCountyWide, type Principal } from '#domain/access.js';
 import type { ProjectExportQuery, ProjectListQuery } from '#domain/schemas.js';
 import type { Statement } from '#db/scope.js';
 import { groupCondition } from '../stats/rollup.js';
@@ -195,7 +195,12 @@ export function listStatements(who: Principal, q: ProjectListQuery) {
     count: prepared(count, filters),
     /** Whether the choice's rows carry the total (then the count is needed only past the last page). */
     searchTotal,
-    choose: overdueOnly ? { ...choose, prepare: true } : prepared(choose, filters),
+    choose: overdueOnly
+      ? { ...choose, prepare: true }
+      : // A unit's sorted page walks the sort's index or sorts the unit's own projects, by how many
+        // it holds: a plan kept on a connection would be the last unit's choice (a village's sort
+        // of its 286 projects made a department's first page sort 166,000: 111 ms at a million).
+        prepared(choose, { filtered: filters.filtered || (Boolean(q.sort) && !isCountyWide(who)) }),
     dress,
     order,
     cursor,
@@ -262,7 +267,8 @@ function chooseStatement(
 /**
  * The count and the choice are prepared (planned once per connection) where one plan serves every
  * value: without a filter, whose selectivity would differ from value to value (a rare stage wants
- * another plan than a common one). Arrays cannot be parameters of a prepared statement.
+ * another plan than a common one), nor a scope whose size decides the plan. Arrays cannot be
+ * parameters of a prepared statement.
  */
 function prepared(st: Statement, filters: { filtered: boolean }): Statement {
   return { ...st, prepare: !filters.filtered && !(st.params ?? []).some(Array.isArray) };
