@@ -5,6 +5,7 @@
  * any condition of the application's).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEPARTMENT_STAGES, OWNER_STAGES } from '#api/modules/projects/conditions.js';
 import { callerFor } from '#scripts/lib/project-file.js';
 import {
   addProjectOfYear,
@@ -130,6 +131,55 @@ describe('dashboard figures', () => {
     // The leader's unit governs and owns nothing.
     const leader = await loginAs('leader');
     expect((await leader.get('/api/stats/dashboard')).body.waiting).toEqual({ total: 0, items: [] });
+  });
+
+  it('lists what waits on a department’s or a township’s unit, narrowed to a unit or not, as the database has it', async () => {
+    const ids = new Map(
+      (
+        await stack.db.query<{ code: string; id: string; kind: string }>(
+          'SELECT code, id, kind FROM org_unit',
+        )
+      ).rows.map((r) => [r.code, r]),
+    );
+    // Independently of the api's conditions: who may read a project, by the unit's kind.
+    const reads = (code: string) => {
+      const u = ids.get(code)!;
+      if (u.kind === 'department') return `(p.department_id = '${u.id}' OR p.owner_unit_id = '${u.id}')`;
+      if (u.kind === 'village')
+        return `EXISTS (SELECT 1 FROM project_village pv WHERE pv.project_id = p.id AND pv.village_id = '${u.id}')`;
+      return `(p.owner_unit_id = '${u.id}' OR EXISTS (SELECT 1 FROM project_village pv JOIN org_unit v ON v.id = pv.village_id
+                WHERE pv.project_id = p.id AND v.parent_id = '${u.id}'))`;
+    };
+    const narrowTo = (code: string) =>
+      ids.get(code)!.kind === 'department' ? `p.department_id = '${ids.get(code)!.id}'` : reads(code);
+    let listed = 0;
+    for (const [username, unit] of [
+      ['swj.op', null],
+      ['swj.op', 'swj'],
+      ['swj.op', 'xqz'],
+      ['swj.op', 'xqz-btc'],
+      ['xqz.op', null],
+      ['xqz.op', 'xqz'],
+      ['xqz.op', 'xqz-btc'],
+      ['xqz.op', 'swj'],
+    ] as const) {
+      const me = username.replace(/\.op$/, '');
+      const { rows } = await stack.db.query<{ code: string }>(
+        `SELECT p.code FROM project p
+          WHERE ((p.department_id = $1 AND p.stage = ANY($2)) OR (p.owner_unit_id = $1 AND p.stage = ANY($3)))
+            AND ${reads(me)} AND ${unit ? narrowTo(unit) : 'TRUE'}
+          ORDER BY p.updated_at, p.code LIMIT 20`,
+        [ids.get(me)!.id, DEPARTMENT_STAGES, OWNER_STAGES],
+      );
+      const s = await loginAs(username);
+      const { body } = await s.get(`/api/stats/dashboard${unit ? `?unit=${unit}` : ''}`);
+      expect(
+        body.waiting.items.map((i: { code: string }) => i.code),
+        `${username} ${unit}`,
+      ).toEqual(rows.map((r) => r.code));
+      listed += rows.length;
+    }
+    expect(listed).toBeGreaterThan(0);
   });
 
   it('keeps to the scope in PostgreSQL alone: the figures counted with no scope condition, as row-level security shows the account its tables', async () => {

@@ -23,7 +23,7 @@ describe('the dashboard’s lists', () => {
   it('read only the waiting ranges that hold projects, each for at most what it holds', () => {
     const st = waitingList(
       township,
-      scope,
+      () => scope,
       [
         { stage: 'approved', column: 'department_id', count: 0 },
         { stage: 'designApproved', column: 'owner_unit_id', count: 3 },
@@ -60,7 +60,7 @@ describe('the dashboard’s lists', () => {
     expect(st.params).toEqual(['underway', ...scope.params, '2026-12', '2026-12', 7, 20]);
     expect(missingProgressList(scope, [{ stage: 'underway', count: 0 }], '2026-12', 20)).toBeNull();
     expect(
-      waitingList(township, scope, [{ stage: 'underway', column: 'owner_unit_id', count: 0 }], 20),
+      waitingList(township, () => scope, [{ stage: 'underway', column: 'owner_unit_id', count: 0 }], 20),
     ).toBeNull();
   });
 });

@@ -10,6 +10,7 @@ import {
   unitCondition,
   type UnitFilter,
   type UnitNesting,
+  waitingRangeScope,
 } from '#api/modules/projects/conditions.js';
 import type { Principal } from '#domain/access.js';
 
@@ -59,5 +60,36 @@ describe('the caller’s scope narrowed to a unit', () => {
 
   it('is the scope when nothing is chosen', () => {
     expect(narrowedScope(as('village'), null, null)).toEqual(scopeCondition(as('village')));
+  });
+});
+
+describe('the scope of a range waiting on the caller’s own unit', () => {
+  const all = { sql: 'TRUE', params: [] };
+  it('is only the narrowing where the range is inside the scope: a department’s, a township’s owned', () => {
+    for (const column of ['department_id', 'owner_unit_id'] as const) {
+      expect(waitingRangeScope(as('department'), column, null, null)).toEqual(all);
+      expect(waitingRangeScope(as('department'), column, village, null)).toEqual(unitCondition(village));
+    }
+    expect(waitingRangeScope(as('township'), 'owner_unit_id', null, null)).toEqual(all);
+    expect(waitingRangeScope(as('township'), 'owner_unit_id', { ...township, id: id(1) }, 'own')).toEqual(
+      all,
+    );
+    expect(waitingRangeScope(as('township'), 'owner_unit_id', village, 'inside')).toEqual(
+      unitCondition(village),
+    );
+  });
+
+  it('keeps the scope where the range may leave it: what a township governs, a village’s, a county’s', () => {
+    expect(waitingRangeScope(as('township'), 'department_id', null, null)).toEqual(
+      scopeCondition(as('township')),
+    );
+    expect(waitingRangeScope(as('township'), 'department_id', village, 'inside')).toEqual(
+      narrowedScope(as('township'), village, 'inside'),
+    );
+    expect(waitingRangeScope(as('village'), 'owner_unit_id', null, null)).toEqual(
+      scopeCondition(as('village')),
+    );
+    const leader = as('county', ['leader']);
+    expect(waitingRangeScope(leader, 'owner_unit_id', village, null)).toEqual(unitCondition(village));
   });
 });

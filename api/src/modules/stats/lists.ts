@@ -32,10 +32,13 @@ export interface WaitingRange extends ListRange {
 const worthReading = <R extends ListRange>(ranges: R[], limit: number) =>
   ranges.filter((r) => r.count > 0 && limit > 0).map((r) => [r, Math.min(r.count, limit)] as const);
 
-/** Projects waiting on the caller's unit in `scope` (a condition on `p`), longest waiting first. */
+/**
+ * Projects waiting on the caller's unit, longest waiting first; `scopeOf` a range's scope (a
+ * condition on `p`) by the range's unit column.
+ */
 export function waitingList(
   who: Principal,
-  scope: Sql,
+  scopeOf: (column: WaitingRange['column']) => Sql,
   ranges: WaitingRange[],
   limit: number,
 ): Statement | null {
@@ -43,6 +46,7 @@ export function waitingList(
   if (read.length === 0) return null;
   const params: unknown[] = [];
   const parts = read.map(([r, n]) => {
+    const scope = scopeOf(r.column);
     params.push(who.orgUnitId, r.stage, ...scope.params, n);
     return `(SELECT p.code, p.name, p.stage, p.department_id, p.owner_unit_id, p.updated_at FROM project p
               WHERE p.${r.column} = ? AND p.stage = ? AND ${scope.sql} ORDER BY p.updated_at, p.code LIMIT ?)`;

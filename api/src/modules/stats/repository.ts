@@ -27,6 +27,7 @@ import {
   waitingCondition,
   type UnitFilter,
   type UnitNesting,
+  waitingRangeScope,
 } from '../projects/conditions.js';
 import { missingProgressList, waitingList, type WaitingRange } from './lists.js';
 import { rollupScopeCondition } from './rollup.js';
@@ -109,7 +110,10 @@ export function createStatsRepository(orm: Orm) {
         // The caller's groups (rollups) and projects (the lists), narrowed to the unit, then to the year.
         const groups = both(rollupScopeCondition(who), chosen && unitCondition(chosen, 'r'));
         const rs = withYear(groups, 'r', filter.year);
-        const ps = withYear(narrowedScope(who, chosen, chosen?.nesting ?? null), 'p', filter.year);
+        const nesting = chosen?.nesting ?? null;
+        const ps = withYear(narrowedScope(who, chosen, nesting), 'p', filter.year);
+        const waitingScope = (column: WaitingRange['column']) =>
+          withYear(waitingRangeScope(who, column, chosen, nesting), 'p', filter.year);
         const [units, years, stages, money, overdue, byKind, byUnit, waiting, missing] = (await executeAll(
           conn,
           [
@@ -198,7 +202,7 @@ export function createStatsRepository(orm: Orm) {
         const missingRanges = PROGRESS_STAGES.map((stage) => ({ stage, count: missingOf.get(stage) ?? 0 }));
         // The lists, only where there is something to list, and never more than there is.
         const lists = [
-          waitingList(who, ps, waitingRanges, DASHBOARD_LIST_LIMIT),
+          waitingList(who, waitingScope, waitingRanges, DASHBOARD_LIST_LIMIT),
           missingProgressList(ps, missingRanges, month, DASHBOARD_LIST_LIMIT),
         ];
         const read = await executeAll(
