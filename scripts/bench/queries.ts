@@ -1,6 +1,7 @@
 /**
- * `npm run bench:queries`: the list, the dashboard, the statistics and an export over a large county, for a
- * county leader, a township and two village accounts (one of a tenth of the projects, one of a few hundred): p50/p95 through the api (HTTP to a real api
+ * `npm run bench:queries`: the list, the dashboard, the statistics and an export over a large
+ * county, for a county leader, a department (交通局), a township and two village accounts (one of a
+ * tenth of the projects, one of a few hundred): p50/p95 through the api (HTTP to a real api
  * process, scripts/bench/lib/reads-api.ts) beside the very SQL the api sent, replayed in the same
  * run as the application role under row-level security and as the owner (no RLS), and the same SQL
  * behind the thinnest HTTP server (scripts/bench/lib/bare-sql-server.ts: node:http, one pg
@@ -44,6 +45,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const ONLY = process.env.BENCH_ONLY?.split(',');
 const ACCOUNTS = process.env.BENCH_ACCOUNTS?.split(',') ?? [
   'leader',
+  'jtj.op',
   'mbz.op',
   'mbz-ljc.op',
   `${SPARSE_VILLAGE.code}.op`,
