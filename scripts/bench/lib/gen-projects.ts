@@ -11,8 +11,9 @@ import type { DemoUnit } from '#db/seed/demo-county.js';
 
 /**
  * A village as a real one is: tens to hundreds of projects in a county of any size (about one in
- * 4,000: 28 of 100,000), where the demo villages get a tenth of all projects each. Its
- * reads are the ones a scope's index must serve: walking the county's order finds its page late.
+ * 3,500: 28 of 100,000, 286 of 1,000,000), where the demo villages get a tenth of all projects
+ * each. Its reads are the ones a scope's index must serve: walking the county's order finds its
+ * page late.
  */
 export const SPARSE_VILLAGE: DemoUnit = {
   code: 'mbz-jzxc',
