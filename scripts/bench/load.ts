@@ -249,7 +249,17 @@ async function main() {
       }
     }
     const users: User[] = [];
-    await eachLimited(plan, 8, async (p) => users.push({ ...p, http: await session(p.account) }));
+    // One login at a time per account: concurrent attempts count toward the account's lock before
+    // their passwords are checked (login.service.ts), and five in flight at once lock it for a while.
+    const last = new Map<string, Promise<unknown>>();
+    await eachLimited(plan, 8, async (p) => {
+      const mine = (last.get(p.account) ?? Promise.resolve()).then(() => session(p.account));
+      last.set(
+        p.account,
+        mine.catch(() => undefined),
+      );
+      users.push({ ...p, http: await mine });
+    });
 
     const latencies = new Map<string, number[]>();
     const errors = new Map<string, number>();
