@@ -207,7 +207,12 @@ const heldOf = (c: pg.Client) => heldOn.get(c) ?? heldOn.set(c, new Set()).get(c
 
 /** Each SELECT of a read explained under RLS and as the owner, in its own transaction's scope. */
 async function explain(texts: string[], app: pg.Client, owner: pg.Client): Promise<void> {
-  const begin = texts[0]!.split(';\n').slice(0, 2).join(';\n');
+  // The transaction's opening and its scope only: what follows may execute a statement prepared
+  // on the api's connection, not on these.
+  const begin = texts[0]!
+    .split(';\n')
+    .filter((x) => /^\s*(BEGIN|SELECT set_config)/.test(x))
+    .join(';\n');
   const reads = texts
     .flatMap((t) => forConnection(t, new Set(preparedTexts.keys()), preparedTexts).split(';\n'))
     .filter((x) => /^\s*(SELECT|WITH|EXECUTE)/.test(x) && !x.includes('set_config'));
