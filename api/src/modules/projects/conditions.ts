@@ -60,6 +60,17 @@ export function unitCondition(unit: UnitFilter, alias = 'p'): { sql: string; par
  */
 export type UnitNesting = 'own' | 'inside' | 'around' | null;
 
+/** A unit the figures are narrowed to, and how it stands to the caller's own. */
+export interface NarrowingUnit extends UnitFilter {
+  nesting: UnitNesting;
+}
+
+type Sql = { sql: string; params: unknown[] };
+
+/** Both conditions (the first alone when there is no second). */
+export const both = (a: Sql, b: Sql | null): Sql =>
+  b === null ? a : { sql: `${a.sql} AND ${b.sql}`, params: [...a.params, ...b.params] };
+
 /**
  * The caller's scope narrowed to `unit`, as one condition on `p`. Where one of the two holds every
  * project the other does, only the narrower is stated: a township's or a village's account narrowed
@@ -68,18 +79,14 @@ export type UnitNesting = 'own' | 'inside' | 'around' | null;
  * for independent filters: it expected 112 of a village's 3,572 projects under way and sorted them
  * all rather than walking the order's index to the first twenty (75 ms at 100,000 projects).
  */
-export function narrowedScope(
-  who: Principal,
-  unit: UnitFilter | null,
-  nesting: UnitNesting,
-): { sql: string; params: unknown[] } {
-  const scope = scopeCondition(who);
-  if (!unit) return scope;
-  const ofUnits = who.orgKind === 'township' || who.orgKind === 'village';
-  if (ofUnits && !isCountyWide(who) && (nesting === 'own' || nesting === 'around')) return scope;
-  const narrow = unitCondition(unit);
-  if (isCountyWide(who) || (ofUnits && nesting === 'inside')) return narrow;
-  return { sql: `${scope.sql} AND ${narrow.sql}`, params: [...scope.params, ...narrow.params] };
+export function narrowedScope(who: Principal, unit: NarrowingUnit | null): Sql {
+  if (!unit) return scopeCondition(who);
+  if (isCountyWide(who)) return unitCondition(unit);
+  if (who.orgKind === 'township' || who.orgKind === 'village') {
+    if (unit.nesting === 'own' || unit.nesting === 'around') return scopeCondition(who);
+    if (unit.nesting === 'inside') return unitCondition(unit);
+  }
+  return both(scopeCondition(who), unitCondition(unit));
 }
 
 /**
@@ -93,14 +100,13 @@ export function narrowedScope(
 export function waitingRangeScope(
   who: Principal,
   column: 'department_id' | 'owner_unit_id',
-  unit: UnitFilter | null,
-  nesting: UnitNesting,
-): { sql: string; params: unknown[] } {
+  unit: NarrowingUnit | null,
+): Sql {
   const holds =
     !isCountyWide(who) &&
     (who.orgKind === 'department' || (who.orgKind === 'township' && column === 'owner_unit_id'));
-  if (!holds) return narrowedScope(who, unit, nesting);
-  if (!unit || (who.orgKind === 'township' && nesting === 'own')) return { sql: 'TRUE', params: [] };
+  if (!holds) return narrowedScope(who, unit);
+  if (!unit || (who.orgKind === 'township' && unit.nesting === 'own')) return { sql: 'TRUE', params: [] };
   return unitCondition(unit);
 }
 

@@ -19,14 +19,14 @@ import {
 import type { Orm } from '#db/orm.js';
 import { executeAll, inScope, scopeOf, type Statement, type Tx } from '#db/scope.js';
 import {
+  both,
   DEPARTMENT_STAGES,
   narrowedScope,
   OWNER_STAGES,
   PROGRESS_STAGES,
   unitCondition,
   waitingCondition,
-  type UnitFilter,
-  type UnitNesting,
+  type NarrowingUnit,
   waitingRangeScope,
 } from '../projects/conditions.js';
 import { missingProgressList, waitingList, type WaitingRange } from './lists.js';
@@ -68,10 +68,7 @@ export interface DashboardFigures {
 type Sql = { sql: string; params: unknown[] };
 const withYear = (c: Sql, alias: string, year: number | undefined): Sql =>
   year === undefined ? c : { sql: `${c.sql} AND ${alias}.year = ?`, params: [...c.params, year] };
-const both = (a: Sql, b: Sql | null): Sql =>
-  b === null ? a : { sql: `${a.sql} AND ${b.sql}`, params: [...a.params, ...b.params] };
-
-type ChosenUnit = UnitFilter & { code: string; name: string; nesting: UnitNesting };
+type ChosenUnit = NarrowingUnit & { code: string; name: string };
 
 /**
  * The unit of `?unit=` (a department, township or village, else a 422 naming the parameter), and
@@ -110,10 +107,9 @@ export function createStatsRepository(orm: Orm) {
         // The caller's groups (rollups) and projects (the lists), narrowed to the unit, then to the year.
         const groups = both(rollupScopeCondition(who), chosen && unitCondition(chosen, 'r'));
         const rs = withYear(groups, 'r', filter.year);
-        const nesting = chosen?.nesting ?? null;
-        const ps = withYear(narrowedScope(who, chosen, nesting), 'p', filter.year);
+        const ps = withYear(narrowedScope(who, chosen), 'p', filter.year);
         const waitingScope = (column: WaitingRange['column']) =>
-          withYear(waitingRangeScope(who, column, chosen, nesting), 'p', filter.year);
+          withYear(waitingRangeScope(who, column, chosen), 'p', filter.year);
         const [units, years, stages, money, overdue, byKind, byUnit, waiting, missing] = (await executeAll(
           conn,
           [
