@@ -43,6 +43,7 @@ import { Migration20261213000000_rollup_entries_plan } from './migrations/Migrat
 import { Migration20261214000000_step_plans } from './migrations/Migration20261214000000_step_plans.js';
 import { Migration20261215000000_list_cursor_page } from './migrations/Migration20261215000000_list_cursor_page.js';
 import { Migration20261216000000_reader_statistics } from './migrations/Migration20261216000000_reader_statistics.js';
+import { Migration20261217000000_login_checks } from './migrations/Migration20261217000000_login_checks.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -92,6 +93,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261214000000_step_plans', class: Migration20261214000000_step_plans },
   { name: 'Migration20261215000000_list_cursor_page', class: Migration20261215000000_list_cursor_page },
   { name: 'Migration20261216000000_reader_statistics', class: Migration20261216000000_reader_statistics },
+  { name: 'Migration20261217000000_login_checks', class: Migration20261217000000_login_checks },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */

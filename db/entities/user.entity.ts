@@ -19,6 +19,9 @@ export interface AppUser {
   lockedUntil: Opt<Date | null>;
   /** Whether a lock is in force, by the database's clock (read-only). */
   locked: Opt<boolean>;
+  /** Password checks in flight, and when the last began (see the login_checks migration). */
+  loginChecks: Opt<number>;
+  loginChecksAt: Opt<Date | null>;
   totpSecret: Opt<string | null>;
   totpEnabled: Opt<boolean>;
   /** The last TOTP time step accepted (bigint, as the driver's string). */
@@ -52,6 +55,8 @@ export const AppUserSchema = new EntitySchema<AppUser>({
       persist: false,
       formula: (t) => `COALESCE(${t.alias}.locked_until > now(), false)`,
     },
+    loginChecks: { type: 'integer', defaultRaw: '0' },
+    loginChecksAt: { type: 'Date', nullable: true },
     totpSecret: { type: 'text', nullable: true, hidden: true },
     totpEnabled: { type: 'boolean', defaultRaw: 'false' },
     totpLastStep: { type: 'bigint', nullable: true },

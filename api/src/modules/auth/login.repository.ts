@@ -1,7 +1,8 @@
 /**
- * Login attempts and the account's failure count. Each count is one statement that checks and
- * writes at once (a conditional INSERT under the address's advisory lock, a conditional UPDATE of
- * the account), so concurrent attempts can never all pass a read made before their writes: this
+ * Login attempts, an account's failures and its password checks in flight. Each count is one
+ * statement that checks and writes at once (a conditional INSERT under the address's advisory lock,
+ * a conditional UPDATE of the account), so concurrent attempts can never all pass a read made
+ * before their writes: this
  * stays raw SQL, its CASE expressions and RETURNING join being the point.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -10,8 +11,14 @@ import { AppUserSchema } from '#db/entities/user.entity.js';
 /** The advisory lock class of the per-address login count (the key within it is the address). */
 const LOGIN_ADDRESS_LOCK = 727_274_101;
 
-/** The failure count an attempt brings an unlocked account to (a lock that ran out starts afresh). */
-const NEXT_COUNT = 'CASE WHEN u.locked_until IS NULL THEN u.failed_logins + 1 ELSE 1 END';
+/** An account's failures, as an attempt finds them (a lock that ran out starts a fresh count). */
+const FAILED = 'CASE WHEN u.locked_until IS NULL THEN u.failed_logins ELSE 0 END';
+
+/**
+ * The password checks of an account in flight. The last place taken over a minute ago means every
+ * place is lost: a check takes well under a second, so they were held by an api that died in one.
+ */
+const CHECKS = "CASE WHEN u.login_checks_at > now() - interval '1 minute' THEN u.login_checks ELSE 0 END";
 
 export interface LockPolicy {
   maxFailures: number;
@@ -58,11 +65,11 @@ export async function markAttemptSucceeded(em: EntityManager, attemptId: string)
   await em.execute('UPDATE login_attempt SET success = true WHERE id = ?', [attemptId], 'run');
 }
 
-/** An account as counting a failure against it found it. */
-export interface CountedAccount {
+/** An account as taking a place for its password check found it. */
+export interface CheckedAccount {
   id: string;
   passwordHash: string;
-  /** The failure count this attempt brought the account to. */
+  /** The account's failures when the check began (a success forgives these, not later ones). */
   failedLogins: number;
   totpEnabled: boolean;
   totpSecret: string | null;
@@ -71,14 +78,16 @@ export interface CountedAccount {
 }
 
 /**
- * Counts a failure for an enabled, unlocked account in one conditional UPDATE; the attempt that
- * reaches the limit locks it. Returns the account, or nothing when it is unknown, disabled or locked.
+ * Takes a place for a password check of an enabled, unlocked account, in one conditional UPDATE:
+ * the account's failures and its checks in flight together stay under the limit, so concurrent
+ * attempts never get more checks than a lock would allow. Returns the account, or nothing when it
+ * is unknown, disabled, locked, or has as many checks in flight as it may.
  */
-export async function countFailure(
+export async function takeCheck(
   em: EntityManager,
   username: string,
   policy: LockPolicy,
-): Promise<CountedAccount | undefined> {
+): Promise<CheckedAccount | undefined> {
   const [row] = await em.execute<
     {
       id: string;
@@ -91,14 +100,15 @@ export async function countFailure(
     }[]
   >(
     `UPDATE app_user u
-        SET failed_logins = ${NEXT_COUNT},
-            locked_until = CASE WHEN ${NEXT_COUNT} >= ? THEN now() + make_interval(mins => ?) END
+        SET failed_logins = ${FAILED}, locked_until = NULL,
+            login_checks = ${CHECKS} + 1, login_checks_at = now()
        FROM org_unit o
       WHERE o.id = u.org_unit_id AND u.username = ? AND NOT u.disabled
         AND (u.locked_until IS NULL OR u.locked_until <= now())
+        AND ${FAILED} + ${CHECKS} < ?
      RETURNING u.id, u.password_hash, u.failed_logins, u.totp_enabled, u.totp_secret, u.totp_last_step,
                o.code AS unit`,
-    [policy.maxFailures, policy.lockMinutes, username],
+    [username, policy.maxFailures],
     'all',
   );
   return (
@@ -115,24 +125,41 @@ export async function countFailure(
 }
 
 /**
- * Takes back `forgiven` of the failures counted up to an attempt (which brought the count to
- * `counted`). Failures counted after it stay, and so does a lock they set; a lock this attempt's
- * own count set is lifted when nothing was counted after it.
+ * How a check ended: `failed` (a wrong password or code) counts a failure, and the one that reaches
+ * the limit locks the account; `passed` (logged in) forgives the failures the check found, not those
+ * of concurrent attempts counted after it, whose lock stays; `neither` (the right password still
+ * wanting its code) only gives the place back.
  */
-export async function forgiveFailures(
+export type CheckEnd =
+  { outcome: 'failed' } | { outcome: 'passed'; forgiven: number } | { outcome: 'neither' };
+
+/** Gives a check's place back and records how it ended (see CheckEnd). */
+export async function endCheck(
   em: EntityManager,
   userId: string,
-  counted: number,
-  forgiven: number,
+  end: CheckEnd,
+  policy: LockPolicy,
 ): Promise<void> {
-  await em.execute(
-    `UPDATE app_user
-        SET locked_until = CASE WHEN failed_logins <= ? THEN NULL ELSE locked_until END,
-            failed_logins = GREATEST(failed_logins - ?, 0)
-      WHERE id = ?`,
-    [counted, forgiven, userId],
-    'run',
-  );
+  const place = 'login_checks = GREATEST(login_checks - 1, 0)';
+  if (end.outcome === 'failed')
+    await em.execute(
+      `UPDATE app_user SET ${place}, failed_logins = failed_logins + 1,
+         locked_until = CASE WHEN failed_logins + 1 >= ? THEN now() + make_interval(mins => ?)
+                             ELSE locked_until END
+       WHERE id = ?`,
+      [policy.maxFailures, policy.lockMinutes, userId],
+      'run',
+    );
+  else if (end.outcome === 'passed')
+    await em.execute(
+      `UPDATE app_user SET ${place},
+         locked_until = CASE WHEN failed_logins <= ? THEN NULL ELSE locked_until END,
+         failed_logins = GREATEST(failed_logins - ?, 0)
+       WHERE id = ?`,
+      [end.forgiven, end.forgiven, userId],
+      'run',
+    );
+  else await em.execute(`UPDATE app_user SET ${place} WHERE id = ?`, [userId], 'run');
 }
 
 /** One more failure for a logged-in account (a wrong 2FA code); the one that reaches the limit locks it. */

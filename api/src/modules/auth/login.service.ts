@@ -3,8 +3,10 @@
  * limiting per client address (attempts per minute, counted in PostgreSQL so every api replica
  * sees them); both are taken before the slow password check, each in one atomic step (see
  * login.repository.ts): read first and written after the check, a burst of concurrent attempts
- * all passed the read.
+ * all passed the read. An account's checks in flight count with its failures toward the limit,
+ * and an attempt finding no place waits for one a moment rather than being refused.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '#domain/errors.js';
 import type { MeDto } from '#domain/schemas.js';
 import type { AuditLog } from '#db/audit.js';
@@ -12,11 +14,13 @@ import type { Orm } from '#db/orm.js';
 import { withEm } from '#db/scope.js';
 import {
   countAttempt,
-  countFailure,
+  endCheck,
   findLoginState,
-  forgiveFailures,
   markAttemptSucceeded,
   recordRefusedAttempt,
+  takeCheck,
+  type CheckedAccount,
+  type CheckEnd,
   type LockPolicy,
 } from './login.repository.js';
 import { dummyHash, verifyPassword } from './password.js';
@@ -39,6 +43,14 @@ export const TOTP_REUSED = '动态口令已使用过，请等待下一个口令 
 export const lockedError = (policy: LockPolicy) =>
   new AppError('RATE_LIMITED', `登录失败次数过多，账号已锁定 ${policy.lockMinutes} 分钟 (account locked)`);
 
+/**
+ * How long an attempt waits for a place among its account's checks in flight: a check takes a
+ * tenth of a second or so, so only a burst of guesses (or a machine far behind) waits this long.
+ */
+const CHECK_WAIT_MS = 3000;
+
+type NoCheck = 'unknown' | 'disabled' | 'locked' | 'busy';
+
 export function createLoginService(deps: {
   orm: Orm;
   audit: AuditLog;
@@ -49,8 +61,9 @@ export function createLoginService(deps: {
   const { orm, audit } = deps;
 
   /**
-   * Records a refused login (its audit row, and its attempt row unless `attemptId` says the attempt
-   * was recorded already when it was counted) in its own transaction, then throws.
+   * Records a refused login (its audit row, its attempt row unless `attemptId` says the attempt was
+   * recorded already when it was counted, and how its password check ended if it had one) in its
+   * own transaction, then throws.
    */
   async function refuse(
     username: string,
@@ -59,9 +72,11 @@ export function createLoginService(deps: {
     reason: string,
     error: AppError,
     attemptId: string | null,
+    check?: CheckEnd,
   ): Promise<never> {
     await withEm(orm, async (em) => {
       if (attemptId === null) await recordRefusedAttempt(em, username, meta.ip ?? null);
+      if (check && userId) await endCheck(em, userId, check, deps.login);
       await audit.append(em, {
         actor: { id: userId, username },
         via: 'api',
@@ -72,6 +87,21 @@ export function createLoginService(deps: {
       });
     });
     throw error;
+  }
+
+  /** A place for this account's password check, waiting a moment for one while all are taken. */
+  async function placeForCheck(username: string): Promise<CheckedAccount | { none: NoCheck; id?: string }> {
+    const until = Date.now() + CHECK_WAIT_MS;
+    for (;;) {
+      const user = await takeCheck(orm.em.fork(), username, deps.login);
+      if (user) return user;
+      const row = await findLoginState(orm.em.fork(), username);
+      if (!row) return { none: 'unknown' };
+      if (row.disabled) return { none: 'disabled', id: row.id };
+      if (row.locked) return { none: 'locked', id: row.id };
+      if (Date.now() >= until) return { none: 'busy', id: row.id };
+      await sleep(50 + Math.random() * 100);
+    }
   }
 
   async function login(input: { username: string; password: string; totp?: string }, meta: ClientMeta) {
@@ -88,20 +118,29 @@ export function createLoginService(deps: {
         new AppError('RATE_LIMITED', '登录尝试过于频繁，请稍后再试 (too many attempts)'),
         null,
       );
-    // Counted before its password is checked: of concurrent attempts no more than the limit are
-    // ever checked. This attempt's success forgives it afterwards.
-    const user = await countFailure(orm.em.fork(), username, deps.login);
-    if (!user) {
-      const row = await findLoginState(orm.em.fork(), username);
+    const user = await placeForCheck(username);
+    if ('none' in user) {
+      const { none, id = null } = user;
       // A lock is a lock: refused even with the right password, which is therefore not checked.
-      if (row?.locked && !row.disabled)
-        return refuse(username, row.id, meta, 'locked', lockedError(deps.login), attemptId);
+      if (none === 'locked') return refuse(username, id, meta, 'locked', lockedError(deps.login), attemptId);
+      if (none === 'busy')
+        return refuse(
+          username,
+          id,
+          meta,
+          'busy',
+          new AppError(
+            'RATE_LIMITED',
+            '该账号同时登录的请求过多，请稍后再试 (too many logins to this account at once; try again shortly)',
+          ),
+          attemptId,
+        );
       // Unknown and disabled accounts cost a check too, so the answer takes as long either way.
       await verifyPassword(await dummyHash(), input.password);
-      return row
-        ? refuse(username, row.id, meta, 'disabled', new AppError('UNAUTHENTICATED', WRONG), attemptId)
-        : refuse(username, null, meta, 'unknown-user', new AppError('UNAUTHENTICATED', WRONG), attemptId);
+      const reason = none === 'unknown' ? 'unknown-user' : none;
+      return refuse(username, id, meta, reason, new AppError('UNAUTHENTICATED', WRONG), attemptId);
     }
+    const failed: CheckEnd = { outcome: 'failed' };
     if (!(await verifyPassword(user.passwordHash, input.password)))
       return refuse(
         username,
@@ -110,9 +149,9 @@ export function createLoginService(deps: {
         'wrong-password',
         new AppError('UNAUTHENTICATED', WRONG),
         attemptId,
+        failed,
       );
-    // A refused code counts toward the lock, as a wrong password does (it was counted above); a
-    // reused one is refused alike.
+    // A refused code counts toward the lock, as a wrong password does; a reused one is refused alike.
     const totpRefused = (reason: 'wrong' | 'reused') =>
       refuse(
         username,
@@ -125,12 +164,12 @@ export function createLoginService(deps: {
           { totpRequired: true },
         ),
         attemptId,
+        failed,
       );
     let totpStep: number | null = null;
     if (user.totpEnabled) {
       if (!input.totp) {
         // The right password without a code is the first half of a login, not a failure.
-        await forgiveFailures(orm.em.fork(), user.id, user.failedLogins, 1);
         return refuse(
           username,
           user.id,
@@ -140,6 +179,7 @@ export function createLoginService(deps: {
             totpRequired: true,
           }),
           attemptId,
+          { outcome: 'neither' },
         );
       }
       const check = checkTotp(user.totpSecret!, input.totp, user.totpLastStep);
@@ -151,7 +191,7 @@ export function createLoginService(deps: {
       // nothing has been written and this one is refused as a reused code.
       if (totpStep !== null && !(await spendStep(em, user.id, totpStep))) return null;
       await markAttemptSucceeded(em, attemptId);
-      await forgiveFailures(em, user.id, user.failedLogins, user.failedLogins);
+      await endCheck(em, user.id, { outcome: 'passed', forgiven: user.failedLogins }, deps.login);
       const s = await createSession(em, user.id, deps.session, meta);
       await audit.append(em, {
         actor: { id: user.id, username, unit: user.unit },
