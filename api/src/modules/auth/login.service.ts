@@ -92,7 +92,7 @@ export function createLoginService(deps: {
   /** A place for this account's password check, waiting a moment for one while all are taken. */
   async function placeForCheck(username: string): Promise<CheckedAccount | { none: NoCheck; id?: string }> {
     const until = Date.now() + CHECK_WAIT_MS;
-    for (;;) {
+    for (let tries = 0; ; tries++) {
       const user = await takeCheck(orm.em.fork(), username, deps.login);
       if (user) return user;
       const row = await findLoginState(orm.em.fork(), username);
@@ -100,7 +100,9 @@ export function createLoginService(deps: {
       if (row.disabled) return { none: 'disabled', id: row.id };
       if (row.locked) return { none: 'locked', id: row.id };
       if (Date.now() >= until) return { none: 'busy', id: row.id };
-      await sleep(50 + Math.random() * 100);
+      // Longer each time (about seven tries in all), so that a burst of attempts waiting costs the
+      // database a few statements each, not one every tenth of a second.
+      await sleep(Math.min(800, 50 * 2 ** tries) * (0.75 + Math.random() / 2));
     }
   }
 
