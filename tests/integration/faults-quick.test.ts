@@ -2,11 +2,14 @@
  * The fault suite's quick cases (the whole suite: `npm run test:faults`): a smaller burst of steps
  * on a stack of separate processes, once with the worker killed, once with the Temporal server
  * killed (SIGKILL) and started again. Every request answered 2xx must have happened exactly once,
- * every failed one at most once, and PostgreSQL must equal the workflow histories.
+ * every failed one at most once, and PostgreSQL must equal the workflow histories. And logins
+ * whose api is killed during their password checks.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printFigures, runFaultCase, setUpProjects, type Fault } from '../faults/support/burst.js';
-import { startFaultStack, type FaultStack } from '../faults/support/fault-stack.js';
+import { FAULT_PASSWORD, startFaultStack, type FaultStack } from '../faults/support/fault-stack.js';
+import { FaultClient, type Outcome } from '../faults/support/http-client.js';
 
 let stack: FaultStack;
 
@@ -37,4 +40,49 @@ describe('exactly once under faults (quick: 100 concurrent steps on 10 projects)
       }).toEqual({ lost: 0, duplicated: 0, failedTwice: 0, reconcileDifferences: 0 });
     });
   }
+});
+
+describe('logins when the api dies during their password checks', () => {
+  const username = 'lyj.op'; // no other case logs in as this account
+  const MAX = 5; // LOGIN_MAX_FAILURES's default, which the stack's api runs with
+  const state = async () =>
+    (
+      await stack.query<{ failed_logins: number; locked: boolean; login_checks: number }>(
+        `SELECT failed_logins, COALESCE(locked_until > now(), false) AS locked, login_checks
+           FROM app_user WHERE username = ?`,
+        [username],
+      )
+    )[0]!;
+  const login = () =>
+    new FaultClient(stack.base).post(
+      '/api/auth/login',
+      { username, password: FAULT_PASSWORD },
+      { timeoutMs: 30_000, resendOnReset: false },
+    );
+
+  it('leaves the account unlocked, and logging in again once the lost places lapse', async () => {
+    // As many right passwords at once as the account has places, the api killed while every place
+    // is taken and no check has ended.
+    const inFlight = Array.from({ length: MAX }, login);
+    for (const t0 = Date.now(); (await state()).login_checks < MAX && Date.now() - t0 < 10_000;)
+      await sleep(1);
+    await stack.kill('api', 'SIGKILL');
+    const died = await Promise.all(inFlight);
+    expect(died.map((o) => o.kind)).toEqual(Array(MAX).fill('network'));
+    expect(await state()).toEqual({ failed_logins: 0, locked: false, login_checks: MAX });
+    await stack.restart('api');
+
+    // Refused while the places last (each attempt waiting for one first), never as locked.
+    const t0 = Date.now();
+    const answers: Outcome[] = [];
+    for (;;) {
+      const o = await login();
+      answers.push(o);
+      if (o.kind !== 'answer' || o.status !== 429) break;
+      expect(o.body.error.message).not.toMatch(/锁定/);
+    }
+    expect(answers.at(-1)).toMatchObject({ kind: 'answer', status: 200 });
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect(await state()).toEqual({ failed_logins: 0, locked: false, login_checks: 0 });
+  });
 });
