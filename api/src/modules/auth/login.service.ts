@@ -47,7 +47,7 @@ export const lockedError = (policy: LockPolicy) =>
  * How long an attempt waits for a place among its account's checks in flight: a check takes a
  * tenth of a second or so, so only a burst of guesses (or a machine far behind) waits this long.
  */
-const CHECK_WAIT_MS = 3000;
+const CHECK_WAIT_MS = 5000;
 
 type NoCheck = 'unknown' | 'disabled' | 'locked' | 'busy';
 
@@ -100,9 +100,9 @@ export function createLoginService(deps: {
       if (row.disabled) return { none: 'disabled', id: row.id };
       if (row.locked) return { none: 'locked', id: row.id };
       if (Date.now() >= until) return { none: 'busy', id: row.id };
-      // Longer each time (about seven tries in all), so that a burst of attempts waiting costs the
+      // Longer each time (about nine tries in all), so that a burst of attempts waiting costs the
       // database a few statements each, not one every tenth of a second.
-      await sleep(Math.min(800, 50 * 2 ** tries) * (0.75 + Math.random() / 2));
+      await sleep(Math.min(1000, 50 * 2 ** tries) * (0.75 + Math.random() / 2));
     }
   }
 
