@@ -35,6 +35,8 @@ export function errorHandler(log: Logger) {
       appError = new AppError('INTERNAL', '服务器内部错误，请稍后重试 (internal error)');
     }
     if (res.headersSent) return;
+    const retryAfter = retryAfterOf(appError);
+    if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
     const lang = localeOf(req);
     sendJson(res, appError.status, {
       error: {
@@ -46,6 +48,14 @@ export function errorHandler(log: Logger) {
       },
     });
   };
+}
+
+/** A refusal that says when to come back (`details.retryAfterSeconds`) says it in the header too. */
+function retryAfterOf(e: AppError): number | undefined {
+  const d = e.details as { retryAfterSeconds?: unknown } | undefined;
+  return e.status === 429 && typeof d?.retryAfterSeconds === 'number'
+    ? Math.max(1, Math.ceil(d.retryAfterSeconds))
+    : undefined;
 }
 
 /** SQLSTATE 42501 (insufficient_privilege), as the driver or MikroORM's wrapper carries it. */

@@ -57,7 +57,13 @@ describe('concurrent login bursts', () => {
     // The rest waited for a place and found the lock (or, on a machine far behind, none in time).
     expect(why.filter((r) => r === 'locked' || r === 'busy')).toHaveLength(25 - MAX_FAILURES);
     expect(await account('nyw.op')).toEqual({ failed_logins: MAX_FAILURES, locked: true, login_checks: 0 });
-    expect((await attempt('nyw.op', TEST_PASSWORD)).status).toBe(429);
+    const locked = await attempt('nyw.op', TEST_PASSWORD);
+    expect(locked.status).toBe(429);
+    // When to come back: what is left of the 15 minutes' lock.
+    const retry = Number(locked.headers.get('retry-after'));
+    expect(retry).toBeGreaterThan(14 * 60);
+    expect(retry).toBeLessThanOrEqual(15 * 60);
+    expect(locked.body.error.details.retryAfterSeconds).toBeCloseTo(retry, -1);
   });
 
   it('lets the right password in only among the first attempts counted, never after the limit', async () => {
@@ -106,6 +112,7 @@ describe('concurrent login bursts', () => {
     expect(busy.status).toBe(429);
     expect(busy.body.error.message).toMatch(/同时登录的请求过多/);
     expect(busy.body.error.message).not.toMatch(/锁定/);
+    expect(busy.headers.get('retry-after')).toBe('5');
     expect(await reasons('lyj.op')).toEqual(['busy']);
     expect(await account('lyj.op')).toMatchObject({ failed_logins: 0, locked: false });
     // 15 seconds on, the places are taken for lost.
@@ -133,7 +140,9 @@ describe('concurrent login bursts', () => {
       { reason: 'unknown-user', n: IP_LIMIT },
     ]);
     // Refused attempts count toward the minute too: the next one is refused without a check.
-    expect((await attempt('swj.op', TEST_PASSWORD)).status).toBe(429);
+    const limited = await attempt('swj.op', TEST_PASSWORD);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('60');
   });
 
   it('logs the right password in on the attempt that reaches the limit, and clears the count', async () => {

@@ -178,6 +178,6 @@ export async function addFailure(em: EntityManager, userId: string, policy: Lock
 export function findLoginState(
   em: EntityManager,
   username: string,
-): Promise<{ id: string; disabled: boolean; locked: boolean } | null> {
-  return em.findOne(AppUserSchema, { username }, { fields: ['id', 'disabled', 'locked'] });
+): Promise<{ id: string; disabled: boolean; locked: boolean; lockedUntil: Date | null } | null> {
+  return em.findOne(AppUserSchema, { username }, { fields: ['id', 'disabled', 'locked', 'lockedUntil'] });
 }

@@ -40,14 +40,21 @@ export interface ClientMeta {
 const WRONG = '用户名或密码错误 (wrong username or password)';
 export const TOTP_REUSED = '动态口令已使用过，请等待下一个口令 (code already used)';
 
-export const lockedError = (policy: LockPolicy) =>
-  new AppError('RATE_LIMITED', `登录失败次数过多，账号已锁定 ${policy.lockMinutes} 分钟 (account locked)`);
+/** `retryAfterSeconds`: what is left of the lock, when known (`Retry-After`). */
+export const lockedError = (policy: LockPolicy, retryAfterSeconds = policy.lockMinutes * 60) =>
+  new AppError('RATE_LIMITED', `登录失败次数过多，账号已锁定 ${policy.lockMinutes} 分钟 (account locked)`, {
+    retryAfterSeconds,
+  });
 
 /**
  * How long an attempt waits for a place among its account's checks in flight: a check takes a
  * tenth of a second or so, so only a burst of guesses (or a machine far behind) waits this long.
  */
 const CHECK_WAIT_MS = 5000;
+
+/** When a refused attempt may come back: the address's minute, or a moment for a place. */
+const IP_RETRY_SECONDS = 60;
+const BUSY_RETRY_SECONDS = 5;
 
 type NoCheck = 'unknown' | 'disabled' | 'locked' | 'busy';
 
@@ -90,7 +97,9 @@ export function createLoginService(deps: {
   }
 
   /** A place for this account's password check, waiting a moment for one while all are taken. */
-  async function placeForCheck(username: string): Promise<CheckedAccount | { none: NoCheck; id?: string }> {
+  async function placeForCheck(
+    username: string,
+  ): Promise<CheckedAccount | { none: NoCheck; id?: string; lockedUntil?: Date | null }> {
     const until = Date.now() + CHECK_WAIT_MS;
     for (let tries = 0; ; tries++) {
       const user = await takeCheck(orm.em.fork(), username, deps.login);
@@ -98,7 +107,7 @@ export function createLoginService(deps: {
       const row = await findLoginState(orm.em.fork(), username);
       if (!row) return { none: 'unknown' };
       if (row.disabled) return { none: 'disabled', id: row.id };
-      if (row.locked) return { none: 'locked', id: row.id };
+      if (row.locked) return { none: 'locked', id: row.id, lockedUntil: row.lockedUntil };
       if (Date.now() >= until) return { none: 'busy', id: row.id };
       // Longer each time (about nine tries in all), so that a burst of attempts waiting costs the
       // database a few statements each, not one every tenth of a second.
@@ -117,14 +126,19 @@ export function createLoginService(deps: {
         null,
         meta,
         'rate-limited',
-        new AppError('RATE_LIMITED', '登录尝试过于频繁，请稍后再试 (too many attempts)'),
+        new AppError('RATE_LIMITED', '登录尝试过于频繁，请稍后再试 (too many attempts)', {
+          retryAfterSeconds: IP_RETRY_SECONDS,
+        }),
         null,
       );
     const user = await placeForCheck(username);
     if ('none' in user) {
-      const { none, id = null } = user;
+      const { none, id = null, lockedUntil } = user;
       // A lock is a lock: refused even with the right password, which is therefore not checked.
-      if (none === 'locked') return refuse(username, id, meta, 'locked', lockedError(deps.login), attemptId);
+      if (none === 'locked') {
+        const left = lockedUntil ? (lockedUntil.getTime() - Date.now()) / 1000 : undefined;
+        return refuse(username, id, meta, 'locked', lockedError(deps.login, left), attemptId);
+      }
       if (none === 'busy')
         return refuse(
           username,
@@ -134,6 +148,7 @@ export function createLoginService(deps: {
           new AppError(
             'RATE_LIMITED',
             '该账号同时登录的请求过多，请稍后再试 (too many logins to this account at once; try again shortly)',
+            { retryAfterSeconds: BUSY_RETRY_SECONDS },
           ),
           attemptId,
         );
