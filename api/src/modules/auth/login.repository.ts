@@ -2,8 +2,7 @@
  * Login attempts, an account's failures and its password checks in flight. Each count is one
  * statement that checks and writes at once (a conditional INSERT under the address's advisory lock,
  * a conditional UPDATE of the account), so concurrent attempts can never all pass a read made
- * before their writes: this
- * stays raw SQL, its CASE expressions and RETURNING join being the point.
+ * before their writes: this stays raw SQL, its CASE expressions and RETURNING join being the point.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppUserSchema } from '#db/entities/user.entity.js';
@@ -20,6 +19,10 @@ const FAILED = 'CASE WHEN u.locked_until IS NULL THEN u.failed_logins ELSE 0 END
  * one. (A check slower than that only lets one more check begin beside it.)
  */
 const CHECKS = "CASE WHEN u.login_checks_at > now() - interval '15 seconds' THEN u.login_checks ELSE 0 END";
+
+/** One more failure; the one that reaches the limit locks the account (parameters: the policy's two). */
+const ONE_MORE_FAILURE = `failed_logins = failed_logins + 1,
+  locked_until = CASE WHEN failed_logins + 1 >= ? THEN now() + make_interval(mins => ?) ELSE locked_until END`;
 
 export interface LockPolicy {
   maxFailures: number;
@@ -144,10 +147,7 @@ export async function endCheck(
   const place = 'login_checks = GREATEST(login_checks - 1, 0)';
   if (end.outcome === 'failed')
     await em.execute(
-      `UPDATE app_user SET ${place}, failed_logins = failed_logins + 1,
-         locked_until = CASE WHEN failed_logins + 1 >= ? THEN now() + make_interval(mins => ?)
-                             ELSE locked_until END
-       WHERE id = ?`,
+      `UPDATE app_user SET ${place}, ${ONE_MORE_FAILURE} WHERE id = ?`,
       [policy.maxFailures, policy.lockMinutes, userId],
       'run',
     );
@@ -166,9 +166,7 @@ export async function endCheck(
 /** One more failure for a logged-in account (a wrong 2FA code); the one that reaches the limit locks it. */
 export async function addFailure(em: EntityManager, userId: string, policy: LockPolicy): Promise<void> {
   await em.execute(
-    `UPDATE app_user SET failed_logins = failed_logins + 1,
-       locked_until = CASE WHEN failed_logins + 1 >= ? THEN now() + make_interval(mins => ?) ELSE locked_until END
-     WHERE id = ?`,
+    `UPDATE app_user SET ${ONE_MORE_FAILURE} WHERE id = ?`,
     [policy.maxFailures, policy.lockMinutes, userId],
     'run',
   );
