@@ -4,7 +4,8 @@ import type { OrgUnit } from './org-unit.entity.js';
 
 /**
  * An account. Timestamps and counters take the database's defaults and clock (`now()`), as the
- * lock and session checks compare against that clock.
+ * lock and session checks compare against that clock. The places of its password checks in flight
+ * (`login_places`) are read and written by login.repository.ts alone, in raw SQL.
  */
 export interface AppUser {
   id: Opt<string>;
@@ -19,9 +20,6 @@ export interface AppUser {
   lockedUntil: Opt<Date | null>;
   /** Whether a lock is in force, by the database's clock (read-only). */
   locked: Opt<boolean>;
-  /** Password checks in flight, and when the last began (see the login_checks migration). */
-  loginChecks: Opt<number>;
-  loginChecksAt: Opt<Date | null>;
   totpSecret: Opt<string | null>;
   totpEnabled: Opt<boolean>;
   /** The last TOTP time step accepted (bigint, as the driver's string). */
@@ -55,8 +53,6 @@ export const AppUserSchema = new EntitySchema<AppUser>({
       persist: false,
       formula: (t) => `COALESCE(${t.alias}.locked_until > now(), false)`,
     },
-    loginChecks: { type: 'integer', defaultRaw: '0' },
-    loginChecksAt: { type: 'Date', nullable: true },
     totpSecret: { type: 'text', nullable: true, hidden: true },
     totpEnabled: { type: 'boolean', defaultRaw: 'false' },
     totpLastStep: { type: 'bigint', nullable: true },

@@ -4,6 +4,7 @@
  * and checks in flight are not failures, so a burst of right passwords locks nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { endCheck } from '#api/modules/auth/login.repository.js';
 import { TEST_PASSWORD } from '../support/constants.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 
@@ -38,7 +39,8 @@ async function reasons(username: string) {
 
 async function account(username: string) {
   const { rows } = await stack.db.query(
-    `SELECT failed_logins, COALESCE(locked_until > now(), false) AS locked, login_checks
+    `SELECT failed_logins, COALESCE(locked_until > now(), false) AS locked,
+              cardinality(login_places) AS places
        FROM app_user WHERE username = $1`,
     [username],
   );
@@ -56,7 +58,7 @@ describe('concurrent login bursts', () => {
     expect(why.filter((r) => r === 'wrong-password')).toHaveLength(MAX_FAILURES);
     // The rest waited for a place and found the lock (or, on a machine far behind, none in time).
     expect(why.filter((r) => r === 'locked' || r === 'busy')).toHaveLength(25 - MAX_FAILURES);
-    expect(await account('nyw.op')).toEqual({ failed_logins: MAX_FAILURES, locked: true, login_checks: 0 });
+    expect(await account('nyw.op')).toEqual({ failed_logins: MAX_FAILURES, locked: true, places: 0 });
     const locked = await attempt('nyw.op', TEST_PASSWORD);
     expect(locked.status).toBe(429);
     // When to come back: what is left of the 15 minutes' lock.
@@ -78,7 +80,7 @@ describe('concurrent login bursts', () => {
     const why = await reasons('jtj.op');
     expect(why.filter((r) => r === 'wrong-password')).toHaveLength(wrongChecked);
     const state = await account('jtj.op');
-    expect(state.login_checks).toBe(0);
+    expect(state.places).toBe(0);
     // On a machine so far behind that some attempts gave up waiting for a place, fewer were checked.
     if (why.includes('busy')) return expect(state.failed_logins).toBeLessThanOrEqual(MAX_FAILURES);
     // A wrong password gives its place back only as a failure: unless the right one was checked and
@@ -86,7 +88,7 @@ describe('concurrent login bursts', () => {
     if (right === 429) expect(wrongChecked).toBe(MAX_FAILURES);
     else expect(wrongChecked).toBeLessThan(2 * MAX_FAILURES);
     // A success forgives only the failures counted before it: the ones after it locked the account.
-    expect(state).toEqual({ failed_logins: MAX_FAILURES, locked: true, login_checks: 0 });
+    expect(state).toEqual({ failed_logins: MAX_FAILURES, locked: true, places: 0 });
   });
 
   it('lets a burst of the right password in, more at once than the limit, and locks nothing', async () => {
@@ -98,14 +100,14 @@ describe('concurrent login bursts', () => {
       JSON.stringify(res.map((r) => r.body?.error?.message ?? r.status)),
     ).toEqual(Array(n).fill(200));
     expect(await reasons('swj.op')).toEqual([]);
-    expect(await account('swj.op')).toEqual({ failed_logins: 0, locked: false, login_checks: 0 });
+    expect(await account('swj.op')).toEqual({ failed_logins: 0, locked: false, places: 0 });
   });
 
   it('takes the places of checks an api died in for lost after 15 s, and never for a lock', async () => {
     await stack.db.query('DELETE FROM login_attempt');
     // What an api killed during its checks leaves: every place taken, none given back.
     await stack.db.query(
-      `UPDATE app_user SET login_checks = $1, login_checks_at = now() WHERE username = 'lyj.op'`,
+      `UPDATE app_user SET login_places = array_fill(now(), ARRAY[$1::int]) WHERE username = 'lyj.op'`,
       [MAX_FAILURES],
     );
     const busy = await attempt('lyj.op', TEST_PASSWORD);
@@ -117,10 +119,58 @@ describe('concurrent login bursts', () => {
     expect(await account('lyj.op')).toMatchObject({ failed_logins: 0, locked: false });
     // 15 seconds on, the places are taken for lost.
     await stack.db.query(
-      `UPDATE app_user SET login_checks_at = now() - interval '15 seconds' WHERE username = 'lyj.op'`,
+      `UPDATE app_user SET login_places = array_fill(now() - interval '15 seconds', ARRAY[$1::int])
+        WHERE username = 'lyj.op'`,
+      [MAX_FAILURES],
     );
     expect((await attempt('lyj.op', TEST_PASSWORD)).status).toBe(200);
-    expect(await account('lyj.op')).toEqual({ failed_logins: 0, locked: false, login_checks: 0 });
+    expect(await account('lyj.op')).toEqual({ failed_logins: 0, locked: false, places: 0 });
+  });
+
+  it('lets each lost place lapse on its own, while the account is logged into without a pause', async () => {
+    await stack.db.query('DELETE FROM login_attempt');
+    // All but one place lost 20 s ago; the last taken just now by a check still in flight.
+    // Counted as one, with the time of the last, the lost ones would last as long as the logins did.
+    const { rows } = await stack.db.query<{ live: string }>(
+      `UPDATE app_user
+          SET login_places = array_fill(now() - interval '20 seconds', ARRAY[$1::int]) || now()
+        WHERE username = 'fpb.op' RETURNING now()::text AS live`,
+      [MAX_FAILURES - 1],
+    );
+    const res = await burst(Array.from({ length: MAX_FAILURES - 1 }, () => ['fpb.op', TEST_PASSWORD]));
+    expect(res.map((r) => r.status)).toEqual(Array(MAX_FAILURES - 1).fill(200));
+    expect(await reasons('fpb.op')).toEqual([]);
+    // The lost places are gone, each login gave back its own, and the one in flight keeps its own.
+    const { rows: left } = await stack.db.query<{ places: string[] }>(
+      `SELECT login_places::text[] AS places FROM app_user WHERE username = 'fpb.op'`,
+    );
+    expect(left[0]!.places).toEqual([rows[0]!.live]);
+  });
+
+  it('gives back one place of its own: one of two taken at the same instant, none once lapsed', async () => {
+    const policy = { maxFailures: MAX_FAILURES, lockMinutes: 15 };
+    const { rows } = await stack.db.query<{ id: string; same: string; other: string }>(
+      `UPDATE app_user SET login_places = ARRAY[now(), now(), now() + interval '1 ms']
+        WHERE username = 'tpgjb.op'
+       RETURNING id, now()::text AS same, (now() + interval '1 ms')::text AS other`,
+    );
+    const { id, same, other } = rows[0]!;
+    const places = async () =>
+      (
+        await stack.db.query<{ places: string[] }>(
+          'SELECT login_places::text[] AS places FROM app_user WHERE id = $1',
+          [id],
+        )
+      ).rows[0]!.places;
+    await endCheck(stack.orm.em.fork(), { userId: id, takenAt: same }, { outcome: 'neither' }, policy);
+    expect(await places()).toEqual([same, other]);
+    // A check that outlived its place (pruned as lapsed) takes nothing of the others'.
+    const lapsed = '2026-01-01 00:00:00.000001+00';
+    await endCheck(stack.orm.em.fork(), { userId: id, takenAt: lapsed }, { outcome: 'failed' }, policy);
+    expect(await places()).toEqual([same, other]);
+    expect(await account('tpgjb.op')).toMatchObject({ failed_logins: 1, places: 2 });
+    await endCheck(stack.orm.em.fork(), { userId: id, takenAt: other }, { outcome: 'neither' }, policy);
+    expect(await places()).toEqual([same]);
   });
 
   it('holds the per-address limit under a burst: no more attempts checked than it allows', async () => {
@@ -155,9 +205,9 @@ describe('concurrent login bursts', () => {
     expect(await account('zjw.op')).toEqual({
       failed_logins: MAX_FAILURES - 1,
       locked: false,
-      login_checks: 0,
+      places: 0,
     });
     expect((await attempt('zjw.op', TEST_PASSWORD)).status).toBe(200);
-    expect(await account('zjw.op')).toEqual({ failed_logins: 0, locked: false, login_checks: 0 });
+    expect(await account('zjw.op')).toEqual({ failed_logins: 0, locked: false, places: 0 });
   });
 });

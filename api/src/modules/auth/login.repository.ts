@@ -14,11 +14,20 @@ const LOGIN_ADDRESS_LOCK = 727_274_101;
 const FAILED = 'CASE WHEN u.locked_until IS NULL THEN u.failed_logins ELSE 0 END';
 
 /**
- * The password checks of an account in flight. The last place taken 15 seconds ago or more means
- * every place is lost: a check takes well under a second, so they were held by an api that died in
- * one. (A check slower than that only lets one more check begin beside it.)
+ * The places of an account's password checks in flight, each the time it was taken. A place taken
+ * 15 seconds ago or more is lost: a check takes well under a second, so it was held by an api that
+ * died in one. (A check slower than that lets one more begin beside it, and gives back nothing.)
  */
-const CHECKS = "CASE WHEN u.login_checks_at > now() - interval '15 seconds' THEN u.login_checks ELSE 0 END";
+const LIVE_PLACES = "ARRAY(SELECT t FROM unnest(u.login_places) t WHERE t > now() - interval '15 seconds')";
+
+/**
+ * The places without one taken at a given time (parameter: that time), as the database wrote it.
+ * One place, not every place of that time: two checks taken at the same microsecond each give back
+ * their own.
+ */
+const WITHOUT_PLACE = `(SELECT CASE WHEN i IS NULL THEN login_places
+                               ELSE login_places[:i - 1] || login_places[i + 1:] END
+                          FROM array_position(login_places, ?::timestamptz) i)`;
 
 /** One more failure; the one that reaches the limit locks the account (parameters: the policy's two). */
 const ONE_MORE_FAILURE = `failed_logins = failed_logins + 1,
@@ -69,9 +78,19 @@ export async function markAttemptSucceeded(em: EntityManager, attemptId: string)
   await em.execute('UPDATE login_attempt SET success = true WHERE id = ?', [attemptId], 'run');
 }
 
+/**
+ * A check's place: its account, and the time it was taken as the database wrote it (as text, which
+ * keeps the microseconds a JavaScript Date would drop).
+ */
+export interface Place {
+  userId: string;
+  takenAt: string;
+}
+
 /** An account as taking a place for its password check found it. */
 export interface CheckedAccount {
   id: string;
+  place: Place;
   passwordHash: string;
   /** The account's failures when the check began (a success forgives these, not later ones). */
   failedLogins: number;
@@ -101,23 +120,25 @@ export async function takeCheck(
       totp_secret: string | null;
       totp_last_step: string | null;
       unit: string;
+      place: string;
     }[]
   >(
     `UPDATE app_user u
         SET failed_logins = ${FAILED}, locked_until = NULL,
-            login_checks = ${CHECKS} + 1, login_checks_at = now()
+            login_places = ${LIVE_PLACES} || now()
        FROM org_unit o
       WHERE o.id = u.org_unit_id AND u.username = ? AND NOT u.disabled
         AND (u.locked_until IS NULL OR u.locked_until <= now())
-        AND ${FAILED} + ${CHECKS} < ?
+        AND ${FAILED} + cardinality(${LIVE_PLACES}) < ?
      RETURNING u.id, u.password_hash, u.failed_logins, u.totp_enabled, u.totp_secret, u.totp_last_step,
-               o.code AS unit`,
+               o.code AS unit, now()::text AS place`,
     [username, policy.maxFailures],
     'all',
   );
   return (
     row && {
       id: row.id,
+      place: { userId: row.id, takenAt: row.place },
       passwordHash: row.password_hash,
       failedLogins: row.failed_logins,
       totpEnabled: row.totp_enabled,
@@ -137,30 +158,30 @@ export async function takeCheck(
 export type CheckEnd =
   { outcome: 'failed' } | { outcome: 'passed'; forgiven: number } | { outcome: 'neither' };
 
-/** Gives a check's place back and records how it ended (see CheckEnd). */
+/** Gives a check's place back (if it has not lapsed) and records how it ended (see CheckEnd). */
 export async function endCheck(
   em: EntityManager,
-  userId: string,
+  place: Place,
   end: CheckEnd,
   policy: LockPolicy,
 ): Promise<void> {
-  const place = 'login_checks = GREATEST(login_checks - 1, 0)';
+  const back = `login_places = ${WITHOUT_PLACE}`;
   if (end.outcome === 'failed')
     await em.execute(
-      `UPDATE app_user SET ${place}, ${ONE_MORE_FAILURE} WHERE id = ?`,
-      [policy.maxFailures, policy.lockMinutes, userId],
+      `UPDATE app_user SET ${back}, ${ONE_MORE_FAILURE} WHERE id = ?`,
+      [place.takenAt, policy.maxFailures, policy.lockMinutes, place.userId],
       'run',
     );
   else if (end.outcome === 'passed')
     await em.execute(
-      `UPDATE app_user SET ${place},
+      `UPDATE app_user SET ${back},
          locked_until = CASE WHEN failed_logins <= ? THEN NULL ELSE locked_until END,
          failed_logins = GREATEST(failed_logins - ?, 0)
        WHERE id = ?`,
-      [end.forgiven, end.forgiven, userId],
+      [place.takenAt, end.forgiven, end.forgiven, place.userId],
       'run',
     );
-  else await em.execute(`UPDATE app_user SET ${place} WHERE id = ?`, [userId], 'run');
+  else await em.execute(`UPDATE app_user SET ${back} WHERE id = ?`, [place.takenAt, place.userId], 'run');
 }
 
 /** One more failure for a logged-in account (a wrong 2FA code); the one that reaches the limit locks it. */

@@ -20,6 +20,7 @@ import {
   recordRefusedAttempt,
   takeCheck,
   type CheckedAccount,
+  type Place,
   type CheckEnd,
   type LockPolicy,
 } from './login.repository.js';
@@ -79,11 +80,11 @@ export function createLoginService(deps: {
     reason: string,
     error: AppError,
     attemptId: string | null,
-    check?: CheckEnd,
+    check?: { place: Place; end: CheckEnd },
   ): Promise<never> {
     await withEm(orm, async (em) => {
       if (attemptId === null) await recordRefusedAttempt(em, username, meta.ip ?? null);
-      if (check && userId) await endCheck(em, userId, check, deps.login);
+      if (check) await endCheck(em, check.place, check.end, deps.login);
       await audit.append(em, {
         actor: { id: userId, username },
         via: 'api',
@@ -157,7 +158,7 @@ export function createLoginService(deps: {
       const reason = none === 'unknown' ? 'unknown-user' : none;
       return refuse(username, id, meta, reason, new AppError('UNAUTHENTICATED', WRONG), attemptId);
     }
-    const failed: CheckEnd = { outcome: 'failed' };
+    const failed = { place: user.place, end: { outcome: 'failed' } as const };
     if (!(await verifyPassword(user.passwordHash, input.password)))
       return refuse(
         username,
@@ -196,7 +197,7 @@ export function createLoginService(deps: {
             totpRequired: true,
           }),
           attemptId,
-          { outcome: 'neither' },
+          { place: user.place, end: { outcome: 'neither' } },
         );
       }
       const check = checkTotp(user.totpSecret!, input.totp, user.totpLastStep);
@@ -208,7 +209,7 @@ export function createLoginService(deps: {
       // nothing has been written and this one is refused as a reused code.
       if (totpStep !== null && !(await spendStep(em, user.id, totpStep))) return null;
       await markAttemptSucceeded(em, attemptId);
-      await endCheck(em, user.id, { outcome: 'passed', forgiven: user.failedLogins }, deps.login);
+      await endCheck(em, user.place, { outcome: 'passed', forgiven: user.failedLogins }, deps.login);
       const s = await createSession(em, user.id, deps.session, meta);
       await audit.append(em, {
         actor: { id: user.id, username, unit: user.unit },
