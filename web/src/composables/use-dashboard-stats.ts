@@ -8,7 +8,10 @@ import { useLoader } from './use-list-page';
 
 /** The year select's value for "every year" (no `?year=` in the URL). */
 export const ALL_YEARS = 0;
-/** The unit select's value for the whole scope (no `?unit=` in the URL). */
+/**
+ * The unit select's value for the whole scope (no `?unit=` in the URL). Element Plus takes `''` for
+ * no choice at all, so the select says it is not one (`empty-values`), or it would show 请选择.
+ */
 export const WHOLE_SCOPE = '';
 
 /** The units the dashboard can be narrowed to, in groups of one kind each. */
