@@ -45,6 +45,8 @@ describe('统计分析', () => {
     await expect
       .poll(() => page.locator('[data-test=stat-total]').innerText(), { timeout: 20_000 })
       .toContain('53.33%');
+    // No columns is a choice like the others, not an empty select asking for one (请选择).
+    expect((await page.locator('[data-test=stat-columns]').innerText()).replace(/\s+/g, '')).toBe('列不分列');
 
     await choose(page, 'stat-columns', '阶段');
     await expect
