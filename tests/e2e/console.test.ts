@@ -257,4 +257,57 @@ describe('in English', () => {
       await context.close();
     }
   });
+
+  it('fits every word of a list’s headers in its column, capitalised, on a laptop', async () => {
+    await projectReadyToStart('Header check');
+    const { context, page } = await newPage(browser, stack.baseUrl, {
+      locale: 'en',
+      viewport: { width: 1366, height: 768 },
+    });
+    try {
+      await login(page, 'supervisor');
+      for (const url of [
+        '/projects',
+        '/supervision/rectifications',
+        '/supervision/complaints',
+        '/supervision/talk-flags',
+        '/supervision/negative-list',
+      ]) {
+        await page.goto(url);
+        await page.locator('.el-table th .cell').first().waitFor();
+        await page.waitForLoadState('networkidle');
+        expect(await wordsBrokenInside(page, '.el-table th .cell'), url).toEqual([]);
+        const headers = (await page.locator('.el-table__header th .cell').allInnerTexts())
+          .map((h) => h.trim())
+          .filter(Boolean);
+        expect(headers.length, url).toBeGreaterThan(2);
+        expect(
+          headers.filter((h) => !/^[A-Z0-9(]/.test(h)),
+          url,
+        ).toEqual([]);
+      }
+    } finally {
+      await context.close();
+    }
+  });
 });
+
+/**
+ * The words of the matched elements' text that a line break falls inside ("Responsibl|e"), with
+ * their width and the room their element has: a word wider than its column is broken by the table.
+ */
+function wordsBrokenInside(page: Page, selector: string): Promise<string[]> {
+  return page.evaluate<string[]>(`(() => {
+    const broken = [];
+    const measure = document.createElement('canvas').getContext('2d');
+    for (const el of document.querySelectorAll(${JSON.stringify(selector)})) {
+      const style = getComputedStyle(el);
+      const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      measure.font = style.font;
+      for (const word of el.textContent.match(/[A-Za-z()]+/g) ?? [])
+        if (measure.measureText(word).width > room)
+          broken.push(word + ' (' + Math.ceil(measure.measureText(word).width) + ' px in ' + room + ')');
+    }
+    return broken;
+  })()`);
+}

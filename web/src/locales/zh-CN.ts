@@ -1049,6 +1049,7 @@ export default {
     subject: '举报对象',
     summary: '内容摘要',
     due: '期限',
+    dueColumn: '期限',
     photo: '举报照片',
     reporter: '举报人',
     anonymous: '匿名',
