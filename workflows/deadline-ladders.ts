@@ -13,6 +13,7 @@ import {
   LADDER_STEP_LABELS,
   PLANNED_DEADLINES,
   clockDate,
+  daysBetween,
   deadlineMet,
   instantOf,
   monthOf,
@@ -150,7 +151,10 @@ export async function fireDue(run: ProjectRun): Promise<void> {
     }
     // Not awaited here: a slow or failing channel must never hold up stage changes (the lock).
     // Pending deliveries are awaited before the run ends or continues as new.
-    track(run, notify(alertNotification(p, state.projectId, due, batch, responsibleUnitId)));
+    // The notice speaks of today: steps caught up on are as late as the deadline is now, not as
+    // they were on their own dates (a project registered ten days late is ten days late).
+    const lateNow = Math.max(batch.at(-1)!.daysLate, daysBetween(dueDate, clockDate(d.clock, now)));
+    track(run, notify(alertNotification(p, state.projectId, due, batch, responsibleUnitId, lateNow)));
   }
 }
 
@@ -165,6 +169,8 @@ function alertNotification(
   due: ActiveLadder,
   batch: PlannedLadderStep[],
   responsibleUnitId: string,
+  /** The deadline's days late today (the steps' own figures are those of their dates). */
+  daysLate: number,
 ): Notification {
   const s = batch[batch.length - 1]!;
   const what = `${DEADLINE_LABELS[due.kind].zh}${due.period ? `（${due.period}）` : ''}`;
@@ -178,7 +184,7 @@ function alertNotification(
     body:
       (s.step === 'reminder'
         ? `项目「${p.name}」(${p.code}) 的期限 ${due.dueDate} 即将到期。`
-        : `项目「${p.name}」(${p.code}) ${what}，期限 ${due.dueDate}，已逾期 ${s.daysLate} 天。`) +
+        : `项目「${p.name}」(${p.code}) ${what}，期限 ${due.dueDate}，已逾期 ${daysLate} 天。`) +
       (passed.length ? `此前已到期的${passed.join('、')}一并记录，不再单独通知。` : ''),
     // The same, as data: outside channels render it per language (an activity input only, the
     // commands the workflow issues are unchanged).
@@ -191,7 +197,7 @@ function alertNotification(
       period: due.period,
       dueDate: due.dueDate,
       step: s.step,
-      daysLate: s.daysLate,
+      daysLate: s.step === 'reminder' ? s.daysLate : daysLate,
       earlierSteps: batch.slice(0, -1).map((b) => b.step),
     },
     audience: {
