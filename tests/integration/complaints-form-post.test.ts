@@ -121,6 +121,22 @@ describe('the form’s language link', () => {
   });
 });
 
+describe('the form opened without a project or village', () => {
+  it('leads to the public pages to find one, in the page’s language, with no form to fill', async () => {
+    for (const [query, home, words] of [
+      ['', '/public', '找到要举报的项目'],
+      ['?lang=en', '/public?lang=en', 'First find the project'],
+    ] as const) {
+      const res = await fetch(`${stack.baseUrl}/public/complaints/new${query}`);
+      const html = await res.text();
+      expect(res.status).toBe(200);
+      expect(html).toContain(words);
+      expect(html).toContain(`<a href="${home}">`);
+      expect(html).not.toContain('<form');
+    }
+  });
+});
+
 /** The words of a form page's refusal alert, without its markup. */
 function alertText(html: string): string {
   const alert = /<div class="card error" role="alert">([\s\S]*?)<\/div>/.exec(html);

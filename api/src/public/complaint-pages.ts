@@ -48,7 +48,8 @@ const T = {
     phone: '联系电话（可选，便于监督办核实情况）',
     website: '网址（请留空）',
     submit: '提交举报',
-    noSubject: '请从项目或村的公示页面进入举报（链接中须带 project 或 village）。',
+    noSubject: '请先在公示页面找到要举报的项目，或项目所在的村，再点其中的“我要举报”。',
+    findProject: '查找项目和村',
     receiptTitle: '举报已提交',
     receiptLead: '请抄下您的回执号，凭它查询办理进度和答复：',
     receiptKeep: '回执号只显示这一次，遗失后无法找回。',
@@ -91,7 +92,9 @@ const T = {
     phone: 'Phone (optional, so the office can check facts with you)',
     website: 'Website (leave empty)',
     submit: 'Send the report',
-    noSubject: 'Open this form from a project’s or a village’s page (the link names the project or village).',
+    noSubject:
+      'First find the project, or its village, on the public pages, then choose “Report a problem” there.',
+    findProject: 'Find a project or village',
     receiptTitle: 'Report sent',
     receiptLead: 'Write down your receipt code; you will need it to follow the report:',
     receiptKeep: 'The code is shown only this once and cannot be recovered.',
@@ -148,7 +151,7 @@ export function complaintFormPage(opts: {
       lang: opts.lang,
       title: t.title,
       breadcrumbs: crumbs(opts.lang),
-      body: `<h1>${t.title}</h1>${errors}<div class="card"><p>${t.noSubject}</p></div>${who}`,
+      body: `<h1>${t.title}</h1>${errors}<div class="card"><p>${t.noSubject}</p><p><a href="/public${q(opts.lang)}">${t.findProject}</a></p></div>${who}`,
     });
   const categories = COMPLAINT_CATEGORIES.map(
     (c) =>
