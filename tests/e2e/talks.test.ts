@@ -144,6 +144,21 @@ describe('约谈 and the negative list', () => {
     }
   });
 
+  it('a county-wide account chooses the unit whose year it reads, its own not being assessed', async () => {
+    const { context, page } = await open('supervisor');
+    try {
+      await page.goto('/supervision/assessment?year=2026');
+      await page.locator('[data-test=assessment-choose]').waitFor();
+      expect(await page.locator('[data-test=assessment-summary]').count()).toBe(0);
+      await page.goto('/supervision/assessment?year=2026&unit=xqz');
+      await page.locator('[data-test=assessment-summary]').waitFor();
+      expect(await page.locator('[data-test=assessment-summary]').innerText()).toMatch(/1\s*约谈/);
+      expect(await page.locator('[data-test=assessment-choose]').count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('the township reads its year on a phone', async () => {
     const { context, page } = await open('xqz.op', true);
     try {

@@ -966,6 +966,8 @@ const en: typeof zh = {
   assessment: {
     title: 'Annual assessment',
     unit: 'Unit',
+    chooseUnit: 'Choose a unit',
+    chooseUnitHint: 'Choose the department or township whose year to see',
     year: 'Year',
     notices: 'Rectification notices',
     closedOnTime: 'Closed on time',

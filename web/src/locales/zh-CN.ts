@@ -950,6 +950,8 @@ export default {
   assessment: {
     title: '年度考核',
     unit: '单位',
+    chooseUnit: '请选择单位',
+    chooseUnitHint: '请选择要查看年度考核的部门或乡镇',
     year: '年度',
     notices: '整改通知书',
     closedOnTime: '按期办结',
