@@ -71,4 +71,26 @@ describe('考核排名', () => {
     expect(await drawer.locator('tr', { hasText: 'RK-P3' }).innerText()).toContain('已确定实施方式');
     await context.close();
   });
+
+  it('shows a unit without projects unranked and without a score, and no empty chart for a month nobody was ranked in', async () => {
+    const office = await Session.login(stack.baseUrl, 'supervisor');
+    expect((await office.post('/api/ranking/runs', { month: '2025-01' })).status).toBe(200);
+    const { page, context } = await newPage(browser, stack.baseUrl);
+    try {
+      await login(page, 'supervisor');
+      await page.goto('/supervision/ranking'); // the newest month, June
+      await page.locator('[data-test=ranking-chart] canvas').waitFor();
+      const unranked = page.locator('.el-table__body-wrapper tr', { hasText: '不参与' });
+      await expect.poll(() => unranked.count()).toBeGreaterThan(0);
+      for (const text of await unranked.allInnerTexts()) expect(text).not.toMatch(/\d+\.\d\d/);
+
+      await page.locator('[data-test=f-month]').click();
+      await page.locator('.el-select-dropdown__item:visible', { hasText: '2025-01' }).click();
+      await page.locator('[data-test=search]').click();
+      await page.locator('[data-test=ranking-none-ranked]').waitFor();
+      expect(await page.locator('[data-test=ranking-chart]').count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
 });

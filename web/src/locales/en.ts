@@ -759,6 +759,7 @@ const en: typeof zh = {
     title: 'Monthly ranking',
     month: 'Month',
     none: 'No ranking has been produced yet',
+    noneRanked: 'No unit was ranked this month (a unit with no project is not ranked)',
     exportXlsx: 'Export Excel',
     exportPdf: 'Export PDF',
     runLast: 'Rank last month',

@@ -744,6 +744,7 @@ export default {
     title: '月度考核排名',
     month: '月份',
     none: '尚未生成考核排名',
+    noneRanked: '本月没有参与排名的单位（项目数为 0 的单位不参与排名）',
     exportXlsx: '导出 Excel',
     exportPdf: '导出 PDF',
     runLast: '生成上月排名',
