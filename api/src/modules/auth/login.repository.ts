@@ -29,6 +29,12 @@ const WITHOUT_PLACE = `(SELECT CASE WHEN i IS NULL THEN login_places
                                ELSE login_places[:i - 1] || login_places[i + 1:] END
                           FROM array_position(login_places, ?::timestamptz) i)`;
 
+/**
+ * The place being taken, as text that keeps its microseconds and reads back the same whatever the
+ * connection's DateStyle and time zone (ISO 8601 in UTC).
+ */
+const PLACE_TEXT = `to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
 /** One more failure; the one that reaches the limit locks the account (parameters: the policy's two). */
 const ONE_MORE_FAILURE = `failed_logins = failed_logins + 1,
   locked_until = CASE WHEN failed_logins + 1 >= ? THEN now() + make_interval(mins => ?) ELSE locked_until END`;
@@ -80,7 +86,7 @@ export async function markAttemptSucceeded(em: EntityManager, attemptId: string)
 
 /**
  * A check's place: its account, and the time it was taken as the database wrote it (as text, which
- * keeps the microseconds a JavaScript Date would drop).
+ * keeps the microseconds a JavaScript Date would drop; see PLACE_TEXT).
  */
 export interface Place {
   userId: string;
@@ -131,7 +137,7 @@ export async function takeCheck(
         AND (u.locked_until IS NULL OR u.locked_until <= now())
         AND ${FAILED} + cardinality(${LIVE_PLACES}) < ?
      RETURNING u.id, u.password_hash, u.failed_logins, u.totp_enabled, u.totp_secret, u.totp_last_step,
-               o.code AS unit, now()::text AS place`,
+               o.code AS unit, ${PLACE_TEXT} AS place`,
     [username, policy.maxFailures],
     'all',
   );
