@@ -171,23 +171,22 @@ export async function endCheck(
   end: CheckEnd,
   policy: LockPolicy,
 ): Promise<void> {
-  const back = `login_places = ${WITHOUT_PLACE}`;
-  if (end.outcome === 'failed')
-    await em.execute(
-      `UPDATE app_user SET ${back}, ${ONE_MORE_FAILURE} WHERE id = ?`,
-      [place.takenAt, policy.maxFailures, policy.lockMinutes, place.userId],
-      'run',
-    );
-  else if (end.outcome === 'passed')
-    await em.execute(
-      `UPDATE app_user SET ${back},
-         locked_until = CASE WHEN failed_logins <= ? THEN NULL ELSE locked_until END,
-         failed_logins = GREATEST(failed_logins - ?, 0)
-       WHERE id = ?`,
-      [place.takenAt, end.forgiven, end.forgiven, place.userId],
-      'run',
-    );
-  else await em.execute(`UPDATE app_user SET ${back} WHERE id = ?`, [place.takenAt, place.userId], 'run');
+  // What the outcome records beside giving the place back, with its parameters.
+  const [outcome, params]: [string, unknown[]] =
+    end.outcome === 'failed'
+      ? [`, ${ONE_MORE_FAILURE}`, [policy.maxFailures, policy.lockMinutes]]
+      : end.outcome === 'passed'
+        ? [
+            `, locked_until = CASE WHEN failed_logins <= ? THEN NULL ELSE locked_until END,
+               failed_logins = GREATEST(failed_logins - ?, 0)`,
+            [end.forgiven, end.forgiven],
+          ]
+        : ['', []];
+  await em.execute(
+    `UPDATE app_user SET login_places = ${WITHOUT_PLACE}${outcome} WHERE id = ?`,
+    [place.takenAt, ...params, place.userId],
+    'run',
+  );
 }
 
 /** One more failure for a logged-in account (a wrong 2FA code); the one that reaches the limit locks it. */
