@@ -155,6 +155,40 @@ describe('the leader and lateness', () => {
       await context.close();
     }
   });
+
+  it('names every stage and ladder level whole in the list’s tags, in Chinese and in English', async () => {
+    for (const locale of ['zh-CN', 'en'] as const) {
+      const { context, page } = await newPage(browser, stack.baseUrl, { locale, viewport: WIDE });
+      try {
+        await login(page, 'leader');
+        await page.locator('[data-test=most-overdue]').click();
+        await page.locator('[data-test=overdue-level]').first().waitFor();
+        // The longest names are on the page, or this would check only the short ones.
+        const words = await page.locator('.el-table__body .el-tag').allInnerTexts();
+        expect(words, locale).toEqual(
+          expect.arrayContaining(
+            locale === 'en' ? ['Admonition talk'] : ['已确定实施方式', '已通过设计审批'],
+          ),
+        );
+        // A tag's text is cut where it is wider than its tag; a tag running into its cell's
+        // padding is clipped by the table, which draws an ellipsis beside it.
+        const clipped = await page.locator('.el-table__body .el-tag').evaluateAll((els) =>
+          els
+            .filter((el) => {
+              const cell = el.closest('.cell')!;
+              const room =
+                cell.getBoundingClientRect().right - parseFloat(getComputedStyle(cell).paddingRight);
+              return el.scrollWidth > el.clientWidth || el.getBoundingClientRect().right > room + 0.5;
+            })
+            .map((el) => el.textContent),
+        );
+        expect(clipped, locale).toEqual([]);
+        await shot(page, `most-overdue-${locale}`);
+      } finally {
+        await context.close();
+      }
+    }
+  });
 });
 
 describe('a step someone else took first', () => {
