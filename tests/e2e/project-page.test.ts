@@ -425,6 +425,55 @@ describe('ledger tabs', () => {
       }
     }
   });
+
+  it('marks the fields a record or a step needs, and says what is missing under each field', async () => {
+    const project = await aProjectInLuojiang('罗江村产业路（必填）');
+    const { context, page } = await newPage(browser, stack.baseUrl);
+    try {
+      await login(page, 'swj.op');
+      /** The fields in `form` marked required, by their data-test. */
+      const marks = (form: string) =>
+        page
+          .locator(`${form} .el-form-item[data-test]`)
+          .evaluateAll((items) =>
+            items.filter((i) => i.classList.contains('is-required')).map((i) => i.getAttribute('data-test')),
+          );
+      /** Whether each error in `form` lies below its input, rather than beside it. */
+      const errorsBelowInputs = (form: string) =>
+        page.locator(`${form} .el-form-item__error`).evaluateAll((errors) =>
+          errors.map((e) => {
+            const input = e.closest('.el-form-item')!.querySelector('.el-input, .el-select, .el-textarea')!;
+            return e.getBoundingClientRect().top >= input.getBoundingClientRect().bottom - 0.5;
+          }),
+        );
+
+      // The step's form: what transitionSchema requires of 办理设计审批, not its note.
+      await page.goto(`/projects/${project.code}`);
+      await page.locator('[data-test=action-approveDesign]').click();
+      await page.locator('[data-test=form-approveDesign]').waitFor();
+      expect(await marks('[data-test=form-approveDesign]')).toEqual(['field-documentNo', 'field-approvedOn']);
+
+      // The ledger's form: a disbursement's source, date, amount, payee, voucher and approver, not its note.
+      await page.goto(`/projects/${project.code}?tab=department`);
+      await page.locator('[data-test=open-disbursements]').click();
+      const form = '[data-test=ledger-form-disbursement]';
+      await page.locator(form).waitFor();
+      expect(await marks(form)).toEqual([
+        'lfield-sourcePosition',
+        'lfield-paidOn',
+        'lfield-amountFen',
+        'lfield-payee',
+        'lfield-voucherNo',
+        'lfield-approver',
+      ]);
+      // Sent empty: each missing field says so on a line of its own under its input, the date's too.
+      await page.locator('[data-test=ledger-submit]').click();
+      await expect.poll(() => page.locator(`${form} .el-form-item__error`).count()).toBe(5);
+      expect(await errorsBelowInputs(form)).toEqual([true, true, true, true, true]);
+    } finally {
+      await context.close();
+    }
+  });
 });
 
 describe('detail table and archives tabs', () => {
