@@ -2,6 +2,13 @@ import { createRouter, createWebHistory, type RouteLocationRaw } from 'vue-route
 import { setRestrictionHandler } from './api/client';
 import { useSessionStore } from './stores/session';
 
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** What the breadcrumbs call the page, where it is not a 详情 (layout.crumbs). */
+    crumb?: 'new' | 'edit' | 'answer' | 'field';
+  }
+}
+
 /** Every page is its own chunk: the first load carries only the shell. */
 const bulletin = {
   notices: () => import('./pages/bulletin/NoticeListPage.vue'),
@@ -83,19 +90,26 @@ export const router = createRouter({
           name: 'project-field',
           component: () => import('./pages/FieldPage.vue'),
           props: true,
+          meta: { crumb: 'field' },
         },
         { path: 'account', name: 'account', component: () => import('./pages/AccountPage.vue') },
         { path: 'inbox', name: 'inbox', component: () => import('./pages/InboxPage.vue') },
         // 通知公告, 政策法规, 网络寻呼 (docs/bulletin.md); the forms' own rights are the api's to enforce.
         { path: 'notices', name: 'notices', component: bulletin.notices },
-        { path: 'notices/new', name: 'notice-new', component: bulletin.noticeForm },
+        { path: 'notices/new', name: 'notice-new', component: bulletin.noticeForm, meta: { crumb: 'new' } },
         { path: 'notices/:id', name: 'notice', component: bulletin.notice, props: true },
         { path: 'policies', name: 'policies', component: bulletin.policies },
-        { path: 'policies/new', name: 'policy-new', component: bulletin.policyForm },
+        { path: 'policies/new', name: 'policy-new', component: bulletin.policyForm, meta: { crumb: 'new' } },
         { path: 'policies/:id', name: 'policy', component: bulletin.policy, props: true },
-        { path: 'policies/:id/edit', name: 'policy-edit', component: bulletin.policyForm, props: true },
+        {
+          path: 'policies/:id/edit',
+          name: 'policy-edit',
+          component: bulletin.policyForm,
+          props: true,
+          meta: { crumb: 'edit' },
+        },
         { path: 'messages', name: 'messages', component: bulletin.threads },
-        { path: 'messages/new', name: 'thread-new', component: bulletin.threadForm },
+        { path: 'messages/new', name: 'thread-new', component: bulletin.threadForm, meta: { crumb: 'new' } },
         { path: 'messages/:id', name: 'thread', component: bulletin.thread, props: true },
         {
           path: 'supervision',
@@ -107,6 +121,7 @@ export const router = createRouter({
               path: 'rectifications/new',
               name: 'rectification-new',
               component: supervision.rectificationForm,
+              meta: { crumb: 'new' },
             },
             {
               path: 'rectifications/:id',
@@ -120,13 +135,14 @@ export const router = createRouter({
               name: 'rectification-answer',
               component: supervision.rectificationAnswer,
               props: true,
+              meta: { crumb: 'answer' },
             },
             // 监督举报 (docs/complaints.md): the office every complaint, a unit those assigned to it.
             { path: 'complaints', name: 'complaints', component: supervision.complaints },
             { path: 'complaints/:id', name: 'complaint', component: supervision.complaint, props: true },
             // Talks, flags, the negative list and a unit's year; every account reads what is in its scope.
             { path: 'talks', name: 'talks', component: supervisionPages.list },
-            { path: 'talks/new', name: 'talk-new', component: supervisionPages.form },
+            { path: 'talks/new', name: 'talk-new', component: supervisionPages.form, meta: { crumb: 'new' } },
             { path: 'talks/:id', name: 'talk', component: supervisionPages.talk, props: true },
             { path: 'talk-flags', name: 'talk-flags', component: supervisionPages.flags },
             { path: 'negative-list', name: 'negative-list', component: supervisionPages.negative },

@@ -25,7 +25,7 @@ const en: typeof zh = {
     menu: 'Menu',
     openMenu: 'Open the menu',
     toggleMenu: 'Hide or show the menu',
-    detail: 'Details',
+    crumbs: { detail: 'Details', new: 'New', edit: 'Edit', answer: 'Answer', field: 'On site' },
     seeding:
       'The demo county is still being seeded ({done} of {total} projects): lists and figures are incomplete until it finishes; this notice then goes away.',
   },

@@ -31,7 +31,7 @@ export default {
     menu: '菜单',
     openMenu: '打开菜单',
     toggleMenu: '收起或展开菜单',
-    detail: '详情',
+    crumbs: { detail: '详情', new: '新增', edit: '修改', answer: '答复整改', field: '现场记录' },
     seeding:
       '演示县数据正在生成（已完成 {done} / {total} 个项目），列表和统计暂不完整，完成后此提示自动消失。',
   },
