@@ -59,6 +59,12 @@ describe('locales', () => {
   });
 });
 
+describe('English', () => {
+  it('names a kind of unit in a phrase in lower case: "every township", not "Every Township"', () => {
+    expect(Object.values(en.bulletin.allOf).filter((v) => !/^Every [a-z ]+$/.test(v))).toEqual([]);
+  });
+});
+
 describe('the console asks only for keys that exist', () => {
   // 'ns.key' string literals (t('…'), props such as { feature: 'nav.notices' }) and `ns.${x}` prefixes.
   // Single quotes only: double quotes delimit template attributes, whose contents are code.

@@ -248,7 +248,12 @@ const en: typeof zh = {
     attachmentHint: 'PDF, JPG, PNG, Word (docx), Excel (xlsx)',
     remove: 'Remove',
     download: 'download',
-    allOf: 'Every {kind}',
+    allOf: {
+      office: 'Every county office',
+      department: 'Every department',
+      township: 'Every township',
+      village: 'Every village',
+    },
     chooseUnits: 'Choose units (type to search)',
   },
   notices: {

@@ -251,7 +251,12 @@ export default {
     attachmentHint: 'PDF、JPG、PNG、Word（docx）、Excel（xlsx）',
     remove: '移除',
     download: '下载',
-    allOf: '全部{kind}',
+    allOf: {
+      office: '全部县直办公室',
+      department: '全部县级部门',
+      township: '全部乡镇',
+      village: '全部村（社区）',
+    },
     chooseUnits: '选择单位（可输入名称搜索）',
   },
   notices: {
