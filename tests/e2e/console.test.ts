@@ -272,6 +272,12 @@ describe('in English', () => {
         '/supervision/complaints',
         '/supervision/talk-flags',
         '/supervision/negative-list',
+        '/supervision/talks',
+        '/supervision/red-flags',
+        '/supervision/circulars',
+        '/notices',
+        '/policies',
+        '/messages',
       ]) {
         await page.goto(url);
         await page.locator('.el-table th .cell').first().waitFor();
