@@ -297,6 +297,41 @@ describe('a village operator on a 375 × 812 phone', () => {
       { place: '罗江村村委会公示栏', f: '2026-04-01', t: '2026-04-10', fen: '30000000' },
     ]);
   });
+
+  it('opens the project on its own ledger with every tab in sight', async () => {
+    const project = await aProjectInLuojiang('罗江村人饮管网（台账页签）');
+    const { context, page } = await newPage(browser, stack.baseUrl, { phone: true });
+    try {
+      await login(page, 'mbz-ljc.op');
+      await page.goto(`/projects/${project.code}?tab=site`);
+      await page.locator('[data-test=ledger-site]').waitFor();
+      // Each of the six tabs lies whole within the 375 px screen, the village's own the one chosen.
+      const tabs = await page.locator('.el-tabs__item').evaluateAll((els) =>
+        els.map((el) => {
+          const box = el.getBoundingClientRect();
+          const nav = el.closest('.el-tabs__nav-scroll')!.getBoundingClientRect();
+          return {
+            tab: el.id,
+            whole: box.left >= Math.max(0, nav.left) - 0.5 && box.right <= Math.min(375, nav.right) + 0.5,
+            active: el.classList.contains('is-active'),
+          };
+        }),
+      );
+      expect(tabs.map((x) => x.tab)).toEqual([
+        'tab-department',
+        'tab-implementing',
+        'tab-site',
+        'tab-detail',
+        'tab-archives',
+        'tab-alerts',
+      ]);
+      expect(tabs.filter((x) => !x.whole)).toEqual([]);
+      expect(tabs.filter((x) => x.active).map((x) => x.tab)).toEqual(['tab-site']);
+      expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
+    } finally {
+      await context.close();
+    }
+  });
 });
 
 describe('the owner unit on a phone', () => {
