@@ -7,6 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createSSRApp, defineComponent } from 'vue';
+import type { ZodType } from 'zod';
+import { issueRectificationSchema } from '@domain/rectification-schemas';
 import { renderToString } from 'vue/server-renderer';
 import { LEDGER_FORMS } from '../components/ledgers/ledger-forms';
 import { i18n } from '../i18n';
@@ -15,12 +17,17 @@ import { useSchemaForm } from './use-schema-form';
 const HAN = /\p{Script=Han}/u;
 
 /** Submits `body` through a ledger form's schema as the console does, in `locale`; the errors shown. */
-async function formErrors(locale: 'zh-CN' | 'en', body: unknown): Promise<Record<string, string>> {
+async function formErrors(
+  locale: 'zh-CN' | 'en',
+  body: unknown,
+  schema: ZodType = LEDGER_FORMS['implementing/implementation'].schema,
+  keys: 'first' | 'full' = 'first',
+): Promise<Record<string, string>> {
   let form!: ReturnType<typeof useSchemaForm>;
   const app = createSSRApp(
     defineComponent({
       setup() {
-        form = useSchemaForm({ keys: 'first' });
+        form = useSchemaForm({ keys });
         return () => null;
       },
     }),
@@ -29,7 +36,7 @@ async function formErrors(locale: 'zh-CN' | 'en', body: unknown): Promise<Record
   i18n.global.locale.value = locale;
   await renderToString(app);
   let sent = false;
-  await form.submit(LEDGER_FORMS['implementing/implementation'].schema, { body, problems: {} }, async () => {
+  await form.submit(schema, { body, problems: {} }, async () => {
     sent = true;
   });
   expect(sent).toBe(false);
@@ -57,5 +64,26 @@ describe('the schema messages of a console form', () => {
   it('are Chinese on the Chinese console', async () => {
     expect((await formErrors('zh-CN', missingCode)).contractorUscc).toBe('承包单位须填写统一社会信用代码');
     expect((await formErrors('zh-CN', badCode)).contractorUscc).toMatch(/^统一社会信用代码无效/);
+  });
+});
+
+describe('a field left blank', () => {
+  // A unit chosen from a list is a code with a pattern: nothing chosen is "required", not the pattern.
+  const blank = {
+    unitCode: '',
+    title: '',
+    dayCount: 'working',
+    problems: [{ description: '挪用资金', basis: '《资金管理办法》第十条', deadlineDays: 15 }],
+  };
+
+  it('is said to be required, whatever rule its blank breaks', async () => {
+    expect(await formErrors('en', blank, issueRectificationSchema, 'full')).toEqual({
+      unitCode: 'Required',
+      title: 'Required',
+    });
+    expect(await formErrors('zh-CN', blank, issueRectificationSchema, 'full')).toEqual({
+      unitCode: '必填',
+      title: '必填',
+    });
   });
 });

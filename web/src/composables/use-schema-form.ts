@@ -56,8 +56,10 @@ export function useSchemaForm(opts: SchemaFormOptions) {
     for (const p of issue.path) v = (v as Record<PropertyKey, unknown> | undefined)?.[p];
     if (issue.code === 'invalid_type' && v === undefined) return t('form.required');
     if (issue.code === 'invalid_value') return t('form.choose');
-    if (issue.code === 'too_small' && (v === '' || (Array.isArray(v) && v.length === 0)))
-      return t('form.required');
+    // Nothing typed breaks whatever rule the field has (a length, a code's pattern): the person is
+    // told it is needed, not the rule.
+    if (typeof v === 'string' && v.trim() === '') return t('form.required');
+    if (issue.code === 'too_small' && Array.isArray(v) && v.length === 0) return t('form.required');
     return issue.message;
   }
 
