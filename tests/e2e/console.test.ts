@@ -298,6 +298,35 @@ describe('in English', () => {
   });
 });
 
+describe('the supervision office’s forms', () => {
+  it('keep each row of choices on one line in English on a laptop', async () => {
+    const { context, page } = await newPage(browser, stack.baseUrl, {
+      locale: 'en',
+      viewport: { width: 1366, height: 768 },
+    });
+    try {
+      await login(page, 'supervisor');
+      for (const url of ['/supervision/rectifications/new', '/supervision/talks/new']) {
+        await page.goto(url);
+        await page.locator('.el-radio-group').first().waitFor();
+        // Buttons of one group on two lines read as two broken groups.
+        const lines = await page
+          .locator('.el-radio-group')
+          .evaluateAll((groups) =>
+            groups.map(
+              (g) =>
+                new Set([...g.querySelectorAll('.el-radio-button')].map((b) => b.getBoundingClientRect().top))
+                  .size,
+            ),
+          );
+        expect(lines, url).toEqual(lines.map(() => 1));
+      }
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 /**
  * The words of the matched elements' text that a line break falls inside ("Responsibl|e"), with
  * their width and the room their element has: a word wider than its column is broken by the table.
