@@ -298,6 +298,30 @@ describe('in English', () => {
   });
 });
 
+describe('English', () => {
+  it('sets its punctuation in a Latin face, not the full-width marks of a Chinese one', async () => {
+    const { context, page } = await newPage(browser, stack.baseUrl, { locale: 'en' });
+    try {
+      await login(page, 'leader');
+      await page.locator('.page').first().waitFor();
+      // The width of an apostrophe and of a quotation mark where the console's text is, in em.
+      const widths = await page.evaluate(() =>
+        ['’', '“'].map((mark) => {
+          const span = document.createElement('span');
+          span.textContent = mark;
+          document.querySelector('.page')!.append(span);
+          const em = span.getBoundingClientRect().width / parseFloat(getComputedStyle(span).fontSize);
+          span.remove();
+          return em;
+        }),
+      );
+      expect(widths.filter((w) => w >= 0.5)).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 describe('the supervision office’s forms', () => {
   it('keep each row of choices on one line in English on a laptop', async () => {
     const { context, page } = await newPage(browser, stack.baseUrl, {
