@@ -577,3 +577,31 @@ describe('the headline figures', () => {
     }
   });
 });
+
+describe('more projects missing their progress than the card lists', () => {
+  it('says how many it shows, then links to all of them, as two phrases', async () => {
+    // 21 projects under way with no progress this month, written straight into the tables.
+    await stack.db.query(
+      `WITH p AS (
+       INSERT INTO project (id, code, workflow_id, name, year, type, nature, department_id, owner_unit_id,
+         approval_document_no, budget_fen, stage, planned_start, planned_completion, planned_acceptance,
+         planned_reimbursement)
+       SELECT gen_random_uuid(), 'PM-' || n, 'project-PM-' || n, '进度未录入项目' || n, 2026, '产业', 'new',
+              (SELECT id FROM org_unit WHERE code = 'swj'), (SELECT id FROM org_unit WHERE code = 'mbz'),
+              '城扶发〔2026〕1号', 100000, 'underway', '2026-03-01', '2026-06-30', '2026-07-31', '2026-09-30'
+         FROM generate_series(1, 21) n
+       RETURNING id)
+       INSERT INTO project_fund_source (project_id, position, kind, amount_fen) SELECT id, 0, 'centralSpecial', 100000 FROM p`,
+    );
+    const { context, page } = await newPage(browser, stack.baseUrl, {
+      viewport: { width: 1366, height: 768 },
+    });
+    try {
+      await login(page, 'leader');
+      const line = page.locator('[data-test=progress-missing] p.muted');
+      await expect.poll(() => line.innerText()).toMatch(/^仅显示前 20 个，共 \d+ 个 查看全部 \d+ 个 ›$/);
+    } finally {
+      await context.close();
+    }
+  });
+});
