@@ -82,7 +82,9 @@ describe('a township operator', () => {
         [`/projects/${waiting[24]}/field`, /项目列表\s*\/\s*现场记录$/],
       ] as const) {
         await page.goto(url);
-        await expect.poll(() => page.locator('[data-test=breadcrumbs]').innerText(), url).toMatch(crumbs);
+        await expect
+          .poll(() => page.locator('[data-test=breadcrumbs]').innerText(), { message: url })
+          .toMatch(crumbs);
       }
     } finally {
       await context.close();

@@ -305,16 +305,14 @@ describe('English', () => {
       await login(page, 'leader');
       await page.locator('.page').first().waitFor();
       // The width of an apostrophe and of a quotation mark where the console's text is, in em.
-      const widths = await page.evaluate(() =>
-        ['’', '“'].map((mark) => {
-          const span = document.createElement('span');
-          span.textContent = mark;
-          document.querySelector('.page')!.append(span);
-          const em = span.getBoundingClientRect().width / parseFloat(getComputedStyle(span).fontSize);
-          span.remove();
-          return em;
-        }),
-      );
+      const widths = await page.evaluate<number[]>(`['’', '“'].map((mark) => {
+        const span = document.createElement('span');
+        span.textContent = mark;
+        document.querySelector('.page').append(span);
+        const em = span.getBoundingClientRect().width / parseFloat(getComputedStyle(span).fontSize);
+        span.remove();
+        return em;
+      })`);
       expect(widths.filter((w) => w >= 0.5)).toEqual([]);
     } finally {
       await context.close();

@@ -172,16 +172,15 @@ describe('the leader and lateness', () => {
         );
         // A tag's text is cut where it is wider than its tag; a tag running into its cell's
         // padding is clipped by the table, which draws an ellipsis beside it.
-        const clipped = await page.locator('.el-table__body .el-tag').evaluateAll((els) =>
-          els
-            .filter((el) => {
-              const cell = el.closest('.cell')!;
-              const room =
-                cell.getBoundingClientRect().right - parseFloat(getComputedStyle(cell).paddingRight);
-              return el.scrollWidth > el.clientWidth || el.getBoundingClientRect().right > room + 0.5;
-            })
-            .map((el) => el.textContent),
-        );
+        const clipped = await page.evaluate<
+          string[]
+        >(`[...document.querySelectorAll('.el-table__body .el-tag')]
+          .filter((el) => {
+            const cell = el.closest('.cell');
+            const room = cell.getBoundingClientRect().right - parseFloat(getComputedStyle(cell).paddingRight);
+            return el.scrollWidth > el.clientWidth || el.getBoundingClientRect().right > room + 0.5;
+          })
+          .map((el) => el.textContent)`);
         expect(clipped, locale).toEqual([]);
         await shot(page, `most-overdue-${locale}`);
       } finally {

@@ -8,7 +8,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { formatBasisPoints, formatWanYuan, MAX_FEN } from '#domain/money.js';
+import { formatBasisPoints, formatWanYuan } from '#domain/money.js';
 import {
   addProjectOfYear,
   dbFigures,
@@ -16,10 +16,10 @@ import {
   seedSmallCounty,
   type DbFigures,
 } from '../support/dashboard-figures.js';
-import { aProject } from '../support/builders.js';
 import { issue, noticesAbout, spreadSerials } from '../support/rectification.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 import { horizontalOverflow, launchBrowser, login, newPage } from './support/browser.js';
+import { addTwoLargestProjects, FIGURE_VIEWPORTS, lineCounts } from './support/figures.js';
 import { shooter } from './support/shots.js';
 
 const shot = shooter('dashboard');
@@ -532,39 +532,17 @@ describe('the project list', () => {
   });
 });
 
-/** How many lines each figure takes on screen (its text's line boxes): the headline's, then the sources'. */
-const figureLines = (page: Page) =>
-  page.evaluate<Record<string, number>>(`Object.fromEntries(
-    [...document.querySelectorAll('[data-test=figures] .value, [data-test=sources] td.money')].map((el, i) => {
-      const range = document.createRange();
-      range.selectNodeContents(el);
-      const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
-      return [el.dataset.test + '#' + i, tops.size];
-    }))`);
-
 describe('the headline figures', () => {
   it('keep each figure whole on one line, on a laptop and on a phone; the unit selector names the whole scope', async () => {
-    // A county's budget in the millions of 万元 (two projects of the largest budget there may be).
-    const dept = await Session.login(stack.baseUrl, 'swj.op');
-    for (const n of [1, 2]) {
-      const big = aProject({
-        name: `大额项目${n}`,
-        budgetFen: MAX_FEN,
-        fundSources: [{ kind: 'centralSpecial', amountFen: MAX_FEN }],
-      });
-      expect((await dept.post('/api/projects', big)).status).toBe(201);
-    }
-    for (const [viewport, size] of [
-      [{ width: 1366, height: 768 }, 'laptop'],
-      [{ width: 1100, height: 768 }, 'narrow'],
-      [{ width: 375, height: 812 }, 'phone'],
-    ] as const) {
+    await addTwoLargestProjects(stack.baseUrl);
+    for (const [viewport, size] of FIGURE_VIEWPORTS) {
       const { context, page } = await newPage(browser, stack.baseUrl, { viewport, phone: size === 'phone' });
       try {
         await login(page, 'leader');
         await page.locator('[data-test=fig-budget]').waitFor();
         expect((await page.locator('[data-test=fig-budget]').innerText()).length).toBeGreaterThanOrEqual(12);
-        const lines = await figureLines(page);
+        // Each figure's text, the headline's and the sources', in line boxes: one apiece.
+        const lines = await lineCounts(page, '[data-test=figures] .value, [data-test=sources] td.money');
         expect(Object.keys(lines).length).toBeGreaterThanOrEqual(6 + 3 * 3);
         expect(lines, size).toEqual(Object.fromEntries(Object.keys(lines).map((k) => [k, 1])));
         // 全部单位 is a choice like the others, not an empty select asking for one (请选择).

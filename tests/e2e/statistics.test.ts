@@ -10,11 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { MAX_FEN } from '#domain/money.js';
-import { aProject } from '../support/builders.js';
 import { seedStatisticsFixture } from '../support/statistics-fixture.js';
-import { Session, startTestStack, type TestStack } from '../support/stack.js';
+import { startTestStack, type TestStack } from '../support/stack.js';
 import { horizontalOverflow, launchBrowser, login, newPage } from './support/browser.js';
+import { addTwoLargestProjects, FIGURE_VIEWPORTS, lineCounts } from './support/figures.js';
 
 let stack: TestStack;
 let browser: Browser;
@@ -100,21 +99,8 @@ describe('统计分析', () => {
 // Last in the file: it adds projects the fixture's figures above do not count.
 describe('the headline figures', () => {
   it('keep each figure whole on one line, however large, on a laptop and on a phone', async () => {
-    // A budget in the millions of 万元: two projects of the largest budget there may be.
-    const dept = await Session.login(stack.baseUrl, 'swj.op');
-    for (const n of [1, 2]) {
-      const big = aProject({
-        name: `大额项目${n}`,
-        budgetFen: MAX_FEN,
-        fundSources: [{ kind: 'centralSpecial', amountFen: MAX_FEN }],
-      });
-      expect((await dept.post('/api/projects', big)).status).toBe(201);
-    }
-    for (const [viewport, size] of [
-      [{ width: 1366, height: 768 }, 'laptop'],
-      [{ width: 1100, height: 768 }, 'narrow'],
-      [{ width: 375, height: 812 }, 'phone'],
-    ] as const) {
+    await addTwoLargestProjects(stack.baseUrl);
+    for (const [viewport, size] of FIGURE_VIEWPORTS) {
       const { context, page } = await newPage(browser, stack.baseUrl, { viewport, phone: size === 'phone' });
       try {
         await login(page, 'leader');
@@ -122,13 +108,7 @@ describe('the headline figures', () => {
         const values = page.locator('[data-test=stat-total] .value');
         await expect.poll(async () => (await values.allInnerTexts()).some((v) => v.length >= 12)).toBe(true);
         // Each figure's text in line boxes: one apiece.
-        const lines = await values.evaluateAll((els) =>
-          els.map((el) => {
-            const range = document.createRange();
-            range.selectNodeContents(el);
-            return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
-          }),
-        );
+        const lines = Object.values(await lineCounts(page, '[data-test=stat-total] .value'));
         expect(lines, size).toEqual(lines.map(() => 1));
         expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(viewport.width);
         await page.screenshot({ path: path.join(shots, `statistics-figures-${size}.png`) });
