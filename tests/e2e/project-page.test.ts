@@ -327,6 +327,10 @@ describe('a village operator on a 375 × 812 phone', () => {
       ]);
       expect(tabs.filter((x) => !x.whole)).toEqual([]);
       expect(tabs.filter((x) => x.active).map((x) => x.tab)).toEqual(['tab-site']);
+      // A project just registered asks nothing of its site ledger yet: said so, not a full bar of 0 / 0.
+      const completeness = page.locator('[data-test=ledger-site] [data-test=completeness]');
+      expect(await completeness.innerText()).toMatch(/^完整度\s*本阶段暂无应填项$/);
+      expect(await completeness.locator('.el-progress').count()).toBe(0);
       expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
     } finally {
       await context.close();

@@ -529,6 +529,7 @@ const en: typeof zh = {
   ledger: {
     names: { department: 'Department ledger', implementing: 'Implementing-unit ledger', site: 'Site ledger' },
     completeness: 'Completeness',
+    nothingRequired: 'Nothing to fill in at this stage yet',
     filled: '{filled} of {required} items filled',
     missing: 'Missing for the current stage:',
     readOnly: 'Another level keeps this ledger; you can only read it.',

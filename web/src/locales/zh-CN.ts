@@ -519,6 +519,7 @@ export default {
   ledger: {
     names: { department: '主管部门台账', implementing: '实施单位台账', site: '建设地点台账' },
     completeness: '完整度',
+    nothingRequired: '本阶段暂无应填项',
     filled: '已填 {filled} / 应填 {required} 项',
     missing: '按当前阶段尚缺：',
     readOnly: '本台账由其他层级填写，您只能查看。',
