@@ -96,6 +96,48 @@ describe('统计分析', () => {
   });
 });
 
+describe('the choices above the table', () => {
+  it('show each chosen row, column and figure whole, in Chinese and in English, on a laptop', async () => {
+    const choices = [
+      '',
+      '?rows=fundSource&columns=type&metric=allocatedFen',
+      '?rows=department&columns=fundSource&metric=budgetFen',
+      '?rows=type&columns=village&metric=disbursedFen',
+      '?rows=stage&columns=year&metric=disbursedBasisPoints',
+      '?rows=village&columns=department&metric=overdueProjects',
+    ];
+    const cut: string[] = [];
+    for (const locale of ['zh-CN', 'en'] as const) {
+      const { page, context } = await newPage(browser, stack.baseUrl, {
+        locale,
+        viewport: { width: 1366, height: 900 },
+      });
+      try {
+        await login(page, 'leader');
+        for (const query of choices) {
+          await page.goto(`/statistics${query}`);
+          await page.locator('[data-test=stat-table]').waitFor();
+          // Element clips a choice too long for its select with an ellipsis: "No colu…".
+          const shown = await page.evaluate<{ text: string; over: number }[]>(`
+            [...document.querySelectorAll('[data-test=stat-controls] .el-select__selected-item:not(.is-hidden)')]
+              .map((el) => ({ text: el.textContent.trim(), over: el.scrollWidth - el.clientWidth }))`);
+          expect(shown.length).toBeGreaterThanOrEqual(3);
+          for (const s of shown)
+            if (s.over > 0) cut.push(`${locale} ${query || '(as opened)'}: ${s.text} (${s.over} px over)`);
+        }
+        // The export beside them is a button, not underlined as a link.
+        const decoration = await page.evaluate<string>(
+          `getComputedStyle(document.querySelector('[data-test=stat-export]')).textDecorationLine`,
+        );
+        if (decoration !== 'none') cut.push(`${locale}: export ${decoration}`);
+      } finally {
+        await context.close();
+      }
+    }
+    expect(cut).toEqual([]);
+  });
+});
+
 // Last in the file: it adds projects the fixture's figures above do not count.
 describe('the headline figures', () => {
   it('keep each figure whole on one line, however large, on a laptop and on a phone', async () => {
