@@ -327,6 +327,19 @@ describe('a village operator on a 375 × 812 phone', () => {
       ]);
       expect(tabs.filter((x) => !x.whole)).toEqual([]);
       expect(tabs.filter((x) => x.active).map((x) => x.tab)).toEqual(['tab-site']);
+      // Where the tabs wrap, each line's first name starts at the same edge as the first line's.
+      const lineStarts = await page.evaluate<number[]>(`(() => {
+        const starts = new Map();
+        for (const el of document.querySelectorAll('.el-tabs__item')) {
+          const box = el.getBoundingClientRect();
+          const text = box.left + parseFloat(getComputedStyle(el).paddingLeft);
+          const top = Math.round(box.top);
+          starts.set(top, Math.min(starts.get(top) ?? Infinity, Math.round(text)));
+        }
+        return [...starts.values()];
+      })()`);
+      expect(lineStarts.length).toBeGreaterThan(1);
+      expect(new Set(lineStarts).size, `lines start at ${lineStarts.join(', ')} px`).toBe(1);
       // A project just registered asks nothing of its site ledger yet: said so, not a full bar of 0 / 0.
       const completeness = page.locator('[data-test=ledger-site] [data-test=completeness]');
       expect(await completeness.innerText()).toMatch(/^完整度\s*本阶段暂无应填项$/);
