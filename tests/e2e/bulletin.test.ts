@@ -301,6 +301,12 @@ describe('政策法规', () => {
           hasText: TITLE,
         });
         await hit.waitFor();
+        // The policy's page leads back to the list as it was left, its search with it.
+        await (phone ? hit : hit.locator('[data-test=policy-open]')).click();
+        await v.page.locator('[data-test=policy-title]').waitFor();
+        await v.page.locator('[data-test=back]').click();
+        await expect.poll(() => new URL(v.page.url()).searchParams.get('q')).toBe('乡村振兴');
+        await hit.waitFor();
         // A query account reads, never writes.
         expect(await v.page.locator('[data-test=policy-new]').count()).toBe(0);
         await v.page.locator('input[data-test=f-q]').fill('不存在的词语');

@@ -620,3 +620,33 @@ describe('detail table and archives tabs', () => {
     }
   });
 });
+
+describe('the way back from a project', () => {
+  it('leads to the list as it was left, by the 返回 button and by the breadcrumb', async () => {
+    const name = `返回测试${Date.now()}`;
+    const projects = [await aProjectInLuojiang(`${name}甲`), await aProjectInLuojiang(`${name}乙`)];
+    const { context, page } = await newPage(browser, stack.baseUrl);
+    try {
+      await login(page, 'swj.op');
+      const list = `/projects?q=${encodeURIComponent(name)}&pageSize=10`;
+      await page.goto(list);
+      const rows = page.locator('.el-table__row', { hasText: name });
+      await expect.poll(() => rows.count()).toBe(2);
+      for (const via of ['back', 'breadcrumb'] as const) {
+        await rows.first().click();
+        await page.waitForURL(new RegExp(`/projects/(${projects.map((p) => p.code).join('|')})$`));
+        await page.locator('.back').waitFor();
+        if (via === 'back') await page.locator('.back').click();
+        else
+          await page
+            .locator('[data-test=breadcrumbs] .el-breadcrumb__inner', { hasText: '项目列表' })
+            .click();
+        await page.waitForURL((u) => u.pathname === '/projects');
+        expect(`${new URL(page.url()).pathname}${new URL(page.url()).search}`, via).toBe(list);
+        await expect.poll(() => rows.count()).toBe(2);
+      }
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -222,3 +222,21 @@ setRestrictionHandler(() => {
   const session = useSessionStore();
   void session.load().then(() => router.replace({ path: router.currentRoute.value.fullPath, force: true }));
 });
+
+/**
+ * Each page's URL as it was last shown, filters and page with it: a breadcrumb or a 返回 button
+ * leads back to a list as it was left (page 2 of the 整改中 projects, say), not to its first page
+ * unfiltered. Forgotten at the login page, so the next account starts afresh.
+ */
+const lastShown = new Map<string, string>();
+router.afterEach((to, _from, failure) => {
+  if (failure) return;
+  if (to.name === 'login') lastShown.clear();
+  else lastShown.set(to.path, to.fullPath);
+});
+
+/** Where a link back to `to` leads: the page as it was last shown, or as `to` names it. */
+export function asLeft(to: RouteLocationRaw): string {
+  const path = router.resolve(to).path;
+  return lastShown.get(path) ?? router.resolve(to).fullPath;
+}

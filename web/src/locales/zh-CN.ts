@@ -135,7 +135,6 @@ export default {
     empty: '没有符合条件的项目',
   },
   project: {
-    back: '返回列表',
     basics: '基本信息',
     history: '流程记录',
     type: '项目类型',
@@ -496,7 +495,7 @@ export default {
     regenerateConfirm: '{month} 已有草稿。重新生成将按排名和本月情况重写草稿，已做的修改将丢失。是否继续？',
     generateHint: '草稿根据该月已存储的考核排名、逾期项目、整改通知书和约谈情况生成，发布前可修改。',
     empty: '暂无通报',
-    back: '← 返回月通报',
+    back: '返回月通报',
     from: '依据 {month} 考核排名（指标版本 {version}）',
     generatedBy: '{who} 生成于 {at}',
     publishedBy: '{who} 发布于 {at}',
