@@ -220,6 +220,42 @@ describe('on a phone (375 × 812)', () => {
   });
 });
 
+describe('the supervision office on a phone', () => {
+  it('shows each of its pages from the edge its tabs start at, not a second margin in', async () => {
+    const pages = [
+      'rectifications',
+      'complaints',
+      'red-flags',
+      'talk-flags',
+      'talks',
+      'negative-list',
+      'ranking',
+      'circulars',
+      'assessment',
+    ];
+    const { context, page } = await newPage(browser, stack.baseUrl, { phone: true });
+    try {
+      await login(page, 'supervisor');
+      const indented: string[] = [];
+      for (const name of pages) {
+        await page.goto(`/supervision/${name}`);
+        await page.locator('[data-test=supervision-tabs]').waitFor();
+        // The page under the tabs: where its own content starts, beside where the tabs' heading does.
+        const edges = await page.evaluate<{ layout: number; page: number }>(`(() => {
+          const start = (el) => el.getBoundingClientRect().left + parseFloat(getComputedStyle(el).paddingLeft);
+          const layout = document.querySelector('.page.supervision');
+          return { layout: Math.round(start(layout)), page: Math.round(start(layout.lastElementChild)) };
+        })()`);
+        if (edges.page !== edges.layout) indented.push(`${name}: ${edges.page - edges.layout} px in`);
+      }
+      expect(indented).toEqual([]);
+      expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 describe('in English', () => {
   it('shows no raw i18n key on any main page', async () => {
     const code = await projectReadyToStart('English check');
