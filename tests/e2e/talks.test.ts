@@ -74,6 +74,33 @@ async function open(username: string, phone = false) {
 }
 
 describe('约谈 and the negative list', () => {
+  it('reads as cards on a phone, each with what a row says and its action', async () => {
+    const { context, page } = await open('supervisor', true);
+    try {
+      await page.goto('/supervision/talk-flags');
+      const flag = page.locator('[data-test=talk-flag-card]', { hasText: projectName });
+      await flag.waitFor();
+      expect(await flag.innerText()).toMatch(/修齐镇[\s\S]*约谈/);
+      expect(await flag.locator('[data-test=flag-record]').count()).toBe(1);
+      expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
+
+      await page.goto('/supervision/negative-list');
+      const entry = page.locator('[data-test=negative-card]', {
+        hasText: projectName,
+      });
+      await entry.waitFor();
+      expect(await entry.locator('[data-test=negative-lift]').count()).toBe(1);
+      expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
+
+      await page.goto('/supervision/talks');
+      await page.locator('[data-test=cards]').waitFor();
+      expect(await page.locator('[data-test=table]').count()).toBe(0);
+      await shot(page, 'talk-flags-cards');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('the office records the talk from the open flag; the flag closes', async () => {
     const { context, page } = await open('supervisor');
     try {
