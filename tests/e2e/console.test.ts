@@ -221,7 +221,7 @@ describe('on a phone (375 × 812)', () => {
 });
 
 describe('the supervision office on a phone', () => {
-  it('shows each of its pages from the edge its tabs start at, not a second margin in', async () => {
+  it('shows each of its pages from the edge its tabs start at, not a second margin in, its heading clear of them', async () => {
     const pages = [
       'rectifications',
       'complaints',
@@ -240,13 +240,22 @@ describe('the supervision office on a phone', () => {
       for (const name of pages) {
         await page.goto(`/supervision/${name}`);
         await page.locator('[data-test=supervision-tabs]').waitFor();
-        // The page under the tabs: where its own content starts, beside where the tabs' heading does.
-        const edges = await page.evaluate<{ layout: number; page: number }>(`(() => {
+        // The page under the tabs: where its own content starts, beside where the tabs' heading does,
+        // and how far below the tabs its own heading sits.
+        const edges = await page.evaluate<{ layout: number; page: number; gap: number | null }>(`(() => {
           const start = (el) => el.getBoundingClientRect().left + parseFloat(getComputedStyle(el).paddingLeft);
           const layout = document.querySelector('.page.supervision');
-          return { layout: Math.round(start(layout)), page: Math.round(start(layout.lastElementChild)) };
+          const heading = layout.lastElementChild.querySelector('h2');
+          const tabs = document.querySelector('[data-test=supervision-tabs]').getBoundingClientRect();
+          return {
+            layout: Math.round(start(layout)),
+            page: Math.round(start(layout.lastElementChild)),
+            gap: heading ? Math.round(heading.getBoundingClientRect().top - tabs.bottom) : null,
+          };
         })()`);
         if (edges.page !== edges.layout) indented.push(`${name}: ${edges.page - edges.layout} px in`);
+        if (edges.gap !== null && edges.gap < 8)
+          indented.push(`${name}: heading ${edges.gap} px under the tabs`);
       }
       expect(indented).toEqual([]);
       expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
