@@ -237,6 +237,36 @@ describe('the allow-list', () => {
     expect(cancelled).toContain('已终止');
     expect((await fetch(`${stack.baseUrl}/public/projects/NO-SUCH-1`)).status).toBe(404);
   });
+
+  it("answers an address that names no page, or does not decode, with the portal's own page", async () => {
+    // A mistyped or mangled link from a notice board: the villager's browser shows a page that
+    // leads home, in the language asked for, not the api's JSON.
+    const pages = [
+      ['/public/projekts', 404],
+      ['/public/projects/%ff', 400],
+      ['/public/villages/%E0%A4%A', 400],
+      ['/public/complaints/status/x?lang=en', 404],
+    ] as const;
+    for (const [address, status] of pages) {
+      const res = await fetch(`${stack.baseUrl}${address}`, { headers: { accept: 'text/html' } });
+      expect(res.status, address).toBe(status);
+      expect(res.headers.get('content-type'), address).toMatch(/^text\/html/);
+      const html = await res.text();
+      expect(html, address).toContain('href="/public/"');
+      expect(html, address).toContain(address.endsWith('lang=en') ? 'Page not found' : '未找到该页面');
+    }
+    // The open data and the api keep their JSON errors.
+    for (const address of [
+      '/public/api/nothing',
+      '/public/oc4ids/nothing',
+      '/public/changes/x',
+      '/public/api/projects/%ff',
+    ]) {
+      const res = await fetch(`${stack.baseUrl}${address}`, { headers: { accept: 'text/html' } });
+      expect(res.headers.get('content-type'), address).toMatch(/^application\/json/);
+      expect((await res.json()) as unknown, address).toMatchObject({ error: { code: expect.any(String) } });
+    }
+  });
 });
 
 describe('OC4IDS', () => {

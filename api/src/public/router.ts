@@ -348,12 +348,37 @@ export function publicRouteDefs(
   ];
 }
 
-/** The public router: the rate limit, then the routes. The app mounts it before any session. */
+/** The machine-read parts under /public, the feed among them: their errors are JSON, as the api's. */
+const DATA_PARTS = /^\/(api|changes|oc4ids|data|photos)(\/|$)/;
+
+/** A page request: a browser's GET for an address among the portal's pages, not its data. */
+function asksForPage(req: Request): boolean {
+  return (
+    (req.method === 'GET' || req.method === 'HEAD') &&
+    !DATA_PARTS.test(req.path) &&
+    req.accepts(['text/html', 'application/json']) === 'text/html'
+  );
+}
+const pageLang = (req: Request): PublicLang => (req.query.lang === 'en' ? 'en' : 'zh-CN');
+
+/**
+ * The public router: the rate limit, then the routes. The app mounts it before any session.
+ * A page address that names nothing, or whose percent-encoding does not decode (a mistyped or
+ * mangled link from a notice board), gets the portal's own page leading home, not the api's JSON.
+ */
 export function createPublicRouter(deps: PublicDeps): { router: express.Router; routes: RouteDef[] } {
   const routes = publicRouteDefs(deps);
   const router = express.Router();
   router.use('/public', publicRateLimit({ limit: deps.ratePerMinute, windowMs: 60_000 }));
   mountRoutes(router, routes, { orm: deps.orm });
   for (const part of deps.parts ?? []) router.use(part);
+  router.use('/public', (req: Request, res: Response, next: express.NextFunction) => {
+    if (!asksForPage(req)) return next();
+    html(req, res, notFoundPage(pageLang(req)), 404);
+  });
+  router.use('/public', (err: unknown, req: Request, res: Response, next: express.NextFunction) => {
+    if (!(err instanceof URIError) || !asksForPage(req)) return next(err);
+    html(req, res, notFoundPage(pageLang(req)), 400);
+  });
   return { router, routes };
 }
