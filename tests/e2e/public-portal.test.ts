@@ -297,7 +297,12 @@ describe('a villager, from the notice board to a receipt', () => {
       [receipt.replace(/-/g, '')],
     );
     expect(rows).toEqual([{ status: 'assigned', code: 'xqz' }]);
-    await page.goto('/supervision/complaints');
+    // The project complained of is a link away, and the page's way back returns to the list.
+    expect(await page.locator('[data-test=subject-link]').getAttribute('href')).toBe(
+      `/projects/${project.code}`,
+    );
+    await page.locator('[data-test=back]').click();
+    await page.waitForURL((u) => u.pathname === '/supervision/complaints');
     await page.locator('[data-test=complaint-row]').first().waitFor();
     await shot(page, 'console-list');
     await context.close();
