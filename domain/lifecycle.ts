@@ -158,6 +158,13 @@ export const IMPLEMENTATION_METHOD_LABELS: Record<ImplementationMethod, string> 
   selfBuild: '村民自建',
   workForRelief: '以工代赈',
 };
+export const IMPLEMENTATION_METHOD_LABELS_EN: Record<ImplementationMethod, string> = {
+  openTender: 'Open tender',
+  invitedTender: 'Invited tender',
+  negotiation: 'Negotiation',
+  selfBuild: 'Self-build by villagers',
+  workForRelief: 'Work for relief',
+};
 
 /** Stages in order of progress; side stages count as the main stage they sit at. */
 export const PROGRESS_ORDER: Stage[] = [

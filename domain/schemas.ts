@@ -88,12 +88,26 @@ export const FUND_SOURCE_LABELS: Record<FundSourceKind, string> = {
   social: '社会扶贫资金',
   integratedAgri: '统筹整合涉农资金',
 };
+/** The same in English: the public portal's English pages and the console's (its locale reads them here). */
+export const FUND_SOURCE_LABELS_EN: Record<FundSourceKind, string> = {
+  centralSpecial: 'Central special poverty funds',
+  municipalSpecial: 'Municipal special poverty funds',
+  countySpecial: 'County special poverty funds',
+  sector: 'Sector funds',
+  social: 'Social funds',
+  integratedAgri: 'Integrated agricultural funds',
+};
 
 export const PROJECT_NATURES = ['new', 'continued', 'rebuilt'] as const; // 新建/续建/改建
 export const PROJECT_NATURE_LABELS: Record<(typeof PROJECT_NATURES)[number], string> = {
   new: '新建',
   continued: '续建',
   rebuilt: '改建',
+};
+export const PROJECT_NATURE_LABELS_EN: Record<(typeof PROJECT_NATURES)[number], string> = {
+  new: 'New',
+  continued: 'Continued',
+  rebuilt: 'Rebuilt',
 };
 
 export const plannedDatesSchema = z

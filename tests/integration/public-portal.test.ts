@@ -238,6 +238,23 @@ describe('the allow-list', () => {
     expect((await fetch(`${stack.baseUrl}/public/projects/NO-SUCH-1`)).status).toBe(404);
   });
 
+  it("names a project's nature, fund sources and method in the page's language", async () => {
+    const page = async (lang: string) =>
+      (await fetch(`${stack.baseUrl}/public/projects/${codes.underway.code}${lang}`)).text();
+    const [zh, en] = [await page(''), await page('?lang=en')];
+    for (const name of ['新建', '中央财政专项扶贫资金', '县级财政专项扶贫资金', '村民自建']) {
+      expect(zh).toContain(name);
+      expect(en).not.toContain(name);
+    }
+    for (const name of [
+      'New',
+      'Central special poverty funds',
+      'County special poverty funds',
+      'Self-build by villagers',
+    ])
+      expect(en).toContain(name);
+  });
+
   it("answers an address that names no page, or does not decode, with the portal's own page", async () => {
     // A mistyped or mangled link from a notice board: the villager's browser shows a page that
     // leads home, in the language asked for, not the api's JSON.

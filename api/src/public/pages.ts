@@ -2,14 +2,30 @@
  * The public pages: county → township → village → project. Pure functions of the public records
  * (domain/public-schemas.ts), so nothing but the allow-listed fields can be shown.
  */
-import { IMPLEMENTATION_METHOD_LABELS, STAGE_LABELS } from '#domain/lifecycle.js';
+import {
+  IMPLEMENTATION_METHOD_LABELS,
+  IMPLEMENTATION_METHOD_LABELS_EN,
+  STAGE_LABELS,
+} from '#domain/lifecycle.js';
 import { formatYuan } from '#domain/money.js';
-import { FUND_SOURCE_LABELS, PROJECT_NATURE_LABELS } from '#domain/schemas.js';
+import {
+  FUND_SOURCE_LABELS,
+  FUND_SOURCE_LABELS_EN,
+  PROJECT_NATURE_LABELS,
+  PROJECT_NATURE_LABELS_EN,
+} from '#domain/schemas.js';
 import { MIN_NOTICE_DAYS, type PublicProject, type PublicProjectSummary } from '#domain/public-schemas.js';
 import { escapeHtml as e, renderPage, type PublicLang } from './layout.js';
 import type { PublicUnit } from './repository.js';
 
 const tr = (lang: PublicLang, zh: string, en: string) => (lang === 'zh-CN' ? zh : en);
+/** An enum's name in the page's language, from the domain's two tables of names. */
+const named = <K extends string>(
+  lang: PublicLang,
+  zh: Record<K, string>,
+  en: Record<K, string>,
+  key: K,
+): string => (lang === 'zh-CN' ? zh : en)[key] ?? key;
 const yuan = (fen: number | bigint) => `${formatYuan(fen)} 元`;
 const q = (lang: PublicLang) => (lang === 'en' ? '?lang=en' : '');
 const stage = (lang: PublicLang, s: PublicProjectSummary['stage']) =>
@@ -118,7 +134,7 @@ export function projectPage(lang: PublicLang, p: PublicProject, complaintPhone: 
   const sources = p.fundSources
     .map(
       (s) =>
-        `<tr><td>${e(FUND_SOURCE_LABELS[s.kind])}${s.documentNo ? `<br><span class="muted">${e(s.documentNo)}</span>` : ''}</td><td class="n">${formatYuan(s.amountFen)}</td><td class="n">${formatYuan(s.disbursedFen)}</td></tr>`,
+        `<tr><td>${e(named(lang, FUND_SOURCE_LABELS, FUND_SOURCE_LABELS_EN, s.kind))}${s.documentNo ? `<br><span class="muted">${e(s.documentNo)}</span>` : ''}</td><td class="n">${formatYuan(s.amountFen)}</td><td class="n">${formatYuan(s.disbursedFen)}</td></tr>`,
     )
     .join('');
   const dates: [string, string, string | null][] = [
@@ -150,7 +166,7 @@ export function projectPage(lang: PublicLang, p: PublicProject, complaintPhone: 
         .join('')}</ul>`
     : `<p class="muted">${tr(lang, '暂无照片', 'No photos yet')}</p>`;
   const body = `<h1>${e(p.name)}</h1>
-<p class="muted">${e(p.code)} · ${e(p.type)} · ${e(PROJECT_NATURE_LABELS[p.nature as keyof typeof PROJECT_NATURE_LABELS] ?? p.nature)} · ${p.year}</p>
+<p class="muted">${e(p.code)} · ${e(p.type)} · ${e(named(lang, PROJECT_NATURE_LABELS, PROJECT_NATURE_LABELS_EN, p.nature as keyof typeof PROJECT_NATURE_LABELS))} · ${p.year}</p>
 ${cancelled ? `<p class="warn">${tr(lang, `本项目已于 ${date(p.actualDates.cancelled)} 终止`, `Cancelled on ${date(p.actualDates.cancelled)}`)}</p>` : ''}
 <section><dl>
 <dt>${tr(lang, '资金总额', 'Budget')}</dt><dd class="money" id="budget">${yuan(p.budgetFen)}</dd>
@@ -169,7 +185,7 @@ ${p.settlement ? `<p class="muted">${tr(lang, '结算', 'Settled')} ${p.settleme
     .map(([l, pl, ac]) => `<tr><td>${l}</td><td>${pl}</td><td>${date(ac)}</td></tr>`)
     .join('')}</table></section>
 <h2>${tr(lang, '实施', 'Implementation')}</h2><section><dl>
-<dt>${tr(lang, '实施方式', 'Method')}</dt><dd>${impl ? e(IMPLEMENTATION_METHOD_LABELS[impl.method]) : '—'}</dd>
+<dt>${tr(lang, '实施方式', 'Method')}</dt><dd>${impl ? e(named(lang, IMPLEMENTATION_METHOD_LABELS, IMPLEMENTATION_METHOD_LABELS_EN, impl.method)) : '—'}</dd>
 <dt>${tr(lang, '施工单位', 'Contractor')}</dt><dd>${impl?.contractorName ? e(impl.contractorName) : '—'}</dd>
 ${impl?.contractAmountFen != null ? `<dt>${tr(lang, '合同金额', 'Contract')}</dt><dd>${yuan(impl.contractAmountFen)}</dd>` : ''}
 <dt>${tr(lang, '管护主体', 'After-care')}</dt><dd>${p.afterCare ? `${e(p.afterCare.owner)}：${e(p.afterCare.duty)}` : '—'}</dd>

@@ -1,3 +1,5 @@
+import { IMPLEMENTATION_METHOD_LABELS_EN } from '../../../domain/lifecycle.js';
+import { FUND_SOURCE_LABELS_EN, PROJECT_NATURE_LABELS_EN } from '../../../domain/schemas.js';
 import type zh from './zh-CN.js';
 
 // Key for key in the order of zh-CN.ts (why the words stay in one file per language: see there).
@@ -164,22 +166,10 @@ const en: typeof zh = {
     archives: 'Archives',
     alerts: 'Alerts',
   },
-  natures: { new: 'New', continued: 'Continued', rebuilt: 'Rebuilt' },
-  fundSources: {
-    centralSpecial: 'Central special poverty funds',
-    municipalSpecial: 'Municipal special poverty funds',
-    countySpecial: 'County special poverty funds',
-    sector: 'Sector funds',
-    social: 'Social funds',
-    integratedAgri: 'Integrated agricultural funds',
-  },
-  methods: {
-    openTender: 'Open tender',
-    invitedTender: 'Invited tender',
-    negotiation: 'Negotiation',
-    selfBuild: 'Self-build by villagers',
-    workForRelief: 'Work for relief',
-  },
+  // The enums' names have one home, beside their Chinese in the domain (the public portal's too).
+  natures: PROJECT_NATURE_LABELS_EN,
+  fundSources: FUND_SOURCE_LABELS_EN,
+  methods: IMPLEMENTATION_METHOD_LABELS_EN,
   form: {
     submit: 'Submit',
     cancel: 'Cancel',

@@ -8,6 +8,8 @@
  * reads the two side by side and `typeof zh` checks the whole English shape in one place; split
  * into a folder per language, each area would be two more files to keep in step.
  */
+import { IMPLEMENTATION_METHOD_LABELS } from '../../../domain/lifecycle.js';
+import { FUND_SOURCE_LABELS, PROJECT_NATURE_LABELS } from '../../../domain/schemas.js';
 export default {
   app: {
     title: '三账一表',
@@ -167,22 +169,10 @@ export default {
     archives: '档案资料',
     alerts: '预警',
   },
-  natures: { new: '新建', continued: '续建', rebuilt: '改建' },
-  fundSources: {
-    centralSpecial: '中央财政专项扶贫资金',
-    municipalSpecial: '市级财政专项扶贫资金',
-    countySpecial: '县级财政专项扶贫资金',
-    sector: '行业扶贫资金',
-    social: '社会扶贫资金',
-    integratedAgri: '统筹整合涉农资金',
-  },
-  methods: {
-    openTender: '公开招标',
-    invitedTender: '邀请招标',
-    negotiation: '竞争性谈判/比选',
-    selfBuild: '村民自建',
-    workForRelief: '以工代赈',
-  },
+  // The enums' names have one home, in the domain, where the api's exports read them too.
+  natures: PROJECT_NATURE_LABELS,
+  fundSources: FUND_SOURCE_LABELS,
+  methods: IMPLEMENTATION_METHOD_LABELS,
   form: {
     submit: '提交',
     cancel: '取消',
