@@ -237,6 +237,6 @@ router.afterEach((to, _from, failure) => {
 
 /** Where a link back to `to` leads: the page as it was last shown, or as `to` names it. */
 export function asLeft(to: RouteLocationRaw): string {
-  const path = router.resolve(to).path;
-  return lastShown.get(path) ?? router.resolve(to).fullPath;
+  const { path, fullPath } = router.resolve(to);
+  return lastShown.get(path) ?? fullPath;
 }
