@@ -24,6 +24,16 @@ export function monthBounds(month: string): MonthBounds {
   };
 }
 
+/**
+ * Standings as of the end of `day` (YYYY-MM-DD, Asia/Shanghai): its month so far, the facts of
+ * every day up to and including it. On a month's last day these are the month's own bounds.
+ */
+export function dayBounds(day: string): MonthBounds {
+  const next = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  const month = day.slice(0, 7);
+  return { year: Number(day.slice(0, 4)), month, periodStart: `${month}-01`, cutoff: next };
+}
+
 /** The ranks of the previous month's stored report, per group and unit (empty if none). */
 async function previousRanks(
   sql: Sql,
@@ -47,13 +57,26 @@ async function previousRanks(
 }
 
 /** The report of `month` as of now; `computedAt` is the caller's clock (the workflow's time). */
-export async function computeRankingReport(
+export function computeRankingReport(
   sql: Sql,
   month: string,
   computedAt: string,
   config: RankingConfig = RANKING_CONFIG,
 ): Promise<RankingReport> {
-  const b = monthBounds(month);
+  return computeReportFor(sql, monthBounds(month), computedAt, config);
+}
+
+/**
+ * A report over any bounds: a month's (the stored report) or a month so far (the preview, never
+ * stored). Movement is against the previous month's stored report either way.
+ */
+export async function computeReportFor(
+  sql: Sql,
+  b: MonthBounds,
+  computedAt: string,
+  config: RankingConfig = RANKING_CONFIG,
+): Promise<RankingReport> {
+  const month = b.month;
   const prev = await previousRanks(sql, month);
   const groups = {} as RankingReport['groups'];
   for (const g of RANKING_GROUPS) {

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { MONTH_PATTERN } from './report.js';
 import { schemaMessage } from '../errors.js';
+import { isoDate } from '../schemas.js';
 
 export const monthParam = z.string().regex(MONTH_PATTERN, {
   error: schemaMessage({ zh: '月份格式应为 YYYY-MM（2000–2099 年）', en: 'a month as YYYY-MM, 2000–2099' }),
@@ -15,6 +16,9 @@ export const rankingExportQuerySchema = z.object({
     error: schemaMessage({ zh: '导出格式应为 xlsx 或 pdf', en: 'the format is xlsx or pdf' }),
   }),
 });
+
+/** The standings as of a day's end (today when none is given): its month so far, not stored. */
+export const rankingPreviewQuerySchema = z.object({ asOf: isoDate.optional() });
 
 const digits = z.string().regex(/^\d+$/);
 const indicatorResultSchema = z.object({
@@ -110,3 +114,5 @@ export const rankingUnitHistorySchema = z.object({
     z.object({ month: z.string(), group: z.enum(['department', 'township']), row: rankingRowSchema }),
   ),
 });
+/** A month so far, computed on request and never stored: the same report, as of `asOf`'s end. */
+export const rankingPreviewSchema = z.object({ asOf: z.string(), report: rankingReportSchema });

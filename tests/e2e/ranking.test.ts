@@ -35,8 +35,15 @@ describe('考核排名', () => {
     await login(page, 'supervisor');
     await page.goto('/supervision/ranking');
     await page.locator('[data-test=ranking-table]').waitFor();
-    // The newest month is shown: June, whose cutoff is July 1st.
+    // The newest month is shown: June, whose cutoff is July 1st, computed at a time on the county's clock.
     await expect.poll(() => page.locator('.meta').innerText()).toContain('2026-07-01');
+    const [{ computed_at }] = (
+      await stack.db.query<{ computed_at: Date }>(
+        `SELECT computed_at FROM ranking_report WHERE month = '2026-06'`,
+      )
+    ).rows as [{ computed_at: Date }];
+    const beijing = new Date(computed_at.getTime() + 8 * 3600_000).toISOString().slice(11, 16);
+    expect(await page.locator('.meta').innerText()).toContain(beijing);
     await page.locator('.el-tabs__item', { hasText: '乡镇（街道）' }).click();
     const xqz = page.locator('.el-table__body-wrapper tr', { hasText: '修齐镇' }).first();
     await expect.poll(() => xqz.innerText()).toContain('66.14');
@@ -89,6 +96,39 @@ describe('考核排名', () => {
       await page.locator('[data-test=search]').click();
       await page.locator('[data-test=ranking-none-ranked]').waitFor();
       expect(await page.locator('[data-test=ranking-chart]').count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows the month so far as a preview: marked, not exported, drilled down as of today', async () => {
+    const { page, context } = await newPage(browser, stack.baseUrl);
+    try {
+      await login(page, 'leader');
+      await page.goto('/supervision/ranking');
+      await page.locator('[data-test=ranking-table]').waitFor();
+      await page.locator('[data-test=f-month]').click();
+      await page.locator('.el-select-dropdown__item:visible', { hasText: '本月实时（预览）' }).click();
+      await page.locator('[data-test=search]').click();
+      const note = page.locator('[data-test=ranking-preview-note]');
+      const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+      await expect.poll(() => note.innerText()).toContain(`截至 ${today}`);
+      // The choice reads whole in its select (Element clips a long one with an ellipsis).
+      const over = await page.evaluate<number[]>(`
+        [...document.querySelectorAll('[data-test=f-month] .el-select__selected-item:not(.is-hidden)')]
+          .map((el) => el.scrollWidth - el.clientWidth)`);
+      expect(over).toEqual([0]);
+      expect(await page.locator('a[href*="/export?format="]').count()).toBe(0);
+      await page.locator('.el-tabs__item', { hasText: '乡镇（街道）' }).click();
+      await page
+        .locator('.el-table__fixed-right tr, .el-table__body-wrapper tr', { hasText: '庙坝镇' })
+        .getByText('明细')
+        .first()
+        .click();
+      // By today RK-P1 has its July payment too: 8,000 yuan, where June's drill-down has 7,000.
+      const p1 = page.locator('.el-drawer tr', { hasText: 'RK-P1' });
+      await expect.poll(() => p1.innerText()).toContain('8,000.00');
+      await page.screenshot({ path: path.join(shots, 'ranking-preview.png'), fullPage: true });
     } finally {
       await context.close();
     }

@@ -3,7 +3,8 @@
  * office backfills a month once (a second run changes nothing), bad months are 422 naming the
  * field, other accounts are refused and change nothing; county-wide accounts read the report and
  * its exports; a unit reads its own drill-down, whose projects add up to its figures; every run
- * leaves audit rows.
+ * leaves audit rows. The standings of a month so far (the preview) are the same computation over
+ * the days up to a given one, never stored.
  */
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,5 +127,66 @@ describe('ranking api', () => {
     expect(pdf.bytes.subarray(0, 5).toString()).toBe('%PDF-');
     expect((await leader.download('/api/ranking/months/2026-06/export?format=doc')).status).toBe(422);
     expect((await xqz.download('/api/ranking/months/2026-06/export?format=pdf')).status).toBe(403);
+  });
+
+  describe('the month so far (preview)', () => {
+    const count = async () =>
+      (await stack.db.query('SELECT count(*)::int AS n FROM ranking_report')).rows[0].n;
+
+    it("as of June's last day ranks exactly as June's stored report, and stores nothing", async () => {
+      const stored = (await leader.get('/api/ranking/months/2026-06')).body;
+      const before = await count();
+      const res = await leader.get('/api/ranking/preview?asOf=2026-06-30');
+      expect(res.status).toBe(200);
+      expect(res.body.asOf).toBe('2026-06-30');
+      expect([res.body.report.month, res.body.report.cutoff]).toEqual(['2026-06', '2026-07-01']);
+      expect(res.body.report.groups).toEqual(stored.groups);
+      expect(await count()).toBe(before);
+    });
+
+    it('as of mid-June counts the days up to it only: a later payment, progress entry or step is not yet there', async () => {
+      const swj = units.get('swj')!;
+      const mid = await leader.get(`/api/ranking/preview/units/${swj}?asOf=2026-06-15`);
+      const end = await leader.get(`/api/ranking/preview/units/${swj}?asOf=2026-06-30`);
+      expect([mid.status, end.status]).toEqual([200, 200]);
+      const p = (r: typeof mid, code: string) =>
+        r.body.projects.find((x: { code: string }) => x.code === code);
+      // RK-P1: 3,000 yuan paid in March, 4,000 on June 20th.
+      expect([p(mid, 'RK-P1').disbursedFen, p(end, 'RK-P1').disbursedFen]).toEqual(['300000', '700000']);
+      // RK-P2: June's progress entered on the 28th, its site visit on the 12th.
+      expect([p(mid, 'RK-P2').progressOnTime, p(end, 'RK-P2').progressOnTime]).toEqual([false, true]);
+      expect([p(mid, 'RK-P2').visitOnTime, p(end, 'RK-P2').visitOnTime]).toEqual([true, true]);
+      // The unit's row adds up its projects, as the stored drill-down does.
+      const sum = (f: (x: any) => number) =>
+        String(mid.body.projects.reduce((s: number, x: any) => s + f(x), 0));
+      expect(sum((x) => Number(x.disbursedFen))).toBe(mid.body.row.inputs.disbursedFen);
+      expect(sum((x) => (x.progressOnTime ? 1 : 0))).toBe(mid.body.row.inputs.progressOnTime);
+      const table = await leader.get('/api/ranking/preview?asOf=2026-06-15');
+      expect(table.body.report.groups.department.find((r: any) => r.unitId === swj)).toEqual(mid.body.row);
+    });
+
+    it('today by default, answered again from the same computation for a while', async () => {
+      const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+      const first = await leader.get('/api/ranking/preview');
+      expect(first.status).toBe(200);
+      expect([first.body.asOf, first.body.report.month]).toEqual([today, today.slice(0, 7)]);
+      const again = await office.get('/api/ranking/preview');
+      expect(again.body.report.computedAt).toBe(first.body.report.computedAt);
+    });
+
+    it('refuses a day after today, a malformed day and a unit account, naming the field', async () => {
+      const future = await leader.request('GET', '/api/ranking/preview?asOf=2099-01-01', undefined, {
+        'accept-language': 'en',
+      });
+      expect(future.status).toBe(422);
+      expect(future.body.error.details).toEqual([{ path: 'query.asOf', message: 'not after today' }]);
+      const bad = await leader.get('/api/ranking/preview?asOf=2026-06-31');
+      expect(bad.status).toBe(422);
+      expect(JSON.stringify(bad.body.error)).toContain('query.asOf');
+      expect((await xqz.get('/api/ranking/preview')).status).toBe(403);
+      expect((await xqz.get(`/api/ranking/preview/units/${units.get('xqz')}`)).status).toBe(403);
+      const outside = await leader.get(`/api/ranking/preview/units/${units.get('xqz-btc')}?asOf=2026-06-30`);
+      expect(outside.status).toBe(404);
+    });
   });
 });

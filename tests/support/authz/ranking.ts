@@ -31,6 +31,14 @@ export const RANKING_PROBES: Record<string, Probe> = {
     perObject: true,
     request: (c, o) => ({ path: `/api/ranking/months/${MONTH}/units/${unitOf(c, o)}` }),
   },
+  'get /api/ranking/preview': {
+    perObject: false,
+    request: () => ({ path: `/api/ranking/preview?asOf=${MONTH}-15` }),
+  },
+  'get /api/ranking/preview/units/:unitId': {
+    perObject: true,
+    request: (c, o) => ({ path: `/api/ranking/preview/units/${unitOf(c, o)}?asOf=${MONTH}-15` }),
+  },
   'get /api/ranking/units/:unitId': {
     perObject: true,
     request: (c, o) => ({ path: `/api/ranking/units/${unitOf(c, o)}` }),

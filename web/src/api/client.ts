@@ -468,6 +468,10 @@ const rankingApi = {
       'GET',
       `/api/ranking/months/${encodeURIComponent(month)}/units/${encodeURIComponent(unitId)}`,
     ),
+  /** The month so far as of today's end (Asia/Shanghai): computed on request, never stored. */
+  rankingPreview: () => request<{ asOf: string; report: RankingReport }>('GET', '/api/ranking/preview'),
+  rankingPreviewUnit: (unitId: string, asOf: string) =>
+    request<RankingUnitDto>('GET', `/api/ranking/preview/units/${encodeURIComponent(unitId)}${qs({ asOf })}`),
   /** No month: the month just over; a month: a backfill (the supervision office). */
   rankingRun: (month?: string) =>
     request<{ month: string; created: boolean; workflowId: string }>(

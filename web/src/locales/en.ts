@@ -753,7 +753,9 @@ const en: typeof zh = {
   ranking: {
     title: 'Monthly ranking',
     month: 'Month',
-    none: 'No ranking has been produced yet',
+    preview: 'Month so far (preview)',
+    previewNote:
+      'Preview: figures up to the end of {asOf} (computed {computed}), to prompt units along; not stored or exported. The ranking of record is produced on the 1st of next month.',
     noneRanked: 'No unit was ranked this month (a unit with no project is not ranked)',
     exportXlsx: 'Export Excel',
     exportPdf: 'Export PDF',

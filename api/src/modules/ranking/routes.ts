@@ -2,6 +2,8 @@ import {
   monthParam,
   rankingExportQuerySchema,
   rankingMonthListSchema,
+  rankingPreviewQuerySchema,
+  rankingPreviewSchema,
   rankingReportSchema,
   rankingRunBodySchema,
   rankingRunResultSchema,
@@ -76,6 +78,32 @@ export function rankingRoutes(service: RankingService): RouteDef[] {
       response: rankingUnitSchema,
       errors: [401, 403, 404, 422],
       handler: async ({ user, params }) => service.unit(callerOf(user!), params.month!, params.unitId!),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/ranking/preview',
+      summary:
+        '本月实时排名（预览）(the standings of a month so far, as of the end of ?asOf=YYYY-MM-DD or today, Asia/Shanghai: the stored report’s computation over the days up to it, never stored; county-wide accounts)',
+      tags: ['ranking'],
+      access: 'ranking.read',
+      query: rankingPreviewQuerySchema,
+      response: rankingPreviewSchema,
+      errors: [401, 403, 422],
+      handler: async ({ user, query }) => service.preview(callerOf(user!), query.asOf),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/ranking/preview/units/:unitId',
+      summary:
+        '实时排名单位明细 (a unit’s row of the preview and the projects behind its figures, as of the same day; county-wide accounts)',
+      tags: ['ranking'],
+      access: 'ranking.read',
+      params: { unitId: uuidParam },
+      query: rankingPreviewQuerySchema,
+      response: rankingUnitSchema,
+      errors: [401, 403, 404, 422],
+      handler: async ({ user, params, query }) =>
+        service.previewUnit(callerOf(user!), query.asOf, params.unitId!),
     }),
     defineRoute({
       method: 'get',
