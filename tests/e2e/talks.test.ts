@@ -166,6 +166,25 @@ describe('约谈 and the negative list', () => {
       expect(
         (await stack.db.query(`SELECT month FROM negative_list_publication`)).rows.map((r) => r.month),
       ).toEqual(['2026-10']);
+
+      // Done at 01:30 in the county, 17:30 the day before in UTC: each shows the county's day.
+      await stack.db.query(`BEGIN; SET LOCAL session_replication_role = replica;
+        UPDATE negative_list_publication SET published_at = '2026-11-03T17:30:00Z';
+        UPDATE negative_list_entry SET lifted_at = '2026-11-03T17:30:00Z' WHERE lifted_at IS NOT NULL; COMMIT;`);
+      await page.reload();
+      const published = page.locator('[data-test=publications] .el-table__row', { hasText: '2026-10' });
+      await expect.poll(() => published.innerText()).toContain('2026-11-04');
+      const [lifted] = (
+        await stack.db.query<{ code: string; year: number }>(
+          `SELECT u.code, extract(year FROM e.listed_on)::int AS year FROM negative_list_entry e
+             JOIN org_unit u ON u.id = e.org_unit_id WHERE e.lifted_at IS NOT NULL`,
+        )
+      ).rows;
+      await page.goto(`/supervision/assessment?year=${lifted!.year}&unit=${lifted!.code}`);
+      const negative = page.locator('[data-test=assessment-negative] .el-table__row', {
+        hasText: '2026-11-04',
+      });
+      await expect.poll(() => negative.count()).toBe(1);
     } finally {
       await context.close();
     }

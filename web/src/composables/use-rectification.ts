@@ -42,9 +42,3 @@ export const LADDER_TAG: Record<string, 'warning' | 'danger'> = {
   escalated: 'danger',
   interview: 'danger',
 };
-
-/** A date as it is, or the county's calendar day of an instant (YYYY-MM-DD). */
-export const day = (iso: string) =>
-  iso.length <= 10
-    ? iso
-    : new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date(iso));
