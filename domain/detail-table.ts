@@ -3,6 +3,7 @@
  * project, its stage history and its three ledgers; JSON, xlsx and PDF all render this one value.
  */
 import { z } from 'zod';
+import { cstDate } from './deadlines.js';
 import { IMPLEMENTATION_METHOD_LABELS, STAGE_LABELS, stageRank, type Stage } from './lifecycle.js';
 import { completenessSchema, reconciliationFlagSchema, type LedgersDto } from './ledgers/outputs.js';
 import { sumFen } from './money.js';
@@ -142,7 +143,7 @@ export function buildDetailTable(project: ProjectDetailDto, ledgers: LedgersDto,
   const inspections = project.history
     .filter((h: HistoryEntry) => h.action === 'inspect')
     .map((h) => ({
-      on: String(h.payload.inspectedOn ?? h.at.slice(0, 10)),
+      on: String(h.payload.inspectedOn ?? cstDate(Date.parse(h.at))),
       passed: h.payload.passed === true,
       findings: String(h.payload.findings ?? ''),
     }));
@@ -208,7 +209,7 @@ export function buildDetailTable(project: ProjectDetailDto, ledgers: LedgersDto,
     },
     inspections,
     alerts: [
-      ...deadlineAlerts(project.stage, project.plannedDates, now.toISOString().slice(0, 10)),
+      ...deadlineAlerts(project.stage, project.plannedDates, cstDate(now.getTime())),
       ...inspections
         .filter((i) => !i.passed)
         .map((i) => ({ code: 'rectification', label: `验收未通过，整改（${i.on}）` })),

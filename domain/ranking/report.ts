@@ -92,11 +92,6 @@ export function rankingMonthFor(instantMs: number): RankingMonth {
   return previousMonthOf(month);
 }
 
-/** The day an instant falls on in Asia/Shanghai, 'YYYY-MM-DD'. */
-export function shanghaiDay(instantMs: number): string {
-  return new Date(instantMs + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
-}
-
 /** The instant a month is over: its cutoff at 00:00 Asia/Shanghai. */
 export function monthCutoffInstant(month: RankingMonth): number {
   const [y, m] = month.split('-').map(Number) as [number, number];

@@ -122,7 +122,9 @@ describe('GET /api/projects/:id/detail-table', () => {
   });
 
   it('gives a one-page A4 PDF whose text is the Chinese of the table', async () => {
+    const before = Date.now();
     const res = await download('pdf');
+    const after = Date.now();
     expect(res.status).toBe(200);
     expect(res.type).toBe('application/pdf');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdf-'));
@@ -134,6 +136,10 @@ describe('GET /api/projects/:id/detail-table', () => {
     const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
     for (const s of ['项目明细表', project.name, '县水务局', '中央财政专项扶贫资金', '86.50', '台账完整度'])
       expect(text).toContain(s);
+    // Its time is the county's (UTC+8), as the paper is read there.
+    const generated = /生成时间 (\d{4}-\d\d-\d\d \d\d:\d\d)/.exec(text)?.[1];
+    const beijing = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
+    expect([beijing(before), beijing(after)]).toContain(generated);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

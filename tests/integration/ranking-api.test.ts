@@ -6,6 +6,10 @@
  * leaves audit rows. The standings of a month so far (the preview) are the same computation over
  * the days up to a given one, never stored.
  */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedRankingFixture } from '../support/ranking-fixture.js';
@@ -125,6 +129,19 @@ describe('ranking api', () => {
     expect(pdf.status).toBe(200);
     expect(pdf.headers.get('content-type')).toContain('application/pdf');
     expect(pdf.bytes.subarray(0, 5).toString()).toBe('%PDF-');
+    // Its 生成时间 is the county's (UTC+8), the time the report was computed.
+    const [{ computed_at }] = (
+      await stack.db.query(`SELECT computed_at FROM ranking_report WHERE month = '2026-06'`)
+    ).rows as [{ computed_at: Date }];
+    const beijing = new Date(computed_at.getTime() + 8 * 3600_000)
+      .toISOString()
+      .slice(0, 16)
+      .replace('T', ' ');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ranking-pdf-'));
+    fs.writeFileSync(path.join(dir, 'r.pdf'), pdf.bytes);
+    const text = execFileSync('pdftotext', [path.join(dir, 'r.pdf'), '-'], { encoding: 'utf8' });
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(text.replace(/\s+/g, ' ')).toContain(`生成时间 ${beijing}`);
     expect((await leader.download('/api/ranking/months/2026-06/export?format=doc')).status).toBe(422);
     expect((await xqz.download('/api/ranking/months/2026-06/export?format=pdf')).status).toBe(403);
   });

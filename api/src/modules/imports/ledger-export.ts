@@ -4,6 +4,7 @@
  * export re-imports as is.
  */
 import { excelJs } from '../../document-libs.js';
+import { cstDate } from '#domain/deadlines.js';
 import { buildDetailTable, type DetailTable } from '#domain/detail-table.js';
 import { IMPORT_DEFS, type ImportKind } from '#domain/imports.js';
 import { LEDGER_LABELS, type LedgerKind } from '#domain/ledgers/kinds.js';
@@ -34,6 +35,11 @@ function importRows(kind: ImportKind, code: string, l: LedgersDto): (string | nu
     ]);
   if (kind === 'progress') return l.implementing.progress.map((p) => [code, p.month, p.percent, p.narrative]);
   return l.site.visits.map((v) => [code, v.village.code, v.visitedOn, v.supervisor, v.findings]);
+}
+
+/** The sheet's second line: who exported it and the county's day it was done. */
+export function exportLine(unitName: string, now: Date): string {
+  return `导出单位：${unitName}  导出时间：${cstDate(now.getTime())}`;
 }
 
 export async function exportLedgerXlsx(
@@ -68,7 +74,7 @@ export async function exportLedgerXlsx(
     wb,
     LEDGER_LABELS[level],
     `${year ?? ''}${year ? '年度' : ''}${LEDGER_LABELS[level]}`,
-    `导出单位：${who.actor.name}  导出时间：${now.toISOString().slice(0, 10)}`,
+    exportLine(who.actor.name, now),
     tables,
   );
   const kind = LEVEL_KIND[level];

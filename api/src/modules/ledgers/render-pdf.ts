@@ -3,6 +3,7 @@
  * are laid out top to bottom; long lists are cut to their latest rows with a "另有 N 条" line, so a
  * typical project always fits on one page.
  */
+import { cstMinute } from '#domain/deadlines.js';
 import type { DetailTable } from '#domain/detail-table.js';
 import { formatWanYuan, formatYuan } from '#domain/money.js';
 import { pdfKit, type PdfDoc } from '../../document-libs.js';
@@ -84,7 +85,7 @@ export async function detailTablePdf(t: DetailTable): Promise<Buffer> {
     .fontSize(8)
     .fillColor('#444444')
     .text(
-      `项目编号 ${p.code}  生成时间 ${t.generatedAt.slice(0, 16).replace('T', ' ')}（系统生成，不得手工填写）  金额单位：万元`,
+      `项目编号 ${p.code}  生成时间 ${cstMinute(Date.parse(t.generatedAt))}（系统生成，不得手工填写）  金额单位：万元`,
       M,
       M + 22,
       {

@@ -4,6 +4,7 @@
  * rendered with the platform's CJK font (platform/cjk-font.ts), as the detail table is.
  */
 import { pdfKit, type PdfDoc } from '../../document-libs.js';
+import { cstMinute } from '#domain/deadlines.js';
 import type { RankingReport } from '#domain/ranking/report.js';
 import { GROUP_LABEL, movementText } from './render-xlsx.js';
 
@@ -71,7 +72,7 @@ export async function rankingPdf(report: RankingReport): Promise<Buffer> {
       .fontSize(8)
       .fillColor('#444444')
       .text(
-        `统计截止 ${report.cutoff} 00:00（北京时间） 配置版本 ${report.config.version} 生成时间 ${report.computedAt.slice(0, 16).replace('T', ' ')}（系统生成）`,
+        `统计截止 ${report.cutoff} 00:00（北京时间） 配置版本 ${report.config.version} 生成时间 ${cstMinute(Date.parse(report.computedAt))}（系统生成）`,
         M,
         y,
         { width: W, align: 'center' },

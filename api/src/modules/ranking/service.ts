@@ -10,6 +10,7 @@ import { computeReportFor, dayBounds, monthBounds } from '#db/ranking/compute.js
 import { projectFacts } from '#db/queries/ranking-inputs.js';
 import { SYSTEM_SCOPE, inScope, scopeOf, scopedEm } from '#db/scope.js';
 import { isCountyWide, type Principal } from '#domain/access.js';
+import { cstDate } from '#domain/deadlines.js';
 import { AppError } from '#domain/errors.js';
 import { isSupervisionOffice } from '#domain/rectification-schemas.js';
 import {
@@ -17,7 +18,6 @@ import {
   RANKING_GROUPS,
   monthCutoffInstant,
   rankingMonthFor,
-  shanghaiDay,
   type RankingGroup,
   type RankingMonthSummary,
   type RankingReport,
@@ -81,7 +81,7 @@ export function createRankingService(deps: {
   }
 
   function previewDay(asOf: string | undefined): string {
-    const today = shanghaiDay(Date.now());
+    const today = cstDate(Date.now());
     const day = asOf ?? today;
     if (day > today)
       throw new AppError('VALIDATION_FAILED', '日期不能晚于今天 (not after today)', [

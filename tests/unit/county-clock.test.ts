@@ -1,0 +1,70 @@
+/**
+ * What the platform prints as a day or a time is the county's (UTC+8), not UTC's: an instant's own
+ * first characters are a day early for anything done before 08:00 there. Each case is an instant of
+ * 01:30 in the county, 17:30 the day before in UTC.
+ */
+import { describe, expect, it } from 'vitest';
+import { exportLine } from '#api/modules/imports/ledger-export.js';
+import { complaintLookupPage } from '#api/public/complaint-pages.js';
+import { buildDetailTable } from '#domain/detail-table.js';
+import type { LedgersDto } from '#domain/ledgers/outputs.js';
+import type { ProjectDetailDto } from '#domain/schemas.js';
+
+const EARLY = new Date('2026-12-05T17:30:00Z'); // 2026-12-06 01:30 in the county
+
+describe("the county's clock", () => {
+  it('dates a ledger export by the day it was made in the county', () => {
+    expect(exportLine('县水务局', EARLY)).toBe('导出单位：县水务局  导出时间：2026-12-06');
+  });
+
+  it('shows a villager the day the complaint was filed in the county', () => {
+    const html = complaintLookupPage({
+      lang: 'zh-CN',
+      result: {
+        receiptDisplay: 'TS-2026-0001',
+        status: 'submitted',
+        subject: { kind: 'project', code: 'XM-1', name: '便民桥' },
+        category: 'funds',
+        submittedAt: EARLY.toISOString(),
+        answeredAt: null,
+        closedAt: null,
+        publicAnswer: null,
+      },
+    });
+    expect(html).toContain('<td>2026-12-06</td>');
+    expect(html).not.toContain('2026-12-05');
+  });
+
+  it("flags a deadline in the detail table from the county's day: a start planned for yesterday there is late", () => {
+    const project = {
+      id: 'p',
+      code: 'XM-1',
+      name: '便民桥',
+      year: 2026,
+      type: 'infrastructure',
+      nature: 'new',
+      department: { name: '县水务局' },
+      ownerUnit: { name: '庙坝镇' },
+      villages: [],
+      location: '',
+      approvalDocumentNo: '',
+      stage: 'methodFixed',
+      progressPercent: 0,
+      plannedDates: {
+        start: '2026-12-05',
+        completion: '2027-06-30',
+        acceptance: '2027-07-31',
+        reimbursement: '2027-08-31',
+      },
+      budgetFen: 100,
+      history: [],
+    } as unknown as ProjectDetailDto;
+    const ledgers = {
+      department: { fundSources: [], disbursedFen: 0, disbursements: [], settlement: null },
+      implementing: { implementation: null, decisions: [], adjustments: [], progress: [] },
+      site: { beneficiaries: [], visits: [], notices: [], opinions: [], afterCare: null },
+    } as unknown as LedgersDto;
+    const alerts = buildDetailTable(project, ledgers, EARLY).alerts.map((a) => a.code);
+    expect(alerts).toContain('notStarted');
+  });
+});
