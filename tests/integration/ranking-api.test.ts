@@ -125,11 +125,7 @@ describe('ranking api', () => {
     // No May report in this county: a ranked unit without a previous rank is 新 (new).
     expect([xqzRow[0], xqzRow.at(-2), xqzRow.at(-1)]).toEqual([2, 66.14, '新']);
     expect(book.getWorksheet('指标与权重')!.rowCount).toBeGreaterThan(12);
-    const pdf = await leader.download('/api/ranking/months/2026-06/export?format=pdf');
-    expect(pdf.status).toBe(200);
-    expect(pdf.headers.get('content-type')).toContain('application/pdf');
-    expect(pdf.bytes.subarray(0, 5).toString()).toBe('%PDF-');
-    // Its 生成时间 is the county's (UTC+8), the time the report was computed.
+    // Computed when, on the county's clock (UTC+8).
     const [{ computed_at }] = (
       await stack.db.query(`SELECT computed_at FROM ranking_report WHERE month = '2026-06'`)
     ).rows as [{ computed_at: Date }];
@@ -137,6 +133,12 @@ describe('ranking api', () => {
       .toISOString()
       .slice(0, 16)
       .replace('T', ' ');
+    expect(String(sheet.getRow(2).getCell(1).value)).toContain(`生成 ${beijing}（北京时间）`);
+    const pdf = await leader.download('/api/ranking/months/2026-06/export?format=pdf');
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers.get('content-type')).toContain('application/pdf');
+    expect(pdf.bytes.subarray(0, 5).toString()).toBe('%PDF-');
+    // Its 生成时间 too.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ranking-pdf-'));
     fs.writeFileSync(path.join(dir, 'r.pdf'), pdf.bytes);
     const text = execFileSync('pdftotext', [path.join(dir, 'r.pdf'), '-'], { encoding: 'utf8' });

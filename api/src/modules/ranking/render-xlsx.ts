@@ -4,6 +4,7 @@
  * checked by hand. Points are the report's fixed 2-decimal strings, written as numbers.
  */
 import { excelJs } from '../../document-libs.js';
+import { cstMinute } from '#domain/deadlines.js';
 import type { RankingReport, RankingRow } from '#domain/ranking/report.js';
 
 export const GROUP_LABEL = { department: '县级部门', township: '乡镇（街道）' } as const;
@@ -25,7 +26,7 @@ export async function rankingXlsx(report: RankingReport): Promise<Buffer> {
     ws.mergeCells(1, 1, 1, header.length);
     ws.getRow(1).font = { bold: true, size: 14 };
     ws.addRow([
-      `配置版本 ${report.config.version}  截止 ${report.cutoff} 00:00（北京时间）  生成 ${report.computedAt}`,
+      `配置版本 ${report.config.version}  截止 ${report.cutoff} 00:00（北京时间）  生成 ${cstMinute(Date.parse(report.computedAt))}（北京时间）`,
     ]);
     ws.mergeCells(2, 1, 2, header.length);
     const h = ws.addRow(header);
