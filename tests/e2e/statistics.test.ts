@@ -97,7 +97,7 @@ describe('统计分析', () => {
 });
 
 describe('the choices above the table', () => {
-  it('show each chosen row, column and figure whole, in Chinese and in English, on a laptop', async () => {
+  it('show each chosen row, column and figure whole, in Chinese and in English, on a laptop and a phone', async () => {
     const choices = [
       '',
       '?rows=fundSource&columns=type&metric=allocatedFen',
@@ -107,10 +107,15 @@ describe('the choices above the table', () => {
       '?rows=village&columns=department&metric=overdueProjects',
     ];
     const cut: string[] = [];
-    for (const locale of ['zh-CN', 'en'] as const) {
+    for (const [device, locale] of [
+      ['laptop', 'zh-CN'],
+      ['laptop', 'en'],
+      ['phone', 'zh-CN'],
+      ['phone', 'en'],
+    ] as const) {
       const { page, context } = await newPage(browser, stack.baseUrl, {
         locale,
-        viewport: { width: 1366, height: 900 },
+        ...(device === 'phone' ? { phone: true } : { viewport: { width: 1366, height: 900 } }),
       });
       try {
         await login(page, 'leader');
@@ -123,13 +128,14 @@ describe('the choices above the table', () => {
               .map((el) => ({ text: el.textContent.trim(), over: el.scrollWidth - el.clientWidth }))`);
           expect(shown.length).toBeGreaterThanOrEqual(3);
           for (const s of shown)
-            if (s.over > 0) cut.push(`${locale} ${query || '(as opened)'}: ${s.text} (${s.over} px over)`);
+            if (s.over > 0)
+              cut.push(`${device} ${locale} ${query || '(as opened)'}: ${s.text} (${s.over} px over)`);
         }
         // The export beside them is a button, not underlined as a link.
         const decoration = await page.evaluate<string>(
           `getComputedStyle(document.querySelector('[data-test=stat-export]')).textDecorationLine`,
         );
-        if (decoration !== 'none') cut.push(`${locale}: export ${decoration}`);
+        if (decoration !== 'none') cut.push(`${device} ${locale}: export ${decoration}`);
       } finally {
         await context.close();
       }
