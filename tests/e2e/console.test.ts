@@ -220,6 +220,31 @@ describe('on a phone (375 × 812)', () => {
   });
 });
 
+describe('the top bar on a phone', () => {
+  it('names the platform whole in either language, and logs out from the account menu', async () => {
+    const cut: string[] = [];
+    for (const locale of ['zh-CN', 'en'] as const) {
+      const { context, page } = await newPage(browser, stack.baseUrl, { phone: true, locale });
+      try {
+        await login(page, 'leader');
+        await page.locator('[data-test=figures]').waitFor();
+        const over = await page.evaluate<number>(
+          `(() => { const b = document.querySelector('.brand'); return b.scrollWidth - b.clientWidth; })()`,
+        );
+        if (over > 0) cut.push(`${locale}: ${over} px over`);
+        if (locale === 'en') {
+          await page.locator('[data-test=user-menu-button]').click();
+          await page.locator('[data-test=menu-logout]').click();
+          await page.locator('input[name=username]').waitFor();
+        }
+      } finally {
+        await context.close();
+      }
+    }
+    expect(cut).toEqual([]);
+  });
+});
+
 describe('the supervision office on a phone', () => {
   it('shows each of its pages from the edge its tabs start at, not a second margin in, its heading clear of them', async () => {
     const pages = [
