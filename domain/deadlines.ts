@@ -121,6 +121,10 @@ export function daysBetween(from: string, to: string): number {
 export function cstDate(ms: number): string {
   return fromUtc(ms + CST_OFFSET);
 }
+/** The month in China Standard Time at an instant, 'YYYY-MM'. */
+export function cstMonth(ms: number): string {
+  return cstDate(ms).slice(0, 7);
+}
 /** The date and minute in China Standard Time at an instant, as documents print it: '2026-12-07 01:30'. */
 export function cstMinute(ms: number): string {
   return new Date(ms + CST_OFFSET).toISOString().slice(0, 16).replace('T', ' ');

@@ -8,13 +8,9 @@ import type { AuditEntry, AuditLog } from '../audit.js';
 import type { Orm } from '../orm.js';
 import { inScope, SYSTEM_SCOPE } from '../scope.js';
 import { redFlagScanStatement, SCAN_LOCK } from '../writes/red-flag.js';
+import { cstDate } from '#domain/deadlines.js';
 import { RED_FLAG_RULES, type RedFlagConfig, type RedFlagScanResult } from '#domain/red-flags.js';
 import { ruleQueries } from './red-flag-rules.js';
-
-/** Today on the county's clock (Asia/Shanghai), YYYY-MM-DD. */
-export function countyToday(now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(now);
-}
 
 export async function scanRedFlags(deps: {
   orm: Orm;
@@ -25,7 +21,7 @@ export async function scanRedFlags(deps: {
   today?: string;
 }): Promise<RedFlagScanResult> {
   const started = Date.now();
-  const queries = ruleQueries(deps.config, deps.today ?? countyToday());
+  const queries = ruleQueries(deps.config, deps.today ?? cstDate(Date.now()));
   return inScope(deps.orm, SYSTEM_SCOPE, async (tx) => {
     await tx.execute(SCAN_LOCK.sql);
     const rules: RedFlagScanResult['rules'] = {};

@@ -27,7 +27,7 @@ import pg from 'pg';
 import { createProjectRepository } from '#api/modules/projects/repository.js';
 import { createStatisticsRepository } from '#api/modules/statistics/repository.js';
 import { createStatsRepository } from '#api/modules/stats/repository.js';
-import { countyMonth } from '#api/modules/stats/service.js';
+import { cstMonth } from '#domain/deadlines.js';
 import type { Principal } from '#domain/access.js';
 import { projectExportQuerySchema, projectListQuerySchema } from '#domain/schemas.js';
 import { statisticsQuerySchema } from '#domain/statistics-schemas.js';
@@ -100,19 +100,19 @@ const CASES: Case[] = [
   {
     name: 'dashboard',
     url: () => '/api/stats/dashboard',
-    run: (r, who) => r.stats.figures(who, {}, countyMonth()),
+    run: (r, who) => r.stats.figures(who, {}, cstMonth(Date.now())),
   },
   // Narrowed to a unit (the console's 统计单位): a township holding a quarter of the projects, a
   // village holding a tenth (or BENCH_VILLAGE; a village's account: its own).
   {
     name: 'dashboard of a township',
     url: () => '/api/stats/dashboard?unit=mbz',
-    run: (r, who) => r.stats.figures(who, { unit: 'mbz' }, countyMonth()),
+    run: (r, who) => r.stats.figures(who, { unit: 'mbz' }, cstMonth(Date.now())),
   },
   {
     name: 'dashboard of a village',
     url: (ctx) => `/api/stats/dashboard?unit=${ctx.village}`,
-    run: (r, who, ctx) => r.stats.figures(who, { unit: ctx.village }, countyMonth()),
+    run: (r, who, ctx) => r.stats.figures(who, { unit: ctx.village }, cstMonth(Date.now())),
   },
   {
     name: 'statistics',

@@ -12,7 +12,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStatisticsService } from '#api/modules/statistics/service.js';
-import { countyMonth } from '#api/modules/stats/service.js';
+import { cstMonth } from '#domain/deadlines.js';
 import { statisticsQuerySchema } from '#domain/statistics-schemas.js';
 import { callerFor } from '#scripts/lib/project-file.js';
 import { aProject } from '../support/builders.js';
@@ -92,7 +92,7 @@ async function compareStatistics(s: Session, username: string, query: Record<str
 
 describe('rollups after a burst of writes through the api', () => {
   it('equal the detail, and so do the dashboard and the statistics of every account', async () => {
-    const month = countyMonth();
+    const month = cstMonth(Date.now());
     const swj = await Session.login(stack.baseUrl, 'swj.op');
     const jtj = await Session.login(stack.baseUrl, 'jtj.op');
     const xqz = await Session.login(stack.baseUrl, 'xqz.op');

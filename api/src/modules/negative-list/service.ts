@@ -3,6 +3,7 @@
  * supervision office's own decisions; the office lifts an entry once, saying why, with evidence;
  * and publishes a month's list, which is then never changed (the database refuses it).
  */
+import { cstDate, cstMonth } from '#domain/deadlines.js';
 import { AppError } from '#domain/errors.js';
 import { isSupervisionOffice, type NegativeListQuery } from '#domain/talks-schemas.js';
 import type { AuditLog } from '#db/audit.js';
@@ -20,11 +21,6 @@ import { entryDto, type NegativeListRepository } from './repository.js';
 
 const notFound = (id: string) =>
   new AppError('NOT_FOUND', `负面清单条目不存在或不在您的权限范围内 (entry ${id} not found)`);
-
-/** The county's current month (YYYY-MM): a month may be published once it has ended. */
-export function countyMonth(now = new Date()): string {
-  return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 7);
-}
 
 export function createNegativeListService(deps: {
   orm: Orm;
@@ -62,7 +58,7 @@ export function createNegativeListService(deps: {
         if (!p) throw invalid('body.project', `项目不存在 (no project “${input.project}”)`);
         projectId = p.id;
       }
-      if (input.listedOn > new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10))
+      if (input.listedOn > cstDate(Date.now()))
         throw invalid('body.listedOn', '列入日期不能晚于今天 (the listing date cannot be in the future)');
       let id = '';
       try {
@@ -175,7 +171,7 @@ export function createNegativeListService(deps: {
     /** Publishes an ended month's list once; a second publication of it is a 409. */
     async publish(caller: Caller, month: string) {
       if (!isSupervisionOffice(caller)) throw officeOnly();
-      if (month >= countyMonth())
+      if (month >= cstMonth(Date.now()))
         throw invalid('body.month', `只能发布已结束的月份 (month ${month} has not ended yet)`);
       try {
         await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {

@@ -4,6 +4,7 @@
  * strings, exact at any size; rates are basis points in integers.
  */
 import type { Principal } from '#domain/access.js';
+import { cstMonth } from '#domain/deadlines.js';
 import { STAGES } from '#domain/lifecycle.js';
 import {
   FUND_SOURCE_KINDS,
@@ -13,13 +14,6 @@ import {
 } from '#domain/schemas.js';
 import { stepsOf } from '../projects/conditions.js';
 import type { StatsRepository } from './repository.js';
-
-/** The current month on the county's clock. */
-export function countyMonth(now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit' })
-    .format(now)
-    .slice(0, 7);
-}
 
 /** a × 10000 ÷ b, truncated, in integers; null when there is no base. */
 export function basisPoints(part: bigint, whole: bigint): number | null {
@@ -33,7 +27,7 @@ export function createStatsService(deps: { repo: StatsRepository }) {
       filter: DashboardQuery = {},
       now = new Date(),
     ): Promise<DashboardStatsDto> {
-      const month = countyMonth(now);
+      const month = cstMonth(now.getTime());
       const f = await deps.repo.figures(who, filter, month);
       const budgetOf = new Map(f.budget.map((r) => [r.kind, BigInt(r.fen)]));
       const paidOf = new Map(f.paid.map((r) => [r.kind, BigInt(r.fen)]));
