@@ -91,7 +91,8 @@ export const detailTableSchema = z.object({
     afterCare: z.string().nullable(),
   }),
   inspections: z.array(z.object({ on: z.string(), passed: z.boolean(), findings: z.string() })),
-  alerts: z.array(z.object({ code: z.string(), label: z.string() })),
+  /** `on`: the planned date passed, or the failed inspection's date; `label` says both in Chinese. */
+  alerts: z.array(z.object({ code: z.string(), label: z.string(), on: z.string() })),
   completeness: z.array(completenessSchema),
   reconciliation: z.array(reconciliationFlagSchema),
 });
@@ -111,6 +112,7 @@ export function deadlineAlerts(stage: Stage, planned: PlannedDates, today: strin
     (d) => ({
       code: d.code,
       label: `${d.label}（计划 ${planned[d.date]}）`,
+      on: planned[d.date],
     }),
   );
 }
@@ -212,7 +214,7 @@ export function buildDetailTable(project: ProjectDetailDto, ledgers: LedgersDto,
       ...deadlineAlerts(project.stage, project.plannedDates, cstDate(now.getTime())),
       ...inspections
         .filter((i) => !i.passed)
-        .map((i) => ({ code: 'rectification', label: `验收未通过，整改（${i.on}）` })),
+        .map((i) => ({ code: 'rectification', label: `验收未通过，整改（${i.on}）`, on: i.on })),
     ],
     completeness: ledgers.completeness,
     reconciliation: ledgers.reconciliation,

@@ -72,6 +72,27 @@ async function fillDate(page: Page, field: string, value: string) {
   await input.press('Enter');
 }
 
+describe('the detail table in English', () => {
+  it('names the nature and the alerts in English, where the server writes the Chinese document', async () => {
+    const project = await aProjectInLuojiang('罗江村水池（英文明细表）');
+    const { context, page } = await newPage(browser, stack.baseUrl, { locale: 'en' });
+    try {
+      await login(page, 'swj.op');
+      await page.goto(`/projects/${project.code}?tab=detail`);
+      const head = page.locator('[data-test=detail-project]');
+      await expect.poll(() => head.innerText()).toContain(project.code);
+      expect(await head.innerText()).toMatch(/Nature\s+New/);
+      const alerts = await page.locator('[data-test=detail-alerts]').innerText();
+      // Planned dates of 2026 long past, nothing started: every deadline is late.
+      expect(alerts).toContain('Not started (planned 2026-04-01)');
+      expect(alerts).toContain('Not reimbursed (planned 2026-11-30)');
+      expect(alerts).not.toMatch(/[逾计]/);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 describe('a village operator on a 375 × 812 phone', () => {
   it('records a supervision visit with a photo from the camera', async () => {
     const project = await aProjectInLuojiang('罗江村人饮管网（手机走访）');

@@ -2,11 +2,11 @@ import { computed } from 'vue';
 import { useI18n } from 'vue-i18n';
 import { ACTION_LABELS, STAGE_LABELS, type Action, type Stage } from '@domain/lifecycle';
 import type { FundSourceKind } from '@domain/schemas';
+import zhCN from '../locales/zh-CN';
 
 /**
- * Stage and action labels live in the domain (one definition for api, console and reports), in both
- * languages; fund sources, natures and methods come from the locale files (the domain holds them in
- * Chinese only, and importing them would pull the contract's zod code into every page).
+ * Every name in the page's language: stages and actions from the domain's labels, fund sources,
+ * natures and methods through the locale files (which take them from the domain in both languages).
  */
 export function useLabels() {
   const { t, locale } = useI18n();
@@ -18,5 +18,13 @@ export function useLabels() {
     fundSource: (k: FundSourceKind) => t(`fundSources.${k}`),
     nature: (n: string) => t(`natures.${n}`),
     method: (m: string) => t(`methods.${m}`),
+    /**
+     * A name the server wrote in Chinese (the detail table is a Chinese document, its PDF and
+     * workbook too) in the page's language; a name it does not know stays as written.
+     */
+    fromChinese: (group: 'natures' | 'methods' | 'fundSources', zh: string) => {
+      const key = Object.entries(zhCN[group] as Record<string, string>).find(([, v]) => v === zh)?.[0];
+      return key ? t(`${group}.${key}`) : zh;
+    },
   };
 }

@@ -651,6 +651,13 @@ const en: typeof zh = {
     },
   },
   detail: {
+    alertNames: {
+      notStarted: 'Not started (planned {on})',
+      notCompleted: 'Not completed (planned {on})',
+      notAccepted: 'Not accepted (planned {on})',
+      notReimbursed: 'Not reimbursed (planned {on})',
+      rectification: 'Failed inspection, rectifying ({on})',
+    },
     xlsx: 'Download Excel',
     pdf: 'Download PDF',
     poster: 'Print the notice-board poster (A3, QR code)',

@@ -641,6 +641,14 @@ export default {
     },
   },
   detail: {
+    // The detail table's alerts, as the server words them (domain/detail-table.ts).
+    alertNames: {
+      notStarted: '逾期未开工（计划 {on}）',
+      notCompleted: '逾期未竣工（计划 {on}）',
+      notAccepted: '逾期未验收（计划 {on}）',
+      notReimbursed: '逾期未报账（计划 {on}）',
+      rectification: '验收未通过，整改（{on}）',
+    },
     xlsx: '下载 Excel',
     pdf: '下载 PDF',
     poster: '打印公示牌（A3，含二维码）',
