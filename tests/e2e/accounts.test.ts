@@ -259,6 +259,28 @@ describe('the account list', () => {
   });
 });
 
+describe('the login page', () => {
+  it('switches to English before logging in, and a wrong password is refused in English', async () => {
+    const { context, page } = await newPage(browser, stack.baseUrl);
+    try {
+      await page.goto('/login');
+      await page.locator('[data-test=lang]').click();
+      await expect.poll(() => page.locator('button[type=submit]').innerText()).toBe('Log in');
+      await page.locator('input[name=username]').fill('leader');
+      await page.locator('input[name=password]').fill('not-the-password');
+      await page.locator('button[type=submit]').click();
+      const refusal = page.locator('.el-alert');
+      await expect.poll(() => refusal.innerText()).toMatch(/password/i);
+      expect(await refusal.innerText()).not.toMatch(/[\u4e00-\u9fff]/);
+      // Kept for the next visit, as the console's own switch keeps it.
+      await page.reload();
+      await expect.poll(() => page.locator('button[type=submit]').innerText()).toBe('Log in');
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 describe('a new account', () => {
   it('must change its temporary password first; a weak one is refused beside the field', async () => {
     expect(temporaryPassword).not.toBe('');
