@@ -3,6 +3,7 @@
  * db/queries/ranking-inputs.ts, the previous month's ranks) and the pure scoring of
  * domain/ranking/score.ts. Reads only; storing is db/ranking/store.ts.
  */
+import { addDays } from '#domain/deadlines.js';
 import { RANKING_CONFIG, type RankingConfig } from '#domain/ranking/config.js';
 import {
   RANKING_GROUPS,
@@ -29,9 +30,8 @@ export function monthBounds(month: string): MonthBounds {
  * every day up to and including it. On a month's last day these are the month's own bounds.
  */
 export function dayBounds(day: string): MonthBounds {
-  const next = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
   const month = day.slice(0, 7);
-  return { year: Number(day.slice(0, 4)), month, periodStart: `${month}-01`, cutoff: next };
+  return { year: Number(day.slice(0, 4)), month, periodStart: `${month}-01`, cutoff: addDays(day, 1) };
 }
 
 /** The ranks of the previous month's stored report, per group and unit (empty if none). */
