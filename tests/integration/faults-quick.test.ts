@@ -63,11 +63,26 @@ describe('logins when the api dies during their password checks', () => {
 
   it('leaves the account unlocked, and logging in again once the lost places lapse', async () => {
     // As many right passwords at once as the account has places, the api killed while every place
-    // is taken and no check has ended.
-    const inFlight = Array.from({ length: MAX }, login);
-    for (const t0 = Date.now(); (await state()).places < MAX && Date.now() - t0 < 10_000;) await sleep(1);
-    await stack.kill('api', 'SIGKILL');
-    const died = await Promise.all(inFlight);
+    // is taken and no check has ended. A check takes tens of milliseconds: on a quiet machine the
+    // first can end before the last place is taken, and then the case did not happen (every login
+    // answered, every place given back); it is set up again, up to five times.
+    let died: Outcome[] = [];
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      let answered = 0;
+      const inFlight = Array.from({ length: MAX }, () => login().finally(() => answered++));
+      for (const t0 = Date.now(); answered === 0 && (await state()).places < MAX && Date.now() - t0 < 10_000;)
+        await sleep(1);
+      await stack.kill('api', 'SIGKILL');
+      died = await Promise.all(inFlight);
+      if (died.every((o) => o.kind === 'network')) break;
+      // Some answered: each gave its place back (or it lapses), and no failure was counted.
+      expect(died.filter((o) => o.kind === 'answer').map((o) => o.kind === 'answer' && o.status)).toEqual(
+        died.filter((o) => o.kind === 'answer').map(() => 200),
+      );
+      await stack.restart('api');
+      // A check the kill did cut holds its place until it lapses (15 s).
+      if (died.some((o) => o.kind !== 'answer')) await sleep(16_000);
+    }
     expect(died.map((o) => o.kind)).toEqual(Array(MAX).fill('network'));
     expect(await state()).toEqual({ failed_logins: 0, locked: false, places: MAX });
     await stack.restart('api');
