@@ -142,6 +142,15 @@ export function nextMonth(month: string): string {
   const m = Number(month.slice(5, 7));
   return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
 }
+export function previousMonth(month: string): string {
+  const y = Number(month.slice(0, 4));
+  const m = Number(month.slice(5, 7));
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+}
+/** The instant a county day begins: 00:00 China Standard Time. */
+export function cstMidnight(date: string): number {
+  return toUtc(date) - CST_OFFSET;
+}
 
 /** Moves `n` days forward (n > 0) or back (n < 0), counting only working days in working mode. */
 export function shiftDays(
@@ -201,7 +210,7 @@ export function clockOriginDate(clock: LadderClock): string {
 }
 
 export function instantOf(date: string, clock: LadderClock): number {
-  if (clock.dayMs === DAY) return toUtc(date) - CST_OFFSET;
+  if (clock.dayMs === DAY) return cstMidnight(date);
   return clock.originMs + daysBetween(clockOriginDate(clock), date) * clock.dayMs;
 }
 

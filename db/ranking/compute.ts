@@ -3,15 +3,9 @@
  * db/queries/ranking-inputs.ts, the previous month's ranks) and the pure scoring of
  * domain/ranking/score.ts. Reads only; storing is db/ranking/store.ts.
  */
-import { addDays } from '#domain/deadlines.js';
+import { addDays, nextMonth, previousMonth } from '#domain/deadlines.js';
 import { RANKING_CONFIG, type RankingConfig } from '#domain/ranking/config.js';
-import {
-  RANKING_GROUPS,
-  nextMonthOf,
-  previousMonthOf,
-  type RankingGroup,
-  type RankingReport,
-} from '#domain/ranking/report.js';
+import { RANKING_GROUPS, type RankingGroup, type RankingReport } from '#domain/ranking/report.js';
 import { rankGroup } from '#domain/ranking/score.js';
 import { rankingInputs, type MonthBounds } from '../queries/ranking-inputs.js';
 import type { Sql } from '../tx.js';
@@ -21,7 +15,7 @@ export function monthBounds(month: string): MonthBounds {
     year: Number(month.slice(0, 4)),
     month,
     periodStart: `${month}-01`,
-    cutoff: `${nextMonthOf(month)}-01`,
+    cutoff: `${nextMonth(month)}-01`,
   };
 }
 
@@ -39,7 +33,7 @@ async function previousRanks(
   sql: Sql,
   month: string,
 ): Promise<{ month: string | null; ranks: Record<RankingGroup, Map<string, number | null>> }> {
-  const prev = previousMonthOf(month);
+  const prev = previousMonth(month);
   const rows = await sql.execute<{ grp: RankingGroup; org_unit_id: string; rank: number | null }[]>(
     `SELECT e.grp, e.org_unit_id, e.rank FROM ranking_entry e WHERE e.month = ?`,
     [prev],

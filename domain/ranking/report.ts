@@ -4,6 +4,7 @@
  * ranking_report, one per month); it carries its own config, so every figure and rank can be
  * recomputed from the report alone (domain/ranking/score.ts).
  */
+import { cstMidnight, cstMonth, nextMonth, previousMonth } from '../deadlines.js';
 import type { RankingConfig, RankingInputKey } from './config.js';
 
 /** Departments rank by the projects they govern (department_id), townships by those they own (owner_unit_id). */
@@ -70,30 +71,12 @@ export interface RankingMonthSummary {
   trigger: 'schedule' | 'manual' | 'backfill';
 }
 
-/** The month before, 'YYYY-MM'. */
-export function previousMonthOf(month: RankingMonth): RankingMonth {
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
-}
-
-/** The month after, 'YYYY-MM'. */
-export function nextMonthOf(month: RankingMonth): RankingMonth {
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
-}
-
-/** China keeps UTC+8 all year (no daylight saving), so Asia/Shanghai is a fixed offset. */
-const SHANGHAI_OFFSET_MS = 8 * 3600_000;
-
-/** The month a run at `instantMs` reports on: the month before, in Asia/Shanghai. */
+/** The month a run at `instantMs` reports on: the month before, in the county (Asia/Shanghai). */
 export function rankingMonthFor(instantMs: number): RankingMonth {
-  const local = new Date(instantMs + SHANGHAI_OFFSET_MS);
-  const month = `${local.getUTCFullYear()}-${String(local.getUTCMonth() + 1).padStart(2, '0')}`;
-  return previousMonthOf(month);
+  return previousMonth(cstMonth(instantMs));
 }
 
 /** The instant a month is over: its cutoff at 00:00 Asia/Shanghai. */
 export function monthCutoffInstant(month: RankingMonth): number {
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  return Date.UTC(y, m, 1) - SHANGHAI_OFFSET_MS;
+  return cstMidnight(`${nextMonth(month)}-01`);
 }

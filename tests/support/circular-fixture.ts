@@ -5,7 +5,7 @@
 import { storeRankingReport } from '#db/ranking/store.js';
 import { inScope, SYSTEM_SCOPE } from '#db/scope.js';
 import type { RankingReport } from '#domain/ranking/report.js';
-import { nextMonthOf, previousMonthOf } from '#domain/ranking/report.js';
+import { nextMonth, previousMonth } from '#domain/deadlines.js';
 import { aRankingReport, type RowSpec } from './ranking-report-fixture.js';
 import type { TestStack } from './stack.js';
 
@@ -48,8 +48,8 @@ export async function storeFixtureRanking(stack: TestStack, month: string): Prom
     year: y,
     monthNumber: m,
     periodStart: `${month}-01`,
-    cutoff: `${nextMonthOf(month)}-01`,
-    previousMonth: previousMonthOf(month),
+    cutoff: `${nextMonth(month)}-01`,
+    previousMonth: previousMonth(month),
     computedAt: new Date().toISOString(),
     department: spec(DEPARTMENTS, 4),
     township: spec(TOWNSHIPS, 12),

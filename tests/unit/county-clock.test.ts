@@ -4,9 +4,11 @@
  * 01:30 in the county, 17:30 the day before in UTC.
  */
 import { describe, expect, it } from 'vitest';
+import { localDateText } from '#api/modules/circulars/render-pdf.js';
 import { exportLine } from '#api/modules/imports/ledger-export.js';
 import { complaintLookupPage } from '#api/public/complaint-pages.js';
 import { buildDetailTable } from '#domain/detail-table.js';
+import { monthCutoffInstant, rankingMonthFor } from '#domain/ranking/report.js';
 import type { LedgersDto } from '#domain/ledgers/outputs.js';
 import type { ProjectDetailDto } from '#domain/schemas.js';
 
@@ -66,5 +68,18 @@ describe("the county's clock", () => {
     } as unknown as LedgersDto;
     const alerts = buildDetailTable(project, ledgers, EARLY).alerts.map((a) => a.code);
     expect(alerts).toContain('notStarted');
+  });
+
+  it("dates a circular by the county's day", () => {
+    expect(localDateText(EARLY.toISOString())).toBe('2026年12月6日');
+  });
+
+  it("ranks the month that ended at the county's midnight, not UTC's", () => {
+    // 2026-12-01 00:30 in the county is still November 30th in UTC: November is over.
+    expect(rankingMonthFor(Date.parse('2026-11-30T16:30:00Z'))).toBe('2026-11');
+    expect(rankingMonthFor(Date.parse('2026-11-30T15:59:59Z'))).toBe('2026-10');
+    expect(rankingMonthFor(Date.parse('2026-01-01T00:00:00Z'))).toBe('2025-12');
+    expect(new Date(monthCutoffInstant('2026-11')).toISOString()).toBe('2026-11-30T16:00:00.000Z');
+    expect(new Date(monthCutoffInstant('2026-12')).toISOString()).toBe('2026-12-31T16:00:00.000Z');
   });
 });

@@ -1,3 +1,4 @@
+import { cstDate } from '@domain/deadlines';
 import { useI18n } from 'vue-i18n';
 
 /** Dates and times in the UI's language, on the county's clock. */
@@ -17,13 +18,11 @@ export function useFormat() {
   };
 }
 
-const countyDayFormat = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' });
-
 /** The county's calendar day (YYYY-MM-DD), whatever the device's time zone. */
-export const countyToday = () => countyDayFormat.format(new Date());
+export const countyToday = () => cstDate(Date.now());
 
 /**
  * A date as it is, or the county's calendar day of an instant (YYYY-MM-DD): an instant's own first
  * ten characters are its UTC day, a day early for anything done before 08:00 in the county.
  */
-export const day = (iso: string) => (iso.length <= 10 ? iso : countyDayFormat.format(new Date(iso)));
+export const day = (iso: string) => (iso.length <= 10 ? iso : cstDate(Date.parse(iso)));

@@ -4,6 +4,7 @@
  * foot. Text flows over as many A4 pages as it needs; Chinese with the embedded CJK font.
  */
 import type { CircularDto } from '#domain/circular/schemas.js';
+import { cstDate } from '#domain/deadlines.js';
 import { pdfKit } from '../../document-libs.js';
 
 const M = 64;
@@ -11,8 +12,8 @@ const RED = '#c00000';
 
 /** "2026-12-05T…" → "2026年12月5日" in local time (Asia/Shanghai). */
 export function localDateText(isoInstant: string): string {
-  const local = new Date(new Date(isoInstant).getTime() + 8 * 3600_000).toISOString();
-  return `${local.slice(0, 4)}年${Number(local.slice(5, 7))}月${Number(local.slice(8, 10))}日`;
+  const [y, m, d] = cstDate(Date.parse(isoInstant)).split('-');
+  return `${y}年${Number(m)}月${Number(d)}日`;
 }
 
 export async function circularPdf(c: CircularDto): Promise<Buffer> {
