@@ -74,12 +74,15 @@ describe('a township operator', () => {
       await expect.poll(() => row25.innerText()).toContain(waiting[24]!);
       await row25.click();
       await expect.poll(() => new URL(page.url()).pathname).toBe(`/projects/${waiting[24]}`);
-      expect(await page.locator('[data-test=breadcrumbs]').innerText()).toMatch(/项目列表\s*\/\s*详情/);
-      // A form is named for what it does, not as a 详情.
+      // A project is named by its code; a form for what it does, not as a 详情.
+      const code = waiting[24]!;
+      expect(await page.locator('[data-test=breadcrumbs]').innerText()).toMatch(
+        new RegExp(`项目列表\\s*/\\s*${code}$`),
+      );
       for (const [url, crumbs] of [
         ['/notices/new', /通知公告\s*\/\s*新增$/],
         ['/messages/new', /网络寻呼\s*\/\s*新增$/],
-        [`/projects/${waiting[24]}/field`, /项目列表\s*\/\s*现场记录$/],
+        [`/projects/${code}/field`, new RegExp(`项目列表\\s*/\\s*${code}\\s*/\\s*现场记录$`)],
       ] as const) {
         await page.goto(url);
         await expect

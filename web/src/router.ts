@@ -6,6 +6,8 @@ declare module 'vue-router' {
   interface RouteMeta {
     /** What the breadcrumbs call the page, where it is not a 详情 (layout.crumbs). */
     crumb?: 'new' | 'edit' | 'answer' | 'field';
+    /** The route's :id is a project's code, which the breadcrumbs show in place of 详情. */
+    projectCrumb?: true;
   }
 }
 
@@ -83,6 +85,7 @@ export const router = createRouter({
           name: 'project',
           component: () => import('./pages/ProjectPage.vue'),
           props: true,
+          meta: { projectCrumb: true },
         },
         {
           // On-site flows for a phone: supervision visit with photos, public notice, monthly progress.
@@ -90,7 +93,7 @@ export const router = createRouter({
           name: 'project-field',
           component: () => import('./pages/FieldPage.vue'),
           props: true,
-          meta: { crumb: 'field' },
+          meta: { crumb: 'field', projectCrumb: true },
         },
         { path: 'account', name: 'account', component: () => import('./pages/AccountPage.vue') },
         { path: 'inbox', name: 'inbox', component: () => import('./pages/InboxPage.vue') },
