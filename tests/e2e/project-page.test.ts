@@ -75,6 +75,16 @@ async function fillDate(page: Page, field: string, value: string) {
 describe('the detail table in English', () => {
   it('names the nature and the alerts in English, where the server writes the Chinese document', async () => {
     const project = await aProjectInLuojiang('罗江村水池（英文明细表）');
+    const mbz = await Session.login(stack.baseUrl, 'mbz.op');
+    const decision = {
+      meeting: '庙坝镇党委会',
+      heldOn: '2026-03-05',
+      attendees: ['张三'],
+      resolution: '同意实施',
+    };
+    expect(
+      (await mbz.post(`/api/projects/${project.id}/ledgers/implementing/decisions`, decision)).status,
+    ).toBe(201);
     const { context, page } = await newPage(browser, stack.baseUrl, { locale: 'en' });
     try {
       await login(page, 'swj.op');
@@ -82,6 +92,10 @@ describe('the detail table in English', () => {
       const head = page.locator('[data-test=detail-project]');
       await expect.poll(() => head.innerText()).toContain(project.code);
       expect(await head.innerText()).toMatch(/Nature\s+New/);
+      // A count agrees with its noun: one decision, no adjustments.
+      expect(await page.locator('[data-test=detail-table]').innerText()).toContain(
+        '1 decision, 0 adjustments, 0 supervision visits, 0 opinion rounds',
+      );
       const alerts = await page.locator('[data-test=detail-alerts]').innerText();
       // Planned dates of 2026 long past, nothing started: every deadline is late.
       expect(alerts).toContain('Not started (planned 2026-04-01)');

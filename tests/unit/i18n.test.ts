@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createI18n } from 'vue-i18n';
 import en from '../../web/src/locales/en.js';
 import zh from '../../web/src/locales/zh-CN.js';
 
@@ -62,6 +63,31 @@ describe('locales', () => {
 describe('English', () => {
   it('names a kind of unit in a phrase in lower case: "every township", not "Every Township"', () => {
     expect(Object.values(en.bulletin.allOf).filter((v) => !/^Every [a-z ]+$/.test(v))).toEqual([]);
+  });
+
+  it('counts agree with their nouns: "1 project", "2 projects", never "1 projects" or "project(s)"', () => {
+    // A count is the placeholder n, which vue-i18n also takes as the plural choice, so the console
+    // passes nothing more. Each message is rendered with every placeholder 1, then 2.
+    const i18n = createI18n({ legacy: false, locale: 'en', messages: { en }, missingWarn: false });
+    const t = i18n.global.t as (key: string, named: Record<string, unknown>) => string;
+    const NOT_PLURAL = new Set(['is', 'was', 'has', 'its', 'ms', 'differs', 'exceeds', 'exists']);
+    const bad: string[] = [];
+    for (const [k, v] of enKeys) {
+      const names = [...String(v).matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+      if (names.length === 0) continue;
+      const [one, two] = [1, 2].map((n) => t(k, Object.fromEntries(names.map((name) => [name, n]))));
+      // The noun is the next word or the one after ("1 unread message").
+      const pluralAfterOne = [/\b1 ([a-z]+)\b/g, /\b1 [a-z]+ ([a-z]+)\b/g].some((re) =>
+        [...one!.matchAll(re)].some(
+          ([, word]) => word === 'people' || (word!.endsWith('s') && !NOT_PLURAL.has(word!)),
+        ),
+      );
+      if (pluralAfterOne || one!.includes('(s)') || two!.includes('(s)')) bad.push(`${k}: ${one}`);
+      // A message with forms keeps its count in n and shows a different form for 2.
+      if (String(v).includes('|') && (!names.includes('n') || two!.replaceAll('2', '1') === one))
+        bad.push(`${k}: ${two}`);
+    }
+    expect(bad).toEqual([]);
   });
 });
 
