@@ -319,6 +319,8 @@ export const historyEntrySchema = z.object({
   fromStage: stageSchema.nullable(),
   toStage: stageSchema,
   actorName: z.string(),
+  /** Written by the platform itself (a deadline ladder's step, an import), not by an account. */
+  bySystem: z.boolean(),
   at: z.string(),
   payload: z.record(z.string(), z.unknown()),
 });

@@ -188,6 +188,33 @@ describe('the leader and lateness', () => {
       }
     }
   });
+
+  it('shows a ladder’s steps in the history as the platform’s: “System” in English, and no documents line', async () => {
+    const [top] = await mostOverdue();
+    const { context, page } = await newPage(browser, stack.baseUrl, { locale: 'en', viewport: WIDE });
+    try {
+      await login(page, 'leader');
+      await page.goto(`/projects/${top!.code}`);
+      const history = page.locator('[data-test=history-item]');
+      await history.first().waitFor();
+      const toggle = page.locator('[data-test=history-toggle]');
+      if (await toggle.count()) {
+        await toggle.click();
+        await expect.poll(() => history.count()).toBeGreaterThan(6);
+      }
+      // (A filter reads textContent, where the timestamp runs into the sentence.)
+      const ladder = history.filter({ hasText: /System: .+ \(due \d{4}-\d\d-\d\d\)/ });
+      const steps = history.filter({ hasNotText: 'System: ' });
+      expect(await ladder.count()).toBeGreaterThan(0);
+      expect(await steps.count()).toBeGreaterThan(0);
+      expect((await history.allInnerTexts()).join('\n')).not.toContain('系统');
+      // An account's step names its documents (or says there are none); a ladder's step has none to name.
+      expect(await ladder.locator('[data-test=history-docs]').count()).toBe(0);
+      expect(await steps.locator('[data-test=history-docs]').count()).toBe(await steps.count());
+    } finally {
+      await context.close();
+    }
+  });
 });
 
 describe('a step someone else took first', () => {

@@ -741,6 +741,7 @@ const en: typeof zh = {
     alert: '{actor}: {kind}, {step} (due {due})',
     all: 'Show the {n} entry | Show all {n} entries',
     fewer: 'Show only the latest',
+    system: 'System',
   },
   field: {
     open: 'On site (visit photos / notice / progress)',

@@ -724,6 +724,7 @@ export default {
     alert: '{actor}：{kind}，{step}（应于 {due}）',
     all: '显示全部 {n} 条记录',
     fewer: '只显示最近的记录',
+    system: '系统',
   },
   field: {
     open: '现场记录（走访拍照 / 公示 / 进度）',

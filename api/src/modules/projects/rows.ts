@@ -42,13 +42,14 @@ export interface HistoryRow {
   from_stage: Stage | null;
   to_stage: Stage;
   actor_name: string;
+  by_system: boolean;
   at: Date | string;
   payload: Record<string, unknown>;
 }
 
 /** A project's history as one JSON column of the project's row (the page after a step). */
 export const HISTORY_COLUMN = `COALESCE((SELECT json_agg(json_build_object('seq', h.seq, 'action', h.action,
-      'from_stage', h.from_stage, 'to_stage', h.to_stage, 'actor_name', h.actor_name, 'at', h.at, 'payload', h.payload)
+      'from_stage', h.from_stage, 'to_stage', h.to_stage, 'actor_name', h.actor_name, 'by_system', h.actor_id IS NULL, 'at', h.at, 'payload', h.payload)
       ORDER BY h.seq) FROM project_history h WHERE h.project_id = p.id), '[]') AS history`;
 
 export const SELECT = `
@@ -136,6 +137,7 @@ export function historyOf(rows: HistoryRow[]): HistoryEntry[] {
     fromStage: r.from_stage,
     toStage: r.to_stage,
     actorName: r.actor_name,
+    bySystem: r.by_system,
     at: iso(r.at),
     payload: r.payload,
   }));
