@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { seedRankingFixture } from '../support/ranking-fixture.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 import { launchBrowser, login, newPage } from './support/browser.js';
+import { brokenWords } from './support/figures.js';
 
 let stack: TestStack;
 let browser: Browser;
@@ -98,6 +99,25 @@ describe('考核排名', () => {
       expect(await page.locator('[data-test=ranking-chart]').count()).toBe(0);
     } finally {
       await context.close();
+    }
+  });
+
+  it('in English, keeps every word of the table’s headings whole on a laptop and on a phone', async () => {
+    for (const phone of [false, true]) {
+      const { page, context } = await newPage(browser, stack.baseUrl, { locale: 'en', phone });
+      try {
+        await login(page, 'leader');
+        await page.goto('/supervision/ranking');
+        // The indicators' columns come with the report.
+        await expect
+          .poll(() => page.locator('[data-test=ranking-table] th').allInnerTexts())
+          .toEqual(expect.arrayContaining([expect.stringContaining('Reimbursement')]));
+        expect(await brokenWords(page, '[data-test=ranking-table] th'), phone ? 'phone' : 'laptop').toEqual(
+          [],
+        );
+      } finally {
+        await context.close();
+      }
     }
   });
 

@@ -37,3 +37,22 @@ export const lineCounts = (page: Page, selector: string) =>
       const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
       return [(el.dataset.test ?? '') + '#' + i, tops.size];
     }))`);
+
+/**
+ * The words (of four letters or more) that the layout cut across two lines inside the matched
+ * elements: a column too narrow for its heading in English breaks "Disbursement" mid-word.
+ */
+export const brokenWords = (page: Page, selector: string) =>
+  page.evaluate<string[]>(`[...document.querySelectorAll(${JSON.stringify(selector)})].flatMap((el) => {
+    const out = [];
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode())
+      for (const m of n.textContent.matchAll(/[A-Za-z'’]{4,}/g)) {
+        const range = document.createRange();
+        range.setStart(n, m.index);
+        range.setEnd(n, m.index + m[0].length);
+        const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+        if (tops.size > 1) out.push(m[0]);
+      }
+    return out;
+  })`);
