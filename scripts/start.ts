@@ -9,6 +9,7 @@
  * under DATA_DIR for the next start, which also finishes a demo seed that was interrupted.
  */
 import { archiveStorageFromEnv } from '#api/modules/archives/storage-from-env.js';
+import { complaintSecret } from '#api/modules/complaints/service.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +31,7 @@ import {
   isDemoSeeded,
   markDemoSeeded,
   seedDemoBulletin,
+  seedDemoSupervision,
   seedDemoProjects,
   seedOrgsAndUsers,
 } from './lib/demo-seed.js';
@@ -126,7 +128,8 @@ async function main() {
     const orm: Orm = await initORM(dbUrl);
     stack.push({ name: 'database pool', stop: () => orm.close() });
     // Created here, before the worker and the api start, so both read the same key.
-    const audit = createAuditLog(loadAuditKey(env));
+    const auditKey = loadAuditKey(env);
+    const audit = createAuditLog(auditKey);
 
     // The demo accounts before the api: once the api answers ready, they can log in.
     const seeding = embedded && env.DEMO_SEED !== 'off' && !(await isDemoSeeded(orm));
@@ -231,6 +234,15 @@ async function main() {
           storage: archiveStorageFromEnv(env),
         });
         await seedDemoBulletin({ orm, audit, log, storage: archiveStorageFromEnv(env) });
+        await seedDemoSupervision({
+          orm,
+          audit,
+          temporal,
+          taskQueue: env.TEMPORAL_TASK_QUEUE,
+          log,
+          storage: archiveStorageFromEnv(env),
+          secret: complaintSecret(auditKey),
+        });
       } catch (err) {
         if (shuttingDown) return;
         log.error(

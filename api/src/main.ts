@@ -1,5 +1,4 @@
 /** Entrypoint of the api process: serves the API and the built console on PORT. */
-import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -13,6 +12,7 @@ import { apiServerFor } from './server.js';
 import type { SessionUser } from './modules/auth/session.js';
 import { sessionCacheFromEnv } from './modules/auth/session-cache.js';
 import { archiveStorageFromEnv } from './modules/archives/storage-from-env.js';
+import { complaintSecret } from './modules/complaints/service.js';
 import { channelStatus } from '#activities/notify/channels/index.js';
 import { templateRender } from '#activities/notify/render.js';
 
@@ -35,9 +35,7 @@ async function main() {
     orm,
     sessionCache,
     audit: createAuditLog(auditKey),
-    // Receipts must stay the same across restarts (a retried submission finds its complaint):
-    // keyed by a key derived from the audit key, which every deployment keeps.
-    complaints: { secret: crypto.createHmac('sha256', auditKey).update('complaint-receipts').digest() },
+    complaints: { secret: complaintSecret(auditKey) },
     temporal,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,

@@ -1,8 +1,9 @@
 /**
  * Seeds the demo county: org units and accounts straight into PostgreSQL, then projects through
  * the same service the api uses (scripts/lib/demo-projects.ts: each demo project is a real workflow
- * with a real history), then the notices, policies and a thread (scripts/lib/demo-bulletin.ts). Safe to run again: existing units, accounts and steps are kept, missing
- * ones are added.
+ * with a real history), then the notices, policies and a thread (scripts/lib/demo-bulletin.ts), and
+ * the supervision office's rectification notices and complaints (scripts/lib/demo-supervision.ts).
+ * Safe to run again: existing units, accounts and steps are kept, missing ones are added.
  */
 import type { AuditLog } from '#db/audit.js';
 import type { Orm } from '#db/orm.js';
@@ -12,6 +13,7 @@ import { hashPassword } from '#api/modules/auth/password.js';
 
 export { seedDemoProjects } from './demo-projects.js';
 export { seedDemoBulletin } from './demo-bulletin.js';
+export { seedDemoSupervision } from './demo-supervision.js';
 
 const SEEDED_KEY = 'demo_seed';
 const SYSTEM = { id: null, username: 'system' };

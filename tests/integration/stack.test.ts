@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PROJECTS } from '#db/seed/demo-county.js';
+import { DEMO_COMPLAINTS, DEMO_RECTIFICATIONS } from '#db/seed/demo-supervision.js';
 import { freePort, waitFor } from '#platform/ports.js';
 import { demoPlan } from '#scripts/lib/demo-steps.js';
 import { buildConsoleIfStale } from '#scripts/lib/console-build.js';
@@ -147,6 +148,15 @@ describe('npm start', () => {
       const stages = new Set(list.items.map((p: { stage: string }) => p.stage));
       for (const s of ['approved', 'underway', 'rectifying', 'afterCare', 'cancelled'])
         expect(stages).toContain(s);
+      // The supervision office has its work too: notices and complaints, as the demo data says.
+      const office = await login(first.base, 'supervisor');
+      for (const [what, n] of [
+        ['rectifications', DEMO_RECTIFICATIONS.length],
+        ['complaints', DEMO_COMPLAINTS.length],
+      ] as const) {
+        const res = await fetch(`${first.base}/api/${what}`, { headers: { cookie: office } });
+        expect(((await res.json()) as { total: number }).total, what).toBe(n);
+      }
 
       // A second stack beside the first, with its own port and data (no demo projects: seeding
       // is the first stack's part of this test).

@@ -20,8 +20,10 @@ import { markDemoSeeded, seedDemoProjects } from '#scripts/lib/demo-seed.js';
 import { aProject } from './builders.js';
 import { Session, type TestStack } from './stack.js';
 
-export async function seedSmallCounty(stack: TestStack): Promise<void> {
+/** The small demo county; answers how its projects' codes read here (CK2026-005 → D1a2b3c-005). */
+export async function seedSmallCounty(stack: TestStack): Promise<(code: string) => string> {
   const suffix = randomBytes(4).toString('hex');
+  const codeOf = (code: string) => `D${suffix}-${code.slice(-3)}`;
   await seedDemoProjects({
     orm: stack.orm,
     temporal: stack.client,
@@ -31,11 +33,12 @@ export async function seedSmallCounty(stack: TestStack): Promise<void> {
     small: true,
     storage: createFsArchiveStorage(path.join(stack.dataDir, 'archives')),
     // CK2026-005 → D1a2b3c-005: unique on the shared Temporal server (the seed-demo test uses CK2026-…).
-    codeOf: (code) => `D${suffix}-${code.slice(-3)}`,
+    codeOf,
   });
   // Done, as `npm start`'s seed says when it is: else the console announces a seed still running.
   await markDemoSeeded(stack.orm);
   await alertsSettled(stack);
+  return codeOf;
 }
 
 /**

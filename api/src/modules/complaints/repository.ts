@@ -198,11 +198,11 @@ export function createComplaintRepository(orm: Orm) {
     async byRequest(requestId: string) {
       const [rows] = await queryInScope(orm, SYSTEM_SCOPE, [
         {
-          sql: `SELECT receipt, request_hash, status FROM complaint WHERE request_id = ?`,
+          sql: `SELECT id::text AS id, receipt, request_hash, status FROM complaint WHERE request_id = ?`,
           params: [requestId],
         },
       ]);
-      return (rows as { receipt: string; request_hash: string; status: string }[])[0];
+      return (rows as { id: string; receipt: string; request_hash: string; status: string }[])[0];
     },
 
     /** By the receipt's hash: the one public read. */

@@ -59,6 +59,19 @@ const PHOTO_PREFIX = '00000000-0000-4000-8000-0000c0319a17';
 const ASSIGNABLE = ['department', 'township', 'village'];
 const DUMMY_RECEIPT = Buffer.alloc(12, 0x30);
 
+/**
+ * The key of receipts and form tokens. Receipts must stay the same across restarts (a retried
+ * submission finds its complaint), so it is derived from the audit key, which every deployment keeps.
+ */
+export function complaintSecret(auditKey: Buffer): Buffer {
+  return crypto.createHmac('sha256', auditKey).update('complaint-receipts').digest();
+}
+
+/** The request a submission is recorded under: its Idempotency-Key, else its form token. */
+export function complaintRequestId(requestKey: string): string {
+  return `c:${crypto.createHash('sha256').update(requestKey).digest('hex')}`;
+}
+
 export function createComplaintService(deps: {
   repo: ComplaintRepository;
   temporal: Client;
@@ -228,7 +241,7 @@ export function createComplaintService(deps: {
         )
         .digest('hex');
       const requestKey = key ?? input.formToken;
-      const requestId = `c:${crypto.createHash('sha256').update(requestKey).digest('hex')}`;
+      const requestId = complaintRequestId(requestKey);
       const receipt = receiptFromValues([...keyed(`receipt:${requestKey}`).subarray(0, 11)]);
       const answer = (r: { receipt: string; status: string; request_hash: string }) => {
         if (r.request_hash !== requestHash)
