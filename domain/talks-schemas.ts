@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { isCountyWide, type Principal } from './access.js';
+import { DEADLINE_KINDS } from './deadlines.js';
 import { attachmentSchema } from './bulletin-schemas.js';
 import { isSupervisionOffice } from './rectification-schemas.js';
 import { DATE_MAX, DATE_MIN, isoDate, orgCodeSchema, orgRefSchema, safeString } from './schemas.js';
@@ -123,6 +124,19 @@ export const interviewListSchema = z.object({
   pageSize: z.number().int(),
 });
 
+/**
+ * The project deadline a ladder's 约谈 was raised for, beside the reason written then (in Chinese,
+ * as filed): what the console words in the reader's language. Null for other sources.
+ */
+export const ladderGroundsSchema = z
+  .object({
+    kind: z.enum(DEADLINE_KINDS),
+    period: z.string(),
+    dueDate: z.string(),
+    daysLate: z.number().int(),
+  })
+  .nullable();
+
 export const interviewFlagSchema = z.object({
   id: z.number().int(),
   source: z.enum(['projectLadder', 'rectification']),
@@ -130,6 +144,7 @@ export const interviewFlagSchema = z.object({
   project: z.object({ code: z.string(), name: z.string() }).nullable(),
   notice: z.object({ id: z.uuid(), serial: z.string() }).nullable(),
   reason: z.string(),
+  ladder: ladderGroundsSchema,
   raisedAt: z.string(),
   recordId: z.uuid().nullable(),
   closedAt: z.string().nullable(),
@@ -175,6 +190,7 @@ export const negativeEntrySchema = z.object({
   /** The alert, notice or talk the entry came from (null: listed by hand). */
   sourceRef: z.string().nullable(),
   reason: z.string(),
+  ladder: ladderGroundsSchema,
   listedOn: z.string(),
   listedAt: z.string(),
   liftedAt: z.string().nullable(),

@@ -101,6 +101,53 @@ describe('约谈 and the negative list', () => {
     }
   });
 
+  it('words a ladder’s reason in the page’s language: in Chinese as the ladder filed it, in English from its deadline', async () => {
+    const { rows } = await stack.db.query(
+      `SELECT f.reason FROM interview_flag f JOIN project p ON p.id = f.project_id WHERE p.name = $1`,
+      [projectName],
+    );
+    const filed = rows[0].reason as string;
+    expect(filed).toMatch(/^逾期未开工，期限 /);
+    const pages = [
+      ['/supervision/talk-flags', 'flag-reason'],
+      ['/supervision/negative-list', 'entry-reason'],
+    ] as const;
+    const zh = await open('supervisor');
+    try {
+      for (const [url, test] of pages) {
+        await zh.page.goto(url);
+        await expect
+          .poll(() => zh.page.locator(`[data-test=${test}]`).allInnerTexts(), { message: url })
+          .toEqual([filed]);
+      }
+    } finally {
+      await zh.context.close();
+    }
+    const { context, page } = await newPage(browser, stack.baseUrl, {
+      locale: 'en',
+      viewport: { width: 1440, height: 900 },
+    });
+    try {
+      await login(page, 'supervisor');
+      for (const [url, test] of pages) {
+        await page.goto(url);
+        const reasons = page.locator(`[data-test=${test}]`);
+        await expect
+          .poll(() => reasons.allInnerTexts(), { message: url })
+          .toEqual([
+            expect.stringMatching(
+              /^Project not started, due \d{4}-\d\d-\d\d, \d+ days? late: admonition talk with the principal leader$/,
+            ),
+          ]);
+        // The same deadline and lateness as the filed words.
+        const [, due, days] = /期限 (\S+)，逾期 (\d+) 天/.exec(filed)!;
+        expect(await reasons.first().innerText()).toContain(`due ${due}, ${days} day`);
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
   it('the office records the talk from the open flag; the flag closes', async () => {
     const { context, page } = await open('supervisor');
     try {

@@ -1,5 +1,6 @@
 import { computed } from 'vue';
 import { useI18n } from 'vue-i18n';
+import { DEADLINE_LABELS, type DeadlineKind } from '@domain/deadlines';
 import { ACTION_LABELS, STAGE_LABELS, type Action, type Stage } from '@domain/lifecycle';
 import type { FundSourceKind } from '@domain/schemas';
 import zhCN from '../locales/zh-CN';
@@ -26,5 +27,22 @@ export function useLabels() {
       const key = Object.entries(zhCN[group] as Record<string, string>).find(([, v]) => v === zh)?.[0];
       return key ? t(`${group}.${key}`) : zh;
     },
+    /**
+     * Why a 约谈 flag or a negative-list entry was raised: from the deadline of the ladder that
+     * raised it, in the page's language (in Chinese, the words the ladder filed); otherwise the
+     * reason as it was written.
+     */
+    reasonOf: (x: {
+      reason: string;
+      ladder: { kind: DeadlineKind; period: string; dueDate: string; daysLate: number } | null;
+    }) =>
+      x.ladder
+        ? t('talks.ladderReason', {
+            kind: DEADLINE_LABELS[x.ladder.kind][lang.value],
+            period: x.ladder.period ? t('talks.ladderPeriod', { period: x.ladder.period }) : '',
+            due: x.ladder.dueDate,
+            n: x.ladder.daysLate,
+          })
+        : x.reason,
   };
 }

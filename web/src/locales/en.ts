@@ -905,6 +905,9 @@ const en: typeof zh = {
   // ── 约谈 records, the negative list, the annual assessment (docs/supervision.md) ──
   talks: {
     nav: { talks: 'Talks', flags: 'Talk flags', negative: 'Negative list', assessment: 'Annual assessment' },
+    ladderReason:
+      'Project {kind}{period}, due {due}, {n} day late: admonition talk with the principal leader | Project {kind}{period}, due {due}, {n} days late: admonition talk with the principal leader',
+    ladderPeriod: ' ({period})',
     kinds: { individual: 'Individual talk', collective: 'Collective talk' },
     kind: 'Kind',
     allKinds: 'All kinds',

@@ -888,6 +888,8 @@ export default {
   // ── 约谈 records, the negative list, the annual assessment (docs/supervision.md) ──
   talks: {
     nav: { talks: '约谈记录', flags: '约谈标记', negative: '负面清单', assessment: '年度考核' },
+    ladderReason: '{kind}{period}，期限 {due}，逾期 {n} 天，约谈主要负责人',
+    ladderPeriod: '（{period}）',
     kinds: { individual: '个别约谈', collective: '集体约谈' },
     kind: '类型',
     allKinds: '全部类型',

@@ -8,6 +8,7 @@ import type { InterviewListQuery } from '#domain/talks-schemas.js';
 import type { Orm } from '#db/orm.js';
 import { queryInScope, scopeOf } from '#db/scope.js';
 import { ATTACHMENT_COLUMNS, attachmentDto, type AttachmentRow } from '../attachments/repository.js';
+import { LADDER_GROUNDS_COLUMNS, ladderGrounds, type LadderGroundsRow } from './ladder-grounds.js';
 
 export interface InterviewRow {
   id: string;
@@ -70,7 +71,7 @@ export const INTERVIEW_SELECT = `SELECT r.id, r.kind, r.held_at, r.location, r.i
        FROM interview_subject s JOIN org_unit o ON o.id = s.org_unit_id WHERE s.record_id = r.id) AS subjects
   FROM interview_record r LEFT JOIN project p ON p.id = r.project_id`;
 
-export interface FlagRow {
+export interface FlagRow extends LadderGroundsRow {
   id: string;
   source: 'projectLadder' | 'rectification';
   org_unit_id: string;
@@ -95,6 +96,7 @@ export function flagDto(f: FlagRow) {
     project: f.project_code ? { code: f.project_code, name: f.project_name! } : null,
     notice: f.notice_id ? { id: f.notice_id, serial: f.notice_serial ?? '' } : null,
     reason: f.reason,
+    ladder: ladderGrounds(f),
     raisedAt: iso(f.raised_at),
     recordId: f.record_id,
     closedAt: f.closed_at ? iso(f.closed_at) : null,
@@ -103,9 +105,10 @@ export function flagDto(f: FlagRow) {
 
 const FLAG_SELECT = `SELECT f.id, f.source, f.org_unit_id, o.code AS unit_code, o.name AS unit_name, f.project_id,
     p.code AS project_code, p.name AS project_name, f.notice_id, n.serial AS notice_serial, f.reason,
-    f.raised_at, f.record_id, f.closed_at
+    f.raised_at, f.record_id, f.closed_at, ${LADDER_GROUNDS_COLUMNS}
   FROM interview_flag f JOIN org_unit o ON o.id = f.org_unit_id
-  LEFT JOIN project p ON p.id = f.project_id LEFT JOIN rectification_notice n ON n.id = f.notice_id`;
+  LEFT JOIN project p ON p.id = f.project_id LEFT JOIN rectification_notice n ON n.id = f.notice_id
+  LEFT JOIN alert a ON a.id = f.alert_id`;
 
 export function createInterviewRepository(orm: Orm) {
   const read = (who: Principal, statements: { sql: string; params?: unknown[] }[]) =>
