@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Caller } from '#api/http.js';
-import type { IdempotentRequest } from '#api/idempotency.js';
+import { updateIdOf, type IdempotentRequest } from '#api/idempotency.js';
 import type { ArchiveStorage } from '#api/modules/archives/storage.js';
 import { createAttachmentRepository } from '#api/modules/attachments/repository.js';
 import { createAttachmentService } from '#api/modules/attachments/service.js';
@@ -78,7 +78,6 @@ export async function seedDemoSupervision(deps: SeedSupervisionDeps): Promise<nu
     route,
     hash: sha256(body),
   });
-  const requestIdOf = (i: IdempotentRequest) => `${i.userId}/${i.key}`;
   let written = 0;
 
   async function attempt<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -107,7 +106,7 @@ export async function seedDemoSupervision(deps: SeedSupervisionDeps): Promise<nu
     };
     const issue = idem(office, `${r.key}.issue`, 'post /api/rectifications', input);
     const id =
-      (await rectRepo.issuedBy(office, requestIdOf(issue))) ??
+      (await rectRepo.issuedBy(office, updateIdOf(issue))) ??
       (await attempt(`${r.key}: issue`, () => rect.issue(office, input, issue))).id;
     const problems = (await rect.detail(office, id)).problems;
     for (const [i, s] of r.steps.entries()) {
@@ -117,12 +116,12 @@ export async function seedDemoSupervision(deps: SeedSupervisionDeps): Promise<nu
       if ('answer' in s) {
         const body = { action: s.answer, evidenceIds: [] };
         const key = idem(who, `${r.key}.${i}`, `post ${base}/answer`, body);
-        if (await rectRepo.recorded(who, id, requestIdOf(key))) continue;
+        if (await rectRepo.recorded(who, id, updateIdOf(key))) continue;
         await attempt(`${r.key}: answer`, () => rect.answer(who, id, problemId, body, key));
       } else {
         const body = { verdict: 'accept' as const, comment: s.accept };
         const key = idem(who, `${r.key}.${i}`, `post ${base}/verdict`, body);
-        if (await rectRepo.recorded(who, id, requestIdOf(key))) continue;
+        if (await rectRepo.recorded(who, id, updateIdOf(key))) continue;
         await attempt(`${r.key}: verdict`, () => rect.verdict(who, id, problemId, body, key));
       }
     }
@@ -146,7 +145,7 @@ export async function seedDemoSupervision(deps: SeedSupervisionDeps): Promise<nu
     for (const [i, s] of c.steps.entries()) {
       const who = await caller(s.by);
       const key = idem(who, `${c.key}.${i}`, `post /api/complaints/:id/${s.step}`, s);
-      if (await complaintRepo.recorded(who, id, requestIdOf(key))) continue;
+      if (await complaintRepo.recorded(who, id, updateIdOf(key))) continue;
       const what = `${c.key}: ${s.step}`;
       if (s.step === 'assign') await attempt(what, () => complaints.assign(who, id, s.unitCode, s.note, key));
       else if (s.step === 'handle') await attempt(what, () => complaints.handle(who, id, s.action, [], key));
