@@ -22,7 +22,7 @@ import {
   type LadderClock,
   type LadderPlan,
 } from '#domain/deadlines.js';
-import { DEADLINE_LABELS, LADDER_STEP_LABELS } from '#domain/deadlines.js';
+import { DEADLINE_LABELS, LADDER_STEP_LABELS, daysLateWhenRaised } from '#domain/deadlines.js';
 import type { AlertRecord, StepOutcome } from '#domain/project-records.js';
 import { SYSTEM_ACTOR } from '#domain/project-records.js';
 import { permanentFailuresFinal } from './write-errors.js';
@@ -115,7 +115,8 @@ export function createDeadlineActivities({
     });
     if (alertId && a.step === 'interview') {
       // The negative-list entry and the 约谈 flag the office must deal with, with the alert.
-      const reason = `${DEADLINE_LABELS[a.kind].zh}${a.period ? `（${a.period}）` : ''}，期限 ${a.dueDate}，逾期 ${a.daysLate} 天，约谈主要负责人`;
+      const late = daysLateWhenRaised(a.dueDate, a.daysLate, Date.parse(a.at));
+      const reason = `${DEADLINE_LABELS[a.kind].zh}${a.period ? `（${a.period}）` : ''}，期限 ${a.dueDate}，逾期 ${late} 天，约谈主要负责人`;
       await executeAll(em, [
         negativeEntryFromAlert({
           alertId,

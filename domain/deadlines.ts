@@ -117,6 +117,14 @@ export function addDays(date: string, n: number): string {
 export function daysBetween(from: string, to: string): number {
   return Math.round((toUtc(to) - toUtc(from)) / DAY);
 }
+/**
+ * How late a deadline is when a ladder step is raised at `atMs`: the step's own figure (that of its
+ * date), or more when it is raised after its date (a ladder armed after its dates had passed raises
+ * them together, today). The 约谈's reason states it (and the console reads it back the same way).
+ */
+export function daysLateWhenRaised(dueDate: string, stepDaysLate: number, atMs: number): number {
+  return Math.max(stepDaysLate, daysBetween(dueDate, cstDate(atMs)));
+}
 /** The date in China Standard Time at an instant. */
 export function cstDate(ms: number): string {
   return fromUtc(ms + CST_OFFSET);

@@ -176,6 +176,25 @@ describe('deadline ladders', () => {
     );
     expect(neg[0].n).toBe(1);
 
+    // The 约谈's reason says how late the deadline was when it was raised (ten days), not the 3 the
+    // step stood for on its own date; the flag and the entry read back say the same.
+    const dueDate = addDays(today(), -10);
+    const { rows: why } = await stack.db.query(
+      `SELECT f.reason AS flag, n.reason AS entry FROM interview_flag f
+         JOIN negative_list_entry n ON n.alert_id = f.alert_id WHERE f.project_id = $1`,
+      [p.id],
+    );
+    expect(why).toEqual([{ flag: expect.stringMatching(/逾期 10 天，约谈主要负责人$/), entry: why[0].flag }]);
+    const office = await Session.login(stack.baseUrl, 'supervisor');
+    const grounds = (await office.get('/api/interview-flags')).body.items
+      .filter((f: { project: { code: string } | null }) => f.project?.code === p.code)
+      .map((f: { ladder: unknown }) => f.ladder);
+    expect(grounds).toEqual([{ kind: 'start', period: '', dueDate, daysLate: 10 }]);
+    const entries = (await office.get('/api/negative-list?pageSize=100')).body.items
+      .filter((e: { project: { code: string } | null }) => e.project?.code === p.code)
+      .map((e: { ladder: unknown }) => e.ladder);
+    expect(entries).toEqual(grounds);
+
     // One message per person, the 约谈 flag's, naming the steps it stands for; not four.
     const inbox = async (username: string) =>
       (

@@ -4,8 +4,10 @@
  */
 import type { DeadlineKind } from '#domain/deadlines.js';
 
+/** Days late as domain/deadlines.ts daysLateWhenRaised counts them (the reason filed says the same). */
 export const LADDER_GROUNDS_COLUMNS = `a.kind AS ladder_kind, a.period AS ladder_period,
-    to_char(a.due_date, 'YYYY-MM-DD') AS ladder_due, a.days_late AS ladder_days`;
+    to_char(a.due_date, 'YYYY-MM-DD') AS ladder_due,
+    GREATEST(a.days_late, (a.raised_at AT TIME ZONE 'Asia/Shanghai')::date - a.due_date) AS ladder_days`;
 
 export interface LadderGroundsRow {
   ladder_kind: DeadlineKind | null;
