@@ -3,11 +3,11 @@
  * console words it in the reader's language. The statements that use it join `alert a`.
  */
 import type { DeadlineKind } from '#domain/deadlines.js';
+import { ALERT_DAYS_LATE_RAISED } from '../projects/overdue.js';
 
-/** Days late as domain/deadlines.ts daysLateWhenRaised counts them (the reason filed says the same). */
+/** Days late on the day the 约谈 was raised, as the reason filed then says. */
 export const LADDER_GROUNDS_COLUMNS = `a.kind AS ladder_kind, a.period AS ladder_period,
-    to_char(a.due_date, 'YYYY-MM-DD') AS ladder_due,
-    GREATEST(a.days_late, (a.raised_at AT TIME ZONE 'Asia/Shanghai')::date - a.due_date) AS ladder_days`;
+    to_char(a.due_date, 'YYYY-MM-DD') AS ladder_due, ${ALERT_DAYS_LATE_RAISED} AS ladder_days`;
 
 export interface LadderGroundsRow {
   ladder_kind: DeadlineKind | null;
