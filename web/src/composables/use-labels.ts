@@ -29,8 +29,8 @@ export function useLabels() {
     },
     /**
      * Why a 约谈 flag or a negative-list entry was raised: from the deadline of the ladder that
-     * raised it, in the page's language (in Chinese, the words the ladder filed); otherwise the
-     * reason as it was written.
+     * raised it, in the page's language (in Chinese, the words a ladder files); otherwise the reason
+     * as it was written.
      */
     reasonOf: (x: {
       reason: string;
