@@ -223,24 +223,27 @@ async function main() {
     if (seeding) {
       log.info(`seeding the demo county: ${total} projects through their workflows…`);
       const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+      // The api's archive storage: the seed's documents are where the api will read them.
+      const storage = archiveStorageFromEnv(env);
+      const taskQueue = env.TEMPORAL_TASK_QUEUE;
       try {
         await seedDemoProjects({
           audit,
           orm,
           temporal,
-          taskQueue: env.TEMPORAL_TASK_QUEUE,
+          taskQueue,
           log,
+          storage,
           small: env.DEMO_SEED === 'small',
-          storage: archiveStorageFromEnv(env),
         });
-        await seedDemoBulletin({ orm, audit, log, storage: archiveStorageFromEnv(env) });
+        await seedDemoBulletin({ orm, audit, log, storage });
         await seedDemoSupervision({
           orm,
           audit,
           temporal,
-          taskQueue: env.TEMPORAL_TASK_QUEUE,
+          taskQueue,
           log,
-          storage: archiveStorageFromEnv(env),
+          storage,
           secret: complaintSecret(auditKey),
         });
       } catch (err) {
