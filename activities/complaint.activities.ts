@@ -29,6 +29,7 @@ import {
   SLA_PHASES,
   STEP_FROM,
   STEP_TO,
+  complaintSubjectLabel,
   complaintTerm,
   type ComplaintSlaConfig,
   type ComplaintStatus,
@@ -116,10 +117,11 @@ export async function submittedComplaint(
     id: c.id!,
     receipt: c.receipt!,
     subjectUnitId: c.subject_unit_id ?? null,
-    subjectLabel:
-      c.subject_kind === 'project'
-        ? `项目 ${c.subject_code} ${c.subject_name ?? ''}`.trim()
-        : `村 ${c.subject_name ?? c.subject_code}`,
+    subjectLabel: complaintSubjectLabel({
+      kind: c.subject_kind as 'project' | 'village',
+      code: c.subject_code!,
+      name: c.subject_name ?? null,
+    }),
     officeUnitIds: (offices as { id: string }[]).map((o) => o.id),
     clock: clockOf(cfg, new Date(c.submitted_at!).getTime()),
     submittedOn: c.submitted_on!,

@@ -160,6 +160,27 @@ export function complaintTerm(
   };
 }
 
+/** What a complaint is about, as the platform reads it back (the name: none once it is gone). */
+export interface ComplaintSubject {
+  kind: 'project' | 'village';
+  code: string;
+  name: string | null;
+}
+
+/**
+ * A subject as people name it: a project by its code and name, a village by its name alone (its
+ * org code is the platform's key, not a word anyone there uses).
+ */
+export function complaintSubjectText(s: ComplaintSubject): string {
+  return s.kind === 'project' ? `${s.code} ${s.name ?? ''}`.trim() : (s.name ?? s.code);
+}
+
+/** The same with what it is in front, as messages and the form say it: `项目 CK2026-001 村道硬化`, `村 罗江村`. */
+export function complaintSubjectLabel(s: ComplaintSubject, lang: 'zh-CN' | 'en' = 'zh-CN'): string {
+  const what = { project: { 'zh-CN': '项目', en: 'project' }, village: { 'zh-CN': '村', en: 'village' } };
+  return `${what[s.kind][lang]} ${complaintSubjectText(s)}`;
+}
+
 /** What the submission hands the workflow; the reporter's identity is not in it (only in its table). */
 export interface ComplaintSubmission {
   receipt: string;

@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { formatYuan } from '#domain/money.js';
 import { FUND_SOURCE_LABELS } from '#domain/schemas.js';
 import { aProject } from '../support/builders.js';
+import { formToken, submitJson } from '../support/complaints.js';
 import { posterQrText } from '../support/poster-qr.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 import { loginActors, walkTo } from '../support/walk.js';
@@ -306,5 +307,31 @@ describe('a villager, from the notice board to a receipt', () => {
     await page.locator('[data-test=complaint-row]').first().waitFor();
     await shot(page, 'console-list');
     await context.close();
+  });
+
+  it('names a village by its name, not its org code, in the console and on the lookup page', async () => {
+    const token = await formToken(stack.baseUrl);
+    await new Promise((r) => setTimeout(r, MIN_FILL_MS + 100));
+    const sent = await submitJson(stack.baseUrl, { village: 'xqz-btc', formToken: token });
+    expect(sent.status).toBe(201);
+    const { context, page } = await newPage(browser, stack.baseUrl, {
+      viewport: { width: 1440, height: 900 },
+    });
+    try {
+      await login(page, 'supervisor');
+      await page.goto('/supervision/complaints');
+      const row = page.locator('[data-test=complaint-row]').first();
+      await expect.poll(() => row.textContent()).toBe('白台村');
+      await row.click();
+      await expect.poll(() => page.locator('.block .head h2').textContent()).toBe('白台村');
+      // The villager's lookup, on the page a phone without JavaScript posts.
+      await page.goto('/public/complaints/lookup');
+      await page.locator('input[name=receipt]').fill(sent.body.receipt as string);
+      await page.locator('button[type=submit]').click();
+      const about = page.locator('[data-result] tr', { hasText: '举报对象' }).locator('td');
+      await expect.poll(() => about.textContent()).toBe('白台村');
+    } finally {
+      await context.close();
+    }
   });
 });

@@ -8,7 +8,7 @@ import {
   type ComplaintLimits,
   type complaintLookupSchema,
 } from '#domain/complaint-schemas.js';
-import type { ComplaintStatus } from '#domain/complaint-records.js';
+import { complaintSubjectText, type ComplaintStatus } from '#domain/complaint-records.js';
 import { cstDate } from '#domain/deadlines.js';
 import type { z } from 'zod';
 import { escapeHtml as e, renderPage } from './layout.js';
@@ -216,7 +216,7 @@ export function complaintLookupPage(opts: {
     ? `<div class="card" data-result><table>
 <tr><th>${t.receipt}</th><td>${e(r.receiptDisplay)}</td></tr>
 <tr><th>${t.status}</th><td data-status="${r.status}">${e(STATUS[r.status][zh ? 'zh' : 'en'])}</td></tr>
-<tr><th>${t.about('').replace(/[：:]\s*$/, '')}</th><td>${e(`${r.subject.code} ${r.subject.name ?? ''}`)}</td></tr>
+<tr><th>${t.about('').replace(/[：:]\s*$/, '')}</th><td>${e(complaintSubjectText(r.subject))}</td></tr>
 <tr><th>${t.category}</th><td>${e(COMPLAINT_CATEGORY_LABELS[r.category][zh ? 'zh' : 'en'])}</td></tr>
 <tr><th>${t.submittedAt}</th><td>${e(cstDate(Date.parse(r.submittedAt)))}</td></tr>
 <tr><th>${t.answer}</th><td data-answer>${r.publicAnswer ? e(r.publicAnswer) : t.noAnswer}</td></tr>

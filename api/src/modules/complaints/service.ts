@@ -17,6 +17,7 @@ import {
 import type { z } from 'zod';
 import {
   STEP_FROM,
+  complaintSubjectLabel,
   complaintWorkflowId,
   formatReceipt,
   normalizeReceipt,
@@ -163,10 +164,7 @@ export function createComplaintService(deps: {
     /** What the form names as the subject, or undefined when there is no such subject. */
     async subjectLabel(kind: 'project' | 'village', code: string, lang: 'zh-CN' | 'en') {
       const name = await repo.subjectName(kind, code);
-      if (name === undefined) return undefined;
-      const what =
-        kind === 'project' ? (lang === 'en' ? 'project' : '项目') : lang === 'en' ? 'village' : '村';
-      return `${what} ${kind === 'project' ? `${code} ` : ''}${name}`;
+      return name === undefined ? undefined : complaintSubjectLabel({ kind, code, name }, lang);
     },
 
     /**
