@@ -308,6 +308,12 @@ describe('a rectification notice from a red flag to its close', () => {
       await first.locator('[data-test=answer-submit]').click();
       await page.locator('[data-test=all-answered]').waitFor();
       await eventually(async () => (await problems(noticeId))[0]!.status).toBe('answered');
+      // Not in its menu, the notice is still placed: its list stands where the menu's section would.
+      const crumbs = page.locator('[data-test=breadcrumbs]');
+      expect(await crumbs.innerText()).toMatch(/^工作台\s*\/\s*整改通知书\s*\/\s*答复整改$/);
+      await crumbs.locator('.el-breadcrumb__inner', { hasText: '整改通知书' }).click();
+      await page.waitForURL((u) => u.pathname === '/supervision/rectifications');
+      await page.locator('[data-test=rect-card]').filter({ hasText: suggestion.title }).waitFor();
     } finally {
       await context.close();
     }
