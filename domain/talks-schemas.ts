@@ -137,6 +137,19 @@ export const ladderGroundsSchema = z
   })
   .nullable();
 
+/**
+ * The same for a rectification notice's ladder: the notice, the problems (their numbers) that came
+ * due together, their term and the days late. Null for other sources.
+ */
+export const noticeLadderGroundsSchema = z
+  .object({
+    serial: z.string(),
+    problems: z.array(z.number().int()),
+    dueDate: z.string(),
+    daysLate: z.number().int(),
+  })
+  .nullable();
+
 export const interviewFlagSchema = z.object({
   id: z.number().int(),
   source: z.enum(['projectLadder', 'rectification']),
@@ -145,6 +158,7 @@ export const interviewFlagSchema = z.object({
   notice: z.object({ id: z.uuid(), serial: z.string() }).nullable(),
   reason: z.string(),
   ladder: ladderGroundsSchema,
+  noticeLadder: noticeLadderGroundsSchema,
   raisedAt: z.string(),
   recordId: z.uuid().nullable(),
   closedAt: z.string().nullable(),
@@ -191,6 +205,7 @@ export const negativeEntrySchema = z.object({
   sourceRef: z.string().nullable(),
   reason: z.string(),
   ladder: ladderGroundsSchema,
+  noticeLadder: noticeLadderGroundsSchema,
   listedOn: z.string(),
   listedAt: z.string(),
   liftedAt: z.string().nullable(),

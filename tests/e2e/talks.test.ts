@@ -14,12 +14,14 @@ import { addDays } from '#domain/deadlines.js';
 import { aProject } from '../support/builders.js';
 import { eventually } from '../support/eventually.js';
 import { FAST_LADDERS, today } from '../support/ladders.js';
+import { issue, noticesAbout } from '../support/rectification.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 import { horizontalOverflow, launchBrowser, login, newPage } from './support/browser.js';
 
 let stack: TestStack;
 let browser: Browser;
 let projectName = '';
+let noticeSerial = '';
 
 beforeAll(async () => {
   [stack, browser] = await Promise.all([
@@ -39,14 +41,21 @@ beforeAll(async () => {
   projectName = body.name;
   const res = await (await Session.login(stack.baseUrl, 'swj.op')).post('/api/projects', body);
   expect(res.status).toBe(201);
+  // A rectification notice to 庙坝镇 whose two problems, due in two days, reach 约谈 together.
+  const notice = await issue(
+    await Session.login(stack.baseUrl, 'supervisor'),
+    noticesAbout()([2, 2], { unitCode: 'mbz' }),
+  );
+  noticeSerial = notice.serial;
   await eventually(
     async () =>
       (
         await stack.db.query(
-          `SELECT 1 FROM interview_flag f JOIN project p ON p.id = f.project_id WHERE p.code = $1`,
-          [res.body.code],
+          `SELECT 1 FROM interview_flag f LEFT JOIN project p ON p.id = f.project_id
+            WHERE p.code = $1 OR f.notice_id = $2`,
+          [res.body.code, notice.id],
         )
-      ).rows.length > 0,
+      ).rows.length === 2,
     60_000,
   );
 });
@@ -103,11 +112,13 @@ describe('约谈 and the negative list', () => {
 
   it('words a ladder’s reason in the page’s language: in Chinese as the ladder filed it, in English from its deadline', async () => {
     const { rows } = await stack.db.query(
-      `SELECT f.reason FROM interview_flag f JOIN project p ON p.id = f.project_id WHERE p.name = $1`,
+      `SELECT f.reason FROM interview_flag f LEFT JOIN project p ON p.id = f.project_id
+        WHERE p.name = $1 OR f.notice_id IS NOT NULL ORDER BY f.notice_id NULLS FIRST`,
       [projectName],
     );
-    const filed = rows[0].reason as string;
+    const [filed, filedForNotice] = rows.map((r) => r.reason as string) as [string, string];
     expect(filed).toMatch(/^逾期未开工，期限 /);
+    expect(filedForNotice).toMatch(new RegExp(`^${noticeSerial} 问题1、问题2逾期未整改，期限 `));
     const pages = [
       ['/supervision/talk-flags', 'flag-reason'],
       ['/supervision/negative-list', 'entry-reason'],
@@ -117,8 +128,10 @@ describe('约谈 and the negative list', () => {
       for (const [url, test] of pages) {
         await zh.page.goto(url);
         await expect
-          .poll(() => zh.page.locator(`[data-test=${test}]`).allInnerTexts(), { message: url })
-          .toEqual([filed]);
+          .poll(async () => (await zh.page.locator(`[data-test=${test}]`).allInnerTexts()).sort(), {
+            message: url,
+          })
+          .toEqual([filed, filedForNotice].sort());
       }
     } finally {
       await zh.context.close();
@@ -129,19 +142,20 @@ describe('约谈 and the negative list', () => {
     });
     try {
       await login(page, 'supervisor');
+      // The same deadline and lateness as the filed words.
+      const [, due, days] = /期限 (\S+)，逾期 (\d+) 天/.exec(filed)!;
+      const [, noticeDue, noticeDays] = /期限 (\S+)，逾期 (\d+) 天/.exec(filedForNotice)!;
       for (const [url, test] of pages) {
         await page.goto(url);
         const reasons = page.locator(`[data-test=${test}]`);
         await expect
-          .poll(() => reasons.allInnerTexts(), { message: url })
-          .toEqual([
-            expect.stringMatching(
-              /^Project not started, due \d{4}-\d\d-\d\d, \d+ days? late: admonition talk with the principal leader$/,
-            ),
-          ]);
-        // The same deadline and lateness as the filed words.
-        const [, due, days] = /期限 (\S+)，逾期 (\d+) 天/.exec(filed)!;
-        expect(await reasons.first().innerText()).toContain(`due ${due}, ${days} day`);
+          .poll(async () => (await reasons.allInnerTexts()).sort(), { message: url })
+          .toEqual(
+            [
+              `Project not started, due ${due}, ${days} day${days === '1' ? '' : 's'} late: admonition talk with the principal leader`,
+              `${noticeSerial}: problems 1, 2 not rectified, due ${noticeDue}, ${noticeDays} day${noticeDays === '1' ? '' : 's'} late: admonition talk with the principal leader`,
+            ].sort(),
+          );
       }
     } finally {
       await context.close();

@@ -29,12 +29,13 @@ export function useLabels() {
     },
     /**
      * Why a 约谈 flag or a negative-list entry was raised: from the deadline of the ladder that
-     * raised it, in the page's language (in Chinese, the words a ladder files); otherwise the reason
-     * as it was written.
+     * raised it (a project's, or a rectification notice's problems'), in the page's language (in
+     * Chinese, the words a ladder files); otherwise the reason as it was written.
      */
     reasonOf: (x: {
       reason: string;
       ladder: { kind: DeadlineKind; period: string; dueDate: string; daysLate: number } | null;
+      noticeLadder: { serial: string; problems: number[]; dueDate: string; daysLate: number } | null;
     }) =>
       x.ladder
         ? t('talks.ladderReason', {
@@ -43,6 +44,18 @@ export function useLabels() {
             due: x.ladder.dueDate,
             n: x.ladder.daysLate,
           })
-        : x.reason,
+        : x.noticeLadder
+          ? t('talks.noticeReason', {
+              serial: x.noticeLadder.serial,
+              problems: t('talks.noticeProblems', {
+                list: x.noticeLadder.problems
+                  .map((seq) => t('talks.noticeProblem', { seq }))
+                  .join(t('talks.noticeJoin')),
+                n: x.noticeLadder.problems.length,
+              }),
+              due: x.noticeLadder.dueDate,
+              n: x.noticeLadder.daysLate,
+            })
+          : x.reason,
   };
 }

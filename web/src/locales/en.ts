@@ -908,6 +908,11 @@ const en: typeof zh = {
     ladderReason:
       'Project {kind}{period}, due {due}, {n} day late: admonition talk with the principal leader | Project {kind}{period}, due {due}, {n} days late: admonition talk with the principal leader',
     ladderPeriod: ' ({period})',
+    noticeReason:
+      '{serial}: {problems} not rectified, due {due}, {n} day late: admonition talk with the principal leader | {serial}: {problems} not rectified, due {due}, {n} days late: admonition talk with the principal leader',
+    noticeProblems: 'problem {list} | problems {list}',
+    noticeProblem: '{seq}',
+    noticeJoin: ', ',
     kinds: { individual: 'Individual talk', collective: 'Collective talk' },
     kind: 'Kind',
     allKinds: 'All kinds',

@@ -8,7 +8,13 @@ import type { InterviewListQuery } from '#domain/talks-schemas.js';
 import type { Orm } from '#db/orm.js';
 import { queryInScope, scopeOf } from '#db/scope.js';
 import { ATTACHMENT_COLUMNS, attachmentDto, type AttachmentRow } from '../attachments/repository.js';
-import { LADDER_GROUNDS_COLUMNS, ladderGrounds, type LadderGroundsRow } from './ladder-grounds.js';
+import {
+  ladderGrounds,
+  ladderGroundsColumns,
+  ladderGroundsJoins,
+  noticeLadderGrounds,
+  type LadderGroundsRow,
+} from './ladder-grounds.js';
 
 export interface InterviewRow {
   id: string;
@@ -97,6 +103,7 @@ export function flagDto(f: FlagRow) {
     notice: f.notice_id ? { id: f.notice_id, serial: f.notice_serial ?? '' } : null,
     reason: f.reason,
     ladder: ladderGrounds(f),
+    noticeLadder: noticeLadderGrounds(f),
     raisedAt: iso(f.raised_at),
     recordId: f.record_id,
     closedAt: f.closed_at ? iso(f.closed_at) : null,
@@ -105,10 +112,10 @@ export function flagDto(f: FlagRow) {
 
 const FLAG_SELECT = `SELECT f.id, f.source, f.org_unit_id, o.code AS unit_code, o.name AS unit_name, f.project_id,
     p.code AS project_code, p.name AS project_name, f.notice_id, n.serial AS notice_serial, f.reason,
-    f.raised_at, f.record_id, f.closed_at, ${LADDER_GROUNDS_COLUMNS}
+    f.raised_at, f.record_id, f.closed_at, ${ladderGroundsColumns('f')}
   FROM interview_flag f JOIN org_unit o ON o.id = f.org_unit_id
   LEFT JOIN project p ON p.id = f.project_id LEFT JOIN rectification_notice n ON n.id = f.notice_id
-  LEFT JOIN alert a ON a.id = f.alert_id`;
+  ${ladderGroundsJoins('f')}`;
 
 export function createInterviewRepository(orm: Orm) {
   const read = (who: Principal, statements: { sql: string; params?: unknown[] }[]) =>

@@ -8,8 +8,10 @@ import type { Orm } from '#db/orm.js';
 import { queryInScope, scopeOf } from '#db/scope.js';
 import { ATTACHMENT_COLUMNS, attachmentDto, type AttachmentRow } from '../attachments/repository.js';
 import {
-  LADDER_GROUNDS_COLUMNS,
   ladderGrounds,
+  ladderGroundsColumns,
+  ladderGroundsJoins,
+  noticeLadderGrounds,
   type LadderGroundsRow,
 } from '../interviews/ladder-grounds.js';
 
@@ -52,6 +54,7 @@ export function entryDto(r: EntryRow, evidence: AttachmentRow[] = []) {
     sourceRef,
     reason: r.reason,
     ladder: ladderGrounds(r),
+    noticeLadder: noticeLadderGrounds(r),
     listedOn: r.listed_on,
     listedAt: iso(r.listed_at)!,
     liftedAt: iso(r.lifted_at),
@@ -64,10 +67,10 @@ export function entryDto(r: EntryRow, evidence: AttachmentRow[] = []) {
 export const ENTRY_SELECT = `SELECT e.id, o.code AS unit_code, o.name AS unit_name, e.leader_name, p.code AS project_code,
     p.name AS project_name, e.source, e.alert_id, n.serial AS notice_serial, e.interview_record_id, e.reason,
     to_char(e.listed_on, 'YYYY-MM-DD') AS listed_on, e.listed_at, e.lifted_at, e.lift_reason, u.display_name AS lifted_by_name,
-    ${LADDER_GROUNDS_COLUMNS}
+    ${ladderGroundsColumns('e')}
   FROM negative_list_entry e JOIN org_unit o ON o.id = e.org_unit_id
   LEFT JOIN project p ON p.id = e.project_id LEFT JOIN rectification_notice n ON n.id = e.notice_id
-  LEFT JOIN app_user u ON u.id = e.lifted_by LEFT JOIN alert a ON a.id = e.alert_id`;
+  LEFT JOIN app_user u ON u.id = e.lifted_by ${ladderGroundsJoins('e')}`;
 
 /** The caller's condition on entry `e`: its own unit's entries beside what row-level security shows. */
 function visible(who: Principal): { sql: string; params: unknown[] } {
