@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { addDays } from '#domain/deadlines.js';
+import { addDays, cstMinute } from '#domain/deadlines.js';
 import { aProject } from '../support/builders.js';
 import { eventually } from '../support/eventually.js';
 import { FAST_LADDERS, today } from '../support/ladders.js';
@@ -157,6 +157,15 @@ describe('约谈 and the negative list', () => {
             ].sort(),
           );
       }
+      // When each was raised: the county's day and minute, in the order every date here is written.
+      const raised = (
+        await stack.db.query(`SELECT raised_at FROM interview_flag ORDER BY raised_at, id`)
+      ).rows.map((r) => cstMinute((r.raised_at as Date).getTime()));
+      await page.goto('/supervision/talk-flags');
+      await expect
+        .poll(async () => (await page.locator('[data-test=flag-raised]').allInnerTexts()).sort())
+        .toEqual(raised.sort());
+      expect(raised[0]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d$/);
     } finally {
       await context.close();
     }

@@ -1,21 +1,11 @@
-import { cstDate } from '@domain/deadlines';
-import { useI18n } from 'vue-i18n';
+import { cstDate, cstMinute } from '@domain/deadlines';
 
-/** Dates and times in the UI's language, on the county's clock. */
+/**
+ * An instant to the minute on the county's clock, `2026-12-07 02:14`, in either language: the
+ * order the console's dates and the platform's documents use ("07/12/2026" reads as July to many).
+ */
 export function useFormat() {
-  const { locale } = useI18n();
-  return {
-    when: (iso: string) =>
-      new Date(iso).toLocaleString(locale.value === 'en' ? 'en-GB' : 'zh-CN', {
-        hour12: false,
-        timeZone: 'Asia/Shanghai',
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-        hour: '2-digit',
-        minute: '2-digit',
-      }),
-  };
+  return { when: (iso: string) => cstMinute(Date.parse(iso)) };
 }
 
 /** The county's calendar day (YYYY-MM-DD), whatever the device's time zone. */
