@@ -174,6 +174,31 @@ describe('the monthly circular draft', () => {
     );
   });
 
+  it('counts a deadline at its furthest step whatever the order of its rows, when they state one lateness', () => {
+    const row = {
+      projectCode: 'P9',
+      unitCode: 'mbz',
+      unitName: '庙坝镇',
+      kind: 'start' as const,
+      daysLate: 250,
+    };
+    for (const steps of [
+      ['interview', 'overdue', 'escalated'],
+      ['overdue', 'escalated', 'interview'],
+    ] as const) {
+      const body = section(
+        draftCircular({ ...facts, overdue: steps.map((step) => ({ ...row, step })) }),
+        'overdue',
+      ).body;
+      expect(body, steps.join()).toBe(
+        [
+          '截至通报生成时，全县共有逾期项目1个，涉及1个责任单位，其中1个项目已进入约谈程序。具体如下：',
+          '1. 庙坝镇：逾期项目1个（开工逾期1个），最长逾期250天。',
+        ].join('\n'),
+      );
+    }
+  });
+
   it('lists the notices issued and closed in the month and the talks held', () => {
     const body = section(sut, 'rectification').body;
     expect(body).toContain(

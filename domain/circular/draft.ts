@@ -9,7 +9,10 @@ import type { CircularSection } from './schemas.js';
 
 export type DeadlineKind = 'start' | 'completion' | 'acceptance' | 'reimbursement' | 'progress';
 
-/** An active overdue alert (step overdue or later) of a project, as the alert table has it. */
+/**
+ * An active overdue alert (step overdue or later) of a project, as the alert table has it, with
+ * its deadline's days late when the draft is made (the circular states them "截至通报生成时").
+ */
 export interface OverdueAlert {
   projectCode: string;
   unitCode: string;
@@ -18,6 +21,7 @@ export interface OverdueAlert {
   step: 'overdue' | 'escalated' | 'interview';
   daysLate: number;
 }
+const STEP_RANK: Record<OverdueAlert['step'], number> = { overdue: 1, escalated: 2, interview: 3 };
 
 /** A rectification notice issued or closed in the month. */
 export interface MonthNotice {
@@ -154,12 +158,22 @@ function ranking(report: RankingReport): string {
 }
 
 function overdue(alerts: readonly OverdueAlert[]): string {
-  // One project may be late on several deadlines; a deadline counts once at its latest step.
+  // One project may be late on several deadlines; a deadline counts once, at its furthest step and
+  // its greatest lateness (its steps' rows, in any order, may carry the same figure).
   const byDeadline = new Map<string, OverdueAlert>();
   for (const a of alerts) {
     const key = `${a.projectCode}|${a.kind}`;
     const seen = byDeadline.get(key);
-    if (!seen || a.daysLate > seen.daysLate) byDeadline.set(key, a);
+    byDeadline.set(
+      key,
+      seen
+        ? {
+            ...seen,
+            step: STEP_RANK[a.step] > STEP_RANK[seen.step] ? a.step : seen.step,
+            daysLate: Math.max(seen.daysLate, a.daysLate),
+          }
+        : a,
+    );
   }
   const units = new Map<
     string,

@@ -10,6 +10,7 @@ import type { MonthNotice, MonthTalk, OverdueAlert } from '#domain/circular/draf
 import type { RankingReport } from '#domain/ranking/report.js';
 import type { Orm } from '#db/orm.js';
 import { queryInScope, scopeOf } from '#db/scope.js';
+import { ALERT_DAYS_LATE_NOW } from '../projects/overdue.js';
 
 export interface CircularRow {
   id: string;
@@ -84,7 +85,7 @@ export function createCircularRepository(orm: Orm) {
       return ((rows as { report: RankingReport }[])[0]?.report ?? null) as RankingReport | null;
     },
 
-    /** The overdue list now, and the notices and talks of the report's month. */
+    /** The overdue list now (days late today, as the project list shows them), and the notices and talks of the report's month. */
     async facts(
       who: Principal,
       report: Pick<RankingReport, 'periodStart' | 'cutoff'>,
@@ -93,7 +94,7 @@ export function createCircularRepository(orm: Orm) {
       const [overdue, notices, talks] = await read(who, [
         {
           sql: `SELECT p.code AS "projectCode", o.code AS "unitCode", o.name AS "unitName", a.kind, a.step,
-                       a.days_late AS "daysLate"
+                       ${ALERT_DAYS_LATE_NOW} AS "daysLate"
                   FROM alert a JOIN project p ON p.id = a.project_id JOIN org_unit o ON o.id = a.responsible_unit_id
                  WHERE a.status = 'active' AND a.step <> 'reminder'
                  ORDER BY o.code, p.code, a.kind`,
