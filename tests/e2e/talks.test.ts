@@ -14,7 +14,7 @@ import { addDays, cstMinute } from '#domain/deadlines.js';
 import { aProject } from '../support/builders.js';
 import { eventually } from '../support/eventually.js';
 import { FAST_LADDERS, today } from '../support/ladders.js';
-import { issue, noticesAbout } from '../support/rectification.js';
+import { issue, noticesAbout, spreadSerials } from '../support/rectification.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 import { horizontalOverflow, launchBrowser, login, newPage } from './support/browser.js';
 
@@ -42,6 +42,7 @@ beforeAll(async () => {
   const res = await (await Session.login(stack.baseUrl, 'swj.op')).post('/api/projects', body);
   expect(res.status).toBe(201);
   // A rectification notice to 庙坝镇 whose two problems, due in two days, reach 约谈 together.
+  await spreadSerials(stack);
   const notice = await issue(
     await Session.login(stack.baseUrl, 'supervisor'),
     noticesAbout()([2, 2], { unitCode: 'mbz' }),
