@@ -133,6 +133,8 @@ export const complaintDetailSchema = complaintItemSchema.extend({
       step: z.string(),
       at: z.string(),
       actorName: z.string(),
+      /** Written by the villager who reported (no account behind it): named in the reader's language. */
+      byReporter: z.boolean(),
       unit: unitRef.nullable(),
       text: z.string().nullable(),
       evidence: z.array(z.object({ id: z.uuid(), fileName: z.string(), contentType: z.string() })),

@@ -292,6 +292,8 @@ describe('a villager, from the notice board to a receipt', () => {
     await expect
       .poll(() => page.locator('[data-test=status]').textContent(), { timeout: 20_000 })
       .toBe('已交办');
+    // Nothing for the office to do now: the card says whose turn it is.
+    expect(await page.locator('[data-test=actions]').innerText()).toBe('等待修齐镇办理');
     await shot(page, 'console-assigned');
     const { rows } = await stack.db.query(
       `SELECT c.status, o.code FROM complaint c JOIN org_unit o ON o.id = c.unit_id WHERE c.receipt = $1`,
@@ -317,6 +319,7 @@ describe('a villager, from the notice board to a receipt', () => {
     const { context, page } = await newPage(browser, stack.baseUrl, {
       viewport: { width: 1440, height: 900 },
     });
+    let detail = '';
     try {
       await login(page, 'supervisor');
       await page.goto('/supervision/complaints');
@@ -324,6 +327,7 @@ describe('a villager, from the notice board to a receipt', () => {
       await expect.poll(() => row.textContent()).toBe('白台村');
       await row.click();
       await expect.poll(() => page.locator('.block .head h2').textContent()).toBe('白台村');
+      detail = page.url();
       // The villager's lookup, on the page a phone without JavaScript posts.
       await page.goto('/public/complaints/lookup');
       await page.locator('input[name=receipt]').fill(sent.body.receipt as string);
@@ -332,6 +336,20 @@ describe('a villager, from the notice board to a receipt', () => {
       await expect.poll(() => about.textContent()).toBe('白台村');
     } finally {
       await context.close();
+    }
+    // In English the villager who reported is "Reporter", as the console names people it has no account for.
+    const en = await newPage(browser, stack.baseUrl, {
+      locale: 'en',
+      viewport: { width: 1440, height: 900 },
+    });
+    try {
+      await login(en.page, 'supervisor');
+      await en.page.goto(detail);
+      await expect
+        .poll(() => en.page.locator('[data-test=event]').allInnerTexts())
+        .toEqual([expect.stringMatching(/^Sent · \d{4}-\d\d-\d\d · Reporter$/)]);
+    } finally {
+      await en.context.close();
     }
   });
 });

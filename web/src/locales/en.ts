@@ -1094,6 +1094,7 @@ const en: typeof zh = {
     reporter: 'Reporter',
     anonymous: 'anonymous',
     reporterHint: 'Seen by the supervision office only; never pass it on to the handling unit',
+    waitingUnit: 'Waiting for {unit} to handle it',
     publicAnswer: 'Public answer:',
     acknowledge: 'Acknowledge',
     assign: 'Assign',

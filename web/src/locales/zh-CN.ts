@@ -1075,6 +1075,7 @@ export default {
     reporter: '举报人',
     anonymous: '匿名',
     reporterHint: '仅专项监督办可见，勿转告承办单位',
+    waitingUnit: '等待{unit}办理',
     publicAnswer: '公开答复：',
     acknowledge: '受理',
     assign: '交办',

@@ -86,7 +86,7 @@ export function createComplaintRepository(orm: Orm) {
           params: [id],
         },
         {
-          sql: `SELECT e.id, e.step, e.at, e.actor_name, e.text, e.unit_id, o.code, o.name FROM complaint_event e
+          sql: `SELECT e.id, e.step, e.at, e.actor_name, e.actor_id IS NULL AS by_reporter, e.text, e.unit_id, o.code, o.name FROM complaint_event e
                 LEFT JOIN org_unit o ON o.id = e.unit_id WHERE e.complaint_id = ? ORDER BY e.id`,
           params: [id],
         },
@@ -119,6 +119,7 @@ export function createComplaintRepository(orm: Orm) {
           step: e.step as string,
           at: iso(e.at)!,
           actorName: e.actor_name as string,
+          byReporter: e.by_reporter as boolean,
           unit: unit(e.unit_id, e.code, e.name),
           text: (e.text as string | null) ?? null,
           evidence: (evidence as Row[])
