@@ -11,7 +11,7 @@ import { inject } from 'vitest';
 import en from '../../web/src/locales/en.js';
 import { aProject } from '../support/builders.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
-import { horizontalOverflow, launchBrowser, login, newPage } from './support/browser.js';
+import { horizontalOverflow, launchBrowser, login, newPage, punctuationWidthsEm } from './support/browser.js';
 import { shooter } from './support/shots.js';
 
 const shot = shooter('console');
@@ -374,15 +374,7 @@ describe('English', () => {
     try {
       await login(page, 'leader');
       await page.locator('.page').first().waitFor();
-      // The width of an apostrophe and of a quotation mark where the console's text is, in em.
-      const widths = await page.evaluate<number[]>(`['’', '“'].map((mark) => {
-        const span = document.createElement('span');
-        span.textContent = mark;
-        document.querySelector('.page').append(span);
-        const em = span.getBoundingClientRect().width / parseFloat(getComputedStyle(span).fontSize);
-        span.remove();
-        return em;
-      })`);
+      const widths = await punctuationWidthsEm(page, '.page');
       expect(widths.filter((w) => w >= 0.5)).toEqual([]);
     } finally {
       await context.close();

@@ -21,7 +21,7 @@ import { formToken, submitJson } from '../support/complaints.js';
 import { posterQrText } from '../support/poster-qr.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 import { loginActors, walkTo } from '../support/walk.js';
-import { launchBrowser, login, newPage } from './support/browser.js';
+import { launchBrowser, login, newPage, punctuationWidthsEm } from './support/browser.js';
 
 /** Chromium DevTools' "Slow 3G": 2 s round trips, about 400 kbit/s each way. */
 const SLOW_3G = { offline: false, latency: 2000, downloadThroughput: 51_200, uploadThroughput: 51_200 };
@@ -273,6 +273,8 @@ describe('a villager, from the notice board to a receipt', () => {
     await page.locator('footer a[hreflang=en]').click();
     await expect.poll(() => page.locator('h1').innerText()).toBe('Report a problem');
     expect(new URL(page.url()).searchParams.get('project')).toBe(project.code);
+    // English in a Latin face: a Chinese one sets "office’s" as "office’ s".
+    expect((await punctuationWidthsEm(page, 'main')).filter((w) => w >= 0.5)).toEqual([]);
     await shot(page, 'form-en');
     await context.close();
   });

@@ -13,7 +13,9 @@ export function escapeHtml(s: string): string {
     .replace(/'/g, '&#39;');
 }
 
+// English in a Latin face first: a Chinese face sets English punctuation full width ("office’ s").
 const CSS = `*{box-sizing:border-box}body{margin:0;font:16px/1.6 -apple-system,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;color:#1d2633;background:#f4f6f9}
+html:lang(en) body{font-family:-apple-system,"Segoe UI","Helvetica Neue",Arial,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif}
 header{background:#1f3a68;color:#fff;padding:10px 16px}header a{color:#fff;text-decoration:none;font-weight:600}
 main{max-width:960px;margin:0 auto;padding:12px 16px 40px}nav.crumbs{font-size:14px;margin:4px 0 8px;color:#5b6778}nav.crumbs a{color:#1f5fbf}
 h1{font-size:22px;line-height:1.3;margin:8px 0 12px}h2{font-size:18px;margin:20px 0 8px;border-left:4px solid #1f3a68;padding-left:8px}

@@ -53,6 +53,21 @@ export async function login(page: Page, username: string, password = TEST_PASSWO
   await page.locator('[data-test=who]').waitFor();
 }
 
+/**
+ * The width, in em, of an apostrophe and of a quotation mark set where `selector`'s text is: under
+ * 0.5 in a Latin face, a full em in a Chinese one (which makes "project’ s" of an English page).
+ */
+export async function punctuationWidthsEm(page: Page, selector: string): Promise<number[]> {
+  return page.evaluate<number[]>(`['’', '“'].map((mark) => {
+    const span = document.createElement('span');
+    span.textContent = mark;
+    document.querySelector(${JSON.stringify(selector)}).append(span);
+    const em = span.getBoundingClientRect().width / parseFloat(getComputedStyle(span).fontSize);
+    span.remove();
+    return em;
+  })`);
+}
+
 /** Width of the page's content beyond the viewport, in px (0 when nothing overflows sideways). */
 export async function horizontalOverflow(page: Page): Promise<{ scrollWidth: number; viewport: number }> {
   return page.evaluate<{ scrollWidth: number; viewport: number }>(
