@@ -21,6 +21,8 @@ export function createActivities(deps: {
   rectificationSerialPrefix?: string;
   /** COMPLAINT_* time limits (the defaults when not given). */
   complaintSla?: ComplaintSlaConfig;
+  /** Whether Temporal knows a workflow id (the worker's own connection asks it). */
+  workflowKnown?: (workflowId: string) => Promise<boolean>;
 }) {
   return {
     ...createProjectActivities(deps),
@@ -35,6 +37,7 @@ export function createActivities(deps: {
       audit: deps.audit,
       deadlines: deps.deadlines ?? DEFAULT_DEADLINE_CONFIG,
       ...(deps.rectificationSerialPrefix ? { serialPrefix: deps.rectificationSerialPrefix } : {}),
+      ...(deps.workflowKnown ? { workflowKnown: deps.workflowKnown } : {}),
     }),
     ...createComplaintActivities({
       orm: deps.orm,

@@ -6,6 +6,7 @@
  * deterministic.
  */
 import { randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
 import type { AuditLog } from '#db/audit.js';
 import type { Orm } from '#db/orm.js';
 import { SYSTEM_SCOPE, executeAll, inScope, type Tx } from '#db/scope.js';
@@ -22,6 +23,7 @@ import {
   type IssuedRectification,
   type ProblemTerm,
 } from '#domain/rectification-records.js';
+import { STEP_REJECTED } from '#domain/project-records.js';
 import { chineseWorkday } from './deadline.activities.js';
 import { permanentFailuresFinal } from './write-errors.js';
 
@@ -33,7 +35,16 @@ export interface RectificationActivityDeps {
   /** RECTIFICATION_SERIAL_PREFIX */
   serialPrefix?: string;
   isWorkday?: IsWorkday;
+  /**
+   * Whether Temporal knows a workflow of this id, running or closed. A database restored while
+   * Temporal kept its state counts serials from the backup again: the numbers issued since are
+   * taken there, and their notices' workflows with them.
+   */
+  workflowKnown?: (workflowId: string) => Promise<boolean>;
 }
+
+/** How many taken numbers in a row an issue steps over before it gives up (a restore's gap). */
+export const MAX_SERIALS_SKIPPED = 1000;
 
 /** A notice's clock, set at its issue: the shortened day of tests counts from it. */
 export const noticeClock = (cfg: DeadlineConfig, ms: number): LadderClock => ({
@@ -131,8 +142,23 @@ export function createRectificationIssueActivities(deps: RectificationActivityDe
           const at = new Date(nowMs).toISOString();
           const issuedOn = cstDate(nowMs);
           const year = Number(issuedOn.slice(0, 4));
-          const [taken] = await executeAll(tx, [serialTake(year)]);
-          const number = (taken as { last_number: number }[])[0]!.last_number;
+          const next = async () =>
+            ((await executeAll(tx, [serialTake(year)]))[0] as { last_number: number }[])[0]!.last_number;
+          // A number whose workflow Temporal already has was issued before a restore of the
+          // database: it is stepped over, so that the notice written here gets its own workflow.
+          let number = await next();
+          for (
+            let skipped = 0;
+            await deps.workflowKnown?.(rectificationWorkflowId(year, number));
+            skipped++
+          ) {
+            if (skipped >= MAX_SERIALS_SKIPPED)
+              throw ApplicationFailure.nonRetryable(
+                `${MAX_SERIALS_SKIPPED} 个整改通知书编号已被流程服务占用，请核对数据库与流程服务是否来自同一时点 (${MAX_SERIALS_SKIPPED} serial numbers in a row have workflows already: is the database restored without Temporal?)`,
+                STEP_REJECTED,
+              );
+            number = await next();
+          }
           const serial = rectificationSerial(prefix, year, number);
           const clock = clockAt(nowMs);
           const terms = req.problems.map((p) => term(1, issuedOn, p.deadlineDays, req.dayCount, clock));

@@ -3,6 +3,7 @@
  * activities, and polls the task queue until told to stop.
  */
 import { fileURLToPath } from 'node:url';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import {
   NativeConnection,
   Worker,
@@ -56,6 +57,7 @@ export async function createWorker(opts: {
   complaintSla?: ComplaintSlaConfig;
 }): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: opts.address });
+  const client = new Client({ connection, namespace: opts.namespace });
   const worker = await Worker.create({
     connection,
     namespace: opts.namespace,
@@ -71,6 +73,15 @@ export async function createWorker(opts: {
         ? { rectificationSerialPrefix: opts.rectificationSerialPrefix }
         : {}),
       ...(opts.complaintSla ? { complaintSla: opts.complaintSla } : {}),
+      workflowKnown: async (workflowId) => {
+        try {
+          await client.workflow.getHandle(workflowId).describe();
+          return true;
+        } catch (err) {
+          if (err instanceof WorkflowNotFoundError) return false;
+          throw err;
+        }
+      },
     }),
     ...(opts.identity ? { identity: opts.identity } : {}),
   });

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rectificationIssueWorkflowId } from '#domain/rectification-records.js';
+import { rectificationIssueWorkflowId, rectificationWorkflowId } from '#domain/rectification-records.js';
 import { rectificationIssueWorkflow } from '#workflows/rectification-issue.workflow.js';
 import {
   aProjectOfXqz,
@@ -155,5 +155,38 @@ describe('rectification serial numbers', () => {
     // Out of scope: as if it did not exist.
     const other = await Session.login(stack.baseUrl, 'mbz.op');
     expect((await other.download(`/api/rectifications/${n.id}/pdf`)).status).toBe(404);
+  });
+
+  it('steps over numbers whose workflows Temporal has already (a database restored without it)', async () => {
+    // The next two numbers were issued before a restore: Temporal keeps one notice's workflow
+    // closed, the other's still running (on a queue no worker polls here).
+    const { year, last } = await numbers();
+    const taken = [1, 2].map((k) => rectificationWorkflowId(year, offset + last + k));
+    const start = (workflowId: string) =>
+      stack.client.workflow.start('takenBeforeTheRestore', {
+        workflowId,
+        taskQueue: `nowhere-${randomUUID()}`,
+      });
+    await (await start(taken[0]!)).terminate('closed before the restore');
+    const running = await start(taken[1]!);
+    try {
+      const n = await issue(office, aNotice([30]));
+      expect(n.serial).toContain(`〔${year}〕${offset + last + 3}号`);
+      const after = await numbers();
+      expect(after.last).toBe(last + 3);
+      expect(after.numbers.slice(-1)).toEqual([last + 3]);
+      // Its own workflow, running: the ladder and the steps have somewhere to go.
+      const child = await stack.client.workflow
+        .getHandle(rectificationWorkflowId(year, offset + last + 3))
+        .describe();
+      expect([child.type, child.status.name]).toEqual(['rectificationWorkflow', 'RUNNING']);
+      const unit = await Session.login(stack.baseUrl, 'xqz.op');
+      const answered = await unit.post(`/api/rectifications/${n.id}/problems/${n.problems[0]!.id}/answer`, {
+        action: '已整改',
+      });
+      expect(answered.status, JSON.stringify(answered.body)).toBe(200);
+    } finally {
+      await running.terminate('test over');
+    }
   });
 });
