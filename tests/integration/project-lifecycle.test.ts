@@ -350,6 +350,36 @@ describe('a project through every stage', () => {
     expect(rows).toEqual([{ name: input.name }]);
   });
 
+  it('gives a code Temporal has not seen when the database was restored without it', async () => {
+    // The sequence at a value of this run's own (the test files share one Temporal server); the
+    // next two codes were given before a restore: one project's workflow closed, one running.
+    const base = 10_000_000 + Math.floor(Math.random() * 80_000_000);
+    await stack.db.query(`SELECT setval('project_code_seq', $1)`, [base]);
+    const codeAt = (k: number) => `2026-${base + k}`;
+    const start = (k: number) =>
+      stack.client.workflow.start('registeredBeforeTheRestore', {
+        workflowId: `project-${codeAt(k)}`,
+        taskQueue: `nowhere-${base}`,
+      });
+    await (await start(1)).terminate('closed before the restore');
+    const running = await start(2);
+    try {
+      const { code: _given, ...input } = aProject();
+      const res = await dept.post('/api/projects', input);
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      expect(res.body.code).toBe(codeAt(3));
+      // A code given by hand is the caller's: taken is taken.
+      const mine = await dept.post('/api/projects', { ...aProject(), code: codeAt(2) });
+      expect(mine.status).toBe(409);
+      const { rows } = await stack.db.query(`SELECT code FROM project WHERE code LIKE $1 ORDER BY code`, [
+        `2026-${String(base).slice(0, 4)}%`,
+      ]);
+      expect(rows).toEqual([{ code: codeAt(3) }]);
+    } finally {
+      await running.terminate('test over');
+    }
+  });
+
   it('lists projects in scope with filters and paging', async () => {
     const a = await dept.post(
       '/api/projects',

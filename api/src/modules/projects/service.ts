@@ -123,55 +123,65 @@ export function createProjectService(deps: {
           '只有主管部门的操作账号可以为本部门立项 (only the department operator may register its projects)',
         );
       }
-      const code = input.code ?? (await repo.nextCode(input.year));
-      if (await repo.codeExists(code)) throw codeTaken(code);
-
-      const record: NewProjectRecord = {
-        id: randomUUID(),
-        code,
-        workflowId: projectWorkflowId(code),
-        name: input.name,
-        year: input.year,
-        type: input.type,
-        nature: input.nature,
-        departmentId: dept!.id,
-        departmentCode: dept!.code,
-        ownerUnitId: owner!.id,
-        ownerUnitCode: owner!.code,
-        villageIds: input.villageCodes.map((c) => orgs.get(c)!.id),
-        villageCodes: input.villageCodes,
-        townshipCodes: await repo.codesOf(input.villageCodes.map((c) => orgs.get(c)!.parentId)),
-        location: input.location ?? null,
-        approvalDocumentNo: input.approvalDocumentNo,
-        budgetFen: input.budgetFen,
-        fundSources: input.fundSources.map((s) => ({
-          kind: s.kind,
-          amountFen: s.amountFen,
-          documentNo: s.documentNo ?? null,
-        })),
-        plannedDates: input.plannedDates,
-      };
-      // Update-with-Start: the workflow is started and we wait until its first activity has written
-      // the project row, so the 201 carries the real row. A second start with the same code fails.
-      const start = new WithStartWorkflowOperation(projectWorkflow, {
-        workflowId: record.workflowId,
-        taskQueue: deps.taskQueue,
-        args: [{ project: record, createdBy: caller.actor }],
-        workflowIdConflictPolicy: 'FAIL',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      });
-      try {
-        await temporal.workflow.executeUpdateWithStart(registeredUpdate, { startWorkflowOperation: start });
-      } catch (err) {
-        if (
-          err instanceof WorkflowExecutionAlreadyStartedError ||
-          hasCause(err, WorkflowExecutionAlreadyStartedError)
-        ) {
-          throw codeTaken(code);
+      /** Starts the project's workflow under `code`: its id, or undefined when Temporal has that id. */
+      const register = async (code: string): Promise<string | undefined> => {
+        const record: NewProjectRecord = {
+          id: randomUUID(),
+          code,
+          workflowId: projectWorkflowId(code),
+          name: input.name,
+          year: input.year,
+          type: input.type,
+          nature: input.nature,
+          departmentId: dept!.id,
+          departmentCode: dept!.code,
+          ownerUnitId: owner!.id,
+          ownerUnitCode: owner!.code,
+          villageIds: input.villageCodes.map((c) => orgs.get(c)!.id),
+          villageCodes: input.villageCodes,
+          townshipCodes: await repo.codesOf(input.villageCodes.map((c) => orgs.get(c)!.parentId)),
+          location: input.location ?? null,
+          approvalDocumentNo: input.approvalDocumentNo,
+          budgetFen: input.budgetFen,
+          fundSources: input.fundSources.map((s) => ({
+            kind: s.kind,
+            amountFen: s.amountFen,
+            documentNo: s.documentNo ?? null,
+          })),
+          plannedDates: input.plannedDates,
+        };
+        // Update-with-Start: the workflow is started and we wait until its first activity has written
+        // the project row, so the 201 carries the real row. A second start with the same code fails.
+        const start = new WithStartWorkflowOperation(projectWorkflow, {
+          workflowId: record.workflowId,
+          taskQueue: deps.taskQueue,
+          args: [{ project: record, createdBy: caller.actor }],
+          workflowIdConflictPolicy: 'FAIL',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        });
+        try {
+          await temporal.workflow.executeUpdateWithStart(registeredUpdate, { startWorkflowOperation: start });
+          return record.id;
+        } catch (err) {
+          if (
+            err instanceof WorkflowExecutionAlreadyStartedError ||
+            hasCause(err, WorkflowExecutionAlreadyStartedError)
+          ) {
+            return undefined;
+          }
+          throw err;
         }
-        throw err;
+      };
+      // A code the platform gives steps over those Temporal has already: after the database is
+      // restored while Temporal kept its state, the sequence counts again from the backup's value.
+      let code = input.code ?? (await repo.nextCode(input.year));
+      for (let skipped = 0; ; skipped++) {
+        if (await repo.codeExists(code)) throw codeTaken(code);
+        const id = await register(code);
+        if (id) return detail(caller, id);
+        if (input.code !== undefined || skipped >= MAX_CODES_SKIPPED) throw codeTaken(code);
+        code = await repo.nextCode(input.year);
       }
-      return detail(caller, record.id);
     },
 
     /**
@@ -279,6 +289,9 @@ export function createProjectService(deps: {
     },
   };
 }
+
+/** How many codes in a row a registration steps over before it gives up (a restore's gap). */
+const MAX_CODES_SKIPPED = 1000;
 
 const codeTaken = (code: string) =>
   new AppError('CONFLICT', { zh: `项目编号已存在: ${code}`, en: `the project code “${code}” is taken` });
