@@ -176,8 +176,7 @@ export function createProjectService(deps: {
       // restored while Temporal kept its state, the sequence counts again from the backup's value.
       let code = input.code ?? (await repo.nextCode(input.year));
       for (let skipped = 0; ; skipped++) {
-        if (await repo.codeExists(code)) throw codeTaken(code);
-        const id = await register(code);
+        const id = (await repo.codeExists(code)) ? undefined : await register(code);
         if (id) return detail(caller, id);
         if (input.code !== undefined || skipped >= MAX_CODES_SKIPPED) throw codeTaken(code);
         code = await repo.nextCode(input.year);
