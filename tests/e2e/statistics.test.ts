@@ -83,6 +83,12 @@ describe('统计分析', () => {
     await page.locator('[data-test=stat-chart] canvas').waitFor();
     expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
     await page.screenshot({ path: path.join(shots, 'statistics-phone.png'), fullPage: true });
+    // The totals row is one band, its heading (which stays put as the table scrolls) included.
+    const shades = await page.evaluate<string[]>(
+      `[...document.querySelectorAll('[data-test=stat-table] tfoot tr > *')].map((c) => getComputedStyle(c).backgroundColor)`,
+    );
+    expect(shades.length).toBeGreaterThan(2);
+    expect(new Set(shades).size, shades.join()).toBe(1);
     // 交通 × 县级财政专项: P3's county money, 3,000,000 分 = 3.00 万元.
     const cell = page.locator('[data-test=stat-cell][data-row=交通][data-column=countySpecial]');
     expect(await cell.innerText()).toBe('3.00');
