@@ -9,7 +9,7 @@ import { SYSTEM_SCOPE, executeAll, inScope, type Tx } from '#db/scope.js';
 import { interviewFlagFromNotice } from '#db/writes/interview-flag.js';
 import { negativeEntryFromNotice } from '#db/writes/negative-list-entry.js';
 import { eventInsert, evidenceClaim, ladderStepInsert } from '#db/writes/rectification.js';
-import { LADDER_STEP_LABELS } from '#domain/deadlines.js';
+import { LADDER_STEP_LABELS, daysLateWhenRaised } from '#domain/deadlines.js';
 import { STEP_REJECTED } from '#domain/project-records.js';
 import type {
   AnswerRequest,
@@ -213,7 +213,10 @@ export function createRectificationActivities(deps: RectificationActivityDeps) {
           if (!first) return { recorded };
           if (args.steps.some((s) => s.step === 'interview')) {
             const seqs = args.steps.map((s) => `问题${s.seq}`).join('、');
-            const reason = `${args.serial} ${seqs}逾期未整改，期限 ${first.dueDate}，逾期 ${first.daysLate} 天，约谈主要负责人`;
+            // As a project ladder's: the lateness on the day it is raised (more than the step's own
+            // when the ladder catches up, e.g. a notice's workflow started again after days down).
+            const late = daysLateWhenRaised(first.dueDate, first.daysLate, Date.parse(first.at));
+            const reason = `${args.serial} ${seqs}逾期未整改，期限 ${first.dueDate}，逾期 ${late} 天，约谈主要负责人`;
             // As on a project ladder, the 约谈 step also puts the unit on the negative list.
             const [raised] = await executeAll(tx, [
               interviewFlagFromNotice({

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRectificationActivities } from '#activities/rectification.activities.js';
-import { DEFAULT_DEADLINE_CONFIG } from '#domain/deadlines.js';
+import { DEFAULT_DEADLINE_CONFIG, cstDate, daysBetween } from '#domain/deadlines.js';
 import { eventually } from '../support/eventually.js';
 import { FAST_LADDERS, LADDER_DAY_MS as DAY_MS } from '../support/ladders.js';
 import {
@@ -224,5 +224,56 @@ describe('rectification ladder', () => {
       [n.id],
     );
     expect(flags[0]).toEqual({ n: 1, listed: 1 });
+  });
+
+  it('states the lateness on the day a 约谈 is raised, when the ladder catches up days after its step', async () => {
+    // Two long terms: the notice's own ladder stays quiet. Its problems' 约谈 step, due 2026-11-04
+    // for a term ending 2026-11-01, is recorded today, as a workflow started again after days down
+    // records the steps that came due meanwhile.
+    const n = await issue(office, aNotice([300, 300]));
+    const { rows: unitRow } = await stack.db.query(
+      `SELECT org_unit_id FROM rectification_notice WHERE id = $1`,
+      [n.id],
+    );
+    const sut = createRectificationActivities({
+      orm: stack.orm,
+      audit: stack.audit,
+      deadlines: DEFAULT_DEADLINE_CONFIG,
+    });
+    await sut.recordRectificationSteps({
+      serial: n.serial,
+      flagArm: '1.1,2.1',
+      steps: n.problems.map((p) => ({
+        noticeId: n.id,
+        problemId: p.id,
+        seq: p.seq,
+        arm: 1,
+        step: 'interview' as const,
+        dueDate: '2026-11-01',
+        stepDate: '2026-11-04',
+        daysLate: 3,
+        unitId: unitRow[0].org_unit_id,
+        at: new Date().toISOString(),
+      })),
+    });
+    const late = daysBetween('2026-11-01', cstDate(Date.now()));
+    expect(late).toBeGreaterThan(3);
+    const { rows } = await stack.db.query(
+      `SELECT (SELECT reason FROM interview_flag WHERE notice_id = $1) AS flag,
+              (SELECT reason FROM negative_list_entry WHERE notice_id = $1) AS entry`,
+      [n.id],
+    );
+    const said = `${n.serial} 问题1、问题2逾期未整改，期限 2026-11-01，逾期 ${late} 天，约谈主要负责人`;
+    expect(rows[0]).toEqual({ flag: said, entry: said });
+    // The grounds the console words it from say the same.
+    const flag = (await office.get('/api/interview-flags')).body.items.find(
+      (f: { notice: { id: string } | null }) => f.notice?.id === n.id,
+    );
+    expect(flag.noticeLadder).toEqual({
+      serial: n.serial,
+      problems: [1, 2],
+      dueDate: '2026-11-01',
+      daysLate: late,
+    });
   });
 });

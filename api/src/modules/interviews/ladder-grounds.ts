@@ -5,7 +5,7 @@
  * grounds, read through `ladderGroundsColumns(row)` and `ladderGroundsJoins(row)` on either table.
  */
 import type { DeadlineKind } from '#domain/deadlines.js';
-import { ALERT_DAYS_LATE_RAISED } from '../projects/overdue.js';
+import { ALERT_DAYS_LATE_RAISED, daysLateRaised } from '../projects/overdue.js';
 
 /**
  * Days late on the day the 约谈 was raised, as the reason filed then says. A notice's raises name
@@ -15,12 +15,12 @@ import { ALERT_DAYS_LATE_RAISED } from '../projects/overdue.js';
 export const ladderGroundsColumns = (row: 'f' | 'e') => `a.kind AS ladder_kind, a.period AS ladder_period,
     to_char(a.due_date, 'YYYY-MM-DD') AS ladder_due, ${ALERT_DAYS_LATE_RAISED} AS ladder_days,
     ${row}.notice_arm AS notice_arm,
-    to_char(rs.due_date, 'YYYY-MM-DD') AS notice_due, rs.days_late AS notice_days`;
+    to_char(rs.due_date, 'YYYY-MM-DD') AS notice_due, ${daysLateRaised('rs')} AS notice_days`;
 
 /** The joins the columns read; the statement selects `n.serial AS notice_serial` itself. */
 export const ladderGroundsJoins = (row: 'f' | 'e') => `LEFT JOIN alert a ON a.id = ${row}.alert_id
   LEFT JOIN LATERAL (
-    SELECT s.due_date, s.days_late FROM rectification_ladder_step s
+    SELECT s.due_date, s.days_late, s.raised_at FROM rectification_ladder_step s
       JOIN rectification_problem rp ON rp.id = s.problem_id
      WHERE s.notice_id = ${row}.notice_id AND s.step = 'interview'
        AND rp.seq || '.' || s.arm = split_part(${row}.notice_arm, ',', 1)

@@ -24,12 +24,15 @@ export const ALERT_DAYS_LATE_NOW = `CASE WHEN a.step = 'reminder' THEN a.days_la
   ELSE GREATEST(a.days_late, COALESCE((a.closed_at AT TIME ZONE 'Asia/Shanghai')::date, ${TODAY}) - a.due_date) END`;
 
 /**
- * An alert's days late on the day it was raised (domain/deadlines.ts daysLateWhenRaised), as a
+ * A ladder step's days late on the day it was raised (domain/deadlines.ts daysLateWhenRaised), as a
  * 约谈's reason states them: its step's own figure, or more when it was raised after the step's date
- * (a ladder armed after its dates had passed raises them together). The alert's own `days_late`
- * stays that of its step's date, the ladder's progression.
+ * (a ladder armed after its dates had passed raises them together), over a row with `days_late`,
+ * `raised_at` and `due_date` (an alert, a notice's ladder step). The row's own `days_late` stays
+ * that of its step's date, the ladder's progression.
  */
-export const ALERT_DAYS_LATE_RAISED = `GREATEST(a.days_late, (a.raised_at AT TIME ZONE 'Asia/Shanghai')::date - a.due_date)`;
+export const daysLateRaised = (row: string) =>
+  `GREATEST(${row}.days_late, (${row}.raised_at AT TIME ZONE 'Asia/Shanghai')::date - ${row}.due_date)`;
+export const ALERT_DAYS_LATE_RAISED = daysLateRaised('a');
 
 /**
  * The active ladders of the project `p`, one row each: level, due date, responsible unit, and days
