@@ -85,7 +85,10 @@ export function createCircularRepository(orm: Orm) {
       return ((rows as { report: RankingReport }[])[0]?.report ?? null) as RankingReport | null;
     },
 
-    /** The overdue list now (days late today, as the project list shows them), and the notices and talks of the report's month. */
+    /**
+     * The overdue list now (days late today, as the project list counts them), and the notices and
+     * talks of the report's month.
+     */
     async facts(
       who: Principal,
       report: Pick<RankingReport, 'periodStart' | 'cutoff'>,

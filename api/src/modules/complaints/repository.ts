@@ -86,7 +86,8 @@ export function createComplaintRepository(orm: Orm) {
           params: [id],
         },
         {
-          sql: `SELECT e.id, e.step, e.at, e.actor_name, e.actor_id IS NULL AS by_reporter, e.text, e.unit_id, o.code, o.name FROM complaint_event e
+          sql: `SELECT e.id, e.step, e.at, e.actor_name, e.actor_id IS NULL AS by_reporter, e.text, e.unit_id,
+                  o.code, o.name FROM complaint_event e
                 LEFT JOIN org_unit o ON o.id = e.unit_id WHERE e.complaint_id = ? ORDER BY e.id`,
           params: [id],
         },
