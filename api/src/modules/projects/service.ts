@@ -123,6 +123,7 @@ export function createProjectService(deps: {
           '只有主管部门的操作账号可以为本部门立项 (only the department operator may register its projects)',
         );
       }
+      const townshipCodes = await repo.codesOf(input.villageCodes.map((c) => orgs.get(c)!.parentId));
       /** Starts the project's workflow under `code`: its id, or undefined when Temporal has that id. */
       const register = async (code: string): Promise<string | undefined> => {
         const record: NewProjectRecord = {
@@ -139,7 +140,7 @@ export function createProjectService(deps: {
           ownerUnitCode: owner!.code,
           villageIds: input.villageCodes.map((c) => orgs.get(c)!.id),
           villageCodes: input.villageCodes,
-          townshipCodes: await repo.codesOf(input.villageCodes.map((c) => orgs.get(c)!.parentId)),
+          townshipCodes,
           location: input.location ?? null,
           approvalDocumentNo: input.approvalDocumentNo,
           budgetFen: input.budgetFen,
