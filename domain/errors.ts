@@ -15,6 +15,10 @@ export const ERROR_STATUS = {
   STEP_REJECTED: 422,
   ARCHIVE_INTEGRITY_FAILED: 409,
   PAYLOAD_TOO_LARGE: 413,
+  /** The request line and headers pass the server's limit (16 KB): a URL too long, as a rule. */
+  HEADERS_TOO_LARGE: 431,
+  /** The request's headers did not arrive in time. */
+  REQUEST_TIMEOUT: 408,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,

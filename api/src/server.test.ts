@@ -84,6 +84,37 @@ describe('the api server', () => {
     }
   });
 
+  it('refuses a request it cannot read with the house error, in the caller’s language', async () => {
+    const base = new URL(await listening(apiServerFor(appWithRoutes())));
+    /** What the server answers to `raw`, sent as it is, and whether it closed the connection. */
+    const answer = (raw: string) =>
+      new Promise<{ head: string; body: unknown }>((resolve, reject) => {
+        const socket = net.connect(Number(base.port), base.hostname);
+        let received = '';
+        socket.on('data', (d: Buffer) => (received += d.toString()));
+        socket.on('error', reject);
+        socket.on('close', () => {
+          const [head = '', body = ''] = received.split('\r\n\r\n');
+          resolve({ head, body: body ? JSON.parse(body) : null });
+        });
+        socket.write(raw);
+      });
+    const tooLong = `GET /echo?q=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: ${base.host}\r\n\r\n`;
+    const zh = await answer(tooLong);
+    expect(zh.head).toMatch(/^HTTP\/1\.1 431 /);
+    expect(zh.head).toMatch(/\r\ncontent-type: application\/json; charset=utf-8\r\n/i);
+    expect(zh.body).toEqual({ error: { code: 'HEADERS_TOO_LARGE', message: '请求头或网址过长' } });
+    const big = `GET /echo HTTP/1.1\r\nHost: ${base.host}\r\nAccept-Language: en-GB,en;q=0.9,zh;q=0.8\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`;
+    expect((await answer(big)).body).toEqual({
+      error: { code: 'HEADERS_TOO_LARGE', message: 'request headers or URL too long' },
+    });
+    const garbled = await answer(`GET /echo HTTP/1.1\r\nHost ${base.host}\r\nAccept-Language: en\r\n\r\n`);
+    expect(garbled.head).toMatch(/^HTTP\/1\.1 400 /);
+    expect(garbled.body).toEqual({ error: { code: 'BAD_REQUEST', message: 'malformed HTTP request' } });
+    // The server still serves the next caller.
+    expect((await fetch(`${base.origin}/echo?x=1`)).status).toBe(200);
+  });
+
   it('listens before its app exists and serves it once given', async () => {
     const { server, serve } = createApiServer();
     const base = await listening(server);
