@@ -141,6 +141,40 @@ describe('the county leader’s dashboard', () => {
 });
 
 describe('a township’s dashboard', () => {
+  it('keeps each unit’s overdue count at the end of its row on a small phone, in English too', async () => {
+    const { context, page } = await newPage(browser, stack.baseUrl, {
+      phone: true,
+      locale: 'en',
+      viewport: { width: 320, height: 640 },
+    });
+    try {
+      await login(page, 'leader');
+      const rows = page.locator('[data-test=overdue-unit-row]');
+      await rows.first().waitFor();
+      expect(await rows.count()).toBeGreaterThanOrEqual(2);
+      // Each row's count stands beside the unit's name, not on a line of its own below the row.
+      const layouts = await rows.evaluateAll((lis) =>
+        lis.map((li) => {
+          const box = (sel: string) => li.querySelector(sel)!.getBoundingClientRect();
+          const [name, count] = [box('.r-name'), box('[data-test=overdue-unit-count]')];
+          return {
+            unit: li.getAttribute('data-unit'),
+            besideName: count.top < name.bottom,
+            right: count.right,
+          };
+        }),
+      );
+      const rowRight = (await rows.first().boundingBox())!;
+      for (const l of layouts) {
+        expect(l, JSON.stringify(l)).toMatchObject({ besideName: true });
+        expect(Math.abs(l.right - (rowRight.x + rowRight.width))).toBeLessThan(1);
+      }
+      expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(320);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('shows its own scope’s figures and its waiting steps, without sideways scrolling on a phone', async () => {
     const { context, page } = await newPage(browser, stack.baseUrl, { phone: true });
     try {
