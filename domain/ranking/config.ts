@@ -79,7 +79,8 @@ export interface RankingConfig {
 export const RANKING_CONFIG: RankingConfig = {
   // 2026.2: complaints count (投诉办理, 5 points), taken from 报账率 (10 → 5), whose lateness the
   // overdue indicators already count (a planned reimbursement date passed is an overdue project).
-  version: '2026.2',
+  // 2026.3: the same scores; the talks' English heading is capitalised as the others are.
+  version: '2026.3',
   timezone: 'Asia/Shanghai',
   minProjects: 1,
   ties: 'shared',
@@ -173,7 +174,7 @@ export const RANKING_CONFIG: RankingConfig = {
     },
     {
       key: 'interviews',
-      label: { zh: '约谈扣分', en: 'admonition-talk deduction' },
+      label: { zh: '约谈扣分', en: 'Admonition-talk deduction' },
       formula: { zh: '每约谈一次扣 2.5 分，扣完为止', en: '2.5 points per talk, down to 0' },
       scale: 'deduction',
       num: ['interviews'],
