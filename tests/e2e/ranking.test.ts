@@ -97,6 +97,10 @@ describe('考核排名', () => {
       await page.locator('[data-test=search]').click();
       await page.locator('[data-test=ranking-none-ranked]').waitFor();
       expect(await page.locator('[data-test=ranking-chart]').count()).toBe(0);
+      // A month nobody was ranked in (a county's first month on the platform) leads to the month so far.
+      await page.locator('[data-test=ranking-open-preview]').click();
+      await page.locator('[data-test=ranking-preview-note]').waitFor();
+      expect((await page.locator('[data-test=f-month]').innerText()).trim()).toBe('本月实时（预览）');
     } finally {
       await context.close();
     }

@@ -773,6 +773,7 @@ const en: typeof zh = {
     previewNote:
       'Preview: figures up to the end of {asOf} (computed {computed}), to prompt units along; not stored or exported. The ranking of record is produced on the 1st of next month.',
     noneRanked: 'No unit was ranked this month (a unit with no project is not ranked)',
+    openPreview: 'See the month so far',
     exportXlsx: 'Export Excel',
     exportPdf: 'Export PDF',
     runLast: 'Rank last month',

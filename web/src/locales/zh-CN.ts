@@ -757,6 +757,7 @@ export default {
     previewNote:
       '实时预览：按截至 {asOf} 的数据计算（{computed} 计算），仅供督促参考，不存档、不导出；正式排名于下月 1 日生成。',
     noneRanked: '本月没有参与排名的单位（项目数为 0 的单位不参与排名）',
+    openPreview: '查看本月实时排名',
     exportXlsx: '导出 Excel',
     exportPdf: '导出 PDF',
     runLast: '生成上月排名',
