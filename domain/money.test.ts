@@ -26,6 +26,12 @@ describe('money in 分', () => {
     for (const bad of ['', '1.234', '-1', '1e3', 'abc', '1,23']) expect(parseYuan(bad), bad).toBeNull();
   });
 
+  it('reads digits typed in full width, as a Chinese input method gives them, as the same money', () => {
+    expect(parseYuan('１２，３４５．６７')).toBe(1_234_567);
+    expect(parseYuan('　８．５　')).toBe(850);
+    for (const bad of ['１．２３４', '－１', '٣']) expect(parseYuan(bad), bad).toBeNull();
+  });
+
   it('formats 元 and 万元 as Chinese ledgers print them', () => {
     expect(formatYuan(123_456_789)).toBe('1,234,567.89');
     expect(formatYuan(5)).toBe('0.05');

@@ -61,9 +61,12 @@ export function formatWanYuan(fen: Fen | bigint | string): string {
   return `${groupThousands(s.slice(0, -2))}.${s.slice(-2)}`;
 }
 
-/** Parses "12,345.67" / "12345.6" / "12345" 元 into fen without floating point; null if not money. */
+/**
+ * Parses "12,345.67" / "12345.6" / "12345" 元 into fen without floating point; null if not money.
+ * Full-width digits and marks (a Chinese input method's "１２，３４５．６７") read as their ASCII forms.
+ */
 export function parseYuan(text: string): Fen | null {
-  const m = /^\s*(\d{1,3}(?:,\d{3})*|\d+)(?:\.(\d{1,2}))?\s*$/.exec(text);
+  const m = /^\s*(\d{1,3}(?:,\d{3})*|\d+)(?:\.(\d{1,2}))?\s*$/.exec(text.normalize('NFKC'));
   if (!m) return null;
   const whole = m[1]!.replace(/,/g, '');
   const frac = (m[2] ?? '').padEnd(2, '0');
