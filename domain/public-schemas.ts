@@ -165,14 +165,35 @@ export function keyPaths(value: unknown, prefix = ''): string[] {
   return [];
 }
 
-const MOBILE = /(?<!\d)1[3-9]\d{9}(?!\d)/g;
-const ID_NUMBER = /(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])/g;
-const LANDLINE = /(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)/g;
+// As people write them: in one run, or grouped by spaces or hyphens (138 1234 5678).
+const ID_NUMBER = /(?<![\dA-Za-z])\d{6}[ -]?\d{8}[ -]?\d{3}[\dXx](?![\dA-Za-z])/g;
+const MOBILE = /(?<!\d)1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)/g;
+const LANDLINE = /(?<!\d)0\d{2,3}[ -]?\d{7,8}(?!\d)/g;
+
+/**
+ * Full-width letters, digits and marks (a Chinese input method's １３８) and the ideographic space
+ * in their ASCII forms, one UTF-16 unit for one, so a match's position is the same in both texts.
+ */
+const asciiForms = (s: string) =>
+  s.replace(/[\uff01-\uff5e\u3000]/g, (c) =>
+    c === '\u3000' ? ' ' : String.fromCharCode(c.charCodeAt(0) - 0xfee0),
+  );
 
 /** A free text made fit for the public: phone and ID numbers masked, all but their ends. */
 export function publicText(s: string): string {
-  const mask = (m: string) => m.slice(0, 3) + '*'.repeat(m.length - 5) + m.slice(-2);
-  return s.replace(ID_NUMBER, mask).replace(MOBILE, mask).replace(LANDLINE, mask);
+  let shown = s;
+  // Numbers are found in the ASCII forms and masked in the text as written; each mask keeps the
+  // length, and hides its whole number from the patterns after it.
+  let seen = asciiForms(s);
+  for (const pattern of [ID_NUMBER, MOBILE, LANDLINE]) {
+    for (const m of [...seen.matchAll(pattern)]) {
+      const [from, to] = [m.index, m.index + m[0].length];
+      const masked = shown.slice(from, from + 3) + '*'.repeat(to - from - 5) + shown.slice(to - 2, to);
+      shown = shown.slice(0, from) + masked + shown.slice(to);
+      seen = seen.slice(0, from) + '*'.repeat(to - from) + seen.slice(to);
+    }
+  }
+  return shown;
 }
 
 /** Suffixes of units and bodies: a name ending in one is an organisation, not a person. */
