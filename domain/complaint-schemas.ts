@@ -59,6 +59,7 @@ export const submitComplaintSchema = z
     phone: z
       .string()
       .trim()
+      .normalize('NFKC')
       .regex(/^[0-9+ -]{5,20}$/, {
         error: schemaMessage({ zh: '电话号码格式不对', en: 'not a phone number' }),
       })

@@ -551,9 +551,10 @@ export const contactEmailSchema = safeString()
   .trim()
   .max(254)
   .pipe(z.email({ error: schemaMessage({ zh: '电子邮箱格式不正确', en: 'not a valid e-mail address' }) }));
-/** A mainland mobile number: 11 digits starting with 1, optionally +86. */
+/** A mainland mobile number: 11 digits starting with 1, optionally +86; full-width digits read as ASCII. */
 export const mobilePhoneSchema = safeString()
   .trim()
+  .normalize('NFKC')
   .regex(/^(\+86)?1\d{10}$/, {
     error: schemaMessage({
       zh: '手机号应为 11 位数字，可带 +86',

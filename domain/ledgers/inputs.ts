@@ -16,6 +16,7 @@ export const monthSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, {
 export const usccSchema = z
   .string()
   .trim()
+  .normalize('NFKC')
   .toUpperCase()
   .refine(isValidUscc, {
     error: schemaMessage({
