@@ -100,6 +100,8 @@ function refuseUnreadable(err: Error & { code?: string; rawPacket?: Buffer }, so
     `HTTP/1.1 ${refusal.status} ${http.STATUS_CODES[refusal.status]}\r\n` +
       'Content-Type: application/json; charset=utf-8\r\n' +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    // Closed once sent, whatever the caller does: no half-open socket is left to linger.
+    () => socket.destroy(),
   );
 }
 
