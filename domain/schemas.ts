@@ -470,14 +470,18 @@ export const projectListSchema = z.object({
 });
 export type ProjectListDto = z.infer<typeof projectListSchema>;
 
+/** The 6 digits an authenticator app shows; typed in full width, they read as ASCII. */
+const totpCode = z
+  .string()
+  .trim()
+  .normalize('NFKC')
+  .regex(/^\d{6}$/, { error: schemaMessage({ zh: '动态口令为 6 位数字', en: 'a code of 6 digits' }) });
+
 export const loginSchema = z.object({
   username: text(64),
   password: z.string().min(1).max(256),
   /** The 6-digit code of the authenticator app, for accounts with two-factor authentication. */
-  totp: z
-    .string()
-    .regex(/^\d{6}$/, { error: schemaMessage({ zh: '动态口令为 6 位数字', en: 'a code of 6 digits' }) })
-    .optional(),
+  totp: totpCode.optional(),
 });
 
 export const changePasswordSchema = z.object({
@@ -485,11 +489,7 @@ export const changePasswordSchema = z.object({
   newPassword: z.string().min(1).max(256),
 });
 
-export const totpCodeSchema = z.object({
-  code: z
-    .string()
-    .regex(/^\d{6}$/, { error: schemaMessage({ zh: '动态口令为 6 位数字', en: 'a code of 6 digits' }) }),
-});
+export const totpCodeSchema = z.object({ code: totpCode });
 export const totpSetupSchema = z.object({ secret: z.string(), otpauthUri: z.string() });
 
 export const ROLES = ['admin', 'leader', 'supervisor', 'operator', 'viewer'] as const;
