@@ -86,7 +86,7 @@ describe('the api server', () => {
 
   it('refuses a request it cannot read with the house error, in the caller’s language', async () => {
     const base = new URL(await listening(apiServerFor(appWithRoutes())));
-    /** What the server answers to `raw`, sent as it is, and whether it closed the connection. */
+    /** What the server answers to `raw`, sent as it is, read until the server closes the connection. */
     const answer = (raw: string) =>
       new Promise<{ head: string; body: unknown }>((resolve, reject) => {
         const socket = net.connect(Number(base.port), base.hostname);
