@@ -66,6 +66,15 @@ describe('login protection', () => {
 });
 
 describe('passwords and sessions', () => {
+  it('logs in a username typed in full width or in capitals as the account it spells', async () => {
+    await stack.db.query(`DELETE FROM login_attempt`); // a fresh minute for this address
+    for (const typed of ['ｔｐｇｊｂ．ｖｉｅｗ', 'TPGJB.View']) {
+      const res = await attempt(typed, TEST_PASSWORD);
+      expect(res.status, `${typed}: ${JSON.stringify(res.body)}`).toBe(200);
+      expect(res.body.username).toBe('tpgjb.view');
+    }
+  });
+
   it('enforces the policy, refuses a recent password, and ends every session on change', async () => {
     await stack.db.query(`DELETE FROM login_attempt`); // a fresh minute for this address
     const a = await Session.login(stack.baseUrl, 'jtj.op');

@@ -117,7 +117,9 @@ export function createLoginService(deps: {
   }
 
   async function login(input: { username: string; password: string; totp?: string }, meta: ClientMeta) {
-    const username = input.username.toLowerCase().slice(0, 64);
+    // Usernames are ASCII (the database checks it): one typed in capitals or in full width by a
+    // Chinese input method spells the same account.
+    const username = input.username.normalize('NFKC').toLowerCase().slice(0, 64);
     const attemptId = await withEm(orm, (em) =>
       countAttempt(em, username, meta.ip ?? null, deps.login.ipLimitPerMinute),
     );
