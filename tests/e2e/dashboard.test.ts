@@ -138,9 +138,7 @@ describe('the county leader’s dashboard', () => {
       await context.close();
     }
   });
-});
 
-describe('a township’s dashboard', () => {
   it('keeps each unit’s overdue count at the end of its row on a small phone, in English too', async () => {
     const { context, page } = await newPage(browser, stack.baseUrl, {
       phone: true,
@@ -174,7 +172,9 @@ describe('a township’s dashboard', () => {
       await context.close();
     }
   });
+});
 
+describe('a township’s dashboard', () => {
   it('shows its own scope’s figures and its waiting steps, without sideways scrolling on a phone', async () => {
     const { context, page } = await newPage(browser, stack.baseUrl, { phone: true });
     try {
