@@ -185,3 +185,34 @@ describe('keyset paging while the list changes', () => {
     },
   );
 });
+
+describe('a text search typed the other way round from the name', () => {
+  // An input method in full-width mode types ＣＫ２０２６ for CK2026; a laptop's keyboard types the
+  // ASCII brackets of a name written with Chinese ones. Either finds the project, in every order.
+  let code = '';
+  beforeAll(async () => {
+    code = (await register({ name: '修齐镇通组路硬化（一期）', year: 2027 })).code;
+  });
+  it.each([
+    ['the county', () => county],
+    ['a township', () => township],
+  ])('%s', async (_who, who) => {
+    const wide = code.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+    for (const term of ['硬化(一期)', '硬化（一期）', wide, code.toLowerCase()])
+      for (const sort of ['', '&sort=budget&order=desc']) {
+        const body = (await list(who(), `q=${encodeURIComponent(term)}${sort}`)) as ListBody & {
+          total: number;
+        };
+        expect({ term, sort, total: body.total, codes: codes(body) }).toEqual({
+          term,
+          sort,
+          total: 1,
+          codes: [code],
+        });
+      }
+    const none = (await list(who(), `q=${encodeURIComponent('硬化（二期）')}`)) as ListBody & {
+      total: number;
+    };
+    expect(none.total).toBe(0);
+  });
+});

@@ -4,6 +4,7 @@
  */
 import { isCountyWide, type Principal } from '#domain/access.js';
 import type { ProjectExportQuery, ProjectListQuery } from '#domain/schemas.js';
+import { searchForms } from '#domain/search-forms.js';
 import type { Statement } from '#db/scope.js';
 import { groupCondition } from '../stats/rollup.js';
 import { noProgressCondition, PROGRESS_STAGES, scopeCondition, waitingCondition } from './conditions.js';
@@ -82,9 +83,12 @@ export function listCondition(
   }
   if (q.q) {
     // A part of the name or the code, matched where an index serves it (see the project_search,
-    // search_grams and search_common_grams migrations: beneath the policies ILIKE could use no index).
-    where.push(`p.id IN (SELECT app_project_search(?, ?::int))`);
-    params.push(q.q, searchCap);
+    // search_grams and search_common_grams migrations: beneath the policies ILIKE could use no index),
+    // in each form the term may stand in a name (full width or not). One IN over them all: the
+    // planner can still join on it, where an OR of subqueries is tested project by project.
+    const forms = searchForms(q.q);
+    where.push(`p.id IN (${forms.map(() => 'SELECT app_project_search(?, ?::int)').join(' UNION ALL ')})`);
+    for (const form of forms) params.push(form, searchCap);
   }
   return { cond: where.join(' AND '), params, filtered: where.length > 1 };
 }
