@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { formatYuan } from '#domain/money.js';
 import { FUND_SOURCE_LABELS } from '#domain/schemas.js';
 import { aProject } from '../support/builders.js';
-import { formToken, submitJson } from '../support/complaints.js';
+import { formToken, PHOTO, submitJson } from '../support/complaints.js';
 import { posterQrText } from '../support/poster-qr.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 import { loginActors, walkTo } from '../support/walk.js';
@@ -311,6 +311,39 @@ describe('a villager, from the notice board to a receipt', () => {
     await page.locator('[data-test=complaint-row]').first().waitFor();
     await shot(page, 'console-list');
     await context.close();
+  });
+
+  it('is handled by the township with photos, chosen beside words in the console’s language', async () => {
+    const { rows } = await stack.db.query(`SELECT id FROM complaint WHERE receipt = $1`, [
+      receipt.replace(/-/g, ''),
+    ]);
+    // The browser speaks Chinese; the console, English: the picker must say what the page says.
+    const { context, page } = await newPage(browser, stack.baseUrl, { phone: true, locale: 'en' });
+    try {
+      await login(page, 'xqz.op');
+      await page.goto(`/supervision/complaints/${rows[0].id}`);
+      const input = page.locator('[data-test=handle-photos]');
+      const picker = page.locator('label', { has: input });
+      const words = () => picker.locator('span').allInnerTexts();
+      await expect.poll(words).toEqual(['Add photos', 'No photos (optional)']);
+      expect(await input.evaluate((e) => getComputedStyle(e).opacity)).toBe('0');
+      const photo = Buffer.from(PHOTO);
+      await input.setInputFiles([
+        { name: 'IMG_0001.png', mimeType: 'image/png', buffer: photo },
+        { name: 'IMG_0002.png', mimeType: 'image/png', buffer: photo },
+      ]);
+      await expect.poll(words).toEqual(['Add photos', '2 photos chosen']);
+      await page.locator('[data-test=handle-text]').fill('已组织返工，路面重新硬化');
+      await page.locator('[data-test=handle]').click();
+      await expect.poll(() => page.locator('[data-test=status]').textContent()).toBe('Handled');
+      const handled = (await leader.get(`/api/complaints/${rows[0].id}`)).body;
+      expect(handled.events.at(-1).evidence.map((e: { fileName: string }) => e.fileName)).toEqual([
+        'IMG_0001.png',
+        'IMG_0002.png',
+      ]);
+    } finally {
+      await context.close();
+    }
   });
 
   it('names a village by its name, not its org code, in the console and on the lookup page', async () => {
