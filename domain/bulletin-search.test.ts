@@ -14,6 +14,16 @@ describe('bulletin search tokens', () => {
       '水',
     ]);
     expect(bulletinTokens('渝财农〔2024〕12号')).toEqual(['渝财', '财农', '农', '2024', '12', '号']);
+    // What an input method in full-width mode types is the same word.
+    expect(bulletinTokens('渝财农〔２０２４〕１２号 ＡＢＣ')).toEqual([
+      '渝财',
+      '财农',
+      '农',
+      '2024',
+      '12',
+      '号',
+      'abc',
+    ]);
   });
 
   it('asks a term as a phrase whose last token may continue, and ANDs terms', () => {
@@ -21,6 +31,7 @@ describe('bulletin search tokens', () => {
     expect(bulletinQuery('补助资金')).toBe('(补助 <-> 助资 <-> 资金)');
     expect(bulletinQuery('渝财农〔2024〕12号')).toBe('(渝财 <-> 财农 <-> 农 <-> 2024 <-> 12 <-> 号:*)');
     expect(bulletinQuery('水 资金')).toBe('水:* & 资金');
+    expect(bulletinQuery('〔２０２４〕１２号')).toBe('(2024 <-> 12 <-> 号:*)');
     expect(bulletinQuery('〔〕 ！')).toBeNull();
     // No operator of the caller's survives: only tokens reach the tsquery.
     expect(bulletinQuery("资金') | !(x")).toBe('资金 & x:*');

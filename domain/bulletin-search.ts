@@ -4,7 +4,9 @@
  * letters or digits whole (`db/writes/policy-document.ts` writes them): 扶贫资金 → 扶贫 贫资 资金 金.
  * A query is cut the same way and asked as a phrase (`<->`: each token right after the one
  * before), so it finds exactly the documents holding the query as a substring, within words and
- * across punctuation. Terms separated by spaces must all occur.
+ * across punctuation. Terms separated by spaces must all occur. Both sides are read in their NFKC
+ * forms: ２０２４ typed by an input method in full-width mode is the 2024 of a document, and the
+ * other way round.
  */
 
 const RUN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+/g;
@@ -13,7 +15,7 @@ const LATIN = /^[a-z0-9]/;
 /** The tokens stored for a text (db/writes/policy-document.ts builds the search vectors from them). */
 export function bulletinTokens(text: string): string[] {
   const out: string[] = [];
-  for (const [run] of text.toLowerCase().matchAll(RUN)) {
+  for (const [run] of text.normalize('NFKC').toLowerCase().matchAll(RUN)) {
     const chars = [...run];
     if (LATIN.test(run) || chars.length === 1) out.push(run);
     else {
@@ -30,7 +32,7 @@ export function bulletinTokens(text: string): string[] {
  * required there, and its last token matches as a prefix (水 finds 水利, 202 finds 2024).
  */
 function termQuery(term: string): string | null {
-  const runs = [...term.toLowerCase().matchAll(RUN)].map((m) => m[0]);
+  const runs = [...term.normalize('NFKC').toLowerCase().matchAll(RUN)].map((m) => m[0]);
   if (runs.length === 0) return null;
   const tokens: string[] = [];
   runs.forEach((run, k) => {

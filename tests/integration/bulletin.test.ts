@@ -242,6 +242,9 @@ describe('政策法规', () => {
   it('finds a document number as written, and misses what no document holds', async () => {
     const byNo = await search(`q=${encodeURIComponent('城财农〔2024〕12号')}`);
     expect(byNo.items.map((i) => i.id)).toEqual([ids.county]);
+    // As an input method in full-width mode types it.
+    const wide = await search(`q=${encodeURIComponent('城财农〔２０２４〕１２号')}`);
+    expect(wide.items.map((i) => i.id)).toEqual([ids.county]);
     expect((await search(`q=${encodeURIComponent('危房改造')}`)).total).toBe(0);
     expect((await search(`q=${encodeURIComponent('资助')}`)).total).toBe(0); // 资 and 助 occur, never together
     expect((await search(`q=${encodeURIComponent('〔〕')}`)).total).toBe(0);
