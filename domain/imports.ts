@@ -67,17 +67,38 @@ const cell = (max: number) =>
     .trim()
     .min(1, { error: schemaMessage({ zh: '不能为空', en: 'must not be empty' }) })
     .max(max, { error: schemaMessage({ zh: `不能超过 ${max} 字`, en: `at most ${max} characters` }) });
+/**
+ * What Chinese spreadsheets hold as text, read as the forms the rules check: a date typed 2026/5/6,
+ * 2026.5.6 or 2026年5月6日, a month 2026年5月, a percentage 50%, any of them and the codes in full width
+ * from an input method; what matches none of these is left as it was, for the rule to refuse.
+ */
+const fromSheet = (s: string) => s.normalize('NFKC').trim();
+function sheetDate(s: string): string {
+  const m = /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$/.exec(fromSheet(s));
+  return m ? `${m[1]}-${m[2]!.padStart(2, '0')}-${m[3]!.padStart(2, '0')}` : s.trim();
+}
+function sheetMonth(s: string): string {
+  const m = /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$/.exec(fromSheet(s));
+  return m ? `${m[1]}-${m[2]!.padStart(2, '0')}` : s.trim();
+}
+const sheetPercent = (s: string) => fromSheet(s).replace(/\s*%$/, '');
+/** A project's code as a sheet's cell holds it (the import looks the projects up by it). */
+export const sheetCode = fromSheet;
+
 const date = z
   .string()
-  .trim()
+  .overwrite(sheetDate)
+  // Each rule only of what passed the one before: one reason a cell, not three.
   .regex(/^\d{4}-\d{2}-\d{2}$/, {
     error: schemaMessage({ zh: '日期格式应为 YYYY-MM-DD', en: 'a date as YYYY-MM-DD' }),
+    abort: true,
   })
   .refine(
     (s) =>
       !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s),
     {
       error: schemaMessage({ zh: '不是有效日期', en: 'not a valid date' }),
+      abort: true,
     },
   )
   .refine((s) => s >= DATE_MIN && s <= DATE_MAX, {
@@ -106,7 +127,7 @@ const yuan = z
 
 export const IMPORT_ROW_SCHEMAS = {
   disbursements: z.object({
-    projectCode: cell(40),
+    projectCode: cell(40).overwrite(sheetCode),
     source: cell(40),
     paidOn: date,
     amount: yuan,
@@ -116,16 +137,16 @@ export const IMPORT_ROW_SCHEMAS = {
     note: safeString().trim().max(1000).optional(),
   }),
   progress: z.object({
-    projectCode: cell(40),
+    projectCode: cell(40).overwrite(sheetCode),
     month: z
       .string()
-      .trim()
+      .overwrite(sheetMonth)
       .regex(/^\d{4}-(0[1-9]|1[0-2])$/, {
         error: schemaMessage({ zh: '月份格式应为 YYYY-MM', en: 'a month as YYYY-MM' }),
       }),
     percent: z
       .string()
-      .trim()
+      .overwrite(sheetPercent)
       .regex(/^(100|\d{1,2})$/, {
         error: schemaMessage({ zh: '进度应为 0–100 的整数', en: 'progress is a whole number from 0 to 100' }),
       })
@@ -133,8 +154,8 @@ export const IMPORT_ROW_SCHEMAS = {
     narrative: cell(2000),
   }),
   visits: z.object({
-    projectCode: cell(40),
-    villageCode: cell(40),
+    projectCode: cell(40).overwrite(sheetCode),
+    villageCode: cell(40).overwrite(sheetCode),
     visitedOn: date,
     supervisor: cell(100),
     findings: cell(2000),

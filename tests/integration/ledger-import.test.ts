@@ -205,6 +205,49 @@ describe('ledger import', () => {
     ]);
   });
 
+  it('reads dates, months, percentages and codes as a Chinese spreadsheet holds them in text', async () => {
+    // Typed by people, not formatted by Excel: 年月日, slashes, per cent signs, and full width
+    // from an input method (ＩＭＰ－… for IMP-…).
+    const wide = (t: string) => t.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+    const progress =
+      '项目编号,月份,进度（%）,进展情况\n' +
+      `${codes[4]},2026年7月,30%,基础完成\n` +
+      `${wide(codes[4]!)},２０２６／８,${wide('55%')},主体过半\n`;
+    const town = await Session.login(stack.baseUrl, 'xqz.op');
+    const p = await town.upload(
+      '/api/ledger-imports?kind=progress&wait=true',
+      Buffer.from(progress),
+      'text/csv',
+      'p.csv',
+    );
+    expect(p.status, JSON.stringify(p.body)).toBe(200);
+    const visits =
+      '项目编号,村编码,监督日期,监督员,监督情况\n' +
+      `${codes[4]},xqz-btc,2026年5月6日,陈大明,材料进场\n` +
+      `${codes[4]},${wide('xqz-btc')},2026/5/7,陈大明,开挖正常\n` +
+      `${codes[4]},xqz-btc,2026.5.32,陈大明,日期不存在\n`;
+    const village = await Session.login(stack.baseUrl, 'xqz-btc.op');
+    const v = await village.upload(
+      '/api/ledger-imports?kind=visits&mode=valid&wait=true',
+      Buffer.from(visits),
+      'text/csv',
+      'v.csv',
+    );
+    expect(v.status, JSON.stringify(v.body)).toBe(200);
+    expect(v.body.errors.map((e: any) => [e.row, e.column, e.message])).toEqual([
+      [4, '监督日期', '不是有效日期'],
+    ]);
+    const l = (await town.get(`/api/projects/${codes[4]}/ledgers`)).body;
+    expect(l.implementing.progress).toEqual([
+      { month: '2026-07', percent: 30, narrative: '基础完成' },
+      { month: '2026-08', percent: 55, narrative: '主体过半' },
+    ]);
+    expect(l.site.visits.map((x: any) => [x.visitedOn, x.findings])).toEqual([
+      ['2026-05-06', '材料进场'],
+      ['2026-05-07', '开挖正常'],
+    ]);
+  });
+
   it('with mode=valid imports the good rows and reports the rest (site ledger: own village only)', async () => {
     const csv =
       '项目编号,村编码,监督日期,监督员,监督情况\n' +

@@ -12,6 +12,7 @@ import { AppError, textIn, type Bilingual } from '#domain/errors.js';
 import {
   IMPORT_DEFS,
   IMPORT_ROW_SCHEMAS,
+  sheetCode,
   type ImportKind,
   type ImportStatus,
   type StoredImportRowError,
@@ -99,7 +100,7 @@ export function createImportService(deps: {
     const fail = (row: number, column: string | null, message: Bilingual) =>
       errors.push({ row, column, message });
 
-    const codes = [...new Set(parsed.map((r) => r.cells.projectCode).filter(Boolean))] as string[];
+    const codes = [...new Set(parsed.map((r) => sheetCode(r.cells.projectCode ?? '')).filter(Boolean))];
     const found = new Map((await projects.findByCodes(caller, codes)).map((p) => [p.code, p]));
     const ids = [...found.values()].map((p) => p.id);
 
