@@ -11,6 +11,7 @@
  * after-care owner is masked (张*三).
  */
 import { z } from 'zod';
+import { schemaMessage } from './errors.js';
 import { STAGES, IMPLEMENTATION_METHODS, type Stage } from './lifecycle.js';
 import { FUND_SOURCE_KINDS, projectCodeSchema } from './schemas.js';
 
@@ -129,7 +130,12 @@ export const publicChangePageSchema = z.strictObject({
 export type PublicChangePage = z.infer<typeof publicChangePageSchema>;
 
 export const publicProjectCodeParam = projectCodeSchema;
-export const publicUnitCodeParam = z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/);
+export const publicUnitCodeParam = z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/, {
+  error: schemaMessage({
+    zh: '单位编码只能由小写字母、数字和连字符组成（2–40 位）',
+    en: 'a unit code is 2–40 lower-case letters, digits and hyphens',
+  }),
+});
 
 /**
  * Every key path a schema allows: `fundSources[].kind`, `township.code`. The tests compare the

@@ -286,6 +286,54 @@ describe('the allow-list', () => {
   });
 });
 
+describe('a link pasted from a message', () => {
+  it('is sent to the page it meant when the sentence’s marks stuck to it or it came in full width', async () => {
+    const { code } = codes.underway;
+    const wide = code.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+    const meant = [
+      [`/public/projects/${code}。`, `/public/projects/${code}`],
+      [`/public/projects/（${code}）?lang=en`, `/public/projects/${code}?lang=en`],
+      [`/public/projects/${wide}`, `/public/projects/${code}`],
+      ['/public/villages/xqz-btc，', '/public/villages/xqz-btc'],
+      ['/public/townships/ＸＱＺ', '/public/townships/xqz'],
+    ];
+    for (const [pasted, page] of meant) {
+      const res = await fetch(`${stack.baseUrl}${encodeURI(pasted!)}`, {
+        headers: { accept: 'text/html' },
+        redirect: 'manual',
+      });
+      expect([pasted, res.status, res.headers.get('location')]).toEqual([pasted, 301, page]);
+      const landed = await fetch(`${stack.baseUrl}${page}`, { headers: { accept: 'text/html' } });
+      expect([page, landed.status]).toEqual([page, 200]);
+    }
+  });
+
+  it('that is no code at all gets the portal’s not-found page; the data keeps its JSON', async () => {
+    for (const address of ['/public/projects/a', '/public/projects/。', '/public/villages/白台村']) {
+      const res = await fetch(`${stack.baseUrl}${encodeURI(address)}`, {
+        headers: { accept: 'text/html' },
+        redirect: 'manual',
+      });
+      expect([address, res.status, res.headers.get('content-type')]).toEqual([
+        address,
+        404,
+        expect.stringMatching(/^text\/html/),
+      ]);
+      expect(await res.text()).toContain('未找到该页面');
+    }
+    const data = await fetch(
+      `${stack.baseUrl}${encodeURI(`/public/api/projects/${codes.underway.code}。`)}`,
+      {
+        headers: { accept: 'text/html' },
+      },
+    );
+    expect(data.status).toBe(422);
+    expect(((await data.json()) as { error: { details: unknown } }).error.details).toEqual([
+      { path: 'params.code', message: '项目编号只能由字母、数字和连字符组成（3–40 位）' },
+    ]);
+  });
+});
+
 describe('OC4IDS', () => {
   it('validates against the 0.9 package schema, and its amounts and dates equal the ledgers', async () => {
     const validate = oc4idsPackageValidator();

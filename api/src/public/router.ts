@@ -25,6 +25,7 @@ import { defineRoute, mountRoutes, type RouteDef } from '../http.js';
 import type { ArchiveStorage } from '../modules/archives/storage.js';
 import type { PublicLang } from './layout.js';
 import { countyPage, notFoundPage, projectPage, townshipPage, villagePage } from './pages.js';
+import { redirectPastedLink } from './pasted-links.js';
 import { publicRateLimit } from './rate-limit.js';
 import {
   createPublicRepository,
@@ -360,16 +361,22 @@ function asksForPage(req: Request): boolean {
   );
 }
 const pageLang = (req: Request): PublicLang => (req.query.lang === 'en' ? 'en' : 'zh-CN');
+const paramsRefused = (err: AppError) =>
+  Array.isArray(err.details) && err.details.some((d: { path?: string }) => d.path?.startsWith('params.'));
 
 /**
  * The public router: the rate limit, then the routes. The app mounts it before any session.
  * A page address that names nothing, or whose percent-encoding does not decode (a mistyped or
- * mangled link from a notice board), gets the portal's own page leading home, not the api's JSON.
+ * mangled link from a notice board), gets the portal's own page leading home, not the api's JSON;
+ * one a message's punctuation stuck to is sent to the page it meant (pasted-links.ts).
  */
 export function createPublicRouter(deps: PublicDeps): { router: express.Router; routes: RouteDef[] } {
   const routes = publicRouteDefs(deps);
   const router = express.Router();
   router.use('/public', publicRateLimit({ limit: deps.ratePerMinute, windowMs: 60_000 }));
+  router.use('/public', (req: Request, res: Response, next: express.NextFunction) =>
+    asksForPage(req) ? redirectPastedLink(req, res, next) : next(),
+  );
   mountRoutes(router, routes, { orm: deps.orm });
   for (const part of deps.parts ?? []) router.use(part);
   router.use('/public', (req: Request, res: Response, next: express.NextFunction) => {
@@ -377,8 +384,12 @@ export function createPublicRouter(deps: PublicDeps): { router: express.Router; 
     html(req, res, notFoundPage(pageLang(req)), 404);
   });
   router.use('/public', (err: unknown, req: Request, res: Response, next: express.NextFunction) => {
-    if (!(err instanceof URIError) || !asksForPage(req)) return next(err);
-    html(req, res, notFoundPage(pageLang(req)), 400);
+    if (!asksForPage(req)) return next(err);
+    if (err instanceof URIError) return html(req, res, notFoundPage(pageLang(req)), 400);
+    // A page's code that is no code (and meant none, see pasted-links.ts) names no page.
+    if (err instanceof AppError && err.code === 'VALIDATION_FAILED' && paramsRefused(err))
+      return html(req, res, notFoundPage(pageLang(req)), 404);
+    next(err);
   });
   return { router, routes };
 }
