@@ -133,12 +133,16 @@ export const fundSourceInputSchema = z.object({
   documentNo: optionalText(100),
 });
 
-export const projectCodeSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{2,39}$/, {
-  error: schemaMessage({
-    zh: '项目编号只能由字母、数字和连字符组成（3–40 位）',
-    en: 'a project code is 3–40 letters, digits and hyphens',
-  }),
-});
+/** A project's code; typed in full width by an input method, it is read as its ASCII form. */
+export const projectCodeSchema = z
+  .string()
+  .normalize('NFKC')
+  .regex(/^[A-Za-z0-9][A-Za-z0-9-]{2,39}$/, {
+    error: schemaMessage({
+      zh: '项目编号只能由字母、数字和连字符组成（3–40 位）',
+      en: 'a project code is 3–40 letters, digits and hyphens',
+    }),
+  });
 
 /** The bounds of a project's year (立项年度): at creation and in the dashboard's filter. */
 export const PROJECT_YEAR_MIN = 2000;

@@ -346,6 +346,9 @@ describe('a project through every stage', () => {
     expect((await dept.post('/api/projects', input)).status).toBe(201);
     const again = await dept.post('/api/projects', { ...input, name: '重复编号' });
     expect(again.status).toBe(409);
+    // The same code typed in full width by an input method is the same code.
+    const wide = input.code!.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+    expect((await dept.post('/api/projects', { ...input, code: wide, name: '全角编号' })).status).toBe(409);
     const { rows } = await stack.db.query('SELECT name FROM project WHERE code = $1', [input.code]);
     expect(rows).toEqual([{ name: input.name }]);
   });

@@ -28,8 +28,10 @@ export function redirectPastedLink(req: Request, res: Response, next: NextFuncti
   } catch {
     return next(); // the router's page for an address that does not decode
   }
-  if (schema.safeParse(typed).success) return next();
-  const meant = meantCode(typed, kind);
+  // A code the schema reads as another (a project's in full width) is sent to that one too.
+  const read = schema.safeParse(typed);
+  if (read.success && read.data === typed) return next();
+  const meant = read.success ? read.data : meantCode(typed, kind);
   if (!schema.safeParse(meant).success) return next();
   const query = req.originalUrl.indexOf('?');
   res.redirect(301, `/public/${kind}/${meant}${query < 0 ? '' : req.originalUrl.slice(query)}`);
