@@ -323,3 +323,66 @@ describe('a village operator on a phone', () => {
     }
   });
 });
+
+describe('a township operator’s ledger import', () => {
+  it('imports a progress sheet from the console: a wrong row is named, then the right ones go in', async () => {
+    const created = await swj.post('/api/projects', aProject({ name: '白台村便民桥新建工程' }));
+    expect(created.status).toBe(201);
+    const code: string = created.body.code;
+    const { context, page } = await newPage(browser, stack.baseUrl, { viewport: WIDE });
+    try {
+      await login(page, 'xqz.op');
+      await page.locator('.nav a', { hasText: '台账导入导出' }).click();
+      // A township keeps the implementing-unit ledger: the page opens on it.
+      await expect
+        .poll(() => page.locator('[data-test=import-kind]').innerText())
+        .toBe('月度进度（实施单位台账）');
+      expect(await page.locator('[data-test=import-columns]').innerText()).toBe(
+        '工作表「月度进度」，表头：项目编号、月份、进度（%）、进展情况',
+      );
+      const sheet =
+        '项目编号,月份,进度（%）,进展情况\n' +
+        `${code},2026年5月,20%,基础开挖\n` +
+        `${code},2026年13月,30,月份写错\n` +
+        `${code},2026/6,45,桥台完成\n`;
+      // As Windows names a CSV: application/vnd.ms-excel, which the api takes only as text/csv.
+      await page.locator('[data-test=import-file]').setInputFiles({
+        name: '进度台账.csv',
+        mimeType: 'application/vnd.ms-excel',
+        buffer: Buffer.from(sheet),
+      });
+      await page.locator('[data-test=import-run]').click();
+      const result = page.locator('[data-test=import-result]');
+      await expect.poll(() => result.innerText()).toBe('1 行有错误，未导入任何数据');
+      expect(await page.locator('[data-test=import-error-row]').allInnerTexts()).toEqual([
+        '第 3 行 · 月份：月份格式应为 YYYY-MM',
+      ]);
+      await shot(page, 'ledger-import-refused');
+
+      await page.locator('[data-test=import-mode] label', { hasText: '只导入正确的行' }).click();
+      await page.locator('[data-test=import-run]').click();
+      await expect.poll(() => result.innerText()).toBe('已导入 2 行；1 行有错误，未导入');
+      const ledgers = (await swj.get(`/api/projects/${code}/ledgers`)).body;
+      expect(ledgers.implementing.progress).toEqual([
+        { month: '2026-05', percent: 20, narrative: '基础开挖' },
+        { month: '2026-06', percent: 45, narrative: '桥台完成' },
+      ]);
+      // The file is forgotten once imported.
+      expect(
+        await page.locator('label', { has: page.locator('[data-test=import-file]') }).innerText(),
+      ).toContain('未选择文件');
+
+      // The export: the implementing-unit ledger of the township's projects, as xlsx.
+      const href = await page.locator('[data-test=export]').getAttribute('href');
+      expect(href).toBe('/api/ledgers/implementing/export');
+      const file = await context.request.get(href!);
+      expect(file.status()).toBe(200);
+      expect(file.headers()['content-type']).toBe(
+        'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      );
+      await shot(page, 'ledger-import-done');
+    } finally {
+      await context.close();
+    }
+  });
+});

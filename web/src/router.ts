@@ -80,6 +80,7 @@ export const router = createRouter({
         { path: 'projects', name: 'projects', component: () => import('./pages/ProjectListPage.vue') },
         // 统计分析: every account reads the figures of its own scope (the api decides which).
         { path: 'statistics', name: 'statistics', component: () => import('./pages/StatisticsPage.vue') },
+        { path: 'ledgers', name: 'ledgers', component: () => import('./pages/LedgersPage.vue') },
         {
           path: 'projects/:id',
           name: 'project',

@@ -224,7 +224,7 @@ async function requestBlob(url: string): Promise<Blob> {
  * An upload: the file's raw bytes with its type, and its name in `X-File-Name` (the api's CSRF
  * guard accepts a non-JSON body only with that header, which no cross-site form can send).
  */
-async function upload<T>(url: string, file: Blob, fileName: string): Promise<T> {
+export async function upload<T>(url: string, file: Blob, fileName: string): Promise<T> {
   const res = await fetch(url, {
     method: 'POST',
     credentials: 'same-origin',
@@ -245,6 +245,9 @@ async function upload<T>(url: string, file: Blob, fileName: string): Promise<T> 
       err?.code ?? 'HTTP_' + res.status,
       err?.message ?? httpFailure(res.status),
       Array.isArray(err?.details) ? (err.details as ErrorDetail[]) : undefined,
+      err?.details && typeof err.details === 'object' && !Array.isArray(err.details)
+        ? (err.details as Record<string, unknown>)
+        : {},
     );
   }
   return data as T;

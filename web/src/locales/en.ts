@@ -43,6 +43,7 @@ const en: typeof zh = {
     redFlags: 'Red flags',
     supervision: 'Supervision',
     statistics: 'Statistics',
+    ledgers: 'Ledger import & export',
   },
   scope: {
     unit: 'Unit',
@@ -515,6 +516,35 @@ const en: typeof zh = {
     network: 'The server could not be reached; check the connection and try again',
   },
   // ── project page: ledgers, detail table, archives, alerts, on-site flows (console-page) ──
+  imports: {
+    title: 'Ledger import & export',
+    exportTitle: 'Export a ledger',
+    exportHint:
+      'Every project of the level’s ledger within your scope; the file’s import sheet is the template to fill in for an import.',
+    allYears: 'All years',
+    download: 'Download xlsx',
+    importTitle: 'Import a ledger',
+    kinds: {
+      disbursements: 'Disbursements (department ledger)',
+      progress: 'Monthly progress (implementing-unit ledger)',
+      visits: 'Supervision visits (site ledger)',
+    },
+    modes: { all: 'Import nothing if any row is wrong', valid: 'Import the correct rows only' },
+    columns: 'Sheet 「{sheet}」, headers: {list}',
+    optional: '{header} (optional)',
+    listJoin: ', ',
+    formats:
+      'xlsx or CSV (UTF-8 or GB18030). Dates as 2026-05-06, 2026/5/6 or 2026年5月6日, months as 2026-05 or 2026年5月, money in yuan.',
+    choose: 'Choose a file',
+    noFile: 'No file chosen',
+    chooseFile: 'Choose the file to import',
+    run: 'Import',
+    imported: '{n} row imported | {n} rows imported',
+    importedSome:
+      '{n} row imported; {bad} with errors not imported | {n} rows imported; {bad} with errors not imported',
+    rowN: 'Row {n}',
+    colon: ': ',
+  },
   ledger: {
     names: { department: 'Department ledger', implementing: 'Implementing-unit ledger', site: 'Site ledger' },
     completeness: 'Completeness',

@@ -48,6 +48,7 @@ export default {
     redFlags: '风险红旗',
     supervision: '监督',
     statistics: '统计分析',
+    ledgers: '台账导入导出',
   },
   scope: {
     unit: '单位',
@@ -504,6 +505,33 @@ export default {
     network: '无法连接服务器，请检查网络后重试',
   },
   // ── project page: ledgers, detail table, archives, alerts, on-site flows (console-page) ──
+  imports: {
+    title: '台账导入导出',
+    exportTitle: '导出台账',
+    exportHint: '本级台账中您权限范围内的全部项目；文件里的导入工作表可直接作为导入模板填写。',
+    allYears: '全部年度',
+    download: '下载 xlsx',
+    importTitle: '导入台账',
+    kinds: {
+      disbursements: '资金拨付（主管部门台账）',
+      progress: '月度进度（实施单位台账）',
+      visits: '监督检查（建设地点台账）',
+    },
+    modes: { all: '有错误则全部不导入', valid: '只导入正确的行' },
+    columns: '工作表「{sheet}」，表头：{list}',
+    optional: '{header}（可不填）',
+    listJoin: '、',
+    formats:
+      'xlsx 或 CSV（UTF-8 或 GB18030）。日期写作 2026-05-06、2026/5/6 或 2026年5月6日，月份写作 2026-05 或 2026年5月，金额以元为单位。',
+    choose: '选择文件',
+    noFile: '未选择文件',
+    chooseFile: '请选择要导入的文件',
+    run: '导入',
+    imported: '已导入 {n} 行',
+    importedSome: '已导入 {n} 行；{bad} 行有错误，未导入',
+    rowN: '第 {n} 行',
+    colon: '：',
+  },
   ledger: {
     names: { department: '主管部门台账', implementing: '实施单位台账', site: '建设地点台账' },
     completeness: '完整度',
