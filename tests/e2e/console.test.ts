@@ -308,6 +308,7 @@ describe('in English', () => {
         ['/projects', '[data-test=table] .project-row'],
         [`/projects/${code}`, '[data-test=history-item]'],
         ['/notices', '[data-test=search-form]'],
+        ['/ledgers', '[data-test=import-columns]'],
       ];
       for (const [url, ready] of pages) {
         await page.goto(url);
