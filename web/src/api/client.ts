@@ -245,9 +245,6 @@ export async function upload<T>(url: string, file: Blob, fileName: string): Prom
       err?.code ?? 'HTTP_' + res.status,
       err?.message ?? httpFailure(res.status),
       Array.isArray(err?.details) ? (err.details as ErrorDetail[]) : undefined,
-      err?.details && typeof err.details === 'object' && !Array.isArray(err.details)
-        ? (err.details as Record<string, unknown>)
-        : {},
     );
   }
   return data as T;
