@@ -248,6 +248,50 @@ describe('ledger import', () => {
     ]);
   });
 
+  it('settles a job whose api died: succeeded when its rows were written, failed when none were', async () => {
+    // What an api killed in the middle leaves: its job still running, its beat stopped long ago.
+    const town = await Session.login(stack.baseUrl, 'xqz.op');
+    const stopped = `status = 'running', finished_at = NULL, imported_rows = 0, message = '正在写入 (writing)',
+                     beat_at = now() - interval '5 minutes'`;
+    const sheet = `项目编号,月份,进度（%）,进展情况\n${codes[5]},2026-09,35,基础完成\n`;
+    const done = await town.upload(
+      '/api/ledger-imports?kind=progress&wait=true',
+      Buffer.from(sheet),
+      'text/csv',
+      'p.csv',
+    );
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    // Killed after its transaction committed, before the job said so.
+    await stack.db.query(`UPDATE ledger_import SET ${stopped} WHERE id = $1`, [done.body.id]);
+    const { rows: who } = await stack.db.query(`SELECT id FROM app_user WHERE username = 'xqz.op'`);
+    const job = async (beat: string) =>
+      (
+        await stack.db.query(
+          `INSERT INTO ledger_import (id, kind, file_name, status, created_by, message, beat_at)
+           VALUES (gen_random_uuid(), 'progress', 'p.csv', 'running', $1, '正在写入 (writing)', ${beat}) RETURNING id`,
+          [who[0].id],
+        )
+      ).rows[0].id as string;
+    const interrupted = await job(`now() - interval '5 minutes'`); // killed before its commit
+    const alive = await job('now()'); // its process still beating
+    const read = async (id: string) => {
+      const { status, importedRows, message } = (await town.get(`/api/ledger-imports/${id}`)).body;
+      return { status, importedRows, message };
+    };
+    expect(await read(done.body.id)).toEqual({ status: 'succeeded', importedRows: 1, message: '导入 1 行' });
+    expect(await read(interrupted)).toEqual({
+      status: 'failed',
+      importedRows: 0,
+      message: '导入中断，未导入任何数据，请重新导入',
+    });
+    expect(await read(alive)).toMatchObject({ status: 'running' });
+    const { rows } = await stack.db.query(
+      `SELECT status FROM ledger_import WHERE id = ANY($1::uuid[]) ORDER BY array_position($1::uuid[], id)`,
+      [[done.body.id, interrupted, alive]],
+    );
+    expect(rows.map((r) => r.status)).toEqual(['succeeded', 'failed', 'running']);
+  });
+
   it('with mode=valid imports the good rows and reports the rest (site ledger: own village only)', async () => {
     const csv =
       '项目编号,村编码,监督日期,监督员,监督情况\n' +

@@ -24,7 +24,13 @@ export interface ImportRow {
   created_by: string | null;
   created_at: string;
   finished_at: string | null;
+  /** Running, but its process has stopped beating: see settleStale. */
+  stale: boolean;
 }
+
+/** How long a running job's process may go without a beat before the job is taken for interrupted. */
+export const IMPORT_STALE_SECONDS = 60;
+const STALE = `status = 'running' AND beat_at < now() - make_interval(secs => ${IMPORT_STALE_SECONDS})`;
 
 /** The columns of ledger_import a running import updates. */
 export interface ImportProgress {
@@ -66,10 +72,40 @@ export function createImportRepository(orm: Orm) {
       );
     },
 
+    /** The running process's sign of life, every few seconds while the job runs. */
+    async beat(id: string): Promise<void> {
+      await system().execute(
+        `UPDATE ledger_import SET beat_at = now() WHERE id = ? AND status = 'running'`,
+        [id],
+        'run',
+      );
+    },
+
+    /**
+     * Settles a job whose process died (no beat): its rows went in one transaction, which either
+     * committed, leaving ledger events that name the import, or left nothing. Only a job still
+     * stale is touched, so a late beat or a second reader changes nothing.
+     */
+    async settleStale(id: string): Promise<void> {
+      await system().execute(
+        `WITH written AS (
+           SELECT sum((payload ->> 'rows')::int)::int AS n FROM ledger_event
+            WHERE kind = 'import' AND payload ->> 'importId' = ?)
+         UPDATE ledger_import SET finished_at = now(),
+                status = CASE WHEN w.n > 0 THEN 'succeeded' ELSE 'failed' END,
+                imported_rows = coalesce(w.n, 0),
+                message = CASE WHEN w.n > 0 THEN format('导入 %s 行 (%s rows imported)', w.n, w.n)
+                  ELSE '导入中断，未导入任何数据，请重新导入 (the import was interrupted; nothing imported: import the file again)' END
+           FROM written w WHERE id = ? AND ${STALE}`,
+        [id, id],
+        'run',
+      );
+    },
+
     /** A job, as its author reads it (row-level security shows no one else's), or as the system. */
     async find(id: string, who?: Principal): Promise<ImportRow | undefined> {
       const rows = await (who ? scopedEm(orm, scopeOf(who)) : system()).execute<ImportRow[]>(
-        `SELECT * FROM ledger_import WHERE id = ?`,
+        `SELECT *, ${STALE} AS stale FROM ledger_import WHERE id = ?`,
         [id],
         'all',
       );

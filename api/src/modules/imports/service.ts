@@ -31,11 +31,22 @@ import type { Logger } from '#platform/log.js';
 import { mapDbError, type Caller } from '../../http.js';
 import type { ProjectRepository } from '../projects/repository.js';
 import { parseLedgerFile, type ParsedRow } from './parse.js';
-import type { ImportProgress, ImportRepository, ImportRow } from './repository.js';
+import {
+  IMPORT_STALE_SECONDS,
+  type ImportProgress,
+  type ImportRepository,
+  type ImportRow,
+} from './repository.js';
 
 const PROGRESS_EVERY = 250;
 const CHUNK = 500;
 const MAX_ERRORS = 1000;
+/**
+ * A running job's beat: a twelfth of IMPORT_STALE_SECONDS, so that only a process gone (not one
+ * parsing a large file on a busy machine) lets a job be taken for interrupted. Were it taken so
+ * wrongly, its own last word (succeeded or failed) still comes after, unconditioned.
+ */
+const BEAT_MS = (IMPORT_STALE_SECONDS * 1000) / 12;
 
 type Project = Awaited<ReturnType<ProjectRepository['findByCodes']>>[number];
 /** A row of the file as its kind's schema reads it. */
@@ -60,10 +71,14 @@ export function createImportService(deps: {
 
   /** An import's job, its report and messages in the reader's language. */
   async function status(id: string, lang: Lang, caller?: Caller): Promise<ImportStatus> {
-    const r = await repo.find(id, caller);
+    let r = await repo.find(id, caller);
     // An import is its author's: others do not learn that it exists (row-level security says so too).
     if (!r || (caller && r.created_by !== caller.actor.id))
       throw new AppError('NOT_FOUND', `导入任务不存在 (import ${id} not found)`);
+    if (r.stale) {
+      await repo.settleStale(id);
+      r = (await repo.find(id, caller))!;
+    }
     return statusIn(r, lang);
   }
 
@@ -339,7 +354,13 @@ export function createImportService(deps: {
         throw new AppError('FORBIDDEN', '只有操作账号可以导入台账 (operators only)');
       const id = randomUUID();
       await repo.create({ id, kind: q.kind, fileName: fileName.slice(0, 200), actorId: caller.actor.id });
-      const job = run(id, caller, q.kind, q.mode, bytes).finally(() => running.delete(id));
+      // The job's sign of life for pollers on any api: without it, a job whose process died is settled.
+      const beat = setInterval(() => void repo.beat(id).catch(() => undefined), BEAT_MS);
+      beat.unref();
+      const job = run(id, caller, q.kind, q.mode, bytes).finally(() => {
+        clearInterval(beat);
+        running.delete(id);
+      });
       running.set(id, job);
       if (!q.wait) return status(id, lang);
       await job;
