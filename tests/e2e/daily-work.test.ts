@@ -385,4 +385,33 @@ describe('a township operator’s ledger import', () => {
       await context.close();
     }
   });
+
+  it('keeps asking for the result through a lost connection, saying so, and then shows it', async () => {
+    const created = await swj.post('/api/projects', aProject({ name: '白台村产业路硬化工程' }));
+    const code: string = created.body.code;
+    const { context, page } = await newPage(browser, stack.baseUrl, { viewport: WIDE });
+    try {
+      await login(page, 'xqz.op');
+      await page.goto('/ledgers');
+      // The job answers as still running, and its first polls find no server (an api restarting).
+      await page.route('**/api/ledger-imports?*', async (route) => {
+        const res = await route.fetch();
+        await route.fulfill({ response: res, json: { ...(await res.json()), status: 'running' } });
+      });
+      let lost = 3;
+      await page.route('**/api/ledger-imports/*', (route) => (lost-- > 0 ? route.abort() : route.continue()));
+      await page.locator('[data-test=import-file]').setInputFiles({
+        name: 'p.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from(`项目编号,月份,进度（%）,进展情况\n${code},2026-05,10,开工准备\n`),
+      });
+      await page.locator('[data-test=import-run]').click();
+      await page.locator('[data-test=import-reconnecting]').waitFor();
+      await expect.poll(() => page.locator('[data-test=import-result]').innerText()).toBe('已导入 1 行');
+      expect(await page.locator('[data-test=import-reconnecting]').count()).toBe(0);
+      expect(await page.locator('[data-test=import-error]').count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -543,6 +543,7 @@ const en: typeof zh = {
     importedSome:
       '{n} row imported; {bad} with errors not imported | {n} rows imported; {bad} with errors not imported',
     rowN: 'Row {n}',
+    reconnecting: 'The connection to the server was lost; asking for the import’s result again…',
     colon: ': ',
   },
   ledger: {

@@ -530,6 +530,7 @@ export default {
     imported: '已导入 {n} 行',
     importedSome: '已导入 {n} 行；{bad} 行有错误，未导入',
     rowN: '第 {n} 行',
+    reconnecting: '与服务器的连接中断，正在重新查询导入结果…',
     colon: '：',
   },
   ledger: {
