@@ -246,6 +246,20 @@ describe('ledger import', () => {
       ['2026-05-06', '材料进场'],
       ['2026-05-07', '开挖正常'],
     ]);
+    // The same sheet again (after a lost answer, say) adds no visit twice.
+    const again = await village.upload(
+      '/api/ledger-imports?kind=visits&mode=valid&wait=true',
+      Buffer.from(visits),
+      'text/csv',
+      'v.csv',
+    );
+    expect(again.status).toBe(422);
+    expect(again.body.error.details.errors.map((e: any) => [e.row, e.message])).toEqual([
+      [2, '该走访已记录（2026-05-06，陈大明，同样的监督情况）'],
+      [3, '该走访已记录（2026-05-07，陈大明，同样的监督情况）'],
+      [4, '不是有效日期'],
+    ]);
+    expect((await town.get(`/api/projects/${codes[4]}/ledgers`)).body.site.visits).toHaveLength(2);
   });
 
   it('settles a job whose api died: succeeded when its rows were written, failed when none were', async () => {

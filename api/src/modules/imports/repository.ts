@@ -148,7 +148,30 @@ export function createImportRepository(orm: Orm) {
         recorded.vouchers.add(`${r.project_id}/${r.voucher_no}`);
       return recorded;
     },
+
+    /** The visits these projects hold, as `visitKey` names them: a sheet imported twice adds none. */
+    async recordedVisits(who: Principal, projectIds: string[]): Promise<Set<string>> {
+      if (projectIds.length === 0) return new Set();
+      const rows = await scopedEm(orm, scopeOf(who)).execute<VisitKeyParts[]>(
+        `SELECT project_id AS "projectId", village_id AS "villageId", to_char(visited_on, 'YYYY-MM-DD') AS "visitedOn",
+                supervisor, findings FROM supervision_visit WHERE project_id = ANY(ARRAY[?]::uuid[])`,
+        [projectIds],
+        'all',
+      );
+      return new Set(rows.map(visitKey));
+    },
   };
 }
+
+interface VisitKeyParts {
+  projectId: string;
+  villageId: string;
+  visitedOn: string;
+  supervisor: string;
+  findings: string;
+}
+/** A visit is the one already recorded when all it says is the same: the day, the site, who and what. */
+export const visitKey = (v: VisitKeyParts) =>
+  JSON.stringify([v.projectId, v.villageId, v.visitedOn, v.supervisor, v.findings]);
 
 export type ImportRepository = ReturnType<typeof createImportRepository>;

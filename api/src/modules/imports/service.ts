@@ -33,6 +33,7 @@ import type { ProjectRepository } from '../projects/repository.js';
 import { parseLedgerFile, type ParsedRow } from './parse.js';
 import {
   IMPORT_STALE_SECONDS,
+  visitKey,
   type ImportProgress,
   type ImportRepository,
   type ImportRow,
@@ -125,6 +126,7 @@ export function createImportService(deps: {
       kind === 'disbursements' ? ids : [],
     );
     const months = new Set<string>();
+    const visits = kind === 'visits' ? await repo.recordedVisits(caller, ids) : new Set<string>();
 
     const good: GoodRow[] = [];
     for (const [i, r] of parsed.entries()) {
@@ -237,6 +239,15 @@ export function createImportService(deps: {
           });
           continue;
         }
+        const vk = visitKey({ ...w, projectId: project.id, villageId: caller.orgUnitId });
+        if (visits.has(vk)) {
+          fail(r.row, header('visitedOn'), {
+            zh: `该走访已记录（${w.visitedOn}，${w.supervisor}，同样的监督情况）`,
+            en: `this visit is recorded already (${w.visitedOn}, ${w.supervisor}, the same findings)`,
+          });
+          continue;
+        }
+        visits.add(vk);
         good.push({
           row: r.row,
           projectId: project.id,
