@@ -10,7 +10,7 @@ import { publicProjectCodeParam, publicUnitCodeParam } from '#domain/public-sche
 const PAGE = /^\/(projects|townships|villages)\/([^/]+)$/;
 
 /** The code a pasted or full-width one meant: its NFKC form without the marks at either end. */
-export function meantCode(typed: string, kind: 'projects' | 'townships' | 'villages'): string {
+function meantCode(typed: string, kind: 'projects' | 'townships' | 'villages'): string {
   const bare = typed.normalize('NFKC').replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
   // Unit codes are lower-case; a project's is kept as it is, its letters' case being its own.
   return kind === 'projects' ? bare : bare.toLowerCase();
