@@ -534,14 +534,14 @@ const en: typeof zh = {
     optional: '{header} (optional)',
     listJoin: ', ',
     formats:
-      'xlsx or CSV (UTF-8 or GB18030). Dates as 2026-05-06, 2026/5/6 or 2026年5月6日, months as 2026-05 or 2026年5月, money in yuan.',
+      'xlsx or CSV (UTF-8 or GB18030). Dates as 2026-05-06 or 2026/5/6, also with the Chinese year, month and day marks; months as 2026-05 or 2026/5; money in yuan.',
     choose: 'Choose a file',
     noFile: 'No file chosen',
     chooseFile: 'Choose the file to import',
     run: 'Import',
     imported: '{n} row imported | {n} rows imported',
     importedSome:
-      '{n} row imported; {bad} with errors not imported | {n} rows imported; {bad} with errors not imported',
+      '{n} row imported; rows with errors, not imported: {bad} | {n} rows imported; rows with errors, not imported: {bad}',
     rowN: 'Row {n}',
     reconnecting: 'The connection to the server was lost; asking for the import’s result again…',
     colon: ': ',
