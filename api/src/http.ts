@@ -254,10 +254,11 @@ export function mountRoutes(router: Router, routes: readonly RouteDef[], deps: {
       checkInputShape(req.params, 'params', lang);
       checkInputShape(req.query, 'query', lang);
       if (!r.rawBody) checkInputShape(req.body, 'body', lang);
-      const params = req.params as Record<string, string>;
-      for (const [name, value] of Object.entries(params)) {
+      // The handler reads the parsed value: a code typed in full width is the code.
+      const params: Record<string, string> = {};
+      for (const [name, value] of Object.entries(req.params as Record<string, string>)) {
         const schema = r.params?.[name] ?? paramSchemaFor(r.path, name);
-        parseOr422(schema, value, `params.${name}`, lang);
+        params[name] = parseOr422(schema, value, `params.${name}`, lang);
       }
       const body = r.body ? parseOr422(r.body, req.body ?? {}, 'body', lang) : undefined;
       const query = r.query ? parseOr422(r.query, req.query, 'query', lang) : undefined;

@@ -349,6 +349,9 @@ describe('a project through every stage', () => {
     // The same code typed in full width by an input method is the same code.
     const wide = input.code!.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
     expect((await dept.post('/api/projects', { ...input, code: wide, name: '全角编号' })).status).toBe(409);
+    // And the project's address with the code typed that way opens the project.
+    const opened = await dept.get(`/api/projects/${encodeURIComponent(wide)}`);
+    expect([opened.status, opened.body.code]).toEqual([200, input.code]);
     const { rows } = await stack.db.query('SELECT name FROM project WHERE code = $1', [input.code]);
     expect(rows).toEqual([{ name: input.name }]);
   });
