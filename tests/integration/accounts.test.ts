@@ -384,6 +384,18 @@ describe('administration', () => {
     ).toBe(409);
   });
 
+  it('finds accounts by the words as typed, in full width too, taking % and _ as they are', async () => {
+    const admin = await adminLogin();
+    const found = async (q: string) =>
+      (await admin.get(`/api/admin/users?q=${encodeURIComponent(q)}`)).body.items.map(
+        (u: { username: string }) => u.username,
+      );
+    expect(await found('xqz-dhc')).toContain('xqz-dhc.op');
+    expect(await found('ｘｑｚ－ｄｈｃ')).toContain('xqz-dhc.op');
+    expect(await found('xqz_dhc')).not.toContain('xqz-dhc.op');
+    expect(await found('xqz%op')).not.toContain('xqz-dhc.op');
+  });
+
   it('resets, disables and enables accounts, ending their sessions, and audits each action with before and after', async () => {
     await stack.db.query(`DELETE FROM login_attempt`);
     const admin = await adminLogin();

@@ -6,11 +6,15 @@
 import { QueryOrder, sql } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Role } from '#domain/schemas.js';
+import { searchForms } from '#domain/search-forms.js';
 import { AppUserSchema, UserRoleSchema } from '#db/entities/user.entity.js';
 import type { OrgUnit } from '#db/entities/org-unit.entity.js';
 
+/** An ILIKE pattern for text containing `term` as it is: its % and _ are not wildcards. */
+const containing = (term: string) => `%${term.replace(/[\\%_]/g, '\\$&')}%`;
+
 /**
- * Accounts by id, or whose username or name contains `q` (as an ILIKE pattern), ordered by
+ * Accounts by id, or whose username or name contains `q` in any of its typed forms, ordered by
  * username. Read afresh even when this EntityManager has loaded them before a change.
  */
 export function findAccounts(em: EntityManager, where: { id: string } | { q?: string }) {
@@ -18,7 +22,12 @@ export function findAccounts(em: EntityManager, where: { id: string } | { q?: st
     'id' in where
       ? { id: where.id }
       : where.q
-        ? { $or: [{ username: { $ilike: `%${where.q}%` } }, { displayName: { $ilike: `%${where.q}%` } }] }
+        ? {
+            $or: searchForms(where.q).flatMap((form) => [
+              { username: { $ilike: containing(form) } },
+              { displayName: { $ilike: containing(form) } },
+            ]),
+          }
         : {};
   return em.find(AppUserSchema, filter, {
     populate: ['orgUnit', 'roles'],
