@@ -11,6 +11,9 @@ export function useFormat() {
 /** The county's calendar day (YYYY-MM-DD), whatever the device's time zone. */
 export const countyToday = () => cstDate(Date.now());
 
+/** The county's calendar year: a browser elsewhere in the world is a day off at new year. */
+export const countyYear = () => Number(countyToday().slice(0, 4));
+
 /**
  * A date as it is, or the county's calendar day of an instant (YYYY-MM-DD): an instant's own first
  * ten characters are its UTC day, a day early for anything done before 08:00 in the county.
