@@ -19,6 +19,7 @@ import {
   markDemoSeeded,
   seedDemoBulletin,
   seedDemoProjects,
+  seedDemoUnitHeads,
   seedOrgsAndUsers,
 } from './lib/demo-seed.js';
 import { describeError } from './lib/seed-retry.js';
@@ -40,6 +41,7 @@ async function main() {
   }
   const audit = createAuditLog(loadAuditKey(env));
   await seedOrgsAndUsers(orm, env.DEMO_PASSWORD, audit);
+  await seedDemoUnitHeads(orm, env.DEMO_PASSWORD, audit);
   log.info('org units and demo accounts ready');
   const { worker, connection: workerConnection } = await createWorker({
     address: env.TEMPORAL_ADDRESS,

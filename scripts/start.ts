@@ -33,6 +33,7 @@ import {
   seedDemoBulletin,
   seedDemoSupervision,
   seedDemoProjects,
+  seedDemoUnitHeads,
   seedOrgsAndUsers,
 } from './lib/demo-seed.js';
 import { describeError } from './lib/seed-retry.js';
@@ -136,7 +137,9 @@ async function main() {
     let accounts: Promise<void> = Promise.resolve();
     if (seeding) {
       log.info('seeding the demo county (first start): org units and accounts…');
-      accounts = seedOrgsAndUsers(orm, env.DEMO_PASSWORD, audit);
+      accounts = seedOrgsAndUsers(orm, env.DEMO_PASSWORD, audit).then(() =>
+        seedDemoUnitHeads(orm, env.DEMO_PASSWORD, audit),
+      );
       accounts.catch(() => undefined); // awaited below; meanwhile Temporal starts
     }
 

@@ -43,6 +43,23 @@ export const DEMO_UNITS: DemoUnit[] = [
 ];
 
 /**
+ * The departments' and townships' main leaders (单位主要负责人), invented names: the negative list
+ * names a unit's head, and escalated alerts reach the head as well as the unit's operators.
+ */
+export const DEMO_UNIT_HEADS: Readonly<Record<string, string>> = {
+  swj: '陈志刚',
+  jtj: '李永红',
+  nyw: '王德明',
+  fpb: '刘春燕',
+  zjw: '张卫东',
+  lyj: '赵国强',
+  mbz: '周建华',
+  xqz: '吴海波',
+  bsz: '郑晓琴',
+  mtz: '孙立军',
+};
+
+/**
  * Demo projects: what to create and how far to take each one. `steps` is the number of steps of
  * MAIN_PATH to apply; `then` adds a side path after them.
  */

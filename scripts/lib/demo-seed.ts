@@ -8,7 +8,7 @@
 import type { AuditLog } from '#db/audit.js';
 import type { Orm } from '#db/orm.js';
 import { metaPutOnce } from '#db/writes/app-meta.js';
-import { DEMO_UNITS, type DemoUnit } from '#db/seed/demo-county.js';
+import { DEMO_UNIT_HEADS, DEMO_UNITS, type DemoUnit } from '#db/seed/demo-county.js';
 import { hashPassword } from '#api/modules/auth/password.js';
 
 export { seedDemoProjects } from './demo-projects.js';
@@ -56,7 +56,7 @@ export async function seedOrgsAndUsers(
       }
     }
   });
-  const accounts: { username: string; name: string; unit: string; roles: string[] }[] = [
+  const accounts: DemoAccount[] = [
     { username: 'admin', name: '系统管理员', unit: 'ck', roles: ['admin'] },
     { username: 'leader', name: '县领导', unit: 'ck', roles: ['leader'] },
     { username: 'supervisor', name: '专项监督办督查员', unit: 'zxjdb', roles: ['supervisor', 'operator'] },
@@ -65,6 +65,41 @@ export async function seedOrgsAndUsers(
     accounts.push({ username: `${u.code}.op`, name: `${u.name}操作员`, unit: u.code, roles: ['operator'] });
     accounts.push({ username: `${u.code}.view`, name: `${u.name}查询员`, unit: u.code, roles: ['viewer'] });
   }
+  await seedAccounts(orm, password, audit, hash, accounts);
+}
+
+/**
+ * The demo county's unit heads (`<unit>.head`, query accounts marked 单位主要负责人): the demo's
+ * alone, so the test county's escalations reach only the accounts its tests create.
+ */
+export async function seedDemoUnitHeads(orm: Orm, password: string, audit: AuditLog): Promise<void> {
+  const heads = Object.entries(DEMO_UNIT_HEADS).map(([unit, name]) => ({
+    username: `${unit}.head`,
+    name,
+    unit,
+    roles: ['viewer'],
+    unitHead: true,
+  }));
+  await seedAccounts(orm, password, audit, hashPassword, heads);
+}
+
+interface DemoAccount {
+  username: string;
+  name: string;
+  unit: string;
+  roles: string[];
+  unitHead?: boolean;
+}
+
+/** Adds the accounts not there yet, each in its own audited transaction. */
+async function seedAccounts(
+  orm: Orm,
+  password: string,
+  audit: AuditLog,
+  hash: (password: string) => Promise<string>,
+  accounts: readonly DemoAccount[],
+): Promise<void> {
+  const em = orm.em.fork();
   const existing = new Set(
     (await em.execute<{ username: string }[]>('SELECT username FROM app_user', [], 'all')).map(
       (r) => r.username,
@@ -73,11 +108,12 @@ export async function seedOrgsAndUsers(
   for (const a of accounts) {
     if (existing.has(a.username)) continue;
     const passwordHash = await hash(password);
+    const unitHead = a.unitHead ?? false;
     await em.transactional(async (tx) => {
       const [row] = (await tx.execute<{ id: string }[]>(
-        `INSERT INTO app_user (username, display_name, org_unit_id, password_hash)
-         VALUES (?, ?, (SELECT id FROM org_unit WHERE code = ?), ?) RETURNING id`,
-        [a.username, a.name, a.unit, passwordHash],
+        `INSERT INTO app_user (username, display_name, org_unit_id, password_hash, unit_head)
+         VALUES (?, ?, (SELECT id FROM org_unit WHERE code = ?), ?, ?) RETURNING id`,
+        [a.username, a.name, a.unit, passwordHash, unitHead],
         'all',
       )) as [{ id: string }];
       for (const role of a.roles) {
@@ -89,7 +125,13 @@ export async function seedOrgsAndUsers(
         action: 'seed.user.create',
         entity: 'user',
         entityId: row.id,
-        after: { username: a.username, displayName: a.name, unit: a.unit, roles: a.roles },
+        after: {
+          username: a.username,
+          displayName: a.name,
+          unit: a.unit,
+          roles: a.roles,
+          ...(unitHead ? { unitHead } : {}),
+        },
       });
     });
   }

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createPublicRepository } from '#api/public/repository.js';
-import { DEMO_PROJECTS, DEMO_UNITS } from '#db/seed/demo-county.js';
+import { DEMO_PROJECTS, DEMO_UNIT_HEADS, DEMO_UNITS } from '#db/seed/demo-county.js';
 import { initORM } from '#db/orm.js';
 import { parseYuan } from '#domain/money.js';
 import { OC4IDS_STATUS, oc4idsPackage } from '#domain/oc4ids.js';
@@ -66,7 +66,13 @@ describe('npm run seed:demo', () => {
         ).rows[0];
       const first = await counts();
       expect(first.units).toBe(DEMO_UNITS.length);
-      expect(first.users).toBe(3 + 2 * DEMO_UNITS.length);
+      const heads = Object.keys(DEMO_UNIT_HEADS);
+      expect(first.users).toBe(3 + 2 * DEMO_UNITS.length + heads.length);
+      // Each department and township has its head, named on the negative list and sent escalations.
+      const marked = await pool.query(
+        `SELECT u.code FROM app_user a JOIN org_unit u ON u.id = a.org_unit_id WHERE a.unit_head ORDER BY u.code`,
+      );
+      expect(marked.rows.map((r) => r.code)).toEqual([...heads].sort());
       expect(first.projects).toBe(DEMO_PROJECTS.length);
       expect(first.steps).toBeGreaterThan(DEMO_PROJECTS.length * 2);
       const names = (await pool.query(`SELECT username FROM app_user ORDER BY username`)).rows.map(
