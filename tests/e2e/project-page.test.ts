@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import ExcelJS from 'exceljs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { aProject } from '../support/builders.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
@@ -203,6 +203,81 @@ describe('a village operator on a 375 × 812 phone', () => {
     expect(sha256(fs.readFileSync(path.join(stack.dataDir, 'archives', docs[0].storage_key)))).toBe(
       sha256(photo),
     );
+  });
+
+  it('records a visit and its photo once when their answers are lost and the operator presses again', async () => {
+    const project = await aProjectInLuojiang('罗江村人饮管网（信号时断时续）');
+    const photo = aPng();
+    const { context, page } = await newPage(browser, stack.baseUrl, { phone: true });
+    /** The keys each write was sent with, by what it wrote. */
+    const keys = { visit: [] as string[], photo: [] as string[] };
+    page.on('request', (r) => {
+      const what =
+        r.method() !== 'POST'
+          ? null
+          : r.url().includes('/site/visits')
+            ? 'visit'
+            : r.url().includes('/archives?')
+              ? 'photo'
+              : null;
+      if (what) keys[what].push(r.headers()['idempotency-key'] ?? '');
+    });
+    /** Each write reaches the api and is carried out; its answer is lost on the way back. */
+    const loseAnswers = async (route: Route) => {
+      await route.fetch();
+      await route.abort('connectionreset');
+    };
+    try {
+      await login(page, 'mbz-ljc.op');
+      await page.goto(`/projects/${project.code}/field?flow=visit`);
+      await page.locator('[data-test=visit-form]').waitFor();
+      await page.locator('[data-test=visit-date]').fill('2026-05-07');
+      await page.locator('[data-test=visit-supervisor]').fill('王大山');
+      await page.locator('[data-test=visit-findings]').fill('山上信号时有时无，管沟回填完成');
+      await page
+        .locator('[data-test=photo-input]')
+        .setInputFiles({ name: 'IMG_0003.png', mimeType: 'image/png', buffer: photo });
+      await page.locator('[data-test=photo-thumb]').waitFor();
+
+      // The visit is written, but neither the console's own tries nor the operator hear it.
+      await page.route('**/ledgers/site/visits', loseAnswers);
+      await page.locator('[data-test=field-submit]').click();
+      await expect
+        .poll(() => page.locator('[data-test=field-error]').innerText())
+        .toContain('无法连接服务器');
+      expect(keys.visit).toHaveLength(3);
+      // The signal is back for the visit, not yet for its photo: the operator presses again, and
+      // the visit is sent with the key of its first try.
+      await page.unroute('**/ledgers/site/visits');
+      await page.route('**/archives?*', loseAnswers);
+      await page.locator('[data-test=field-submit]').click();
+      await page.locator('[data-test=retry-photos]').waitFor();
+      expect(keys.visit).toHaveLength(4);
+      expect(new Set(keys.visit)).toEqual(new Set([keys.visit[0]]));
+      // The photo was tried three times, and is sent again with the same key.
+      expect(keys.photo).toHaveLength(3);
+      await page.unroute('**/archives?*');
+      await page.locator('[data-test=retry-photos]').click();
+      await expect
+        .poll(() => page.locator('[data-test=field-sent]').innerText())
+        .toContain('已上传照片 1 张');
+      expect(keys.photo).toHaveLength(4);
+      expect(new Set(keys.photo)).toEqual(new Set([keys.photo[0]]));
+      expect(keys.photo[0]).not.toBe('');
+    } finally {
+      await context.close();
+    }
+
+    const { rows: visits } = await stack.db.query(
+      `SELECT id, supervisor FROM supervision_visit WHERE project_id = $1`,
+      [project.id],
+    );
+    expect(visits.map((v) => v.supervisor)).toEqual(['王大山']);
+    const { rows: docs } = await stack.db.query(
+      `SELECT entry_id, sha256 FROM archive_document WHERE project_id = $1`,
+      [project.id],
+    );
+    expect(docs).toEqual([{ entry_id: visits[0].id, sha256: sha256(photo) }]);
   });
 
   it('links the photo to the visit it recorded while another village records the same visit', async () => {

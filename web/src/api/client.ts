@@ -142,40 +142,80 @@ function newRequestKey(): string {
 const UNCERTAIN = new Set([502, 503, 504]);
 
 /**
+ * The keys of requests whose answer was never heard, by what they ask. Sent again, by the loop
+ * below or by a person pressing the button again once the signal is back, a request carries its
+ * first key and the api carries it out once: on a phone in a valley an answer is lost as often as
+ * a request. A key is dropped once an answer is heard.
+ */
+const unanswered = new Map<string, string>();
+/** A file's place in that map: the same photo sent again is the same request. */
+const fileIds = new WeakMap<Blob, number>();
+let files = 0;
+
+function identityOf(method: string, url: string, body: string | Blob | undefined): string {
+  if (!(body instanceof Blob)) return `${method} ${url}\n${body ?? ''}`;
+  if (!fileIds.has(body)) fileIds.set(body, ++files);
+  return `${method} ${url}\nfile ${fileIds.get(body)}`;
+}
+
+/** Whether an answer says what became of the request (the same request still at work does not). */
+async function heard(res: Response): Promise<boolean> {
+  if (UNCERTAIN.has(res.status)) return false;
+  if (res.status !== 409) return true;
+  const data = (await res
+    .clone()
+    .json()
+    .catch(() => null)) as { error?: { code?: string } } | null;
+  return data?.error?.code !== 'IN_PROGRESS';
+}
+
+/**
  * A state-changing request carries an Idempotency-Key, and is sent again with the same key when
  * the answer was lost (a dropped connection, 502/503/504): the api carries it out once and the
  * retry hears the first answer.
  */
-async function send(method: string, url: string, body: unknown): Promise<Response> {
+async function send(
+  method: string,
+  url: string,
+  body: string | Blob | undefined,
+  headers: Record<string, string>,
+): Promise<Response> {
+  const identity = method === 'GET' ? '' : identityOf(method, url, body);
+  const key = method === 'GET' ? undefined : (unanswered.get(identity) ?? newRequestKey());
   const init: RequestInit = {
     method,
     credentials: 'same-origin',
-    headers: {
-      ...language(),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(method === 'GET' ? {} : { 'idempotency-key': newRequestKey() }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: { ...language(), ...headers, ...(key ? { 'idempotency-key': key } : {}) },
+    body,
   };
   const attempts = method === 'GET' ? 1 : 3;
   for (let i = 1; ; i++) {
     try {
       const res = await fetch(url, init);
-      if (i < attempts && UNCERTAIN.has(res.status)) {
-        await new Promise((r) => setTimeout(r, 500 * i));
-        continue;
+      const answered = await heard(res);
+      if (key && answered) unanswered.delete(identity);
+      if (answered || i >= attempts) {
+        if (key && !answered) unanswered.set(identity, key);
+        return res;
       }
-      return res;
     } catch {
-      if (i >= attempts) throw networkFailure();
-      await new Promise((r) => setTimeout(r, 500 * i));
+      if (i >= attempts) {
+        if (key) unanswered.set(identity, key);
+        throw networkFailure();
+      }
     }
+    await new Promise((r) => setTimeout(r, 500 * i));
   }
 }
 
 /** Exported for the area clients beside this file (api/rectifications.ts), not for components. */
 export async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
-  const res = await send(method, url, body);
+  const res = await send(
+    method,
+    url,
+    body === undefined ? undefined : JSON.stringify(body),
+    body === undefined ? {} : { 'content-type': 'application/json' },
+  );
   if (res.status === 204) return undefined as T;
   const data: unknown = await res.json().catch(() => null);
   if (!res.ok) {
@@ -222,20 +262,13 @@ async function requestBlob(url: string): Promise<Blob> {
 
 /**
  * An upload: the file's raw bytes with its type, and its name in `X-File-Name` (the api's CSRF
- * guard accepts a non-JSON body only with that header, which no cross-site form can send).
+ * guard accepts a non-JSON body only with that header, which no cross-site form can send). Sent as
+ * every write is, with its key, and again when the answer was lost.
  */
 export async function upload<T>(url: string, file: Blob, fileName: string): Promise<T> {
-  const res = await fetch(url, {
-    method: 'POST',
-    credentials: 'same-origin',
-    headers: {
-      ...language(),
-      'content-type': file.type || 'application/octet-stream',
-      'x-file-name': encodeURIComponent(fileName),
-    },
-    body: file,
-  }).catch(() => {
-    throw networkFailure();
+  const res = await send('POST', url, file, {
+    'content-type': file.type || 'application/octet-stream',
+    'x-file-name': encodeURIComponent(fileName),
   });
   const data: unknown = await res.json().catch(() => null);
   if (!res.ok) {
