@@ -152,10 +152,27 @@ const unanswered = new Map<string, string>();
 const fileIds = new WeakMap<Blob, number>();
 let files = 0;
 
+/**
+ * A body's fingerprint (two 32-bit FNV-style hashes and the length), so that the map holds no
+ * password of a login whose answer was lost. Not a secret: a collision would only send another
+ * request with a kept key, which the api refuses (422 IDEMPOTENCY_KEY_REUSED) and changes nothing.
+ */
+function fingerprint(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x9e3779b9 ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  return `${(a >>> 0).toString(36)}.${(b >>> 0).toString(36)}.${text.length}`;
+}
+
 function identityOf(method: string, url: string, body: string | Blob | undefined): string {
-  if (!(body instanceof Blob)) return `${method} ${url}\n${body ?? ''}`;
+  if (!(body instanceof Blob)) return `${method} ${url} ${fingerprint(body ?? '')}`;
   if (!fileIds.has(body)) fileIds.set(body, ++files);
-  return `${method} ${url}\nfile ${fileIds.get(body)}`;
+  return `${method} ${url} file ${fileIds.get(body)}`;
 }
 
 /** Whether an answer says what became of the request (the same request still at work does not). */
