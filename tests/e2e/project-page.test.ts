@@ -56,6 +56,17 @@ function aPng(): Buffer {
 }
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
+/** Fills the phone's visit form with 王大山's visit and one photo, and waits for its thumbnail. */
+async function fillVisit(page: Page, visit: { on: string; findings: string; file: string; photo: Buffer }) {
+  await page.locator('[data-test=visit-date]').fill(visit.on);
+  await page.locator('[data-test=visit-supervisor]').fill('王大山');
+  await page.locator('[data-test=visit-findings]').fill(visit.findings);
+  await page
+    .locator('[data-test=photo-input]')
+    .setInputFiles({ name: visit.file, mimeType: 'image/png', buffer: visit.photo });
+  await page.locator('[data-test=photo-thumb]').waitFor();
+}
+
 /** A project of 县水务局, owned by 庙坝镇, built in 罗江村 (mbz-ljc). */
 async function aProjectInLuojiang(name: string): Promise<{ code: string; id: string }> {
   const created = await swj.post(
@@ -132,11 +143,12 @@ describe('a village operator on a 375 × 812 phone', () => {
       await page.locator('[data-test=field-submit]').click();
       await expect.poll(() => page.locator('[data-test=err-supervisor]').innerText()).toBe('必填');
 
-      await page.locator('[data-test=visit-date]').fill('2026-05-06');
-      await page.locator('[data-test=visit-supervisor]').fill('王大山');
-      await page.locator('[data-test=visit-findings]').fill('管沟开挖过半，回填质量良好，群众无异议');
-      await input.setInputFiles({ name: 'IMG_0001.png', mimeType: 'image/png', buffer: photo });
-      await page.locator('[data-test=photo-thumb]').waitFor();
+      await fillVisit(page, {
+        on: '2026-05-06',
+        findings: '管沟开挖过半，回填质量良好，群众无异议',
+        file: 'IMG_0001.png',
+        photo,
+      });
       expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
       // A big touch target.
       const box = (await page.locator('[data-test=field-submit]').boundingBox())!;
@@ -231,13 +243,12 @@ describe('a village operator on a 375 × 812 phone', () => {
       await login(page, 'mbz-ljc.op');
       await page.goto(`/projects/${project.code}/field?flow=visit`);
       await page.locator('[data-test=visit-form]').waitFor();
-      await page.locator('[data-test=visit-date]').fill('2026-05-07');
-      await page.locator('[data-test=visit-supervisor]').fill('王大山');
-      await page.locator('[data-test=visit-findings]').fill('山上信号时有时无，管沟回填完成');
-      await page
-        .locator('[data-test=photo-input]')
-        .setInputFiles({ name: 'IMG_0003.png', mimeType: 'image/png', buffer: photo });
-      await page.locator('[data-test=photo-thumb]').waitFor();
+      await fillVisit(page, {
+        on: '2026-05-07',
+        findings: '山上信号时有时无，管沟回填完成',
+        file: 'IMG_0003.png',
+        photo,
+      });
 
       // The visit is written, but neither the console's own tries nor the operator hear it.
       await page.route('**/ledgers/site/visits', loseAnswers);
@@ -301,13 +312,7 @@ describe('a village operator on a 375 × 812 phone', () => {
       await login(page, 'mbz-ljc.op');
       await page.goto(`/projects/${project.code}/field?flow=visit`);
       await page.locator('[data-test=visit-form]').waitFor();
-      await page.locator('[data-test=visit-date]').fill('2026-05-08');
-      await page.locator('[data-test=visit-supervisor]').fill('王大山');
-      await page.locator('[data-test=visit-findings]').fill('罗江村段路基成型');
-      await page
-        .locator('[data-test=photo-input]')
-        .setInputFiles({ name: 'IMG_0002.png', mimeType: 'image/png', buffer: photo });
-      await page.locator('[data-test=photo-thumb]').waitFor();
+      await fillVisit(page, { on: '2026-05-08', findings: '罗江村段路基成型', file: 'IMG_0002.png', photo });
 
       const calls: string[] = [];
       page.on('request', (r) => {
