@@ -148,3 +148,32 @@ export const DEMO_COMPLAINTS: DemoComplaint[] = [
     steps: [],
   },
 ];
+
+/**
+ * The office's month just over, dated in that month whenever the demo is seeded: a 约谈 held with
+ * a department's head about a project that has not started, that department listed by hand a week
+ * later, and the month's negative list published, so the pages of each show what a county that has
+ * been running for a while would.
+ */
+export const DEMO_OFFICE_MONTH = {
+  talk: {
+    day: 18,
+    time: '09:30',
+    unitCode: 'swj',
+    title: '局长',
+    project: 'CK2026-001',
+    location: '县专项监督办会议室',
+    interviewers: '县专项监督办主任 杨光明，县专项监督办副主任 何丽',
+    reason: '罗江村人饮安全巩固提升工程计划开工日期已过仍未开工，整改通知书所提问题未按期整改到位。',
+    agreed:
+      '一、县水务局 10 日内督促设计单位完成施工图设计并报审；二、设计批复后 5 日内组织开工；三、每周向县专项监督办书面报告进展。',
+    /** The follow-up is due this many days after the talk. */
+    followUpDays: 15,
+  },
+  listing: {
+    day: 25,
+    unitCode: 'swj',
+    project: 'CK2026-001',
+    reason: '约谈后一周内仍未报审施工图设计，罗江村人饮安全巩固提升工程继续滞后。',
+  },
+} as const;

@@ -1,8 +1,9 @@
 /**
  * The supervision office's work in the demo county (db/seed/demo-supervision.ts): rectification
- * notices and villagers' complaints, through the same services the api uses, so each is a real
- * workflow with its time limits. Safe to run again and to resume: every request carries a fixed
- * idempotency key, a step already recorded is skipped, and a call that may succeed later (a
+ * notices, villagers' complaints and the office's month just over (demo-office-month.ts), through
+ * the same services the api uses, so each notice and complaint is a real workflow with its time
+ * limits. Safe to run again and to resume: every request carries a fixed idempotency key or is
+ * looked for first, a step already recorded is skipped, and a call that may succeed later (a
  * timeout on a busy machine) is retried with backoff.
  */
 import { createHash } from 'node:crypto';
@@ -21,6 +22,7 @@ import type { AuditLog } from '#db/audit.js';
 import type { Orm } from '#db/orm.js';
 import { DEMO_COMPLAINTS, DEMO_RECTIFICATIONS, type DemoComplaint } from '#db/seed/demo-supervision.js';
 import type { Logger } from '#platform/log.js';
+import { seedOfficeMonth } from './demo-office-month.js';
 import { callerFor } from './project-file.js';
 import { SEED_RETRY, backoff, describeError, sleep, verdictOf, type RetryPolicy } from './seed-retry.js';
 
@@ -128,7 +130,8 @@ export async function seedDemoSupervision(deps: SeedSupervisionDeps): Promise<nu
   }
 
   for (const c of DEMO_COMPLAINTS) await complaint(c);
-  if (written) deps.log.info(`demo supervision: ${written} rectification and complaint requests made`);
+  await seedOfficeMonth({ ...deps, attachments, office, codeOf, attempt });
+  if (written) deps.log.info(`demo supervision: ${written} requests made`);
   return written;
 
   async function complaint(c: DemoComplaint): Promise<void> {

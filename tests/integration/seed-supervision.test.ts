@@ -7,7 +7,9 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFsArchiveStorage } from '#api/modules/archives/storage.js';
-import { DEMO_COMPLAINTS, DEMO_RECTIFICATIONS } from '#db/seed/demo-supervision.js';
+import { DEMO_UNIT_HEADS } from '#db/seed/demo-county.js';
+import { DEMO_COMPLAINTS, DEMO_OFFICE_MONTH, DEMO_RECTIFICATIONS } from '#db/seed/demo-supervision.js';
+import { cstMonth, previousMonth } from '#domain/deadlines.js';
 import { createLogger } from '#platform/log.js';
 import { seedDemoSupervision } from '#scripts/lib/demo-seed.js';
 import { seedSmallCounty } from '../support/dashboard-figures.js';
@@ -15,6 +17,8 @@ import { Session, startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
 let codeOf: (code: string) => string;
+// The month just over: the seed fills in the office's work of that month.
+const month = previousMonth(cstMonth(Date.now()));
 beforeAll(async () => {
   stack = await startTestStack();
   codeOf = await seedSmallCounty(stack);
@@ -41,7 +45,9 @@ describe('the demo supervision work', () => {
   it('issues the notices and files the complaints, each as far as the data says; a second run makes no request', async () => {
     const steps =
       DEMO_RECTIFICATIONS.reduce((n, r) => n + 1 + r.steps.length, 0) +
-      DEMO_COMPLAINTS.reduce((n, c) => n + 1 + c.steps.length, 0);
+      DEMO_COMPLAINTS.reduce((n, c) => n + 1 + c.steps.length, 0) +
+      // The office's month: a talk, a listing, the negative list published.
+      3;
     expect(await run()).toBe(steps);
 
     const office = await Session.login(stack.baseUrl, 'supervisor');
@@ -104,11 +110,37 @@ describe('the demo supervision work', () => {
         await stack.db.query(
           `SELECT (SELECT count(*) FROM rectification_notice)::int AS notices,
                   (SELECT count(*) FROM complaint)::int AS complaints,
+                  (SELECT count(*) FROM interview_record)::int AS talks,
+                  (SELECT count(*) FROM negative_list_entry)::int AS listed,
                   (SELECT count(*) FROM audit_log)::int AS audit`,
         )
       ).rows[0];
     const before = await count();
     expect(await run()).toBe(0);
     expect(await count()).toEqual(before);
+  });
+
+  it('leaves the office a month just over with a talk held and its negative list published', async () => {
+    // The seed ran in the test above.
+    const { talk, listing } = DEMO_OFFICE_MONTH;
+    const office = await Session.login(stack.baseUrl, 'supervisor');
+    const talks = (await office.get('/api/interviews')).body.items;
+    expect(talks).toHaveLength(1);
+    expect(talks[0].heldAt.slice(0, 10)).toBe(`${month}-${talk.day}`);
+    expect(talks[0].subjects.map((s: { name: string }) => s.name)).toEqual([DEMO_UNIT_HEADS.swj]);
+
+    // The month's negative list is published, for every account to read, with the unit listed by
+    // hand in it (whatever was listed this month is not).
+    const swj = await Session.login(stack.baseUrl, 'swj.op');
+    const publications = (await swj.get('/api/negative-list/publications')).body.items;
+    expect(publications.map((p: { month: string }) => p.month)).toEqual([month]);
+    const entries = (await swj.get(`/api/negative-list/publications/${month}`)).body.entries;
+    expect(
+      entries.map((e: { unit: { name: string }; leaderName: string; listedOn: string }) => [
+        e.unit.name,
+        e.leaderName,
+        e.listedOn,
+      ]),
+    ).toEqual([['县水务局', DEMO_UNIT_HEADS.swj, `${month}-${listing.day}`]]);
   });
 });
