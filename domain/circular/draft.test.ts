@@ -214,6 +214,20 @@ describe('the monthly circular draft', () => {
     expect(body).toContain('2026年11月18日，项目逾期未开工；2026年11月28日，整改不力。');
   });
 
+  it("sets a talk's reason between its own punctuation, whatever the reason ends with", () => {
+    const talks = [
+      {
+        heldOn: '2026-11-18',
+        kind: 'individual' as const,
+        unitNames: ['县林业局'],
+        reason: '项目逾期未开工。',
+      },
+      { heldOn: '2026-11-28', kind: 'collective' as const, unitNames: ['县水务局'], reason: '整改不力； ' },
+    ];
+    const body = section(draftCircular({ ...facts, talks }), 'rectification').body;
+    expect(body).toContain('2026年11月18日，项目逾期未开工；2026年11月28日，整改不力。');
+  });
+
   it('asks the units at the bottom for a written report by the 15th of the next month', () => {
     const body = section(sut, 'requirements').body;
     expect(body).toContain('（二）抓好排名靠后单位整改。县林业局要认真查找差距');

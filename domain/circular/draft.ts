@@ -218,6 +218,14 @@ function overdue(alerts: readonly OverdueAlert[]): string {
   ].join('\n');
 }
 
+/**
+ * A reason as written by the office, to be set between the circular's own punctuation: without the
+ * full stop or semicolon it usually ends with (else 。。 or ；。 in the published text).
+ */
+function clause(text: string): string {
+  return text.trim().replace(/[。．.；;，,、：:\s]+$/u, '');
+}
+
 function rectification(notices: readonly MonthNotice[], talks: readonly MonthTalk[]): string {
   const issued = notices.filter((n) => n.issuedInMonth);
   const closed = notices.filter((n) => n.closedInMonth && n.status === 'closed');
@@ -240,7 +248,7 @@ function rectification(notices: readonly MonthNotice[], talks: readonly MonthTal
       ? '（二）约谈。本月未开展约谈。'
       : `（二）约谈。本月共开展约谈${talks.length}次（个别约谈${individual}次、集体约谈${talks.length - individual}次），` +
         `涉及${talkUnits.join('、')}共${talkUnits.length}个单位。约谈事由：` +
-        talks.map((t) => `${dateText(t.heldOn)}，${t.reason}`).join('；') +
+        talks.map((t) => `${dateText(t.heldOn)}，${clause(t.reason)}`).join('；') +
         '。';
   const noticeLine =
     notices.length === 0
