@@ -261,6 +261,41 @@ describe('约谈 and the negative list', () => {
     }
   });
 
+  it('a unit opens a published month and is told how many entries the whole list has', async () => {
+    // September: 修齐镇 listed by hand twice, then the month published. A unit reads its own rows
+    // of it: 修齐镇 both, 县水务局 none and is told so; each how long the whole list is.
+    const office = await Session.login(stack.baseUrl, 'supervisor');
+    for (const listedOn of ['2026-09-10', '2026-09-20']) {
+      const res = await office.post('/api/negative-list', {
+        unitCode: 'xqz',
+        reason: '项目资金公示不到位',
+        listedOn,
+      });
+      expect(res.status).toBe(201);
+    }
+    expect((await office.post('/api/negative-list/publications', { month: '2026-09' })).status).toBe(201);
+    for (const [username, own] of [
+      ['xqz.op', 2],
+      ['swj.op', 0],
+    ] as const) {
+      const { context, page } = await open(username);
+      try {
+        await page.goto('/supervision/negative-list');
+        const month = page.locator('[data-test=publications] .el-table__row', { hasText: '2026-09' });
+        await month.locator('button').click();
+        const dialog = page.locator('[data-test=published-month]');
+        await expect
+          .poll(() => dialog.locator('[data-test=own-rows]').innerText(), { message: username })
+          .toBe(`各单位只能查看本单位的条目：该月清单共 2 条，本单位 ${own} 条。`);
+        expect(await dialog.locator('.el-table__row').count(), username).toBe(own);
+        if (own === 0)
+          expect(await dialog.locator('.el-table__empty-text').innerText()).toBe('本单位不在该月清单中');
+      } finally {
+        await context.close();
+      }
+    }
+  });
+
   it('a county-wide account chooses the unit whose year it reads, its own not being assessed', async () => {
     const { context, page } = await open('supervisor');
     try {

@@ -1015,6 +1015,8 @@ const en: typeof zh = {
     publishConfirm: 'Once published, the list of {month} can never change. Publish?',
     publishedOk: 'The list of {month} is published',
     readOnly: 'A published list cannot be changed.',
+    ownRows: "A unit sees its own entries only: {n} of the month's {total}.",
+    notListed: "Your unit is not on this month's list",
     liftedIn: 'Lifted in the month',
   },
   assessment: {

@@ -994,6 +994,8 @@ export default {
     publishConfirm: '发布后 {month} 的负面清单将不可更改，确定发布？',
     publishedOk: '{month} 负面清单已发布',
     readOnly: '已发布的清单不可更改。',
+    ownRows: '各单位只能查看本单位的条目：该月清单共 {total} 条，本单位 {n} 条。',
+    notListed: '本单位不在该月清单中',
     liftedIn: '月内移出',
   },
   assessment: {
