@@ -2,7 +2,7 @@
  * 约谈 and the negative list in the browser against the real api: a project ladder's 约谈 step
  * raises a flag; the supervision office opens it, records the talk from it (unit and reason
  * pre-filled) and the flag leaves the open list; the office lifts the ladder's negative-list entry
- * with a reason and publishes the month; the township reads its year on a phone.
+ * with a reason and publishes the month; the township reads its year and its talk on a phone.
  *
  * With E2E_SHOTS_DIR set, each page is photographed at 1440 × 900 or 375 × 812 into it.
  */
@@ -319,6 +319,18 @@ describe('约谈 and the negative list', () => {
       expect(await page.locator('[data-test=assessment-summary]').innerText()).toMatch(/1\s*约谈/);
       expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
       await shot(page, 'annual-assessment');
+
+      // The talk it was part of: each label above its value, the value the card's whole width.
+      await page.goto('/supervision/talks');
+      await page.locator('[data-test=talk-card]').first().click();
+      const talk = page.locator('[data-test=talk]');
+      await talk.waitFor();
+      const label = (await talk.locator('.el-descriptions__label').first().boundingBox())!;
+      const value = (await talk.locator('.el-descriptions__content').first().boundingBox())!;
+      expect(value.y).toBeGreaterThanOrEqual(label.y + label.height - 1);
+      expect(value.width).toBeGreaterThan(300);
+      expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
+      await shot(page, 'talk-phone');
     } finally {
       await context.close();
     }
