@@ -67,6 +67,23 @@ async function fillVisit(page: Page, visit: { on: string; findings: string; file
   await page.locator('[data-test=photo-thumb]').waitFor();
 }
 
+/** Each write reaches the api and is carried out; its answer is lost on the way back. */
+async function loseAnswers(route: Route) {
+  await route.fetch();
+  await route.abort('connectionreset');
+}
+
+/** The keys the page's visit and photo writes were sent with, in the order sent. */
+function writeKeys(page: Page): { visit: string[]; photo: string[] } {
+  const keys = { visit: [] as string[], photo: [] as string[] };
+  page.on('request', (r) => {
+    if (r.method() !== 'POST') return;
+    if (r.url().includes('/site/visits')) keys.visit.push(r.headers()['idempotency-key'] ?? '');
+    else if (r.url().includes('/archives?')) keys.photo.push(r.headers()['idempotency-key'] ?? '');
+  });
+  return keys;
+}
+
 /** A project of 县水务局, owned by 庙坝镇, built in 罗江村 (mbz-ljc). */
 async function aProjectInLuojiang(name: string): Promise<{ code: string; id: string }> {
   const created = await swj.post(
@@ -221,24 +238,7 @@ describe('a village operator on a 375 × 812 phone', () => {
     const project = await aProjectInLuojiang('罗江村人饮管网（信号时断时续）');
     const photo = aPng();
     const { context, page } = await newPage(browser, stack.baseUrl, { phone: true });
-    /** The keys each write was sent with, by what it wrote. */
-    const keys = { visit: [] as string[], photo: [] as string[] };
-    page.on('request', (r) => {
-      const what =
-        r.method() !== 'POST'
-          ? null
-          : r.url().includes('/site/visits')
-            ? 'visit'
-            : r.url().includes('/archives?')
-              ? 'photo'
-              : null;
-      if (what) keys[what].push(r.headers()['idempotency-key'] ?? '');
-    });
-    /** Each write reaches the api and is carried out; its answer is lost on the way back. */
-    const loseAnswers = async (route: Route) => {
-      await route.fetch();
-      await route.abort('connectionreset');
-    };
+    const keys = writeKeys(page);
     try {
       await login(page, 'mbz-ljc.op');
       await page.goto(`/projects/${project.code}/field?flow=visit`);
@@ -284,6 +284,93 @@ describe('a village operator on a 375 × 812 phone', () => {
       [project.id],
     );
     expect(visits.map((v) => v.supervisor)).toEqual(['王大山']);
+    const { rows: docs } = await stack.db.query(
+      `SELECT entry_id, sha256 FROM archive_document WHERE project_id = $1`,
+      [project.id],
+    );
+    expect(docs).toEqual([{ entry_id: visits[0].id, sha256: sha256(photo) }]);
+  });
+
+  it('gives back a visit typed before a reload, and records it and its photo once', async () => {
+    // A phone that reloads the page while the signal comes and goes (or drops it while the camera
+    // is open): what was typed comes back, and sent again it is the same request.
+    const project = await aProjectInLuojiang('罗江村人饮管网（页面重新加载）');
+    const photo = aPng();
+    const { context, page } = await newPage(browser, stack.baseUrl, { phone: true });
+    const keys = writeKeys(page);
+    const form = async () => ({
+      on: await page.locator('[data-test=visit-date]').inputValue(),
+      supervisor: await page.locator('[data-test=visit-supervisor]').inputValue(),
+      findings: await page.locator('[data-test=visit-findings]').inputValue(),
+    });
+    const typed = {
+      on: '2026-05-09',
+      supervisor: '王大山',
+      findings: '雨后管沟边坡有少量垮塌，已要求施工方清理',
+    };
+    const choosePhoto = async () => {
+      await page
+        .locator('[data-test=photo-input]')
+        .setInputFiles({ name: 'IMG_0005.png', mimeType: 'image/png', buffer: photo });
+      await page.locator('[data-test=photo-thumb]').waitFor();
+    };
+    try {
+      await login(page, 'mbz-ljc.op');
+      await page.goto(`/projects/${project.code}/field?flow=visit`);
+      await page.locator('[data-test=visit-form]').waitFor();
+      await fillVisit(page, { on: typed.on, findings: typed.findings, file: 'IMG_0005.png', photo });
+      await page.route('**/ledgers/site/visits', loseAnswers);
+      await page.locator('[data-test=field-submit]').click();
+      await expect
+        .poll(() => page.locator('[data-test=field-error]').innerText())
+        .toContain('无法连接服务器');
+      await page.unroute('**/ledgers/site/visits');
+
+      // Reloaded: the visit as typed, the photo to be chosen again.
+      await page.reload();
+      await expect.poll(form).toEqual(typed);
+      expect(await page.locator('[data-test=draft-restored]').innerText()).toContain(
+        '已恢复上次未发送的内容',
+      );
+      await choosePhoto();
+      // Sent again with its first key; this time the photo's answers are lost.
+      await page.route('**/archives?*', loseAnswers);
+      await page.locator('[data-test=field-submit]').click();
+      await page.locator('[data-test=retry-photos]').waitFor();
+      expect(keys.visit).toHaveLength(4);
+      expect(new Set(keys.visit)).toEqual(new Set([keys.visit[0]]));
+      expect(keys.photo).toHaveLength(3);
+      await page.unroute('**/archives?*');
+
+      // Reloaded again: the visit is saved and waits for its photo, chosen again and sent with
+      // the key of its first try.
+      await page.reload();
+      await page.locator('[data-test=retry-photos]').waitFor();
+      expect(await page.locator('[data-test=draft-restored]').innerText()).toContain('上次的记录已保存');
+      await choosePhoto();
+      await page.locator('[data-test=retry-photos]').click();
+      await expect
+        .poll(() => page.locator('[data-test=field-sent]').innerText())
+        .toContain('已上传照片 1 张');
+      expect(keys.photo).toHaveLength(4);
+      expect(new Set(keys.photo)).toEqual(new Set([keys.photo[0]]));
+
+      // Sent in full: the form is empty for the next visit, and a reload brings nothing back.
+      expect((await form()).findings).toBe('');
+      await page.reload();
+      await page.locator('[data-test=visit-form]').waitFor();
+      expect(await form()).toMatchObject({ supervisor: '', findings: '' });
+      expect(await page.locator('[data-test=draft-restored]').count()).toBe(0);
+      expect(await page.locator('[data-test=field-submit]').count()).toBe(1);
+    } finally {
+      await context.close();
+    }
+
+    const { rows: visits } = await stack.db.query(
+      `SELECT id, findings FROM supervision_visit WHERE project_id = $1`,
+      [project.id],
+    );
+    expect(visits.map((v) => v.findings)).toEqual([typed.findings]);
     const { rows: docs } = await stack.db.query(
       `SELECT entry_id, sha256 FROM archive_document WHERE project_id = $1`,
       [project.id],

@@ -145,34 +145,54 @@ const UNCERTAIN = new Set([502, 503, 504]);
  * The keys of requests whose answer was never heard, by what they ask. Sent again, by the loop
  * below or by a person pressing the button again once the signal is back, a request carries its
  * first key and the api carries it out once: on a phone in a valley an answer is lost as often as
- * a request. A key is dropped once an answer is heard.
+ * a request. A key is dropped once an answer is heard. Kept in the tab's sessionStorage, so that a
+ * reload in between (the field forms give back their drafts, use-field-draft.ts) changes nothing.
  */
-const unanswered = new Map<string, string>();
-/** A file's place in that map: the same photo sent again is the same request. */
-const fileIds = new WeakMap<Blob, number>();
-let files = 0;
+const KEPT = 'unanswered-requests';
+const unanswered = new Map<string, string>(readKept());
+function readKept(): [string, string][] {
+  try {
+    const kept: unknown = JSON.parse(globalThis.sessionStorage?.getItem(KEPT) ?? '[]');
+    return Array.isArray(kept) ? (kept as [string, string][]) : [];
+  } catch {
+    return [];
+  }
+}
+function keepUnanswered(identity: string, key: string | undefined, answered: boolean) {
+  if (!key) return;
+  const changed = answered ? unanswered.delete(identity) : unanswered.get(identity) !== key;
+  if (!changed) return;
+  if (!answered) unanswered.set(identity, key);
+  try {
+    globalThis.sessionStorage?.setItem(KEPT, JSON.stringify([...unanswered]));
+  } catch {
+    // Storage refused: the keys still hold until the page is left.
+  }
+}
 
 /**
- * A body's fingerprint (two 32-bit FNV-style hashes and the length), so that the map holds no
- * password of a login whose answer was lost. Not a secret: a collision would only send another
- * request with a kept key, which the api refuses (422 IDEMPOTENCY_KEY_REUSED) and changes nothing.
+ * A body's fingerprint (two 32-bit FNV-style hashes and the length), so that neither the map nor
+ * the tab's storage holds the password of a login whose answer was lost, nor a photo. Not a
+ * secret: a collision would only send another request with a kept key, which the api refuses
+ * (422 IDEMPOTENCY_KEY_REUSED) and changes nothing.
  */
-function fingerprint(text: string): string {
+function fingerprint(data: string | Uint8Array): string {
+  const at = typeof data === 'string' ? (i: number) => data.charCodeAt(i) : (i: number) => data[i]!;
   let a = 0x811c9dc5;
-  let b = 0x9e3779b9 ^ text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+  let b = 0x9e3779b9 ^ data.length;
+  for (let i = 0; i < data.length; i++) {
+    const c = at(i);
     a = Math.imul(a ^ c, 0x01000193);
     b = Math.imul(b ^ c, 0x5bd1e995);
     b ^= b >>> 15;
   }
-  return `${(a >>> 0).toString(36)}.${(b >>> 0).toString(36)}.${text.length}`;
+  return `${(a >>> 0).toString(36)}.${(b >>> 0).toString(36)}.${data.length}`;
 }
 
-function identityOf(method: string, url: string, body: string | Blob | undefined): string {
+/** A file by its bytes: the same photo chosen again after a reload is the same upload. */
+async function identityOf(method: string, url: string, body: string | Blob | undefined): Promise<string> {
   if (!(body instanceof Blob)) return `${method} ${url} ${fingerprint(body ?? '')}`;
-  if (!fileIds.has(body)) fileIds.set(body, ++files);
-  return `${method} ${url} file ${fileIds.get(body)}`;
+  return `${method} ${url} file ${fingerprint(new Uint8Array(await body.arrayBuffer()))}`;
 }
 
 /** Whether an answer says what became of the request (the same request still at work does not). */
@@ -197,7 +217,7 @@ async function send(
   body: string | Blob | undefined,
   headers: Record<string, string>,
 ): Promise<Response> {
-  const identity = method === 'GET' ? '' : identityOf(method, url, body);
+  const identity = method === 'GET' ? '' : await identityOf(method, url, body);
   const key = method === 'GET' ? undefined : (unanswered.get(identity) ?? newRequestKey());
   const init: RequestInit = {
     method,
@@ -210,14 +230,14 @@ async function send(
     try {
       const res = await fetch(url, init);
       const answered = await heard(res);
-      if (key && answered) unanswered.delete(identity);
+      if (answered) keepUnanswered(identity, key, true);
       if (answered || i >= attempts) {
-        if (key && !answered) unanswered.set(identity, key);
+        if (!answered) keepUnanswered(identity, key, false);
         return res;
       }
     } catch {
       if (i >= attempts) {
-        if (key) unanswered.set(identity, key);
+        keepUnanswered(identity, key, false);
         throw networkFailure();
       }
     }

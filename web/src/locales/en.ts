@@ -788,6 +788,11 @@ const en: typeof zh = {
     progressHint: 'Monthly progress is the workflow step "{action}", taken by the owner unit.',
     submit: { visit: 'Save the visit', notice: 'Save the notice', progress: "Report this month's progress" },
     retryPhotos: 'Upload the failed photos again',
+    restored: {
+      typed: 'What you typed and had not sent is back; photos are not kept, so take or choose them again.',
+      photos:
+        'The record was saved but not all its photos went: choose those photos again, then press “Upload the failed photos again”.',
+    },
     visitSaved: 'Visit saved: {on}, {who}',
     noticeSaved: 'Notice saved: {place}',
     progressSaved: 'Progress for {month} reported: {percent}%',

@@ -1,0 +1,67 @@
+import { ref, watch, type Ref } from 'vue';
+import { useSessionStore } from '../stores/session';
+
+/**
+ * What a field form holds, kept in the tab's sessionStorage: a phone that reloads the page, or
+ * drops it while the camera is open, gives back what was typed and which saved entry still waits
+ * for photos. Sent again after a reload, the same form is the same request (api/client.ts keeps
+ * the key of a request whose answer was lost), so nothing is recorded twice. Photos are not kept:
+ * they are chosen again, and the same photo is the same upload.
+ *
+ * Only what the person typed is kept, from their first change, and it is dropped once the form is
+ * sent in full. sessionStorage ends with the tab, so a draft does not outlive it.
+ */
+export function useFieldDraft<T extends object>(opts: {
+  flow: 'visit' | 'notice';
+  projectId: () => string;
+  values: T;
+  pendingEntry: Ref<string | null>;
+}) {
+  const { values, pendingEntry } = opts;
+  const session = useSessionStore();
+  /** One draft per account, project and flow. */
+  const key = () => `field-draft:${session.me?.id ?? ''}:${opts.projectId()}:${opts.flow}`;
+  /** The draft given back on opening the form: what it says is shown until the next send. */
+  const restored = ref<'typed' | 'photos' | null>(null);
+  const read = (): { values: Partial<T>; pendingEntry: string | null } | null => {
+    try {
+      return JSON.parse(sessionStorage.getItem(key()) ?? 'null');
+    } catch {
+      return null;
+    }
+  };
+  const saved = read();
+  if (saved) {
+    Object.assign(values, saved.values);
+    pendingEntry.value = saved.pendingEntry;
+    restored.value = saved.pendingEntry ? 'photos' : 'typed';
+  }
+  // Synchronous, so that emptying the form after a send is not saved as a draft of its own.
+  let holding = false;
+  watch(
+    [() => ({ ...values }), pendingEntry],
+    () => {
+      if (holding) return;
+      try {
+        sessionStorage.setItem(key(), JSON.stringify({ values, pendingEntry: pendingEntry.value }));
+      } catch {
+        // Storage full or refused (private browsing): the form works as before, without a draft.
+      }
+    },
+    { deep: true, flush: 'sync' },
+  );
+
+  /** The form was sent in full: it is emptied by `reset`, and no draft is kept of it. */
+  function clear(reset: () => void) {
+    holding = true;
+    try {
+      reset();
+    } finally {
+      holding = false;
+    }
+    sessionStorage.removeItem(key());
+    restored.value = null;
+  }
+
+  return { restored, clear };
+}
