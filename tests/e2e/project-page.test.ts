@@ -378,6 +378,37 @@ describe('a village operator on a 375 × 812 phone', () => {
     expect(docs).toEqual([{ entry_id: visits[0].id, sha256: sha256(photo) }]);
   });
 
+  it('empties a saved visit left waiting for its photos, so that it is not sent a second time', async () => {
+    const project = await aProjectInLuojiang('罗江村人饮管网（照片未传先做公示）');
+    const { context, page } = await newPage(browser, stack.baseUrl, { phone: true });
+    try {
+      await login(page, 'mbz-ljc.op');
+      await page.goto(`/projects/${project.code}/field?flow=visit`);
+      await page.locator('[data-test=visit-form]').waitFor();
+      await fillVisit(page, { on: '2026-05-10', findings: '路基压实', file: 'IMG_0006.png', photo: aPng() });
+      await page.route('**/archives?*', loseAnswers);
+      await page.locator('[data-test=field-submit]').click();
+      await page.locator('[data-test=retry-photos]').waitFor();
+      await page.unroute('**/archives?*');
+      // The operator turns to the notice and back, leaving the photo: the saved visit is not
+      // offered again to be sent, in this page or after a reload.
+      await page.locator('[data-test=flow-notice]').click();
+      await page.locator('[data-test=flow-visit]').click();
+      await page.locator('[data-test=field-submit]').waitFor();
+      expect(await page.locator('[data-test=visit-findings]').inputValue()).toBe('');
+      await page.reload();
+      await page.locator('[data-test=field-submit]').waitFor();
+      expect(await page.locator('[data-test=visit-findings]').inputValue()).toBe('');
+    } finally {
+      await context.close();
+    }
+    const { rows } = await stack.db.query(
+      `SELECT count(*)::int AS n FROM supervision_visit WHERE project_id = $1`,
+      [project.id],
+    );
+    expect(rows[0].n).toBe(1);
+  });
+
   it('links the photo to the visit it recorded while another village records the same visit', async () => {
     // 王大山, the project's volunteer supervisor, visits both its villages on the same day, and each
     // village's operator records that visit at the same moment.
