@@ -409,6 +409,27 @@ describe('a village operator on a 375 × 812 phone', () => {
     expect(rows[0].n).toBe(1);
   });
 
+  it('keeps no draft in the tab once the operator logs out', async () => {
+    const project = await aProjectInLuojiang('罗江村人饮管网（共用手机）');
+    const { context, page } = await newPage(browser, stack.baseUrl, { phone: true });
+    try {
+      await login(page, 'mbz-ljc.op');
+      await page.goto(`/projects/${project.code}/field?flow=visit`);
+      await page.locator('[data-test=visit-findings]').fill('尚未发送的走访记录');
+      expect(await page.evaluate('sessionStorage.length')).toBeGreaterThan(0);
+      await page.locator('[data-test=user-menu]').click();
+      await page.locator('[data-test=menu-logout]').click();
+      await page.locator('input[name=username]').waitFor();
+      expect(await page.evaluate('sessionStorage.length')).toBe(0);
+      await login(page, 'mbz-ljc.op');
+      await page.goto(`/projects/${project.code}/field?flow=visit`);
+      await page.locator('[data-test=visit-form]').waitFor();
+      expect(await page.locator('[data-test=visit-findings]').inputValue()).toBe('');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('links the photo to the visit it recorded while another village records the same visit', async () => {
     // 王大山, the project's volunteer supervisor, visits both its villages on the same day, and each
     // village's operator records that visit at the same moment.

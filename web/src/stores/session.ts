@@ -30,9 +30,15 @@ export const useSessionStore = defineStore('session', () => {
     checked.value = true;
   }
 
+  /** Leaves nothing of the account in the tab: its field drafts and kept keys go with it. */
   async function logout() {
     await api.logout().catch(() => undefined);
     me.value = null;
+    try {
+      sessionStorage.clear();
+    } catch {
+      // Storage refused: there was nothing kept in it.
+    }
   }
 
   /** What the session must do before anything else: change its password or set up 2FA. */
