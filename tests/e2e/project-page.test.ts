@@ -399,6 +399,7 @@ describe('a village operator on a 375 × 812 phone', () => {
       await page.reload();
       await page.locator('[data-test=field-submit]').waitFor();
       expect(await page.locator('[data-test=visit-findings]').inputValue()).toBe('');
+      expect(await page.locator('[data-test=draft-restored]').count()).toBe(0);
     } finally {
       await context.close();
     }
