@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { isCountyWide, type Principal } from './access.js';
-import { DEADLINE_KINDS } from './deadlines.js';
+import { cstDate, DEADLINE_KINDS } from './deadlines.js';
 import { attachmentSchema } from './bulletin-schemas.js';
 import { isSupervisionOffice } from './rectification-schemas.js';
 import { DATE_MAX, DATE_MIN, isoDate, orgCodeSchema, orgRefSchema, safeString } from './schemas.js';
@@ -78,6 +78,18 @@ export const createInterviewSchema = z
         message: schemaText({
           zh: '个别约谈应只有一名被约谈人',
           en: 'an individual talk has exactly one subject',
+        }),
+      });
+    // The county's date of the talk: a reply cannot be due before the talk that asked for it.
+    // (Refinements run even when a field failed: a heldAt that is no time is reported as such.)
+    const held = Date.parse(v.heldAt);
+    if (v.followUpDue && Number.isFinite(held) && v.followUpDue < cstDate(held))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['followUpDue'],
+        message: schemaText({
+          zh: '整改回复期限不能早于约谈日期',
+          en: 'the reply cannot be due before the talk',
         }),
       });
   });

@@ -255,6 +255,9 @@ describe('约谈 records', () => {
       [talk({ correctsId: '00000000-0000-4000-8000-000000000000' }), 'body.correctsId'],
       [talk({ attachmentIds: ['00000000-0000-4000-8000-000000000000'] }), 'body.attachmentIds'],
       [talk({ project: 'NO-SUCH-PROJECT' }), 'body.project'],
+      // Held tomorrow in the county (a mistyped year is the same), or a reply due before the talk.
+      [talk({ heldAt: new Date(Date.now() + 86_400_000).toISOString() }), 'body.heldAt'],
+      [talk({ heldAt: '2026-11-20T23:30:00+08:00', followUpDue: '2026-11-19' }), 'body.followUpDue'],
     ];
     for (const [body, field] of cases) {
       const res = await office.post('/api/interviews', body);

@@ -11,6 +11,10 @@ export function useFormat() {
 /** The county's calendar day (YYYY-MM-DD), whatever the device's time zone. */
 export const countyToday = () => cstDate(Date.now());
 
+/** A date picker's day (YYYY-MM-DD): its calendar is laid out in the browser's own days. */
+export const pickerDay = (d: Date) =>
+  `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+
 /** The county's calendar year: a browser elsewhere in the world is a day off at new year. */
 export const countyYear = () => Number(countyToday().slice(0, 4));
 
