@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { LedgerKind } from './ledgers/kinds.js';
+import { cstDate } from './deadlines.js';
 import { parseYuan } from './money.js';
 import { DATE_MAX, DATE_MIN, safeString } from './schemas.js';
 import { schemaMessage, schemaText, type Bilingual } from './errors.js';
@@ -106,6 +107,10 @@ const date = z
       zh: `日期须在 ${DATE_MIN} 至 ${DATE_MAX} 之间`,
       en: `a date from ${DATE_MIN} to ${DATE_MAX}`,
     }),
+  })
+  // A payment or a visit is imported once done, as it is recorded in the console (happenedOn).
+  .refine((s) => s <= cstDate(Date.now()), {
+    error: schemaMessage({ zh: '日期不能晚于今天', en: 'a date not after today' }),
   });
 const yuan = z
   .string()

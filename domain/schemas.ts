@@ -6,6 +6,7 @@
  * document; the ledger shapes already live in domain/ledgers/.
  */
 import { z } from 'zod';
+import { cstDate } from './deadlines.js';
 import { ACTIONS, IMPLEMENTATION_METHODS, STAGES } from './lifecycle.js';
 import { fenSumEquals, MAX_FEN } from './money.js';
 import { schemaMessage, schemaText } from './errors.js';
@@ -42,6 +43,14 @@ export const isoDate = z.iso
       en: `a date from ${DATE_MIN} to ${DATE_MAX}`,
     }),
   });
+
+/**
+ * The day something was done (a payment, a visit, a meeting, a settlement): a county day not after
+ * today. A mistyped year (2062) put a payment into a year's totals that has not come.
+ */
+export const happenedOn = isoDate.refine((d) => d <= cstDate(Date.now()), {
+  error: schemaMessage({ zh: '日期不能晚于今天', en: 'a date not after today' }),
+});
 
 /** An amount in 分: a JSON integer from 0 to MAX_FEN (100 亿元), so that any sum of them is exact. */
 export const fen = z

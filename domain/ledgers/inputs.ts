@@ -1,7 +1,7 @@
 /** What each ledger write accepts: the api validates with these, the console's forms check with them. */
 import { z } from 'zod';
 import { IMPLEMENTATION_METHODS } from '../lifecycle.js';
-import { fen, isoDate, safeString, smallInt } from '../schemas.js';
+import { fen, happenedOn, isoDate, safeString, smallInt } from '../schemas.js';
 import { isValidUscc } from '../uscc.js';
 import { schemaMessage, schemaText } from '../errors.js';
 
@@ -35,7 +35,7 @@ export const fundDocumentInputSchema = z.object({
 export type FundDocumentInput = z.infer<typeof fundDocumentInputSchema>;
 
 export const departmentLedgerInputSchema = z.object({
-  approvedOn: isoDate.optional(),
+  approvedOn: happenedOn.optional(),
   approvalIssuer: optionalText(100),
   constructionContent: optionalText(2000),
 });
@@ -44,7 +44,7 @@ export const fundSourceLinkSchema = z.object({ fundDocumentNo: text(100) });
 
 export const disbursementInputSchema = z.object({
   sourcePosition: z.number().int().min(0).max(19),
-  paidOn: isoDate,
+  paidOn: happenedOn,
   amountFen: positiveFen,
   payee: text(200),
   voucherNo: text(100),
@@ -54,7 +54,7 @@ export const disbursementInputSchema = z.object({
 export type DisbursementInput = z.infer<typeof disbursementInputSchema>;
 
 export const settlementInputSchema = z.object({
-  settledOn: isoDate,
+  settledOn: happenedOn,
   settledAmountFen: fen,
   voucherNo: optionalText(100),
   note: optionalText(1000),
@@ -62,7 +62,7 @@ export const settlementInputSchema = z.object({
 
 export const decisionInputSchema = z.object({
   meeting: text(200),
-  heldOn: isoDate,
+  heldOn: happenedOn,
   attendees: z.array(text(50)).min(1).max(100),
   resolution: text(2000),
 });
@@ -75,7 +75,7 @@ export const implementationInputSchema = z
     contractorUscc: usccSchema.optional(),
     contractNo: optionalText(100),
     contractAmountFen: fen.optional(),
-    contractSignedOn: isoDate.optional(),
+    contractSignedOn: happenedOn.optional(),
   })
   .superRefine((v, ctx) => {
     if (v.contractorName && !v.contractorUscc)
@@ -98,14 +98,14 @@ export type ProgressInput = z.infer<typeof progressInputSchema>;
 
 export const adjustmentInputSchema = z.object({
   documentNo: text(100),
-  adjustedOn: isoDate,
+  adjustedOn: happenedOn,
   content: text(2000),
   reason: text(2000),
 });
 
 export const visitInputSchema = z.object({
   villageCode: text(40),
-  visitedOn: isoDate,
+  visitedOn: happenedOn,
   supervisor: text(100),
   findings: text(2000),
 });
@@ -132,7 +132,7 @@ export const noticeInputSchema = z
   });
 
 export const opinionInputSchema = z.object({
-  gatheredOn: isoDate,
+  gatheredOn: happenedOn,
   method: text(100),
   participants: smallInt(1),
   summary: text(2000),
@@ -167,7 +167,7 @@ export const beneficiaryInputSchema = z
 
 export const afterCareInputSchema = z.object({ owner: text(200), duty: text(1000) });
 export const afterCareCheckInputSchema = z.object({
-  checkedOn: isoDate,
+  checkedOn: happenedOn,
   checker: text(100),
   result: text(1000),
 });

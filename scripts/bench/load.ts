@@ -23,6 +23,7 @@ import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createFsArchiveStorage } from '#api/modules/archives/storage.js';
 import { ACTION_LEVEL } from '#domain/access.js';
+import { addDays, cstDate } from '#domain/deadlines.js';
 import { MAIN_PATH, type Action } from '#domain/lifecycle.js';
 import { createLogger } from '#platform/log.js';
 import { DEMO_UNITS } from '#db/seed/demo-county.js';
@@ -290,8 +291,8 @@ async function main() {
           }),
       ]);
     let voucher = 0;
-    const day = () =>
-      `2027-${String(4 + Math.floor(Math.random() * 6)).padStart(2, '0')}-${String(1 + Math.floor(Math.random() * 28)).padStart(2, '0')}`;
+    // A day of the last half year: payments and visits are recorded once done, never ahead.
+    const day = () => addDays(cstDate(Date.now()), -Math.floor(Math.random() * 180));
 
     const act = async (u: User, op: Op) => {
       const mine = projects.filter((p) => inScope(u, p));

@@ -225,7 +225,8 @@ describe('ledger import', () => {
       '项目编号,村编码,监督日期,监督员,监督情况\n' +
       `${codes[4]},xqz-btc,2026年5月6日,陈大明,材料进场\n` +
       `${codes[4]},${wide('xqz-btc')},2026/5/7,陈大明,开挖正常\n` +
-      `${codes[4]},xqz-btc,2026.5.32,陈大明,日期不存在\n`;
+      `${codes[4]},xqz-btc,2026.5.32,陈大明,日期不存在\n` +
+      `${codes[4]},xqz-btc,2062年5月6日,陈大明,年份打错\n`;
     const village = await Session.login(stack.baseUrl, 'xqz-btc.op');
     const v = await village.upload(
       '/api/ledger-imports?kind=visits&mode=valid&wait=true',
@@ -236,6 +237,7 @@ describe('ledger import', () => {
     expect(v.status, JSON.stringify(v.body)).toBe(200);
     expect(v.body.errors.map((e: any) => [e.row, e.column, e.message])).toEqual([
       [4, '监督日期', '不是有效日期'],
+      [5, '监督日期', '日期不能晚于今天'],
     ]);
     const l = (await town.get(`/api/projects/${codes[4]}/ledgers`)).body;
     expect(l.implementing.progress).toEqual([
@@ -258,6 +260,7 @@ describe('ledger import', () => {
       [2, '该走访已记录（2026-05-06，陈大明，同样的监督情况）'],
       [3, '该走访已记录（2026-05-07，陈大明，同样的监督情况）'],
       [4, '不是有效日期'],
+      [5, '日期不能晚于今天'],
     ]);
     expect((await town.get(`/api/projects/${codes[4]}/ledgers`)).body.site.visits).toHaveLength(2);
   });

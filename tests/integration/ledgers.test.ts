@@ -5,6 +5,7 @@
  * Long because each ledger's cases build on the same project's money state; one file keeps one stack.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cstDate } from '#domain/deadlines.js';
 import { aProject } from '../support/builders.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 
@@ -422,6 +423,50 @@ describe('money invariants: 422 at the api, a constraint in the database', () =>
       ],
     ]);
     expect(err?.constraint).toBe('disbursement_amount_fen_check');
+  });
+});
+
+describe('days that have not come', () => {
+  it('refuses a payment, a settlement, a meeting or a visit dated after today, naming the field, writing nothing', async () => {
+    // A mistyped year (2062) put a payment into a year's totals that has not come.
+    const p = await newProject();
+    const base = `/api/projects/${p.id}/ledgers`;
+    const tomorrow = cstDate(Date.now() + 86_400_000);
+    const cases: [Session, string, Record<string, unknown>, string][] = [
+      [
+        dept,
+        'department/disbursements',
+        { sourcePosition: 0, paidOn: tomorrow, amountFen: 100, payee: 'x', voucherNo: 'v', approver: 'y' },
+        'paidOn',
+      ],
+      [dept, 'department/settlement', { settledOn: tomorrow, settledAmountFen: 100 }, 'settledOn'],
+      [
+        town,
+        'implementing/decisions',
+        { meeting: '党委会', heldOn: tomorrow, attendees: ['张三'], resolution: '同意' },
+        'heldOn',
+      ],
+      [
+        village,
+        'site/visits',
+        { villageCode: 'xqz-btc', visitedOn: '2062-05-01', supervisor: '王', findings: '好' },
+        'visitedOn',
+      ],
+    ];
+    for (const [who, path, body, field] of cases) {
+      const res = await who.post(`${base}/${path}`, body);
+      expect(res.status, path).toBe(422);
+      expect(res.body.error.details, path).toEqual([
+        expect.objectContaining({ path: `body.${field}`, message: '日期不能晚于今天' }),
+      ]);
+    }
+    const { rows } = await stack.db.query(
+      `SELECT (SELECT count(*) FROM disbursement WHERE project_id = $1)::int
+            + (SELECT count(*) FROM supervision_visit WHERE project_id = $1)::int
+            + (SELECT count(*) FROM settlement WHERE project_id = $1)::int AS n`,
+      [p.id],
+    );
+    expect(rows[0].n).toBe(0);
   });
 });
 
