@@ -216,7 +216,7 @@ export const transitionSchema = z.discriminatedUnion('action', [
   z.object({
     action: z.literal('approveDesign'),
     documentNo: text(100),
-    approvedOn: isoDate,
+    approvedOn: happenedOn,
     note: optionalText(1000),
     ...papers,
   }),
@@ -229,7 +229,7 @@ export const transitionSchema = z.discriminatedUnion('action', [
     note: optionalText(1000),
     ...papers,
   }),
-  z.object({ action: z.literal('start'), startedOn: isoDate, note: optionalText(1000), ...papers }),
+  z.object({ action: z.literal('start'), startedOn: happenedOn, note: optionalText(1000), ...papers }),
   z.object({
     action: z.literal('reportProgress'),
     month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, {
@@ -239,17 +239,17 @@ export const transitionSchema = z.discriminatedUnion('action', [
     narrative: text(2000),
     ...papers,
   }),
-  z.object({ action: z.literal('complete'), completedOn: isoDate, note: optionalText(1000), ...papers }),
+  z.object({ action: z.literal('complete'), completedOn: happenedOn, note: optionalText(1000), ...papers }),
   z.object({
     action: z.literal('inspect'),
     passed: z.boolean(),
-    inspectedOn: isoDate,
+    inspectedOn: happenedOn,
     findings: optionalText(2000),
     ...papers,
   }),
   z.object({
     action: z.literal('reimburse'),
-    settledOn: isoDate,
+    settledOn: happenedOn,
     settledAmountFen: fen,
     note: optionalText(1000),
     ...papers,
@@ -258,7 +258,7 @@ export const transitionSchema = z.discriminatedUnion('action', [
     action: z.literal('handOver'),
     caretaker: text(200),
     duty: text(1000),
-    handedOverOn: isoDate,
+    handedOverOn: happenedOn,
     ...papers,
   }),
   z.object({ action: z.literal('close'), note: optionalText(1000), ...papers }),

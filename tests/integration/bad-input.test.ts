@@ -6,6 +6,7 @@
  */
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cstDate } from '#domain/deadlines.js';
 import { MAX_FEN } from '#domain/money.js';
 import { aProject } from '../support/builders.js';
 import { rawLogin, rawRequest, type RawResponse } from '../support/raw-http.js';
@@ -147,6 +148,20 @@ describe('ids, text and dates of the wrong shape', () => {
       approvedOn: '2026-03-01',
     });
     expect(ok.status, ok.text).toBe(200);
+  });
+
+  it('refuses a step dated after today with 422 naming the field, and the project stays where it was', async () => {
+    // A step records what was done: 设计批复 dated tomorrow (or in a mistyped 2062) is not yet done.
+    for (const approvedOn of [cstDate(Date.now() + 86_400_000), '2062-03-10']) {
+      const res = await send('POST', `/api/projects/${project.id}/transitions`, dept, {
+        action: 'approveDesign',
+        documentNo: '城水审〔2026〕9号',
+        approvedOn,
+      });
+      refused(res, 422, 'body.approvedOn');
+    }
+    const now = await send('GET', `/api/projects/${project.id}`, dept);
+    expect(now.json.stage).toBe('approved');
   });
 
   it('refuses JSON nested deeper than any schema with 422, not a crash', async () => {

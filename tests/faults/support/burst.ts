@@ -60,9 +60,9 @@ export async function setUpProjects(stack: FaultStack, prefix: string, n: number
     );
     ids[codes.indexOf(code)] = p.id;
     const step = (c: FaultClient, body: unknown) => must(c, `/api/projects/${p.id}/transitions`, body, 200);
-    await step(dept, { action: 'approveDesign', documentNo: '城水审〔2027〕8号', approvedOn: '2027-03-10' });
+    await step(dept, { action: 'approveDesign', documentNo: '城水审〔2027〕8号', approvedOn: '2026-03-10' });
     await step(owner, { action: 'fixImplementation', method: 'selfBuild', recordNo: '村民大会纪要 3 号' });
-    await step(owner, { action: 'start', startedOn: '2027-04-02' });
+    await step(owner, { action: 'start', startedOn: '2026-04-02' });
   });
   dept.close();
   owner.close();

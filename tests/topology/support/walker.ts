@@ -15,24 +15,24 @@ export function stepBody(action: Action): Record<string, unknown> {
       return {
         action,
         documentNo: '城水审〔2027〕8号',
-        approvedOn: '2027-03-10',
+        approvedOn: '2026-03-10',
         documents: [{ title: '设计批复' }],
       };
     case 'fixImplementation':
       return { action, method: 'selfBuild', recordNo: '村民大会纪要 3 号' };
     case 'start':
-      return { action, startedOn: '2027-04-02', documents: [{ title: '开工报告' }] };
+      return { action, startedOn: '2026-04-02', documents: [{ title: '开工报告' }] };
     case 'reportProgress':
       return { action, month: '2027-05', percent: 60, narrative: '管网铺设过半' };
     case 'complete':
-      return { action, completedOn: '2027-08-01', documents: [{ title: '竣工报告' }] };
+      return { action, completedOn: '2026-08-01', documents: [{ title: '竣工报告' }] };
     case 'inspect':
-      return { action, passed: true, inspectedOn: '2027-09-01', findings: '验收合格' };
+      return { action, passed: true, inspectedOn: '2026-09-01', findings: '验收合格' };
     case 'reimburse':
       // The file completer disburses half the budget up to 竣工: 报账 settles exactly that.
-      return { action, settledOn: '2027-10-01', settledAmountFen: 500_000 };
+      return { action, settledOn: '2026-10-01', settledAmountFen: 500_000 };
     case 'handOver':
-      return { action, caretaker: '白台村村委会', duty: '每月巡查管网', handedOverOn: '2027-10-10' };
+      return { action, caretaker: '白台村村委会', duty: '每月巡查管网', handedOverOn: '2026-10-10' };
     case 'close':
       return { action, note: '管护移交完成' };
     default:
