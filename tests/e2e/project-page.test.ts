@@ -67,6 +67,22 @@ async function fillVisit(page: Page, visit: { on: string; findings: string; file
   await page.locator('[data-test=photo-thumb]').waitFor();
 }
 
+/** A project's archive documents: the entry each is filed under and the hash of its bytes. */
+async function archivesOf(projectId: string): Promise<{ entry_id: string; sha256: string }[]> {
+  const { rows } = await stack.db.query(
+    `SELECT entry_id, sha256 FROM archive_document WHERE project_id = $1`,
+    [projectId],
+  );
+  return rows;
+}
+
+/** 罗江村's operator signs in on the phone and opens the project's field page at `flow`. */
+async function openField(page: Page, projectCode: string, flow: 'visit' | 'notice'): Promise<void> {
+  await login(page, 'mbz-ljc.op');
+  await page.goto(`/projects/${projectCode}/field?flow=${flow}`);
+  await page.locator(`[data-test=${flow}-form]`).waitFor();
+}
+
 /** Each write reaches the api and is carried out; its answer is lost on the way back. */
 async function loseAnswers(route: Route) {
   await route.fetch();
@@ -240,9 +256,7 @@ describe('a village operator on a 375 × 812 phone', () => {
     const { context, page } = await newPage(browser, stack.baseUrl, { phone: true });
     const keys = writeKeys(page);
     try {
-      await login(page, 'mbz-ljc.op');
-      await page.goto(`/projects/${project.code}/field?flow=visit`);
-      await page.locator('[data-test=visit-form]').waitFor();
+      await openField(page, project.code, 'visit');
       await fillVisit(page, {
         on: '2026-05-07',
         findings: '山上信号时有时无，管沟回填完成',
@@ -284,11 +298,7 @@ describe('a village operator on a 375 × 812 phone', () => {
       [project.id],
     );
     expect(visits.map((v) => v.supervisor)).toEqual(['王大山']);
-    const { rows: docs } = await stack.db.query(
-      `SELECT entry_id, sha256 FROM archive_document WHERE project_id = $1`,
-      [project.id],
-    );
-    expect(docs).toEqual([{ entry_id: visits[0].id, sha256: sha256(photo) }]);
+    expect(await archivesOf(project.id)).toEqual([{ entry_id: visits[0].id, sha256: sha256(photo) }]);
   });
 
   it('gives back a visit typed before a reload, and records it and its photo once', async () => {
@@ -315,9 +325,7 @@ describe('a village operator on a 375 × 812 phone', () => {
       await page.locator('[data-test=photo-thumb]').waitFor();
     };
     try {
-      await login(page, 'mbz-ljc.op');
-      await page.goto(`/projects/${project.code}/field?flow=visit`);
-      await page.locator('[data-test=visit-form]').waitFor();
+      await openField(page, project.code, 'visit');
       await fillVisit(page, { on: typed.on, findings: typed.findings, file: 'IMG_0005.png', photo });
       await page.route('**/ledgers/site/visits', loseAnswers);
       await page.locator('[data-test=field-submit]').click();
@@ -371,20 +379,14 @@ describe('a village operator on a 375 × 812 phone', () => {
       [project.id],
     );
     expect(visits.map((v) => v.findings)).toEqual([typed.findings]);
-    const { rows: docs } = await stack.db.query(
-      `SELECT entry_id, sha256 FROM archive_document WHERE project_id = $1`,
-      [project.id],
-    );
-    expect(docs).toEqual([{ entry_id: visits[0].id, sha256: sha256(photo) }]);
+    expect(await archivesOf(project.id)).toEqual([{ entry_id: visits[0].id, sha256: sha256(photo) }]);
   });
 
   it('empties a saved visit left waiting for its photos, so that it is not sent a second time', async () => {
     const project = await aProjectInLuojiang('罗江村人饮管网（照片未传先做公示）');
     const { context, page } = await newPage(browser, stack.baseUrl, { phone: true });
     try {
-      await login(page, 'mbz-ljc.op');
-      await page.goto(`/projects/${project.code}/field?flow=visit`);
-      await page.locator('[data-test=visit-form]').waitFor();
+      await openField(page, project.code, 'visit');
       await fillVisit(page, { on: '2026-05-10', findings: '路基压实', file: 'IMG_0006.png', photo: aPng() });
       await page.route('**/archives?*', loseAnswers);
       await page.locator('[data-test=field-submit]').click();
@@ -414,17 +416,14 @@ describe('a village operator on a 375 × 812 phone', () => {
     const project = await aProjectInLuojiang('罗江村人饮管网（共用手机）');
     const { context, page } = await newPage(browser, stack.baseUrl, { phone: true });
     try {
-      await login(page, 'mbz-ljc.op');
-      await page.goto(`/projects/${project.code}/field?flow=visit`);
+      await openField(page, project.code, 'visit');
       await page.locator('[data-test=visit-findings]').fill('尚未发送的走访记录');
       expect(await page.evaluate('sessionStorage.length')).toBeGreaterThan(0);
       await page.locator('[data-test=user-menu]').click();
       await page.locator('[data-test=menu-logout]').click();
       await page.locator('input[name=username]').waitFor();
       expect(await page.evaluate('sessionStorage.length')).toBe(0);
-      await login(page, 'mbz-ljc.op');
-      await page.goto(`/projects/${project.code}/field?flow=visit`);
-      await page.locator('[data-test=visit-form]').waitFor();
+      await openField(page, project.code, 'visit');
       expect(await page.locator('[data-test=visit-findings]').inputValue()).toBe('');
     } finally {
       await context.close();
@@ -449,9 +448,7 @@ describe('a village operator on a 375 × 812 phone', () => {
     const held = await stack.db.connect();
     const { context, page } = await newPage(browser, stack.baseUrl, { phone: true });
     try {
-      await login(page, 'mbz-ljc.op');
-      await page.goto(`/projects/${project.code}/field?flow=visit`);
-      await page.locator('[data-test=visit-form]').waitFor();
+      await openField(page, project.code, 'visit');
       await fillVisit(page, { on: '2026-05-08', findings: '罗江村段路基成型', file: 'IMG_0002.png', photo });
 
       const calls: string[] = [];
@@ -511,20 +508,14 @@ describe('a village operator on a 375 × 812 phone', () => {
       ['mbz-lpc', '王大山', '2026-05-08'],
     ]);
     // The photo taken in 罗江村 is an archive of 罗江村's visit, not of the one recorded meanwhile.
-    const { rows: docs } = await stack.db.query(
-      `SELECT entry_id, sha256 FROM archive_document WHERE project_id = $1`,
-      [project.id],
-    );
-    expect(docs).toEqual([{ entry_id: visits[0].id, sha256: sha256(photo) }]);
+    expect(await archivesOf(project.id)).toEqual([{ entry_id: visits[0].id, sha256: sha256(photo) }]);
   });
 
   it('records a public notice: the schema refuses a bad period beside the field; money typed in 元 is stored in 分', async () => {
     const project = await aProjectInLuojiang('罗江村便民桥（手机公示）');
     const { context, page } = await newPage(browser, stack.baseUrl, { phone: true });
     try {
-      await login(page, 'mbz-ljc.op');
-      await page.goto(`/projects/${project.code}/field?flow=notice`);
-      await page.locator('[data-test=notice-form]').waitFor();
+      await openField(page, project.code, 'notice');
       await page.locator('[data-test=notice-place]').fill('罗江村村委会公示栏');
       await page.locator('[data-test=notice-from]').fill('2026-04-01');
       await page.locator('[data-test=notice-to]').fill('2026-03-25'); // before the start
