@@ -90,6 +90,14 @@ describe('a township operator advances a project', () => {
         .poll(() => page.locator('[data-test=field-startedOn] .el-form-item__error').innerText())
         .toBe('必填');
       expect(await historyCount(code)).toBe(before);
+      // A start is recorded once done: its picker offers no day after today.
+      await page.locator('[data-test=field-startedOn] input').click();
+      const days = page.locator('.el-picker-panel:visible .el-date-table td');
+      await expect.poll(() => days.count()).toBe(42);
+      expect(
+        await page.locator('.el-picker-panel:visible .el-date-table td.disabled').count(),
+      ).toBeGreaterThan(4);
+      await page.keyboard.press('Escape');
 
       await fillDate(page, 'startedOn', '2026-04-02');
       // The file fills the checklist's 开工报告; it is uploaded as soon as it is chosen.

@@ -5,7 +5,9 @@ import type { Action } from '@domain/lifecycle';
  * required, and every limit, comes from the shared transitionSchema (domain/schemas.ts) that the
  * form validates with before it sends; this table only chooses widgets and labels.
  */
-export type FieldKind = 'text' | 'textarea' | 'date' | 'month' | 'percent' | 'yuan' | 'method' | 'passed';
+/** 'day': the day a step was done, never after today; 'date': a planned date. */
+export type FieldKind =
+  'text' | 'textarea' | 'date' | 'day' | 'month' | 'percent' | 'yuan' | 'method' | 'passed';
 export interface FieldSpec {
   key: string;
   kind: FieldKind;
@@ -16,7 +18,7 @@ export interface FieldSpec {
 const f = (key: string, kind: FieldKind, label = key): FieldSpec => ({ key, kind, label });
 
 export const ACTION_FIELDS: Record<Action, FieldSpec[]> = {
-  approveDesign: [f('documentNo', 'text'), f('approvedOn', 'date'), f('note', 'textarea')],
+  approveDesign: [f('documentNo', 'text'), f('approvedOn', 'day'), f('note', 'textarea')],
   fixImplementation: [
     f('method', 'method'),
     f('recordNo', 'text'),
@@ -24,12 +26,12 @@ export const ACTION_FIELDS: Record<Action, FieldSpec[]> = {
     f('contractAmountFen', 'yuan', 'contractAmount'),
     f('note', 'textarea'),
   ],
-  start: [f('startedOn', 'date'), f('note', 'textarea')],
+  start: [f('startedOn', 'day'), f('note', 'textarea')],
   reportProgress: [f('month', 'month'), f('percent', 'percent'), f('narrative', 'textarea')],
-  complete: [f('completedOn', 'date'), f('note', 'textarea')],
-  inspect: [f('passed', 'passed'), f('inspectedOn', 'date'), f('findings', 'textarea')],
-  reimburse: [f('settledOn', 'date'), f('settledAmountFen', 'yuan', 'settledAmount'), f('note', 'textarea')],
-  handOver: [f('caretaker', 'text'), f('duty', 'textarea'), f('handedOverOn', 'date')],
+  complete: [f('completedOn', 'day'), f('note', 'textarea')],
+  inspect: [f('passed', 'passed'), f('inspectedOn', 'day'), f('findings', 'textarea')],
+  reimburse: [f('settledOn', 'day'), f('settledAmountFen', 'yuan', 'settledAmount'), f('note', 'textarea')],
+  handOver: [f('caretaker', 'text'), f('duty', 'textarea'), f('handedOverOn', 'day')],
   close: [f('note', 'textarea')],
   adjust: [f('documentNo', 'text'), f('reason', 'textarea')],
   cancel: [f('documentNo', 'text'), f('reason', 'textarea')],

@@ -26,6 +26,8 @@ export type LedgerFieldKind =
   | 'text'
   | 'textarea'
   | 'date'
+  /** The day something was done: never after today. */
+  | 'day'
   | 'month'
   | 'percent'
   | 'int'
@@ -69,14 +71,14 @@ export const LEDGER_FORMS: { [P in LedgerWritePath]: LedgerFormSpec<P> } = {
   department: {
     name: 'approval',
     schema: departmentLedgerInputSchema,
-    fields: [f('approvedOn', 'date'), f('approvalIssuer', 'text'), f('constructionContent', 'textarea')],
+    fields: [f('approvedOn', 'day'), f('approvalIssuer', 'text'), f('constructionContent', 'textarea')],
   },
   'department/disbursements': {
     name: 'disbursement',
     schema: disbursementInputSchema,
     fields: [
       f('sourcePosition', 'source'),
-      f('paidOn', 'date'),
+      f('paidOn', 'day'),
       f('amountFen', 'yuan', 'amount'),
       f('payee', 'text'),
       f('voucherNo', 'text'),
@@ -88,7 +90,7 @@ export const LEDGER_FORMS: { [P in LedgerWritePath]: LedgerFormSpec<P> } = {
     name: 'settlement',
     schema: settlementInputSchema,
     fields: [
-      f('settledOn', 'date'),
+      f('settledOn', 'day'),
       f('settledAmountFen', 'yuan', 'settledAmount'),
       f('voucherNo', 'text'),
       f('note', 'textarea'),
@@ -97,7 +99,7 @@ export const LEDGER_FORMS: { [P in LedgerWritePath]: LedgerFormSpec<P> } = {
   'implementing/decisions': {
     name: 'decision',
     schema: decisionInputSchema,
-    fields: [f('meeting', 'text'), f('heldOn', 'date'), f('attendees', 'list'), f('resolution', 'textarea')],
+    fields: [f('meeting', 'text'), f('heldOn', 'day'), f('attendees', 'list'), f('resolution', 'textarea')],
   },
   'implementing/implementation': {
     name: 'implementation',
@@ -109,7 +111,7 @@ export const LEDGER_FORMS: { [P in LedgerWritePath]: LedgerFormSpec<P> } = {
       f('contractorUscc', 'text'),
       f('contractNo', 'text'),
       f('contractAmountFen', 'yuan', 'contractAmount'),
-      f('contractSignedOn', 'date'),
+      f('contractSignedOn', 'day'),
     ],
   },
   'implementing/progress': {
@@ -122,7 +124,7 @@ export const LEDGER_FORMS: { [P in LedgerWritePath]: LedgerFormSpec<P> } = {
     schema: adjustmentInputSchema,
     fields: [
       f('documentNo', 'text'),
-      f('adjustedOn', 'date'),
+      f('adjustedOn', 'day'),
       f('content', 'textarea'),
       f('reason', 'textarea'),
     ],
@@ -132,7 +134,7 @@ export const LEDGER_FORMS: { [P in LedgerWritePath]: LedgerFormSpec<P> } = {
     schema: visitInputSchema,
     fields: [
       f('villageCode', 'village'),
-      f('visitedOn', 'date'),
+      f('visitedOn', 'day'),
       f('supervisor', 'text'),
       f('findings', 'textarea'),
     ],
@@ -156,7 +158,7 @@ export const LEDGER_FORMS: { [P in LedgerWritePath]: LedgerFormSpec<P> } = {
     name: 'opinion',
     schema: opinionInputSchema,
     fields: [
-      f('gatheredOn', 'date'),
+      f('gatheredOn', 'day'),
       f('method', 'text', 'opinionMethod'),
       f('participants', 'int'),
       f('summary', 'textarea'),
@@ -175,7 +177,7 @@ export const LEDGER_FORMS: { [P in LedgerWritePath]: LedgerFormSpec<P> } = {
   'site/after-care-checks': {
     name: 'afterCareCheck',
     schema: afterCareCheckInputSchema,
-    fields: [f('checkedOn', 'date'), f('checker', 'text'), f('result', 'textarea')],
+    fields: [f('checkedOn', 'day'), f('checker', 'text'), f('result', 'textarea')],
   },
 };
 
