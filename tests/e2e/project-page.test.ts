@@ -13,6 +13,7 @@ import zlib from 'node:zlib';
 import ExcelJS from 'exceljs';
 import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { cstDate } from '#domain/deadlines.js';
 import { aProject } from '../support/builders.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 import { horizontalOverflow, launchBrowser, login, newPage } from './support/browser.js';
@@ -166,6 +167,8 @@ describe('a village operator on a 375 × 812 phone', () => {
         .locator('[data-test^=flow-]')
         .evaluateAll((els) => els.map((e) => e.getAttribute('data-test')));
       expect(flows).toEqual(['flow-visit', 'flow-notice']);
+      // A visit is recorded once made: the phone's own date picker stops at today.
+      expect(await page.locator('[data-test=visit-date]').getAttribute('max')).toBe(cstDate(Date.now()));
       // The camera input: several photos at once, from the back camera.
       const input = page.locator('[data-test=photo-input]');
       expect(await input.getAttribute('accept')).toBe('image/*');
