@@ -58,7 +58,7 @@ export async function waitForFrontend(opts: {
   }
 }
 
-export async function startTemporalDevServer(opts: {
+interface DevServerOptions {
   cli: string;
   log: Logger;
   dbFile?: string; // omitted: in memory (tests)
@@ -67,7 +67,31 @@ export async function startTemporalDevServer(opts: {
   /** Ports to listen on (a restart keeps the address its clients know); free ones otherwise. */
   port?: number;
   uiPort?: number;
-}): Promise<RunningTemporal> {
+}
+
+/** Starts with ports of its choosing this many times before it gives up. */
+const START_ATTEMPTS = 3;
+
+/**
+ * Starts the dev server. One that exits while starting on ports it chose is started again on
+ * fresh ones: a port found free can be taken before the server binds it, on a machine where other
+ * stacks start at the same moment.
+ */
+export async function startTemporalDevServer(opts: DevServerOptions): Promise<RunningTemporal> {
+  const chosen = opts.port === undefined && opts.uiPort === undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      if (!chosen || attempt >= START_ATTEMPTS || !(err instanceof ExitedWhileStarting)) throw err;
+      opts.log.warn(`${err.message}; starting it again on other ports (${attempt + 1}/${START_ATTEMPTS})`);
+    }
+  }
+}
+
+class ExitedWhileStarting extends Error {}
+
+async function startOnce(opts: DevServerOptions): Promise<RunningTemporal> {
   const port = opts.port ?? (await freePort());
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
   args.push('--http-port', String(await freePort()), '--metrics-port', String(await freePort()));
@@ -100,15 +124,25 @@ export async function startTemporalDevServer(opts: {
       resolve(signal ? `signal ${signal}` : `code ${code}`);
     }),
   );
+  // The first lines and the last: Go prints a panic's reason first and its stack after it.
+  const head: string[] = [];
   const tail: string[] = [];
+  let dropped = 0;
   const keep = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split('\n')) {
       if (!line.trim()) continue;
-      tail.push(line);
-      if (tail.length > 20) tail.shift();
+      if (head.length < 5) head.push(line);
+      else {
+        tail.push(line);
+        if (tail.length > 15) {
+          tail.shift();
+          dropped++;
+        }
+      }
       opts.log.debug(line);
     }
   };
+  const output = () => [...head, ...(dropped ? [`… ${dropped} lines …`] : []), ...tail].join(' | ');
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
 
@@ -118,14 +152,14 @@ export async function startTemporalDevServer(opts: {
       what: 'the Temporal dev server',
       address,
       namespace: opts.namespace,
-      exited: () => exited && `the process ${exited}: ${tail.join(' | ')}`,
+      exited: () => exited && `the process ${exited}: ${output()}`,
       timeoutMs: 90_000,
       intervalMs: 300,
     });
   } catch (err) {
     process.removeListener('exit', onExit);
     child.kill('SIGKILL');
-    throw err;
+    throw exited ? new ExitedWhileStarting((err as Error).message) : err;
   }
   return {
     address,
