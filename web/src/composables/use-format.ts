@@ -15,6 +15,9 @@ export const countyToday = () => cstDate(Date.now());
 export const pickerDay = (d: Date) =>
   `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 
+/** A picker's `disabled-date` for the day something was done: no day after the county's today. */
+export const afterCountyToday = (d: Date) => pickerDay(d) > countyToday();
+
 /** The county's calendar year: a browser elsewhere in the world is a day off at new year. */
 export const countyYear = () => Number(countyToday().slice(0, 4));
 
