@@ -341,7 +341,7 @@ describe('a village operator on a 375 × 812 phone', () => {
       await page.reload();
       await expect.poll(form).toEqual(typed);
       expect(await page.locator('[data-test=draft-restored]').innerText()).toContain(
-        '已恢复上次未发送的内容',
+        '已恢复上次未发送的内容；照片未保留',
       );
       await choosePhoto();
       // Sent again with its first key; this time the photo's answers are lost.
@@ -383,6 +383,32 @@ describe('a village operator on a 375 × 812 phone', () => {
     );
     expect(visits.map((v) => v.findings)).toEqual([typed.findings]);
     expect(await archivesOf(project.id)).toEqual([{ entry_id: visits[0].id, sha256: sha256(photo) }]);
+  });
+
+  it('says photos are to be chosen again only when some were, and keeps no draft of an untouched form', async () => {
+    const project = await aProjectInLuojiang('罗江村人饮管网（只写了文字）');
+    const { context, page } = await newPage(browser, stack.baseUrl, { phone: true });
+    const hint = page.locator('[data-test=draft-restored]');
+    try {
+      await openField(page, project.code, 'visit');
+      await page.locator('[data-test=visit-findings]').fill('护栏未安装');
+      await page.reload();
+      await expect.poll(() => page.locator('[data-test=visit-findings]').inputValue()).toBe('护栏未安装');
+      expect(await hint.innerText()).toBe('已恢复上次未发送的内容。');
+
+      // Typed away again, a photo chosen and taken out: the form is as it opened, no draft.
+      await page.locator('[data-test=visit-findings]').fill('');
+      await page
+        .locator('[data-test=photo-input]')
+        .setInputFiles({ name: 'IMG_0007.png', mimeType: 'image/png', buffer: aPng() });
+      await page.locator('[data-test=photo-thumb] button').click();
+      await expect.poll(() => page.locator('[data-test=photo-thumb]').count()).toBe(0);
+      await page.reload();
+      await page.locator('[data-test=visit-form]').waitFor();
+      expect(await hint.count()).toBe(0);
+    } finally {
+      await context.close();
+    }
   });
 
   it('empties a saved visit left waiting for its photos, so that it is not sent a second time', async () => {

@@ -11,39 +11,50 @@ import { useSessionStore } from '../stores/session';
  * Only what the person typed is kept, from their first change, and it is dropped once the form is
  * sent in full. sessionStorage ends with the tab, so a draft does not outlive it.
  */
+/** What a draft given back says: typed text only, typed text whose photos are gone, or a saved entry waiting for its photos. */
+export type DraftHint = 'typed' | 'typedPhotos' | 'photos';
+
 export function useFieldDraft<T extends object>(opts: {
   flow: 'visit' | 'notice';
   projectId: () => string;
   values: T;
   pendingEntry: Ref<string | null>;
+  /** How many photos are chosen: they are not kept, and the hint says so only when there were some. */
+  photoCount: () => number;
 }) {
   const { values, pendingEntry } = opts;
   const session = useSessionStore();
   /** One draft per account, project and flow. */
   const key = () => `field-draft:${session.me?.id ?? ''}:${opts.projectId()}:${opts.flow}`;
   /** The draft given back on opening the form: what it says is shown until the next send. */
-  const restored = ref<'typed' | 'photos' | null>(null);
-  const read = (): { values: Partial<T>; pendingEntry: string | null } | null => {
+  const restored = ref<DraftHint | null>(null);
+  const read = (): { values: Partial<T>; pendingEntry: string | null; photos?: number } | null => {
     try {
       return JSON.parse(sessionStorage.getItem(key()) ?? 'null');
     } catch {
       return null;
     }
   };
+  /** The form as it opens: a draft that holds no more than this (and no photo) is no draft. */
+  const untouched = JSON.stringify(values);
   const saved = read();
   if (saved) {
     Object.assign(values, saved.values);
     pendingEntry.value = saved.pendingEntry;
-    restored.value = saved.pendingEntry ? 'photos' : 'typed';
+    restored.value = saved.pendingEntry ? 'photos' : (saved.photos ?? 0) > 0 ? 'typedPhotos' : 'typed';
   }
   // Synchronous, so that emptying the form after a send is not saved as a draft of its own.
   let holding = false;
   watch(
-    [() => ({ ...values }), pendingEntry],
+    [() => ({ ...values }), pendingEntry, opts.photoCount],
     () => {
-      if (holding) return;
+      // Logged out: nothing of the account is kept in the tab.
+      if (holding || !session.me) return;
       try {
-        sessionStorage.setItem(key(), JSON.stringify({ values, pendingEntry: pendingEntry.value }));
+        const draft = { values, pendingEntry: pendingEntry.value, photos: opts.photoCount() };
+        if (JSON.stringify(values) === untouched && !draft.pendingEntry && !draft.photos)
+          sessionStorage.removeItem(key());
+        else sessionStorage.setItem(key(), JSON.stringify(draft));
       } catch {
         // Storage full or refused (private browsing): the form works as before, without a draft.
       }

@@ -26,7 +26,9 @@ export function usePhotoQueue() {
     photos.value.forEach((p) => URL.revokeObjectURL(p.url));
     photos.value = [];
   }
-  onBeforeUnmount(clear);
+  // Leaving, only the thumbnails' URLs are freed: the queue goes with the component, and emptying
+  // it would be a change its watchers (the form's draft) take for the person's.
+  onBeforeUnmount(() => photos.value.forEach((p) => URL.revokeObjectURL(p.url)));
 
   /** Sends every photo not yet sent with `upload`; answers how many failed (each keeps its error). */
   async function send(upload: (file: File) => Promise<unknown>, failure: string): Promise<number> {

@@ -789,7 +789,9 @@ const en: typeof zh = {
     submit: { visit: 'Save the visit', notice: 'Save the notice', progress: "Report this month's progress" },
     retryPhotos: 'Upload the failed photos again',
     restored: {
-      typed: 'What you typed and had not sent is back; photos are not kept, so take or choose them again.',
+      typed: 'What you typed and had not sent is back.',
+      typedPhotos:
+        'What you typed and had not sent is back; photos are not kept, so take or choose them again.',
       photos:
         'The record was saved but not all its photos went: choose those photos again, then press “Upload the failed photos again”.',
     },

@@ -770,7 +770,8 @@ export default {
     submit: { visit: '保存走访记录', notice: '保存公示记录', progress: '报告本月进度' },
     retryPhotos: '重新上传未成功的照片',
     restored: {
-      typed: '已恢复上次未发送的内容；照片未保留，请重新拍摄或选择。',
+      typed: '已恢复上次未发送的内容。',
+      typedPhotos: '已恢复上次未发送的内容；照片未保留，请重新拍摄或选择。',
       photos: '上次的记录已保存，但照片未全部上传：请重新选择这些照片，再点“重新上传未成功的照片”。',
     },
     visitSaved: '走访记录已保存：{on}，{who}',
