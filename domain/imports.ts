@@ -5,9 +5,8 @@
  */
 import { z } from 'zod';
 import type { LedgerKind } from './ledgers/kinds.js';
-import { cstDate } from './deadlines.js';
 import { parseYuan } from './money.js';
-import { DATE_MAX, DATE_MIN, safeString } from './schemas.js';
+import { DATE_MAX, DATE_MIN, NOT_AFTER_TODAY, notAfterToday, safeString } from './schemas.js';
 import { schemaMessage, schemaText, type Bilingual } from './errors.js';
 
 export const IMPORT_KINDS = ['disbursements', 'progress', 'visits'] as const;
@@ -109,9 +108,7 @@ const date = z
     }),
   })
   // A payment or a visit is imported once done, as it is recorded in the console (happenedOn).
-  .refine((s) => s <= cstDate(Date.now()), {
-    error: schemaMessage({ zh: '日期不能晚于今天', en: 'a date not after today' }),
-  });
+  .refine(notAfterToday, { error: schemaMessage(NOT_AFTER_TODAY) });
 const yuan = z
   .string()
   .trim()

@@ -44,13 +44,17 @@ export const isoDate = z.iso
     }),
   });
 
+/** Whether a county day ('YYYY-MM-DD') has come: the rule of `happenedOn`, for schemas that parse a day first. */
+export function notAfterToday(day: string): boolean {
+  return day <= cstDate(Date.now());
+}
+export const NOT_AFTER_TODAY = { zh: '日期不能晚于今天', en: 'a date not after today' };
+
 /**
  * The day something was done (a payment, a visit, a meeting, a settlement): a county day not after
  * today. A mistyped year (2062) put a payment into a year's totals that has not come.
  */
-export const happenedOn = isoDate.refine((d) => d <= cstDate(Date.now()), {
-  error: schemaMessage({ zh: '日期不能晚于今天', en: 'a date not after today' }),
-});
+export const happenedOn = isoDate.refine(notAfterToday, { error: schemaMessage(NOT_AFTER_TODAY) });
 
 /** An amount in 分: a JSON integer from 0 to MAX_FEN (100 亿元), so that any sum of them is exact. */
 export const fen = z

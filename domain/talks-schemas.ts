@@ -8,7 +8,16 @@ import { isCountyWide, type Principal } from './access.js';
 import { cstDate, DEADLINE_KINDS } from './deadlines.js';
 import { attachmentSchema } from './bulletin-schemas.js';
 import { isSupervisionOffice } from './rectification-schemas.js';
-import { DATE_MAX, DATE_MIN, isoDate, orgCodeSchema, orgRefSchema, safeString } from './schemas.js';
+import {
+  DATE_MAX,
+  DATE_MIN,
+  happenedOn,
+  isoDate,
+  notAfterToday,
+  orgCodeSchema,
+  orgRefSchema,
+  safeString,
+} from './schemas.js';
 import { schemaMessage, schemaText } from './errors.js';
 
 const text = (max: number) => safeString().trim().min(1).max(max);
@@ -50,6 +59,15 @@ export const createInterviewSchema = z
         error: schemaMessage({
           zh: `时间须在 ${DATE_MIN} 至 ${DATE_MAX} 之间`,
           en: `a time from ${DATE_MIN} to ${DATE_MAX}`,
+        }),
+        abort: true,
+      })
+      // A record of a talk held: a day ahead is a mistyped date, which would count in that month's
+      // ranking and that year's assessment. Later today is allowed (the form offers 09:00).
+      .refine((d) => !Number.isFinite(Date.parse(d)) || notAfterToday(cstDate(Date.parse(d))), {
+        error: schemaMessage({
+          zh: '约谈时间不能晚于今天',
+          en: 'a talk is recorded once held: not after today',
         }),
       }),
     location: safeString().trim().max(200).default(''),
@@ -194,7 +212,8 @@ export const createNegativeEntrySchema = z.object({
   /** The unit's principal leader at the time (主要负责人); by default its account marked so. */
   leaderName: text(50).optional(),
   reason: text(2000),
-  listedOn: isoDate,
+  /** The day the unit was listed: not after today (a day ahead is a mistyped date). */
+  listedOn: happenedOn,
 });
 export const liftNegativeEntrySchema = z.object({ reason: text(2000), attachmentIds });
 export const negativeListQuerySchema = z.object({

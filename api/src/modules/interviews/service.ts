@@ -6,7 +6,6 @@
  * record outside the caller's reach answers as one that does not exist.
  */
 import { randomUUID } from 'node:crypto';
-import { cstDate } from '#domain/deadlines.js';
 import { AppError } from '#domain/errors.js';
 import {
   isSupervisionOffice,
@@ -125,13 +124,6 @@ export function createInterviewService(deps: {
 
     async create(caller: Caller, input: CreateInterviewInput) {
       if (!isSupervisionOffice(caller)) throw officeOnly();
-      // A record of a talk held: a day ahead is a mistyped date, which would count in that month's
-      // ranking and that year's assessment. Later today is allowed (the form offers 09:00).
-      if (cstDate(Date.parse(input.heldAt)) > cstDate(Date.now()))
-        throw invalid(
-          'body.heldAt',
-          '约谈时间不能晚于今天 (a talk is recorded once held: not in the future)',
-        );
       const { unitOf, flagIds, projectId } = await resolve(caller, input);
       const id = randomUUID();
       const at = new Date();

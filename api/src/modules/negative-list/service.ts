@@ -3,7 +3,7 @@
  * supervision office's own decisions; the office lifts an entry once, saying why, with evidence;
  * and publishes a month's list, which is then never changed (the database refuses it).
  */
-import { cstDate, cstMonth } from '#domain/deadlines.js';
+import { cstMonth } from '#domain/deadlines.js';
 import { AppError } from '#domain/errors.js';
 import { isSupervisionOffice, type NegativeListQuery } from '#domain/talks-schemas.js';
 import type { AuditLog } from '#db/audit.js';
@@ -58,8 +58,6 @@ export function createNegativeListService(deps: {
         if (!p) throw invalid('body.project', `项目不存在 (no project “${input.project}”)`);
         projectId = p.id;
       }
-      if (input.listedOn > cstDate(Date.now()))
-        throw invalid('body.listedOn', '列入日期不能晚于今天 (the listing date cannot be in the future)');
       let id = '';
       try {
         await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
