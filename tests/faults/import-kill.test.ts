@@ -42,7 +42,7 @@ describe('an import when the api dies under it', () => {
       '项目编号,资金来源,拨付日期,金额（元）,收款单位,凭证号,审批人\n' +
         Array.from(
           { length: ROWS },
-          (_, i) => `${codes[i % codes.length]},1,2027-05-06,0.01,重庆某建设有限公司,IMPKILL-${i},局长\n`,
+          (_, i) => `${codes[i % codes.length]},1,2026-05-06,0.01,重庆某建设有限公司,IMPKILL-${i},局长\n`,
         ).join(''),
     );
     const cookie = await login('swj.op');
