@@ -8,7 +8,14 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { AppError, textIn, type Bilingual, type FieldError } from '#domain/errors.js';
 import { paramSchemaFor } from '#domain/schemas.js';
-import { checkInputShape, localeOf, parseOr422, type Lang } from './validation.js';
+import {
+  checkInputShape,
+  localeOf,
+  parseOr422,
+  queryKeysOf,
+  refuseUnknownQueryKeys,
+  type Lang,
+} from './validation.js';
 import type { SessionUser } from './modules/auth/session.js';
 import type { Principal } from '#domain/access.js';
 import type { Actor } from '#domain/project-records.js';
@@ -241,6 +248,9 @@ export function mountRoutes(router: Router, routes: readonly RouteDef[], deps: {
       next();
     };
     const raw = r.rawBody ? [express.raw({ type: () => true, limit: r.rawBody.maxBytes })] : [];
+    // The api's own routes refuse a parameter they do not read. The public pages are opened from
+    // links shared in chat apps, which add parameters of their own (WeChat's `from=`), and take any.
+    const queryKeys = r.path.startsWith('/api/') ? queryKeysOf(r.query) : null;
     router[r.method](r.path, access, ...raw, async (req: Request, res: Response) => {
       const user = req.user ?? null;
       if (r.rawBody && (!Buffer.isBuffer(req.body) || req.body.length === 0))
@@ -261,6 +271,7 @@ export function mountRoutes(router: Router, routes: readonly RouteDef[], deps: {
         params[name] = parseOr422(schema, value, `params.${name}`, lang);
       }
       const body = r.body ? parseOr422(r.body, req.body ?? {}, 'body', lang) : undefined;
+      refuseUnknownQueryKeys(req.query, queryKeys, lang);
       const query = r.query ? parseOr422(r.query, req.query, 'query', lang) : undefined;
       const idempotency =
         r.method === 'get' ? undefined : idempotencyOf(req, user?.id, `${r.method} ${r.path}`);

@@ -4,7 +4,7 @@
  * field in that language.
  */
 import type { Request } from 'express';
-import type { z } from 'zod';
+import { ZodDefault, ZodIntersection, ZodObject, ZodOptional, ZodPipe, ZodUnion, type z } from 'zod';
 import { AppError } from '#domain/errors.js';
 import { parseIn, type Lang } from '#domain/parse-in.js';
 import { textProblem } from '#domain/schemas.js';
@@ -33,12 +33,14 @@ const MESSAGES = {
     nul: '不能包含空字符（NUL）',
     surrogate: '含有不成对的代理字符，不是合法的 Unicode 文本',
     deep: `嵌套层数超过 ${MAX_DEPTH} 层`,
+    unknownParameter: '不支持的查询参数',
     invalid: (where: string) => `请求内容不合法（${where}）`,
   },
   en: {
     nul: 'must not contain a NUL character',
     surrogate: 'contains a lone surrogate: not valid Unicode text',
     deep: `nested deeper than ${MAX_DEPTH} levels`,
+    unknownParameter: 'not a parameter of this request',
     invalid: (where: string) => `invalid ${where}`,
   },
 } as const;
@@ -71,6 +73,44 @@ export function checkInputShape(value: unknown, where: string, lang: Lang): void
       stack.push({ v: child, path: `${path}.${k}`, depth: depth + 1 });
     }
   }
+}
+
+/**
+ * The parameters a query schema reads, or null when its shape cannot be read from the schema (then
+ * no key is refused by name; the schema still checks the values).
+ */
+export function queryKeysOf(schema: z.ZodType | undefined): ReadonlySet<string> | null {
+  if (!schema) return new Set();
+  const keys = new Set<string>();
+  const stack: z.ZodType[] = [schema];
+  while (stack.length > 0) {
+    const s = stack.pop()!;
+    if (s instanceof ZodObject) {
+      if (s.def.catchall) return null;
+      for (const k of Object.keys(s.shape)) keys.add(k);
+    } else if (s instanceof ZodPipe) stack.push(s.in as z.ZodType);
+    else if (s instanceof ZodOptional || s instanceof ZodDefault) stack.push(s.unwrap() as z.ZodType);
+    else if (s instanceof ZodUnion) stack.push(...(s.options as z.ZodType[]));
+    else if (s instanceof ZodIntersection) stack.push(s.def.left as z.ZodType, s.def.right as z.ZodType);
+    else return null;
+  }
+  return keys;
+}
+
+/**
+ * Refuses a query parameter the route does not read: a misspelt filter (`departmnet=`, or
+ * `department[]=`) would otherwise answer, or export, every project in scope as if filtered.
+ */
+export function refuseUnknownQueryKeys(query: object, known: ReadonlySet<string> | null, lang: Lang): void {
+  if (!known) return;
+  const unknown = Object.keys(query).filter((k) => !known.has(k));
+  if (unknown.length === 0) return;
+  const message = MESSAGES[lang].unknownParameter;
+  refuse(
+    'query',
+    unknown.map((k) => ({ path: `query.${k}`, message })),
+    lang,
+  );
 }
 
 /** Parses with the schema, or throws a 422 naming every failing field in the caller's language. */

@@ -164,6 +164,25 @@ describe('ids, text and dates of the wrong shape', () => {
     expect(now.json.stage).toBe('approved');
   });
 
+  it('refuses a query parameter the route does not read, naming it, where a typo would drop a filter', async () => {
+    const typo = await send('GET', '/api/projects?departmnet=swj', dept);
+    refused(typo, 422, 'query.departmnet');
+    expect(typo.json.error.message).toBe('请求内容不合法（query）: query.departmnet: 不支持的查询参数');
+    const en = await send('GET', '/api/projects/export?stage=approved&year=2026&yaer=2025', dept, undefined, {
+      'accept-language': 'en',
+    });
+    refused(en, 422, 'query.yaer');
+    expect(en.json.error.details).toEqual([
+      { path: 'query.yaer', message: 'not a parameter of this request' },
+    ]);
+    refused(await send('GET', '/api/projects?department[]=swj', dept), 422);
+    refused(await send('GET', `/api/projects/${project.id}?view=full`, dept), 422, 'query.view');
+    // What the route reads is still read, and the public pages take what chat apps add to a link.
+    expect((await send('GET', '/api/projects?department=swj&pageSize=5', dept)).status).toBe(200);
+    const shared = await send('GET', `/public/projects/${project.code}?from=singlemessage&isappinstalled=0`);
+    expect(shared.status, shared.text).toBe(200);
+  });
+
   it('refuses JSON nested deeper than any schema with 422, not a crash', async () => {
     const deep = '['.repeat(5000) + ']'.repeat(5000);
     refused(await send('POST', '/api/projects', dept, deep), 422);
