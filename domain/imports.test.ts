@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { cstDate } from './deadlines.js';
 import { IMPORT_ROW_SCHEMAS } from './imports.js';
 
 const visit = (visitedOn: string) =>
@@ -35,6 +36,12 @@ describe('cells of an imported ledger typed as Chinese spreadsheets hold them', 
     expect(messages('5/6/2026')).toEqual(['日期格式应为 YYYY-MM-DD']);
     expect(messages('2026年5月')).toEqual(['日期格式应为 YYYY-MM-DD']);
     expect(messages('2026/2/30')).toEqual(['不是有效日期']);
+  });
+
+  it('refuses the progress of a month that has not begun, and takes this month’s', () => {
+    const month = (n: number) => cstDate(Date.now() + n * 32 * 86_400_000).slice(0, 7);
+    expect(progress(month(1), '50').error?.issues.map((i) => i.message)).toEqual(['月份不能晚于本月']);
+    expect(progress(month(0), '50').success).toBe(true);
   });
 
   it('reads a month, a percentage and a code the same way', () => {

@@ -50,6 +50,21 @@ export function notAfterToday(day: string): boolean {
 }
 export const NOT_AFTER_TODAY = { zh: '日期不能晚于今天', en: 'a date not after today' };
 
+/** Whether a month ('YYYY-MM') has begun in the county: a month's progress is reported in it or after. */
+export function notAfterThisMonth(month: string): boolean {
+  return month <= cstDate(Date.now()).slice(0, 7);
+}
+export const NOT_AFTER_THIS_MONTH = { zh: '月份不能晚于本月', en: 'a month not after this one' };
+
+/** The month a project's progress is reported for: not one that has not begun (2027-05 typed for 2026-05). */
+export const reportedMonth = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, {
+    error: schemaMessage({ zh: '月份格式应为 YYYY-MM', en: 'a month as YYYY-MM' }),
+    abort: true,
+  })
+  .refine(notAfterThisMonth, { error: schemaMessage(NOT_AFTER_THIS_MONTH) });
+
 /**
  * The day something was done (a payment, a visit, a meeting, a settlement): a county day not after
  * today. A mistyped year (2062) put a payment into a year's totals that has not come.
@@ -236,9 +251,7 @@ export const transitionSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('start'), startedOn: happenedOn, note: optionalText(1000), ...papers }),
   z.object({
     action: z.literal('reportProgress'),
-    month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, {
-      error: schemaMessage({ zh: '月份格式应为 YYYY-MM', en: 'a month as YYYY-MM' }),
-    }),
+    month: reportedMonth,
     percent: z.number().int().min(0).max(100),
     narrative: text(2000),
     ...papers,

@@ -1,7 +1,7 @@
 /** What each ledger write accepts: the api validates with these, the console's forms check with them. */
 import { z } from 'zod';
 import { IMPLEMENTATION_METHODS } from '../lifecycle.js';
-import { fen, happenedOn, isoDate, safeString, smallInt } from '../schemas.js';
+import { fen, happenedOn, isoDate, reportedMonth, safeString, smallInt } from '../schemas.js';
 import { isValidUscc } from '../uscc.js';
 import { schemaMessage, schemaText } from '../errors.js';
 
@@ -9,9 +9,6 @@ const text = (max: number) => safeString().trim().min(1).max(max);
 const optionalText = (max: number) => safeString().trim().max(max).optional();
 const positiveFen = fen.refine((n) => n > 0, {
   error: schemaMessage({ zh: '金额须大于 0', en: 'the amount must be greater than 0' }),
-});
-export const monthSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, {
-  error: schemaMessage({ zh: '月份格式应为 YYYY-MM', en: 'a month as YYYY-MM' }),
 });
 export const usccSchema = z
   .string()
@@ -90,7 +87,7 @@ export const implementationInputSchema = z
   });
 
 export const progressInputSchema = z.object({
-  month: monthSchema,
+  month: reportedMonth,
   percent: z.number().int().min(0).max(100),
   narrative: text(2000),
 });

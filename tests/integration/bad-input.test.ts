@@ -160,6 +160,18 @@ describe('ids, text and dates of the wrong shape', () => {
       });
       refused(res, 422, 'body.approvedOn');
     }
+    // Nor is the progress of a month that has not begun (2027-05 typed for 2026-05).
+    const nextMonth = cstDate(Date.now() + 32 * 86_400_000).slice(0, 7);
+    refused(
+      await send('POST', `/api/projects/${project.id}/transitions`, village, {
+        action: 'reportProgress',
+        month: nextMonth,
+        percent: 40,
+        narrative: '过半',
+      }),
+      422,
+      'body.month',
+    );
     const now = await send('GET', `/api/projects/${project.id}`, dept);
     expect(now.json.stage).toBe('approved');
   });

@@ -432,7 +432,8 @@ describe('days that have not come', () => {
     const p = await newProject();
     const base = `/api/projects/${p.id}/ledgers`;
     const tomorrow = cstDate(Date.now() + 86_400_000);
-    const cases: [Session, string, Record<string, unknown>, string][] = [
+    const nextMonth = cstDate(Date.now() + 32 * 86_400_000).slice(0, 7);
+    const cases: [Session, string, Record<string, unknown>, string, string?][] = [
       [
         dept,
         'department/disbursements',
@@ -452,12 +453,20 @@ describe('days that have not come', () => {
         { villageCode: 'xqz-btc', visitedOn: '2062-05-01', supervisor: '王', findings: '好' },
         'visitedOn',
       ],
+      // A month's progress is reported in that month or after: next month's is a mistyped month.
+      [
+        town,
+        'implementing/progress',
+        { month: nextMonth, percent: 10, narrative: '进场' },
+        'month',
+        '月份不能晚于本月',
+      ],
     ];
-    for (const [who, path, body, field] of cases) {
+    for (const [who, path, body, field, message = '日期不能晚于今天'] of cases) {
       const res = await who.post(`${base}/${path}`, body);
       expect(res.status, path).toBe(422);
       expect(res.body.error.details, path).toEqual([
-        expect.objectContaining({ path: `body.${field}`, message: '日期不能晚于今天' }),
+        expect.objectContaining({ path: `body.${field}`, message }),
       ]);
     }
     const { rows } = await stack.db.query(

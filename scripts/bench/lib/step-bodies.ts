@@ -14,7 +14,7 @@ export function stepBody(action: Action): Record<string, unknown> {
     case 'start':
       return { action, startedOn: '2026-04-02', documents: [{ title: '开工报告' }] };
     case 'reportProgress':
-      return { action, month: '2027-05', percent: 50, narrative: '过半' };
+      return { action, month: '2026-05', percent: 50, narrative: '过半' };
     case 'complete':
       return { action, completedOn: '2026-08-01', documents: [{ title: '竣工报告' }] };
     case 'inspect':

@@ -154,7 +154,7 @@ export async function runFaultCase(opts: {
           reason: markers[i],
           location: `白台村 ${i} 组`,
         }
-      : { action: 'reportProgress', month: '2027-05', percent: i % 101, narrative: markers[i] };
+      : { action: 'reportProgress', month: '2026-05', percent: i % 101, narrative: markers[i] };
     const client = adjust ? dept : owner;
     let o: Outcome | undefined;
     const giveUpAt = Date.now() + (opts.retryForMs ?? 180_000);
