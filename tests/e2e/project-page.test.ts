@@ -646,6 +646,10 @@ describe('the owner unit on a phone', () => {
       await page.locator('[data-test=progress-form]').waitFor();
       // The township keeps no site ledger: only the progress flow.
       expect(await page.locator('[data-test^=flow-]').count()).toBe(1);
+      // Progress is of a month begun: the phone's picker offers none after this one.
+      expect(await page.locator('[data-test=progress-month]').getAttribute('max')).toBe(
+        cstDate(Date.now()).slice(0, 7),
+      );
       await page.locator('[data-test=progress-month]').fill('2026-05');
       await page.locator('[data-test=progress-narrative]').fill('渠道衬砌完成六成');
       await page.locator('[data-test=field-submit]').click();
@@ -671,6 +675,23 @@ describe('the owner unit on a phone', () => {
       expect(await p2.locator('[data-test=flow-progress]').count()).toBe(0);
     } finally {
       await c2.close();
+    }
+
+    // On a desk, the step's month picker offers no month of next year.
+    const { context: c3, page: p3 } = await newPage(browser, stack.baseUrl);
+    try {
+      await login(p3, 'mbz.op');
+      await p3.goto(`/projects/${project.code}`);
+      await p3.locator('[data-test=action-reportProgress]').click();
+      await p3.locator('[data-test=field-month] input').click();
+      const months = p3.locator('.el-picker-panel:visible .el-month-table td');
+      await expect.poll(() => months.count()).toBe(12);
+      await p3.locator('.el-picker-panel:visible .d-arrow-right').click();
+      await expect
+        .poll(() => p3.locator('.el-picker-panel:visible .el-month-table td.disabled').count())
+        .toBe(12);
+    } finally {
+      await c3.close();
     }
   });
 });
