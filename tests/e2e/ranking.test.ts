@@ -125,6 +125,28 @@ describe('考核排名', () => {
     }
   });
 
+  it('on a phone, shows each unit’s score on screen and opens its figures from its name', async () => {
+    const { page, context } = await newPage(browser, stack.baseUrl, { phone: true });
+    try {
+      await login(page, 'leader');
+      await page.goto('/supervision/ranking');
+      await page.locator('.el-tabs__item', { hasText: '乡镇（街道）' }).click();
+      const xqz = page.locator('[data-test=ranking-table] .el-table__body-wrapper tr', { hasText: '修齐镇' });
+      await expect.poll(() => xqz.innerText()).toContain('66.14');
+      // The score's cell lies within the screen, not under a column fixed at the right.
+      const score = xqz.locator('td', { hasText: '66.14' });
+      const box = (await score.boundingBox())!;
+      expect(box.x + box.width).toBeLessThanOrEqual(page.viewportSize()!.width);
+      expect(await page.locator('.el-table-fixed-column--right:visible').count()).toBe(0);
+      await xqz.locator('[data-test=ranking-unit]').click();
+      const drawer = page.locator('.el-drawer:visible');
+      await expect.poll(() => drawer.innerText()).toContain('RK-P4');
+      expect((await drawer.boundingBox())!.width).toBe(page.viewportSize()!.width);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('shows the month so far as a preview: marked, not exported, drilled down as of today', async () => {
     const { page, context } = await newPage(browser, stack.baseUrl);
     try {
