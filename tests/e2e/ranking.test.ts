@@ -142,6 +142,15 @@ describe('考核排名', () => {
       const drawer = page.locator('.el-drawer:visible');
       await expect.poll(() => drawer.innerText()).toContain('RK-P4');
       expect((await drawer.boundingBox())!.width).toBe(page.viewportSize()!.width);
+      // Its indicators fit the screen: the points are not off to the right.
+      const wrap = drawer.locator(
+        '[data-test=ranking-indicators] .el-table__body-wrapper .el-scrollbar__wrap',
+      );
+      const { scroll, client } = await wrap.evaluate((e) => ({
+        scroll: e.scrollWidth,
+        client: e.clientWidth,
+      }));
+      expect(scroll).toBeLessThanOrEqual(client);
     } finally {
       await context.close();
     }
