@@ -64,6 +64,11 @@ describe('考核排名', () => {
     const drawer = page.locator('.el-drawer');
     await expect.poll(() => drawer.innerText()).toContain('RK-P4');
     expect(await drawer.innerText()).toContain('RK-P2');
+    // 支出进度's fraction is written as its factors, the amounts in 元: June is month 6.
+    const spending = drawer.locator('[data-test=ranking-indicators] tr', { hasText: '支出进度' });
+    expect(await spending.locator('td').nth(2).innerText()).toMatch(
+      /^[\d,]+\.\d{2} 元 × 12 \/ [\d,]+\.\d{2} 元 × 6$/,
+    );
     await page.screenshot({ path: path.join(shots, 'ranking-drill.png') });
 
     // 庙坝镇's projects: the stage each had reached, in the words the rest of the console uses.

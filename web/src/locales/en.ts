@@ -833,6 +833,7 @@ const en: typeof zh = {
     indicator: 'Indicator',
     formula: 'Formula',
     fraction: 'Numerator / denominator',
+    yuan: '{amount} yuan',
     rate: 'Rate',
     points: 'Points',
     projects: 'Projects behind the figures ({n}, as at the cutoff)',
