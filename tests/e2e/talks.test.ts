@@ -318,6 +318,11 @@ describe('约谈 and the negative list', () => {
       await page.locator('[data-test=assessment-summary]').waitFor();
       expect(await page.locator('[data-test=assessment-summary]').innerText()).toMatch(/1\s*约谈/);
       expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
+      // Its talk is a card whose reason reads whole on the screen (in a table it ran off it).
+      const reason = page.locator('[data-test=assessment-talk-cards] a .card-line').last();
+      expect((await reason.innerText()).length).toBeGreaterThan(4);
+      const box = (await reason.boundingBox())!;
+      expect(box.x + box.width).toBeLessThanOrEqual(page.viewportSize()!.width);
       await shot(page, 'annual-assessment');
 
       // The talk it was part of: each label above its value, the value the card's whole width.
