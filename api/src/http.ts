@@ -11,8 +11,8 @@ import { paramSchemaFor } from '#domain/schemas.js';
 import {
   checkInputShape,
   localeOf,
+  parseBodyOr422,
   parseOr422,
-  queryKeysOf,
   refuseUnknownQueryKeys,
   type Lang,
 } from './validation.js';
@@ -21,6 +21,7 @@ import type { Principal } from '#domain/access.js';
 import type { Actor } from '#domain/project-records.js';
 import type { Orm } from '#db/orm.js';
 import { idempotencyOf, runOnce, type IdempotentRequest } from './idempotency.js';
+import { queryKeysOf } from './schema-keys.js';
 import { encodeFor } from './compress.js';
 
 /** Who is asking: the principal every scope and level rule reads, and the person the records name. */
@@ -270,7 +271,7 @@ export function mountRoutes(router: Router, routes: readonly RouteDef[], deps: {
         const schema = r.params?.[name] ?? paramSchemaFor(r.path, name);
         params[name] = parseOr422(schema, value, `params.${name}`, lang);
       }
-      const body = r.body ? parseOr422(r.body, req.body ?? {}, 'body', lang) : undefined;
+      const body = r.body ? parseBodyOr422(r.body, req.body ?? {}, lang) : undefined;
       refuseUnknownQueryKeys(req.query, queryKeys, lang);
       const query = r.query ? parseOr422(r.query, req.query, 'query', lang) : undefined;
       const idempotency =

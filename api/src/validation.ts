@@ -4,10 +4,11 @@
  * field in that language.
  */
 import type { Request } from 'express';
-import { ZodDefault, ZodIntersection, ZodObject, ZodOptional, ZodPipe, ZodUnion, type z } from 'zod';
+import type { z } from 'zod';
 import { AppError } from '#domain/errors.js';
 import { parseIn, type Lang } from '#domain/parse-in.js';
 import { textProblem } from '#domain/schemas.js';
+import { keysNotRead } from './schema-keys.js';
 
 export type { Lang };
 
@@ -34,6 +35,7 @@ const MESSAGES = {
     surrogate: '含有不成对的代理字符，不是合法的 Unicode 文本',
     deep: `嵌套层数超过 ${MAX_DEPTH} 层`,
     unknownParameter: '不支持的查询参数',
+    unknownField: '不支持的字段',
     invalid: (where: string) => `请求内容不合法（${where}）`,
   },
   en: {
@@ -41,6 +43,7 @@ const MESSAGES = {
     surrogate: 'contains a lone surrogate: not valid Unicode text',
     deep: `nested deeper than ${MAX_DEPTH} levels`,
     unknownParameter: 'not a parameter of this request',
+    unknownField: 'not a field of this request',
     invalid: (where: string) => `invalid ${where}`,
   },
 } as const;
@@ -76,28 +79,6 @@ export function checkInputShape(value: unknown, where: string, lang: Lang): void
 }
 
 /**
- * The parameters a query schema reads, or null when its shape cannot be read from the schema (then
- * no key is refused by name; the schema still checks the values).
- */
-export function queryKeysOf(schema: z.ZodType | undefined): ReadonlySet<string> | null {
-  if (!schema) return new Set();
-  const keys = new Set<string>();
-  const stack: z.ZodType[] = [schema];
-  while (stack.length > 0) {
-    const s = stack.pop()!;
-    if (s instanceof ZodObject) {
-      if (s.def.catchall) return null;
-      for (const k of Object.keys(s.shape)) keys.add(k);
-    } else if (s instanceof ZodPipe) stack.push(s.in as z.ZodType);
-    else if (s instanceof ZodOptional || s instanceof ZodDefault) stack.push(s.unwrap() as z.ZodType);
-    else if (s instanceof ZodUnion) stack.push(...(s.options as z.ZodType[]));
-    else if (s instanceof ZodIntersection) stack.push(s.def.left as z.ZodType, s.def.right as z.ZodType);
-    else return null;
-  }
-  return keys;
-}
-
-/**
  * Refuses a query parameter the route does not read: a misspelt filter (`departmnet=`, or
  * `department[]=`) would otherwise answer, or export, every project in scope as if filtered.
  */
@@ -122,4 +103,20 @@ export function parseOr422<T>(schema: z.ZodType<T>, value: unknown, where: strin
     parsed.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message })),
     lang,
   );
+}
+
+/**
+ * Parses a JSON body as parseOr422 does, and also refuses a key the schema does not read, at any
+ * depth: zod would drop it, and a misspelt field (`notes` for `note`) would be lost without a word.
+ * The parse's own refusals come in the same answer.
+ */
+export function parseBodyOr422<T>(schema: z.ZodType<T>, value: unknown, lang: Lang): T {
+  const message = MESSAGES[lang].unknownField;
+  const stray = keysNotRead(schema, value, 'body').map((path) => ({ path, message }));
+  const parsed = parseIn(schema, value, lang);
+  if (parsed.success && stray.length === 0) return parsed.data;
+  const issues = parsed.success
+    ? []
+    : parsed.issues.map((i) => ({ path: ['body', ...i.path.map(String)].join('.'), message: i.message }));
+  refuse('body', [...issues, ...stray], lang);
 }

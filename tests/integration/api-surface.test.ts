@@ -67,6 +67,10 @@ describe('OpenAPI', () => {
     expect(inspect.required).toEqual(expect.arrayContaining(['passed', 'inspectedOn']));
     const create = doc.paths['/api/projects'].post.requestBody.content['application/json'].schema;
     expect(create.properties.budgetFen.type).toBe('integer');
+    // The api refuses a field it does not read, and the document says so, nested objects included.
+    expect(create.additionalProperties).toBe(false);
+    expect(create.properties.fundSources.items.additionalProperties).toBe(false);
+    expect(inspect.additionalProperties).toBe(false);
   });
 });
 

@@ -195,6 +195,42 @@ describe('ids, text and dates of the wrong shape', () => {
     expect(shared.status, shared.text).toBe(200);
   });
 
+  it('refuses a body field the route does not read, at any depth, where a typo would lose what was typed', async () => {
+    const before = await send('GET', `/api/projects/${project.id}`, dept);
+    // `notes` for `note`: the step would be recorded without what its operator wrote.
+    const step = await send(
+      'POST',
+      `/api/projects/${project.id}/transitions`,
+      dept,
+      {
+        action: 'approveDesign',
+        documentNo: '城水审〔2026〕9号',
+        approvedOn: '2026-03-10',
+        notes: '按批复实施',
+      },
+      { 'accept-language': 'en' },
+    );
+    refused(step, 422, 'body.notes');
+    expect(step.json.error.details).toEqual([{ path: 'body.notes', message: 'not a field of this request' }]);
+    const fresh = aProject();
+    const nested = await send('POST', '/api/projects', dept, {
+      ...fresh,
+      fundSources: [{ kind: 'centralSpecial', amountFen: 30_000_000, docNo: '财农〔2026〕1号' }],
+    });
+    refused(nested, 422, 'body.fundSources.0.docNo');
+    expect(nested.json.error.message).toContain('body.fundSources.0.docNo: 不支持的字段');
+    // Nothing was written: the same code is still free.
+    expect((await send('POST', '/api/projects', dept, fresh)).status).toBe(201);
+    // With the parse's own refusals in the same answer.
+    const both = await send('POST', '/api/projects', dept, { ...aProject(), budgetFen: -1, budget: 1 });
+    expect(both.json.error.details.map((d: { path: string }) => d.path)).toEqual(
+      expect.arrayContaining(['body.budgetFen', 'body.budget']),
+    );
+    const after = await send('GET', `/api/projects/${project.id}`, dept);
+    expect(after.json.stage).toBe(before.json.stage);
+    expect(after.json.history).toHaveLength(before.json.history.length);
+  });
+
   it('refuses JSON nested deeper than any schema with 422, not a crash', async () => {
     const deep = '['.repeat(5000) + ']'.repeat(5000);
     refused(await send('POST', '/api/projects', dept, deep), 422);
