@@ -69,6 +69,9 @@ describe('考核排名', () => {
     expect(await spending.locator('td').nth(2).innerText()).toMatch(
       /^[\d,]+\.\d{2} 元 × 12 \/ [\d,]+\.\d{2} 元 × 6$/,
     );
+    // A deduction is its count times what each costs, not the count over 1.
+    const talks = drawer.locator('[data-test=ranking-indicators] tr', { hasText: '约谈扣分' });
+    expect(await talks.locator('td').nth(2).innerText()).toMatch(/^\d+ × −2\.5 分$/);
     await page.screenshot({ path: path.join(shots, 'ranking-drill.png') });
 
     // 庙坝镇's projects: the stage each had reached, in the words the rest of the console uses.

@@ -834,6 +834,7 @@ const en: typeof zh = {
     formula: 'Formula',
     fraction: 'Numerator / denominator',
     yuan: '{amount} yuan',
+    perItem: '{n} × −{points}',
     rate: 'Rate',
     points: 'Points',
     projects: 'Projects behind the figures ({n}, as at the cutoff)',
