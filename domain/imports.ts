@@ -6,15 +6,7 @@
 import { z } from 'zod';
 import type { LedgerKind } from './ledgers/kinds.js';
 import { parseYuan } from './money.js';
-import {
-  DATE_MAX,
-  DATE_MIN,
-  NOT_AFTER_THIS_MONTH,
-  NOT_AFTER_TODAY,
-  notAfterThisMonth,
-  notAfterToday,
-  safeString,
-} from './schemas.js';
+import { DATE_MAX, DATE_MIN, NOT_AFTER_TODAY, notAfterToday, reportedMonth, safeString } from './schemas.js';
 import { schemaMessage, schemaText, type Bilingual } from './errors.js';
 
 export const IMPORT_KINDS = ['disbursements', 'progress', 'visits'] as const;
@@ -148,14 +140,7 @@ export const IMPORT_ROW_SCHEMAS = {
   }),
   progress: z.object({
     projectCode: cell(40).overwrite(sheetCode),
-    month: z
-      .string()
-      .overwrite(sheetMonth)
-      .regex(/^\d{4}-(0[1-9]|1[0-2])$/, {
-        error: schemaMessage({ zh: '月份格式应为 YYYY-MM', en: 'a month as YYYY-MM' }),
-        abort: true,
-      })
-      .refine(notAfterThisMonth, { error: schemaMessage(NOT_AFTER_THIS_MONTH) }),
+    month: z.string().overwrite(sheetMonth).pipe(reportedMonth),
     percent: z
       .string()
       .overwrite(sheetPercent)

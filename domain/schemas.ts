@@ -51,10 +51,10 @@ export function notAfterToday(day: string): boolean {
 export const NOT_AFTER_TODAY = { zh: '日期不能晚于今天', en: 'a date not after today' };
 
 /** Whether a month ('YYYY-MM') has begun in the county: a month's progress is reported in it or after. */
-export function notAfterThisMonth(month: string): boolean {
+function notAfterThisMonth(month: string): boolean {
   return month <= cstDate(Date.now()).slice(0, 7);
 }
-export const NOT_AFTER_THIS_MONTH = { zh: '月份不能晚于本月', en: 'a month not after this one' };
+const NOT_AFTER_THIS_MONTH = { zh: '月份不能晚于本月', en: 'a month not after this one' };
 
 /** The month a project's progress is reported for: not one that has not begun (2027-05 typed for 2026-05). */
 export const reportedMonth = z
