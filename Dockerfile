@@ -15,8 +15,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim
-# The CJK font embedded in generated PDFs (detail tables); see platform/cjk-font.ts.
-RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk && rm -rf /var/lib/apt/lists/*
+# The CJK font embedded in generated PDFs, and the faces for what it lacks; see platform/cjk-font.ts.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk fonts-hanazono fonts-symbola && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CjkFontMissingError, cjkFonts } from './cjk-font.js';
+import { CjkFontMissingError, cjkFonts, fallbackFontFiles } from './cjk-font.js';
 
 describe('CJK font for PDFs', () => {
   it('names the Debian package when the font is missing', () => {
@@ -10,5 +10,14 @@ describe('CJK font for PDFs', () => {
     const f = cjkFonts({});
     expect(f.regular.data.length).toBeGreaterThan(1_000_000);
     expect(f.regular.face).toBe('NotoSansCJKsc-Regular');
+  });
+  it('finds the fallback faces where their packages install them, or those listed that are there', () => {
+    expect(fallbackFontFiles({}).map((f) => f.split('/').pop())).toEqual([
+      'HanaMinB.ttf',
+      'Symbola_hint.ttf',
+    ]);
+    const listed = '/nonexistent/a.ttf:/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf';
+    expect(fallbackFontFiles({ PDF_FALLBACK_FONTS: listed })).toEqual([listed.split(':')[1]]);
+    expect(fallbackFontFiles({ PDF_FALLBACK_FONTS: '' })).toEqual([]);
   });
 });

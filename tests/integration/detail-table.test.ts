@@ -24,6 +24,8 @@ beforeAll(async () => {
   const res = await dept.post(
     '/api/projects',
     aProject({
+      // A place's rare character, which the CJK face lacks (CJK Extension B).
+      name: '𪚥家湾村人饮工程',
       budgetFen: 86_500_010,
       fundSources: [
         { kind: 'centralSpecial', amountFen: 60_000_000 },
@@ -136,6 +138,8 @@ describe('GET /api/projects/:id/detail-table', () => {
     const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
     for (const s of ['项目明细表', project.name, '县水务局', '中央财政专项扶贫资金', '86.50', '台账完整度'])
       expect(text).toContain(s);
+    // The name's rare character is painted from the fallback face, not as an empty box.
+    expect(execFileSync('pdffonts', [file], { encoding: 'utf8' })).toMatch(/\+HanaMinB\b/);
     // Its time is the county's (UTC+8), as the paper is read there.
     const generated = /生成时间 (\d{4}-\d\d-\d\d \d\d:\d\d)/.exec(text)?.[1];
     const beijing = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');

@@ -5,7 +5,7 @@
  */
 import type { CircularDto } from '#domain/circular/schemas.js';
 import { cstDate } from '#domain/deadlines.js';
-import { pdfKit } from '../../document-libs.js';
+import { newPdf } from '../../document-libs.js';
 
 const M = 64;
 const RED = '#c00000';
@@ -17,19 +17,10 @@ export function localDateText(isoInstant: string): string {
 }
 
 export async function circularPdf(c: CircularDto): Promise<Buffer> {
-  const { PDFDocument, regular, bold } = await pdfKit();
-  const doc = new PDFDocument({
+  const { doc, finish } = await newPdf({
     size: 'A4',
     margins: { top: M, left: M, right: M, bottom: M },
     info: { Title: c.title, Creator: '三账一表' },
-  });
-  doc.registerFont('cjk', regular as never);
-  doc.registerFont('cjk-bold', bold as never);
-  const chunks: Buffer[] = [];
-  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const done = new Promise<void>((resolve, reject) => {
-    doc.on('end', resolve);
-    doc.on('error', reject);
   });
   const width = doc.page.width - 2 * M;
 
@@ -82,7 +73,5 @@ export async function circularPdf(c: CircularDto): Promise<Buffer> {
     .fontSize(12)
     .text(c.issuer || '县专项监督办', { width, align: 'right' });
   doc.text(localDateText(c.publishedAt ?? c.generatedAt), { width, align: 'right' });
-  doc.end();
-  await done;
-  return Buffer.concat(chunks);
+  return finish();
 }

@@ -6,7 +6,7 @@
 import { cstMinute } from '#domain/deadlines.js';
 import type { DetailTable } from '#domain/detail-table.js';
 import { formatWanYuan, formatYuan } from '#domain/money.js';
-import { pdfKit, type PdfDoc } from '../../document-libs.js';
+import { newPdf, type PdfDoc } from '../../document-libs.js';
 
 const PAGE_W = 595.28;
 const M = 32;
@@ -62,20 +62,11 @@ function section(doc: PdfDoc, y: number, title: string): number {
 const w = (f: number | null) => (f === null ? '—' : formatWanYuan(f));
 
 export async function detailTablePdf(t: DetailTable): Promise<Buffer> {
-  const { PDFDocument, regular, bold } = await pdfKit();
   // A small bottom margin: the page is laid out by hand, and pdfkit must not add a second one.
-  const doc = new PDFDocument({
+  const { doc, finish } = await newPdf({
     size: 'A4',
     margins: { top: M, left: M, right: M, bottom: 8 },
     info: { Title: `项目明细表 ${t.project.code}`, Creator: '三账一表' },
-  });
-  doc.registerFont('cjk', regular as never);
-  doc.registerFont('cjk-bold', bold as never);
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<void>((resolve, reject) => {
-    doc.on('end', resolve);
-    doc.on('error', reject);
   });
 
   const p = t.project;
@@ -261,7 +252,5 @@ export async function detailTablePdf(t: DetailTable): Promise<Buffer> {
       align: 'center',
       lineBreak: false,
     });
-  doc.end();
-  await done;
-  return Buffer.concat(chunks);
+  return finish();
 }

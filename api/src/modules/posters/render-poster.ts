@@ -9,7 +9,7 @@ import { IMPLEMENTATION_METHOD_LABELS, STAGE_LABELS } from '#domain/lifecycle.js
 import { formatYuan } from '#domain/money.js';
 import type { PublicProject } from '#domain/public-schemas.js';
 import { FUND_SOURCE_LABELS } from '#domain/schemas.js';
-import { pdfKit, type PdfDoc } from '../../document-libs.js';
+import { newPdf, type PdfDoc } from '../../document-libs.js';
 
 const A3: [number, number] = [841.89, 1190.55];
 const M = 56;
@@ -125,8 +125,7 @@ function page(doc: PdfDoc, p: PublicProject, o: PosterOptions) {
 
 /** One A3 page per project, in the order given. */
 export async function posterPdf(projects: PublicProject[], o: PosterOptions): Promise<Buffer> {
-  const { PDFDocument, regular, bold } = await pdfKit();
-  const doc = new PDFDocument({
+  const { doc, finish } = await newPdf({
     size: A3,
     margins: { top: M, left: M, right: M, bottom: 8 },
     autoFirstPage: false,
@@ -135,19 +134,9 @@ export async function posterPdf(projects: PublicProject[], o: PosterOptions): Pr
       Creator: '三账一表',
     },
   });
-  doc.registerFont('cjk', regular as never);
-  doc.registerFont('cjk-bold', bold as never);
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<void>((resolve, reject) => {
-    doc.on('end', resolve);
-    doc.on('error', reject);
-  });
   for (const p of projects) {
     doc.addPage();
     page(doc, p, o);
   }
-  doc.end();
-  await done;
-  return Buffer.concat(chunks);
+  return finish();
 }

@@ -3,7 +3,7 @@
  * indicator's points, total and movement, then the indicators' formulas and weights. Chinese is
  * rendered with the platform's CJK font (platform/cjk-font.ts), as the detail table is.
  */
-import { pdfKit, type PdfDoc } from '../../document-libs.js';
+import { newPdf, type PdfDoc } from '../../document-libs.js';
 import { cstMinute } from '#domain/deadlines.js';
 import type { RankingReport } from '#domain/ranking/report.js';
 import { GROUP_LABEL, movementText } from './render-xlsx.js';
@@ -34,20 +34,11 @@ function row(doc: PdfDoc, y: number, widths: number[], cells: string[], head: bo
 }
 
 export async function rankingPdf(report: RankingReport): Promise<Buffer> {
-  const { PDFDocument, regular, bold } = await pdfKit();
-  const doc = new PDFDocument({
+  const { doc, finish } = await newPdf({
     size: 'A4',
     layout: 'landscape',
     margins: { top: M, left: M, right: M, bottom: 8 },
     info: { Title: `月度考核排名 ${report.month}`, Creator: '三账一表' },
-  });
-  doc.registerFont('cjk', regular as never);
-  doc.registerFont('cjk-bold', bold as never);
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<void>((resolve, reject) => {
-    doc.on('end', resolve);
-    doc.on('error', reject);
   });
   const inds = report.config.indicators;
   const fixed = [34, 92, 44, 40];
@@ -108,7 +99,5 @@ export async function rankingPdf(report: RankingReport): Promise<Buffer> {
       width: W,
     });
   }
-  doc.end();
-  await done;
-  return Buffer.concat(chunks);
+  return finish();
 }

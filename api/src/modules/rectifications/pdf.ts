@@ -4,7 +4,7 @@
  * and deadline, the overall deadline, and the seal area. Chinese is rendered with the embedded
  * CJK font (platform/cjk-font.ts), subset to the glyphs used.
  */
-import { pdfKit, type PdfDoc } from '../../document-libs.js';
+import { newPdf, type PdfDoc } from '../../document-libs.js';
 import type { z } from 'zod';
 import { cstDate } from '#domain/deadlines.js';
 import type { rectificationDetailSchema } from '#domain/rectification-schemas.js';
@@ -47,19 +47,10 @@ function row(doc: PdfDoc, y: number, cells: string[], head: boolean): number {
 }
 
 export async function rectificationPdf(n: Detail): Promise<Buffer> {
-  const { PDFDocument, regular, bold } = await pdfKit();
-  const doc = new PDFDocument({
+  const { doc, finish } = await newPdf({
     size: 'A4',
     margins: { top: M, left: M, right: M, bottom: 8 },
     info: { Title: `整改通知书 ${n.serial}`, Creator: '三账一表' },
-  });
-  doc.registerFont('cjk', regular as never);
-  doc.registerFont('cjk-bold', bold as never);
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<void>((resolve, reject) => {
-    doc.on('end', resolve);
-    doc.on('error', reject);
   });
 
   // 红头: the issuing office in red, the serial, and the red line.
@@ -151,7 +142,5 @@ export async function rectificationPdf(n: Detail): Promise<Buffer> {
     .fontSize(12)
     .text(n.issuer.name, sealX, sealY + 80, { width: 170, align: 'center' })
     .text(cnDate(cstDate(Date.parse(n.issuedAt))), sealX, sealY + 100, { width: 170, align: 'center' });
-  doc.end();
-  await done;
-  return Buffer.concat(chunks);
+  return finish();
 }
