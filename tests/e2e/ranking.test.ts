@@ -72,6 +72,16 @@ describe('考核排名', () => {
     // A deduction is its count times what each costs, not the count over 1.
     const talks = drawer.locator('[data-test=ranking-indicators] tr', { hasText: '约谈扣分' });
     expect(await talks.locator('td').nth(2).innerText()).toMatch(/^\d+ × −2\.5 分$/);
+    // A ratio over nothing due takes its full points, and says why where its rate would be.
+    const rows = await drawer
+      .locator('[data-test=ranking-indicators] .el-table__body tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim())),
+      );
+    const nothingDue = rows.filter((cells) => cells[2] === '0 / 0');
+    expect(nothingDue.length).toBeGreaterThan(0);
+    for (const cells of nothingDue)
+      expect(cells.slice(3)).toEqual(['无到期事项', expect.stringMatching(/^\d+\.00$/)]);
     await page.screenshot({ path: path.join(shots, 'ranking-drill.png') });
 
     // 庙坝镇's projects: the stage each had reached, in the words the rest of the console uses.

@@ -835,6 +835,7 @@ const en: typeof zh = {
     fraction: 'Numerator / denominator',
     yuan: '{amount} yuan',
     perItem: '{n} × −{points}',
+    nothingDue: 'nothing due',
     rate: 'Rate',
     points: 'Points',
     projects: 'Projects behind the figures ({n}, as at the cutoff)',

@@ -815,6 +815,7 @@ export default {
     fraction: '分子 / 分母',
     yuan: '{amount} 元',
     perItem: '{n} × −{points} 分',
+    nothingDue: '无到期事项',
     rate: '比率',
     points: '得分',
     projects: '相关项目（{n} 个，按统计截止时的状态）',
