@@ -72,7 +72,7 @@ export function withFallbackGlyphs(
     const face = asked === undefined ? undefined : faces[asked];
     const runs =
       face && options.align !== 'justify' ? runsOf(text.replace(/\n/g, ''), face, fallbacks) : null;
-    if (!runs || asked === undefined || !face) return fragment(text, x, y, options);
+    if (!runs || !face) return fragment(text, x, y, options);
     // Where pdfkit would start the line, measured in the asked face as it laid the line out.
     let at = x;
     if (options.width && options.align === 'right')
