@@ -238,6 +238,22 @@ describe('the allow-list', () => {
     expect((await fetch(`${stack.baseUrl}/public/projects/NO-SUCH-1`)).status).toBe(404);
   });
 
+  it("sums the money as the county's dashboard does: a cancelled project's budget is left out", async () => {
+    const money = (html: string) =>
+      [...html.matchAll(/<dd[^>]*>([\d,.]+) 元<\/dd>/g)].map((m) => parseYuan(m[1]!.replaceAll(',', '')));
+    const dash = (await leader.get('/api/stats/dashboard')).body;
+    const county = await (await fetch(`${stack.baseUrl}/public/`)).text();
+    expect(money(county)).toEqual([Number(dash.money.budgetFen), Number(dash.money.disbursedFen)]);
+    expect(county).toContain('金额不含已终止项目');
+    // The cancelled project's own township: its page says the same of its own projects.
+    const township = (await anon.get(`/public/api/projects/${codes.cancelled.code}`)).body.township
+      .code as string;
+    const narrowed = (await leader.get(`/api/stats/dashboard?unit=${township}`)).body;
+    const page = await (await fetch(`${stack.baseUrl}/public/townships/${township}`)).text();
+    expect(money(page)).toEqual([Number(narrowed.money.budgetFen), Number(narrowed.money.disbursedFen)]);
+    expect(page).toContain(codes.cancelled.code);
+  });
+
   it("names a project's nature, fund sources and method in the page's language", async () => {
     const page = async (lang: string) =>
       (await fetch(`${stack.baseUrl}/public/projects/${codes.underway.code}${lang}`)).text();

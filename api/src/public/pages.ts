@@ -31,10 +31,12 @@ const q = (lang: PublicLang) => (lang === 'en' ? '?lang=en' : '');
 const stage = (lang: PublicLang, s: PublicProjectSummary['stage']) =>
   STAGE_LABELS[s][lang === 'en' ? 'en' : 'zh'];
 
+/** The money of `ps` as the county's own dashboard sums it: a cancelled project carries none. */
 function totals(ps: PublicProjectSummary[]) {
   let budget = 0n;
   let paid = 0n;
   for (const p of ps) {
+    if (p.stage === 'cancelled') continue;
     budget += BigInt(p.budgetFen);
     paid += BigInt(p.disbursedFen);
   }
@@ -45,7 +47,8 @@ function moneyCard(lang: PublicLang, ps: PublicProjectSummary[]): string {
   const t = totals(ps);
   return `<section><dl><dt>${tr(lang, '项目数', 'Projects')}</dt><dd>${ps.length}</dd>
 <dt>${tr(lang, '资金总额', 'Budget')}</dt><dd class="money">${yuan(t.budget)}</dd>
-<dt>${tr(lang, '已拨付', 'Disbursed')}</dt><dd>${yuan(t.paid)}</dd></dl></section>`;
+<dt>${tr(lang, '已拨付', 'Disbursed')}</dt><dd>${yuan(t.paid)}</dd></dl>
+<p class="muted">${tr(lang, '金额不含已终止项目。', 'Amounts leave out cancelled projects.')}</p></section>`;
 }
 
 function projectList(lang: PublicLang, ps: PublicProjectSummary[]): string {
