@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { localDateText } from '#api/modules/circulars/render-pdf.js';
 import { exportLine } from '#api/modules/imports/ledger-export.js';
 import { complaintLookupPage } from '#api/public/complaint-pages.js';
+import { countyPage } from '#api/public/pages.js';
 import { buildDetailTable } from '#domain/detail-table.js';
 import { monthCutoffInstant, rankingMonthFor } from '#domain/ranking/report.js';
 import type { LedgersDto } from '#domain/ledgers/outputs.js';
@@ -68,6 +69,11 @@ describe("the county's clock", () => {
     } as unknown as LedgersDto;
     const alerts = buildDetailTable(project, ledgers, EARLY).alerts.map((a) => a.code);
     expect(alerts).toContain('notStarted');
+  });
+
+  it("links the public portal's open data to the county's year on New Year's morning", () => {
+    const html = countyPage('zh-CN', [], [], Date.parse('2026-12-31T17:30:00Z'));
+    expect(html).toContain('href="/public/oc4ids/packages/2027"');
   });
 
   it("dates a circular by the county's day", () => {

@@ -7,6 +7,7 @@ import {
   IMPLEMENTATION_METHOD_LABELS_EN,
   STAGE_LABELS,
 } from '#domain/lifecycle.js';
+import { cstDate } from '#domain/deadlines.js';
 import { formatYuan } from '#domain/money.js';
 import {
   FUND_SOURCE_LABELS,
@@ -61,7 +62,13 @@ function projectList(lang: PublicLang, ps: PublicProjectSummary[]): string {
     .join('')}</ul>`;
 }
 
-export function countyPage(lang: PublicLang, units: PublicUnit[], ps: PublicProjectSummary[]): string {
+/** `at`: the instant of the request; the open-data link is to the county's year then, not UTC's. */
+export function countyPage(
+  lang: PublicLang,
+  units: PublicUnit[],
+  ps: PublicProjectSummary[],
+  at = Date.now(),
+): string {
   const county = units.find((u) => u.kind === 'county');
   const townships = units.filter((u) => u.kind === 'township');
   const rows = townships
@@ -77,7 +84,7 @@ export function countyPage(lang: PublicLang, units: PublicUnit[], ps: PublicProj
     title: `${name}${tr(lang, '扶贫项目资金公开', ' — public project funds')}`,
     body: `<h1>${e(name)}${tr(lang, ' 扶贫项目资金公开', ': public project funds')}</h1>${moneyCard(lang, ps)}
 <section><h2>${tr(lang, '乡镇', 'Townships')}</h2><table><tr><th>${tr(lang, '乡镇', 'Township')}</th><th class="n">${tr(lang, '项目', 'Projects')}</th><th class="n">${tr(lang, '资金（元）', 'Budget (CNY)')}</th><th class="n">${tr(lang, '已拨付（元）', 'Paid (CNY)')}</th></tr>${rows}</table></section>
-<p class="muted"><a href="/public/data/projects.csv">${tr(lang, '下载项目数据 (CSV)', 'Projects (CSV)')}</a> · <a href="/public/oc4ids/packages/${new Date().getFullYear()}">OC4IDS</a> · <a href="/public/changes">${tr(lang, '变更记录', 'Change feed')}</a></p>`,
+<p class="muted"><a href="/public/data/projects.csv">${tr(lang, '下载项目数据 (CSV)', 'Projects (CSV)')}</a> · <a href="/public/oc4ids/packages/${cstDate(at).slice(0, 4)}">OC4IDS</a> · <a href="/public/changes">${tr(lang, '变更记录', 'Change feed')}</a></p>`,
   });
 }
 
