@@ -133,6 +133,10 @@ export function cstDate(ms: number): string {
 export function cstMonth(ms: number): string {
   return cstDate(ms).slice(0, 7);
 }
+/** An instant written on the county's clock with its offset, as the console's pickers hold one: '2026-12-07T01:30:00+08:00'. */
+export function cstDateTime(ms: number): string {
+  return `${new Date(ms + CST_OFFSET).toISOString().slice(0, 19)}+08:00`;
+}
 /** The date and minute in China Standard Time at an instant, as documents print it: '2026-12-07 01:30'. */
 export function cstMinute(ms: number): string {
   return new Date(ms + CST_OFFSET).toISOString().slice(0, 16).replace('T', ' ');

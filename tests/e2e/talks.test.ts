@@ -211,6 +211,40 @@ describe('约谈 and the negative list', () => {
     }
   });
 
+  it('a correction opens with the talk’s time on the county’s clock, and keeps it', async () => {
+    // 07:30 in the county is 23:30 the day before in UTC: the picker must show the county's.
+    const day = addDays(today(), -1);
+    const office = await Session.login(stack.baseUrl, 'supervisor');
+    const made = await office.post('/api/interviews', {
+      kind: 'individual',
+      heldAt: `${day}T07:30:00+08:00`,
+      location: '县专项监督办会议室',
+      interviewers: '县专项监督办主任 李明',
+      subjects: [{ unitCode: 'xqz', name: '赵更正', title: '副镇长' }],
+      reason: '整改回复逾期。',
+      agreed: '五日内补交回复。',
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const { context, page } = await open('supervisor');
+    try {
+      await page.goto(`/supervision/talks/new?corrects=${made.body.id}`);
+      const held = page.locator('[data-test=field-heldAt] input');
+      // The form opens with today's 09:00 until the record it corrects arrives.
+      await expect
+        .poll(() => page.locator('[data-test=field-location] input').inputValue())
+        .toBe('县专项监督办会议室');
+      expect(await held.inputValue()).toBe(`${day} 07:30:00`);
+      await page.locator('[data-test=field-agreed] textarea').fill('五日内补交书面回复。');
+      await page.locator('[data-test=submit]').click();
+      await page.locator('[data-test=talk]').waitFor();
+      const id = new URL(page.url()).pathname.split('/').at(-1);
+      const corrected = (await office.get(`/api/interviews/${id}`)).body;
+      expect(Date.parse(corrected.heldAt)).toBe(Date.parse(made.body.heldAt));
+    } finally {
+      await context.close();
+    }
+  });
+
   it('the office lifts the ladder’s entry with a reason and publishes last month', async () => {
     const { context, page } = await open('supervisor');
     try {
