@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { localDateText } from '#api/modules/circulars/render-pdf.js';
 import { exportLine } from '#api/modules/imports/ledger-export.js';
 import { complaintLookupPage } from '#api/public/complaint-pages.js';
+import { liftedAlready } from '#api/modules/negative-list/service.js';
 import { countyPage } from '#api/public/pages.js';
 import { buildDetailTable } from '#domain/detail-table.js';
 import { monthCutoffInstant, rankingMonthFor } from '#domain/ranking/report.js';
@@ -74,6 +75,13 @@ describe("the county's clock", () => {
   it("links the public portal's open data to the county's year on New Year's morning", () => {
     const html = countyPage('zh-CN', [], [], Date.parse('2026-12-31T17:30:00Z'));
     expect(html).toContain('href="/public/oc4ids/packages/2027"');
+  });
+
+  it("tells the office when a negative-list entry was lifted on the county's clock", () => {
+    expect(liftedAlready(EARLY).text).toEqual({
+      zh: '该条目已于 2026-12-06 01:30 移出',
+      en: 'the entry was lifted on 2026-12-06 01:30',
+    });
   });
 
   it("dates a circular by the county's day", () => {

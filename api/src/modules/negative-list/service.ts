@@ -3,7 +3,7 @@
  * supervision office's own decisions; the office lifts an entry once, saying why, with evidence;
  * and publishes a month's list, which is then never changed (the database refuses it).
  */
-import { cstMonth } from '#domain/deadlines.js';
+import { cstMinute, cstMonth } from '#domain/deadlines.js';
 import { AppError } from '#domain/errors.js';
 import { isSupervisionOffice, type NegativeListQuery } from '#domain/talks-schemas.js';
 import type { AuditLog } from '#db/audit.js';
@@ -21,6 +21,11 @@ import { entryDto, type NegativeListRepository } from './repository.js';
 
 const notFound = (id: string) =>
   new AppError('NOT_FOUND', `负面清单条目不存在或不在您的权限范围内 (entry ${id} not found)`);
+/** When it was lifted, on the county's clock (the instant's own text is UTC's, a day early before 08:00). */
+export const liftedAlready = (at: string | Date) => {
+  const when = cstMinute(new Date(at).getTime());
+  return new AppError('CONFLICT', { zh: `该条目已于 ${when} 移出`, en: `the entry was lifted on ${when}` });
+};
 
 export function createNegativeListService(deps: {
   orm: Orm;
@@ -92,11 +97,7 @@ export function createNegativeListService(deps: {
       if (!isSupervisionOffice(caller)) throw officeOnly();
       const found = await repo.get(caller, id);
       if (!found) throw notFound(id);
-      if (found.row.lifted_at)
-        throw new AppError(
-          'CONFLICT',
-          `该条目已于 ${new Date(found.row.lifted_at).toISOString()} 移出 (lifted already)`,
-        );
+      if (found.row.lifted_at) throw liftedAlready(found.row.lifted_at);
       try {
         await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
           const [rows] = await executeAll(tx, [
