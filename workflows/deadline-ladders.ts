@@ -153,7 +153,10 @@ export async function fireDue(run: ProjectRun): Promise<void> {
     // Pending deliveries are awaited before the run ends or continues as new.
     // The notice speaks of today: steps caught up on are as late as the deadline is now, not as
     // they were on their own dates (a project registered ten days late is ten days late).
-    const lateNow = Math.max(batch.at(-1)!.daysLate, daysBetween(dueDate, clockDate(d.clock, now)));
+    // A reminder's figure is the days still left, negative (还有 3 天到期), not its step's 0.
+    const toDue = daysBetween(dueDate, clockDate(d.clock, now));
+    const lateNow =
+      batch.at(-1)!.step === 'reminder' ? Math.min(0, toDue) : Math.max(batch.at(-1)!.daysLate, toDue);
     track(run, notify(alertNotification(p, state.projectId, due, batch, responsibleUnitId, lateNow)));
   }
 }
@@ -169,7 +172,7 @@ function alertNotification(
   due: ActiveLadder,
   batch: PlannedLadderStep[],
   responsibleUnitId: string,
-  /** The deadline's days late today (the steps' own figures are those of their dates). */
+  /** The deadline's days late today, a reminder's days left as negative (the steps' own figures are those of their dates). */
   daysLate: number,
 ): Notification {
   const s = batch[batch.length - 1]!;
@@ -197,7 +200,7 @@ function alertNotification(
       period: due.period,
       dueDate: due.dueDate,
       step: s.step,
-      daysLate: s.step === 'reminder' ? s.daysLate : daysLate,
+      daysLate,
       earlierSteps: batch.slice(0, -1).map((b) => b.step),
     },
     audience: {

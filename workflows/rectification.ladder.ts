@@ -6,9 +6,10 @@
  */
 import { log } from '@temporalio/workflow';
 import type { Notification } from '#activities/notify.activities.js';
-import { LADDER_STEP_LABELS } from '#domain/deadlines.js';
+import { daysBetween, LADDER_STEP_LABELS } from '#domain/deadlines.js';
 import {
   LADDER_RANK,
+  noticeToday,
   type LadderStepRecord,
   type ProblemState,
   type RectificationState,
@@ -74,7 +75,9 @@ export async function fireDue(run: LadderRun): Promise<void> {
       log.error('rectification ladder step not recorded', { flagArm, error: String(err) });
     }
     batch.forEach((p) => (p.fired += 1));
-    track(run, notify(stepNotification(state, records, flagArm)));
+    // A reminder's figure is the days still left, negative (还有 3 天到期), not its step's 0.
+    const left = daysBetween(records[0]!.dueDate, noticeToday(state.notice.clock, now));
+    track(run, notify(stepNotification(state, records, flagArm, Math.min(0, left))));
   }
 }
 
@@ -97,6 +100,8 @@ function stepNotification(
   state: RectificationState,
   records: LadderStepRecord[],
   flagArm: string,
+  /** A reminder's days left, as a negative number. */
+  reminderDays: number,
 ): Notification {
   const n = state.notice;
   const r = records[0]!;
@@ -120,7 +125,7 @@ function stepNotification(
       title: n.title,
       step: r.step,
       dueDate: r.dueDate,
-      daysLate: r.daysLate,
+      daysLate: r.step === 'reminder' ? reminderDays : r.daysLate,
       problems: seqs,
     },
     audience: {

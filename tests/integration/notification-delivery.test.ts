@@ -204,6 +204,10 @@ describe('notification delivery', () => {
     expect(mail.text).toContain(p.code);
     expect(mail.text).toContain(`${TEST_PUBLIC_URL}/projects/${p.id}`);
     expect(mail.html).toContain(`${TEST_PUBLIC_URL}/projects/${p.id}`);
+    expect(mail.text).toContain('已逾期 1 天');
+    // The reminder, a day before the due date, says how long is left.
+    const reminder = rows.find((d) => d.notification_key.endsWith(':reminder'))!;
+    expect(mailsOf(reminder.id).map((m) => m.text)).toEqual([expect.stringContaining('还有 1 天到期')]);
     // Each delivery exactly once at the server, SMS too (sent through the vendor SDK).
     for (const d of rows) expect(mailsOf(d.id), d.notification_key).toHaveLength(1);
     const sms = (await deliveries(p.id)).filter((d) => d.channel === 'sms');

@@ -104,6 +104,19 @@ describe('rectification ladder', () => {
     expect(await inbox('zxjdb.op', n.serial)).toEqual(['【逾期预警】', '【上报县级】', '【约谈标记】']);
     expect(await inbox('leader', n.serial)).toEqual(['【上报县级】', '【约谈标记】']);
     expect(await inbox('mbz.op', n.serial)).toEqual([]);
+    // What e-mail, SMS and robots render from: a reminder's days left (还有 1 天到期), then days late.
+    const history = await stack.client.workflow.getHandle(workflowIdOf(n.serial)).fetchHistory();
+    const facts = (history.events ?? [])
+      .map((e) => e.activityTaskScheduledEventAttributes)
+      .filter((a) => a?.activityType?.name === 'notify')
+      .map((a) => JSON.parse(Buffer.from(a!.input!.payloads![0]!.data!).toString()).facts)
+      .filter((f) => f?.kind === 'rectification');
+    expect(facts.map((f) => [f.step, f.daysLate])).toEqual([
+      ['reminder', -1],
+      ['overdue', 1],
+      ['escalated', 2],
+      ['interview', 3],
+    ]);
 
     const open = await office.get(`/api/rectifications/${n.id}`);
     expect(open.body).toMatchObject({
