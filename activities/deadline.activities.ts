@@ -183,6 +183,46 @@ export function createDeadlineActivities({
       };
     },
 
+    /**
+     * Whether the month's progress entry is in the implementing ledger, however it got there (the
+     * step, the ledger's form, an import); if so, the month's alerts still active are resolved,
+     * as the step resolves them. Idempotent: a second call finds nothing left to resolve.
+     */
+    async progressEntered(args: { projectId: string; month: string; at: string }): Promise<boolean> {
+      return permanentFailuresFinal('进度填报情况未能核对 (the progress entry could not be checked)', () =>
+        inScope(orm, SYSTEM_SCOPE, async (em) => {
+          const [row] = await em.execute<{ entered: boolean }[]>(
+            `SELECT EXISTS (SELECT 1 FROM monthly_progress WHERE project_id = ? AND month = ?) AS entered`,
+            [args.projectId, args.month],
+            'all',
+          );
+          if (!row?.entered) return false;
+          const closed = await em.execute<{ step: string }[]>(
+            `UPDATE alert SET status = 'resolved', closed_at = ?
+              WHERE project_id = ? AND kind = 'progress' AND period = ? AND status = 'active' RETURNING step`,
+            [args.at, args.projectId, args.month],
+            'all',
+          );
+          if (closed.length)
+            await audit.append(em, {
+              actor: { id: null, username: 'system' },
+              via: 'activity',
+              action: 'project.alert.resolved',
+              entity: 'project',
+              entityId: args.projectId,
+              after: {
+                kind: 'progress',
+                period: args.month,
+                steps: closed.map((c) => c.step),
+                by: 'ledgerEntry',
+              },
+              at: args.at,
+            });
+          return true;
+        }),
+      );
+    },
+
     async recordAlert(a: AlertRecord): Promise<StepOutcome> {
       return permanentFailuresFinal('预警未能记录 (the alert could not be recorded)', () => writeAll([a]));
     },

@@ -36,7 +36,7 @@ import {
 } from '#domain/project-records.js';
 import { writeDurably } from './durable-write.js';
 import { overdueKey } from './project.messages.js';
-import { DURABLE_STEPS_PATCH } from './project.patches.js';
+import { DURABLE_STEPS_PATCH, PROGRESS_ENTRY_CHECK_PATCH } from './project.patches.js';
 import { durable, notify } from './project.proxies.js';
 import type { ProjectRun } from './project.run.js';
 
@@ -104,6 +104,20 @@ export async function fireDue(run: ProjectRun): Promise<void> {
       if (s && s.atMs <= now && (!due || s.atMs < due.steps[due.fired]!.atMs)) due = l;
     }
     if (!due) return;
+    if (due.kind === 'progress' && patched(PROGRESS_ENTRY_CHECK_PATCH)) {
+      const entered = await durable.progressEntered({
+        projectId: state.projectId,
+        month: due.period,
+        at: new Date().toISOString(),
+      });
+      if (entered) {
+        // Reported outside the step: the month's ladder stops as the step would have stopped it.
+        const gone = due;
+        d.ladders = d.ladders.filter((l) => l !== gone);
+        showOverdue(d);
+        continue;
+      }
+    }
     // Steps already due when the ladder was armed go together; any other step goes alone.
     const batch =
       due.catchUp !== undefined && due.fired < due.catchUp
@@ -144,11 +158,7 @@ export async function fireDue(run: ProjectRun): Promise<void> {
       state.seq += records.length;
     }
     due.fired += records.length;
-    const overdue = overdueKinds(d);
-    if (!sameSet(overdue, d.overdueShown)) {
-      upsertSearchAttributes([{ key: overdueKey, value: overdue }]);
-      d.overdueShown = overdue;
-    }
+    showOverdue(d);
     // Not awaited here: a slow or failing channel must never hold up stage changes (the lock).
     // Pending deliveries are awaited before the run ends or continues as new.
     // The notice speaks of today: steps caught up on are as late as the deadline is now, not as
@@ -158,6 +168,15 @@ export async function fireDue(run: ProjectRun): Promise<void> {
     const lateNow =
       batch.at(-1)!.step === 'reminder' ? Math.min(0, toDue) : Math.max(batch.at(-1)!.daysLate, toDue);
     track(run, notify(alertNotification(p, state.projectId, due, batch, responsibleUnitId, lateNow)));
+  }
+}
+
+/** The overdue search attribute, upserted only when the kinds overdue changed. */
+function showOverdue(d: NonNullable<ProjectState['deadlines']>): void {
+  const overdue = overdueKinds(d);
+  if (!sameSet(overdue, d.overdueShown)) {
+    upsertSearchAttributes([{ key: overdueKey, value: overdue }]);
+    d.overdueShown = overdue;
   }
 }
 

@@ -60,3 +60,10 @@ export const DURABLE_STEPS_PATCH = 'durable-steps';
  * while PostgreSQL had moved on. Histories recorded before it replay with the old answer.
  */
 export const OWN_WRITE_RETRIED_PATCH = 'own-write-retried';
+/**
+ * A month's progress ladder, before each step, asks PostgreSQL whether the month's entry is in
+ * the implementing ledger: the ledger's form and an import write it without the step 录入月度进度,
+ * and the ladder went on to overdue, escalation and a 约谈 flag for a month already reported.
+ * Histories recorded before it fire those steps without asking.
+ */
+export const PROGRESS_ENTRY_CHECK_PATCH = 'progress-entry-check';

@@ -13,7 +13,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDeadlineActivities } from '#activities/deadline.activities.js';
-import { DEFAULT_DEADLINE_CONFIG, addDays } from '#domain/deadlines.js';
+import { DEFAULT_DEADLINE_CONFIG, addDays, daysBetween, nextMonth } from '#domain/deadlines.js';
 import { getProjectStateQuery, overdueKey, townshipsKey, villagesKey } from '#workflows/project.messages.js';
 import { aProject } from '../support/builders.js';
 import { eventually } from '../support/eventually.js';
@@ -239,6 +239,39 @@ describe('deadline ladders', () => {
       // project-ladder-catch-up.json was recorded before durable steps (alerts as local activities).
       fs.writeFileSync(path.join(FIXTURES, 'project-ladder-catch-up-durable.json'), historyToJSON(history));
     }
+  });
+
+  it('a month whose progress the ledger form recorded raises no overdue alert for that month', async () => {
+    // 月度进度 entered on the implementing ledger's form, not through the step: the month is reported.
+    const month = today().slice(0, 7);
+    const next = `${nextMonth(month)}-01`;
+    const toNext = daysBetween(today(), next);
+    // Completion's reminder falls a (one-second) day after the month's overdue step: once it is
+    // recorded, the loop has been past the month's whole overdue instant.
+    const p = await projectDue({ start: 0, completion: toNext + 2, acceptance: 400, reimbursement: 500 });
+    await walkTo(actors, p.id, 'underway');
+    const entry = await actors.owner.post(`/api/projects/${p.id}/ledgers/implementing/progress`, {
+      month,
+      percent: 30,
+      narrative: '基础开挖完成',
+    });
+    expect(entry.status, JSON.stringify(entry.body)).toBe(201);
+    await eventually(async () => (await alerts(p.id, 'completion')).length > 0, 60_000);
+    const rows = (await alerts(p.id, 'progress')).filter((a) => a.period === month);
+    // A reminder may have fired before the entry (a slow walk); nothing past it, nothing left active.
+    expect(rows.filter((a) => a.step !== 'reminder')).toEqual([]);
+    expect(rows.filter((a) => a.status === 'active')).toEqual([]);
+    const view = await handleOf(p.code).query(getProjectStateQuery);
+    expect(view.ladderPositions.some((l) => l.kind === 'progress' && l.period === month)).toBe(false);
+
+    const history = await handleOf(p.code).fetchHistory();
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: inject('workflowBundlePath') } },
+      history,
+      `project-${p.code}`,
+    );
+    if (process.env.RECORD_HISTORIES === '1')
+      fs.writeFileSync(path.join(FIXTURES, 'project-progress-entry-check.json'), historyToJSON(history));
   });
 
   it('survives a worker restart in the middle of a ladder: no duplicate row, no missed step', async () => {

@@ -63,6 +63,7 @@ export interface MockedActivities {
   planDeadlines: Planning['planDeadlines'];
   recordAlert(a: AlertRecord): Promise<StepOutcome>;
   recordAlerts(a: AlertRecord[]): Promise<StepOutcome>;
+  progressEntered(args: { projectId: string; month: string; at: string }): Promise<boolean>;
   notify(n: Notification): Promise<{ recipients: number }>;
 }
 
@@ -90,6 +91,8 @@ export function mockActivities(config: Partial<DeadlineConfig> = {}) {
     alertWrites: [] as AlertRecord[][],
     plans: [] as LadderPlan[],
     notifications: [] as Notification[],
+    /** The months whose ledger entry the ladder asked about. */
+    progressChecks: [] as string[],
   };
   const activities: MockedActivities = {
     async recordProjectCreated() {},
@@ -109,6 +112,10 @@ export function mockActivities(config: Partial<DeadlineConfig> = {}) {
     async recordAlerts(a) {
       calls.alertWrites.push(a);
       return { status: 'recorded' };
+    },
+    async progressEntered(args) {
+      calls.progressChecks.push(args.month);
+      return false;
     },
     async notify(n) {
       calls.notifications.push(n);
