@@ -53,6 +53,7 @@ const facts: CircularFacts = {
       unitCode: 'swj',
       unitName: '县水务局',
       kind: 'start',
+      period: '',
       step: 'overdue',
       daysLate: 10,
     },
@@ -61,6 +62,7 @@ const facts: CircularFacts = {
       unitCode: 'swj',
       unitName: '县水务局',
       kind: 'start',
+      period: '',
       step: 'escalated',
       daysLate: 12,
     },
@@ -69,18 +71,37 @@ const facts: CircularFacts = {
       unitCode: 'swj',
       unitName: '县水务局',
       kind: 'progress',
+      period: '2026-09',
       step: 'escalated',
       daysLate: 40,
+    },
+    {
+      projectCode: 'P1',
+      unitCode: 'swj',
+      unitName: '县水务局',
+      kind: 'progress',
+      period: '2026-10',
+      step: 'overdue',
+      daysLate: 10,
     },
     {
       projectCode: 'P2',
       unitCode: 'swj',
       unitName: '县水务局',
       kind: 'completion',
+      period: '',
       step: 'interview',
       daysLate: 45,
     },
-    { projectCode: 'P3', unitCode: 'mbz', unitName: '庙坝镇', kind: 'start', step: 'overdue', daysLate: 3 },
+    {
+      projectCode: 'P3',
+      unitCode: 'mbz',
+      unitName: '庙坝镇',
+      kind: 'start',
+      period: '',
+      step: 'overdue',
+      daysLate: 3,
+    },
   ],
   notices: [
     {
@@ -164,11 +185,11 @@ describe('the monthly circular draft', () => {
     );
   });
 
-  it('counts overdue projects per unit, each deadline once at its latest step', () => {
+  it('counts overdue projects per unit, each deadline (each month of progress) once at its latest step', () => {
     expect(section(sut, 'overdue').body).toBe(
       [
         '截至通报生成时，全县共有逾期项目3个，涉及2个责任单位，其中1个项目已进入约谈程序。具体如下：',
-        '1. 县水务局：逾期项目2个（开工逾期1个、竣工逾期1个、月度进度填报逾期1个），最长逾期45天。',
+        '1. 县水务局：逾期项目2个（开工逾期1个、竣工逾期1个、月度进度填报逾期2个），最长逾期45天。',
         '2. 庙坝镇：逾期项目1个（开工逾期1个），最长逾期3天。',
       ].join('\n'),
     );
@@ -180,6 +201,7 @@ describe('the monthly circular draft', () => {
       unitCode: 'mbz',
       unitName: '庙坝镇',
       kind: 'start' as const,
+      period: '',
       daysLate: 250,
     };
     for (const steps of [

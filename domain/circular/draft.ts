@@ -18,6 +18,8 @@ export interface OverdueAlert {
   unitCode: string;
   unitName: string;
   kind: DeadlineKind;
+  /** The month of a progress deadline ('2026-10'); '' for the planned dates. */
+  period: string;
   step: 'overdue' | 'escalated' | 'interview';
   daysLate: number;
 }
@@ -158,11 +160,12 @@ function ranking(report: RankingReport): string {
 }
 
 function overdue(alerts: readonly OverdueAlert[]): string {
-  // One project may be late on several deadlines; a deadline counts once, at its furthest step and
-  // its greatest lateness (its steps' rows, in any order, may carry the same figure).
+  // One project may be late on several deadlines (each month's progress is one, as on the
+  // dashboard); a deadline counts once, at its furthest step and its greatest lateness (its steps'
+  // rows, in any order, may carry the same figure).
   const byDeadline = new Map<string, OverdueAlert>();
   for (const a of alerts) {
-    const key = `${a.projectCode}|${a.kind}`;
+    const key = `${a.projectCode}|${a.kind}|${a.period}`;
     const seen = byDeadline.get(key);
     byDeadline.set(
       key,

@@ -96,11 +96,11 @@ export function createCircularRepository(orm: Orm) {
       const { periodStart: start, cutoff } = report;
       const [overdue, notices, talks] = await read(who, [
         {
-          sql: `SELECT p.code AS "projectCode", o.code AS "unitCode", o.name AS "unitName", a.kind, a.step,
+          sql: `SELECT p.code AS "projectCode", o.code AS "unitCode", o.name AS "unitName", a.kind, a.period, a.step,
                        ${ALERT_DAYS_LATE_NOW} AS "daysLate"
                   FROM alert a JOIN project p ON p.id = a.project_id JOIN org_unit o ON o.id = a.responsible_unit_id
                  WHERE a.status = 'active' AND a.step <> 'reminder'
-                 ORDER BY o.code, p.code, a.kind`,
+                 ORDER BY o.code, p.code, a.kind, a.period`,
         },
         {
           sql: `SELECT n.serial, o.name AS "unitName", to_char(n.issued_on, 'YYYY-MM-DD') AS "issuedOn",
