@@ -47,6 +47,7 @@ import { Migration20261217000000_login_checks } from './migrations/Migration2026
 import { Migration20261218000000_login_places } from './migrations/Migration20261218000000_login_places.js';
 import { Migration20261219000000_import_heartbeat } from './migrations/Migration20261219000000_import_heartbeat.js';
 import { Migration20261220000000_policy_search_nfkc } from './migrations/Migration20261220000000_policy_search_nfkc.js';
+import { Migration20261221000000_progress_from_ledger } from './migrations/Migration20261221000000_progress_from_ledger.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -100,6 +101,10 @@ export const MIGRATIONS = [
   { name: 'Migration20261218000000_login_places', class: Migration20261218000000_login_places },
   { name: 'Migration20261219000000_import_heartbeat', class: Migration20261219000000_import_heartbeat },
   { name: 'Migration20261220000000_policy_search_nfkc', class: Migration20261220000000_policy_search_nfkc },
+  {
+    name: 'Migration20261221000000_progress_from_ledger',
+    class: Migration20261221000000_progress_from_ledger,
+  },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */

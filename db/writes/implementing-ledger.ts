@@ -96,6 +96,14 @@ export function progressUpsert(rows: readonly ProgressRow[]): Statement {
   return rows.length === 1 ? Object.assign(upsert, { prepare: true }) : upsert;
 }
 
+/**
+ * The projects' own progress figure from their latest monthly row, while under way: for rows
+ * written without the step 录入月度进度 (the ledger's form, an import), which sets it itself.
+ */
+export function progressFromLedger(projectIds: readonly string[]): Statement {
+  return { sql: `SELECT project_progress_from_ledger(ARRAY[?]::uuid[])`, params: [projectIds] };
+}
+
 /** An adjustment record (调项记录), appended; its id comes back. */
 export function adjustmentInsert(r: {
   projectId: string;

@@ -4,11 +4,13 @@
  */
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initORM } from '#db/orm.js';
 import { createProjectActivities } from '#activities/project.activities.js';
 import { recordImportProjects } from '#scripts/lib/import-projects.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const MIGRATION = 'Migration20261221000000_progress_from_ledger';
 const HAN = /\p{Script=Han}/u;
 let stack: TestStack;
 let dept: Session;
@@ -203,6 +205,48 @@ describe('ledger import', () => {
       { month: '2026-05', percent: 40, narrative: '完成管沟开挖，"三通一平"完成' },
       { month: '2026-06', percent: 70, narrative: '主体完成七成, 施工正常' },
     ]);
+  });
+
+  it('moves an under-way project’s own progress figure to its latest month, imported or on the form; not before 开工', async () => {
+    const [under, before] = [codes[20]!, codes[21]!];
+    // Under way as its workflow would have left it (these projects have no workflow).
+    await stack.db.query(`UPDATE project SET stage = 'underway' WHERE code = $1`, [under]);
+    const town = await Session.login(stack.baseUrl, 'xqz.op');
+    const figure = async (code: string) => (await town.get(`/api/projects/${code}`)).body.progressPercent;
+    const csv =
+      '项目编号,月份,进度（%）,进展情况\r\n' +
+      `${under},2026-06,55,主体完成过半\r\n${under},2026-05,30,基础完成\r\n${before},2026-06,60,材料进场\r\n`;
+    const ok = await town.upload(
+      '/api/ledger-imports?kind=progress&wait=true',
+      Buffer.from(csv),
+      'text/csv',
+      'p.csv',
+    );
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect(await figure(under)).toBe(55); // the latest month's, not the last row's
+    expect(await figure(before)).toBe(0);
+    const form = (month: string, percent: number) =>
+      town.post(`/api/projects/${under}/ledgers/implementing/progress`, {
+        month,
+        percent,
+        narrative: '按计划推进',
+      });
+    expect((await form('2026-04', 10)).status).toBe(201);
+    expect(await figure(under)).toBe(55); // an earlier month does not move it
+    expect((await form('2026-07', 80)).status).toBe(201);
+    expect(await figure(under)).toBe(80);
+
+    // A figure left behind before the upgrade is set again by the migration that brings this in.
+    await stack.db.query(`UPDATE project SET progress_percent = 5 WHERE code = $1`, [under]);
+    const orm = await initORM(stack.databaseUrl, { role: 'owner' });
+    try {
+      await orm.getMigrator().down(MIGRATION);
+      expect((await orm.getMigrator().up(MIGRATION)).map((m) => m.name)).toEqual([MIGRATION]);
+    } finally {
+      await orm.close();
+    }
+    expect(await figure(under)).toBe(80);
+    expect(await figure(before)).toBe(0);
   });
 
   it('reads dates, months, percentages and codes as a Chinese spreadsheet holds them in text', async () => {

@@ -24,7 +24,7 @@ import type { AuditLog } from '#db/audit.js';
 import type { Orm } from '#db/orm.js';
 import { executeAll, scopedEm, scopeOf, type Statement } from '#db/scope.js';
 import { disbursementsInsert, type DisbursementRow } from '#db/writes/department-ledger.js';
-import { progressUpsert, type ProgressRow } from '#db/writes/implementing-ledger.js';
+import { progressFromLedger, progressUpsert, type ProgressRow } from '#db/writes/implementing-ledger.js';
 import { ledgerEventInsert } from '#db/writes/ledger-event.js';
 import { visitsInsert, type VisitRow } from '#db/writes/site-ledger.js';
 import type { Logger } from '#platform/log.js';
@@ -276,6 +276,8 @@ export function createImportService(deps: {
       }
       const byProject = new Map<string, number>();
       for (const g of good) byProject.set(g.projectId, (byProject.get(g.projectId) ?? 0) + 1);
+      if (kind === 'progress' && byProject.size > 0)
+        await executeAll(tx, [progressFromLedger([...byProject.keys()])]);
       await executeAll(
         tx,
         [...byProject].map(([projectId, rows]) =>

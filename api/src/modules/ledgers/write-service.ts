@@ -34,6 +34,7 @@ import {
   adjustmentInsert,
   decisionInsert,
   implementationUpsert,
+  progressFromLedger,
   progressUpsert,
 } from '#db/writes/implementing-ledger.js';
 import { ledgerEventInsert } from '#db/writes/ledger-event.js';
@@ -231,9 +232,13 @@ function buildWriters<R>(deps: LedgerWriteDeps, answer: (caller: Caller, done: D
       ),
 
     progress: (caller: Caller, idOrCode: string, input: LedgerWriteBody<'implementing/progress'>) =>
-      write(caller, idOrCode, 'implementing', 'monthlyProgress', input, (tx, p) =>
-        run(tx, progressUpsert([{ projectId: p.id, ...input, importId: null, actorId: actorOf(caller) }])),
-      ),
+      write(caller, idOrCode, 'implementing', 'monthlyProgress', input, async (tx, p) => {
+        await run(
+          tx,
+          progressUpsert([{ projectId: p.id, ...input, importId: null, actorId: actorOf(caller) }]),
+        );
+        await run(tx, progressFromLedger([p.id]));
+      }),
 
     adjustment: (caller: Caller, idOrCode: string, input: LedgerWriteBody<'implementing/adjustments'>) =>
       write(caller, idOrCode, 'implementing', 'adjustment', input, (tx, p) =>
