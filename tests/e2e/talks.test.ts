@@ -220,7 +220,8 @@ describe('约谈 and the negative list', () => {
       heldAt: `${day}T07:30:00+08:00`,
       location: '县专项监督办会议室',
       interviewers: '县专项监督办主任 李明',
-      subjects: [{ unitCode: 'xqz', name: '赵更正', title: '副镇长' }],
+      // Not 修齐镇, whose year the tests below count.
+      subjects: [{ unitCode: 'jtj', name: '赵更正', title: '副局长' }],
       reason: '整改回复逾期。',
       agreed: '五日内补交回复。',
     });

@@ -204,6 +204,12 @@ describe('约谈 records', () => {
     expect(fix.status, JSON.stringify(fix.body)).toBe(201);
     expect(fix.body.correctsId).toBe(collectiveId);
     expect((await office.get(`/api/interviews/${collectiveId}`)).body.correctedById).toBe(fix.body.id);
+    // One talk in the unit's year, told by the correction (as the ranking and the circular count it).
+    const year = (await office.get('/api/units/xqz/annual-assessment?year=2026')).body;
+    const ids = year.talks.map((t: { id: string }) => t.id);
+    expect(ids).toContain(fix.body.id);
+    expect(ids).not.toContain(collectiveId);
+    expect(year.summary.talks).toBe(ids.length);
     // As the app's own role, in the system scope: refused.
     await expect(
       inScope(stack.orm, SYSTEM_SCOPE, (tx) =>
