@@ -9,7 +9,7 @@ import { historyInsert } from '#db/writes/project-history.js';
 import type { AuditEntry, AuditLog } from '#db/audit.js';
 import type { Orm } from '#db/orm.js';
 import { SYSTEM_SCOPE, executeAll, inScope, type Statement } from '#db/scope.js';
-import { progressUpsert } from '#db/writes/implementing-ledger.js';
+import { progressFromLedger, progressUpsert } from '#db/writes/implementing-ledger.js';
 import { ledgerEventInsert } from '#db/writes/ledger-event.js';
 import { fenFromDb } from '#domain/money.js';
 import type { Stage } from '#domain/lifecycle.js';
@@ -238,6 +238,9 @@ export function createProjectActivities({ orm, audit }: ProjectActivityDeps) {
         params: [...params, r.projectId, r.seq],
         prepare: true,
       });
+      // A month reported late (an earlier month than one already entered) leaves the project at
+      // its latest month's figure, as the ledger's form and an import do.
+      if (r.action === 'reportProgress') writes.push(progressFromLedger([r.projectId]));
       writes.push(audit.insert(head!, entry(payload)));
       await executeAll(em, writes, { commit: true });
       return { status: 'recorded' };

@@ -97,8 +97,9 @@ export function progressUpsert(rows: readonly ProgressRow[]): Statement {
 }
 
 /**
- * The projects' own progress figure from their latest monthly row, while under way: for rows
- * written without the step 录入月度进度 (the ledger's form, an import), which sets it itself.
+ * The projects' own progress figure from their latest monthly row, while under way: run after
+ * every write of a month's row (the step 录入月度进度, the ledger's form, an import), so that a
+ * month entered late does not take the figure back.
  */
 export function progressFromLedger(projectIds: readonly string[]): Statement {
   return { sql: `SELECT project_progress_from_ledger(ARRAY[?]::uuid[])`, params: [projectIds] };

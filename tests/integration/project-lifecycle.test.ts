@@ -244,6 +244,31 @@ describe('a project through every stage', () => {
     }
   });
 
+  it('keeps an under-way project at its latest month’s figure when an earlier month is reported late', async () => {
+    const created = await dept.post('/api/projects', aProject());
+    expect(created.status).toBe(201);
+    const id: string = created.body.id;
+    for (const action of ['approveDesign', 'fixImplementation', 'start'] as const) {
+      const res = await (action === 'approveDesign' ? dept : owner).post(
+        `/api/projects/${id}/transitions`,
+        stepBody(action),
+      );
+      expect(res.status).toBe(200);
+    }
+    const report = async (month: string, percent: number) => {
+      const res = await owner.post(`/api/projects/${id}/transitions`, {
+        ...stepBody('reportProgress'),
+        month,
+        percent,
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return (await dbProject(id)).progress_percent;
+    };
+    expect(await report('2026-06', 60)).toBe(60);
+    expect(await report('2026-05', 40)).toBe(60); // May's, entered after June's
+    expect(await report('2026-06', 65)).toBe(65); // June's, reported again
+  });
+
   it('refuses `complete` before `start` with 409 and changes neither the database nor the workflow history', async () => {
     const created = await dept.post('/api/projects', aProject());
     expect(created.status).toBe(201);
