@@ -231,7 +231,7 @@ async function figuresOver(query: Query, scope: ScopeSql, opts: FigureFilter): P
       WHERE ${cond} AND a.status = 'active' AND a.step IN ('overdue', 'escalated', 'interview')`,
   );
   const [missing] = await one(
-    `SELECT count(*)::int AS n FROM project p WHERE ${cond} AND p.stage IN ('underway', 'rectifying')
+    `SELECT count(*)::int AS n FROM project p WHERE ${cond} AND p.stage = 'underway'
         AND p.id NOT IN (SELECT project_id FROM monthly_progress WHERE month = to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM'))
         AND p.id NOT IN (SELECT project_id FROM project_history WHERE action = 'reportProgress'
                           AND payload->>'month' = to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM'))`,

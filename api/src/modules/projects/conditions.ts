@@ -5,6 +5,7 @@
  */
 import { ACTION_LEVEL, isCountyWide, type Principal } from '#domain/access.js';
 import { allowedActions, STAGES, type Action, type Stage } from '#domain/lifecycle.js';
+import { progressExpected } from '#domain/deadlines.js';
 import type { DashboardUnitKind } from '#domain/schemas.js';
 
 /**
@@ -119,8 +120,12 @@ export const stepsOf = (stage: Stage, level: 'department' | 'ownerUnit') =>
 export const DEPARTMENT_STAGES = STAGES.filter((s) => stepsOf(s, 'department').length > 0);
 export const OWNER_STAGES = STAGES.filter((s) => stepsOf(s, 'ownerUnit').length > 0);
 
-/** Stages in which a monthly progress entry is expected (those where it may be reported). */
-export const PROGRESS_STAGES = STAGES.filter((s) => allowedActions(s).includes('reportProgress'));
+/**
+ * Stages in which a monthly progress entry is expected: those whose missing month the progress
+ * ladder alerts on and the ranking scores. 整改中 may report progress but is not asked to, so it
+ * is not counted missing either.
+ */
+export const PROGRESS_STAGES = STAGES.filter(progressExpected);
 
 /**
  * No progress entry for `month` on `p` (neither a monthly_progress row nor a reportProgress step):
