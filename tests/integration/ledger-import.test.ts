@@ -4,9 +4,9 @@
  */
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initORM } from '#db/orm.js';
 import { createProjectActivities } from '#activities/project.activities.js';
 import { recordImportProjects } from '#scripts/lib/import-projects.js';
+import { migrateAgain } from '../support/migrations.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -238,13 +238,7 @@ describe('ledger import', () => {
 
     // A figure left behind before the upgrade is set again by the migration that brings this in.
     await stack.db.query(`UPDATE project SET progress_percent = 5 WHERE code = $1`, [under]);
-    const orm = await initORM(stack.databaseUrl, { role: 'owner' });
-    try {
-      await orm.getMigrator().down(MIGRATION);
-      expect((await orm.getMigrator().up(MIGRATION)).map((m) => m.name)).toEqual([MIGRATION]);
-    } finally {
-      await orm.close();
-    }
+    await migrateAgain(stack.databaseUrl, MIGRATION);
     expect(await figure(under)).toBe(80);
     expect(await figure(before)).toBe(0);
   });

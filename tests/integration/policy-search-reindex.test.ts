@@ -3,8 +3,8 @@
  * its number once its vectors are cut again, by the migration that does so on upgrade.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initORM } from '#db/orm.js';
 import { bulletinVector } from '#domain/bulletin-search.js';
+import { migrateAgain } from '../support/migrations.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 
 const MIGRATION = 'Migration20261220000000_policy_search_nfkc';
@@ -65,13 +65,7 @@ describe('policy search vectors cut again on upgrade', () => {
       );
     expect(await found('〔2024〕12号')).toEqual([]);
 
-    const orm = await initORM(stack.databaseUrl, { role: 'owner' });
-    try {
-      await orm.getMigrator().down(MIGRATION);
-      expect((await orm.getMigrator().up(MIGRATION)).map((m) => m.name)).toEqual([MIGRATION]);
-    } finally {
-      await orm.close();
-    }
+    await migrateAgain(stack.databaseUrl, MIGRATION);
     expect(await found('〔2024〕12号')).toEqual([wide]);
     expect(await found('城财农〔２０２４〕１２号')).toEqual([wide]);
     expect(await vectors(plain)).toBe("'sentinel'");
