@@ -14,22 +14,22 @@ export interface SourceProblem {
   message: Bilingual;
 }
 
+interface SourceRow {
+  position: number;
+  kind: FundSourceKind;
+  amount_fen: string;
+  paid_fen: string;
+  document_no: string | null;
+  document_fen: string | null;
+  document_allocated_fen: string | null;
+}
+
 export async function adjustmentSourceProblems(
   tx: Sql,
   projectId: string,
   next: { kind: FundSourceKind; amountFen: number }[],
 ): Promise<SourceProblem[]> {
-  const rows = await tx.execute<
-    {
-      position: number;
-      kind: FundSourceKind;
-      amount_fen: string;
-      paid_fen: string;
-      document_no: string | null;
-      document_fen: string | null;
-      document_allocated_fen: string | null;
-    }[]
-  >(
+  const rows = await tx.execute<SourceRow[]>(
     `SELECT s.position, s.kind, s.amount_fen::text,
             (SELECT COALESCE(sum(d.amount_fen), 0) FROM disbursement d
               WHERE d.project_id = s.project_id AND d.source_position = s.position)::text AS paid_fen,
@@ -43,8 +43,7 @@ export async function adjustmentSourceProblems(
   const problems: SourceProblem[] = [];
   for (const r of rows) {
     const paid = fenFromDb(r.paid_fen);
-    const label = `资金来源 ${r.position + 1}（${FUND_SOURCE_LABELS[r.kind]}）`;
-    const source = `fund source ${r.position + 1} (${r.kind})`;
+    const { label, source } = namesOf(r);
     const path = `body.fundSources.${r.position}`;
     const n = next[r.position];
     if (!n) {
@@ -66,19 +65,44 @@ export async function adjustmentSourceProblems(
           en: `${source} would be ${formatYuan(n.amountFen)} yuan, less than the ${formatYuan(paid)} yuan paid from it`,
         },
       });
-    if (r.document_no && r.document_fen && r.document_allocated_fen) {
-      const after = fenFromDb(r.document_allocated_fen) - fenFromDb(r.amount_fen) + n.amountFen;
-      const available = fenFromDb(r.document_fen);
-      // The document number is the issuer's own (often Chinese, 城水审〔2026〕8号): quoted in English.
-      if (after > available)
-        problems.push({
-          path: `${path}.amountFen`,
-          message: {
-            zh: `${label}关联的资金文件 ${r.document_no} 共 ${formatYuan(available)} 元，调整后将分配 ${formatYuan(after)} 元`,
-            en: `the fund document 「${r.document_no}」 of ${source} provides ${formatYuan(available)} yuan; after the change it would allocate ${formatYuan(after)} yuan`,
-          },
-        });
-    }
+  }
+  return [...problems, ...documentProblems(rows, next)];
+}
+
+/**
+ * Per fund document, what it would allocate after the change: the project's sources linked to it
+ * are counted together (a source keeps its link with its position; a removed one lets its money
+ * go), so moving money between two sources of one document is no over-allocation.
+ */
+function documentProblems(rows: SourceRow[], next: { amountFen: number }[]): SourceProblem[] {
+  const documents = new Map<string, { after: number; available: number; first: SourceRow }>();
+  for (const r of rows) {
+    if (!r.document_no || !r.document_fen || !r.document_allocated_fen) continue;
+    const d = documents.get(r.document_no) ?? {
+      after: fenFromDb(r.document_allocated_fen),
+      available: fenFromDb(r.document_fen),
+      first: r,
+    };
+    d.after += (next[r.position]?.amountFen ?? 0) - fenFromDb(r.amount_fen);
+    documents.set(r.document_no, d);
+  }
+  const problems: SourceProblem[] = [];
+  for (const [documentNo, { after, available, first: r }] of documents) {
+    if (after <= available) continue;
+    const { label, source } = namesOf(r);
+    // The document number is the issuer's own (often Chinese, 城水审〔2026〕8号): quoted in English.
+    problems.push({
+      path: `body.fundSources.${r.position}.amountFen`,
+      message: {
+        zh: `${label}关联的资金文件 ${documentNo} 共 ${formatYuan(available)} 元，调整后将分配 ${formatYuan(after)} 元`,
+        en: `the fund document 「${documentNo}」 of ${source} provides ${formatYuan(available)} yuan; after the change it would allocate ${formatYuan(after)} yuan`,
+      },
+    });
   }
   return problems;
 }
+
+const namesOf = (r: SourceRow) => ({
+  label: `资金来源 ${r.position + 1}（${FUND_SOURCE_LABELS[r.kind]}）`,
+  source: `fund source ${r.position + 1} (${r.kind})`,
+});

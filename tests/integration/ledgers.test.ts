@@ -339,6 +339,48 @@ describe('money invariants: 422 at the api, a constraint in the database', () =>
     expect(ledgers.body.department.fundSources[1].fundDocument).toBeNull();
   });
 
+  it('takes a 调项 that moves money between two sources of one fund document, and refuses one past it', async () => {
+    const p = await newProject(); // sources 20,000,010 + 9,999,990 分
+    const docNo = `城财扶〔2026〕${(Date.now() % 100000) + 1}号`;
+    const doc = await dept.post('/api/fund-documents', {
+      documentNo: docNo,
+      title: '关于下达2026年县级衔接资金的通知',
+      issuer: '城口县财政局',
+      issuedOn: '2026-02-11',
+      amountFen: 30_000_000,
+    });
+    expect(doc.status).toBe(201);
+    for (const pos of [0, 1]) {
+      const link = await dept.request('PUT', `/api/projects/${p.id}/ledgers/department/fund-sources/${pos}`, {
+        fundDocumentNo: docNo,
+      });
+      expect(link.status, JSON.stringify(link.body)).toBe(200);
+    }
+    const adjust = (first: number, second: number) =>
+      dept.post(`/api/projects/${p.id}/transitions`, {
+        action: 'adjust',
+        documentNo: '城水调〔2026〕11号',
+        reason: '调整资金结构',
+        budgetFen: first + second,
+        fundSources: [
+          { kind: 'centralSpecial', amountFen: first },
+          { kind: 'countySpecial', amountFen: second },
+        ],
+      });
+    // The document still allocates 300,000.00 元 in all.
+    const moved = await adjust(15_000_000, 15_000_000);
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    const past = await adjust(15_000_000, 15_000_001);
+    expect(past.status).toBe(409);
+    expect(past.body.error.message).toContain(docNo);
+    expect(past.body.error.message).toContain('300,000.01');
+    const { rows } = await stack.db.query(
+      'SELECT amount_fen::int AS a FROM project_fund_source WHERE project_id = $1 ORDER BY position',
+      [p.id],
+    );
+    expect(rows.map((r) => r.a)).toEqual([15_000_000, 15_000_000]);
+  });
+
   it('Σ disbursed ≤ allocated per source; then the settlement reconciles with Σ disbursed and the budget', async () => {
     const p = await newProject();
     const url = `/api/projects/${p.id}/ledgers/department/disbursements`;
