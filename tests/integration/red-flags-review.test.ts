@@ -4,7 +4,7 @@
  * the api and in PostgreSQL alone), bad input.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRuleFixtures, fixtures, type Fixture } from '../support/red-flag-fixtures.js';
+import { buildRuleFixtures, fixtures, photo, type Fixture } from '../support/red-flag-fixtures.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -171,6 +171,28 @@ describe('who sees and who may scan', () => {
     // 石城村 sees the split-tender flag of its own village, not the one 河坪村 would have had.
     const village = await flags(await f.login('mbz-scc.view'), '&rule=splitTender');
     expect(village.map((x) => x.unit.code)).toEqual(['swj']);
+  });
+
+  it('shows a unit the rows of the flag’s projects it may read, not those of other villages', async () => {
+    // One photo filed for two projects of two villages: one flag that concerns both.
+    const [here, there] = await Promise.all([
+      f.project({ dept: 'lyj', owner: 'xqz', village: 'xqz-dhc', year: 2035 }),
+      f.project({ dept: 'lyj', owner: 'xqz', village: 'xqz-cxc', year: 2035 }),
+    ]);
+    const shared = photo('two-villages');
+    await f.file(here, shared);
+    await f.file(there, shared);
+    await scan();
+    const [county] = await flagsOf('duplicatePhoto', here);
+    const codes = (rows: { project?: unknown }[]) => [...new Set(rows.map((r) => r.project))].sort();
+    const whole = (await leader.get(`/api/red-flags/${county!.id}`)).body;
+    expect(codes(whole.rows)).toEqual([here.code, there.code].sort());
+    const village = (await (await f.login('xqz-dhc.op')).get(`/api/red-flags/${county!.id}`)).body;
+    expect(village.projects.map((p: { code: string }) => p.code)).toEqual([here.code]);
+    expect(codes(village.rows)).toEqual([here.code]);
+    expect(JSON.stringify(village)).not.toContain(there.code);
+    const township = (await (await f.login('xqz.op')).get(`/api/red-flags/${county!.id}`)).body;
+    expect(codes(township.rows)).toEqual(codes(whole.rows));
   });
 
   it('holds the same rule in PostgreSQL, without the application’s condition', async () => {

@@ -60,10 +60,13 @@ export function createRedFlagService(deps: {
     if (!found) throw notFound(id);
     const { row, notices } = found;
     const s = summary(row);
+    // A flag concerns every unit of its projects, but a unit reads only the projects in its scope
+    // (`projects` comes through row-level security): the rows of the others stay with them.
+    const readable = new Set(s.projects.map((p) => p.code));
     return {
       ...s,
       facts: row.evidence.facts,
-      rows: row.evidence.rows,
+      rows: row.evidence.rows.filter((r) => readable.has(r.project as string)),
       dismissal: row.dismissed_at
         ? { at: iso(row.dismissed_at)!, by: row.dismissed_by_name!, reason: row.dismiss_reason! }
         : null,
