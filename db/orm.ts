@@ -48,6 +48,7 @@ import { Migration20261218000000_login_places } from './migrations/Migration2026
 import { Migration20261219000000_import_heartbeat } from './migrations/Migration20261219000000_import_heartbeat.js';
 import { Migration20261220000000_policy_search_nfkc } from './migrations/Migration20261220000000_policy_search_nfkc.js';
 import { Migration20261221000000_progress_from_ledger } from './migrations/Migration20261221000000_progress_from_ledger.js';
+import { Migration20261222000000_negative_entry_unit } from './migrations/Migration20261222000000_negative_entry_unit.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -105,6 +106,7 @@ export const MIGRATIONS = [
     name: 'Migration20261221000000_progress_from_ledger',
     class: Migration20261221000000_progress_from_ledger,
   },
+  { name: 'Migration20261222000000_negative_entry_unit', class: Migration20261222000000_negative_entry_unit },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */

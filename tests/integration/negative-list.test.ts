@@ -5,8 +5,10 @@
  * year; bad input is a 422 naming the field, with nothing written.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inScope, SYSTEM_SCOPE } from '#db/scope.js';
+import { inScope, scopeOf, SYSTEM_SCOPE } from '#db/scope.js';
 import { negativeEntryFromNotice } from '#db/writes/negative-list-entry.js';
+import { loadPrincipals } from '../support/authz/stack.js';
+import { aProject } from '../support/builders.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -228,5 +230,30 @@ describe('negative list', () => {
     expect(
       await count(`SELECT count(*)::int AS n FROM negative_list_publication WHERE month = '2099-01'`),
     ).toBe(0);
+  });
+
+  it('a unit reads its own entry about a project it cannot read, in the api and in PostgreSQL alone', async () => {
+    // 县水务局's project in 修齐镇's village; 扶贫办 is listed for it (a talk's subject beside it).
+    const dept = await Session.login(stack.baseUrl, 'swj.op');
+    const p = await dept.post('/api/projects', aProject());
+    expect(p.status, JSON.stringify(p.body)).toBe(201);
+    const listed = await office.post('/api/negative-list', entry({ unitCode: 'fpb', project: p.body.code }));
+    expect(listed.status, JSON.stringify(listed.body)).toBe(201);
+    const fpb = await Session.login(stack.baseUrl, 'fpb.op');
+    expect((await fpb.get(`/api/projects/${p.body.id}`)).status).toBe(404);
+    const ids = (await fpb.get('/api/negative-list')).body.items.map((e: { id: number }) => e.id);
+    expect(ids).toEqual([listed.body.id]);
+    const mine = await fpb.get('/api/units/fpb/annual-assessment?year=2026');
+    expect(mine.body.summary.negativeEntries).toBe(1);
+    // Row-level security alone: the policy, and the check the lift's attachments use.
+    const fpbUnit = (await loadPrincipals(stack)).find((a) => a.username === 'fpb.op')!.principal;
+    const rls = await inScope(stack.orm, scopeOf(fpbUnit), (em) =>
+      em.execute(`SELECT id::int AS id, app_can_read_negative_entry(id) AS can FROM negative_list_entry`),
+    );
+    expect(rls).toEqual([{ id: listed.body.id, can: true }]);
+    // 修齐镇 reads it as a reader of the project, not as the unit listed.
+    expect((await xqz.get('/api/negative-list')).body.items.map((e: { id: number }) => e.id)).toContain(
+      listed.body.id,
+    );
   });
 });
