@@ -52,6 +52,19 @@ export function formatYuan(fen: Fen | bigint | string): string {
 }
 
 /**
+ * From here up a spreadsheet cell holds 元 as text. A number with two decimals is exact below 10^15 分:
+ * Excel keeps 15 significant digits, and a double holds every decimal of 15 digits so that it prints
+ * back as the same text; 2^53 − 1 分 as a number reads 90071992547409.9, a 分 short.
+ */
+export const SPREADSHEET_EXACT_FEN = 10n ** 15n;
+
+/** 分 as a spreadsheet cell in 元: the number formatYuan's text denotes while exact, that text beyond. */
+export function yuanCell(fen: Fen | bigint | string): number | string {
+  const text = formatYuan(fen);
+  return BigInt(fen) < SPREADSHEET_EXACT_FEN ? Number(text.replace(/,/g, '')) : text;
+}
+
+/**
  * 1234567 分 → "1.23" (万元), rounded half up at the second decimal as Chinese ledgers print it.
  * 1 万元 = 1,000,000 分.
  */

@@ -7,7 +7,7 @@
  */
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { yuanCell } from '#api/modules/statistics/render-xlsx.js';
+import { yuanCell } from '#domain/money.js';
 import { seedStatisticsFixture } from '../support/statistics-fixture.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 
@@ -229,7 +229,7 @@ describe('statistics over the fixture', () => {
     expect(lines).toContainEqual(['庙坝镇', '小计', 3, 55000, 50000, 20000, 36.36, 2]);
     expect(lines).toContainEqual(['合计', '合计', 6, 90000, 78000, 48000, 53.33, 2]);
     expect(ws.getCell('D3').numFmt).toBe('#,##0.00');
-    // Past 2^53 分 a double is no longer exact: the cell keeps the exact text.
+    // From 10^15 分 Excel's 15 digits are no longer exact: the cell keeps the exact text.
     expect(yuanCell('12345')).toBe(123.45);
     expect(yuanCell('90071992547409931')).toBe('900,719,925,474,099.31');
   });

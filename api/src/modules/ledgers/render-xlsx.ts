@@ -6,17 +6,17 @@
  * Every amount is exact to the 分: a sheet in 万元 with two decimals printed sources of 0.10 元 as
  * 0.00, so the sheet is in 元 (the printed PDF keeps 万元 for reading). Money leaves integer 分 only
  * here, at the edge: formatYuan produces the exact decimal text, and the cell holds the number that
- * text denotes (Excel stores doubles; the shortest round-trip representation of such a number is
- * that same text, exact while amounts stay below 2^53 / 100 元).
+ * text denotes while Excel keeps it exact (below 10^15 分, 15 significant digits), the text beyond:
+ * a total over many projects can pass that (yuanCell).
  */
 import type ExcelJS from 'exceljs';
 import { excelJs } from '../../document-libs.js';
 import type { DetailTable } from '#domain/detail-table.js';
 import { FUND_SOURCE_KINDS } from '#domain/schemas.js';
-import { formatYuan, sumFen, type Fen } from '#domain/money.js';
+import { yuanCell, type Fen } from '#domain/money.js';
 
-export const yuan = (f: Fen): number => Number(formatYuan(f).replace(/,/g, ''));
-const yuanOrNull = (f: Fen | null): number | null => (f === null ? null : yuan(f));
+export const yuan: (f: Fen | bigint) => number | string = yuanCell;
+const yuanOrNull = (f: Fen | null): number | string | null => (f === null ? null : yuan(f));
 
 const SHORT_KIND: Record<(typeof FUND_SOURCE_KINDS)[number], string> = {
   centralSpecial: '中央专项',
@@ -169,7 +169,8 @@ export function addLedgerSheet(
       cell.font = { bold: true, size: 10 };
       if (col.fen) {
         const f = col.fen;
-        cell.value = yuan(sumFen(tables.map((tb) => f(tb) ?? 0))); // summed in 分, exact
+        // Summed in bigint 分: a county-wide total may pass 2^53 分, and is then written as text.
+        cell.value = yuan(tables.reduce((sum, tb) => sum + BigInt(f(tb) ?? 0), 0n));
         cell.numFmt = '#,##0.00';
       }
     });

@@ -2,10 +2,11 @@
  * The statistics as a workbook: one line per cell, each row's subtotal after its cells, the column
  * totals and the total, with the filters on top. Money leaves integer 分 only here: formatYuan gives
  * the exact 元 text with two decimals (string arithmetic), and the cell holds the number that text
- * denotes while a double holds it exactly (up to 2^53 分); a larger sum is written as that text.
+ * denotes while Excel holds it exactly (below 10^15 分); a larger sum is written as that text
+ * (yuanCell).
  */
 import { excelJs } from '../../document-libs.js';
-import { formatYuan } from '#domain/money.js';
+import { yuanCell } from '#domain/money.js';
 import type { StatDimension, StatFigures, StatisticsDto } from '#domain/statistics-schemas.js';
 
 export const DIMENSION_LABELS: Record<StatDimension, string> = {
@@ -17,13 +18,6 @@ export const DIMENSION_LABELS: Record<StatDimension, string> = {
   type: '项目类型',
   stage: '阶段',
 };
-
-const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-/** Exact 元: a number while a double holds the 分 exactly, the decimal text beyond. */
-export function yuanCell(fen: string): number | string {
-  const text = formatYuan(fen);
-  return BigInt(fen) <= SAFE ? Number(text.replace(/,/g, '')) : text;
-}
 
 const rate = (bp: number | null) => (bp === null ? '' : bp / 100);
 
