@@ -73,7 +73,18 @@ const yuan = (fen: unknown) => {
   const f = (n % 100n).toString().padStart(2, '0');
   return `${y.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${f}`;
 };
-const pct = (bp: unknown) => `${(Number(bp ?? 0) / 100).toFixed(1)}%`;
+/**
+ * count of total as a percentage with one decimal, rounded half up in integers: 5 of 9 → "55.6%".
+ * From the exact count and total every stored flag has, not its shareBp: those basis points are
+ * truncated (5555), and a float's toFixed on them printed 55.5%.
+ */
+const share = (count: unknown, total: unknown) => {
+  const k = BigInt(String(count ?? 0));
+  const n = BigInt(String(total ?? 0));
+  if (n === 0n) return '—';
+  const permille = (k * 2000n + n) / (2n * n); // round(k/n × 1000), half up
+  return `${permille / 10n}.${permille % 10n}%`;
+};
 
 /** The short explanation of a flag, from the facts its scan stored, in Chinese and English. */
 export function explain(rule: RedFlagRule, f: Facts): { 'zh-CN': string; en: string } {
@@ -100,8 +111,8 @@ export function explain(rule: RedFlagRule, f: Facts): { 'zh-CN': string; en: str
       };
     case 'contractorConcentration':
       return {
-        'zh-CN': `${f.contractorName}承接了${f.townshipName}${f.year}年${f.total}个已签约项目中的${f.count}个（${pct(f.shareBp)}）。`,
-        en: `${f.contractorName} holds ${f.count} of the ${f.total} contracted projects of ${f.townshipName} in ${f.year} (${pct(f.shareBp)}).`,
+        'zh-CN': `${f.contractorName}承接了${f.townshipName}${f.year}年${f.total}个已签约项目中的${f.count}个（${share(f.count, f.total)}）。`,
+        en: `${f.contractorName} holds ${f.count} of the ${f.total} contracted projects of ${f.townshipName} in ${f.year} (${share(f.count, f.total)}).`,
       };
     case 'noSiteVisit':
       return {
