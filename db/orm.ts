@@ -49,6 +49,7 @@ import { Migration20261219000000_import_heartbeat } from './migrations/Migration
 import { Migration20261220000000_policy_search_nfkc } from './migrations/Migration20261220000000_policy_search_nfkc.js';
 import { Migration20261221000000_progress_from_ledger } from './migrations/Migration20261221000000_progress_from_ledger.js';
 import { Migration20261222000000_negative_entry_unit } from './migrations/Migration20261222000000_negative_entry_unit.js';
+import { Migration20261223000000_project_fund_documents } from './migrations/Migration20261223000000_project_fund_documents.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -107,6 +108,10 @@ export const MIGRATIONS = [
     class: Migration20261221000000_progress_from_ledger,
   },
   { name: 'Migration20261222000000_negative_entry_unit', class: Migration20261222000000_negative_entry_unit },
+  {
+    name: 'Migration20261223000000_project_fund_documents',
+    class: Migration20261223000000_project_fund_documents,
+  },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */

@@ -29,21 +29,26 @@ export function ledgerReads(pid: string) {
     read<{ approved_on: string | null; approval_issuer: string | null; construction_content: string | null }>(
       `SELECT ${d('approved_on')}, approval_issuer, construction_content FROM department_ledger WHERE project_id = ?`,
     ),
-    read<{
-      position: number;
-      kind: FundSourceKind;
-      amount_fen: string;
-      document_no: string | null;
-      fd_no: string | null;
-      fd_issuer: string | null;
-      fd_issued_on: string | null;
-      fd_amount: string | null;
-    }>(
-      `SELECT s.position, s.kind, s.amount_fen, s.document_no, f.document_no AS fd_no, f.issuer AS fd_issuer,
-              ${d('f.issued_on', 'fd_issued_on')}, f.amount_fen AS fd_amount
-         FROM project_fund_source s LEFT JOIN fund_document f ON f.id = s.fund_document_id
-        WHERE s.project_id = ? ORDER BY s.position`,
-    ),
+    // Each source's fund document as every reader of the project reads it in this ledger (the
+    // document itself is its department's: project_fund_documents).
+    {
+      ...read<{
+        position: number;
+        kind: FundSourceKind;
+        amount_fen: string;
+        document_no: string | null;
+        fd_no: string | null;
+        fd_issuer: string | null;
+        fd_issued_on: string | null;
+        fd_amount: string | null;
+      }>(
+        `SELECT s.position, s.kind, s.amount_fen, s.document_no, f.document_no AS fd_no, f.issuer AS fd_issuer,
+                ${d('f.issued_on', 'fd_issued_on')}, f.amount_fen AS fd_amount
+           FROM project_fund_source s LEFT JOIN project_fund_documents(?) f ON f.source_position = s.position
+          WHERE s.project_id = ? ORDER BY s.position`,
+      ),
+      params: [pid, pid],
+    },
     read<{
       id: string;
       source_position: number;

@@ -367,6 +367,15 @@ describe('money invariants: 422 at the api, a constraint in the database', () =>
           { kind: 'countySpecial', amountFen: second },
         ],
       });
+    // Every reader of the project reads each source's document in the department ledger, and the
+    // ledger's item 资金来源对应资金文件 as filled: the document itself stays the department's.
+    for (const s of [dept, town, village]) {
+      const l = (await s.get(`/api/projects/${p.id}/ledgers`)).body;
+      expect(l.department.fundSources.map((x: any) => x.fundDocument?.documentNo)).toEqual([docNo, docNo]);
+      const missing = l.completeness.find((c: any) => c.ledger === 'department').missing;
+      expect(missing.map((m: any) => m.item)).not.toContain('fundDocuments');
+    }
+    expect((await town.get('/api/fund-documents')).status).toBe(403);
     // The document still allocates 300,000.00 元 in all.
     const moved = await adjust(15_000_000, 15_000_000);
     expect(moved.status, JSON.stringify(moved.body)).toBe(200);
