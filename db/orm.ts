@@ -50,6 +50,7 @@ import { Migration20261220000000_policy_search_nfkc } from './migrations/Migrati
 import { Migration20261221000000_progress_from_ledger } from './migrations/Migration20261221000000_progress_from_ledger.js';
 import { Migration20261222000000_negative_entry_unit } from './migrations/Migration20261222000000_negative_entry_unit.js';
 import { Migration20261223000000_project_fund_documents } from './migrations/Migration20261223000000_project_fund_documents.js';
+import { Migration20261224000000_interview_corrected_by } from './migrations/Migration20261224000000_interview_corrected_by.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -111,6 +112,10 @@ export const MIGRATIONS = [
   {
     name: 'Migration20261223000000_project_fund_documents',
     class: Migration20261223000000_project_fund_documents,
+  },
+  {
+    name: 'Migration20261224000000_interview_corrected_by',
+    class: Migration20261224000000_interview_corrected_by,
   },
 ];
 

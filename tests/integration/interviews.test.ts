@@ -210,6 +210,10 @@ describe('约谈 records', () => {
     expect(ids).toContain(fix.body.id);
     expect(ids).not.toContain(collectiveId);
     expect(year.summary.talks).toBe(ids.length);
+    // 白台村, which the correction no longer names, sees the record corrected and no talk of its own.
+    expect((await btc.get(`/api/interviews/${collectiveId}`)).body.correctedById).toBe(fix.body.id);
+    const village = (await btc.get('/api/units/xqz-btc/annual-assessment?year=2026')).body;
+    expect(village.talks.map((t: { id: string }) => t.id)).not.toContain(collectiveId);
     // As the app's own role, in the system scope: refused.
     await expect(
       inScope(stack.orm, SYSTEM_SCOPE, (tx) =>

@@ -46,8 +46,8 @@ export function createAssessmentService(orm: Orm) {
           sql: `${INTERVIEW_SELECT}
                  WHERE EXISTS (SELECT 1 FROM interview_subject s WHERE s.record_id = r.id AND s.org_unit_id = ?)
                    -- a corrected record and its correction are one talk: the correction speaks, as in
-                   -- the ranking and the circular
-                   AND NOT EXISTS (SELECT 1 FROM interview_record c WHERE c.corrects_id = r.id)
+                   -- the ranking and the circular (even one that no longer names this unit)
+                   AND interview_corrected_by(r.id) IS NULL
                    AND (r.held_at AT TIME ZONE 'Asia/Shanghai')::date >= ?::date
                    AND (r.held_at AT TIME ZONE 'Asia/Shanghai')::date < ?::date
                  ORDER BY r.held_at`,

@@ -70,7 +70,7 @@ function visible(who: Principal): { sql: string; params: unknown[] } {
 
 export const INTERVIEW_SELECT = `SELECT r.id, r.kind, r.held_at, r.location, r.interviewers, r.reason,
     to_char(r.follow_up_due, 'YYYY-MM-DD') AS follow_up_due, r.corrects_id, r.created_at,
-    (SELECT c.id FROM interview_record c WHERE c.corrects_id = r.id ORDER BY c.created_at, c.id LIMIT 1) AS corrected_by_id,
+    interview_corrected_by(r.id) AS corrected_by_id,
     p.code AS project_code, p.name AS project_name,
     (SELECT json_agg(json_build_object('code', o.code, 'name', o.name, 'personName', s.person_name,
         'personTitle', s.person_title) ORDER BY s.seq)
