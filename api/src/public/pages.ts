@@ -71,9 +71,12 @@ export function countyPage(
 ): string {
   const county = units.find((u) => u.kind === 'county');
   const townships = units.filter((u) => u.kind === 'township');
+  // A project lies in every township one of its villages does, as the township's own page lists it
+  // (its `township` is only the first of them).
+  const townshipOf = new Map(units.filter((u) => u.kind === 'village').map((v) => [v.code, v.parent]));
   const rows = townships
     .map((t) => {
-      const mine = ps.filter((p) => p.township?.code === t.code);
+      const mine = ps.filter((p) => p.villages.some((v) => townshipOf.get(v.code) === t.code));
       const s = totals(mine);
       return `<tr><td><a href="/public/townships/${e(t.code)}${q(lang)}">${e(t.name)}</a></td><td class="n">${mine.length}</td><td class="n">${formatYuan(s.budget)}</td><td class="n">${formatYuan(s.paid)}</td></tr>`;
     })
@@ -83,7 +86,8 @@ export function countyPage(
     lang,
     title: `${name}${tr(lang, '扶贫项目资金公开', ' — public project funds')}`,
     body: `<h1>${e(name)}${tr(lang, ' 扶贫项目资金公开', ': public project funds')}</h1>${moneyCard(lang, ps)}
-<section><h2>${tr(lang, '乡镇', 'Townships')}</h2><table><tr><th>${tr(lang, '乡镇', 'Township')}</th><th class="n">${tr(lang, '项目', 'Projects')}</th><th class="n">${tr(lang, '资金（元）', 'Budget (CNY)')}</th><th class="n">${tr(lang, '已拨付（元）', 'Paid (CNY)')}</th></tr>${rows}</table></section>
+<section><h2>${tr(lang, '乡镇', 'Townships')}</h2><table><tr><th>${tr(lang, '乡镇', 'Township')}</th><th class="n">${tr(lang, '项目', 'Projects')}</th><th class="n">${tr(lang, '资金（元）', 'Budget (CNY)')}</th><th class="n">${tr(lang, '已拨付（元）', 'Paid (CNY)')}</th></tr>${rows}</table>
+<p class="muted">${tr(lang, '跨乡镇的项目计入所涉各乡镇。', 'A project in several townships is counted in each.')}</p></section>
 <p class="muted"><a href="/public/data/projects.csv">${tr(lang, '下载项目数据 (CSV)', 'Projects (CSV)')}</a> · <a href="/public/oc4ids/packages/${cstDate(at).slice(0, 4)}">OC4IDS</a> · <a href="/public/changes">${tr(lang, '变更记录', 'Change feed')}</a></p>`,
   });
 }
