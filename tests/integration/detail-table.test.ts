@@ -136,8 +136,11 @@ describe('GET /api/projects/:id/detail-table', () => {
     expect(info).toMatch(/Pages:\s+1\n/);
     expect(info).toMatch(/Page size:\s+595\.28 x 841\.89/);
     const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
-    for (const s of ['项目明细表', project.name, '县水务局', '中央财政专项扶贫资金', '86.50', '台账完整度'])
+    for (const s of ['项目明细表', project.name, '县水务局', '中央财政专项扶贫资金', '台账完整度'])
       expect(text).toContain(s);
+    // Amounts in 元, exact to the 分 (the budget is 86,500,010 分), as the workbook gives them.
+    expect(text).toContain('金额单位：元');
+    for (const s of ['865,000.10', '600,000.00', '265,000.10']) expect(text).toContain(s);
     // The name's rare character is painted from the fallback face, not as an empty box.
     expect(execFileSync('pdffonts', [file], { encoding: 'utf8' })).toMatch(/\+HanaMinB\b/);
     // Its time is the county's (UTC+8), as the paper is read there.

@@ -2,22 +2,35 @@
  * The detail table as one A4 page, Chinese rendered with an embedded (subset) CJK font. Sections
  * are laid out top to bottom; long lists are cut to their latest rows with a "另有 N 条" line, so a
  * typical project always fits on one page.
+ *
+ * Amounts are in 元 with two decimals, exact to the 分 like the JSON and the workbook: in 万元
+ * rounded to 0.01 the parts of a total did not add up on paper, anything under 50 元 read 0.00, and
+ * a 报账 and a 结算 tens of 元 apart read the same. An amount's cell never cuts its text: the money
+ * columns hold a typical project's millions at the usual size, and where the largest amount
+ * (MAX_FEN, 10,000,000,000.00) would not fit it is drawn smaller instead.
  */
 import { cstMinute } from '#domain/deadlines.js';
 import type { DetailTable } from '#domain/detail-table.js';
-import { formatWanYuan, formatYuan } from '#domain/money.js';
+import { formatYuan } from '#domain/money.js';
 import { newPdf, type PdfDoc } from '../../document-libs.js';
 
 const PAGE_W = 595.28;
 const M = 32;
 const W = PAGE_W - 2 * M;
 const ROW = 14.5;
+const FONT_SIZE = 8;
+
+/** A cell whose whole text must be read (an amount): drawn smaller when too wide, never cut. */
+interface Whole {
+  whole: string;
+}
+type Cell = string | Whole;
 
 function table(
   doc: PdfDoc,
   y: number,
   widths: number[],
-  rows: string[][],
+  rows: Cell[][],
   opts: { header?: boolean; align?: ('left' | 'right' | 'center')[] } = {},
 ): number {
   const total = widths.reduce((a, b) => a + b, 0);
@@ -31,11 +44,21 @@ function table(
       // A row with fewer cells than columns: its last cell spans the rest of the width.
       const width = ci === r.length - 1 ? M + W - x : ws[ci]!;
       doc.rect(x, y, width, ROW).lineWidth(0.5).stroke('#555555');
+      const text = typeof cell === 'string' ? cell : cell.whole;
+      doc.font(head ? 'cjk-bold' : 'cjk').fontSize(FONT_SIZE);
+      let size = FONT_SIZE;
+      const natural = typeof cell === 'string' ? 0 : doc.widthOfString(text);
+      if (natural > width - 6) {
+        // Rounded down to 0.1 pt so the text is surely narrower than the cell: pdfkit would put
+        // an ellipsis in place of its last characters.
+        size = Math.floor(((FONT_SIZE * (width - 6)) / natural) * 10) / 10;
+      }
       doc
-        .font(head ? 'cjk-bold' : 'cjk')
-        .fontSize(8)
+        .fontSize(size)
         .fillColor('black')
-        .text(cell, x + 3, y + 3.5, {
+        // Smaller text is moved down to keep its middle on the row's line: the face's top is 1.16 em
+        // above the baseline, the middle of its glyphs about 0.38 em.
+        .text(text, x + 3, y + 3.5 + (FONT_SIZE - size) * 0.78, {
           width: width - 6,
           height: ROW - 4,
           lineBreak: false,
@@ -59,7 +82,7 @@ function section(doc: PdfDoc, y: number, title: string): number {
   return y + 22;
 }
 
-const w = (f: number | null) => (f === null ? '—' : formatWanYuan(f));
+const yuan = (f: number | null): Cell => (f === null ? '—' : { whole: formatYuan(f) });
 
 export async function detailTablePdf(t: DetailTable): Promise<Buffer> {
   // A small bottom margin: the page is laid out by hand, and pdfkit must not add a second one.
@@ -76,7 +99,7 @@ export async function detailTablePdf(t: DetailTable): Promise<Buffer> {
     .fontSize(8)
     .fillColor('#444444')
     .text(
-      `项目编号 ${p.code}  生成时间 ${cstMinute(Date.parse(t.generatedAt))}（系统生成，不得手工填写）  金额单位：万元`,
+      `项目编号 ${p.code}  生成时间 ${cstMinute(Date.parse(t.generatedAt))}（系统生成，不得手工填写）  金额单位：元`,
       M,
       M + 22,
       {
@@ -93,7 +116,12 @@ export async function detailTablePdf(t: DetailTable): Promise<Buffer> {
     [1, 2.4, 1, 2.4],
     [
       ['项目名称', p.name],
-      ['年度 / 类型', `${p.year} / ${p.type} / ${p.nature}`, '资金规模', `${w(t.funds.budgetFen)} 万元`],
+      [
+        '年度 / 类型',
+        `${p.year} / ${p.type} / ${p.nature}`,
+        '资金规模',
+        { whole: `${formatYuan(t.funds.budgetFen)} 元` },
+      ],
       ['主管部门', p.department, '业主单位', p.ownerUnit],
       [
         '建设地点',
@@ -127,27 +155,32 @@ export async function detailTablePdf(t: DetailTable): Promise<Buffer> {
   y = table(
     doc,
     y,
-    [2.4, 2.2, 1, 1, 1],
+    // Each amount column holds the largest amount, 10,000,000,000.00, at the usual size (67 pt of
+    // its 71); the 报账 / 结算 line beside them is drawn smaller from several hundred million 元 up.
+    [2.1, 2.2, 1.1, 1.1, 1.1],
     [
       ['资金来源', '资金文件文号', '下达', '已拨付', '结余'],
       ...f.sources.map((s) => [
         s.label,
         s.documentNo ?? '—',
-        w(s.amountFen),
-        w(s.disbursedFen),
-        w(s.balanceFen),
+        yuan(s.amountFen),
+        yuan(s.disbursedFen),
+        yuan(s.balanceFen),
       ]),
       [
         '合计（批复预算）',
-        [
-          f.reimbursedFen === null ? null : `报账 ${w(f.reimbursedFen)}`,
-          f.settledFen === null ? null : `结算 ${w(f.settledFen)}`,
-        ]
-          .filter(Boolean)
-          .join('；') || '未报账',
-        w(f.budgetFen),
-        w(f.disbursedFen),
-        w(f.balanceFen),
+        {
+          whole:
+            [
+              f.reimbursedFen === null ? null : `报账 ${formatYuan(f.reimbursedFen)}`,
+              f.settledFen === null ? null : `结算 ${formatYuan(f.settledFen)}`,
+            ]
+              .filter(Boolean)
+              .join('；') || '未报账',
+        },
+        yuan(f.budgetFen),
+        yuan(f.disbursedFen),
+        yuan(f.balanceFen),
       ],
     ],
     { header: true, align: ['left', 'left', 'right', 'right', 'right'] },
@@ -159,11 +192,11 @@ export async function detailTablePdf(t: DetailTable): Promise<Buffer> {
   y = table(
     doc,
     y,
-    [1, 1.6, 1.1, 1.8, 2.3, 0.9],
+    [1, 1.6, 1.25, 1.8, 2.15, 0.9],
     [
       ['拨付日期', '资金来源', '金额（元）', '收款单位', '凭证号', '审批人'],
       ...(shown.length
-        ? shown.map((d) => [d.paidOn, d.source, formatYuan(d.amountFen), d.payee, d.voucherNo, d.approver])
+        ? shown.map((d) => [d.paidOn, d.source, yuan(d.amountFen), d.payee, d.voucherNo, d.approver])
         : [['暂无拨付']]),
       ...(t.disbursements.length > MAX_DISB
         ? [[`另有 ${t.disbursements.length - MAX_DISB} 笔较早的拨付，见电子表格（?format=xlsx）`]]

@@ -4,7 +4,7 @@
  * decimals. The same layout serves one project (detail table) and many (ledger export).
  *
  * Every amount is exact to the 分: a sheet in 万元 with two decimals printed sources of 0.10 元 as
- * 0.00, so the sheet is in 元 (the printed PDF keeps 万元 for reading). Money leaves integer 分 only
+ * 0.00, so the sheet is in 元 (as is the printed PDF). Money leaves integer 分 only
  * here, at the edge: formatYuan produces the exact decimal text, and the cell holds the number that
  * text denotes while Excel keeps it exact (below 10^15 分, 15 significant digits), the text beyond:
  * a total over many projects can pass that (yuanCell).
