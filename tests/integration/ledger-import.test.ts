@@ -371,6 +371,31 @@ describe('ledger import', () => {
     expect(l.body.site.visits.map((v: any) => v.findings)).toEqual(['材料进场正常']);
   });
 
+  it('adds the visits of one sheet once when it is imported twice at the same time', async () => {
+    const rows = Array.from(
+      { length: 300 },
+      (_, i) => `${codes[3]},xqz-btc,2026-06-${String((i % 28) + 1).padStart(2, '0')},李四,巡查记录${i}\n`,
+    );
+    const csv = Buffer.from('项目编号,村编码,监督日期,监督员,监督情况\n' + rows.join(''));
+    const village = await Session.login(stack.baseUrl, 'xqz-btc.op');
+    const count = async () =>
+      (
+        await stack.db.query(
+          `SELECT count(*)::int AS n FROM supervision_visit v JOIN project p ON p.id = v.project_id
+            WHERE p.code = $1 AND v.findings LIKE '巡查记录%'`,
+          [codes[3]],
+        )
+      ).rows[0].n;
+    const both = await Promise.all(
+      [1, 2].map(() => village.upload('/api/ledger-imports?kind=visits&wait=true', csv, 'text/csv', 'v.csv')),
+    );
+    expect(both.map((r) => r.status).sort()).toEqual([200, 422]);
+    expect(await count()).toBe(300);
+    // The one that came second says why, whether it found them at validation or at its write.
+    const refused = both.find((r) => r.status === 422)!;
+    expect(JSON.stringify(refused.body)).toMatch(/该走访已记录|另一次导入已记录/);
+  });
+
   it('exports a level’s ledger as xlsx whose import sheet re-imports in the same columns', async () => {
     const res = await dept.download('/api/ledgers/department/export?year=2026');
     expect(res.status).toBe(200);

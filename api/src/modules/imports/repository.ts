@@ -9,6 +9,7 @@ import type { ImportKind, ImportStatus, StoredImportRowError } from '#domain/imp
 import { fenFromDb, type Fen } from '#domain/money.js';
 import type { Orm } from '#db/orm.js';
 import { scopedEm, scopeOf, systemEm } from '#db/scope.js';
+import type { Sql } from '#db/tx.js';
 
 export interface ImportRow {
   id: string;
@@ -152,13 +153,7 @@ export function createImportRepository(orm: Orm) {
     /** The visits these projects hold, as `visitKey` names them: a sheet imported twice adds none. */
     async recordedVisits(who: Principal, projectIds: string[]): Promise<Set<string>> {
       if (projectIds.length === 0) return new Set();
-      const rows = await scopedEm(orm, scopeOf(who)).execute<VisitKeyParts[]>(
-        `SELECT project_id AS "projectId", village_id AS "villageId", to_char(visited_on, 'YYYY-MM-DD') AS "visitedOn",
-                supervisor, findings FROM supervision_visit WHERE project_id = ANY(ARRAY[?]::uuid[])`,
-        [projectIds],
-        'all',
-      );
-      return new Set(rows.map(visitKey));
+      return recordedVisitsIn(scopedEm(orm, scopeOf(who)), projectIds);
     },
   };
 }
@@ -170,6 +165,17 @@ interface VisitKeyParts {
   supervisor: string;
   findings: string;
 }
+/** The keys of the visits recorded for the projects, read through `conn` (a scope or a transaction). */
+export async function recordedVisitsIn(conn: Sql, projectIds: string[]): Promise<Set<string>> {
+  const rows = await conn.execute<VisitKeyParts[]>(
+    `SELECT project_id AS "projectId", village_id AS "villageId", to_char(visited_on, 'YYYY-MM-DD') AS "visitedOn",
+            supervisor, findings FROM supervision_visit WHERE project_id = ANY(ARRAY[?]::uuid[])`,
+    [projectIds],
+    'all',
+  );
+  return new Set(rows.map(visitKey));
+}
+
 /** A visit is the one already recorded when all it says is the same: the day, the site, who and what. */
 export const visitKey = (v: VisitKeyParts) =>
   JSON.stringify([v.projectId, v.villageId, v.visitedOn, v.supervisor, v.findings]);

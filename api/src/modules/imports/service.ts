@@ -23,6 +23,7 @@ import { FUND_SOURCE_LABELS, type FundSourceKind } from '#domain/schemas.js';
 import type { AuditLog } from '#db/audit.js';
 import type { Orm } from '#db/orm.js';
 import { executeAll, scopedEm, scopeOf, type Statement } from '#db/scope.js';
+import type { Sql } from '#db/tx.js';
 import { disbursementsInsert, type DisbursementRow } from '#db/writes/department-ledger.js';
 import { progressFromLedger, progressUpsert, type ProgressRow } from '#db/writes/implementing-ledger.js';
 import { ledgerEventInsert } from '#db/writes/ledger-event.js';
@@ -33,6 +34,7 @@ import type { ProjectRepository } from '../projects/repository.js';
 import { parseLedgerFile, type ParsedRow } from './parse.js';
 import {
   IMPORT_STALE_SECONDS,
+  recordedVisitsIn,
   visitKey,
   type ImportProgress,
   type ImportRepository,
@@ -268,6 +270,7 @@ export function createImportService(deps: {
 
   async function write(id: string, caller: Caller, kind: ImportKind, good: GoodRow[]): Promise<void> {
     await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
+      if (kind === 'visits') await refuseVisitsRecordedMeanwhile(tx, caller, good);
       for (let start = 0; start < good.length; start += CHUNK) {
         const chunk = good.slice(start, start + CHUNK);
         await executeAll(tx, [entriesInsert(kind, chunk)]);
@@ -299,6 +302,23 @@ export function createImportService(deps: {
         after: { kind, rows: good.length, projects: byProject.size },
       });
     });
+  }
+
+  /**
+   * Two imports of one sheet at once both pass validation: each read the visits recorded before
+   * either wrote. A village imports only its own visits, so the village's lock serialises its
+   * writes, and under it the visits are read again: if another import wrote any of these
+   * meanwhile, this one writes nothing.
+   */
+  async function refuseVisitsRecordedMeanwhile(tx: Sql, caller: Caller, good: GoodRow[]): Promise<void> {
+    await tx.execute(`SELECT pg_advisory_xact_lock(hashtext('visit-import:' || ?))`, [caller.orgUnitId]);
+    const recorded = await recordedVisitsIn(tx, [...new Set(good.map((g) => g.projectId))]);
+    const again = good.filter((g) => g.kind === 'visits' && recorded.has(visitKey(g.entry)));
+    if (again.length)
+      throw new AppError('CONFLICT', {
+        zh: `另一次导入已记录了其中 ${again.length} 条走访（第 ${again[0]!.row} 行起），本次未导入任何数据`,
+        en: `another import recorded ${again.length} of these visits meanwhile (from row ${again[0]!.row}); nothing imported`,
+      });
   }
 
   async function run(id: string, caller: Caller, kind: ImportKind, mode: 'all' | 'valid', bytes: Buffer) {
