@@ -8,7 +8,12 @@
  */
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { DeliveryError, type ChannelAdapter, type OutboundMessage } from '#activities/notify/channel.js';
+import {
+  DeliveryError,
+  DeliveryUncertain,
+  type ChannelAdapter,
+  type OutboundMessage,
+} from '#activities/notify/channel.js';
 import type { Orm } from '#db/orm.js';
 import {
   claimDue,
@@ -182,7 +187,10 @@ export function startDispatcher(opts: DispatcherOptions): Dispatcher {
       const e =
         err instanceof DeliveryError ? err : new DeliveryError('ERROR', errorText(err), true, undefined);
       const attempt = Math.max(...held.map((r) => started.get(r.id)!));
-      if (!e.retryable || attempt >= o.maxAttempts) {
+      if (e instanceof DeliveryUncertain) {
+        out = { outcome: 'unknown', code: e.code, message: e.message };
+        o.log?.warn(`${adapter.channel} delivery ${held[0]!.id}: no answer, now unknown: ${e.message}`);
+      } else if (!e.retryable || attempt >= o.maxAttempts) {
         out = { outcome: 'failed', code: e.code, message: e.message };
         o.log?.warn(`${adapter.channel} delivery ${held[0]!.id} failed: ${e.code} ${e.message}`);
       } else {

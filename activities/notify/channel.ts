@@ -53,6 +53,41 @@ export class DeliveryError extends Error {
   }
 }
 
+/**
+ * A send whose fate is not known: the request may have reached the vendor, and its answer did not
+ * come back (a timeout, a connection cut after the request went). SendSms and the robots' webhooks
+ * are not idempotent, so sending again could send twice: the dispatcher marks the delivery
+ * `unknown`, as it does a send cut short by a process that died, for an administrator to resend.
+ */
+export class DeliveryUncertain extends DeliveryError {
+  constructor(code: string, message: string) {
+    super(code, message, false);
+    this.name = 'DeliveryUncertain';
+  }
+}
+
+/** Network failures in which no connection was made: the vendor never saw the request. */
+const NOT_REACHED = [
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+];
+
+/**
+ * A call that got no answer: retryable when the connection was never made (its code, or the SDK's
+ * message naming it), uncertain otherwise.
+ */
+export function noAnswer(code: string | undefined, message: string): DeliveryError {
+  const reason = code ?? NOT_REACHED.find((c) => message.includes(c)) ?? 'no-answer';
+  return NOT_REACHED.some((c) => reason === c || message.includes(c))
+    ? new DeliveryError(`network:${reason}`, message, true)
+    : new DeliveryUncertain(`network:${reason}`, message);
+}
+
 export interface ChannelAdapter {
   readonly channel: OutboundChannel;
   /**

@@ -114,7 +114,9 @@ export async function startAttempts(
 export type AttemptOutcome =
   | { outcome: 'sent'; vendorId: string | null }
   | { outcome: 'retry'; notBefore: Date; code: string; message: string }
-  | { outcome: 'failed'; code: string; message: string };
+  | { outcome: 'failed'; code: string; message: string }
+  /** The vendor may have sent it (no answer after the request went): never resent by itself. */
+  | { outcome: 'unknown'; code: string; message: string };
 
 /**
  * Completes an attempt and the row. Keyed on the attempt number, so a late answer after an

@@ -385,6 +385,27 @@ describe('notification delivery', () => {
     expect(attempts).toEqual([{ outcome: 'unknown', finished_at: null }]);
   });
 
+  it('marks an SMS the vendor took but did not answer in time unknown, and does not send it again', async () => {
+    await settled();
+    const sut = createNotifyActivities({ orm: stack.orm, audit: stack.audit, delivery: config({}) });
+    aliyun.stall(1, 8_000); // past the adapter's 5 s timeout
+    await sut.notify(alert('stalled:1', 'warning'));
+    const sms = await eventually(async () => {
+      const r = (await rowsOf('stalled:1')).find((d) => d.channel === 'sms');
+      return r?.status === 'unknown' && r;
+    }, 30_000);
+    expect(sms).toMatchObject({ attempts: 1, last_error_code: expect.stringMatching(/^network:/) });
+    expect(smsAccepted(sms.id)).toHaveLength(1);
+    // The dispatcher goes on with other rows and leaves this one for an administrator.
+    await sut.notify(alert('stalled:after', 'warning'));
+    await eventually(async () => (await rowsOf('stalled:after')).every((d) => d.status === 'sent'));
+    expect((await rowsOf('stalled:1')).find((d) => d.channel === 'sms')).toMatchObject({
+      status: 'unknown',
+      attempts: 1,
+    });
+    expect(smsAccepted(sms.id)).toHaveLength(1);
+  });
+
   it('holds the reminders of a user who chose the digest until the digest time and sends them as one e-mail; overdue alerts and a user without the digest are not held', async () => {
     await settled();
     const supervisor = await Session.login(stack.baseUrl, 'supervisor');

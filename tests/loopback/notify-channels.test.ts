@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChannelAdapter } from '#activities/notify/channel.js';
+import { DeliveryUncertain, type ChannelAdapter } from '#activities/notify/channel.js';
 import type { ChannelsConfig, RobotConfig } from '#activities/notify/channels/config.js';
 import { createDingtalkAdapter, dingtalkSign, signedWebhook } from '#activities/notify/channels/dingtalk.js';
 import { createEmailAdapter } from '#activities/notify/channels/email.js';
@@ -168,6 +168,28 @@ describe('DingTalk robots', () => {
     expect(fast.code).toBe('130101');
     expect(fast.retryable).toBe(true);
     expect(fast.retryAfterMs).toBe(60_000);
+  });
+
+  it('a post taken whose answer does not come in time is uncertain, never resent by itself', async () => {
+    const impatient = createDingtalkAdapter({
+      robots: [
+        {
+          name: 'county',
+          webhook: robots.dingtalkRobot('tok-slow', SECRET),
+          secret: SECRET,
+          orgUnits: [],
+          minSeverity: 'info',
+        },
+      ],
+      now: () => TS,
+      timeoutMs: 300,
+    });
+    robots.stall(1, 3_000);
+    const before = robots.requests.length;
+    const e = await refusal(impatient, message({ address: 'county' }));
+    expect(e).toBeInstanceOf(DeliveryUncertain);
+    expect(e.retryable).toBe(false);
+    expect(robots.requests.length).toBe(before + 1);
   });
 
   it('a robot name not configured is refused for good', async () => {

@@ -3,7 +3,7 @@
  * as the vendor would receive it, and each answer code as a DeliveryError with the right `retryable`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChannelAdapter } from '#activities/notify/channel.js';
+import { DeliveryUncertain, type ChannelAdapter } from '#activities/notify/channel.js';
 import { createAliyunSmsAdapter } from '#activities/notify/channels/aliyun-sms.js';
 import { createTencentSmsAdapter } from '#activities/notify/channels/tencent-sms.js';
 import { startAliyunSmsStandin, type AliyunSmsStandin } from '../support/standins/aliyun-sms.js';
@@ -101,6 +101,22 @@ describe('Aliyun SMS through the dysmsapi SDK', () => {
     });
     expect((await refusal(down)).retryable).toBe(true);
   });
+
+  it('a request taken whose answer does not come in time is uncertain, never resent by itself', async () => {
+    const impatient = createAliyunSmsAdapter({
+      vendor: 'aliyun',
+      accessKeyId: 'LTAI-standin',
+      accessKeySecret: 'standin-secret',
+      endpoint: aliyun.url,
+      signName: '某县乡村振兴局',
+      timeoutMs: 300,
+    });
+    aliyun.stall(1, 3_000);
+    const e = await refusal(impatient, message({ deliveryId: 'd-sms-stalled' }));
+    expect(e).toBeInstanceOf(DeliveryUncertain);
+    expect(e.retryable).toBe(false);
+    expect(aliyun.requests.filter((r) => r.params.OutId === 'd-sms-stalled')).toHaveLength(1);
+  });
 });
 
 describe('Tencent SMS through the tencentcloud SDK', () => {
@@ -171,5 +187,26 @@ describe('Tencent SMS through the tencentcloud SDK', () => {
   it('the frequency limit asks for a minute', async () => {
     tencent.fail('LimitExceeded.DeliveryFrequencyLimit');
     expect((await refusal(sut)).retryAfterMs).toBe(60_000);
+  });
+  it('a request taken whose answer does not come in time is uncertain; a refused connection is retryable', async () => {
+    const impatient = (endpoint: string) =>
+      createTencentSmsAdapter({
+        vendor: 'tencent',
+        secretId: 'AKID-standin',
+        secretKey: 'standin-key',
+        endpoint,
+        region: 'ap-guangzhou',
+        sdkAppId: '1400000001',
+        signName: '某县乡村振兴局',
+        timeoutMs: 300,
+      });
+    tencent.stall(1, 3_000);
+    const before = tencent.requests.length;
+    const e = await refusal(impatient(tencent.url), message({ address: '13800138000' }));
+    expect(e).toBeInstanceOf(DeliveryUncertain);
+    expect(tencent.requests.length).toBe(before + 1);
+    const down = await refusal(impatient(`http://127.0.0.1:${await closedPort()}`));
+    expect(down).not.toBeInstanceOf(DeliveryUncertain);
+    expect(down.retryable).toBe(true);
   });
 });

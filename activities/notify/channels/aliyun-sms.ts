@@ -9,7 +9,7 @@
  */
 import type Dysmsapi from '@alicloud/dysmsapi20170525';
 import { lazy } from '#platform/lazy.js';
-import { DeliveryError, type ChannelAdapter, type OutboundMessage } from '../channel.js';
+import { DeliveryError, noAnswer, type ChannelAdapter, type OutboundMessage } from '../channel.js';
 import { DEFAULT_TIMEOUT_MS, splitEndpoint, type AliyunSmsConfig } from './config.js';
 
 interface Verdict {
@@ -158,8 +158,9 @@ export function createAliyunSmsAdapter(cfg: AliyunSmsConfig & { timeoutMs?: numb
             typeof err.retryAfter === 'number' && err.retryAfter > 0 ? err.retryAfter : v.retryAfterMs;
           throw new DeliveryError(err.code, err.message ?? err.code, v.retryable, after);
         }
-        // No answer: refused connection, reset, timeout. The SMS may or may not have gone out.
-        throw new DeliveryError(`network:${String(err.code ?? 'error')}`, err.message ?? String(e), true);
+        // No answer: a refused connection never reached Aliyun; after a reset or a timeout the SMS
+        // may or may not have gone out.
+        throw noAnswer(typeof err.code === 'string' ? err.code : undefined, err.message ?? String(e));
       }
       const code = body?.code ?? '';
       if (code === 'OK') return { vendorId: body?.bizId ?? null };

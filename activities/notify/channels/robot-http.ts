@@ -2,7 +2,7 @@
  * The one HTTP exchange both chat robots share: POST a JSON body to the webhook, read
  * `{errcode, errmsg}`. Robots answer HTTP 200 with errcode ≠ 0 for their own refusals.
  */
-import { DeliveryError } from '../channel.js';
+import { DeliveryError, noAnswer } from '../channel.js';
 
 export interface RobotVerdict {
   retryable: boolean;
@@ -24,8 +24,10 @@ export async function postToRobot(
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (e) {
+    // A refused connection never reached the robot; after a timeout or a reset the post may
+    // have been made.
     const cause = (e as { cause?: { code?: string } }).cause;
-    throw new DeliveryError(`network:${cause?.code ?? (e as Error).name}`, (e as Error).message, true);
+    throw noAnswer(cause?.code ?? (e as Error).name, (e as Error).message);
   }
   const raw = await res.text().catch(() => '');
   if (!res.ok) {

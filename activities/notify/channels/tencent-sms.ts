@@ -7,7 +7,7 @@
  * the same kind of code. Both go through one table.
  */
 import { lazy } from '#platform/lazy.js';
-import { DeliveryError, type ChannelAdapter, type OutboundMessage } from '../channel.js';
+import { DeliveryError, noAnswer, type ChannelAdapter, type OutboundMessage } from '../channel.js';
 import { DEFAULT_TIMEOUT_MS, splitEndpoint, type TencentSmsConfig } from './config.js';
 
 interface Verdict {
@@ -122,9 +122,11 @@ export function createTencentSmsAdapter(cfg: TencentSmsConfig & { timeoutMs?: nu
           const v = tencentVerdict(err.code);
           throw new DeliveryError(err.code, err.message ?? err.code, v.retryable, v.retryAfterMs);
         }
-        // No answer, or an HTTP error status without a body: the SMS may or may not have gone out.
-        const code = err.httpCode ? `http-${err.httpCode}` : 'network';
-        throw new DeliveryError(code, err.message ?? String(e), true);
+        // An HTTP error status without a body is Tencent's (or its gateway's) refusal: try again.
+        if (err.httpCode) throw new DeliveryError(`http-${err.httpCode}`, err.message ?? String(e), true);
+        // No answer: a refused connection never reached Tencent; after a reset or a timeout the SMS
+        // may or may not have gone out.
+        throw noAnswer(undefined, err.message ?? String(e));
       }
       const status = res.SendStatusSet?.[0];
       if (!status) throw new DeliveryError('no-status', 'the answer has no SendStatusSet entry', false);

@@ -30,6 +30,8 @@ export interface AliyunSmsStandin {
   requests: AliyunRequest[];
   /** The next SendSms calls answer these codes, one each, in order; afterwards success again. */
   fail(...codes: AliyunScript[]): void;
+  /** The next `count` SendSms calls are taken (and sent) but answered only after `ms`. */
+  stall(count: number, ms: number): void;
   stop(): Promise<void>;
 }
 
@@ -72,6 +74,7 @@ export async function startAliyunSmsStandin(): Promise<AliyunSmsStandin> {
     url: http.url,
     requests,
     fail: (...codes) => void script.push(...codes),
+    stall: http.stall,
     stop: http.stop,
   };
 }

@@ -7,16 +7,31 @@ export interface HttpStandin {
   url: string;
   /** 127.0.0.1:<port> */
   host: string;
+  /**
+   * The next `count` requests are taken and handled as any other (recorded, counted as sent), but
+   * their answers leave only after `ms`: a vendor that received the message and whose answer the
+   * caller's timeout never saw.
+   */
+  stall(count: number, ms: number): void;
   stop(): Promise<void>;
 }
 
 export type Handler = (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void;
 
 export async function startHttp(handler: Handler): Promise<HttpStandin> {
+  const stalls: number[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const stallMs = stalls.shift();
+      if (stallMs !== undefined) {
+        const end = res.end.bind(res) as (...a: unknown[]) => http.ServerResponse;
+        res.end = ((...a: unknown[]) => {
+          setTimeout(() => end(...a), stallMs).unref();
+          return res;
+        }) as typeof res.end;
+      }
       try {
         handler(req, Buffer.concat(chunks).toString('utf8'), res);
       } catch (e) {
@@ -30,6 +45,7 @@ export async function startHttp(handler: Handler): Promise<HttpStandin> {
   return {
     url: `http://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,
+    stall: (count, ms) => void stalls.push(...Array.from({ length: count }, () => ms)),
     stop: () =>
       new Promise<void>((resolve) => {
         // The SDKs keep connections alive: close them, or close() waits for their idle timeout.

@@ -34,6 +34,8 @@ export interface RobotStandin {
   wecomRobot(key: string): string;
   /** The next calls to robot `id` answer these errcodes, in order; afterwards errcode 0. */
   failNext(id: string, ...errcodes: number[]): void;
+  /** The next `count` calls are taken (and posted) but answered only after `ms`. */
+  stall(count: number, ms: number): void;
   requests: RobotRequest[];
   stop(): Promise<void>;
 }
@@ -97,6 +99,7 @@ export async function startRobotStandin(opts: { now?: () => number } = {}): Prom
       scripts.set(id, [...(scripts.get(id) ?? []), ...errcodes]);
     },
     requests,
+    stall: http.stall,
     stop: http.stop,
   };
 }

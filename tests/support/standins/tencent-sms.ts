@@ -30,6 +30,8 @@ export interface TencentSmsStandin {
   requests: TencentRequest[];
   /** The next SendSms calls answer these codes, one each, in order; afterwards success again. */
   fail(...codes: TencentScript[]): void;
+  /** The next `count` SendSms calls are taken (and sent) but answered only after `ms`. */
+  stall(count: number, ms: number): void;
   stop(): Promise<void>;
 }
 
@@ -80,6 +82,7 @@ export async function startTencentSmsStandin(): Promise<TencentSmsStandin> {
     url: http.url,
     requests,
     fail: (...codes) => void script.push(...codes),
+    stall: http.stall,
     stop: http.stop,
   };
 }
