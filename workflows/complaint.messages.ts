@@ -9,12 +9,24 @@ import type {
   ComplaintStatus,
   ComplaintStepRequest,
   ComplaintSubmission,
+  SlaPhase,
 } from '#domain/complaint-records.js';
+
+/** The complaint's state as its workflow keeps it. */
+export interface ComplaintRunState extends ComplaintState {
+  /**
+   * How many time-limit terms of each phase the complaint has armed (the highest number given),
+   * never lowered: an answer ends the running term, and the next one must not take its number.
+   * Absent from the state of a run begun before it was counted and from one started again from
+   * PostgreSQL; the run then counts from its running term.
+   */
+  armed?: Partial<Record<SlaPhase, number>>;
+}
 
 export interface ComplaintWorkflowInput {
   submission: ComplaintSubmission;
-  /** Carried over by continue-as-new; absent on the first run. */
-  state?: ComplaintState;
+  /** Carried over by continue-as-new (or read back from PostgreSQL); absent on the first run. */
+  state?: ComplaintRunState;
 }
 
 /** Resolves once the complaint is written. */

@@ -14,6 +14,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -24,6 +25,8 @@ import {
   slaPhaseOf,
   type ComplaintState,
   type ComplaintStepRequest,
+  type SlaPhase,
+  type SlaTerm,
 } from '#domain/complaint-records.js';
 import { clockDate } from '#domain/deadlines.js';
 import { TRANSITION_NOT_ALLOWED } from '#domain/errors.js';
@@ -32,15 +35,18 @@ import {
   complaintStepUpdate,
   getComplaintStateQuery,
   submittedUpdate,
+  type ComplaintRunState,
   type ComplaintWorkflowInput,
 } from './complaint.messages.js';
+import { COMPLAINT_TERMS_COUNTED_PATCH } from './complaint.patches.js';
 import { complain, notifyComplaint } from './complaint.proxies.js';
 import { StepLock } from './project.run.js';
 
 const PHASE_LABEL = { acknowledge: '受理', assign: '交办', answer: '办理答复' } as const;
 
 export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<ComplaintState | null> {
-  let state: ComplaintState | undefined = input.state;
+  let state: ComplaintRunState | undefined = input.state;
+  if (state) state.armed ??= state.term ? { [state.term.phase]: state.term.arm } : {};
   let refusal: ApplicationFailure | undefined;
   const lock = new StepLock(true, true);
   const deliveries = new Set<Promise<unknown>>();
@@ -70,7 +76,7 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
             ? await refusedAsUpdate(() =>
                 complain.planComplaintSla({
                   phase,
-                  arm: s.term?.phase === phase ? s.term.arm + 1 : 1,
+                  arm: nextArm(s, phase),
                   from,
                   clock: s.complaint.clock,
                 }),
@@ -96,6 +102,7 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
         if (req.step === 'assign') s.unitId = req.unitId ?? null;
         if (term !== s.term) s.fired = 0;
         s.term = term;
+        if (term) counted(s, term);
         s.reopenUntilMs = reopenUntilMs;
         dirty = true;
         return { status: s.status };
@@ -125,7 +132,9 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
         fired: 0,
         slaOn: complaint.slaOn,
         reopenUntilMs: null,
+        armed: {},
       };
+      if (term) counted(state, term);
     } catch (err) {
       const cause = err instanceof ActivityFailure ? err.cause : err;
       refusal = ApplicationFailure.nonRetryable(String((cause as Error)?.message ?? cause), STEP_REJECTED);
@@ -153,14 +162,33 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
   return s;
 }
 
+/**
+ * The number of a new term of `phase`: one past the last the complaint armed. Runs recorded
+ * before the count took one past the running term (1 when none ran, as after an answer); they
+ * replay so, and the marker is asked for only where the two differ.
+ */
+function nextArm(s: ComplaintRunState, phase: SlaPhase): number {
+  const running = s.term?.phase === phase ? s.term.arm : 0;
+  const last = s.armed?.[phase] ?? 0;
+  return (last > running && patched(COMPLAINT_TERMS_COUNTED_PATCH) ? last : running) + 1;
+}
+
+/**
+ * Counts an armed term. Kept by every run, the patch's or not (it is state, no command), so that
+ * a run replayed from before the patch has its whole count when its next term takes it.
+ */
+function counted(s: ComplaintRunState, term: SlaTerm): void {
+  s.armed = { ...s.armed, [term.phase]: Math.max(s.armed?.[term.phase] ?? 0, term.arm) };
+}
+
 function refuse(message: string): never {
   throw ApplicationFailure.nonRetryable(message, TRANSITION_NOT_ALLOWED);
 }
 
 function stepAllowed(
-  state: ComplaintState | undefined,
+  state: ComplaintRunState | undefined,
   req: ComplaintStepRequest | undefined,
-): ComplaintState {
+): ComplaintRunState {
   if (!state) refuse('举报尚未登记完成 (the complaint is not recorded yet)');
   if (!req || !STEP_FROM[req.step]) refuse('未知的办理步骤 (unknown step)');
   if (!STEP_FROM[req.step].includes(state.status))

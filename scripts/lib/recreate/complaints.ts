@@ -17,7 +17,7 @@ import {
   type SlaPhase,
 } from '#domain/complaint-records.js';
 import type { DeadlineConfig, IsWorkday } from '#domain/deadlines.js';
-import type { ComplaintWorkflowInput } from '#workflows/complaint.messages.js';
+import type { ComplaintRunState, ComplaintWorkflowInput } from '#workflows/complaint.messages.js';
 import { pgArray } from './sql.js';
 
 export interface ComplaintToRecreate {
@@ -103,8 +103,14 @@ export async function complaintsToRecreate(
           if (recorded.has(s.step)) fired = i + 1;
         });
       }
+      // The terms armed so far, per phase, from the steps on record: a term reopened later takes
+      // the next number, never one whose steps (and messages) are on record already.
+      const armed: Partial<Record<SlaPhase, number>> = {};
+      for (const s of steps as { receipt: string; phase: SlaPhase; arm: number }[])
+        if (s.receipt === receipt) armed[s.phase] = Math.max(armed[s.phase] ?? 0, s.arm);
+      if (term) armed[term.phase] = Math.max(armed[term.phase] ?? 0, term.arm);
       const status = r.status as ComplaintStatus;
-      const state: ComplaintState = {
+      const state: ComplaintRunState = {
         complaint,
         status,
         unitId: (r.unit_id as string | null) ?? null,
@@ -115,6 +121,7 @@ export async function complaintsToRecreate(
           status === 'closed' && r.closed_at
             ? ms(r.closed_at) + deps.sla.reopenDays * complaint.clock.dayMs
             : null,
+        armed,
       };
       out.push({
         receipt,
