@@ -51,6 +51,7 @@ import { Migration20261221000000_progress_from_ledger } from './migrations/Migra
 import { Migration20261222000000_negative_entry_unit } from './migrations/Migration20261222000000_negative_entry_unit.js';
 import { Migration20261223000000_project_fund_documents } from './migrations/Migration20261223000000_project_fund_documents.js';
 import { Migration20261224000000_interview_corrected_by } from './migrations/Migration20261224000000_interview_corrected_by.js';
+import { Migration20261225000000_idempotent_written } from './migrations/Migration20261225000000_idempotent_written.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -117,6 +118,7 @@ export const MIGRATIONS = [
     name: 'Migration20261224000000_interview_corrected_by',
     class: Migration20261224000000_interview_corrected_by,
   },
+  { name: 'Migration20261225000000_idempotent_written', class: Migration20261225000000_idempotent_written },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */

@@ -7,9 +7,12 @@
  *  - a ledger write: the key is claimed inside the write's own transaction, so it exists exactly
  *    when the write does (ledgers service);
  *  - any other state-changing route: claimed before the handler runs and answered from the stored
- *    response afterwards (this module). A claim whose request died mid-way is taken over after
- *    CLAIM_TAKEOVER_MS; a write that committed just before its api process died may then be done
- *    again, which is why the writes that matter most use the first two ways.
+ *    response afterwards (this module, `runOnce`). A write whose answer could be lost after it
+ *    committed (the api killed, PostgreSQL gone before the read-back) records in its own
+ *    transaction, against the key, what it created (`writeOnce`): the claim then stays, and a retry
+ *    answers from what was created instead of writing again. A claim with no such record is the
+ *    claim of a request that wrote nothing: freed when it fails, taken over after CLAIM_TAKEOVER_MS
+ *    when its request died mid-way.
  * A key is the caller's own: two accounts' keys never meet.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -117,37 +120,46 @@ export async function claim(orm: Orm, idem: IdempotentRequest): Promise<boolean>
   return rows!.length === 1;
 }
 
+const inProgress = () =>
+  new AppError('IN_PROGRESS', '相同的请求正在处理中，请稍后再试 (the same request is still being processed)');
+
+/**
+ * The key `runOnce` holds for the request being handled, and what an earlier run of the same
+ * request committed under it (null when none did): read by `writeOnce`.
+ */
+const held = new AsyncLocalStorage<{ idem: IdempotentRequest; written: string | null } | undefined>();
+
 /**
  * Around a generic state-changing handler: replays a finished request's answer, refuses a
- * concurrent duplicate, and stores the answer of this one (or frees the key if it failed).
+ * concurrent duplicate, and stores the answer of this one (or frees the key if it wrote nothing).
  */
 export async function runOnce(
   orm: Orm,
   idem: IdempotentRequest,
   handler: () => Promise<{ status: number; body: unknown }>,
 ): Promise<{ status: number; body: unknown }> {
+  let written: string | null = null;
   if (!(await claim(orm, idem))) {
     const row = await earlier(orm, idem);
     if (row && row.status !== null) return { status: row.status, body: row.response };
-    if (row && row.age_ms < CLAIM_TAKEOVER_MS)
-      throw new AppError(
-        'IN_PROGRESS',
-        '相同的请求正在处理中，请稍后再试 (the same request is still being processed)',
-      );
-    await queryUnscoped(orm, [
-      {
-        sql: 'DELETE FROM idempotent_request WHERE user_id = ? AND key = ? AND status IS NULL',
-        params: [idem.userId, idem.key],
-      },
-    ]);
-    if (!(await claim(orm, idem)))
-      throw new AppError(
-        'IN_PROGRESS',
-        '相同的请求正在处理中，请稍后再试 (the same request is still being processed)',
-      );
+    if (row?.entry_id) {
+      // Its write committed and its answer was lost (a kill, a failure after the commit): the
+      // handler answers from what was written (`writeOnce`), whether or not that run still lives.
+      written = row.entry_id;
+    } else {
+      if (row && row.age_ms < CLAIM_TAKEOVER_MS) throw inProgress();
+      await queryUnscoped(orm, [
+        {
+          sql: `DELETE FROM idempotent_request
+                WHERE user_id = ? AND key = ? AND status IS NULL AND entry_id IS NULL`,
+          params: [idem.userId, idem.key],
+        },
+      ]);
+      if (!(await claim(orm, idem))) throw inProgress();
+    }
   }
   try {
-    const out = await handler();
+    const out = await held.run({ idem, written }, handler);
     await queryUnscoped(orm, [
       {
         sql: 'UPDATE idempotent_request SET status = ?, response = ?::jsonb WHERE user_id = ? AND key = ?',
@@ -156,15 +168,72 @@ export async function runOnce(
     ]);
     return out;
   } catch (err) {
-    // Refused or failed: nothing was done (the handlers write in one transaction), so the key is free.
+    // Refused or failed before its write committed: nothing was done (the handlers write in one
+    // transaction), so the key is free. A write that committed recorded so in that transaction
+    // (`entry_id`): its key stays, and the retry answers from what it wrote.
     await queryUnscoped(orm, [
       {
-        sql: 'DELETE FROM idempotent_request WHERE user_id = ? AND key = ? AND status IS NULL',
+        sql: `DELETE FROM idempotent_request
+              WHERE user_id = ? AND key = ? AND status IS NULL AND entry_id IS NULL`,
         params: [idem.userId, idem.key],
       },
     ]).catch(() => undefined);
     throw err;
   }
+}
+
+/** Another run of the same request recorded its write first: this one rolls back. */
+class AlreadyWritten extends Error {
+  constructor() {
+    super('already written under this Idempotency-Key');
+  }
+}
+
+/**
+ * A write that creates one thing, under the key `runOnce` holds: `write` checks, writes in one
+ * transaction, calls `record(tx, id)` in that transaction with the id of what it created, and
+ * returns that id. The answer is then read back from the id. When an earlier run of the same
+ * request committed (its answer lost), `write` does not run and that run's id is returned; a twin
+ * running at the same time (a takeover of a request still alive) waits on the key's row in
+ * `record`, then rolls back and takes the first one's id. Without a key, `write` just runs.
+ */
+export async function writeOnce(
+  orm: Orm,
+  write: (record: (tx: Tx, id: string) => Promise<void>) => Promise<string>,
+): Promise<string> {
+  const h = held.getStore();
+  if (!h) return write(async () => undefined);
+  if (h.written !== null) return h.written;
+  try {
+    return await write(async (tx, id) => {
+      if (!(await recordWritten(tx, h.idem, id))) throw new AlreadyWritten();
+    });
+  } catch (err) {
+    if (!(err instanceof AlreadyWritten)) throw err;
+    const row = await earlier(orm, h.idem);
+    if (!row?.entry_id) throw inProgress();
+    return row.entry_id;
+  }
+}
+
+/**
+ * Records, in the write's own transaction, that the request's write committed and what it created:
+ * false when another run of the request recorded its own first. An upsert: the claim `runOnce`
+ * made may have been freed meanwhile by a run that failed before its commit.
+ */
+async function recordWritten(tx: Tx, idem: IdempotentRequest, id: string): Promise<boolean> {
+  const [rows] = await executeAll(tx, [
+    {
+      sql: `INSERT INTO idempotent_request AS r (user_id, key, route, request_hash, entry_id)
+            VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (user_id, key) DO UPDATE SET entry_id = EXCLUDED.entry_id
+              WHERE r.entry_id IS NULL AND r.status IS NULL
+                AND r.route = EXCLUDED.route AND r.request_hash = EXCLUDED.request_hash
+            RETURNING 1 AS ok`,
+      params: [idem.userId, idem.key, idem.route, idem.hash, id],
+    },
+  ]);
+  return rows!.length === 1;
 }
 
 /**

@@ -13,6 +13,7 @@ import { executeAll, scopedEm, scopeOf, systemEm } from '#db/scope.js';
 import { ledgerEventInsert } from '#db/writes/ledger-event.js';
 import type { Logger } from '#platform/log.js';
 import { invalid, mapDbError, type Caller } from '../../http.js';
+import { writeOnce } from '../../idempotency.js';
 import type { LedgerService } from '../ledgers/service.js';
 import type { ArchiveRepository } from './repository.js';
 import type { ArchiveStorage } from './storage.js';
@@ -67,73 +68,79 @@ export function createArchiveService(deps: {
       contentType: string,
       bytes: Buffer,
     ) {
-      const p = await ledgers.find(caller, idOrCode);
-      if (!(await ledgers.mayWrite(caller, p, q.ledger)))
-        throw new AppError(
-          'FORBIDDEN',
-          '只能为本级填写的台账上传档案资料 (only the level that writes this ledger)',
-        );
-      // A cancelled project takes no writes of any kind, documents included (docs/ledgers.md: 终止).
-      if (p.stage === 'cancelled') throw cancelled();
-      checkUpload(contentType, bytes, deps.maxBytes);
-      if (q.item) {
-        const req = (await repo.requirements()).find((r) => r.stage === q.stage && r.item === q.item);
-        if (!req)
-          throw invalid('query.item', {
-            zh: `建档清单中「${q.stage}」阶段没有此项: ${q.item}`,
-            en: `the checklist has no item ${q.item} at stage ${q.stage}`,
+      // Once per Idempotency-Key: a retry whose answer was lost after the commit answers the
+      // document, and stores no second copy of the bytes.
+      const id = await writeOnce(orm, async (record) => {
+        const p = await ledgers.find(caller, idOrCode);
+        if (!(await ledgers.mayWrite(caller, p, q.ledger)))
+          throw new AppError(
+            'FORBIDDEN',
+            '只能为本级填写的台账上传档案资料 (only the level that writes this ledger)',
+          );
+        // A cancelled project takes no writes of any kind, documents included (docs/ledgers.md: 终止).
+        if (p.stage === 'cancelled') throw cancelled();
+        checkUpload(contentType, bytes, deps.maxBytes);
+        if (q.item) {
+          const req = (await repo.requirements()).find((r) => r.stage === q.stage && r.item === q.item);
+          if (!req)
+            throw invalid('query.item', {
+              zh: `建档清单中「${q.stage}」阶段没有此项: ${q.item}`,
+              en: `the checklist has no item ${q.item} at stage ${q.stage}`,
+            });
+          if (req.ledger !== q.ledger)
+            throw invalid('query.ledger', {
+              zh: `清单项 ${q.item} 属于${req.ledger}台账`,
+              en: `checklist item ${q.item} belongs to the ${req.ledger} ledger`,
+            });
+        }
+        if (q.entryId && !(await repo.entryExists(caller, q.ledger, q.entryId, p.id)))
+          throw invalid('query.entryId', {
+            zh: '台账记录不存在或不属于该台账',
+            en: 'no such ledger entry in this ledger',
           });
-        if (req.ledger !== q.ledger)
-          throw invalid('query.ledger', {
-            zh: `清单项 ${q.item} 属于${req.ledger}台账`,
-            en: `checklist item ${q.item} belongs to the ${req.ledger} ledger`,
-          });
-      }
-      if (q.entryId && !(await repo.entryExists(caller, q.ledger, q.entryId, p.id)))
-        throw invalid('query.entryId', {
-          zh: '台账记录不存在或不属于该台账',
-          en: 'no such ledger entry in this ledger',
-        });
-      const id = randomUUID();
-      const key = `${p.id}/${id}`;
-      // Bytes first, then the row: a row never points at nothing. An orphan file (row insert failed)
-      // is harmless and unreachable.
-      const sha256 = await storeFile(storage, key, bytes);
-      try {
-        await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
-          // Again in the write's transaction: a 终止 may have landed since the check above.
-          if ((await repo.stageIn(tx, p.id)) === 'cancelled') throw cancelled();
-          await repo.insertDocumentIn(tx, {
-            id,
-            projectId: p.id,
-            query: q,
-            contentType: bareType(contentType),
-            sizeBytes: bytes.length,
-            sha256,
-            storageKey: key,
-            uploadedBy: caller.actor.id,
-          });
-          await executeAll(tx, [
-            ledgerEventInsert({
+        const id = randomUUID();
+        const key = `${p.id}/${id}`;
+        // Bytes first, then the row: a row never points at nothing. An orphan file (row insert failed)
+        // is harmless and unreachable.
+        const sha256 = await storeFile(storage, key, bytes);
+        try {
+          await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
+            // Again in the write's transaction: a 终止 may have landed since the check above.
+            if ((await repo.stageIn(tx, p.id)) === 'cancelled') throw cancelled();
+            await repo.insertDocumentIn(tx, {
+              id,
               projectId: p.id,
-              ledger: 'archive',
-              kind: 'upload',
-              actor: caller.actor,
-              payload: { id, ...q, sha256, size: bytes.length },
-            }),
-          ]);
-          await deps.audit.append(tx, {
-            actor: { id: caller.actor.id, username: caller.actor.username },
-            via: 'api',
-            action: 'archive.upload',
-            entity: 'archive_document',
-            entityId: id,
-            after: { projectId: p.id, ...q, sha256, size: bytes.length },
+              query: q,
+              contentType: bareType(contentType),
+              sizeBytes: bytes.length,
+              sha256,
+              storageKey: key,
+              uploadedBy: caller.actor.id,
+            });
+            await record(tx, id);
+            await executeAll(tx, [
+              ledgerEventInsert({
+                projectId: p.id,
+                ledger: 'archive',
+                kind: 'upload',
+                actor: caller.actor,
+                payload: { id, ...q, sha256, size: bytes.length },
+              }),
+            ]);
+            await deps.audit.append(tx, {
+              actor: { id: caller.actor.id, username: caller.actor.username },
+              via: 'api',
+              action: 'archive.upload',
+              entity: 'archive_document',
+              entityId: id,
+              after: { projectId: p.id, ...q, sha256, size: bytes.length },
+            });
           });
-        });
-      } catch (err) {
-        mapDbError(err);
-      }
+        } catch (err) {
+          mapDbError(err);
+        }
+        return id;
+      });
       return (await repo.document(caller, id))!.dto;
     },
 

@@ -25,6 +25,7 @@ import {
   type GeneratedFrom,
 } from '#db/writes/circular.js';
 import { mapDbError, type Caller } from '../../http.js';
+import { writeOnce } from '../../idempotency.js';
 import type { CircularRepository, CircularRow } from './repository.js';
 
 const notFound = (id: string) =>
@@ -120,43 +121,48 @@ export function createCircularService(deps: { orm: Orm; repo: CircularRepository
 
     /** Generates (or regenerates) the month's draft; 409 while the month's ranking is not stored. */
     async generate(caller: Caller, month: string): Promise<CircularDto> {
-      if (!canWriteCircular(caller)) throw forbidden();
-      const report = await repo.rankingReport(caller, month);
-      if (!report)
-        throw new AppError(
-          'CONFLICT',
-          `${month} 的月度考核排名尚未生成，不能起草通报 (no ranking is stored for ${month} yet)`,
-          [{ path: 'body.month', message: { zh: '该月尚无考核排名', en: 'no ranking report' } }],
-        );
-      const facts = await repo.facts(caller, report);
-      const text = draftCircular({ report, ...facts });
-      const from: GeneratedFrom = {
-        rankingMonth: report.month,
-        configVersion: report.config.version,
-        computedAt: report.computedAt,
-        overdueProjects: new Set(facts.overdue.map((a) => a.projectCode)).size,
-        noticesIssued: facts.notices.filter((n) => n.issuedInMonth).length,
-        noticesClosed: facts.notices.filter((n) => n.closedInMonth && n.status === 'closed').length,
-        interviews: facts.talks.length,
-      };
-      const id = await write(caller, async (tx) => {
-        const lock = circularMonthLock(month);
-        await tx.execute(lock.sql, lock.params);
-        const q = circularDraftOf(month);
-        const [at] = await tx.execute<{ draft_id: string | null; next_edition: number }[]>(q.sql, q.params);
-        const userId = caller.actor.id ?? null;
-        const draftId = at!.draft_id;
-        const target = draftId ?? randomUUID();
-        const st = draftId
-          ? circularReplaceDraft({ id: draftId, text, from, userId })
-          : circularInsert({ id: target, month, edition: Number(at!.next_edition), text, from, userId });
-        await tx.execute(st.sql, st.params, 'run');
-        await audit(tx, caller, draftId ? 'circular.regenerate' : 'circular.generate', target, null, {
-          month,
-          title: text.title,
-          generatedFrom: from,
+      // Once per Idempotency-Key: a retry whose answer was lost after the commit answers the draft
+      // it made, not a regeneration over what was edited since.
+      const id = await writeOnce(orm, async (record) => {
+        if (!canWriteCircular(caller)) throw forbidden();
+        const report = await repo.rankingReport(caller, month);
+        if (!report)
+          throw new AppError(
+            'CONFLICT',
+            `${month} 的月度考核排名尚未生成，不能起草通报 (no ranking is stored for ${month} yet)`,
+            [{ path: 'body.month', message: { zh: '该月尚无考核排名', en: 'no ranking report' } }],
+          );
+        const facts = await repo.facts(caller, report);
+        const text = draftCircular({ report, ...facts });
+        const from: GeneratedFrom = {
+          rankingMonth: report.month,
+          configVersion: report.config.version,
+          computedAt: report.computedAt,
+          overdueProjects: new Set(facts.overdue.map((a) => a.projectCode)).size,
+          noticesIssued: facts.notices.filter((n) => n.issuedInMonth).length,
+          noticesClosed: facts.notices.filter((n) => n.closedInMonth && n.status === 'closed').length,
+          interviews: facts.talks.length,
+        };
+        return write(caller, async (tx) => {
+          const lock = circularMonthLock(month);
+          await tx.execute(lock.sql, lock.params);
+          const q = circularDraftOf(month);
+          const [at] = await tx.execute<{ draft_id: string | null; next_edition: number }[]>(q.sql, q.params);
+          const userId = caller.actor.id ?? null;
+          const draftId = at!.draft_id;
+          const target = draftId ?? randomUUID();
+          const st = draftId
+            ? circularReplaceDraft({ id: draftId, text, from, userId })
+            : circularInsert({ id: target, month, edition: Number(at!.next_edition), text, from, userId });
+          await tx.execute(st.sql, st.params, 'run');
+          await record(tx, target);
+          await audit(tx, caller, draftId ? 'circular.regenerate' : 'circular.generate', target, null, {
+            month,
+            title: text.title,
+            generatedFrom: from,
+          });
+          return target;
         });
-        return target;
       });
       return get(caller, id);
     },

@@ -20,6 +20,7 @@ import { interviewRecordInsert, interviewSubjectsInsert } from '#db/writes/inter
 import { negativeEntryFromInterview } from '#db/writes/negative-list-entry.js';
 import { supervisionAttachmentsLink } from '#db/writes/supervision-attachment.js';
 import { invalid, mapDbError, type Caller } from '../../http.js';
+import { writeOnce } from '../../idempotency.js';
 import type { AttachmentService } from '../attachments/service.js';
 import { flagDto, interviewSummary, type InterviewRepository } from './repository.js';
 
@@ -123,99 +124,108 @@ export function createInterviewService(deps: {
     },
 
     async create(caller: Caller, input: CreateInterviewInput) {
-      if (!isSupervisionOffice(caller)) throw officeOnly();
-      const { unitOf, flagIds, projectId } = await resolve(caller, input);
-      const id = randomUUID();
-      const at = new Date();
-      try {
-        await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
-          await executeAll(tx, [
-            interviewRecordInsert({
-              id,
-              kind: input.kind,
-              heldAt: input.heldAt,
-              location: input.location,
-              interviewers: input.interviewers,
-              reason: input.reason,
-              agreed: input.agreed,
-              followUpDue: input.followUpDue ?? null,
-              recorderUnitId: caller.orgUnitId,
-              createdBy: caller.actor.id,
-              projectId,
-              correctsId: input.correctsId ?? null,
-            }),
-            interviewSubjectsInsert(
-              id,
-              input.subjects.map((s) => ({ unitId: unitOf.get(s.unitCode)!, name: s.name, title: s.title })),
-            ),
-          ]);
-          // Each flag closes once: a concurrent record that closed it first wins, this one fails.
-          for (const flagId of flagIds) {
-            const [closed] = await executeAll(tx, [interviewFlagClose({ flagId, recordId: id, at })]);
-            if ((closed as unknown[]).length === 0)
-              throw new AppError(
-                'CONFLICT',
-                `约谈标记 ${flagId} 已由另一份约谈记录办结 (flag closed already)`,
-                [{ path: 'body.flagIds', message: FLAG_CLOSED }],
-              );
+      // Once per Idempotency-Key: a retry whose answer was lost after the commit answers the record.
+      const id = await writeOnce(orm, async (record) => {
+        if (!isSupervisionOffice(caller)) throw officeOnly();
+        const { unitOf, flagIds, projectId } = await resolve(caller, input);
+        const id = randomUUID();
+        const at = new Date();
+        try {
+          await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
+            await executeAll(tx, [
+              interviewRecordInsert({
+                id,
+                kind: input.kind,
+                heldAt: input.heldAt,
+                location: input.location,
+                interviewers: input.interviewers,
+                reason: input.reason,
+                agreed: input.agreed,
+                followUpDue: input.followUpDue ?? null,
+                recorderUnitId: caller.orgUnitId,
+                createdBy: caller.actor.id,
+                projectId,
+                correctsId: input.correctsId ?? null,
+              }),
+              interviewSubjectsInsert(
+                id,
+                input.subjects.map((s) => ({
+                  unitId: unitOf.get(s.unitCode)!,
+                  name: s.name,
+                  title: s.title,
+                })),
+              ),
+            ]);
+            await record(tx, id);
+            // Each flag closes once: a concurrent record that closed it first wins, this one fails.
+            for (const flagId of flagIds) {
+              const [closed] = await executeAll(tx, [interviewFlagClose({ flagId, recordId: id, at })]);
+              if ((closed as unknown[]).length === 0)
+                throw new AppError(
+                  'CONFLICT',
+                  `约谈标记 ${flagId} 已由另一份约谈记录办结 (flag closed already)`,
+                  [{ path: 'body.flagIds', message: FLAG_CLOSED }],
+                );
+              await deps.audit.append(tx, {
+                actor: { id: caller.actor.id, username: caller.actor.username },
+                via: 'api',
+                action: 'interview.flag.close',
+                entity: 'interview_flag',
+                entityId: String(flagId),
+                after: { recordId: id },
+              });
+            }
+            await linkAttachments(tx, caller, input.attachmentIds, { record: id });
+            const listed: string[] = [];
+            if (input.addToNegativeList) {
+              // One entry per unit talked to, the first person named for it standing as its leader.
+              for (const code of unitOf.keys()) {
+                const who = input.subjects.find((s) => s.unitCode === code)!;
+                const [rows] = await executeAll(tx, [
+                  negativeEntryFromInterview({
+                    recordId: id,
+                    unitId: unitOf.get(code)!,
+                    projectId,
+                    leaderName: who.name,
+                    reason: input.reason,
+                    listedAt: at,
+                    listedBy: caller.actor.id,
+                  }),
+                ]);
+                for (const r of rows as { id: string }[]) {
+                  listed.push(String(r.id));
+                  await deps.audit.append(tx, {
+                    actor: { id: caller.actor.id, username: caller.actor.username },
+                    via: 'api',
+                    action: 'negative_list.add',
+                    entity: 'negative_list_entry',
+                    entityId: String(r.id),
+                    after: { source: 'interview', recordId: id, unit: code, leaderName: who.name },
+                  });
+                }
+              }
+            }
             await deps.audit.append(tx, {
               actor: { id: caller.actor.id, username: caller.actor.username },
               via: 'api',
-              action: 'interview.flag.close',
-              entity: 'interview_flag',
-              entityId: String(flagId),
-              after: { recordId: id },
+              action: 'interview.record',
+              entity: 'interview_record',
+              entityId: id,
+              after: {
+                ...input,
+                agreed: undefined,
+                agreedLength: input.agreed.length,
+                projectId,
+                negativeEntries: listed,
+              },
             });
-          }
-          await linkAttachments(tx, caller, input.attachmentIds, { record: id });
-          const listed: string[] = [];
-          if (input.addToNegativeList) {
-            // One entry per unit talked to, the first person named for it standing as its leader.
-            for (const code of unitOf.keys()) {
-              const who = input.subjects.find((s) => s.unitCode === code)!;
-              const [rows] = await executeAll(tx, [
-                negativeEntryFromInterview({
-                  recordId: id,
-                  unitId: unitOf.get(code)!,
-                  projectId,
-                  leaderName: who.name,
-                  reason: input.reason,
-                  listedAt: at,
-                  listedBy: caller.actor.id,
-                }),
-              ]);
-              for (const r of rows as { id: string }[]) {
-                listed.push(String(r.id));
-                await deps.audit.append(tx, {
-                  actor: { id: caller.actor.id, username: caller.actor.username },
-                  via: 'api',
-                  action: 'negative_list.add',
-                  entity: 'negative_list_entry',
-                  entityId: String(r.id),
-                  after: { source: 'interview', recordId: id, unit: code, leaderName: who.name },
-                });
-              }
-            }
-          }
-          await deps.audit.append(tx, {
-            actor: { id: caller.actor.id, username: caller.actor.username },
-            via: 'api',
-            action: 'interview.record',
-            entity: 'interview_record',
-            entityId: id,
-            after: {
-              ...input,
-              agreed: undefined,
-              agreedLength: input.agreed.length,
-              projectId,
-              negativeEntries: listed,
-            },
           });
-        });
-      } catch (err) {
-        if (err instanceof AppError) throw err;
-        mapDbError(err);
-      }
+        } catch (err) {
+          if (err instanceof AppError) throw err;
+          mapDbError(err);
+        }
+        return id;
+      });
       return get(caller, id);
     },
 

@@ -15,6 +15,7 @@ import {
   negativeListPublish,
 } from '#db/writes/negative-list-entry.js';
 import { invalid, mapDbError, type Caller } from '../../http.js';
+import { writeOnce } from '../../idempotency.js';
 import type { AttachmentService } from '../attachments/service.js';
 import { linkAttachments, officeOnly } from '../interviews/service.js';
 import { entryDto, type NegativeListRepository } from './repository.js';
@@ -54,42 +55,47 @@ export function createNegativeListService(deps: {
       caller: Caller,
       input: { unitCode: string; project?: string; leaderName?: string; reason: string; listedOn: string },
     ) {
-      if (!isSupervisionOffice(caller)) throw officeOnly();
-      const unit = await repo.unit(caller, input.unitCode);
-      if (!unit) throw invalid('body.unitCode', `单位不存在 (no unit “${input.unitCode}”)`);
-      let projectId: string | null = null;
-      if (input.project) {
-        const p = await repo.project(caller, input.project);
-        if (!p) throw invalid('body.project', `项目不存在 (no project “${input.project}”)`);
-        projectId = p.id;
-      }
-      let id = '';
-      try {
-        await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
-          const [rows] = await executeAll(tx, [
-            negativeEntryManual({
-              unitId: unit.id,
-              projectId,
-              leaderName: input.leaderName,
-              reason: input.reason,
-              listedOn: input.listedOn,
-              listedBy: caller.actor.id,
-            }),
-          ]);
-          id = String((rows as { id: string }[])[0]!.id);
-          await deps.audit.append(tx, {
-            actor: actorOf(caller),
-            via: 'api',
-            action: 'negative_list.add',
-            entity: 'negative_list_entry',
-            entityId: id,
-            after: { source: 'manual', ...input },
+      // Once per Idempotency-Key: a retry whose answer was lost after the commit answers the entry.
+      const id = await writeOnce(orm, async (record) => {
+        if (!isSupervisionOffice(caller)) throw officeOnly();
+        const unit = await repo.unit(caller, input.unitCode);
+        if (!unit) throw invalid('body.unitCode', `单位不存在 (no unit “${input.unitCode}”)`);
+        let projectId: string | null = null;
+        if (input.project) {
+          const p = await repo.project(caller, input.project);
+          if (!p) throw invalid('body.project', `项目不存在 (no project “${input.project}”)`);
+          projectId = p.id;
+        }
+        let id = '';
+        try {
+          await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
+            const [rows] = await executeAll(tx, [
+              negativeEntryManual({
+                unitId: unit.id,
+                projectId,
+                leaderName: input.leaderName,
+                reason: input.reason,
+                listedOn: input.listedOn,
+                listedBy: caller.actor.id,
+              }),
+            ]);
+            id = String((rows as { id: string }[])[0]!.id);
+            await record(tx, id);
+            await deps.audit.append(tx, {
+              actor: actorOf(caller),
+              via: 'api',
+              action: 'negative_list.add',
+              entity: 'negative_list_entry',
+              entityId: id,
+              after: { source: 'manual', ...input },
+            });
           });
-        });
-      } catch (err) {
-        if (err instanceof AppError) throw err;
-        mapDbError(err);
-      }
+        } catch (err) {
+          if (err instanceof AppError) throw err;
+          mapDbError(err);
+        }
+        return id;
+      });
       return get(caller, id);
     },
 
