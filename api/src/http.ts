@@ -218,6 +218,8 @@ export interface RouteDef<B = unknown, Q = unknown> {
   query?: z.ZodType<Q>;
   response?: z.ZodType;
   successStatus?: number;
+  /** A success status that depends on the query (an import's 202, or 200 when it waited). */
+  successStatusOf?: (query: Q) => number;
   /** Error statuses this route may answer with, for the OpenAPI document. */
   errors?: number[];
   /**
@@ -277,9 +279,10 @@ export function mountRoutes(router: Router, routes: readonly RouteDef[], deps: {
       const idempotency =
         r.method === 'get' ? undefined : idempotencyOf(req, user?.id, `${r.method} ${r.path}`);
       const run = () => r.handler({ body, query, params, user, req, res, idempotency });
+      const success = r.successStatusOf?.(query) ?? r.successStatus ?? 200;
       if (idempotency && r.idempotency !== 'handler') {
         const out = await runOnce(deps.orm, idempotency, async () => ({
-          status: r.successStatus ?? 200,
+          status: success,
           body: await run(),
         }));
         if (!res.headersSent) sendJson(res, out.status, out.body);
@@ -287,7 +290,7 @@ export function mountRoutes(router: Router, routes: readonly RouteDef[], deps: {
       }
       const result = await run();
       if (result === undefined) return;
-      sendJson(res, r.successStatus ?? 200, result);
+      sendJson(res, success, result);
     });
   }
 }

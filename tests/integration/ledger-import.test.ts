@@ -396,6 +396,30 @@ describe('ledger import', () => {
     expect(JSON.stringify(refused.body)).toMatch(/该走访已记录|另一次导入已记录/);
   });
 
+  it('answers a retry with the same Idempotency-Key with the same job and status, importing once', async () => {
+    const town = await Session.login(stack.baseUrl, 'xqz.op');
+    const since = (await stack.db.query('SELECT now() AS t')).rows[0].t;
+    const csv = Buffer.from(`项目编号,月份,进度（%）,进展情况\r\n${codes[7]},2026-04,15,基础开挖\r\n`);
+    for (const [wait, status] of [
+      [true, 200],
+      [false, 202],
+    ] as const) {
+      const key = { 'Idempotency-Key': `import-retry-${wait}-${Date.now()}` };
+      const path = `/api/ledger-imports?kind=progress${wait ? '&wait=true' : ''}`;
+      const first = await town.upload(path, csv, 'text/csv', 'p.csv', key);
+      expect(first.status, JSON.stringify(first.body)).toBe(status);
+      const again = await town.upload(path, csv, 'text/csv', 'p.csv', key);
+      expect(again.status).toBe(status);
+      expect(again.body?.id).toBe(first.body.id);
+    }
+    const { rows } = await stack.db.query(
+      `SELECT count(*)::int AS n FROM ledger_import WHERE created_by = (SELECT id FROM app_user WHERE username = 'xqz.op')
+          AND created_at >= $1`,
+      [since],
+    );
+    expect(rows[0].n).toBe(2);
+  });
+
   it('exports a level’s ledger as xlsx whose import sheet re-imports in the same columns', async () => {
     const res = await dept.download('/api/ledgers/department/export?year=2026');
     expect(res.status).toBe(200);

@@ -3,7 +3,7 @@ import { importQuerySchema, importStatusSchema } from '#domain/imports.js';
 import { LEDGER_LABELS, LEDGERS } from '#domain/ledgers/kinds.js';
 import { AppError } from '#domain/errors.js';
 import { textProblem } from '#domain/schemas.js';
-import { callerOf, defineRoute, sendJson, type RouteDef } from '../../http.js';
+import { callerOf, defineRoute, type RouteDef } from '../../http.js';
 import { localeOf } from '../../validation.js';
 import type { LedgerService } from '../ledgers/service.js';
 import type { ProjectService } from '../projects/service.js';
@@ -27,12 +27,12 @@ export function importRoutes(
       query: importQuerySchema,
       response: importStatusSchema,
       successStatus: 202,
+      // A retry with the same Idempotency-Key answers the same job with the same status.
+      successStatusOf: (query) => (query.wait ? 200 : 202),
       errors: [401, 403, 413, 422],
-      handler: async ({ user, query, req, res }) => {
+      handler: async ({ user, query, req }) => {
         const name = fileNameOf(req.get('x-file-name'));
-        const s = await service.start(callerOf(user!), query, name, req.body as Buffer, localeOf(req));
-        sendJson(res, query.wait ? 200 : 202, s);
-        return undefined;
+        return service.start(callerOf(user!), query, name, req.body as Buffer, localeOf(req));
       },
     }),
     defineRoute({
