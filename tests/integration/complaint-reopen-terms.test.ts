@@ -5,12 +5,23 @@
  * colliding with the first term's (same key: the row kept, the message deduplicated).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { complaintWorkflowId } from '#domain/complaint-records.js';
+import { complaintWorkflowId, type ComplaintSlaConfig } from '#domain/complaint-records.js';
+import { DEFAULT_DEADLINE_CONFIG } from '#domain/deadlines.js';
+import { complaintsToRecreate } from '#scripts/lib/recreate/complaints.js';
 import { eventually } from '../support/eventually.js';
 import { FAST_LADDERS } from '../support/ladders.js';
 import { step, submitJson } from '../support/complaints.js';
 import { replayAndRecord } from '../support/rectification.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
+
+const SLA: ComplaintSlaConfig = {
+  acknowledgeDays: 5,
+  assignDays: 5,
+  answerDays: 1,
+  escalateDays: 1,
+  dayCount: 'calendar',
+  reopenDays: 30,
+};
 
 let stack: TestStack;
 let office: Session;
@@ -19,17 +30,7 @@ let unit: Session;
 beforeAll(async () => {
   stack = await startTestStack({
     deadlines: FAST_LADDERS,
-    complaints: {
-      limits: { minFillMs: 0 },
-      sla: {
-        acknowledgeDays: 5,
-        assignDays: 5,
-        answerDays: 1,
-        escalateDays: 1,
-        dayCount: 'calendar',
-        reopenDays: 30,
-      },
-    },
+    complaints: { limits: { minFillMs: 0 }, sla: SLA },
   });
   [office, unit] = await Promise.all([
     Session.login(stack.baseUrl, 'supervisor'),
@@ -72,6 +73,15 @@ describe('a complaint reopened after its answer', () => {
     await step(unit, id, 'handle', { action: '已组织返工' });
     await step(office, id, 'answer', { answer: '已责令返工。' });
     await step(office, id, 'close');
+    // Started again from PostgreSQL (a restore), the closed complaint's run knows the answer term
+    // on record, though none runs: a reopening numbers past it there too.
+    const [restored] = await complaintsToRecreate(stack.orm, [receipt], {
+      config: { ...DEFAULT_DEADLINE_CONFIG, ...FAST_LADDERS },
+      sla: SLA,
+      isWorkday: () => true,
+      nowMs: Date.now(),
+    });
+    expect(restored!.input.state).toMatchObject({ status: 'closed', term: null, armed: { answer: 1 } });
     // Reopened back to the unit, which lets the new term run late too.
     await step(office, id, 'reopen', { reason: '返工后仍有裂缝' });
     const steps = await eventually(async () => {
