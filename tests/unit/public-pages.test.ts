@@ -1,8 +1,9 @@
 /**
- * The public portal's county page, a pure function of the public records: its township rows count
- * what each township's own page lists.
+ * Public portal pages, pure functions of the public records: the county page's township rows count
+ * what each township's own page lists; the receipt shown once is not left by a language link.
  */
 import { describe, expect, it } from 'vitest';
+import { complaintReceiptPage } from '#api/public/complaint-pages.js';
 import { countyPage } from '#api/public/pages.js';
 import type { PublicUnit } from '#api/public/repository.js';
 import type { PublicProjectSummary } from '#domain/public-schemas.js';
@@ -52,5 +53,22 @@ describe('the public county page', () => {
       ['修齐镇', '2', '150.00'],
     ]);
     expect(html).toContain('跨乡镇的项目计入所涉各乡镇');
+  });
+});
+
+describe('the receipt page after a report is sent', () => {
+  it('offers no link to the other language, which would open an empty form and lose the code', () => {
+    for (const lang of ['zh-CN', 'en'] as const) {
+      const html = complaintReceiptPage(lang, 'ABCD-EFGH-JKLM');
+      expect(html).toContain('ABCD-EFGH-JKLM');
+      expect(html).not.toMatch(/hreflang=/);
+      // The warning that the code is shown once, in both languages.
+      expect(html).toContain('回执号只显示这一次');
+      expect(html).toContain('shown only this once');
+    }
+  });
+
+  it('keeps the language link on the other public pages', () => {
+    expect(countyPage('zh-CN', units, [])).toMatch(/hreflang="en"/);
   });
 });

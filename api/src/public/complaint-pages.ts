@@ -197,8 +197,11 @@ export function complaintReceiptPage(lang: Lang, receiptDisplay: string): string
     lang,
     title: t.receiptTitle,
     breadcrumbs: crumbs(lang),
+    // Shown once, so no link away to the other language's page (a new, empty form): the warning is
+    // given in both languages here.
+    oneLanguage: true,
     body: `<h1>${t.receiptTitle}</h1><div class="card"><p>${t.receiptLead}</p><p class="receipt" data-receipt>${e(receiptDisplay)}</p>
-<p class="hint">${t.receiptKeep}</p></div>
+<p class="hint">${t.receiptKeep}</p><p class="hint" lang="${lang === 'en' ? 'zh-CN' : 'en'}">${T[lang === 'en' ? 'zh-CN' : 'en'].receiptKeep}</p></div>
 <p><a href="/public/complaints/lookup${q(lang)}">${t.lookupLink}</a></p>`,
   });
 }

@@ -42,6 +42,11 @@ export interface PageOptions {
    * `village`): the other language's link carries them, or it would open another page.
    */
   query?: Record<string, string>;
+  /**
+   * No link to the page in the other language: a page that cannot be had again (the receipt shown
+   * once after a report is sent) says its point in both languages instead.
+   */
+  oneLanguage?: boolean;
 }
 
 /** This page in the other language: its own query with `lang` switched. */
@@ -63,6 +68,10 @@ export function renderPage(opts: PageOptions): string {
 <title>${escapeHtml(opts.title)}</title><style>${CSS}</style></head>
 <body><header><a href="/public/${zh ? '' : '?lang=en'}">${zh ? '扶贫项目资金公开' : 'Public project funds'}</a></header>
 <main>${crumbs}${opts.body}</main>
-<footer>${zh ? '本页信息依法公开，个人信息已隐去。' : 'Published by law; personal data withheld.'} · <a href="${escapeHtml(otherLanguageHref(opts))}" hreflang="${zh ? 'en' : 'zh-CN'}">${zh ? 'English' : '中文'}</a></footer>
+<footer>${zh ? '本页信息依法公开，个人信息已隐去。' : 'Published by law; personal data withheld.'}${
+    opts.oneLanguage
+      ? ''
+      : ` · <a href="${escapeHtml(otherLanguageHref(opts))}" hreflang="${zh ? 'en' : 'zh-CN'}">${zh ? 'English' : '中文'}</a>`
+  }</footer>
 </body></html>`;
 }
