@@ -68,7 +68,9 @@ describe('the receipt page after a report is sent', () => {
     }
   });
 
-  it('keeps the language link on the other public pages', () => {
-    expect(countyPage('zh-CN', units, [])).toMatch(/hreflang="en"/);
+  it('keeps the language link on the other public pages, and names the machine feeds as such', () => {
+    const html = countyPage('zh-CN', units, []);
+    expect(html).toMatch(/hreflang="en"/);
+    expect(html).toMatch(/<a href="\/public\/changes">变更记录 \(JSON/);
   });
 });

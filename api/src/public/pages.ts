@@ -88,7 +88,7 @@ export function countyPage(
     body: `<h1>${e(name)}${tr(lang, ' 扶贫项目资金公开', ': public project funds')}</h1>${moneyCard(lang, ps)}
 <section><h2>${tr(lang, '乡镇', 'Townships')}</h2><table><tr><th>${tr(lang, '乡镇', 'Township')}</th><th class="n">${tr(lang, '项目', 'Projects')}</th><th class="n">${tr(lang, '资金（元）', 'Budget (CNY)')}</th><th class="n">${tr(lang, '已拨付（元）', 'Paid (CNY)')}</th></tr>${rows}</table>
 <p class="muted">${tr(lang, '跨乡镇的项目计入所涉各乡镇。', 'A project in several townships is counted in each.')}</p></section>
-<p class="muted"><a href="/public/data/projects.csv">${tr(lang, '下载项目数据 (CSV)', 'Projects (CSV)')}</a> · <a href="/public/oc4ids/packages/${cstDate(at).slice(0, 4)}">OC4IDS</a> · <a href="/public/changes">${tr(lang, '变更记录', 'Change feed')}</a></p>`,
+<p class="muted"><a href="/public/data/projects.csv">${tr(lang, '下载项目数据 (CSV)', 'Projects (CSV)')}</a> · <a href="/public/oc4ids/packages/${cstDate(at).slice(0, 4)}">OC4IDS</a> · <a href="/public/changes">${tr(lang, '变更记录 (JSON，供数据对接)', 'Change feed (JSON, for data users)')}</a></p>`,
   });
 }
 
