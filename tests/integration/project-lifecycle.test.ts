@@ -69,6 +69,20 @@ function upsertsPerUpdate(history: Awaited<ReturnType<WorkflowHandle['fetchHisto
   return out;
 }
 
+/** A new project taken to 开工 by its department and owner unit. */
+async function underwayProject(): Promise<{ id: string; code: string }> {
+  const created = await dept.post('/api/projects', aProject());
+  expect(created.status).toBe(201);
+  for (const action of ['approveDesign', 'fixImplementation', 'start'] as const) {
+    const res = await (action === 'approveDesign' ? dept : owner).post(
+      `/api/projects/${created.body.id}/transitions`,
+      stepBody(action),
+    );
+    expect(res.status).toBe(200);
+  }
+  return created.body;
+}
+
 describe('a project through every stage', () => {
   it('walks 立项 → 设计审批 → 实施方式 → 开工 → 竣工 → 验收 → 报账 → 管护 and is closed', async () => {
     const input = aProject();
@@ -198,16 +212,8 @@ describe('a project through every stage', () => {
   });
 
   it('takes concurrent steps on one project one at a time: none lost, none sharing a sequence number', async () => {
-    const created = await dept.post('/api/projects', aProject());
-    expect(created.status).toBe(201);
-    const id: string = created.body.id;
-    for (const action of ['approveDesign', 'fixImplementation', 'start'] as const) {
-      const res = await (action === 'approveDesign' ? dept : owner).post(
-        `/api/projects/${id}/transitions`,
-        stepBody(action),
-      );
-      expect(res.status).toBe(200);
-    }
+    const created = await underwayProject();
+    const id = created.id;
     // Six reports at once: while the first one writes, the other five wait for the step lock, and
     // when it is released they must take it one by one, not all together.
     const months = ['2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06'];
@@ -228,11 +234,11 @@ describe('a project through every stage', () => {
     expect((await dbProject(id)).stage_seq).toBe(history.length - 1);
 
     // Its history (five waiters released one by one) replays against today's code.
-    const wfHistory = await stack.client.workflow.getHandle(`project-${created.body.code}`).fetchHistory();
+    const wfHistory = await stack.client.workflow.getHandle(`project-${created.code}`).fetchHistory();
     await Worker.runReplayHistory(
       { workflowBundle: { codePath: inject('workflowBundlePath') } },
       wfHistory,
-      `project-${created.body.code}`,
+      `project-${created.code}`,
     );
     if (process.env.RECORD_HISTORIES === '1') {
       // project-concurrent-steps.json was recorded before lean steps (each waiter on a condition),
@@ -245,16 +251,8 @@ describe('a project through every stage', () => {
   });
 
   it('keeps an under-way project at its latest month’s figure when an earlier month is reported late', async () => {
-    const created = await dept.post('/api/projects', aProject());
-    expect(created.status).toBe(201);
-    const id: string = created.body.id;
-    for (const action of ['approveDesign', 'fixImplementation', 'start'] as const) {
-      const res = await (action === 'approveDesign' ? dept : owner).post(
-        `/api/projects/${id}/transitions`,
-        stepBody(action),
-      );
-      expect(res.status).toBe(200);
-    }
+    const created = await underwayProject();
+    const id = created.id;
     const report = async (month: string, percent: number) => {
       const res = await owner.post(`/api/projects/${id}/transitions`, {
         ...stepBody('reportProgress'),
