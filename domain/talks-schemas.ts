@@ -196,8 +196,18 @@ export const interviewFlagSchema = z.object({
 export const interviewFlagListQuerySchema = z.object({
   status: z.enum(['open', 'closed', 'all']).default('open'),
   unitCode: orgCodeSchema.optional(),
+  /** One flag by its number (the talk form opened from a flag), whatever page it is on. */
+  id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(50),
 });
-export const interviewFlagListSchema = z.object({ items: z.array(interviewFlagSchema) });
+export type InterviewFlagListQuery = z.infer<typeof interviewFlagListQuerySchema>;
+export const interviewFlagListSchema = z.object({
+  items: z.array(interviewFlagSchema),
+  total: z.number().int(),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+});
 
 // ── 负面清单 ─────────────────────────────────────────────────────────────────────────────────
 export const NEGATIVE_SOURCES = ['projectLadder', 'rectification', 'interview', 'manual'] as const;

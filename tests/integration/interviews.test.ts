@@ -282,3 +282,51 @@ describe('约谈 records', () => {
     expect(await count('SELECT count(*)::int AS n FROM interview_record')).toBe(before);
   });
 });
+
+// Last in the file: it leaves hundreds of open flags behind.
+describe('约谈 flags past the first 500', () => {
+  it('pages through every open flag with an exact total, oldest raised first', async () => {
+    const { rows: ids } = await stack.db.query(
+      `SELECT (SELECT id FROM project ORDER BY code LIMIT 1) AS project_id,
+              (SELECT id FROM org_unit WHERE code = 'xqz') AS unit_id`,
+    );
+    // 600 ladder 约谈 alerts, each with its open flag, one second apart.
+    await stack.db.query(
+      `WITH a AS (
+         INSERT INTO alert (project_id, kind, arm, step, due_date, step_date, days_late, responsible_unit_id,
+                            history_seq, raised_at)
+         SELECT $1, 'start', g, 'interview', '2026-10-01', '2026-11-15', 45, $2, 1,
+                '2026-11-15T02:00:00Z'::timestamptz + g * interval '1 second'
+           FROM generate_series(1001, 1600) g
+         RETURNING id, raised_at)
+       INSERT INTO interview_flag (source, alert_id, org_unit_id, project_id, reason, raised_at)
+       SELECT 'projectLadder', a.id, $2, $1, '测试约谈标记', a.raised_at FROM a`,
+      [ids[0].project_id, ids[0].unit_id],
+    );
+    const open = await count(`SELECT count(*)::int AS n FROM interview_flag WHERE record_id IS NULL`);
+    expect(open).toBeGreaterThan(500);
+    const first = await office.get('/api/interview-flags?status=open&pageSize=100');
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body).toMatchObject({ total: open, page: 1, pageSize: 100 });
+    expect(first.body.items).toHaveLength(100);
+    const lastPage = Math.ceil(open / 100);
+    const last = await office.get(`/api/interview-flags?status=open&pageSize=100&page=${lastPage}`);
+    expect(last.body.total).toBe(open);
+    expect(last.body.items).toHaveLength(open - (lastPage - 1) * 100);
+    const { rows: newest } = await stack.db.query(
+      `SELECT id::int AS id FROM interview_flag WHERE record_id IS NULL ORDER BY raised_at DESC, id DESC LIMIT 1`,
+    );
+    expect(last.body.items.at(-1).id).toBe(newest[0].id);
+    // The unit filter keeps to its own flags and counts them.
+    const xqzOpen = await count(
+      `SELECT count(*)::int AS n FROM interview_flag f JOIN org_unit o ON o.id = f.org_unit_id
+        WHERE f.record_id IS NULL AND o.code = 'xqz'`,
+    );
+    const byUnit = await office.get('/api/interview-flags?status=open&unitCode=xqz&pageSize=10&page=2');
+    expect(byUnit.body).toMatchObject({ total: xqzOpen, page: 2, pageSize: 10 });
+    expect(byUnit.body.items.every((f: { unit: { code: string } }) => f.unit.code === 'xqz')).toBe(true);
+    // One flag by number, wherever it falls in the list.
+    const one = await office.get(`/api/interview-flags?status=open&id=${newest[0].id}`);
+    expect(one.body.items.map((f: { id: number }) => f.id)).toEqual([newest[0].id]);
+  });
+});

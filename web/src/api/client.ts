@@ -62,12 +62,14 @@ import type {
   createInterviewSchema,
   createNegativeEntrySchema,
   interviewDetailSchema,
+  interviewFlagListSchema,
   interviewFlagSchema,
   interviewListSchema,
   negativeEntrySchema,
   negativeListSchema,
   publicationDetailSchema,
   publicationSchema,
+  InterviewFlagListQuery,
   InterviewListQuery,
   NegativeListQuery,
 } from '@domain/talks-schemas';
@@ -492,6 +494,7 @@ export type InterviewListDto = z.infer<typeof interviewListSchema>;
 export type InterviewSummaryDto = InterviewListDto['items'][number];
 export type InterviewDetailDto = z.infer<typeof interviewDetailSchema>;
 export type InterviewFlagDto = z.infer<typeof interviewFlagSchema>;
+export type InterviewFlagListDto = z.infer<typeof interviewFlagListSchema>;
 export type CreateInterviewBody = z.input<typeof createInterviewSchema>;
 export type NegativeEntryDto = z.infer<typeof negativeEntrySchema>;
 export type NegativeListDto = z.infer<typeof negativeListSchema>;
@@ -506,8 +509,8 @@ const talksApi = {
     request<InterviewDetailDto>('POST', '/api/interviews', input),
   interviewAttachmentUrl: (id: string, attachmentId: string) =>
     `/api/interviews/${encodeURIComponent(id)}/attachments/${encodeURIComponent(attachmentId)}`,
-  interviewFlags: (q: { status?: 'open' | 'closed' | 'all'; unitCode?: string } = {}) =>
-    request<{ items: InterviewFlagDto[] }>('GET', `/api/interview-flags${qs(q)}`),
+  interviewFlags: (q: Partial<InterviewFlagListQuery> = {}) =>
+    request<InterviewFlagListDto>('GET', `/api/interview-flags${qs(q)}`),
   negativeList: (q: Partial<NegativeListQuery>) =>
     request<NegativeListDto>('GET', `/api/negative-list${qs(q)}`),
   addNegativeEntry: (input: z.input<typeof createNegativeEntrySchema>) =>

@@ -117,6 +117,29 @@ const FLAG_SELECT = `SELECT f.id, f.source, f.org_unit_id, o.code AS unit_code, 
   LEFT JOIN project p ON p.id = f.project_id LEFT JOIN rectification_notice n ON n.id = f.notice_id
   ${ladderGroundsJoins('f')}`;
 
+type FlagFilter = { status: 'open' | 'closed' | 'all'; unitCode?: string; ids?: number[] };
+
+/** The WHERE of a flag query (over `interview_flag f JOIN org_unit o`): scope and filters. */
+function flagWhere(who: Principal, opts: FlagFilter): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (!isCountyWide(who)) {
+    where.push('f.org_unit_id = ?');
+    params.push(who.orgUnitId);
+  }
+  if (opts.status !== 'all')
+    where.push(opts.status === 'open' ? 'f.record_id IS NULL' : 'f.record_id IS NOT NULL');
+  if (opts.unitCode) {
+    where.push('o.code = ?');
+    params.push(opts.unitCode);
+  }
+  if (opts.ids) {
+    where.push('f.id = ANY(ARRAY[?]::bigint[])');
+    params.push(opts.ids.length ? opts.ids : [0]);
+  }
+  return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+}
+
 export function createInterviewRepository(orm: Orm) {
   const read = (who: Principal, statements: { sql: string; params?: unknown[] }[]) =>
     queryInScope(orm, scopeOf(who), statements);
@@ -219,34 +242,27 @@ export function createInterviewRepository(orm: Orm) {
       };
     },
 
-    /** Flags, open ones by default; a unit sees only its own. */
-    async flags(
-      who: Principal,
-      opts: { status: 'open' | 'closed' | 'all'; unitCode?: string; ids?: number[] },
-    ) {
-      const where: string[] = [];
-      const params: unknown[] = [];
-      if (!isCountyWide(who)) {
-        where.push('f.org_unit_id = ?');
-        params.push(who.orgUnitId);
-      }
-      if (opts.status !== 'all')
-        where.push(opts.status === 'open' ? 'f.record_id IS NULL' : 'f.record_id IS NOT NULL');
-      if (opts.unitCode) {
-        where.push('o.code = ?');
-        params.push(opts.unitCode);
-      }
-      if (opts.ids) {
-        where.push('f.id = ANY(ARRAY[?]::bigint[])');
-        params.push(opts.ids.length ? opts.ids : [0]);
-      }
-      const [rows] = await read(who, [
+    /** The flags asked for (by number, for a talk that closes them), unpaged; a unit sees only its own. */
+    async flags(who: Principal, opts: FlagFilter) {
+      const { sql, params } = flagWhere(who, opts);
+      const [rows] = await read(who, [{ sql: `${FLAG_SELECT} ${sql} ORDER BY f.raised_at, f.id`, params }]);
+      return rows as FlagRow[];
+    },
+
+    /** One page of the flags (oldest raised first) and how many there are in all. */
+    async flagPage(who: Principal, opts: FlagFilter & { page: number; pageSize: number }) {
+      const { sql, params } = flagWhere(who, opts);
+      const [rows, counts] = await read(who, [
         {
-          sql: `${FLAG_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY f.raised_at, f.id LIMIT 500`,
+          sql: `${FLAG_SELECT} ${sql} ORDER BY f.raised_at, f.id LIMIT ? OFFSET ?`,
+          params: [...params, opts.pageSize, (opts.page - 1) * opts.pageSize],
+        },
+        {
+          sql: `SELECT count(*)::int AS total FROM interview_flag f JOIN org_unit o ON o.id = f.org_unit_id ${sql}`,
           params,
         },
       ]);
-      return rows as FlagRow[];
+      return { rows: rows as FlagRow[], total: (counts as { total: number }[])[0]!.total };
     },
   };
 }

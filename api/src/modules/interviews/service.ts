@@ -10,6 +10,7 @@ import { AppError } from '#domain/errors.js';
 import {
   isSupervisionOffice,
   type CreateInterviewInput,
+  type InterviewFlagListQuery,
   type InterviewListQuery,
 } from '#domain/talks-schemas.js';
 import type { AuditLog } from '#db/audit.js';
@@ -119,8 +120,15 @@ export function createInterviewService(deps: {
       return { items: rows.map(interviewSummary), total, page: q.page, pageSize: q.pageSize };
     },
 
-    async flags(caller: Caller, q: { status: 'open' | 'closed' | 'all'; unitCode?: string }) {
-      return { items: (await repo.flags(caller, q)).map(flagDto) };
+    async flags(caller: Caller, q: InterviewFlagListQuery) {
+      const { rows, total } = await repo.flagPage(caller, {
+        status: q.status,
+        unitCode: q.unitCode,
+        ids: q.id ? [q.id] : undefined,
+        page: q.page,
+        pageSize: q.pageSize,
+      });
+      return { items: rows.map(flagDto), total, page: q.page, pageSize: q.pageSize };
     },
 
     async create(caller: Caller, input: CreateInterviewInput) {
