@@ -1,6 +1,6 @@
 import { ACTION_LEVEL } from '@domain/access';
 import { ARCHIVE_STAGES } from '@domain/archives';
-import { nextStage, type Action, type Stage } from '@domain/lifecycle';
+import { nextStage, stageRank, type Action, type Stage } from '@domain/lifecycle';
 import type { ArchiveRequirement, LedgerKind } from '../api/client';
 
 export type ArchiveStage = ArchiveRequirement['stage'];
@@ -16,6 +16,19 @@ export function archiveStageOf(stage: Stage): ArchiveStage {
   if (stage === 'closed') return 'afterCare';
   if (stage === 'cancelled') return 'approved';
   return stage;
+}
+
+/**
+ * How many required checklist items are missing by the project's current stage: only the items of
+ * its stage and the stages before it are due (as the ledgers' completeness and the acceptance gate
+ * count), not a later stage's papers (an underway project is not yet owed its completion report).
+ */
+export function missingRequiredCount(
+  checklist: readonly { stage: ArchiveStage; required: boolean; satisfied: boolean }[],
+  stage: Stage,
+): number {
+  const rank = stageRank(stage);
+  return checklist.filter((c) => c.required && !c.satisfied && stageRank(c.stage) <= rank).length;
 }
 
 /**
