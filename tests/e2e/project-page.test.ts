@@ -209,6 +209,17 @@ describe('a village operator on a 375 × 812 phone', () => {
       await row.locator('[data-test=visit-photo]').click();
       await page.locator('[data-test=archive-image]').waitFor();
       expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
+
+      // The detail table's tables are cards too: their amounts read whole on the screen.
+      await page.goto(`/projects/${project.code}?tab=detail`);
+      const source = page.locator('[data-test=detail-card-sources]').first();
+      await source.waitFor();
+      expect(await page.locator('[data-test=detail-table] .el-table').count()).toBe(0);
+      const amount = source.locator('dd').nth(1);
+      expect(await amount.innerText()).toMatch(/\d/);
+      const amountBox = (await amount.boundingBox())!;
+      expect(amountBox.x + amountBox.width).toBeLessThanOrEqual(375);
+      expect((await horizontalOverflow(page)).scrollWidth).toBeLessThanOrEqual(375);
     } finally {
       await context.close();
     }

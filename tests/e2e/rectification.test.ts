@@ -210,6 +210,8 @@ describe('a rectification notice from a red flag to its close', () => {
       await eventually(() => page.locator('[data-test=answer-problem]').count()).toBe(2);
 
       const first = problemOn(page, 1, 'answer-problem');
+      // Each problem names its project, as the notice's page does.
+      expect(await first.locator('[data-test=answer-project]').innerText()).toContain(project.code);
       const input = first.locator('[data-test=photo-input]');
       expect(await input.getAttribute('accept')).toBe('image/*');
       expect(await input.getAttribute('capture')).toBe('environment');

@@ -241,6 +241,19 @@ describe('约谈 and the negative list', () => {
       const id = new URL(page.url()).pathname.split('/').at(-1);
       const corrected = (await office.get(`/api/interviews/${id}`)).body;
       expect(Date.parse(corrected.heldAt)).toBe(Date.parse(made.body.heldAt));
+      // Its link names the original by its day and kind, not by a fragment of its id.
+      await expect
+        .poll(() => page.locator('[data-test=corrects-link]').innerText())
+        .toBe(`查看原记录 · ${day} 07:30 个别约谈`);
+
+      // In the list the two read alike but for their tags: the original 已更正, the correction 更正记录.
+      await page.goto('/supervision/talks?q=赵更正');
+      const rows = page.locator('.talk-row', { hasText: '赵更正' });
+      await expect.poll(() => rows.count()).toBe(2);
+      expect((await rows.locator('[data-test=correction-tag]').allInnerTexts()).sort()).toEqual(
+        ['已更正', '更正记录'].sort(),
+      );
+      await shot(page, 'talks-corrected');
     } finally {
       await context.close();
     }
@@ -291,6 +304,8 @@ describe('约谈 and the negative list', () => {
         hasText: '2026-11-04',
       });
       await expect.poll(() => negative.count()).toBe(1);
+      // The entry names the project it is about.
+      expect(await negative.innerText()).toContain(projectName);
     } finally {
       await context.close();
     }
