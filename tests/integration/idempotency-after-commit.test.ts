@@ -4,6 +4,7 @@
  * after the commit (the read-back of what was written fails, a 500). The retry with the same
  * Idempotency-Key answers what the first wrote, as the first would have, and writes nothing more.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -206,5 +207,46 @@ describe('circulars: POST /api/circulars', () => {
       revision: edited.body.revision,
     });
     expect(await count(`audit_log WHERE action IN ('circular.generate', 'circular.regenerate')`)).toBe(1);
+  });
+});
+
+describe('project creation: POST /api/projects', () => {
+  /** A project the platform numbers itself: a retry that registered again would take the next code. */
+  const numbered = (name: string) => {
+    const { code: _code, ...body } = aProject({ name });
+    return body;
+  };
+  const projects = (name: string) => count('project WHERE name = $1', [name]);
+
+  it('answers the registered project after a kill lost its answer, registering it once', async () => {
+    const body = numbered('杀进程后重试的立项');
+    const first = await dept.post('/api/projects', body, key('proj-kill'));
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    await answerLost('proj-kill');
+    const retry = await dept.post('/api/projects', body, key('proj-kill'));
+    expect(retry.status, JSON.stringify(retry.body)).toBe(201);
+    expect({ id: retry.body.id, code: retry.body.code }).toEqual({ id: first.body.id, code: first.body.code });
+    expect(await projects('杀进程后重试的立项')).toBe(1);
+  });
+
+  it('registers the project a killed request numbered but did not start, under that number', async () => {
+    // What the api leaves when it dies between recording the project's id and code against the key
+    // and starting its workflow.
+    const body = numbered('未启动即中断的立项');
+    const planned = { id: crypto.randomUUID(), code: `KILLED-${Date.now().toString(36)}` };
+    const hash = crypto
+      .createHash('sha256')
+      .update('POST /api/projects\n')
+      .update(Buffer.from(JSON.stringify(body)))
+      .digest('hex');
+    await stack.db.query(
+      `INSERT INTO idempotent_request (user_id, key, route, request_hash, entry_id)
+       SELECT id, 'proj-planned', 'post /api/projects', $1, $2 FROM app_user WHERE username = 'swj.op'`,
+      [hash, `${planned.id} ${planned.code}`],
+    );
+    const retry = await dept.post('/api/projects', body, key('proj-planned'));
+    expect(retry.status, JSON.stringify(retry.body)).toBe(201);
+    expect({ id: retry.body.id, code: retry.body.code }).toEqual(planned);
+    expect(await projects('未启动即中断的立项')).toBe(1);
   });
 });

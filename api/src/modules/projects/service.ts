@@ -34,7 +34,7 @@ import { stageMovedRefusal } from './refusal.js';
 import { assertSettlementMatches } from './settlement-check.js';
 import { assertStepArchives } from './step-archives.js';
 import type { ProjectRepository } from './repository.js';
-import { claim, earlier, updateIdOf, type IdempotentRequest } from '../../idempotency.js';
+import { claim, earlier, updateIdOf, writeOnce, type IdempotentRequest } from '../../idempotency.js';
 import { invalidFields, projectNotFound, type Caller } from '../../http.js';
 import { boundedStep, stepFailure } from './step-call.js';
 
@@ -46,6 +46,17 @@ export function createProjectService(deps: {
   stepTimeoutMs?: number;
 }) {
   const { repo, temporal } = deps;
+
+  /** Whether Temporal holds a run (running or closed) under this workflow id. */
+  async function workflowExists(workflowId: string): Promise<boolean> {
+    try {
+      await temporal.workflow.getHandle(workflowId).describe();
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  }
 
   async function detail(who: Principal, idOrCode: string): Promise<ProjectDetailDto> {
     const found = await repo.findWithHistory(who, idOrCode);
@@ -124,10 +135,14 @@ export function createProjectService(deps: {
         );
       }
       const townshipCodes = await repo.codesOf(input.villageCodes.map((c) => orgs.get(c)!.parentId));
-      /** Starts the project's workflow under `code`: its id, or undefined when Temporal has that id. */
-      const register = async (code: string): Promise<string | undefined> => {
+      /**
+       * Starts (or joins) the project's workflow under `code` and waits until it has written the
+       * project row: the id of what is registered under `code`. Joining an existing run is how a
+       * retry finishes the project its first request started before its answer was lost.
+       */
+      const register = async (id: string, code: string): Promise<string> => {
         const record: NewProjectRecord = {
-          id: randomUUID(),
+          id,
           code,
           workflowId: projectWorkflowId(code),
           name: input.name,
@@ -152,36 +167,53 @@ export function createProjectService(deps: {
           plannedDates: input.plannedDates,
         };
         // Update-with-Start: the workflow is started and we wait until its first activity has written
-        // the project row, so the 201 carries the real row. A second start with the same code fails.
+        // the project row (and armed its deadlines), so the 201 carries the real row.
         const start = new WithStartWorkflowOperation(projectWorkflow, {
           workflowId: record.workflowId,
           taskQueue: deps.taskQueue,
           args: [{ project: record, createdBy: caller.actor }],
-          workflowIdConflictPolicy: 'FAIL',
+          workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
         });
         try {
-          await temporal.workflow.executeUpdateWithStart(registeredUpdate, { startWorkflowOperation: start });
-          return record.id;
+          const state = await temporal.workflow.executeUpdateWithStart(registeredUpdate, {
+            startWorkflowOperation: start,
+          });
+          return state.projectId;
         } catch (err) {
+          // A closed run holds the id: some other project had the code.
           if (
             err instanceof WorkflowExecutionAlreadyStartedError ||
             hasCause(err, WorkflowExecutionAlreadyStartedError)
           ) {
-            return undefined;
+            return '';
           }
           throw err;
         }
       };
-      // A code the platform gives steps over those Temporal has already: after the database is
-      // restored while Temporal kept its state, the sequence counts again from the backup's value.
-      let code = input.code ?? (await repo.nextCode(input.year));
-      for (let skipped = 0; ; skipped++) {
-        const id = (await repo.codeExists(code)) ? undefined : await register(code);
-        if (id) return detail(caller, id);
-        if (input.code !== undefined || skipped >= MAX_CODES_SKIPPED) throw codeTaken(code);
-        code = await repo.nextCode(input.year);
-      }
+      const taken = async (code: string) =>
+        (await repo.codeExists(code)) || (await workflowExists(projectWorkflowId(code)));
+      // Once per Idempotency-Key: the project's id and code are recorded against the key before its
+      // workflow starts. A retry whose answer was lost (the api killed while the workflow started)
+      // finishes that project, where it would otherwise register a second one under the next code.
+      const plan = await writeOnce(deps.orm, async (record) => {
+        // A code the platform gives steps over those Temporal has already: after the database is
+        // restored while Temporal kept its state, the sequence counts again from the backup's value.
+        let code = input.code ?? (await repo.nextCode(input.year));
+        for (let skipped = 0; await taken(code); skipped++) {
+          if (input.code !== undefined || skipped >= MAX_CODES_SKIPPED) throw codeTaken(code);
+          code = await repo.nextCode(input.year);
+        }
+        const planned = `${randomUUID()} ${code}`;
+        await inScope(deps.orm, scopeOf(caller), (tx) => record(tx, planned));
+        return planned;
+      });
+      const [id, code] = plan.split(' ') as [string, string];
+      // Another request may take an explicit code between the check and the start (its run answers);
+      // a closed run is another project's, or this one's closed since (a retry long after).
+      if ((await register(id, code)) !== id && !(await repo.findWithHistory(caller, id)))
+        throw codeTaken(code);
+      return detail(caller, id);
     },
 
     /**
