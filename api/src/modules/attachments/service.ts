@@ -13,6 +13,7 @@ import { executeAll, scopedEm, scopeOf, type Tx } from '#db/scope.js';
 import { attachmentInsert, attachmentsClaim, type AttachmentOwner } from '#db/writes/bulletin-attachment.js';
 import type { Logger } from '#platform/log.js';
 import { invalid, mapDbError, type Caller } from '../../http.js';
+import { writeOnce } from '../../idempotency.js';
 import type { ArchiveStorage } from '../archives/storage.js';
 import { bareType, checkUpload, readVerified, storeFile } from '../archives/stored-file.js';
 import { attachmentDto, type AttachmentRepository, type AttachmentRow } from './repository.js';
@@ -33,46 +34,45 @@ export function createAttachmentService(deps: {
       contentType: string,
       bytes: Buffer,
     ): Promise<AttachmentDto> {
-      if (!canWriteMessages(caller))
-        throw new AppError('FORBIDDEN', '查询账号不能上传附件 (query accounts cannot upload)');
-      checkUpload(contentType, bytes, deps.maxBytes);
-      const id = randomUUID();
-      // Bytes first, then the row (as archive documents): an orphan file is harmless and unreachable.
-      const key = `${caller.orgUnitId}/${id}`;
-      const sha256 = await storeFile(storage, key, bytes);
-      const row = {
-        id,
-        unitId: caller.orgUnitId,
-        uploadedBy: caller.actor.id,
-        fileName,
-        contentType: bareType(contentType),
-        sizeBytes: bytes.length,
-        sha256,
-        storageKey: key,
-      };
-      try {
-        await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
-          await executeAll(tx, [attachmentInsert(row)]);
-          await deps.audit.append(tx, {
-            actor: { id: caller.actor.id, username: caller.actor.username },
-            via: 'api',
-            action: 'bulletin.attachment.upload',
-            entity: 'bulletin_attachment',
-            entityId: id,
-            after: { fileName, contentType: row.contentType, sizeBytes: row.sizeBytes, sha256 },
+      // Once per Idempotency-Key: a retry whose answer was lost after the commit answers the
+      // upload it stored (the photo is not stored again), read back as the first answer was.
+      const id = await writeOnce(orm, async (record) => {
+        if (!canWriteMessages(caller))
+          throw new AppError('FORBIDDEN', '查询账号不能上传附件 (query accounts cannot upload)');
+        checkUpload(contentType, bytes, deps.maxBytes);
+        const id = randomUUID();
+        // Bytes first, then the row (as archive documents): an orphan file is harmless and unreachable.
+        const key = `${caller.orgUnitId}/${id}`;
+        const sha256 = await storeFile(storage, key, bytes);
+        const row = {
+          id,
+          unitId: caller.orgUnitId,
+          uploadedBy: caller.actor.id,
+          fileName,
+          contentType: bareType(contentType),
+          sizeBytes: bytes.length,
+          sha256,
+          storageKey: key,
+        };
+        try {
+          await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
+            await executeAll(tx, [attachmentInsert(row)]);
+            await record(tx, id);
+            await deps.audit.append(tx, {
+              actor: { id: caller.actor.id, username: caller.actor.username },
+              via: 'api',
+              action: 'bulletin.attachment.upload',
+              entity: 'bulletin_attachment',
+              entityId: id,
+              after: { fileName, contentType: row.contentType, sizeBytes: row.sizeBytes, sha256 },
+            });
           });
-        });
-      } catch (err) {
-        mapDbError(err);
-      }
-      return {
-        id,
-        fileName,
-        contentType: row.contentType,
-        sizeBytes: bytes.length,
-        sha256,
-        uploadedAt: new Date().toISOString(),
-      };
+        } catch (err) {
+          mapDbError(err);
+        }
+        return id;
+      });
+      return attachmentDto((await deps.repo.find(caller, id))!);
     },
 
     /**

@@ -19,6 +19,7 @@ import { messageReceiptsInsert } from '#db/writes/message-receipt.js';
 import { threadInsert, threadTouch } from '#db/writes/message-thread.js';
 import { threadUnitsInsert } from '#db/writes/message-thread-unit.js';
 import { invalid, mapDbError, type Caller } from '../../http.js';
+import { writeOnce } from '../../idempotency.js';
 import type { AttachmentService } from '../attachments/service.js';
 import { threadSummary, type MessageRepository } from './repository.js';
 
@@ -51,83 +52,94 @@ export function createMessageService(deps: {
     },
 
     async create(caller: Caller, input: CreateThreadInput): Promise<ThreadDto> {
-      if (!canWriteMessages(caller)) throw readOnly();
-      const units = await repo.units(caller, input.unitCodes);
-      const unknown = input.unitCodes.find((c) => !units.some((u) => u.code === c));
-      if (unknown) throw invalid('body.unitCodes', `单位不存在 (no unit “${unknown}”)`);
-      const others = units.filter((u) => u.id !== caller.orgUnitId);
-      if (others.length === 0)
-        throw invalid('body.unitCodes', '请选择至少一个其他单位 (choose another unit)');
-      const id = randomUUID();
-      const messageId = randomUUID();
-      try {
-        await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
-          await executeAll(tx, [
-            threadInsert({
-              id,
-              subject: input.subject,
-              createdBy: caller.actor.id,
-              unitId: caller.orgUnitId,
-            }),
-            threadUnitsInsert(id, [caller.orgUnitId, ...others.map((u) => u.id)]),
-            messageInsert({
-              id: messageId,
-              threadId: id,
-              authorId: caller.actor.id,
-              authorUnitId: caller.orgUnitId,
-              body: input.body,
-            }),
-          ]);
-          await deps.attachments.claimIn(tx, caller, input.attachmentIds, { message: messageId });
-          await deps.audit.append(tx, {
-            actor: actorOf(caller),
-            via: 'api',
-            action: 'thread.create',
-            entity: 'message_thread',
-            entityId: id,
-            after: {
-              subject: input.subject,
-              units: input.unitCodes,
-              messageId,
-              attachmentIds: input.attachmentIds,
-            },
+      // Once per Idempotency-Key: a retry whose answer was lost after the commit answers the thread.
+      const id = await writeOnce(orm, async (record) => {
+        if (!canWriteMessages(caller)) throw readOnly();
+        const units = await repo.units(caller, input.unitCodes);
+        const unknown = input.unitCodes.find((c) => !units.some((u) => u.code === c));
+        if (unknown) throw invalid('body.unitCodes', `单位不存在 (no unit “${unknown}”)`);
+        const others = units.filter((u) => u.id !== caller.orgUnitId);
+        if (others.length === 0)
+          throw invalid('body.unitCodes', '请选择至少一个其他单位 (choose another unit)');
+        const id = randomUUID();
+        const messageId = randomUUID();
+        try {
+          await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
+            await executeAll(tx, [
+              threadInsert({
+                id,
+                subject: input.subject,
+                createdBy: caller.actor.id,
+                unitId: caller.orgUnitId,
+              }),
+              threadUnitsInsert(id, [caller.orgUnitId, ...others.map((u) => u.id)]),
+              messageInsert({
+                id: messageId,
+                threadId: id,
+                authorId: caller.actor.id,
+                authorUnitId: caller.orgUnitId,
+                body: input.body,
+              }),
+            ]);
+            await record(tx, id);
+            await deps.attachments.claimIn(tx, caller, input.attachmentIds, { message: messageId });
+            await deps.audit.append(tx, {
+              actor: actorOf(caller),
+              via: 'api',
+              action: 'thread.create',
+              entity: 'message_thread',
+              entityId: id,
+              after: {
+                subject: input.subject,
+                units: input.unitCodes,
+                messageId,
+                attachmentIds: input.attachmentIds,
+              },
+            });
           });
-        });
-      } catch (err) {
-        mapDbError(err);
-      }
+        } catch (err) {
+          mapDbError(err);
+        }
+        return id;
+      });
       return get(caller, id);
     },
 
     async post(caller: Caller, id: string, input: PostMessageInput): Promise<ThreadDto> {
-      if (!(await repo.get(who(caller), id))) throw notFound(id);
-      if (!canWriteMessages(caller)) throw readOnly();
-      const messageId = randomUUID();
-      try {
-        await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
-          await executeAll(tx, [
-            messageInsert({
-              id: messageId,
-              threadId: id,
-              authorId: caller.actor.id,
-              authorUnitId: caller.orgUnitId,
-              body: input.body,
-            }),
-            threadTouch(id),
-          ]);
-          await deps.attachments.claimIn(tx, caller, input.attachmentIds, { message: messageId });
-          await deps.audit.append(tx, {
-            actor: actorOf(caller),
-            via: 'api',
-            action: 'message.post',
-            entity: 'message_thread',
-            entityId: id,
-            after: { messageId, bodyLength: input.body.length, attachmentIds: input.attachmentIds },
+      // Once per Idempotency-Key: a retry whose answer was lost after the commit answers the thread
+      // with the message it posted (the key records the message; the path names the thread).
+      await writeOnce(orm, async (record) => {
+        if (!(await repo.get(who(caller), id))) throw notFound(id);
+        if (!canWriteMessages(caller)) throw readOnly();
+        const messageId = randomUUID();
+        try {
+          await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
+            await executeAll(tx, [
+              messageInsert({
+                id: messageId,
+                threadId: id,
+                authorId: caller.actor.id,
+                authorUnitId: caller.orgUnitId,
+                body: input.body,
+              }),
+              threadTouch(id),
+            ]);
+            await record(tx, messageId);
+            await deps.attachments.claimIn(tx, caller, input.attachmentIds, { message: messageId });
+            await deps.audit.append(tx, {
+              actor: actorOf(caller),
+              via: 'api',
+              action: 'message.post',
+              entity: 'message_thread',
+              entityId: id,
+              after: { messageId, bodyLength: input.body.length, attachmentIds: input.attachmentIds },
+            });
           });
-        });
-      } catch (err) {
-        mapDbError(err);
-      }
+        } catch (err) {
+          mapDbError(err);
+        }
+        return messageId;
+      });
       return get(caller, id);
     },
 

@@ -19,6 +19,7 @@ import { noticeInsert } from '#db/writes/notice.js';
 import { noticeReceiptInsert } from '#db/writes/notice-receipt.js';
 import { noticeRecipientsInsert } from '#db/writes/notice-recipient.js';
 import { invalid, mapDbError, type Caller } from '../../http.js';
+import { writeOnce } from '../../idempotency.js';
 import type { AttachmentService } from '../attachments/service.js';
 import { noticeSummary, type NoticeRepository } from './repository.js';
 
@@ -62,52 +63,57 @@ export function createNoticeService(deps: {
     },
 
     async publish(caller: Caller, input: CreateNoticeInput): Promise<NoticeDto> {
-      if (!canPublishBulletin(caller))
-        throw new AppError(
-          'FORBIDDEN',
-          '只有县级办公室的操作员、督查员或系统管理员可以发布通知 (only county offices and administrators publish)',
-        );
-      const units = await repo.units(caller, input.unitCodes, input.unitKinds);
-      const unknown = input.unitCodes.find((c) => !units.some((u) => u.code === c));
-      if (unknown) throw invalid('body.unitCodes', `单位不存在 (no unit “${unknown}”)`);
-      const id = randomUUID();
-      try {
-        await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
-          await executeAll(tx, [
-            noticeInsert({
-              id,
-              title: input.title,
-              body: input.body,
-              category: input.category,
-              issuer: input.issuer,
-              issuedOn: input.issuedOn,
-              authorUnitId: caller.orgUnitId,
-              authorId: caller.actor.id,
-              audience: { unitKinds: input.unitKinds, unitCodes: input.unitCodes },
-            }),
-            noticeRecipientsInsert(
-              id,
-              units.map((u) => u.id),
-            ),
-          ]);
-          await deps.attachments.claimIn(tx, caller, input.attachmentIds, { notice: id });
-          await deps.audit.append(tx, {
-            actor: { id: caller.actor.id, username: caller.actor.username },
-            via: 'api',
-            action: 'notice.publish',
-            entity: 'notice',
-            entityId: id,
-            after: {
-              ...input,
-              body: undefined,
-              bodyLength: input.body.length,
-              recipients: units.map((u) => u.code),
-            },
+      // Once per Idempotency-Key: a retry whose answer was lost after the commit answers the notice.
+      const id = await writeOnce(orm, async (record) => {
+        if (!canPublishBulletin(caller))
+          throw new AppError(
+            'FORBIDDEN',
+            '只有县级办公室的操作员、督查员或系统管理员可以发布通知 (only county offices and administrators publish)',
+          );
+        const units = await repo.units(caller, input.unitCodes, input.unitKinds);
+        const unknown = input.unitCodes.find((c) => !units.some((u) => u.code === c));
+        if (unknown) throw invalid('body.unitCodes', `单位不存在 (no unit “${unknown}”)`);
+        const id = randomUUID();
+        try {
+          await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
+            await executeAll(tx, [
+              noticeInsert({
+                id,
+                title: input.title,
+                body: input.body,
+                category: input.category,
+                issuer: input.issuer,
+                issuedOn: input.issuedOn,
+                authorUnitId: caller.orgUnitId,
+                authorId: caller.actor.id,
+                audience: { unitKinds: input.unitKinds, unitCodes: input.unitCodes },
+              }),
+              noticeRecipientsInsert(
+                id,
+                units.map((u) => u.id),
+              ),
+            ]);
+            await record(tx, id);
+            await deps.attachments.claimIn(tx, caller, input.attachmentIds, { notice: id });
+            await deps.audit.append(tx, {
+              actor: { id: caller.actor.id, username: caller.actor.username },
+              via: 'api',
+              action: 'notice.publish',
+              entity: 'notice',
+              entityId: id,
+              after: {
+                ...input,
+                body: undefined,
+                bodyLength: input.body.length,
+                recipients: units.map((u) => u.code),
+              },
+            });
           });
-        });
-      } catch (err) {
-        mapDbError(err);
-      }
+        } catch (err) {
+          mapDbError(err);
+        }
+        return id;
+      });
       return get(caller, id);
     },
 

@@ -16,6 +16,7 @@ import type { Orm } from '#db/orm.js';
 import { executeAll, scopedEm, scopeOf } from '#db/scope.js';
 import { policyInsert, policyUpdate } from '#db/writes/policy-document.js';
 import { mapDbError, type Caller } from '../../http.js';
+import { writeOnce } from '../../idempotency.js';
 import type { AttachmentService } from '../attachments/service.js';
 import { policySummary, type PolicyRepository } from './repository.js';
 
@@ -46,43 +47,49 @@ export function createPolicyService(deps: {
   }
 
   async function write(caller: Caller, input: CreatePolicyInput, id: string | null): Promise<PolicyDto> {
-    if (!canPublishBulletin(caller)) throw forbidden();
-    const before = id ? await get(caller, id) : null;
-    const policyId = id ?? randomUUID();
-    const { attachmentIds, ...fields } = input;
-    try {
-      await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
-        const [changed] = await executeAll(tx, [
-          id
-            ? policyUpdate(id, fields)
-            : policyInsert({
-                ...fields,
-                id: policyId,
-                authorUnitId: caller.orgUnitId,
-                createdBy: caller.actor.id,
-              }),
-        ]);
-        if (id && (changed as unknown[]).length === 0) throw notFound(id);
-        await deps.attachments.claimIn(tx, caller, attachmentIds, { policy: policyId });
-        const summary = (p: Partial<PolicyDto> | CreatePolicyInput) => ({
-          ...p,
-          body: undefined,
-          bodyLength: p.body?.length ?? 0,
-          attachments: undefined,
+    // Once per Idempotency-Key: a retry whose answer was lost after the commit answers the policy
+    // (a new one is not added again; an edit is not applied again over a later one).
+    const policyId = await writeOnce(orm, async (record) => {
+      if (!canPublishBulletin(caller)) throw forbidden();
+      const before = id ? await get(caller, id) : null;
+      const policyId = id ?? randomUUID();
+      const { attachmentIds, ...fields } = input;
+      try {
+        await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
+          const [changed] = await executeAll(tx, [
+            id
+              ? policyUpdate(id, fields)
+              : policyInsert({
+                  ...fields,
+                  id: policyId,
+                  authorUnitId: caller.orgUnitId,
+                  createdBy: caller.actor.id,
+                }),
+          ]);
+          if (id && (changed as unknown[]).length === 0) throw notFound(id);
+          await record(tx, policyId);
+          await deps.attachments.claimIn(tx, caller, attachmentIds, { policy: policyId });
+          const summary = (p: Partial<PolicyDto> | CreatePolicyInput) => ({
+            ...p,
+            body: undefined,
+            bodyLength: p.body?.length ?? 0,
+            attachments: undefined,
+          });
+          await deps.audit.append(tx, {
+            actor: { id: caller.actor.id, username: caller.actor.username },
+            via: 'api',
+            action: id ? 'policy.update' : 'policy.create',
+            entity: 'policy_document',
+            entityId: policyId,
+            before: before ? summary(before) : undefined,
+            after: summary(input),
+          });
         });
-        await deps.audit.append(tx, {
-          actor: { id: caller.actor.id, username: caller.actor.username },
-          via: 'api',
-          action: id ? 'policy.update' : 'policy.create',
-          entity: 'policy_document',
-          entityId: policyId,
-          before: before ? summary(before) : undefined,
-          after: summary(input),
-        });
-      });
-    } catch (err) {
-      mapDbError(err);
-    }
+      } catch (err) {
+        mapDbError(err);
+      }
+      return policyId;
+    });
     return get(caller, policyId);
   }
 
