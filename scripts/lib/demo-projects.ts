@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import type { IdempotentRequest } from '#api/idempotency.js';
 import type { Client } from '@temporalio/client';
 import { ACTION_LEVEL } from '#domain/access.js';
+import { cstDate } from '#domain/deadlines.js';
 import { ACTION_LABELS, PROGRESS_ORDER, stageRank, type Stage } from '#domain/lifecycle.js';
 import type { AuditLog } from '#db/audit.js';
 import type { Orm } from '#db/orm.js';
@@ -26,9 +27,9 @@ import type { Caller } from '#api/http.js';
 import { createProjectService } from '#api/modules/projects/service.js';
 import type { Logger } from '#platform/log.js';
 import { AdaptiveLimit } from './adaptive-limit.js';
-import { demoPlan } from './demo-steps.js';
+import { demoPlan, demoPlannedDates } from './demo-steps.js';
 import { callerFor, createFileCompleter } from './project-file.js';
-import { resumeAt } from './seed-plan.js';
+import { resumeAt, type PlannedStep } from './seed-plan.js';
 import {
   SEED_RETRY,
   SeedStepError,
@@ -131,7 +132,9 @@ export async function seedDemoProjects(deps: SeedProjectsDeps): Promise<number> 
         const project = await repo.find(countyWide, p.code);
         if (!project) {
           const what = '立项 (register)';
-          const done = await attempt(p, what, () => service.create(deptCaller, registration(p)));
+          // The county's date now: the dates a step of the walk meets must still lie ahead of it.
+          const today = cstDate(Date.now());
+          const done = await attempt(p, what, () => service.create(deptCaller, registration(p, plan, today)));
           if (done === true) created++;
           else await reread(what, done.reread);
           continue;
@@ -281,7 +284,7 @@ async function runAdaptive<T>(items: readonly T[], limit: AdaptiveLimit, fn: (it
   if (failure !== undefined) throw failure;
 }
 
-function registration(p: DemoProject) {
+function registration(p: DemoProject, plan: readonly PlannedStep[], today: string) {
   return {
     code: p.code,
     name: p.name,
@@ -294,11 +297,6 @@ function registration(p: DemoProject) {
     approvalDocumentNo: `城扶发〔2026〕${p.code.slice(-3)}号`,
     budgetFen: p.budgetFen,
     fundSources: p.sources,
-    plannedDates: {
-      start: '2026-04-01',
-      completion: '2026-08-31',
-      acceptance: '2026-09-30',
-      reimbursement: '2026-11-30',
-    },
+    plannedDates: demoPlannedDates(plan, today),
   };
 }

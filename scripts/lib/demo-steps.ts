@@ -1,6 +1,16 @@
-/** The demo walk of each project: the inputs of its steps, in order, with the stages between them. */
+/**
+ * The demo walk of each project: the inputs of its steps, in order, with the stages between them,
+ * and the planned dates it is registered with.
+ */
+import {
+  DEFAULT_DEADLINE_CONFIG,
+  PLANNED_DEADLINES,
+  addDays,
+  daysBetween,
+  deadlineMet,
+} from '#domain/deadlines.js';
 import { MAIN_PATH, type Action } from '#domain/lifecycle.js';
-import type { TransitionInput } from '#domain/schemas.js';
+import type { PlannedDates, TransitionInput } from '#domain/schemas.js';
 import type { DemoProject } from '#db/seed/demo-county.js';
 import { planStages, type PlannedStep } from './seed-plan.js';
 
@@ -11,6 +21,45 @@ export function demoPlan(p: DemoProject): PlannedStep[] {
   if (p.then === 'cancel') inputs.push(stepInput('cancel', p));
   if (p.then === 'close') inputs.push(stepInput('close', p));
   return planStages(inputs);
+}
+
+/** The county's plan for its 2026 projects: the dates every demo step is measured against. */
+export const DEMO_PLAN: PlannedDates = {
+  start: '2026-04-01',
+  completion: '2026-08-31',
+  acceptance: '2026-09-30',
+  reimbursement: '2026-11-30',
+};
+
+/**
+ * The planned dates a demo project is registered with, on `today` (the county's date when the seed
+ * registers it). The project's workflow arms a ladder for each date when it is registered, and a
+ * ladder whose dates have passed fires them at once (correct for a project registered late): its
+ * steps, replayed afterwards, would come too late for it. So a project whose walk takes a step that
+ * meets a deadline (开工 meets the planned start, …) is planned with that deadline still ahead of it,
+ * beyond the reminder, its dates moved on together: its steps are on time and raise nothing.
+ * A project the demo leaves short of a deadline keeps the county's plan, whose dates have passed:
+ * those are the demo's late projects (逾期未开工 and the rest), flagged as the ladder says.
+ */
+export function demoPlannedDates(
+  plan: readonly PlannedStep[],
+  today: string,
+  reminderDays = DEFAULT_DEADLINE_CONFIG.reminderDays,
+): PlannedDates {
+  // The deadlines the walk meets by a step of its own (a cancellation meets none, it ends them).
+  const met = PLANNED_DEADLINES.filter((k) =>
+    plan.some((s) => s.input.action !== 'cancel' && deadlineMet(k, s.to) && !deadlineMet(k, s.from)),
+  );
+  // The first due date whose ladder has not begun today: its reminder is tomorrow.
+  const ahead = addDays(today, reminderDays + 1);
+  const shift = Math.max(0, ...met.map((k) => daysBetween(DEMO_PLAN[k], ahead)));
+  if (shift === 0) return { ...DEMO_PLAN };
+  return {
+    start: addDays(DEMO_PLAN.start, shift),
+    completion: addDays(DEMO_PLAN.completion, shift),
+    acceptance: addDays(DEMO_PLAN.acceptance, shift),
+    reimbursement: addDays(DEMO_PLAN.reimbursement, shift),
+  };
 }
 
 function stepInput(action: Action, p: DemoProject, passed = true): TransitionInput {

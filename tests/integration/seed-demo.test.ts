@@ -14,6 +14,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createPublicRepository } from '#api/public/repository.js';
 import { DEMO_PROJECTS, DEMO_UNIT_HEADS, DEMO_UNITS } from '#db/seed/demo-county.js';
 import { initORM } from '#db/orm.js';
+import { cstDate } from '#domain/deadlines.js';
 import { parseYuan } from '#domain/money.js';
 import { OC4IDS_STATUS, oc4idsPackage } from '#domain/oc4ids.js';
 import { withDatabase } from '../support/global-setup.js';
@@ -96,6 +97,45 @@ describe('npm run seed:demo', () => {
       expect(await counts()).toEqual(first);
     },
   );
+
+  it('flags 逾期未开工 on the projects that did not start by their planned date, and on no project that did', async () => {
+    // Each project's planned start, its recorded 开工 date, and whether a start ladder has flagged it
+    // for a 约谈 or put its unit on the negative list.
+    const { rows } = await pool.query<{
+      code: string;
+      planned: string;
+      started: string | null;
+      flagged: boolean;
+      listed: boolean;
+    }>(
+      `SELECT p.code, to_char(p.planned_start, 'YYYY-MM-DD') AS planned,
+              (SELECT h.payload->>'startedOn' FROM project_history h
+                WHERE h.project_id = p.id AND h.action = 'start') AS started,
+              EXISTS (SELECT 1 FROM interview_flag f JOIN alert a ON a.id = f.alert_id
+                       WHERE f.project_id = p.id AND a.kind = 'start') AS flagged,
+              EXISTS (SELECT 1 FROM negative_list_entry n JOIN alert a ON a.id = n.alert_id
+                       WHERE n.project_id = p.id AND a.kind = 'start') AS listed
+         FROM project p ORDER BY p.code`,
+    );
+    const onTime = rows.filter((r) => r.started !== null && r.started <= r.planned);
+    expect(onTime.length).toBeGreaterThan(DEMO_PROJECTS.length / 2);
+    // An on-time 开工 raises nothing: no 约谈 flag, no negative-list entry.
+    expect(onTime.filter((r) => r.flagged || r.listed).map((r) => r.code)).toEqual([]);
+    // The demo still has its late projects: never started, their planned start weeks past, each
+    // flagged and listed by its ladder (罗江村人饮, CK2026-001, is the office's example).
+    const late = rows.filter((r) => r.started === null && r.planned < cstDate(Date.now() - 30 * 86_400_000));
+    expect(late.map((r) => r.code)).toContain('CK2026-001');
+    expect(late.filter((r) => !(r.flagged && r.listed)).map((r) => r.code)).toEqual([]);
+    // Nor do the later dates flag a project that met them all (报账 done): no ladder flagged it.
+    const { rows: settled } = await pool.query(
+      `SELECT p.code FROM project p
+        WHERE p.stage IN ('reimbursed', 'afterCare', 'closed')
+          AND (EXISTS (SELECT 1 FROM interview_flag f WHERE f.project_id = p.id AND f.source = 'projectLadder')
+               OR EXISTS (SELECT 1 FROM negative_list_entry n WHERE n.project_id = p.id AND n.source = 'projectLadder'))
+        ORDER BY p.code`,
+    );
+    expect(settled.map((r) => r.code)).toEqual([]);
+  });
 
   it('publishes the demo county as an OC4IDS package that validates, its amounts and dates equal to the ledgers', async () => {
     const orm = await initORM(url);
