@@ -52,6 +52,7 @@ import { Migration20261222000000_negative_entry_unit } from './migrations/Migrat
 import { Migration20261223000000_project_fund_documents } from './migrations/Migration20261223000000_project_fund_documents.js';
 import { Migration20261224000000_interview_corrected_by } from './migrations/Migration20261224000000_interview_corrected_by.js';
 import { Migration20261225000000_idempotent_written } from './migrations/Migration20261225000000_idempotent_written.js';
+import { Migration20261226000000_site_entry_village } from './migrations/Migration20261226000000_site_entry_village.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -119,6 +120,7 @@ export const MIGRATIONS = [
     class: Migration20261224000000_interview_corrected_by,
   },
   { name: 'Migration20261225000000_idempotent_written', class: Migration20261225000000_idempotent_written },
+  { name: 'Migration20261226000000_site_entry_village', class: Migration20261226000000_site_entry_village },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */

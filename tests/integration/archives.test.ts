@@ -10,7 +10,7 @@ import { enableAdminTotp } from '../support/authz/stack.js';
 import { TEST_PASSWORD } from '../support/constants.js';
 import { freshTotp } from '../support/totp.js';
 import { ledgerAcceptanceGate } from '#db/queries/ledger-gate.js';
-import { SYSTEM_SCOPE, inScope } from '#db/scope.js';
+import { SYSTEM_SCOPE, inScope, scopeOf } from '#db/scope.js';
 import { createLedgerRepository } from '#api/modules/ledgers/repository.js';
 import { createLedgerService } from '#api/modules/ledgers/service.js';
 import { createLedgerWrites } from '#api/modules/ledgers/write-service.js';
@@ -18,6 +18,7 @@ import { createProjectRepository } from '#api/modules/projects/repository.js';
 import { callerFor } from '#scripts/lib/project-file.js';
 import { fillTypicalLedgers } from '#scripts/lib/typical-ledgers.js';
 import { aProject } from '../support/builders.js';
+import { migrateAgain } from '../support/migrations.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -190,6 +191,73 @@ describe('archive documents', () => {
     expect(
       (await admin.request('PUT', '/api/archive-requirements', { items: current.body.items })).status,
     ).toBe(200);
+  });
+});
+
+describe("files on a village's site entries", () => {
+  it('are taken from that village only, by the api and by PostgreSQL alone', async () => {
+    // The policies as an upgrade writes them (down, then up again).
+    await migrateAgain(stack.databaseUrl, 'Migration20261226000000_site_entry_village');
+    // A project of two villages, each keeping its own visits and notices.
+    const res = await dept.post('/api/projects', aProject({ villageCodes: ['xqz-btc', 'mbz-ljc'] }));
+    expect(res.status).toBe(201);
+    const p = res.body as { id: string };
+    const other = await Session.login(stack.baseUrl, 'mbz-ljc.op');
+    const base = `/api/projects/${p.id}/ledgers/site`;
+    const visit = await other.post(`${base}/visits`, {
+      villageCode: 'mbz-ljc',
+      visitedOn: '2026-05-02',
+      supervisor: '李监督',
+      findings: '正常',
+    });
+    expect(visit.status, JSON.stringify(visit.body)).toBe(201);
+    const notice = await other.post(`${base}/notices`, {
+      villageCode: 'mbz-ljc',
+      place: '龙井村村务公开栏',
+      postedFrom: '2026-03-01',
+      postedTo: '2026-03-10',
+      content: '项目名称、资金规模、建设内容公示',
+      announcedAmountFen: 30_000_000,
+      complaintPhone: '023-59221234',
+    });
+    expect(notice.status, JSON.stringify(notice.body)).toBe(201);
+    const url = (entryId: string) =>
+      `/api/projects/${p.id}/archives?fileName=x&ledger=site&stage=underway&entryId=${entryId}`;
+    const ids = [visit.body.written.id as string, notice.body.written.id as string];
+
+    const foreign = await Promise.all(ids.map((id) => village.upload(url(id), PNG, 'image/png', 'x')));
+    expect(foreign.map((r) => r.status)).toEqual([403, 403]);
+    const own = await other.upload(url(ids[0]!), PNG, 'image/png', 'x');
+    expect(own.status, JSON.stringify(own.body)).toBe(201);
+    const { rows } = await stack.db.query(
+      `SELECT count(*)::int AS n FROM archive_document WHERE project_id = $1`,
+      [p.id],
+    );
+    expect(rows[0].n).toBe(1);
+
+    // The database's own verdict, in 白台村's scope: no visit for 龙井村, no file on its entries.
+    const btc = await callerFor(stack.orm, 'xqz-btc.op');
+    const ljc = (await stack.db.query(`SELECT id FROM org_unit WHERE code = 'mbz-ljc'`)).rows[0].id;
+    const refused = async (sql: string, params: unknown[]) =>
+      inScope(stack.orm, scopeOf(btc), (tx) => tx.execute(sql, params, 'run')).then(
+        () => 'written',
+        (err: { code?: string }) => err.code,
+      );
+    expect(
+      await refused(
+        `INSERT INTO supervision_visit (project_id, village_id, visited_on, supervisor, findings)
+         VALUES (?, ?, '2026-05-03', '越权', '越权')`,
+        [p.id, ljc],
+      ),
+    ).toBe('42501');
+    for (const entryId of ids)
+      expect(
+        await refused(
+          `INSERT INTO archive_document (id, project_id, ledger, stage, entry_id, file_name, content_type,
+             size_bytes, sha256, storage_key) VALUES (?, ?, 'site', 'underway', ?, 'x', 'image/png', 1, ?, ?)`,
+          [randomUUID(), p.id, entryId, 'a'.repeat(64), `${p.id}/${randomUUID()}`],
+        ),
+      ).toBe('42501');
   });
 });
 

@@ -14,6 +14,8 @@ const ENTRY_TABLES = {
   implementing: ['collective_decision', 'adjustment_record'],
   site: ['supervision_visit', 'public_notice', 'opinion_record', 'after_care_check'],
 } as const;
+/** Entries kept by one village of the project (the others are the whole project's). */
+const VILLAGE_ENTRIES: ReadonlySet<string> = new Set(['supervision_visit', 'public_notice']);
 
 interface DocRow {
   id: string;
@@ -86,20 +88,29 @@ export function createArchiveRepository(orm: Orm) {
         );
     },
 
-    /** Whether `entryId` is an entry of this ledger of this project. */
-    async entryExists(
+    /**
+     * `entryId` as an entry of this ledger of this project: the village it is of (a supervision
+     * visit's, a notice's), null for an entry of the whole project; undefined when there is none.
+     */
+    async entryOf(
       who: Principal,
       ledger: ArchiveUploadQuery['ledger'],
       entryId: string,
       projectId: string,
-    ): Promise<boolean> {
+    ): Promise<{ villageId: string | null } | undefined> {
       const tables = ENTRY_TABLES[ledger];
-      const found = await scoped(who).execute(
-        tables.map((t) => `SELECT 1 FROM ${t} WHERE id = ? AND project_id = ?`).join(' UNION ALL '),
+      const found = await scoped(who).execute<{ village_id: string | null }[]>(
+        tables
+          .map(
+            (t) =>
+              `SELECT ${VILLAGE_ENTRIES.has(t) ? 'village_id' : 'NULL::uuid AS village_id'} FROM ${t}
+                WHERE id = ? AND project_id = ?`,
+          )
+          .join(' UNION ALL '),
         tables.flatMap(() => [entryId, projectId]),
         'all',
       );
-      return found.length > 0;
+      return found[0] ? { villageId: found[0].village_id } : undefined;
     },
 
     /** The project's stage as this transaction sees it. */

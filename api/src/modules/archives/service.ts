@@ -93,11 +93,20 @@ export function createArchiveService(deps: {
               en: `checklist item ${q.item} belongs to the ${req.ledger} ledger`,
             });
         }
-        if (q.entryId && !(await repo.entryExists(caller, q.ledger, q.entryId, p.id)))
-          throw invalid('query.entryId', {
-            zh: '台账记录不存在或不属于该台账',
-            en: 'no such ledger entry in this ledger',
-          });
+        if (q.entryId) {
+          const entry = await repo.entryOf(caller, q.ledger, q.entryId, p.id);
+          if (!entry)
+            throw invalid('query.entryId', {
+              zh: '台账记录不存在或不属于该台账',
+              en: 'no such ledger entry in this ledger',
+            });
+          // A village's visit or notice takes files from that village only, as it takes its writes.
+          if (entry.villageId !== null && entry.villageId !== caller.orgUnitId)
+            throw new AppError(
+              'FORBIDDEN',
+              '只能为本村的台账记录上传档案资料 (only your own village’s entries)',
+            );
+        }
         const id = randomUUID();
         const key = `${p.id}/${id}`;
         // Bytes first, then the row: a row never points at nothing. An orphan file (row insert failed)
