@@ -225,7 +225,10 @@ describe('project creation: POST /api/projects', () => {
     await answerLost('proj-kill');
     const retry = await dept.post('/api/projects', body, key('proj-kill'));
     expect(retry.status, JSON.stringify(retry.body)).toBe(201);
-    expect({ id: retry.body.id, code: retry.body.code }).toEqual({ id: first.body.id, code: first.body.code });
+    expect({ id: retry.body.id, code: retry.body.code }).toEqual({
+      id: first.body.id,
+      code: first.body.code,
+    });
     expect(await projects('杀进程后重试的立项')).toBe(1);
   });
 
