@@ -53,6 +53,7 @@ import { Migration20261223000000_project_fund_documents } from './migrations/Mig
 import { Migration20261224000000_interview_corrected_by } from './migrations/Migration20261224000000_interview_corrected_by.js';
 import { Migration20261225000000_idempotent_written } from './migrations/Migration20261225000000_idempotent_written.js';
 import { Migration20261226000000_site_entry_village } from './migrations/Migration20261226000000_site_entry_village.js';
+import { Migration20261227000000_stored_answer_secrets } from './migrations/Migration20261227000000_stored_answer_secrets.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -121,6 +122,10 @@ export const MIGRATIONS = [
   },
   { name: 'Migration20261225000000_idempotent_written', class: Migration20261225000000_idempotent_written },
   { name: 'Migration20261226000000_site_entry_village', class: Migration20261226000000_site_entry_village },
+  {
+    name: 'Migration20261227000000_stored_answer_secrets',
+    class: Migration20261227000000_stored_answer_secrets,
+  },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */

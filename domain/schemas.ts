@@ -633,7 +633,19 @@ export const updateUserSchema = z
     error: schemaMessage({ zh: '没有要修改的内容', en: 'nothing to change' }),
   });
 /** A temporary password is shown once; the account must change it at the next login. */
-export const userWithPasswordSchema = z.object({ user: adminUserSchema, temporaryPassword: z.string() });
+/**
+ * `temporaryPassword` is shown once: null in the answer to a retry of the same request (the same
+ * Idempotency-Key), which the platform keeps without it; reset the password again if it was lost.
+ */
+export const userWithPasswordSchema = z.object({
+  user: adminUserSchema,
+  temporaryPassword: z.string().nullable(),
+});
+/** What of an answer with a temporary password is kept for a retry: all but the password. */
+export const withoutTemporaryPassword = (body: unknown): unknown => ({
+  ...(body as z.infer<typeof userWithPasswordSchema>),
+  temporaryPassword: null,
+});
 
 export const createOrgUnitSchema = z.object({
   code: orgCodeSchema,

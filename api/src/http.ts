@@ -228,6 +228,11 @@ export interface RouteDef<B = unknown, Q = unknown> {
    * `handler`: the handler keeps it inside its own write (steps, ledger writes).
    */
   idempotency?: 'stored' | 'handler';
+  /**
+   * What of a `stored` answer is kept for a retry, when the answer holds a secret shown once (a
+   * temporary password): the retry gets the answer without it. Default: the whole answer.
+   */
+  storedAnswer?: (body: unknown) => unknown;
   /** Returns the JSON body, or undefined when the handler wrote the response itself. */
   handler: (ctx: RouteContext<B, Q>) => Promise<unknown>;
 }
@@ -281,10 +286,12 @@ export function mountRoutes(router: Router, routes: readonly RouteDef[], deps: {
       const run = () => r.handler({ body, query, params, user, req, res, idempotency });
       const success = r.successStatusOf?.(query) ?? r.successStatus ?? 200;
       if (idempotency && r.idempotency !== 'handler') {
-        const out = await runOnce(deps.orm, idempotency, async () => ({
-          status: success,
-          body: await run(),
-        }));
+        const out = await runOnce(
+          deps.orm,
+          idempotency,
+          async () => ({ status: success, body: await run() }),
+          r.storedAnswer,
+        );
         if (!res.headersSent) sendJson(res, out.status, out.body);
         return;
       }

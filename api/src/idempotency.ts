@@ -131,12 +131,14 @@ const held = new AsyncLocalStorage<{ idem: IdempotentRequest; written: string | 
 
 /**
  * Around a generic state-changing handler: replays a finished request's answer, refuses a
- * concurrent duplicate, and stores the answer of this one (or frees the key if it wrote nothing).
+ * concurrent duplicate, and stores the answer of this one (or frees the key if it wrote nothing);
+ * `stored` says what of it is kept (an answer's secret is not).
  */
 export async function runOnce(
   orm: Orm,
   idem: IdempotentRequest,
   handler: () => Promise<{ status: number; body: unknown }>,
+  stored: (body: unknown) => unknown = (body) => body,
 ): Promise<{ status: number; body: unknown }> {
   let written: string | null = null;
   if (!(await claim(orm, idem))) {
@@ -163,7 +165,7 @@ export async function runOnce(
     await queryUnscoped(orm, [
       {
         sql: 'UPDATE idempotent_request SET status = ?, response = ?::jsonb WHERE user_id = ? AND key = ?',
-        params: [out.status, JSON.stringify(out.body ?? null), idem.userId, idem.key],
+        params: [out.status, JSON.stringify(stored(out.body) ?? null), idem.userId, idem.key],
       },
     ]);
     return out;

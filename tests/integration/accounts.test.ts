@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newTotpSecret, totpAt, totpStepAt } from '#api/modules/auth/totp.js';
 import { TEST_PASSWORD } from '../support/constants.js';
+import { migrateAgain } from '../support/migrations.js';
 import { freshTotp, totpOfStep } from '../support/totp.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 
@@ -332,6 +333,45 @@ describe('a TOTP code is accepted once (RFC 6238 §5.2)', () => {
 });
 
 describe('administration', () => {
+  it('keeps no temporary password in clear for a retry: the retry answers without it', async () => {
+    await stack.db.query(`DELETE FROM login_attempt`);
+    const admin = await adminLogin();
+    const body = {
+      username: 'mbz-lpc.retry',
+      displayName: '李四',
+      orgUnitCode: 'mbz-lpc',
+      roles: ['operator'],
+    };
+    const key = { 'Idempotency-Key': 'create-lpc-retry' };
+    const created = await admin.post('/api/admin/users', body, key);
+    expect(created.status).toBe(201);
+    const temp: string = created.body.temporaryPassword;
+    expect(temp).toMatch(/\S{8,}/);
+    const stored = await stack.db.query(`SELECT response::text AS r FROM idempotent_request WHERE key = $1`, [
+      'create-lpc-retry',
+    ]);
+    expect(stored.rows[0].r).not.toContain(temp);
+    const retry = await admin.post('/api/admin/users', body, key);
+    expect(retry.status).toBe(201);
+    expect(retry.body).toEqual({ user: created.body.user, temporaryPassword: null });
+    expect((await stack.db.query(`SELECT 1 FROM app_user WHERE username = 'mbz-lpc.retry'`)).rowCount).toBe(
+      1,
+    );
+
+    // Answers stored before are scrubbed on upgrade.
+    await stack.db.query(
+      `UPDATE idempotent_request SET response = jsonb_set(response, '{temporaryPassword}', $2)
+      WHERE key = $1`,
+      ['create-lpc-retry', JSON.stringify(temp)],
+    );
+    await migrateAgain(stack.databaseUrl, 'Migration20261227000000_stored_answer_secrets');
+    const scrubbed = await stack.db.query(
+      `SELECT response::text AS r FROM idempotent_request WHERE key = $1`,
+      ['create-lpc-retry'],
+    );
+    expect(scrubbed.rows[0].r).not.toContain(temp);
+  });
+
   it('creates an account that must change its temporary password before anything else', async () => {
     await stack.db.query(`DELETE FROM login_attempt`);
     const admin = await adminLogin();

@@ -423,6 +423,8 @@ const en: typeof zh = {
       for: 'Account: {name} ({username})',
       warning:
         'The temporary password is shown only this once: copy it now and hand it over safely. It must be changed at first login.',
+      shownBefore:
+        'This was already done: the temporary password was shown in the first answer and is not kept in clear. If it was not noted, reset the password again.',
       done: 'I have noted it',
     },
     orgs: {

@@ -8,6 +8,7 @@ import {
   updateOrgUnitSchema,
   updateUserSchema,
   userWithPasswordSchema,
+  withoutTemporaryPassword,
 } from '#domain/schemas.js';
 import { defineRoute, type RouteDef } from '../../http.js';
 import type { OrgService } from '../orgs/org.service.js';
@@ -38,6 +39,7 @@ export function adminRoutes(admin: AccountAdminService, orgs: OrgService): Route
       response: userWithPasswordSchema,
       successStatus: 201,
       errors: [401, 403, 409, 422],
+      storedAnswer: withoutTemporaryPassword,
       handler: async ({ user, body, req }) => admin.createUser(user!, body, req.ip),
     }),
     defineRoute({
@@ -58,6 +60,7 @@ export function adminRoutes(admin: AccountAdminService, orgs: OrgService): Route
       summary: '重置密码 (a temporary password; must be changed at next login; sessions end; lock cleared)',
       response: userWithPasswordSchema,
       errors: [401, 403, 404],
+      storedAnswer: withoutTemporaryPassword,
       handler: async ({ user, params, req }) => admin.resetPassword(user!, params.id!, req.ip),
     }),
     defineRoute({
