@@ -54,6 +54,7 @@ import { Migration20261224000000_interview_corrected_by } from './migrations/Mig
 import { Migration20261225000000_idempotent_written } from './migrations/Migration20261225000000_idempotent_written.js';
 import { Migration20261226000000_site_entry_village } from './migrations/Migration20261226000000_site_entry_village.js';
 import { Migration20261227000000_stored_answer_secrets } from './migrations/Migration20261227000000_stored_answer_secrets.js';
+import { Migration20261228000000_writer_policies } from './migrations/Migration20261228000000_writer_policies.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -126,6 +127,7 @@ export const MIGRATIONS = [
     name: 'Migration20261227000000_stored_answer_secrets',
     class: Migration20261227000000_stored_answer_secrets,
   },
+  { name: 'Migration20261228000000_writer_policies', class: Migration20261228000000_writer_policies },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */

@@ -300,6 +300,28 @@ describe('row-level security alone', () => {
     }
   });
 
+  it("lets only a ledger's writers write its events: fund documents' their operators, archives' the project's", async () => {
+    const event = `INSERT INTO ledger_event (project_id, ledger, kind, actor_name, payload)
+                   VALUES (?, ?, ?, '行级安全测试', '{}'::jsonb)`;
+    for (const { username, principal } of accounts) {
+      const operator = principal.roles.includes('operator') && principal.orgKind === 'department';
+      expect(
+        await writes(principal, event, [null, 'department', 'fundDocument']),
+        `${username} writes a fund document's event`,
+      ).toBe(operator ? 'written' : 'refused');
+      for (const o of OBJECTS) {
+        const { id, scope } = ctx.projects[o];
+        const writer = (['department', 'implementing', 'site'] as const).some((l) =>
+          canWriteLedger(principal, scope, l),
+        );
+        expect(
+          await writes(principal, event, [id, 'archive', 'upload']),
+          `${username} writes an archive event of ${o}`,
+        ).toBe(writer ? 'written' : 'refused');
+      }
+    }
+  });
+
   it('lets no account write project rows or their history: only the system scope (the activities) does', async () => {
     for (const { username, principal } of accounts) {
       for (const o of OBJECTS) {
@@ -643,6 +665,33 @@ describe('row-level security alone: notices, policies, threads and their attachm
       }
     }
     expect(published).toBeGreaterThanOrEqual(3); // admin, the offices' operators and the supervisor
+  });
+
+  it('lets an upload be claimed by its uploader only, not by a colleague of the same unit', async () => {
+    const office = accounts.find((a) => a.username === 'supervisor')!.principal;
+    const colleague = accounts.find(
+      (a) =>
+        a.username !== 'supervisor' &&
+        a.principal.orgUnitId === office.orgUnitId &&
+        canPublishBulletin(a.principal),
+    )!;
+    expect(colleague, 'another publisher of the office').toBeDefined();
+    const { rows } = await stack.db.query(
+      `WITH p AS (INSERT INTO policy_document (title, issuer, level, category, issued_on, author_unit_id, title_search, search)
+                  VALUES ('认领测试', '测试', 'county', 'other', '2026-01-01', $1, '', '') RETURNING id),
+            a AS (INSERT INTO bulletin_attachment (id, unit_id, uploaded_by, file_name, content_type, size_bytes, sha256, storage_key)
+                  VALUES (gen_random_uuid(), $1, $2, 'x.pdf', 'application/pdf', 1, repeat('a', 64), 'rls/' || gen_random_uuid())
+                  RETURNING id)
+       SELECT (SELECT id FROM p) AS policy, (SELECT id FROM a) AS attachment`,
+      [office.orgUnitId, office.userId],
+    );
+    const claim = `UPDATE bulletin_attachment SET policy_id = ? WHERE id = ?`;
+    const ids = [rows[0].policy, rows[0].attachment];
+    expect(
+      await writes(colleague.principal, claim, ids),
+      `${colleague.username} claims the supervisor's upload`,
+    ).toBe('refused');
+    expect(await writes(office, claim, ids), 'the supervisor claims its own').toBe('written');
   });
 
   it('records a receipt only for an account of the scope’s own unit, on a notice it may read', async () => {
