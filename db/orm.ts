@@ -55,6 +55,7 @@ import { Migration20261225000000_idempotent_written } from './migrations/Migrati
 import { Migration20261226000000_site_entry_village } from './migrations/Migration20261226000000_site_entry_village.js';
 import { Migration20261227000000_stored_answer_secrets } from './migrations/Migration20261227000000_stored_answer_secrets.js';
 import { Migration20261228000000_writer_policies } from './migrations/Migration20261228000000_writer_policies.js';
+import { Migration20261229000000_fund_document_number_per_department } from './migrations/Migration20261229000000_fund_document_number_per_department.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -128,6 +129,10 @@ export const MIGRATIONS = [
     class: Migration20261227000000_stored_answer_secrets,
   },
   { name: 'Migration20261228000000_writer_policies', class: Migration20261228000000_writer_policies },
+  {
+    name: 'Migration20261229000000_fund_document_number_per_department',
+    class: Migration20261229000000_fund_document_number_per_department,
+  },
 ];
 
 /** The role the application works as; row-level security applies to it (see the accounts migration). */

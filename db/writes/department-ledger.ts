@@ -135,36 +135,36 @@ export function fundDocumentInsert(r: {
 
 export interface LockedFundDocument {
   id: string;
-  departmentId: string;
   amountFen: Fen;
   /** What the document finances already, the source being linked left out. */
   allocatedFen: Fen;
 }
 
 /**
- * The fund document a source is about to be linked to, locked: two sources linked to the same
- * document at once are counted one after the other against what it provides.
+ * The department's fund document a source is about to be linked to, locked: two sources linked to
+ * the same document at once are counted one after the other against what it provides. A number is
+ * its department's: another department may hold a document of the same number (a finance bureau's
+ * document allocating to several).
  */
 export async function lockFundDocument(
   tx: Tx,
+  departmentId: string,
   documentNo: string,
   source: { projectId: string; position: number },
 ): Promise<LockedFundDocument | undefined> {
   const [rows] = await executeAll(tx, [
     {
-      sql: `SELECT f.id, f.department_id, f.amount_fen,
+      sql: `SELECT f.id, f.amount_fen,
                    (SELECT COALESCE(sum(s.amount_fen), 0) FROM project_fund_source s
                      WHERE s.fund_document_id = f.id AND NOT (s.project_id = ? AND s.position = ?)) AS allocated
-              FROM fund_document f WHERE f.document_no = ? FOR UPDATE`,
-      params: [source.projectId, source.position, documentNo],
+              FROM fund_document f WHERE f.department_id = ? AND f.document_no = ? FOR UPDATE`,
+      params: [source.projectId, source.position, departmentId, documentNo],
     },
   ]);
-  const doc = rows![0] as
-    { id: string; department_id: string; amount_fen: string; allocated: string } | undefined;
+  const doc = rows![0] as { id: string; amount_fen: string; allocated: string } | undefined;
   return doc
     ? {
         id: doc.id,
-        departmentId: doc.department_id,
         amountFen: fenFromDb(doc.amount_fen),
         allocatedFen: fenFromDb(doc.allocated),
       }

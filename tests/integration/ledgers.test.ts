@@ -339,6 +339,39 @@ describe('money invariants: 422 at the api, a constraint in the database', () =>
     expect(ledgers.body.department.fundSources[1].fundDocument).toBeNull();
   });
 
+  it("numbers fund documents per department: another department's number is neither refused nor linked", async () => {
+    const p = await newProject(); // 水利局's, sources 20,000,010 + 9,999,990 分
+    const docNo = `城财衔〔2026〕${(Date.now() % 100000) + 2}号`;
+    const register = (s: Session, amountFen: number) =>
+      s.post('/api/fund-documents', {
+        documentNo: docNo,
+        title: '关于下达2026年衔接资金的通知',
+        issuer: '城口县财政局',
+        issuedOn: '2026-02-12',
+        amountFen,
+      });
+    // 交通局 registers the finance bureau's document first, for its own share.
+    const transport = await Session.login(stack.baseUrl, 'jtj.op');
+    expect((await register(transport, 100)).status).toBe(201);
+    // 水利局 registers the same document for its share: nothing tells it 交通局 holds one.
+    const own = await register(dept, 25_000_000);
+    expect(own.status, JSON.stringify(own.body)).toBe(201);
+    const twice = await register(dept, 25_000_000);
+    expect(twice.status).toBe(409);
+    expect(twice.body.error.details).toEqual([{ path: 'body.documentNo', message: `已登记：${docNo}` }]);
+    // Its source links to its own document (交通局's 1.00 元 could not cover it).
+    const link = await dept.request('PUT', `/api/projects/${p.id}/ledgers/department/fund-sources/0`, {
+      fundDocumentNo: docNo,
+    });
+    expect(link.status, JSON.stringify(link.body)).toBe(200);
+    const linked = await stack.db.query(
+      `SELECT f.amount_fen::bigint AS amount FROM project_fund_source s JOIN fund_document f ON f.id = s.fund_document_id
+        WHERE s.project_id = $1 AND s.position = 0`,
+      [p.id],
+    );
+    expect(Number(linked.rows[0].amount)).toBe(25_000_000);
+  });
+
   it('takes a 调项 that moves money between two sources of one fund document, and refuses one past it', async () => {
     const p = await newProject(); // sources 20,000,010 + 9,999,990 分
     const docNo = `城财扶〔2026〕${(Date.now() % 100000) + 1}号`;

@@ -182,16 +182,14 @@ function buildWriters<R>(deps: LedgerWriteDeps, answer: (caller: Caller, done: D
             en: `the project has no fund source ${position}`,
           });
         // The document number is the issuer's own (often Chinese, 城水审〔2026〕8号): quoted in English.
-        const doc = await lockFundDocument(tx, documentNo, { projectId: p.id, position });
+        const doc = await lockFundDocument(tx, p.scope.departmentId, documentNo, {
+          projectId: p.id,
+          position,
+        });
         if (!doc)
           throw invalid('body.fundDocumentNo', {
-            zh: `资金文件不存在: ${documentNo}`,
-            en: `no fund document 「${documentNo}」`,
-          });
-        if (doc.departmentId !== p.scope.departmentId)
-          throw invalid('body.fundDocumentNo', {
-            zh: '该资金文件不属于本项目的主管部门',
-            en: "the fund document is not the project's department's",
+            zh: `本项目主管部门没有该资金文件: ${documentNo}`,
+            en: `the project's department has no fund document 「${documentNo}」`,
           });
         if (sumFen([doc.allocatedFen, source.amountFen]) > doc.amountFen)
           throw invalid('body.fundDocumentNo', {
@@ -331,6 +329,20 @@ function buildWriters<R>(deps: LedgerWriteDeps, answer: (caller: Caller, done: D
           });
         });
       } catch (err) {
+        if ((err as { constraint?: string }).constraint === 'fund_document_department_number_key')
+          throw new AppError(
+            'CONFLICT',
+            `本部门已登记该文号的资金文件 (your department has registered this document number)`,
+            [
+              {
+                path: 'body.documentNo',
+                message: {
+                  zh: `已登记：${input.documentNo}`,
+                  en: `already registered: 「${input.documentNo}」`,
+                },
+              },
+            ],
+          );
         mapDbError(err);
       }
       const [doc] = await deps.ledgers.listFundDocuments(caller, id);
