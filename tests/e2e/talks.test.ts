@@ -259,6 +259,38 @@ describe('约谈 and the negative list', () => {
     }
   });
 
+  it('a unit the correction no longer names is told so, not given a link it may not open', async () => {
+    const office = await Session.login(stack.baseUrl, 'supervisor');
+    const talk = (subjects: { unitCode: string; name: string; title: string }[]) => ({
+      kind: subjects.length > 1 ? 'collective' : 'individual',
+      heldAt: `${addDays(today(), -2)}T10:00:00+08:00`,
+      location: '县专项监督办会议室',
+      interviewers: '县专项监督办主任 李明',
+      subjects,
+      reason: '资金拨付滞后。',
+      agreed: '十日内拨付。',
+    });
+    const nyw = { unitCode: 'nyw', name: '孙农业', title: '副主任' };
+    const made = await office.post(
+      '/api/interviews',
+      talk([{ unitCode: 'jtj', name: '钱误记', title: '副局长' }, nyw]),
+    );
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    // 交通局 was named by mistake: the correction names 农业农村委 alone.
+    const fixed = await office.post('/api/interviews', { ...talk([nyw]), correctsId: made.body.id });
+    expect(fixed.status, JSON.stringify(fixed.body)).toBe(201);
+    const { context, page } = await open('jtj.op');
+    try {
+      await page.goto(`/supervision/talks/${made.body.id}`);
+      await expect
+        .poll(() => page.locator('[data-test=corrected]').innerText())
+        .toContain('更正后的记录不再涉及本单位');
+      expect(await page.locator('[data-test=corrected-by-link]').count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('the office lifts the ladder’s entry with a reason and publishes last month', async () => {
     const { context, page } = await open('supervisor');
     try {

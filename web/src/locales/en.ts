@@ -984,6 +984,7 @@ const en: typeof zh = {
     addToNegative: 'Also put the units talked to on the negative list',
     corrects: 'This record corrects',
     correctedBy: 'This record has been corrected:',
+    correctedElsewhere: 'This record has been corrected; the correction no longer concerns your unit.',
     correct: 'Write a correction',
     correctedTag: 'Corrected',
     correctionTag: 'Correction',

@@ -960,6 +960,7 @@ export default {
     addToNegative: '同时将被约谈单位列入负面清单',
     corrects: '本记录更正了',
     correctedBy: '本记录已被更正，见',
+    correctedElsewhere: '本记录已被更正，更正后的记录不再涉及本单位。',
     correct: '新建更正记录',
     correctedTag: '已更正',
     correctionTag: '更正记录',
