@@ -175,6 +175,25 @@ describe('an administrator', () => {
       unit_head: true,
     });
   });
+
+  it('sees the unit-head switch turn off when it moves the account to another unit', async () => {
+    expect(adminSecret).not.toBe('');
+    const { context, page } = await newPage(browser, stack.baseUrl);
+    try {
+      await adminLogin(page);
+      await page.goto(`/admin/users?q=${NEW_USER}`);
+      const row = page.locator('[data-test=user-table] .user-row', { hasText: NEW_USER });
+      await row.locator('[data-test=user-edit]').click();
+      const dialog = page.locator('[data-test=user-dialog]');
+      const head = dialog.locator('[data-test=user-unit-head]');
+      await expect.poll(() => head.getAttribute('class')).toContain('is-checked');
+      // The head of 庙坝镇 is not the head of 修齐镇.
+      await choose(page, 'orgUnitCode', '修齐镇');
+      await expect.poll(() => head.getAttribute('class')).not.toContain('is-checked');
+    } finally {
+      await context.close();
+    }
+  });
 });
 
 describe('the account list', () => {

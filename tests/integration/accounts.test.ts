@@ -608,6 +608,32 @@ describe('administration', () => {
     expect((await stack.db.query(`SELECT 1 FROM app_user WHERE username = 'xqz.bad'`)).rowCount).toBe(0);
   });
 
+  it('drops the unit-head flag when the account moves to another unit, unless the move says so', async () => {
+    await stack.db.query(`DELETE FROM login_attempt`);
+    const admin = await adminLogin();
+    const created = await admin.post('/api/admin/users', {
+      username: 'xqz.movinghead',
+      displayName: '赵主任',
+      orgUnitCode: 'xqz',
+      roles: ['viewer'],
+      unitHead: true,
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id: string = created.body.user.id;
+    const patch = (body: object) => admin.request('PATCH', `/api/admin/users/${id}`, body);
+    // Kept while the unit stays (the console sends the unit it shows).
+    expect((await patch({ orgUnitCode: 'xqz', displayName: '赵主任' })).body.unitHead).toBe(true);
+    // Head of 修齐镇 is not head of 庙坝镇: its warnings would reach the wrong person.
+    const moved = await patch({ orgUnitCode: 'mbz' });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(moved.body).toMatchObject({ orgUnit: { code: 'mbz' }, unitHead: false });
+    // Made head of the new unit on purpose: said in the same request.
+    expect((await patch({ orgUnitCode: 'xqz', unitHead: true })).body).toMatchObject({
+      orgUnit: { code: 'xqz' },
+      unitHead: true,
+    });
+  });
+
   it('refuses administration to everyone but administrators', async () => {
     await stack.db.query(`DELETE FROM login_attempt`);
     for (const u of ['leader', 'supervisor', 'swj.op']) {

@@ -198,13 +198,15 @@ export function createAccountAdminService(deps: { orm: Orm; audit: AuditLog }) {
             '不能撤销自己的系统管理员角色 (you cannot remove your own admin role)',
           );
         }
-        const unit = await unitFor(em, input.orgUnitCode ?? before.orgUnit.code, input.roles ?? before.roles);
+        const unitCode = input.orgUnitCode ?? before.orgUnit.code;
+        const unit = await unitFor(em, unitCode, input.roles ?? before.roles);
         await accounts.updateAccount(em, id, {
           displayName: input.displayName ?? before.displayName,
           unit,
           email: input.email === undefined ? before.email : input.email,
           phone: input.phone === undefined ? before.phone : input.phone,
-          unitHead: input.unitHead ?? before.unitHead,
+          // The head of one unit is not the head of the next: a move drops it unless it says so.
+          unitHead: input.unitHead ?? (unitCode === before.orgUnit.code && before.unitHead),
         });
         if (input.roles) await accounts.setRoles(em, id, input.roles);
         // A change of unit or roles changes what the account may see: end its sessions.
