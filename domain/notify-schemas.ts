@@ -5,6 +5,7 @@
  * sentence written for another.
  */
 import { z } from 'zod';
+import { SLA_PHASES } from './complaint-records.js';
 import { DEADLINE_KINDS, LADDER_STEPS } from './deadlines.js';
 import { contactEmailSchema, mobilePhoneSchema, safeString } from './schemas.js';
 
@@ -35,6 +36,20 @@ export const notificationFactsSchema = z.discriminatedUnion('kind', [
     daysLate: z.number().int(),
     /** The numbers (序号) of the problems this step is about. */
     problems: z.array(z.number().int()),
+  }),
+  /**
+   * A step of a complaint's time limit (监督举报): acknowledging, assigning or answering it is late.
+   * It names the subject, never the reporter.
+   */
+  z.object({
+    kind: z.literal('complaint'),
+    complaintId: z.uuid(),
+    /** A project (`CK2026-001 村道硬化`) or a village (`罗江村`); kind null: a label not read as either. */
+    subject: z.object({ kind: z.enum(['project', 'village']).nullable(), text: z.string() }),
+    phase: z.enum(SLA_PHASES),
+    step: z.enum(['overdue', 'escalated']),
+    dueDate: z.string(),
+    daysLate: z.number().int(),
   }),
   /** Free text written by a person (a notice, a message between units). */
   z.object({ kind: z.literal('text'), title: z.string(), body: z.string(), path: z.string().nullable() }),

@@ -22,10 +22,12 @@ import type { Notification } from '#activities/notify.activities.js';
 import {
   STEP_FROM,
   STEP_TO,
+  complaintSubjectLabel,
   slaPhaseOf,
   type ComplaintState,
   type ComplaintStepRequest,
   type SlaPhase,
+  type SlaStep,
   type SlaTerm,
 } from '#domain/complaint-records.js';
 import { clockDate } from '#domain/deadlines.js';
@@ -241,7 +243,7 @@ async function fireDue(s: ComplaintState, deliveries: Set<Promise<unknown>>): Pr
  */
 function slaNotification(
   s: ComplaintState,
-  r: { phase: keyof typeof PHASE_LABEL; arm: number; step: string; dueDate: string; daysLate: number },
+  r: { phase: keyof typeof PHASE_LABEL; arm: number; step: SlaStep; dueDate: string; daysLate: number },
 ): Notification {
   const c = s.complaint;
   const unitWaits = r.phase === 'answer' && s.unitId && (s.status === 'assigned' || s.status === 'reopened');
@@ -254,6 +256,17 @@ function slaNotification(
     body:
       `关于${c.subjectLabel}的举报，${PHASE_LABEL[r.phase]}期限 ${r.dueDate}，已逾期 ${r.daysLate} 天。` +
       (r.step === 'escalated' ? '已上报县级督办。' : '请尽快办理。'),
+    // The same, as data: outside channels render it in each recipient's language (an activity
+    // input only, the commands the workflow issues are unchanged).
+    facts: {
+      kind: 'complaint',
+      complaintId: c.id,
+      subject: subjectOf(c.subjectLabel),
+      phase: r.phase,
+      step: r.step,
+      dueDate: r.dueDate,
+      daysLate: r.daysLate,
+    },
     audience: {
       unitIds: [...c.officeUnitIds, ...(unitWaits ? [s.unitId!] : [])],
       operatorsOnly: false,
@@ -261,6 +274,18 @@ function slaNotification(
       countyLevel: r.step === 'escalated',
     },
   };
+}
+
+/**
+ * The subject of a label the complaint carries (`项目 CK2026-001 村道硬化`, `村 罗江村`, as
+ * `complaintSubjectLabel` writes it in Chinese): what it is, and its code and name as they are.
+ */
+function subjectOf(label: string): { kind: 'project' | 'village' | null; text: string } {
+  for (const kind of ['project', 'village'] as const) {
+    const prefix = complaintSubjectLabel({ kind, code: '', name: null });
+    if (label.startsWith(prefix)) return { kind, text: label.slice(prefix.length) };
+  }
+  return { kind: null, text: label };
 }
 
 /**

@@ -77,7 +77,86 @@ export function renderNotification(
 ): RenderedNotification {
   if (facts.kind === 'deadline') return renderDeadline(facts, locale, opts);
   if (facts.kind === 'rectification') return renderRectification(facts, locale, opts);
+  if (facts.kind === 'complaint') return renderComplaint(facts, locale, opts);
+  // Free text, and the messages of runs scheduled before their kind had facts: as written.
   return renderText(facts, locale, opts);
+}
+
+type ComplaintFacts = Extract<NotificationFacts, { kind: 'complaint' }>;
+
+/** Which of a complaint's time limits ran out. */
+const COMPLAINT_PHASES: Record<ComplaintFacts['phase'], Bilingual> = {
+  acknowledge: { zh: '受理', en: 'acknowledgement' },
+  assign: { zh: '交办', en: 'assignment' },
+  answer: { zh: '办理答复', en: 'answer' },
+};
+
+/** What the office (or, for the answer, the unit it was assigned to) should do now. */
+const COMPLAINT_TODO: Record<ComplaintFacts['phase'], Bilingual> = {
+  acknowledge: { zh: '请尽快受理。', en: 'Please acknowledge it as soon as possible.' },
+  assign: { zh: '请尽快交办承办单位。', en: 'Please assign it to a unit as soon as possible.' },
+  answer: { zh: '请尽快办理并答复。', en: 'Please handle and answer it as soon as possible.' },
+};
+
+const SUBJECT_KINDS: Record<'project' | 'village', Bilingual> = {
+  project: { zh: '项目', en: 'project' },
+  village: { zh: '村', en: 'village' },
+};
+
+/** A complaint's time limit ran out: which one, about what (never who reported it), how late. */
+function renderComplaint(
+  f: ComplaintFacts,
+  locale: NotificationLocale,
+  opts: RenderOptions,
+): RenderedNotification {
+  const zh = locale === 'zh-CN';
+  const pick = (b: Bilingual) => (zh ? b.zh : b.en);
+  const escalated = f.step === 'escalated';
+  const subjectIn = (z: boolean) =>
+    f.subject.kind
+      ? `${z ? SUBJECT_KINDS[f.subject.kind].zh : SUBJECT_KINDS[f.subject.kind].en} ${f.subject.text}`
+      : f.subject.text;
+  const about = subjectIn(zh);
+  const phase = pick(COMPLAINT_PHASES[f.phase]);
+  const status = daysPhrase(f.daysLate, zh);
+  // The Chinese subject is the title the inbox shows (and the SMS variable, as before facts).
+  const zhTitle = `【举报${COMPLAINT_PHASES[f.phase].zh}${escalated ? '逾期上报县级' : '逾期'}】${subjectIn(true)}`;
+  const enTag = `[Complaint ${phase} overdue${escalated ? ', escalated to county' : ''}]`;
+  const consequence = escalated ? CONSEQUENCES.escalated : undefined;
+  const todo = pick(COMPLAINT_TODO[f.phase]);
+  const link = `${opts.baseUrl}/supervision/complaints/${f.complaintId}`;
+  const subject = truncateChars(zh ? zhTitle : `${enTag} ${about}`, SUBJECT_MAX_CHARS);
+  const lines = zh
+    ? [
+        `举报事项：关于${about}的举报`,
+        `状态：${phase}期限 ${f.dueDate}，${status}`,
+        consequence?.zh,
+        todo,
+        `查看详情：${link}`,
+      ]
+    : [
+        `Complaint about ${about}`,
+        `Status: ${phase} due ${f.dueDate}, ${status}`,
+        consequence?.en,
+        todo,
+        `Details: ${link}`,
+      ];
+  const md = [
+    `### ${escapeMd(zh ? zhTitle : `${enTag} ${about}`)}`,
+    zh ? `**${phase}期限 ${f.dueDate}**，${status}` : `**${capitalise(phase)} due ${f.dueDate}**, ${status}`,
+    consequence ? pick(consequence) : undefined,
+    todo,
+  ];
+  const sms = opts.smsTemplates.text
+    ? { templateCode: opts.smsTemplates.text, params: { title: smsParam(zhTitle) } }
+    : null;
+  return {
+    subject,
+    text: lines.filter(Boolean).join('\n'),
+    markdown: truncateUtf8(md.filter(Boolean).join('\n\n'), WECOM_MARKDOWN_MAX_BYTES),
+    link,
+    sms,
+  };
 }
 
 type RectificationFacts = Extract<NotificationFacts, { kind: 'rectification' }>;
