@@ -10,6 +10,8 @@
  *   npm run test:faults -- keyed-writes
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aProject } from '../support/builders.js';
+import { tally } from './support/burst.js';
 import { FAULT_PASSWORD, startFaultStack, type FaultStack } from './support/fault-stack.js';
 import { FaultClient, type Outcome } from './support/http-client.js';
 
@@ -31,6 +33,12 @@ const retryable = (o: Outcome) =>
   o.status === 408 ||
   o.status === 429 ||
   (o.status === 409 && o.body?.error?.code === 'IN_PROGRESS');
+
+/** A project of the fault runs' year, with no code of its own. */
+function numbered(name: string) {
+  const { code: _code, ...body } = aProject({ name, year: 2027, budgetFen: 1_000_000 });
+  return { ...body, fundSources: [{ kind: 'countySpecial' as const, amountFen: 1_000_000 }] };
+}
 
 interface Request {
   marker: string;
@@ -57,24 +65,7 @@ describe('keyed creations when the api is killed under them', () => {
         path: '/api/projects',
         attempts: 0,
         // No code: the platform numbers it, so a second registration would take the next number.
-        body: {
-          name,
-          year: 2027,
-          type: '饮水安全',
-          nature: 'new',
-          departmentCode: 'swj',
-          ownerUnitCode: 'xqz',
-          villageCodes: ['xqz-btc'],
-          approvalDocumentNo: '城扶发〔2027〕9号',
-          budgetFen: 1_000_000,
-          fundSources: [{ kind: 'countySpecial', amountFen: 1_000_000 }],
-          plannedDates: {
-            start: '2027-04-01',
-            completion: '2027-08-31',
-            acceptance: '2027-09-30',
-            reimbursement: '2027-11-30',
-          },
-        },
+        body: numbered(name),
       });
       const reason = `杀进程负面清单 ${run}-${i}`;
       requests.push({
@@ -123,27 +114,12 @@ describe('keyed creations when the api is killed under them', () => {
     ))
       counts.set(row.marker, Number(row.n));
 
-    const f = { ok: 0, failed: 0, retries: 0, lost: 0, duplicated: 0, failedButDone: 0, failedTwice: 0 };
-    const failures: Record<string, number> = {};
-    for (const r of requests) {
-      const n = counts.get(r.marker) ?? 0;
-      const o = r.outcome!;
-      f.retries += r.attempts - 1;
-      if (o.kind === 'answer' && o.status >= 200 && o.status < 300) {
-        f.ok += 1;
-        if (n === 0) f.lost += 1;
-        if (n > 1) f.duplicated += 1;
-      } else {
-        f.failed += 1;
-        const k = o.kind === 'answer' ? String(o.status) : o.kind;
-        failures[k] = (failures[k] ?? 0) + 1;
-        if (n === 1) f.failedButDone += 1;
-        if (n > 1) f.failedTwice += 1;
-      }
-    }
+    const f = { ok: 0, failed: 0, failures: {}, lost: 0, duplicated: 0, failedButDone: 0, failedTwice: 0 };
+    for (const r of requests) tally(f, r.outcome!, counts.get(r.marker) ?? 0);
+    const retries = requests.reduce((n, r) => n + r.attempts - 1, 0);
     console.log(
       `── keyed creations, api killed after ${threshold} of ${requests.length} answered: ` +
-        `2xx ${f.ok}, failed ${f.failed} ${JSON.stringify(failures)}, retries ${f.retries}; ` +
+        `2xx ${f.ok}, failed ${f.failed} ${JSON.stringify(f.failures)}, retries ${retries}; ` +
         `lost ${f.lost}, duplicated ${f.duplicated}, failed-but-done ${f.failedButDone}, failed-twice ${f.failedTwice}`,
     );
     expect(f.ok).toBeGreaterThan(threshold);

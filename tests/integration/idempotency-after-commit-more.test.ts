@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answerLost as lostAnswer, key } from '../support/lost-answer.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -34,17 +35,8 @@ afterAll(async () => {
 
 const count = async (sql: string, params: unknown[] = []) =>
   (await stack.db.query(`SELECT count(*)::int AS n FROM ${sql}`, params)).rows[0].n as number;
-const key = (k: string) => ({ 'Idempotency-Key': k });
 
-/** What a kill between the commit and the stored answer leaves: a claim with no answer, gone stale. */
-async function answerLost(k: string): Promise<void> {
-  const res = await stack.db.query(
-    `UPDATE idempotent_request SET status = NULL, response = NULL, created_at = now() - interval '3 minutes'
-      WHERE key = $1`,
-    [k],
-  );
-  expect(res.rowCount).toBe(1);
-}
+const answerLost = (k: string) => lostAnswer(stack, k);
 
 /**
  * The request sent with key `k`, its answer lost after the commit, sent again, and a third time:

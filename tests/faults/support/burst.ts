@@ -226,21 +226,26 @@ export async function runFaultCase(opts: {
     recoveryMs: Math.round(recoveryMs),
     totalMs: Math.round(performance.now() - t0),
   };
-  for (const [i, r] of results.entries()) {
-    const n = counts.get(markers[i]!) ?? 0;
-    const o = r.outcome!;
-    if (o.kind === 'answer' && o.status >= 200 && o.status < 300) {
-      f.ok += 1;
-      if (n === 0) f.lost += 1;
-      if (n > 1) f.duplicated += 1;
-    } else {
-      f.failed += 1;
-      f.failures[label(o)] = (f.failures[label(o)] ?? 0) + 1;
-      if (n === 1) f.failedButDone += 1;
-      if (n > 1) f.failedTwice += 1;
-    }
-  }
+  for (const [i, r] of results.entries()) tally(f, r.outcome!, counts.get(markers[i]!) ?? 0);
   return f;
+}
+
+/** The verdict on one request: its final outcome, and how many times what it asks was carried out. */
+export function tally(
+  f: Pick<Figures, 'ok' | 'failed' | 'failures' | 'lost' | 'duplicated' | 'failedButDone' | 'failedTwice'>,
+  o: Outcome,
+  done: number,
+): void {
+  if (o.kind === 'answer' && o.status >= 200 && o.status < 300) {
+    f.ok += 1;
+    if (done === 0) f.lost += 1;
+    if (done > 1) f.duplicated += 1;
+  } else {
+    f.failed += 1;
+    f.failures[label(o)] = (f.failures[label(o)] ?? 0) + 1;
+    if (done === 1) f.failedButDone += 1;
+    if (done > 1) f.failedTwice += 1;
+  }
 }
 
 /** The figures as a few lines for the test's output (and the README). */
