@@ -42,6 +42,7 @@ export function attachmentsClaim(
   return {
     sql: `UPDATE bulletin_attachment SET ${column} = ?
            WHERE id = ANY(ARRAY[?]::uuid[]) AND num_nonnulls(notice_id, policy_id, message_id) = 0
+             AND rectification_event_id IS NULL
              AND (?::uuid IS NULL OR uploaded_by = ?::uuid) RETURNING id`,
     params: [ownerId, ids, uploadedBy, uploadedBy],
   };

@@ -89,6 +89,17 @@ describe('rectification notices', () => {
     const reuse = await unit.post(path(n.id, p2!.id, 'answer'), { action: '整改', evidenceIds: [photo] });
     expect(reuse.status).toBe(422);
     expect(reuse.body.error.message).toContain('body.evidenceIds.0');
+    // Nor attached to a message: refused as any used upload is, naming the field, no database words.
+    const thread = await unit.post('/api/threads', {
+      subject: '整改佐证',
+      unitCodes: ['zxjdb'],
+      body: '附整改照片。',
+      attachmentIds: [photo],
+    });
+    expect(thread.status).toBe(422);
+    expect(thread.body.error.details).toEqual([
+      { path: 'body.attachmentIds', message: expect.stringContaining('已被使用') },
+    ]);
 
     expect((await unit.post(path(n.id, p2!.id, 'answer'), { action: '已完善公示' })).status).toBe(200);
     // Only the office judges; only the unit answers.
