@@ -56,6 +56,7 @@ import { Migration20261226000000_site_entry_village } from './migrations/Migrati
 import { Migration20261227000000_stored_answer_secrets } from './migrations/Migration20261227000000_stored_answer_secrets.js';
 import { Migration20261228000000_writer_policies } from './migrations/Migration20261228000000_writer_policies.js';
 import { Migration20261229000000_fund_document_number_per_department } from './migrations/Migration20261229000000_fund_document_number_per_department.js';
+import { Migration20261230000000_delivery_send_checks } from './migrations/Migration20261230000000_delivery_send_checks.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000_foundation', class: Migration20261125000000_foundation },
@@ -132,6 +133,10 @@ export const MIGRATIONS = [
   {
     name: 'Migration20261229000000_fund_document_number_per_department',
     class: Migration20261229000000_fund_document_number_per_department,
+  },
+  {
+    name: 'Migration20261230000000_delivery_send_checks',
+    class: Migration20261230000000_delivery_send_checks,
   },
 ];
 

@@ -124,7 +124,8 @@ export const DELIVERY_CHANNELS = ['email', 'sms', 'dingtalk', 'wecom', 'outbox']
  * the dispatcher died during the vendor call, so it is not resent by itself (SMS vendors are
  * not idempotent): an administrator looks and may resend.
  */
-export const DELIVERY_STATUSES = ['queued', 'sending', 'sent', 'failed', 'unknown'] as const;
+/** `cancelled`: not sent, for good: when it came due its account, the account's settings or its alert said no. */
+export const DELIVERY_STATUSES = ['queued', 'sending', 'sent', 'failed', 'unknown', 'cancelled'] as const;
 
 export const deliveryQuerySchema = z.object({
   channel: z.enum(DELIVERY_CHANNELS).optional(),

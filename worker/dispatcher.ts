@@ -4,7 +4,9 @@
  * an activity. One independent loop per channel, so a failing or throttled channel never delays
  * another: each claims its due rows in batches (SKIP LOCKED, so several dispatchers share the
  * queue), writes the attempt row, calls the adapter and records the outcome
- * (db/queries/delivery-queue.ts says what each state means).
+ * (db/queries/delivery-queue.ts says what each state means). The claim and the attempt's start
+ * cancel a row whose account was disabled, whose account turned the channel off, or whose alert
+ * is no longer open: those are never sent.
  */
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -47,7 +49,11 @@ export interface DispatcherOptions {
   concurrency?: number;
   /** The limit of one rate-limit bucket of a channel (`adapter.bucketOf(address)`), or null. */
   rateLimit?: (channel: string, bucket: string) => RateLimit | null;
-  /** A retried SMS is held by the quiet hours as a new one is. */
+  /**
+   * A retried SMS is held by the quiet hours as a new one is, unless the quiet hours let it through
+   * when it was queued (a critical alert while NOTIFY_CRITICAL_BYPASS_QUIET is on): its retries
+   * then follow the normal back-off.
+   */
   quiet?: { window: QuietWindow | null; timeZone: string };
 }
 
@@ -102,7 +108,7 @@ export function startDispatcher(opts: DispatcherOptions): Dispatcher {
           await untilSlot(limiter);
           continue;
         }
-        const rows = await claimDue(
+        const { claimed: rows, cancelled } = await claimDue(
           o.orm,
           adapter.channel,
           Math.min(o.batchSize, room.free),
@@ -110,7 +116,11 @@ export function startDispatcher(opts: DispatcherOptions): Dispatcher {
           owner,
         );
         failing = false;
+        for (const c of cancelled)
+          o.log?.info(`${adapter.channel} delivery ${c.id}: not sent, cancelled (${c.reason})`);
         if (rows.length === 0) {
+          // A batch that was all cancelled: more may be due, look again at once.
+          if (cancelled.length > 0) continue;
           await sleep(o.pollMs);
           continue;
         }
@@ -195,7 +205,8 @@ export function startDispatcher(opts: DispatcherOptions): Dispatcher {
         o.log?.warn(`${adapter.channel} delivery ${held[0]!.id} failed: ${e.code} ${e.message}`);
       } else {
         let at = Date.now() + retryDelayMs(attempt, o.retryBaseMs, o.retryMaxMs, e.retryAfterMs);
-        if (adapter.channel === 'sms' && o.quiet) at = smsNotBefore(at, o.quiet.window, o.quiet.timeZone);
+        if (adapter.channel === 'sms' && o.quiet && !held.every((r) => r.bypassQuiet))
+          at = smsNotBefore(at, o.quiet.window, o.quiet.timeZone);
         out = { outcome: 'retry', notBefore: new Date(at), code: e.code, message: e.message };
       }
     }

@@ -45,6 +45,8 @@ interface Row {
   message: RenderedMessage;
   not_before: string;
   digest: boolean;
+  /** An SMS the quiet hours let through (critical, bypass on): its retries are not held either. */
+  bypass_quiet: boolean;
 }
 
 /** The rows to queue: pure, so the rules read in one place. */
@@ -79,6 +81,7 @@ export function deliveryRows(
         address: r.email,
         digest,
         not_before: at(digest ? nextTimeOfDay(nowMs, cfg.digestAt, cfg.timeZone) : nowMs),
+        bypass_quiet: false,
       });
     }
     if (cfg.sms && r.phone && r.smsOn) {
@@ -89,6 +92,7 @@ export function deliveryRows(
         address: r.phone,
         digest: false,
         not_before: at(bypass ? nowMs : smsNotBefore(nowMs, cfg.quiet, cfg.timeZone)),
+        bypass_quiet: bypass,
       });
     }
   }
@@ -104,6 +108,7 @@ export function deliveryRows(
       address: robot.name,
       digest: false,
       not_before: at(nowMs),
+      bypass_quiet: false,
     });
   }
   if (cfg.outbox)
@@ -115,22 +120,33 @@ export function deliveryRows(
       address: 'outbox',
       digest: false,
       not_before: at(nowMs),
+      bypass_quiet: false,
     });
   return rows;
 }
 
-/** Inserts the rows that are not there yet; returns how many were new. */
+/**
+ * Inserts the rows that are not there yet; returns how many were new. A deadline alert's rows
+ * carry the alert they are about (`alert_id`: its key `alert:<project>:<kind>:<period>:<arm>:<step>`
+ * names it; the step recorded it before announcing it), so the dispatcher sends nothing about an
+ * alert closed meanwhile. Other notifications (complaints, rectification, notices) carry none.
+ */
 export async function enqueueDeliveries(orm: Orm, rows: readonly Row[]): Promise<number> {
   if (rows.length === 0) return 0;
   return inScope(orm, SYSTEM_SCOPE, async (tx) => {
     const out = await tx.execute(
       `INSERT INTO notification_delivery (notification_key, recipient, channel, user_id, address, project_id,
-              severity, locale, title, message, not_before, digest)
+              severity, locale, title, message, not_before, digest, bypass_quiet, alert_id)
        SELECT r.notification_key, r.recipient, r.channel, r.user_id, r.address, r.project_id,
-              r.severity, r.locale, r.title, r.message, r.not_before, r.digest
+              r.severity, r.locale, r.title, r.message, r.not_before, r.digest, r.bypass_quiet, a.id
          FROM jsonb_to_recordset(?::jsonb) AS r(notification_key text, recipient text, channel text,
               user_id uuid, address text, project_id uuid, severity text, locale text, title text,
-              message jsonb, not_before timestamptz, digest boolean)
+              message jsonb, not_before timestamptz, digest boolean, bypass_quiet boolean)
+         LEFT JOIN alert a ON r.notification_key LIKE 'alert:%' AND a.project_id = r.project_id
+              AND a.kind = split_part(r.notification_key, ':', 3)
+              AND a.period = split_part(r.notification_key, ':', 4)
+              AND a.arm::text = split_part(r.notification_key, ':', 5)
+              AND a.step = split_part(r.notification_key, ':', 6)
        ON CONFLICT ON CONSTRAINT notification_delivery_dedup DO NOTHING`,
       [JSON.stringify(rows)],
       'run',

@@ -4,6 +4,12 @@
  * vendor call → sent | queued again (retry) | failed. A lease that expires finds either no open
  * attempt (claimed, never sent: queued again) or an open one (the process died during the vendor
  * call: unknown, never resent by itself).
+ *
+ * What the notify activity checked when it queued a row is checked again when it is claimed and
+ * again when its attempt starts, in the statement that changes its status: a row whose account
+ * was disabled meanwhile, whose account turned the channel off, or whose alert is no longer open
+ * becomes `cancelled` (final; `last_error_code` says why) instead of going out, and a digest
+ * leaves it out.
  */
 import type { Orm } from '../orm.js';
 import { SYSTEM_SCOPE, inScope } from '../scope.js';
@@ -23,12 +29,54 @@ export interface QueuedDelivery {
   };
   attempts: number;
   digest: boolean;
+  severity: 'info' | 'warning' | 'critical';
+  /** An SMS the quiet hours let through when it was queued (critical): its retries are not held. */
+  bypassQuiet: boolean;
   notBefore: Date;
   createdAt: Date;
 }
 
+export type CancelReason = 'ACCOUNT_DISABLED' | 'CHANNEL_OFF' | 'ALERT_CLOSED';
+
+/** A due row that was not sent, and why. */
+export interface CancelledDelivery {
+  id: string;
+  reason: CancelReason;
+}
+
 const RETURNING = `RETURNING d.id, d.notification_key, d.channel, d.address, d.locale, d.message, d.attempts,
-  d.digest, d.not_before, d.created_at`;
+  d.digest, d.severity, d.bypass_quiet, d.not_before, d.created_at, d.status, d.last_error_code`;
+
+/**
+ * What a row `d` is checked against when it is about to go: its account (e-mail and SMS rows are
+ * an account's; robots and the outbox are nobody's), the account's preferences, and the ladder
+ * alert it is about (`alert_id`; none for complaints, rectification and notices).
+ */
+const CHECK_JOINS = `LEFT JOIN app_user u ON u.id = d.user_id
+  LEFT JOIN notification_preference p ON p.user_id = d.user_id
+  LEFT JOIN alert a ON a.id = d.alert_id`;
+
+/** Why the row must not go now, or NULL. A removed account (user_id set null) counts as disabled. */
+const CANCEL_REASON = `CASE
+    WHEN d.channel IN ('email', 'sms') AND (u.id IS NULL OR u.disabled) THEN 'ACCOUNT_DISABLED'
+    WHEN d.channel = 'email' AND NOT COALESCE(p.email_on, true) THEN 'CHANNEL_OFF'
+    WHEN d.channel = 'sms' AND NOT COALESCE(p.sms_on, true) THEN 'CHANNEL_OFF'
+    WHEN a.status <> 'active' THEN 'ALERT_CLOSED'
+  END`;
+
+/** The delivery log's words for each reason (`last_error`). */
+const CANCEL_TEXT = `CASE c.reason
+    WHEN 'ACCOUNT_DISABLED' THEN '账号已停用，未发送 (the account was disabled before this was sent)'
+    WHEN 'CHANNEL_OFF' THEN '账号已关闭该渠道，未发送 (the account turned this channel off before this was sent)'
+    WHEN 'ALERT_CLOSED' THEN '预警已解除，未发送 (the alert was no longer open when this was due)'
+  END`;
+
+/** Claims the rows of `c` that pass (sending, leased to the owner, `?`) and cancels the others. */
+const claimSet = (lease: string) => `status = CASE WHEN c.reason IS NULL THEN 'sending' ELSE 'cancelled' END,
+  lease_until = CASE WHEN c.reason IS NULL THEN ${lease} END,
+  leased_by = CASE WHEN c.reason IS NULL THEN ?::text END,
+  last_error_code = COALESCE(c.reason, d.last_error_code),
+  last_error = COALESCE(${CANCEL_TEXT}, d.last_error)`;
 
 function toDelivery(r: Record<string, unknown>): QueuedDelivery {
   return {
@@ -40,6 +88,8 @@ function toDelivery(r: Record<string, unknown>): QueuedDelivery {
     message: r.message as QueuedDelivery['message'],
     attempts: r.attempts as number,
     digest: r.digest as boolean,
+    severity: r.severity as QueuedDelivery['severity'],
+    bypassQuiet: r.bypass_quiet as boolean,
     notBefore: new Date(r.not_before as string),
     createdAt: new Date(r.created_at as string),
   };
@@ -53,7 +103,8 @@ const byDue = (a: QueuedDelivery, b: QueuedDelivery) =>
 /**
  * Claims up to `limit` due rows of a channel (SKIP LOCKED: dispatchers never wait on each other),
  * and with a digest row every other due digest row of the same address, so one user's digest is
- * one message.
+ * one message. A due row that fails the checks (CANCEL_REASON) is cancelled by the same statement
+ * instead of claimed, so no dispatcher sends it; a digest is made of the claimed rows only.
  */
 export async function claimDue(
   orm: Orm,
@@ -61,37 +112,45 @@ export async function claimDue(
   limit: number,
   leaseMs: number,
   owner: string,
-): Promise<QueuedDelivery[]> {
+): Promise<{ claimed: QueuedDelivery[]; cancelled: CancelledDelivery[] }> {
   return inScope(orm, SYSTEM_SCOPE, async (tx) => {
     const lease = `now() + make_interval(secs => ${Math.max(1, leaseMs) / 1000})`;
     const first = await tx.execute(
-      `WITH c AS (SELECT id FROM notification_delivery
-                   WHERE channel = ? AND status = 'queued' AND not_before <= now()
-                   ORDER BY not_before, created_at, id LIMIT ? FOR UPDATE SKIP LOCKED)
-       UPDATE notification_delivery d SET status = 'sending', lease_until = ${lease}, leased_by = ?
+      `WITH c AS (SELECT d.id, ${CANCEL_REASON} AS reason FROM notification_delivery d ${CHECK_JOINS}
+                   WHERE d.channel = ? AND d.status = 'queued' AND d.not_before <= now()
+                   ORDER BY d.not_before, d.created_at, d.id LIMIT ? FOR UPDATE OF d SKIP LOCKED)
+       UPDATE notification_delivery d SET ${claimSet(lease)}
          FROM c WHERE d.id = c.id ${RETURNING}`,
       [channel, limit, owner],
     );
-    const rows = first.map(toDelivery);
-    const digestAddresses = [...new Set(rows.filter((r) => r.digest).map((r) => r.address))];
+    const claimed: QueuedDelivery[] = [];
+    const cancelled: CancelledDelivery[] = [];
+    const sort = (rows: Record<string, unknown>[]) => {
+      for (const r of rows)
+        if (r.status === 'sending') claimed.push(toDelivery(r));
+        else cancelled.push({ id: r.id as string, reason: r.last_error_code as CancelReason });
+    };
+    sort(first);
+    const digestAddresses = [...new Set(claimed.filter((r) => r.digest).map((r) => r.address))];
     if (digestAddresses.length) {
       const more = await tx.execute(
-        `WITH c AS (SELECT id FROM notification_delivery
-                     WHERE channel = ? AND digest AND status = 'queued' AND not_before <= now()
-                       AND address = ANY(ARRAY[?]::text[]) FOR UPDATE SKIP LOCKED)
-         UPDATE notification_delivery d SET status = 'sending', lease_until = ${lease}, leased_by = ?
+        `WITH c AS (SELECT d.id, ${CANCEL_REASON} AS reason FROM notification_delivery d ${CHECK_JOINS}
+                     WHERE d.channel = ? AND d.digest AND d.status = 'queued' AND d.not_before <= now()
+                       AND d.address = ANY(ARRAY[?]::text[]) FOR UPDATE OF d SKIP LOCKED)
+         UPDATE notification_delivery d SET ${claimSet(lease)}
            FROM c WHERE d.id = c.id ${RETURNING}`,
         [channel, digestAddresses, owner],
       );
-      rows.push(...more.map(toDelivery));
+      sort(more);
     }
-    return rows.sort(byDue);
+    return { claimed: claimed.sort(byDue), cancelled };
   });
 }
 
 /**
  * Writes the attempt rows before the vendor call; returns the attempt number of each row still
- * held by this owner (a row whose lease was taken over is left alone).
+ * held by this owner (a row whose lease was taken over is left alone). The checks of the claim
+ * are made once more, just before the call: a row that fails them now is cancelled, not started.
  */
 export async function startAttempts(
   orm: Orm,
@@ -100,10 +159,15 @@ export async function startAttempts(
 ): Promise<Map<string, number>> {
   const rows = await inScope(orm, SYSTEM_SCOPE, (tx) =>
     tx.execute<{ id: string; attempts: number }[]>(
-      `WITH d AS (UPDATE notification_delivery SET attempts = attempts + 1
-                   WHERE id = ANY(ARRAY[?]::uuid[]) AND status = 'sending' AND leased_by = ?
-                   RETURNING id, attempts)
-       INSERT INTO notification_attempt (delivery_id, no) SELECT id, attempts FROM d
+      `WITH c AS (SELECT d.id, ${CANCEL_REASON} AS reason FROM notification_delivery d ${CHECK_JOINS}
+                   WHERE d.id = ANY(ARRAY[?]::uuid[]) AND d.status = 'sending' AND d.leased_by = ?
+                   FOR UPDATE OF d),
+       cancelled AS (UPDATE notification_delivery d SET status = 'cancelled', lease_until = NULL,
+                            leased_by = NULL, last_error_code = c.reason, last_error = ${CANCEL_TEXT}
+                       FROM c WHERE d.id = c.id AND c.reason IS NOT NULL RETURNING d.id),
+       started AS (UPDATE notification_delivery d SET attempts = d.attempts + 1
+                     FROM c WHERE d.id = c.id AND c.reason IS NULL RETURNING d.id, d.attempts)
+       INSERT INTO notification_attempt (delivery_id, no) SELECT id, attempts FROM started
        RETURNING delivery_id AS id, no AS attempts`,
       [ids, owner],
     ),

@@ -892,7 +892,14 @@ const en: typeof zh = {
       wecom: 'WeCom',
       outbox: 'Local outbox',
     },
-    statuses: { queued: 'Queued', sending: 'Sending', sent: 'Sent', failed: 'Failed', unknown: 'Unknown' },
+    statuses: {
+      queued: 'Queued',
+      sending: 'Sending',
+      sent: 'Sent',
+      failed: 'Failed',
+      unknown: 'Unknown',
+      cancelled: 'Cancelled',
+    },
     outcomes: { sent: 'Sent', retry: 'Retry later', failed: 'Failed', unknown: 'Unknown' },
     admin: { unavailable: 'The server does not deliver notifications yet.' },
     deliveries: {

@@ -871,7 +871,14 @@ export default {
       wecom: '企业微信',
       outbox: '本地发件箱',
     },
-    statuses: { queued: '排队中', sending: '发送中', sent: '已发送', failed: '失败', unknown: '结果未知' },
+    statuses: {
+      queued: '排队中',
+      sending: '发送中',
+      sent: '已发送',
+      failed: '失败',
+      unknown: '结果未知',
+      cancelled: '已取消',
+    },
     outcomes: { sent: '已发送', retry: '稍后重试', failed: '失败', unknown: '结果未知' },
     admin: { unavailable: '服务器尚未提供通知发送功能。' },
     deliveries: {
