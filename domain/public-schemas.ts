@@ -7,8 +7,8 @@
  * Personal data never appears: no payee, voucher, approver, supervisor, attendee, beneficiary
  * household, objection, reporter or account name is ever selected. The few free texts that are
  * public (a notice's content, the construction content, the after-care owner and duty) pass
- * `publicText`, which masks anything shaped like a phone or ID number, and a person's name in the
- * after-care owner is masked (张*三).
+ * `publicText`, which masks anything shaped like a mobile or ID number (and a private landline), and
+ * a person's name in the after-care owner is masked (张*三); a name inside a free text is not.
  */
 import { z } from 'zod';
 import { schemaMessage } from './errors.js';
@@ -171,21 +171,50 @@ export function keyPaths(value: unknown, prefix = ''): string[] {
   return [];
 }
 
-// As people write them: in one run, or grouped by spaces or hyphens (138 1234 5678).
+// As people write them: in one run, or grouped by spaces, hyphens or dots (138 1234 5678,
+// 138.1234.5678), a mobile with the country's +86 or 86 before it.
 const ID_NUMBER = /(?<![\dA-Za-z])\d{6}[ -]?\d{8}[ -]?\d{3}[\dXx](?![\dA-Za-z])/g;
-const MOBILE = /(?<!\d)1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)/g;
+const MOBILE = /(?<![\d+])(?:\+?86[ -]?)?1[3-9](?:[ .·-]?\d){9}(?![\d])/g;
 const LANDLINE = /(?<!\d)0\d{2,3}[ -]?\d{7,8}(?!\d)/g;
+/**
+ * A landline a notice publishes on purpose, its supervision or complaint phone (监督举报电话
+ * 023-59221234): an office's number, left as it is. A mobile is masked whatever its label says.
+ */
+const PUBLISHED_PHONE = /(监督|举报|投诉|热线|信访|办公室)[^\d，。；;,\n]{0,8}$/;
+
+/** Chinese numerals written for a phone's digits (一三八……), one unit for one. */
+const NUMERALS: Record<string, string> = {
+  〇: '0',
+  零: '0',
+  一: '1',
+  幺: '1',
+  二: '2',
+  三: '3',
+  四: '4',
+  五: '5',
+  六: '6',
+  七: '7',
+  八: '8',
+  九: '9',
+};
 
 /**
- * Full-width letters, digits and marks (a Chinese input method's １３８) and the ideographic space
- * in their ASCII forms, one UTF-16 unit for one, so a match's position is the same in both texts.
+ * Full-width letters, digits and marks (a Chinese input method's １３８), the ideographic space and
+ * Chinese numerals in their ASCII forms, one UTF-16 unit for one, so a match's position is the
+ * same in both texts.
  */
 const asciiForms = (s: string) =>
-  s.replace(/[\uff01-\uff5e\u3000]/g, (c) =>
-    c === '\u3000' ? ' ' : String.fromCharCode(c.charCodeAt(0) - 0xfee0),
-  );
+  s
+    .replace(/[\uff01-\uff5e\u3000]/g, (c) =>
+      c === '\u3000' ? ' ' : String.fromCharCode(c.charCodeAt(0) - 0xfee0),
+    )
+    .replace(/[〇零一幺二三四五六七八九]/g, (c) => NUMERALS[c]!);
 
-/** A free text made fit for the public: phone and ID numbers masked, all but their ends. */
+/**
+ * A free text made fit for the public: mobile and ID numbers masked, all but their ends, and a
+ * landline unless it is published as a supervision or complaint phone. Short numbers (the 12317
+ * hotline) are not a person's and stay. Names in free text are not found (docs/portal.md).
+ */
 export function publicText(s: string): string {
   let shown = s;
   // Numbers are found in the ASCII forms and masked in the text as written; each mask keeps the
@@ -194,6 +223,7 @@ export function publicText(s: string): string {
   for (const pattern of [ID_NUMBER, MOBILE, LANDLINE]) {
     for (const m of [...seen.matchAll(pattern)]) {
       const [from, to] = [m.index, m.index + m[0].length];
+      if (pattern === LANDLINE && PUBLISHED_PHONE.test(seen.slice(Math.max(0, from - 20), from))) continue;
       const masked = shown.slice(from, from + 3) + '*'.repeat(to - from - 5) + shown.slice(to - 2, to);
       shown = shown.slice(0, from) + masked + shown.slice(to);
       seen = seen.slice(0, from) + '*'.repeat(to - from) + seen.slice(to);

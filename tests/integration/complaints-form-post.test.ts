@@ -155,11 +155,11 @@ describe('a refused post, in the form’s language', () => {
       expect([short.status, forged.status]).toEqual([422, 422]);
       const said = [alertText(short.text), alertText(forged.text)];
       if (lang === 'en') {
-        expect(said[0]).toContain('What happened: at least 5 characters');
+        expect(said[0]).toContain('What happened is too short: please write at least 5 characters.');
         expect(said[1]).toContain('the form is invalid or expired');
         for (const s of said) expect(s).not.toMatch(HAN);
       } else {
-        expect(said[0]).toContain('举报内容：请至少写 5 个字');
+        expect(said[0]).toContain('举报内容太短，请至少写 5 个字。');
         expect(said[1]).toContain('表单已失效');
         for (const s of said) expect(s).not.toMatch(/[A-Za-z]/);
       }

@@ -10,12 +10,12 @@ import {
 } from '#domain/complaint-schemas.js';
 import { complaintSubjectText, type ComplaintStatus } from '#domain/complaint-records.js';
 import { cstDate } from '#domain/deadlines.js';
+import { textProblem } from '#domain/schemas.js';
 import type { z } from 'zod';
-import { escapeHtml as e, renderPage } from './layout.js';
+import { escapeHtml as e, pageLangOf, renderPage } from './layout.js';
 
 export type Lang = 'zh-CN' | 'en';
-export const langOf = (query: unknown): Lang =>
-  (query as { lang?: unknown })?.lang === 'en' ? 'en' : 'zh-CN';
+export const langOf = (query: unknown): Lang => pageLangOf((query as { lang?: unknown })?.lang);
 
 const STATUS: Record<ComplaintStatus, { zh: string; en: string }> = {
   submitted: { zh: '已提交，等待受理', en: 'submitted, awaiting acknowledgement' },
@@ -64,6 +64,29 @@ const T = {
     noAnswer: '尚未答复',
     errors: '请修改以下问题后重新提交：',
     tooMany: '请求过于频繁，请稍后再试。',
+    submitLimited: (limit: number, minutes: number) =>
+      `同一网络一小时内最多提交 ${limit} 件举报，请在 ${minutes} 分钟后再提交。您填写的内容已保留在下面。`,
+    attemptsLimited: (minutes: number) =>
+      `提交尝试次数过多，请在 ${minutes} 分钟后再提交。您填写的内容已保留在下面。`,
+    cancelled: (label: string) =>
+      `${label}已终止，不能再针对项目本身在网上举报。对项目终止或资金去向有疑问的，请向项目所在村举报，并在内容中写明项目编号；也可拨打监督举报电话。`,
+    toVillage: (name: string) => `向${name}举报`,
+    chooseCategory: '请选择问题类别。',
+    descriptionMissing: '请填写举报内容，至少写 5 个字。',
+    descriptionShort: '举报内容太短，请至少写 5 个字。',
+    descriptionLong: (max: number, n: number) =>
+      `举报内容最多 ${max} 个字，现在有 ${n} 个字，请删减后再提交。`,
+    descriptionBad: '举报内容含有无法保存的字符，请删去后再提交。',
+    nameMissing: '实名举报请填写姓名；不想留姓名请勾选“匿名举报”。',
+    nameLong: '姓名最多 50 个字。',
+    phoneBad: '联系电话格式不对，请只填数字（可带 +、空格或 -），5 到 20 位。',
+    tooManyPhotos: (n: number) => `照片最多 ${n} 张，请少选几张。`,
+    photoTooLarge: (name: string, mb: number) =>
+      `照片“${name}”超过 ${mb} MB，请换一张较小的照片，或压缩后再上传。`,
+    photoTooLargeClient: (mb: number) => `每张照片不能超过 ${mb} MB，请换一张较小的照片，或压缩后再上传：`,
+    photoNotImage: (name: string) => `照片“${name}”不是 JPEG、PNG 或 WebP 图片。`,
+    bodyTooLarge: (mb: number, total: number) =>
+      `照片太大：每张不能超过 ${mb} MB，一次合计不能超过 ${total} MB，请换较小的照片后重新填写提交。`,
     fields: {
       category: '问题类别',
       description: '举报内容',
@@ -109,6 +132,30 @@ const T = {
     noAnswer: 'Not answered yet',
     errors: 'Please correct the following and send again:',
     tooMany: 'Too many requests; please try again later.',
+    submitLimited: (limit: number, minutes: number) =>
+      `At most ${limit} reports an hour can be sent from one network. Please send again in ${minutes} minutes; what you wrote is kept below.`,
+    attemptsLimited: (minutes: number) =>
+      `Too many attempts to send. Please send again in ${minutes} minutes; what you wrote is kept below.`,
+    cancelled: (label: string) =>
+      `${label} was cancelled and takes no online reports of its own. To question the cancellation or where its money went, report to its village and give the project code; or call the supervision hotline.`,
+    toVillage: (name: string) => `Report to ${name}`,
+    chooseCategory: 'Please choose the kind of problem.',
+    descriptionMissing: 'Please write what happened, at least 5 characters.',
+    descriptionShort: 'What happened is too short: please write at least 5 characters.',
+    descriptionLong: (max: number, n: number) =>
+      `What happened can be at most ${max} characters; yours has ${n}. Please shorten it.`,
+    descriptionBad: 'What happened contains characters that cannot be stored; please remove them.',
+    nameMissing: 'Please give your name, or tick “Report anonymously”.',
+    nameLong: 'Your name can be at most 50 characters.',
+    phoneBad: 'The phone number is not valid: use 5 to 20 digits (with +, spaces or - if you like).',
+    tooManyPhotos: (n: number) => `At most ${n} photos; please choose fewer.`,
+    photoTooLarge: (name: string, mb: number) =>
+      `The photo “${name}” is larger than ${mb} MB. Please choose a smaller photo or reduce its size.`,
+    photoTooLargeClient: (mb: number) =>
+      `Each photo can be at most ${mb} MB. Please choose a smaller photo or reduce its size:`,
+    photoNotImage: (name: string) => `The photo “${name}” is not a JPEG, PNG or WebP image.`,
+    bodyTooLarge: (mb: number, total: number) =>
+      `The photos are too large: at most ${mb} MB each and ${total} MB together. Please fill in the form again with smaller photos.`,
     fields: {
       category: 'Kind of problem',
       description: 'What happened',
@@ -139,6 +186,8 @@ export function complaintFormPage(opts: {
   limits: ComplaintLimits;
   values?: FormValues;
   errors?: string[];
+  /** The project asked for was cancelled: no form of its own, its village's offered instead. */
+  cancelled?: { code: string; label: string; village?: { code: string; name: string } };
 }): string {
   const t = T[opts.lang];
   const v = opts.values ?? {};
@@ -147,6 +196,20 @@ export function complaintFormPage(opts: {
     ? `<div class="card error" role="alert"><p>${t.errors}</p><ul>${opts.errors.map((x) => `<li>${e(x)}</li>`).join('')}</ul></div>`
     : '';
   const who = `<div class="card"><h2>${t.who}</h2><ul>${t.disclosure.map((d) => `<li>${d}</li>`).join('')}</ul></div>`;
+  if (!s && opts.cancelled) {
+    const c = opts.cancelled;
+    return renderPage({
+      lang: opts.lang,
+      title: t.title,
+      breadcrumbs: crumbs(opts.lang),
+      query: { project: c.code },
+      body: `<h1>${t.title}</h1>${errors}<div class="card" id="cancelled"><p>${e(t.cancelled(c.label))}</p>${
+        c.village
+          ? `<p><a class="btn" href="/public/complaints/new?village=${encodeURIComponent(c.village.code)}${opts.lang === 'en' ? '&amp;lang=en' : ''}">${e(t.toVillage(c.village.name))}</a></p>`
+          : ''
+      }</div>${who}`,
+    });
+  }
   if (!s)
     return renderPage({
       lang: opts.lang,
@@ -161,7 +224,7 @@ export function complaintFormPage(opts: {
   const anonymous = v.anonymous ?? true;
   const mb = Math.floor(opts.limits.maxPhotoBytes / 1048576);
   const body = `<h1>${t.title}</h1>${errors}
-<form class="card" method="post" action="/public/complaints/new${q(opts.lang)}" enctype="multipart/form-data">
+<form class="card" method="post" action="/public/complaints/new?${s.kind}=${encodeURIComponent(s.code)}${opts.lang === 'en' ? '&amp;lang=en' : ''}" enctype="multipart/form-data" data-max-photos="${opts.limits.maxPhotos}" data-max-photo-bytes="${opts.limits.maxPhotoBytes}" data-too-large="${e(t.photoTooLargeClient(mb))}" data-too-many="${e(t.tooManyPhotos(opts.limits.maxPhotos))}">
 <p><b>${e(t.about(s.label))}</b></p>
 <input type="hidden" name="${s.kind}" value="${e(s.code)}">
 <input type="hidden" name="formToken" value="${e(opts.formToken)}">
@@ -172,6 +235,7 @@ export function complaintFormPage(opts: {
 <div class="hint">${t.descriptionHint}</div>
 <label for="photos">${t.photos(opts.limits.maxPhotos, mb)}</label>
 <input id="photos" type="file" name="photos" accept="image/jpeg,image/png,image/webp" multiple>
+<div class="error" id="photos-error" role="alert" hidden></div>
 <label><input type="checkbox" name="anonymous" value="1"${anonymous ? ' checked' : ''}> ${t.anonymous}</label>
 <label for="name">${t.name}</label>
 <input id="name" type="text" name="name" maxlength="50" autocomplete="name" value="${e(v.name ?? '')}">
@@ -180,7 +244,8 @@ export function complaintFormPage(opts: {
 <div class="hp" aria-hidden="true"><label for="website">${t.website}</label><input id="website" type="text" name="website" tabindex="-1" autocomplete="off"></div>
 <button type="submit">${t.submit}</button>
 </form>${who}
-<p><a href="/public/complaints/lookup${q(opts.lang)}">${t.lookupLink}</a></p>`;
+<p><a href="/public/complaints/lookup${q(opts.lang)}">${t.lookupLink}</a></p>
+<script src="/public/complaints/form.js" defer></script>`;
   return renderPage({
     lang: opts.lang,
     title: t.title,
@@ -216,14 +281,14 @@ export function complaintLookupPage(opts: {
   const zh = opts.lang !== 'en';
   const r = opts.result;
   const result = r
-    ? `<div class="card" data-result><table>
+    ? `<div class="card" data-result><div class="tw"><table>
 <tr><th>${t.receipt}</th><td>${e(r.receiptDisplay)}</td></tr>
 <tr><th>${t.status}</th><td data-status="${r.status}">${e(STATUS[r.status][zh ? 'zh' : 'en'])}</td></tr>
 <tr><th>${t.about('').replace(/[：:]\s*$/, '')}</th><td>${e(complaintSubjectText(r.subject))}</td></tr>
 <tr><th>${t.category}</th><td>${e(COMPLAINT_CATEGORY_LABELS[r.category][zh ? 'zh' : 'en'])}</td></tr>
 <tr><th>${t.submittedAt}</th><td>${e(cstDate(Date.parse(r.submittedAt)))}</td></tr>
 <tr><th>${t.answer}</th><td data-answer>${r.publicAnswer ? e(r.publicAnswer) : t.noAnswer}</td></tr>
-</table></div>`
+</table></div></div>`
     : opts.notFound
       ? `<div class="card error" role="alert">${t.notFound}</div>`
       : opts.message
@@ -250,4 +315,66 @@ export function fieldRefusal(lang: Lang, path: string, message: string): string 
   const labels: Record<string, string> = T[lang].fields;
   const label = labels[path.split('.')[1] ?? ''];
   return label ? `${label}${lang === 'en' ? ': ' : '：'}${message}` : message;
+}
+
+/** What the form page says to a client over its submission limit, when it may send again. */
+export function submitLimitedMessage(
+  lang: Lang,
+  limit: number,
+  retryAfterSeconds: number,
+  attempts: boolean,
+): string {
+  const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
+  return attempts ? T[lang].attemptsLimited(minutes) : T[lang].submitLimited(limit, minutes);
+}
+
+/** The form refused whole for its size (more bytes than are read): the photos' limits. */
+export function bodyTooLargeMessage(lang: Lang, limits: ComplaintLimits): string {
+  const mb = Math.floor(limits.maxPhotoBytes / 1048576);
+  return T[lang].bodyTooLarge(mb, mb * limits.maxPhotos);
+}
+
+/** A photo of the form as sent: its file name (for the message) and bytes. */
+export interface FormPhoto {
+  fileName: string;
+  data: Buffer;
+}
+
+/**
+ * The form's fields checked as its page words them: one plain sentence per problem, naming the
+ * field as its label does, in the page's language. Empty: nothing for the reporter to correct
+ * (the service still checks everything, the form token among it).
+ */
+export function formRefusals(
+  lang: Lang,
+  fields: Record<string, unknown>,
+  photos: FormPhoto[],
+  limits: ComplaintLimits,
+  isImage: (b: Buffer) => boolean,
+): { lines: string[]; tooLarge: boolean } {
+  const t = T[lang];
+  const lines: string[] = [];
+  const str = (k: string) => (typeof fields[k] === 'string' ? (fields[k] as string) : '');
+  if (!(COMPLAINT_CATEGORIES as readonly string[]).includes(str('category'))) lines.push(t.chooseCategory);
+  const description = str('description').trim();
+  if (!description) lines.push(t.descriptionMissing);
+  else if (description.length < 5) lines.push(t.descriptionShort);
+  else if (description.length > 2000) lines.push(t.descriptionLong(2000, description.length));
+  else if (textProblem(description)) lines.push(t.descriptionBad);
+  const name = str('name').trim();
+  if (fields.anonymous === false && !name) lines.push(t.nameMissing);
+  if (name.length > 50) lines.push(t.nameLong);
+  const phone = str('phone').trim().normalize('NFKC');
+  if (phone && !/^[0-9+ -]{5,20}$/.test(phone)) lines.push(t.phoneBad);
+  const mb = Math.floor(limits.maxPhotoBytes / 1048576);
+  let tooLarge = false;
+  if (photos.length > limits.maxPhotos) lines.push(t.tooManyPhotos(limits.maxPhotos));
+  photos.forEach((p, i) => {
+    const called = p.fileName || String(i + 1);
+    if (p.data.length > limits.maxPhotoBytes) {
+      tooLarge = true;
+      lines.push(t.photoTooLarge(called, mb));
+    } else if (!isImage(p.data)) lines.push(t.photoNotImage(called));
+  });
+  return { lines, tooLarge };
 }

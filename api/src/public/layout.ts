@@ -4,6 +4,15 @@
  */
 export type PublicLang = 'zh-CN' | 'en';
 
+/**
+ * The page's language from its `lang` query: English for `en` in any case (`EN`, `en-GB`),
+ * Chinese for anything else, a page is never refused for its language.
+ */
+export function pageLangOf(value: unknown): PublicLang {
+  const v = Array.isArray(value) ? value[0] : value;
+  return typeof v === 'string' && /^en(?:[-_][a-z0-9]+)*$/i.test(v.trim()) ? 'en' : 'zh-CN';
+}
+
 export function escapeHtml(s: string): string {
   return s
     .replace(/&/g, '&amp;')
@@ -20,9 +29,11 @@ header{background:#1f3a68;color:#fff;padding:10px 16px}header a{color:#fff;text-
 main{max-width:960px;margin:0 auto;padding:12px 16px 40px}nav.crumbs{font-size:14px;margin:4px 0 8px;color:#5b6778}nav.crumbs a{color:#1f5fbf}
 h1{font-size:22px;line-height:1.3;margin:8px 0 12px}h2{font-size:18px;margin:20px 0 8px;border-left:4px solid #1f3a68;padding-left:8px}
 section,.card{background:#fff;border-radius:8px;padding:12px 14px;margin:10px 0;box-shadow:0 1px 2px rgba(0,0,0,.06)}
-dl{display:grid;grid-template-columns:7.5em 1fr;gap:4px 10px;margin:0}dt{color:#5b6778}dd{margin:0;word-break:break-all}
-table{width:100%;border-collapse:collapse;font-size:14px}th,td{padding:6px 4px;border-bottom:1px solid #e4e8ee;text-align:left;vertical-align:top}
-td.n,th.n{text-align:right;white-space:nowrap}.bar{height:8px;background:#e4e8ee;border-radius:4px;overflow:hidden}.bar i{display:block;height:100%;background:#2e8b57}
+dl{display:grid;grid-template-columns:minmax(4em,max-content) minmax(0,1fr);gap:4px 12px;margin:0}dt{color:#5b6778}dd{margin:0;min-width:0;overflow-wrap:anywhere}
+.tw{overflow-x:auto;max-width:100%}table{width:100%;border-collapse:collapse;font-size:14px}th,td{padding:6px 4px;border-bottom:1px solid #e4e8ee;text-align:left;vertical-align:top}
+td.n,th.n{text-align:right}td.n{white-space:nowrap}td:first-child{word-break:keep-all;overflow-wrap:anywhere}th{font-weight:600}
+@media(max-width:400px){main{padding:10px 10px 32px}section,.card{padding:10px}table{font-size:13px}th,td{padding:6px 2px}th{font-size:12px}.money{font-size:18px}}
+@media(max-width:340px){main{padding:8px 8px 28px}section,.card{padding:10px 8px}table{font-size:12px}th{font-size:11px}}.bar{height:8px;background:#e4e8ee;border-radius:4px;overflow:hidden}.bar i{display:block;height:100%;background:#2e8b57}
 .money{font-size:20px;font-weight:700;color:#1f3a68}.muted{color:#5b6778;font-size:14px}.warn{color:#b3261e}
 a.btn{display:inline-block;background:#b3261e;color:#fff;padding:10px 18px;border-radius:6px;text-decoration:none;font-weight:600;margin:6px 0}
 ul.list{list-style:none;padding:0;margin:0}ul.list li{padding:8px 0;border-bottom:1px solid #e4e8ee}ul.list a{color:#1f5fbf;text-decoration:none;font-weight:600}

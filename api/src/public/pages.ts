@@ -29,6 +29,8 @@ const named = <K extends string>(
 ): string => (lang === 'zh-CN' ? zh : en)[key] ?? key;
 const yuan = (fen: number | bigint) => `${formatYuan(fen)} 元`;
 const q = (lang: PublicLang) => (lang === 'en' ? '?lang=en' : '');
+/** The language as a further query parameter (`?project=…&lang=en`). */
+const amp = (lang: PublicLang) => (lang === 'en' ? '&amp;lang=en' : '');
 const stage = (lang: PublicLang, s: PublicProjectSummary['stage']) =>
   STAGE_LABELS[s][lang === 'en' ? 'en' : 'zh'];
 
@@ -86,7 +88,7 @@ export function countyPage(
     lang,
     title: `${name}${tr(lang, '扶贫项目资金公开', ' — public project funds')}`,
     body: `<h1>${e(name)}${tr(lang, ' 扶贫项目资金公开', ': public project funds')}</h1>${moneyCard(lang, ps)}
-<section><h2>${tr(lang, '乡镇', 'Townships')}</h2><table><tr><th>${tr(lang, '乡镇', 'Township')}</th><th class="n">${tr(lang, '项目', 'Projects')}</th><th class="n">${tr(lang, '资金（元）', 'Budget (CNY)')}</th><th class="n">${tr(lang, '已拨付（元）', 'Paid (CNY)')}</th></tr>${rows}</table>
+<section><h2>${tr(lang, '乡镇', 'Townships')}</h2><div class="tw"><table><tr><th>${tr(lang, '乡镇', 'Township')}</th><th class="n">${tr(lang, '项目', 'Projects')}</th><th class="n">${tr(lang, '资金（元）', 'Budget (CNY)')}</th><th class="n">${tr(lang, '已拨付（元）', 'Paid (CNY)')}</th></tr>${rows}</table></div>
 <p class="muted">${tr(lang, '跨乡镇的项目计入所涉各乡镇。', 'A project in several townships is counted in each.')}</p></section>
 <p class="muted"><a href="/public/data/projects.csv">${tr(lang, '下载项目数据 (CSV)', 'Projects (CSV)')}</a> · <a href="/public/oc4ids/packages/${cstDate(at).slice(0, 4)}">OC4IDS</a> · <a href="/public/changes">${tr(lang, '变更记录 (JSON，供数据对接)', 'Change feed (JSON, for data users)')}</a></p>`,
   });
@@ -109,7 +111,8 @@ export function townshipPage(
     title: township.name,
     breadcrumbs: [{ href: `/public/${q(lang)}`, label: tr(lang, '全县', 'County') }],
     body: `<h1>${e(township.name)}</h1>${moneyCard(lang, ps)}
-<section><h2>${tr(lang, '村', 'Villages')}</h2><ul class="list">${list}</ul></section>
+<section><h2>${tr(lang, '村', 'Villages')}</h2><ul class="list">${list}</ul>
+<p class="muted">${tr(lang, '跨村的项目计入所涉各村，各村项目数相加可能多于本乡镇的项目数。', 'A project in several villages is counted in each, so the villages’ counts may add up to more than the township’s.')}</p></section>
 <section><h2>${tr(lang, '项目', 'Projects')}</h2>${projectList(lang, ps)}</section>`,
   });
 }
@@ -129,11 +132,33 @@ export function villagePage(
     ],
     body: `<h1>${e(village.name)}</h1>${moneyCard(lang, ps)}
 <section><h2>${tr(lang, '项目', 'Projects')}</h2>${projectList(lang, ps)}</section>
-<p><a class="btn" href="/public/complaints/new?village=${e(village.code)}">${tr(lang, '我要举报', 'Report a problem')}</a></p>`,
+<p><a class="btn" href="/public/complaints/new?village=${e(village.code)}${amp(lang)}">${tr(lang, '我要举报', 'Report a problem')}</a></p>`,
   });
 }
 
 const date = (d: string | null) => d ?? '—';
+
+/**
+ * The way to report on the project. A cancelled project takes no report of its own (the complaint
+ * workflow registers reports on live projects only), so its page says so and offers its village's
+ * form instead, where the question about the project (why it was stopped, where its money went)
+ * can be put with its code.
+ */
+function report(lang: PublicLang, p: PublicProject): string {
+  if (p.stage !== 'cancelled')
+    return `<a class="btn" id="report" href="/public/complaints/new?project=${encodeURIComponent(p.code)}${amp(lang)}">${tr(lang, '我要举报', 'Report a problem')}</a>`;
+  const v = p.villages[0];
+  const why = tr(
+    lang,
+    `本项目已终止，不能再针对项目本身在网上举报。对项目终止或资金去向有疑问的，请向项目所在村举报，并在内容中写明项目编号 ${e(p.code)}；也可拨打上面的监督举报电话。`,
+    `This project was cancelled and takes no online reports of its own. To question the cancellation or where its money went, report to its village and give the project code ${e(p.code)}; or call the hotline above.`,
+  );
+  return `<p class="muted" id="report-cancelled">${why}</p>${
+    v
+      ? `<a class="btn" id="report" href="/public/complaints/new?village=${encodeURIComponent(v.code)}${amp(lang)}">${tr(lang, `向${e(v.name)}举报`, `Report to ${e(v.name)}`)}</a>`
+      : ''
+  }`;
+}
 
 export function projectPage(lang: PublicLang, p: PublicProject, complaintPhone: string): string {
   const v = p.villages[0];
@@ -193,11 +218,11 @@ ${cancelled ? `<p class="warn">${tr(lang, `本项目已于 ${date(p.actualDates.
 <dt>${tr(lang, '立项文号', 'Approval')}</dt><dd>${e(p.approvalDocumentNo)}</dd>
 ${p.constructionContent ? `<dt>${tr(lang, '建设内容', 'Scope')}</dt><dd>${e(p.constructionContent)}</dd>` : ''}
 </dl></section>
-<h2>${tr(lang, '资金来源', 'Funding by source')}</h2><section><table id="sources"><tr><th>${tr(lang, '来源', 'Source')}</th><th class="n">${tr(lang, '金额（元）', 'Amount')}</th><th class="n">${tr(lang, '已拨付（元）', 'Paid')}</th></tr>${sources}</table>
+<h2>${tr(lang, '资金来源', 'Funding by source')}</h2><section><div class="tw"><table id="sources"><tr><th>${tr(lang, '来源', 'Source')}</th><th class="n">${tr(lang, '金额（元）', 'Amount')}</th><th class="n">${tr(lang, '已拨付（元）', 'Paid')}</th></tr>${sources}</table></div>
 ${p.settlement ? `<p class="muted">${tr(lang, '结算', 'Settled')} ${p.settlement.settledOn}：${yuan(p.settlement.settledAmountFen)}</p>` : ''}</section>
-<h2>${tr(lang, '时间', 'Dates')}</h2><section><table><tr><th></th><th>${tr(lang, '计划', 'Planned')}</th><th>${tr(lang, '实际', 'Actual')}</th></tr>${dates
+<h2>${tr(lang, '时间', 'Dates')}</h2><section><div class="tw"><table><tr><th></th><th>${tr(lang, '计划', 'Planned')}</th><th>${tr(lang, '实际', 'Actual')}</th></tr>${dates
     .map(([l, pl, ac]) => `<tr><td>${l}</td><td>${pl}</td><td>${date(ac)}</td></tr>`)
-    .join('')}</table></section>
+    .join('')}</table></div></section>
 <h2>${tr(lang, '实施', 'Implementation')}</h2><section><dl>
 <dt>${tr(lang, '实施方式', 'Method')}</dt><dd>${impl ? e(named(lang, IMPLEMENTATION_METHOD_LABELS, IMPLEMENTATION_METHOD_LABELS_EN, impl.method)) : '—'}</dd>
 <dt>${tr(lang, '施工单位', 'Contractor')}</dt><dd>${impl?.contractorName ? e(impl.contractorName) : '—'}</dd>
@@ -207,7 +232,7 @@ ${impl?.contractAmountFen != null ? `<dt>${tr(lang, '合同金额', 'Contract')}
 <h2>${tr(lang, '公告公示', 'Public notices')}</h2>${notices}
 <h2>${tr(lang, '现场照片', 'Photos')}</h2><section>${photos}</section>
 <section><p>${tr(lang, '发现问题？监督举报电话', 'Seen a problem? Hotline')} <b>${e(complaintPhone)}</b></p>
-<a class="btn" id="report" href="/public/complaints/new?project=${encodeURIComponent(p.code)}">${tr(lang, '我要举报', 'Report a problem')}</a></section>
+${report(lang, p)}</section>
 <p class="muted"><a href="/public/oc4ids/projects/${e(p.code)}">OC4IDS (JSON)</a> · <a href="/public/data/transactions.csv?project=${encodeURIComponent(p.code)}">${tr(lang, '拨付明细 (CSV)', 'Payments (CSV)')}</a></p>`;
   return renderPage({ lang, title: `${p.name} · ${p.code}`, breadcrumbs: crumbs, body });
 }
@@ -217,5 +242,19 @@ export function notFoundPage(lang: PublicLang): string {
     lang,
     title: tr(lang, '未找到', 'Not found'),
     body: `<h1>${tr(lang, '未找到该页面', 'Page not found')}</h1><p><a href="/public/">${tr(lang, '返回首页', 'Home')}</a></p>`,
+  });
+}
+
+/** Too many pages asked for in a minute: when to come back, in the page's language. */
+export function tooManyRequestsPage(lang: PublicLang, retryAfterSeconds: number): string {
+  const secs = Math.max(1, Math.ceil(retryAfterSeconds));
+  return renderPage({
+    lang,
+    title: tr(lang, '访问过于频繁', 'Too many requests'),
+    body: `<h1>${tr(lang, '访问过于频繁', 'Too many requests')}</h1><section><p>${tr(
+      lang,
+      `您在一分钟内打开的页面太多了，请在 ${secs} 秒后刷新本页。`,
+      `You opened too many pages in a minute. Please reload this page in ${secs} seconds.`,
+    )}</p></section>`,
   });
 }

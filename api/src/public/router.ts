@@ -23,8 +23,15 @@ import { STAGE_LABELS } from '#domain/lifecycle.js';
 import type { Orm } from '#db/orm.js';
 import { defineRoute, mountRoutes, type RouteDef } from '../http.js';
 import type { ArchiveStorage } from '../modules/archives/storage.js';
-import type { PublicLang } from './layout.js';
-import { countyPage, notFoundPage, projectPage, townshipPage, villagePage } from './pages.js';
+import { pageLangOf, type PublicLang } from './layout.js';
+import {
+  countyPage,
+  notFoundPage,
+  projectPage,
+  townshipPage,
+  tooManyRequestsPage,
+  villagePage,
+} from './pages.js';
 import { redirectPastedLink } from './pasted-links.js';
 import { publicRateLimit } from './rate-limit.js';
 import {
@@ -51,7 +58,13 @@ export interface PublicDeps {
   oc4idsPrefix?: string;
 }
 
-const langQuery = { lang: z.enum(['zh-CN', 'en']).optional() };
+// Any `lang` is taken (EN, zh, a typo): an unknown one is the default language, not a refusal.
+const langQuery = {
+  lang: z
+    .unknown()
+    .optional()
+    .transform((v) => pageLangOf(v)),
+};
 const pageQuery = z.object(langQuery);
 const yearQuery = z.object({ year: z.coerce.number().int().min(2000).max(2100).optional() });
 const dataQuery = yearQuery.extend({ project: publicProjectCodeParam.optional() });
@@ -69,6 +82,13 @@ const html = (req: Request, res: Response, body: string, status = 200) =>
 const json = (req: Request, res: Response, body: unknown) =>
   send(req, res, 'application/json; charset=utf-8', JSON.stringify(body));
 const langOf = (q: { lang?: PublicLang } | undefined): PublicLang => q?.lang ?? 'zh-CN';
+
+/** A project's code as stored, for one typed in another case (ck2026-009): the one it can only mean. */
+async function projectCodeIn(repo: PublicRepository, typed: string): Promise<string | undefined> {
+  const lower = typed.toLowerCase();
+  const hits = (await repo.projects({})).filter((p) => p.code.toLowerCase() === lower);
+  return hits.length === 1 && hits[0]!.code !== typed ? hits[0]!.code : undefined;
+}
 
 function csvCell(v: string | number | null): string {
   let s = v === null ? '' : String(v);
@@ -213,7 +233,12 @@ export function publicRouteDefs(
       query: pageQuery,
       handler: async ({ req, res, params, query }) => {
         const p = await repo.project(params.code!);
-        if (!p) return html(req, res, notFoundPage(langOf(query)), 404);
+        if (!p) {
+          const meant = await projectCodeIn(repo, params.code!);
+          if (!meant) return html(req, res, notFoundPage(langOf(query)), 404);
+          const at = req.originalUrl.indexOf('?');
+          return res.redirect(301, `/public/projects/${meant}${at < 0 ? '' : req.originalUrl.slice(at)}`);
+        }
         html(req, res, projectPage(langOf(query), p, deps.complaintPhone));
       },
     }),
@@ -360,7 +385,10 @@ function asksForPage(req: Request): boolean {
     req.accepts(['text/html', 'application/json']) === 'text/html'
   );
 }
-const pageLang = (req: Request): PublicLang => (req.query.lang === 'en' ? 'en' : 'zh-CN');
+const pageLang = (req: Request): PublicLang => pageLangOf(req.query.lang);
+/** A person's request under /public (a page, or a form posted from one), not the data's. */
+const fromPerson = (req: Request) =>
+  !DATA_PARTS.test(req.path) && req.accepts(['text/html', 'application/json']) === 'text/html';
 const paramsRefused = (err: AppError) =>
   Array.isArray(err.details) && err.details.some((d: { path?: string }) => d.path?.startsWith('params.'));
 
@@ -384,6 +412,14 @@ export function createPublicRouter(deps: PublicDeps): { router: express.Router; 
     html(req, res, notFoundPage(pageLang(req)), 404);
   });
   router.use('/public', (err: unknown, req: Request, res: Response, next: express.NextFunction) => {
+    // Over the per-minute limit: a person is told so on a page in the page's language.
+    if (err instanceof AppError && err.code === 'RATE_LIMITED' && fromPerson(req))
+      return html(
+        req,
+        res,
+        tooManyRequestsPage(pageLang(req), Number(res.getHeader('Retry-After')) || 60),
+        429,
+      );
     if (!asksForPage(req)) return next(err);
     if (err instanceof URIError) return html(req, res, notFoundPage(pageLang(req)), 400);
     // A page's code that is no code (and meant none, see pasted-links.ts) names no page.

@@ -10,6 +10,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { z } from 'zod';
 import {
   complaintLookupSchema,
+  type ComplaintLimits,
   lookupComplaintSchema,
   submitComplaintSchema,
   submittedComplaintSchema,
@@ -17,14 +18,18 @@ import {
 import { AppError } from '#domain/errors.js';
 import type { Orm } from '#db/orm.js';
 import {
+  bodyTooLargeMessage,
   complaintFormPage,
   complaintLookupPage,
   complaintReceiptPage,
   fieldRefusal,
+  formRefusals,
   langOf,
+  submitLimitedMessage,
   tooManyMessage,
   type FormValues,
 } from '../../public/complaint-pages.js';
+import { imageTypeOf } from './images.js';
 import { defineRoute, invalid, mountRoutes, type RouteDef } from '../../http.js';
 import { IDEMPOTENCY_HEADER, KEY_RULE } from '../../idempotency.js';
 import { checkInputShape, localeOf, parseOr422 } from '../../validation.js';
@@ -36,14 +41,17 @@ import type { ComplaintService, UploadedPhoto } from './service.js';
 function formOf(parts: ReturnType<typeof parseMultipart>): {
   fields: Record<string, unknown>;
   photos: UploadedPhoto[];
+  fileNames: string[];
 } {
   const fields: Record<string, unknown> = {};
   const photos: UploadedPhoto[] = [];
+  const fileNames: string[] = [];
   for (const p of parts) {
     if (p.fileName !== undefined) {
       if (p.name !== 'photos') throw invalid(`body.${p.name}`, '此处不能上传文件 (no file expected here)');
       if (p.data.length === 0 && p.fileName === '') continue; // the file input left empty
       photos.push({ field: 'photos', data: p.data });
+      fileNames.push(p.fileName);
       continue;
     }
     const v = p.data.toString('utf8');
@@ -52,7 +60,7 @@ function formOf(parts: ReturnType<typeof parseMultipart>): {
   }
   // An HTML checkbox left unticked sends nothing: not anonymous.
   if (fields.anonymous === undefined) fields.anonymous = false;
-  return { fields, photos };
+  return { fields, photos, fileNames };
 }
 
 /** The request's submission, from JSON or multipart bytes. */
@@ -113,8 +121,14 @@ function checkSameOrigin(req: Request): void {
  * What the form page says of a refused post, in the page's language: each refused field by its
  * label (a villager reads 举报内容, not body.description), else the refusal's own message.
  */
-function refusalLines(err: AppError, lang: 'zh-CN' | 'en'): string[] {
-  if (err.code === 'RATE_LIMITED') return [tooManyMessage(lang)];
+function refusalLines(err: AppError, lang: 'zh-CN' | 'en', limits: ComplaintLimits): string[] {
+  if (err.code === 'RATE_LIMITED') {
+    const after = (err.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    const attempts = (err.details as { attempts?: unknown } | undefined)?.attempts === true;
+    return typeof after === 'number'
+      ? [submitLimitedMessage(lang, limits.submitPerHour, after, attempts)]
+      : [tooManyMessage(lang)];
+  }
   const fields = err.code === 'VALIDATION_FAILED' && Array.isArray(err.details) ? err.detailsIn(lang) : [];
   const lines = (fields as { path?: unknown; message?: unknown }[]).flatMap((d) =>
     typeof d.path === 'string' && typeof d.message === 'string'
@@ -122,6 +136,44 @@ function refusalLines(err: AppError, lang: 'zh-CN' | 'en'): string[] {
       : [],
   );
   return lines.length ? lines : [err.messageIn(lang)];
+}
+
+/**
+ * The submission limit of a client address: `perHour` accepted complaints an hour; the attempts
+ * refused on the way (a mistyped field, a photo too large) count against a far larger share, so a
+ * reporter correcting a form is not shut out, while a robot's stream still is.
+ */
+function submissionLimit(perHour: number) {
+  const accepted = windowLimiter(perHour, 3_600_000);
+  const attempts = windowLimiter(perHour * 10, 3_600_000);
+  return {
+    /** Before anything is read: refused once the accepted or the attempted share is used up. */
+    attempt(client: string) {
+      try {
+        attempts.take(client);
+      } catch (err) {
+        if (err instanceof AppError)
+          throw new AppError(
+            'RATE_LIMITED',
+            '提交尝试次数过多，请稍后再试 (too many attempts; try again later)',
+            {
+              ...(err.details as object),
+              attempts: true,
+            },
+          );
+        throw err;
+      }
+      accepted.check(client);
+    },
+    /** A complaint was registered: it counts. */
+    accepted(client: string) {
+      try {
+        accepted.take(client);
+      } catch {
+        // over by a concurrent submission: already registered, nothing to refuse
+      }
+    },
+  };
 }
 
 export interface ComplaintPublicDeps {
@@ -136,7 +188,7 @@ export interface ComplaintPublicDeps {
 export function complaintPublicApi(deps: ComplaintPublicDeps) {
   const { service } = deps;
   const limits = service.limits;
-  const submitLimit = windowLimiter(limits.submitPerHour, 3_600_000);
+  const submitLimit = submissionLimit(limits.submitPerHour);
   const lookupLimit = windowLimiter(limits.lookupPerMinute, 60_000);
   const defs: RouteDef[] = [
     defineRoute({
@@ -165,9 +217,12 @@ export function complaintPublicApi(deps: ComplaintPublicDeps) {
       errors: [400, 403, 413, 422, 429, 503, 504],
       idempotency: 'handler',
       handler: async ({ req }) => {
-        submitLimit.take(req.ip ?? 'unknown');
+        const client = req.ip ?? 'unknown';
+        submitLimit.attempt(client);
         const { input, photos } = submissionOf(req);
-        return service.submit(input, photos, keyOf(req));
+        const done = await service.submit(input, photos, keyOf(req));
+        submitLimit.accepted(client);
+        return done;
       },
     }),
     defineRoute({
@@ -222,35 +277,87 @@ export function complaintPublicRoutes(
   router.get('/public/complaints/new', async (req: Request, res: Response) => {
     const lang = langOf(req.query);
     const subject = await subjectOf(req.query as Record<string, unknown>, lang);
+    const cancelled =
+      !subject &&
+      typeof req.query.project === 'string' &&
+      /^[A-Za-z0-9][A-Za-z0-9-]{1,39}$/.test(req.query.project)
+        ? await service.cancelledProject(req.query.project, lang)
+        : undefined;
     page(
       res,
-      subject || !hasSubject(req.query) ? 200 : 404,
+      subject || cancelled || !hasSubject(req.query) ? 200 : 404,
       complaintFormPage({
         lang,
         ...(subject ? { subject } : {}),
+        ...(cancelled ? { cancelled } : {}),
         formToken: service.formToken(),
         limits: service.limits,
       }),
     );
   });
 
-  const raw = express.raw({
-    type: () => true,
-    limit: service.limits.maxPhotos * service.limits.maxPhotoBytes + 256 * 1024,
-  });
-  router.post('/public/complaints/new', raw, async (req: Request, res: Response) => {
+  // The form's body is read up to twice what its photos may weigh, so a photo over its limit (a
+  // phone's 20 MB picture) is refused by the handler with the form and its text kept; a body larger
+  // still is refused unread, with the form again and what its photos may weigh.
+  const formBodyLimit = 2 * service.limits.maxPhotos * service.limits.maxPhotoBytes + 256 * 1024;
+  const raw = express.raw({ type: () => true, limit: formBodyLimit });
+  const readForm = (req: Request, res: Response, next: NextFunction) =>
+    raw(req, res, (err?: unknown) => {
+      if ((err as { type?: unknown } | undefined)?.type !== 'entity.too.large') return next(err);
+      const lang = langOf(req.query);
+      // The parser has read the body off (unkept), so the browser, done sending, shows this page.
+      void subjectOf(req.query as Record<string, unknown>, lang)
+        .then((subject) =>
+          page(
+            res,
+            413,
+            complaintFormPage({
+              lang,
+              ...(subject ? { subject } : {}),
+              formToken: service.formToken(),
+              limits: service.limits,
+              errors: [bodyTooLargeMessage(lang, service.limits)],
+            }),
+          ),
+        )
+        .catch(next);
+    });
+  router.post('/public/complaints/new', readForm, async (req: Request, res: Response) => {
     const lang = langOf(req.query);
     let values: FormValues = {};
     let subject: Awaited<ReturnType<typeof subjectOf>>;
     try {
       checkSameOrigin(req);
-      submitLimit.take(req.ip ?? 'unknown');
       const parts = formOf(parseMultipart(req.body as Buffer, req.get('content-type') ?? '', 40));
       values = parts.fields as FormValues;
       subject = await subjectOf(parts.fields, lang);
+      const client = req.ip ?? 'unknown';
+      submitLimit.attempt(client);
+      // What the reporter can correct, said as the page words its fields.
+      const refused = formRefusals(
+        lang,
+        parts.fields,
+        parts.photos.map((p, i) => ({ fileName: parts.fileNames[i] ?? '', data: p.data })),
+        service.limits,
+        (b) => imageTypeOf(b) !== undefined,
+      );
+      if (refused.lines.length)
+        return page(
+          res,
+          refused.tooLarge ? 413 : 422,
+          complaintFormPage({
+            lang,
+            ...(subject ? { subject } : {}),
+            formToken: service.formToken(),
+            limits: service.limits,
+            values,
+            errors: refused.lines,
+          }),
+        );
       checkInputShape(parts.fields, 'body', lang);
       const input = parseOr422(submitComplaintSchema, parts.fields, 'body', lang);
       const done = await service.submit(input, parts.photos, keyOf(req));
+      submitLimit.accepted(client);
       page(res, 201, complaintReceiptPage(lang, done.receiptDisplay));
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
@@ -263,10 +370,17 @@ export function complaintPublicRoutes(
           formToken: service.formToken(),
           limits: service.limits,
           values,
-          errors: refusalLines(err, lang),
+          errors: refusalLines(err, lang, service.limits),
         }),
       );
     }
+  });
+
+  // The form's one script (the pages work without it): a photo over its limit is named before
+  // anything is sent, so nothing typed is lost to a long upload refused at its end.
+  router.get('/public/complaints/form.js', (_req: Request, res: Response) => {
+    res.type('text/javascript; charset=utf-8').setHeader('Cache-Control', 'public, max-age=3600');
+    res.send(FORM_SCRIPT);
   });
 
   router.get('/public/complaints/lookup', (req: Request, res: Response) => {
@@ -314,3 +428,36 @@ export function complaintPublicRoutes(
   }
   return router;
 }
+
+/** Checks the photos' sizes and count before the form is sent; the messages are the page's own. */
+const FORM_SCRIPT = `(function () {
+  var form = document.querySelector('form[data-max-photo-bytes]');
+  if (!form) return;
+  var input = form.querySelector('input[type=file][name=photos]');
+  var box = document.getElementById('photos-error');
+  var max = Number(form.getAttribute('data-max-photo-bytes'));
+  var most = Number(form.getAttribute('data-max-photos'));
+  function problem() {
+    var files = input && input.files ? Array.prototype.slice.call(input.files) : [];
+    if (files.length > most) return form.getAttribute('data-too-many');
+    var big = files.filter(function (f) { return f.size > max; });
+    if (!big.length) return '';
+    return form.getAttribute('data-too-large') + ' ' + big.map(function (f) {
+      return f.name + ' (' + (f.size / 1048576).toFixed(1) + ' MB)';
+    }).join(', ');
+  }
+  function show() {
+    var p = problem();
+    box.textContent = p;
+    box.hidden = !p;
+    return p;
+  }
+  if (input) input.addEventListener('change', show);
+  form.addEventListener('submit', function (e) {
+    if (show()) {
+      e.preventDefault();
+      input.focus();
+    }
+  });
+})();
+`;

@@ -8,7 +8,18 @@ import { AppError } from '#domain/errors.js';
 
 export function windowLimiter(limit: number, windowMs: number, now: () => number = Date.now) {
   const hits = new Map<string, { start: number; count: number }>();
+  const refused = (h: { start: number }, t: number) =>
+    new AppError('RATE_LIMITED', '请求过于频繁，请稍后再试 (too many requests; try again later)', {
+      retryAfterSeconds: Math.ceil((h.start + windowMs - t) / 1000),
+    });
   return {
+    limit,
+    /** Refuses with 429 when `client` has used up the window's share, without counting anything. */
+    check(client: string): void {
+      const t = now();
+      const h = hits.get(client);
+      if (h && t - h.start < windowMs && h.count >= limit) throw refused(h, t);
+    },
     /** Counts one request of `client`; refuses with 429 once the window's share is used up. */
     take(client: string): void {
       const t = now();
@@ -19,10 +30,7 @@ export function windowLimiter(limit: number, windowMs: number, now: () => number
         return;
       }
       h.count += 1;
-      if (h.count > limit)
-        throw new AppError('RATE_LIMITED', '请求过于频繁，请稍后再试 (too many requests; try again later)', {
-          retryAfterSeconds: Math.ceil((h.start + windowMs - t) / 1000),
-        });
+      if (h.count > limit) throw refused(h, t);
     },
   };
 }

@@ -197,6 +197,27 @@ export function createComplaintRepository(orm: Orm) {
       return (rows as { name: string }[])[0]?.name;
     },
 
+    /**
+     * A cancelled project's name and its first village (by code): the form offers the village's
+     * instead, the complaint workflow registering reports on live projects only.
+     */
+    async cancelledProject(
+      code: string,
+    ): Promise<{ name: string; village?: { code: string; name: string } } | undefined> {
+      const [rows] = await queryInScope(orm, SYSTEM_SCOPE, [
+        {
+          sql: `SELECT p.name, v.code AS v_code, v.name AS v_name FROM project p
+                LEFT JOIN LATERAL (SELECT o.code, o.name FROM project_village pv JOIN org_unit o ON o.id = pv.village_id
+                                    WHERE pv.project_id = p.id ORDER BY o.code LIMIT 1) v ON true
+                WHERE p.code = ? AND p.stage = 'cancelled'`,
+          params: [code],
+        },
+      ]);
+      const r = (rows as { name: string; v_code: string | null; v_name: string | null }[])[0];
+      if (!r) return undefined;
+      return { name: r.name, ...(r.v_code ? { village: { code: r.v_code, name: r.v_name! } } : {}) };
+    },
+
     async byRequest(requestId: string) {
       const [rows] = await queryInScope(orm, SYSTEM_SCOPE, [
         {

@@ -167,6 +167,18 @@ export function createComplaintService(deps: {
       return name === undefined ? undefined : complaintSubjectLabel({ kind, code, name }, lang);
     },
 
+    /** A cancelled project asked for on the form: its label and its village, else undefined. */
+    async cancelledProject(code: string, lang: 'zh-CN' | 'en') {
+      const p = await repo.cancelledProject(code);
+      return (
+        p && {
+          code,
+          label: complaintSubjectLabel({ kind: 'project', code, name: p.name }, lang),
+          village: p.village,
+        }
+      );
+    },
+
     /**
      * A submission: refused before anything is stored when a robot filled the honeypot, the form
      * token is missing, forged, too fresh or stale, the subject is unknown, or a photo is too
@@ -200,7 +212,7 @@ export function createComplaintService(deps: {
         if (p.data.length > limits.maxPhotoBytes)
           throw new AppError(
             'PAYLOAD_TOO_LARGE',
-            `${path}: 照片不能超过 ${Math.floor(limits.maxPhotoBytes / 1048576)} MB (photo too large)`,
+            `第 ${i + 1} 张照片超过 ${Math.floor(limits.maxPhotoBytes / 1048576)} MB (photo ${i + 1} is larger than ${Math.floor(limits.maxPhotoBytes / 1048576)} MB)`,
             [
               {
                 path,
