@@ -4,6 +4,7 @@
  * the right people and never naming the reporter; the honeypot, the form token, photo checks and
  * the per-client rate limit refuse what they must, naming the field.
  */
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
 import { FAST_LADDERS } from '../support/ladders.js';
@@ -161,6 +162,48 @@ describe('abuse guards', () => {
     expect(three.body.error.details[0].path).toBe('body.photos');
     const { rows } = await stack.db.query(`SELECT count(*)::int AS n FROM complaint`);
     expect(rows[0].n).toBe(1);
+  });
+
+  it('counts submissions sent at once one by one: no more than the share is accepted', async () => {
+    // From an address of its own (127.0.0.3), whose share nothing else here has used; each its own
+    // form (a form's token names its submission).
+    const tokens = await Promise.all(Array.from({ length: SUBMITS + 4 }, () => formToken(stack.baseUrl)));
+    await new Promise((r) => setTimeout(r, MIN_FILL_MS + 100));
+    const url = new URL(`${stack.baseUrl}/public/api/complaints`);
+    const payloadOf = (token: string) =>
+      JSON.stringify({
+        category: 'funds',
+        description: '同时提交的举报',
+        anonymous: true,
+        village: 'xqz-btc',
+        formToken: token,
+      });
+    const post = (payload: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = http.request(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: url.pathname,
+            method: 'POST',
+            localAddress: '127.0.0.3',
+            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode!));
+          },
+        );
+        req.on('error', reject);
+        req.end(payload);
+      });
+    const statuses = await Promise.all(tokens.map((t) => post(payloadOf(t))));
+    expect(statuses.filter((s) => s === 201)).toHaveLength(SUBMITS);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(4);
+    const { rows } = await stack.db.query(`SELECT count(*)::int AS n FROM complaint WHERE description = $1`, [
+      '同时提交的举报',
+    ]);
+    expect(rows[0].n).toBe(SUBMITS);
   });
 
   it('answers 429 once a client has used up its submissions, on the JSON api and the HTML form alike', async () => {

@@ -165,12 +165,18 @@ function submissionLimit(perHour: number) {
       }
       accepted.check(client);
     },
-    /** A complaint was registered: it counts. */
-    accepted(client: string) {
+    /**
+     * Runs a submission under the share of accepted complaints: its place is taken before it runs,
+     * so posts sent at once are counted one by one, and given back when it is refused without
+     * anything stored (a 4xx).
+     */
+    async submitting<T>(client: string, submit: () => Promise<T>): Promise<T> {
+      accepted.take(client);
       try {
-        accepted.take(client);
-      } catch {
-        // over by a concurrent submission: already registered, nothing to refuse
+        return await submit();
+      } catch (err) {
+        if (err instanceof AppError && err.status < 500) accepted.give(client);
+        throw err;
       }
     },
   };
@@ -220,9 +226,7 @@ export function complaintPublicApi(deps: ComplaintPublicDeps) {
         const client = req.ip ?? 'unknown';
         submitLimit.attempt(client);
         const { input, photos } = submissionOf(req);
-        const done = await service.submit(input, photos, keyOf(req));
-        submitLimit.accepted(client);
-        return done;
+        return submitLimit.submitting(client, () => service.submit(input, photos, keyOf(req)));
       },
     }),
     defineRoute({
@@ -356,8 +360,9 @@ export function complaintPublicRoutes(
         );
       checkInputShape(parts.fields, 'body', lang);
       const input = parseOr422(submitComplaintSchema, parts.fields, 'body', lang);
-      const done = await service.submit(input, parts.photos, keyOf(req));
-      submitLimit.accepted(client);
+      const done = await submitLimit.submitting(client, () =>
+        service.submit(input, parts.photos, keyOf(req)),
+      );
       page(res, 201, complaintReceiptPage(lang, done.receiptDisplay));
     } catch (err) {
       if (!(err instanceof AppError)) throw err;

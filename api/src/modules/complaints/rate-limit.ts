@@ -32,5 +32,10 @@ export function windowLimiter(limit: number, windowMs: number, now: () => number
       h.count += 1;
       if (h.count > limit) throw refused(h, t);
     },
+    /** Gives back one request of `client` taken in this window (it was refused, nothing done). */
+    give(client: string): void {
+      const h = hits.get(client);
+      if (h && now() - h.start < windowMs && h.count > 0) h.count -= 1;
+    },
   };
 }
