@@ -178,9 +178,13 @@ const MOBILE = /(?<![\d+])(?:\+?86[ -]?)?1[3-9](?:[ .·-]?\d){9}(?![\d])/g;
 const LANDLINE = /(?<!\d)0\d{2,3}[ -]?\d{7,8}(?!\d)/g;
 /**
  * A landline a notice publishes on purpose, its supervision or complaint phone (监督举报电话
- * 023-59221234): an office's number, left as it is. A mobile is masked whatever its label says.
+ * 023-59221234): an office's number, left as it is when its label stands right before it (a
+ * person's name between, 村监督小组组长张三 023-…, is a person's phone). A mobile is masked
+ * whatever its label says.
  */
-const PUBLISHED_PHONE = /(监督|举报|投诉|热线|信访|办公室)[^\d，。；;,\n]{0,8}$/;
+const PUBLISHED_PHONE = /(?:(?:监督|举报|投诉|信访)(?:举报)?(?:电话|热线)|热线|办公室电话)[:：\s]*$/;
+/** An amount, not a phone: a decimal with 分 (135820000.00), or a number said in 元/万/亿. */
+const AMOUNT = { match: /^[\d\s]+\.\d{1,2}$/, unit: /^\s*[元万亿]/ };
 
 /** Chinese numerals written for a phone's digits (一三八……), one unit for one. */
 const NUMERALS: Record<string, string> = {
@@ -224,6 +228,8 @@ export function publicText(s: string): string {
     for (const m of [...seen.matchAll(pattern)]) {
       const [from, to] = [m.index, m.index + m[0].length];
       if (pattern === LANDLINE && PUBLISHED_PHONE.test(seen.slice(Math.max(0, from - 20), from))) continue;
+      if (pattern === MOBILE && (AMOUNT.match.test(m[0]) || AMOUNT.unit.test(seen.slice(to, to + 3))))
+        continue;
       const masked = shown.slice(from, from + 3) + '*'.repeat(to - from - 5) + shown.slice(to - 2, to);
       shown = shown.slice(0, from) + masked + shown.slice(to);
       seen = seen.slice(0, from) + '*'.repeat(to - from) + seen.slice(to);
