@@ -137,7 +137,7 @@ describe('the language on the way to the form', () => {
 describe('a project code typed in another case', () => {
   it('is sent to the project’s page', async () => {
     const res = await get(`/public/projects/${live.toLowerCase()}?lang=en`);
-    expect(res.status).toBe(301);
+    expect(res.status).toBe(302);
     expect(res.location).toBe(`/public/projects/${live}?lang=en`);
     // In full width, as a Chinese input method types it: sent on until it is the stored code.
     const fullWidth = live

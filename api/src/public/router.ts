@@ -83,11 +83,15 @@ const json = (req: Request, res: Response, body: unknown) =>
   send(req, res, 'application/json; charset=utf-8', JSON.stringify(body));
 const langOf = (q: { lang?: PublicLang } | undefined): PublicLang => q?.lang ?? 'zh-CN';
 
-/** A project's code as stored, for one typed in another case (ck2026-009): the one it can only mean. */
+/**
+ * A project's code for one typed in lower case or full width (ck2026-009, ＣＫ２０２６-００９), as the
+ * platform writes codes: looked up as that one code, never by reading the list (a mistyped code
+ * costs one indexed lookup, whatever the county's size).
+ */
 async function projectCodeIn(repo: PublicRepository, typed: string): Promise<string | undefined> {
-  const lower = typed.toLowerCase();
-  const hits = (await repo.projects({})).filter((p) => p.code.toLowerCase() === lower);
-  return hits.length === 1 && hits[0]!.code !== typed ? hits[0]!.code : undefined;
+  const meant = typed.normalize('NFKC').toUpperCase();
+  if (meant === typed) return undefined;
+  return (await repo.projects({ code: meant })).length === 1 ? meant : undefined;
 }
 
 function csvCell(v: string | number | null): string {
@@ -237,7 +241,8 @@ export function publicRouteDefs(
           const meant = await projectCodeIn(repo, params.code!);
           if (!meant) return html(req, res, notFoundPage(langOf(query)), 404);
           const at = req.originalUrl.indexOf('?');
-          return res.redirect(301, `/public/projects/${meant}${at < 0 ? '' : req.originalUrl.slice(at)}`);
+          // 302: a browser must not keep it, should a code of that spelling be registered later.
+          return res.redirect(302, `/public/projects/${meant}${at < 0 ? '' : req.originalUrl.slice(at)}`);
         }
         html(req, res, projectPage(langOf(query), p, deps.complaintPhone));
       },
