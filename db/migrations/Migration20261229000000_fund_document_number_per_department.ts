@@ -11,6 +11,7 @@ export class Migration20261229000000_fund_document_number_per_department extends
       ADD CONSTRAINT fund_document_department_number_key UNIQUE (department_id, document_no);`);
   }
 
+  /** Fails once two departments hold a document of the same number: undo those first. */
   override async down(): Promise<void> {
     this.addSql(`ALTER TABLE fund_document DROP CONSTRAINT fund_document_department_number_key,
       ADD CONSTRAINT fund_document_document_no_key UNIQUE (document_no);`);
