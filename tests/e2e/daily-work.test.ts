@@ -8,8 +8,9 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { daysBetween } from '#domain/deadlines.js';
+import { addDays, daysBetween } from '#domain/deadlines.js';
 import { aProject } from '../support/builders.js';
+import { eventually } from '../support/eventually.js';
 import { seedSmallCounty } from '../support/dashboard-figures.js';
 import { today } from '../support/ladders.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
@@ -30,6 +31,31 @@ beforeAll(async () => {
   ]);
   await seedSmallCounty(stack);
   swj = await Session.login(stack.baseUrl, 'swj.op');
+  // The demo county's late projects are those it never started; five registered late besides, whose
+  // ladders catch up at once (30 to 70 days past their start), give the list its five.
+  for (const late of [30, 40, 50, 60, 70]) {
+    const res = await swj.post(
+      '/api/projects',
+      aProject({
+        name: `逾期登记的项目 ${late}`,
+        plannedDates: {
+          start: addDays(today(), -late),
+          completion: addDays(today(), 200),
+          acceptance: addDays(today(), 230),
+          reimbursement: addDays(today(), 260),
+        },
+      }),
+    );
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+  }
+  // Their ladders' caught-up steps are written just after the registration answers: up to 约谈.
+  await eventually(async () => {
+    const { rows } = await stack.db.query(
+      `SELECT count(DISTINCT a.project_id)::int AS n FROM alert a JOIN project p ON p.id = a.project_id
+        WHERE p.name LIKE '逾期登记的项目%' AND a.step = 'interview'`,
+    );
+    return rows[0].n === 5;
+  }, 60_000);
 }, 240_000);
 afterAll(async () => {
   await browser?.close();
