@@ -9,7 +9,7 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createComplaintActivities } from '#activities/complaint.activities.js';
 import type { Notification } from '#activities/notify.activities.js';
-import type { DeliveryConfig } from '#activities/notify/delivery-config.js';
+import { inboxOnly, type DeliveryConfig } from '#activities/notify/delivery-config.js';
 import { deliveryRows } from '#activities/notify/enqueue.js';
 import { templateRender } from '#activities/notify/render.js';
 import {
@@ -34,16 +34,12 @@ afterAll(async () => {
   await env?.teardown();
 });
 
+/** E-mail besides the inbox: the channel whose text is rendered per recipient. */
 const delivery: DeliveryConfig = {
+  ...inboxOnly(
+    templateRender({ publicUrl: 'http://console.test', smsTemplates: { deadline: null, text: null } }),
+  ),
   email: true,
-  sms: false,
-  robots: [],
-  outbox: false,
-  quiet: null,
-  criticalBypassQuiet: true,
-  digestAt: 8 * 3600,
-  timeZone: 'Asia/Shanghai',
-  render: templateRender({ publicUrl: 'http://console.test', smsTemplates: { deadline: null, text: null } }),
 };
 
 /** What the notify activity queues for one e-mail recipient of `locale` (its facts, or its title and body as before facts). */
