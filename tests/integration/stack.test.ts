@@ -217,7 +217,11 @@ describe('npm start', () => {
         /Temporal client stopped[\s\S]*Temporal dev server stopped[\s\S]*PostgreSQL stopped/,
       );
       expect(out).not.toMatch(/^\s+at /m); // no stack trace
-      expect(out).not.toContain('ERROR');
+      // A dev server that lost the port it was given to another process is started again on
+      // other ports; that warning quotes the server's own log (level=ERROR), which is not an error
+      // of this run.
+      const ownLines = out.split('\n').filter((l) => !l.includes('starting it again on other ports'));
+      expect(ownLines.join('\n')).not.toContain('ERROR');
 
       // Caught while the seed resumes (its first progress line, or a later one before the end):
       // waiting for a later line alone made the test depend on the seed taking over 10 s.
