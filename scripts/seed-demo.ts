@@ -1,10 +1,13 @@
 /**
  * `npm run seed:demo`: the demo county on an external database (the embedded stack seeds itself).
  * Needs DATABASE_URL and TEMPORAL_ADDRESS; runs a worker in-process while the demo projects'
- * workflows take their steps. Safe to run twice: a seed that finished is not walked again (as
- * `npm start` does not), and one that was interrupted is finished, what exists kept.
+ * workflows take their steps, with the settings a deployment's worker takes from the same
+ * environment (worker/settings-from-env.ts). Safe to run twice: a seed that finished is not
+ * walked again (as `npm start` does not), and one that was interrupted is finished, what exists
+ * kept.
  */
 import { archiveStorageFromEnv } from '#api/modules/archives/storage-from-env.js';
+import { complaintSecret } from '#api/modules/complaints/service.js';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createAuditLog } from '#db/audit.js';
@@ -13,12 +16,14 @@ import { loadAuditKey } from '#platform/audit-key.js';
 import { loadEnv } from '#platform/env.js';
 import { createLogger } from '#platform/log.js';
 import { cachedWorkflowBundle, workflowBundleFile } from '#worker/bundle-cache.js';
+import { workerSettingsFromEnv } from '#worker/settings-from-env.js';
 import { createWorker } from '#worker/worker.js';
 import {
   isDemoSeeded,
   markDemoSeeded,
   seedDemoBulletin,
   seedDemoProjects,
+  seedDemoSupervision,
   seedDemoUnitHeads,
   seedOrgsAndUsers,
 } from './lib/demo-seed.js';
@@ -39,7 +44,8 @@ async function main() {
     await orm.close();
     return;
   }
-  const audit = createAuditLog(loadAuditKey(env));
+  const auditKey = loadAuditKey(env);
+  const audit = createAuditLog(auditKey);
   await seedOrgsAndUsers(orm, env.DEMO_PASSWORD, audit);
   await seedDemoUnitHeads(orm, env.DEMO_PASSWORD, audit);
   log.info('org units and demo accounts ready');
@@ -53,6 +59,9 @@ async function main() {
     workflowBundle: {
       codePath: (await cachedWorkflowBundle(workflowBundleFile(env.dataDir))).codePath,
     },
+    // The deployment's own settings: its workers poll the same queue and may take any activity.
+    // Outside deliveries are queued here and sent by those workers' dispatchers.
+    ...workerSettingsFromEnv(env, orm, log).activities,
   });
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
@@ -66,6 +75,15 @@ async function main() {
       storage: archiveStorageFromEnv(env),
     });
     await seedDemoBulletin({ orm, audit, log, storage: archiveStorageFromEnv(env) });
+    await seedDemoSupervision({
+      orm,
+      audit,
+      temporal,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      log,
+      storage: archiveStorageFromEnv(env),
+      secret: complaintSecret(auditKey),
+    });
     await markDemoSeeded(orm);
   });
   await connection.close();

@@ -6,14 +6,12 @@ import { checkpointFile, ormQuery, startAuditCheckpoints } from '#db/audit-check
 import { initORM } from '#db/orm.js';
 import { startRedFlagScans } from '#db/queries/red-flag-scan.js';
 import { loadAuditKey } from '#platform/audit-key.js';
-import { channelsConfig, complaintSlaConfig, deadlineConfig, loadEnv, redFlagConfig } from '#platform/env.js';
+import { loadEnv, redFlagConfig } from '#platform/env.js';
 import { createLogger } from '#platform/log.js';
-import { outboundAdapters } from '#activities/notify/channels/index.js';
-import { templateRender } from '#activities/notify/render.js';
 import { startDispatcher } from './dispatcher.js';
 import { startHeartbeat } from './heartbeat.js';
-import { notificationSetup } from './notifications.js';
 import { ensureRankingSchedule } from './ranking-schedule.js';
+import { workerSettingsFromEnv } from './settings-from-env.js';
 import { bundleWorkflows, createWorker } from './worker.js';
 
 const log = createLogger('worker');
@@ -27,28 +25,7 @@ async function main() {
   const auditKey = loadAuditKey(env);
   // The launcher hands every worker it starts the bundle it built or kept (worker/bundle-cache.ts).
   const workflowBundle = env.WORKFLOW_BUNDLE ? { codePath: env.WORKFLOW_BUNDLE } : await bundleWorkflows();
-  const channels = channelsConfig(env);
-  const notifications = notificationSetup({
-    env,
-    orm,
-    adapters: Object.values(outboundAdapters(channels)),
-    robots: [
-      ...channels.dingtalk.map((r) => ({
-        channel: 'dingtalk' as const,
-        name: r.name,
-        units: r.orgUnits,
-        minSeverity: r.minSeverity,
-      })),
-      ...channels.wecom.map((r) => ({
-        channel: 'wecom' as const,
-        name: r.name,
-        units: r.orgUnits,
-        minSeverity: r.minSeverity,
-      })),
-    ],
-    render: templateRender(channels),
-    log,
-  });
+  const settings = workerSettingsFromEnv(env, orm, log);
   const { worker, connection } = await createWorker({
     address: env.TEMPORAL_ADDRESS,
     namespace: env.TEMPORAL_NAMESPACE,
@@ -56,10 +33,7 @@ async function main() {
     orm,
     audit: createAuditLog(auditKey),
     workflowBundle,
-    deadlines: deadlineConfig(env),
-    delivery: notifications.delivery,
-    rectificationSerialPrefix: env.RECTIFICATION_SERIAL_PREFIX,
-    complaintSla: complaintSlaConfig(env),
+    ...settings.activities,
   });
   if (env.RANKING_SCHEDULE === 'on') {
     // Every worker ensures the monthly ranking's schedule (worker/ranking-schedule.ts). A failure
@@ -106,7 +80,7 @@ async function main() {
         })
       : undefined;
   // Outside deliveries, off the workflow task slots; on SIGTERM it finishes the sends in flight.
-  const dispatcher = notifications.dispatcher ? startDispatcher(notifications.dispatcher) : undefined;
+  const dispatcher = settings.dispatcher ? startDispatcher(settings.dispatcher) : undefined;
   await worker.run();
   await dispatcher?.stop();
   await heartbeat.stop();

@@ -13,6 +13,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createPublicRepository } from '#api/public/repository.js';
 import { DEMO_PROJECTS, DEMO_UNIT_HEADS, DEMO_UNITS } from '#db/seed/demo-county.js';
+import { DEMO_COMPLAINTS, DEMO_RECTIFICATIONS } from '#db/seed/demo-supervision.js';
 import { initORM } from '#db/orm.js';
 import { cstDate } from '#domain/deadlines.js';
 import { parseYuan } from '#domain/money.js';
@@ -51,6 +52,8 @@ describe('npm run seed:demo', () => {
         DEMO_PASSWORD: 'Seed-Test-1',
         // The demo archive documents go here, not into the checkout's ./data.
         DATA_DIR: dataDir,
+        // A deployment's own setting, which the seed's worker must take as the deployment's do.
+        RECTIFICATION_SERIAL_PREFIX: '种子监督整改',
       };
       const seed = () =>
         run(process.execPath, ['--import', 'tsx', 'scripts/seed-demo.ts'], {
@@ -89,6 +92,14 @@ describe('npm run seed:demo', () => {
       expect(rows.find((r) => r.code === 'CK2026-009')!.stage).toBe('afterCare');
       expect(rows.find((r) => r.code === 'CK2026-006')!.stage).toBe('rectifying');
       expect(rows.find((r) => r.code === 'CK2026-010')!.stage).toBe('cancelled');
+
+      // The supervision office has its work, as `npm start`'s demo does: notices numbered with the
+      // deployment's prefix, and the villagers' complaints.
+      const notices = await pool.query(`SELECT serial FROM rectification_notice ORDER BY serial`);
+      expect(notices.rows).toHaveLength(DEMO_RECTIFICATIONS.length);
+      for (const r of notices.rows) expect(r.serial).toMatch(/^种子监督整改〔\d{4}〕\d+号$/);
+      const complaints = await pool.query(`SELECT count(*)::int AS n FROM complaint`);
+      expect(complaints.rows[0].n).toBe(DEMO_COMPLAINTS.length);
 
       // A finished seed is not walked again: no workflow bundle, no worker.
       const again = await seed();
