@@ -1,7 +1,7 @@
 /**
  * `npm run backup [-- DIR]`: the database, the archive files and the audit checkpoints into one
  * new directory with a signed manifest (docs/operations.md, "Backup and restore"). DIR defaults to
- * backups/sanzhang-<time>. The audit key is NOT written into it: keep the key apart.
+ * backups/sanzhang-<county date_time>+0800. The audit key is NOT written into it: keep the key apart.
  * Exit 0 when written, 1 when it could not be.
  */
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { loadAuditKey } from '#platform/audit-key.js';
 import { loadEnv } from '#platform/env.js';
 import { createLogger } from '#platform/log.js';
 import { createBackup } from './lib/backup/create.js';
+import { defaultBackupName } from './lib/backup/manifest.js';
 import { appVersion, openDatabase } from './lib/backup/target.js';
 
 const log = createLogger('backup', 'warn');
@@ -17,8 +18,7 @@ const log = createLogger('backup', 'warn');
 async function main(): Promise<void> {
   const env = loadEnv();
   const key = loadAuditKey(env, false);
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const out = path.resolve(process.argv[2] ?? path.join('backups', `sanzhang-${stamp}`));
+  const out = path.resolve(process.argv[2] ?? path.join('backups', defaultBackupName(Date.now())));
   const db = await openDatabase(env, log, { create: false });
   try {
     const t0 = Date.now();

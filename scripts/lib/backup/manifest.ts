@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { canonicalJson } from '#db/audit.js';
+import { cstDateTime } from '#domain/deadlines.js';
 
 export const BACKUP_FORMAT = 'sanzhang-backup';
 export const BACKUP_VERSION = 1;
@@ -99,4 +100,13 @@ export async function readVerifiedBackup(dir: string, key: Buffer): Promise<Mani
   if (problems.length)
     throw new Error(`the backup ${dir} is damaged, nothing restored:\n  ${problems.join('\n  ')}`);
   return m;
+}
+
+/**
+ * A backup's default directory name, on the county's clock with its offset: the operator looks for
+ * "last night's 01:00 backup", which in UTC would carry the day before.
+ */
+export function defaultBackupName(ms: number): string {
+  const t = cstDateTime(ms); // 2026-12-09T01:00:00+08:00
+  return `sanzhang-${t.slice(0, 10)}_${t.slice(11, 19).replace(/:/g, '-')}+0800`;
 }
