@@ -10,6 +10,8 @@ import type { AuditLog } from '#db/audit.js';
 import type { OrgUnit } from '#db/entities/org-unit.entity.js';
 import type { Orm } from '#db/orm.js';
 import { withEm } from '#db/scope.js';
+import { txOf } from '#db/tx.js';
+import { writeOnce } from '../../idempotency.js';
 import { rolesOf } from '../auth/account.repository.js';
 import { hashPassword } from '../auth/password.js';
 import { endSessionsOf } from '../auth/session.repository.js';
@@ -117,30 +119,44 @@ export function createAccountAdminService(deps: { orm: Orm; audit: AuditLog }) {
     return unit;
   }
 
-  /** One audited change of an account: before and after are both recorded, in one transaction. */
-  function changeUser(
+  /**
+   * One audited change of an account: before and after are both recorded, in one transaction.
+   * Once per Idempotency-Key: the change is recorded against the key in that transaction, so a
+   * retry whose answer was lost after the commit answers the account as it is now and does not
+   * apply its change again over a later one (another administrator's edit, a reset, an enable).
+   * `written` is false for such a retry.
+   */
+  async function changeUser(
     admin: SessionUser,
     id: string,
     action: string,
     ip: string | undefined,
     mutate: (em: EntityManager, before: AdminUserDto) => Promise<void>,
-  ) {
-    return withEm(orm, async (em) => {
-      const before = await one(em, id);
-      await mutate(em, before);
-      const after = await one(em, id);
-      await audit.append(em, {
-        actor: actorOf(admin),
-        via: 'api',
-        action,
-        entity: 'user',
-        entityId: id,
-        before,
-        after,
-        ip,
+  ): Promise<{ user: AdminUserDto; written: boolean }> {
+    let changed: AdminUserDto | undefined;
+    await writeOnce(orm, async (record) => {
+      changed = await withEm(orm, async (em) => {
+        const before = await one(em, id);
+        await mutate(em, before);
+        const after = await one(em, id);
+        await audit.append(em, {
+          actor: actorOf(admin),
+          via: 'api',
+          action,
+          entity: 'user',
+          entityId: id,
+          before,
+          after,
+          ip,
+        });
+        await record(txOf(em), id);
+        return after;
       });
-      return after;
+      return id;
     });
+    return changed
+      ? { user: changed, written: true }
+      : { user: await one(orm.em.fork(), id), written: false };
   }
 
   return {
@@ -153,36 +169,45 @@ export function createAccountAdminService(deps: { orm: Orm; audit: AuditLog }) {
     ) {
       const password = temporaryPassword();
       const passwordHash = await hashPassword(password);
-      const user = await withEm(orm, async (em) => {
-        const unit = await unitFor(em, input.orgUnitCode, input.roles);
-        if (await accounts.usernameTaken(em, input.username))
-          throw new AppError('CONFLICT', {
-            zh: `用户名已存在: ${input.username}`,
-            en: `the username “${input.username}” is taken`,
+      // Once per Idempotency-Key: a retry whose answer was lost after the commit answers the
+      // account it created (without the password, which only the first answer shows), instead of
+      // being refused for its own username.
+      let created: AdminUserDto | undefined;
+      const id = await writeOnce(orm, async (record) => {
+        created = await withEm(orm, async (em) => {
+          const unit = await unitFor(em, input.orgUnitCode, input.roles);
+          if (await accounts.usernameTaken(em, input.username))
+            throw new AppError('CONFLICT', {
+              zh: `用户名已存在: ${input.username}`,
+              en: `the username “${input.username}” is taken`,
+            });
+          const id = await accounts.insertAccount(em, {
+            username: input.username,
+            displayName: input.displayName,
+            unit,
+            passwordHash,
+            email: input.email ?? null,
+            phone: input.phone ?? null,
+            unitHead: input.unitHead ?? false,
           });
-        const id = await accounts.insertAccount(em, {
-          username: input.username,
-          displayName: input.displayName,
-          unit,
-          passwordHash,
-          email: input.email ?? null,
-          phone: input.phone ?? null,
-          unitHead: input.unitHead ?? false,
+          await accounts.setRoles(em, id, input.roles);
+          const after = await one(em, id);
+          await audit.append(em, {
+            actor: actorOf(admin),
+            via: 'api',
+            action: 'admin.user.create',
+            entity: 'user',
+            entityId: id,
+            after,
+            ip,
+          });
+          await record(txOf(em), id);
+          return after;
         });
-        await accounts.setRoles(em, id, input.roles);
-        const created = await one(em, id);
-        await audit.append(em, {
-          actor: actorOf(admin),
-          via: 'api',
-          action: 'admin.user.create',
-          entity: 'user',
-          entityId: id,
-          after: created,
-          ip,
-        });
-        return created;
+        return created.id;
       });
-      return { user, temporaryPassword: password };
+      if (created) return { user: created, temporaryPassword: password };
+      return { user: await one(orm.em.fork(), id), temporaryPassword: null };
     },
 
     async updateUser(
@@ -191,7 +216,7 @@ export function createAccountAdminService(deps: { orm: Orm; audit: AuditLog }) {
       input: { displayName?: string; orgUnitCode?: string; roles?: Role[] } & ContactInput,
       ip?: string,
     ) {
-      return changeUser(admin, id, 'admin.user.update', ip, async (em, before) => {
+      const { user } = await changeUser(admin, id, 'admin.user.update', ip, async (em, before) => {
         if (before.id === admin.id && input.roles && !input.roles.includes('admin')) {
           throw new AppError(
             'CONFLICT',
@@ -212,6 +237,7 @@ export function createAccountAdminService(deps: { orm: Orm; audit: AuditLog }) {
         // A change of unit or roles changes what the account may see: end its sessions.
         if (input.roles || input.orgUnitCode) await endSessionsOf(em, id);
       });
+      return user;
     },
 
     async resetPassword(admin: SessionUser, id: string, ip?: string) {
@@ -223,19 +249,22 @@ export function createAccountAdminService(deps: { orm: Orm; audit: AuditLog }) {
         );
       const password = temporaryPassword();
       const passwordHash = await hashPassword(password);
-      const user = await changeUser(admin, id, 'admin.user.resetPassword', ip, async (em) => {
+      const { user, written } = await changeUser(admin, id, 'admin.user.resetPassword', ip, async (em) => {
         await accounts.resetPassword(em, id, passwordHash);
         await endSessionsOf(em, id);
       });
-      return { user, temporaryPassword: password };
+      // A retry of a reset its first run made shows no password: this one was never set.
+      return { user, temporaryPassword: written ? password : null };
     },
 
     async setDisabled(admin: SessionUser, id: string, disabled: boolean, ip?: string) {
       if (id === admin.id) throw new AppError('CONFLICT', '不能停用自己的账号 (you cannot disable yourself)');
-      return changeUser(admin, id, disabled ? 'admin.user.disable' : 'admin.user.enable', ip, async (em) => {
+      const action = disabled ? 'admin.user.disable' : 'admin.user.enable';
+      const { user } = await changeUser(admin, id, action, ip, async (em) => {
         await accounts.setDisabled(em, id, disabled);
         if (disabled) await endSessionsOf(em, id);
       });
+      return user;
     },
   };
 }

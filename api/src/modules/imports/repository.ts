@@ -8,7 +8,7 @@ import type { Principal } from '#domain/access.js';
 import type { ImportKind, ImportStatus, StoredImportRowError } from '#domain/imports.js';
 import { fenFromDb, type Fen } from '#domain/money.js';
 import type { Orm } from '#db/orm.js';
-import { scopedEm, scopeOf, systemEm } from '#db/scope.js';
+import { scopedEm, scopeOf, systemEm, type Tx } from '#db/scope.js';
 import type { Sql } from '#db/tx.js';
 
 export interface ImportRow {
@@ -56,12 +56,19 @@ export function createImportRepository(orm: Orm) {
   const system = () => systemEm(orm);
 
   return {
-    async create(job: { id: string; kind: ImportKind; fileName: string; actorId: string | null }) {
-      await system().execute(
-        `INSERT INTO ledger_import (id, kind, file_name, status, created_by, message) VALUES (?, ?, ?, 'running', ?, '正在读取文件 (reading the file)')`,
-        [job.id, job.kind, job.fileName, job.actorId],
-        'run',
-      );
+    /** A new running job; `record` runs in the insert's transaction (what writeOnce records). */
+    async create(
+      job: { id: string; kind: ImportKind; fileName: string; actorId: string | null },
+      record: (tx: Tx, id: string) => Promise<void> = async () => undefined,
+    ) {
+      await system().transactional(async (tx) => {
+        await tx.execute(
+          `INSERT INTO ledger_import (id, kind, file_name, status, created_by, message) VALUES (?, ?, ?, 'running', ?, '正在读取文件 (reading the file)')`,
+          [job.id, job.kind, job.fileName, job.actorId],
+          'run',
+        );
+        await record(tx, job.id);
+      });
     },
 
     async setProgress(id: string, fields: ImportProgress): Promise<void> {

@@ -30,6 +30,7 @@ import { ledgerEventInsert } from '#db/writes/ledger-event.js';
 import { visitsInsert, type VisitRow } from '#db/writes/site-ledger.js';
 import type { Logger } from '#platform/log.js';
 import { mapDbError, type Caller } from '../../http.js';
+import { writeOnce } from '../../idempotency.js';
 import type { ProjectRepository } from '../projects/repository.js';
 import { parseLedgerFile, type ParsedRow } from './parse.js';
 import {
@@ -50,6 +51,8 @@ const MAX_ERRORS = 1000;
  * wrongly, its own last word (succeeded or failed) still comes after, unconditioned.
  */
 const BEAT_MS = (IMPORT_STALE_SECONDS * 1000) / 12;
+/** How often a retry waiting for a job another process runs looks at its progress. */
+const FINISHED_POLL_MS = 1000;
 
 type Project = Awaited<ReturnType<ProjectRepository['findByCodes']>>[number];
 /** A row of the file as its kind's schema reads it. */
@@ -102,6 +105,17 @@ export function createImportService(deps: {
       createdAt: new Date(r.created_at).toISOString(),
       finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
     };
+  }
+
+  /**
+   * Waits until a job recorded by an earlier run of the request is done: here when this process
+   * runs it, else by its progress (a job whose process died is settled once its beat stops).
+   */
+  async function finished(id: string, caller: Caller): Promise<void> {
+    const here = running.get(id);
+    if (here) return here;
+    while ((await status(id, 'zh-CN', caller)).status === 'running')
+      await new Promise((resolve) => setTimeout(resolve, FINISHED_POLL_MS));
   }
 
   /** Validates every row; returns the good ones and a report of the bad ones. */
@@ -385,18 +399,30 @@ export function createImportService(deps: {
     ): Promise<ImportStatus> {
       if (!caller.roles.includes('operator'))
         throw new AppError('FORBIDDEN', '只有操作账号可以导入台账 (operators only)');
-      const id = randomUUID();
-      await repo.create({ id, kind: q.kind, fileName: fileName.slice(0, 200), actorId: caller.actor.id });
-      // The job's sign of life for pollers on any api: without it, a job whose process died is settled.
-      const beat = setInterval(() => void repo.beat(id).catch(() => undefined), BEAT_MS);
-      beat.unref();
-      const job = run(id, caller, q.kind, q.mode, bytes).finally(() => {
-        clearInterval(beat);
-        running.delete(id);
+      // Once per Idempotency-Key: the job is recorded against the key in the transaction that adds
+      // it, so a retry whose answer was lost after that commit answers the same job (waiting for
+      // it when asked to) and neither adds a second job nor runs the file again, which would then
+      // be rejected for the very rows the first imported.
+      let job: Promise<void> | undefined;
+      const id = await writeOnce(orm, async (record) => {
+        const id = randomUUID();
+        await repo.create(
+          { id, kind: q.kind, fileName: fileName.slice(0, 200), actorId: caller.actor.id },
+          record,
+        );
+        // The job's sign of life for pollers on any api: without it, a job whose process died is settled.
+        const beat = setInterval(() => void repo.beat(id).catch(() => undefined), BEAT_MS);
+        beat.unref();
+        job = run(id, caller, q.kind, q.mode, bytes).finally(() => {
+          clearInterval(beat);
+          running.delete(id);
+        });
+        running.set(id, job);
+        return id;
       });
-      running.set(id, job);
       if (!q.wait) return status(id, lang);
-      await job;
+      if (job) await job;
+      else await finished(id, caller);
       const r = (await repo.find(id))!;
       const s = statusIn(r, lang);
       if (s.status !== 'succeeded')

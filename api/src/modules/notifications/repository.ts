@@ -7,6 +7,7 @@
 import type { AuditEntry, AuditLog } from '#db/audit.js';
 import type { Orm } from '#db/orm.js';
 import { SYSTEM_SCOPE, inScope, queryInScope, type DbScope } from '#db/scope.js';
+import { writeOnce } from '../../idempotency.js';
 
 export interface DeliveryRow {
   id: string;
@@ -81,25 +82,37 @@ export function createNotificationRepository(orm: Orm, audit: AuditLog) {
 
     /**
      * Queues a failed or unknown delivery again (the dispatcher's next attempt is a new attempt
-     * row); returns the status it had, or null when it is not there. Nothing changes otherwise.
+     * row): `had` is the status it had, null when it is not there; nothing changes otherwise.
+     * Once per Idempotency-Key: the resend is recorded against the key in its transaction, so a
+     * retry whose answer was lost after the commit changes nothing (`earlier`) — were it to queue
+     * the delivery again after its new attempt failed, the message would go out twice.
      */
-    async resend(id: string, entry: Omit<AuditEntry, 'before' | 'after'>): Promise<string | null> {
-      return inScope(orm, SYSTEM_SCOPE, async (tx) => {
-        const [found] = await tx.execute<{ status: string }[]>(
-          `SELECT status FROM notification_delivery WHERE id = ? FOR UPDATE`,
-          [id],
-        );
-        if (!found) return null;
-        if (found.status !== 'failed' && found.status !== 'unknown') return found.status;
-        await tx.execute(
-          `UPDATE notification_delivery SET status = 'queued', not_before = now(), lease_until = NULL,
-                  leased_by = NULL WHERE id = ?`,
-          [id],
-          'run',
-        );
-        await audit.append(tx, { ...entry, before: { status: found.status }, after: { status: 'queued' } });
-        return found.status;
+    async resend(
+      id: string,
+      entry: Omit<AuditEntry, 'before' | 'after'>,
+    ): Promise<{ had: string | null; earlier: boolean }> {
+      let had: string | null | undefined;
+      await writeOnce(orm, async (record) => {
+        had = await inScope(orm, SYSTEM_SCOPE, async (tx) => {
+          const [found] = await tx.execute<{ status: string }[]>(
+            `SELECT status FROM notification_delivery WHERE id = ? FOR UPDATE`,
+            [id],
+          );
+          if (!found) return null;
+          if (found.status !== 'failed' && found.status !== 'unknown') return found.status;
+          await tx.execute(
+            `UPDATE notification_delivery SET status = 'queued', not_before = now(), lease_until = NULL,
+                    leased_by = NULL WHERE id = ?`,
+            [id],
+            'run',
+          );
+          await audit.append(tx, { ...entry, before: { status: found.status }, after: { status: 'queued' } });
+          await record(tx, id);
+          return found.status;
+        });
+        return id;
       });
+      return had === undefined ? { had: null, earlier: true } : { had, earlier: false };
     },
 
     async settings(userId: string) {

@@ -111,7 +111,7 @@ export function createNotificationService(deps: {
     async resend(user: SessionUser, id: string, ip: string | undefined) {
       // Read in the administrator's scope first: what RLS hides does not exist for the caller.
       if (!(await repo.detail(scopeOf(callerOf(user)), id))) throw notFound(id);
-      const was = await repo.resend(id, {
+      const { had, earlier } = await repo.resend(id, {
         actor: actorOf(user),
         via: 'api',
         action: 'notification.resend',
@@ -119,12 +119,14 @@ export function createNotificationService(deps: {
         entityId: id,
         ip: ip ?? null,
       });
-      if (was === null) throw notFound(id);
-      if (was !== 'failed' && was !== 'unknown')
+      // A retry of a resend its first run made answers the delivery as it is now.
+      if (earlier) return this.detail(user, id);
+      if (had === null) throw notFound(id);
+      if (had !== 'failed' && had !== 'unknown')
         throw new AppError(
           'CONFLICT',
-          `只能重发失败或状态未知的投递，当前状态为 ${was} (only failed or unknown deliveries can be resent)`,
-          { status: was },
+          `只能重发失败或状态未知的投递，当前状态为 ${had} (only failed or unknown deliveries can be resent)`,
+          { status: had },
         );
       return this.detail(user, id);
     },

@@ -9,6 +9,8 @@ import type { AuditLog } from '#db/audit.js';
 import type { OrgUnit } from '#db/entities/org-unit.entity.js';
 import type { Orm } from '#db/orm.js';
 import { withEm } from '#db/scope.js';
+import { txOf } from '#db/tx.js';
+import { writeOnce } from '../../idempotency.js';
 import { actorOf, type SessionUser } from '../auth/session.js';
 import {
   addOrgUnit,
@@ -39,89 +41,117 @@ const toDto = (u: OrgUnit): OrgUnitDto => ({
 export function createOrgService(deps: { orm: Orm; audit: AuditLog }) {
   const { orm, audit } = deps;
 
+  /** A unit as it is now: what a retry of a write its first run committed answers. */
+  async function current(code: string): Promise<OrgUnitDto> {
+    const unit = await findOrgUnitWithParent(orm.em.fork(), code);
+    if (!unit) throw new AppError('NOT_FOUND', { zh: `单位不存在: ${code}`, en: `no unit “${code}”` });
+    return toDto(unit);
+  }
+
   return {
     async list(): Promise<OrgUnitDto[]> {
       return (await listOrgUnits(orm.em.fork())).map(toDto);
     },
 
+    /**
+     * Adds a unit. Once per Idempotency-Key: recorded against the key in its transaction, so a
+     * retry whose answer was lost after the commit answers the unit instead of being refused for
+     * its own code.
+     */
     async create(
       admin: SessionUser,
       input: { code: string; name: string; kind: OrgKind; parentCode: string | null },
       ip?: string,
-    ) {
-      return withEm(orm, async (em) => {
-        if (await findOrgUnit(em, input.code))
-          throw new AppError('CONFLICT', {
-            zh: `单位代码已存在: ${input.code}`,
-            en: `the unit code “${input.code}” is taken`,
-          });
-        let parent: OrgUnit | null = null;
-        if (input.parentCode) {
-          parent = await findOrgUnit(em, input.parentCode);
-          if (!parent || !PARENT_KIND[input.kind].includes(parent.kind)) {
-            const kinds = PARENT_KIND[input.kind].join('/');
-            throw new AppError(
-              'VALIDATION_FAILED',
-              {
-                zh: `上级单位不合适: ${input.parentCode}`,
-                en: `not a fitting parent unit: “${input.parentCode}”`,
-              },
-              [
+    ): Promise<OrgUnitDto> {
+      let created: OrgUnitDto | undefined;
+      const code = await writeOnce(orm, async (record) => {
+        created = await withEm(orm, async (em) => {
+          if (await findOrgUnit(em, input.code))
+            throw new AppError('CONFLICT', {
+              zh: `单位代码已存在: ${input.code}`,
+              en: `the unit code “${input.code}” is taken`,
+            });
+          let parent: OrgUnit | null = null;
+          if (input.parentCode) {
+            parent = await findOrgUnit(em, input.parentCode);
+            if (!parent || !PARENT_KIND[input.kind].includes(parent.kind)) {
+              const kinds = PARENT_KIND[input.kind].join('/');
+              throw new AppError(
+                'VALIDATION_FAILED',
                 {
-                  path: 'body.parentCode',
-                  message: {
-                    zh: `${input.kind} 的上级须为 ${kinds || '无'}`,
-                    en: `the parent of a ${input.kind} must be ${kinds || 'none'}`,
-                  },
+                  zh: `上级单位不合适: ${input.parentCode}`,
+                  en: `not a fitting parent unit: “${input.parentCode}”`,
                 },
-              ],
-            );
+                [
+                  {
+                    path: 'body.parentCode',
+                    message: {
+                      zh: `${input.kind} 的上级须为 ${kinds || '无'}`,
+                      en: `the parent of a ${input.kind} must be ${kinds || 'none'}`,
+                    },
+                  },
+                ],
+              );
+            }
+          } else if (PARENT_KIND[input.kind].length) {
+            throw new AppError('VALIDATION_FAILED', '缺少上级单位 (parentCode required)', [
+              { path: 'body.parentCode', message: { zh: '缺少上级单位', en: 'a parent unit is required' } },
+            ]);
           }
-        } else if (PARENT_KIND[input.kind].length) {
-          throw new AppError('VALIDATION_FAILED', '缺少上级单位 (parentCode required)', [
-            { path: 'body.parentCode', message: { zh: '缺少上级单位', en: 'a parent unit is required' } },
-          ]);
-        }
-        await addOrgUnit(em, { code: input.code, name: input.name, kind: input.kind, parent });
-        const after = { ...input };
-        await audit.append(em, {
-          actor: actorOf(admin),
-          via: 'api',
-          action: 'admin.org.create',
-          entity: 'org_unit',
-          entityId: input.code,
-          after,
-          ip,
+          await addOrgUnit(em, { code: input.code, name: input.name, kind: input.kind, parent });
+          const after = { ...input };
+          await audit.append(em, {
+            actor: actorOf(admin),
+            via: 'api',
+            action: 'admin.org.create',
+            entity: 'org_unit',
+            entityId: input.code,
+            after,
+            ip,
+          });
+          await record(txOf(em), input.code);
+          return after;
         });
-        return after;
+        return input.code;
       });
+      return created ?? current(code);
     },
 
+    /**
+     * Renames a unit. Once per Idempotency-Key: a retry whose answer was lost after the commit
+     * answers the unit as it is now, not renaming it back over a later rename.
+     */
     async rename(admin: SessionUser, code: string, name: string, ip?: string): Promise<OrgUnitDto> {
-      return withEm(orm, async (em) => {
-        const unit = await findOrgUnitWithParent(em, code);
-        if (!unit) throw new AppError('NOT_FOUND', { zh: `单位不存在: ${code}`, en: `no unit “${code}”` });
-        // The audited record keeps the shape it has always had in the trail.
-        const before = {
-          code: unit.code,
-          name: unit.name,
-          kind: unit.kind,
-          parent_code: unit.parent?.code ?? null,
-        };
-        await renameOrgUnit(em, unit, name);
-        const after = { code, name, kind: before.kind, parentCode: before.parent_code };
-        await audit.append(em, {
-          actor: actorOf(admin),
-          via: 'api',
-          action: 'admin.org.rename',
-          entity: 'org_unit',
-          entityId: code,
-          before,
-          after,
-          ip,
+      let renamed: OrgUnitDto | undefined;
+      await writeOnce(orm, async (record) => {
+        renamed = await withEm(orm, async (em) => {
+          const unit = await findOrgUnitWithParent(em, code);
+          if (!unit) throw new AppError('NOT_FOUND', { zh: `单位不存在: ${code}`, en: `no unit “${code}”` });
+          // The audited record keeps the shape it has always had in the trail.
+          const before = {
+            code: unit.code,
+            name: unit.name,
+            kind: unit.kind,
+            parent_code: unit.parent?.code ?? null,
+          };
+          await renameOrgUnit(em, unit, name);
+          const after = { code, name, kind: before.kind, parentCode: before.parent_code };
+          await audit.append(em, {
+            actor: actorOf(admin),
+            via: 'api',
+            action: 'admin.org.rename',
+            entity: 'org_unit',
+            entityId: code,
+            before,
+            after,
+            ip,
+          });
+          await record(txOf(em), code);
+          return after;
         });
-        return after;
+        return code;
       });
+      return renamed ?? current(code);
     },
   };
 }
