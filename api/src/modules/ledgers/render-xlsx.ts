@@ -147,8 +147,8 @@ export function addLedgerSheet(
     }
   }
 
-  tables.forEach((table, i) => {
-    const row = ws.getRow(5 + i);
+  const writeRow = (r: number, table: DetailTable, i: number) => {
+    const row = ws.getRow(r);
     COLUMNS.forEach((col, k) => {
       const cell = row.getCell(k + 1);
       cell.value = col.fen ? yuanOrNull(col.fen(table)) : col.value!(table, i);
@@ -159,21 +159,40 @@ export function addLedgerSheet(
         cell.alignment = { horizontal: 'right', vertical: 'middle' };
       } else cell.alignment = { vertical: 'middle', wrapText: k === 2 || k === n - 1 };
     });
+  };
+  if (tables.length <= 1) {
+    if (tables[0]) writeRow(5, tables[0], 0);
+    return ws;
+  }
+
+  // A cancelled project's money is left out of the total, as the console's dashboard and
+  // statistics leave it out: the sheet's 合计 is the figure the county reports. Its row is still
+  // printed (what was approved and paid before 终止 is on record), below the total under its own
+  // heading, so that the total is the sum of exactly the rows above it.
+  const live = tables.filter((t) => t.project.stage !== 'cancelled');
+  const cancelled = tables.filter((t) => t.project.stage === 'cancelled');
+  live.forEach((table, i) => writeRow(5 + i, table, i));
+  const total = ws.getRow(5 + live.length);
+  total.getCell(2).value = cancelled.length ? '合计（不含已终止项目）' : '合计';
+  COLUMNS.forEach((col, k) => {
+    const cell = total.getCell(k + 1);
+    cell.border = border;
+    cell.font = { bold: true, size: 10 };
+    if (col.fen) {
+      const f = col.fen;
+      // Summed in bigint 分: a county-wide total may pass 2^53 分, and is then written as text.
+      cell.value = yuan(live.reduce((sum, tb) => sum + BigInt(f(tb) ?? 0), 0n));
+      cell.numFmt = '#,##0.00';
+    }
   });
-  if (tables.length > 1) {
-    const total = ws.getRow(5 + tables.length);
-    total.getCell(2).value = '合计';
-    COLUMNS.forEach((col, k) => {
-      const cell = total.getCell(k + 1);
-      cell.border = border;
-      cell.font = { bold: true, size: 10 };
-      if (col.fen) {
-        const f = col.fen;
-        // Summed in bigint 分: a county-wide total may pass 2^53 分, and is then written as text.
-        cell.value = yuan(tables.reduce((sum, tb) => sum + BigInt(f(tb) ?? 0), 0n));
-        cell.numFmt = '#,##0.00';
-      }
-    });
+  if (cancelled.length) {
+    const r = 6 + live.length;
+    ws.mergeCells(r, 1, r, n);
+    const head = ws.getCell(r, 1);
+    head.value = `已终止项目（${cancelled.length} 个，金额不计入合计）`;
+    head.font = { bold: true, size: 10 };
+    head.border = border;
+    cancelled.forEach((table, i) => writeRow(r + 1 + i, table, live.length + i));
   }
   return ws;
 }
