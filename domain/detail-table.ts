@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { cstDate } from './deadlines.js';
-import { IMPLEMENTATION_METHOD_LABELS, STAGE_LABELS, stageRank, type Stage } from './lifecycle.js';
+import { openAlerts } from './detail-alerts.js';
+import { IMPLEMENTATION_METHOD_LABELS, STAGE_LABELS } from './lifecycle.js';
 import { completenessSchema, reconciliationFlagSchema, type LedgersDto } from './ledgers/outputs.js';
 import { sumFen } from './money.js';
 import {
@@ -12,8 +13,8 @@ import {
   FUND_SOURCE_LABELS,
   PROJECT_NATURE_LABELS,
   fen,
+  type AlertDto,
   type HistoryEntry,
-  type PlannedDates,
   type ProjectDetailDto,
 } from './schemas.js';
 
@@ -91,31 +92,12 @@ export const detailTableSchema = z.object({
     afterCare: z.string().nullable(),
   }),
   inspections: z.array(z.object({ on: z.string(), passed: z.boolean(), findings: z.string() })),
-  /** `on`: the planned date passed, or the failed inspection's date; `label` says both in Chinese. */
+  /** The open alerts' due dates, or the failed inspection's date; `label` says both in Chinese. */
   alerts: z.array(z.object({ code: z.string(), label: z.string(), on: z.string() })),
   completeness: z.array(completenessSchema),
   reconciliation: z.array(reconciliationFlagSchema),
 });
 export type DetailTable = z.infer<typeof detailTableSchema>;
-
-const DEADLINES: { code: string; label: string; date: keyof PlannedDates; reached: Stage }[] = [
-  { code: 'notStarted', label: '逾期未开工', date: 'start', reached: 'underway' },
-  { code: 'notCompleted', label: '逾期未竣工', date: 'completion', reached: 'completed' },
-  { code: 'notAccepted', label: '逾期未验收', date: 'acceptance', reached: 'accepted' },
-  { code: 'notReimbursed', label: '逾期未报账', date: 'reimbursement', reached: 'reimbursed' },
-];
-
-/** Deadlines passed without the stage being reached (today as YYYY-MM-DD). */
-export function deadlineAlerts(stage: Stage, planned: PlannedDates, today: string) {
-  if (stage === 'cancelled' || stage === 'closed') return [];
-  return DEADLINES.filter((d) => today > planned[d.date] && stageRank(stage) < stageRank(d.reached)).map(
-    (d) => ({
-      code: d.code,
-      label: `${d.label}（计划 ${planned[d.date]}）`,
-      on: planned[d.date],
-    }),
-  );
-}
 
 /**
  * The settled amount of the latest 报账 step. Read defensively: a history row is what the step
@@ -128,7 +110,16 @@ function reimbursedFen(history: readonly HistoryEntry[]): number | null {
   return null;
 }
 
-export function buildDetailTable(project: ProjectDetailDto, ledgers: LedgersDto, now: Date): DetailTable {
+/**
+ * The detail table of a project: its ledgers, history and `alerts`, the alerts its deadline
+ * ladders have raised (its 预警 column shows those still open: detail-alerts.ts).
+ */
+export function buildDetailTable(
+  project: ProjectDetailDto,
+  ledgers: LedgersDto,
+  alerts: readonly AlertDto[],
+  now: Date,
+): DetailTable {
   const sources = ledgers.department.fundSources.map((s) => ({
     kind: s.kind,
     label: FUND_SOURCE_LABELS[s.kind],
@@ -210,12 +201,7 @@ export function buildDetailTable(project: ProjectDetailDto, ledgers: LedgersDto,
       afterCare: site.afterCare ? `${site.afterCare.owner}：${site.afterCare.duty}` : null,
     },
     inspections,
-    alerts: [
-      ...deadlineAlerts(project.stage, project.plannedDates, cstDate(now.getTime())),
-      ...inspections
-        .filter((i) => !i.passed)
-        .map((i) => ({ code: 'rectification', label: `验收未通过，整改（${i.on}）`, on: i.on })),
-    ],
+    alerts: openAlerts(project.stage, alerts, inspections),
     completeness: ledgers.completeness,
     reconciliation: ledgers.reconciliation,
   };

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cstDate } from '#domain/deadlines.js';
 import { aProject } from '../support/builders.js';
 import { Session, startTestStack, type TestStack } from '../support/stack.js';
+import { walkTo } from '../support/walk.js';
 import { horizontalOverflow, launchBrowser, login, newPage } from './support/browser.js';
 
 let stack: TestStack;
@@ -141,11 +142,19 @@ describe('the detail table in English', () => {
       expect(await page.locator('[data-test=detail-table]').innerText()).toContain(
         '1 decision, 0 adjustments, 0 supervision visits, 0 opinion rounds',
       );
+      // The test stack's deadline ladders are off: however long past its planned dates, the
+      // project has no alert, and the detail table names none.
+      expect(await page.locator('[data-test=detail-alerts]').innerText()).toBe('No records');
+
+      // A failed inspection is an alert while the project is rectified: named in English.
+      const failed = await aProjectInLuojiang('罗江村水池（整改中）');
+      const actors = { dept: swj, owner: mbz, completeFile: (id: string) => stack.completeFile(id) };
+      await walkTo(actors, failed.id, 'rectifying');
+      await page.goto(`/projects/${failed.code}?tab=detail`);
+      await expect.poll(() => head.innerText()).toContain(failed.code);
       const alerts = await page.locator('[data-test=detail-alerts]').innerText();
-      // Planned dates of 2026 long past, nothing started: every deadline is late.
-      expect(alerts).toContain('Not started (planned 2026-04-01)');
-      expect(alerts).toContain('Not reimbursed (planned 2026-11-30)');
-      expect(alerts).not.toMatch(/[逾计]/);
+      expect(alerts).toContain('Failed inspection, rectifying (2026-09-20)');
+      expect(alerts).not.toMatch(/\p{Script=Han}/u);
     } finally {
       await context.close();
     }

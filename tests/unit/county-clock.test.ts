@@ -9,10 +9,7 @@ import { exportLine } from '#api/modules/imports/ledger-export.js';
 import { complaintLookupPage } from '#api/public/complaint-pages.js';
 import { liftedAlready } from '#api/modules/negative-list/service.js';
 import { countyPage } from '#api/public/pages.js';
-import { buildDetailTable } from '#domain/detail-table.js';
 import { monthCutoffInstant, rankingMonthFor } from '#domain/ranking/report.js';
-import type { LedgersDto } from '#domain/ledgers/outputs.js';
-import type { ProjectDetailDto } from '#domain/schemas.js';
 
 const EARLY = new Date('2026-12-05T17:30:00Z'); // 2026-12-06 01:30 in the county
 
@@ -37,39 +34,6 @@ describe("the county's clock", () => {
     });
     expect(html).toContain('<td>2026-12-06</td>');
     expect(html).not.toContain('2026-12-05');
-  });
-
-  it("flags a deadline in the detail table from the county's day: a start planned for yesterday there is late", () => {
-    const project = {
-      id: 'p',
-      code: 'XM-1',
-      name: '便民桥',
-      year: 2026,
-      type: 'infrastructure',
-      nature: 'new',
-      department: { name: '县水务局' },
-      ownerUnit: { name: '庙坝镇' },
-      villages: [],
-      location: '',
-      approvalDocumentNo: '',
-      stage: 'methodFixed',
-      progressPercent: 0,
-      plannedDates: {
-        start: '2026-12-05',
-        completion: '2027-06-30',
-        acceptance: '2027-07-31',
-        reimbursement: '2027-08-31',
-      },
-      budgetFen: 100,
-      history: [],
-    } as unknown as ProjectDetailDto;
-    const ledgers = {
-      department: { fundSources: [], disbursedFen: 0, disbursements: [], settlement: null },
-      implementing: { implementation: null, decisions: [], adjustments: [], progress: [] },
-      site: { beneficiaries: [], visits: [], notices: [], opinions: [], afterCare: null },
-    } as unknown as LedgersDto;
-    const alerts = buildDetailTable(project, ledgers, EARLY).alerts.map((a) => a.code);
-    expect(alerts).toContain('notStarted');
   });
 
   it("links the public portal's open data to the county's year on New Year's morning", () => {

@@ -689,6 +689,7 @@ const en: typeof zh = {
       notCompleted: 'Not completed (planned {on})',
       notAccepted: 'Not accepted (planned {on})',
       notReimbursed: 'Not reimbursed (planned {on})',
+      progressMissing: 'Monthly progress missing (due {on})',
       rectification: 'Failed inspection, rectifying ({on})',
     },
     xlsx: 'Download Excel',

@@ -670,12 +670,13 @@ export default {
     },
   },
   detail: {
-    // The detail table's alerts, as the server words them (domain/detail-table.ts).
+    // The detail table's alerts, as the server words them (domain/detail-alerts.ts).
     alertNames: {
       notStarted: '逾期未开工（计划 {on}）',
       notCompleted: '逾期未竣工（计划 {on}）',
       notAccepted: '逾期未验收（计划 {on}）',
       notReimbursed: '逾期未报账（计划 {on}）',
+      progressMissing: '逾期未录入月度进度（截止 {on}）',
       rectification: '验收未通过，整改（{on}）',
     },
     xlsx: '下载 Excel',

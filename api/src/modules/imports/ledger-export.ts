@@ -58,11 +58,12 @@ export async function exportLedgerXlsx(
       ...(year ? { year } : {}),
     });
     for (const p of items) {
-      const [detail, ledgers] = await Promise.all([
+      const [detail, ledgers, alerts] = await Promise.all([
         deps.projects.detail(who, p.id),
         deps.ledgers.ledgers(who, p.id),
+        deps.projects.alerts(who, p.id),
       ]);
-      tables.push(buildDetailTable(detail, ledgers, now));
+      tables.push(buildDetailTable(detail, ledgers, alerts.items, now));
       views.push({ code: p.code, ledgers });
     }
     if (page * 200 >= total) break;

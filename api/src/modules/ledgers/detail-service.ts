@@ -8,8 +8,11 @@ export function createDetailTableService(deps: { projects: ProjectService; ledge
   return {
     async build(who: Principal, idOrCode: string, now = new Date()): Promise<DetailTable> {
       const project = await deps.projects.detail(who, idOrCode);
-      const ledgers = await deps.ledgers.ledgers(who, project.id);
-      return buildDetailTable(project, ledgers, now);
+      const [ledgers, alerts] = await Promise.all([
+        deps.ledgers.ledgers(who, project.id),
+        deps.projects.alerts(who, project.id),
+      ]);
+      return buildDetailTable(project, ledgers, alerts.items, now);
     },
   };
 }
