@@ -157,10 +157,12 @@ export function createComplaintActivities(deps: ComplaintActivityDeps) {
         inScope(orm, SYSTEM_SCOPE, async (tx) => {
           const before = await written(tx, s.receipt);
           if (before) return before;
+          // Any project, at any stage: a cancelled one (money allocated, work dropped half-done) is
+          // among those most worth reporting, and its owner unit still answers for it.
           const [subject] = await executeAll(tx, [
             s.subject.kind === 'project'
               ? {
-                  sql: `SELECT id, owner_unit_id AS unit_id FROM project WHERE code = ? AND stage <> 'cancelled'`,
+                  sql: `SELECT id, owner_unit_id AS unit_id FROM project WHERE code = ?`,
                   params: [s.subject.code],
                 }
               : {

@@ -1,8 +1,8 @@
 /**
  * What a reviewer found walking the portal on a phone and a desktop: a cancelled project's report
- * button, the language lost on the way to the form, a project code typed in lower case, an odd
- * `lang`, the per-minute limit answered in JSON, and the complaint form's refusals (a body over
- * its limit, technical messages, the hourly limit throwing the text away).
+ * button (its own form), the language lost on the way to the form, a project code typed in lower
+ * case, an odd `lang`, the per-minute limit answered in JSON, and the complaint form's refusals (a
+ * body over its limit, technical messages, the hourly limit throwing the text away).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PHOTO } from '../support/complaints.js';
@@ -86,22 +86,22 @@ const alert = (html: string) =>
 const textarea = (html: string) => /<textarea[^>]*>([^<]*)<\/textarea>/.exec(html)?.[1];
 
 describe('a cancelled project', () => {
-  it('says on its page why it takes no report of its own, and leads to its village’s form, which opens', async () => {
+  it('says on its page that it can still be reported on, and leads to its own form, which opens', async () => {
     const page = (await get(`/public/projects/${cancelled}`)).text;
-    expect(page).toContain('本项目已终止，不能再针对项目本身在网上举报');
+    expect(page).toContain('本项目虽已终止，仍可举报');
     const href = /<a class="btn" id="report" href="([^"]+)"/.exec(page)![1]!.replace(/&amp;/g, '&');
-    expect(href).toMatch(/^\/public\/complaints\/new\?village=/);
+    expect(href).toBe(`/public/complaints/new?project=${cancelled}`);
     const form = await get(href);
     expect(form.status).toBe(200);
     expect(form.text).toContain('name="formToken"');
   });
 
-  it('explains itself on the form addressed to it, instead of the page for no subject', async () => {
+  it('is named on the form addressed to it, which says it was cancelled, instead of the page for no subject', async () => {
     const form = await get(`/public/complaints/new?project=${cancelled}`);
     expect(form.status).toBe(200);
     expect(form.text).not.toContain('请先在公示页面找到要举报的项目');
-    expect(form.text).toContain('已终止');
-    expect(form.text).toMatch(/href="\/public\/complaints\/new\?village=/);
+    expect(form.text).toContain('该项目已终止');
+    expect(form.text).toContain(`<input type="hidden" name="project" value="${cancelled}">`);
   });
 });
 

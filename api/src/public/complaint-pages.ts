@@ -68,9 +68,7 @@ const T = {
       `同一网络一小时内最多提交 ${limit} 件举报，请在 ${minutes} 分钟后再提交。您填写的内容已保留在下面。`,
     attemptsLimited: (minutes: number) =>
       `提交尝试次数过多，请在 ${minutes} 分钟后再提交。您填写的内容已保留在下面。`,
-    cancelled: (label: string) =>
-      `${label}已终止，不能再针对项目本身在网上举报。对项目终止或资金去向有疑问的，请向项目所在村举报，并在内容中写明项目编号；也可拨打监督举报电话。`,
-    toVillage: (name: string) => `向${name}举报`,
+    cancelled: '该项目已终止。对终止的原因、已拨付资金的去向或停下未完的工程有疑问，可以在这里举报。',
     chooseCategory: '请选择问题类别。',
     descriptionMissing: '请填写举报内容，至少写 5 个字。',
     descriptionShort: '举报内容太短，请至少写 5 个字。',
@@ -136,9 +134,8 @@ const T = {
       `At most ${limit} reports an hour can be sent from one network. Please send again in ${minutes} minutes; what you wrote is kept below.`,
     attemptsLimited: (minutes: number) =>
       `Too many attempts to send. Please send again in ${minutes} minutes; what you wrote is kept below.`,
-    cancelled: (label: string) =>
-      `${label} was cancelled and takes no online reports of its own. To question the cancellation or where its money went, report to its village and give the project code; or call the supervision hotline.`,
-    toVillage: (name: string) => `Report to ${name}`,
+    cancelled:
+      'This project was cancelled. You can report here on why it was stopped, where the money already paid went, or work left unfinished.',
     chooseCategory: 'Please choose the kind of problem.',
     descriptionMissing: 'Please write what happened, at least 5 characters.',
     descriptionShort: 'What happened is too short: please write at least 5 characters.',
@@ -181,13 +178,12 @@ export interface FormValues {
 
 export function complaintFormPage(opts: {
   lang: Lang;
-  subject?: { kind: 'project' | 'village'; code: string; label: string };
+  /** `cancelled`: a cancelled project, which the form names as such and still takes reports on. */
+  subject?: { kind: 'project' | 'village'; code: string; label: string; cancelled?: boolean };
   formToken: string;
   limits: ComplaintLimits;
   values?: FormValues;
   errors?: string[];
-  /** The project asked for was cancelled: no form of its own, its village's offered instead. */
-  cancelled?: { code: string; label: string; village?: { code: string; name: string } };
 }): string {
   const t = T[opts.lang];
   const v = opts.values ?? {};
@@ -196,20 +192,6 @@ export function complaintFormPage(opts: {
     ? `<div class="card error" role="alert"><p>${t.errors}</p><ul>${opts.errors.map((x) => `<li>${e(x)}</li>`).join('')}</ul></div>`
     : '';
   const who = `<div class="card"><h2>${t.who}</h2><ul>${t.disclosure.map((d) => `<li>${d}</li>`).join('')}</ul></div>`;
-  if (!s && opts.cancelled) {
-    const c = opts.cancelled;
-    return renderPage({
-      lang: opts.lang,
-      title: t.title,
-      breadcrumbs: crumbs(opts.lang),
-      query: { project: c.code },
-      body: `<h1>${t.title}</h1>${errors}<div class="card" id="cancelled"><p>${e(t.cancelled(c.label))}</p>${
-        c.village
-          ? `<p><a class="btn" href="/public/complaints/new?village=${encodeURIComponent(c.village.code)}${opts.lang === 'en' ? '&amp;lang=en' : ''}">${e(t.toVillage(c.village.name))}</a></p>`
-          : ''
-      }</div>${who}`,
-    });
-  }
   if (!s)
     return renderPage({
       lang: opts.lang,
@@ -225,7 +207,7 @@ export function complaintFormPage(opts: {
   const mb = Math.floor(opts.limits.maxPhotoBytes / 1048576);
   const body = `<h1>${t.title}</h1>${errors}
 <form class="card" method="post" action="/public/complaints/new?${s.kind}=${encodeURIComponent(s.code)}${opts.lang === 'en' ? '&amp;lang=en' : ''}" enctype="multipart/form-data" data-max-photos="${opts.limits.maxPhotos}" data-max-photo-bytes="${opts.limits.maxPhotoBytes}" data-too-large="${e(t.photoTooLargeClient(mb))}" data-too-many="${e(t.tooManyPhotos(opts.limits.maxPhotos))}">
-<p><b>${e(t.about(s.label))}</b></p>
+<p><b>${e(t.about(s.label))}</b></p>${s.cancelled ? `\n<p class="hint" id="cancelled">${t.cancelled}</p>` : ''}
 <input type="hidden" name="${s.kind}" value="${e(s.code)}">
 <input type="hidden" name="formToken" value="${e(opts.formToken)}">
 <label for="category">${t.category}</label>

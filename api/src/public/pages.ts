@@ -139,25 +139,18 @@ export function villagePage(
 const date = (d: string | null) => d ?? '—';
 
 /**
- * The way to report on the project. A cancelled project takes no report of its own (the complaint
- * workflow registers reports on live projects only), so its page says so and offers its village's
- * form instead, where the question about the project (why it was stopped, where its money went)
- * can be put with its code.
+ * The way to report on the project: its own form, whatever its stage. A cancelled project's page
+ * says what may still be reported on it (why it was stopped, where its money went), since a
+ * villager may take 已终止 to mean nobody answers for it any more.
  */
 function report(lang: PublicLang, p: PublicProject): string {
-  if (p.stage !== 'cancelled')
-    return `<a class="btn" id="report" href="/public/complaints/new?project=${encodeURIComponent(p.code)}${amp(lang)}">${tr(lang, '我要举报', 'Report a problem')}</a>`;
-  const v = p.villages[0];
-  const why = tr(
+  const link = `<a class="btn" id="report" href="/public/complaints/new?project=${encodeURIComponent(p.code)}${amp(lang)}">${tr(lang, '我要举报', 'Report a problem')}</a>`;
+  if (p.stage !== 'cancelled') return link;
+  return `<p class="muted" id="report-cancelled">${tr(
     lang,
-    `本项目已终止，不能再针对项目本身在网上举报。对项目终止或资金去向有疑问的，请向项目所在村举报，并在内容中写明项目编号 ${e(p.code)}；也可拨打上面的监督举报电话。`,
-    `This project was cancelled and takes no online reports of its own. To question the cancellation or where its money went, report to its village and give the project code ${e(p.code)}; or call the hotline above.`,
-  );
-  return `<p class="muted" id="report-cancelled">${why}</p>${
-    v
-      ? `<a class="btn" id="report" href="/public/complaints/new?village=${encodeURIComponent(v.code)}${amp(lang)}">${tr(lang, `向${e(v.name)}举报`, `Report to ${e(v.name)}`)}</a>`
-      : ''
-  }`;
+    '本项目虽已终止，仍可举报：对终止的原因、已拨付资金的去向或停下未完的工程有疑问，请点“我要举报”。',
+    'This project was cancelled, but it can still be reported on: why it was stopped, where the money already paid went, work left unfinished.',
+  )}</p>${link}`;
 }
 
 export function projectPage(lang: PublicLang, p: PublicProject, complaintPhone: string): string {

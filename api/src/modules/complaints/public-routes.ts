@@ -281,19 +281,12 @@ export function complaintPublicRoutes(
   router.get('/public/complaints/new', async (req: Request, res: Response) => {
     const lang = langOf(req.query);
     const subject = await subjectOf(req.query as Record<string, unknown>, lang);
-    const cancelled =
-      !subject &&
-      typeof req.query.project === 'string' &&
-      /^[A-Za-z0-9][A-Za-z0-9-]{1,39}$/.test(req.query.project)
-        ? await service.cancelledProject(req.query.project, lang)
-        : undefined;
     page(
       res,
-      subject || cancelled || !hasSubject(req.query) ? 200 : 404,
+      subject || !hasSubject(req.query) ? 200 : 404,
       complaintFormPage({
         lang,
         ...(subject ? { subject } : {}),
-        ...(cancelled ? { cancelled } : {}),
         formToken: service.formToken(),
         limits: service.limits,
       }),
@@ -421,15 +414,13 @@ export function complaintPublicRoutes(
     return o.project !== undefined || o.village !== undefined;
   }
   async function subjectOf(q: Record<string, unknown>, lang: 'zh-CN' | 'en') {
-    const kind =
+    const kind: 'project' | 'village' | undefined =
       typeof q.project === 'string' ? 'project' : typeof q.village === 'string' ? 'village' : undefined;
     if (!kind) return undefined;
     const code = String(q[kind]).slice(0, 40);
     if (!/^[A-Za-z0-9][A-Za-z0-9-]{1,39}$/.test(code)) return undefined;
-    const label = await service.subjectLabel(kind, code, lang);
-    return label
-      ? ({ kind, code, label } as { kind: 'project' | 'village'; code: string; label: string })
-      : undefined;
+    const found = await service.subject(kind, code, lang);
+    return found ? { kind, code, label: found.label, cancelled: found.cancelled } : undefined;
   }
   return router;
 }

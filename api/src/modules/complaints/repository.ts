@@ -187,35 +187,27 @@ export function createComplaintRepository(orm: Orm) {
     },
 
     // ── public reads (as the system, the public columns only) ─────────────────────────────────
-    /** The name of a submission's subject (a project not cancelled, or a village); none: unknown. */
-    async subjectName(kind: 'project' | 'village', code: string): Promise<string | undefined> {
+    /**
+     * A submission's subject: its name, and for a project whether it was cancelled (the form says
+     * so; a cancelled project takes reports as any other). None: no such project or village.
+     */
+    async subject(
+      kind: 'project' | 'village',
+      code: string,
+    ): Promise<{ name: string; cancelled: boolean } | undefined> {
       const [rows] = await queryInScope(orm, SYSTEM_SCOPE, [
         kind === 'project'
-          ? { sql: `SELECT name FROM project WHERE code = ? AND stage <> 'cancelled'`, params: [code] }
-          : { sql: `SELECT name FROM org_unit WHERE code = ? AND kind = 'village'`, params: [code] },
+          ? {
+              sql: `SELECT name, stage = 'cancelled' AS cancelled FROM project WHERE code = ?`,
+              params: [code],
+            }
+          : {
+              sql: `SELECT name, false AS cancelled FROM org_unit WHERE code = ? AND kind = 'village'`,
+              params: [code],
+            },
       ]);
-      return (rows as { name: string }[])[0]?.name;
-    },
-
-    /**
-     * A cancelled project's name and its first village (by code): the form offers the village's
-     * instead, the complaint workflow registering reports on live projects only.
-     */
-    async cancelledProject(
-      code: string,
-    ): Promise<{ name: string; village?: { code: string; name: string } } | undefined> {
-      const [rows] = await queryInScope(orm, SYSTEM_SCOPE, [
-        {
-          sql: `SELECT p.name, v.code AS v_code, v.name AS v_name FROM project p
-                LEFT JOIN LATERAL (SELECT o.code, o.name FROM project_village pv JOIN org_unit o ON o.id = pv.village_id
-                                    WHERE pv.project_id = p.id ORDER BY o.code LIMIT 1) v ON true
-                WHERE p.code = ? AND p.stage = 'cancelled'`,
-          params: [code],
-        },
-      ]);
-      const r = (rows as { name: string; v_code: string | null; v_name: string | null }[])[0];
-      if (!r) return undefined;
-      return { name: r.name, ...(r.v_code ? { village: { code: r.v_code, name: r.v_name! } } : {}) };
+      const r = (rows as { name: string; cancelled: boolean }[])[0];
+      return r && { name: r.name, cancelled: r.cancelled };
     },
 
     async byRequest(requestId: string) {

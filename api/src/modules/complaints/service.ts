@@ -161,20 +161,16 @@ export function createComplaintService(deps: {
   return {
     formToken: () => tokens.issue(),
     limits,
-    /** What the form names as the subject, or undefined when there is no such subject. */
-    async subjectLabel(kind: 'project' | 'village', code: string, lang: 'zh-CN' | 'en') {
-      const name = await repo.subjectName(kind, code);
-      return name === undefined ? undefined : complaintSubjectLabel({ kind, code, name }, lang);
-    },
-
-    /** A cancelled project asked for on the form: its label and its village, else undefined. */
-    async cancelledProject(code: string, lang: 'zh-CN' | 'en') {
-      const p = await repo.cancelledProject(code);
+    /**
+     * What the form names as the subject and whether it is a cancelled project (the form says so,
+     * and takes the report all the same), or undefined when there is no such subject.
+     */
+    async subject(kind: 'project' | 'village', code: string, lang: 'zh-CN' | 'en') {
+      const found = await repo.subject(kind, code);
       return (
-        p && {
-          code,
-          label: complaintSubjectLabel({ kind: 'project', code, name: p.name }, lang),
-          village: p.village,
+        found && {
+          label: complaintSubjectLabel({ kind, code, name: found.name }, lang),
+          cancelled: found.cancelled,
         }
       );
     },
@@ -230,7 +226,7 @@ export function createComplaintService(deps: {
       const subject = input.project
         ? { kind: 'project' as const, code: input.project }
         : { kind: 'village' as const, code: input.village! };
-      if ((await repo.subjectName(subject.kind, subject.code)) === undefined)
+      if ((await repo.subject(subject.kind, subject.code)) === undefined)
         throw invalid(
           `body.${subject.kind}`,
           `${subject.kind === 'project' ? '项目' : '村'}不存在: ${subject.code} (no such ${subject.kind})`,
