@@ -27,7 +27,9 @@ const named = <K extends string>(
   en: Record<K, string>,
   key: K,
 ): string => (lang === 'zh-CN' ? zh : en)[key] ?? key;
-const yuan = (fen: number | bigint) => `${formatYuan(fen)} 元`;
+/** An amount with its unit in the page's language: 元 after it, or CNY before it as English writes it. */
+const yuan = (lang: PublicLang, fen: number | bigint) =>
+  lang === 'en' ? `CNY ${formatYuan(fen)}` : `${formatYuan(fen)} 元`;
 const q = (lang: PublicLang) => (lang === 'en' ? '?lang=en' : '');
 /** The language as a further query parameter (`?project=…&lang=en`). */
 const amp = (lang: PublicLang) => (lang === 'en' ? '&amp;lang=en' : '');
@@ -49,8 +51,8 @@ function totals(ps: PublicProjectSummary[]) {
 function moneyCard(lang: PublicLang, ps: PublicProjectSummary[]): string {
   const t = totals(ps);
   return `<section><dl><dt>${tr(lang, '项目数', 'Projects')}</dt><dd>${ps.length}</dd>
-<dt>${tr(lang, '资金总额', 'Budget')}</dt><dd class="money">${yuan(t.budget)}</dd>
-<dt>${tr(lang, '已拨付', 'Disbursed')}</dt><dd>${yuan(t.paid)}</dd></dl>
+<dt>${tr(lang, '资金总额', 'Budget')}</dt><dd class="money">${yuan(lang, t.budget)}</dd>
+<dt>${tr(lang, '已拨付', 'Disbursed')}</dt><dd>${yuan(lang, t.paid)}</dd></dl>
 <p class="muted">${tr(lang, '金额不含已终止项目。', 'Amounts leave out cancelled projects.')}</p></section>`;
 }
 
@@ -59,7 +61,7 @@ function projectList(lang: PublicLang, ps: PublicProjectSummary[]): string {
   return `<ul class="list">${ps
     .map(
       (p) => `<li><a href="/public/projects/${e(p.code)}${q(lang)}">${e(p.name)}</a><br>
-<span class="muted">${e(p.code)} · ${e(stage(lang, p.stage))} · ${p.progressPercent}% · ${yuan(p.budgetFen)}</span></li>`,
+<span class="muted">${e(p.code)} · ${e(stage(lang, p.stage))} · ${p.progressPercent}% · ${yuan(lang, p.budgetFen)}</span></li>`,
     )
     .join('')}</ul>`;
 }
@@ -180,12 +182,12 @@ export function projectPage(lang: PublicLang, p: PublicProject, complaintPhone: 
     ? p.notices
         .map(
           (n) => `<div class="card"><b>${e(n.village)} · ${e(n.place)}</b><br>
-<span>${n.postedFrom} ${tr(lang, '至', 'to')} ${n.postedTo}（${n.days} ${tr(lang, '天', 'days')}）</span>${
+<span>${n.postedFrom} ${tr(lang, '至', 'to')} ${n.postedTo}${tr(lang, `（${n.days} 天）`, ` (${n.days} days)`)}</span>${
             n.meetsMinimum
               ? ''
               : ` <span class="warn">${tr(lang, `少于 ${MIN_NOTICE_DAYS} 天`, `under ${MIN_NOTICE_DAYS} days`)}</span>`
           }
-<p>${e(n.content)}</p>${n.announcedAmountFen === null ? '' : `<span class="muted">${tr(lang, '公示金额', 'Amount')} ${yuan(n.announcedAmountFen)}</span>`}</div>`,
+<p>${e(n.content)}</p>${n.announcedAmountFen === null ? '' : `<span class="muted">${tr(lang, '公示金额', 'Amount')} ${yuan(lang, n.announcedAmountFen)}</span>`}</div>`,
         )
         .join('')
     : `<p class="muted">${tr(lang, '暂无公示记录', 'No notices yet')}</p>`;
@@ -201,8 +203,8 @@ export function projectPage(lang: PublicLang, p: PublicProject, complaintPhone: 
 <p class="muted">${e(p.code)} · ${e(p.type)} · ${e(named(lang, PROJECT_NATURE_LABELS, PROJECT_NATURE_LABELS_EN, p.nature as keyof typeof PROJECT_NATURE_LABELS))} · ${p.year}</p>
 ${cancelled ? `<p class="warn">${tr(lang, `本项目已于 ${date(p.actualDates.cancelled)} 终止`, `Cancelled on ${date(p.actualDates.cancelled)}`)}</p>` : ''}
 <section><dl>
-<dt>${tr(lang, '资金总额', 'Budget')}</dt><dd class="money" id="budget">${yuan(p.budgetFen)}</dd>
-<dt>${tr(lang, '已拨付', 'Disbursed')}</dt><dd id="disbursed">${yuan(p.disbursedFen)}</dd>
+<dt>${tr(lang, '资金总额', 'Budget')}</dt><dd class="money" id="budget">${yuan(lang, p.budgetFen)}</dd>
+<dt>${tr(lang, '已拨付', 'Disbursed')}</dt><dd id="disbursed">${yuan(lang, p.disbursedFen)}</dd>
 <dt>${tr(lang, '当前阶段', 'Stage')}</dt><dd>${e(stage(lang, p.stage))}</dd>
 <dt>${tr(lang, '进度', 'Progress')}</dt><dd>${p.progressPercent}%<div class="bar"><i style="width:${p.progressPercent}%"></i></div></dd>
 <dt>${tr(lang, '主管部门', 'Department')}</dt><dd>${e(p.department.name)}</dd>
@@ -211,15 +213,15 @@ ${cancelled ? `<p class="warn">${tr(lang, `本项目已于 ${date(p.actualDates.
 <dt>${tr(lang, '立项文号', 'Approval')}</dt><dd>${e(p.approvalDocumentNo)}</dd>
 ${p.constructionContent ? `<dt>${tr(lang, '建设内容', 'Scope')}</dt><dd>${e(p.constructionContent)}</dd>` : ''}
 </dl></section>
-<h2>${tr(lang, '资金来源', 'Funding by source')}</h2><section><div class="tw"><table id="sources"><tr><th>${tr(lang, '来源', 'Source')}</th><th class="n">${tr(lang, '金额（元）', 'Amount')}</th><th class="n">${tr(lang, '已拨付（元）', 'Paid')}</th></tr>${sources}</table></div>
-${p.settlement ? `<p class="muted">${tr(lang, '结算', 'Settled')} ${p.settlement.settledOn}：${yuan(p.settlement.settledAmountFen)}</p>` : ''}</section>
+<h2>${tr(lang, '资金来源', 'Funding by source')}</h2><section><div class="tw"><table id="sources"><tr><th>${tr(lang, '来源', 'Source')}</th><th class="n">${tr(lang, '金额（元）', 'Amount (CNY)')}</th><th class="n">${tr(lang, '已拨付（元）', 'Paid (CNY)')}</th></tr>${sources}</table></div>
+${p.settlement ? `<p class="muted">${tr(lang, '结算', 'Settled')} ${p.settlement.settledOn}${tr(lang, '：', ': ')}${yuan(lang, p.settlement.settledAmountFen)}</p>` : ''}</section>
 <h2>${tr(lang, '时间', 'Dates')}</h2><section><div class="tw"><table><tr><th></th><th>${tr(lang, '计划', 'Planned')}</th><th>${tr(lang, '实际', 'Actual')}</th></tr>${dates
     .map(([l, pl, ac]) => `<tr><td>${l}</td><td>${pl}</td><td>${date(ac)}</td></tr>`)
     .join('')}</table></div></section>
 <h2>${tr(lang, '实施', 'Implementation')}</h2><section><dl>
 <dt>${tr(lang, '实施方式', 'Method')}</dt><dd>${impl ? e(named(lang, IMPLEMENTATION_METHOD_LABELS, IMPLEMENTATION_METHOD_LABELS_EN, impl.method)) : '—'}</dd>
 <dt>${tr(lang, '施工单位', 'Contractor')}</dt><dd>${impl?.contractorName ? e(impl.contractorName) : '—'}</dd>
-${impl?.contractAmountFen != null ? `<dt>${tr(lang, '合同金额', 'Contract')}</dt><dd>${yuan(impl.contractAmountFen)}</dd>` : ''}
+${impl?.contractAmountFen != null ? `<dt>${tr(lang, '合同金额', 'Contract')}</dt><dd>${yuan(lang, impl.contractAmountFen)}</dd>` : ''}
 <dt>${tr(lang, '管护主体', 'After-care')}</dt><dd>${p.afterCare ? `${e(p.afterCare.owner)}：${e(p.afterCare.duty)}` : '—'}</dd>
 </dl></section>
 <h2>${tr(lang, '公告公示', 'Public notices')}</h2>${notices}
