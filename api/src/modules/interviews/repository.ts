@@ -6,7 +6,7 @@
 import { isCountyWide, type Principal } from '#domain/access.js';
 import type { InterviewListQuery } from '#domain/talks-schemas.js';
 import type { Orm } from '#db/orm.js';
-import { queryInScope, scopeOf } from '#db/scope.js';
+import { executeAll, queryInScope, scopeOf, type Tx } from '#db/scope.js';
 import { ATTACHMENT_COLUMNS, attachmentDto, type AttachmentRow } from '../attachments/repository.js';
 import {
   ladderGrounds,
@@ -162,6 +162,45 @@ export function createInterviewRepository(orm: Orm) {
         { sql: `SELECT id FROM project WHERE ${byId ? 'id = ?::uuid' : 'code = ?'}`, params: [ref] },
       ]);
       return (rows as { id: string }[])[0];
+    },
+
+    /** The record correcting this one, if any (the first, as every reader is told). */
+    async correctedBy(who: Principal, id: string): Promise<string | undefined> {
+      const [rows] = await read(who, [{ sql: 'SELECT interview_corrected_by(?) AS by', params: [id] }]);
+      return (rows as { by: string | null }[])[0]?.by ?? undefined;
+    },
+
+    /**
+     * In the correction's transaction: holds the corrected record's lock until the commit (records
+     * are never updated, so an advisory lock on its id) and answers its correction, if one was
+     * committed before.
+     */
+    async lockCorrection(tx: Tx, id: string): Promise<string | undefined> {
+      // Two statements: the second's snapshot, taken once the lock is held, sees a correction
+      // committed while this one waited.
+      const [, rows] = await executeAll(tx, [
+        {
+          sql: `SELECT pg_advisory_xact_lock(hashtextextended('interview_record.corrects:' || ?, 0))`,
+          params: [id],
+        },
+        { sql: 'SELECT interview_corrected_by(?::uuid) AS by', params: [id] },
+      ]);
+      return (rows as { by: string | null }[])[0]?.by ?? undefined;
+    },
+
+    /** The units listed on the negative list by this record or by any record it corrects. */
+    async listedByChain(tx: Tx, id: string): Promise<Set<string>> {
+      const [rows] = await executeAll(tx, [
+        {
+          sql: `WITH RECURSIVE chain (id, corrects_id) AS (
+                  SELECT id, corrects_id FROM interview_record WHERE id = ?::uuid
+                  UNION SELECT r.id, r.corrects_id FROM interview_record r JOIN chain c ON r.id = c.corrects_id)
+                SELECT DISTINCT e.org_unit_id::text AS unit_id FROM negative_list_entry e
+                 WHERE e.interview_record_id IN (SELECT id FROM chain)`,
+          params: [id],
+        },
+      ]);
+      return new Set((rows as { unit_id: string }[]).map((r) => r.unit_id));
     },
 
     async exists(who: Principal, id: string): Promise<boolean> {

@@ -53,6 +53,21 @@ export async function linkAttachments(
 /** Beside the flags field: a flag another record has closed. */
 const FLAG_CLOSED = { zh: '已办结', en: 'closed' };
 
+/**
+ * A record has one correction: a second of the same record would be a second talk in the month's
+ * ranking and the unit's year (each counts a record no later one corrects). The console offers to
+ * correct the latest record only; this holds for two offices' tabs or a repeated request too.
+ */
+const correctedAlready = (by: string) =>
+  new AppError(
+    'CONFLICT',
+    {
+      zh: `被更正的约谈记录已由记录 ${by} 更正，请更正最新的记录`,
+      en: `the record was corrected already, by record ${by}: correct the latest record`,
+    },
+    [{ path: 'body.correctsId', message: { zh: '已被更正', en: 'corrected already' } }],
+  );
+
 export function createInterviewService(deps: {
   orm: Orm;
   repo: InterviewRepository;
@@ -109,6 +124,10 @@ export function createInterviewService(deps: {
     }
     if (input.correctsId && !(await repo.exists(caller, input.correctsId)))
       throw invalid('body.correctsId', `被更正的约谈记录不存在 (no record “${input.correctsId}”)`);
+    if (input.correctsId) {
+      const by = await repo.correctedBy(caller, input.correctsId);
+      if (by) throw correctedAlready(by);
+    }
     return { unitOf, flagIds, projectId };
   }
 
@@ -140,6 +159,17 @@ export function createInterviewService(deps: {
         const at = new Date();
         try {
           await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
+            // Two corrections of one record at once: the second waits here and finds the first.
+            if (input.correctsId) {
+              const by = await repo.lockCorrection(tx, input.correctsId);
+              if (by) throw correctedAlready(by);
+            }
+            // A correction's listing: the units its earlier records listed stay listed by them
+            // (one talk, one entry per unit, as the ranking counts the talk once).
+            const listedBefore =
+              input.addToNegativeList && input.correctsId
+                ? await repo.listedByChain(tx, input.correctsId)
+                : new Set<string>();
             await executeAll(tx, [
               interviewRecordInsert({
                 id,
@@ -188,6 +218,7 @@ export function createInterviewService(deps: {
             if (input.addToNegativeList) {
               // One entry per unit talked to, the first person named for it standing as its leader.
               for (const code of unitOf.keys()) {
+                if (listedBefore.has(unitOf.get(code)!)) continue;
                 const who = input.subjects.find((s) => s.unitCode === code)!;
                 const [rows] = await executeAll(tx, [
                   negativeEntryFromInterview({

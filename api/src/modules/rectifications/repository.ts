@@ -193,6 +193,27 @@ export function createRectificationRepository(orm: Orm) {
       return (rows as { id: string }[])[0]?.id;
     },
 
+    /**
+     * The red flag a notice is raised from, as the caller reads it: whether it was dismissed, and
+     * the notice not withdrawn that was raised from it to this unit already, if any.
+     */
+    async redFlag(
+      who: Principal,
+      id: number,
+      unitId: string,
+    ): Promise<{ dismissed: boolean; notice: string | null } | undefined> {
+      const [rows] = await queryInScope(orm, scopeOf(who), [
+        {
+          sql: `SELECT f.dismissed_at IS NOT NULL AS dismissed,
+                  (SELECT n.serial FROM rectification_notice n WHERE n.source_red_flag_id = f.id
+                      AND n.org_unit_id = ? AND n.status <> 'withdrawn' ORDER BY n.issued_at LIMIT 1) AS notice
+                FROM red_flag f WHERE f.id = ?`,
+          params: [unitId, id],
+        },
+      ]);
+      return (rows as { dismissed: boolean; notice: string | null }[])[0];
+    },
+
     async orgByCode(who: Principal, code: string) {
       const [rows] = await queryInScope(orm, scopeOf(who), [
         { sql: `SELECT id, code, name, kind FROM org_unit WHERE code = ?`, params: [code] },
@@ -215,6 +236,22 @@ export function createRectificationRepository(orm: Orm) {
         out.set(r.code, r.id);
       }
       return out;
+    },
+
+    /**
+     * Which of these projects the unit addressed reads (row-level security in the unit's own
+     * scope): a notice's problem about a project is answered by that unit, from what it can see.
+     */
+    async projectsReadBy(unit: { id: string; kind: string }, ids: readonly string[]): Promise<Set<string>> {
+      if (ids.length === 0) return new Set();
+      const kind = unit.kind as 'department' | 'township' | 'village';
+      const [rows] = await queryInScope(orm, { kind, unitId: unit.id, roles: [] }, [
+        {
+          sql: `SELECT id::text AS id FROM project WHERE id = ANY(ARRAY[?]::uuid[])`,
+          params: [ids],
+        },
+      ]);
+      return new Set((rows as { id: string }[]).map((r) => r.id));
     },
 
     /** Which of these uploads are the caller's own and not used by anything yet. */

@@ -85,6 +85,32 @@ export function createRectificationService(deps: {
       throw new AppError('NOT_FOUND', `整改通知书没有这个问题 (no problem ${problemId} in this notice)`);
     return p;
   }
+  /**
+   * A notice raised from a red flag names one the office may read that is still to be dealt with:
+   * a dismissed flag was judged no problem, and a unit with a notice from the flag not withdrawn
+   * has its notice (a second would rectify the same finding twice, each with its own ladder and
+   * 约谈). A flag about several units' projects may give each of them a notice.
+   */
+  async function fromRedFlag(caller: Caller, redFlagId: number, unit: { id: string }): Promise<void> {
+    const flag = await repo.redFlag(caller, redFlagId, unit.id);
+    if (!flag) throw invalid('body.redFlagId', `风险红旗不存在 (no red flag ${redFlagId})`);
+    if (flag.dismissed)
+      throw new AppError(
+        'CONFLICT',
+        `风险红旗 ${redFlagId} 已被排除，不能转为整改通知 (red flag ${redFlagId} was dismissed)`,
+        [{ path: 'body.redFlagId', message: { zh: '已被排除', en: 'dismissed' } }],
+      );
+    if (flag.notice)
+      throw new AppError(
+        'CONFLICT',
+        {
+          zh: `已就风险红旗 ${redFlagId} 向该单位发出整改通知书 ${flag.notice}`,
+          en: `a notice was raised from red flag ${redFlagId} to this unit already: ${flag.notice}`,
+        },
+        [{ path: 'body.redFlagId', message: { zh: '已转为整改通知', en: 'converted already' } }],
+      );
+  }
+
   /** A retried exchange (same key) is answered with the notice as it is, not carried out again. */
   async function alreadyDone(caller: Caller, id: string, idem?: IdempotentRequest): Promise<boolean> {
     if (!idem) return false;
@@ -122,12 +148,24 @@ export function createRectificationService(deps: {
         if (p.project && !projects.has(p.project))
           throw invalid(`body.problems.${i}.project`, `项目不存在 (no project “${p.project}”)`);
       });
+      // The unit answers for the projects it reads (its own, its villages', those it governs);
+      // another unit's project would be named on its notice without it seeing the project.
+      const theirs = await repo.projectsReadBy(unit, [...new Set(projects.values())]);
+      input.problems.forEach((p, i) => {
+        if (p.project && !theirs.has(projects.get(p.project)!))
+          throw invalid(
+            `body.problems.${i}.project`,
+            `项目 ${p.project} 不属于${unit.name}的管辖范围 (the project is not one ${unit.code} answers for)`,
+          );
+      });
       const requestId = updateIdOf(idem);
       if (idem) {
         if (!(await claim(deps.orm, idem))) await earlier(deps.orm, idem);
         const done = await repo.issuedBy(caller, requestId);
         if (done) return detail(caller, done);
       }
+      // After the retry's lookup: the notice a retried request issued names its flag already.
+      if (input.redFlagId !== undefined) await fromRedFlag(caller, input.redFlagId, unit);
       const start = new WithStartWorkflowOperation(rectificationIssueWorkflow, {
         workflowId: rectificationIssueWorkflowId(requestId),
         taskQueue: deps.taskQueue,
