@@ -28,6 +28,15 @@ export function errorHandler(log: Logger) {
       // range, a NUL byte). The schemas should have refused it first; this net keeps it a 422.
       log.warn(`${req.method} ${req.originalUrl}: value refused by the database (${sqlState(err)})`);
       appError = new AppError('VALIDATION_FAILED', '请求中有超出允许范围的值 (a value is out of range)');
+    } else if (isDatabaseUnavailable(err)) {
+      // PostgreSQL restarting, unreachable or out of connections: nothing was done, and the same
+      // request may well succeed in a moment. A 503 says so, and the console sends it again.
+      log.warn(`${req.method} ${req.originalUrl}: the database is unavailable (${describe(err)})`);
+      appError = new AppError(
+        'UNAVAILABLE',
+        '数据库暂时不可用，请稍后重试 (the database is unavailable for a moment: try again)',
+        { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS },
+      );
     } else {
       log.error(
         `${req.method} ${req.originalUrl}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
@@ -53,7 +62,7 @@ export function errorHandler(log: Logger) {
 /** A refusal that says when to come back (`details.retryAfterSeconds`) says it in the header too. */
 function retryAfterOf(e: AppError): number | undefined {
   const d = e.details as { retryAfterSeconds?: unknown } | undefined;
-  return e.status === 429 && typeof d?.retryAfterSeconds === 'number'
+  return (e.status === 429 || e.status === 503) && typeof d?.retryAfterSeconds === 'number'
     ? Math.max(1, Math.ceil(d.retryAfterSeconds))
     : undefined;
 }
@@ -125,4 +134,51 @@ function sqlState(err: unknown): string | undefined {
 /** SQLSTATE class 22 (data exception). */
 function isDataException(err: unknown): boolean {
   return sqlState(err)?.startsWith('22') ?? false;
+}
+
+/** How long a caller is asked to wait when the database is unavailable (a restart takes seconds). */
+const DATABASE_RETRY_AFTER_SECONDS = 2;
+
+/**
+ * The database could not be reached or dropped the connection: SQLSTATE class 08 (connection
+ * exception), 57P01–57P03 (shut down, crashed, starting up), 53300 (too many connections); the
+ * socket's own errors; the driver's and the pool's words for a connection lost or not had in
+ * time. Not an error of the request: the same request may succeed once the server is back.
+ */
+function isDatabaseUnavailable(err: unknown): boolean {
+  for (
+    let e = err as
+        | {
+            code?: unknown;
+            sqlState?: unknown;
+            name?: unknown;
+            message?: unknown;
+            previous?: unknown;
+            cause?: unknown;
+          }
+        | undefined,
+      i = 0;
+    e && i < 4;
+    i++
+  ) {
+    const code = typeof e.sqlState === 'string' ? e.sqlState : e.code;
+    if (typeof code === 'string') {
+      if (/^08[0-9A-Z]{3}$/.test(code) || ['57P01', '57P02', '57P03', '53300'].includes(code)) return true;
+      if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(code)) return true;
+    }
+    if (e.name === 'KnexTimeoutError') return true;
+    if (
+      typeof e.message === 'string' &&
+      /^(Connection terminated( unexpectedly)?|Client has encountered a connection error and is not queryable|timeout exceeded when trying to connect)/.test(
+        e.message,
+      )
+    )
+      return true;
+    e = (e.previous ?? e.cause) as typeof e;
+  }
+  return false;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message.split('\n')[0]! : String(err);
 }

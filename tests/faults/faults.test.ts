@@ -62,6 +62,8 @@ describe(`exactly once under faults (${STEPS} concurrent steps on ${PROJECTS} pr
         failedTwice: f.failedTwice,
         reconcileDifferences: f.reconcileDifferences,
       }).toEqual({ lost: 0, duplicated: 0, failedTwice: 0, reconcileDifferences: 0 });
+      // A part down is a 503 or 504 the client may send again, never the 500 of a program error.
+      expect(f.attemptFailures['500'] ?? 0, 'attempts answered 500').toBe(0);
     });
   }
 
