@@ -52,7 +52,9 @@ export async function startFaultStack(): Promise<FaultStack> {
   const auditKey = crypto.randomBytes(32).toString('hex');
   const taskQueue = 'projects';
   const pgPort = await freePort();
-  const temporalPort = await freePort();
+  // Chosen by the first start (which starts again on other ports when one it found free is taken
+  // before the server binds it), kept by the restarts: the worker and the api know this address.
+  let temporalPort: number | undefined;
   const apiPort = await freePort();
   const cli = await ensureTemporalCli(log);
 
@@ -78,6 +80,7 @@ export async function startFaultStack(): Promise<FaultStack> {
       ui: false,
       port: temporalPort,
     });
+    temporalPort = temporal.port;
   };
   await startPostgres();
   const url = pg!.url;
