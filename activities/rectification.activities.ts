@@ -182,6 +182,27 @@ export function createRectificationActivities(deps: RectificationActivityDeps) {
               params: [w.at, w.reason, w.noticeId],
             },
           ]);
+          // The notice's open 约谈 flags close with it, without a talk: the withdrawal is the
+          // office's decision that the notice was wrong. After the notice's row is updated, so a
+          // ladder step raising a flag meanwhile (it locks that row first) is either seen here or
+          // sees the withdrawal itself.
+          const [closed] = await tx.batch([
+            {
+              sql: `UPDATE interview_flag SET closed_at = ?, close_reason = 'noticeWithdrawn'
+                     WHERE notice_id = ? AND closed_at IS NULL RETURNING id`,
+              params: [w.at, w.noticeId],
+            },
+          ]);
+          for (const f of closed as { id: string }[])
+            await audit.append(tx, {
+              actor: { id: w.actor.id, username: w.actor.username },
+              via: 'activity',
+              action: 'interview.flag.close',
+              entity: 'interview_flag',
+              entityId: String(f.id),
+              after: { closeReason: 'noticeWithdrawn', noticeId: w.noticeId },
+              at: w.at,
+            });
           await audit.append(tx, {
             actor: { id: w.actor.id, username: w.actor.username },
             via: 'activity',
@@ -217,6 +238,15 @@ export function createRectificationActivities(deps: RectificationActivityDeps) {
             // when the ladder catches up, e.g. a notice's workflow started again after days down).
             const late = daysLateWhenRaised(first.dueDate, first.daysLate, Date.parse(first.at));
             const reason = `${args.serial} ${seqs}逾期未整改，期限 ${first.dueDate}，逾期 ${late} 天，约谈主要负责人`;
+            // The notice's row, locked first: a withdrawal committed meanwhile is seen below, one
+            // still to come waits and then closes this flag with the others.
+            const [locked] = await tx.batch([
+              {
+                sql: `SELECT status FROM rectification_notice WHERE id = ? FOR SHARE`,
+                params: [first.noticeId],
+              },
+            ]);
+            const withdrawn = (locked as { status: string }[])[0]?.status === 'withdrawn';
             // As on a project ladder, the 约谈 step also puts the unit on the negative list.
             const [raised] = await executeAll(tx, [
               interviewFlagFromNotice({
@@ -243,6 +273,15 @@ export function createRectificationActivities(deps: RectificationActivityDeps) {
                 },
               ]);
               flagId = (found as { id: string }[])[0]!.id;
+            } else if (withdrawn) {
+              // A step that came due as the notice was withdrawn: its flag is closed at once.
+              await tx.batch([
+                {
+                  sql: `UPDATE interview_flag f SET closed_at = GREATEST(n.closed_at, f.raised_at),
+                          close_reason = 'noticeWithdrawn' FROM rectification_notice n WHERE f.id = ? AND n.id = f.notice_id`,
+                  params: [flagId],
+                },
+              ]);
             }
           }
           for (const s of args.steps) {

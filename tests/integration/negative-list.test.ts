@@ -237,7 +237,11 @@ describe('negative list', () => {
     const dept = await Session.login(stack.baseUrl, 'swj.op');
     const p = await dept.post('/api/projects', aProject());
     expect(p.status, JSON.stringify(p.body)).toBe(201);
-    const listed = await office.post('/api/negative-list', entry({ unitCode: 'fpb', project: p.body.code }));
+    // Dated after the months published above: an entry is never dated into a published month.
+    const listed = await office.post(
+      '/api/negative-list',
+      entry({ unitCode: 'fpb', project: p.body.code, listedOn: '2026-12-01' }),
+    );
     expect(listed.status, JSON.stringify(listed.body)).toBe(201);
     const fpb = await Session.login(stack.baseUrl, 'fpb.op');
     expect((await fpb.get(`/api/projects/${p.body.id}`)).status).toBe(404);

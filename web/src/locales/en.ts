@@ -1006,6 +1006,9 @@ const en: typeof zh = {
     raisedAt: 'Raised at',
     flagStatus: { open: 'Waiting', closed: 'Talked', all: 'All' },
     openRecord: 'Open the record',
+    flagClosedFilter: 'Closed',
+    flagWithdrawn: 'Notice withdrawn: no talk owed',
+    openNotice: 'Open the notice',
   },
   negative: {
     state: 'Status',

@@ -982,6 +982,9 @@ export default {
     raisedAt: '标记时间',
     flagStatus: { open: '待约谈', closed: '已约谈', all: '全部' },
     openRecord: '查看约谈记录',
+    flagClosedFilter: '已办结',
+    flagWithdrawn: '通知书已撤回，无需约谈',
+    openNotice: '查看通知书',
   },
   negative: {
     state: '状态',

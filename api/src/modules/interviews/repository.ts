@@ -92,6 +92,8 @@ export interface FlagRow extends LadderGroundsRow {
   raised_at: string | Date;
   record_id: string | null;
   closed_at: string | Date | null;
+  /** Why it closed without a record: its notice was withdrawn. */
+  close_reason: 'noticeWithdrawn' | null;
 }
 
 export function flagDto(f: FlagRow) {
@@ -112,7 +114,7 @@ export function flagDto(f: FlagRow) {
 
 const FLAG_SELECT = `SELECT f.id, f.source, f.org_unit_id, o.code AS unit_code, o.name AS unit_name, f.project_id,
     p.code AS project_code, p.name AS project_name, f.notice_id, n.serial AS notice_serial, f.reason,
-    f.raised_at, f.record_id, f.closed_at, ${ladderGroundsColumns('f')}
+    f.raised_at, f.record_id, f.closed_at, f.close_reason, ${ladderGroundsColumns('f')}
   FROM interview_flag f JOIN org_unit o ON o.id = f.org_unit_id
   LEFT JOIN project p ON p.id = f.project_id LEFT JOIN rectification_notice n ON n.id = f.notice_id
   ${ladderGroundsJoins('f')}`;
@@ -128,7 +130,8 @@ function flagWhere(who: Principal, opts: FlagFilter): { sql: string; params: unk
     params.push(who.orgUnitId);
   }
   if (opts.status !== 'all')
-    where.push(opts.status === 'open' ? 'f.record_id IS NULL' : 'f.record_id IS NOT NULL');
+    // Closed by a record, or without one when its notice was withdrawn.
+    where.push(opts.status === 'open' ? 'f.closed_at IS NULL' : 'f.closed_at IS NOT NULL');
   if (opts.unitCode) {
     where.push('o.code = ?');
     params.push(opts.unitCode);
@@ -186,6 +189,20 @@ export function createInterviewRepository(orm: Orm) {
         { sql: 'SELECT interview_corrected_by(?::uuid) AS by', params: [id] },
       ]);
       return (rows as { by: string | null }[])[0]?.by ?? undefined;
+    },
+
+    /**
+     * In the record's transaction: locks the flags it closes and answers how each stands now, so a
+     * flag closed meanwhile (by another record, or by its notice's withdrawal) is told apart.
+     */
+    async lockFlags(tx: Tx, ids: readonly number[]) {
+      const [rows] = await executeAll(tx, [
+        {
+          sql: `SELECT id, record_id, close_reason FROM interview_flag WHERE id = ANY(ARRAY[?]::bigint[]) FOR UPDATE`,
+          params: [ids.length ? ids : [0]],
+        },
+      ]);
+      return rows as { id: string; record_id: string | null; close_reason: string | null }[];
     },
 
     /** The units listed on the negative list by this record or by any record it corrects. */

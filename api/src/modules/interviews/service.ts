@@ -54,6 +54,20 @@ export async function linkAttachments(
 const FLAG_CLOSED = { zh: '已办结', en: 'closed' };
 
 /**
+ * A flag closed without a talk because its notice was withdrawn: the office decided the notice was
+ * wrong, so no talk is owed for it and no record closes it.
+ */
+const flagWithdrawn = (id: number | string) =>
+  new AppError(
+    'CONFLICT',
+    {
+      zh: `约谈标记 ${id} 所依据的整改通知书已撤回，该标记已关闭，无需约谈`,
+      en: `flag ${id} was closed when its rectification notice was withdrawn: no talk is owed for it`,
+    },
+    [{ path: 'body.flagIds', message: { zh: '通知书已撤回', en: 'notice withdrawn' } }],
+  );
+
+/**
  * A record has one correction: a second of the same record would be a second talk in the month's
  * ranking and the unit's year (each counts a record no later one corrects). The console offers to
  * correct the latest record only; this holds for two offices' tabs or a repeated request too.
@@ -104,6 +118,7 @@ export function createInterviewService(deps: {
     for (const id of flagIds) {
       const f = flags.find((x) => Number(x.id) === id);
       if (!f) throw invalid('body.flagIds', `约谈标记不存在 (no interview flag “${id}”)`);
+      if (f.close_reason === 'noticeWithdrawn') throw flagWithdrawn(id);
       if (f.record_id)
         throw new AppError(
           'CONFLICT',
@@ -195,7 +210,10 @@ export function createInterviewService(deps: {
               ),
             ]);
             await record(tx, id);
-            // Each flag closes once: a concurrent record that closed it first wins, this one fails.
+            // Each flag closes once: a concurrent record that closed it first wins, this one fails;
+            // so does a withdrawal of its notice that closed it meanwhile (locked, then looked at).
+            for (const f of await repo.lockFlags(tx, flagIds))
+              if (f.close_reason === 'noticeWithdrawn') throw flagWithdrawn(f.id);
             for (const flagId of flagIds) {
               const [closed] = await executeAll(tx, [interviewFlagClose({ flagId, recordId: id, at })]);
               if ((closed as unknown[]).length === 0)

@@ -5,7 +5,7 @@
 import { isCountyWide, type Principal } from '#domain/access.js';
 import type { NegativeListQuery } from '#domain/talks-schemas.js';
 import type { Orm } from '#db/orm.js';
-import { queryInScope, scopeOf } from '#db/scope.js';
+import { executeAll, queryInScope, scopeOf, type Tx } from '#db/scope.js';
 import { ATTACHMENT_COLUMNS, attachmentDto, type AttachmentRow } from '../attachments/repository.js';
 import {
   ladderGrounds,
@@ -138,6 +138,30 @@ export function createNegativeListRepository(orm: Orm) {
         { sql: `SELECT id FROM project WHERE ${byId ? 'id = ?::uuid' : 'code = ?'}`, params: [ref] },
       ]);
       return (rows as { id: string }[])[0];
+    },
+
+    /**
+     * In a transaction that lists or publishes in month `month` (YYYY-MM): orders it after any other
+     * doing the same for that month (a transaction-scoped advisory lock), then answers what of the
+     * month is published already: its negative list, its ranking report (which counts the month's
+     * entries) or a 月通报 edition (made from that report).
+     */
+    async lockMonth(tx: Tx, month: string) {
+      // Two statements: the second's snapshot, taken once the lock is held, sees a publication
+      // committed while this one waited.
+      const [, rows] = await executeAll(tx, [
+        {
+          sql: `SELECT pg_advisory_xact_lock(hashtextextended('negative_list.month:' || ?, 0))`,
+          params: [month],
+        },
+        {
+          sql: `SELECT EXISTS (SELECT 1 FROM negative_list_publication WHERE month = ?) AS list,
+                       EXISTS (SELECT 1 FROM ranking_report WHERE month = ?) AS ranking,
+                       EXISTS (SELECT 1 FROM circular WHERE month = ? AND status = 'published') AS circular`,
+          params: [month, month, month],
+        },
+      ]);
+      return (rows as { list: boolean; ranking: boolean; circular: boolean }[])[0]!;
     },
 
     async publications(who: Principal) {

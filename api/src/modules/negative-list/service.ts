@@ -28,6 +28,29 @@ export const liftedAlready = (at: string | Date) => {
   return new AppError('CONFLICT', { zh: `该条目已于 ${when} 移出`, en: `the entry was lifted on ${when}` });
 };
 
+/**
+ * An entry dated in a month already published: the published list (or the month's ranking and
+ * 月通报) would never show it, though its date says it belonged there. What is published stays as
+ * published; a listing decided now is dated now (or in a month not yet published).
+ */
+const monthPublished = (listedOn: string, what: { list: boolean; ranking: boolean; circular: boolean }) => {
+  const month = listedOn.slice(0, 7);
+  const zh = [what.list && '负面清单', what.ranking && '考核排名', what.circular && '月通报'].filter(Boolean);
+  const en = [
+    what.list && 'negative list',
+    what.ranking && 'ranking',
+    what.circular && 'monthly circular',
+  ].filter(Boolean);
+  return new AppError(
+    'CONFLICT',
+    {
+      zh: `${month} 的${zh.join('、')}已发布，不能再列入日期在该月的条目；请改用未发布月份的日期（如今天）`,
+      en: `the ${en.join(', ')} of ${month} is published already: an entry can no longer be dated in that month; date it in a month not yet published (today, say)`,
+    },
+    [{ path: 'body.listedOn', message: { zh: `${month} 已发布`, en: `${month} is published` } }],
+  );
+};
+
 export function createNegativeListService(deps: {
   orm: Orm;
   repo: NegativeListRepository;
@@ -69,6 +92,9 @@ export function createNegativeListService(deps: {
         let id = '';
         try {
           await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
+            const published = await repo.lockMonth(tx, input.listedOn.slice(0, 7));
+            if (published.list || published.ranking || published.circular)
+              throw monthPublished(input.listedOn, published);
             const [rows] = await executeAll(tx, [
               negativeEntryManual({
                 unitId: unit.id,
@@ -180,6 +206,8 @@ export function createNegativeListService(deps: {
         throw invalid('body.month', `只能发布已结束的月份 (month ${month} has not ended yet)`);
       try {
         await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
+          // After any entry being listed in the month commits, so the snapshot holds it.
+          await repo.lockMonth(tx, month);
           const [rows] = await executeAll(tx, [
             negativeListPublish({ month, by: caller.actor.id, unitId: caller.orgUnitId }),
           ]);
