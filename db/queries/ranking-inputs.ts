@@ -86,6 +86,37 @@ function params(b: MonthBounds): unknown[] {
   return [b.year, b.month, b.periodStart, b.cutoff];
 }
 
+/**
+ * When a notice due before the cutoff counts as done on time (整改按期办结), as of the cutoff.
+ *
+ * - `answeredOnTime` (config 2026.4 on): the unit did its part on time. A notice closed before the
+ *   cutoff counts as it was closed (`closed_on_time`: every answer given on or before the due date
+ *   of the term it answered, judged when it was given on the notice's clock, China time, the term
+ *   counted in the notice's calendar or working days). One still open at the cutoff counts when
+ *   every problem's latest exchange before the cutoff is an answer or its acceptance — the unit has
+ *   answered its current term and the rest is the office's verification, which does not count
+ *   against the unit — and no answer before the cutoff was late. A problem sent back and not yet
+ *   answered again, or an answer given late (also one given again late after a send-back), is not
+ *   on time. Exchanges after the cutoff are not seen, so the month's figure does not change later.
+ * - `closedByCutoff` (up to 2026.3): closed on time and before the cutoff; a notice answered on
+ *   time but still waiting for the office's verdict at the cutoff counted as late.
+ */
+export type NoticeOnTimeRule = 'answeredOnTime' | 'closedByCutoff';
+
+const NOTICE_ON_TIME: Record<NoticeOnTimeRule, string> = {
+  closedByCutoff: `n.closed_on_time AND n.closed_at < bt.cutoff_ts`,
+  answeredOnTime: `CASE WHEN n.closed_at < bt.cutoff_ts THEN n.closed_on_time
+           ELSE EXISTS (SELECT 1 FROM rectification_problem q WHERE q.notice_id = n.id)
+            AND NOT EXISTS (SELECT 1 FROM rectification_event e
+                 WHERE e.notice_id = n.id AND e.kind = 'answer' AND NOT e.on_time AND e.at < bt.cutoff_ts)
+            AND NOT EXISTS (SELECT 1 FROM rectification_problem q
+                 WHERE q.notice_id = n.id
+                   AND COALESCE((SELECT e.kind FROM rectification_event e
+                                  WHERE e.notice_id = n.id AND e.problem_id = q.id AND e.at < bt.cutoff_ts
+                                  ORDER BY e.at DESC, e.id DESC LIMIT 1), 'none') NOT IN ('answer', 'accept'))
+           END`,
+};
+
 export interface UnitInputRow {
   unitId: string;
   unitCode: string;
@@ -96,13 +127,14 @@ export interface UnitInputRow {
 /**
  * The aggregate's text with the month as $1 (year), $2 (month), $3 (period start), $4 (cutoff): the
  * body of the SECURITY DEFINER functions `ranking_inputs_department` / `ranking_inputs_township`
- * (migration Migration20261203400000_ranking). They run it as the tables' owner, without the
- * per-row row-level-security calls that made it many times slower over 100,000 projects; they
- * refuse any scope but the system's. A change to this text needs a migration that re-creates them.
+ * (migration Migration20261203400000_ranking, re-created by Migration20261232000000_notice_answered_on_time).
+ * They run it as the tables' owner, without the per-row row-level-security calls that made it many
+ * times slower over 100,000 projects; they refuse any scope but the system's. A change to this text
+ * needs a migration that re-creates them (and whose down() re-creates the text it replaced).
  */
-export function rankingInputsSql(group: RankingGroup): string {
+export function rankingInputsSql(group: RankingGroup, rule: NoticeOnTimeRule = 'answeredOnTime'): string {
   let n = 0;
-  return rankingInputsText(group).replace(/\?/g, () => `$${++n}`);
+  return rankingInputsText(group, rule).replace(/\?/g, () => `$${++n}`);
 }
 
 /** Every unit of the group's kind, with its facts (units without projects have zeros). */
@@ -113,7 +145,7 @@ export function rankingInputsStatement(
   return { sql: rankingInputsText(group), params: params(b) };
 }
 
-function rankingInputsText(group: RankingGroup): string {
+function rankingInputsText(group: RankingGroup, rule: NoticeOnTimeRule = 'answeredOnTime'): string {
   return `WITH ${projectFactsCte(group, '')},
   agg AS (
     SELECT unit_id, count(*) AS projects, sum(budget_fen) AS budget_fen, sum(disbursed_fen) AS disbursed_fen,
@@ -131,7 +163,7 @@ function rankingInputsText(group: RankingGroup): string {
   ),
   rn AS (
     SELECT n.org_unit_id AS unit_id, count(*) AS due,
-           count(*) FILTER (WHERE n.closed_on_time AND n.closed_at < bt.cutoff_ts) AS on_time
+           count(*) FILTER (WHERE ${NOTICE_ON_TIME[rule]}) AS on_time
       FROM rectification_notice n, bt
      WHERE n.status <> 'withdrawn' AND extract(year FROM n.issued_on) = bt.year
        AND n.issued_at < bt.cutoff_ts AND n.due_date < bt.cutoff

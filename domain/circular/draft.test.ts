@@ -170,7 +170,7 @@ describe('the monthly circular draft', () => {
     expect(body).toContain('应报账项目2个，已报账1个，报账率50.0%');
     expect(body).toContain('月末逾期项目2个，累计逾期30天。');
     expect(body).toContain('本月参与考核排名的主管部门4个、乡镇3个');
-    expect(body).toContain('版本2026.3');
+    expect(body).toContain('版本2026.4');
   });
 
   it('names the first three and the rest of each group with scores and movement', () => {

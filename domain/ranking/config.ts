@@ -29,7 +29,9 @@ export const RANKING_INPUTS = [
   'visitsDue', // the same projects: each owes a site visit in the month
   'visitsOnTime', // … with a visit dated in the month and recorded before the cutoff
   'noticesDue', // rectification notices of the year addressed to the unit, due before the cutoff, not withdrawn
-  'noticesClosedOnTime', // … closed on time before the cutoff
+  // … done on time as of the cutoff: closed on time, or every problem answered on time and the
+  // answer waiting for the office's verdict or accepted (2026.1–2026.3: closed on time before it)
+  'noticesClosedOnTime',
   'interviews', // 约谈 records held in the month with someone of the unit
   'negativeListEntries', // negative-list entries of the unit listed in the month
   // complaints' answer time limits gone overdue in the month while the unit assigned (or, for a
@@ -80,7 +82,9 @@ export const RANKING_CONFIG: RankingConfig = {
   // 2026.2: complaints count (投诉办理, 5 points), taken from 报账率 (10 → 5), whose lateness the
   // overdue indicators already count (a planned reimbursement date passed is an overdue project).
   // 2026.3: the same scores; the talks' English heading is capitalised as the others are.
-  version: '2026.3',
+  // 2026.4: 整改按期办结 counts a notice the unit answered on time while the office has yet to verify
+  // it (its verification time does not count against the unit), not only one closed by the cutoff.
+  version: '2026.4',
   timezone: 'Asia/Shanghai',
   minProjects: 1,
   ties: 'shared',
@@ -166,7 +170,10 @@ export const RANKING_CONFIG: RankingConfig = {
     {
       key: 'rectificationOnTime',
       label: { zh: '整改按期办结', en: 'Rectifications closed on time' },
-      formula: { zh: '按期办结数÷到期通知书数', en: 'closed on time ÷ notices due' },
+      formula: {
+        zh: '按期整改数÷到期通知书数（各问题均在整改期限内答复、已验收或待审核；审核用时不计入）',
+        en: 'done on time ÷ notices due (every problem answered within its term, accepted or awaiting the verdict; verification time not counted)',
+      },
       scale: 'ratio',
       num: ['noticesClosedOnTime'],
       den: ['noticesDue'],

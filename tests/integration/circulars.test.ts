@@ -116,7 +116,7 @@ describe('the monthly circular', () => {
     expect(c.sections.map((s: { key: string }) => s.key)).toEqual(KEYS);
     expect(c.generatedFrom).toMatchObject({
       rankingMonth: MONTH,
-      configVersion: '2026.3',
+      configVersion: '2026.4',
       overdueProjects: 1,
       noticesIssued: 1,
       noticesClosed: 0,

@@ -5,7 +5,7 @@
  * stored report alone and agrees, and a tampered copy makes it fail. Reports are produced by the
  * real `monthlyRanking` workflow on the dev server; running a month again changes nothing.
  *
- * Points are in hundredths (config 2026.3): ratio W × num/den, complement W × (den − num)/den,
+ * Points are in hundredths (config 2026.4): ratio W × num/den, complement W × (den − num)/den,
  * rounded half up; a ratio or complement with den = 0 scores W; deductions W − per item × count.
  * 报账率 weighs 5, 投诉办理 5 (1 point per complaint left unhandled past its time limit).
  */
@@ -115,7 +115,7 @@ describe('monthly ranking over the fixture county', () => {
       cutoff: '2026-07-01',
       previousMonth: '2026-05',
     });
-    expect(june.config.version).toBe('2026.3');
+    expect(june.config.version).toBe('2026.4');
 
     const departments = Object.fromEntries(june.groups.department.map((r) => [r.unitCode, view(r)]));
     // In scope for June: P1–P4 (P5 cancelled in March, P6 of 2025, P7 registered on July 3rd).
