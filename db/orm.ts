@@ -57,6 +57,7 @@ import { Migration20261227000000_stored_answer_secrets } from './migrations/Migr
 import { Migration20261228000000_writer_policies } from './migrations/Migration20261228000000_writer_policies.js';
 import { Migration20261229000000_fund_document_number_per_department } from './migrations/Migration20261229000000_fund_document_number_per_department.js';
 import { Migration20261230000000_delivery_send_checks } from './migrations/Migration20261230000000_delivery_send_checks.js';
+import { Migration20261231000000_delivery_recipient_unit } from './migrations/Migration20261231000000_delivery_recipient_unit.js';
 import { Migration20261232000000_notice_answered_on_time } from './migrations/Migration20261232000000_notice_answered_on_time.js';
 import { Migration20261233000000_interview_flag_withdrawn } from './migrations/Migration20261233000000_interview_flag_withdrawn.js';
 
@@ -139,6 +140,10 @@ export const MIGRATIONS = [
   {
     name: 'Migration20261230000000_delivery_send_checks',
     class: Migration20261230000000_delivery_send_checks,
+  },
+  {
+    name: 'Migration20261231000000_delivery_recipient_unit',
+    class: Migration20261231000000_delivery_recipient_unit,
   },
   {
     name: 'Migration20261232000000_notice_answered_on_time',

@@ -5,8 +5,9 @@
  * another: each claims its due rows in batches (SKIP LOCKED, so several dispatchers share the
  * queue), writes the attempt row, calls the adapter and records the outcome
  * (db/queries/delivery-queue.ts says what each state means). The claim and the attempt's start
- * cancel a row whose account was disabled, whose account turned the channel off, or whose alert
- * is no longer open: those are never sent.
+ * cancel a row whose account was disabled, moved out of the unit it was meant for (or may no
+ * longer see the project), turned the channel off or removed its address, or whose alert is no
+ * longer open: those are never sent. An account's row goes to the address it has when sent.
  */
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';

@@ -130,15 +130,19 @@ export function deliveryRows(
  * carry the alert they are about (`alert_id`: its key `alert:<project>:<kind>:<period>:<arm>:<step>`
  * names it; the step recorded it before announcing it), so the dispatcher sends nothing about an
  * alert closed meanwhile. Other notifications (complaints, rectification, notices) carry none.
+ * An account's rows also carry the unit the account is in now (`recipient_unit_id`): recipients
+ * are chosen by the units a notification addresses, and the dispatcher sends nothing to an
+ * account moved to another unit before its row came due.
  */
 export async function enqueueDeliveries(orm: Orm, rows: readonly Row[]): Promise<number> {
   if (rows.length === 0) return 0;
   return inScope(orm, SYSTEM_SCOPE, async (tx) => {
     const out = await tx.execute(
       `INSERT INTO notification_delivery (notification_key, recipient, channel, user_id, address, project_id,
-              severity, locale, title, message, not_before, digest, bypass_quiet, alert_id)
+              severity, locale, title, message, not_before, digest, bypass_quiet, alert_id, recipient_unit_id)
        SELECT r.notification_key, r.recipient, r.channel, r.user_id, r.address, r.project_id,
-              r.severity, r.locale, r.title, r.message, r.not_before, r.digest, r.bypass_quiet, a.id
+              r.severity, r.locale, r.title, r.message, r.not_before, r.digest, r.bypass_quiet, a.id,
+              u.org_unit_id
          FROM jsonb_to_recordset(?::jsonb) AS r(notification_key text, recipient text, channel text,
               user_id uuid, address text, project_id uuid, severity text, locale text, title text,
               message jsonb, not_before timestamptz, digest boolean, bypass_quiet boolean)
@@ -147,6 +151,7 @@ export async function enqueueDeliveries(orm: Orm, rows: readonly Row[]): Promise
               AND a.period = split_part(r.notification_key, ':', 4)
               AND a.arm::text = split_part(r.notification_key, ':', 5)
               AND a.step = split_part(r.notification_key, ':', 6)
+         LEFT JOIN app_user u ON u.id = r.user_id
        ON CONFLICT ON CONSTRAINT notification_delivery_dedup DO NOTHING`,
       [JSON.stringify(rows)],
       'run',

@@ -7,9 +7,11 @@
  *
  * What the notify activity checked when it queued a row is checked again when it is claimed and
  * again when its attempt starts, in the statement that changes its status: a row whose account
- * was disabled meanwhile, whose account turned the channel off, or whose alert is no longer open
- * becomes `cancelled` (final; `last_error_code` says why) instead of going out, and a digest
- * leaves it out.
+ * was disabled meanwhile, was moved out of the unit it was queued for (or may no longer see the
+ * project, or no longer acts on alerts), turned the channel off or removed its address, or whose
+ * alert is no longer open becomes `cancelled` (final; `last_error_code` says why) instead of going
+ * out, and a digest leaves it out. An account's row goes to the address the account has when it
+ * is sent, not the one it had when the row was queued.
  */
 import type { Orm } from '../orm.js';
 import { SYSTEM_SCOPE, inScope } from '../scope.js';
@@ -36,7 +38,8 @@ export interface QueuedDelivery {
   createdAt: Date;
 }
 
-export type CancelReason = 'ACCOUNT_DISABLED' | 'CHANNEL_OFF' | 'ALERT_CLOSED';
+export type CancelReason =
+  'ACCOUNT_DISABLED' | 'OUT_OF_SCOPE' | 'CHANNEL_OFF' | 'NO_ADDRESS' | 'ALERT_CLOSED';
 
 /** A due row that was not sent, and why. */
 export interface CancelledDelivery {
@@ -49,32 +52,72 @@ const RETURNING = `RETURNING d.id, d.notification_key, d.channel, d.address, d.l
 
 /**
  * What a row `d` is checked against when it is about to go: its account (e-mail and SMS rows are
- * an account's; robots and the outbox are nobody's), the account's preferences, and the ladder
- * alert it is about (`alert_id`; none for complaints, rectification and notices).
+ * an account's; robots and the outbox are nobody's), the account's unit and preferences, the
+ * project it is about (`project_id`; deadline alerts) and the ladder alert it is about
+ * (`alert_id`; none for complaints, rectification and notices).
  */
 const CHECK_JOINS = `LEFT JOIN app_user u ON u.id = d.user_id
+  LEFT JOIN org_unit o ON o.id = u.org_unit_id
   LEFT JOIN notification_preference p ON p.user_id = d.user_id
+  LEFT JOIN project pr ON pr.id = d.project_id
   LEFT JOIN alert a ON a.id = d.alert_id`;
+
+/**
+ * Where an account's row goes: the address the account has now. The address in the row is the
+ * one it had when the row was queued; a person who changed it meanwhile expects the message at
+ * the address they gave, and the old one may be someone else's by now. Robots and the outbox keep
+ * theirs (their address is the robot's name).
+ */
+const CURRENT_ADDRESS = `CASE d.channel WHEN 'email' THEN u.email WHEN 'sms' THEN u.phone ELSE d.address END`;
+
+/**
+ * Whether the account is still one the row was meant for, by the rule that chose it
+ * (activities/notify.activities.ts): recipients are chosen by their unit (one the notification
+ * addresses, or a county-level one), so an account moved to another unit since is no longer one
+ * (`recipient_unit_id`, its unit when queued; a row from before that column is not compared);
+ * outside channels reach accounts that act on alerts (not query-only), or a unit head from
+ * overdue on;
+ * and nothing about a project goes to an account that cannot read that project now (the read
+ * rule of row-level security: county-wide, or the unit's reader token among the project's).
+ */
+const STILL_ADDRESSED = `(d.recipient_unit_id IS NULL OR u.org_unit_id = d.recipient_unit_id)
+    AND ((u.unit_head AND d.severity <> 'info')
+      OR EXISTS (SELECT 1 FROM user_role r WHERE r.user_id = u.id AND r.role <> 'viewer'))
+    AND (pr.id IS NULL OR o.kind IN ('county', 'office')
+      OR EXISTS (SELECT 1 FROM user_role r WHERE r.user_id = u.id AND r.role IN ('leader', 'supervisor', 'admin'))
+      OR app_reader_token(o.kind, o.id) = ANY (pr.readers))`;
 
 /** Why the row must not go now, or NULL. A removed account (user_id set null) counts as disabled. */
 const CANCEL_REASON = `CASE
     WHEN d.channel IN ('email', 'sms') AND (u.id IS NULL OR u.disabled) THEN 'ACCOUNT_DISABLED'
+    WHEN d.channel IN ('email', 'sms') AND NOT (${STILL_ADDRESSED}) THEN 'OUT_OF_SCOPE'
     WHEN d.channel = 'email' AND NOT COALESCE(p.email_on, true) THEN 'CHANNEL_OFF'
     WHEN d.channel = 'sms' AND NOT COALESCE(p.sms_on, true) THEN 'CHANNEL_OFF'
+    WHEN ${CURRENT_ADDRESS} IS NULL THEN 'NO_ADDRESS'
     WHEN a.status <> 'active' THEN 'ALERT_CLOSED'
   END`;
 
 /** The delivery log's words for each reason (`last_error`). */
 const CANCEL_TEXT = `CASE c.reason
     WHEN 'ACCOUNT_DISABLED' THEN '账号已停用，未发送 (the account was disabled before this was sent)'
+    WHEN 'OUT_OF_SCOPE' THEN '账号已调离所通知的单位、无权查看该项目或不再承办，未发送 (the account was moved out of the unit this was addressed to, may no longer see its project, or no longer acts on alerts)'
     WHEN 'CHANNEL_OFF' THEN '账号已关闭该渠道，未发送 (the account turned this channel off before this was sent)'
+    WHEN 'NO_ADDRESS' THEN '账号已删除该地址，未发送 (the account removed its address for this channel before this was sent)'
     WHEN 'ALERT_CLOSED' THEN '预警已解除，未发送 (the alert was no longer open when this was due)'
   END`;
 
-/** Claims the rows of `c` that pass (sending, leased to the owner, `?`) and cancels the others. */
+/** The checks of a due row `d`, with the address it goes to (`c.reason`, `c.address`). */
+const CHECKED = `SELECT d.id, ${CANCEL_REASON} AS reason, ${CURRENT_ADDRESS} AS address
+  FROM notification_delivery d ${CHECK_JOINS}`;
+
+/**
+ * Claims the rows of `c` that pass (sending, leased to the owner, `?`, addressed as the account is
+ * now) and cancels the others.
+ */
 const claimSet = (lease: string) => `status = CASE WHEN c.reason IS NULL THEN 'sending' ELSE 'cancelled' END,
   lease_until = CASE WHEN c.reason IS NULL THEN ${lease} END,
   leased_by = CASE WHEN c.reason IS NULL THEN ?::text END,
+  address = CASE WHEN c.reason IS NULL THEN c.address ELSE d.address END,
   last_error_code = COALESCE(c.reason, d.last_error_code),
   last_error = COALESCE(${CANCEL_TEXT}, d.last_error)`;
 
@@ -101,10 +144,26 @@ const byDue = (a: QueuedDelivery, b: QueuedDelivery) =>
   a.id.localeCompare(b.id);
 
 /**
+ * A digest row waits for the digest hour only while its account still wants the digest: once the
+ * account turns it off, its reminders are meant to come one by one as they happen, so a row
+ * still waiting is due at once and goes alone. A row that already failed once keeps its back-off.
+ */
+const UNDIGEST = `WITH off AS (SELECT d.id FROM notification_delivery d
+                 LEFT JOIN notification_preference p ON p.user_id = d.user_id
+                WHERE d.channel = ? AND d.status = 'queued' AND d.digest AND NOT COALESCE(p.digest, false)
+                  FOR UPDATE OF d SKIP LOCKED)
+  UPDATE notification_delivery d
+     SET digest = false, not_before = CASE WHEN d.attempts = 0 THEN LEAST(d.not_before, now()) ELSE d.not_before END
+    FROM off WHERE d.id = off.id`;
+
+/**
  * Claims up to `limit` due rows of a channel (SKIP LOCKED: dispatchers never wait on each other),
- * and with a digest row every other due digest row of the same address, so one user's digest is
- * one message. A due row that fails the checks (CANCEL_REASON) is cancelled by the same statement
- * instead of claimed, so no dispatcher sends it; a digest is made of the claimed rows only.
+ * and with a digest row every other due digest row going to the same address, so one user's digest
+ * is one message. A due row that fails the checks (CANCEL_REASON) is cancelled by the same
+ * statement instead of claimed, so no dispatcher sends it; a digest is made of the claimed rows
+ * only. A claimed row carries the address it goes to now (CURRENT_ADDRESS), and digests are
+ * gathered by that address: rows queued before and after an address changed make one digest, to
+ * the new address.
  */
 export async function claimDue(
   orm: Orm,
@@ -115,14 +174,17 @@ export async function claimDue(
 ): Promise<{ claimed: QueuedDelivery[]; cancelled: CancelledDelivery[] }> {
   return inScope(orm, SYSTEM_SCOPE, async (tx) => {
     const lease = `now() + make_interval(secs => ${Math.max(1, leaseMs) / 1000})`;
-    const first = await tx.execute(
-      `WITH c AS (SELECT d.id, ${CANCEL_REASON} AS reason FROM notification_delivery d ${CHECK_JOINS}
+    const [, first] = (await tx.batch([
+      { sql: UNDIGEST, params: [channel] },
+      {
+        sql: `WITH c AS (${CHECKED}
                    WHERE d.channel = ? AND d.status = 'queued' AND d.not_before <= now()
                    ORDER BY d.not_before, d.created_at, d.id LIMIT ? FOR UPDATE OF d SKIP LOCKED)
        UPDATE notification_delivery d SET ${claimSet(lease)}
          FROM c WHERE d.id = c.id ${RETURNING}`,
-      [channel, limit, owner],
-    );
+        params: [channel, limit, owner],
+      },
+    ])) as [unknown, Record<string, unknown>[]];
     const claimed: QueuedDelivery[] = [];
     const cancelled: CancelledDelivery[] = [];
     const sort = (rows: Record<string, unknown>[]) => {
@@ -134,9 +196,9 @@ export async function claimDue(
     const digestAddresses = [...new Set(claimed.filter((r) => r.digest).map((r) => r.address))];
     if (digestAddresses.length) {
       const more = await tx.execute(
-        `WITH c AS (SELECT d.id, ${CANCEL_REASON} AS reason FROM notification_delivery d ${CHECK_JOINS}
+        `WITH c AS (${CHECKED}
                      WHERE d.channel = ? AND d.digest AND d.status = 'queued' AND d.not_before <= now()
-                       AND d.address = ANY(ARRAY[?]::text[]) FOR UPDATE OF d SKIP LOCKED)
+                       AND ${CURRENT_ADDRESS} = ANY(ARRAY[?]::text[]) FOR UPDATE OF d SKIP LOCKED)
          UPDATE notification_delivery d SET ${claimSet(lease)}
            FROM c WHERE d.id = c.id ${RETURNING}`,
         [channel, digestAddresses, owner],
@@ -150,7 +212,9 @@ export async function claimDue(
 /**
  * Writes the attempt rows before the vendor call; returns the attempt number of each row still
  * held by this owner (a row whose lease was taken over is left alone). The checks of the claim
- * are made once more, just before the call: a row that fails them now is cancelled, not started.
+ * are made once more, just before the call: a row that fails them now is cancelled, not started;
+ * a row whose account changed its address since the claim goes back to the queue, not started,
+ * and the next claim takes it to the new address.
  */
 export async function startAttempts(
   orm: Orm,
@@ -159,14 +223,18 @@ export async function startAttempts(
 ): Promise<Map<string, number>> {
   const rows = await inScope(orm, SYSTEM_SCOPE, (tx) =>
     tx.execute<{ id: string; attempts: number }[]>(
-      `WITH c AS (SELECT d.id, ${CANCEL_REASON} AS reason FROM notification_delivery d ${CHECK_JOINS}
+      `WITH c AS (SELECT d.id, ${CANCEL_REASON} AS reason, ${CURRENT_ADDRESS} IS DISTINCT FROM d.address AS readdress
+                    FROM notification_delivery d ${CHECK_JOINS}
                    WHERE d.id = ANY(ARRAY[?]::uuid[]) AND d.status = 'sending' AND d.leased_by = ?
                    FOR UPDATE OF d),
        cancelled AS (UPDATE notification_delivery d SET status = 'cancelled', lease_until = NULL,
                             leased_by = NULL, last_error_code = c.reason, last_error = ${CANCEL_TEXT}
                        FROM c WHERE d.id = c.id AND c.reason IS NOT NULL RETURNING d.id),
+       readdressed AS (UPDATE notification_delivery d SET status = 'queued', lease_until = NULL, leased_by = NULL
+                         FROM c WHERE d.id = c.id AND c.reason IS NULL AND c.readdress RETURNING d.id),
        started AS (UPDATE notification_delivery d SET attempts = d.attempts + 1
-                     FROM c WHERE d.id = c.id AND c.reason IS NULL RETURNING d.id, d.attempts)
+                     FROM c WHERE d.id = c.id AND c.reason IS NULL AND NOT c.readdress
+                   RETURNING d.id, d.attempts)
        INSERT INTO notification_attempt (delivery_id, no) SELECT id, attempts FROM started
        RETURNING delivery_id AS id, no AS attempts`,
       [ids, owner],
