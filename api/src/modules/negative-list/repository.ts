@@ -142,11 +142,12 @@ export function createNegativeListRepository(orm: Orm) {
 
     /**
      * In a transaction that lists or publishes in month `month` (YYYY-MM): orders it after any other
-     * doing the same for that month (a transaction-scoped advisory lock), then answers what of the
-     * month is published already: its negative list, its ranking report (which counts the month's
-     * entries) or a 月通报 edition (made from that report).
+     * doing the same for that month (a transaction-scoped advisory lock), then answers whether the
+     * month's negative list is published already. (The month's ranking, stored by its Schedule on
+     * the 1st, and its 月通报 count entries by when they were listed, not by the date they carry:
+     * an entry dated in that month still counts in the month it is listed.)
      */
-    async lockMonth(tx: Tx, month: string) {
+    async lockMonth(tx: Tx, month: string): Promise<boolean> {
       // Two statements: the second's snapshot, taken once the lock is held, sees a publication
       // committed while this one waited.
       const [, rows] = await executeAll(tx, [
@@ -155,13 +156,11 @@ export function createNegativeListRepository(orm: Orm) {
           params: [month],
         },
         {
-          sql: `SELECT EXISTS (SELECT 1 FROM negative_list_publication WHERE month = ?) AS list,
-                       EXISTS (SELECT 1 FROM ranking_report WHERE month = ?) AS ranking,
-                       EXISTS (SELECT 1 FROM circular WHERE month = ? AND status = 'published') AS circular`,
-          params: [month, month, month],
+          sql: `SELECT EXISTS (SELECT 1 FROM negative_list_publication WHERE month = ?) AS published`,
+          params: [month],
         },
       ]);
-      return (rows as { list: boolean; ranking: boolean; circular: boolean }[])[0]!;
+      return (rows as { published: boolean }[])[0]!.published;
     },
 
     async publications(who: Principal) {

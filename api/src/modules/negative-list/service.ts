@@ -29,23 +29,17 @@ export const liftedAlready = (at: string | Date) => {
 };
 
 /**
- * An entry dated in a month already published: the published list (or the month's ranking and
- * 月通报) would never show it, though its date says it belonged there. What is published stays as
- * published; a listing decided now is dated now (or in a month not yet published).
+ * An entry dated in a month whose list is published: that list would never show it, though its
+ * date says it belonged there. What is published stays as published; a listing decided now is
+ * dated now (or in a month whose list is not yet published).
  */
-const monthPublished = (listedOn: string, what: { list: boolean; ranking: boolean; circular: boolean }) => {
+const monthPublished = (listedOn: string) => {
   const month = listedOn.slice(0, 7);
-  const zh = [what.list && '负面清单', what.ranking && '考核排名', what.circular && '月通报'].filter(Boolean);
-  const en = [
-    what.list && 'negative list',
-    what.ranking && 'ranking',
-    what.circular && 'monthly circular',
-  ].filter(Boolean);
   return new AppError(
     'CONFLICT',
     {
-      zh: `${month} 的${zh.join('、')}已发布，不能再列入日期在该月的条目；请改用未发布月份的日期（如今天）`,
-      en: `the ${en.join(', ')} of ${month} is published already: an entry can no longer be dated in that month; date it in a month not yet published (today, say)`,
+      zh: `${month} 的负面清单已发布，不能再列入日期在该月的条目；请改用未发布月份的日期（如今天）`,
+      en: `the negative list of ${month} is published already: an entry can no longer be dated in that month; date it in a month not yet published (today, say)`,
     },
     [{ path: 'body.listedOn', message: { zh: `${month} 已发布`, en: `${month} is published` } }],
   );
@@ -92,9 +86,7 @@ export function createNegativeListService(deps: {
         let id = '';
         try {
           await scopedEm(orm, scopeOf(caller)).transactional(async (tx) => {
-            const published = await repo.lockMonth(tx, input.listedOn.slice(0, 7));
-            if (published.list || published.ranking || published.circular)
-              throw monthPublished(input.listedOn, published);
+            if (await repo.lockMonth(tx, input.listedOn.slice(0, 7))) throw monthPublished(input.listedOn);
             const [rows] = await executeAll(tx, [
               negativeEntryManual({
                 unitId: unit.id,
