@@ -2,13 +2,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '#platform/log.js';
 import { freePort } from '#platform/ports.js';
 import { errorHandler } from './errors.js';
 
 const open: http.Server[] = [];
 afterEach(async () => {
+  vi.unstubAllEnvs();
   for (const s of open.splice(0)) {
     s.closeAllConnections();
     await new Promise((r) => s.close(r));
@@ -28,9 +29,9 @@ async function failingWith(err: unknown): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/fail`;
 }
 
-/** What a pg client says when no server listens where it connects. */
-async function refusedConnection(): Promise<unknown> {
-  const client = new pg.Client({ host: '127.0.0.1', port: await freePort(), user: 'x', database: 'x' });
+/** What a pg client says when no server listens where it connects (at `port`). */
+async function refusedConnection(port: number): Promise<unknown> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: 'x', database: 'x' });
   return client.connect().then(
     () => new Error('connected to a port nothing listens on'),
     (err: unknown) => err,
@@ -47,8 +48,10 @@ function shutdownNotice(code: string): pg.DatabaseError {
 
 describe('the error handler, when the database is unavailable', () => {
   it('answers 503 with Retry-After, in the caller’s language, where it answered 500', async () => {
+    const dbPort = await freePort();
+    vi.stubEnv('DATABASE_URL', `postgres://x@127.0.0.1:${dbPort}/x`);
     for (const err of [
-      await refusedConnection(),
+      await refusedConnection(dbPort),
       shutdownNotice('57P01'),
       shutdownNotice('57P02'),
       shutdownNotice('08006'),
@@ -78,5 +81,17 @@ describe('the error handler, when the database is unavailable', () => {
     expect(bug.headers.get('retry-after')).toBeNull();
     const value = Object.assign(new Error('invalid input syntax for type uuid'), { code: '22P02' });
     expect((await fetch(await failingWith(value))).status).toBe(422);
+  });
+
+  it('does not take a bug or another service for the database down', async () => {
+    vi.stubEnv('DATABASE_URL', `postgres://x@127.0.0.1:${await freePort()}/x`);
+    // 08P01: a message the server could not read (too many parameters for one statement) is a bug.
+    const protocol = shutdownNotice('08P01');
+    // A connection refused by some other service (an archive store, say), not the database.
+    const other = await refusedConnection(await freePort());
+    for (const err of [protocol, other]) {
+      const res = await fetch(await failingWith(err));
+      expect(res.status, String(err)).toBe(500);
+    }
   });
 });

@@ -29,9 +29,14 @@ export function errorHandler(log: Logger) {
       log.warn(`${req.method} ${req.originalUrl}: value refused by the database (${sqlState(err)})`);
       appError = new AppError('VALIDATION_FAILED', '请求中有超出允许范围的值 (a value is out of range)');
     } else if (isDatabaseUnavailable(err)) {
-      // PostgreSQL restarting, unreachable or out of connections: nothing was done, and the same
-      // request may well succeed in a moment. A 503 says so, and the console sends it again.
-      log.warn(`${req.method} ${req.originalUrl}: the database is unavailable (${describe(err)})`);
+      // PostgreSQL restarting, unreachable or out of connections: most likely nothing was done (a
+      // connection lost after its COMMIT went may have done it), and the same request may well
+      // succeed in a moment. A 503 says so, and the console sends it again with the same key.
+      // A pool that found no free connection in time is also logged as an error: a transaction
+      // left open (a leak) looks the same from here.
+      const note = `${req.method} ${req.originalUrl}: the database is unavailable (${describe(err)})`;
+      if (isPoolTimeout(err)) log.error(note);
+      else log.warn(note);
       appError = new AppError(
         'UNAVAILABLE',
         '数据库暂时不可用，请稍后重试 (the database is unavailable for a moment: try again)',
@@ -140,43 +145,80 @@ function isDataException(err: unknown): boolean {
 const DATABASE_RETRY_AFTER_SECONDS = 2;
 
 /**
- * The database could not be reached or dropped the connection: SQLSTATE class 08 (connection
- * exception), 57P01–57P03 (shut down, crashed, starting up), 53300 (too many connections); the
- * socket's own errors; the driver's and the pool's words for a connection lost or not had in
- * time. Not an error of the request: the same request may succeed once the server is back.
+ * The database could not be reached or dropped the connection: SQLSTATE 08000, 08001, 08003,
+ * 08004, 08006 (connection exceptions; not 08P01, a message the server could not read, which is a
+ * bug), 57P01–57P03 (shut down, crashed, starting up), 53300 (too many connections); the pg
+ * driver's words for a connection lost or refused; the pool's for none free in time. A socket's
+ * own error counts only as the pg driver raised it (its connection's `connect` call), not as any
+ * other outside service's.
  */
 function isDatabaseUnavailable(err: unknown): boolean {
-  for (
-    let e = err as
-        | {
-            code?: unknown;
-            sqlState?: unknown;
-            name?: unknown;
-            message?: unknown;
-            previous?: unknown;
-            cause?: unknown;
-          }
-        | undefined,
-      i = 0;
-    e && i < 4;
-    i++
-  ) {
+  for (let e = err as Chain | undefined, i = 0; e && i < 4; i++) {
     const code = typeof e.sqlState === 'string' ? e.sqlState : e.code;
-    if (typeof code === 'string') {
-      if (/^08[0-9A-Z]{3}$/.test(code) || ['57P01', '57P02', '57P03', '53300'].includes(code)) return true;
-      if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(code)) return true;
-    }
-    if (e.name === 'KnexTimeoutError') return true;
+    if (typeof code === 'string' && DATABASE_DOWN_STATES.has(code)) return true;
+    if (isPoolTimeout(e)) return true;
     if (
       typeof e.message === 'string' &&
-      /^(Connection terminated( unexpectedly)?|Client has encountered a connection error and is not queryable|timeout exceeded when trying to connect)/.test(
+      /^(Connection terminated( unexpectedly)?|Client has encountered a connection error and is not queryable)/.test(
         e.message,
       )
     )
       return true;
-    e = (e.previous ?? e.cause) as typeof e;
+    // node's own error for a connection refused or cut, as pg's client passes it on: it names
+    // the call and the database's address.
+    if (
+      typeof code === 'string' &&
+      ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(code) &&
+      e.syscall === 'connect' &&
+      e.port === databasePort()
+    )
+      return true;
+    e = (e.previous ?? e.cause) as Chain | undefined;
   }
   return false;
+}
+
+type Chain = {
+  code?: unknown;
+  sqlState?: unknown;
+  name?: unknown;
+  message?: unknown;
+  syscall?: unknown;
+  port?: unknown;
+  previous?: unknown;
+  cause?: unknown;
+};
+
+const DATABASE_DOWN_STATES = new Set([
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+
+/** Knex's pool found no free connection in time (the database too slow, or a leak). */
+function isPoolTimeout(err: unknown): boolean {
+  for (let e = err as Chain | undefined, i = 0; e && i < 4; i++) {
+    if (e.name === 'KnexTimeoutError') return true;
+    e = (e.previous ?? e.cause) as Chain | undefined;
+  }
+  return false;
+}
+
+/** The port of DATABASE_URL (5432 when it names none), or undefined without one. */
+function databasePort(): number | undefined {
+  const url = process.env.DATABASE_URL;
+  if (!url) return undefined;
+  try {
+    return Number(new URL(url).port || 5432);
+  } catch {
+    return undefined;
+  }
 }
 
 function describe(err: unknown): string {
