@@ -9,8 +9,8 @@ import { Migration } from '@mikro-orm/migrations';
  *   another unit before its delivery came due is no longer one it was meant for, and the row is
  *   cancelled (`OUT_OF_SCOPE`) instead of sent. Null for robots and the outbox (nobody's), and
  *   for a row queued by a worker that predates the column (not compared then);
- * - `notification_delivery_digest_idx`: the queued digest rows, which the dispatcher looks at
- *   on every claim to let go at once those whose account turned the digest off.
+ * - `notification_delivery_digest_idx`: the queued digest rows, which the dispatcher gathers by
+ *   address, and which an account that turns the digest off lets go at once.
  *
  * New reasons in `last_error_code` (a free text column, no constraint): `OUT_OF_SCOPE`,
  * `NO_ADDRESS`.

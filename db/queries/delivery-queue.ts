@@ -144,19 +144,6 @@ const byDue = (a: QueuedDelivery, b: QueuedDelivery) =>
   a.id.localeCompare(b.id);
 
 /**
- * A digest row waits for the digest hour only while its account still wants the digest: once the
- * account turns it off, its reminders are meant to come one by one as they happen, so a row
- * still waiting is due at once and goes alone. A row that already failed once keeps its back-off.
- */
-const UNDIGEST = `WITH off AS (SELECT d.id FROM notification_delivery d
-                 LEFT JOIN notification_preference p ON p.user_id = d.user_id
-                WHERE d.channel = ? AND d.status = 'queued' AND d.digest AND NOT COALESCE(p.digest, false)
-                  FOR UPDATE OF d SKIP LOCKED)
-  UPDATE notification_delivery d
-     SET digest = false, not_before = CASE WHEN d.attempts = 0 THEN LEAST(d.not_before, now()) ELSE d.not_before END
-    FROM off WHERE d.id = off.id`;
-
-/**
  * Claims up to `limit` due rows of a channel (SKIP LOCKED: dispatchers never wait on each other),
  * and with a digest row every other due digest row going to the same address, so one user's digest
  * is one message. A due row that fails the checks (CANCEL_REASON) is cancelled by the same
@@ -174,17 +161,17 @@ export async function claimDue(
 ): Promise<{ claimed: QueuedDelivery[]; cancelled: CancelledDelivery[] }> {
   return inScope(orm, SYSTEM_SCOPE, async (tx) => {
     const lease = `now() + make_interval(secs => ${Math.max(1, leaseMs) / 1000})`;
-    const [, first] = (await tx.batch([
-      { sql: UNDIGEST, params: [channel] },
-      {
-        sql: `WITH c AS (${CHECKED}
-                   WHERE d.channel = ? AND d.status = 'queued' AND d.not_before <= now()
-                   ORDER BY d.not_before, d.created_at, d.id LIMIT ? FOR UPDATE OF d SKIP LOCKED)
+    // The due rows are taken (locked, in order, up to the limit) before they are checked: the
+    // checks' joins and subqueries then run for those rows only, not for every row due.
+    const first = await tx.execute(
+      `WITH due AS (SELECT d.id FROM notification_delivery d
+                     WHERE d.channel = ? AND d.status = 'queued' AND d.not_before <= now()
+                     ORDER BY d.not_before, d.created_at, d.id LIMIT ? FOR UPDATE SKIP LOCKED),
+            c AS (${CHECKED} WHERE d.id IN (SELECT id FROM due))
        UPDATE notification_delivery d SET ${claimSet(lease)}
          FROM c WHERE d.id = c.id ${RETURNING}`,
-        params: [channel, limit, owner],
-      },
-    ])) as [unknown, Record<string, unknown>[]];
+      [channel, limit, owner],
+    );
     const claimed: QueuedDelivery[] = [];
     const cancelled: CancelledDelivery[] = [];
     const sort = (rows: Record<string, unknown>[]) => {
@@ -196,9 +183,10 @@ export async function claimDue(
     const digestAddresses = [...new Set(claimed.filter((r) => r.digest).map((r) => r.address))];
     if (digestAddresses.length) {
       const more = await tx.execute(
-        `WITH c AS (${CHECKED}
-                     WHERE d.channel = ? AND d.digest AND d.status = 'queued' AND d.not_before <= now()
-                       AND ${CURRENT_ADDRESS} = ANY(ARRAY[?]::text[]) FOR UPDATE OF d SKIP LOCKED)
+        `WITH due AS (SELECT d.id FROM notification_delivery d LEFT JOIN app_user u ON u.id = d.user_id
+                       WHERE d.channel = ? AND d.digest AND d.status = 'queued' AND d.not_before <= now()
+                         AND ${CURRENT_ADDRESS} = ANY(ARRAY[?]::text[]) FOR UPDATE OF d SKIP LOCKED),
+              c AS (${CHECKED} WHERE d.id IN (SELECT id FROM due))
          UPDATE notification_delivery d SET ${claimSet(lease)}
            FROM c WHERE d.id = c.id ${RETURNING}`,
         [channel, digestAddresses, owner],

@@ -168,6 +168,19 @@ export function createNotificationRepository(orm: Orm, audit: AuditLog) {
                      updated_at = now()`,
             params: [userId, s.emailOn, s.smsOn, s.digest, s.locale, s.locale],
           },
+          // Without the digest, reminders are meant to come one by one as they happen: those still
+          // waiting for the digest hour go at once, each alone (one already retried keeps its
+          // back-off). Done here, once, rather than by the dispatcher on every claim.
+          ...(s.digest
+            ? []
+            : [
+                {
+                  sql: `UPDATE notification_delivery SET digest = false,
+                               not_before = CASE WHEN attempts = 0 THEN LEAST(not_before, now()) ELSE not_before END
+                         WHERE user_id = ? AND status = 'queued' AND digest`,
+                  params: [userId],
+                },
+              ]),
         ]);
         await audit.append(tx, entry(before));
       });
